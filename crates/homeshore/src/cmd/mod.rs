@@ -1,0 +1,3 @@
+//! One module per subcommand. Each exposes its clap arguments and a `run` function.
+pub mod bench;
+pub mod demo;

@@ -1,0 +1,3 @@
+//! The Homeshore server: HTTP/JSON API, WebSockets, auth, and the routing engine wired to
+//! the store and the clock.
+#![forbid(unsafe_code)]

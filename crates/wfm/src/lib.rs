@@ -1,0 +1,5 @@
+//! Workforce management: forecasting, Erlang staffing, schedules from the hours agents
+//! offer, adherence and simulation.
+//!
+//! Pure maths over inputs: no clock, no I/O. The simulator drives the real `routing` engine.
+#![forbid(unsafe_code)]
