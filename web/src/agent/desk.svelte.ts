@@ -1,0 +1,359 @@
+// The agent desktop's live state: presence, offers, and one tab per chat, fed by the staff
+// WebSocket (with resume) and the REST API.
+import { api, ApiError, newClientId } from '../lib/api';
+import { markRead, maxSeq, mergeMessages } from '../lib/chatlog';
+import { ResumingSocket, wsUrl } from '../lib/ws';
+import type { Agent, Contact, Envelope, Message, Offer, User } from '../lib/types';
+import type { CannedResponse } from '../lib/canned';
+import { beep, notify } from './ring';
+
+export interface CustomerInfo {
+  customer: { id: string; name: string; email?: string | null };
+  identities: { kind: string; value: string }[];
+  contacts: Contact[];
+}
+
+export class ChatTab {
+  contact: Contact = $state() as Contact;
+  messages: Message[] = $state([]);
+  customer: CustomerInfo | null = $state(null);
+  customerTyping = $state(false);
+  draft = $state('');
+  internal = $state(false);
+  unread = $state(0);
+  problem = $state('');
+  typingTimer?: ReturnType<typeof setTimeout>;
+  lastTypingSent = 0;
+  readSent = 0;
+  constructor(c: Contact) {
+    this.contact = c;
+  }
+}
+
+export interface Named {
+  id: string;
+  name: string;
+  code?: string;
+  state?: string;
+}
+
+export const BREAK_REASONS = ['Lunch', 'Short break', 'Training', 'Meeting', 'Technical problem'];
+
+export class Desk {
+  user: User;
+  agent: Agent | null = $state(null);
+  offers: { offer: Offer; contact: Contact | null }[] = $state([]);
+  tabs: ChatTab[] = $state([]);
+  activeId: string | null = $state(null);
+  online = $state(false);
+  now = $state(Date.now());
+  problem = $state('');
+  canned: CannedResponse[] = $state([]);
+  queues: Named[] = $state([]);
+  agents: Named[] = $state([]);
+  wrapupCodes: Named[] = $state([]);
+
+  private socket: ResumingSocket | null = null;
+  private clock?: ReturnType<typeof setInterval>;
+  private ringer?: ReturnType<typeof setInterval>;
+
+  constructor(user: User, agent: Agent | null) {
+    this.user = user;
+    this.agent = agent;
+  }
+
+  get active(): ChatTab | undefined {
+    return this.tabs.find((t) => t.contact.id === this.activeId);
+  }
+
+  get capacity(): number {
+    const c = this.agent?.capacity;
+    if (typeof c === 'number') return c;
+    if (c && typeof c === 'object') return Number((c as Record<string, number>).chat ?? Object.values(c)[0] ?? 0);
+    return 0;
+  }
+
+  start(): void {
+    this.clock = setInterval(() => (this.now = Date.now()), 250);
+    this.socket = new ResumingSocket({
+      url: (after) => wsUrl(after > 0 ? `/api/ws?after_seq=${after}` : '/api/ws'),
+      onEvent: (e) => this.onEvent(e),
+      onStatus: (s) => (this.online = s === 'open'),
+      shouldStop: (code) => code === 4401 || code === 1008,
+    });
+    this.socket.start();
+    this.loadLists();
+    document.addEventListener('visibilitychange', this.onVisible);
+  }
+
+  stop(): void {
+    this.socket?.stop();
+    clearInterval(this.clock);
+    clearInterval(this.ringer);
+    document.removeEventListener('visibilitychange', this.onVisible);
+  }
+
+  private onVisible = () => this.sendRead();
+
+  private async loadLists(): Promise<void> {
+    const list = async <T>(path: string): Promise<T[]> => {
+      try {
+        const r = await api.get<{ items: T[] }>(path);
+        return r.items ?? [];
+      } catch {
+        return [];
+      }
+    };
+    [this.canned, this.queues, this.agents, this.wrapupCodes] = await Promise.all([
+      list<CannedResponse>('/api/canned-responses?limit=200'),
+      list<Named>('/api/queues?limit=200'),
+      list<Named>('/api/agents?limit=500'),
+      list<Named>('/api/wrapup-codes?limit=200'),
+    ]);
+  }
+
+  private onEvent(e: Envelope): void {
+    const d = e.data ?? {};
+    switch (e.type) {
+      case 'hello': {
+        if (this.socket && this.socket.gate.last === 0 && typeof d.last_seq === 'number') this.socket.gate.last = d.last_seq;
+        if (d.agent) this.agent = d.agent;
+        this.offers = (d.offers ?? []).filter((o: { offer?: Offer }) => o.offer);
+        for (const c of (d.contacts ?? []) as Contact[]) this.openTab(c, false);
+        // Anything missed while away: fetch each open chat's new messages.
+        for (const t of this.tabs) this.loadMessages(t);
+        this.updateRing();
+        break;
+      }
+      case 'resync':
+        for (const t of this.tabs) this.loadMessages(t);
+        break;
+      case 'offer': {
+        const offer = d.offer as Offer;
+        if (!offer || this.offers.some((o) => o.offer.id === offer.id)) return;
+        this.offers = [...this.offers, { offer, contact: d.contact ?? null }];
+        notify('New chat', `${d.contact?.customer_name ?? 'A customer'}${d.contact?.topic ? ' · ' + d.contact.topic : ''}`, offer.id);
+        this.updateRing();
+        break;
+      }
+      case 'offer_revoked':
+        this.offers = this.offers.filter((o) => o.offer.id !== d.offer_id);
+        this.updateRing();
+        break;
+      case 'contact': {
+        const c = d as Contact;
+        const tab = this.tabs.find((t) => t.contact.id === c.id);
+        if (c.agent_id && c.agent_id !== this.user.id) {
+          if (tab) this.closeTab(c.id);
+        } else if (tab) {
+          tab.contact = c;
+        } else if (c.agent_id === this.user.id && (c.status === 'active' || c.status === 'wrapup')) {
+          this.openTab(c, false);
+        }
+        if (c.status === 'closed' && tab) this.closeTab(c.id);
+        break;
+      }
+      case 'message': {
+        const m = d as Message;
+        const tab = this.tabs.find((t) => t.contact.id === m.contact_id);
+        if (!tab) return;
+        tab.messages = mergeMessages(tab.messages, [m]);
+        if (m.from === 'customer') {
+          tab.customerTyping = false;
+          if (this.activeId !== tab.contact.id || document.visibilityState === 'hidden') tab.unread += 1;
+          else this.sendRead();
+        }
+        break;
+      }
+      case 'typing': {
+        const tab = this.tabs.find((t) => t.contact.id === d.contact_id);
+        if (!tab || d.from !== 'customer') return;
+        tab.customerTyping = !!d.typing;
+        clearTimeout(tab.typingTimer);
+        if (tab.customerTyping) tab.typingTimer = setTimeout(() => (tab.customerTyping = false), 8000);
+        break;
+      }
+      case 'read': {
+        const tab = this.tabs.find((t) => t.contact.id === d.contact_id);
+        if (tab && d.reader === 'customer') tab.messages = markRead(tab.messages, 'agent', Number(d.up_to_seq ?? 0));
+        break;
+      }
+      case 'agent_state':
+        if (!d.id || d.id === this.user.id) this.agent = d;
+        break;
+    }
+  }
+
+  private updateRing(): void {
+    clearInterval(this.ringer);
+    if (this.offers.length) {
+      beep();
+      this.ringer = setInterval(beep, 2000);
+    }
+  }
+
+  openTab(c: Contact, focus = true): ChatTab {
+    let tab = this.tabs.find((t) => t.contact.id === c.id);
+    if (!tab) {
+      tab = new ChatTab(c);
+      this.tabs = [...this.tabs, tab];
+      this.loadMessages(tab);
+      this.loadCustomer(tab);
+    } else {
+      tab.contact = c;
+    }
+    if (focus || !this.activeId) this.select(c.id);
+    return tab;
+  }
+
+  closeTab(id: string): void {
+    this.tabs = this.tabs.filter((t) => t.contact.id !== id);
+    if (this.activeId === id) this.activeId = this.tabs[0]?.contact.id ?? null;
+  }
+
+  select(id: string): void {
+    this.activeId = id;
+    const tab = this.active;
+    if (tab) tab.unread = 0;
+    this.sendRead();
+  }
+
+  async loadMessages(tab: ChatTab): Promise<void> {
+    try {
+      const after = maxSeq(tab.messages);
+      const r = await api.get<{ items: Message[] }>(`/api/contacts/${tab.contact.id}/messages?after_seq=${after}`);
+      tab.messages = mergeMessages(tab.messages, r.items ?? []);
+      this.sendRead();
+    } catch (e) {
+      tab.problem = e instanceof ApiError ? e.message : String(e);
+    }
+  }
+
+  async loadCustomer(tab: ChatTab): Promise<void> {
+    if (!tab.contact.customer_id) return;
+    try {
+      tab.customer = await api.get<CustomerInfo>(`/api/customers/${tab.contact.customer_id}`);
+    } catch {
+      tab.customer = null;
+    }
+  }
+
+  sendRead(): void {
+    const tab = this.active;
+    if (!tab || document.visibilityState === 'hidden') return;
+    const upTo = maxSeq(tab.messages.filter((m) => m.from === 'customer'));
+    if (upTo > tab.readSent) {
+      tab.readSent = upTo;
+      api.post(`/api/contacts/${tab.contact.id}/read`, { up_to_seq: upTo }).catch(() => (tab.readSent = 0));
+    }
+  }
+
+  async setState(state: string, reason?: string): Promise<void> {
+    this.problem = '';
+    try {
+      this.agent = await api.put<Agent>('/api/agent/state', { state, reason });
+    } catch (e) {
+      this.problem = e instanceof ApiError ? e.message : String(e);
+    }
+  }
+
+  async accept(offerId: string): Promise<void> {
+    this.problem = '';
+    try {
+      const c = await api.post<Contact>(`/api/offers/${offerId}/accept`);
+      this.offers = this.offers.filter((o) => o.offer.id !== offerId);
+      this.updateRing();
+      this.openTab(c, true);
+    } catch (e) {
+      this.offers = this.offers.filter((o) => o.offer.id !== offerId);
+      this.updateRing();
+      this.problem = e instanceof ApiError && e.status === 404 ? 'That chat was already taken or withdrawn.' : e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  async reject(offerId: string): Promise<void> {
+    this.offers = this.offers.filter((o) => o.offer.id !== offerId);
+    this.updateRing();
+    try {
+      await api.post(`/api/offers/${offerId}/reject`);
+    } catch {
+      /* expired already: nothing to do */
+    }
+  }
+
+  async send(tab: ChatTab, text: string, internal: boolean): Promise<void> {
+    const client_id = newClientId();
+    tab.messages = mergeMessages(tab.messages, [
+      { from: 'agent', client_id, text, internal, pending: true, author_name: this.user.name, at: new Date().toISOString() },
+    ]);
+    this.stopTyping(tab);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const m = await api.post<Message>(`/api/contacts/${tab.contact.id}/messages`, { client_id, text, internal });
+        tab.messages = mergeMessages(tab.messages, [m]);
+        tab.problem = '';
+        return;
+      } catch (e) {
+        if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429) {
+          tab.messages = tab.messages.filter((x) => x.client_id !== client_id);
+          tab.problem = e.message;
+          return;
+        }
+        tab.messages = tab.messages.map((x) => (x.client_id === client_id ? { ...x, failed: true } : x));
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+      }
+    }
+    tab.problem = 'A message could not be sent. Check your connection.';
+  }
+
+  typing(tab: ChatTab): void {
+    const now = Date.now();
+    if (tab.internal) return;
+    if (now - tab.lastTypingSent > 3000) {
+      tab.lastTypingSent = now;
+      api.post(`/api/contacts/${tab.contact.id}/typing`, { typing: true }).catch(() => {});
+    }
+    clearTimeout(tab.typingTimer);
+    tab.typingTimer = setTimeout(() => this.stopTyping(tab), 4000);
+  }
+
+  stopTyping(tab: ChatTab): void {
+    clearTimeout(tab.typingTimer);
+    if (tab.lastTypingSent) {
+      tab.lastTypingSent = 0;
+      api.post(`/api/contacts/${tab.contact.id}/typing`, { typing: false }).catch(() => {});
+    }
+  }
+
+  async end(tab: ChatTab): Promise<void> {
+    try {
+      tab.contact = await api.post<Contact>(`/api/contacts/${tab.contact.id}/end`);
+    } catch (e) {
+      tab.problem = e instanceof ApiError ? e.message : String(e);
+    }
+  }
+
+  async wrapup(tab: ChatTab, code: string, notes: string): Promise<void> {
+    try {
+      await api.post(`/api/contacts/${tab.contact.id}/wrapup`, { code, notes: notes || undefined });
+      this.closeTab(tab.contact.id);
+    } catch (e) {
+      tab.problem = e instanceof ApiError ? e.message : String(e);
+    }
+  }
+
+  async transfer(tab: ChatTab, target: { queue_id: string } | { agent_id: string }): Promise<void> {
+    try {
+      await api.post(`/api/contacts/${tab.contact.id}/transfer`, target);
+      this.closeTab(tab.contact.id);
+    } catch (e) {
+      tab.problem = e instanceof ApiError ? e.message : String(e);
+    }
+  }
+
+  attachmentUrl = async (url: string): Promise<string> => {
+    const res = await fetch(url, { credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return URL.createObjectURL(await res.blob());
+  };
+}

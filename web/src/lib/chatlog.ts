@@ -1,0 +1,53 @@
+// A conversation as the browser holds it: messages ordered by `seq`, each exactly once,
+// whether it arrived from a fetch, a WebSocket event, a replay after reconnecting, or as
+// our own optimistic copy waiting for the server (matched by `client_id`).
+import type { Message } from './types';
+
+/** Merge `incoming` into `list` (not mutated): no duplicates, server order. */
+export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
+  const out = list.slice();
+  for (const m of incoming) {
+    let i = -1;
+    if (m.seq != null) i = out.findIndex((x) => x.seq === m.seq);
+    if (i < 0 && m.client_id) i = out.findIndex((x) => x.client_id === m.client_id);
+    if (i >= 0) {
+      // The server's copy wins over an optimistic one; a later copy of the same seq
+      // may carry newer delivered/read marks.
+      const prev = out[i];
+      if (prev.seq != null && m.seq == null) continue;
+      out[i] = { ...prev, ...m, pending: m.pending ?? false, failed: m.failed ?? false };
+    } else {
+      out.push(m);
+    }
+  }
+  // Acknowledged messages in seq order; pending ones (no seq yet) after them, in the
+  // order they were written.
+  const acked = out.filter((m) => m.seq != null).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  const pending = out.filter((m) => m.seq == null);
+  return acked.concat(pending);
+}
+
+/** The highest seq held, for `after_seq` on reconnect. */
+export function maxSeq(list: readonly Message[]): number {
+  let n = 0;
+  for (const m of list) if (m.seq != null && m.seq > n) n = m.seq;
+  return n;
+}
+
+/** Mark `from`'s messages up to `upTo` as read by the other side. */
+export function markRead(list: readonly Message[], from: Message['from'], upTo: number): Message[] {
+  return list.map((m) =>
+    m.from === from && m.seq != null && m.seq <= upTo && !m.read ? { ...m, read: true, delivered: true } : m,
+  );
+}
+
+/** Messages sent by us that the server has not acknowledged yet (to retry). */
+export function unsent(list: readonly Message[]): Message[] {
+  return list.filter((m) => m.seq == null && m.client_id);
+}
+
+/** Exponential backoff with jitter: 0.5 s, 1 s, 2 s … capped at `max` ms. */
+export function backoffDelay(attempt: number, max = 15000, random: () => number = Math.random): number {
+  const base = Math.min(max, 500 * 2 ** Math.max(0, attempt));
+  return Math.round(base / 2 + random() * (base / 2));
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, markRead, maxSeq, mergeMessages, unsent } from './chatlog';
+import { chatVars, expand, matchShortcut, suggest } from './canned';
+import { SeqGate } from './ws';
+import { attachmentProblem, waitText } from './format';
+import type { Message } from './types';
+
+const m = (seq: number | undefined, text: string, client_id?: string, from: Message['from'] = 'customer'): Message => ({
+  seq,
+  text,
+  client_id,
+  from,
+});
+
+describe('mergeMessages', () => {
+  it('keeps each seq once, in order, whatever the arrival order', () => {
+    let list: Message[] = [];
+    list = mergeMessages(list, [m(2, 'b'), m(1, 'a')]);
+    list = mergeMessages(list, [m(2, 'b'), m(3, 'c'), m(1, 'a')]);
+    expect(list.map((x) => x.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('replaces an optimistic copy by the server copy with the same client_id', () => {
+    let list = mergeMessages([m(1, 'hi')], [{ ...m(undefined, 'mine', 'c1'), pending: true }]);
+    expect(list.map((x) => x.text)).toEqual(['hi', 'mine']);
+    list = mergeMessages(list, [m(2, 'mine', 'c1')]);
+    expect(list).toHaveLength(2);
+    expect(list[1]).toMatchObject({ seq: 2, pending: false, client_id: 'c1' });
+    // The replay after a reconnect changes nothing.
+    expect(mergeMessages(list, [m(2, 'mine', 'c1')])).toEqual(list);
+  });
+
+  it('never downgrades an acknowledged message to pending', () => {
+    const list = mergeMessages([m(5, 'x', 'c9')], [{ ...m(undefined, 'x', 'c9'), pending: true }]);
+    expect(list).toEqual([m(5, 'x', 'c9')]);
+  });
+
+  it('keeps pending messages after acknowledged ones', () => {
+    const list = mergeMessages([{ ...m(undefined, 'p', 'c2'), pending: true }], [m(1, 'a')]);
+    expect(list.map((x) => x.text)).toEqual(['a', 'p']);
+    expect(unsent(list).map((x) => x.client_id)).toEqual(['c2']);
+    expect(maxSeq(list)).toBe(1);
+  });
+
+  it('marks read up to a seq for one side only', () => {
+    const list = markRead([m(1, 'a'), m(2, 'b', undefined, 'agent'), m(3, 'c')], 'customer', 2);
+    expect(list.map((x) => !!x.read)).toEqual([true, false, false]);
+  });
+});
+
+describe('SeqGate', () => {
+  it('accepts each seq once and passes unsequenced events', () => {
+    const g = new SeqGate(3);
+    expect([g.accept(2), g.accept(3), g.accept(4), g.accept(4), g.accept(null), g.accept(5)]).toEqual([
+      false, false, true, false, true, true,
+    ]);
+    expect(g.last).toBe(5);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows and is capped', () => {
+    expect(backoffDelay(0, 15000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 15000, () => 1)).toBe(4000);
+    expect(backoffDelay(20, 15000, () => 1)).toBe(15000);
+    expect(backoffDelay(20, 15000, () => 0)).toBe(7500);
+  });
+});
+
+describe('canned responses', () => {
+  const vars = chatVars('Maria Lopez Garcia', 'Sam Agent');
+  it('expands variables', () => {
+    expect(expand('Hi {{customer.first_name}}, I am {{ agent.name }}.', vars)).toBe('Hi Maria, I am Sam Agent.');
+    expect(vars).toMatchObject({ customer: { last_name: 'Lopez Garcia' } });
+  });
+  it('tidies missing values', () => {
+    expect(expand('Hi {{customer.first_name}}, welcome', chatVars('', 'Sam'))).toBe('Hi, welcome');
+    expect(expand('Order {{order.id}}!', {}, '…')).toBe('Order …!');
+  });
+  it('matches shortcuts', () => {
+    const rs = [
+      { shortcut: '/greet', text: 'Hello {{customer.first_name}}' },
+      { shortcut: 'bye', text: 'Bye' },
+      { shortcut: '/greet2', text: 'Hey' },
+    ];
+    expect(matchShortcut('/greet', rs)?.text).toBe('Hello {{customer.first_name}}');
+    expect(matchShortcut('/BYE ', rs)?.text).toBe('Bye');
+    expect(matchShortcut('/greet me', rs)).toBeUndefined();
+    expect(matchShortcut('greet', rs)).toBeUndefined();
+    expect(suggest('/gr', rs).map((r) => r.shortcut)).toEqual(['/greet', '/greet2']);
+  });
+});
+
+describe('format', () => {
+  it('checks attachments in plain words', () => {
+    expect(attachmentProblem({ type: 'image/png', size: 10 })).toBeNull();
+    expect(attachmentProblem({ type: 'text/html', size: 10 })).toMatch(/Only images/);
+    expect(attachmentProblem({ type: 'application/pdf', size: 11 * 1024 * 1024 })).toMatch(/10 MB/);
+  });
+  it('says waits in words', () => {
+    expect(waitText(30)).toBe('less than a minute');
+    expect(waitText(150)).toBe('about 3 minutes');
+  });
+});

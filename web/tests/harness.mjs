@@ -1,0 +1,145 @@
+// Browser-test harness: starts the real `homeshore` binary on a free loopback port with a
+// throw-away data directory, waits for /healthz, and drives Debian's Chromium with
+// playwright-core. Screenshots go to <repo>/test-artifacts/.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, '../..');
+export const artifacts = join(repo, 'test-artifacts');
+
+export const DEMO = {
+  org: 'demo-retail',
+  password: 'demo-retail-2026',
+  agents: ['alex@demo-retail.example', 'jordan@demo-retail.example'],
+};
+
+export function binaryPath() {
+  const candidates = [
+    process.env.HOMESHORE_BIN,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/homeshore'),
+    join(repo, 'target/debug/homeshore'),
+  ].filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`homeshore binary not found (tried ${candidates.join(', ')}): run cargo build -p homeshore`);
+  return found;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Start `homeshore demo --no-simulation` and wait until it answers /healthz. */
+export async function startServer() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'homeshore-browser-'));
+  const bin = binaryPath();
+  const args = ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--no-simulation'];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = null;
+  child.on('exit', (code) => (exited = code));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`homeshore exited with ${exited} before it was ready:\n${output}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`homeshore did not answer /healthz within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    output: () => output,
+    async stop() {
+      if (exited === null) {
+        child.kill('SIGTERM');
+        await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+        if (exited === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+    ],
+  });
+}
+
+let shotIndex = 0;
+/** Save a screenshot as test-artifacts/<test>-NN-<step>.png. */
+export async function shot(page, test, step) {
+  mkdirSync(artifacts, { recursive: true });
+  shotIndex += 1;
+  const file = join(artifacts, `${test}-${String(shotIndex).padStart(2, '0')}-${step}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/** Log in to the agent desktop and go Available. */
+export async function agentLogin(browser, base, email) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/agent/`);
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Available' }).click();
+  await page.getByTestId('agent-state').filter({ hasText: 'Available' }).waitFor();
+  await page.getByText('Connected', { exact: true }).waitFor();
+  return { ctx, page };
+}
+
+/** A customer on the demo shop page, with the chat panel open. */
+export async function customer(browser, base, { phone = false } = {}) {
+  const ctx = await browser.newContext(phone ? { viewport: { width: 390, height: 780 }, isMobile: true, hasTouch: true } : { viewport: { width: 1200, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/demo-shop.html`);
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  return { ctx, page };
+}
+
+export async function startChat(page, name, topic) {
+  await page.getByLabel('Your name').fill(name);
+  if (topic) await page.getByLabel('Topic').selectOption({ label: topic });
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await page.getByLabel('Your message').waitFor();
+}

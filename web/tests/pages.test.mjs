@@ -1,0 +1,86 @@
+// The pages that need no organisation data: home, device check, the widget's behaviour
+// when chat is unavailable, and the server's headers.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, shot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('home page links to the apps, with a strict CSP', async () => {
+  const res = await fetch(`${server.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(server.url);
+  await page.getByRole('link', { name: /Agent desktop/ }).waitFor();
+  await shot(page, 'pages', 'home');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('device check reports browser, connection and WebSocket, and meters a (fake) microphone', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/device-check/`);
+  await page.getByRole('heading', { name: 'Device check' }).waitFor();
+  const status = (id) => page.locator(`[data-check="${id}"]`).getAttribute('data-status');
+  await page.locator('[data-check="network"][data-status="pass"]').waitFor({ timeout: 15000 });
+  await page.locator('[data-check="websocket"]:not([data-status="running"]):not([data-status="pending"])').waitFor({ timeout: 15000 });
+  assert.equal(await status('browser'), 'pass');
+  assert.equal(await status('websocket'), 'pass', await page.locator('[data-check="websocket"]').innerText());
+  await page.getByRole('button', { name: 'Test microphone' }).click();
+  // Chromium's fake microphone plays a beep: the meter moves and the check passes.
+  await page.locator('[data-check="mic"][data-status="pass"]').waitFor({ timeout: 10000 });
+  await shot(page, 'pages', 'device-check');
+  await ctx.close();
+});
+
+test('widget says clearly when chat is not available, from another site', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await ctx.newPage();
+  // A customer's site on another origin that embeds the widget for an unknown organisation.
+  await page.route('http://shop.invalid/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><title>Another shop</title><h1>Another shop</h1>
+             <script src="${server.url}/widget.js" data-org="no-such-org"></script>`,
+    }),
+  );
+  await page.goto('http://shop.invalid/');
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  await page.getByRole('alert').filter({ hasText: /not available/ }).waitFor();
+  await page.getByRole('button', { name: 'Try again' }).waitFor();
+  await shot(page, 'pages', 'widget-unavailable');
+  // Escape closes the panel and gives focus back to the launcher.
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Chat with us' }).waitFor();
+  await ctx.close();
+});
+
+test('hashed assets are cached for long, unknown files are 404, API misses are JSON', async () => {
+  const html = await (await fetch(`${server.url}/agent/`)).text();
+  const asset = html.match(/\/assets\/[^"]+\.js/)?.[0];
+  assert.ok(asset, 'agent page references a hashed script');
+  const res = await fetch(server.url + asset);
+  assert.match(res.headers.get('cache-control') ?? '', /immutable/);
+  assert.equal((await fetch(`${server.url}/assets/nope-123.js`)).status, 404);
+  const api = await fetch(`${server.url}/api/definitely-not-here`);
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type') ?? '', /json/);
+  // A client route inside the agent app gets the agent app.
+  const deep = await fetch(`${server.url}/agent/chats/123`);
+  assert.equal(deep.status, 200);
+  assert.match(await deep.text(), /Agent desktop/);
+});

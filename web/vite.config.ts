@@ -1,0 +1,26 @@
+// The pages: landing, agent desktop, device check, and a demo shop that embeds the widget.
+// The widget itself is a separate library build (vite.widget.config.ts).
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { resolve } from 'node:path';
+
+export default defineConfig({
+  plugins: [svelte()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Never inline assets as data: URLs in scripts; keeps the CSP simple.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      input: {
+        home: resolve(import.meta.dirname, 'index.html'),
+        agent: resolve(import.meta.dirname, 'agent/index.html'),
+        deviceCheck: resolve(import.meta.dirname, 'device-check/index.html'),
+        demoShop: resolve(import.meta.dirname, 'demo-shop.html'),
+      },
+    },
+  },
+  server: { proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true }, '/healthz': 'http://127.0.0.1:8080', '/widget.js': 'http://127.0.0.1:8080' } },
+});
