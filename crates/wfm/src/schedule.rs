@@ -1,0 +1,1249 @@
+//! Agent preferences and schedule generation.
+//!
+//! Agents offer hours: availability windows per weekday in their own time zone, weekly
+//! hours between a minimum and a maximum (normally 1–30; up to 60 in a planner-opened
+//! peak week), shift length limits, days off, skills. [`generate`] turns a requirement
+//! (agents needed per interval of the planning week) and those preferences into shifts
+//! with breaks and lunch, never leaving an agent's availability or hour limits.
+//!
+//! # Method
+//!
+//! 1. **Fair greedy.** Agents take turns in order of how full their week is relative to
+//!    what they asked for (`paid hours / maximum`); each turn the agent takes its best
+//!    shift (start, length, breaks) on a free day, scored by the marginal reduction of
+//!    the weighted cost `under · Σ max(0, req − cov) + over · Σ max(0, cov − req)`, with
+//!    under-staffing in intervals few agents can cover weighted up. An agent whose best
+//!    shift no longer helps leaves the rotation.
+//! 2. **Minimum hours.** Agents still below their minimum get the least harmful shifts.
+//! 3. **Local improvement.** Each agent in turn has its week removed and rebuilt against
+//!    everyone else's coverage, with the unweighted cost; the rebuild is kept only if
+//!    the cost drops. Breaks are re-placed each time.
+//!
+//! Breaks go where the interval is most over-staffed within a window around the
+//! shift's middle (lunch) or halves (breaks), at least an hour from the shift's ends.
+//!
+//! # Lower bound
+//!
+//! With `avail(i)` the agents who could work interval `i` and `cap(a)` the most
+//! productive intervals agent `a` could give in the week, no schedule covers interval
+//! `i` more than `min(req(i), avail(i))` usefully, nor covers more than `Σ cap(a)` in
+//! all, so `shortfall ≥ max(Σ max(0, req − avail), Σ req − min(Σ min(req, avail), Σ cap))`.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{DAY_MIN, Minute, weekday};
+
+/// An availability window: `start_min..end_min` minutes after local midnight on a weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: u8,
+    /// Minutes after local midnight (0–1439).
+    pub start_min: u32,
+    /// Minutes after local midnight (1–1440), after `start_min`.
+    pub end_min: u32,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn thirty() -> f64 {
+    30.0
+}
+fn two() -> f64 {
+    2.0
+}
+fn eight() -> f64 {
+    8.0
+}
+
+/// What an agent offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentPrefs {
+    /// The agent's id.
+    pub id: String,
+    /// The agent's time zone as a fixed offset from UTC, minutes (e.g. 60 for UTC+1).
+    #[serde(default)]
+    pub utc_offset_min: i32,
+    /// When the agent can work, in local time.
+    pub windows: Vec<Window>,
+    /// Fewest paid hours a week (default 1).
+    #[serde(default = "one")]
+    pub min_week_hours: f64,
+    /// Most paid hours a week (default 30, at most 30).
+    #[serde(default = "thirty")]
+    pub max_week_hours: f64,
+    /// Most paid hours in a peak week (at most 60); defaults to `max_week_hours`.
+    #[serde(default)]
+    pub peak_max_week_hours: Option<f64>,
+    /// Shortest shift, hours (default 2).
+    #[serde(default = "two")]
+    pub min_shift_hours: f64,
+    /// Longest shift, hours (default 8).
+    #[serde(default = "eight")]
+    pub max_shift_hours: f64,
+    /// Weekdays (0 = Monday) the agent wants off, whatever the windows say.
+    #[serde(default)]
+    pub days_off: Vec<u8>,
+    /// Skills, e.g. `["billing", "es"]`.
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+impl AgentPrefs {
+    /// An agent with default limits and the given windows.
+    pub fn new(id: impl Into<String>, windows: Vec<Window>) -> Self {
+        AgentPrefs {
+            id: id.into(),
+            utc_offset_min: 0,
+            windows,
+            min_week_hours: 1.0,
+            max_week_hours: 30.0,
+            peak_max_week_hours: None,
+            min_shift_hours: 2.0,
+            max_shift_hours: 8.0,
+            days_off: Vec::new(),
+            skills: Vec::new(),
+        }
+    }
+
+    /// The weekly maximum in force.
+    pub fn cap_hours(&self, peak: bool) -> f64 {
+        if peak { self.peak_max_week_hours.unwrap_or(self.max_week_hours) } else { self.max_week_hours }
+    }
+
+    /// Checks the limits: hours 0–30 (60 in peak), min ≤ max, sane windows.
+    pub fn validate(&self) -> Result<(), ScheduleError> {
+        let bad = |why: &'static str| Err(ScheduleError::InvalidAgent { agent: self.id.clone(), why });
+        let fin = |x: f64| x.is_finite() && x >= 0.0;
+        if !fin(self.min_week_hours) || !fin(self.max_week_hours) || self.min_week_hours > self.max_week_hours {
+            return bad("weekly hours must satisfy 0 ≤ min ≤ max");
+        }
+        if self.max_week_hours > 30.0 {
+            return bad("weekly maximum is at most 30 hours outside peak weeks");
+        }
+        if let Some(p) = self.peak_max_week_hours
+            && !(fin(p) && p <= 60.0)
+        {
+            return bad("peak weekly maximum is at most 60 hours");
+        }
+        if !fin(self.min_shift_hours) || !fin(self.max_shift_hours) || self.min_shift_hours > self.max_shift_hours || self.max_shift_hours > 16.0 || self.max_shift_hours <= 0.0 {
+            return bad("shift lengths must satisfy 0 ≤ min ≤ max ≤ 16 hours");
+        }
+        if self.utc_offset_min.abs() > 14 * 60 {
+            return bad("UTC offset out of range");
+        }
+        for w in &self.windows {
+            if w.weekday > 6 || w.start_min >= w.end_min || w.end_min > DAY_MIN as u32 {
+                return bad("availability window must be on weekday 0–6 with 0 ≤ start < end ≤ 1440");
+            }
+        }
+        if self.days_off.iter().any(|&d| d > 6) {
+            return bad("days off are weekdays 0–6");
+        }
+        Ok(())
+    }
+
+    /// Whether the agent is available for the whole UTC minute range `[from, to)`, on
+    /// one local day (windows on the same weekday that touch are merged).
+    pub fn available(&self, from_utc: Minute, to_utc: Minute) -> bool {
+        let off = i64::from(self.utc_offset_min);
+        let (a, b) = (from_utc + off, to_utc + off);
+        let day = a.div_euclid(DAY_MIN);
+        if (b - 1).div_euclid(DAY_MIN) != day {
+            return false;
+        }
+        let wd = weekday(day) as u8;
+        if self.days_off.contains(&wd) {
+            return false;
+        }
+        let (s, e) = (a - day * DAY_MIN, b - day * DAY_MIN);
+        merged_windows(&self.windows, wd).iter().any(|&(ws, we)| i64::from(ws) <= s && e <= i64::from(we))
+    }
+}
+
+fn merged_windows(windows: &[Window], wd: u8) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = windows.iter().filter(|w| w.weekday == wd).map(|w| (w.start_min, w.end_min)).collect();
+    v.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Break and lunch rules, minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BreakRules {
+    /// A paid break's length (default 15).
+    pub break_min: u32,
+    /// An unpaid lunch's length (default 30).
+    pub lunch_min: u32,
+    /// Shifts this long get one break (default 180).
+    pub one_break_from_min: u32,
+    /// Shifts this long get a lunch and a break before it (default 360).
+    pub lunch_from_min: u32,
+    /// Shifts this long get a second break after lunch (default 480).
+    pub two_breaks_from_min: u32,
+}
+
+impl Default for BreakRules {
+    fn default() -> Self {
+        BreakRules { break_min: 15, lunch_min: 30, one_break_from_min: 180, lunch_from_min: 360, two_breaks_from_min: 480 }
+    }
+}
+
+/// Schedule generation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleConfig {
+    /// UTC start of the planning period, minutes since the epoch.
+    pub start_utc: Minute,
+    /// Interval length, minutes (divides 60).
+    pub interval_min: u32,
+    /// A peak week: agents' peak maximum applies.
+    pub peak: bool,
+    /// Cost of one missing agent-interval (default 10).
+    pub under_weight: f64,
+    /// Cost of one surplus agent-interval (default 1).
+    pub over_weight: f64,
+    /// Least rest between two shifts, hours (default 10).
+    pub min_rest_hours: f64,
+    /// Breaks and lunch.
+    pub breaks: BreakRules,
+    /// Local-improvement passes with the true cost (default 3).
+    pub improve_passes: u32,
+    /// Local-improvement passes with per-interval prices on under-staffing (default 12).
+    pub priced_passes: u32,
+    /// Only agents with this skill are scheduled.
+    pub skill: Option<String>,
+    /// Compute the max-flow lower bound (tighter, costs a second or two at 3,000
+    /// agents); otherwise only the counting bound.
+    pub flow_bound: bool,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            start_utc: 0,
+            interval_min: 15,
+            peak: false,
+            under_weight: 10.0,
+            over_weight: 1.0,
+            min_rest_hours: 10.0,
+            breaks: BreakRules::default(),
+            improve_passes: 3,
+            priced_passes: 12,
+            skill: None,
+            flow_bound: true,
+        }
+    }
+}
+
+/// Why no schedule.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScheduleError {
+    /// An agent's preferences are out of range.
+    #[error("agent {agent:?}: {why}")]
+    InvalidAgent {
+        /// The agent.
+        agent: String,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// A setting is out of range.
+    #[error("invalid schedule setting: {0}")]
+    Invalid(&'static str),
+}
+
+/// What an agent does in a break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// A short paid break.
+    Break,
+    /// An unpaid lunch.
+    Lunch,
+}
+
+/// A break inside a shift, in planning intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Break {
+    /// First interval.
+    pub start: u32,
+    /// Intervals.
+    pub len: u32,
+    /// Break or lunch.
+    pub kind: BreakKind,
+}
+
+/// One shift: intervals `start..start + len` of the planning period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shift {
+    /// Index into the agents given to [`generate`].
+    pub agent: usize,
+    /// The agent's local day (days since the epoch).
+    pub local_day: i64,
+    /// First interval.
+    pub start: u32,
+    /// Intervals.
+    pub len: u32,
+    /// Breaks and lunch, in order.
+    pub breaks: Vec<Break>,
+}
+
+impl Shift {
+    /// Paid intervals: the shift less its lunch.
+    pub fn paid(&self) -> u32 {
+        self.len - self.breaks.iter().filter(|b| b.kind == BreakKind::Lunch).map(|b| b.len).sum::<u32>()
+    }
+    /// Intervals working (not on a break or lunch).
+    pub fn productive(&self) -> u32 {
+        self.len - self.breaks.iter().map(|b| b.len).sum::<u32>()
+    }
+    /// Whether interval `i` is worked in this shift.
+    pub fn works(&self, i: u32) -> bool {
+        i >= self.start && i < self.start + self.len && !self.breaks.iter().any(|b| i >= b.start && i < b.start + b.len)
+    }
+}
+
+/// Hours given to one agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentHours {
+    /// Agent id.
+    pub agent: String,
+    /// Paid hours scheduled.
+    pub hours: f64,
+    /// The agent's minimum and maximum in force.
+    pub min_hours: f64,
+    /// Maximum.
+    pub max_hours: f64,
+}
+
+/// A generated schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// Interval length, minutes.
+    pub interval_min: u32,
+    /// UTC start of the planning period.
+    pub start_utc: Minute,
+    /// Shifts, by agent then time.
+    pub shifts: Vec<Shift>,
+    /// Agents working (not on break) per interval.
+    pub coverage: Vec<u32>,
+    /// The requirement it was built for.
+    pub requirement: Vec<f64>,
+    /// Σ max(0, req − coverage), agent-intervals.
+    pub shortfall: f64,
+    /// Σ max(0, coverage − req), agent-intervals.
+    pub overstaffing: f64,
+    /// A proven lower bound on the shortfall of any schedule.
+    pub lower_bound: f64,
+    /// Paid hours per agent (only agents considered: those with the skill, if any).
+    pub hours: Vec<AgentHours>,
+    /// Agents whose minimum could not be met within their availability.
+    pub unmet_minimum: Vec<String>,
+    /// Fairness: the spread (standard deviation) of hours given / hours asked.
+    pub fill_spread: f64,
+}
+
+impl Schedule {
+    /// Shortfall gap to the lower bound, relative to the bound (0 when both are 0).
+    pub fn gap(&self) -> f64 {
+        if self.shortfall <= 1e-9 {
+            0.0
+        } else if self.lower_bound <= 1e-9 {
+            f64::INFINITY
+        } else {
+            self.shortfall / self.lower_bound - 1.0
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One local day an agent can work: ranges of planning intervals.
+#[derive(Debug, Clone)]
+struct DayOpt {
+    key: i64,
+    ranges: Vec<(u32, u32)>,
+}
+
+#[derive(Debug, Clone)]
+struct Worker {
+    index: usize,
+    days: Vec<DayOpt>,
+    lmin: u32,
+    lmax: u32,
+    cap: u32,
+    min: u32,
+    shifts: Vec<Option<Shift>>,
+    paid: u32,
+}
+
+struct Layout {
+    iv: u32,
+    bl: u32,
+    ll: u32,
+    margin: u32,
+    rules: BreakRules,
+}
+
+impl Layout {
+    fn lunch(&self, len: u32) -> u32 {
+        if len * self.iv >= self.rules.lunch_from_min { self.ll } else { 0 }
+    }
+    fn paid(&self, len: u32) -> u32 {
+        len - self.lunch(len)
+    }
+    fn break_count(&self, len: u32) -> u32 {
+        let m = len * self.iv;
+        u32::from(m >= self.rules.one_break_from_min) + u32::from(m >= self.rules.two_breaks_from_min)
+    }
+    fn off_intervals(&self, len: u32) -> u32 {
+        self.lunch(len) + self.break_count(len) * self.bl
+    }
+}
+
+struct State<'a> {
+    req: &'a [f64],
+    cov: Vec<i32>,
+    under: f64,
+    over: f64,
+    /// Scarcity multipliers on under-staffing (1 outside the greedy phase).
+    bonus: Vec<f64>,
+    use_bonus: bool,
+    layout: Layout,
+    rest: u32,
+}
+
+impl State<'_> {
+    #[inline]
+    fn cost_at(&self, i: usize, c: f64) -> f64 {
+        let r = self.req[i];
+        let u = if self.use_bonus { self.under * self.bonus[i] } else { self.under };
+        u * (r - c).max(0.0) + self.over * (c - r).max(0.0)
+    }
+    /// Cost saved by one more agent working interval `i`.
+    #[inline]
+    fn gain(&self, i: usize) -> f64 {
+        let c = f64::from(self.cov[i]);
+        self.cost_at(i, c) - self.cost_at(i, c + 1.0)
+    }
+    fn cost_range(&self, lo: usize, hi: usize) -> f64 {
+        (lo..hi).map(|i| self.cost_at(i, f64::from(self.cov[i]))).sum()
+    }
+    fn apply(&mut self, s: &Shift, sign: i32) {
+        for i in s.start..s.start + s.len {
+            self.cov[i as usize] += sign;
+        }
+        for b in &s.breaks {
+            for i in b.start..b.start + b.len {
+                self.cov[i as usize] -= sign;
+            }
+        }
+    }
+
+    /// Places breaks for a shift at `start..start+len` where they cost least.
+    fn place_breaks(&self, start: u32, len: u32) -> (Vec<Break>, f64) {
+        let l = &self.layout;
+        let end = start + len;
+        let m = l.margin;
+        let nb = l.break_count(len);
+        let ll = l.lunch(len);
+        let mut out = Vec::with_capacity(3);
+        let mut lost = 0.0;
+        // Cheapest position of a block of `w` intervals with start in lo..=hi, ties to mid.
+        let pick = |lo: u32, hi: u32, w: u32| -> (u32, f64) {
+            let (lo, hi) = if lo > hi { let mid = (lo + hi) / 2; (mid, mid) } else { (lo, hi) };
+            let mid2 = lo + hi;
+            let mut best = (lo, f64::INFINITY, u32::MAX);
+            for s in lo..=hi {
+                let g: f64 = (s..s + w).map(|i| self.gain(i as usize)).sum();
+                let dist = (2 * s).abs_diff(mid2);
+                if g < best.1 - 1e-12 || (g <= best.1 + 1e-12 && dist < best.2) {
+                    best = (s, g, dist);
+                }
+            }
+            (best.0, best.1)
+        };
+        let clamp_start = |s: u32, w: u32| s.clamp(start + 1.min(len.saturating_sub(w)), end.saturating_sub(w).max(start));
+        if ll > 0 {
+            let half = len / 2;
+            let mut lo = (start + half).saturating_sub(m).max(start + 2 * m + l.bl);
+            let mut hi = (start + half + m).saturating_sub(ll);
+            let tail = if nb >= 2 { 2 * m + l.bl } else { m };
+            hi = hi.min(end.saturating_sub(tail + ll));
+            if lo > hi {
+                lo = start + half.saturating_sub(ll / 2);
+                hi = lo;
+            }
+            let (ls, g) = pick(lo, hi, ll);
+            let ls = clamp_start(ls, ll);
+            lost += g;
+            if nb >= 1 {
+                let (bs, g) = pick(start + m, ls.saturating_sub(m + l.bl), l.bl);
+                let bs = clamp_start(bs, l.bl).min(ls.saturating_sub(l.bl)).max(start);
+                out.push(Break { start: bs, len: l.bl, kind: BreakKind::Break });
+                lost += g;
+            }
+            out.push(Break { start: ls, len: ll, kind: BreakKind::Lunch });
+            if nb >= 2 {
+                let (bs, g) = pick(ls + ll + m, end.saturating_sub(m + l.bl), l.bl);
+                let bs = clamp_start(bs, l.bl).max(ls + ll);
+                out.push(Break { start: bs, len: l.bl, kind: BreakKind::Break });
+                lost += g;
+            }
+        } else if nb >= 1 {
+            let (bs, g) = pick(start + m, end.saturating_sub(m + l.bl), l.bl);
+            out.push(Break { start: clamp_start(bs, l.bl), len: l.bl, kind: BreakKind::Break });
+            lost += g;
+            if nb >= 2 {
+                // Long shift without lunch rules: a second break in the second half.
+                let b0 = out[0].start;
+                let (bs, g) = pick(b0 + l.bl + m, end.saturating_sub(m + l.bl), l.bl);
+                out.push(Break { start: clamp_start(bs, l.bl).max(b0 + l.bl), len: l.bl, kind: BreakKind::Break });
+                lost += g;
+            }
+        }
+        // Recompute the lost gain exactly (clamping may have moved a block).
+        let _ = lost;
+        let lost: f64 = out.iter().flat_map(|b| b.start..b.start + b.len).map(|i| self.gain(i as usize)).sum();
+        (out, lost)
+    }
+
+    /// Allowed interval range for day `k` of `w` given the neighbouring shifts (rest).
+    fn rest_limits(&self, w: &Worker, k: usize) -> (u32, u32) {
+        let mut lo = 0u32;
+        let mut hi = u32::MAX;
+        let key = w.days[k].key;
+        if k > 0
+            && w.days[k - 1].key == key - 1
+            && let Some(p) = &w.shifts[k - 1]
+        {
+            lo = p.start + p.len + self.rest;
+        }
+        if k + 1 < w.days.len()
+            && w.days[k + 1].key == key + 1
+            && let Some(n) = &w.shifts[k + 1]
+        {
+            hi = n.start.saturating_sub(self.rest);
+        }
+        (lo, hi)
+    }
+
+    /// The best shift for worker `w` on day `k` using at most `rem` paid intervals and at
+    /// least `need` paid intervals (0: any). Returns (score, shift).
+    fn best_for_day(&self, w: &Worker, k: usize, rem: u32, need: u32, prefix: &mut Vec<f64>) -> Option<(f64, Shift)> {
+        let (rlo, rhi) = self.rest_limits(w, k);
+        let l = &self.layout;
+        const TOP: usize = 4;
+        let mut top: [(f64, u32, u32); TOP] = [(f64::NEG_INFINITY, 0, 0); TOP];
+        for &(a, b) in &w.days[k].ranges {
+            let (a, b) = (a.max(rlo), b.min(rhi));
+            if b <= a || b - a < w.lmin {
+                continue;
+            }
+            prefix.clear();
+            prefix.push(0.0);
+            let mut acc = 0.0;
+            for i in a..b {
+                acc += self.gain(i as usize);
+                prefix.push(acc);
+            }
+            for len in w.lmin..=w.lmax.min(b - a) {
+                let paid = l.paid(len);
+                if paid > rem || paid < need {
+                    continue;
+                }
+                let off = f64::from(l.off_intervals(len));
+                let work = f64::from(len) - off;
+                for s in a..=b - len {
+                    let span = prefix[(s + len - a) as usize] - prefix[(s - a) as usize];
+                    let approx = span * work / f64::from(len);
+                    if approx > top[TOP - 1].0 {
+                        let mut j = TOP - 1;
+                        while j > 0 && top[j - 1].0 < approx {
+                            top[j] = top[j - 1];
+                            j -= 1;
+                        }
+                        top[j] = (approx, s, len);
+                    }
+                }
+            }
+        }
+        let mut best: Option<(f64, Shift)> = None;
+        for &(approx, s, len) in &top {
+            if approx == f64::NEG_INFINITY {
+                continue;
+            }
+            let span: f64 = (s..s + len).map(|i| self.gain(i as usize)).sum();
+            let (breaks, lost) = self.place_breaks(s, len);
+            let score = span - lost;
+            if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                best = Some((score, Shift { agent: w.index, local_day: w.days[k].key, start: s, len, breaks }));
+            }
+        }
+        best
+    }
+
+    /// Best shift over the worker's free days.
+    fn best_any(&self, w: &Worker, rem: u32, need: u32, prefix: &mut Vec<f64>) -> Option<(f64, usize, Shift)> {
+        let mut best: Option<(f64, usize, Shift)> = None;
+        for k in 0..w.days.len() {
+            if w.shifts[k].is_some() {
+                continue;
+            }
+            if let Some((score, shift)) = self.best_for_day(w, k, rem, need, prefix)
+                && best.as_ref().is_none_or(|b| score > b.0)
+            {
+                best = Some((score, k, shift));
+            }
+        }
+        best
+    }
+
+    fn assign(&mut self, w: &mut Worker, k: usize, s: Shift) {
+        self.apply(&s, 1);
+        w.paid += s.paid();
+        w.shifts[k] = Some(s);
+    }
+
+    fn unassign(&mut self, w: &mut Worker, k: usize) -> Option<Shift> {
+        let s = w.shifts[k].take()?;
+        self.apply(&s, -1);
+        w.paid -= s.paid();
+        Some(s)
+    }
+
+    /// Fill the worker's week greedily: positive-gain shifts up to the cap, then the
+    /// minimum whatever it costs.
+    fn fill(&mut self, w: &mut Worker, prefix: &mut Vec<f64>) {
+        while w.cap > w.paid {
+            match self.best_any(w, w.cap - w.paid, 0, prefix) {
+                Some((score, k, s)) if score > 1e-9 => self.assign(w, k, s),
+                _ => break,
+            }
+        }
+        self.fill_minimum(w, prefix);
+    }
+
+    fn fill_minimum(&mut self, w: &mut Worker, prefix: &mut Vec<f64>) {
+        while w.paid < w.min {
+            let need = w.min - w.paid;
+            // Prefer one shift that meets the minimum; else the biggest that fits.
+            let pick = self.best_any(w, w.cap - w.paid, need, prefix).or_else(|| self.best_any(w, w.cap - w.paid, 0, prefix));
+            match pick {
+                Some((_, k, s)) => self.assign(w, k, s),
+                None => break,
+            }
+        }
+    }
+}
+
+fn ratio_key(w: &Worker) -> Reverse<(u64, usize)> {
+    let r = if w.cap == 0 { u64::MAX } else { (f64::from(w.paid) / f64::from(w.cap) * 1e9) as u64 };
+    Reverse((r, w.index))
+}
+
+/// Builds the workers (agents in scope) with their days in planning intervals.
+fn workers(agents: &[AgentPrefs], cfg: &ScheduleConfig, n: u32) -> Vec<Worker> {
+    let iv = i64::from(cfg.interval_min);
+    let mut out = Vec::new();
+    for (index, a) in agents.iter().enumerate() {
+        if let Some(skill) = &cfg.skill
+            && !a.skills.iter().any(|s| s == skill)
+        {
+            continue;
+        }
+        let off = i64::from(a.utc_offset_min);
+        let first_local = (cfg.start_utc + off).div_euclid(DAY_MIN);
+        let last_local = (cfg.start_utc + off + i64::from(n) * iv - 1).div_euclid(DAY_MIN);
+        let mut days = Vec::new();
+        for key in first_local..=last_local {
+            let wd = weekday(key) as u8;
+            if a.days_off.contains(&wd) {
+                continue;
+            }
+            let mut ranges = Vec::new();
+            for (ws, we) in merged_windows(&a.windows, wd) {
+                // UTC minutes → planning intervals fully inside the window.
+                let us = key * DAY_MIN + i64::from(ws) - off - cfg.start_utc;
+                let ue = key * DAY_MIN + i64::from(we) - off - cfg.start_utc;
+                let lo = us.div_euclid(iv) + i64::from(us.rem_euclid(iv) != 0);
+                let hi = ue.div_euclid(iv);
+                let (lo, hi) = (lo.max(0), hi.min(i64::from(n)));
+                if hi > lo {
+                    ranges.push((lo as u32, hi as u32));
+                }
+            }
+            if !ranges.is_empty() {
+                days.push(DayOpt { key, ranges });
+            }
+        }
+        let per_hour = 60.0 / cfg.interval_min as f64;
+        let lmin = ((a.min_shift_hours * per_hour - 1e-9).ceil() as u32).max(1);
+        let lmax = (a.max_shift_hours * per_hour + 1e-9).floor() as u32;
+        let cap = (a.cap_hours(cfg.peak) * per_hour + 1e-9).floor() as u32;
+        let min = ((a.min_week_hours * per_hour - 1e-9).ceil().max(0.0) as u32).min(cap);
+        let nd = days.len();
+        out.push(Worker { index, days, lmin, lmax: lmax.max(lmin), cap, min, shifts: vec![None; nd], paid: 0 });
+    }
+    out
+}
+
+/// Generates a schedule for `requirement` (agents needed working, per interval of
+/// `cfg.interval_min` minutes from `cfg.start_utc`).
+pub fn generate(agents: &[AgentPrefs], requirement: &[f64], cfg: &ScheduleConfig) -> Result<Schedule, ScheduleError> {
+    generate_with_progress(agents, requirement, cfg, &mut |_, _| {})
+}
+
+/// [`generate`], reporting `(done, total)` work units as it goes (for progress bars).
+pub fn generate_with_progress(
+    agents: &[AgentPrefs],
+    requirement: &[f64],
+    cfg: &ScheduleConfig,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Schedule, ScheduleError> {
+    if cfg.interval_min == 0 || 60 % cfg.interval_min != 0 {
+        return Err(ScheduleError::Invalid("interval must divide 60 minutes"));
+    }
+    if requirement.iter().any(|r| !(r.is_finite() && *r >= 0.0)) {
+        return Err(ScheduleError::Invalid("requirement must be finite and ≥ 0"));
+    }
+    if !(cfg.under_weight > 0.0 && cfg.over_weight >= 0.0 && cfg.under_weight.is_finite() && cfg.over_weight.is_finite()) {
+        return Err(ScheduleError::Invalid("weights must be finite, under > 0, over ≥ 0"));
+    }
+    if !(cfg.min_rest_hours.is_finite() && (0.0..=24.0).contains(&cfg.min_rest_hours)) {
+        return Err(ScheduleError::Invalid("rest must be 0–24 hours"));
+    }
+    for a in agents {
+        a.validate()?;
+    }
+    let n = requirement.len() as u32;
+    let iv = cfg.interval_min;
+    let mut ws = workers(agents, cfg, n);
+    let layout = Layout {
+        iv,
+        bl: cfg.breaks.break_min.div_ceil(iv).max(1),
+        ll: cfg.breaks.lunch_min.div_ceil(iv).max(1),
+        margin: 60u32.div_ceil(iv),
+        rules: cfg.breaks,
+    };
+    // Availability per interval and the lower bound.
+    let mut avail = vec![0u32; n as usize];
+    let mut cap_total = 0.0f64;
+    for w in &ws {
+        let mut per_day_best = 0u32;
+        for d in &w.days {
+            let mut longest = 0;
+            for &(a, b) in &d.ranges {
+                for i in a..b {
+                    avail[i as usize] += 1;
+                }
+                longest = longest.max(b - a);
+            }
+            // Most productive intervals in one shift that fits this day.
+            let mut best = 0;
+            for len in w.lmin..=w.lmax.min(longest) {
+                best = best.max(len - layout.off_intervals(len));
+            }
+            per_day_best += best;
+        }
+        cap_total += f64::from(per_day_best.min(w.cap));
+    }
+    let req_total: f64 = requirement.iter().sum();
+    let mut usable = 0.0;
+    let mut uncoverable = 0.0;
+    for (i, &r) in requirement.iter().enumerate() {
+        let a = f64::from(avail[i]);
+        usable += r.min(a);
+        uncoverable += (r - a).max(0.0);
+    }
+    let simple = uncoverable.max(req_total - usable.min(cap_total)).max(0.0);
+    // The max-flow relaxation is tighter; it can only raise the bound.
+    let lower_bound = if cfg.flow_bound { simple.max(req_total - flow_cover(&ws, requirement, &layout)) } else { simple }.max(0.0);
+
+    let bonus: Vec<f64> =
+        requirement.iter().zip(&avail).map(|(&r, &a)| 1.0 + (r / f64::from(a.max(1))).min(2.0)).collect();
+    let mut st = State {
+        req: requirement,
+        cov: vec![0; n as usize],
+        under: cfg.under_weight,
+        over: cfg.over_weight,
+        bonus,
+        use_bonus: true,
+        layout,
+        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9).ceil().max(0.0) as u32,
+    };
+    let total_work = ws.len() as u64 * (2 + u64::from(cfg.improve_passes + cfg.priced_passes));
+    let mut done = 0u64;
+    let mut prefix = Vec::with_capacity(128);
+
+    // 1. Fair greedy.
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = ws.iter().enumerate().map(|(j, w)| Reverse((ratio_key(w).0.0, j))).collect();
+    while let Some(Reverse((_, j))) = heap.pop() {
+        let w = &mut ws[j];
+        if w.cap <= w.paid {
+            continue;
+        }
+        match st.best_any(w, w.cap - w.paid, 0, &mut prefix) {
+            Some((score, k, s)) if score > 1e-9 => {
+                st.assign(w, k, s);
+                heap.push(Reverse((ratio_key(w).0.0, j)));
+            }
+            _ => {
+                done += 1;
+                progress(done, total_work);
+            }
+        }
+    }
+    // 2. Minimums.
+    for w in ws.iter_mut() {
+        st.fill_minimum(w, &mut prefix);
+        done += 1;
+        progress(done, total_work);
+    }
+    // 3. Local improvement: rebuild each agent's week against the others. The first
+    //    passes price under-staffing per interval (prices rise where a pass leaves a
+    //    gap), which lets flexible agents move to where only they can help and others
+    //    fill in behind them; the best schedule by the true cost is kept. The last
+    //    passes use the true cost.
+    let true_cost = |st: &State| -> f64 {
+        (0..n as usize).map(|i| {
+            let (r, c) = (st.req[i], f64::from(st.cov[i]));
+            st.under * (r - c).max(0.0) + st.over * (c - r).max(0.0)
+        }).sum()
+    };
+    let snapshot = |ws: &[Worker]| -> Vec<(Vec<Option<Shift>>, u32)> { ws.iter().map(|w| (w.shifts.clone(), w.paid)).collect() };
+    let mut best = (true_cost(&st), snapshot(&ws), st.cov.clone());
+    let priced = cfg.priced_passes;
+    for pass in 0..priced + cfg.improve_passes {
+        let use_price = pass < priced;
+        st.use_bonus = use_price;
+        let mut improved = false;
+        for w in ws.iter_mut() {
+            done += 1;
+            progress(done, total_work);
+            if w.days.is_empty() {
+                continue;
+            }
+            let lo = w.days.iter().flat_map(|d| d.ranges.iter().map(|r| r.0)).min().unwrap_or(0) as usize;
+            let hi = w.days.iter().flat_map(|d| d.ranges.iter().map(|r| r.1)).max().unwrap_or(0) as usize;
+            let before = st.cost_range(lo, hi);
+            let old: Vec<Option<Shift>> = w.shifts.clone();
+            let old_paid = w.paid;
+            for k in 0..w.days.len() {
+                st.unassign(w, k);
+            }
+            st.fill(w, &mut prefix);
+            let after = st.cost_range(lo, hi);
+            let min_ok = w.paid >= w.min || old_paid < w.min;
+            if after < before - 1e-9 && min_ok {
+                improved = true;
+            } else {
+                for k in 0..w.days.len() {
+                    st.unassign(w, k);
+                }
+                for (k, s) in old.into_iter().enumerate() {
+                    if let Some(s) = s {
+                        st.assign(w, k, s);
+                    }
+                }
+            }
+        }
+        let cost = true_cost(&st);
+        if cost < best.0 - 1e-9 {
+            best = (cost, snapshot(&ws), st.cov.clone());
+        } else if !use_price {
+            // A true-cost pass that did not beat the best: go back to the best.
+            for (w, (shifts, paid)) in ws.iter_mut().zip(best.1.iter()) {
+                w.shifts.clone_from(shifts);
+                w.paid = *paid;
+            }
+            st.cov.clone_from(&best.2);
+            if !improved {
+                break;
+            }
+        }
+        if use_price {
+            for i in 0..n as usize {
+                if st.req[i] - f64::from(st.cov[i]) > 1e-9 {
+                    st.bonus[i] = (st.bonus[i] * 1.3).min(50.0);
+                } else {
+                    st.bonus[i] = (st.bonus[i] * 0.9).max(1.0);
+                }
+            }
+        }
+        if pass + 1 == priced {
+            // Leave the priced search at its best schedule.
+            for (w, (shifts, paid)) in ws.iter_mut().zip(best.1.iter()) {
+                w.shifts.clone_from(shifts);
+                w.paid = *paid;
+            }
+            st.cov.clone_from(&best.2);
+        }
+    }
+    // Whatever the last pass did, the best schedule seen wins.
+    if true_cost(&st) > best.0 + 1e-9 {
+        for (w, (shifts, paid)) in ws.iter_mut().zip(best.1.iter()) {
+            w.shifts.clone_from(shifts);
+            w.paid = *paid;
+        }
+        st.cov.clone_from(&best.2);
+    }
+    progress(total_work, total_work);
+
+    let coverage: Vec<u32> = st.cov.iter().map(|&c| c.max(0) as u32).collect();
+    let (mut shortfall, mut over) = (0.0, 0.0);
+    for (i, &r) in requirement.iter().enumerate() {
+        let c = f64::from(coverage[i]);
+        shortfall += (r - c).max(0.0);
+        over += (c - r).max(0.0);
+    }
+    let per_hour = 60.0 / f64::from(iv);
+    let mut hours = Vec::with_capacity(ws.len());
+    let mut unmet = Vec::new();
+    let mut fills = Vec::new();
+    let mut shifts = Vec::new();
+    for w in ws {
+        let a = &agents[w.index];
+        if w.paid < w.min {
+            unmet.push(a.id.clone());
+        }
+        if w.cap > 0 {
+            fills.push(f64::from(w.paid) / f64::from(w.cap));
+        }
+        hours.push(AgentHours {
+            agent: a.id.clone(),
+            hours: f64::from(w.paid) / per_hour,
+            min_hours: a.min_week_hours,
+            max_hours: a.cap_hours(cfg.peak),
+        });
+        shifts.extend(w.shifts.into_iter().flatten());
+    }
+    let mean = fills.iter().sum::<f64>() / fills.len().max(1) as f64;
+    let spread = (fills.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / fills.len().max(1) as f64).sqrt();
+    Ok(Schedule {
+        interval_min: iv,
+        start_utc: cfg.start_utc,
+        shifts,
+        coverage,
+        requirement: requirement.to_vec(),
+        shortfall,
+        overstaffing: over,
+        lower_bound,
+        hours,
+        unmet_minimum: unmet,
+        fill_spread: spread,
+    })
+}
+
+/// Checks a schedule against the agents' preferences: every shift inside availability
+/// on a day the agent works, within shift-length limits, one shift per local day,
+/// rest between shifts, weekly paid hours within the maximum (and the minimum unless
+/// listed as unmet). Returns the first violation found.
+pub fn check(schedule: &Schedule, agents: &[AgentPrefs], cfg: &ScheduleConfig) -> Result<(), String> {
+    let iv = i64::from(schedule.interval_min);
+    let mut paid = vec![0u32; agents.len()];
+    let mut by_agent: Vec<Vec<&Shift>> = vec![Vec::new(); agents.len()];
+    for s in &schedule.shifts {
+        let a = agents.get(s.agent).ok_or("shift for an unknown agent")?;
+        let from = schedule.start_utc + i64::from(s.start) * iv;
+        let to = from + i64::from(s.len) * iv;
+        if !a.available(from, to) {
+            return Err(format!("{}: shift at interval {} outside availability", a.id, s.start));
+        }
+        let h = s.len as f64 * iv as f64 / 60.0;
+        if h < a.min_shift_hours - 1e-9 || h > a.max_shift_hours + 1e-9 {
+            return Err(format!("{}: shift of {h} h outside length limits", a.id));
+        }
+        for b in &s.breaks {
+            if b.start < s.start || b.start + b.len > s.start + s.len {
+                return Err(format!("{}: break outside its shift", a.id));
+            }
+        }
+        paid[s.agent] += s.paid();
+        by_agent[s.agent].push(s);
+    }
+    let rest = (cfg.min_rest_hours * 60.0).ceil() as i64;
+    for (j, a) in agents.iter().enumerate() {
+        let mut v = by_agent[j].clone();
+        v.sort_by_key(|s| s.start);
+        for p in v.windows(2) {
+            if p[0].local_day == p[1].local_day {
+                return Err(format!("{}: two shifts on one day", a.id));
+            }
+            let gap = (i64::from(p[1].start) - i64::from(p[0].start + p[0].len)) * iv;
+            if gap < rest {
+                return Err(format!("{}: only {gap} minutes rest", a.id));
+            }
+        }
+        let h = f64::from(paid[j]) * iv as f64 / 60.0;
+        if h > a.cap_hours(cfg.peak) + 1e-9 {
+            return Err(format!("{}: {h} h over the weekly maximum", a.id));
+        }
+        let in_scope = cfg.skill.as_ref().is_none_or(|sk| a.skills.contains(sk));
+        if in_scope && h < a.min_week_hours - 1e-9 && !schedule.unmet_minimum.contains(&a.id) {
+            return Err(format!("{}: {h} h under the weekly minimum", a.id));
+        }
+    }
+    Ok(())
+}
+
+/// Max-flow (Dinic) over f64 capacities.
+struct Flow {
+    head: Vec<usize>,
+    next: Vec<usize>,
+    to: Vec<usize>,
+    cap: Vec<f64>,
+    level: Vec<i32>,
+    it: Vec<usize>,
+}
+
+const NIL: usize = usize::MAX;
+const EPS: f64 = 1e-9;
+
+impl Flow {
+    fn new(n: usize) -> Self {
+        Flow { head: vec![NIL; n], next: Vec::new(), to: Vec::new(), cap: Vec::new(), level: vec![0; n], it: vec![0; n] }
+    }
+    fn edge(&mut self, a: usize, b: usize, c: f64) {
+        for (x, y, cc) in [(a, b, c), (b, a, 0.0)] {
+            self.to.push(y);
+            self.cap.push(cc);
+            self.next.push(self.head[x]);
+            self.head[x] = self.to.len() - 1;
+        }
+    }
+    fn bfs(&mut self, s: usize, t: usize) -> bool {
+        self.level.iter_mut().for_each(|l| *l = -1);
+        let mut q = std::collections::VecDeque::new();
+        self.level[s] = 0;
+        q.push_back(s);
+        while let Some(v) = q.pop_front() {
+            let mut e = self.head[v];
+            while e != NIL {
+                let u = self.to[e];
+                if self.cap[e] > EPS && self.level[u] < 0 {
+                    self.level[u] = self.level[v] + 1;
+                    q.push_back(u);
+                }
+                e = self.next[e];
+            }
+        }
+        self.level[t] >= 0
+    }
+    fn dfs(&mut self, v: usize, t: usize, f: f64) -> f64 {
+        if v == t {
+            return f;
+        }
+        while self.it[v] != NIL {
+            let e = self.it[v];
+            let u = self.to[e];
+            if self.cap[e] > EPS && self.level[u] == self.level[v] + 1 {
+                let d = self.dfs(u, t, f.min(self.cap[e]));
+                if d > EPS {
+                    self.cap[e] -= d;
+                    self.cap[e ^ 1] += d;
+                    return d;
+                }
+            }
+            self.it[v] = self.next[e];
+        }
+        0.0
+    }
+    fn max_flow(&mut self, s: usize, t: usize) -> f64 {
+        let mut total = 0.0;
+        while self.bfs(s, t) {
+            self.it.clone_from(&self.head);
+            loop {
+                let f = self.dfs(s, t, f64::INFINITY);
+                if f <= EPS {
+                    break;
+                }
+                total += f;
+            }
+        }
+        total
+    }
+}
+
+/// The most requirement any schedule could cover, ignoring that shifts are contiguous:
+/// a max flow source → agent (its productive weekly cap) → agent-day (its longest
+/// productive shift that day) → interval it is available for (1) → sink (requirement).
+fn flow_cover(ws: &[Worker], requirement: &[f64], layout: &Layout) -> f64 {
+    let n = requirement.len();
+    let days: usize = ws.iter().map(|w| w.days.len()).sum();
+    let (src, sink) = (0, 1);
+    let first_agent = 2;
+    let first_day = first_agent + ws.len();
+    let first_iv = first_day + days;
+    let mut g = Flow::new(first_iv + n);
+    let mut d_ix = first_day;
+    for (j, w) in ws.iter().enumerate() {
+        let mut week = 0u32;
+        for d in &w.days {
+            let longest = d.ranges.iter().map(|r| r.1 - r.0).max().unwrap_or(0);
+            let mut best = 0;
+            for len in w.lmin..=w.lmax.min(longest) {
+                best = best.max(len - layout.off_intervals(len));
+            }
+            if best > 0 {
+                g.edge(first_agent + j, d_ix, f64::from(best));
+                for &(a, b) in &d.ranges {
+                    for i in a..b {
+                        g.edge(d_ix, first_iv + i as usize, 1.0);
+                    }
+                }
+                week += best;
+            }
+            d_ix += 1;
+        }
+        let cap = week.min(w.cap);
+        if cap > 0 {
+            g.edge(src, first_agent + j, f64::from(cap));
+        }
+    }
+    for (i, &r) in requirement.iter().enumerate() {
+        if r > 0.0 {
+            g.edge(first_iv + i, sink, r);
+        }
+    }
+    g.max_flow(src, sink)
+}
+
+
+/// A kind of hire to consider for a peak: availability and hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HireProfile {
+    /// A name for the pattern, e.g. `"weekday evenings"`.
+    pub name: String,
+    /// What such a hire would offer (its `id` is ignored).
+    pub prefs: AgentPrefs,
+}
+
+/// How many hires of each profile a peak needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeakPlan {
+    /// (profile name, hires), in the order the profiles were given.
+    pub hires: Vec<(String, u32)>,
+    /// Total hires.
+    pub total_hires: u32,
+    /// Shortfall with the existing agents only.
+    pub shortfall_before: f64,
+    /// Shortfall once the hires are scheduled too.
+    pub shortfall_after: f64,
+    /// Paid hours a week the hires add.
+    pub hours_added: f64,
+}
+
+/// Standard availability patterns for peak hiring, in the given UTC offset.
+pub fn standard_profiles(utc_offset_min: i32, peak_hours: f64) -> Vec<HireProfile> {
+    let w = |days: &[u8], s: u32, e: u32| days.iter().map(|&d| Window { weekday: d, start_min: s * 60, end_min: e * 60 }).collect::<Vec<_>>();
+    let mk = |name: &str, windows: Vec<Window>, max: f64| {
+        let mut p = AgentPrefs::new(name, windows);
+        p.utc_offset_min = utc_offset_min;
+        p.max_week_hours = max.min(30.0);
+        p.peak_max_week_hours = Some(peak_hours.min(60.0).max(p.max_week_hours));
+        p.max_shift_hours = 8.0;
+        HireProfile { name: name.to_string(), prefs: p }
+    };
+    let wk = [0, 1, 2, 3, 4];
+    let all = [0, 1, 2, 3, 4, 5, 6];
+    vec![
+        mk("weekday daytime 09-17", w(&wk, 9, 17), 30.0),
+        mk("mornings 06-13", w(&[0, 1, 2, 3, 4, 5], 6, 13), 20.0),
+        mk("evenings 17-23", w(&all, 17, 23), 20.0),
+        mk("weekends 08-22", w(&[5, 6], 8, 22), 16.0),
+        mk("flexible 07-23", w(&all, 7, 23), 30.0),
+    ]
+}
+
+/// Peak planning: schedules the existing agents, then adds hires one at a time, each
+/// time of the profile that cuts the weighted shortfall most, until the shortfall is at
+/// most `target_shortfall` agent-intervals, no profile helps, or `max_hires` is reached.
+pub fn plan_hires(
+    agents: &[AgentPrefs],
+    requirement: &[f64],
+    cfg: &ScheduleConfig,
+    profiles: &[HireProfile],
+    target_shortfall: f64,
+    max_hires: u32,
+) -> Result<PeakPlan, ScheduleError> {
+    for p in profiles {
+        p.prefs.validate()?;
+    }
+    let base = generate(agents, requirement, &ScheduleConfig { flow_bound: false, ..cfg.clone() })?;
+    let iv = cfg.interval_min;
+    let layout = Layout {
+        iv,
+        bl: cfg.breaks.break_min.div_ceil(iv).max(1),
+        ll: cfg.breaks.lunch_min.div_ceil(iv).max(1),
+        margin: 60u32.div_ceil(iv),
+        rules: cfg.breaks,
+    };
+    let n = requirement.len();
+    let mut st = State {
+        req: requirement,
+        cov: base.coverage.iter().map(|&c| c as i32).collect(),
+        under: cfg.under_weight,
+        over: cfg.over_weight,
+        bonus: vec![1.0; n],
+        use_bonus: false,
+        layout,
+        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9).ceil().max(0.0) as u32,
+    };
+    let shortfall = |st: &State| -> f64 { (0..n).map(|i| (st.req[i] - f64::from(st.cov[i])).max(0.0)).sum() };
+    let templates: Vec<Worker> = profiles
+        .iter()
+        .map(|p| {
+            let peak_cfg = ScheduleConfig { skill: None, ..cfg.clone() };
+            workers(std::slice::from_ref(&p.prefs), &peak_cfg, n as u32).pop().expect("one worker per profile")
+        })
+        .collect();
+    let mut counts = vec![0u32; profiles.len()];
+    let before = shortfall(&st);
+    let mut hours = 0.0;
+    let mut prefix = Vec::new();
+    let mut total = 0;
+    while total < max_hires && shortfall(&st) > target_shortfall {
+        let total_cost = |st: &State| st.cost_range(0, n);
+        let now = total_cost(&st);
+        let mut best: Option<(f64, usize, Worker)> = None;
+        for (p, t) in templates.iter().enumerate() {
+            let mut w = t.clone();
+            st.fill(&mut w, &mut prefix);
+            let gain = now - total_cost(&st);
+            if w.paid > 0 && best.as_ref().is_none_or(|b| gain > b.0) {
+                best = Some((gain, p, w.clone()));
+            }
+            for k in 0..w.days.len() {
+                st.unassign(&mut w, k);
+            }
+        }
+        match best {
+            Some((gain, p, w)) if gain > cfg.under_weight * 0.5 => {
+                for s in w.shifts.iter().flatten() {
+                    st.apply(s, 1);
+                }
+                hours += f64::from(w.paid) * f64::from(iv) / 60.0;
+                counts[p] += 1;
+                total += 1;
+            }
+            _ => break,
+        }
+    }
+    Ok(PeakPlan {
+        hires: profiles.iter().map(|p| p.name.clone()).zip(counts).collect(),
+        total_hires: total,
+        shortfall_before: before,
+        shortfall_after: shortfall(&st),
+        hours_added: hours,
+    })
+}
