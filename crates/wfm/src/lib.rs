@@ -11,3 +11,4 @@ pub mod time;
 pub mod schedule;
 pub mod synth;
 pub mod adherence;
+pub mod sim;
