@@ -25,6 +25,11 @@ enum Command {
     /// Measure the hot paths (routing decisions, event rebuild) and print figures.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    // Workforce management (docs on the argument structs, with examples).
+    Forecast(cmd::wfm::ForecastArgs),
+    Staff(cmd::wfm::StaffArgs),
+    Schedule(cmd::wfm::ScheduleArgs),
+    Simulate(cmd::wfm::SimulateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,5 +37,9 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Bench(command) => cmd::bench::run(command),
+        Command::Forecast(args) => cmd::wfm::forecast_cmd(args),
+        Command::Staff(args) => cmd::wfm::staff_cmd(args),
+        Command::Schedule(args) => cmd::wfm::schedule_cmd(args),
+        Command::Simulate(args) => cmd::wfm::simulate_cmd(args),
     }
 }

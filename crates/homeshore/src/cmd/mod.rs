@@ -1,3 +1,4 @@
 //! One module per subcommand. Each exposes its clap arguments and a `run` function.
 pub mod bench;
 pub mod demo;
+pub mod wfm;

@@ -1,0 +1,509 @@
+//! `homeshore forecast | staff | schedule | simulate`: workforce planning from the
+//! command line. The maths lives in the `wfm` crate; this module reads and writes CSV
+//! and JSON, draws progress on a terminal's stderr, and prints summaries.
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use wfm::erlang::{StaffingInput, Target, required_agents};
+use wfm::forecast::{ForecastConfig, SpecialDay, backtest, forecast};
+use wfm::history::{History, Record};
+use wfm::schedule::{AgentPrefs, ScheduleConfig};
+use wfm::sim::{FifoRouter, HandleTime, SimConfig, simulate};
+use wfm::time::{DateTime, parse_date, parse_datetime};
+
+/// Forecast volume and handle time per queue and interval from a history CSV.
+///
+/// FILE.csv has the columns `timestamp,queue,offered[,aht_s]`: ISO 8601 local times,
+/// any interval length that divides --interval-min. Missing intervals mean the center
+/// was closed.
+///
+/// Examples:
+///
+///   homeshore forecast --history calls.csv --interval-min 30 --backtest-days 20 --json
+///
+///   homeshore forecast --history calls.csv --interval-min 30 --start 2026-12-01 --days 7 > fc.csv
+///
+///   homeshore forecast --history calls.csv --start 2026-12-24 --days 3 --special 2026-12-24=1.6 --special 2026-12-25=0
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ForecastArgs {
+    /// History CSV: timestamp,queue,offered[,aht_s].
+    #[arg(long, value_name = "FILE.csv")]
+    pub history: std::path::PathBuf,
+    /// Target interval length in minutes (15, 30 or 60).
+    #[arg(long, default_value_t = 30)]
+    pub interval_min: u32,
+    /// Backtest: one-day-ahead forecasts over the last N open days.
+    #[arg(long, value_name = "N")]
+    pub backtest_days: Option<usize>,
+    /// First day to forecast (YYYY-MM-DD); only history before it is used.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Days to forecast from --start.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Special day DATE=UPLIFT[:QUEUE] (1.5 = +50 %, 0 = closed). Repeatable.
+    #[arg(long, value_name = "DATE=UPLIFT")]
+    pub special: Vec<String>,
+    /// Add offered_lo,offered_hi (80 % prediction range) columns to the CSV.
+    #[arg(long)]
+    pub ranges: bool,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Agents needed for a load: Erlang C, or Erlang A with --patience-s; chat with --concurrency.
+///
+/// Examples:
+///
+///   homeshore staff --contacts 100 --interval-min 30 --aht-s 180 --sl 0.8 --answer-s 20
+///
+///   homeshore staff --contacts 100 --interval-min 30 --aht-s 180 --sl 0.8 --answer-s 20 \
+///       --shrinkage 0.3 --patience-s 120 --max-occupancy 0.85 --json
+///
+///   homeshore staff --contacts 300 --interval-min 30 --aht-s 600 --asa-s 30 --concurrency 3
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct StaffArgs {
+    /// Contacts offered in the interval.
+    #[arg(long)]
+    pub contacts: f64,
+    /// Interval length, minutes.
+    #[arg(long, default_value_t = 30)]
+    pub interval_min: u32,
+    /// Average handle time, seconds.
+    #[arg(long)]
+    pub aht_s: f64,
+    /// Service-level target: fraction answered within --answer-s (e.g. 0.8).
+    #[arg(long, conflicts_with = "asa_s")]
+    pub sl: Option<f64>,
+    /// Answer time for --sl, seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub answer_s: f64,
+    /// ASA target instead of a service level, seconds.
+    #[arg(long)]
+    pub asa_s: Option<f64>,
+    /// Shrinkage (breaks, training, absence), 0–1.
+    #[arg(long, default_value_t = 0.0)]
+    pub shrinkage: f64,
+    /// Mean customer patience, seconds: switches to Erlang A (abandonment).
+    #[arg(long)]
+    pub patience_s: Option<f64>,
+    /// Occupancy cap, 0–1.
+    #[arg(long)]
+    pub max_occupancy: Option<f64>,
+    /// Chats per agent at once.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: u32,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Generate a week's schedule from agents' preferences and a requirement.
+///
+/// Agents come from --agents (a JSON array of preferences: id, utc_offset_min, windows
+/// [{weekday 0=Mon, start_min, end_min}], min/max_week_hours, min/max_shift_hours,
+/// days_off, skills) or --generate-agents N (a seeded synthetic center, for trials and
+/// benchmarks). The requirement is a CSV `interval,agents` (--requirement).
+///
+/// Examples:
+///
+///   homeshore schedule --generate-agents 3000 --json > schedule.json
+///
+///   homeshore schedule --agents agents.json --requirement req.csv --start 2026-12-07T00:00 --peak
+///
+///   homeshore schedule --generate-agents 500 --hire-plan
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ScheduleArgs {
+    /// Agents' preferences, JSON array.
+    #[arg(long, value_name = "FILE.json", conflicts_with = "generate_agents")]
+    pub agents: Option<std::path::PathBuf>,
+    /// Requirement CSV: interval,agents (interval numbers from 0).
+    #[arg(long, value_name = "FILE.csv")]
+    pub requirement: Option<std::path::PathBuf>,
+    /// Generate a synthetic center of N agents with its requirement.
+    #[arg(long, value_name = "N")]
+    pub generate_agents: Option<usize>,
+    /// UTC start of the week, ISO 8601 (a Monday 00:00 by default: 2026-11-30).
+    #[arg(long, default_value = "2026-11-30T00:00")]
+    pub start: String,
+    /// Interval length, minutes.
+    #[arg(long, default_value_t = 15)]
+    pub interval_min: u32,
+    /// A peak week: agents' peak maximum hours (up to 60) apply.
+    #[arg(long)]
+    pub peak: bool,
+    /// Also plan peak hires: how many of which availability pattern close the gap.
+    #[arg(long)]
+    pub hire_plan: bool,
+    /// Seed for --generate-agents.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// JSON output (the whole schedule).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Simulate contacts through a staffing plan and report SL, ASA, abandonment, occupancy.
+///
+/// Input CSV (--plan): interval,contacts,aht_s,agents — one row per interval.
+///
+/// Examples:
+///
+///   homeshore simulate --plan plan.csv --interval-min 30 --patience-s 120 --seed 7
+///
+///   homeshore simulate --contacts 100 --aht-s 180 --agents 14 --intervals 48 --json
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SimulateArgs {
+    /// Plan CSV: interval,contacts,aht_s,agents.
+    #[arg(long, value_name = "FILE.csv")]
+    pub plan: Option<std::path::PathBuf>,
+    /// Constant load instead of a plan: contacts per interval.
+    #[arg(long, conflicts_with = "plan")]
+    pub contacts: Option<f64>,
+    /// Constant AHT, seconds.
+    #[arg(long, default_value_t = 180.0)]
+    pub aht_s: f64,
+    /// Constant agents on duty.
+    #[arg(long, default_value_t = 10)]
+    pub agents: u32,
+    /// Intervals to simulate with a constant load.
+    #[arg(long, default_value_t = 48)]
+    pub intervals: usize,
+    /// Interval length, minutes.
+    #[arg(long, default_value_t = 30)]
+    pub interval_min: u32,
+    /// Mean patience, seconds (exponential); none: nobody abandons.
+    #[arg(long)]
+    pub patience_s: Option<f64>,
+    /// Handle-time coefficient of variation (lognormal); 1 with --exponential.
+    #[arg(long, default_value_t = 0.8)]
+    pub cv: f64,
+    /// Exponential handle times (the M/M/n case).
+    #[arg(long)]
+    pub exponential: bool,
+    /// Service-level answer time, seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub answer_s: f64,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<History> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let headers = rdr.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
+        bail!("{}: need columns timestamp,queue,offered[,aht_s]", path.display());
+    };
+    let aht = col("aht_s");
+    let mut records = Vec::new();
+    for (line, row) in rdr.records().enumerate() {
+        let row = row?;
+        let at = |i: usize| row.get(i).unwrap_or("");
+        let ctx = || format!("{} line {}", path.display(), line + 2);
+        let timestamp = parse_datetime(at(ts)).with_context(ctx)?;
+        let offered: f64 = at(o).parse().with_context(ctx)?;
+        let aht_s = match aht.map(at) {
+            Some(s) if !s.is_empty() => Some(s.parse::<f64>().with_context(ctx)?),
+            _ => None,
+        };
+        records.push(Record { timestamp, queue: at(q).to_string(), offered, handled: None, abandoned: None, aht_s });
+    }
+    Ok(History::from_records(&records, interval_min)?)
+}
+
+fn parse_special(s: &str) -> anyhow::Result<SpecialDay> {
+    let (date, rest) = s.split_once('=').context("--special wants DATE=UPLIFT[:QUEUE]")?;
+    let (uplift, queue) = match rest.split_once(':') {
+        Some((u, q)) => (u, Some(q.to_string())),
+        None => (rest, None),
+    };
+    Ok(SpecialDay { date: parse_date(date)?, queue, uplift: uplift.parse().context("uplift must be a number")? })
+}
+
+/// `homeshore forecast`.
+pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
+    let history = read_history(&args.history, args.interval_min)?;
+    let cfg = ForecastConfig {
+        special_days: args.special.iter().map(|s| parse_special(s)).collect::<anyhow::Result<_>>()?,
+        ..ForecastConfig::default()
+    };
+    let mut out = std::io::stdout().lock();
+    if let Some(n) = args.backtest_days {
+        let bt = backtest(&history, &cfg, n)?;
+        if args.json {
+            serde_json::to_writer(&mut out, &bt)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "Backtest: one-day-ahead over {} open days, {} intervals", bt.days.len(), bt.overall.intervals)?;
+            writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>10} {:>10}", "queue", "WAPE", "MAPE", "bias", "naive WAPE", "naive MAPE")?;
+            let row = |out: &mut dyn Write, q: &str, a: &wfm::forecast::Accuracy| {
+                writeln!(
+                    out,
+                    "{:<20} {:>7.1}% {:>7.1}% {:>+7.1}% {:>9.1}% {:>9.1}%",
+                    q,
+                    a.wape * 100.0,
+                    a.mape * 100.0,
+                    a.bias * 100.0,
+                    a.baseline_wape * 100.0,
+                    a.baseline_mape * 100.0
+                )
+            };
+            for (q, a) in &bt.queues {
+                row(&mut out, q, a)?;
+            }
+            row(&mut out, "all", &bt.overall)?;
+        }
+        return Ok(());
+    }
+    let Some(start) = &args.start else { bail!("give --backtest-days N or --start YYYY-MM-DD") };
+    let start = parse_date(start)?;
+    let rows = forecast(&history, &cfg, start, args.days)?;
+    if args.json {
+        serde_json::to_writer(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let with_aht = history.has_aht();
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["timestamp", "queue", "offered"];
+    if with_aht {
+        header.push("aht_s");
+    }
+    if args.ranges {
+        header.extend(["offered_lo", "offered_hi"]);
+    }
+    w.write_record(&header)?;
+    for r in rows {
+        let mut rec = vec![DateTime(r.start).to_string(), r.queue, format!("{:.2}", r.offered)];
+        if with_aht {
+            rec.push(r.aht_s.map_or(String::new(), |a| format!("{a:.1}")));
+        }
+        if args.ranges {
+            rec.push(format!("{:.2}", r.offered_lo));
+            rec.push(format!("{:.2}", r.offered_hi));
+        }
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `homeshore staff`.
+pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
+    let target = match (args.sl, args.asa_s) {
+        (_, Some(asa_s)) => Target::Asa { asa_s },
+        (Some(fraction), None) => Target::ServiceLevel { fraction, answer_s: args.answer_s },
+        (None, None) => bail!("give a target: --sl 0.8 --answer-s 20, or --asa-s 30"),
+    };
+    let input = StaffingInput {
+        contacts: args.contacts,
+        interval_s: f64::from(args.interval_min) * 60.0,
+        aht_s: args.aht_s,
+        target,
+        patience_s: args.patience_s,
+        max_occupancy: args.max_occupancy,
+        shrinkage: args.shrinkage,
+        concurrency: args.concurrency,
+    };
+    let s = required_agents(&input)?;
+    if args.json {
+        let mut v = serde_json::to_value(s)?;
+        if args.patience_s.is_none()
+            && let Some(o) = v.as_object_mut()
+        {
+            o.remove("abandon_rate");
+        }
+        println!("{v}");
+        return Ok(());
+    }
+    let m = &s.metrics;
+    println!("Model               {}", if s.model == "erlang_a" { "Erlang A (with abandonment)" } else { "Erlang C" });
+    println!("Traffic             {:.2} Erlangs", s.traffic_erlangs);
+    println!("Agents (raw)        {}", s.agents_raw);
+    println!("Agents (scheduled)  {}  after {:.0}% shrinkage", s.agents, args.shrinkage * 100.0);
+    println!("Service level       {:.1}% in {} s", m.service_level * 100.0, args.answer_s);
+    println!("P(wait)             {:.1}%", m.p_wait * 100.0);
+    println!("ASA                 {:.1} s", m.asa_s);
+    println!("Occupancy           {:.1}%", m.occupancy * 100.0);
+    if args.patience_s.is_some() {
+        println!("Abandoned           {:.1}%", m.abandon_rate * 100.0);
+    }
+    if !s.target_met {
+        println!("warning: target not reachable within the search limit");
+    }
+    Ok(())
+}
+
+fn read_requirement(path: &std::path::Path) -> anyhow::Result<Vec<f64>> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path)?;
+    let mut req: Vec<f64> = Vec::new();
+    for row in rdr.records() {
+        let row = row?;
+        let i: usize = row.get(0).unwrap_or("").parse().context("interval must be a number")?;
+        let v: f64 = row.get(1).unwrap_or("").parse().context("agents must be a number")?;
+        if req.len() <= i {
+            req.resize(i + 1, 0.0);
+        }
+        req[i] = v;
+    }
+    Ok(req)
+}
+
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    pb.set_message(what.to_string());
+    Some(pb)
+}
+
+/// `homeshore schedule`.
+pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
+    let (agents, req): (Vec<AgentPrefs>, Vec<f64>) = match (args.generate_agents, &args.agents) {
+        (Some(n), _) => wfm::synth::center(n, 7 * 24 * 60 / args.interval_min as usize, args.interval_min, args.seed),
+        (None, Some(path)) => {
+            let agents: Vec<AgentPrefs> = serde_json::from_reader(std::io::BufReader::new(
+                std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?,
+            ))?;
+            let Some(r) = &args.requirement else { bail!("--agents needs --requirement FILE.csv") };
+            (agents, read_requirement(r)?)
+        }
+        (None, None) => bail!("give --agents FILE.json --requirement FILE.csv, or --generate-agents N"),
+    };
+    let cfg = ScheduleConfig {
+        start_utc: if args.generate_agents.is_some() { parse_datetime("2026-11-30T00:00")? } else { parse_datetime(&args.start)? },
+        interval_min: args.interval_min,
+        peak: args.peak,
+        ..ScheduleConfig::default()
+    };
+    let t0 = std::time::Instant::now();
+    let pb = progress_bar(0, "scheduling");
+    let schedule = wfm::schedule::generate_with_progress(&agents, &req, &cfg, &mut |done, total| {
+        if let Some(pb) = &pb {
+            pb.set_length(total);
+            pb.set_position(done);
+        }
+    })?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let elapsed = t0.elapsed();
+    let plan = if args.hire_plan {
+        let profiles = wfm::schedule::standard_profiles(0, if args.peak { 40.0 } else { 30.0 });
+        Some(wfm::schedule::plan_hires(&agents, &req, &cfg, &profiles, schedule.lower_bound, 10_000)?)
+    } else {
+        None
+    };
+    if args.json {
+        let v = serde_json::json!({ "schedule": schedule, "gap": schedule.gap(), "seconds": elapsed.as_secs_f64(), "hire_plan": plan });
+        println!("{v}");
+        return Ok(());
+    }
+    let need: f64 = req.iter().sum();
+    let per_hour = 60.0 / f64::from(args.interval_min);
+    println!("Agents              {}", agents.len());
+    println!("Intervals           {} of {} min", req.len(), args.interval_min);
+    println!("Shifts              {}", schedule.shifts.len());
+    println!("Requirement         {:.0} agent-hours", need / per_hour);
+    println!("Shortfall           {:.1} agent-hours ({:.2}% of requirement)", schedule.shortfall / per_hour, schedule.shortfall / need.max(1e-9) * 100.0);
+    println!("Lower bound         {:.1} agent-hours (gap {:.2}%)", schedule.lower_bound / per_hour, schedule.gap() * 100.0);
+    println!("Over-staffing       {:.1} agent-hours", schedule.overstaffing / per_hour);
+    println!("Fill spread (sd)    {:.3} of asked hours", schedule.fill_spread);
+    println!("Minimum unmet       {} agents", schedule.unmet_minimum.len());
+    println!("Time                {:.2} s", elapsed.as_secs_f64());
+    if let Some(p) = plan {
+        println!("\nPeak hires to close the gap ({} in all, +{:.0} h/week):", p.total_hires, p.hours_added);
+        for (name, n) in &p.hires {
+            println!("  {n:>5}  {name}");
+        }
+        println!("Shortfall {:.1} -> {:.1} agent-hours", p.shortfall_before / per_hour, p.shortfall_after / per_hour);
+    }
+    Ok(())
+}
+
+/// `homeshore simulate`.
+pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
+    let (contacts, aht, agents) = if let Some(path) = &args.plan {
+        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path)?;
+        let (mut c, mut a, mut n) = (Vec::new(), Vec::new(), Vec::new());
+        for row in rdr.records() {
+            let row = row?;
+            let f = |i: usize| -> anyhow::Result<f64> { Ok(row.get(i).unwrap_or("").parse::<f64>()?) };
+            c.push(f(1)?);
+            a.push(f(2)?);
+            n.push(f(3)?.max(0.0).round() as u32);
+        }
+        (c, a, n)
+    } else {
+        let c = args.contacts.context("give --plan FILE.csv or --contacts N")?;
+        (vec![c; args.intervals], vec![args.aht_s; args.intervals], vec![args.agents; args.intervals])
+    };
+    let cfg = SimConfig {
+        interval_min: args.interval_min,
+        contacts,
+        aht_s: aht,
+        agents,
+        handle: if args.exponential { HandleTime::Exponential } else { HandleTime::LogNormal { cv: args.cv } },
+        patience_s: args.patience_s,
+        answer_s: args.answer_s,
+        seed: args.seed,
+    };
+    let t0 = std::time::Instant::now();
+    let r = simulate(&cfg, &mut FifoRouter::default())?;
+    let secs = t0.elapsed().as_secs_f64();
+    if args.json {
+        let per: Vec<_> = r
+            .intervals
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                serde_json::json!({ "interval": i, "offered": x.offered, "service_level": x.service_level(), "asa_s": x.asa_s(), "abandon_rate": x.abandon_rate(), "occupancy": x.occupancy() })
+            })
+            .collect();
+        let t = &r.total;
+        println!(
+            "{}",
+            serde_json::json!({ "offered": t.offered, "service_level": t.service_level(), "asa_s": t.asa_s(), "abandon_rate": t.abandon_rate(), "occupancy": t.occupancy(), "contacts_per_s": t.offered as f64 / secs.max(1e-9), "intervals": per })
+        );
+        return Ok(());
+    }
+    println!("{:>8} {:>8} {:>7} {:>8} {:>8} {:>6}", "interval", "offered", "SL", "ASA s", "aband.", "occ.");
+    for (i, x) in r.intervals.iter().enumerate() {
+        println!(
+            "{:>8} {:>8} {:>6.1}% {:>8.1} {:>7.1}% {:>5.1}%",
+            i,
+            x.offered,
+            x.service_level() * 100.0,
+            x.asa_s(),
+            x.abandon_rate() * 100.0,
+            x.occupancy() * 100.0
+        );
+    }
+    let t = &r.total;
+    println!(
+        "{:>8} {:>8} {:>6.1}% {:>8.1} {:>7.1}% {:>5.1}%",
+        "total",
+        t.offered,
+        t.service_level() * 100.0,
+        t.asa_s(),
+        t.abandon_rate() * 100.0,
+        t.occupancy() * 100.0
+    );
+    eprintln!("{} contacts simulated in {:.3} s ({:.0}/s)", t.offered, secs, t.offered as f64 / secs.max(1e-9));
+    Ok(())
+}
