@@ -100,7 +100,7 @@ test('widget chat: offer, messages both ways, reload, wrap-up, rating', async ()
   await agent.page.getByRole('tab', { name: /Maria Lopez/ }).waitFor({ state: 'detached' });
 
   await cust.page.getByText('The chat has ended. How did we do?').waitFor();
-  await cust.page.getByText('5 stars').click();
+  await cust.page.locator('.hs-stars label', { hasText: '5 stars' }).click();
   await cust.page.getByLabel(/Anything to add/).fill('Quick and friendly');
   await shot(cust.page, T, 'customer-rating');
   await cust.page.getByRole('button', { name: 'Send rating' }).click();

@@ -2,6 +2,7 @@
 // when chat is unavailable, and the server's headers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { launchBrowser, shot, startServer } from './harness.mjs';
 
 let server;
@@ -50,15 +51,16 @@ test('device check reports browser, connection and WebSocket, and meters a (fake
 test('widget says clearly when chat is not available, from another site', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await ctx.newPage();
-  // A customer's site on another origin that embeds the widget for an unknown organisation.
-  await page.route('http://shop.invalid/**', (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><title>Another shop</title><h1>Another shop</h1>
-             <script src="${server.url}/widget.js" data-org="no-such-org"></script>`,
-    }),
-  );
-  await page.goto('http://shop.invalid/');
+  // A customer's site on another origin (another port) that embeds the widget for an
+  // unknown organisation.
+  const site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><title>Another shop</title><h1>Another shop</h1>
+      <script src="${server.url}/widget.js" data-org="no-such-org"></script>`);
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  after(() => site.close());
+  await page.goto(`http://127.0.0.1:${site.address().port}/`);
   await page.getByRole('button', { name: 'Chat with us' }).click();
   await page.getByRole('alert').filter({ hasText: /not available/ }).waitFor();
   await page.getByRole('button', { name: 'Try again' }).waitFor();

@@ -13,14 +13,19 @@
 //! - hashed assets (`assets/…`) are cached for a year, everything else revalidates (ETag);
 //! - HTML carries a strict Content-Security-Policy (no inline scripts or styles);
 //! - `widget.js` may be loaded by any site (`Access-Control-Allow-Origin: *`).
+//!
+//! It also answers `GET /api/ws/echo`, an unauthenticated WebSocket that echoes short
+//! text frames, for the device check page (WebSocket reachability, round-trip time).
 
 use std::borrow::Cow;
 
 use axum::{
     Router,
     body::Body,
+    extract::ws::{Message, WebSocket, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use rust_embed::RustEmbed;
 
@@ -67,9 +72,32 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    Router::new().fallback(|uri: Uri, headers: HeaderMap| async move {
-        respond(&embedded, uri.path(), &headers)
+    Router::new().route("/api/ws/echo", get(echo)).fallback(
+        |uri: Uri, headers: HeaderMap| async move { respond(&embedded, uri.path(), &headers) },
+    )
+}
+
+/// Echo WebSocket for the device check: short text frames come back as they are; the
+/// connection closes after 100 frames or 60 seconds, whichever comes first.
+async fn echo(ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(1024).on_upgrade(|socket| async move {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(60), echo_loop(socket)).await;
     })
+}
+
+async fn echo_loop(mut socket: WebSocket) {
+    for _ in 0..100 {
+        match socket.recv().await {
+            Some(Ok(Message::Text(t))) => {
+                if socket.send(Message::Text(t)).await.is_err() {
+                    return;
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+            Some(Ok(_)) => {}
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 fn respond(lookup: &dyn Fn(&str) -> Option<Asset>, path: &str, headers: &HeaderMap) -> Response {
@@ -210,10 +238,13 @@ mod tests {
 
     fn fake(files: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<Asset> {
         move |path| {
-            files.iter().find(|(p, _)| *p == path).map(|(p, body)| Asset {
-                data: Cow::Borrowed(body.as_bytes()),
-                hash: [p.len() as u8; 32],
-            })
+            files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(p, body)| Asset {
+                    data: Cow::Borrowed(body.as_bytes()),
+                    hash: [p.len() as u8; 32],
+                })
         }
     }
 
@@ -230,7 +261,10 @@ mod tests {
     }
 
     fn header<'a>(r: &'a Response, name: &str) -> &'a str {
-        r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     #[test]
@@ -255,8 +289,14 @@ mod tests {
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(header(&r, "etag"), format!("\"{}\"", hex16(&[16u8; 32])));
         // Missing files with an extension are 404s, never a page.
-        assert_eq!(get(&lookup, "/assets/gone-1.js").status(), StatusCode::NOT_FOUND);
-        assert_eq!(get(&lookup, "/../etc/passwd").status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&lookup, "/assets/gone-1.js").status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get(&lookup, "/../etc/passwd").status(),
+            StatusCode::NOT_FOUND
+        );
         // The API never falls back to a page.
         let r = get(&lookup, "/api/nope");
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
