@@ -59,13 +59,13 @@ test('widget chat: offer, messages both ways, reload, wrap-up, rating', async ()
   await custLog.getByText('Let me check').waitFor();
 
   // An internal note stays among staff.
-  await agent.page.getByLabel('Internal note').check();
-  await agent.page.getByLabel('Internal note', { exact: false }).first().isChecked();
+  const noteToggle = agent.page.getByRole('checkbox', { name: 'Internal note' });
+  await noteToggle.check();
   const note = agent.page.locator('textarea[id^="draft-"]');
   await note.fill('VIP customer, be quick');
   await note.press('Enter');
   await agentLog.getByText('VIP customer, be quick').waitFor();
-  await agent.page.getByLabel('Internal note').uncheck();
+  await noteToggle.uncheck();
   await shot(agent.page, T, 'agent-conversation');
   await shot(cust.page, T, 'customer-conversation');
 
