@@ -86,3 +86,20 @@ test('hashed assets are cached for long, unknown files are 404, API misses are J
   assert.equal(deep.status, 200);
   assert.match(await deep.text(), /Agent desktop/);
 });
+
+test('no page breaks its own Content-Security-Policy', async () => {
+  const page = await browser.newPage();
+  const violations = [];
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
+  for (const path of ['/', '/agent/', '/device-check/', '/demo-shop.html']) {
+    await page.goto(server.url + path);
+    await page.waitForLoadState('networkidle');
+  }
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  await page.waitForTimeout(300);
+  await page.goto(`${server.url}/agent/`);
+  await page.getByRole('heading', { name: 'Agent sign in' }).waitFor();
+  await shot(page, 'pages', 'agent-login');
+  assert.deepEqual(violations, []);
+  await page.close();
+});
