@@ -45,7 +45,10 @@ pub enum ActualState {
 
 impl ActualState {
     fn working(self) -> bool {
-        matches!(self, ActualState::Available | ActualState::Busy | ActualState::AfterWork)
+        matches!(
+            self,
+            ActualState::Available | ActualState::Busy | ActualState::AfterWork
+        )
     }
 }
 
@@ -53,7 +56,9 @@ impl ActualState {
 pub fn matches(scheduled: Activity, actual: ActualState) -> bool {
     match scheduled {
         Activity::Work => actual.working(),
-        Activity::Break | Activity::Lunch => matches!(actual, ActualState::Break | ActualState::Offline),
+        Activity::Break | Activity::Lunch => {
+            matches!(actual, ActualState::Break | ActualState::Offline)
+        }
         Activity::Off => actual == ActualState::Offline,
     }
 }
@@ -85,7 +90,11 @@ pub fn scheduled_activity(schedule: &Schedule, agent: usize, t: i64) -> Activity
         if i >= s.start && i < s.start + s.len {
             for b in &s.breaks {
                 if i >= b.start && i < b.start + b.len {
-                    return if b.kind == BreakKind::Lunch { Activity::Lunch } else { Activity::Break };
+                    return if b.kind == BreakKind::Lunch {
+                        Activity::Lunch
+                    } else {
+                        Activity::Break
+                    };
                 }
             }
             return Activity::Work;
@@ -117,7 +126,13 @@ pub struct AgentAdherence {
 
 /// Adherence and conformance of agents `0..agents` over `[from, to)` seconds.
 /// `changes` may be in any order; an agent is offline before its first change.
-pub fn adherence(schedule: &Schedule, agents: usize, changes: &[StateChange], from: i64, to: i64) -> Vec<AgentAdherence> {
+pub fn adherence(
+    schedule: &Schedule,
+    agents: usize,
+    changes: &[StateChange],
+    from: i64,
+    to: i64,
+) -> Vec<AgentAdherence> {
     let iv = i64::from(schedule.interval_min) * 60;
     let base = schedule.start_utc * 60;
     let mut by_agent: Vec<Vec<&StateChange>> = vec![Vec::new(); agents];
@@ -208,7 +223,13 @@ pub struct OutOfAdherence {
 
 /// Agents `0..agents` whose state at `now` does not match their schedule, for at least
 /// `grace_s` seconds, longest first.
-pub fn out_of_adherence(schedule: &Schedule, agents: usize, changes: &[StateChange], now: i64, grace_s: i64) -> Vec<OutOfAdherence> {
+pub fn out_of_adherence(
+    schedule: &Schedule,
+    agents: usize,
+    changes: &[StateChange],
+    now: i64,
+    grace_s: i64,
+) -> Vec<OutOfAdherence> {
     let iv = i64::from(schedule.interval_min) * 60;
     let base = schedule.start_utc * 60;
     let mut by_agent: Vec<Vec<&StateChange>> = vec![Vec::new(); agents];
@@ -220,7 +241,12 @@ pub fn out_of_adherence(schedule: &Schedule, agents: usize, changes: &[StateChan
     let mut out = Vec::new();
     for (agent, list) in by_agent.iter_mut().enumerate() {
         list.sort_by_key(|c| c.at);
-        let state_at = |t: i64| list.iter().rev().find(|c| c.at <= t).map_or(ActualState::Offline, |c| c.state);
+        let state_at = |t: i64| {
+            list.iter()
+                .rev()
+                .find(|c| c.at <= t)
+                .map_or(ActualState::Offline, |c| c.state)
+        };
         let actual = state_at(now);
         let scheduled = scheduled_activity(schedule, agent, now);
         if matches(scheduled, actual) {
@@ -230,7 +256,11 @@ pub fn out_of_adherence(schedule: &Schedule, agents: usize, changes: &[StateChan
         let mut since = now;
         loop {
             let prev_change = list.iter().rev().map(|c| c.at).find(|&a| a < since);
-            let prev_boundary = if since > base { Some(base + (since - base - 1).div_euclid(iv) * iv) } else { None };
+            let prev_boundary = if since > base {
+                Some(base + (since - base - 1).div_euclid(iv) * iv)
+            } else {
+                None
+            };
             let Some(prev) = [prev_change, prev_boundary].into_iter().flatten().max() else {
                 since = i64::MIN;
                 break;
@@ -239,7 +269,9 @@ pub fn out_of_adherence(schedule: &Schedule, agents: usize, changes: &[StateChan
                 // The mismatch began at the first breakpoint after `prev`.
                 let after_change = list.iter().map(|c| c.at).find(|&a| a > prev);
                 let after_boundary = base + ((prev - base).div_euclid(iv) + 1) * iv;
-                since = after_change.map_or(after_boundary, |c| c.min(after_boundary)).min(since);
+                since = after_change
+                    .map_or(after_boundary, |c| c.min(after_boundary))
+                    .min(since);
                 break;
             }
             since = prev;
@@ -248,7 +280,12 @@ pub fn out_of_adherence(schedule: &Schedule, agents: usize, changes: &[StateChan
             }
         }
         if now - since >= grace_s {
-            out.push(OutOfAdherence { agent, scheduled, actual, since });
+            out.push(OutOfAdherence {
+                agent,
+                scheduled,
+                actual,
+                since,
+            });
         }
     }
     out.sort_by_key(|o| (o.since, o.agent));
@@ -270,7 +307,11 @@ mod tests {
                 local_day: 0,
                 start: 4,
                 len: 8,
-                breaks: vec![Break { start: 8, len: 1, kind: BreakKind::Break }],
+                breaks: vec![Break {
+                    start: 8,
+                    len: 1,
+                    kind: BreakKind::Break,
+                }],
             }],
             coverage: vec![],
             requirement: vec![],
@@ -289,10 +330,26 @@ mod tests {
         let h = 3600;
         // Logs in 10 minutes late, takes the break on time, logs out on time.
         let changes = vec![
-            StateChange { agent: 0, at: h + 600, state: ActualState::Available },
-            StateChange { agent: 0, at: 2 * h, state: ActualState::Break },
-            StateChange { agent: 0, at: 2 * h + 900, state: ActualState::Busy },
-            StateChange { agent: 0, at: 3 * h, state: ActualState::Offline },
+            StateChange {
+                agent: 0,
+                at: h + 600,
+                state: ActualState::Available,
+            },
+            StateChange {
+                agent: 0,
+                at: 2 * h,
+                state: ActualState::Break,
+            },
+            StateChange {
+                agent: 0,
+                at: 2 * h + 900,
+                state: ActualState::Busy,
+            },
+            StateChange {
+                agent: 0,
+                at: 3 * h,
+                state: ActualState::Offline,
+            },
         ];
         let a = &adherence(&s, 1, &changes, 0, 4 * h)[0];
         assert_eq!(a.scheduled_s, 2 * h);
@@ -302,10 +359,22 @@ mod tests {
         assert!((a.conformance - (6300.0 - 600.0) / 6300.0).abs() < 1e-12);
         // At 01:05 the agent is out of adherence since 01:00.
         let o = out_of_adherence(&s, 1, &changes, h + 300, 0);
-        assert_eq!(o, vec![OutOfAdherence { agent: 0, scheduled: Activity::Work, actual: ActualState::Offline, since: h }]);
+        assert_eq!(
+            o,
+            vec![OutOfAdherence {
+                agent: 0,
+                scheduled: Activity::Work,
+                actual: ActualState::Offline,
+                since: h
+            }]
+        );
         assert!(out_of_adherence(&s, 1, &changes, h + 300, 600).is_empty());
         // Working through the break: out since the break began.
-        let late = vec![StateChange { agent: 0, at: h, state: ActualState::Available }];
+        let late = vec![StateChange {
+            agent: 0,
+            at: h,
+            state: ActualState::Available,
+        }];
         let o = out_of_adherence(&s, 1, &late, 2 * h + 60, 0);
         assert_eq!(o[0].since, 2 * h);
         assert_eq!(o[0].scheduled, Activity::Break);

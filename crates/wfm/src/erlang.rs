@@ -21,7 +21,11 @@ pub fn erlang_b(n: u32, a: f64) -> f64 {
     // Terms from k far below a are damped by Π k/a ≈ exp(−(a−k)²/2a): starting the
     // recurrence at a − 12√a (as if B were 1 there) changes nothing at f64 precision
     // and makes the cost O(√a) instead of O(a).
-    let k0 = if a > 400.0 { ((a - 12.0 * a.sqrt()).floor() as u32).min(n) } else { 0 };
+    let k0 = if a > 400.0 {
+        ((a - 12.0 * a.sqrt()).floor() as u32).min(n)
+    } else {
+        0
+    };
     for k in k0 + 1..=n {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
     }
@@ -114,7 +118,10 @@ struct LogSum {
 
 impl LogSum {
     fn new() -> Self {
-        LogSum { max: f64::NEG_INFINITY, sum: 0.0 }
+        LogSum {
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+        }
     }
     fn add(&mut self, x: f64) {
         if x == f64::NEG_INFINITY {
@@ -128,7 +135,11 @@ impl LogSum {
         }
     }
     fn value(&self) -> f64 {
-        if self.sum == 0.0 { f64::NEG_INFINITY } else { self.max + self.sum.ln() }
+        if self.sum == 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            self.max + self.sum.ln()
+        }
     }
 }
 
@@ -147,8 +158,21 @@ const MAX_TAIL_STATES: usize = 20_000_000;
 /// exact law of the time a contact with `j` others ahead waits to be answered: it is
 /// answered with probability `nμ/(nμ+(j+1)θ)`, after a sum of exponentials with rates
 /// `nμ+θ, …, nμ+(j+1)θ`, whose distribution function is a negative-binomial tail.
-pub fn erlang_a_metrics(n: u32, lambda: f64, aht_s: f64, patience_s: f64, answer_s: f64) -> Metrics {
-    erlang_a_metrics_b(n, lambda, aht_s, patience_s, answer_s, erlang_b(n, lambda * aht_s))
+pub fn erlang_a_metrics(
+    n: u32,
+    lambda: f64,
+    aht_s: f64,
+    patience_s: f64,
+    answer_s: f64,
+) -> Metrics {
+    erlang_a_metrics_b(
+        n,
+        lambda,
+        aht_s,
+        patience_s,
+        answer_s,
+        erlang_b(n, lambda * aht_s),
+    )
 }
 
 fn erlang_a_metrics_b(
@@ -190,7 +214,11 @@ fn erlang_a_metrics_b(
     let log_z = norm.value();
     let x_theta_t = theta * answer_s; // θt
     let alpha = nmu / theta + 1.0;
-    let ln_y = if answer_s > 0.0 { (-(-x_theta_t).exp_m1()).ln() } else { f64::NEG_INFINITY };
+    let ln_y = if answer_s > 0.0 {
+        (-(-x_theta_t).exp_m1()).ln()
+    } else {
+        f64::NEG_INFINITY
+    };
     let mut log_q = -(nmu + theta) * answer_s; // log q_0 = α ln x
     let mut cum_q = 0.0f64; // Σ_{i ≤ j} q_i
     let mut p_wait = 0.0;
@@ -217,11 +245,19 @@ fn erlang_a_metrics_b(
     let p_wait = p_wait.clamp(0.0, 1.0);
     let abandon = (theta * eq / lambda).clamp(0.0, 1.0);
     let answered = (1.0 - p_wait) + answered_waiting;
-    let occupancy = if n == 0 { 1.0 } else { (lambda * (1.0 - abandon) / nmu).clamp(0.0, 1.0) };
+    let occupancy = if n == 0 {
+        1.0
+    } else {
+        (lambda * (1.0 - abandon) / nmu).clamp(0.0, 1.0)
+    };
     Metrics {
         service_level: ((1.0 - p_wait) + answered_in_time).clamp(0.0, 1.0),
         p_wait,
-        asa_s: if answered > 0.0 { wait_answered / answered } else { f64::INFINITY },
+        asa_s: if answered > 0.0 {
+            wait_answered / answered
+        } else {
+            f64::INFINITY
+        },
         avg_wait_s: eq / lambda,
         abandon_rate: abandon,
         occupancy,
@@ -313,7 +349,9 @@ pub enum StaffingError {
 fn validate(input: &StaffingInput) -> Result<(), StaffingError> {
     let finite_nonneg = |x: f64| x.is_finite() && x >= 0.0;
     if !finite_nonneg(input.contacts) {
-        return Err(StaffingError::Invalid("contacts must be a finite number ≥ 0"));
+        return Err(StaffingError::Invalid(
+            "contacts must be a finite number ≥ 0",
+        ));
     }
     if !(input.interval_s.is_finite() && input.interval_s > 0.0) {
         return Err(StaffingError::Invalid("interval must be > 0"));
@@ -324,7 +362,9 @@ fn validate(input: &StaffingInput) -> Result<(), StaffingError> {
     match input.target {
         Target::ServiceLevel { fraction, answer_s } => {
             if !(fraction.is_finite() && fraction > 0.0 && fraction < 1.0) {
-                return Err(StaffingError::Invalid("service level must be between 0 and 1"));
+                return Err(StaffingError::Invalid(
+                    "service level must be between 0 and 1",
+                ));
             }
             if !finite_nonneg(answer_s) {
                 return Err(StaffingError::Invalid("answer time must be ≥ 0"));
@@ -376,17 +416,32 @@ pub fn required_agents(input: &StaffingInput) -> Result<Staffing, StaffingError>
         Target::ServiceLevel { fraction, .. } => m.service_level >= fraction,
         Target::Asa { asa_s } => m.asa_s <= asa_s,
     };
-    let model = if input.patience_s.is_some() { "erlang_a" } else { "erlang_c" };
+    let model = if input.patience_s.is_some() {
+        "erlang_a"
+    } else {
+        "erlang_c"
+    };
     let finish = |servers: u32, metrics: Metrics, met: bool| {
         let agents_raw = servers.div_ceil(c);
-        let agents = (f64::from(agents_raw) / (1.0 - input.shrinkage) - 1e-9).ceil().max(0.0) as u32;
-        Staffing { agents_raw, agents, traffic_erlangs: a, model, target_met: met, metrics }
+        let agents = (f64::from(agents_raw) / (1.0 - input.shrinkage) - 1e-9)
+            .ceil()
+            .max(0.0) as u32;
+        Staffing {
+            agents_raw,
+            agents,
+            traffic_erlangs: a,
+            model,
+            target_met: met,
+            metrics,
+        }
     };
     if a <= 0.0 {
         return Ok(finish(0, metrics_at(0, 1.0), true));
     }
     // Servers needed for the occupancy cap alone.
-    let min_occ = input.max_occupancy.map_or(0, |o| (a / o - 1e-9).ceil().max(0.0) as u32);
+    let min_occ = input
+        .max_occupancy
+        .map_or(0, |o| (a / o - 1e-9).ceil().max(0.0) as u32);
     let limit = (a + 40.0 * a.sqrt() + 200.0).min(f64::from(u32::MAX - 1)) as u32;
     if input.patience_s.is_some() {
         // Erlang A can be stable below n = a: binary search on the (monotone) target,
@@ -433,14 +488,28 @@ mod tests {
     #[test]
     fn erlang_c_matches_published_table() {
         // 10 Erlangs (100 calls in 30 minutes at 180 s): the classic table.
-        for (n, pw, sl) in [(11, 0.6821, 0.3896), (12, 0.4494, 0.6402), (13, 0.2853, 0.7956), (14, 0.1741, 0.8884), (15, 0.1020, 0.9415)] {
+        for (n, pw, sl) in [
+            (11, 0.6821, 0.3896),
+            (12, 0.4494, 0.6402),
+            (13, 0.2853, 0.7956),
+            (14, 0.1741, 0.8884),
+            (15, 0.1020, 0.9415),
+        ] {
             let m = erlang_c_metrics(n, 10.0, 180.0, 20.0);
             assert!((m.p_wait - pw).abs() < 5e-5, "n={n}: {}", m.p_wait);
-            assert!((m.service_level - sl).abs() < 5e-5, "n={n}: {}", m.service_level);
+            assert!(
+                (m.service_level - sl).abs() < 5e-5,
+                "n={n}: {}",
+                m.service_level
+            );
         }
         // Erlang B table: 10 Erlangs on 15 trunks blocks 3.65%.
         assert!((erlang_b(15, 10.0) - 0.03649).abs() < 1e-4);
-        let s = required_agents(&StaffingInput { shrinkage: 0.3, ..StaffingInput::voice(100.0, 1800.0, 180.0, sl(0.8, 20.0)) }).unwrap();
+        let s = required_agents(&StaffingInput {
+            shrinkage: 0.3,
+            ..StaffingInput::voice(100.0, 1800.0, 180.0, sl(0.8, 20.0))
+        })
+        .unwrap();
         assert_eq!((s.agents_raw, s.agents), (14, 20));
         assert!((s.metrics.asa_s - 7.84).abs() < 0.01);
         assert!((s.metrics.occupancy - 10.0 / 14.0).abs() < 1e-12);
@@ -449,19 +518,42 @@ mod tests {
     #[test]
     fn stable_at_thousands_of_erlangs() {
         for a in [0.001, 0.5, 50.0, 1_000.0, 5_000.0, 20_000.0] {
-            let s = required_agents(&StaffingInput::voice(a * 1800.0 / 180.0, 1800.0, 180.0, sl(0.8, 20.0))).unwrap();
+            let s = required_agents(&StaffingInput::voice(
+                a * 1800.0 / 180.0,
+                1800.0,
+                180.0,
+                sl(0.8, 20.0),
+            ))
+            .unwrap();
             assert!(s.target_met);
-            assert!(f64::from(s.agents_raw) > a && f64::from(s.agents_raw) < a + 5.0 * a.sqrt() + 5.0, "{a}: {s:?}");
-            for x in [s.metrics.service_level, s.metrics.p_wait, s.metrics.asa_s, s.metrics.occupancy] {
+            assert!(
+                f64::from(s.agents_raw) > a && f64::from(s.agents_raw) < a + 5.0 * a.sqrt() + 5.0,
+                "{a}: {s:?}"
+            );
+            for x in [
+                s.metrics.service_level,
+                s.metrics.p_wait,
+                s.metrics.asa_s,
+                s.metrics.occupancy,
+            ] {
                 assert!(x.is_finite());
             }
             let m = erlang_a_metrics(s.agents_raw, a / 180.0, 180.0, 120.0, 20.0);
-            for x in [m.service_level, m.p_wait, m.asa_s, m.abandon_rate, m.occupancy] {
+            for x in [
+                m.service_level,
+                m.p_wait,
+                m.asa_s,
+                m.abandon_rate,
+                m.occupancy,
+            ] {
                 assert!(x.is_finite(), "{a}: {m:?}");
             }
             // Under-staffed by a lot: still finite.
             let m = erlang_a_metrics((a / 2.0) as u32, a / 180.0, 180.0, 600.0, 20.0);
-            assert!(m.abandon_rate.is_finite() && m.abandon_rate > 0.3, "{a}: {m:?}");
+            assert!(
+                m.abandon_rate.is_finite() && m.abandon_rate > 0.3,
+                "{a}: {m:?}"
+            );
         }
         assert_eq!(erlang_c(10, 20.0), 1.0);
         assert!(erlang_c_metrics(10, 20.0, 180.0, 20.0).asa_s.is_infinite());
@@ -472,7 +564,10 @@ mod tests {
         // Very patient customers: Erlang A tends to Erlang C.
         let c = erlang_c_metrics(14, 10.0, 180.0, 20.0);
         let a = erlang_a_metrics(14, 10.0 / 180.0, 180.0, 1e7, 20.0);
-        assert!((a.service_level - c.service_level).abs() < 1e-3, "{a:?} vs {c:?}");
+        assert!(
+            (a.service_level - c.service_level).abs() < 1e-3,
+            "{a:?} vs {c:?}"
+        );
         assert!((a.p_wait - c.p_wait).abs() < 1e-3);
         assert!((a.asa_s - c.asa_s).abs() < 0.05);
         // Abandonment helps the service level of the others and costs answered calls.
@@ -488,19 +583,38 @@ mod tests {
     fn targets_and_caps() {
         let base = StaffingInput::voice(100.0, 1800.0, 180.0, Target::Asa { asa_s: 10.0 });
         assert_eq!(required_agents(&base).unwrap().agents_raw, 14);
-        let capped = StaffingInput { max_occupancy: Some(0.6), ..base };
+        let capped = StaffingInput {
+            max_occupancy: Some(0.6),
+            ..base
+        };
         assert_eq!(required_agents(&capped).unwrap().agents_raw, 17);
         // Chat: 3 at once.
-        let chat = StaffingInput { concurrency: 3, ..StaffingInput::voice(100.0, 1800.0, 540.0, sl(0.8, 20.0)) };
+        let chat = StaffingInput {
+            concurrency: 3,
+            ..StaffingInput::voice(100.0, 1800.0, 540.0, sl(0.8, 20.0))
+        };
         let s = required_agents(&chat).unwrap();
         assert_eq!(s.agents_raw, 12); // 35 slots of 30 Erlangs, in agents of 3
-        let none = required_agents(&StaffingInput::voice(0.0, 1800.0, 180.0, sl(0.8, 20.0))).unwrap();
+        let none =
+            required_agents(&StaffingInput::voice(0.0, 1800.0, 180.0, sl(0.8, 20.0))).unwrap();
         assert_eq!((none.agents_raw, none.agents), (0, 0));
-        assert!(required_agents(&StaffingInput::voice(f64::NAN, 1800.0, 180.0, sl(0.8, 20.0))).is_err());
+        assert!(
+            required_agents(&StaffingInput::voice(
+                f64::NAN,
+                1800.0,
+                180.0,
+                sl(0.8, 20.0)
+            ))
+            .is_err()
+        );
         assert!(required_agents(&StaffingInput::voice(1.0, 1800.0, 0.0, sl(0.8, 20.0))).is_err());
         assert!(required_agents(&StaffingInput::voice(1.0, 1800.0, 10.0, sl(1.2, 20.0))).is_err());
         // Erlang A needs fewer agents than Erlang C for the same target.
-        let a = required_agents(&StaffingInput { patience_s: Some(120.0), ..StaffingInput::voice(100.0, 1800.0, 180.0, sl(0.8, 20.0)) }).unwrap();
+        let a = required_agents(&StaffingInput {
+            patience_s: Some(120.0),
+            ..StaffingInput::voice(100.0, 1800.0, 180.0, sl(0.8, 20.0))
+        })
+        .unwrap();
         assert!(a.agents_raw <= 14 && a.model == "erlang_a" && a.metrics.service_level >= 0.8);
     }
 }

@@ -57,7 +57,13 @@ pub struct ForecastConfig {
 
 impl Default for ForecastConfig {
     fn default() -> Self {
-        ForecastConfig { window_weeks: 10, half_life_days: 35.0, trend: true, coverage: 0.8, special_days: Vec::new() }
+        ForecastConfig {
+            window_weeks: 10,
+            half_life_days: 35.0,
+            trend: true,
+            coverage: 0.8,
+            special_days: Vec::new(),
+        }
     }
 }
 
@@ -107,6 +113,8 @@ pub struct ForecastRow {
 }
 
 type Slots = Vec<Option<IntervalStats>>;
+/// A forecast interval: mean, low, high, AHT.
+type DayPoint = (f64, f64, f64, Option<f64>);
 
 /// A queue's history as open days of slots.
 struct QueueDays {
@@ -144,7 +152,13 @@ struct QueueModel {
     sigma: f64,
 }
 
-fn fit(qd: &QueueDays, before: Day, cfg: &ForecastConfig, queue: &str, slots: usize) -> Option<QueueModel> {
+fn fit(
+    qd: &QueueDays,
+    before: Day,
+    cfg: &ForecastConfig,
+    queue: &str,
+    slots: usize,
+) -> Option<QueueModel> {
     let from = before - 7 * i64::from(cfg.window_weeks.max(1));
     let weight = |d: Day| 0.5f64.powf((before - d) as f64 / cfg.half_life_days.max(1.0));
     // (day, weight, ln total, slots)
@@ -214,7 +228,12 @@ fn fit(qd: &QueueDays, before: Day, cfg: &ForecastConfig, queue: &str, slots: us
         n += 1.0;
     }
     let params = open_wd.iter().filter(|&&o| o).count() as f64 + if use_trend { 1.0 } else { 0.0 };
-    let sigma = if n > params + 1.0 { (ss / ws * n / (n - params)).sqrt() } else { 0.15 }.clamp(0.02, 1.0);
+    let sigma = if n > params + 1.0 {
+        (ss / ws * n / (n - params)).sqrt()
+    } else {
+        0.15
+    }
+    .clamp(0.02, 1.0);
 
     // Shapes and AHT.
     let mut share_all = vec![0.0f64; slots];
@@ -267,13 +286,18 @@ fn fit(qd: &QueueDays, before: Day, cfg: &ForecastConfig, queue: &str, slots: us
         let mut sum = 0.0;
         for i in 0..slots {
             if open_cnt[k][i] >= 0.5 * w_wd[k] {
-                let global = if w_all > 0.0 { share_all[i] / w_all } else { 0.0 };
+                let global = if w_all > 0.0 {
+                    share_all[i] / w_all
+                } else {
+                    0.0
+                };
                 let v = (share_wd[k][i] + POOL * global) / (w_wd[k] + POOL);
                 shape[k][i] = v.max(1e-9);
                 sum += shape[k][i];
                 if let Some(aq) = aht_queue {
                     let slot_avg = (aht_slot_num[i] + PSEUDO * aq) / (aht_slot_den[i] + PSEUDO);
-                    aht[k][i] = Some((aht_num[k][i] + PSEUDO * slot_avg) / (aht_den[k][i] + PSEUDO));
+                    aht[k][i] =
+                        Some((aht_num[k][i] + PSEUDO * slot_avg) / (aht_den[k][i] + PSEUDO));
                 }
             }
         }
@@ -282,16 +306,49 @@ fn fit(qd: &QueueDays, before: Day, cfg: &ForecastConfig, queue: &str, slots: us
             levels[k] = Some(level[k]);
         }
     }
-    Some(QueueModel { level: levels, trend: b, origin: before, shape, aht, sigma })
+    Some(QueueModel {
+        level: levels,
+        trend: b,
+        origin: before,
+        shape,
+        aht,
+        sigma,
+    })
 }
 
 /// Probit: the standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9).
+#[allow(clippy::excessive_precision)]
 pub fn normal_quantile(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
-    const A: [f64; 6] = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
-    const B: [f64; 5] = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-    const C: [f64; 6] = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
-    const D: [f64; 4] = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+    const A: [f64; 6] = [
+        -3.969683028665376e+01,
+        2.209460984245205e+02,
+        -2.759285104469687e+02,
+        1.383577518672690e+02,
+        -3.066479806614716e+01,
+        2.506628277459239e+00,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e+01,
+        1.615858368580409e+02,
+        -1.556989798598866e+02,
+        6.680131188771972e+01,
+        -1.328068155288572e+01,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e+00,
+        -2.549732539343734e+00,
+        4.374664141464968e+00,
+        2.938163982698783e+00,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-03,
+        3.224671290700398e-01,
+        2.445134137142996e+00,
+        3.754408661907416e+00,
+    ];
     let tail = |q: f64| {
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
@@ -310,9 +367,16 @@ pub fn normal_quantile(p: f64) -> f64 {
 
 impl QueueModel {
     /// Forecast intervals of `day` (slot, mean, lo, hi, aht); empty when closed.
-    fn day(&self, day: Day, uplift: Option<f64>, z: f64) -> Vec<(usize, f64, f64, f64, Option<f64>)> {
+    fn day(
+        &self,
+        day: Day,
+        uplift: Option<f64>,
+        z: f64,
+    ) -> Vec<(usize, f64, f64, f64, Option<f64>)> {
         let k = weekday(day);
-        let Some(level) = self.level[k] else { return Vec::new() };
+        let Some(level) = self.level[k] else {
+            return Vec::new();
+        };
         let u = uplift.unwrap_or(1.0);
         if u <= 0.0 {
             return Vec::new();
@@ -340,7 +404,11 @@ fn check(cfg: &ForecastConfig) -> Result<(), ForecastError> {
     if !(cfg.half_life_days.is_finite() && cfg.half_life_days > 0.0) {
         return Err(ForecastError::Invalid("half-life must be > 0"));
     }
-    if cfg.special_days.iter().any(|s| !(s.uplift.is_finite() && s.uplift >= 0.0)) {
+    if cfg
+        .special_days
+        .iter()
+        .any(|s| !(s.uplift.is_finite() && s.uplift >= 0.0))
+    {
         return Err(ForecastError::Invalid("special-day uplift must be ≥ 0"));
     }
     Ok(())
@@ -348,7 +416,12 @@ fn check(cfg: &ForecastConfig) -> Result<(), ForecastError> {
 
 /// Forecasts `days` days from `start` using only history before `start`. Rows come out
 /// by time, then queue, for every interval expected open.
-pub fn forecast(history: &History, cfg: &ForecastConfig, start: Day, days: u32) -> Result<Vec<ForecastRow>, ForecastError> {
+pub fn forecast(
+    history: &History,
+    cfg: &ForecastConfig,
+    start: Day,
+    days: u32,
+) -> Result<Vec<ForecastRow>, ForecastError> {
     check(cfg)?;
     let z = normal_quantile(0.5 + cfg.coverage / 2.0);
     let slots = history.slots_per_day();
@@ -356,7 +429,9 @@ pub fn forecast(history: &History, cfg: &ForecastConfig, start: Day, days: u32) 
     let mut rows = Vec::new();
     let mut fitted = 0;
     for (q, qd) in by_day(history) {
-        let Some(model) = fit(&qd, start, cfg, &q, slots) else { continue };
+        let Some(model) = fit(&qd, start, cfg, &q, slots) else {
+            continue;
+        };
         fitted += 1;
         for d in start..start + i64::from(days) {
             for (i, f, lo, hi, aht) in model.day(d, cfg.uplift(&q, d), z) {
@@ -372,7 +447,9 @@ pub fn forecast(history: &History, cfg: &ForecastConfig, start: Day, days: u32) 
         }
     }
     if fitted == 0 {
-        return Err(ForecastError::NotEnoughHistory("no queue has history before the start day".into()));
+        return Err(ForecastError::NotEnoughHistory(
+            "no queue has history before the start day".into(),
+        ));
     }
     rows.sort_by(|a, b| (a.start, &a.queue).cmp(&(b.start, &b.queue)));
     Ok(rows)
@@ -478,7 +555,11 @@ pub struct Backtest {
 
 /// Forecasts each of the last `n_days` open days from the history before it and scores
 /// the forecasts, and the seasonal-naive baseline, against what happened.
-pub fn backtest(history: &History, cfg: &ForecastConfig, n_days: usize) -> Result<Backtest, ForecastError> {
+pub fn backtest(
+    history: &History,
+    cfg: &ForecastConfig,
+    n_days: usize,
+) -> Result<Backtest, ForecastError> {
     check(cfg)?;
     let open = history.open_days();
     if n_days == 0 {
@@ -503,7 +584,7 @@ pub fn backtest(history: &History, cfg: &ForecastConfig, n_days: usize) -> Resul
                 continue;
             }
             let model = fit(&qd, d, cfg, &q, slots);
-            let mut fc: Vec<Option<(f64, f64, f64, Option<f64>)>> = vec![None; slots];
+            let mut fc: Vec<Option<DayPoint>> = vec![None; slots];
             if let Some(m) = &model {
                 for (i, f, lo, hi, aht) in m.day(d, cfg.uplift(&q, d), z) {
                     fc[i] = Some((f, lo, hi, aht));
@@ -533,7 +614,11 @@ pub fn backtest(history: &History, cfg: &ForecastConfig, n_days: usize) -> Resul
         all.merge(&acc);
         per_queue.insert(q, acc.report());
     }
-    Ok(Backtest { overall: all.report(), days: test_days, queues: per_queue })
+    Ok(Backtest {
+        overall: all.report(),
+        days: test_days,
+        queues: per_queue,
+    })
 }
 
 #[cfg(test)]

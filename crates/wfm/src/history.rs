@@ -110,7 +110,11 @@ impl History {
         let step = i64::from(interval_min);
         let mut acc: BTreeMap<String, BTreeMap<Minute, Acc>> = BTreeMap::new();
         for r in records {
-            let bad = |what| HistoryError::BadNumber { queue: r.queue.clone(), timestamp: r.timestamp, what };
+            let bad = |what| HistoryError::BadNumber {
+                queue: r.queue.clone(),
+                timestamp: r.timestamp,
+                what,
+            };
             let ok = |x: f64| x.is_finite() && x >= 0.0;
             if !ok(r.offered) {
                 return Err(bad("offered"));
@@ -154,7 +158,11 @@ impl History {
         let mut acc: BTreeMap<String, BTreeMap<Minute, Acc>> = BTreeMap::new();
         for c in contacts {
             let start = c.arrived.div_euclid(step) * step;
-            let a = acc.entry(c.queue.clone()).or_default().entry(start).or_default();
+            let a = acc
+                .entry(c.queue.clone())
+                .or_default()
+                .entry(start)
+                .or_default();
             a.offered += 1.0;
             if c.abandoned {
                 a.abandoned += 1.0;
@@ -176,14 +184,26 @@ impl History {
                 let m = m
                     .into_iter()
                     .map(|(t, a)| {
-                        let aht_s = (a.handle_weight > 0.0).then(|| a.handle_total / a.handle_weight);
-                        (t, IntervalStats { offered: a.offered, handled: a.handled, abandoned: a.abandoned, aht_s })
+                        let aht_s =
+                            (a.handle_weight > 0.0).then(|| a.handle_total / a.handle_weight);
+                        (
+                            t,
+                            IntervalStats {
+                                offered: a.offered,
+                                handled: a.handled,
+                                abandoned: a.abandoned,
+                                aht_s,
+                            },
+                        )
                     })
                     .collect();
                 (q, m)
             })
             .collect();
-        History { interval_min, queues }
+        History {
+            interval_min,
+            queues,
+        }
     }
 
     /// Intervals per day.
@@ -193,13 +213,18 @@ impl History {
 
     /// Whether any record carries a handle time.
     pub fn has_aht(&self) -> bool {
-        self.queues.values().any(|m| m.values().any(|s| s.aht_s.is_some()))
+        self.queues
+            .values()
+            .any(|m| m.values().any(|s| s.aht_s.is_some()))
     }
 
     /// Days on which any queue has a record (the center was open), ascending.
     pub fn open_days(&self) -> Vec<Day> {
-        let mut days: Vec<Day> =
-            self.queues.values().flat_map(|m| m.keys().map(|t| t.div_euclid(DAY_MIN))).collect();
+        let mut days: Vec<Day> = self
+            .queues
+            .values()
+            .flat_map(|m| m.keys().map(|t| t.div_euclid(DAY_MIN)))
+            .collect();
         days.sort_unstable();
         days.dedup();
         days
@@ -220,7 +245,15 @@ mod tests {
             abandoned: None,
             aht_s: Some(aht),
         };
-        let h = History::from_records(&[rec(0, 10.0, 100.0), rec(15, 30.0, 200.0), rec(30, 5.0, 50.0)], 30).unwrap();
+        let h = History::from_records(
+            &[
+                rec(0, 10.0, 100.0),
+                rec(15, 30.0, 200.0),
+                rec(30, 5.0, 50.0),
+            ],
+            30,
+        )
+        .unwrap();
         let q = &h.queues["sales"];
         assert_eq!(q.len(), 2);
         assert_eq!(q[&0].offered, 40.0);

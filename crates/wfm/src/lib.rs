@@ -4,11 +4,11 @@
 //! Pure maths over inputs: no clock, no I/O. The simulator drives the real `routing` engine.
 #![forbid(unsafe_code)]
 
+pub mod adherence;
 pub mod erlang;
 pub mod forecast;
 pub mod history;
-pub mod time;
 pub mod schedule;
-pub mod synth;
-pub mod adherence;
 pub mod sim;
+pub mod synth;
+pub mod time;

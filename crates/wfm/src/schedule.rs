@@ -112,14 +112,26 @@ impl AgentPrefs {
 
     /// The weekly maximum in force.
     pub fn cap_hours(&self, peak: bool) -> f64 {
-        if peak { self.peak_max_week_hours.unwrap_or(self.max_week_hours) } else { self.max_week_hours }
+        if peak {
+            self.peak_max_week_hours.unwrap_or(self.max_week_hours)
+        } else {
+            self.max_week_hours
+        }
     }
 
     /// Checks the limits: hours 0–30 (60 in peak), min ≤ max, sane windows.
     pub fn validate(&self) -> Result<(), ScheduleError> {
-        let bad = |why: &'static str| Err(ScheduleError::InvalidAgent { agent: self.id.clone(), why });
+        let bad = |why: &'static str| {
+            Err(ScheduleError::InvalidAgent {
+                agent: self.id.clone(),
+                why,
+            })
+        };
         let fin = |x: f64| x.is_finite() && x >= 0.0;
-        if !fin(self.min_week_hours) || !fin(self.max_week_hours) || self.min_week_hours > self.max_week_hours {
+        if !fin(self.min_week_hours)
+            || !fin(self.max_week_hours)
+            || self.min_week_hours > self.max_week_hours
+        {
             return bad("weekly hours must satisfy 0 ≤ min ≤ max");
         }
         if self.max_week_hours > 30.0 {
@@ -130,7 +142,12 @@ impl AgentPrefs {
         {
             return bad("peak weekly maximum is at most 60 hours");
         }
-        if !fin(self.min_shift_hours) || !fin(self.max_shift_hours) || self.min_shift_hours > self.max_shift_hours || self.max_shift_hours > 16.0 || self.max_shift_hours <= 0.0 {
+        if !fin(self.min_shift_hours)
+            || !fin(self.max_shift_hours)
+            || self.min_shift_hours > self.max_shift_hours
+            || self.max_shift_hours > 16.0
+            || self.max_shift_hours <= 0.0
+        {
             return bad("shift lengths must satisfy 0 ≤ min ≤ max ≤ 16 hours");
         }
         if self.utc_offset_min.abs() > 14 * 60 {
@@ -138,7 +155,9 @@ impl AgentPrefs {
         }
         for w in &self.windows {
             if w.weekday > 6 || w.start_min >= w.end_min || w.end_min > DAY_MIN as u32 {
-                return bad("availability window must be on weekday 0–6 with 0 ≤ start < end ≤ 1440");
+                return bad(
+                    "availability window must be on weekday 0–6 with 0 ≤ start < end ≤ 1440",
+                );
             }
         }
         if self.days_off.iter().any(|&d| d > 6) {
@@ -161,12 +180,18 @@ impl AgentPrefs {
             return false;
         }
         let (s, e) = (a - day * DAY_MIN, b - day * DAY_MIN);
-        merged_windows(&self.windows, wd).iter().any(|&(ws, we)| i64::from(ws) <= s && e <= i64::from(we))
+        merged_windows(&self.windows, wd)
+            .iter()
+            .any(|&(ws, we)| i64::from(ws) <= s && e <= i64::from(we))
     }
 }
 
 fn merged_windows(windows: &[Window], wd: u8) -> Vec<(u32, u32)> {
-    let mut v: Vec<(u32, u32)> = windows.iter().filter(|w| w.weekday == wd).map(|w| (w.start_min, w.end_min)).collect();
+    let mut v: Vec<(u32, u32)> = windows
+        .iter()
+        .filter(|w| w.weekday == wd)
+        .map(|w| (w.start_min, w.end_min))
+        .collect();
     v.sort_unstable();
     let mut out: Vec<(u32, u32)> = Vec::new();
     for (s, e) in v {
@@ -195,7 +220,13 @@ pub struct BreakRules {
 
 impl Default for BreakRules {
     fn default() -> Self {
-        BreakRules { break_min: 15, lunch_min: 30, one_break_from_min: 180, lunch_from_min: 360, two_breaks_from_min: 480 }
+        BreakRules {
+            break_min: 15,
+            lunch_min: 30,
+            one_break_from_min: 180,
+            lunch_from_min: 360,
+            two_breaks_from_min: 480,
+        }
     }
 }
 
@@ -300,7 +331,13 @@ pub struct Shift {
 impl Shift {
     /// Paid intervals: the shift less its lunch.
     pub fn paid(&self) -> u32 {
-        self.len - self.breaks.iter().filter(|b| b.kind == BreakKind::Lunch).map(|b| b.len).sum::<u32>()
+        self.len
+            - self
+                .breaks
+                .iter()
+                .filter(|b| b.kind == BreakKind::Lunch)
+                .map(|b| b.len)
+                .sum::<u32>()
     }
     /// Intervals working (not on a break or lunch).
     pub fn productive(&self) -> u32 {
@@ -308,7 +345,12 @@ impl Shift {
     }
     /// Whether interval `i` is worked in this shift.
     pub fn works(&self, i: u32) -> bool {
-        i >= self.start && i < self.start + self.len && !self.breaks.iter().any(|b| i >= b.start && i < b.start + b.len)
+        i >= self.start
+            && i < self.start + self.len
+            && !self
+                .breaks
+                .iter()
+                .any(|b| i >= b.start && i < b.start + b.len)
     }
 }
 
@@ -396,14 +438,19 @@ struct Layout {
 
 impl Layout {
     fn lunch(&self, len: u32) -> u32 {
-        if len * self.iv >= self.rules.lunch_from_min { self.ll } else { 0 }
+        if len * self.iv >= self.rules.lunch_from_min {
+            self.ll
+        } else {
+            0
+        }
     }
     fn paid(&self, len: u32) -> u32 {
         len - self.lunch(len)
     }
     fn break_count(&self, len: u32) -> u32 {
         let m = len * self.iv;
-        u32::from(m >= self.rules.one_break_from_min) + u32::from(m >= self.rules.two_breaks_from_min)
+        u32::from(m >= self.rules.one_break_from_min)
+            + u32::from(m >= self.rules.two_breaks_from_min)
     }
     fn off_intervals(&self, len: u32) -> u32 {
         self.lunch(len) + self.break_count(len) * self.bl
@@ -426,7 +473,11 @@ impl State<'_> {
     #[inline]
     fn cost_at(&self, i: usize, c: f64) -> f64 {
         let r = self.req[i];
-        let u = if self.use_bonus { self.under * self.bonus[i] } else { self.under };
+        let u = if self.use_bonus {
+            self.under * self.bonus[i]
+        } else {
+            self.under
+        };
         u * (r - c).max(0.0) + self.over * (c - r).max(0.0)
     }
     /// Cost saved by one more agent working interval `i`.
@@ -436,7 +487,9 @@ impl State<'_> {
         self.cost_at(i, c) - self.cost_at(i, c + 1.0)
     }
     fn cost_range(&self, lo: usize, hi: usize) -> f64 {
-        (lo..hi).map(|i| self.cost_at(i, f64::from(self.cov[i]))).sum()
+        (lo..hi)
+            .map(|i| self.cost_at(i, f64::from(self.cov[i])))
+            .sum()
     }
     fn apply(&mut self, s: &Shift, sign: i32) {
         for i in s.start..s.start + s.len {
@@ -460,7 +513,12 @@ impl State<'_> {
         let mut lost = 0.0;
         // Cheapest position of a block of `w` intervals with start in lo..=hi, ties to mid.
         let pick = |lo: u32, hi: u32, w: u32| -> (u32, f64) {
-            let (lo, hi) = if lo > hi { let mid = (lo + hi) / 2; (mid, mid) } else { (lo, hi) };
+            let (lo, hi) = if lo > hi {
+                let mid = (lo + hi) / 2;
+                (mid, mid)
+            } else {
+                (lo, hi)
+            };
             let mid2 = lo + hi;
             let mut best = (lo, f64::INFINITY, u32::MAX);
             for s in lo..=hi {
@@ -472,7 +530,12 @@ impl State<'_> {
             }
             (best.0, best.1)
         };
-        let clamp_start = |s: u32, w: u32| s.clamp(start + 1.min(len.saturating_sub(w)), end.saturating_sub(w).max(start));
+        let clamp_start = |s: u32, w: u32| {
+            s.clamp(
+                start + 1.min(len.saturating_sub(w)),
+                end.saturating_sub(w).max(start),
+            )
+        };
         if ll > 0 {
             let half = len / 2;
             let mut lo = (start + half).saturating_sub(m).max(start + 2 * m + l.bl);
@@ -488,32 +551,58 @@ impl State<'_> {
             lost += g;
             if nb >= 1 {
                 let (bs, g) = pick(start + m, ls.saturating_sub(m + l.bl), l.bl);
-                let bs = clamp_start(bs, l.bl).min(ls.saturating_sub(l.bl)).max(start);
-                out.push(Break { start: bs, len: l.bl, kind: BreakKind::Break });
+                let bs = clamp_start(bs, l.bl)
+                    .min(ls.saturating_sub(l.bl))
+                    .max(start);
+                out.push(Break {
+                    start: bs,
+                    len: l.bl,
+                    kind: BreakKind::Break,
+                });
                 lost += g;
             }
-            out.push(Break { start: ls, len: ll, kind: BreakKind::Lunch });
+            out.push(Break {
+                start: ls,
+                len: ll,
+                kind: BreakKind::Lunch,
+            });
             if nb >= 2 {
                 let (bs, g) = pick(ls + ll + m, end.saturating_sub(m + l.bl), l.bl);
                 let bs = clamp_start(bs, l.bl).max(ls + ll);
-                out.push(Break { start: bs, len: l.bl, kind: BreakKind::Break });
+                out.push(Break {
+                    start: bs,
+                    len: l.bl,
+                    kind: BreakKind::Break,
+                });
                 lost += g;
             }
         } else if nb >= 1 {
             let (bs, g) = pick(start + m, end.saturating_sub(m + l.bl), l.bl);
-            out.push(Break { start: clamp_start(bs, l.bl), len: l.bl, kind: BreakKind::Break });
+            out.push(Break {
+                start: clamp_start(bs, l.bl),
+                len: l.bl,
+                kind: BreakKind::Break,
+            });
             lost += g;
             if nb >= 2 {
                 // Long shift without lunch rules: a second break in the second half.
                 let b0 = out[0].start;
                 let (bs, g) = pick(b0 + l.bl + m, end.saturating_sub(m + l.bl), l.bl);
-                out.push(Break { start: clamp_start(bs, l.bl).max(b0 + l.bl), len: l.bl, kind: BreakKind::Break });
+                out.push(Break {
+                    start: clamp_start(bs, l.bl).max(b0 + l.bl),
+                    len: l.bl,
+                    kind: BreakKind::Break,
+                });
                 lost += g;
             }
         }
         // Recompute the lost gain exactly (clamping may have moved a block).
         let _ = lost;
-        let lost: f64 = out.iter().flat_map(|b| b.start..b.start + b.len).map(|i| self.gain(i as usize)).sum();
+        let lost: f64 = out
+            .iter()
+            .flat_map(|b| b.start..b.start + b.len)
+            .map(|i| self.gain(i as usize))
+            .sum();
         (out, lost)
     }
 
@@ -539,7 +628,14 @@ impl State<'_> {
 
     /// The best shift for worker `w` on day `k` using at most `rem` paid intervals and at
     /// least `need` paid intervals (0: any). Returns (score, shift).
-    fn best_for_day(&self, w: &Worker, k: usize, rem: u32, need: u32, prefix: &mut Vec<f64>) -> Option<(f64, Shift)> {
+    fn best_for_day(
+        &self,
+        w: &Worker,
+        k: usize,
+        rem: u32,
+        need: u32,
+        prefix: &mut Vec<f64>,
+    ) -> Option<(f64, Shift)> {
         let (rlo, rhi) = self.rest_limits(w, k);
         let l = &self.layout;
         const TOP: usize = 4;
@@ -586,14 +682,29 @@ impl State<'_> {
             let (breaks, lost) = self.place_breaks(s, len);
             let score = span - lost;
             if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                best = Some((score, Shift { agent: w.index, local_day: w.days[k].key, start: s, len, breaks }));
+                best = Some((
+                    score,
+                    Shift {
+                        agent: w.index,
+                        local_day: w.days[k].key,
+                        start: s,
+                        len,
+                        breaks,
+                    },
+                ));
             }
         }
         best
     }
 
     /// Best shift over the worker's free days.
-    fn best_any(&self, w: &Worker, rem: u32, need: u32, prefix: &mut Vec<f64>) -> Option<(f64, usize, Shift)> {
+    fn best_any(
+        &self,
+        w: &Worker,
+        rem: u32,
+        need: u32,
+        prefix: &mut Vec<f64>,
+    ) -> Option<(f64, usize, Shift)> {
         let mut best: Option<(f64, usize, Shift)> = None;
         for k in 0..w.days.len() {
             if w.shifts[k].is_some() {
@@ -637,7 +748,9 @@ impl State<'_> {
         while w.paid < w.min {
             let need = w.min - w.paid;
             // Prefer one shift that meets the minimum; else the biggest that fits.
-            let pick = self.best_any(w, w.cap - w.paid, need, prefix).or_else(|| self.best_any(w, w.cap - w.paid, 0, prefix));
+            let pick = self
+                .best_any(w, w.cap - w.paid, need, prefix)
+                .or_else(|| self.best_any(w, w.cap - w.paid, 0, prefix));
             match pick {
                 Some((_, k, s)) => self.assign(w, k, s),
                 None => break,
@@ -647,7 +760,11 @@ impl State<'_> {
 }
 
 fn ratio_key(w: &Worker) -> Reverse<(u64, usize)> {
-    let r = if w.cap == 0 { u64::MAX } else { (f64::from(w.paid) / f64::from(w.cap) * 1e9) as u64 };
+    let r = if w.cap == 0 {
+        u64::MAX
+    } else {
+        (f64::from(w.paid) / f64::from(w.cap) * 1e9) as u64
+    };
     Reverse((r, w.index))
 }
 
@@ -692,14 +809,27 @@ fn workers(agents: &[AgentPrefs], cfg: &ScheduleConfig, n: u32) -> Vec<Worker> {
         let cap = (a.cap_hours(cfg.peak) * per_hour + 1e-9).floor() as u32;
         let min = ((a.min_week_hours * per_hour - 1e-9).ceil().max(0.0) as u32).min(cap);
         let nd = days.len();
-        out.push(Worker { index, days, lmin, lmax: lmax.max(lmin), cap, min, shifts: vec![None; nd], paid: 0 });
+        out.push(Worker {
+            index,
+            days,
+            lmin,
+            lmax: lmax.max(lmin),
+            cap,
+            min,
+            shifts: vec![None; nd],
+            paid: 0,
+        });
     }
     out
 }
 
 /// Generates a schedule for `requirement` (agents needed working, per interval of
 /// `cfg.interval_min` minutes from `cfg.start_utc`).
-pub fn generate(agents: &[AgentPrefs], requirement: &[f64], cfg: &ScheduleConfig) -> Result<Schedule, ScheduleError> {
+pub fn generate(
+    agents: &[AgentPrefs],
+    requirement: &[f64],
+    cfg: &ScheduleConfig,
+) -> Result<Schedule, ScheduleError> {
     generate_with_progress(agents, requirement, cfg, &mut |_, _| {})
 }
 
@@ -716,8 +846,14 @@ pub fn generate_with_progress(
     if requirement.iter().any(|r| !(r.is_finite() && *r >= 0.0)) {
         return Err(ScheduleError::Invalid("requirement must be finite and ≥ 0"));
     }
-    if !(cfg.under_weight > 0.0 && cfg.over_weight >= 0.0 && cfg.under_weight.is_finite() && cfg.over_weight.is_finite()) {
-        return Err(ScheduleError::Invalid("weights must be finite, under > 0, over ≥ 0"));
+    if !(cfg.under_weight > 0.0
+        && cfg.over_weight >= 0.0
+        && cfg.under_weight.is_finite()
+        && cfg.over_weight.is_finite())
+    {
+        return Err(ScheduleError::Invalid(
+            "weights must be finite, under > 0, over ≥ 0",
+        ));
     }
     if !(cfg.min_rest_hours.is_finite() && (0.0..=24.0).contains(&cfg.min_rest_hours)) {
         return Err(ScheduleError::Invalid("rest must be 0–24 hours"));
@@ -755,7 +891,7 @@ pub fn generate_with_progress(
             }
             per_day_best += best;
         }
-        cap_total += f64::from(per_day_best.min(w.cap));
+        cap_total += f64::from(per_day_best.min(w.cap).min(productive_cap(w, &layout)));
     }
     let req_total: f64 = requirement.iter().sum();
     let mut usable = 0.0;
@@ -767,10 +903,18 @@ pub fn generate_with_progress(
     }
     let simple = uncoverable.max(req_total - usable.min(cap_total)).max(0.0);
     // The max-flow relaxation is tighter; it can only raise the bound.
-    let lower_bound = if cfg.flow_bound { simple.max(req_total - flow_cover(&ws, requirement, &layout)) } else { simple }.max(0.0);
+    let lower_bound = if cfg.flow_bound {
+        simple.max(req_total - flow_cover(&ws, requirement, &layout))
+    } else {
+        simple
+    }
+    .max(0.0);
 
-    let bonus: Vec<f64> =
-        requirement.iter().zip(&avail).map(|(&r, &a)| 1.0 + (r / f64::from(a.max(1))).min(2.0)).collect();
+    let bonus: Vec<f64> = requirement
+        .iter()
+        .zip(&avail)
+        .map(|(&r, &a)| 1.0 + (r / f64::from(a.max(1))).min(2.0))
+        .collect();
     let mut st = State {
         req: requirement,
         cov: vec![0; n as usize],
@@ -779,14 +923,20 @@ pub fn generate_with_progress(
         bonus,
         use_bonus: true,
         layout,
-        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9).ceil().max(0.0) as u32,
+        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9)
+            .ceil()
+            .max(0.0) as u32,
     };
     let total_work = ws.len() as u64 * (2 + u64::from(cfg.improve_passes + cfg.priced_passes));
     let mut done = 0u64;
     let mut prefix = Vec::with_capacity(128);
 
     // 1. Fair greedy.
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = ws.iter().enumerate().map(|(j, w)| Reverse((ratio_key(w).0.0, j))).collect();
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = ws
+        .iter()
+        .enumerate()
+        .map(|(j, w)| Reverse((ratio_key(w).0.0, j)))
+        .collect();
     while let Some(Reverse((_, j))) = heap.pop() {
         let w = &mut ws[j];
         if w.cap <= w.paid {
@@ -815,12 +965,16 @@ pub fn generate_with_progress(
     //    fill in behind them; the best schedule by the true cost is kept. The last
     //    passes use the true cost.
     let true_cost = |st: &State| -> f64 {
-        (0..n as usize).map(|i| {
-            let (r, c) = (st.req[i], f64::from(st.cov[i]));
-            st.under * (r - c).max(0.0) + st.over * (c - r).max(0.0)
-        }).sum()
+        (0..n as usize)
+            .map(|i| {
+                let (r, c) = (st.req[i], f64::from(st.cov[i]));
+                st.under * (r - c).max(0.0) + st.over * (c - r).max(0.0)
+            })
+            .sum()
     };
-    let snapshot = |ws: &[Worker]| -> Vec<(Vec<Option<Shift>>, u32)> { ws.iter().map(|w| (w.shifts.clone(), w.paid)).collect() };
+    let snapshot = |ws: &[Worker]| -> Vec<(Vec<Option<Shift>>, u32)> {
+        ws.iter().map(|w| (w.shifts.clone(), w.paid)).collect()
+    };
     let mut best = (true_cost(&st), snapshot(&ws), st.cov.clone());
     let priced = cfg.priced_passes;
     for pass in 0..priced + cfg.improve_passes {
@@ -833,8 +987,18 @@ pub fn generate_with_progress(
             if w.days.is_empty() {
                 continue;
             }
-            let lo = w.days.iter().flat_map(|d| d.ranges.iter().map(|r| r.0)).min().unwrap_or(0) as usize;
-            let hi = w.days.iter().flat_map(|d| d.ranges.iter().map(|r| r.1)).max().unwrap_or(0) as usize;
+            let lo = w
+                .days
+                .iter()
+                .flat_map(|d| d.ranges.iter().map(|r| r.0))
+                .min()
+                .unwrap_or(0) as usize;
+            let hi = w
+                .days
+                .iter()
+                .flat_map(|d| d.ranges.iter().map(|r| r.1))
+                .max()
+                .unwrap_or(0) as usize;
             let before = st.cost_range(lo, hi);
             let old: Vec<Option<Shift>> = w.shifts.clone();
             let old_paid = w.paid;
@@ -928,7 +1092,8 @@ pub fn generate_with_progress(
         shifts.extend(w.shifts.into_iter().flatten());
     }
     let mean = fills.iter().sum::<f64>() / fills.len().max(1) as f64;
-    let spread = (fills.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / fills.len().max(1) as f64).sqrt();
+    let spread =
+        (fills.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / fills.len().max(1) as f64).sqrt();
     Ok(Schedule {
         interval_min: iv,
         start_utc: cfg.start_utc,
@@ -948,7 +1113,11 @@ pub fn generate_with_progress(
 /// on a day the agent works, within shift-length limits, one shift per local day,
 /// rest between shifts, weekly paid hours within the maximum (and the minimum unless
 /// listed as unmet). Returns the first violation found.
-pub fn check(schedule: &Schedule, agents: &[AgentPrefs], cfg: &ScheduleConfig) -> Result<(), String> {
+pub fn check(
+    schedule: &Schedule,
+    agents: &[AgentPrefs],
+    cfg: &ScheduleConfig,
+) -> Result<(), String> {
     let iv = i64::from(schedule.interval_min);
     let mut paid = vec![0u32; agents.len()];
     let mut by_agent: Vec<Vec<&Shift>> = vec![Vec::new(); agents.len()];
@@ -957,7 +1126,10 @@ pub fn check(schedule: &Schedule, agents: &[AgentPrefs], cfg: &ScheduleConfig) -
         let from = schedule.start_utc + i64::from(s.start) * iv;
         let to = from + i64::from(s.len) * iv;
         if !a.available(from, to) {
-            return Err(format!("{}: shift at interval {} outside availability", a.id, s.start));
+            return Err(format!(
+                "{}: shift at interval {} outside availability",
+                a.id, s.start
+            ));
         }
         let h = s.len as f64 * iv as f64 / 60.0;
         if h < a.min_shift_hours - 1e-9 || h > a.max_shift_hours + 1e-9 {
@@ -996,6 +1168,30 @@ pub fn check(schedule: &Schedule, agents: &[AgentPrefs], cfg: &ScheduleConfig) -
     Ok(())
 }
 
+/// The most productive intervals (working, not on a break) `w` could give in the week:
+/// one shift a day of a length that fits the day, paid intervals within the weekly cap
+/// (a small knapsack over days). A valid upper bound for any schedule.
+fn productive_cap(w: &Worker, layout: &Layout) -> u32 {
+    let cap = w.cap as usize;
+    let mut dp = vec![0u32; cap + 1];
+    for d in &w.days {
+        let longest = d.ranges.iter().map(|r| r.1 - r.0).max().unwrap_or(0);
+        let mut next = dp.clone();
+        for len in w.lmin..=w.lmax.min(longest) {
+            let paid = layout.paid(len) as usize;
+            let prod = len - layout.off_intervals(len);
+            if paid > cap {
+                continue;
+            }
+            for b in paid..=cap {
+                next[b] = next[b].max(dp[b - paid] + prod);
+            }
+        }
+        dp = next;
+    }
+    dp[cap]
+}
+
 /// Max-flow (Dinic) over f64 capacities.
 struct Flow {
     head: Vec<usize>,
@@ -1011,7 +1207,14 @@ const EPS: f64 = 1e-9;
 
 impl Flow {
     fn new(n: usize) -> Self {
-        Flow { head: vec![NIL; n], next: Vec::new(), to: Vec::new(), cap: Vec::new(), level: vec![0; n], it: vec![0; n] }
+        Flow {
+            head: vec![NIL; n],
+            next: Vec::new(),
+            to: Vec::new(),
+            cap: Vec::new(),
+            level: vec![0; n],
+            it: vec![0; n],
+        }
     }
     fn edge(&mut self, a: usize, b: usize, c: f64) {
         for (x, y, cc) in [(a, b, c), (b, a, 0.0)] {
@@ -1105,7 +1308,7 @@ fn flow_cover(ws: &[Worker], requirement: &[f64], layout: &Layout) -> f64 {
             }
             d_ix += 1;
         }
-        let cap = week.min(w.cap);
+        let cap = week.min(productive_cap(w, layout));
         if cap > 0 {
             g.edge(src, first_agent + j, f64::from(cap));
         }
@@ -1117,7 +1320,6 @@ fn flow_cover(ws: &[Worker], requirement: &[f64], layout: &Layout) -> f64 {
     }
     g.max_flow(src, sink)
 }
-
 
 /// A kind of hire to consider for a peak: availability and hours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1145,14 +1347,25 @@ pub struct PeakPlan {
 
 /// Standard availability patterns for peak hiring, in the given UTC offset.
 pub fn standard_profiles(utc_offset_min: i32, peak_hours: f64) -> Vec<HireProfile> {
-    let w = |days: &[u8], s: u32, e: u32| days.iter().map(|&d| Window { weekday: d, start_min: s * 60, end_min: e * 60 }).collect::<Vec<_>>();
+    let w = |days: &[u8], s: u32, e: u32| {
+        days.iter()
+            .map(|&d| Window {
+                weekday: d,
+                start_min: s * 60,
+                end_min: e * 60,
+            })
+            .collect::<Vec<_>>()
+    };
     let mk = |name: &str, windows: Vec<Window>, max: f64| {
         let mut p = AgentPrefs::new(name, windows);
         p.utc_offset_min = utc_offset_min;
         p.max_week_hours = max.min(30.0);
         p.peak_max_week_hours = Some(peak_hours.min(60.0).max(p.max_week_hours));
         p.max_shift_hours = 8.0;
-        HireProfile { name: name.to_string(), prefs: p }
+        HireProfile {
+            name: name.to_string(),
+            prefs: p,
+        }
     };
     let wk = [0, 1, 2, 3, 4];
     let all = [0, 1, 2, 3, 4, 5, 6];
@@ -1179,7 +1392,14 @@ pub fn plan_hires(
     for p in profiles {
         p.prefs.validate()?;
     }
-    let base = generate(agents, requirement, &ScheduleConfig { flow_bound: false, ..cfg.clone() })?;
+    let base = generate(
+        agents,
+        requirement,
+        &ScheduleConfig {
+            flow_bound: false,
+            ..cfg.clone()
+        },
+    )?;
     let iv = cfg.interval_min;
     let layout = Layout {
         iv,
@@ -1197,14 +1417,25 @@ pub fn plan_hires(
         bonus: vec![1.0; n],
         use_bonus: false,
         layout,
-        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9).ceil().max(0.0) as u32,
+        rest: ((cfg.min_rest_hours * 60.0 / f64::from(iv)) - 1e-9)
+            .ceil()
+            .max(0.0) as u32,
     };
-    let shortfall = |st: &State| -> f64 { (0..n).map(|i| (st.req[i] - f64::from(st.cov[i])).max(0.0)).sum() };
+    let shortfall = |st: &State| -> f64 {
+        (0..n)
+            .map(|i| (st.req[i] - f64::from(st.cov[i])).max(0.0))
+            .sum()
+    };
     let templates: Vec<Worker> = profiles
         .iter()
         .map(|p| {
-            let peak_cfg = ScheduleConfig { skill: None, ..cfg.clone() };
-            workers(std::slice::from_ref(&p.prefs), &peak_cfg, n as u32).pop().expect("one worker per profile")
+            let peak_cfg = ScheduleConfig {
+                skill: None,
+                ..cfg.clone()
+            };
+            workers(std::slice::from_ref(&p.prefs), &peak_cfg, n as u32)
+                .pop()
+                .expect("one worker per profile")
         })
         .collect();
     let mut counts = vec![0u32; profiles.len()];
@@ -1240,7 +1471,11 @@ pub fn plan_hires(
         }
     }
     Ok(PeakPlan {
-        hires: profiles.iter().map(|p| p.name.clone()).zip(counts).collect(),
+        hires: profiles
+            .iter()
+            .map(|p| p.name.clone())
+            .zip(counts)
+            .collect(),
         total_hires: total,
         shortfall_before: before,
         shortfall_after: shortfall(&st),

@@ -157,19 +157,35 @@ pub struct IntervalResult {
 impl IntervalResult {
     /// Answered in time / offered (1 when nothing was offered).
     pub fn service_level(&self) -> f64 {
-        if self.offered == 0 { 1.0 } else { self.answered_in_time as f64 / self.offered as f64 }
+        if self.offered == 0 {
+            1.0
+        } else {
+            self.answered_in_time as f64 / self.offered as f64
+        }
     }
     /// Mean wait of answered contacts, seconds.
     pub fn asa_s(&self) -> f64 {
-        if self.answered == 0 { 0.0 } else { self.wait_s / self.answered as f64 }
+        if self.answered == 0 {
+            0.0
+        } else {
+            self.wait_s / self.answered as f64
+        }
     }
     /// Abandoned / offered.
     pub fn abandon_rate(&self) -> f64 {
-        if self.offered == 0 { 0.0 } else { self.abandoned as f64 / self.offered as f64 }
+        if self.offered == 0 {
+            0.0
+        } else {
+            self.abandoned as f64 / self.offered as f64
+        }
     }
     /// Busy / staffed time.
     pub fn occupancy(&self) -> f64 {
-        if self.staffed_s == 0.0 { 0.0 } else { self.busy_s / self.staffed_s }
+        if self.staffed_s == 0.0 {
+            0.0
+        } else {
+            self.busy_s / self.staffed_s
+        }
     }
     fn add(&mut self, o: &IntervalResult) {
         self.offered += o.offered;
@@ -236,12 +252,19 @@ pub enum SimError {
 pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult, SimError> {
     let n = cfg.contacts.len();
     if cfg.aht_s.len() != n || cfg.agents.len() != n {
-        return Err(SimError::Invalid("contacts, AHT and agents need one value per interval"));
+        return Err(SimError::Invalid(
+            "contacts, AHT and agents need one value per interval",
+        ));
     }
     if cfg.interval_min == 0 {
         return Err(SimError::Invalid("interval must be > 0"));
     }
-    if cfg.contacts.iter().chain(&cfg.aht_s).any(|x| !(x.is_finite() && *x >= 0.0)) {
+    if cfg
+        .contacts
+        .iter()
+        .chain(&cfg.aht_s)
+        .any(|x| !(x.is_finite() && *x >= 0.0))
+    {
         return Err(SimError::Invalid("contacts and AHT must be finite and ≥ 0"));
     }
     if let HandleTime::LogNormal { cv } = cfg.handle
@@ -323,7 +346,8 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                 duty = want;
                 res[i].staffed_s += duty as f64 * len;
                 if !next_arrival_scheduled {
-                    next_arrival_scheduled = schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
+                    next_arrival_scheduled =
+                        schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
                 }
             }
             Ev::Arrival => {
@@ -335,7 +359,8 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                     push(&mut heap, t + patience, Ev::Patience(id));
                 }
                 router.arrive(t, id, &mut out);
-                next_arrival_scheduled = schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
+                next_arrival_scheduled =
+                    schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
             }
             Ev::Patience(c) => {
                 if router.abandon(t, c) {
@@ -349,8 +374,7 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                 router.finish(t, a, on_duty[a] && t < end, &mut out);
             }
         }
-        for k in 0..out.len() {
-            let (c, a) = out[k];
+        for &(c, a) in &out {
             let at = arrived[c as usize];
             let r = &mut res[interval_of(at)];
             let wait = t - at;
@@ -372,10 +396,14 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
     for r in &res {
         total.add(r);
     }
-    Ok(SimResult { intervals: res, total })
+    Ok(SimResult {
+        intervals: res,
+        total,
+    })
 }
 
 /// Draws the next arrival of a piecewise-constant Poisson process from `t`.
+#[allow(clippy::too_many_arguments)]
 fn schedule_arrival(
     cfg: &SimConfig,
     rng: &mut ChaCha8Rng,
@@ -444,9 +472,24 @@ mod tests {
             occ += t.occupancy();
         }
         let k = runs as f64;
-        assert!((sl / k - c.service_level).abs() < 0.01, "{} vs {}", sl / k, c.service_level);
-        assert!((asa / k - c.asa_s).abs() < 3.0, "{} vs {}", asa / k, c.asa_s);
-        assert!((occ / k - c.occupancy).abs() < 0.01, "{} vs {}", occ / k, c.occupancy);
+        assert!(
+            (sl / k - c.service_level).abs() < 0.01,
+            "{} vs {}",
+            sl / k,
+            c.service_level
+        );
+        assert!(
+            (asa / k - c.asa_s).abs() < 3.0,
+            "{} vs {}",
+            asa / k,
+            c.asa_s
+        );
+        assert!(
+            (occ / k - c.occupancy).abs() < 0.01,
+            "{} vs {}",
+            occ / k,
+            c.occupancy
+        );
         // Reproducible by seed.
         assert_eq!(run(14, 100.0, None, 7), run(14, 100.0, None, 7));
     }
@@ -467,7 +510,17 @@ mod tests {
             ab += t.abandon_rate();
         }
         let k = runs as f64;
-        assert!((sl / k - a.service_level).abs() < 0.015, "{} vs {}", sl / k, a.service_level);
-        assert!((ab / k - a.abandon_rate).abs() < 0.01, "{} vs {}", ab / k, a.abandon_rate);
+        assert!(
+            (sl / k - a.service_level).abs() < 0.015,
+            "{} vs {}",
+            sl / k,
+            a.service_level
+        );
+        assert!(
+            (ab / k - a.abandon_rate).abs() < 0.01,
+            "{} vs {}",
+            ab / k,
+            a.abandon_rate
+        );
     }
 }

@@ -26,6 +26,7 @@ pub const WEEKLY: [f64; 7] = [1.25, 1.1, 1.0, 1.0, 0.95, 0.6, 0.0];
 /// A history of `days` days from `start` for one queue, `interval_min` records, with
 /// Poisson noise around `daily_volume × WEEKLY × intraday shape × (1 + trend)^week`.
 /// Open 08:00–20:00 Monday–Saturday (09:00–17:00 on Saturdays); `holidays` are closed.
+#[allow(clippy::too_many_arguments)]
 pub fn history(
     queue: &str,
     start: Day,
@@ -44,8 +45,14 @@ pub fn history(
         if WEEKLY[wd] == 0.0 || holidays.contains(&d) {
             continue;
         }
-        let (open, close) = if wd == 5 { (9 * 60, 17 * 60) } else { (8 * 60, 20 * 60) };
-        let shape_total: f64 = (0..DAY_MIN / step).map(|i| intraday(i * step, open, close)).sum();
+        let (open, close) = if wd == 5 {
+            (9 * 60, 17 * 60)
+        } else {
+            (8 * 60, 20 * 60)
+        };
+        let shape_total: f64 = (0..DAY_MIN / step)
+            .map(|i| intraday(i * step, open, close))
+            .sum();
         let level = daily_volume * WEEKLY[wd] * (1.0 + weekly_trend).powf((d - start) as f64 / 7.0);
         for i in 0..DAY_MIN / step {
             let m = i * step;
@@ -54,9 +61,16 @@ pub fn history(
                 continue;
             }
             let mean = level * s / shape_total;
-            let offered = if mean > 0.0 { Poisson::new(mean).map(|p| p.sample(&mut rng)).unwrap_or(0.0) } else { 0.0 };
+            let offered = if mean > 0.0 {
+                Poisson::new(mean)
+                    .map(|p| p.sample(&mut rng))
+                    .unwrap_or(0.0)
+            } else {
+                0.0
+            };
             // AHT: longer in the morning, 240 s ± noise.
-            let aht = 220.0 + 40.0 * ((m as f64 / 60.0 - 8.0) / 12.0) + rng.random_range(-10.0..10.0);
+            let aht =
+                220.0 + 40.0 * ((m as f64 / 60.0 - 8.0) / 12.0) + rng.random_range(-10.0..10.0);
             out.push(Record {
                 timestamp: d * DAY_MIN + m,
                 queue: queue.to_string(),
@@ -70,11 +84,20 @@ pub fn history(
     out
 }
 
+/// Monday 2026-11-30 00:00 UTC, minutes since the epoch: the week [`center`] plans.
+pub const WEEK_START: i64 = 20_787 * DAY_MIN;
+
 /// A synthetic center: `n` agents with varied availability patterns, time zones and
 /// hours, and a requirement for the week (`intervals` of `interval_min` minutes from a
-/// Monday 00:00 UTC) that keeps most agents busy but exceeds availability in the
-/// early-morning and late-evening edges, as real centers do.
-pub fn center(n: usize, intervals: usize, interval_min: u32, seed: u64) -> (Vec<AgentPrefs>, Vec<f64>) {
+/// Monday 00:00 UTC). `load` scales the requirement: 1.0 asks for every offered hour
+/// less 8 % (breaks); 0.85 keeps most agents busy and is coverable.
+pub fn center(
+    n: usize,
+    intervals: usize,
+    interval_min: u32,
+    load: f64,
+    seed: u64,
+) -> (Vec<AgentPrefs>, Vec<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut agents = Vec::with_capacity(n);
     // (name, local start, local end, weekdays)
@@ -96,11 +119,19 @@ pub fn center(n: usize, intervals: usize, interval_min: u32, seed: u64) -> (Vec<
         let mut windows = Vec::new();
         for &d in days {
             if rng.random_bool(0.8) {
-                windows.push(Window { weekday: d, start_min: s.saturating_sub(jitter), end_min: (e + jitter).min(1440) });
+                windows.push(Window {
+                    weekday: d,
+                    start_min: s.saturating_sub(jitter),
+                    end_min: (e + jitter).min(1440),
+                });
             }
         }
         if windows.is_empty() {
-            windows.push(Window { weekday: days[0], start_min: s, end_min: e });
+            windows.push(Window {
+                weekday: days[0],
+                start_min: s,
+                end_min: e,
+            });
         }
         let max = f64::from(rng.random_range(4..=30u32));
         let min = f64::from(rng.random_range(1..=4u32)).min(max);
@@ -114,8 +145,8 @@ pub fn center(n: usize, intervals: usize, interval_min: u32, seed: u64) -> (Vec<
         a.skills = vec!["support".into()];
         agents.push(a);
     }
-    // Requirement: 07:00–23:00 UTC, intraday shape, lighter weekends, scaled to ~85%
-    // of the hours offered (in agents working per interval).
+    // Requirement: 07:00–23:00 UTC, intraday shape, lighter weekends, scaled to `load`
+    // times the hours offered (in agents working per interval).
     let step = i64::from(interval_min);
     let mut req = vec![0.0; intervals];
     for (i, r) in req.iter_mut().enumerate() {
@@ -127,7 +158,7 @@ pub fn center(n: usize, intervals: usize, interval_min: u32, seed: u64) -> (Vec<
         *r = day_factor * intraday(m, 7 * 60, 23 * 60);
     }
     let shape_total: f64 = req.iter().sum();
-    let work_intervals = hours_total * 60.0 / f64::from(interval_min) * 0.85 * 0.92;
+    let work_intervals = hours_total * 60.0 / f64::from(interval_min) * load * 0.92;
     for r in &mut req {
         *r = (*r * work_intervals / shape_total * 10.0).round() / 10.0;
     }

@@ -68,7 +68,11 @@ pub fn parse_date(s: &str) -> Result<Day, TimeError> {
     let err = || TimeError(s.to_string());
     let s = s.trim();
     let mut parts = s.splitn(3, '-');
-    let (y, m, d) = (parts.next().ok_or_else(err)?, parts.next().ok_or_else(err)?, parts.next().ok_or_else(err)?);
+    let (y, m, d) = (
+        parts.next().ok_or_else(err)?,
+        parts.next().ok_or_else(err)?,
+        parts.next().ok_or_else(err)?,
+    );
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return Err(err());
     }
@@ -170,6 +174,9 @@ mod tests {
         assert!(parse_datetime("2026-02-30T08:30").is_err());
         assert!(parse_datetime("yesterday").is_err());
         assert!(parse_datetime("2026-12-01T25:00").is_err());
-        assert_eq!(parse_date("2024-02-29").unwrap(), days_from_civil(2024, 2, 29));
+        assert_eq!(
+            parse_date("2024-02-29").unwrap(),
+            days_from_civil(2024, 2, 29)
+        );
     }
 }

@@ -140,6 +140,9 @@ pub struct ScheduleArgs {
     /// Also plan peak hires: how many of which availability pattern close the gap.
     #[arg(long)]
     pub hire_plan: bool,
+    /// Requirement as a share of the hours the generated agents offer (--generate-agents).
+    #[arg(long, default_value_t = 0.85)]
+    pub load: f64,
     /// Seed for --generate-agents.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -206,7 +209,10 @@ fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<His
     let headers = rdr.headers()?.clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
-        bail!("{}: need columns timestamp,queue,offered[,aht_s]", path.display());
+        bail!(
+            "{}: need columns timestamp,queue,offered[,aht_s]",
+            path.display()
+        );
     };
     let aht = col("aht_s");
     let mut records = Vec::new();
@@ -220,36 +226,68 @@ fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<His
             Some(s) if !s.is_empty() => Some(s.parse::<f64>().with_context(ctx)?),
             _ => None,
         };
-        records.push(Record { timestamp, queue: at(q).to_string(), offered, handled: None, abandoned: None, aht_s });
+        records.push(Record {
+            timestamp,
+            queue: at(q).to_string(),
+            offered,
+            handled: None,
+            abandoned: None,
+            aht_s,
+        });
     }
     Ok(History::from_records(&records, interval_min)?)
 }
 
 fn parse_special(s: &str) -> anyhow::Result<SpecialDay> {
-    let (date, rest) = s.split_once('=').context("--special wants DATE=UPLIFT[:QUEUE]")?;
+    let (date, rest) = s
+        .split_once('=')
+        .context("--special wants DATE=UPLIFT[:QUEUE]")?;
     let (uplift, queue) = match rest.split_once(':') {
         Some((u, q)) => (u, Some(q.to_string())),
         None => (rest, None),
     };
-    Ok(SpecialDay { date: parse_date(date)?, queue, uplift: uplift.parse().context("uplift must be a number")? })
+    Ok(SpecialDay {
+        date: parse_date(date)?,
+        queue,
+        uplift: uplift.parse().context("uplift must be a number")?,
+    })
 }
 
 /// `homeshore forecast`.
 pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
     let history = read_history(&args.history, args.interval_min)?;
     let cfg = ForecastConfig {
-        special_days: args.special.iter().map(|s| parse_special(s)).collect::<anyhow::Result<_>>()?,
+        special_days: args
+            .special
+            .iter()
+            .map(|s| parse_special(s))
+            .collect::<anyhow::Result<_>>()?,
         ..ForecastConfig::default()
     };
     let mut out = std::io::stdout().lock();
     if let Some(n) = args.backtest_days {
         let bt = backtest(&history, &cfg, n)?;
         if args.json {
-            serde_json::to_writer(&mut out, &bt)?;
+            let mut v = serde_json::to_value(&bt)?;
+            v["days"] = bt
+                .days
+                .iter()
+                .map(|d| wfm::time::Date(*d).to_string())
+                .collect();
+            serde_json::to_writer(&mut out, &v)?;
             writeln!(out)?;
         } else {
-            writeln!(out, "Backtest: one-day-ahead over {} open days, {} intervals", bt.days.len(), bt.overall.intervals)?;
-            writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>10} {:>10}", "queue", "WAPE", "MAPE", "bias", "naive WAPE", "naive MAPE")?;
+            writeln!(
+                out,
+                "Backtest: one-day-ahead over {} open days, {} intervals",
+                bt.days.len(),
+                bt.overall.intervals
+            )?;
+            writeln!(
+                out,
+                "{:<20} {:>8} {:>8} {:>8} {:>10} {:>10}",
+                "queue", "WAPE", "MAPE", "bias", "naive WAPE", "naive MAPE"
+            )?;
             let row = |out: &mut dyn Write, q: &str, a: &wfm::forecast::Accuracy| {
                 writeln!(
                     out,
@@ -269,7 +307,9 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let Some(start) = &args.start else { bail!("give --backtest-days N or --start YYYY-MM-DD") };
+    let Some(start) = &args.start else {
+        bail!("give --backtest-days N or --start YYYY-MM-DD")
+    };
     let start = parse_date(start)?;
     let rows = forecast(&history, &cfg, start, args.days)?;
     if args.json {
@@ -288,7 +328,11 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
     }
     w.write_record(&header)?;
     for r in rows {
-        let mut rec = vec![DateTime(r.start).to_string(), r.queue, format!("{:.2}", r.offered)];
+        let mut rec = vec![
+            DateTime(r.start).to_string(),
+            r.queue,
+            format!("{:.2}", r.offered),
+        ];
         if with_aht {
             rec.push(r.aht_s.map_or(String::new(), |a| format!("{a:.1}")));
         }
@@ -306,7 +350,10 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
 pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
     let target = match (args.sl, args.asa_s) {
         (_, Some(asa_s)) => Target::Asa { asa_s },
-        (Some(fraction), None) => Target::ServiceLevel { fraction, answer_s: args.answer_s },
+        (Some(fraction), None) => Target::ServiceLevel {
+            fraction,
+            answer_s: args.answer_s,
+        },
         (None, None) => bail!("give a target: --sl 0.8 --answer-s 20, or --asa-s 30"),
     };
     let input = StaffingInput {
@@ -331,11 +378,26 @@ pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let m = &s.metrics;
-    println!("Model               {}", if s.model == "erlang_a" { "Erlang A (with abandonment)" } else { "Erlang C" });
+    println!(
+        "Model               {}",
+        if s.model == "erlang_a" {
+            "Erlang A (with abandonment)"
+        } else {
+            "Erlang C"
+        }
+    );
     println!("Traffic             {:.2} Erlangs", s.traffic_erlangs);
     println!("Agents (raw)        {}", s.agents_raw);
-    println!("Agents (scheduled)  {}  after {:.0}% shrinkage", s.agents, args.shrinkage * 100.0);
-    println!("Service level       {:.1}% in {} s", m.service_level * 100.0, args.answer_s);
+    println!(
+        "Agents (scheduled)  {}  after {:.0}% shrinkage",
+        s.agents,
+        args.shrinkage * 100.0
+    );
+    println!(
+        "Service level       {:.1}% in {} s",
+        m.service_level * 100.0,
+        args.answer_s
+    );
     println!("P(wait)             {:.1}%", m.p_wait * 100.0);
     println!("ASA                 {:.1} s", m.asa_s);
     println!("Occupancy           {:.1}%", m.occupancy * 100.0);
@@ -349,12 +411,22 @@ pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
 }
 
 fn read_requirement(path: &std::path::Path) -> anyhow::Result<Vec<f64>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)?;
     let mut req: Vec<f64> = Vec::new();
     for row in rdr.records() {
         let row = row?;
-        let i: usize = row.get(0).unwrap_or("").parse().context("interval must be a number")?;
-        let v: f64 = row.get(1).unwrap_or("").parse().context("agents must be a number")?;
+        let i: usize = row
+            .get(0)
+            .unwrap_or("")
+            .parse()
+            .context("interval must be a number")?;
+        let v: f64 = row
+            .get(1)
+            .unwrap_or("")
+            .parse()
+            .context("agents must be a number")?;
         if req.len() <= i {
             req.resize(i + 1, 0.0);
         }
@@ -367,7 +439,10 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     pb.set_message(what.to_string());
     Some(pb)
 }
@@ -375,37 +450,59 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
 /// `homeshore schedule`.
 pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
     let (agents, req): (Vec<AgentPrefs>, Vec<f64>) = match (args.generate_agents, &args.agents) {
-        (Some(n), _) => wfm::synth::center(n, 7 * 24 * 60 / args.interval_min as usize, args.interval_min, args.seed),
+        (Some(n), _) => wfm::synth::center(
+            n,
+            7 * 24 * 60 / args.interval_min as usize,
+            args.interval_min,
+            args.load,
+            args.seed,
+        ),
         (None, Some(path)) => {
             let agents: Vec<AgentPrefs> = serde_json::from_reader(std::io::BufReader::new(
                 std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?,
             ))?;
-            let Some(r) = &args.requirement else { bail!("--agents needs --requirement FILE.csv") };
+            let Some(r) = &args.requirement else {
+                bail!("--agents needs --requirement FILE.csv")
+            };
             (agents, read_requirement(r)?)
         }
-        (None, None) => bail!("give --agents FILE.json --requirement FILE.csv, or --generate-agents N"),
+        (None, None) => {
+            bail!("give --agents FILE.json --requirement FILE.csv, or --generate-agents N")
+        }
     };
     let cfg = ScheduleConfig {
-        start_utc: if args.generate_agents.is_some() { parse_datetime("2026-11-30T00:00")? } else { parse_datetime(&args.start)? },
+        start_utc: if args.generate_agents.is_some() {
+            wfm::synth::WEEK_START
+        } else {
+            parse_datetime(&args.start)?
+        },
         interval_min: args.interval_min,
         peak: args.peak,
         ..ScheduleConfig::default()
     };
     let t0 = std::time::Instant::now();
     let pb = progress_bar(0, "scheduling");
-    let schedule = wfm::schedule::generate_with_progress(&agents, &req, &cfg, &mut |done, total| {
-        if let Some(pb) = &pb {
-            pb.set_length(total);
-            pb.set_position(done);
-        }
-    })?;
+    let schedule =
+        wfm::schedule::generate_with_progress(&agents, &req, &cfg, &mut |done, total| {
+            if let Some(pb) = &pb {
+                pb.set_length(total);
+                pb.set_position(done);
+            }
+        })?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     let elapsed = t0.elapsed();
     let plan = if args.hire_plan {
         let profiles = wfm::schedule::standard_profiles(0, if args.peak { 40.0 } else { 30.0 });
-        Some(wfm::schedule::plan_hires(&agents, &req, &cfg, &profiles, schedule.lower_bound, 10_000)?)
+        Some(wfm::schedule::plan_hires(
+            &agents,
+            &req,
+            &cfg,
+            &profiles,
+            schedule.lower_bound,
+            10_000,
+        )?)
     } else {
         None
     };
@@ -417,21 +514,49 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
     let need: f64 = req.iter().sum();
     let per_hour = 60.0 / f64::from(args.interval_min);
     println!("Agents              {}", agents.len());
-    println!("Intervals           {} of {} min", req.len(), args.interval_min);
+    println!(
+        "Intervals           {} of {} min",
+        req.len(),
+        args.interval_min
+    );
     println!("Shifts              {}", schedule.shifts.len());
     println!("Requirement         {:.0} agent-hours", need / per_hour);
-    println!("Shortfall           {:.1} agent-hours ({:.2}% of requirement)", schedule.shortfall / per_hour, schedule.shortfall / need.max(1e-9) * 100.0);
-    println!("Lower bound         {:.1} agent-hours (gap {:.2}%)", schedule.lower_bound / per_hour, schedule.gap() * 100.0);
-    println!("Over-staffing       {:.1} agent-hours", schedule.overstaffing / per_hour);
-    println!("Fill spread (sd)    {:.3} of asked hours", schedule.fill_spread);
-    println!("Minimum unmet       {} agents", schedule.unmet_minimum.len());
+    println!(
+        "Shortfall           {:.1} agent-hours ({:.2}% of requirement)",
+        schedule.shortfall / per_hour,
+        schedule.shortfall / need.max(1e-9) * 100.0
+    );
+    println!(
+        "Lower bound         {:.1} agent-hours (gap {:.2}%)",
+        schedule.lower_bound / per_hour,
+        schedule.gap() * 100.0
+    );
+    println!(
+        "Over-staffing       {:.1} agent-hours",
+        schedule.overstaffing / per_hour
+    );
+    println!(
+        "Fill spread (sd)    {:.3} of asked hours",
+        schedule.fill_spread
+    );
+    println!(
+        "Minimum unmet       {} agents",
+        schedule.unmet_minimum.len()
+    );
     println!("Time                {:.2} s", elapsed.as_secs_f64());
     if let Some(p) = plan {
-        println!("\nPeak hires to close the gap ({} in all, +{:.0} h/week):", p.total_hires, p.hours_added);
+        println!(
+            "\nPeak hires to close the gap ({} in all, +{:.0} h/week):",
+            p.total_hires, p.hours_added
+        );
         for (name, n) in &p.hires {
             println!("  {n:>5}  {name}");
         }
-        println!("Shortfall {:.1} -> {:.1} agent-hours", p.shortfall_before / per_hour, p.shortfall_after / per_hour);
+        println!(
+            "Shortfall {:.1} -> {:.1} agent-hours",
+            p.shortfall_before / per_hour,
+            p.shortfall_after / per_hour
+        );
     }
     Ok(())
 }
@@ -439,26 +564,39 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
 /// `homeshore simulate`.
 pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
     let (contacts, aht, agents) = if let Some(path) = &args.plan {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path)?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)?;
         let (mut c, mut a, mut n) = (Vec::new(), Vec::new(), Vec::new());
         for row in rdr.records() {
             let row = row?;
-            let f = |i: usize| -> anyhow::Result<f64> { Ok(row.get(i).unwrap_or("").parse::<f64>()?) };
+            let f =
+                |i: usize| -> anyhow::Result<f64> { Ok(row.get(i).unwrap_or("").parse::<f64>()?) };
             c.push(f(1)?);
             a.push(f(2)?);
             n.push(f(3)?.max(0.0).round() as u32);
         }
         (c, a, n)
     } else {
-        let c = args.contacts.context("give --plan FILE.csv or --contacts N")?;
-        (vec![c; args.intervals], vec![args.aht_s; args.intervals], vec![args.agents; args.intervals])
+        let c = args
+            .contacts
+            .context("give --plan FILE.csv or --contacts N")?;
+        (
+            vec![c; args.intervals],
+            vec![args.aht_s; args.intervals],
+            vec![args.agents; args.intervals],
+        )
     };
     let cfg = SimConfig {
         interval_min: args.interval_min,
         contacts,
         aht_s: aht,
         agents,
-        handle: if args.exponential { HandleTime::Exponential } else { HandleTime::LogNormal { cv: args.cv } },
+        handle: if args.exponential {
+            HandleTime::Exponential
+        } else {
+            HandleTime::LogNormal { cv: args.cv }
+        },
         patience_s: args.patience_s,
         answer_s: args.answer_s,
         seed: args.seed,
@@ -482,7 +620,10 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    println!("{:>8} {:>8} {:>7} {:>8} {:>8} {:>6}", "interval", "offered", "SL", "ASA s", "aband.", "occ.");
+    println!(
+        "{:>8} {:>8} {:>7} {:>8} {:>8} {:>6}",
+        "interval", "offered", "SL", "ASA s", "aband.", "occ."
+    );
     for (i, x) in r.intervals.iter().enumerate() {
         println!(
             "{:>8} {:>8} {:>6.1}% {:>8.1} {:>7.1}% {:>5.1}%",
@@ -504,6 +645,11 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         t.abandon_rate() * 100.0,
         t.occupancy() * 100.0
     );
-    eprintln!("{} contacts simulated in {:.3} s ({:.0}/s)", t.offered, secs, t.offered as f64 / secs.max(1e-9));
+    eprintln!(
+        "{} contacts simulated in {:.3} s ({:.0}/s)",
+        t.offered,
+        secs,
+        t.offered as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
