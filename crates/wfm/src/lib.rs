@@ -10,5 +10,7 @@ pub mod forecast;
 pub mod history;
 pub mod schedule;
 pub mod sim;
+#[cfg(feature = "routing-engine")]
+pub mod sim_routing;
 pub mod synth;
 pub mod time;

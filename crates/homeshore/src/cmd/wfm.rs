@@ -146,6 +146,9 @@ pub struct ScheduleArgs {
     /// Seed for --generate-agents.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write the shifts as CSV: agent,start_utc,end_utc,paid_hours,breaks.
+    #[arg(long, value_name = "FILE.csv")]
+    pub shifts_csv: Option<std::path::PathBuf>,
     /// JSON output (the whole schedule).
     #[arg(long)]
     pub json: bool,
@@ -506,6 +509,36 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    if let Some(path) = &args.shifts_csv {
+        let mut w =
+            csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+        w.write_record(["agent", "start_utc", "end_utc", "paid_hours", "breaks"])?;
+        let iv = i64::from(schedule.interval_min);
+        let at = |i: u32| DateTime(schedule.start_utc + i64::from(i) * iv).to_string();
+        for s in &schedule.shifts {
+            let breaks: Vec<String> = s
+                .breaks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{:?} {}-{}",
+                        b.kind,
+                        &at(b.start)[11..16],
+                        &at(b.start + b.len)[11..16]
+                    )
+                    .to_lowercase()
+                })
+                .collect();
+            w.write_record([
+                agents[s.agent].id.clone(),
+                at(s.start),
+                at(s.start + s.len),
+                format!("{:.2}", f64::from(s.paid()) * iv as f64 / 60.0),
+                breaks.join("; "),
+            ])?;
+        }
+        w.flush()?;
+    }
     if args.json {
         let v = serde_json::json!({ "schedule": schedule, "gap": schedule.gap(), "seconds": elapsed.as_secs_f64(), "hire_plan": plan });
         println!("{v}");
