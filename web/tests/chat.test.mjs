@@ -89,6 +89,7 @@ test('widget chat: offer, messages both ways, reload, wrap-up, rating', async ()
   await agentLog.getByText('Thanks, still here after the reload').waitFor();
   assert.equal(await agentLog.getByText('Hello, where is my order DR-1001?').count(), 1);
   // The agent read the customer's messages: the widget says so.
+
   await cust.page.locator('.hs-mark', { hasText: 'Read' }).waitFor();
 
   // The agent ends the chat and wraps up; the customer rates it.

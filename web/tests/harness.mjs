@@ -74,6 +74,7 @@ export async function startServer() {
     url,
     port,
     output: () => output,
+    dump: () => console.error(output),
     async stop() {
       if (exited === null) {
         child.kill('SIGTERM');

@@ -22,6 +22,8 @@ export class ChatTab {
   internal = $state(false);
   unread = $state(0);
   problem = $state('');
+  /** The customer has read our messages up to this seq. */
+  readUpTo = $state(0);
   typingTimer?: ReturnType<typeof setTimeout>;
   lastTypingSent = 0;
   readSent = 0;
@@ -175,7 +177,10 @@ export class Desk {
       }
       case 'read': {
         const tab = this.tabs.find((t) => t.contact.id === d.contact_id);
-        if (tab && d.reader === 'customer') tab.messages = markRead(tab.messages, 'agent', Number(d.up_to_seq ?? 0));
+        if (tab && d.reader === 'customer') {
+          tab.readUpTo = Math.max(tab.readUpTo, Number(d.up_to_seq ?? 0));
+          tab.messages = markRead(tab.messages, 'agent', tab.readUpTo);
+        }
         break;
       }
       case 'agent_state':
