@@ -15,8 +15,10 @@ after(async () => {
 });
 
 const T = 'chat';
+// A 1×1 PNG.
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
-test('widget chat: offer, messages both ways, reload, wrap-up, rating', async () => {
+test('widget chat: offer, messages both ways, attachment, reload, wrap-up, rating', async () => {
   const agent = await agentLogin(browser, server.url, DEMO.agents[0]);
   await shot(agent.page, T, 'agent-available');
 
@@ -88,6 +90,14 @@ test('widget chat: offer, messages both ways, reload, wrap-up, rating', async ()
   await cust.page.getByLabel('Your message').press('Enter');
   await agentLog.getByText('Thanks, still here after the reload').waitFor();
   assert.equal(await agentLog.getByText('Hello, where is my order DR-1001?').count(), 1);
+  // The customer sends a picture; the agent sees it (fetched from the server, not the customer).
+  await cust.page.locator('input[type="file"]').setInputFiles({
+    name: 'receipt.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from(PNG, 'base64'),
+  });
+  await agentLog.locator('img[alt="receipt.png"]').waitFor();
+  await custLog2.locator('img[alt="receipt.png"]').waitFor();
   // The agent read the customer's messages: the widget says so.
 
   await cust.page.locator('.hs-mark', { hasText: 'Read' }).waitFor();
