@@ -205,11 +205,8 @@ pub struct SimulateArgs {
 }
 
 fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<History> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let headers = rdr.headers()?.clone();
+    let table = csvio::read(path)?;
+    let headers = &table.headers;
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
         bail!(
@@ -219,9 +216,8 @@ fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<His
     };
     let aht = col("aht_s");
     let mut records = Vec::new();
-    for (line, row) in rdr.records().enumerate() {
-        let row = row?;
-        let at = |i: usize| row.get(i).unwrap_or("");
+    for (line, row) in table.rows.iter().enumerate() {
+        let at = |i: usize| row.get(i).map_or("", String::as_str);
         let ctx = || format!("{} line {}", path.display(), line + 2);
         let timestamp = parse_datetime(at(ts)).with_context(ctx)?;
         let offered: f64 = at(o).parse().with_context(ctx)?;
@@ -321,7 +317,7 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let with_aht = history.has_aht();
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = std::io::BufWriter::new(out);
     let mut header = vec!["timestamp", "queue", "offered"];
     if with_aht {
         header.push("aht_s");
@@ -329,7 +325,7 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
     if args.ranges {
         header.extend(["offered_lo", "offered_hi"]);
     }
-    w.write_record(&header)?;
+    csvio::write_row(&mut w, &header)?;
     for r in rows {
         let mut rec = vec![
             DateTime(r.start).to_string(),
@@ -343,7 +339,7 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
             rec.push(format!("{:.2}", r.offered_lo));
             rec.push(format!("{:.2}", r.offered_hi));
         }
-        w.write_record(&rec)?;
+        csvio::write_row(&mut w, &rec)?;
     }
     w.flush()?;
     Ok(())
@@ -414,20 +410,17 @@ pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
 }
 
 fn read_requirement(path: &std::path::Path) -> anyhow::Result<Vec<f64>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)?;
+    let table = csvio::read(path)?;
     let mut req: Vec<f64> = Vec::new();
-    for row in rdr.records() {
-        let row = row?;
+    for row in &table.rows {
         let i: usize = row
-            .get(0)
-            .unwrap_or("")
+            .first()
+            .map_or("", String::as_str)
             .parse()
             .context("interval must be a number")?;
         let v: f64 = row
             .get(1)
-            .unwrap_or("")
+            .map_or("", String::as_str)
             .parse()
             .context("agents must be a number")?;
         if req.len() <= i {
@@ -510,9 +503,13 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
         None
     };
     if let Some(path) = &args.shifts_csv {
-        let mut w =
-            csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
-        w.write_record(["agent", "start_utc", "end_utc", "paid_hours", "breaks"])?;
+        let file =
+            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        csvio::write_row(
+            &mut w,
+            &["agent", "start_utc", "end_utc", "paid_hours", "breaks"],
+        )?;
         let iv = i64::from(schedule.interval_min);
         let at = |i: u32| DateTime(schedule.start_utc + i64::from(i) * iv).to_string();
         for s in &schedule.shifts {
@@ -529,13 +526,16 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
                     .to_lowercase()
                 })
                 .collect();
-            w.write_record([
-                agents[s.agent].id.clone(),
-                at(s.start),
-                at(s.start + s.len),
-                format!("{:.2}", f64::from(s.paid()) * iv as f64 / 60.0),
-                breaks.join("; "),
-            ])?;
+            csvio::write_row(
+                &mut w,
+                &[
+                    agents[s.agent].id.clone(),
+                    at(s.start),
+                    at(s.start + s.len),
+                    format!("{:.2}", f64::from(s.paid()) * iv as f64 / 60.0),
+                    breaks.join("; "),
+                ],
+            )?;
         }
         w.flush()?;
     }
@@ -597,14 +597,12 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
 /// `homeshore simulate`.
 pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
     let (contacts, aht, agents) = if let Some(path) = &args.plan {
-        let mut rdr = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_path(path)?;
+        let table = csvio::read(path)?;
         let (mut c, mut a, mut n) = (Vec::new(), Vec::new(), Vec::new());
-        for row in rdr.records() {
-            let row = row?;
-            let f =
-                |i: usize| -> anyhow::Result<f64> { Ok(row.get(i).unwrap_or("").parse::<f64>()?) };
+        for row in &table.rows {
+            let f = |i: usize| -> anyhow::Result<f64> {
+                Ok(row.get(i).map_or("", String::as_str).parse::<f64>()?)
+            };
             c.push(f(1)?);
             a.push(f(2)?);
             n.push(f(3)?.max(0.0).round() as u32);
@@ -685,4 +683,84 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         t.offered as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// Just enough CSV: a header row, comma-separated fields, double quotes with `""`
+/// escapes, surrounding spaces trimmed, blank lines skipped.
+mod csvio {
+    use std::io::Write;
+
+    use anyhow::Context;
+
+    pub struct Table {
+        pub headers: Vec<String>,
+        pub rows: Vec<Vec<String>>,
+    }
+
+    pub fn read(path: &std::path::Path) -> anyhow::Result<Table> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let headers = lines
+            .next()
+            .map(parse_line)
+            .with_context(|| format!("{} is empty", path.display()))?;
+        Ok(Table {
+            headers,
+            rows: lines.map(parse_line).collect(),
+        })
+    }
+
+    pub fn parse_line(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut chars = line.trim_end_matches('\r').chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                ('"', true) => quoted = false,
+                ('"', false) if field.trim().is_empty() => {
+                    field.clear();
+                    quoted = true;
+                }
+                (',', false) => out.push(std::mem::take(&mut field).trim().to_string()),
+                _ => field.push(c),
+            }
+        }
+        out.push(field.trim().to_string());
+        out
+    }
+
+    pub fn write_row(w: &mut impl Write, fields: &[impl AsRef<str>]) -> std::io::Result<()> {
+        for (i, f) in fields.iter().enumerate() {
+            let f = f.as_ref();
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            if f.contains([',', '"', '\n', '\r']) {
+                write!(w, "\"{}\"", f.replace('"', "\"\""))?;
+            } else {
+                w.write_all(f.as_bytes())?;
+            }
+        }
+        w.write_all(b"\n")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn quotes() {
+            assert_eq!(
+                super::parse_line(r#"a, "b,c" ,"d""e""#),
+                ["a", "b,c", "d\"e"]
+            );
+            let mut v = Vec::new();
+            super::write_row(&mut v, &["x", "y,z", "q\""]).unwrap();
+            assert_eq!(String::from_utf8(v).unwrap(), "x,\"y,z\",\"q\"\"\"\n");
+        }
+    }
 }
