@@ -234,6 +234,20 @@ fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<His
             aht_s,
         });
     }
+    // The input's interval is the finest alignment of its timestamps; it must divide
+    // the target interval, or records would be split between target intervals wrongly.
+    fn gcd(a: i64, b: i64) -> i64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let input = records
+        .iter()
+        .fold(1440, |g, r| gcd(g, r.timestamp.rem_euclid(1440)));
+    if i64::from(interval_min) % input != 0 {
+        bail!(
+            "{}: records every {input} minutes do not divide --interval-min {interval_min}",
+            path.display()
+        );
+    }
     Ok(History::from_records(&records, interval_min)?)
 }
 
