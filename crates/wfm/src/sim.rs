@@ -354,11 +354,14 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                 let id = arrived.len() as u64;
                 arrived.push(t);
                 res[interval_of(t)].offered += 1;
-                if let Some(p) = cfg.patience_s {
-                    let patience = exp1.sample(&mut rng) * p;
+                let patience = cfg.patience_s.map(|p| exp1.sample(&mut rng) * p);
+                router.arrive(t, id, &mut out);
+                // A contact answered on arrival cannot abandon: no timer needed.
+                if let Some(patience) = patience
+                    && !out.iter().any(|&(c, _)| c == id)
+                {
                     push(&mut heap, t + patience, Ev::Patience(id));
                 }
-                router.arrive(t, id, &mut out);
                 next_arrival_scheduled =
                     schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
             }
