@@ -64,18 +64,34 @@ pub struct ForecastArgs {
 ///       --shrinkage 0.3 --patience-s 120 --max-occupancy 0.85 --json
 ///
 ///   homeshore staff --contacts 300 --interval-min 30 --aht-s 600 --asa-s 30 --concurrency 3
+///
+/// A whole forecast (the CSV `homeshore forecast` prints), with the requirement per
+/// interval of the week starting --week-start written for `homeshore schedule`:
+///
+///   homeshore staff --forecast fc.csv --interval-min 30 --sl 0.8 --answer-s 20 --shrinkage 0.1 \
+///       --week-start 2026-11-30T00:00 --requirement-out req.csv > staffing.csv
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StaffArgs {
     /// Contacts offered in the interval.
-    #[arg(long)]
-    pub contacts: f64,
+    #[arg(long, required_unless_present = "forecast")]
+    pub contacts: Option<f64>,
     /// Interval length, minutes.
     #[arg(long, default_value_t = 30)]
     pub interval_min: u32,
-    /// Average handle time, seconds.
+    /// Average handle time, seconds (with --forecast: where a row has none).
     #[arg(long)]
-    pub aht_s: f64,
+    pub aht_s: Option<f64>,
+    /// Staff every row of a forecast CSV (timestamp,queue,offered[,aht_s]); prints CSV.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "contacts")]
+    pub forecast: Option<std::path::PathBuf>,
+    /// With --forecast: also write `interval,agents` (all queues summed, intervals of
+    /// --interval-min from --week-start) for `homeshore schedule --requirement`.
+    #[arg(long, value_name = "FILE.csv", requires = "week_start")]
+    pub requirement_out: Option<std::path::PathBuf>,
+    /// Start of the planning week for --requirement-out, ISO 8601.
+    #[arg(long)]
+    pub week_start: Option<String>,
     /// Service-level target: fraction answered within --answer-s (e.g. 0.8).
     #[arg(long, conflicts_with = "asa_s")]
     pub sl: Option<f64>,
@@ -115,6 +131,9 @@ pub struct StaffArgs {
 ///
 ///   homeshore schedule --agents agents.json --requirement req.csv --start 2026-12-07T00:00 --peak
 ///
+///   homeshore schedule --agents agents.json --requirement req30.csv --requirement-interval-min 30 \
+///       --start 2026-11-30T00:00 --shifts-csv shifts.csv
+///
 ///   homeshore schedule --generate-agents 500 --hire-plan
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -125,6 +144,10 @@ pub struct ScheduleArgs {
     /// Requirement CSV: interval,agents (interval numbers from 0).
     #[arg(long, value_name = "FILE.csv")]
     pub requirement: Option<std::path::PathBuf>,
+    /// Interval length of the requirement file, if longer than --interval-min (e.g. 30
+    /// from `homeshore staff --requirement-out`); each row is repeated to fit.
+    #[arg(long)]
+    pub requirement_interval_min: Option<u32>,
     /// Generate a synthetic center of N agents with its requirement.
     #[arg(long, value_name = "N")]
     pub generate_agents: Option<usize>,
@@ -359,6 +382,95 @@ pub fn forecast_cmd(args: ForecastArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn staff_forecast(
+    args: &StaffArgs,
+    path: &std::path::Path,
+    base: StaffingInput,
+) -> anyhow::Result<()> {
+    let table = csvio::read(path)?;
+    let col = |name: &str| {
+        table
+            .headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+    };
+    let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
+        bail!(
+            "{}: need columns timestamp,queue,offered[,aht_s]",
+            path.display()
+        );
+    };
+    let aht_col = col("aht_s");
+    let week_start = args.week_start.as_deref().map(parse_datetime).transpose()?;
+    let step = i64::from(args.interval_min);
+    let mut req: Vec<f64> = Vec::new();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    csvio::write_row(
+        &mut out,
+        &[
+            "timestamp",
+            "queue",
+            "offered",
+            "aht_s",
+            "agents_raw",
+            "agents",
+            "service_level",
+        ],
+    )?;
+    for (line, row) in table.rows.iter().enumerate() {
+        let at = |i: usize| row.get(i).map_or("", String::as_str);
+        let ctx = || format!("{} line {}", path.display(), line + 2);
+        let t = parse_datetime(at(ts)).with_context(ctx)?;
+        let offered: f64 = at(o).parse().with_context(ctx)?;
+        let aht = match aht_col.map(at).filter(|s| !s.is_empty()) {
+            Some(a) => a.parse::<f64>().with_context(ctx)?,
+            None => args
+                .aht_s
+                .with_context(|| format!("{}: no aht_s; give --aht-s", ctx()))?,
+        };
+        let s = required_agents(&StaffingInput {
+            contacts: offered,
+            aht_s: aht,
+            ..base
+        })
+        .with_context(ctx)?;
+        csvio::write_row(
+            &mut out,
+            &[
+                at(ts).to_string(),
+                at(q).to_string(),
+                format!("{offered:.2}"),
+                format!("{aht:.1}"),
+                s.agents_raw.to_string(),
+                s.agents.to_string(),
+                format!("{:.4}", s.metrics.service_level),
+            ],
+        )?;
+        if let Some(w) = week_start {
+            let rel = t - w;
+            if (0..7 * 1440).contains(&rel) {
+                let i = (rel / step) as usize;
+                if req.len() <= i {
+                    req.resize(i + 1, 0.0);
+                }
+                req[i] += f64::from(s.agents);
+            }
+        }
+    }
+    out.flush()?;
+    if let Some(p) = &args.requirement_out {
+        req.resize((7 * 1440 / step) as usize, 0.0);
+        let file = std::fs::File::create(p).with_context(|| format!("writing {}", p.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        csvio::write_row(&mut w, &["interval", "agents"])?;
+        for (i, r) in req.iter().enumerate() {
+            csvio::write_row(&mut w, &[i.to_string(), r.to_string()])?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
 /// `homeshore staff`.
 pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
     let target = match (args.sl, args.asa_s) {
@@ -369,16 +481,23 @@ pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
         },
         (None, None) => bail!("give a target: --sl 0.8 --answer-s 20, or --asa-s 30"),
     };
-    let input = StaffingInput {
-        contacts: args.contacts,
+    let base = StaffingInput {
+        contacts: args.contacts.unwrap_or(0.0),
         interval_s: f64::from(args.interval_min) * 60.0,
-        aht_s: args.aht_s,
+        aht_s: args.aht_s.unwrap_or(0.0),
         target,
         patience_s: args.patience_s,
         max_occupancy: args.max_occupancy,
         shrinkage: args.shrinkage,
         concurrency: args.concurrency,
     };
+    if let Some(path) = &args.forecast {
+        return staff_forecast(&args, path, base);
+    }
+    let Some(_) = args.aht_s else {
+        bail!("give --aht-s")
+    };
+    let input = base;
     let s = required_agents(&input)?;
     if args.json {
         let mut v = serde_json::to_value(s)?;
@@ -474,7 +593,18 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
             let Some(r) = &args.requirement else {
                 bail!("--agents needs --requirement FILE.csv")
             };
-            (agents, read_requirement(r)?)
+            let mut req = read_requirement(r)?;
+            if let Some(k) = args.requirement_interval_min {
+                if k == 0 || k % args.interval_min != 0 {
+                    bail!("--requirement-interval-min must be a multiple of --interval-min");
+                }
+                let k = (k / args.interval_min) as usize;
+                req = req
+                    .iter()
+                    .flat_map(|&r| std::iter::repeat_n(r, k))
+                    .collect();
+            }
+            (agents, req)
         }
         (None, None) => {
             bail!("give --agents FILE.json --requirement FILE.csv, or --generate-agents N")
