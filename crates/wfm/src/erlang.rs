@@ -298,6 +298,10 @@ pub struct StaffingInput {
     pub patience_s: Option<f64>,
     /// Occupancy cap (e.g. 0.85): never plan agents busier than this.
     pub max_occupancy: Option<f64>,
+    /// Abandonment cap (Erlang A, e.g. 0.05): the target also needs at most this share
+    /// of contacts abandoning.
+    #[serde(default)]
+    pub max_abandon: Option<f64>,
     /// Fraction of paid time not available for contacts (breaks, training, absence).
     pub shrinkage: f64,
     /// Contacts an agent handles at once (1 for voice; 2–4 for chat).
@@ -314,6 +318,7 @@ impl StaffingInput {
             target,
             patience_s: None,
             max_occupancy: None,
+            max_abandon: None,
             shrinkage: 0.0,
             concurrency: 1,
         }
@@ -386,6 +391,11 @@ fn validate(input: &StaffingInput) -> Result<(), StaffingError> {
     {
         return Err(StaffingError::Invalid("max occupancy must be in (0, 1]"));
     }
+    if let Some(c) = input.max_abandon
+        && !(c.is_finite() && c > 0.0 && c <= 1.0)
+    {
+        return Err(StaffingError::Invalid("max abandonment must be in (0, 1]"));
+    }
     if !(input.shrinkage.is_finite() && (0.0..1.0).contains(&input.shrinkage)) {
         return Err(StaffingError::Invalid("shrinkage must be in [0, 1)"));
     }
@@ -412,9 +422,12 @@ pub fn required_agents(input: &StaffingInput) -> Result<Staffing, StaffingError>
         None => erlang_c_metrics_b(n, a, input.aht_s, answer_s, b),
         Some(p) => erlang_a_metrics_b(n, lambda, input.aht_s, p, answer_s, b),
     };
-    let meets = |m: &Metrics| match input.target {
-        Target::ServiceLevel { fraction, .. } => m.service_level >= fraction,
-        Target::Asa { asa_s } => m.asa_s <= asa_s,
+    let meets = |m: &Metrics| {
+        let target = match input.target {
+            Target::ServiceLevel { fraction, .. } => m.service_level >= fraction,
+            Target::Asa { asa_s } => m.asa_s <= asa_s,
+        };
+        target && input.max_abandon.is_none_or(|c| m.abandon_rate <= c)
     };
     let model = if input.patience_s.is_some() {
         "erlang_a"
@@ -616,5 +629,19 @@ mod tests {
         })
         .unwrap();
         assert!(a.agents_raw <= 14 && a.model == "erlang_a" && a.metrics.service_level >= 0.8);
+        // A big queue with short patience meets 80/20 below the load by letting many
+        // abandon; an abandonment cap forces more agents.
+        let big = StaffingInput {
+            patience_s: Some(90.0),
+            ..StaffingInput::voice(5000.0, 900.0, 300.0, sl(0.8, 20.0))
+        };
+        let loose = required_agents(&big).unwrap();
+        let capped = required_agents(&StaffingInput {
+            max_abandon: Some(0.02),
+            ..big
+        })
+        .unwrap();
+        assert!(loose.metrics.abandon_rate > 0.05);
+        assert!(capped.metrics.abandon_rate <= 0.02 && capped.agents_raw > loose.agents_raw);
     }
 }

@@ -110,6 +110,9 @@ pub struct StaffArgs {
     /// Occupancy cap, 0–1.
     #[arg(long)]
     pub max_occupancy: Option<f64>,
+    /// Abandonment cap with --patience-s, 0–1 (e.g. 0.05).
+    #[arg(long, requires = "patience_s")]
+    pub max_abandon: Option<f64>,
     /// Chats per agent at once.
     #[arg(long, default_value_t = 1)]
     pub concurrency: u32,
@@ -488,6 +491,7 @@ pub fn staff_cmd(args: StaffArgs) -> anyhow::Result<()> {
         target,
         patience_s: args.patience_s,
         max_occupancy: args.max_occupancy,
+        max_abandon: args.max_abandon,
         shrinkage: args.shrinkage,
         concurrency: args.concurrency,
     };
