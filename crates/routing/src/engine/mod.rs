@@ -1,6 +1,8 @@
 //! The [`Engine`]: state, commands, queries.
 mod check;
 mod decide;
+#[cfg(test)]
+mod proptests;
 mod slab;
 mod state;
 #[cfg(test)]
