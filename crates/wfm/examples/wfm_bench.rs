@@ -100,7 +100,16 @@ fn schedule(n: usize) {
 }
 
 fn simulate() {
-    use wfm::sim::{FifoRouter, HandleTime, SimConfig, simulate};
+    simulate_with("built-in FIFO router", &mut wfm::sim::FifoRouter::default());
+    #[cfg(feature = "routing-engine")]
+    simulate_with(
+        "routing engine",
+        &mut wfm::sim_routing::EngineRouter::new(1_800_000_000_000),
+    );
+}
+
+fn simulate_with<R: wfm::sim::Router>(name: &str, router: &mut R) {
+    use wfm::sim::{HandleTime, SimConfig, simulate};
     // A week of 15-minute intervals, 10,000 contacts each (13.4 million in all), staffed
     // by Erlang C for 80/20, lognormal handle times, 120 s mean patience.
     let contacts = 10_000.0;
@@ -125,10 +134,10 @@ fn simulate() {
         seed: 1,
     };
     let t = Instant::now();
-    let r = simulate(&cfg, &mut FifoRouter::default()).unwrap();
+    let r = simulate(&cfg, router).unwrap();
     let el = t.elapsed().as_secs_f64();
     println!(
-        "simulate: {} contacts in {:.2} s = {:.2} M contacts/s (built-in FIFO router); {} agents, SL {:.3}, ASA {:.1} s, abandoned {:.3}, occupancy {:.3}",
+        "simulate: {} contacts in {:.2} s = {:.2} M contacts/s ({name}); {} agents, SL {:.3}, ASA {:.1} s, abandoned {:.3}, occupancy {:.3}",
         r.total.offered,
         el,
         r.total.offered as f64 / el / 1e6,

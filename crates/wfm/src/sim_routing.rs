@@ -2,8 +2,9 @@
 //! abandonment and completion is a [`routing::Command`], and the engine's
 //! `ContactOffered` decisions say who answers. Offers are accepted at once.
 //!
-//! Built with the `routing-engine` feature, off by default: it was written against the
-//! engine's API while that was still being committed, and has not been compiled yet.
+//! Built with the `routing-engine` feature, off by default while the engine's API is
+//! being committed (tested against the working tree's engine: the simulated service
+//! level through it matches Erlang C).
 
 use routing::{
     AgentConfig, AgentId, Channel, Command, ContactId, Engine, Event, EventKind, NewContact,
@@ -16,17 +17,18 @@ use crate::sim::Router;
 pub struct EngineRouter {
     engine: Engine,
     events: Vec<Event>,
+    spare: Vec<Event>,
     known: Vec<bool>,
     holding: Vec<Option<u64>>,
     answered: Vec<bool>,
-    base: i64,
+    base: u64,
 }
 
 const QUEUE: QueueId = QueueId(1);
 
 impl EngineRouter {
     /// A fresh engine with one queue; simulated second 0 is `base_ms` on its clock.
-    pub fn new(base_ms: i64) -> Self {
+    pub fn new(base_ms: u64) -> Self {
         let mut engine = Engine::default();
         engine
             .handle(
@@ -40,6 +42,7 @@ impl EngineRouter {
         EngineRouter {
             engine,
             events: Vec::new(),
+            spare: Vec::new(),
             known: Vec::new(),
             holding: Vec::new(),
             answered: Vec::new(),
@@ -48,7 +51,7 @@ impl EngineRouter {
     }
 
     fn now(&self, t: f64) -> Timestamp {
-        Timestamp(self.base + (t * 1000.0) as i64)
+        Timestamp(self.base + (t * 1000.0) as u64)
     }
 
     /// Runs a command and accepts every offer it makes, reporting the answers.
@@ -65,7 +68,7 @@ impl EngineRouter {
         let mut i = 0;
         while i < self.events.len() {
             if let EventKind::ContactOffered { contact, agent, .. } = self.events[i].kind {
-                let mut more = Vec::new();
+                let mut more = std::mem::take(&mut self.spare);
                 if self
                     .engine
                     .handle_into(now, Command::Accept { contact, agent }, &mut more)
@@ -83,7 +86,8 @@ impl EngineRouter {
                     self.answered[c] = true;
                     out.push((contact.0, a));
                 }
-                self.events.extend(more);
+                self.events.append(&mut more);
+                self.spare = more;
             }
             i += 1;
         }
