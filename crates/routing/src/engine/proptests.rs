@@ -68,11 +68,11 @@ fn queue_config(q: u8, t: u8) -> QueueConfig {
     ][(t % 3) as usize];
     c.priority = t % 4;
     c.offer_timeout = Millis(8_000);
-    c.after_contact_work = (t % 2 == 0).then_some(Millis(4_000));
+    c.after_contact_work = t.is_multiple_of(2).then_some(Millis(4_000));
     c.priority_aging = Millis(1 + u64::from(t) * 100);
     if q == 1 {
         c.max_wait = Some(Millis(30_000));
-        c.overflow = (t % 2 == 0).then_some(QueueId(0));
+        c.overflow = t.is_multiple_of(2).then_some(QueueId(0));
     }
     c
 }
