@@ -972,6 +972,20 @@ impl AgentExpr {
         }
     }
 
+    /// Every distinct skill named, NOT or not.
+    pub(crate) fn all_skills(&self, out: &mut Vec<u32>) {
+        match self {
+            AgentExpr::Const(_) => {}
+            AgentExpr::Not(x) => x.all_skills(out),
+            AgentExpr::And(xs) | AgentExpr::Or(xs) => xs.iter().for_each(|x| x.all_skills(out)),
+            AgentExpr::Skill { skill, .. } => {
+                if !out.contains(skill) {
+                    out.push(*skill);
+                }
+            }
+        }
+    }
+
     /// Distinct skills named outside a NOT: the ones "most skilled" sums.
     pub(crate) fn positive_skills(&self, out: &mut Vec<u32>) {
         match self {

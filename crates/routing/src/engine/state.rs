@@ -297,6 +297,8 @@ pub(crate) struct State {
     pub(crate) seq: u64,
     pub(crate) skill_names: Vec<String>,
     pub(crate) skill_ids: FxMap<String, u32>,
+    /// Skill id → agents who have it (any level), for building groups without a scan.
+    pub(crate) skill_agents: Vec<Vec<u32>>,
     pub(crate) agents: Slab<Agent>,
     pub(crate) agent_ids: FxMap<AgentId, u32>,
     pub(crate) queues: Slab<Queue>,
@@ -353,6 +355,7 @@ impl State {
             .map(|(n, &l)| (intern(&mut self.skill_names, &mut self.skill_ids, n), l))
             .collect();
         skills.sort_unstable();
+        self.skill_agents.resize(self.skill_names.len(), Vec::new());
         skills
     }
 
@@ -457,7 +460,35 @@ impl State {
             waiting: Default::default(),
         };
         let gi = self.groups.next_handle();
-        for (a, agent) in self.agents.iter_mut() {
+        // An agent with none of the named skills evaluates like an agent with no skills;
+        // when that is false, only holders of a named skill can match.
+        let candidates: Option<Vec<u32>> = (!expr.eval(&[])).then(|| {
+            let mut named = Vec::new();
+            expr.all_skills(&mut named);
+            let mut c: Vec<u32> = named
+                .iter()
+                .flat_map(|&s| {
+                    self.skill_agents
+                        .get(s as usize)
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                })
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        });
+        let all: Vec<u32>;
+        let candidates = match candidates {
+            Some(c) => c,
+            None => {
+                all = self.agents.iter().map(|(a, _)| a).collect();
+                all
+            }
+        };
+        for a in candidates {
+            let agent = &mut self.agents[a];
             if group.expr.eval(&agent.skills) {
                 let score = score(&agent.skills, &group.skills);
                 agent.groups.push(Member { group: gi, score });
@@ -796,6 +827,12 @@ impl State {
                         a
                     }
                 };
+                for &(s, _) in &self.agents[a].skills {
+                    self.skill_agents[s as usize].retain(|&x| x != a);
+                }
+                for &(s, _) in &skills {
+                    self.skill_agents[s as usize].push(a);
+                }
                 self.agents[a].set_config(config, skills);
                 self.index_agent(a, dirty);
             }
@@ -817,6 +854,9 @@ impl State {
                     contact.phase_started = at;
                 }
                 self.unindex_agent(a);
+                for &(s, _) in &self.agents[a].skills {
+                    self.skill_agents[s as usize].retain(|&x| x != a);
+                }
                 self.agents.remove(a);
                 self.agent_ids.remove(agent);
                 for &c in &waiting {
