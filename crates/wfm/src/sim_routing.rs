@@ -2,9 +2,7 @@
 //! abandonment and completion is a [`routing::Command`], and the engine's
 //! `ContactOffered` decisions say who answers. Offers are accepted at once.
 //!
-//! Built with the `routing-engine` feature, off by default while the engine's API is
-//! being committed (tested against the working tree's engine: the simulated service
-//! level through it matches Erlang C).
+//! Built with the `routing-engine` feature (on by default).
 
 use routing::{
     AgentConfig, AgentId, Channel, Command, ContactId, Engine, Event, EventKind, NewContact,
