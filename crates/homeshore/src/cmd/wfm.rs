@@ -189,6 +189,8 @@ pub struct ScheduleArgs {
 ///   homeshore simulate --plan plan.csv --interval-min 30 --patience-s 120 --seed 7
 ///
 ///   homeshore simulate --contacts 100 --aht-s 180 --agents 14 --intervals 48 --json
+///
+///   homeshore simulate --plan plan.csv --engine    # through the real routing engine
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SimulateArgs {
@@ -222,6 +224,9 @@ pub struct SimulateArgs {
     /// Service-level answer time, seconds.
     #[arg(long, default_value_t = 20.0)]
     pub answer_s: f64,
+    /// Route through the real routing engine instead of the built-in FIFO router.
+    #[arg(long)]
+    pub engine: bool,
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -781,7 +786,14 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let t0 = std::time::Instant::now();
-    let r = simulate(&cfg, &mut FifoRouter::default())?;
+    let r = if args.engine {
+        simulate(
+            &cfg,
+            &mut wfm::sim_routing::EngineRouter::new(1_800_000_000_000),
+        )?
+    } else {
+        simulate(&cfg, &mut FifoRouter::default())?
+    };
     let secs = t0.elapsed().as_secs_f64();
     if args.json {
         let per: Vec<_> = r
