@@ -94,10 +94,15 @@ impl Engine {
                         free_agents += 1;
                     }
                     for (ch, set) in avail.iter_mut().enumerate() {
-                        if ag.indexed.free & (1 << ch) != 0 {
+                        if ag.indexed.free & g.channels & (1 << ch) != 0 {
                             set.insert(agent_key(g.selection, m.score, &ag.indexed, a));
                         }
                     }
+                }
+            }
+            for ch in 0..Channel::COUNT {
+                if !g.waiting[ch].is_empty() && g.channels & (1 << ch) == 0 {
+                    err(format!("group {gi}: contacts wait on an unindexed channel"));
                 }
             }
             if members != g.members || free_agents != g.free_agents || avail != g.avail {
@@ -178,7 +183,11 @@ impl Engine {
                 err(format!("{} held by {holders} agents", ct.id));
             }
         }
-        if timers != st.timers {
+        let live = st.live_timers();
+        if st.timers.first() != live.first().copied() {
+            err("the earliest timer entry is stale".into());
+        }
+        if timers.into_iter().collect::<Vec<_>>() != live {
             err("timer set differs from a recomputation".into());
         }
         let indexed_waiting: usize = st

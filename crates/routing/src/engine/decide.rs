@@ -384,7 +384,7 @@ impl Engine {
 
     fn fire_timers(&mut self, now: Timestamp, out: &mut Vec<Event>) {
         use EventKind as E;
-        while let Some(&(at, kind, c)) = self.state.timers.first() {
+        while let Some((at, kind, c)) = self.state.timers.first() {
             if at > now {
                 break;
             }
@@ -438,7 +438,7 @@ impl Engine {
                 }
                 _ => {}
             }
-            if self.state.timers.first() == Some(&(at, kind, c)) {
+            if self.state.timers.first() == Some((at, kind, c)) {
                 debug_assert!(false, "timer {kind:?} for {contact} did not clear");
                 break;
             }

@@ -286,7 +286,8 @@ impl Engine {
             many => {
                 let mut agents: Vec<u32> = many
                     .iter()
-                    .flat_map(|&g| self.state.groups[g].avail.iter().flatten().map(|k| k.2))
+                    .flat_map(|&g| self.state.group_members(g))
+                    .filter(|&a| self.state.agents[a].indexed.free != 0)
                     .collect();
                 agents.sort_unstable();
                 agents.dedup();

@@ -25,7 +25,8 @@ use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
 use crate::model::{
     AgentConfig, Channel, Level, PreferredAgent, Presence, QueueConfig, Selection, TransferTarget,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 pub(crate) const NONE: u32 = u32::MAX;
 /// The highest effective priority (queue priority + contact priority).
@@ -163,6 +164,10 @@ pub(crate) struct Group {
     pub(crate) members: u32,
     /// Members with at least one free channel.
     pub(crate) free_agents: u32,
+    /// Channels some contact has waited on in this group. Availability sets are kept
+    /// for these channels only (a group usually serves one channel); a channel is
+    /// added, and its set filled from the members, when its first contact arrives.
+    pub(crate) channels: u8,
     pub(crate) avail: [BTreeSet<AKey>; Channel::COUNT],
     pub(crate) waiting: [BTreeSet<CKey>; Channel::COUNT],
 }
@@ -289,7 +294,38 @@ pub(crate) struct Dirty {
     pub(crate) agents: Vec<u32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A deadline: (when, what, contact handle).
+pub(crate) type Timer = (Timestamp, TimerKind, u32);
+
+/// Deadlines, earliest first, as a binary heap with lazy deletion: an entry is not
+/// removed when its contact moves on (offered, accepted, gone) but skipped once it
+/// reaches the top (`State::prune_timers`, run after every event, so the top is always
+/// a live deadline). An entry is live when its contact's state still carries that
+/// deadline (`State::timer_live`). Pushes are O(1) on average (deadlines mostly
+/// arrive in order) and nothing is searched for on removal.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Timers {
+    heap: BinaryHeap<Reverse<Timer>>,
+}
+
+impl Timers {
+    pub(crate) fn push(&mut self, t: Timer) {
+        self.heap.push(Reverse(t));
+    }
+    /// The earliest entry, live or not (after `prune_timers`: the earliest live one).
+    pub(crate) fn first(&self) -> Option<Timer> {
+        self.heap.peek().map(|r| r.0)
+    }
+    fn pop(&mut self) {
+        self.heap.pop();
+    }
+    /// Every entry, live or not, in no particular order.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = Timer> + '_ {
+        self.heap.iter().map(|r| r.0)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     /// Time of the last event applied.
     pub(crate) last_at: Timestamp,
@@ -307,8 +343,47 @@ pub(crate) struct State {
     pub(crate) contact_ids: FxMap<ContactId, u32>,
     pub(crate) groups: Slab<Group>,
     pub(crate) group_ids: FxMap<(AgentExpr, Selection), u32>,
-    pub(crate) timers: BTreeSet<(Timestamp, TimerKind, u32)>,
+    pub(crate) timers: Timers,
 }
+
+/// Field by field; timers by their live entries (the stale ones a heap still holds
+/// are not state).
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        let State {
+            last_at,
+            seq,
+            skill_names,
+            skill_ids,
+            skill_agents,
+            agents,
+            agent_ids,
+            queues,
+            queue_ids,
+            contacts,
+            contact_ids,
+            groups,
+            group_ids,
+            timers: _,
+        } = self;
+        *last_at == other.last_at
+            && *seq == other.seq
+            && *skill_names == other.skill_names
+            && *skill_ids == other.skill_ids
+            && *skill_agents == other.skill_agents
+            && *agents == other.agents
+            && *agent_ids == other.agent_ids
+            && *queues == other.queues
+            && *queue_ids == other.queue_ids
+            && *contacts == other.contacts
+            && *contact_ids == other.contact_ids
+            && *groups == other.groups
+            && *group_ids == other.group_ids
+            && self.live_timers() == other.live_timers()
+    }
+}
+
+impl Eq for State {}
 
 fn intern(names: &mut Vec<String>, ids: &mut FxMap<String, u32>, name: &str) -> u32 {
     if let Some(&i) = ids.get(name) {
@@ -378,8 +453,12 @@ impl State {
             let g = &mut self.groups[m.group];
             let ok = agent_key(g.selection, m.score, &old, a);
             let nk = agent_key(g.selection, m.score, &new, a);
+            let active = g.channels;
             for ch in 0..Channel::COUNT {
                 let bit = 1u8 << ch;
+                if active & bit == 0 {
+                    continue;
+                }
                 let (was, is) = (old.free & bit != 0, new.free & bit != 0);
                 if was && is && ok == nk {
                     continue;
@@ -411,7 +490,7 @@ impl State {
             let g = &mut self.groups[m.group];
             let k = agent_key(g.selection, m.score, &old, a);
             for ch in 0..Channel::COUNT {
-                if old.free & (1 << ch) != 0 {
+                if old.free & g.channels & (1 << ch) != 0 {
                     g.avail[ch].remove(&k);
                 }
             }
@@ -444,6 +523,57 @@ impl State {
         self.reindex_agent(a, dirty);
     }
 
+    /// Agents who may match `expr`: holders of a skill it names, or everyone when an
+    /// agent without those skills matches. Sorted.
+    fn candidates(&self, expr: &AgentExpr) -> Vec<u32> {
+        if expr.eval(&[]) {
+            return self.agents.iter().map(|(a, _)| a).collect();
+        }
+        // An agent with none of the named skills evaluates like an agent with no skills;
+        // when that is false, only holders of a named skill can match.
+        let mut named = Vec::new();
+        expr.all_skills(&mut named);
+        let mut c: Vec<u32> = named
+            .iter()
+            .flat_map(|&s| {
+                self.skill_agents
+                    .get(s as usize)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+            })
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    /// Members of group `g`, sorted.
+    pub(crate) fn group_members(&self, g: u32) -> Vec<u32> {
+        let mut m = self.candidates(&self.groups[g].expr);
+        m.retain(|&a| self.agents[a].groups.iter().any(|x| x.group == g));
+        m
+    }
+
+    /// Starts keeping group `g`'s availability set for channel `ch`.
+    fn activate_channel(&mut self, g: u32, ch: usize) {
+        let bit = 1u8 << ch;
+        if self.groups[g].channels & bit != 0 {
+            return;
+        }
+        let members = self.group_members(g);
+        let group = &mut self.groups[g];
+        group.channels |= bit;
+        for a in members {
+            let agent = &self.agents[a];
+            let ix = agent.indexed;
+            if ix.free & bit != 0 {
+                let score = agent.score(g);
+                group.avail[ch].insert(agent_key(group.selection, score, &ix, a));
+            }
+        }
+    }
+
     fn intern_group(&mut self, expr: AgentExpr, selection: Selection) -> u32 {
         if let Some(&g) = self.group_ids.get(&(expr.clone(), selection)) {
             return g;
@@ -456,52 +586,19 @@ impl State {
             skills,
             members: 0,
             free_agents: 0,
+            channels: 0,
             avail: Default::default(),
             waiting: Default::default(),
         };
         let gi = self.groups.next_handle();
-        // An agent with none of the named skills evaluates like an agent with no skills;
-        // when that is false, only holders of a named skill can match.
-        let candidates: Option<Vec<u32>> = (!expr.eval(&[])).then(|| {
-            let mut named = Vec::new();
-            expr.all_skills(&mut named);
-            let mut c: Vec<u32> = named
-                .iter()
-                .flat_map(|&s| {
-                    self.skill_agents
-                        .get(s as usize)
-                        .into_iter()
-                        .flatten()
-                        .copied()
-                })
-                .collect();
-            c.sort_unstable();
-            c.dedup();
-            c
-        });
-        let all: Vec<u32>;
-        let candidates = match candidates {
-            Some(c) => c,
-            None => {
-                all = self.agents.iter().map(|(a, _)| a).collect();
-                all
-            }
-        };
-        for a in candidates {
+        for a in self.candidates(&expr) {
             let agent = &mut self.agents[a];
             if group.expr.eval(&agent.skills) {
                 let score = score(&agent.skills, &group.skills);
                 agent.groups.push(Member { group: gi, score });
                 group.members += 1;
-                let ix = agent.indexed;
-                if ix.free != 0 {
+                if agent.indexed.free != 0 {
                     group.free_agents += 1;
-                    let k = agent_key(selection, score, &ix, a);
-                    for ch in 0..Channel::COUNT {
-                        if ix.free & (1 << ch) != 0 {
-                            group.avail[ch].insert(k);
-                        }
-                    }
                 }
             }
         }
@@ -611,16 +708,17 @@ impl State {
             }
             Phase::Step(k) => {
                 let g = self.group_for(q, k, c);
+                self.activate_channel(g, channel);
                 self.groups[g].waiting[channel].insert(key);
                 g
             }
         };
         self.queues[q].waiting.insert((entered, seq, c));
         if let Some(t) = phase_deadline {
-            self.timers.insert((t, TimerKind::Phase, c));
+            self.timers.push((t, TimerKind::Phase, c));
         }
         if let Some(t) = max_wait_deadline {
-            self.timers.insert((t, TimerKind::MaxWait, c));
+            self.timers.push((t, TimerKind::MaxWait, c));
         }
         self.contacts[c].state = CState::Waiting(Waiting {
             rank,
@@ -653,12 +751,6 @@ impl State {
         self.queues[contact.queue]
             .waiting
             .remove(&(contact.queue_entered_at, contact.seq, c));
-        if let Some(t) = w.phase_deadline {
-            self.timers.remove(&(t, TimerKind::Phase, c));
-        }
-        if let Some(t) = w.max_wait_deadline {
-            self.timers.remove(&(t, TimerKind::MaxWait, c));
-        }
     }
 
     /// Frees the agent's slot for contact `c`.
@@ -692,13 +784,13 @@ impl State {
         }
     }
 
+    /// Ends an offer (its timer entry goes stale); leaves the contact in `Limbo`.
     fn clear_offer(&mut self, c: u32) -> Option<u32> {
         let contact = &mut self.contacts[c];
-        let CState::Offered { agent, expires_at } = contact.state else {
+        let CState::Offered { agent, .. } = contact.state else {
             return None;
         };
         contact.state = CState::Limbo;
-        self.timers.remove(&(expires_at, TimerKind::Offer, c));
         self.queues[contact.queue].offered -= 1;
         Some(agent)
     }
@@ -741,6 +833,49 @@ impl State {
     /// Applies one event. The only mutator of the state. Checks that the event fits
     /// before changing anything.
     pub(crate) fn apply(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
+        self.apply_event(ev, dirty)?;
+        self.prune_timers();
+        Ok(())
+    }
+
+    /// Whether the contact's state still carries this deadline.
+    pub(crate) fn timer_live(&self, (t, kind, c): Timer) -> bool {
+        let Some(ct) = self.contacts.get(c) else {
+            return false;
+        };
+        match (kind, ct.state) {
+            (TimerKind::Offer, CState::Offered { expires_at, .. }) => expires_at == t,
+            (TimerKind::Phase, CState::Waiting(w)) => w.phase_deadline == Some(t),
+            (TimerKind::MaxWait, CState::Waiting(w)) => w.max_wait_deadline == Some(t),
+            (TimerKind::WrapUp, CState::WrapUp { until, .. }) => until == Some(t),
+            _ => false,
+        }
+    }
+
+    /// Drops stale entries from the top of the timer heap, and rebuilds the heap from
+    /// its live entries when stale ones outnumber them (a contact has at most two).
+    fn prune_timers(&mut self) {
+        while let Some(t) = self.timers.first() {
+            if self.timer_live(t) {
+                break;
+            }
+            self.timers.pop();
+        }
+        if self.timers.heap.len() > 4 * self.contacts.len() + 1024 {
+            let live = self.live_timers();
+            self.timers.heap = live.into_iter().map(Reverse).collect();
+        }
+    }
+
+    /// The live deadlines, sorted, without duplicates.
+    pub(crate) fn live_timers(&self) -> Vec<Timer> {
+        let mut live: Vec<Timer> = self.timers.raw().filter(|&t| self.timer_live(t)).collect();
+        live.sort_unstable();
+        live.dedup();
+        live
+    }
+
+    fn apply_event(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
         let at = ev.at;
         match &ev.kind {
             EventKind::QueueConfigured { queue, config } => {
@@ -943,7 +1078,7 @@ impl State {
                 };
                 let ch = ct.channel.index();
                 self.queues[ct.queue].offered += 1;
-                self.timers.insert((*expires_at, TimerKind::Offer, c));
+                self.timers.push((*expires_at, TimerKind::Offer, c));
                 let ag = &mut self.agents[a];
                 ag.load[ch] = ag.load[ch].saturating_add(1);
                 ag.held.push(c);
@@ -1083,7 +1218,7 @@ impl State {
                             agent: a,
                             until: Some(*until),
                         };
-                        self.timers.insert((*until, TimerKind::WrapUp, c));
+                        self.timers.push((*until, TimerKind::WrapUp, c));
                     }
                     None => {
                         self.release(a, c, at, dirty);
@@ -1094,11 +1229,8 @@ impl State {
             EventKind::ContactWrappedUp { contact, agent, .. } => {
                 let c = self.contact_of(*contact)?;
                 let a = self.held_by(c, *agent)?;
-                let CState::WrapUp { until, .. } = self.contacts[c].state else {
+                if !matches!(self.contacts[c].state, CState::WrapUp { .. }) {
                     return self.expect_state(c, false);
-                };
-                if let Some(t) = until {
-                    self.timers.remove(&(t, TimerKind::WrapUp, c));
                 }
                 self.release(a, c, at, dirty);
                 self.remove_contact(c);
