@@ -1,5 +1,6 @@
 //! A slow, independent audit of the engine's invariants, for tests and debugging.
 use super::Engine;
+use super::sorted::SortedDeque;
 use super::state::{CState, Phase, TimerKind, agent_key};
 use crate::expr::Expr;
 use crate::model::{Channel, Presence};
@@ -105,7 +106,11 @@ impl Engine {
                     err(format!("group {gi}: contacts wait on an unindexed channel"));
                 }
             }
-            if members != g.members || free_agents != g.free_agents || avail != g.avail {
+            let same = avail
+                .iter()
+                .zip(&g.avail)
+                .all(|(want, have)| want.iter().eq(have.iter()));
+            if members != g.members || free_agents != g.free_agents || !same {
                 err(format!(
                     "group {gi}: availability index differs from a recomputation"
                 ));
@@ -145,12 +150,14 @@ impl Engine {
                     {
                         err(format!("{} missing from its queue's order", ct.id));
                     }
-                    if let Some(t) = w.phase_deadline {
-                        timers.insert((t, TimerKind::Phase, c));
+                    // One entry: the earlier deadline (the step's on a tie).
+                    let mut due = w.phase_deadline.map(|t| (t, TimerKind::Phase, c));
+                    if let Some(t) = w.max_wait_deadline
+                        && due.is_none_or(|d| t < d.0)
+                    {
+                        due = Some((t, TimerKind::MaxWait, c));
                     }
-                    if let Some(t) = w.max_wait_deadline {
-                        timers.insert((t, TimerKind::MaxWait, c));
-                    }
+                    timers.extend(due);
                 }
                 CState::Offered { agent, expires_at } => {
                     q.1 += 1;
@@ -193,11 +200,11 @@ impl Engine {
         let indexed_waiting: usize = st
             .groups
             .iter()
-            .map(|(_, g)| g.waiting.iter().map(BTreeSet::len).sum::<usize>())
+            .map(|(_, g)| g.waiting.iter().map(SortedDeque::len).sum::<usize>())
             .sum::<usize>()
             + st.agents
                 .iter()
-                .map(|(_, a)| a.preferred.iter().map(BTreeSet::len).sum::<usize>())
+                .map(|(_, a)| a.preferred.iter().map(SortedDeque::len).sum::<usize>())
                 .sum::<usize>();
         if indexed_waiting != waiting_entries {
             err(format!(

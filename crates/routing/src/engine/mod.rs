@@ -4,6 +4,7 @@ mod decide;
 #[cfg(test)]
 mod proptests;
 mod slab;
+mod sorted;
 mod state;
 #[cfg(test)]
 pub(crate) mod tests;

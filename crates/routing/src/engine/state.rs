@@ -19,6 +19,7 @@
 //! * **Timers.** One ordered set of (deadline, kind, contact).
 //! * **Queue order.** Per queue, waiting contacts by time entered (stats, positions).
 use super::slab::{FxMap, Slab};
+use super::sorted::SortedDeque;
 use crate::event::{DeclineReason, Event, EventKind};
 use crate::expr::{AgentExpr, Compiled, ContactView, Expr};
 use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
@@ -26,7 +27,7 @@ use crate::model::{
     AgentConfig, Channel, Level, PreferredAgent, Presence, QueueConfig, Selection, TransferTarget,
 };
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 pub(crate) const NONE: u32 = u32::MAX;
 /// The highest effective priority (queue priority + contact priority).
@@ -95,7 +96,7 @@ pub(crate) struct Agent {
     pub(crate) groups: Vec<Member>,
     pub(crate) indexed: Indexed,
     /// Contacts waiting for this agent only, per channel.
-    pub(crate) preferred: [BTreeSet<CKey>; Channel::COUNT],
+    pub(crate) preferred: [SortedDeque<CKey>; Channel::COUNT],
 }
 
 impl Agent {
@@ -168,8 +169,8 @@ pub(crate) struct Group {
     /// for these channels only (a group usually serves one channel); a channel is
     /// added, and its set filled from the members, when its first contact arrives.
     pub(crate) channels: u8,
-    pub(crate) avail: [BTreeSet<AKey>; Channel::COUNT],
-    pub(crate) waiting: [BTreeSet<CKey>; Channel::COUNT],
+    pub(crate) avail: [SortedDeque<AKey>; Channel::COUNT],
+    pub(crate) waiting: [SortedDeque<CKey>; Channel::COUNT],
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,7 +196,7 @@ pub(crate) struct Queue {
     pub(crate) steps: Vec<Step>,
     pub(crate) open: bool,
     /// Waiting contacts by (time entered, sequence).
-    pub(crate) waiting: BTreeSet<(Timestamp, u64, u32)>,
+    pub(crate) waiting: SortedDeque<(Timestamp, u64, u32)>,
     /// Contacts in this queue in any state.
     pub(crate) contacts: u32,
     pub(crate) offered: u32,
@@ -238,7 +239,31 @@ pub(crate) enum CState {
     },
 }
 
+impl Waiting {
+    /// The earlier of the step deadline and the maximum wait (the step first on a tie,
+    /// as `TimerKind` orders them). The later one gets its timer entry when the earlier
+    /// has fired and the contact waits on (a step change re-enters the waiting sets).
+    pub(crate) fn deadline(&self) -> Option<(Timestamp, TimerKind)> {
+        let phase = self.phase_deadline.map(|t| (t, TimerKind::Phase));
+        let max_wait = self.max_wait_deadline.map(|t| (t, TimerKind::MaxWait));
+        match (phase, max_wait) {
+            (Some(p), Some(m)) => Some(p.min(m)),
+            (p, m) => p.or(m),
+        }
+    }
+}
+
 impl CState {
+    /// The one deadline a contact in this state has a live timer entry for.
+    pub(crate) fn deadline(&self) -> Option<(Timestamp, TimerKind)> {
+        match *self {
+            CState::Waiting(w) => w.deadline(),
+            CState::Offered { expires_at, .. } => Some((expires_at, TimerKind::Offer)),
+            CState::WrapUp { until, .. } => until.map(|t| (t, TimerKind::WrapUp)),
+            CState::Limbo | CState::Active { .. } => None,
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
         match self {
             CState::Limbo => "limbo",
@@ -639,7 +664,7 @@ impl State {
         }
         let mut dead = Vec::new();
         for (gi, g) in self.groups.iter() {
-            if !used[gi as usize] && g.waiting.iter().all(BTreeSet::is_empty) {
+            if !used[gi as usize] && g.waiting.iter().all(SortedDeque::is_empty) {
                 dead.push(gi);
             }
         }
@@ -660,6 +685,13 @@ impl State {
 
     /// Puts a contact (state `Limbo`) into the waiting sets of its queue and phase.
     fn insert_waiting(&mut self, c: u32, at: Timestamp, dirty: &mut Dirty) {
+        self.place_waiting(c, at, true, dirty);
+    }
+
+    /// Puts a contact (state `Limbo`) into the waiting sets of its queue and phase;
+    /// into its queue's order too unless `order` is false (it is still there: a step
+    /// change within the same queue visit).
+    fn place_waiting(&mut self, c: u32, at: Timestamp, order: bool, dirty: &mut Dirty) {
         let contact = &mut self.contacts[c];
         if let Phase::Preferred(a) = contact.phase {
             let gone = match self.agents.get(a) {
@@ -713,19 +745,19 @@ impl State {
                 g
             }
         };
-        self.queues[q].waiting.insert((entered, seq, c));
-        if let Some(t) = phase_deadline {
-            self.timers.push((t, TimerKind::Phase, c));
+        if order {
+            self.queues[q].waiting.insert((entered, seq, c));
         }
-        if let Some(t) = max_wait_deadline {
-            self.timers.push((t, TimerKind::MaxWait, c));
-        }
-        self.contacts[c].state = CState::Waiting(Waiting {
+        let w = Waiting {
             rank,
             group,
             phase_deadline,
             max_wait_deadline,
-        });
+        };
+        if let Some((t, kind)) = w.deadline() {
+            self.timers.push((t, kind, c));
+        }
+        self.contacts[c].state = CState::Waiting(w);
         if dirty.enabled {
             dirty.contacts.push(c);
         }
@@ -733,6 +765,12 @@ impl State {
 
     /// Takes a waiting contact out of every waiting set; leaves it in `Limbo`.
     fn remove_waiting(&mut self, c: u32) {
+        self.unplace_waiting(c, true);
+    }
+
+    /// Takes a waiting contact out of its waiting set, and out of its queue's order
+    /// unless `order` is false; leaves it in `Limbo`.
+    fn unplace_waiting(&mut self, c: u32, order: bool) {
         let contact = &mut self.contacts[c];
         let CState::Waiting(w) = contact.state else {
             return;
@@ -748,9 +786,11 @@ impl State {
                 self.groups[w.group].waiting[ch].remove(&key);
             }
         }
-        self.queues[contact.queue]
-            .waiting
-            .remove(&(contact.queue_entered_at, contact.seq, c));
+        if order {
+            self.queues[contact.queue]
+                .waiting
+                .remove(&(contact.queue_entered_at, contact.seq, c));
+        }
     }
 
     /// Frees the agent's slot for contact `c`.
@@ -840,20 +880,13 @@ impl State {
 
     /// Whether the contact's state still carries this deadline.
     pub(crate) fn timer_live(&self, (t, kind, c): Timer) -> bool {
-        let Some(ct) = self.contacts.get(c) else {
-            return false;
-        };
-        match (kind, ct.state) {
-            (TimerKind::Offer, CState::Offered { expires_at, .. }) => expires_at == t,
-            (TimerKind::Phase, CState::Waiting(w)) => w.phase_deadline == Some(t),
-            (TimerKind::MaxWait, CState::Waiting(w)) => w.max_wait_deadline == Some(t),
-            (TimerKind::WrapUp, CState::WrapUp { until, .. }) => until == Some(t),
-            _ => false,
-        }
+        self.contacts
+            .get(c)
+            .is_some_and(|ct| ct.state.deadline() == Some((t, kind)))
     }
 
     /// Drops stale entries from the top of the timer heap, and rebuilds the heap from
-    /// its live entries when stale ones outnumber them (a contact has at most two).
+    /// its live entries when stale ones outnumber them (a contact has at most one).
     fn prune_timers(&mut self) {
         while let Some(t) = self.timers.first() {
             if self.timer_live(t) {
@@ -892,7 +925,7 @@ impl State {
                             config: config.clone(),
                             steps,
                             open: true,
-                            waiting: BTreeSet::new(),
+                            waiting: SortedDeque::default(),
                             contacts: 0,
                             offered: 0,
                             counters: Counters::default(),
@@ -903,13 +936,13 @@ impl State {
                         let waiting: Vec<u32> =
                             self.queues[q].waiting.iter().map(|&(_, _, c)| c).collect();
                         for &c in &waiting {
-                            self.remove_waiting(c);
+                            self.unplace_waiting(c, false);
                         }
                         let qu = &mut self.queues[q];
                         qu.config = config.clone();
                         qu.steps = steps;
                         for &c in &waiting {
-                            self.insert_waiting(c, at, dirty);
+                            self.place_waiting(c, at, false, dirty);
                         }
                         self.collect_groups();
                     }
@@ -1055,11 +1088,11 @@ impl State {
                     matches!(self.contacts[c].state, CState::Waiting(_))
                         && (*step as usize) < self.queues[q].steps.len(),
                 )?;
-                self.remove_waiting(c);
+                self.unplace_waiting(c, false);
                 let ct = &mut self.contacts[c];
                 ct.phase = Phase::Step(*step);
                 ct.phase_started = at;
-                self.insert_waiting(c, at, dirty);
+                self.place_waiting(c, at, false, dirty);
             }
             EventKind::ContactOffered {
                 contact,
