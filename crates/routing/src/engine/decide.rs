@@ -515,7 +515,12 @@ impl Engine {
                 consider(k);
             }
             for m in &agent.groups {
-                let head = st.groups[m.group].waiting[ch]
+                let g = &st.groups[m.group];
+                // A channel no contact ever waited on in this group has none waiting.
+                if g.channels & (1 << ch) == 0 {
+                    continue;
+                }
+                let head = g.waiting[ch]
                     .iter()
                     .find(|k| !st.contacts[k.2].declined_by.contains(&agent.id));
                 if let Some(&k) = head {

@@ -16,7 +16,8 @@
 //!   an agent-side decision peeks the head of each group the agent belongs to.
 //! * **Preferred sets.** Contacts waiting for one specific agent (preferred agent,
 //!   transfer to agent) sit in that agent's own per-channel sets.
-//! * **Timers.** One ordered set of (deadline, kind, contact).
+//! * **Timers.** Per timer kind, one ordered set of (deadline, contact): each contact
+//!   has at most one entry, for its earliest deadline.
 //! * **Queue order.** Per queue, waiting contacts by time entered (stats, positions).
 use super::slab::{FxMap, Slab};
 use super::sorted::SortedDeque;
@@ -26,8 +27,7 @@ use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
 use crate::model::{
     AgentConfig, Channel, Level, PreferredAgent, Presence, QueueConfig, Selection, TransferTarget,
 };
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 pub(crate) const NONE: u32 = u32::MAX;
 /// The highest effective priority (queue priority + contact priority).
@@ -241,8 +241,9 @@ pub(crate) enum CState {
 
 impl Waiting {
     /// The earlier of the step deadline and the maximum wait (the step first on a tie,
-    /// as `TimerKind` orders them). The later one gets its timer entry when the earlier
-    /// has fired and the contact waits on (a step change re-enters the waiting sets).
+    /// as `TimerKind` orders them): the one with a timer entry. The later one gets its
+    /// entry when the earlier has fired and the contact waits on (a step change
+    /// re-enters the waiting sets).
     pub(crate) fn deadline(&self) -> Option<(Timestamp, TimerKind)> {
         let phase = self.phase_deadline.map(|t| (t, TimerKind::Phase));
         let max_wait = self.max_wait_deadline.map(|t| (t, TimerKind::MaxWait));
@@ -254,16 +255,6 @@ impl Waiting {
 }
 
 impl CState {
-    /// The one deadline a contact in this state has a live timer entry for.
-    pub(crate) fn deadline(&self) -> Option<(Timestamp, TimerKind)> {
-        match *self {
-            CState::Waiting(w) => w.deadline(),
-            CState::Offered { expires_at, .. } => Some((expires_at, TimerKind::Offer)),
-            CState::WrapUp { until, .. } => until.map(|t| (t, TimerKind::WrapUp)),
-            CState::Limbo | CState::Active { .. } => None,
-        }
-    }
-
     pub(crate) fn name(&self) -> &'static str {
         match self {
             CState::Limbo => "limbo",
@@ -322,35 +313,55 @@ pub(crate) struct Dirty {
 /// A deadline: (when, what, contact handle).
 pub(crate) type Timer = (Timestamp, TimerKind, u32);
 
-/// Deadlines, earliest first, as a binary heap with lazy deletion: an entry is not
-/// removed when its contact moves on (offered, accepted, gone) but skipped once it
-/// reaches the top (`State::prune_timers`, run after every event, so the top is always
-/// a live deadline). An entry is live when its contact's state still carries that
-/// deadline (`State::timer_live`). Pushes are O(1) on average (deadlines mostly
-/// arrive in order) and nothing is searched for on removal.
-#[derive(Clone, Debug, Default)]
+/// Deadlines, one sorted set per kind. Within a kind deadlines are mostly "now plus
+/// a per-queue constant", so entries arrive at the back and leave near the front: the
+/// cheap cases of a [`SortedDeque`]. The earliest deadline is the least of four fronts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<Timer>>,
+    by_kind: [SortedDeque<(Timestamp, u32)>; 4],
 }
 
 impl Timers {
-    pub(crate) fn push(&mut self, t: Timer) {
-        self.heap.push(Reverse(t));
+    const KINDS: [TimerKind; 4] = [
+        TimerKind::Offer,
+        TimerKind::Phase,
+        TimerKind::MaxWait,
+        TimerKind::WrapUp,
+    ];
+
+    pub(crate) fn insert(&mut self, (t, kind, c): Timer) {
+        self.by_kind[kind as usize].insert((t, c));
     }
-    /// The earliest entry, live or not (after `prune_timers`: the earliest live one).
+    pub(crate) fn remove(&mut self, (t, kind, c): Timer) {
+        self.by_kind[kind as usize].remove(&(t, c));
+    }
+    /// The earliest deadline, in (time, kind, contact) order.
     pub(crate) fn first(&self) -> Option<Timer> {
-        self.heap.peek().map(|r| r.0)
+        let mut best: Option<Timer> = None;
+        for (set, kind) in self.by_kind.iter().zip(Self::KINDS) {
+            if let Some(&(t, c)) = set.first() {
+                let k = (t, kind, c);
+                if best.is_none_or(|b| k < b) {
+                    best = Some(k);
+                }
+            }
+        }
+        best
     }
-    fn pop(&mut self) {
-        self.heap.pop();
-    }
-    /// Every entry, live or not, in no particular order.
-    pub(crate) fn raw(&self) -> impl Iterator<Item = Timer> + '_ {
-        self.heap.iter().map(|r| r.0)
+    /// Every entry, sorted.
+    pub(crate) fn all(&self) -> Vec<Timer> {
+        let mut v: Vec<Timer> = self
+            .by_kind
+            .iter()
+            .zip(Self::KINDS)
+            .flat_map(|(set, kind)| set.iter().map(move |&(t, c)| (t, kind, c)))
+            .collect();
+        v.sort_unstable();
+        v
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct State {
     /// Time of the last event applied.
     pub(crate) last_at: Timestamp,
@@ -370,45 +381,6 @@ pub(crate) struct State {
     pub(crate) group_ids: FxMap<(AgentExpr, Selection), u32>,
     pub(crate) timers: Timers,
 }
-
-/// Field by field; timers by their live entries (the stale ones a heap still holds
-/// are not state).
-impl PartialEq for State {
-    fn eq(&self, other: &Self) -> bool {
-        let State {
-            last_at,
-            seq,
-            skill_names,
-            skill_ids,
-            skill_agents,
-            agents,
-            agent_ids,
-            queues,
-            queue_ids,
-            contacts,
-            contact_ids,
-            groups,
-            group_ids,
-            timers: _,
-        } = self;
-        *last_at == other.last_at
-            && *seq == other.seq
-            && *skill_names == other.skill_names
-            && *skill_ids == other.skill_ids
-            && *skill_agents == other.skill_agents
-            && *agents == other.agents
-            && *agent_ids == other.agent_ids
-            && *queues == other.queues
-            && *queue_ids == other.queue_ids
-            && *contacts == other.contacts
-            && *contact_ids == other.contact_ids
-            && *groups == other.groups
-            && *group_ids == other.group_ids
-            && self.live_timers() == other.live_timers()
-    }
-}
-
-impl Eq for State {}
 
 fn intern(names: &mut Vec<String>, ids: &mut FxMap<String, u32>, name: &str) -> u32 {
     if let Some(&i) = ids.get(name) {
@@ -755,7 +727,7 @@ impl State {
             max_wait_deadline,
         };
         if let Some((t, kind)) = w.deadline() {
-            self.timers.push((t, kind, c));
+            self.timers.insert((t, kind, c));
         }
         self.contacts[c].state = CState::Waiting(w);
         if dirty.enabled {
@@ -791,6 +763,9 @@ impl State {
                 .waiting
                 .remove(&(contact.queue_entered_at, contact.seq, c));
         }
+        if let Some((t, kind)) = w.deadline() {
+            self.timers.remove((t, kind, c));
+        }
     }
 
     /// Frees the agent's slot for contact `c`.
@@ -824,13 +799,14 @@ impl State {
         }
     }
 
-    /// Ends an offer (its timer entry goes stale); leaves the contact in `Limbo`.
+    /// Ends an offer; leaves the contact in `Limbo`.
     fn clear_offer(&mut self, c: u32) -> Option<u32> {
         let contact = &mut self.contacts[c];
-        let CState::Offered { agent, .. } = contact.state else {
+        let CState::Offered { agent, expires_at } = contact.state else {
             return None;
         };
         contact.state = CState::Limbo;
+        self.timers.remove((expires_at, TimerKind::Offer, c));
         self.queues[contact.queue].offered -= 1;
         Some(agent)
     }
@@ -873,42 +849,6 @@ impl State {
     /// Applies one event. The only mutator of the state. Checks that the event fits
     /// before changing anything.
     pub(crate) fn apply(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
-        self.apply_event(ev, dirty)?;
-        self.prune_timers();
-        Ok(())
-    }
-
-    /// Whether the contact's state still carries this deadline.
-    pub(crate) fn timer_live(&self, (t, kind, c): Timer) -> bool {
-        self.contacts
-            .get(c)
-            .is_some_and(|ct| ct.state.deadline() == Some((t, kind)))
-    }
-
-    /// Drops stale entries from the top of the timer heap, and rebuilds the heap from
-    /// its live entries when stale ones outnumber them (a contact has at most one).
-    fn prune_timers(&mut self) {
-        while let Some(t) = self.timers.first() {
-            if self.timer_live(t) {
-                break;
-            }
-            self.timers.pop();
-        }
-        if self.timers.heap.len() > 4 * self.contacts.len() + 1024 {
-            let live = self.live_timers();
-            self.timers.heap = live.into_iter().map(Reverse).collect();
-        }
-    }
-
-    /// The live deadlines, sorted, without duplicates.
-    pub(crate) fn live_timers(&self) -> Vec<Timer> {
-        let mut live: Vec<Timer> = self.timers.raw().filter(|&t| self.timer_live(t)).collect();
-        live.sort_unstable();
-        live.dedup();
-        live
-    }
-
-    fn apply_event(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
         let at = ev.at;
         match &ev.kind {
             EventKind::QueueConfigured { queue, config } => {
@@ -1111,7 +1051,7 @@ impl State {
                 };
                 let ch = ct.channel.index();
                 self.queues[ct.queue].offered += 1;
-                self.timers.push((*expires_at, TimerKind::Offer, c));
+                self.timers.insert((*expires_at, TimerKind::Offer, c));
                 let ag = &mut self.agents[a];
                 ag.load[ch] = ag.load[ch].saturating_add(1);
                 ag.held.push(c);
@@ -1251,7 +1191,7 @@ impl State {
                             agent: a,
                             until: Some(*until),
                         };
-                        self.timers.push((*until, TimerKind::WrapUp, c));
+                        self.timers.insert((*until, TimerKind::WrapUp, c));
                     }
                     None => {
                         self.release(a, c, at, dirty);
@@ -1262,8 +1202,11 @@ impl State {
             EventKind::ContactWrappedUp { contact, agent, .. } => {
                 let c = self.contact_of(*contact)?;
                 let a = self.held_by(c, *agent)?;
-                if !matches!(self.contacts[c].state, CState::WrapUp { .. }) {
+                let CState::WrapUp { until, .. } = self.contacts[c].state else {
                     return self.expect_state(c, false);
+                };
+                if let Some(t) = until {
+                    self.timers.remove((t, TimerKind::WrapUp, c));
                 }
                 self.release(a, c, at, dirty);
                 self.remove_contact(c);
