@@ -190,7 +190,11 @@ impl Engine {
                 err(format!("{} held by {holders} agents", ct.id));
             }
         }
-        if timers.into_iter().collect::<Vec<_>>() != st.timers.all() {
+        let live = st.live_timers();
+        if st.timers.first() != live.first().copied() {
+            err("the earliest timer entry is stale".into());
+        }
+        if timers.into_iter().collect::<Vec<_>>() != live {
             err("timer set differs from a recomputation".into());
         }
         let indexed_waiting: usize = st

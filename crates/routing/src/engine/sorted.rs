@@ -7,85 +7,135 @@
 //! agent, the first contact in line). Here both are O(1) without allocation; any
 //! other insert or remove is a binary search plus a shift of the shorter side, one
 //! `memmove` of contiguous memory, which for the sizes a group holds is cheaper than a
-//! B-tree's node walk.
+//! B-tree's node walk. Removals from the middle leave tombstones rather than shift.
 use std::collections::VecDeque;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A sorted set. Removing from the middle leaves a tombstone (the key stays, so the
+/// buffer stays sorted and searchable) instead of shifting; tombstones at either end
+/// are dropped at once, an insert next to one reuses its slot, and the buffer is
+/// compacted when they outnumber live keys. So the front is always live, and no
+/// operation shifts more than the keys between its position and the nearest end or
+/// tombstone.
+#[derive(Clone, Debug)]
 pub(crate) struct SortedDeque<K> {
-    items: VecDeque<K>,
+    /// (key, live)
+    items: VecDeque<(K, bool)>,
+    live: usize,
 }
 
 impl<K> Default for SortedDeque<K> {
     fn default() -> Self {
         SortedDeque {
             items: VecDeque::new(),
+            live: 0,
         }
     }
 }
 
+/// Equal when the live keys are equal (tombstones are not content).
+impl<K: PartialEq> PartialEq for SortedDeque<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.live == other.live
+            && self.items.iter().filter(|e| e.1).map(|e| &e.0).eq(other
+                .items
+                .iter()
+                .filter(|e| e.1)
+                .map(|e| &e.0))
+    }
+}
+
+impl<K: Eq> Eq for SortedDeque<K> {}
+
 impl<K: Ord + Copy> SortedDeque<K> {
+    fn search(&self, k: &K) -> Result<usize, usize> {
+        self.items.binary_search_by(|e| e.0.cmp(k))
+    }
+
     /// Adds `k`; false when it was already there.
     pub(crate) fn insert(&mut self, k: K) -> bool {
         match self.items.back() {
-            None => {
-                self.items.push_back(k);
+            Some(b) if b.0 >= k => {}
+            _ => {
+                self.items.push_back((k, true));
+                self.live += 1;
                 return true;
             }
-            Some(b) if *b < k => {
-                self.items.push_back(k);
-                return true;
-            }
-            _ => {}
         }
-        if self.items.front().is_some_and(|f| k < *f) {
-            self.items.push_front(k);
+        if self.items.front().is_some_and(|f| k < f.0) {
+            self.items.push_front((k, true));
+            self.live += 1;
             return true;
         }
-        let i = self.items.partition_point(|x| *x < k);
-        if self.items.get(i) == Some(&k) {
-            return false;
+        match self.search(&k) {
+            Ok(i) => {
+                if self.items[i].1 {
+                    return false;
+                }
+                self.items[i].1 = true;
+            }
+            Err(i) => {
+                // items[i - 1] < k < items[i]; reuse a neighbouring tombstone's slot.
+                if i > 0 && !self.items[i - 1].1 {
+                    self.items[i - 1] = (k, true);
+                } else if i < self.items.len() && !self.items[i].1 {
+                    self.items[i] = (k, true);
+                } else {
+                    self.items.insert(i, (k, true));
+                }
+            }
         }
-        self.items.insert(i, k);
+        self.live += 1;
         true
     }
 
     /// Removes `k`; false when it was not there.
     pub(crate) fn remove(&mut self, k: &K) -> bool {
-        if self.items.front() == Some(k) {
-            self.items.pop_front();
-            return true;
-        }
-        if self.items.back() == Some(k) {
-            self.items.pop_back();
-            return true;
-        }
-        match self.items.binary_search(k) {
-            Ok(i) => {
-                self.items.remove(i);
-                true
+        let i = if self.items.front().is_some_and(|f| f.0 == *k) {
+            0
+        } else {
+            match self.search(k) {
+                Ok(i) if self.items[i].1 => i,
+                _ => return false,
             }
-            Err(_) => false,
+        };
+        self.live -= 1;
+        if i == 0 {
+            self.items.pop_front();
+        } else if i + 1 == self.items.len() {
+            self.items.pop_back();
+        } else {
+            self.items[i].1 = false;
         }
+        while self.items.front().is_some_and(|e| !e.1) {
+            self.items.pop_front();
+        }
+        while self.items.back().is_some_and(|e| !e.1) {
+            self.items.pop_back();
+        }
+        if self.items.len() > 2 * self.live + 32 {
+            self.items.retain(|e| e.1);
+        }
+        true
     }
 
     pub(crate) fn contains(&self, k: &K) -> bool {
-        self.items.binary_search(k).is_ok()
+        matches!(self.search(k), Ok(i) if self.items[i].1)
     }
 
     pub(crate) fn first(&self) -> Option<&K> {
-        self.items.front()
+        self.items.front().map(|e| &e.0)
     }
 
-    pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, K> {
-        self.items.iter()
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &K> + Clone + '_ {
+        self.items.iter().filter(|e| e.1).map(|e| &e.0)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.live
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.live == 0
     }
 }
 
@@ -94,7 +144,10 @@ impl<K: Ord + Copy> FromIterator<K> for SortedDeque<K> {
         let mut v: Vec<K> = iter.into_iter().collect();
         v.sort_unstable();
         v.dedup();
-        SortedDeque { items: v.into() }
+        SortedDeque {
+            live: v.len(),
+            items: v.into_iter().map(|k| (k, true)).collect(),
+        }
     }
 }
 
@@ -106,7 +159,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn behaves_like_a_btreeset(ops in prop::collection::vec((any::<bool>(), 0u16..64), 0..400)) {
+        fn behaves_like_a_btreeset(ops in prop::collection::vec((any::<bool>(), 0u16..64), 0..600)) {
             let mut d = SortedDeque::default();
             let mut b = BTreeSet::new();
             for (ins, k) in ops {
@@ -118,6 +171,7 @@ mod tests {
                 prop_assert_eq!(d.len(), b.len());
                 prop_assert_eq!(d.first(), b.first());
                 prop_assert!(d.iter().eq(b.iter()));
+                prop_assert_eq!(&d, &b.iter().copied().collect::<SortedDeque<u16>>());
             }
             for k in 0..64 {
                 prop_assert_eq!(d.contains(&k), b.contains(&k));

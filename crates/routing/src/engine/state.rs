@@ -27,7 +27,7 @@ use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
 use crate::model::{
     AgentConfig, Channel, Level, PreferredAgent, Presence, QueueConfig, Selection, TransferTarget,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 pub(crate) const NONE: u32 = u32::MAX;
 /// The highest effective priority (queue priority + contact priority).
@@ -255,6 +255,16 @@ impl Waiting {
 }
 
 impl CState {
+    /// The one deadline a contact in this state has a live timer entry for.
+    pub(crate) fn deadline(&self) -> Option<(Timestamp, TimerKind)> {
+        match *self {
+            CState::Waiting(w) => w.deadline(),
+            CState::Offered { expires_at, .. } => Some((expires_at, TimerKind::Offer)),
+            CState::WrapUp { until, .. } => until.map(|t| (t, TimerKind::WrapUp)),
+            CState::Limbo | CState::Active { .. } => None,
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
         match self {
             CState::Limbo => "limbo",
@@ -313,12 +323,20 @@ pub(crate) struct Dirty {
 /// A deadline: (when, what, contact handle).
 pub(crate) type Timer = (Timestamp, TimerKind, u32);
 
-/// Deadlines, one sorted set per kind. Within a kind deadlines are mostly "now plus
-/// a per-queue constant", so entries arrive at the back and leave near the front: the
-/// cheap cases of a [`SortedDeque`]. The earliest deadline is the least of four fronts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Deadlines, one queue per kind, each sorted by (deadline, contact). Within a kind
+/// deadlines are mostly "now plus a per-queue constant", so entries arrive at the
+/// back. Entries are not searched for and removed when a contact moves on (offered,
+/// accepted, gone): they go stale in place and are dropped when they reach the front
+/// (`State::prune_timers`, after every event, so every front is live), or in a sweep
+/// when stale ones outnumber live ones. An entry is live while its contact's state
+/// still carries that deadline (`CState::deadline`). The earliest deadline is the
+/// least of four fronts.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Timers {
-    by_kind: [SortedDeque<(Timestamp, u32)>; 4],
+    by_kind: [VecDeque<(Timestamp, u32)>; 4],
+    /// Entries made stale since the last sweep, per kind (an estimate: it triggers
+    /// sweeps and front pruning, nothing else).
+    stale: [usize; 4],
 }
 
 impl Timers {
@@ -330,16 +348,27 @@ impl Timers {
     ];
 
     pub(crate) fn insert(&mut self, (t, kind, c): Timer) {
-        self.by_kind[kind as usize].insert((t, c));
+        let q = &mut self.by_kind[kind as usize];
+        let k = (t, c);
+        match q.back() {
+            Some(&b) if b >= k => match q.binary_search(&k) {
+                Ok(_) => {}
+                Err(i) => q.insert(i, k),
+            },
+            _ => q.push_back(k),
+        }
     }
-    pub(crate) fn remove(&mut self, (t, kind, c): Timer) {
-        self.by_kind[kind as usize].remove(&(t, c));
+
+    /// The contact no longer has this deadline; its entry stays until pruned.
+    pub(crate) fn went_stale(&mut self, kind: TimerKind) {
+        self.stale[kind as usize] += 1;
     }
+
     /// The earliest deadline, in (time, kind, contact) order.
     pub(crate) fn first(&self) -> Option<Timer> {
         let mut best: Option<Timer> = None;
-        for (set, kind) in self.by_kind.iter().zip(Self::KINDS) {
-            if let Some(&(t, c)) = set.first() {
+        for (q, kind) in self.by_kind.iter().zip(Self::KINDS) {
+            if let Some(&(t, c)) = q.front() {
                 let k = (t, kind, c);
                 if best.is_none_or(|b| k < b) {
                     best = Some(k);
@@ -348,20 +377,17 @@ impl Timers {
         }
         best
     }
-    /// Every entry, sorted.
-    pub(crate) fn all(&self) -> Vec<Timer> {
-        let mut v: Vec<Timer> = self
-            .by_kind
+
+    /// Every entry, live or stale.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = Timer> + '_ {
+        self.by_kind
             .iter()
             .zip(Self::KINDS)
-            .flat_map(|(set, kind)| set.iter().map(move |&(t, c)| (t, kind, c)))
-            .collect();
-        v.sort_unstable();
-        v
+            .flat_map(|(q, kind)| q.iter().map(move |&(t, c)| (t, kind, c)))
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     /// Time of the last event applied.
     pub(crate) last_at: Timestamp,
@@ -381,6 +407,44 @@ pub(crate) struct State {
     pub(crate) group_ids: FxMap<(AgentExpr, Selection), u32>,
     pub(crate) timers: Timers,
 }
+
+/// Field by field; timers by their live entries (stale entries are not state).
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        let State {
+            last_at,
+            seq,
+            skill_names,
+            skill_ids,
+            skill_agents,
+            agents,
+            agent_ids,
+            queues,
+            queue_ids,
+            contacts,
+            contact_ids,
+            groups,
+            group_ids,
+            timers: _,
+        } = self;
+        *last_at == other.last_at
+            && *seq == other.seq
+            && *skill_names == other.skill_names
+            && *skill_ids == other.skill_ids
+            && *skill_agents == other.skill_agents
+            && *agents == other.agents
+            && *agent_ids == other.agent_ids
+            && *queues == other.queues
+            && *queue_ids == other.queue_ids
+            && *contacts == other.contacts
+            && *contact_ids == other.contact_ids
+            && *groups == other.groups
+            && *group_ids == other.group_ids
+            && self.live_timers() == other.live_timers()
+    }
+}
+
+impl Eq for State {}
 
 fn intern(names: &mut Vec<String>, ids: &mut FxMap<String, u32>, name: &str) -> u32 {
     if let Some(&i) = ids.get(name) {
@@ -763,8 +827,8 @@ impl State {
                 .waiting
                 .remove(&(contact.queue_entered_at, contact.seq, c));
         }
-        if let Some((t, kind)) = w.deadline() {
-            self.timers.remove((t, kind, c));
+        if let Some((_, kind)) = w.deadline() {
+            self.timers.went_stale(kind);
         }
     }
 
@@ -802,11 +866,11 @@ impl State {
     /// Ends an offer; leaves the contact in `Limbo`.
     fn clear_offer(&mut self, c: u32) -> Option<u32> {
         let contact = &mut self.contacts[c];
-        let CState::Offered { agent, expires_at } = contact.state else {
+        let CState::Offered { agent, .. } = contact.state else {
             return None;
         };
         contact.state = CState::Limbo;
-        self.timers.remove((expires_at, TimerKind::Offer, c));
+        self.timers.went_stale(TimerKind::Offer);
         self.queues[contact.queue].offered -= 1;
         Some(agent)
     }
@@ -849,6 +913,52 @@ impl State {
     /// Applies one event. The only mutator of the state. Checks that the event fits
     /// before changing anything.
     pub(crate) fn apply(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
+        self.apply_event(ev, dirty)?;
+        self.prune_timers();
+        Ok(())
+    }
+
+    /// Whether the contact's state still carries this deadline.
+    pub(crate) fn timer_live(&self, (t, kind, c): Timer) -> bool {
+        self.contacts
+            .get(c)
+            .is_some_and(|ct| ct.state.deadline() == Some((t, kind)))
+    }
+
+    /// Drops stale entries from the front of each timer queue that had entries go
+    /// stale, and sweeps a queue whose stale entries outnumber its live ones.
+    fn prune_timers(&mut self) {
+        for (k, kind) in Timers::KINDS.into_iter().enumerate() {
+            if self.timers.stale[k] == 0 {
+                continue;
+            }
+            while let Some(&(t, c)) = self.timers.by_kind[k].front() {
+                if self.timer_live((t, kind, c)) {
+                    break;
+                }
+                self.timers.by_kind[k].pop_front();
+                self.timers.stale[k] -= 1;
+                if self.timers.stale[k] == 0 {
+                    break;
+                }
+            }
+            if self.timers.stale[k] > self.timers.by_kind[k].len() / 2 + 1024 {
+                let mut q = std::mem::take(&mut self.timers.by_kind[k]);
+                q.retain(|&(t, c)| self.timer_live((t, kind, c)));
+                self.timers.by_kind[k] = q;
+                self.timers.stale[k] = 0;
+            }
+        }
+    }
+
+    /// The live deadlines, sorted.
+    pub(crate) fn live_timers(&self) -> Vec<Timer> {
+        let mut live: Vec<Timer> = self.timers.raw().filter(|&t| self.timer_live(t)).collect();
+        live.sort_unstable();
+        live
+    }
+
+    fn apply_event(&mut self, ev: &Event, dirty: &mut Dirty) -> Result<(), ApplyError> {
         let at = ev.at;
         match &ev.kind {
             EventKind::QueueConfigured { queue, config } => {
@@ -1205,8 +1315,8 @@ impl State {
                 let CState::WrapUp { until, .. } = self.contacts[c].state else {
                     return self.expect_state(c, false);
                 };
-                if let Some(t) = until {
-                    self.timers.remove((t, TimerKind::WrapUp, c));
+                if until.is_some() {
+                    self.timers.went_stale(TimerKind::WrapUp);
                 }
                 self.release(a, c, at, dirty);
                 self.remove_contact(c);
