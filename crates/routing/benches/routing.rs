@@ -42,6 +42,14 @@ fn main() {
         r.quantile_us(0.99),
         r.quantile_us(1.0)
     );
+    // decisions/s divides by the time of every command, not only the deciding ones.
+    println!(
+        "  {} decisions in {} commands, {:.0} commands/s, {:.3} s in the engine",
+        r.decisions,
+        r.commands,
+        r.commands as f64 / (r.busy_ns.max(1) as f64 / 1e9),
+        r.busy_ns as f64 / 1e9
+    );
     let t = Instant::now();
     let engine = Engine::rebuild(Settings::default(), &log).expect("rebuild");
     println!(

@@ -1,3 +1,411 @@
-//! The Homeshore server: HTTP/JSON API, WebSockets, auth, and the routing engine wired to
-//! the store and the clock.
+//! The Homeshore server: HTTP/JSON API, WebSockets, auth, and the live contact-center
+//! state wired to the store and the clock.
+//!
+//! # Seams (for channel adapters, the demo, tests)
+//!
+//! - [`AppState::open`]`(`[`Config`]`)` opens the store (SQLite in `data_dir`, or
+//!   `database_url`), runs migrations, rebuilds the live state from the store and starts
+//!   the commit pipeline and the timer task. [`app`]`(state)` is the whole
+//!   `axum::Router`; [`serve`]`(listener, state, shutdown)` runs it with graceful shutdown.
+//! - [`seed`]: `create_org`, `create_user`, `create_queue`, `create_api_token` — used by
+//!   the CLI, the demo and tests.
+//! - [`auth::Auth`]: the staff extractor (session cookie + CSRF header, or
+//!   `Authorization: Bearer hs_…`), with `auth.require(&[Role::…])`.
+//! - [`contacts`]: the conversation service, plain async functions on [`AppState`]:
+//!   `create_contact` (customer + identity, enqueue, route), `append_message`
+//!   (idempotent on `client_id`, per-contact `seq`), `set_typing`, `mark_read`,
+//!   `end_contact`, `update_contact_data`, `store_attachment`, `queue_position`; the
+//!   staff side `accept_offer`, `reject_offer`, `transfer`, `wrapup`, `set_agent_state`.
+//!   Each returns only after its writes are committed, and publishes its live updates
+//!   (in commit order) before returning.
+//! - [`hub::Hub`] (`state.hub()`): `subscribe_contact(contact_id)` gives the customer
+//!   side's [`hub::ContactEvent`]s (`message` with `seq`, `typing`, `read`, `queue`,
+//!   `agent_joined`, `ended`). To resume without loss: subscribe first, then read
+//!   `store.list_messages(org, contact, after_seq)` and skip events whose `seq` you sent.
+//! - [`wire`]: the JSON shapes of contacts and messages (`wire::message(&m, &c)`), shared
+//!   by the staff API and the widget so both sides see the same conversation.
+//!
+//! # Invariants
+//!
+//! - Nothing is acknowledged before it is committed: every change goes through
+//!   [`AppState::mutate`], which computes it under the one live-state lock, submits the
+//!   writes to the store's group-commit queue *under that lock* (so the log has the same
+//!   order as memory), and waits for the commit; live updates are published after the
+//!   commit, in commit order, by the pipeline task.
+//! - Every query is scoped to the caller's organisation; a foreign id is a 404.
+//! - Bad input is a 4xx in the one error shape ([`error`]), never a 500 or a panic.
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod chat;
+mod chat_mount;
+pub mod contacts;
+pub mod engine;
+pub mod error;
+pub mod hub;
+pub mod metrics;
+pub mod seed;
+pub mod web;
+pub mod wire;
+mod ws;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use store::{Change, Committed, Db, Pending, Store};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+pub use error::{ApiError, ApiResult};
+use hub::{Hub, Note};
+
+/// Server settings. Built by the CLI from flags, `HOMESHORE_*` variables and a TOML file.
+#[derive(Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Where SQLite keeps its file (and anything else on disk).
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://PATH`; empty: SQLite at `data_dir/homeshore.db`.
+    pub database_url: String,
+    /// Send cookies with `Secure`. `None`: yes, unless the server listens on loopback.
+    pub cookie_secure: Option<bool>,
+    /// Log out after this much inactivity.
+    pub session_idle_secs: u64,
+    /// Log out this long after login, whatever the activity.
+    pub session_absolute_secs: u64,
+    /// Largest request body accepted (attachments have their own limit).
+    pub body_limit_bytes: usize,
+    /// Login attempts per client address: burst, then one more every `login_refill_secs`.
+    pub login_burst: u32,
+    pub login_refill_secs: u64,
+    /// Failed logins in a row before an account is locked, and for how long.
+    pub lockout_threshold: i32,
+    pub lockout_secs: u64,
+    /// Shown in authenticator apps.
+    pub mfa_issuer: String,
+    /// Argon2 memory cost in KiB (19 MiB default, OWASP's minimum for Argon2id).
+    pub argon2_m_kib: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &store::redact(&self.database_url))
+            .field("cookie_secure", &self.cookie_secure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("homeshore-data"),
+            database_url: String::new(),
+            cookie_secure: None,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            body_limit_bytes: 1024 * 1024,
+            login_burst: 10,
+            login_refill_secs: 6,
+            lockout_threshold: 5,
+            lockout_secs: 15 * 60,
+            mfa_issuer: "Homeshore".into(),
+            argon2_m_kib: 19 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// The database URL to open: `database_url`, or SQLite in `data_dir`.
+    pub fn resolved_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("homeshore.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The clock: the system's, or one tests move by hand.
+#[derive(Clone)]
+pub enum Clock {
+    System,
+    Manual(Arc<Mutex<OffsetDateTime>>),
+}
+
+impl Clock {
+    pub fn now(&self) -> OffsetDateTime {
+        match self {
+            Clock::System => store::now(),
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+    /// Move a manual clock forward (no-op on the system clock).
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(t) = self {
+            let mut g = t.lock().unwrap_or_else(|p| p.into_inner());
+            *g += by;
+        }
+    }
+}
+
+type PipelineItem = (Option<Pending>, Vec<Note>, oneshot::Sender<store::Result<Committed>>);
+
+pub struct Inner {
+    store: Db,
+    config: Config,
+    engine: Mutex<engine::Engine>,
+    hub: Hub,
+    metrics: metrics::Metrics,
+    clock: Clock,
+    pipeline: mpsc::UnboundedSender<PipelineItem>,
+    limiter: auth::LoginLimiter,
+    ready: AtomicBool,
+    cookie_secure: AtomicBool,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    /// Set when memory went ahead of a failed commit; the timer task rebuilds.
+    rebuild_needed: tokio::sync::Notify,
+}
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// A change computed under the live-state lock: its result, the writes that make it
+/// durable, and the live updates to publish once they are.
+pub struct Tx<T> {
+    pub value: T,
+    pub changes: Vec<Change>,
+    pub notes: Vec<Note>,
+}
+
+impl<T> Tx<T> {
+    pub fn new(value: T) -> Self {
+        Tx {
+            value,
+            changes: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl AppState {
+    /// Open the store, rebuild the live state, start the background tasks.
+    pub async fn open(config: Config) -> Result<AppState, StartError> {
+        Self::open_with_clock(config, Clock::System).await
+    }
+
+    pub async fn open_with_clock(config: Config, clock: Clock) -> Result<AppState, StartError> {
+        if config.database_url.is_empty() {
+            std::fs::create_dir_all(&config.data_dir)?;
+        }
+        let db = Db::connect(&config.resolved_database_url()).await?;
+        Ok(Self::with_store(db, config, clock).await?)
+    }
+
+    /// Build on an open store (tests pass a PostgreSQL schema of their own).
+    pub async fn with_store(db: Db, config: Config, clock: Clock) -> Result<AppState, store::StoreError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        let inner = Inner {
+            store: db,
+            limiter: auth::LoginLimiter::new(config.login_burst, config.login_refill_secs),
+            cookie_secure: AtomicBool::new(config.cookie_secure.unwrap_or(true)),
+            config,
+            engine: Mutex::new(engine::Engine::default()),
+            hub: Hub::new(),
+            metrics: metrics::Metrics::default(),
+            clock,
+            pipeline: tx,
+            ready: AtomicBool::new(false),
+            shutdown,
+            rebuild_needed: tokio::sync::Notify::new(),
+        };
+        let state = AppState(Arc::new(inner));
+        tokio::spawn(run_pipeline(state.clone(), rx));
+        contacts::rebuild(&state).await?;
+        tokio::spawn(contacts::timer_task(state.clone()));
+        state.0.ready.store(true, Ordering::SeqCst);
+        Ok(state)
+    }
+
+    pub fn store(&self) -> &Db {
+        &self.0.store
+    }
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn hub(&self) -> &Hub {
+        &self.0.hub
+    }
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.0.metrics
+    }
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+    pub fn now(&self) -> OffsetDateTime {
+        self.0.clock.now()
+    }
+    pub(crate) fn limiter(&self) -> &auth::LoginLimiter {
+        &self.0.limiter
+    }
+    pub fn is_ready(&self) -> bool {
+        self.0.ready.load(Ordering::SeqCst)
+    }
+    pub fn cookie_secure(&self) -> bool {
+        self.0.cookie_secure.load(Ordering::Relaxed)
+    }
+    /// Decide `Secure` cookies from the listening address when the config did not.
+    pub fn set_listen_addr(&self, addr: SocketAddr) {
+        if self.0.config.cookie_secure.is_none() {
+            self.0
+                .cookie_secure
+                .store(!addr.ip().is_loopback(), Ordering::Relaxed);
+        }
+    }
+    /// A receiver that turns true when the server shuts down (long-lived tasks stop).
+    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.shutdown.subscribe()
+    }
+
+    /// Lock the live state. Never hold it across an `.await`.
+    pub fn engine(&self) -> MutexGuard<'_, engine::Engine> {
+        self.0.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Compute a change under the live-state lock and make it durable: see the crate docs.
+    pub async fn mutate<T>(
+        &self,
+        f: impl FnOnce(&mut engine::Engine, OffsetDateTime) -> ApiResult<Tx<T>>,
+    ) -> ApiResult<T> {
+        let (rx, value) = {
+            let mut engine = self.engine();
+            let now = self.now();
+            let tx = f(&mut engine, now)?;
+            let rx = self.enqueue(tx.changes, tx.notes);
+            (rx, tx.value)
+        };
+        match rx.await {
+            Ok(Ok(_)) => Ok(value),
+            Ok(Err(e)) => {
+                // Memory went ahead of the store: the timer task rebuilds it from what
+                // is durable.
+                tracing::error!(error = %e, "commit failed; rebuilding live state");
+                self.0.rebuild_needed.notify_one();
+                Err(e.into())
+            }
+            Err(_) => Err(ApiError::unavailable("shutting down")),
+        }
+    }
+
+    /// Submit writes and notes in order (call with the engine lock held).
+    fn enqueue(
+        &self,
+        changes: Vec<Change>,
+        notes: Vec<Note>,
+    ) -> oneshot::Receiver<store::Result<Committed>> {
+        let pending = if changes.is_empty() {
+            None
+        } else {
+            Some(self.0.store.submit(changes))
+        };
+        let (tx, rx) = oneshot::channel();
+        if let Err(e) = self.0.pipeline.send((pending, notes, tx)) {
+            let (_, _, tx) = e.0;
+            let _ = tx.send(Err(store::StoreError::Unavailable("pipeline stopped".into())));
+        }
+        rx
+    }
+
+    /// Write without touching the live state (config objects, users, sessions…); the
+    /// notes are published after the commit like every other change.
+    pub async fn write(&self, changes: Vec<Change>, notes: Vec<Note>) -> ApiResult<Committed> {
+        let rx = {
+            let _engine = self.engine();
+            self.enqueue(changes, notes)
+        };
+        match rx.await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(ApiError::unavailable("shutting down")),
+        }
+    }
+}
+
+/// Awaits commits in submission order and publishes their notes, then answers.
+async fn run_pipeline(state: AppState, mut rx: mpsc::UnboundedReceiver<PipelineItem>) {
+    while let Some((pending, notes, reply)) = rx.recv().await {
+        let result = match pending {
+            Some(p) => p.await,
+            None => Ok(Committed::default()),
+        };
+        if result.is_ok() {
+            state.hub().publish(notes);
+        }
+        let _ = reply.send(result);
+    }
+}
+
+/// The whole HTTP application: API, WebSockets, health, metrics, and the browser apps.
+pub fn app(state: AppState) -> axum::Router {
+    let api = api::router(state.clone());
+    let router = api.merge(chat_mount::router());
+    router
+        .fallback_service(web::router::<()>().with_state(()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_err: Box<dyn std::any::Any + Send + 'static>| {
+                ApiError::internal("the server hit a bug").into_response_boxed()
+            },
+        ))
+        .with_state(state)
+}
+
+impl ApiError {
+    fn into_response_boxed(self) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}
+
+/// Serve `app(state)` on `listener` until `shutdown` resolves, then drain in-flight
+/// requests and close the store.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        state.set_listen_addr(addr);
+    }
+    let router = app(state.clone());
+    let stop = state.0.shutdown.clone();
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    })
+    .await;
+    state.0.ready.store(false, Ordering::SeqCst);
+    state.store().close().await;
+    result
+}

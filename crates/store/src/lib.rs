@@ -1,3 +1,409 @@
 //! Durable event log and the projections the API reads, on SQLite (embedded default) and
 //! PostgreSQL. Nothing is acknowledged before it is committed.
+//!
+//! - [`Store`] is the one interface, in domain types ([`model`]); [`Db`] picks a backend
+//!   from a URL (`sqlite://…` or `postgres://…`) and implements it by delegation.
+//! - Writes are lists of [`Change`]s. [`Store::submit`] enqueues one list *synchronously*
+//!   (so callers that hold a lock get the log in their own order) and returns a
+//!   [`Pending`] that resolves once the list is committed. A single writer task per
+//!   store drains everything waiting into **one transaction** (group commit): one fsync
+//!   for many appends, each list isolated in its own savepoint, so one list's conflict
+//!   fails only that list.
+//! - SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk when it returns.
+//!   PostgreSQL keeps its default `synchronous_commit=on`.
+//! - Every read takes the organisation id; no query crosses organisations (except the
+//!   log replay and session lookup by secret hash, which return the organisation).
+//! - One set of migrations per backend (`migrations/sqlite`, `migrations/postgres`), run
+//!   by [`Db::connect`].
 #![forbid(unsafe_code)]
+
+pub mod model;
+mod sql;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub use model::*;
+pub use sql::{PgStore, SqliteStore};
+
+/// What can go wrong in the store, small on purpose: callers map these to HTTP.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken (same name, same client id…).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or is shutting down.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the database reported.
+    #[error("store error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) => match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string())
+                }
+                _ => StoreError::Backend(db.message().to_string()),
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Backend(e.to_string()),
+        }
+    }
+}
+
+/// A submitted write, resolving once it is committed (or failed).
+pub struct Pending(oneshot::Receiver<Result<Committed>>);
+
+impl Pending {
+    pub(crate) fn new(rx: oneshot::Receiver<Result<Committed>>) -> Self {
+        Pending(rx)
+    }
+
+    /// A pending write that already failed.
+    pub fn failed(e: StoreError) -> Self {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(Err(e));
+        Pending(rx)
+    }
+}
+
+impl Future for Pending {
+    type Output = Result<Committed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Ready(Ok(r)) => Poll::Ready(r),
+            Poll::Ready(Err(_)) => Poll::Ready(Err(StoreError::Unavailable(
+                "the store's writer stopped".into(),
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The store's interface, in domain types. Implemented by [`SqliteStore`], [`PgStore`]
+/// and [`Db`] (either of them).
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Enqueue a write now; it commits atomically with others waiting (group commit).
+    fn submit(&self, changes: Vec<Change>) -> Pending;
+
+    /// Submit and wait for the commit.
+    fn commit(&self, changes: Vec<Change>) -> Pending {
+        self.submit(changes)
+    }
+
+    /// Cheap round trip to the database (readiness).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+
+    fn get_org(&self, id: Uuid) -> impl Future<Output = Result<Option<Org>>> + Send;
+    fn get_org_by_slug(&self, slug: &str) -> impl Future<Output = Result<Option<Org>>> + Send;
+    fn list_orgs(&self) -> impl Future<Output = Result<Vec<Org>>> + Send;
+
+    fn get_user(&self, org: Uuid, id: Uuid) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn get_user_by_email(
+        &self,
+        org: Uuid,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn list_users(&self, org: Uuid, page: PageRequest)
+    -> impl Future<Output = Result<Page<User>>> + Send;
+
+    /// A session by the hash of its secret (the only cross-organisation lookup).
+    fn get_session(&self, token_hash: &str)
+    -> impl Future<Output = Result<Option<Session>>> + Send;
+    /// An API token by the hash of its secret.
+    fn get_api_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<ApiToken>>> + Send;
+    fn list_api_tokens(&self, org: Uuid) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
+
+    fn get_object(
+        &self,
+        org: Uuid,
+        kind: ObjectKind,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Object>>> + Send;
+    fn list_objects(
+        &self,
+        org: Uuid,
+        kind: ObjectKind,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Object>>> + Send;
+
+    fn get_customer(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Customer>>> + Send;
+    fn find_identity(
+        &self,
+        org: Uuid,
+        kind: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<Option<Identity>>> + Send;
+    fn list_identities(
+        &self,
+        org: Uuid,
+        customer: Uuid,
+    ) -> impl Future<Output = Result<Vec<Identity>>> + Send;
+
+    fn get_contact(&self, org: Uuid, id: Uuid)
+    -> impl Future<Output = Result<Option<Contact>>> + Send;
+    fn list_contacts(
+        &self,
+        org: Uuid,
+        filter: &ContactFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Contact>>> + Send;
+    /// Every contact not yet closed, in every organisation, oldest first (restart).
+    fn list_open_contacts(&self) -> impl Future<Output = Result<Vec<Contact>>> + Send;
+
+    /// Messages of one contact with `seq > after_seq`, in order.
+    fn list_messages(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        after_seq: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Message>>> + Send;
+    fn get_message_by_client_id(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        client_id: &str,
+    ) -> impl Future<Output = Result<Option<Message>>> + Send;
+
+    fn get_attachment(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Attachment>>> + Send;
+    fn attachment_data(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send;
+
+    fn get_idempotency(
+        &self,
+        org: Uuid,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
+
+    /// The log, all organisations, `seq > after`, in order (restart replay).
+    fn read_events(&self, after: i64, limit: u32)
+    -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// One organisation's log, `seq > after`, in order.
+    fn read_org_events(
+        &self,
+        org: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+}
+
+/// Either backend, chosen from the URL.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.backend())
+    }
+}
+
+impl Db {
+    /// Open (creating and migrating) the database at `url`: `sqlite://PATH` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Ok(Db::Sqlite(SqliteStore::open(std::path::Path::new(path)).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Db::Postgres(PgStore::connect(url, None).await?))
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "unsupported database URL (want sqlite://PATH or postgres://…): {}",
+                redact(url)
+            )))
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Stop accepting writes, finish those queued, close connections.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => s.close().await,
+            Db::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// A database URL with its password hidden, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Db::Sqlite($s) => $e.await,
+            Db::Postgres($s) => $e.await,
+        }
+    };
+}
+
+impl Store for Db {
+    fn submit(&self, changes: Vec<Change>) -> Pending {
+        match self {
+            Db::Sqlite(s) => s.submit(changes),
+            Db::Postgres(s) => s.submit(changes),
+        }
+    }
+    async fn ping(&self) -> Result<()> {
+        delegate!(self, s => s.ping())
+    }
+    async fn get_org(&self, id: Uuid) -> Result<Option<Org>> {
+        delegate!(self, s => s.get_org(id))
+    }
+    async fn get_org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
+        delegate!(self, s => s.get_org_by_slug(slug))
+    }
+    async fn list_orgs(&self) -> Result<Vec<Org>> {
+        delegate!(self, s => s.list_orgs())
+    }
+    async fn get_user(&self, org: Uuid, id: Uuid) -> Result<Option<User>> {
+        delegate!(self, s => s.get_user(org, id))
+    }
+    async fn get_user_by_email(&self, org: Uuid, email: &str) -> Result<Option<User>> {
+        delegate!(self, s => s.get_user_by_email(org, email))
+    }
+    async fn list_users(&self, org: Uuid, page: PageRequest) -> Result<Page<User>> {
+        delegate!(self, s => s.list_users(org, page))
+    }
+    async fn get_session(&self, token_hash: &str) -> Result<Option<Session>> {
+        delegate!(self, s => s.get_session(token_hash))
+    }
+    async fn get_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        delegate!(self, s => s.get_api_token(token_hash))
+    }
+    async fn list_api_tokens(&self, org: Uuid) -> Result<Vec<ApiToken>> {
+        delegate!(self, s => s.list_api_tokens(org))
+    }
+    async fn get_object(&self, org: Uuid, kind: ObjectKind, id: Uuid) -> Result<Option<Object>> {
+        delegate!(self, s => s.get_object(org, kind, id))
+    }
+    async fn list_objects(
+        &self,
+        org: Uuid,
+        kind: ObjectKind,
+        page: PageRequest,
+    ) -> Result<Page<Object>> {
+        delegate!(self, s => s.list_objects(org, kind, page))
+    }
+    async fn get_customer(&self, org: Uuid, id: Uuid) -> Result<Option<Customer>> {
+        delegate!(self, s => s.get_customer(org, id))
+    }
+    async fn find_identity(&self, org: Uuid, kind: &str, value: &str) -> Result<Option<Identity>> {
+        delegate!(self, s => s.find_identity(org, kind, value))
+    }
+    async fn list_identities(&self, org: Uuid, customer: Uuid) -> Result<Vec<Identity>> {
+        delegate!(self, s => s.list_identities(org, customer))
+    }
+    async fn get_contact(&self, org: Uuid, id: Uuid) -> Result<Option<Contact>> {
+        delegate!(self, s => s.get_contact(org, id))
+    }
+    async fn list_contacts(
+        &self,
+        org: Uuid,
+        filter: &ContactFilter,
+        page: PageRequest,
+    ) -> Result<Page<Contact>> {
+        delegate!(self, s => s.list_contacts(org, filter, page))
+    }
+    async fn list_open_contacts(&self) -> Result<Vec<Contact>> {
+        delegate!(self, s => s.list_open_contacts())
+    }
+    async fn list_messages(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        delegate!(self, s => s.list_messages(org, contact, after_seq, limit))
+    }
+    async fn get_message_by_client_id(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        client_id: &str,
+    ) -> Result<Option<Message>> {
+        delegate!(self, s => s.get_message_by_client_id(org, contact, client_id))
+    }
+    async fn get_attachment(&self, org: Uuid, id: Uuid) -> Result<Option<Attachment>> {
+        delegate!(self, s => s.get_attachment(org, id))
+    }
+    async fn attachment_data(&self, org: Uuid, id: Uuid) -> Result<Option<Vec<u8>>> {
+        delegate!(self, s => s.attachment_data(org, id))
+    }
+    async fn get_idempotency(&self, org: Uuid, key: &str) -> Result<Option<IdempotencyRecord>> {
+        delegate!(self, s => s.get_idempotency(org, key))
+    }
+    async fn read_events(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
+        delegate!(self, s => s.read_events(after, limit))
+    }
+    async fn read_org_events(&self, org: Uuid, after: i64, limit: u32) -> Result<Vec<Event>> {
+        delegate!(self, s => s.read_org_events(org, after, limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

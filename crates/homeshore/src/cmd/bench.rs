@@ -6,11 +6,14 @@ pub enum BenchCommand {
     /// Routing decisions per second, decision latency and peak memory; or, with
     /// `--rebuild-events N`, the time to rebuild the routing state from N events.
     Routing(RoutingArgs),
+    /// Concurrent customer chats on loopback: lost, duplicated, customer→agent latency.
+    Chat(super::bench_chat::Args),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Routing(args) => run_routing(args),
+        BenchCommand::Chat(args) => super::bench_chat::run(args),
     }
 }
 

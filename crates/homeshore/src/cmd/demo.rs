@@ -1,13 +1,386 @@
-//! `homeshore demo`.
-use clap::Args as ClapArgs;
+//! `homeshore demo`: a living demo center.
+//!
+//! Starts the server on the embedded database in `--data-dir`, seeds the organisation
+//! "Demo Retail" (idempotently: a second start reuses the data dir and adds only what is
+//! missing), prints the URLs and logins, and runs simulated customers and agents
+//! ([`sim`]) against it over loopback HTTP, the same code paths as real traffic. Four
+//! agents are left free for a person to log in as and receive real offers.
 
-#[derive(Debug, ClapArgs)]
+pub mod client;
+pub mod seed;
+pub mod sim;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args as ClapArgs;
+use serde_json::{Value, json};
+use server::AppState;
+use server::engine::{AgentProfile, AgentState};
+use store::{Change, Object, ObjectKind, PageRequest, Store};
+
+#[derive(Debug, Clone, ClapArgs)]
 pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Where the embedded database lives (reused on the next start).
+    #[arg(long, default_value = "homeshore-data")]
+    pub data_dir: std::path::PathBuf,
+    /// Seed the organisation and serve, but simulate no customers or agents.
+    #[arg(long)]
+    pub no_simulation: bool,
+    /// How many simulated customers open a chat per minute, on average.
+    #[arg(long, default_value_t = 3.0)]
+    pub customers_per_minute: f64,
+    /// Seed of the simulation's random choices (same seed, same customers).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("the demo center is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    if !(args.customers_per_minute > 0.0 && args.customers_per_minute <= 600.0) {
+        anyhow::bail!("--customers-per-minute: between 0 and 600");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another Homeshore (or something else) using it? \
+             Stop it, or pick another address with --listen",
+                args.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    // Everyone reaches a local demo from one address (the simulator, the person trying
+    // it, the browser tests): be generous with chat openings and logins.
+    server::chat::set_create_limit(server::chat::Limit {
+        burst: 200,
+        refill_every: Duration::from_millis(250),
+    });
+    let config = server::Config {
+        data_dir: args.data_dir.clone(),
+        login_burst: 200,
+        login_refill_secs: 1,
+        ..Default::default()
+    };
+    let state = AppState::open(config)
+        .await
+        .with_context(|| format!("opening the demo database in {}", args.data_dir.display()))?;
+    let fresh = seed_demo(&state)
+        .await
+        .context("seeding the demo organisation")?;
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, state.clone(), async move {
+        let _ = stop_rx.await;
+    }));
+    print_banner(addr, &args, fresh);
+
+    let stats = Arc::new(sim::Stats::default());
+    if !args.no_simulation {
+        let agents = seed::PEOPLE
+            .iter()
+            .filter(|p| p.simulated)
+            .map(|p| (p.email.to_string(), seed::PASSWORD.to_string()))
+            .collect();
+        sim::spawn(
+            sim::Config {
+                base: format!("http://{}", loopback(addr)),
+                org: seed::ORG_SLUG.to_string(),
+                customers_per_minute: args.customers_per_minute,
+                seed: args.seed,
+                agents,
+            },
+            stats.clone(),
+        );
+        let stats = stats.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                println!("{}", stats.line());
+            }
+        });
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    println!("\nstopping the demo center…");
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(Duration::from_secs(10), server).await {
+        Ok(Ok(r)) => r.context("serving")?,
+        Ok(Err(e)) => return Err(e).context("the server task failed"),
+        Err(_) => eprintln!("the server did not stop within 10 s; leaving anyway"),
+    }
+    Ok(())
+}
+
+/// Where the simulator (on this machine) reaches the server.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        let ip = if addr.is_ipv4() {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+        } else {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+        };
+        SocketAddr::new(ip, addr.port())
+    } else {
+        addr
+    }
+}
+
+/// The address a person types into a browser.
+fn public_base(addr: SocketAddr) -> String {
+    let ip = addr.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
+    let base = public_base(addr);
+    let mut lines: Vec<String> = vec![
+        format!("Homeshore demo center: {}", seed::ORG_NAME),
+        String::new(),
+        format!("Agent desktop   {base}/agent/"),
+        format!("Demo shop       {base}/demo-shop.html  (chat widget, bottom right)"),
+        format!("Device check    {base}/device-check/"),
+        String::new(),
+        format!("Organisation    {}", seed::ORG_SLUG),
+        format!("Password        {}  (every login below)", seed::PASSWORD),
+        String::new(),
+        "Agents left free for you (chat capacity 3):".to_string(),
+    ];
+    for p in seed::PEOPLE
+        .iter()
+        .filter(|p| p.role == seed::Role::Agent && !p.simulated)
+    {
+        let skills: Vec<&str> = p.skills.iter().map(|(s, _)| *s).collect();
+        lines.push(format!("  {:<28} {}", p.email, skills.join(", ")));
+    }
+    for p in seed::PEOPLE.iter().filter(|p| p.role != seed::Role::Agent) {
+        lines.push(format!("{:<15} {}", capitalise(p.role.as_str()), p.email));
+    }
+    lines.push(String::new());
+    if args.no_simulation {
+        lines.push("Simulation off (--no-simulation).".to_string());
+    } else {
+        let sims = seed::PEOPLE.iter().filter(|p| p.simulated).count();
+        lines.push(format!(
+            "Simulating {sims} agents and about {} customers a minute.",
+            args.customers_per_minute
+        ));
+    }
+    lines.push(format!(
+        "Data in {} ({}). Ctrl-C stops.",
+        args.data_dir.display(),
+        if fresh { "new" } else { "reused" }
+    ));
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let bar = "─".repeat(width + 2);
+    println!("┌{bar}┐");
+    for l in &lines {
+        let pad = width - l.chars().count();
+        println!("│ {l}{} │", " ".repeat(pad));
+    }
+    println!("└{bar}┘");
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+async fn names(state: &AppState, org: uuid::Uuid, kind: ObjectKind) -> anyhow::Result<Vec<Object>> {
+    Ok(state
+        .store()
+        .list_objects(
+            org,
+            kind,
+            PageRequest {
+                after: None,
+                limit: 1000,
+            },
+        )
+        .await?
+        .items)
+}
+
+/// Creates whatever of the demo organisation is missing. Returns whether the
+/// organisation itself was new.
+pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
+    use server::seed as s;
+    let (org, fresh) = match state.store().get_org_by_slug(seed::ORG_SLUG).await? {
+        Some(org) => (org, false),
+        None => (
+            s::create_org(state, seed::ORG_SLUG, seed::ORG_NAME).await?,
+            true,
+        ),
+    };
+    let org_id = org.id;
+
+    let skills = names(state, org_id, ObjectKind::Skill).await?;
+    for q in seed::QUEUES {
+        if !skills.iter().any(|o| o.name == q.skill) {
+            s::create_object(
+                state,
+                org_id,
+                ObjectKind::Skill,
+                q.skill,
+                json!({"description": q.description}),
+            )
+            .await?;
+        }
+    }
+    let mut queues = names(state, org_id, ObjectKind::Queue).await?;
+    for q in seed::QUEUES {
+        if !queues.iter().any(|o| o.name == q.name) {
+            let settings = json!({
+                "priority": 0,
+                "required_skills": [q.skill],
+                "public": true,
+                "description": q.description,
+            });
+            queues.push(s::create_queue(state, org_id, q.name, settings).await?);
+        }
+    }
+    let policies = names(state, org_id, ObjectKind::RoutingPolicy).await?;
+    for q in seed::QUEUES {
+        let name = format!("{} routing", q.name);
+        let Some(queue) = queues.iter().find(|o| o.name == q.name) else {
+            continue;
+        };
+        if !policies.iter().any(|o| o.name == name) {
+            let steps = seed::policy_steps(q);
+            let data = json!({
+                "queue_id": queue.id,
+                "expression": steps[0].1,
+                "steps": steps.iter().map(|(after, target)| json!({"after_s": after, "target": target})).collect::<Vec<_>>(),
+                "description": format!("Level {} {} first; after {} s anyone with level {}", q.preferred_level, q.skill, q.relax_after_s, q.relaxed_level),
+            });
+            s::create_object(state, org_id, ObjectKind::RoutingPolicy, &name, data).await?;
+        }
+    }
+    let codes = names(state, org_id, ObjectKind::WrapupCode).await?;
+    for w in seed::WRAPUP_CODES {
+        if !codes.iter().any(|o| o.name == w.name) {
+            s::create_object(
+                state,
+                org_id,
+                ObjectKind::WrapupCode,
+                w.name,
+                json!({"label": w.code}),
+            )
+            .await?;
+        }
+    }
+    let canned = names(state, org_id, ObjectKind::CannedResponse).await?;
+    for c in seed::CANNED {
+        if !canned.iter().any(|o| o.name == c.title) {
+            let data = json!({"text": c.text, "shortcut": format!("/{}", c.shortcut)});
+            s::create_object(state, org_id, ObjectKind::CannedResponse, c.title, data).await?;
+        }
+    }
+
+    let mut profiles_changed = false;
+    for p in seed::PEOPLE {
+        if state
+            .store()
+            .get_user_by_email(org_id, p.email)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let role = match p.role {
+            seed::Role::Agent => store::Role::Agent,
+            seed::Role::Supervisor => store::Role::Supervisor,
+            seed::Role::Admin => store::Role::Admin,
+        };
+        let user = s::create_user(state, org_id, p.email, p.name, role, seed::PASSWORD).await?;
+        if role == store::Role::Agent {
+            let profile = AgentProfile {
+                skills: p.skills.iter().map(|(s, _)| s.to_string()).collect(),
+                queues: Vec::new(),
+                capacity: seed::CHAT_CAPACITY,
+                state: AgentState::Offline,
+                reason: None,
+            };
+            let now = state.now();
+            let obj = Object {
+                id: user.id,
+                org_id,
+                kind: ObjectKind::Agent,
+                name: user.id.to_string(),
+                data: with_levels(serde_json::to_value(profile)?, p.skills),
+                created_at: now,
+                updated_at: now,
+            };
+            state.write(vec![Change::PutObject(obj)], vec![]).await?;
+            profiles_changed = true;
+        }
+    }
+    if profiles_changed {
+        server::contacts::refresh_org_config(state, org_id).await?;
+    }
+    Ok(fresh)
+}
+
+/// The agent profile with the skill levels next to the names (for the routing policies
+/// that compare levels; the profile itself lists names).
+fn with_levels(mut profile: Value, skills: &[(&str, u8)]) -> Value {
+    if let Some(m) = profile.as_object_mut() {
+        let levels: serde_json::Map<String, Value> = skills
+            .iter()
+            .map(|(s, l)| (s.to_string(), json!(l)))
+            .collect();
+        m.insert("skill_levels".into(), Value::Object(levels));
+    }
+    profile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_addresses() {
+        let a: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(public_base(a), "http://localhost:8080");
+        let a: SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        assert_eq!(public_base(a), "http://localhost:9000");
+        assert_eq!(loopback(a).to_string(), "127.0.0.1:9000");
+        let a: SocketAddr = "192.0.2.10:8080".parse().unwrap();
+        assert_eq!(public_base(a), "http://192.0.2.10:8080");
+    }
+
+    #[test]
+    fn levels_sit_beside_the_profile() {
+        let v = with_levels(json!({"skills": ["orders"]}), &[("orders", 4)]);
+        assert_eq!(v["skill_levels"]["orders"], 4);
+        assert_eq!(v["skills"][0], "orders");
+    }
 }

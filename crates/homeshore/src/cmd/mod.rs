@@ -1,4 +1,5 @@
 //! One module per subcommand. Each exposes its clap arguments and a `run` function.
 pub mod bench;
+pub mod bench_chat;
 pub mod demo;
 pub mod wfm;

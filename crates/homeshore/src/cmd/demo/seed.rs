@@ -1,0 +1,539 @@
+//! What the demo center is made of: the organisation "Demo Retail", its queues, people,
+//! wrap-up codes and canned responses, and the lines simulated customers and agents say.
+//! Pure data; `demo.rs` writes it through the server's seeding functions.
+
+/// The organisation every demo login belongs to.
+pub const ORG_NAME: &str = "Demo Retail";
+pub const ORG_SLUG: &str = "demo-retail";
+
+/// The one password of every demo login (shown in the banner; demo data only).
+pub const PASSWORD: &str = "demo-retail-2026";
+
+/// Chats an agent handles at once.
+pub const CHAT_CAPACITY: u32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSeed {
+    pub name: &'static str,
+    /// The skill an agent needs to be offered this queue's contacts.
+    pub skill: &'static str,
+    /// Routing policy: the level wanted at first, and after `relax_after_s` the level
+    /// accepted so a customer is not left waiting for the one expert.
+    pub preferred_level: u8,
+    pub relax_after_s: u32,
+    pub relaxed_level: u8,
+    /// What the queue is for (kept with the queue; the widget shows its name).
+    pub description: &'static str,
+}
+
+/// The four queues, in the order the widget lists their topics.
+pub const QUEUES: &[QueueSeed] = &[
+    QueueSeed {
+        name: "Orders",
+        skill: "orders",
+        preferred_level: 3,
+        relax_after_s: 30,
+        relaxed_level: 1,
+        description: "An order or delivery",
+    },
+    QueueSeed {
+        name: "Returns",
+        skill: "returns",
+        preferred_level: 3,
+        relax_after_s: 45,
+        relaxed_level: 1,
+        description: "Returns and exchanges",
+    },
+    QueueSeed {
+        name: "Billing",
+        skill: "billing",
+        preferred_level: 4,
+        relax_after_s: 60,
+        relaxed_level: 2,
+        description: "Payments and invoices",
+    },
+    QueueSeed {
+        name: "Spanish",
+        skill: "spanish",
+        preferred_level: 4,
+        relax_after_s: 60,
+        relaxed_level: 3,
+        description: "Ayuda en español",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonSeed {
+    pub name: &'static str,
+    pub email: &'static str,
+    pub role: Role,
+    /// (skill, level 1..=5); empty for people who take no contacts.
+    pub skills: &'static [(&'static str, u8)],
+    /// Driven by the simulator; the others are left free for a person to log in as.
+    pub simulated: bool,
+}
+
+const fn agent(
+    name: &'static str,
+    email: &'static str,
+    skills: &'static [(&'static str, u8)],
+    simulated: bool,
+) -> PersonSeed {
+    PersonSeed {
+        name,
+        email,
+        role: Role::Agent,
+        skills,
+        simulated,
+    }
+}
+
+/// A dozen agents, a supervisor and an admin. Four agents are left for people: one
+/// generalist per pair of queues and a Spanish speaker.
+pub const PEOPLE: &[PersonSeed] = &[
+    // Free for a person to log in as (listed first in the banner).
+    agent(
+        "Alex Morgan",
+        "alex@demo-retail.example",
+        &[("orders", 4), ("returns", 3), ("billing", 2)],
+        false,
+    ),
+    agent(
+        "Jordan Blake",
+        "jordan@demo-retail.example",
+        &[("orders", 3), ("returns", 4), ("billing", 3)],
+        false,
+    ),
+    agent(
+        "Lucía García",
+        "lucia@demo-retail.example",
+        &[("spanish", 5), ("orders", 3), ("returns", 2)],
+        false,
+    ),
+    agent(
+        "Sam Okafor",
+        "sam@demo-retail.example",
+        &[("billing", 4), ("orders", 2), ("returns", 2)],
+        false,
+    ),
+    // Simulated.
+    agent(
+        "Priya Patel",
+        "priya@demo-retail.example",
+        &[("orders", 5), ("billing", 3)],
+        true,
+    ),
+    agent(
+        "Tom Becker",
+        "tom@demo-retail.example",
+        &[("returns", 5), ("orders", 3)],
+        true,
+    ),
+    agent(
+        "Grace Kim",
+        "grace@demo-retail.example",
+        &[("billing", 5), ("returns", 2)],
+        true,
+    ),
+    agent(
+        "Omar Haddad",
+        "omar@demo-retail.example",
+        &[("orders", 4), ("returns", 4)],
+        true,
+    ),
+    agent(
+        "Inés Duarte",
+        "ines@demo-retail.example",
+        &[("spanish", 5), ("returns", 3)],
+        true,
+    ),
+    agent(
+        "Mateo Ruiz",
+        "mateo@demo-retail.example",
+        &[("spanish", 4), ("orders", 3), ("billing", 2)],
+        true,
+    ),
+    agent(
+        "Hannah Schmidt",
+        "hannah@demo-retail.example",
+        &[("billing", 4), ("orders", 2)],
+        true,
+    ),
+    agent(
+        "Kofi Mensah",
+        "kofi@demo-retail.example",
+        &[("orders", 3), ("returns", 3), ("billing", 3)],
+        true,
+    ),
+    PersonSeed {
+        name: "Dana Whitfield",
+        email: "dana@demo-retail.example",
+        role: Role::Supervisor,
+        skills: &[],
+        simulated: false,
+    },
+    PersonSeed {
+        name: "Robin Admin",
+        email: "admin@demo-retail.example",
+        role: Role::Admin,
+        skills: &[],
+        simulated: false,
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrapupSeed {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+pub const WRAPUP_CODES: &[WrapupSeed] = &[
+    WrapupSeed {
+        code: "resolved",
+        name: "Resolved",
+    },
+    WrapupSeed {
+        code: "order_status",
+        name: "Order status given",
+    },
+    WrapupSeed {
+        code: "return_label",
+        name: "Return label sent",
+    },
+    WrapupSeed {
+        code: "refund_issued",
+        name: "Refund issued",
+    },
+    WrapupSeed {
+        code: "payment_fixed",
+        name: "Payment problem fixed",
+    },
+    WrapupSeed {
+        code: "follow_up",
+        name: "Needs follow-up",
+    },
+    WrapupSeed {
+        code: "escalated",
+        name: "Escalated",
+    },
+    WrapupSeed {
+        code: "no_response",
+        name: "Customer stopped responding",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CannedSeed {
+    /// Typed after `/` in the desktop's composer.
+    pub shortcut: &'static str,
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+pub const CANNED: &[CannedSeed] = &[
+    CannedSeed {
+        shortcut: "hi",
+        title: "Greeting",
+        text: "Hi {{customer.first_name}}, I'm {{agent.first_name}} from Demo Retail. How can I help you today?",
+    },
+    CannedSeed {
+        shortcut: "order",
+        title: "Ask for the order number",
+        text: "Could you give me your order number? It starts with DR- and is in your confirmation email.",
+    },
+    CannedSeed {
+        shortcut: "label",
+        title: "Return label sent",
+        text: "I've emailed you a prepaid return label. Drop the parcel at any post office within 30 days.",
+    },
+    CannedSeed {
+        shortcut: "refund",
+        title: "Refund timing",
+        text: "Your refund is on its way: it usually shows on your statement within 3 to 5 business days.",
+    },
+    CannedSeed {
+        shortcut: "wait",
+        title: "One moment",
+        text: "Thanks {{customer.first_name}}, give me a moment while I check that for you.",
+    },
+    CannedSeed {
+        shortcut: "bye",
+        title: "Closing",
+        text: "Is there anything else I can help with? Thanks for shopping with Demo Retail, {{customer.first_name}}!",
+    },
+    CannedSeed {
+        shortcut: "hola",
+        title: "Saludo (español)",
+        text: "¡Hola {{customer.first_name}}! Soy {{agent.first_name}} de Demo Retail. ¿En qué puedo ayudarte?",
+    },
+];
+
+/// What a simulated customer of one queue says: an opening line and the answers it gives
+/// to whatever the agent says next, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Script {
+    pub queue: &'static str,
+    pub opening: &'static str,
+    pub replies: &'static [&'static str],
+    pub thanks: &'static str,
+}
+
+pub const SCRIPTS: &[Script] = &[
+    Script {
+        queue: "Orders",
+        opening: "Hi, my order hasn't arrived yet and the tracking page hasn't changed in three days.",
+        replies: &[
+            "Sure, it's DR-48213.",
+            "It was supposed to come last Friday.",
+            "Great, can you send me the new tracking link?",
+        ],
+        thanks: "Perfect, thank you so much!",
+    },
+    Script {
+        queue: "Orders",
+        opening: "Hello! Can I still change the delivery address on an order I placed this morning?",
+        replies: &[
+            "Order DR-51077.",
+            "The new address is 14 Harbour Street, flat 2.",
+            "Yes that's everything.",
+        ],
+        thanks: "Brilliant, thanks for the quick help.",
+    },
+    Script {
+        queue: "Orders",
+        opening: "I got the wrong size of the running shoes I ordered.",
+        replies: &[
+            "DR-39920, it should be a 42 but I got a 44.",
+            "An exchange would be best.",
+            "Okay, I'll wait for the email.",
+        ],
+        thanks: "Thanks, have a nice day!",
+    },
+    Script {
+        queue: "Returns",
+        opening: "I'd like to return a jacket, it doesn't fit. How do I do that?",
+        replies: &[
+            "It's order DR-45510.",
+            "I bought it two weeks ago.",
+            "Got the label, thanks.",
+        ],
+        thanks: "That was easy, thank you!",
+    },
+    Script {
+        queue: "Returns",
+        opening: "I sent a return back 10 days ago and haven't had my refund yet.",
+        replies: &[
+            "DR-40188. The parcel was delivered to you last Tuesday.",
+            "Okay, so 3 to 5 more days?",
+            "Fine, I'll keep an eye on it.",
+        ],
+        thanks: "Thanks for checking.",
+    },
+    Script {
+        queue: "Billing",
+        opening: "I was charged twice for the same order.",
+        replies: &[
+            "DR-47302, both charges are 59.90.",
+            "It's a Visa card ending in 4417.",
+            "Alright, thanks for sorting that out.",
+        ],
+        thanks: "Thank you, much appreciated.",
+    },
+    Script {
+        queue: "Billing",
+        opening: "Can I get a VAT invoice for my company for last month's order?",
+        replies: &[
+            "Order DR-44871, company name Nordlicht GmbH.",
+            "Please send it to accounts@nordlicht.example.",
+            "Perfect.",
+        ],
+        thanks: "Great, thanks!",
+    },
+    Script {
+        queue: "Spanish",
+        opening: "Hola, mi pedido llegó incompleto, falta una camiseta.",
+        replies: &[
+            "Es el pedido DR-50234.",
+            "Sí, la camiseta azul talla M.",
+            "Vale, muchas gracias.",
+        ],
+        thanks: "¡Gracias por la ayuda!",
+    },
+    Script {
+        queue: "Spanish",
+        opening: "Buenas, ¿puedo pagar a plazos con tarjeta?",
+        replies: &[
+            "Es para un pedido de 320 euros.",
+            "De acuerdo, lo haré así.",
+            "Nada más, gracias.",
+        ],
+        thanks: "¡Perfecto, gracias!",
+    },
+];
+
+/// What a simulated agent says, in English or Spanish.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentLines {
+    pub greeting: &'static str,
+    pub replies: &'static [&'static str],
+    pub closing: &'static str,
+}
+
+pub const AGENT_LINES_EN: AgentLines = AgentLines {
+    greeting: "Hi {first}, thanks for waiting! I'm {agent}. Let me look into that for you.",
+    replies: &[
+        "Could you give me your order number? It starts with DR-.",
+        "Thanks, I've found it. One moment while I check the details.",
+        "All sorted on my side. I've sent you an email with the details.",
+        "You're welcome! Is there anything else I can help with?",
+    ],
+    closing: "Thanks for contacting Demo Retail, {first}. Have a great day!",
+};
+
+pub const AGENT_LINES_ES: AgentLines = AgentLines {
+    greeting: "¡Hola {first}! Soy {agent}, gracias por esperar. Lo reviso ahora mismo.",
+    replies: &[
+        "¿Me das el número de pedido? Empieza por DR-.",
+        "Gracias, ya lo tengo. Un momento mientras lo compruebo.",
+        "Listo, te he enviado un correo con los detalles.",
+        "¿Hay algo más en lo que pueda ayudarte?",
+    ],
+    closing: "Gracias por contactar con Demo Retail, {first}. ¡Que tengas un buen día!",
+};
+
+/// The wrap-up code a simulated agent picks for a queue (its name, which the server
+/// accepts as the code).
+pub fn wrapup_for(queue: &str) -> &'static str {
+    let code = match queue {
+        "Orders" => "order_status",
+        "Returns" => "return_label",
+        "Billing" => "payment_fixed",
+        _ => "resolved",
+    };
+    WRAPUP_CODES
+        .iter()
+        .find(|w| w.code == code)
+        .map(|w| w.name)
+        .unwrap_or("Resolved")
+}
+
+/// The routing policy of a queue: the target expression first, and the relaxed one
+/// after `relax_after_s` (routing's expression language).
+pub fn policy_steps(q: &QueueSeed) -> [(u32, String); 2] {
+    [
+        (0, format!("skill.{} >= {}", q.skill, q.preferred_level)),
+        (
+            q.relax_after_s,
+            format!("skill.{} >= {}", q.skill, q.relaxed_level),
+        ),
+    ]
+}
+
+pub const FIRST_NAMES: &[&str] = &[
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Leo", "Chloe",
+    "Mason", "Zoe", "Arjun", "Amara", "Finn", "Hana", "Diego", "Nora", "Kai",
+];
+pub const SPANISH_FIRST_NAMES: &[&str] = &[
+    "Carmen", "Javier", "Lucía", "Pablo", "Elena", "Sergio", "Marta", "Andrés", "Paula", "Raúl",
+];
+pub const LAST_NAMES: &[&str] = &[
+    "Smith",
+    "Jones",
+    "Nguyen",
+    "Müller",
+    "Rossi",
+    "Dubois",
+    "Silva",
+    "Kowalski",
+    "Hansen",
+    "O'Brien",
+    "Novak",
+    "Fischer",
+    "Yilmaz",
+    "Andersson",
+    "Costa",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn people_are_unique_and_cover_every_queue() {
+        let emails: HashSet<_> = PEOPLE.iter().map(|p| p.email).collect();
+        assert_eq!(emails.len(), PEOPLE.len());
+        let agents: Vec<_> = PEOPLE.iter().filter(|p| p.role == Role::Agent).collect();
+        assert!((10..=14).contains(&agents.len()), "about a dozen agents");
+        assert_eq!(
+            PEOPLE.iter().filter(|p| p.role == Role::Supervisor).count(),
+            1
+        );
+        assert_eq!(PEOPLE.iter().filter(|p| p.role == Role::Admin).count(), 1);
+        assert!(
+            agents.iter().filter(|a| !a.simulated).count() >= 2,
+            "free agents for people"
+        );
+        for q in QUEUES {
+            let skilled = |sim: bool| {
+                agents.iter().filter(|a| a.simulated == sim).any(|a| {
+                    a.skills
+                        .iter()
+                        .any(|(s, l)| *s == q.skill && *l >= q.relaxed_level)
+                })
+            };
+            assert!(skilled(true), "a simulated agent serves {}", q.name);
+            assert!(skilled(false), "a free agent serves {}", q.name);
+            assert!(q.relaxed_level <= q.preferred_level);
+        }
+        for p in PEOPLE {
+            for (skill, level) in p.skills {
+                assert!(
+                    QUEUES.iter().any(|q| q.skill == *skill),
+                    "unknown skill {skill}"
+                );
+                assert!((1..=5).contains(level));
+            }
+        }
+    }
+
+    #[test]
+    fn scripts_and_codes_match_the_queues() {
+        for q in QUEUES {
+            assert!(
+                SCRIPTS.iter().any(|s| s.queue == q.name),
+                "a script for {}",
+                q.name
+            );
+            assert!(WRAPUP_CODES.iter().any(|w| w.name == wrapup_for(q.name)));
+            assert_eq!(
+                policy_steps(q)[0].1,
+                format!("skill.{} >= {}", q.skill, q.preferred_level)
+            );
+        }
+        for s in SCRIPTS {
+            assert!(QUEUES.iter().any(|q| q.name == s.queue));
+            assert!(!s.replies.is_empty());
+        }
+        let shortcuts: HashSet<_> = CANNED.iter().map(|c| c.shortcut).collect();
+        assert_eq!(shortcuts.len(), CANNED.len());
+        assert!(PASSWORD.len() >= 12);
+    }
+}

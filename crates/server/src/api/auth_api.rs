@@ -1,0 +1,288 @@
+//! Login, logout, "me", MFA enrolment, password change.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::{Change, NewEvent, Session, Store};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{self, Auth, Via};
+use crate::error::Json;
+use crate::{ApiError, ApiResult, AppState, contacts, wire};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(logout_all))
+        .routes(routes!(me))
+        .routes(routes!(mfa_enrol))
+        .routes(routes!(mfa_verify))
+        .routes(routes!(mfa_disable))
+        .routes(routes!(change_password))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginIn {
+    /// The organisation's slug.
+    pub org: String,
+    pub email: String,
+    pub password: String,
+    /// A 6-digit TOTP code or a recovery code, when MFA is enabled.
+    pub totp_code: Option<String>,
+}
+
+fn unix(t: time::OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp()).unwrap_or(0)
+}
+
+fn bad_login() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong organisation, email or password",
+    )
+}
+
+/// Log in with a password (and a TOTP code when enrolled). Sets the session cookie and
+/// answers the CSRF token to send with writes.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginIn,
+    responses((status = 200, description = "`{user, csrf_token}`"),
+              (status = 401, description = "`invalid_credentials` or `mfa_required`", body = crate::error::ErrorBody),
+              (status = 429, description = "too many attempts, or the account is locked", body = crate::error::ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    auth::ClientIp(peer): auth::ClientIp,
+    Json(body): Json<LoginIn>,
+) -> ApiResult<Response> {
+    if let Err(wait) = state.limiter().check(peer) {
+        return Err(ApiError::too_many("too many login attempts; try again later", wait));
+    }
+    let dummy = auth::DUMMY_HASH
+        .get_or_init(|| {
+            use argon2::password_hash::PasswordHasher;
+            argon2::Argon2::default()
+                .hash_password(b"not a real password")
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone();
+    let email = body.email.trim().to_lowercase();
+    let org = state.store().get_org_by_slug(body.org.trim()).await?;
+    let user = match &org {
+        Some(o) => state.store().get_user_by_email(o.id, &email).await?,
+        None => None,
+    };
+    let Some((org, mut user)) = org.zip(user) else {
+        auth::verify_password(body.password.clone(), dummy).await;
+        state.metrics().logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(bad_login());
+    };
+    let now = state.now();
+    if let Some(until) = user.locked_until
+        && until > now
+    {
+        let wait = (until - now).whole_seconds().max(1) as u64;
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", "account locked after too many failed logins").with_details(json!({"retry_after_s": wait})));
+    }
+    let password_ok = !user.disabled
+        && auth::verify_password(body.password.clone(), user.password_hash.clone()).await;
+    if !password_ok {
+        user.failed_logins += 1;
+        if user.failed_logins >= state.config().lockout_threshold {
+            user.locked_until = Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
+            user.failed_logins = 0;
+        }
+        user.updated_at = now;
+        state
+            .write(vec![Change::PutUser(user.clone()), Change::Event(NewEvent { org_id: org.id, at: now, kind: "auth.login_failed".into(), data: json!({"user_id": user.id}) })], vec![])
+            .await?;
+        state.metrics().logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(bad_login());
+    }
+    if user.totp_enabled {
+        let Some(code) = body.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "enter the code from your authenticator app"));
+        };
+        let secret = user.totp_secret.clone().unwrap_or_default();
+        let totp_ok = auth::check_totp(&secret, code, unix(now));
+        let recovery = auth::sha256_hex(&code.to_lowercase());
+        let recovery_ok = !totp_ok && user.recovery_codes.iter().any(|h| auth::constant_time_eq(h.as_bytes(), recovery.as_bytes()));
+        if !totp_ok && !recovery_ok {
+            user.failed_logins += 1;
+            if user.failed_logins >= state.config().lockout_threshold {
+                user.locked_until = Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
+                user.failed_logins = 0;
+            }
+            state.write(vec![Change::PutUser(user.clone())], vec![]).await?;
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_invalid", "wrong or expired code"));
+        }
+        if recovery_ok {
+            user.recovery_codes.retain(|h| h != &recovery);
+        }
+    }
+    user.failed_logins = 0;
+    user.locked_until = None;
+    user.updated_at = now;
+    let secret = auth::random_secret();
+    let csrf = auth::random_secret();
+    let session = Session {
+        token_hash: auth::sha256_hex(&secret),
+        org_id: org.id,
+        user_id: user.id,
+        csrf_token: csrf.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + time::Duration::seconds(state.config().session_absolute_secs as i64),
+    };
+    state
+        .write(
+            vec![
+                Change::PutUser(user.clone()),
+                Change::PutSession(session),
+                Change::Event(NewEvent { org_id: org.id, at: now, kind: "auth.login".into(), data: json!({"user_id": user.id}) }),
+            ],
+            vec![],
+        )
+        .await?;
+    let cookie = auth::session_cookie(&state, &secret, state.config().session_absolute_secs);
+    let body = json!({
+        "user": wire::user(&user),
+        "csrf_token": csrf,
+        "mfa_enrolment_required": org.mfa_required && !user.totp_enabled,
+    });
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204, description = "logged out")))]
+async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    if let Via::Session { token_hash, .. } = &auth.via {
+        state.write(vec![Change::DeleteSession { token_hash: token_hash.clone() }], vec![]).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(&state))]).into_response())
+}
+
+/// End every session of this user, on every device, and close their WebSockets.
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth", responses((status = 204, description = "logged out everywhere")))]
+async fn logout_all(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    state
+        .write(vec![Change::DeleteUserSessions { org_id: auth.org_id(), user_id: auth.user.id }], vec![])
+        .await?;
+    state.hub().disconnect_user(auth.user.id);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(&state))]).into_response())
+}
+
+/// Who am I: user, CSRF token, agent state.
+#[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, description = "`{user, org, csrf_token, agent?, mfa_enrolment_required}`"), (status = 401, body = crate::error::ErrorBody)))]
+async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let csrf = match &auth.via {
+        Via::Session { csrf, .. } => Some(csrf.clone()),
+        Via::Token { .. } => None,
+    };
+    let snapshot = contacts::agent_snapshot(&state, auth.org_id(), auth.user.id);
+    Ok(Json(json!({
+        "user": wire::user(&auth.user),
+        "org": {"id": auth.org.id, "slug": auth.org.slug, "name": auth.org.name, "mfa_required": auth.org.mfa_required},
+        "csrf_token": csrf,
+        "agent": snapshot.get("agent").cloned().unwrap_or(Value::Null),
+        "mfa_enrolment_required": auth.org.mfa_required && !auth.user.totp_enabled,
+    })))
+}
+
+/// Start TOTP enrolment: a new secret, its `otpauth://` URL and a QR code (PNG data
+/// URL). Confirm with `/api/auth/mfa/verify`.
+#[utoipa::path(post, path = "/api/auth/mfa/enrol", tag = "auth", responses((status = 200, description = "`{secret, otpauth_url, qr_png}`"), (status = 409, description = "already enabled", body = crate::error::ErrorBody)))]
+async fn mfa_enrol(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let mut user = auth.user.clone();
+    if user.totp_enabled {
+        return Err(ApiError::conflict("two-factor authentication is already on; disable it first"));
+    }
+    let secret = auth::new_totp_secret();
+    let totp = auth::totp(&secret, &user.email, &format!("{} ({})", state.config().mfa_issuer, auth.org.name))?;
+    let url = totp.to_url().map_err(|e| ApiError::internal(e.to_string()))?;
+    let png = totp.to_qr_png().map_err(|e| ApiError::internal(e.to_string()))?;
+    let qr = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png));
+    user.totp_secret = Some(secret.clone());
+    user.updated_at = state.now();
+    state.write(vec![Change::PutUser(user)], vec![]).await?;
+    Ok(Json(json!({"secret": secret, "otpauth_url": url, "qr_png": qr})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CodeIn {
+    pub code: String,
+}
+
+/// Confirm enrolment with a code: MFA is on, and ten recovery codes are shown once.
+#[utoipa::path(post, path = "/api/auth/mfa/verify", tag = "auth", request_body = CodeIn, responses((status = 200, description = "`{recovery_codes}`"), (status = 422, body = crate::error::ErrorBody)))]
+async fn mfa_verify(State(state): State<AppState>, auth: Auth, Json(body): Json<CodeIn>) -> ApiResult<Json<Value>> {
+    let mut user = auth.user.clone();
+    let Some(secret) = user.totp_secret.clone() else {
+        return Err(ApiError::conflict("start with /api/auth/mfa/enrol"));
+    };
+    if user.totp_enabled {
+        return Err(ApiError::conflict("two-factor authentication is already on"));
+    }
+    if !auth::check_totp(&secret, &body.code, unix(state.now())) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "mfa_invalid", "wrong or expired code"));
+    }
+    let (codes, hashes) = auth::recovery_codes();
+    user.totp_enabled = true;
+    user.recovery_codes = hashes;
+    user.updated_at = state.now();
+    state
+        .write(vec![Change::PutUser(user.clone()), Change::Event(NewEvent { org_id: auth.org_id(), at: state.now(), kind: "auth.mfa_enabled".into(), data: json!({"user_id": user.id}) })], vec![])
+        .await?;
+    Ok(Json(json!({"recovery_codes": codes})))
+}
+
+/// Turn MFA off (needs a current code). Refused when the organisation requires MFA.
+#[utoipa::path(post, path = "/api/auth/mfa/disable", tag = "auth", request_body = CodeIn, responses((status = 204, description = "off"), (status = 403, body = crate::error::ErrorBody)))]
+async fn mfa_disable(State(state): State<AppState>, auth: Auth, Json(body): Json<CodeIn>) -> ApiResult<StatusCode> {
+    if auth.org.mfa_required {
+        return Err(ApiError::forbidden("your organisation requires two-factor authentication"));
+    }
+    let mut user = auth.user.clone();
+    let secret = user.totp_secret.clone().unwrap_or_default();
+    if !user.totp_enabled || !auth::check_totp(&secret, &body.code, unix(state.now())) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "mfa_invalid", "wrong or expired code"));
+    }
+    user.totp_enabled = false;
+    user.totp_secret = None;
+    user.recovery_codes.clear();
+    user.updated_at = state.now();
+    state.write(vec![Change::PutUser(user)], vec![]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordIn {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change one's own password; every other session is logged out.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordIn, responses((status = 204, description = "changed"), (status = 422, body = crate::error::ErrorBody)))]
+async fn change_password(State(state): State<AppState>, auth: Auth, _h: HeaderMap, Json(body): Json<PasswordIn>) -> ApiResult<StatusCode> {
+    auth::password_policy(&body.new_password)?;
+    if !auth::verify_password(body.current_password, auth.user.password_hash.clone()).await {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_credentials", "the current password is wrong"));
+    }
+    let mut user = auth.user.clone();
+    user.password_hash = auth::hash_password(body.new_password, state.config().argon2_m_kib).await?;
+    user.updated_at = state.now();
+    let mut changes = vec![Change::PutUser(user), Change::DeleteUserSessions { org_id: auth.org_id(), user_id: auth.user.id }];
+    // Keep the session this request came from.
+    if let Via::Session { token_hash, .. } = &auth.via
+        && let Some(s) = state.store().get_session(token_hash).await?
+    {
+        changes.push(Change::PutSession(s));
+    }
+    state.write(changes, vec![]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

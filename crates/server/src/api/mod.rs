@@ -1,0 +1,204 @@
+//! The JSON API under `/api/`, its OpenAPI document, and the operational endpoints
+//! (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! Every handler authenticates with [`Auth`](crate::auth::Auth), checks the role, and
+//! reads and writes only the caller's organisation. Lists are `{items, next_cursor}`
+//! pages (`?cursor=…&limit=…`). Creates honour `Idempotency-Key`.
+
+mod auth_api;
+mod config;
+mod contacts_api;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{Change, IdempotencyRecord, Store};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::error::Json;
+use crate::{ApiError, ApiResult, AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Homeshore API",
+        description = "Staff API of the Homeshore contact center. Errors: `{\"error\":{\"code\",\"message\",\"details\"}}`. Cookie-authenticated writes need the `X-CSRF-Token` header; bearer tokens (`Authorization: Bearer hs_…`) do not.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorInner)),
+    tags(
+        (name = "auth", description = "Login, sessions, MFA"),
+        (name = "agent", description = "The agent desktop: presence, offers"),
+        (name = "contacts", description = "Contacts (conversations) and their messages"),
+        (name = "config", description = "Queues, skills, routing policies, wrap-up codes, business hours, canned responses, agents"),
+        (name = "admin", description = "Users, API tokens, the organisation"),
+        (name = "ops", description = "Health, readiness, metrics")
+    )
+)]
+struct ApiDoc;
+
+/// The API router (with state still to be given) and its OpenAPI document.
+pub fn router(state: AppState) -> axum::Router<AppState> {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth_api::routes())
+        .merge(contacts_api::routes())
+        .merge(config::routes())
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(readyz))
+        .split_for_parts();
+    config::expand_object_paths(&mut doc);
+    let doc_json: &'static str = Box::leak(
+        serde_json::to_string_pretty(&doc)
+            .unwrap_or_else(|_| "{}".into())
+            .into_boxed_str(),
+    );
+    let limit = state.config().body_limit_bytes;
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || async move {
+                ([(axum::http::header::CONTENT_TYPE, "application/json")], doc_json)
+            }),
+        )
+        .route("/api/ws", get(crate::ws::handler))
+        .route("/metrics", get(crate::metrics::render))
+        .layer(DefaultBodyLimit::max(limit))
+}
+
+/// The OpenAPI document as JSON text (for tests and snapshot checks).
+pub fn openapi_json(state: AppState) -> String {
+    let (_, mut doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(auth_api::routes())
+        .merge(contacts_api::routes())
+        .merge(config::routes())
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(readyz))
+        .split_for_parts();
+    let _ = state;
+    config::expand_object_paths(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// Alive (the process answers).
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "ready")))]
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response()
+    }
+}
+
+/// Ready to serve: started and the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200, description = "ready"), (status = 503, description = "not ready")))]
+async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(2), state.store().ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// `?cursor=&limit=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Where the previous page ended (its `next_cursor`).
+    pub cursor: Option<Uuid>,
+    /// 1 to 500, default 100.
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> store::PageRequest {
+        store::PageRequest {
+            after: self.cursor,
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+        }
+    }
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PageOut<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<Uuid>,
+}
+
+/// Run a create at most once per `Idempotency-Key`: a retry with the same key and body
+/// gets the first answer; the same key with another body is a 422.
+pub async fn idempotent<F, Fut>(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    scope: &str,
+    body: &Value,
+    create: F,
+) -> ApiResult<(StatusCode, axum::Json<Value>)>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Value>>,
+{
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let Some(key) = key else {
+        return Ok((StatusCode::CREATED, axum::Json(create().await?)));
+    };
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::bad_request("Idempotency-Key: 1 to 200 characters"));
+    }
+    let full_key = format!("{}:{scope}:{key}", auth.user.id);
+    let request_hash = crate::auth::sha256_hex(&format!("{scope}\n{body}"));
+    if let Some(rec) = state.store().get_idempotency(auth.org_id(), &full_key).await? {
+        if rec.request_hash != request_hash {
+            return Err(ApiError::invalid(
+                "Idempotency-Key was used with a different request",
+            ));
+        }
+        let status = StatusCode::from_u16(rec.status as u16).unwrap_or(StatusCode::OK);
+        return Ok((status, axum::Json(rec.body)));
+    }
+    let out = create().await?;
+    let rec = IdempotencyRecord {
+        org_id: auth.org_id(),
+        key: full_key.clone(),
+        request_hash,
+        status: 201,
+        body: out.clone(),
+        created_at: state.now(),
+    };
+    match state.write(vec![Change::PutIdempotency(rec)], vec![]).await {
+        Ok(_) => Ok((StatusCode::CREATED, axum::Json(out))),
+        // A concurrent twin got there first: answer with its result.
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            match state.store().get_idempotency(auth.org_id(), &full_key).await? {
+                Some(rec) => Ok((StatusCode::CREATED, axum::Json(rec.body))),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A JSON body read as a generic value first (so it can be hashed for idempotency),
+/// then as `T`: a malformed body is 400, a wrong shape 422.
+pub fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> ApiResult<T> {
+    serde_json::from_value(v.clone()).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+pub fn ok<T: Serialize>(v: T) -> Json<T> {
+    Json(v)
+}
+
+pub fn items<T: Serialize>(items: Vec<T>, next: Option<Uuid>) -> Json<Value> {
+    Json(json!({"items": items, "next_cursor": next}))
+}

@@ -1,0 +1,1099 @@
+//! The web chat channel: the endpoints the customer's chat widget talks to
+//! (`/api/widget/…`), see `docs/http-api.md`, "Customers (chat widget)".
+//!
+//! - A chat is a contact on the `chat` channel, created through the conversation service
+//!   ([`crate::contacts`]) in the queue of the topic the customer picked, for a customer
+//!   found by (or given) a chat visitor id and email identity.
+//! - The customer authenticates with a per-chat bearer secret ([`token`]): random, shown
+//!   once, stored as its SHA-256 in the contact's data. It travels in
+//!   `Authorization: Bearer …`, or in `?token=` where a header cannot be set (the
+//!   WebSocket). No cookies: the widget runs on other sites, so these routes answer CORS
+//!   with `*` and nothing here is ambient.
+//! - The customer's WebSocket resumes with `after_seq`: it subscribes to the contact's
+//!   live feed *first*, sends a `state` frame (status, position, agent name), then the
+//!   stored messages after `after_seq`, then the live ones whose `seq` it has not sent.
+//!   So nothing is lost and nothing is sent twice. A wrong token gets close code 4401.
+//!   Its buffer is the hub's bounded channel: a client too slow to read is cut off (close
+//!   code 1013) and resumes.
+//! - Attachments ([`upload`]) are typed by their bytes, capped at 10 MiB while they
+//!   stream in, and kept by the server in its store; agents download them from the
+//!   server (`GET /api/attachments/{id}`), never from the customer.
+//! - Opening chats is rate-limited per client address ([`ratelimit`]); a chat carries at
+//!   most [`MAX_ATTACHMENTS_PER_CHAT`] files.
+//!
+//! Invariant: a customer sees only its own contact, never an internal note, never staff
+//! data beyond the agent's display name.
+
+pub mod ratelimit;
+pub mod token;
+pub mod upload;
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use store::{Contact, ContactStatus, Sender, Store};
+use uuid::Uuid;
+
+use crate::auth::{Auth, ClientIp};
+use crate::contacts::{self, Actor, CustomerRef, NewContact, NewMessage};
+use crate::error::{Json, Path, Query};
+use crate::{ApiError, ApiResult, AppState, wire};
+
+pub use ratelimit::Limit;
+use ratelimit::RateLimiter;
+use upload::{MAX_ATTACHMENT_BYTES, UploadBuffer, UploadError};
+
+/// The contact data key holding the chat token's hash.
+const TOKEN_HASH_KEY: &str = "widget_token_hash";
+/// Multipart framing allowed on top of the file itself.
+const MULTIPART_SLACK: usize = 256 * 1024;
+/// Files one chat may send (10 MiB each): enough for receipts and photos, not a disk
+/// filler.
+pub const MAX_ATTACHMENTS_PER_CHAT: u64 = 20;
+/// The contact data key counting a chat's files.
+const ATTACHMENT_COUNT_KEY: &str = "attachment_count";
+/// JSON bodies of the widget are small.
+const JSON_LIMIT: usize = 64 * 1024;
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+static CREATE_LIMIT: RwLock<Limit> = RwLock::new(Limit::DEFAULT);
+
+/// Sets the per-address limit on opening chats for routers built from now on (the
+/// demo loosens it, load benchmarks lift it). Default: [`Limit::DEFAULT`].
+pub fn set_create_limit(limit: Limit) {
+    *CREATE_LIMIT.write().unwrap_or_else(|p| p.into_inner()) = limit;
+}
+
+#[derive(Clone)]
+struct Shared {
+    limiter: Arc<RateLimiter>,
+}
+
+/// The widget's routes (CORS open to every origin) and the staff download of
+/// attachments.
+pub fn router() -> axum::Router<AppState> {
+    let limit = *CREATE_LIMIT.read().unwrap_or_else(|p| p.into_inner());
+    let shared = Shared {
+        limiter: Arc::new(RateLimiter::new(limit)),
+    };
+    let widget = axum::Router::new()
+        .route("/api/widget/{org}/config", get(config))
+        .route("/api/widget/{org}/chats", post(create_chat))
+        .route("/api/widget/chats/{id}", get(get_chat))
+        .route("/api/widget/chats/{id}/messages", post(post_message))
+        .route("/api/widget/chats/{id}/typing", post(typing))
+        .route("/api/widget/chats/{id}/read", post(read))
+        .route(
+            "/api/widget/chats/{id}/attachments",
+            post(upload_attachment).layer(DefaultBodyLimit::max(
+                MAX_ATTACHMENT_BYTES + MULTIPART_SLACK,
+            )),
+        )
+        .route(
+            "/api/widget/chats/{id}/attachments/{att}",
+            get(customer_attachment),
+        )
+        .route("/api/widget/chats/{id}/end", post(end))
+        .route("/api/widget/chats/{id}/csat", post(csat))
+        .route("/api/widget/chats/{id}/ws", get(ws_handler))
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(middleware::from_fn(cors));
+    axum::Router::new()
+        .merge(widget)
+        .route("/api/attachments/{att}", get(staff_attachment))
+        .layer(Extension(shared))
+}
+
+/// CORS for the widget: any origin, no credentials (the token is a header).
+async fn cors(req: Request, next: Next) -> Response {
+    if req.method() == Method::OPTIONS {
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type, accept"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        return resp;
+    }
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("retry-after, content-disposition"),
+    );
+    resp
+}
+
+// ---------- organisation and topics ----------
+
+async fn find_org(state: &AppState, slug: &str) -> ApiResult<store::Org> {
+    if !crate::seed::valid_slug(slug) {
+        return Err(ApiError::not_found("organisation"));
+    }
+    state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+/// The queues customers may pick, in creation order: those marked public, or every
+/// queue when none is marked (an organisation that never configured the widget).
+fn topics(state: &AppState, org: Uuid) -> Vec<(Uuid, String)> {
+    let engine = state.engine();
+    let Some(o) = engine.orgs.get(&org) else {
+        return Vec::new();
+    };
+    let any_public = o.queues.values().any(|q| q.settings.public == Some(true));
+    let mut out: Vec<(Uuid, String)> = o
+        .queues
+        .values()
+        .filter(|q| {
+            if any_public {
+                q.settings.public == Some(true)
+            } else {
+                q.settings.public != Some(false)
+            }
+        })
+        .map(|q| (q.id, q.name.clone()))
+        .collect();
+    out.sort_by_key(|(id, _)| *id);
+    out
+}
+
+async fn config(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Response> {
+    let org = find_org(&state, &org).await?;
+    let topics: Vec<Value> = topics(&state, org.id)
+        .into_iter()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
+    let body = json!({
+        "org_name": org.name,
+        "topics": topics,
+        "max_attachment_bytes": MAX_ATTACHMENT_BYTES,
+        "attachment_types": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
+    });
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=60")],
+        axum::Json(body),
+    )
+        .into_response())
+}
+
+// ---------- opening a chat ----------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewChat {
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+    /// A topic id (a queue id) or a topic name.
+    topic: String,
+    /// The widget's random id for this browser, kept across chats.
+    #[serde(default)]
+    visitor_id: Option<String>,
+}
+
+fn valid_visitor_id(v: &str) -> bool {
+    (8..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn clean_name(name: &str) -> ApiResult<String> {
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name: 1 to 100 characters"));
+    }
+    Ok(name.to_string())
+}
+
+async fn create_chat(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    ClientIp(ip): ClientIp,
+    Path(org): Path<String>,
+    Json(body): Json<NewChat>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    if let Err(wait) = shared.limiter.check(ip, Instant::now()) {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        return Err(ApiError::too_many(
+            "too many chats opened from this address; try again shortly",
+            secs,
+        ));
+    }
+    let org = find_org(&state, &org).await?;
+    let name = clean_name(&body.name)?;
+    let email = match body.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(e) if crate::seed::valid_email(e) => Some(e.to_lowercase()),
+        Some(_) => return Err(ApiError::invalid("email: not an email address")),
+    };
+    let topic = body.topic.trim();
+    let queue = topics(&state, org.id)
+        .into_iter()
+        .find(|(id, n)| id.to_string() == topic || n.eq_ignore_ascii_case(topic))
+        .ok_or_else(|| ApiError::invalid("topic: not a topic of this organisation"))?;
+    let visitor_id = match body.visitor_id.as_deref() {
+        Some(v) if valid_visitor_id(v) => v.to_string(),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "visitor_id: 8 to 64 letters, digits, - or _",
+            ));
+        }
+        None => {
+            let b: [u8; 16] = rand::random();
+            hex::encode(b)
+        }
+    };
+
+    // The same browser, else the same email, is the same customer.
+    let st = state.store();
+    let mut known = st.find_identity(org.id, "chat", &visitor_id).await?;
+    if known.is_none()
+        && let Some(e) = &email
+    {
+        known = st.find_identity(org.id, "email", e).await?;
+    }
+    let customer = match &known {
+        Some(i) => CustomerRef::Existing(i.customer_id),
+        None => CustomerRef::New {
+            name: name.clone(),
+            email: email.clone(),
+            identity: Some(("chat".into(), visitor_id.clone())),
+        },
+    };
+    let (secret, hash) = token::generate(org.id);
+    let mut data = Map::new();
+    data.insert(TOKEN_HASH_KEY.into(), Value::String(hash));
+    data.insert("visitor_id".into(), Value::String(visitor_id.clone()));
+    // The name given in this chat (a known customer may use another one today).
+    data.insert("chat_name".into(), Value::String(name.clone()));
+    if let Some(e) = &email {
+        data.insert("email".into(), Value::String(e.clone()));
+    }
+    let contact = contacts::create_contact(
+        &state,
+        org.id,
+        NewContact {
+            channel: "chat".into(),
+            queue_id: queue.0,
+            topic: Some(queue.1.clone()),
+            customer,
+            data,
+            first_message: None,
+        },
+    )
+    .await?;
+    if let Some(customer_id) = contact.customer_id {
+        let mut wanted = vec![("chat", visitor_id.clone())];
+        if let Some(e) = &email {
+            wanted.push(("email", e.clone()));
+        }
+        for (kind, value) in wanted {
+            add_identity(&state, org.id, customer_id, kind, &value).await;
+        }
+    }
+    let position = contacts::queue_position(&state, org.id, contact.id);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "contact_id": contact.id,
+            "token": secret,
+            "visitor_id": visitor_id,
+            "status": customer_status(contact.status),
+            "position": position.map(|p| p.0),
+            "estimated_wait_s": position.map(|p| p.1),
+        })),
+    ))
+}
+
+/// Record an identity unless some customer already has it (best effort: the chat is
+/// open either way).
+async fn add_identity(state: &AppState, org: Uuid, customer: Uuid, kind: &str, value: &str) {
+    match state.store().find_identity(org, kind, value).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            let id = store::Identity {
+                id: store::new_id(),
+                org_id: org,
+                customer_id: customer,
+                kind: kind.to_string(),
+                value: value.to_string(),
+                created_at: state.now(),
+            };
+            if let Err(e) = state
+                .write(vec![store::Change::PutIdentity(id)], vec![])
+                .await
+                && e.status != StatusCode::CONFLICT
+            {
+                tracing::warn!(error = %e, "could not record a chat identity");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "identity lookup failed"),
+    }
+}
+
+// ---------- the customer's token ----------
+
+/// A chat the request proved it owns.
+struct Chat {
+    org: Uuid,
+    contact: Contact,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+}
+
+/// The contact, from the live state when it is open, else from the store.
+async fn load_contact(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Option<Contact>> {
+    let live = {
+        let engine = state.engine();
+        engine
+            .orgs
+            .get(&org)
+            .and_then(|o| o.contacts.get(&id))
+            .map(|lc| lc.contact.clone())
+    };
+    match live {
+        Some(c) => Ok(Some(c)),
+        None => Ok(state.store().get_contact(org, id).await?),
+    }
+}
+
+/// Checks the chat token (header, else `?token=`) against contact `id`. Any failure is
+/// the same 401, so ids cannot be probed.
+async fn authenticate(
+    state: &AppState,
+    id: Uuid,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> ApiResult<Chat> {
+    let denied = || ApiError::unauthorized("this chat's token is missing or wrong");
+    let secret = bearer(headers).or(query).ok_or_else(denied)?;
+    let org = token::org_of(secret).ok_or_else(denied)?;
+    let contact = load_contact(state, org, id).await?.ok_or_else(denied)?;
+    let stored = contact
+        .data
+        .get(TOKEN_HASH_KEY)
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if contact.channel != "chat" || !token::verify(secret, stored) {
+        return Err(denied());
+    }
+    Ok(Chat { org, contact })
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+    after_seq: Option<i64>,
+}
+
+// ---------- reading the chat ----------
+
+fn customer_status(s: ContactStatus) -> &'static str {
+    match s {
+        ContactStatus::Waiting => "waiting",
+        ContactStatus::Active => "active",
+        ContactStatus::Wrapup | ContactStatus::Closed => "ended",
+    }
+}
+
+async fn agent_name(state: &AppState, org: Uuid, agent: Option<Uuid>) -> Option<String> {
+    let agent = agent?;
+    let live = {
+        let engine = state.engine();
+        engine
+            .orgs
+            .get(&org)
+            .and_then(|o| o.agents.get(&agent))
+            .map(|a| a.name.clone())
+    };
+    match live {
+        Some(n) => Some(n),
+        None => state
+            .store()
+            .get_user(org, agent)
+            .await
+            .ok()
+            .flatten()
+            .map(|u| u.name),
+    }
+}
+
+/// A message as the customer sees it: attachment links point at the widget's route.
+fn customer_message(m: &store::Message, c: &Contact) -> Value {
+    let mut v = wire::message(m, c);
+    customer_links(&mut v, c.id);
+    v
+}
+
+fn customer_links(v: &mut Value, contact: Uuid) {
+    if let Some(att) = v.get_mut("attachment").and_then(Value::as_object_mut)
+        && let Some(id) = att.get("id").and_then(Value::as_str).map(str::to_string)
+    {
+        att.insert(
+            "url".into(),
+            Value::String(format!("/api/widget/chats/{contact}/attachments/{id}")),
+        );
+    }
+}
+
+/// Every message of the contact after `after`, internal notes left out, in order.
+async fn customer_messages(
+    state: &AppState,
+    c: &Contact,
+    after: i64,
+) -> ApiResult<(Vec<Value>, i64)> {
+    let mut out = Vec::new();
+    let mut last = after;
+    loop {
+        let page = state
+            .store()
+            .list_messages(c.org_id, c.id, last, 500)
+            .await?;
+        let n = page.len();
+        for m in page {
+            last = last.max(m.seq);
+            if !m.internal {
+                out.push(customer_message(&m, c));
+            }
+        }
+        if n < 500 {
+            return Ok((out, last));
+        }
+    }
+}
+
+async fn snapshot(state: &AppState, chat: &Chat) -> Value {
+    let c = &chat.contact;
+    let position = if c.status == ContactStatus::Waiting {
+        contacts::queue_position(state, chat.org, c.id)
+    } else {
+        None
+    };
+    json!({
+        "contact_id": c.id,
+        "status": customer_status(c.status),
+        "position": position.map(|p| p.0),
+        "estimated_wait_s": position.map(|p| p.1),
+        "agent_name": agent_name(state, chat.org, c.agent_id).await,
+        "topic": c.topic,
+        "last_seq": c.last_seq,
+        "agent_read_seq": c.agent_read_seq,
+        "csat": c.data.get("csat"),
+    })
+}
+
+async fn get_chat(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<axum::Json<Value>> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    let mut body = snapshot(&state, &chat).await;
+    let (messages, _) = customer_messages(&state, &chat.contact, 0).await?;
+    body["messages"] = Value::Array(messages);
+    Ok(axum::Json(body))
+}
+
+// ---------- writing ----------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageIn {
+    #[serde(default)]
+    client_id: Option<String>,
+    text: String,
+}
+
+fn customer_display_name(c: &Contact) -> Option<String> {
+    c.data
+        .get("chat_name")
+        .or_else(|| c.data.get("customer_name"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+async fn post_message(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Json(body): Json<MessageIn>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    let m = contacts::append_message(
+        &state,
+        chat.org,
+        id,
+        NewMessage {
+            sender: Sender::Customer,
+            author_id: None,
+            author_name: customer_display_name(&chat.contact),
+            text: Some(body.text),
+            attachment: None,
+            internal: false,
+            client_id: body.client_id,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(customer_message(&m, &chat.contact)),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct TypingIn {
+    typing: bool,
+}
+
+/// Whether an error only says the conversation is over (typing and read marks on an
+/// ended chat are ignored, not refused).
+fn is_over(e: &ApiError) -> bool {
+    e.status == StatusCode::CONFLICT
+}
+
+async fn typing(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Json(body): Json<TypingIn>,
+) -> ApiResult<StatusCode> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if chat.contact.status.is_ended() {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    match contacts::set_typing(&state, chat.org, id, Sender::Customer, body.typing).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(e) if is_over(&e) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadIn {
+    up_to_seq: i64,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Json(body): Json<ReadIn>,
+) -> ApiResult<StatusCode> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if body.up_to_seq < 0 {
+        return Err(ApiError::invalid("up_to_seq: 0 or more"));
+    }
+    match contacts::mark_read(&state, chat.org, id, Sender::Customer, body.up_to_seq).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(e) if is_over(&e) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(e),
+    }
+}
+
+async fn end(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if chat.contact.status.is_ended() {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    match contacts::end_contact(&state, chat.org, id, Actor::Customer).await {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(e) if is_over(&e) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsatIn {
+    rating: i64,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn csat(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Json(body): Json<CsatIn>,
+) -> ApiResult<StatusCode> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if !(1..=5).contains(&body.rating) {
+        return Err(ApiError::invalid("rating: 1 to 5"));
+    }
+    let comment = body
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        return Err(ApiError::invalid("comment: at most 1000 characters"));
+    }
+    if !chat.contact.status.is_ended() {
+        return Err(ApiError::conflict("a chat can be rated once it has ended"));
+    }
+    let now = state.now();
+    let rating = json!({"rating": body.rating, "comment": comment, "at": wire::ts(now)});
+    let mut patch = Map::new();
+    patch.insert("csat".into(), rating.clone());
+    // The contact may leave the live state (wrap-up) between the check and the write:
+    // then the second try updates the store.
+    if let Err(e) = contacts::update_contact_data(&state, chat.org, id, patch.clone()).await {
+        if !is_over(&e) {
+            return Err(e);
+        }
+        contacts::update_contact_data(&state, chat.org, id, patch).await?;
+    }
+    let event = store::Change::Event(store::NewEvent {
+        org_id: chat.org,
+        at: now,
+        kind: "contact.csat".into(),
+        data: json!({"contact_id": id, "queue_id": chat.contact.queue_id, "agent_id": chat.contact.agent_id, "rating": body.rating}),
+    });
+    state.write(vec![event], vec![]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------- attachments ----------
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        let mut err = ApiError::new(status, e.code(), e.to_string());
+        if let UploadError::TooLarge { limit } = e {
+            err = err.with_details(json!({"max_bytes": limit}));
+        }
+        err
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        UploadError::TooLarge {
+            limit: MAX_ATTACHMENT_BYTES,
+        }
+        .into()
+    } else {
+        UploadError::Malformed(e.body_text()).into()
+    }
+}
+
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if chat.contact.status.is_ended() {
+        return Err(ApiError::conflict("this conversation has ended"));
+    }
+    // Refuse an announced oversize body before reading any of it.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > MAX_ATTACHMENT_BYTES + MULTIPART_SLACK) {
+        return Err(UploadError::TooLarge {
+            limit: MAX_ATTACHMENT_BYTES,
+        }
+        .into());
+    }
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send the file as multipart/form-data: {}", e.body_text()),
+        )
+    })?;
+    let mut client_id: Option<String> = None;
+    let mut file: Option<(Option<String>, UploadBuffer)> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("client_id") if client_id.is_none() => {
+                let v = field.text().await.map_err(multipart_error)?;
+                if v.is_empty() || v.len() > 100 {
+                    return Err(ApiError::invalid("client_id: 1 to 100 characters"));
+                }
+                client_id = Some(v);
+            }
+            Some("file") if file.is_none() => {
+                let name = field.file_name().map(str::to_string);
+                let mut buf = UploadBuffer::new(MAX_ATTACHMENT_BYTES);
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    buf.push(&chunk)?;
+                }
+                file = Some((name, buf));
+            }
+            // Anything else is read and ignored.
+            _ => while field.chunk().await.map_err(multipart_error)?.is_some() {},
+        }
+    }
+    let (claimed_name, buf) = file.ok_or(UploadError::Empty)?;
+    let (kind, bytes) = buf.finish()?;
+    if let Some(cid) = &client_id
+        && let Some(m) = state
+            .store()
+            .get_message_by_client_id(chat.org, id, cid)
+            .await?
+    {
+        return Ok((
+            StatusCode::CREATED,
+            axum::Json(customer_message(&m, &chat.contact)),
+        ));
+    }
+    let count = chat
+        .contact
+        .data
+        .get(ATTACHMENT_COUNT_KEY)
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if count >= MAX_ATTACHMENTS_PER_CHAT {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_attachments",
+            format!("a chat may carry at most {MAX_ATTACHMENTS_PER_CHAT} files"),
+        ));
+    }
+    let name = upload::clean_file_name(claimed_name.as_deref(), kind);
+    let meta =
+        contacts::store_attachment(&state, chat.org, id, &name, kind.content_type(), bytes).await?;
+    let mut patch = Map::new();
+    patch.insert(ATTACHMENT_COUNT_KEY.into(), json!(count + 1));
+    contacts::update_contact_data(&state, chat.org, id, patch).await?;
+    let attachment = json!({
+        "id": meta.id,
+        "name": meta.name,
+        "content_type": meta.content_type,
+        "size": meta.size,
+        "url": format!("/api/attachments/{}", meta.id),
+    });
+    let m = contacts::append_message(
+        &state,
+        chat.org,
+        id,
+        NewMessage {
+            sender: Sender::Customer,
+            author_id: None,
+            author_name: customer_display_name(&chat.contact),
+            text: None,
+            attachment: Some(attachment),
+            internal: false,
+            client_id,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(customer_message(&m, &chat.contact)),
+    ))
+}
+
+/// The file, typed as verified at upload, never rendered as a page of our origin.
+fn file_response(meta: &store::Attachment, data: Vec<u8>) -> Response {
+    let inline = meta.content_type.starts_with("image/");
+    let disposition = format!(
+        "{}; filename=\"{}\"",
+        if inline { "inline" } else { "attachment" },
+        meta.name.replace(['"', '\\'], "_")
+    );
+    let mut resp = (
+        [
+            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+        ],
+        data,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn send_attachment(
+    state: &AppState,
+    org: Uuid,
+    contact: Option<Uuid>,
+    att: Uuid,
+) -> ApiResult<Response> {
+    let meta = state
+        .store()
+        .get_attachment(org, att)
+        .await?
+        .filter(|m| contact.is_none_or(|c| m.contact_id == c))
+        .ok_or_else(|| ApiError::not_found("attachment"))?;
+    let data = state
+        .store()
+        .attachment_data(org, att)
+        .await?
+        .ok_or_else(|| ApiError::not_found("attachment"))?;
+    Ok(file_response(&meta, data))
+}
+
+async fn customer_attachment(
+    State(state): State<AppState>,
+    Path((id, att)): Path<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Response> {
+    let chat = authenticate(&state, id, &headers, q.token.as_deref()).await?;
+    let mut resp = send_attachment(&state, chat.org, Some(id), att).await?;
+    resp.headers_mut().insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    Ok(resp)
+}
+
+/// Staff read a customer's file from the server (same organisation, any staff role).
+async fn staff_attachment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(att): Path<Uuid>,
+) -> ApiResult<Response> {
+    send_attachment(&state, auth.org_id(), None, att).await
+}
+
+// ---------- the customer's WebSocket ----------
+
+async fn ws_handler(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => return ApiError::bad_request(e.to_string()).into_response(),
+    };
+    let chat = match authenticate(&state, id, &headers, q.token.as_deref()).await {
+        Ok(chat) => chat,
+        // Browsers cannot read a refused handshake's status: open, then close with
+        // 4401 so the widget knows to stop retrying.
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return ws.on_upgrade(|mut socket| async move {
+                let frame = CloseFrame {
+                    code: 4401,
+                    reason: "this chat's token is missing or wrong".into(),
+                };
+                let _ = socket.send(WsMessage::Close(Some(frame))).await;
+            });
+        }
+        Err(e) => return e.into_response(),
+    };
+    let after = q.after_seq.unwrap_or(0).max(0);
+    ws.max_message_size(16 * 1024)
+        .on_upgrade(move |socket| run_ws(state, chat, after, socket))
+}
+
+/// The kinds of live update a customer may see.
+const CUSTOMER_KINDS: &[&str] = &[
+    "message",
+    "typing",
+    "read",
+    "queue",
+    "agent_joined",
+    "ended",
+];
+
+fn frame(seq: Option<i64>, kind: &str, data: &Value) -> WsMessage {
+    WsMessage::Text(
+        json!({"seq": seq, "type": kind, "data": data})
+            .to_string()
+            .into(),
+    )
+}
+
+async fn run_ws(state: AppState, chat: Chat, after: i64, mut socket: WebSocket) {
+    let id = chat.contact.id;
+    // Subscribe before reading the store: whatever commits in between is in both, and
+    // the seq check below drops the second copy.
+    let mut rx = state.hub().subscribe_contact(id);
+    let contact = match load_contact(&state, chat.org, id).await {
+        Ok(Some(c)) => c,
+        _ => chat.contact.clone(),
+    };
+    let chat = Chat {
+        org: chat.org,
+        contact,
+    };
+    let snap = snapshot(&state, &chat).await;
+    let mut ok = socket.send(frame(None, "state", &snap)).await.is_ok();
+    let mut sent = after;
+    match customer_messages(&state, &chat.contact, after).await {
+        Ok((messages, last)) => {
+            for m in messages {
+                if !ok {
+                    break;
+                }
+                let seq = m.get("seq").and_then(Value::as_i64);
+                ok = socket.send(frame(seq, "message", &m)).await.is_ok();
+            }
+            sent = sent.max(last);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "chat backlog unavailable");
+            let _ = socket
+                .send(WsMessage::Close(Some(CloseFrame {
+                    code: 1011,
+                    reason: "try again".into(),
+                })))
+                .await;
+            return;
+        }
+    }
+    // An ended chat says so again (the `state` frame above already told the rest).
+    if ok && chat.contact.status.is_ended() {
+        let data = json!({"contact_id": id, "replay": true});
+        ok = socket.send(frame(None, "ended", &data)).await.is_ok();
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
+    let mut shutdown = state.shutdown_signal();
+    let mut close: Option<CloseFrame> = None;
+    while ok {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(mut ev) => {
+                    if !CUSTOMER_KINDS.contains(&ev.kind) {
+                        continue;
+                    }
+                    if ev.kind == "message" {
+                        let Some(seq) = ev.seq else { continue };
+                        if seq <= sent {
+                            continue;
+                        }
+                        sent = seq;
+                        customer_links(&mut ev.data, id);
+                    }
+                    ok = socket.send(frame(ev.seq, ev.kind, &ev.data)).await.is_ok();
+                }
+                None => {
+                    // Cut off by the hub (this client read too slowly): resume.
+                    close = Some(CloseFrame { code: 1013, reason: "resume with after_seq".into() });
+                    break;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
+            },
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    close = Some(CloseFrame { code: 1001, reason: "idle".into() });
+                    break;
+                }
+                ok = socket.send(frame(None, "heartbeat", &json!({"last_seq": sent}))).await.is_ok()
+                    && socket.send(WsMessage::Ping(Vec::new().into())).await.is_ok();
+            },
+            _ = shutdown.changed() => {
+                close = Some(CloseFrame { code: 1012, reason: "server restarting".into() });
+                break;
+            }
+        }
+    }
+    if let Some(frame) = close {
+        let _ = socket.send(WsMessage::Close(Some(frame))).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visitor_ids_and_names() {
+        assert!(valid_visitor_id("0123456789abcdef"));
+        assert!(valid_visitor_id("a-b_c-d_e"));
+        assert!(!valid_visitor_id("short"));
+        assert!(!valid_visitor_id("has space in it"));
+        assert!(!valid_visitor_id(&"x".repeat(65)));
+        assert_eq!(
+            clean_name("  Ada\u{0} Lovelace \n").unwrap(),
+            "Ada Lovelace"
+        );
+        assert!(clean_name("   ").is_err());
+        assert!(clean_name(&"é".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn bearer_header_parsing() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer hsc_abc"),
+        );
+        assert_eq!(bearer(&h), Some("hsc_abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic xyz"));
+        assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn customer_links_point_at_the_widget_route() {
+        let c = Uuid::now_v7();
+        let mut v = json!({"attachment": {"id": "a1", "url": "/api/attachments/a1"}});
+        customer_links(&mut v, c);
+        assert_eq!(
+            v["attachment"]["url"],
+            format!("/api/widget/chats/{c}/attachments/a1")
+        );
+        let mut none = json!({"attachment": null});
+        customer_links(&mut none, c);
+        assert_eq!(none["attachment"], Value::Null);
+    }
+
+    #[test]
+    fn upload_errors_map_to_statuses() {
+        let e: ApiError = UploadError::TooLarge { limit: 10 }.into();
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let e: ApiError = UploadError::UnsupportedType.into();
+        assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let e: ApiError = UploadError::Empty.into();
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -1,0 +1,161 @@
+//! Prometheus text exposition, hand-rolled: request latency histogram by route, queue
+//! depth and oldest wait per queue, routing decisions, WebSocket connections.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<HashMap<(String, String, u16), Histogram>>,
+    pub ws_messages_sent: AtomicU64,
+    pub logins_failed: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
+        let mut m = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let h = m
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += secs;
+        h.count += 1;
+    }
+}
+
+/// Middleware: time every request by its route template.
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".to_string());
+    let resp = next.run(req).await;
+    state.metrics().observe(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    out.push_str("# HELP homeshore_http_request_duration_seconds HTTP request latency.\n");
+    out.push_str("# TYPE homeshore_http_request_duration_seconds histogram\n");
+    {
+        let m = state.metrics().requests.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys: Vec<_> = m.keys().collect();
+        keys.sort();
+        for k in keys {
+            let h = &m[k];
+            let labels = format!("method=\"{}\",route=\"{}\",status=\"{}\"", k.0, k.1, k.2);
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "homeshore_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "homeshore_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "homeshore_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+            let _ = writeln!(out, "homeshore_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+        }
+    }
+    let now = state.now();
+    let mut depth = String::new();
+    let mut wait = String::new();
+    let mut decisions = 0u64;
+    let mut agents = String::new();
+    {
+        let engine = state.engine();
+        for (org, o) in &engine.orgs {
+            decisions += o.decisions;
+            for q in o.queues.values() {
+                let waiting: Vec<_> = o
+                    .contacts
+                    .values()
+                    .filter(|c| {
+                        c.contact.status == store::ContactStatus::Waiting
+                            && c.contact.queue_id == Some(q.id)
+                    })
+                    .collect();
+                let oldest = waiting
+                    .iter()
+                    .map(|c| (now - c.contact.enqueued_at).as_seconds_f64())
+                    .fold(0.0, f64::max);
+                let l = format!("org=\"{org}\",queue=\"{}\"", q.id);
+                let _ = writeln!(depth, "homeshore_queue_depth{{{l}}} {}", waiting.len());
+                let _ = writeln!(wait, "homeshore_queue_oldest_wait_seconds{{{l}}} {oldest}");
+            }
+            let avail = o
+                .agents
+                .values()
+                .filter(|a| a.profile.state == crate::engine::AgentState::Available)
+                .count();
+            let _ = writeln!(agents, "homeshore_agents_available{{org=\"{org}\"}} {avail}");
+        }
+    }
+    out.push_str("# HELP homeshore_queue_depth Contacts waiting per queue.\n# TYPE homeshore_queue_depth gauge\n");
+    out.push_str(&depth);
+    out.push_str("# HELP homeshore_queue_oldest_wait_seconds Longest current wait per queue.\n# TYPE homeshore_queue_oldest_wait_seconds gauge\n");
+    out.push_str(&wait);
+    out.push_str("# HELP homeshore_agents_available Agents available per organisation.\n# TYPE homeshore_agents_available gauge\n");
+    out.push_str(&agents);
+    let _ = writeln!(
+        out,
+        "# HELP homeshore_routing_decisions_total Offers made since start.\n# TYPE homeshore_routing_decisions_total counter\nhomeshore_routing_decisions_total {decisions}"
+    );
+    let hub = state.hub();
+    let _ = writeln!(
+        out,
+        "# HELP homeshore_websocket_connections Open staff WebSocket connections.\n# TYPE homeshore_websocket_connections gauge\nhomeshore_websocket_connections {}",
+        hub.connections.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP homeshore_websocket_cut_off_total Slow connections cut off.\n# TYPE homeshore_websocket_cut_off_total counter\nhomeshore_websocket_cut_off_total {}",
+        hub.cut_off.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP homeshore_logins_failed_total Failed logins.\n# TYPE homeshore_logins_failed_total counter\nhomeshore_logins_failed_total {}",
+        state.metrics().logins_failed.load(Ordering::Relaxed)
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        out,
+    )
+}

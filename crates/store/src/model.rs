@@ -1,0 +1,436 @@
+//! Domain types the store reads and writes. Plain data: no HTTP, no SQL.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The current time, truncated to microseconds (what both databases keep), so a value
+/// read back equals the value written.
+pub fn now() -> OffsetDateTime {
+    truncate(OffsetDateTime::now_utc())
+}
+
+/// `t` truncated to whole microseconds, in UTC.
+pub fn truncate(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let micros = t.microsecond();
+    t.replace_microsecond(micros).unwrap_or(t)
+}
+
+/// A new time-ordered id (UUIDv7): ids sort by creation, which cursor pagination uses.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// A staff member's role. Ordered by nothing: check capabilities, not ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Agent,
+    Analyst,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Agent => "agent",
+            Role::Analyst => "analyst",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One tenant. Every other row belongs to exactly one organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: Uuid,
+    /// Short, URL-safe, unique name (`demo-retail`), used at login and in widget URLs.
+    pub slug: String,
+    pub name: String,
+    /// Every user of this organisation must have TOTP enrolled to log in.
+    pub mfa_required: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// A staff account.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    /// Lower-cased; unique within the organisation.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Base32 TOTP secret, present once enrolment has started.
+    pub totp_secret: Option<String>,
+    /// True once the user proved the secret with a code.
+    pub totp_enabled: bool,
+    /// Hashes of unused recovery codes.
+    pub recovery_codes: Vec<String>,
+    pub failed_logins: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for User {
+    // Never print secrets, even hashed ones.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("totp_enabled", &self.totp_enabled)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A browser session. The cookie holds the secret; the store keeps its SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub token_hash: String,
+    pub org_id: Uuid,
+    pub user_id: Uuid,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    /// Absolute end of the session, whatever the activity.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A scoped bearer token for integrations. Only the hash is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    /// The user the token acts for (its role caps the token's rights).
+    pub user_id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    /// What the token may do: `read`, `write`, `admin`.
+    pub scopes: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+/// The kinds of configuration object kept in the generic `objects` projection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Queue,
+    Skill,
+    /// An agent's routing profile: skills, capacity. Its id is the user's id.
+    Agent,
+    RoutingPolicy,
+    WrapupCode,
+    BusinessHours,
+    CannedResponse,
+}
+
+impl ObjectKind {
+    pub const ALL: [ObjectKind; 7] = [
+        ObjectKind::Queue,
+        ObjectKind::Skill,
+        ObjectKind::Agent,
+        ObjectKind::RoutingPolicy,
+        ObjectKind::WrapupCode,
+        ObjectKind::BusinessHours,
+        ObjectKind::CannedResponse,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Queue => "queue",
+            ObjectKind::Skill => "skill",
+            ObjectKind::Agent => "agent",
+            ObjectKind::RoutingPolicy => "routing_policy",
+            ObjectKind::WrapupCode => "wrapup_code",
+            ObjectKind::BusinessHours => "business_hours",
+            ObjectKind::CannedResponse => "canned_response",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A configuration object (queue, skill, wrap-up code…): a unique name per kind and
+/// organisation plus kind-specific JSON the server validates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Object {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub kind: ObjectKind,
+    pub name: String,
+    pub data: Value,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub data: Value,
+    pub created_at: OffsetDateTime,
+}
+
+/// How a customer is recognised on one channel (`email`, `phone`, `chat`…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub customer_id: Uuid,
+    pub kind: String,
+    pub value: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// Where a contact is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactStatus {
+    /// In a queue, possibly offered to an agent.
+    Waiting,
+    /// An agent accepted it; messages flow.
+    Active,
+    /// Ended; the agent is doing after-contact work until wrap-up.
+    Wrapup,
+    /// Wrapped up (or ended with no agent): finished.
+    Closed,
+}
+
+impl ContactStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactStatus::Waiting => "waiting",
+            ContactStatus::Active => "active",
+            ContactStatus::Wrapup => "wrapup",
+            ContactStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContactStatus> {
+        [
+            ContactStatus::Waiting,
+            ContactStatus::Active,
+            ContactStatus::Wrapup,
+            ContactStatus::Closed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The conversation itself is over (no more messages).
+    pub fn is_ended(self) -> bool {
+        matches!(self, ContactStatus::Wrapup | ContactStatus::Closed)
+    }
+}
+
+/// One conversation with a customer on one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    /// `chat`, `email`, `sms`, `voice`…
+    pub channel: String,
+    pub queue_id: Option<Uuid>,
+    pub status: ContactStatus,
+    pub customer_id: Option<Uuid>,
+    pub agent_id: Option<Uuid>,
+    pub topic: Option<String>,
+    /// When it first entered a queue: kept across restarts and transfers.
+    pub enqueued_at: OffsetDateTime,
+    pub accepted_at: Option<OffsetDateTime>,
+    pub ended_at: Option<OffsetDateTime>,
+    pub closed_at: Option<OffsetDateTime>,
+    pub wrapup_code: Option<String>,
+    pub wrapup_notes: Option<String>,
+    /// Sequence number of the last message (0: none yet).
+    pub last_seq: i64,
+    pub customer_read_seq: i64,
+    pub agent_read_seq: i64,
+    /// Channel-specific data (the chat widget keeps its token hash, CSAT… here).
+    pub data: Value,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sender {
+    Customer,
+    Agent,
+    System,
+}
+
+impl Sender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sender::Customer => "customer",
+            Sender::Agent => "agent",
+            Sender::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sender> {
+        [Sender::Customer, Sender::Agent, Sender::System]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// One message of a conversation; `seq` counts from 1 per contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub contact_id: Uuid,
+    pub seq: i64,
+    pub sender: Sender,
+    pub author_id: Option<Uuid>,
+    pub author_name: Option<String>,
+    pub text: Option<String>,
+    /// Attachment metadata `{id, name, content_type, size}` when the message carries a file.
+    pub attachment: Option<Value>,
+    /// Internal notes are for staff only, never shown to the customer.
+    pub internal: bool,
+    /// The sender's idempotency key, unique per contact.
+    pub client_id: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// A stored file's metadata; the bytes are read with `Store::attachment_data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub contact_id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Lowercase hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A remembered answer to a create carrying an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub org_id: Uuid,
+    pub key: String,
+    /// A hash of the method, path and body: the same key with another request is refused.
+    pub request_hash: String,
+    pub status: i32,
+    pub body: Value,
+    pub created_at: OffsetDateTime,
+}
+
+/// One entry of the append-only log. `seq` is global and strictly increasing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    pub org_id: Uuid,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// An event to append; the store gives it its `seq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub org_id: Uuid,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// One write. A `Vec<Change>` submitted together commits atomically, or not at all.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Event(NewEvent),
+    PutOrg(Org),
+    PutUser(User),
+    PutSession(Session),
+    DeleteSession { token_hash: String },
+    /// "Log out everywhere".
+    DeleteUserSessions { org_id: Uuid, user_id: Uuid },
+    PutApiToken(ApiToken),
+    /// Insert or replace (by id). A second object of the same kind and name is a conflict.
+    PutObject(Object),
+    DeleteObject { org_id: Uuid, kind: ObjectKind, id: Uuid },
+    PutCustomer(Customer),
+    /// Insert only: a second identity with the same kind and value is a conflict.
+    PutIdentity(Identity),
+    PutContact(Contact),
+    /// Insert only: a repeated `(contact_id, seq)` or `(contact_id, client_id)` is a conflict.
+    PutMessage(Message),
+    PutAttachment { meta: Attachment, data: Vec<u8> },
+    /// Insert only: a repeated key is a conflict.
+    PutIdempotency(IdempotencyRecord),
+}
+
+/// What a committed submission produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Committed {
+    /// The sequence numbers of its `Change::Event`s, in order.
+    pub event_seqs: Vec<i64>,
+}
+
+/// A page of results and where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<Uuid>,
+}
+
+/// Which page to read: items with an id after `after`, at most `limit` of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageRequest {
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            after: None,
+            limit: 100,
+        }
+    }
+}
+
+/// Filter for listing contacts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactFilter {
+    pub status: Option<ContactStatus>,
+    pub queue_id: Option<Uuid>,
+    pub agent_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+}

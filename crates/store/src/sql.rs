@@ -1,0 +1,1039 @@
+//! The two backends. sqlx's `Any` driver cannot carry UUIDs, times or JSON, so the trait
+//! is implemented twice; the SQL is written once (`$N` placeholders work in both) and a
+//! macro stamps out one implementation per database with concrete types.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::types::Json;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::model::*;
+use crate::{Pending, Result, Store, StoreError};
+
+/// How many submissions one transaction takes at most.
+const MAX_BATCH: usize = 512;
+/// How many submissions may wait for the writer before `submit` refuses more.
+const QUEUE: usize = 65_536;
+
+struct Request {
+    changes: Vec<Change>,
+    reply: oneshot::Sender<Result<Committed>>,
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| StoreError::Backend(format!("bad role in database: {s}")))
+}
+fn parse_kind(s: &str) -> Result<ObjectKind> {
+    ObjectKind::parse(s).ok_or_else(|| StoreError::Backend(format!("bad kind in database: {s}")))
+}
+fn parse_status(s: &str) -> Result<ContactStatus> {
+    ContactStatus::parse(s)
+        .ok_or_else(|| StoreError::Backend(format!("bad status in database: {s}")))
+}
+fn parse_sender(s: &str) -> Result<Sender> {
+    Sender::parse(s).ok_or_else(|| StoreError::Backend(format!("bad sender in database: {s}")))
+}
+fn limit(n: u32) -> i64 {
+    i64::from(n.clamp(1, 1000))
+}
+
+macro_rules! backend {
+    ($name:ident, $db:ty, $begin:expr) => {
+        /// A store on one database; cheap to clone (connection pools and a channel).
+        #[derive(Clone)]
+        pub struct $name {
+            read: sqlx::Pool<$db>,
+            write_pool: sqlx::Pool<$db>,
+            tx: mpsc::Sender<Request>,
+        }
+
+        impl $name {
+            fn start(read: sqlx::Pool<$db>, write_pool: sqlx::Pool<$db>) -> Self {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(writer(write_pool.clone(), rx));
+                $name {
+                    read,
+                    write_pool,
+                    tx,
+                }
+            }
+
+            /// Close the pools (queued writes that already reached the writer finish first).
+            pub async fn close(&self) {
+                self.write_pool.close().await;
+                self.read.close().await;
+            }
+        }
+
+        /// The group-commit loop: take everything waiting, commit it as one transaction,
+        /// answer each submitter once the commit returned.
+        async fn writer(pool: sqlx::Pool<$db>, mut rx: mpsc::Receiver<Request>) {
+            let mut batch: Vec<Request> = Vec::new();
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(r) => batch.push(r),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&pool, &batch).await {
+                    Ok(outcomes) => {
+                        for (req, out) in batch.drain(..).zip(outcomes) {
+                            let _ = req.reply.send(out);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, n = batch.len(), "commit failed");
+                        for req in batch.drain(..) {
+                            let _ = req.reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        }
+
+        async fn write_batch(
+            pool: &sqlx::Pool<$db>,
+            batch: &[Request],
+        ) -> Result<Vec<Result<Committed>>> {
+            let mut tx = pool.begin_with($begin).await?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for req in batch {
+                if batch.len() == 1 {
+                    // Alone in the transaction: no savepoint needed, the error fails it all.
+                    let out = apply(&mut tx, &req.changes).await;
+                    if out.is_err() {
+                        tx.rollback().await?;
+                        return Ok(vec![out]);
+                    }
+                    outcomes.push(out);
+                    continue;
+                }
+                sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
+                let out = apply(&mut tx, &req.changes).await;
+                if out.is_err() {
+                    sqlx::query("ROLLBACK TO SAVEPOINT w")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("RELEASE SAVEPOINT w").execute(&mut *tx).await?;
+                outcomes.push(out);
+            }
+            tx.commit().await?;
+            Ok(outcomes)
+        }
+
+        async fn apply(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            changes: &[Change],
+        ) -> Result<Committed> {
+            let mut committed = Committed::default();
+            for change in changes {
+                match change {
+                    Change::Event(e) => {
+                        let seq: i64 = sqlx::query_scalar(
+                            "INSERT INTO events (org_id, at, kind, data) VALUES ($1, $2, $3, $4) \
+                             RETURNING seq",
+                        )
+                        .bind(e.org_id)
+                        .bind(e.at)
+                        .bind(&e.kind)
+                        .bind(Json(&e.data))
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        committed.event_seqs.push(seq);
+                    }
+                    Change::PutOrg(o) => {
+                        sqlx::query(
+                            "INSERT INTO orgs (id, slug, name, mfa_required, created_at) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
+                             slug = excluded.slug, name = excluded.name, \
+                             mfa_required = excluded.mfa_required",
+                        )
+                        .bind(o.id)
+                        .bind(&o.slug)
+                        .bind(&o.name)
+                        .bind(o.mfa_required)
+                        .bind(o.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutUser(u) => {
+                        sqlx::query(
+                            "INSERT INTO users (id, org_id, email, name, role, password_hash, \
+                             totp_secret, totp_enabled, recovery_codes, failed_logins, \
+                             locked_until, disabled, created_at, updated_at) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                             ON CONFLICT (id) DO UPDATE SET email = excluded.email, \
+                             name = excluded.name, role = excluded.role, \
+                             password_hash = excluded.password_hash, \
+                             totp_secret = excluded.totp_secret, \
+                             totp_enabled = excluded.totp_enabled, \
+                             recovery_codes = excluded.recovery_codes, \
+                             failed_logins = excluded.failed_logins, \
+                             locked_until = excluded.locked_until, \
+                             disabled = excluded.disabled, updated_at = excluded.updated_at \
+                             WHERE users.org_id = excluded.org_id",
+                        )
+                        .bind(u.id)
+                        .bind(u.org_id)
+                        .bind(&u.email)
+                        .bind(&u.name)
+                        .bind(u.role.as_str())
+                        .bind(&u.password_hash)
+                        .bind(&u.totp_secret)
+                        .bind(u.totp_enabled)
+                        .bind(Json(&u.recovery_codes))
+                        .bind(u.failed_logins)
+                        .bind(u.locked_until)
+                        .bind(u.disabled)
+                        .bind(u.created_at)
+                        .bind(u.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutSession(s) => {
+                        sqlx::query(
+                            "INSERT INTO sessions (token_hash, org_id, user_id, csrf_token, \
+                             created_at, last_seen_at, expires_at) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (token_hash) DO UPDATE \
+                             SET last_seen_at = excluded.last_seen_at, \
+                             expires_at = excluded.expires_at",
+                        )
+                        .bind(&s.token_hash)
+                        .bind(s.org_id)
+                        .bind(s.user_id)
+                        .bind(&s.csrf_token)
+                        .bind(s.created_at)
+                        .bind(s.last_seen_at)
+                        .bind(s.expires_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::DeleteSession { token_hash } => {
+                        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                            .bind(token_hash)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Change::DeleteUserSessions { org_id, user_id } => {
+                        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
+                            .bind(org_id)
+                            .bind(user_id)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Change::PutApiToken(t) => {
+                        sqlx::query(
+                            "INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, \
+                             scopes, created_at, last_used_at, revoked) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE \
+                             SET name = excluded.name, scopes = excluded.scopes, \
+                             last_used_at = excluded.last_used_at, revoked = excluded.revoked \
+                             WHERE api_tokens.org_id = excluded.org_id",
+                        )
+                        .bind(t.id)
+                        .bind(t.org_id)
+                        .bind(t.user_id)
+                        .bind(&t.name)
+                        .bind(&t.token_hash)
+                        .bind(Json(&t.scopes))
+                        .bind(t.created_at)
+                        .bind(t.last_used_at)
+                        .bind(t.revoked)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutObject(o) => {
+                        sqlx::query(
+                            "INSERT INTO objects (id, org_id, kind, name, data, created_at, \
+                             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                             ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                             data = excluded.data, updated_at = excluded.updated_at \
+                             WHERE objects.org_id = excluded.org_id \
+                             AND objects.kind = excluded.kind",
+                        )
+                        .bind(o.id)
+                        .bind(o.org_id)
+                        .bind(o.kind.as_str())
+                        .bind(&o.name)
+                        .bind(Json(&o.data))
+                        .bind(o.created_at)
+                        .bind(o.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::DeleteObject { org_id, kind, id } => {
+                        sqlx::query(
+                            "DELETE FROM objects WHERE org_id = $1 AND kind = $2 AND id = $3",
+                        )
+                        .bind(org_id)
+                        .bind(kind.as_str())
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutCustomer(c) => {
+                        sqlx::query(
+                            "INSERT INTO customers (id, org_id, name, email, data, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+                             name = excluded.name, email = excluded.email, data = excluded.data \
+                             WHERE customers.org_id = excluded.org_id",
+                        )
+                        .bind(c.id)
+                        .bind(c.org_id)
+                        .bind(&c.name)
+                        .bind(&c.email)
+                        .bind(Json(&c.data))
+                        .bind(c.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutIdentity(i) => {
+                        sqlx::query(
+                            "INSERT INTO identities (id, org_id, customer_id, kind, value, \
+                             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(i.id)
+                        .bind(i.org_id)
+                        .bind(i.customer_id)
+                        .bind(&i.kind)
+                        .bind(&i.value)
+                        .bind(i.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutContact(c) => {
+                        sqlx::query(
+                            "INSERT INTO contacts (id, org_id, channel, queue_id, status, \
+                             customer_id, agent_id, topic, enqueued_at, accepted_at, ended_at, \
+                             closed_at, wrapup_code, wrapup_notes, last_seq, customer_read_seq, \
+                             agent_read_seq, data, created_at, updated_at) VALUES ($1, $2, $3, \
+                             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                             $18, $19, $20) ON CONFLICT (id) DO UPDATE SET \
+                             channel = excluded.channel, queue_id = excluded.queue_id, \
+                             status = excluded.status, customer_id = excluded.customer_id, \
+                             agent_id = excluded.agent_id, topic = excluded.topic, \
+                             enqueued_at = excluded.enqueued_at, \
+                             accepted_at = excluded.accepted_at, ended_at = excluded.ended_at, \
+                             closed_at = excluded.closed_at, \
+                             wrapup_code = excluded.wrapup_code, \
+                             wrapup_notes = excluded.wrapup_notes, last_seq = excluded.last_seq, \
+                             customer_read_seq = excluded.customer_read_seq, \
+                             agent_read_seq = excluded.agent_read_seq, data = excluded.data, \
+                             updated_at = excluded.updated_at \
+                             WHERE contacts.org_id = excluded.org_id",
+                        )
+                        .bind(c.id)
+                        .bind(c.org_id)
+                        .bind(&c.channel)
+                        .bind(c.queue_id)
+                        .bind(c.status.as_str())
+                        .bind(c.customer_id)
+                        .bind(c.agent_id)
+                        .bind(&c.topic)
+                        .bind(c.enqueued_at)
+                        .bind(c.accepted_at)
+                        .bind(c.ended_at)
+                        .bind(c.closed_at)
+                        .bind(&c.wrapup_code)
+                        .bind(&c.wrapup_notes)
+                        .bind(c.last_seq)
+                        .bind(c.customer_read_seq)
+                        .bind(c.agent_read_seq)
+                        .bind(Json(&c.data))
+                        .bind(c.created_at)
+                        .bind(c.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutMessage(m) => {
+                        sqlx::query(
+                            "INSERT INTO messages (id, org_id, contact_id, seq, sender, \
+                             author_id, author_name, text, attachment, internal, client_id, at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        )
+                        .bind(m.id)
+                        .bind(m.org_id)
+                        .bind(m.contact_id)
+                        .bind(m.seq)
+                        .bind(m.sender.as_str())
+                        .bind(m.author_id)
+                        .bind(&m.author_name)
+                        .bind(&m.text)
+                        .bind(m.attachment.as_ref().map(Json))
+                        .bind(m.internal)
+                        .bind(&m.client_id)
+                        .bind(m.at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutAttachment { meta, data } => {
+                        sqlx::query(
+                            "INSERT INTO attachments (id, org_id, contact_id, name, \
+                             content_type, size, sha256, data, created_at) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(meta.id)
+                        .bind(meta.org_id)
+                        .bind(meta.contact_id)
+                        .bind(&meta.name)
+                        .bind(&meta.content_type)
+                        .bind(meta.size)
+                        .bind(&meta.sha256)
+                        .bind(data.as_slice())
+                        .bind(meta.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::PutIdempotency(r) => {
+                        sqlx::query(
+                            "INSERT INTO idempotency_keys (org_id, key, request_hash, status, \
+                             body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(r.org_id)
+                        .bind(&r.key)
+                        .bind(&r.request_hash)
+                        .bind(r.status)
+                        .bind(Json(&r.body))
+                        .bind(r.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
+            }
+            Ok(committed)
+        }
+
+        mod rows {
+            use super::*;
+            type R = <$db as sqlx::Database>::Row;
+
+            pub fn org(r: &R) -> Result<Org> {
+                Ok(Org {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                    mfa_required: r.try_get("mfa_required")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+            pub fn user(r: &R) -> Result<User> {
+                let role: String = r.try_get("role")?;
+                let codes: Json<Vec<String>> = r.try_get("recovery_codes")?;
+                Ok(User {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    role: parse_role(&role)?,
+                    password_hash: r.try_get("password_hash")?,
+                    totp_secret: r.try_get("totp_secret")?,
+                    totp_enabled: r.try_get("totp_enabled")?,
+                    recovery_codes: codes.0,
+                    failed_logins: r.try_get("failed_logins")?,
+                    locked_until: r.try_get("locked_until")?,
+                    disabled: r.try_get("disabled")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+            pub fn session(r: &R) -> Result<Session> {
+                Ok(Session {
+                    token_hash: r.try_get("token_hash")?,
+                    org_id: r.try_get("org_id")?,
+                    user_id: r.try_get("user_id")?,
+                    csrf_token: r.try_get("csrf_token")?,
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            }
+            pub fn api_token(r: &R) -> Result<ApiToken> {
+                let scopes: Json<Vec<String>> = r.try_get("scopes")?;
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    user_id: r.try_get("user_id")?,
+                    name: r.try_get("name")?,
+                    token_hash: r.try_get("token_hash")?,
+                    scopes: scopes.0,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                    revoked: r.try_get("revoked")?,
+                })
+            }
+            pub fn object(r: &R) -> Result<Object> {
+                let kind: String = r.try_get("kind")?;
+                let data: Json<serde_json::Value> = r.try_get("data")?;
+                Ok(Object {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    kind: parse_kind(&kind)?,
+                    name: r.try_get("name")?,
+                    data: data.0,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+            pub fn customer(r: &R) -> Result<Customer> {
+                let data: Json<serde_json::Value> = r.try_get("data")?;
+                Ok(Customer {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    name: r.try_get("name")?,
+                    email: r.try_get("email")?,
+                    data: data.0,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+            pub fn identity(r: &R) -> Result<Identity> {
+                Ok(Identity {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    customer_id: r.try_get("customer_id")?,
+                    kind: r.try_get("kind")?,
+                    value: r.try_get("value")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+            pub fn contact(r: &R) -> Result<Contact> {
+                let status: String = r.try_get("status")?;
+                let data: Json<serde_json::Value> = r.try_get("data")?;
+                Ok(Contact {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    channel: r.try_get("channel")?,
+                    queue_id: r.try_get("queue_id")?,
+                    status: parse_status(&status)?,
+                    customer_id: r.try_get("customer_id")?,
+                    agent_id: r.try_get("agent_id")?,
+                    topic: r.try_get("topic")?,
+                    enqueued_at: r.try_get("enqueued_at")?,
+                    accepted_at: r.try_get("accepted_at")?,
+                    ended_at: r.try_get("ended_at")?,
+                    closed_at: r.try_get("closed_at")?,
+                    wrapup_code: r.try_get("wrapup_code")?,
+                    wrapup_notes: r.try_get("wrapup_notes")?,
+                    last_seq: r.try_get("last_seq")?,
+                    customer_read_seq: r.try_get("customer_read_seq")?,
+                    agent_read_seq: r.try_get("agent_read_seq")?,
+                    data: data.0,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+            pub fn message(r: &R) -> Result<Message> {
+                let sender: String = r.try_get("sender")?;
+                let attachment: Option<Json<serde_json::Value>> = r.try_get("attachment")?;
+                Ok(Message {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    contact_id: r.try_get("contact_id")?,
+                    seq: r.try_get("seq")?,
+                    sender: parse_sender(&sender)?,
+                    author_id: r.try_get("author_id")?,
+                    author_name: r.try_get("author_name")?,
+                    text: r.try_get("text")?,
+                    attachment: attachment.map(|j| j.0),
+                    internal: r.try_get("internal")?,
+                    client_id: r.try_get("client_id")?,
+                    at: r.try_get("at")?,
+                })
+            }
+            pub fn attachment(r: &R) -> Result<Attachment> {
+                Ok(Attachment {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    contact_id: r.try_get("contact_id")?,
+                    name: r.try_get("name")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    sha256: r.try_get("sha256")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+            pub fn idempotency(r: &R) -> Result<IdempotencyRecord> {
+                let body: Json<serde_json::Value> = r.try_get("body")?;
+                Ok(IdempotencyRecord {
+                    org_id: r.try_get("org_id")?,
+                    key: r.try_get("key")?,
+                    request_hash: r.try_get("request_hash")?,
+                    status: r.try_get("status")?,
+                    body: body.0,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+            pub fn event(r: &R) -> Result<Event> {
+                let data: Json<serde_json::Value> = r.try_get("data")?;
+                Ok(Event {
+                    seq: r.try_get("seq")?,
+                    org_id: r.try_get("org_id")?,
+                    at: r.try_get("at")?,
+                    kind: r.try_get("kind")?,
+                    data: data.0,
+                })
+            }
+        }
+
+        const ATTACHMENT_COLS: &str =
+            "id, org_id, contact_id, name, content_type, size, sha256, created_at";
+
+        fn paged<T>(items: Vec<T>, want: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+            let next_cursor = if items.len() >= want.clamp(1, 1000) as usize {
+                items.last().map(&id)
+            } else {
+                None
+            };
+            Page { items, next_cursor }
+        }
+
+        impl Store for $name {
+            fn submit(&self, changes: Vec<Change>) -> Pending {
+                let (reply, rx) = oneshot::channel();
+                match self.tx.try_send(Request { changes, reply }) {
+                    Ok(()) => Pending::new(rx),
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        Pending::failed(StoreError::Unavailable("write queue full".into()))
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        Pending::failed(StoreError::Unavailable("store closed".into()))
+                    }
+                }
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.read).await?;
+                Ok(())
+            }
+
+            async fn get_org(&self, id: Uuid) -> Result<Option<Org>> {
+                sqlx::query("SELECT * FROM orgs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::org(&r))
+                    .transpose()
+            }
+            async fn get_org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
+                sqlx::query("SELECT * FROM orgs WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::org(&r))
+                    .transpose()
+            }
+            async fn list_orgs(&self) -> Result<Vec<Org>> {
+                sqlx::query("SELECT * FROM orgs ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(rows::org)
+                    .collect()
+            }
+
+            async fn get_user(&self, org: Uuid, id: Uuid) -> Result<Option<User>> {
+                sqlx::query("SELECT * FROM users WHERE org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::user(&r))
+                    .transpose()
+            }
+            async fn get_user_by_email(&self, org: Uuid, email: &str) -> Result<Option<User>> {
+                sqlx::query("SELECT * FROM users WHERE org_id = $1 AND email = $2")
+                    .bind(org)
+                    .bind(email)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::user(&r))
+                    .transpose()
+            }
+            async fn list_users(&self, org: Uuid, page: PageRequest) -> Result<Page<User>> {
+                let items = sqlx::query(
+                    "SELECT * FROM users WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(page.after.unwrap_or(Uuid::nil()))
+                .bind(limit(page.limit))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::user)
+                .collect::<Result<Vec<_>>>()?;
+                Ok(paged(items, page.limit, |u| u.id))
+            }
+
+            async fn get_session(&self, token_hash: &str) -> Result<Option<Session>> {
+                sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::session(&r))
+                    .transpose()
+            }
+            async fn get_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+                sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::api_token(&r))
+                    .transpose()
+            }
+            async fn list_api_tokens(&self, org: Uuid) -> Result<Vec<ApiToken>> {
+                sqlx::query("SELECT * FROM api_tokens WHERE org_id = $1 ORDER BY id")
+                    .bind(org)
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(rows::api_token)
+                    .collect()
+            }
+
+            async fn get_object(
+                &self,
+                org: Uuid,
+                kind: ObjectKind,
+                id: Uuid,
+            ) -> Result<Option<Object>> {
+                sqlx::query("SELECT * FROM objects WHERE org_id = $1 AND kind = $2 AND id = $3")
+                    .bind(org)
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::object(&r))
+                    .transpose()
+            }
+            async fn list_objects(
+                &self,
+                org: Uuid,
+                kind: ObjectKind,
+                page: PageRequest,
+            ) -> Result<Page<Object>> {
+                let items = sqlx::query(
+                    "SELECT * FROM objects WHERE org_id = $1 AND kind = $2 AND id > $3 \
+                     ORDER BY id LIMIT $4",
+                )
+                .bind(org)
+                .bind(kind.as_str())
+                .bind(page.after.unwrap_or(Uuid::nil()))
+                .bind(limit(page.limit))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::object)
+                .collect::<Result<Vec<_>>>()?;
+                Ok(paged(items, page.limit, |o| o.id))
+            }
+
+            async fn get_customer(&self, org: Uuid, id: Uuid) -> Result<Option<Customer>> {
+                sqlx::query("SELECT * FROM customers WHERE org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::customer(&r))
+                    .transpose()
+            }
+            async fn find_identity(
+                &self,
+                org: Uuid,
+                kind: &str,
+                value: &str,
+            ) -> Result<Option<Identity>> {
+                sqlx::query(
+                    "SELECT * FROM identities WHERE org_id = $1 AND kind = $2 AND value = $3",
+                )
+                .bind(org)
+                .bind(kind)
+                .bind(value)
+                .fetch_optional(&self.read)
+                .await?
+                .map(|r| rows::identity(&r))
+                .transpose()
+            }
+            async fn list_identities(&self, org: Uuid, customer: Uuid) -> Result<Vec<Identity>> {
+                sqlx::query(
+                    "SELECT * FROM identities WHERE org_id = $1 AND customer_id = $2 ORDER BY id",
+                )
+                .bind(org)
+                .bind(customer)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::identity)
+                .collect()
+            }
+
+            async fn get_contact(&self, org: Uuid, id: Uuid) -> Result<Option<Contact>> {
+                sqlx::query("SELECT * FROM contacts WHERE org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::contact(&r))
+                    .transpose()
+            }
+            async fn list_contacts(
+                &self,
+                org: Uuid,
+                filter: &ContactFilter,
+                page: PageRequest,
+            ) -> Result<Page<Contact>> {
+                let items = sqlx::query(
+                    "SELECT * FROM contacts WHERE org_id = $1 AND id > $2 \
+                     AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR queue_id = $4) \
+                     AND ($5 IS NULL OR agent_id = $5) AND ($6 IS NULL OR customer_id = $6) \
+                     ORDER BY id LIMIT $7",
+                )
+                .bind(org)
+                .bind(page.after.unwrap_or(Uuid::nil()))
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.queue_id)
+                .bind(filter.agent_id)
+                .bind(filter.customer_id)
+                .bind(limit(page.limit))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::contact)
+                .collect::<Result<Vec<_>>>()?;
+                Ok(paged(items, page.limit, |c| c.id))
+            }
+            async fn list_open_contacts(&self) -> Result<Vec<Contact>> {
+                sqlx::query("SELECT * FROM contacts WHERE status <> 'closed' ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(rows::contact)
+                    .collect()
+            }
+
+            async fn list_messages(
+                &self,
+                org: Uuid,
+                contact: Uuid,
+                after_seq: i64,
+                limit_n: u32,
+            ) -> Result<Vec<Message>> {
+                sqlx::query(
+                    "SELECT * FROM messages WHERE org_id = $1 AND contact_id = $2 AND seq > $3 \
+                     ORDER BY seq LIMIT $4",
+                )
+                .bind(org)
+                .bind(contact)
+                .bind(after_seq)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::message)
+                .collect()
+            }
+            async fn get_message_by_client_id(
+                &self,
+                org: Uuid,
+                contact: Uuid,
+                client_id: &str,
+            ) -> Result<Option<Message>> {
+                sqlx::query(
+                    "SELECT * FROM messages WHERE org_id = $1 AND contact_id = $2 \
+                     AND client_id = $3",
+                )
+                .bind(org)
+                .bind(contact)
+                .bind(client_id)
+                .fetch_optional(&self.read)
+                .await?
+                .map(|r| rows::message(&r))
+                .transpose()
+            }
+
+            async fn get_attachment(&self, org: Uuid, id: Uuid) -> Result<Option<Attachment>> {
+                let sql = format!(
+                    "SELECT {ATTACHMENT_COLS} FROM attachments WHERE org_id = $1 AND id = $2"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::attachment(&r))
+                    .transpose()
+            }
+            async fn attachment_data(&self, org: Uuid, id: Uuid) -> Result<Option<Vec<u8>>> {
+                Ok(
+                    sqlx::query_scalar("SELECT data FROM attachments WHERE org_id = $1 AND id = $2")
+                        .bind(org)
+                        .bind(id)
+                        .fetch_optional(&self.read)
+                        .await?,
+                )
+            }
+
+            async fn get_idempotency(
+                &self,
+                org: Uuid,
+                key: &str,
+            ) -> Result<Option<IdempotencyRecord>> {
+                sqlx::query("SELECT * FROM idempotency_keys WHERE org_id = $1 AND key = $2")
+                    .bind(org)
+                    .bind(key)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::idempotency(&r))
+                    .transpose()
+            }
+
+            async fn read_events(&self, after: i64, limit_n: u32) -> Result<Vec<Event>> {
+                sqlx::query("SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after)
+                    .bind(limit(limit_n))
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(rows::event)
+                    .collect()
+            }
+            async fn read_org_events(
+                &self,
+                org: Uuid,
+                after: i64,
+                limit_n: u32,
+            ) -> Result<Vec<Event>> {
+                sqlx::query(
+                    "SELECT * FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::event)
+                .collect()
+            }
+        }
+    };
+}
+
+mod sqlite {
+    use super::*;
+    backend!(SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+
+    impl SqliteStore {
+        /// Open (creating) the database file at `path` and run the migrations.
+        ///
+        /// WAL with `synchronous=FULL`: every commit is fsynced before it returns, so an
+        /// acknowledged write survives power loss, not only a process crash. Group commit
+        /// is what keeps that affordable.
+        pub async fn open(path: &Path) -> Result<SqliteStore> {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write_pool = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            sqlx::migrate!("./migrations/sqlite")
+                .run(&write_pool)
+                .await
+                .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+            let read = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            Ok(SqliteStore::start(read, write_pool))
+        }
+    }
+}
+
+mod postgres {
+    use super::*;
+    backend!(PgStore, sqlx::Postgres, "BEGIN");
+
+    impl PgStore {
+        /// Connect to `url` and run the migrations. With `schema`, everything lives in that
+        /// schema (created if missing): tests use one schema per run.
+        pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgStore> {
+            use sqlx::postgres::PgConnectOptions;
+            let mut opts: PgConnectOptions = url
+                .parse()
+                .map_err(|e: sqlx::Error| StoreError::Unavailable(e.to_string()))?;
+            if let Some(schema) = schema {
+                if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(StoreError::Backend(format!("bad schema name {schema}")));
+                }
+                let admin = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
+                    .max_connections(1)
+                    .connect_with(opts.clone())
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE SCHEMA IF NOT EXISTS {schema}"
+                )))
+                .execute(&admin)
+                .await?;
+                admin.close().await;
+                opts = opts.options([("search_path", schema)]);
+            }
+            let write_pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts.clone())
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            sqlx::migrate!("./migrations/postgres")
+                .run(&write_pool)
+                .await
+                .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+            let read = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            Ok(PgStore::start(read, write_pool))
+        }
+
+        /// Drop a schema made by [`PgStore::connect`] (test clean-up).
+        pub async fn drop_schema(url: &str, schema: &str) -> Result<()> {
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(StoreError::Backend(format!("bad schema name {schema}")));
+            }
+            let pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE"
+            )))
+            .execute(&pool)
+            .await?;
+            pool.close().await;
+            Ok(())
+        }
+    }
+}
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;

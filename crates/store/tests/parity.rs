@@ -1,0 +1,526 @@
+//! One suite, both backends: every test runs on SQLite (temp dir) and on PostgreSQL (its
+//! own schema per test). PostgreSQL is at `HOMESHORE_TEST_PG`, default
+//! `postgres://postgres@127.0.0.1:5432/test`. When it is unreachable the PostgreSQL half
+//! is skipped with a loud message, unless `CI` is set: in CI it must run.
+
+use std::future::Future;
+
+use serde_json::json;
+use store::*;
+use uuid::Uuid;
+
+pub fn pg_url() -> String {
+    std::env::var("HOMESHORE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// Runs `f` against a fresh SQLite store and a fresh PostgreSQL schema.
+async fn each<F, Fut>(f: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    f(Db::Sqlite(sqlite)).await;
+
+    let schema = format!("t_{}", Uuid::new_v4().simple());
+    match PgStore::connect(&pg_url(), Some(&schema)).await {
+        Ok(pg) => {
+            f(Db::Postgres(pg.clone())).await;
+            pg.close().await;
+            let _ = PgStore::drop_schema(&pg_url(), &schema).await;
+        }
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PostgreSQL unreachable in CI ({e}): the parity suite must run on it");
+            }
+            eprintln!(
+                "\n!!!!!!!! SKIPPING the PostgreSQL half: {e}\n!!!!!!!! start it with `bash scripts/services.sh`\n"
+            );
+        }
+    }
+}
+
+fn org(slug: &str) -> Org {
+    Org {
+        id: new_id(),
+        slug: format!("{slug}-{}", Uuid::new_v4().simple()),
+        name: slug.to_string(),
+        mfa_required: false,
+        created_at: now(),
+    }
+}
+
+fn user(org: Uuid, email: &str, role: Role) -> User {
+    User {
+        id: new_id(),
+        org_id: org,
+        email: email.to_string(),
+        name: email.to_string(),
+        role,
+        password_hash: "$argon2id$fake".into(),
+        totp_secret: None,
+        totp_enabled: false,
+        recovery_codes: vec!["h1".into(), "h2".into()],
+        failed_logins: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn contact(org: Uuid) -> Contact {
+    let t = now();
+    Contact {
+        id: new_id(),
+        org_id: org,
+        channel: "chat".into(),
+        queue_id: Some(new_id()),
+        status: ContactStatus::Waiting,
+        customer_id: None,
+        agent_id: None,
+        topic: Some("billing".into()),
+        enqueued_at: t,
+        accepted_at: None,
+        ended_at: None,
+        closed_at: None,
+        wrapup_code: None,
+        wrapup_notes: None,
+        last_seq: 0,
+        customer_read_seq: 0,
+        agent_read_seq: 0,
+        data: json!({"token_hash": "abc"}),
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+fn message(c: &Contact, seq: i64, client_id: Option<&str>) -> Message {
+    Message {
+        id: new_id(),
+        org_id: c.org_id,
+        contact_id: c.id,
+        seq,
+        sender: Sender::Customer,
+        author_id: None,
+        author_name: Some("Ann".into()),
+        text: Some(format!("hello {seq}")),
+        attachment: None,
+        internal: false,
+        client_id: client_id.map(str::to_string),
+        at: now(),
+    }
+}
+
+#[tokio::test]
+async fn orgs_and_users_round_trip_and_stay_in_their_org() {
+    each(|db| async move {
+        let a = org("a");
+        let b = org("b");
+        let u = user(a.id, "ann@example.com", Role::Admin);
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutOrg(b.clone()),
+            Change::PutUser(u.clone()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(db.get_org(a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(db.get_org_by_slug(&b.slug).await.unwrap(), Some(b.clone()));
+        assert_eq!(db.get_user(a.id, u.id).await.unwrap(), Some(u.clone()));
+        assert_eq!(
+            db.get_user_by_email(a.id, "ann@example.com").await.unwrap(),
+            Some(u.clone())
+        );
+        // Another organisation sees nothing.
+        assert_eq!(db.get_user(b.id, u.id).await.unwrap(), None);
+        assert_eq!(db.get_user_by_email(b.id, "ann@example.com").await.unwrap(), None);
+        assert!(db.list_users(b.id, PageRequest::default()).await.unwrap().items.is_empty());
+        // An update through another organisation's id changes nothing.
+        let mut hijack = u.clone();
+        hijack.org_id = b.id;
+        hijack.role = Role::Agent;
+        db.commit(vec![Change::PutUser(hijack)]).await.unwrap();
+        assert_eq!(db.get_user(a.id, u.id).await.unwrap().unwrap().role, Role::Admin);
+        // Same email twice in one org is a conflict.
+        let dup = user(a.id, "ann@example.com", Role::Agent);
+        let err = db.commit(vec![Change::PutUser(dup)]).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_get_increasing_sequence_numbers_in_submission_order() {
+    each(|db| async move {
+        let a = org("ev");
+        let b = org("ev2");
+        db.commit(vec![Change::PutOrg(a.clone()), Change::PutOrg(b.clone())])
+            .await
+            .unwrap();
+        let start = db
+            .read_events(0, 1000)
+            .await
+            .unwrap()
+            .last()
+            .map(|e| e.seq)
+            .unwrap_or(0);
+        // Submitted back to back without waiting: they land in one or a few transactions,
+        // and the log keeps the submission order.
+        let mut pending = Vec::new();
+        for i in 0..300 {
+            let o = if i % 3 == 0 { b.id } else { a.id };
+            pending.push(db.submit(vec![Change::Event(NewEvent {
+                org_id: o,
+                at: now(),
+                kind: "test".into(),
+                data: json!({"i": i}),
+            })]));
+        }
+        let mut seqs = Vec::new();
+        for p in pending {
+            seqs.push(p.await.unwrap().event_seqs[0]);
+        }
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        let all: Vec<Event> = db
+            .read_events(start, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "test")
+            .collect();
+        assert_eq!(all.len(), 300);
+        for (i, e) in all.iter().enumerate() {
+            assert_eq!(e.data, json!({"i": i}));
+        }
+        let only_b = db.read_org_events(b.id, 0, 1000).await.unwrap();
+        assert_eq!(only_b.len(), 100);
+        assert!(only_b.iter().all(|e| e.org_id == b.id));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_conflicting_submission_fails_alone() {
+    each(|db| async move {
+        let a = org("cf");
+        let c = contact(a.id);
+        db.commit(vec![Change::PutOrg(a.clone()), Change::PutContact(c.clone())])
+            .await
+            .unwrap();
+        db.commit(vec![Change::PutMessage(message(&c, 1, Some("k1")))])
+            .await
+            .unwrap();
+        // Three submissions queued together; the middle one reuses a client id.
+        let p1 = db.submit(vec![Change::PutMessage(message(&c, 2, Some("k2")))]);
+        let p2 = db.submit(vec![
+            Change::Event(NewEvent {
+                org_id: a.id,
+                at: now(),
+                kind: "should-vanish".into(),
+                data: json!({}),
+            }),
+            Change::PutMessage(message(&c, 3, Some("k1"))),
+        ]);
+        let p3 = db.submit(vec![Change::PutMessage(message(&c, 3, Some("k3")))]);
+        assert!(p1.await.is_ok());
+        assert!(matches!(p2.await, Err(StoreError::Conflict(_))));
+        assert!(p3.await.is_ok());
+        let msgs = db.list_messages(a.id, c.id, 0, 100).await.unwrap();
+        let ids: Vec<_> = msgs.iter().map(|m| m.client_id.clone().unwrap()).collect();
+        assert_eq!(ids, ["k1", "k2", "k3"]);
+        // The failed submission's event is not in the log either: all or nothing.
+        let evs = db.read_org_events(a.id, 0, 100).await.unwrap();
+        assert!(evs.iter().all(|e| e.kind != "should-vanish"));
+        assert_eq!(
+            db.get_message_by_client_id(a.id, c.id, "k2").await.unwrap().map(|m| m.seq),
+            Some(2)
+        );
+        assert_eq!(db.list_messages(a.id, c.id, 2, 100).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contacts_round_trip_filter_and_paginate() {
+    each(|db| async move {
+        let a = org("ct");
+        let b = org("ct2");
+        db.commit(vec![Change::PutOrg(a.clone()), Change::PutOrg(b.clone())])
+            .await
+            .unwrap();
+        let mut cs = Vec::new();
+        for i in 0..5 {
+            let mut c = contact(a.id);
+            if i % 2 == 1 {
+                c.status = ContactStatus::Active;
+                c.agent_id = Some(new_id());
+                c.accepted_at = Some(now());
+            }
+            cs.push(c);
+        }
+        db.commit(cs.iter().cloned().map(Change::PutContact).collect())
+            .await
+            .unwrap();
+        assert_eq!(db.get_contact(a.id, cs[1].id).await.unwrap(), Some(cs[1].clone()));
+        assert_eq!(db.get_contact(b.id, cs[1].id).await.unwrap(), None);
+        let waiting = db
+            .list_contacts(
+                a.id,
+                &ContactFilter {
+                    status: Some(ContactStatus::Waiting),
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(waiting.items.len(), 3);
+        // Pages of two, by cursor.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = db
+                .list_contacts(a.id, &ContactFilter::default(), PageRequest { after, limit: 2 })
+                .await
+                .unwrap();
+            seen.extend(page.items.iter().map(|c| c.id));
+            match page.next_cursor {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, cs.iter().map(|c| c.id).collect::<Vec<_>>());
+        // Close one: it leaves the open list.
+        let mut closed = cs[0].clone();
+        closed.status = ContactStatus::Closed;
+        closed.closed_at = Some(now());
+        db.commit(vec![Change::PutContact(closed)]).await.unwrap();
+        let open = db.list_open_contacts().await.unwrap();
+        assert!(open.iter().all(|c| c.id != cs[0].id));
+        assert!(open.iter().any(|c| c.id == cs[1].id));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn objects_customers_sessions_tokens_attachments_idempotency() {
+    each(|db| async move {
+        let a = org("ob");
+        let b = org("ob2");
+        let u = user(a.id, "bob@example.com", Role::Agent);
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutOrg(b.clone()),
+            Change::PutUser(u.clone()),
+        ])
+        .await
+        .unwrap();
+
+        // Objects: unique name per kind, scoped listing.
+        let q = Object {
+            id: new_id(),
+            org_id: a.id,
+            kind: ObjectKind::Queue,
+            name: "Support".into(),
+            data: json!({"priority": 1}),
+            created_at: now(),
+            updated_at: now(),
+        };
+        db.commit(vec![Change::PutObject(q.clone())]).await.unwrap();
+        let mut dup = q.clone();
+        dup.id = new_id();
+        assert!(matches!(
+            db.commit(vec![Change::PutObject(dup)]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let mut skill = q.clone();
+        skill.id = new_id();
+        skill.kind = ObjectKind::Skill;
+        db.commit(vec![Change::PutObject(skill)]).await.unwrap();
+        assert_eq!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap(), Some(q.clone()));
+        assert_eq!(db.get_object(a.id, ObjectKind::Skill, q.id).await.unwrap(), None);
+        assert_eq!(db.get_object(b.id, ObjectKind::Queue, q.id).await.unwrap(), None);
+        assert_eq!(
+            db.list_objects(a.id, ObjectKind::Queue, PageRequest::default())
+                .await
+                .unwrap()
+                .items,
+            vec![q.clone()]
+        );
+        // Deleting through another org does nothing.
+        db.commit(vec![Change::DeleteObject {
+            org_id: b.id,
+            kind: ObjectKind::Queue,
+            id: q.id,
+        }])
+        .await
+        .unwrap();
+        assert!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap().is_some());
+        db.commit(vec![Change::DeleteObject {
+            org_id: a.id,
+            kind: ObjectKind::Queue,
+            id: q.id,
+        }])
+        .await
+        .unwrap();
+        assert!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap().is_none());
+
+        // Customers and identities.
+        let cu = Customer {
+            id: new_id(),
+            org_id: a.id,
+            name: "Carol".into(),
+            email: Some("carol@example.com".into()),
+            data: json!({}),
+            created_at: now(),
+        };
+        let id1 = Identity {
+            id: new_id(),
+            org_id: a.id,
+            customer_id: cu.id,
+            kind: "email".into(),
+            value: "carol@example.com".into(),
+            created_at: now(),
+        };
+        db.commit(vec![Change::PutCustomer(cu.clone()), Change::PutIdentity(id1.clone())])
+            .await
+            .unwrap();
+        assert_eq!(db.get_customer(a.id, cu.id).await.unwrap(), Some(cu.clone()));
+        assert_eq!(
+            db.find_identity(a.id, "email", "carol@example.com").await.unwrap(),
+            Some(id1.clone())
+        );
+        assert_eq!(db.find_identity(b.id, "email", "carol@example.com").await.unwrap(), None);
+        assert_eq!(db.list_identities(a.id, cu.id).await.unwrap(), vec![id1]);
+
+        // Sessions: log out everywhere removes all of one user's.
+        let t0 = now();
+        let s = |h: &str| Session {
+            token_hash: h.into(),
+            org_id: a.id,
+            user_id: u.id,
+            csrf_token: "csrf".into(),
+            created_at: t0,
+            last_seen_at: t0,
+            expires_at: t0 + time::Duration::hours(12),
+        };
+        let h1 = format!("s1-{}", Uuid::new_v4());
+        let h2 = format!("s2-{}", Uuid::new_v4());
+        db.commit(vec![Change::PutSession(s(&h1)), Change::PutSession(s(&h2))])
+            .await
+            .unwrap();
+        assert_eq!(db.get_session(&h1).await.unwrap(), Some(s(&h1)));
+        db.commit(vec![Change::DeleteSession { token_hash: h1.clone() }]).await.unwrap();
+        assert!(db.get_session(&h1).await.unwrap().is_none());
+        assert!(db.get_session(&h2).await.unwrap().is_some());
+        db.commit(vec![Change::DeleteUserSessions { org_id: a.id, user_id: u.id }])
+            .await
+            .unwrap();
+        assert!(db.get_session(&h2).await.unwrap().is_none());
+
+        // API tokens.
+        let t = ApiToken {
+            id: new_id(),
+            org_id: a.id,
+            user_id: u.id,
+            name: "crm".into(),
+            token_hash: format!("th-{}", Uuid::new_v4()),
+            scopes: vec!["read".into()],
+            created_at: now(),
+            last_used_at: None,
+            revoked: false,
+        };
+        db.commit(vec![Change::PutApiToken(t.clone())]).await.unwrap();
+        assert_eq!(db.get_api_token(&t.token_hash).await.unwrap(), Some(t.clone()));
+        assert_eq!(db.list_api_tokens(a.id).await.unwrap(), vec![t.clone()]);
+        assert!(db.list_api_tokens(b.id).await.unwrap().is_empty());
+
+        // Attachments.
+        let c = contact(a.id);
+        let meta = Attachment {
+            id: new_id(),
+            org_id: a.id,
+            contact_id: c.id,
+            name: "a.png".into(),
+            content_type: "image/png".into(),
+            size: 4,
+            sha256: "00".into(),
+            created_at: now(),
+        };
+        db.commit(vec![
+            Change::PutContact(c.clone()),
+            Change::PutAttachment {
+                meta: meta.clone(),
+                data: vec![1, 2, 3, 4],
+            },
+        ])
+        .await
+        .unwrap();
+        assert_eq!(db.get_attachment(a.id, meta.id).await.unwrap(), Some(meta.clone()));
+        assert_eq!(db.attachment_data(a.id, meta.id).await.unwrap(), Some(vec![1, 2, 3, 4]));
+        assert_eq!(db.attachment_data(b.id, meta.id).await.unwrap(), None);
+
+        // Idempotency keys: a key is stored once.
+        let rec = IdempotencyRecord {
+            org_id: a.id,
+            key: "k".into(),
+            request_hash: "h".into(),
+            status: 201,
+            body: json!({"id": 1}),
+            created_at: now(),
+        };
+        db.commit(vec![Change::PutIdempotency(rec.clone())]).await.unwrap();
+        assert!(matches!(
+            db.commit(vec![Change::PutIdempotency(rec.clone())]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(db.get_idempotency(a.id, "k").await.unwrap(), Some(rec));
+        assert_eq!(db.get_idempotency(b.id, "k").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn times_read_back_equal() {
+    each(|db| async move {
+        let a = org("tm");
+        db.commit(vec![Change::PutOrg(a.clone())]).await.unwrap();
+        let got = db.get_org(a.id).await.unwrap().unwrap();
+        assert_eq!(got.created_at, a.created_at);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_submitters_all_commit() {
+    each(|db| async move {
+        let a = org("cc");
+        db.commit(vec![Change::PutOrg(a.clone())]).await.unwrap();
+        let mut tasks = Vec::new();
+        for t in 0..16 {
+            let db = db.clone();
+            let org = a.id;
+            tasks.push(tokio::spawn(async move {
+                for i in 0..50 {
+                    db.commit(vec![Change::Event(NewEvent {
+                        org_id: org,
+                        at: now(),
+                        kind: "c".into(),
+                        data: json!({"t": t, "i": i}),
+                    })])
+                    .await
+                    .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let evs = db.read_org_events(a.id, 0, 1000).await.unwrap();
+        assert_eq!(evs.len(), 800);
+    })
+    .await;
+}
