@@ -135,7 +135,7 @@ impl Engine {
                         Phase::Preferred(a) => st
                             .agents
                             .get(a)
-                            .is_some_and(|ag| ag.preferred[ch].contains(&key)),
+                            .is_some_and(|ag| ag.preferred.contains(&(ch as u8, key))),
                         Phase::Step(_) => st
                             .groups
                             .get(w.group)
@@ -204,7 +204,7 @@ impl Engine {
             .sum::<usize>()
             + st.agents
                 .iter()
-                .map(|(_, a)| a.preferred.iter().map(SortedDeque::len).sum::<usize>())
+                .map(|(_, a)| a.preferred.len())
                 .sum::<usize>();
         if indexed_waiting != waiting_entries {
             err(format!(

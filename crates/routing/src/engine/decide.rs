@@ -511,7 +511,12 @@ impl Engine {
                 }
             };
             // Nobody who declined a contact waits in their own preferred set.
-            if let Some(&k) = agent.preferred[ch].first() {
+            if let Some(&(_, k)) = agent
+                .preferred
+                .iter()
+                .find(|e| usize::from(e.0) >= ch)
+                .filter(|e| usize::from(e.0) == ch)
+            {
                 consider(k);
             }
             for m in &agent.groups {

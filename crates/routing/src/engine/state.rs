@@ -95,8 +95,9 @@ pub(crate) struct Agent {
     pub(crate) unanswered: u32,
     pub(crate) groups: Vec<Member>,
     pub(crate) indexed: Indexed,
-    /// Contacts waiting for this agent only, per channel.
-    pub(crate) preferred: [SortedDeque<CKey>; Channel::COUNT],
+    /// Contacts waiting for this agent only, by (channel index, key). One set for all
+    /// channels keeps the agent small; it is usually empty.
+    pub(crate) preferred: SortedDeque<(u8, CKey)>,
 }
 
 impl Agent {
@@ -771,7 +772,7 @@ impl State {
         );
         let group = match phase {
             Phase::Preferred(a) => {
-                self.agents[a].preferred[channel].insert(key);
+                self.agents[a].preferred.insert((channel as u8, key));
                 NONE
             }
             Phase::Step(k) => {
@@ -816,7 +817,7 @@ impl State {
         let ch = contact.channel.index();
         match contact.phase {
             Phase::Preferred(a) => {
-                self.agents[a].preferred[ch].remove(&key);
+                self.agents[a].preferred.remove(&(ch as u8, key));
             }
             Phase::Step(_) => {
                 self.groups[w.group].waiting[ch].remove(&key);
@@ -1060,11 +1061,8 @@ impl State {
                     return Err(inconsistent(format!("{agent} still holds contacts")));
                 }
                 // Contacts waiting for this agent only fall back to their policy.
-                let waiting: Vec<u32> = self.agents[a]
-                    .preferred
-                    .iter()
-                    .flat_map(|s| s.iter().map(|k| k.2))
-                    .collect();
+                let waiting: Vec<u32> =
+                    self.agents[a].preferred.iter().map(|&(_, k)| k.2).collect();
                 for &c in &waiting {
                     self.remove_waiting(c);
                     let contact = &mut self.contacts[c];
