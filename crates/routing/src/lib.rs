@@ -91,7 +91,10 @@
 //! contact's own conditions are substituted) is an *agent group* holding, per channel,
 //! an ordered set of its free members and an ordered set of the contacts waiting for
 //! it: placing a contact is one ordered-set lookup, and a freed agent peeks the head of
-//! each group it belongs to. Figures are in `docs/benchmarks.md`
+//! each group it belongs to. The sets are sorted ring buffers keyed by time, so the
+//! common changes (a newly idle agent or a new contact at the back, the chosen one
+//! taken from the front) are O(1); timers are per-kind queues whose entries go stale in
+//! place rather than being searched for. Figures are in `docs/benchmarks.md`
 //! (`homeshore bench routing`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
