@@ -14,7 +14,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
-if [ -f web/package.json ] && grep -q '"test:browser"' web/package.json; then
-  cargo build -p homeshore
-  (cd web && npm run --silent test:browser)
-fi
+# The front end's unit tests, then the browser tests against the real binary.
+(cd web && npm test --silent)
+cargo build -p homeshore
+(cd web && npm run --silent test:browser)

@@ -35,7 +35,7 @@ test('two agents × capacity 3, seven chats: six assigned, one waiting with its 
   const customers = [];
   for (let i = 1; i <= 6; i++) {
     const c = await customer(browser, server.url);
-    await startChat(c.page, `Customer ${i}`, 'An order or delivery');
+    await startChat(c.page, `Customer ${i}`, 'Orders');
     customers.push(c);
   }
   await Promise.all([acceptUntil(a.page, 3), acceptUntil(b.page, 3)]);
@@ -45,7 +45,7 @@ test('two agents × capacity 3, seven chats: six assigned, one waiting with its 
   await shot(b.page, T, 'agent-b-three-chats');
 
   const seventh = await customer(browser, server.url, { phone: true });
-  await startChat(seventh.page, 'Customer 7', 'An order or delivery');
+  await startChat(seventh.page, 'Customer 7', 'Orders');
   const queue = seventh.page.getByText(/You are number \d+ in the queue/);
   await queue.waitFor();
   assert.match(await queue.innerText(), /number 1 in the queue/);

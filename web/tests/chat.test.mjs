@@ -25,7 +25,7 @@ test('widget chat: offer, messages both ways, attachment, reload, wrap-up, ratin
   const cust = await customer(browser, server.url);
   await cust.page.getByLabel('Your name').waitFor();
   await shot(cust.page, T, 'customer-prechat');
-  await startChat(cust.page, 'Maria Lopez', 'An order or delivery');
+  await startChat(cust.page, 'Maria Lopez', 'Orders');
   await shot(cust.page, T, 'customer-waiting');
 
   // The offer rings on the desktop with a countdown; the agent accepts.

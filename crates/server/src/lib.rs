@@ -363,8 +363,10 @@ async fn run_pipeline(state: AppState, mut rx: mpsc::UnboundedReceiver<PipelineI
 /// The whole HTTP application: API, WebSockets, health, metrics, and the browser apps.
 pub fn app(state: AppState) -> axum::Router {
     let api = api::router(state.clone());
-    let router = api.merge(chat_mount::router());
-    router
+    // The browser apps answer every path the API does not; the device check's echo
+    // socket is routed here so that `/api/{kind}/{id}` does not shadow it.
+    api.merge(chat_mount::router())
+        .route("/api/ws/echo", axum::routing::get(web::echo))
         .fallback_service(web::router::<()>().with_state(()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -79,7 +79,7 @@ where
 
 /// Echo WebSocket for the device check: short text frames come back as they are; the
 /// connection closes after 100 frames or 60 seconds, whichever comes first.
-async fn echo(ws: WebSocketUpgrade) -> Response {
+pub async fn echo(ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(1024).on_upgrade(|socket| async move {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(60), echo_loop(socket)).await;
     })

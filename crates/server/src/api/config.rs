@@ -47,12 +47,17 @@ pub const KINDS: &[(&str, ObjectKind)] = &[
     ("canned-responses", ObjectKind::CannedResponse),
 ];
 
-fn kind_of(segment: &str) -> ApiResult<ObjectKind> {
-    KINDS
-        .iter()
-        .find(|(s, _)| *s == segment)
-        .map(|(_, k)| *k)
-        .ok_or_else(|| ApiError::not_found("route"))
+/// The `{kind}` of `/api/{kind}[/{id}]`, checked before authentication so that an
+/// unknown path is a 404 for everyone.
+struct Kind(ObjectKind, &'static str);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Kind {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        let segment = parts.uri.path().strip_prefix("/api/").and_then(|r| r.split('/').next()).unwrap_or("");
+        KINDS.iter().find(|(s, _)| *s == segment).map(|(s, k)| Kind(*k, s)).ok_or_else(|| ApiError::not_found("route"))
+    }
 }
 
 /// Replace `/api/{kind}` paths by one path per kind in the OpenAPI document.
@@ -183,8 +188,7 @@ fn log(org: Uuid, at: time::OffsetDateTime, kind: &str, data: Value) -> Change {
 /// List objects of one kind (`queues`, `skills`, `routing-policies`, `wrapup-codes`,
 /// `business-hours`, `canned-responses`).
 #[utoipa::path(get, path = "/api/{kind}", tag = "config", params(("kind" = String, Path), PageQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
-async fn list_objects(State(state): State<AppState>, auth: Auth, Path(kind): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
-    let kind = kind_of(&kind)?;
+async fn list_objects(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let p = state.store().list_objects(auth.org_id(), kind, q.page()).await?;
     Ok(items(p.items.iter().map(wire::object).collect(), p.next_cursor))
@@ -193,13 +197,11 @@ async fn list_objects(State(state): State<AppState>, auth: Auth, Path(kind): Pat
 /// Create an object (admins, supervisors).
 #[utoipa::path(post, path = "/api/{kind}", tag = "config", params(("kind" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SimpleIn,
     responses((status = 201, description = "the object"), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_object(State(state): State<AppState>, auth: Auth, Path(kind): Path<String>, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let kind_s = kind.clone();
-    let kind = kind_of(&kind)?;
+async fn create_object(State(state): State<AppState>, Kind(kind, kind_s): Kind, auth: Auth, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     auth.require(MANAGERS)?;
     let (name, data) = validate(kind, &body)?;
     let org = auth.org_id();
-    idempotent(&state, &auth, &headers, &kind_s, &body, || async {
+    idempotent(&state, &auth, &headers, kind_s, &body, || async {
         let o = seed::create_object(&state, org, kind, &name, data).await?;
         Ok(wire::object(&o))
     })
@@ -208,8 +210,7 @@ async fn create_object(State(state): State<AppState>, auth: Auth, Path(kind): Pa
 
 /// One object.
 #[utoipa::path(get, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), responses((status = 200, description = "the object"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_object(State(state): State<AppState>, auth: Auth, Path((kind, id)): Path<(String, Uuid)>) -> ApiResult<Json<Value>> {
-    let kind = kind_of(&kind)?;
+async fn get_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let o = state.store().get_object(auth.org_id(), kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
     Ok(Json(wire::object(&o)))
@@ -217,8 +218,7 @@ async fn get_object(State(state): State<AppState>, auth: Auth, Path((kind, id)):
 
 /// Replace an object.
 #[utoipa::path(put, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), request_body = SimpleIn, responses((status = 200, description = "the object"), (status = 404, body = crate::error::ErrorBody)))]
-async fn update_object(State(state): State<AppState>, auth: Auth, Path((kind, id)): Path<(String, Uuid)>, Json(body): Json<Value>) -> ApiResult<Json<Value>> {
-    let kind = kind_of(&kind)?;
+async fn update_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>, Json(body): Json<Value>) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
     let (name, data) = validate(kind, &body)?;
     let mut o = state.store().get_object(auth.org_id(), kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
@@ -235,8 +235,7 @@ async fn update_object(State(state): State<AppState>, auth: Auth, Path((kind, id
 
 /// Delete an object. A queue with contacts still waiting or active is a 409.
 #[utoipa::path(delete, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), responses((status = 204, description = "deleted"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-async fn delete_object(State(state): State<AppState>, auth: Auth, Path((kind, id)): Path<(String, Uuid)>) -> ApiResult<StatusCode> {
-    let kind = kind_of(&kind)?;
+async fn delete_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>) -> ApiResult<StatusCode> {
     auth.require(MANAGERS)?;
     let org = auth.org_id();
     state.store().get_object(org, kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
