@@ -20,6 +20,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a contact center: the API, live updates and the browser apps.
+    ///
+    /// Settings: --config FILE (TOML), HOMESHORE_* variables, then flags. Example:
+    ///   homeshore serve --listen 0.0.0.0:8080 --database-url postgres://homeshore@db/homeshore
+    Serve(cmd::serve::ServerArgs),
+    /// Create or update the database schema, then exit (serve also does this on start).
+    Migrate(cmd::serve::ServerArgs),
+    /// Organisations: create, list.
+    #[command(subcommand)]
+    Org(cmd::serve::OrgCommand),
+    /// Staff accounts: add.
+    #[command(subcommand)]
+    User(cmd::serve::UserCommand),
     /// Run a demo center: seeded organisation, simulated customers and agents.
     Demo(cmd::demo::Args),
     /// Measure the hot paths (routing decisions, event rebuild) and print figures.
@@ -35,6 +48,10 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => cmd::serve::serve(args),
+        Command::Migrate(args) => cmd::serve::migrate(args),
+        Command::Org(command) => cmd::serve::org(command),
+        Command::User(command) => cmd::serve::user(command),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Forecast(args) => cmd::wfm::forecast_cmd(args),

@@ -2,4 +2,5 @@
 pub mod bench;
 pub mod bench_chat;
 pub mod demo;
+pub mod serve;
 pub mod wfm;

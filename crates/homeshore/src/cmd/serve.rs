@@ -1,0 +1,398 @@
+//! `homeshore serve`, `homeshore migrate`, `homeshore org create`, `homeshore user add`:
+//! running a contact center and administering it from the shell.
+//!
+//! Settings come, weakest first, from the built-in defaults, a TOML file
+//! (`--config FILE`, or `homeshore.toml` in the working directory when it exists),
+//! `HOMESHORE_*` environment variables (`HOMESHORE_DATABASE_URL`, `HOMESHORE_LISTEN`,
+//! `HOMESHORE_SESSION_IDLE_SECS`, … — every key of the file, upper-cased) and the
+//! command-line flags. The keys are the fields of [`server::Config`] plus `listen` and
+//! `log_format`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use rand::RngExt as _;
+use server::AppState;
+use store::{Role, Store};
+
+/// Where the center keeps its data and how it is reached; shared by every command that
+/// opens the database.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// A TOML settings file (default: `homeshore.toml` here, if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Where the embedded SQLite database lives [default: ./homeshore-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://user@host/db` for PostgreSQL (default: SQLite in --data-dir).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Log lines as text for people or JSON for log collectors [default: text].
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The resolved settings: the server's, and the shell's own.
+pub struct Settings {
+    pub server: server::Config,
+    pub listen: String,
+    pub log_format: LogFormat,
+}
+
+impl ServerArgs {
+    /// Defaults, then the file, then `HOMESHORE_*`, then the flags.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut table = toml::Table::new();
+        let file = match &self.config {
+            Some(path) => Some(path.clone()),
+            None => Some(PathBuf::from("homeshore.toml")).filter(|p| p.exists()),
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the settings file {}", path.display()))?;
+            table = text
+                .parse::<toml::Table>()
+                .with_context(|| format!("{} is not valid TOML", path.display()))?;
+        }
+        for (name, value) in std::env::vars() {
+            if let Some(key) = name.strip_prefix("HOMESHORE_") {
+                // Numbers and booleans as such, anything else as a string.
+                let v = format!("v = {value}")
+                    .parse::<toml::Table>()
+                    .ok()
+                    .and_then(|mut t| t.remove("v"))
+                    .filter(|v| !v.is_table() && !v.is_array())
+                    .unwrap_or(toml::Value::String(value));
+                table.insert(key.to_lowercase(), v);
+            }
+        }
+        if let Some(v) = &self.listen {
+            table.insert("listen".into(), toml::Value::String(v.clone()));
+        }
+        if let Some(v) = &self.data_dir {
+            table.insert(
+                "data_dir".into(),
+                toml::Value::String(v.display().to_string()),
+            );
+        }
+        if let Some(v) = &self.database_url {
+            table.insert("database_url".into(), toml::Value::String(v.clone()));
+        }
+        let listen = match table.remove("listen") {
+            Some(toml::Value::String(s)) => s,
+            Some(other) => bail!("listen: want an address like 127.0.0.1:8080, got {other}"),
+            None => "127.0.0.1:8080".to_string(),
+        };
+        let log_format = match (self.log_format, table.remove("log_format")) {
+            (Some(f), _) => f,
+            (None, Some(v)) => v
+                .try_into()
+                .context("log_format: want \"text\" or \"json\"")?,
+            (None, None) => LogFormat::Text,
+        };
+        let server: server::Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid setting")?;
+        Ok(Settings {
+            server,
+            listen,
+            log_format,
+        })
+    }
+}
+
+fn init_logs(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn open(config: server::Config) -> anyhow::Result<AppState> {
+    let what = if config.database_url.is_empty() {
+        format!("the database in {}", config.data_dir.display())
+    } else {
+        store::redact(&config.database_url)
+    };
+    AppState::open(config)
+        .await
+        .with_context(|| format!("opening {what}"))
+}
+
+/// `homeshore serve`.
+pub fn serve(args: ServerArgs) -> anyhow::Result<()> {
+    let s = args.settings()?;
+    init_logs(s.log_format, "info");
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&s.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}: is something else using it? Pick another with --listen",
+                    s.listen
+                )
+            })?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let backend = if s.server.database_url.is_empty() {
+            "sqlite"
+        } else {
+            "database_url"
+        };
+        let state = open(s.server).await?;
+        tracing::info!(%addr, backend, "serving");
+        println!("Homeshore listening on http://{addr} (Ctrl-C stops)");
+        server::serve(listener, state, stop_signal())
+            .await
+            .context("serving")?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// `homeshore migrate`.
+pub fn migrate(args: ServerArgs) -> anyhow::Result<()> {
+    let s = args.settings()?;
+    init_logs(s.log_format, "warn");
+    runtime()?.block_on(async move {
+        let url = s.server.resolved_database_url();
+        if s.server.database_url.is_empty() {
+            std::fs::create_dir_all(&s.server.data_dir).with_context(|| {
+                format!(
+                    "creating the data directory {}",
+                    s.server.data_dir.display()
+                )
+            })?;
+        }
+        let db = store::Db::connect(&url)
+            .await
+            .with_context(|| format!("migrating {}", store::redact(&url)))?;
+        db.ping().await.context("checking the migrated database")?;
+        println!("{} is up to date", store::redact(&url));
+        db.close().await;
+        Ok(())
+    })
+}
+
+/// Organisations: one server hosts many.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    ///
+    /// Example: homeshore org create --slug acme --name "Acme Retail" --mfa-required
+    Create {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Short name in URLs and logins: lowercase letters, digits, dashes.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Every user must enrol an authenticator app before using the center.
+        #[arg(long)]
+        mfa_required: bool,
+    },
+    /// List organisations.
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+pub fn org(command: OrgCommand) -> anyhow::Result<()> {
+    match command {
+        OrgCommand::Create {
+            server,
+            slug,
+            name,
+            mfa_required,
+        } => admin(server, async move |state| {
+            let org = server::seed::create_org(&state, &slug, &name)
+                .await
+                .map_err(api_error)?;
+            if mfa_required {
+                server::seed::set_mfa_required(&state, org.id, true)
+                    .await
+                    .map_err(api_error)?;
+            }
+            println!(
+                "created organisation {} ({}), id {}",
+                org.slug, org.name, org.id
+            );
+            println!(
+                "next: homeshore user add --org {} --role admin --email …",
+                org.slug
+            );
+            Ok(())
+        }),
+        OrgCommand::List { server } => admin(server, async move |state| {
+            let orgs = state.store().list_orgs().await?;
+            println!("{:<24} {:<8} {:<36} NAME", "SLUG", "MFA", "ID");
+            for o in orgs {
+                let mfa = if o.mfa_required {
+                    "required"
+                } else {
+                    "optional"
+                };
+                println!("{:<24} {:<8} {:<36} {}", o.slug, mfa, o.id, o.name);
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// Staff accounts.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user to an organisation.
+    ///
+    /// The password comes from HOMESHORE_NEW_PASSWORD when set; otherwise a strong one
+    /// is generated and printed once.
+    ///
+    /// Example: homeshore user add --org acme --role admin --email ana@acme.example --name "Ana Ruiz"
+    Add {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        /// admin, supervisor, agent or analyst.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the part of the email before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    match s {
+        "admin" => Ok(Role::Admin),
+        "supervisor" => Ok(Role::Supervisor),
+        "agent" => Ok(Role::Agent),
+        "analyst" => Ok(Role::Analyst),
+        _ => Err("want admin, supervisor, agent or analyst".into()),
+    }
+}
+
+pub fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            server,
+            org,
+            role,
+            email,
+            name,
+        } => admin(server, async move |state| {
+            let o = state
+                .store()
+                .get_org_by_slug(&org)
+                .await?
+                .with_context(|| {
+                    format!("no organisation {org}: create it with `homeshore org create`")
+                })?;
+            let (password, generated) = match std::env::var("HOMESHORE_NEW_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (generate_password(), true),
+            };
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+            let u = server::seed::create_user(&state, o.id, &email, &name, role, &password)
+                .await
+                .map_err(api_error)?;
+            println!(
+                "added {} ({}) to {}, id {}",
+                u.email,
+                role.as_str(),
+                o.slug,
+                u.id
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            if o.mfa_required {
+                println!("MFA is required: they enrol an authenticator app at first login");
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// A 20-character password from an alphabet without look-alikes.
+fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn api_error(e: server::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.message)
+}
+
+/// Opens the database (migrating it), runs one administrative action, closes.
+fn admin<F>(args: ServerArgs, action: F) -> anyhow::Result<()>
+where
+    F: AsyncFnOnce(AppState) -> anyhow::Result<()>,
+{
+    let s = args.settings()?;
+    init_logs(s.log_format, "warn");
+    runtime()?.block_on(async move {
+        let state = open(s.server).await?;
+        let result = action(state.clone()).await;
+        // Let the commit pipeline finish before the store closes.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        state.store().close().await;
+        result
+    })
+}
