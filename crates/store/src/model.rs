@@ -147,10 +147,16 @@ pub enum ObjectKind {
     WrapupCode,
     BusinessHours,
     CannedResponse,
+    /// Workforce management: an agent's offered hours (its name is the user's id).
+    WfmPreferences,
+    /// Workforce management: a week's staffing requirement (and forecast).
+    WfmPlan,
+    /// Workforce management: a generated (and maybe published) week's schedule.
+    WfmSchedule,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 7] = [
+    pub const ALL: [ObjectKind; 10] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -158,6 +164,9 @@ impl ObjectKind {
         ObjectKind::WrapupCode,
         ObjectKind::BusinessHours,
         ObjectKind::CannedResponse,
+        ObjectKind::WfmPreferences,
+        ObjectKind::WfmPlan,
+        ObjectKind::WfmSchedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -169,6 +178,9 @@ impl ObjectKind {
             ObjectKind::WrapupCode => "wrapup_code",
             ObjectKind::BusinessHours => "business_hours",
             ObjectKind::CannedResponse => "canned_response",
+            ObjectKind::WfmPreferences => "wfm_preferences",
+            ObjectKind::WfmPlan => "wfm_plan",
+            ObjectKind::WfmSchedule => "wfm_schedule",
         }
     }
 

@@ -8,6 +8,7 @@
 mod auth_api;
 mod config;
 mod contacts_api;
+mod wfm_api;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .merge(auth_api::routes())
         .merge(contacts_api::routes())
         .merge(config::routes())
+        .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .split_for_parts();
@@ -77,6 +79,7 @@ pub fn openapi_json(state: AppState) -> String {
         .merge(auth_api::routes())
         .merge(contacts_api::routes())
         .merge(config::routes())
+        .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .split_for_parts();

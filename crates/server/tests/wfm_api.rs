@@ -1,0 +1,476 @@
+//! Workforce management over real HTTP against the real server on SQLite, with the
+//! clock held on Wednesday 2026-12-02 10:05 UTC: agents offer hours, a supervisor enters
+//! a requirement, generates and publishes a schedule, agents see their shifts, pick up
+//! an open shift and accept extra hours, and the adherence view lists who is scheduled
+//! but offline. Roles and organisations are kept apart.
+
+use std::sync::{Arc, Mutex};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+use server::AppState;
+use store::Role;
+use time::macros::datetime;
+
+const PASSWORD: &str = "correct-horse-battery";
+const WEEK: &str = "2026-11-30";
+/// Intervals of 30 minutes from Monday 00:00 UTC.
+const PER_DAY: usize = 48;
+
+struct Server {
+    base: String,
+    state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = server::Config {
+        data_dir: dir.path().to_path_buf(),
+        argon2_m_kib: 4096,
+        login_burst: 100,
+        ..Default::default()
+    };
+    let clock = server::Clock::Manual(Arc::new(Mutex::new(datetime!(2026-12-02 10:05 UTC))));
+    let state = AppState::open_with_clock(config, clock).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    Server {
+        base,
+        state,
+        stop: Some(stop),
+        _dir: dir,
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+}
+
+impl Client {
+    async fn login(base: &str, org: &str, email: &str) -> Client {
+        let resp = reqwest::Client::new()
+            .post(format!("{base}/api/auth/login"))
+            .header("origin", base)
+            .json(&json!({"org": org, "email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "login {email}");
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let v: Value = resp.json().await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_str(&cookie).unwrap());
+        headers.insert(
+            "x-csrf-token",
+            HeaderValue::from_str(v["csrf_token"].as_str().unwrap()).unwrap(),
+        );
+        headers.insert("origin", HeaderValue::from_str(base).unwrap());
+        Client {
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            id: v["user"]["id"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+}
+
+fn every_day(start: &str, end: &str) -> Value {
+    Value::Array(
+        (0..7)
+            .map(|d| json!({"weekday": d, "start": start, "end": end}))
+            .collect(),
+    )
+}
+
+/// `agents` needed on `day` (0 = Monday) from `from` to `to` o'clock UTC.
+fn need(req: &mut [f64], day: usize, from: usize, to: usize, agents: f64) {
+    for r in &mut req[day * PER_DAY + from * 2..day * PER_DAY + to * 2] {
+        *r = agents;
+    }
+}
+
+fn assert_error(v: &Value, code: &str) {
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn wfm_end_to_end() {
+    let mut srv = start().await;
+    let s = &srv.state;
+    let org = server::seed::create_org(s, "acme", "Acme").await.unwrap();
+    let other = server::seed::create_org(s, "other", "Other").await.unwrap();
+    for (email, name, role) in [
+        ("ada@acme.example", "Ada Lovelace", Role::Agent),
+        ("bob@acme.example", "Bob Stone", Role::Agent),
+        ("cy@acme.example", "Cy Young", Role::Agent),
+        ("sue@acme.example", "Sue Visor", Role::Supervisor),
+        ("ann@acme.example", "Ann Alyst", Role::Analyst),
+    ] {
+        server::seed::create_user(s, org.id, email, name, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    server::seed::create_user(
+        s,
+        other.id,
+        "oz@other.example",
+        "Oz",
+        Role::Supervisor,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let base = srv.base.as_str();
+    let ada = Client::login(base, "acme", "ada@acme.example").await;
+    let bob = Client::login(base, "acme", "bob@acme.example").await;
+    let sue = Client::login(base, "acme", "sue@acme.example").await;
+    let ann = Client::login(base, "acme", "ann@acme.example").await;
+    let oz = Client::login(base, "other", "oz@other.example").await;
+
+    // Not signed in: 401 in the one error shape.
+    let r = reqwest::get(format!("{base}/api/wfm/me/preferences"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_error(&r.json().await.unwrap(), "unauthorized");
+
+    // Preferences: defaults until saved; bad hours are refused with a clear error.
+    let (st, p) = ada.get("/api/wfm/me/preferences").await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["saved"], false);
+    assert_eq!(p["min_week_hours"], 1.0);
+    assert_eq!(p["max_week_hours"], 30.0);
+    let (st, e) = ada
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": every_day("08:00", "18:00"), "max_week_hours": 40}),
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert_error(&e, "invalid");
+    let (st, e) = ada
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": every_day("08:00", "18:00"), "peak_max_week_hours": 70}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = ada
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": [{"weekday": 2, "start": "18:00", "end": "08:00"}]}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, p) = ada
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": every_day("08:00", "18:00"), "min_week_hours": 1, "max_week_hours": 20,
+                   "peak_max_week_hours": 45, "time_zone": "UTC", "utc_offset_min": 0}),
+        )
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["saved"], true);
+    assert_eq!(p["max_week_hours"], 20.0);
+    assert_eq!(p["peak_max_week_hours"], 45.0);
+    let (_, p) = ada.get("/api/wfm/me/preferences").await;
+    assert_eq!(p["windows"].as_array().unwrap().len(), 7);
+    let (st, _) = bob
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": [{"weekday": 2, "start": "09:00", "end": "13:00"}], "max_week_hours": 30}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // Analysts have no hours to offer.
+    let (st, e) = ann.get("/api/wfm/me/preferences").await;
+    assert_eq!(st, 403);
+    assert_error(&e, "forbidden");
+
+    // The requirement: Wednesday 10–14 one agent, Thursday 10–12 two, Friday 08–18 one.
+    let mut req = vec![0.0; 7 * PER_DAY];
+    need(&mut req, 2, 10, 14, 1.0);
+    need(&mut req, 3, 10, 12, 2.0);
+    need(&mut req, 4, 8, 18, 1.0);
+    for who in [&ada, &ann] {
+        let (st, e) = who
+            .post(
+                "/api/wfm/requirements",
+                json!({"week": WEEK, "requirement": req}),
+            )
+            .await;
+        assert_eq!(st, 403, "{e}");
+    }
+    let (st, e) = sue
+        .post(
+            "/api/wfm/requirements",
+            json!({"week": WEEK, "requirement": [1.0, 2.0]}),
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert_error(&e, "invalid");
+    let (st, e) = sue
+        .post(
+            "/api/wfm/requirements",
+            json!({"week": "2026-12-01", "requirement": req}),
+        )
+        .await;
+    assert_eq!(st, 422, "not a Monday: {e}");
+    let (st, e) = sue.post("/api/wfm/schedules", json!({"week": WEEK})).await;
+    assert_eq!(st, 422, "no requirement yet: {e}");
+    let (st, r) = sue
+        .post(
+            "/api/wfm/requirements",
+            json!({"week": WEEK, "requirement": req}),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["source"], "entered");
+    let (st, r) = ann.get(&format!("/api/wfm/requirements?week={WEEK}")).await;
+    assert_eq!(st, 200);
+    assert_eq!(r["requirement"].as_array().unwrap().len(), 336);
+
+    // No contact history: no forecast, said clearly.
+    let (st, e) = sue.post("/api/wfm/forecasts", json!({"week": WEEK})).await;
+    assert_eq!(st, 422, "{e}");
+    assert_error(&e, "invalid");
+
+    // Generate a draft: agents without preferences are named; coverage, shortfall and
+    // the lower bound come with it.
+    let (st, e) = ada.post("/api/wfm/schedules", json!({"week": WEEK})).await;
+    assert_eq!(st, 403, "{e}");
+    let (st, sched) = sue.post("/api/wfm/schedules", json!({"week": WEEK})).await;
+    assert_eq!(st, 201, "{sched}");
+    assert_eq!(sched["status"], "draft");
+    assert_eq!(sched["coverage"].as_array().unwrap().len(), 336);
+    assert_eq!(sched["without_preferences"], json!(["Cy Young"]));
+    let shortfall = sched["shortfall"].as_f64().unwrap();
+    let bound = sched["lower_bound"].as_f64().unwrap();
+    assert!(
+        shortfall + 1e-9 >= bound && bound >= 0.0,
+        "{shortfall} vs {bound}"
+    );
+    // Thursday needs two and only Ada can work it: at least 4 intervals short.
+    assert!(bound >= 4.0 - 1e-9, "lower bound {bound}");
+    let shifts = sched["shifts"].as_array().unwrap();
+    assert!(!shifts.is_empty());
+    for sh in shifts {
+        assert!(
+            sh["agent_id"] == json!(ada.id) || sh["agent_id"] == json!(bob.id),
+            "{sh}"
+        );
+    }
+    let id = sched["id"].as_str().unwrap().to_string();
+
+    // Drafts are not shown to agents.
+    let (st, mine) = ada.get("/api/wfm/me/shifts").await;
+    assert_eq!(st, 200);
+    assert_eq!(mine["items"], json!([]));
+    // Another organisation sees nothing of it.
+    let (st, e) = oz.get(&format!("/api/wfm/schedules/{id}")).await;
+    assert_eq!(st, 404, "{e}");
+    let (st, e) = oz
+        .post(&format!("/api/wfm/schedules/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(st, 404, "{e}");
+    let (_, list) = oz.get("/api/wfm/schedules").await;
+    assert_eq!(list["items"], json!([]));
+
+    // Publish.
+    let (st, e) = ada
+        .post(&format!("/api/wfm/schedules/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, p) = sue
+        .post(&format!("/api/wfm/schedules/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["status"], "published");
+    let (_, list) = ann.get(&format!("/api/wfm/schedules?week={WEEK}")).await;
+    assert_eq!(list["items"][0]["status"], "published");
+
+    // Ada sees her shifts, inside her availability (08–18 UTC).
+    let (_, mine) = ada.get("/api/wfm/me/shifts").await;
+    let mine = mine["items"].as_array().unwrap().clone();
+    assert!(!mine.is_empty());
+    for sh in &mine {
+        let start = sh["start"].as_str().unwrap();
+        let end = sh["end"].as_str().unwrap();
+        assert!(start[11..16] >= *"08:00" && end[11..16] <= *"18:00", "{sh}");
+        assert_eq!(sh["schedule_id"], json!(id));
+    }
+    // Thursday is hers alone.
+    assert!(
+        mine.iter()
+            .any(|s| s["start"].as_str().unwrap().starts_with("2026-12-03"))
+    );
+
+    // Adherence: whoever works Wednesday 10:05 is offline, hence out of adherence.
+    let (st, e) = ada.get("/api/wfm/adherence").await;
+    assert_eq!(st, 403, "{e}");
+    let (st, adh) = sue.get("/api/wfm/adherence").await;
+    assert_eq!(st, 200, "{adh}");
+    assert_eq!(adh["schedule_id"], json!(id));
+    let working: Vec<&Value> = adh["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["scheduled"] == "work")
+        .collect();
+    assert!(!working.is_empty(), "{adh}");
+    let out = adh["items"].as_array().unwrap();
+    for w in &working {
+        let o = out
+            .iter()
+            .find(|o| o["agent_id"] == w["agent_id"])
+            .unwrap_or_else(|| panic!("{w} should be out of adherence: {adh}"));
+        assert_eq!(o["actual"], "offline");
+        assert!(o["since"].as_str().unwrap() <= "2026-12-02T10:05:00Z");
+    }
+    // The working agent goes available: back in adherence.
+    let worker = working[0]["agent_id"].as_str().unwrap();
+    let who = if worker == ada.id { &ada } else { &bob };
+    let (st, e) = who
+        .put("/api/agent/state", json!({"state": "available"}))
+        .await;
+    assert_eq!(st, 200, "{e}");
+    let (_, adh) = sue.get("/api/wfm/adherence").await;
+    assert!(
+        !adh["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["agent_id"] == worker),
+        "{adh}"
+    );
+    // The other organisation has no published schedule.
+    let (_, adh) = oz.get("/api/wfm/adherence").await;
+    assert_eq!(adh["schedule_id"], Value::Null);
+
+    // Open shifts: Thursday still needs a second agent; Bob picks it up, once.
+    let (st, open) = bob.get("/api/wfm/me/open-shifts").await;
+    assert_eq!(st, 200, "{open}");
+    let thursday = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["start"].as_str().unwrap().starts_with("2026-12-03"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a Thursday open shift: {open}"));
+    let take =
+        json!({"schedule_id": id, "start_index": thursday["start_index"], "len": thursday["len"]});
+    let (st, sh) = bob.post("/api/wfm/me/open-shifts", take.clone()).await;
+    assert_eq!(st, 201, "{sh}");
+    assert_eq!(sh["source"], "open_shift");
+    let (st, e) = bob.post("/api/wfm/me/open-shifts", take).await;
+    assert_eq!(st, 409, "{e}");
+    assert_error(&e, "conflict");
+    let (_, mine) = bob.get("/api/wfm/me/shifts").await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["source"] == "open_shift")
+    );
+
+    // Extra hours: Friday needs 10 hours, a shift is at most 8; Ada may extend hers.
+    let (st, extra) = ada.get("/api/wfm/me/extra-hours").await;
+    assert_eq!(st, 200, "{extra}");
+    let offer = extra["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["start"].as_str().unwrap().starts_with("2026-12-04"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a Friday extra-hours offer: {extra}"));
+    let (_, before) = sue.get(&format!("/api/wfm/schedules/{id}")).await;
+    let accept = json!({"schedule_id": id, "shift_id": offer["shift_id"], "start_index": offer["start_index"], "len": offer["len"]});
+    let (st, sh) = ada.post("/api/wfm/me/extra-hours", accept.clone()).await;
+    assert_eq!(st, 200, "{sh}");
+    assert_eq!(sh["id"], offer["shift_id"]);
+    let (_, after) = sue.get(&format!("/api/wfm/schedules/{id}")).await;
+    assert!(after["shortfall"].as_f64().unwrap() < before["shortfall"].as_f64().unwrap());
+    let (st, e) = ada.post("/api/wfm/me/extra-hours", accept).await;
+    assert_eq!(st, 409, "{e}");
+
+    // Forecast vs actual: the requirement and the schedule's coverage, actuals so far.
+    let (st, f) = ann.get(&format!("/api/wfm/forecast?week={WEEK}")).await;
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(f["requirement"].as_array().unwrap().len(), 336);
+    assert_eq!(f["scheduled"].as_array().unwrap().len(), 336);
+    assert_eq!(f["actual"][0], 0.0);
+    assert_eq!(f["actual"][335], Value::Null);
+
+    // A second schedule published supersedes the first.
+    let (_, second) = sue.post("/api/wfm/schedules", json!({"week": WEEK})).await;
+    let id2 = second["id"].as_str().unwrap();
+    let (st, _) = sue
+        .post(&format!("/api/wfm/schedules/{id2}/publish"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    let (_, first) = sue.get(&format!("/api/wfm/schedules/{id}")).await;
+    assert_eq!(first["status"], "superseded");
+
+    // The endpoints are in the OpenAPI document.
+    let doc = reqwest::get(format!("{base}/api/openapi.json"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for path in [
+        "/api/wfm/me/preferences",
+        "/api/wfm/schedules/{id}/publish",
+        "/api/wfm/adherence",
+    ] {
+        assert!(doc.contains(path), "{path} in the OpenAPI document");
+    }
+
+    if let Some(stop) = srv.stop.take() {
+        let _ = stop.send(());
+    }
+}
