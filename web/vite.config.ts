@@ -1,4 +1,5 @@
-// The pages: landing, agent desktop, device check, and a demo shop that embeds the widget.
+// The pages: landing, agent desktop, device check, workforce pages (planning, my hours,
+// adherence), and a demo shop that embeds the widget.
 // The widget itself is a separate library build (vite.widget.config.ts).
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -19,6 +20,9 @@ export default defineConfig({
         agent: resolve(import.meta.dirname, 'agent/index.html'),
         deviceCheck: resolve(import.meta.dirname, 'device-check/index.html'),
         demoShop: resolve(import.meta.dirname, 'demo-shop.html'),
+        wfm: resolve(import.meta.dirname, 'wfm/index.html'),
+        myHours: resolve(import.meta.dirname, 'my-hours/index.html'),
+        adherence: resolve(import.meta.dirname, 'adherence/index.html'),
       },
     },
   },

@@ -1,0 +1,8 @@
+import { mount } from 'svelte';
+import '../lib/base.css';
+import './wfm.css';
+import App from './App.svelte';
+
+const el = document.getElementById('app')!;
+const page = (el.dataset.page ?? 'planner') as 'planner' | 'my-hours' | 'adherence';
+mount(App, { target: el, props: { page } });
