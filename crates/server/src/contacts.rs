@@ -74,16 +74,25 @@ fn event(org: Uuid, at: OffsetDateTime, kind: &str, data: Value) -> Change {
     })
 }
 
-fn live<'a>(o: &'a mut OrgLive, id: Uuid) -> ApiResult<&'a mut crate::engine::LiveContact> {
+fn live(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::engine::LiveContact> {
     o.contacts
         .get_mut(&id)
         .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))
 }
 
 /// The notes that tell everyone about new offers.
-fn offer_notes(org: Uuid, o: &OrgLive, offers: &[Offer], tx_changes: &mut Vec<Change>, notes: &mut Vec<Note>) {
+fn offer_notes(
+    org: Uuid,
+    o: &OrgLive,
+    offers: &[Offer],
+    tx_changes: &mut Vec<Change>,
+    notes: &mut Vec<Note>,
+) {
     for off in offers {
-        let contact = o.contacts.get(&off.contact_id).map(|lc| wire::contact(&lc.contact));
+        let contact = o
+            .contacts
+            .get(&off.contact_id)
+            .map(|lc| wire::contact(&lc.contact));
         tx_changes.push(event(
             org,
             off.created_at,
@@ -279,7 +288,9 @@ pub async fn append_message(
         return Err(ApiError::invalid(format!("text: at most {MAX_TEXT} bytes")));
     }
     if new.text.as_deref().is_none_or(|t| t.trim().is_empty()) && new.attachment.is_none() {
-        return Err(ApiError::invalid("text: a message needs text or an attachment"));
+        return Err(ApiError::invalid(
+            "text: a message needs text or an attachment",
+        ));
     }
     if let Some(cid) = &new.client_id
         && (cid.is_empty() || cid.len() > 100)
@@ -351,9 +362,10 @@ pub async fn append_message(
         .await;
     match outcome {
         Ok(Outcome::New(m)) => Ok(m),
-        Ok(Outcome::Seen) | Err(ApiError { code: "conflict", .. })
-            if new.client_id.is_some() =>
-        {
+        Ok(Outcome::Seen)
+        | Err(ApiError {
+            code: "conflict", ..
+        }) if new.client_id.is_some() => {
             // A retry: make sure the first one is durable (a no-op through the same
             // ordered pipeline), then answer with it.
             state.write(vec![], vec![]).await?;
@@ -376,7 +388,13 @@ pub async fn append_message(
 }
 
 /// Typing indicator: live only, nothing stored.
-pub async fn set_typing(state: &AppState, org: Uuid, contact_id: Uuid, from: Sender, typing: bool) -> ApiResult<()> {
+pub async fn set_typing(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    from: Sender,
+    typing: bool,
+) -> ApiResult<()> {
     state
         .mutate(|engine, _now| {
             let o = engine.org(org);
@@ -389,7 +407,9 @@ pub async fn set_typing(state: &AppState, org: Uuid, contact_id: Uuid, from: Sen
                         tx.notes.push(Note::user(a, "typing", data));
                     }
                 }
-                _ => tx.notes.push(Note::contact(contact_id, "typing", None, data)),
+                _ => tx
+                    .notes
+                    .push(Note::contact(contact_id, "typing", None, data)),
             }
             Ok(tx)
         })
@@ -397,7 +417,13 @@ pub async fn set_typing(state: &AppState, org: Uuid, contact_id: Uuid, from: Sen
 }
 
 /// The reader (`Customer` or `Agent`) has read everything up to `up_to_seq`.
-pub async fn mark_read(state: &AppState, org: Uuid, contact_id: Uuid, reader: Sender, up_to_seq: i64) -> ApiResult<()> {
+pub async fn mark_read(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    reader: Sender,
+    up_to_seq: i64,
+) -> ApiResult<()> {
     state
         .mutate(|engine, now| {
             let o = engine.org(org);
@@ -414,7 +440,8 @@ pub async fn mark_read(state: &AppState, org: Uuid, contact_id: Uuid, reader: Se
             *field = up;
             lc.contact.updated_at = now;
             tx.changes.push(Change::PutContact(lc.contact.clone()));
-            let data = json!({"contact_id": contact_id, "reader": reader.as_str(), "up_to_seq": up});
+            let data =
+                json!({"contact_id": contact_id, "reader": reader.as_str(), "up_to_seq": up});
             match reader {
                 Sender::Customer => {
                     if let Some(a) = lc.contact.agent_id {
@@ -430,7 +457,12 @@ pub async fn mark_read(state: &AppState, org: Uuid, contact_id: Uuid, reader: Se
 
 /// End the conversation. Waiting: closed at once (abandoned). Active: the agent goes to
 /// after-contact work (`wrapup`). Already ended: returned as is.
-pub async fn end_contact(state: &AppState, org: Uuid, contact_id: Uuid, by: Actor) -> ApiResult<Contact> {
+pub async fn end_contact(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    by: Actor,
+) -> ApiResult<Contact> {
     let ended = state
         .mutate(|engine, now| {
             let o = engine.org(org);
@@ -484,7 +516,12 @@ pub async fn end_contact(state: &AppState, org: Uuid, contact_id: Uuid, by: Acto
 }
 
 /// Merge `patch` into the contact's channel data (CSAT, widget settings…).
-pub async fn update_contact_data(state: &AppState, org: Uuid, contact_id: Uuid, patch: Map<String, Value>) -> ApiResult<Contact> {
+pub async fn update_contact_data(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    patch: Map<String, Value>,
+) -> ApiResult<Contact> {
     // Closed contacts are not in memory: update them in the store directly.
     let in_memory = state.engine().org(org).contacts.contains_key(&contact_id);
     if !in_memory {
@@ -497,7 +534,9 @@ pub async fn update_contact_data(state: &AppState, org: Uuid, contact_id: Uuid, 
             map.extend(patch);
         }
         c.updated_at = state.now();
-        state.write(vec![Change::PutContact(c.clone())], vec![]).await?;
+        state
+            .write(vec![Change::PutContact(c.clone())], vec![])
+            .await?;
         return Ok(c);
     }
     state
@@ -542,7 +581,13 @@ pub async fn store_attachment(
         created_at: state.now(),
     };
     state
-        .write(vec![Change::PutAttachment { meta: meta.clone(), data: bytes }], vec![])
+        .write(
+            vec![Change::PutAttachment {
+                meta: meta.clone(),
+                data: bytes,
+            }],
+            vec![],
+        )
         .await?;
     Ok(meta)
 }
@@ -577,7 +622,7 @@ pub fn agent_snapshot(state: &AppState, org: Uuid, user: Uuid) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let agent = o.agents.get(&user).map(|a| agent_json(a));
+    let agent = o.agents.get(&user).map(agent_json);
     json!({"offers": offers, "contacts": contacts, "agent": agent})
 }
 
@@ -595,7 +640,12 @@ pub fn agent_json(a: &crate::engine::AgentLive) -> Value {
     })
 }
 
-fn agent_object(org: Uuid, a: &crate::engine::AgentLive, created: OffsetDateTime, now: OffsetDateTime) -> store::Object {
+fn agent_object(
+    org: Uuid,
+    a: &crate::engine::AgentLive,
+    created: OffsetDateTime,
+    now: OffsetDateTime,
+) -> store::Object {
     store::Object {
         id: a.user_id,
         org_id: org,
@@ -608,7 +658,12 @@ fn agent_object(org: Uuid, a: &crate::engine::AgentLive, created: OffsetDateTime
 }
 
 /// Accept an offer made to `user`.
-pub async fn accept_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uuid) -> ApiResult<Contact> {
+pub async fn accept_offer(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    offer_id: Uuid,
+) -> ApiResult<Contact> {
     state
         .mutate(|engine, now| {
             let o = engine.org(org);
@@ -636,9 +691,19 @@ pub async fn accept_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uui
             let c = lc.contact.clone();
             let mut tx = Tx::new(c.clone());
             tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(org, now, "contact.accepted", json!({"offer_id": offer_id, "contact_id": c.id, "agent_id": user})));
+            tx.changes.push(event(
+                org,
+                now,
+                "contact.accepted",
+                json!({"offer_id": offer_id, "contact_id": c.id, "agent_id": user}),
+            ));
             contact_note(&c, &mut tx.notes);
-            tx.notes.push(Note::contact(c.id, "agent_joined", None, json!({"agent_name": agent_name})));
+            tx.notes.push(Note::contact(
+                c.id,
+                "agent_joined",
+                None,
+                json!({"agent_name": agent_name}),
+            ));
             position_notes(o, &mut tx.notes);
             Ok(tx)
         })
@@ -646,7 +711,12 @@ pub async fn accept_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uui
 }
 
 /// Decline an offer: the contact waits again in its place, for someone else.
-pub async fn reject_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uuid) -> ApiResult<()> {
+pub async fn reject_offer(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    offer_id: Uuid,
+) -> ApiResult<()> {
     state
         .mutate(|engine, now| {
             let o = engine.org(org);
@@ -661,8 +731,17 @@ pub async fn reject_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uui
             }
             o.drop_offer(offer_id);
             let mut tx = Tx::new(());
-            tx.changes.push(event(org, now, "contact.offer_declined", json!({"offer_id": offer_id, "contact_id": off.contact_id, "agent_id": user})));
-            tx.notes.push(Note::user(user, "offer_revoked", json!({"offer_id": offer_id, "contact_id": off.contact_id, "reason": "declined"})));
+            tx.changes.push(event(
+                org,
+                now,
+                "contact.offer_declined",
+                json!({"offer_id": offer_id, "contact_id": off.contact_id, "agent_id": user}),
+            ));
+            tx.notes.push(Note::user(
+                user,
+                "offer_revoked",
+                json!({"offer_id": offer_id, "contact_id": off.contact_id, "reason": "declined"}),
+            ));
             route_into(org, o, now, &mut tx);
             Ok(tx)
         })
@@ -670,17 +749,39 @@ pub async fn reject_offer(state: &AppState, org: Uuid, user: Uuid, offer_id: Uui
 }
 
 /// After-contact work done: record the wrap-up code and close.
-pub async fn wrapup(state: &AppState, org: Uuid, user: Uuid, is_manager: bool, contact_id: Uuid, code: String, notes_text: Option<String>) -> ApiResult<Contact> {
+pub async fn wrapup(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    is_manager: bool,
+    contact_id: Uuid,
+    code: String,
+    notes_text: Option<String>,
+) -> ApiResult<Contact> {
     if code.is_empty() || code.len() > 100 {
         return Err(ApiError::invalid("code: 1 to 100 characters"));
     }
     // Known codes only, when the organisation defined any.
     let codes = state
         .store()
-        .list_objects(org, ObjectKind::WrapupCode, PageRequest { after: None, limit: 1000 })
+        .list_objects(
+            org,
+            ObjectKind::WrapupCode,
+            PageRequest {
+                after: None,
+                limit: 1000,
+            },
+        )
         .await?;
-    if !codes.items.is_empty() && !codes.items.iter().any(|o| o.name == code || o.id.to_string() == code) {
-        return Err(ApiError::invalid("code: not a wrap-up code of this organisation"));
+    if !codes.items.is_empty()
+        && !codes
+            .items
+            .iter()
+            .any(|o| o.name == code || o.id.to_string() == code)
+    {
+        return Err(ApiError::invalid(
+            "code: not a wrap-up code of this organisation",
+        ));
     }
     state
         .mutate(|engine, now| {
@@ -701,7 +802,12 @@ pub async fn wrapup(state: &AppState, org: Uuid, user: Uuid, is_manager: bool, c
             o.forget(contact_id);
             let mut tx = Tx::new(c.clone());
             tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(org, now, "contact.closed", json!({"contact_id": contact_id, "code": code})));
+            tx.changes.push(event(
+                org,
+                now,
+                "contact.closed",
+                json!({"contact_id": contact_id, "code": code}),
+            ));
             contact_note(&c, &mut tx.notes);
             route_into(org, o, now, &mut tx);
             Ok(tx)
@@ -711,7 +817,15 @@ pub async fn wrapup(state: &AppState, org: Uuid, user: Uuid, is_manager: bool, c
 
 /// Send an active contact to another queue or agent; it waits again, keeping its
 /// original enqueue time.
-pub async fn transfer(state: &AppState, org: Uuid, user: Uuid, is_manager: bool, contact_id: Uuid, queue: Option<Uuid>, agent: Option<Uuid>) -> ApiResult<Contact> {
+pub async fn transfer(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    is_manager: bool,
+    contact_id: Uuid,
+    queue: Option<Uuid>,
+    agent: Option<Uuid>,
+) -> ApiResult<Contact> {
     state
         .mutate(|engine, now| {
             let o = engine.org(org);
@@ -771,7 +885,13 @@ pub async fn transfer(state: &AppState, org: Uuid, user: Uuid, is_manager: bool,
 }
 
 /// Set an agent's presence. Going offline or on break revokes a pending offer.
-pub async fn set_agent_state(state: &AppState, org: Uuid, user: Uuid, new_state: AgentState, reason: Option<String>) -> ApiResult<Value> {
+pub async fn set_agent_state(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    new_state: AgentState,
+    reason: Option<String>,
+) -> ApiResult<Value> {
     if reason.as_ref().is_some_and(|r| r.len() > 100) {
         return Err(ApiError::invalid("reason: at most 100 characters"));
     }
@@ -787,20 +907,39 @@ pub async fn set_agent_state(state: &AppState, org: Uuid, user: Uuid, new_state:
                 a.since = now;
             }
             a.profile.state = new_state;
-            a.profile.reason = if new_state == AgentState::Available { None } else { reason.clone() };
+            a.profile.reason = if new_state == AgentState::Available {
+                None
+            } else {
+                reason.clone()
+            };
             let pending = a.offer;
             let obj = agent_object(org, a, now, now);
             tx.changes.push(Change::PutObject(obj));
-            tx.changes.push(event(org, now, "agent.state", json!({"agent_id": user, "state": new_state, "reason": reason})));
+            tx.changes.push(event(
+                org,
+                now,
+                "agent.state",
+                json!({"agent_id": user, "state": new_state, "reason": reason}),
+            ));
             if new_state != AgentState::Available
                 && let Some(off) = pending.and_then(|id| o.drop_offer(id))
             {
-                tx.changes.push(event(org, now, "contact.offer_revoked", json!({"offer_id": off.id, "contact_id": off.contact_id, "agent_id": user})));
-                tx.notes.push(Note::user(user, "offer_revoked", json!({"offer_id": off.id, "contact_id": off.contact_id, "reason": "state"})));
+                tx.changes.push(event(
+                    org,
+                    now,
+                    "contact.offer_revoked",
+                    json!({"offer_id": off.id, "contact_id": off.contact_id, "agent_id": user}),
+                ));
+                tx.notes.push(Note::user(
+                    user,
+                    "offer_revoked",
+                    json!({"offer_id": off.id, "contact_id": off.contact_id, "reason": "state"}),
+                ));
             }
             let aj = o.agents.get(&user).map(agent_json).unwrap_or(Value::Null);
             tx.notes.push(Note::user(user, "agent_state", aj.clone()));
-            tx.notes.push(Note::supervisors(org, "agent_state", aj.clone()));
+            tx.notes
+                .push(Note::supervisors(org, "agent_state", aj.clone()));
             route_into(org, o, now, &mut tx);
             tx.value = aj;
             Ok(tx)
@@ -824,7 +963,11 @@ pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
 
 type OrgConfig = (Vec<store::Object>, Vec<store::Object>, Vec<store::User>);
 
-async fn load_all_objects(state: &AppState, org: Uuid, kind: ObjectKind) -> Result<Vec<store::Object>, StoreError> {
+async fn load_all_objects(
+    state: &AppState,
+    org: Uuid,
+    kind: ObjectKind,
+) -> Result<Vec<store::Object>, StoreError> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
@@ -859,7 +1002,13 @@ async fn load_org_config(state: &AppState, org: Uuid) -> Result<OrgConfig, Store
     Ok((queues, agents, users))
 }
 
-fn apply_org_config(o: &mut OrgLive, queues: &[store::Object], agents: &[store::Object], users: &[store::User], now: OffsetDateTime) {
+fn apply_org_config(
+    o: &mut OrgLive,
+    queues: &[store::Object],
+    agents: &[store::Object],
+    users: &[store::User],
+    now: OffsetDateTime,
+) {
     o.queues.clear();
     for q in queues {
         o.put_queue(q);
@@ -938,10 +1087,19 @@ pub async fn timer_task(state: AppState) {
             let now = state.now();
             let stats: Vec<(Uuid, Value)> = {
                 let engine = state.engine();
-                engine.orgs.iter().map(|(id, o)| (*id, o.queue_stats(now))).collect()
+                engine
+                    .orgs
+                    .iter()
+                    .map(|(id, o)| (*id, o.queue_stats(now)))
+                    .collect()
             };
             for (org, s) in stats {
-                state.hub().publish_ephemeral(org, &[Role::Admin, Role::Supervisor, Role::Analyst], "queue_stats", &s);
+                state.hub().publish_ephemeral(
+                    org,
+                    &[Role::Admin, Role::Supervisor, Role::Analyst],
+                    "queue_stats",
+                    &s,
+                );
             }
         }
     }

@@ -149,7 +149,7 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn feed<'a>(inner: &'a mut Inner, base: i64, user: Uuid, org: Uuid, role: Role) -> &'a mut UserFeed {
+    fn feed(inner: &mut Inner, base: i64, user: Uuid, org: Uuid, role: Role) -> &mut UserFeed {
         if !inner.users.contains_key(&user) {
             inner.by_org.entry(org).or_default().push(user);
         }
@@ -162,7 +162,13 @@ impl Hub {
     }
 
     /// Open a connection on `user`'s feed, resuming after `after_seq` when possible.
-    pub fn subscribe(&self, org: Uuid, user: Uuid, role: Role, after_seq: Option<i64>) -> Subscription {
+    pub fn subscribe(
+        &self,
+        org: Uuid,
+        user: Uuid,
+        role: Role,
+        after_seq: Option<i64>,
+    ) -> Subscription {
         let (tx, rx) = mpsc::channel(CONN_BUFFER);
         let mut inner = self.lock();
         inner.next_conn += 1;
@@ -219,7 +225,10 @@ impl Hub {
 
     /// Whether `user` has at least one live connection.
     pub fn is_connected(&self, user: Uuid) -> bool {
-        self.lock().users.get(&user).is_some_and(|f| !f.conns.is_empty())
+        self.lock()
+            .users
+            .get(&user)
+            .is_some_and(|f| !f.conns.is_empty())
     }
 
     /// Subscribe to the customer side of one contact.
@@ -249,7 +258,10 @@ impl Hub {
                                     v.iter()
                                         .copied()
                                         .filter(|u| {
-                                            inner.users.get(u).is_some_and(|f| roles.contains(&f.role))
+                                            inner
+                                                .users
+                                                .get(u)
+                                                .is_some_and(|f| roles.contains(&f.role))
                                         })
                                         .collect()
                                 })
@@ -285,10 +297,8 @@ impl Hub {
                 if !roles.contains(&feed.role) || feed.conns.is_empty() {
                     continue;
                 }
-                let msg: Arc<str> = format!(
-                    "{{\"seq\":null,\"type\":\"{kind}\",\"data\":{payload}}}"
-                )
-                .into();
+                let msg: Arc<str> =
+                    format!("{{\"seq\":null,\"type\":\"{kind}\",\"data\":{payload}}}").into();
                 self.deliver(feed, msg);
             }
         }
@@ -301,7 +311,8 @@ impl Hub {
         };
         feed.last += 1;
         let seq = feed.last;
-        let msg: Arc<str> = format!("{{\"seq\":{seq},\"type\":\"{kind}\",\"data\":{payload}}}").into();
+        let msg: Arc<str> =
+            format!("{{\"seq\":{seq},\"type\":\"{kind}\",\"data\":{payload}}}").into();
         if feed.ring.len() >= RING {
             feed.ring.pop_front();
         }
@@ -354,7 +365,11 @@ mod tests {
         let seqs: Vec<i64> = s2
             .backlog
             .iter()
-            .map(|m| serde_json::from_str::<serde_json::Value>(m).unwrap()["seq"].as_i64().unwrap())
+            .map(|m| {
+                serde_json::from_str::<serde_json::Value>(m).unwrap()["seq"]
+                    .as_i64()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(seqs, vec![after + 1, after + 2, after + 3]);
         // A seq from another boot asks for a resync.

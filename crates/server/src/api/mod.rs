@@ -65,7 +65,10 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route(
             "/api/openapi.json",
             get(move || async move {
-                ([(axum::http::header::CONTENT_TYPE, "application/json")], doc_json)
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    doc_json,
+                )
             }),
         )
         .route("/api/ws", get(crate::ws::handler))
@@ -157,11 +160,20 @@ where
         return Ok((StatusCode::CREATED, axum::Json(create().await?)));
     };
     if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::bad_request("Idempotency-Key: 1 to 200 characters"));
+        return Err(ApiError::bad_request(
+            "Idempotency-Key: 1 to 200 characters",
+        ));
     }
     let full_key = format!("{}:{scope}:{key}", auth.user.id);
     let request_hash = crate::auth::sha256_hex(&format!("{scope}\n{body}"));
-    if let Some(rec) = state.store().get_idempotency(auth.org_id(), &full_key).await? {
+    // A retry racing the first call waits for it, then gets its answer.
+    let lock = key_lock(&format!("{}:{full_key}", auth.org_id()));
+    let _one_at_a_time = lock.lock().await;
+    if let Some(rec) = state
+        .store()
+        .get_idempotency(auth.org_id(), &full_key)
+        .await?
+    {
         if rec.request_hash != request_hash {
             return Err(ApiError::invalid(
                 "Idempotency-Key was used with a different request",
@@ -183,13 +195,38 @@ where
         Ok(_) => Ok((StatusCode::CREATED, axum::Json(out))),
         // A concurrent twin got there first: answer with its result.
         Err(e) if e.status == StatusCode::CONFLICT => {
-            match state.store().get_idempotency(auth.org_id(), &full_key).await? {
+            match state
+                .store()
+                .get_idempotency(auth.org_id(), &full_key)
+                .await?
+            {
                 Some(rec) => Ok((StatusCode::CREATED, axum::Json(rec.body))),
                 None => Err(e),
             }
         }
         Err(e) => Err(e),
     }
+}
+
+/// The lock that runs the calls with one idempotency key one after the other (in this
+/// process; a record written by another node is still found and answered).
+fn key_lock(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
+    type Locks = Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>;
+    static LOCKS: OnceLock<Locks> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Locks::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    // Only keys with calls in flight stay.
+    locks.retain(|_, l| l.strong_count() > 0);
+    if let Some(l) = locks.get(key).and_then(Weak::upgrade) {
+        return l;
+    }
+    let l = Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(key.to_string(), Arc::downgrade(&l));
+    l
 }
 
 /// A JSON body read as a generic value first (so it can be hashed for idempotency),

@@ -1,0 +1,425 @@
+//! The harness: a real server on a loopback port (SQLite in a temp dir, or a PostgreSQL
+//! schema of its own), two organisations with one user of each role, and a small HTTP
+//! client that speaks the API with bearer tokens.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use server::AppState;
+use store::Role;
+use tokio::time::timeout;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+/// The request body limit the test servers run with (small, so 413 is cheap to reach).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn pg_url() -> String {
+    std::env::var("HOMESHORE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+pub struct Server {
+    pub base: String,
+    pub state: AppState,
+    pub backend: &'static str,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    dir: PathBuf,
+}
+
+impl Server {
+    async fn start(db: Option<store::Db>) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+        let config = server::Config {
+            data_dir: dir.clone(),
+            argon2_m_kib: 1024,
+            login_burst: 10_000,
+            body_limit_bytes: BODY_LIMIT,
+            ..Default::default()
+        };
+        let backend = if db.is_some() { "postgres" } else { "sqlite" };
+        let state = match db {
+            None => AppState::open(config)
+                .await
+                .expect("server starts on SQLite"),
+            Some(db) => AppState::with_store(db, config, server::Clock::System)
+                .await
+                .expect("server starts on PostgreSQL"),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Server {
+            base,
+            state,
+            backend,
+            stop: Some(stop),
+            task: Some(task),
+            dir,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = timeout(Duration::from_secs(10), t).await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `f` against a server on SQLite, then on PostgreSQL (skipped loudly when
+/// PostgreSQL is unreachable, except when `CI` is set).
+pub async fn each_backend<F, Fut>(f: F)
+where
+    F: Fn(Server) -> Fut,
+    Fut: Future<Output = Server>,
+{
+    let s = Server::start(None).await;
+    f(s).await.stop().await;
+
+    let schema = format!("api_{}", Uuid::new_v4().simple());
+    match store::PgStore::connect(&pg_url(), Some(&schema)).await {
+        Ok(pg) => {
+            let s = Server::start(Some(store::Db::Postgres(pg))).await;
+            f(s).await.stop().await;
+            let _ = store::PgStore::drop_schema(&pg_url(), &schema).await;
+        }
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL unreachable in CI: {e}"
+            );
+            eprintln!(
+                "\n!!!!!!!! SKIPPING the PostgreSQL run: {e}\n!!!!!!!! start it with `bash scripts/services.sh`\n"
+            );
+        }
+    }
+}
+
+/// An answer: status and body (JSON when it parses, else a string).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    /// Asserts the one error shape `{"error":{"code","message","details"}}`.
+    pub fn assert_error_shape(&self, what: &str) {
+        let e = &self.body["error"];
+        assert!(
+            e["code"].is_string()
+                && e["message"].is_string()
+                && e.as_object().is_some_and(|o| o.contains_key("details")),
+            "{what}: {} is not in the error shape: {}",
+            self.status,
+            self.text
+        );
+    }
+}
+
+/// A caller: a bearer token (or none).
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            token,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let mut rb = self.http.request(m, format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        answer(rb).await
+    }
+
+    pub async fn raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self
+            .http
+            .request(m, format!("{}{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        answer(rb).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send("POST", path, Some(body), &[]).await
+    }
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.send("PUT", path, Some(body), &[]).await
+    }
+
+    /// GET that must answer 200.
+    pub async fn ok(&self, path: &str) -> Value {
+        let a = self.get(path).await;
+        assert_eq!(a.status, 200, "GET {path}: {}", a.text);
+        a.body
+    }
+}
+
+pub async fn answer(rb: reqwest::RequestBuilder) -> Answer {
+    let r = rb.send().await.expect("the server answers");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
+    Answer { status, body, text }
+}
+
+/// One organisation with a user of each role, an API token for each (all scopes: the
+/// role is what limits them), a queue and an agent ready to take contacts.
+pub struct Org {
+    pub id: Uuid,
+    pub slug: String,
+    pub queue: Uuid,
+    pub users: Vec<(Role, Uuid, String)>,
+    pub tokens: Vec<(Role, String)>,
+}
+
+impl Org {
+    pub fn user(&self, role: Role) -> Uuid {
+        self.users.iter().find(|(r, _, _)| *r == role).unwrap().1
+    }
+    pub fn email(&self, role: Role) -> String {
+        self.users
+            .iter()
+            .find(|(r, _, _)| *r == role)
+            .unwrap()
+            .2
+            .clone()
+    }
+    pub fn token(&self, role: Role) -> String {
+        self.tokens
+            .iter()
+            .find(|(r, _)| *r == role)
+            .unwrap()
+            .1
+            .clone()
+    }
+    pub fn client(&self, s: &Server, role: Role) -> Client {
+        Client::new(&s.base, Some(self.token(role)))
+    }
+}
+
+pub async fn seed_org(s: &Server, slug: &str) -> Org {
+    let state = &s.state;
+    let org = server::seed::create_org(state, slug, &format!("Org {slug}"))
+        .await
+        .unwrap();
+    let queue = server::seed::create_queue(
+        state,
+        org.id,
+        "Help",
+        json!({"required_skills": [], "public": true, "offer_timeout_s": 3600}),
+    )
+    .await
+    .unwrap();
+    let mut users = Vec::new();
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let email = format!("{}@{slug}.example", role.as_str());
+        let u = server::seed::create_user(
+            state,
+            org.id,
+            &email,
+            &format!("{} of {slug}", role.as_str()),
+            role,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        let (secret, _) = server::seed::create_api_token(
+            state,
+            org.id,
+            u.id,
+            &format!("{} token", role.as_str()),
+            vec!["read".into(), "write".into(), "admin".into()],
+        )
+        .await
+        .unwrap();
+        users.push((role, u.id, email));
+        tokens.push((role, secret));
+    }
+    let o = Org {
+        id: org.id,
+        slug: slug.to_string(),
+        queue: queue.id,
+        users,
+        tokens,
+    };
+    // The agent takes many chats at once and is available.
+    let admin = o.client(s, Role::Admin);
+    let a = admin
+        .put(
+            &format!("/api/agents/{}", o.user(Role::Agent)),
+            &json!({"skills": [], "capacity": 50}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "agent profile: {}", a.text);
+    let a = o
+        .client(s, Role::Agent)
+        .put("/api/agent/state", &json!({"state": "available"}))
+        .await;
+    assert_eq!(a.status, 200, "agent state: {}", a.text);
+    o
+}
+
+/// Create a contact as the org's admin; answers its JSON.
+pub async fn create_contact(s: &Server, o: &Org, name: &str) -> Value {
+    let a = o
+        .client(s, Role::Admin)
+        .post(
+            "/api/contacts",
+            &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": name}, "text": "hello"}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "create contact: {}", a.text);
+    a.body
+}
+
+/// The agent's pending offers: (offer id, contact id).
+pub async fn offers(s: &Server, o: &Org) -> Vec<(Uuid, Uuid)> {
+    let v = o.client(s, Role::Agent).ok("/api/offers").await;
+    v["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["offer"]["id"].as_str().unwrap().parse().unwrap(),
+                x["offer"]["contact_id"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A new contact offered to the org's agent, and the offer. Older contacts offered
+/// first are accepted out of the way.
+pub async fn fresh_offer(s: &Server, o: &Org) -> (Uuid, Uuid) {
+    let c = create_contact(s, o, "Olive Offer").await;
+    let cid: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    let agent = o.client(s, Role::Agent);
+    for _ in 0..150 {
+        let pending = offers(s, o).await;
+        if let Some(found) = pending.iter().find(|(_, c)| *c == cid) {
+            return *found;
+        }
+        for (offer, _) in pending {
+            let a = agent
+                .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+                .await;
+            assert_eq!(a.status, 200, "accept: {}", a.text);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the new contact {cid} is never offered to the agent");
+}
+
+/// A new contact, active with the org's agent.
+pub async fn active_contact(s: &Server, o: &Org) -> Uuid {
+    let (offer, contact) = fresh_offer(s, o).await;
+    let a = o
+        .client(s, Role::Agent)
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "accept: {}", a.text);
+    contact
+}
+
+/// A new contact the agent has ended (waiting for its wrap-up).
+pub async fn ended_contact(s: &Server, o: &Org) -> Uuid {
+    let c = active_contact(s, o).await;
+    let a = o
+        .client(s, Role::Agent)
+        .post(&format!("/api/contacts/{c}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "end: {}", a.text);
+    c
+}
+
+/// Every item of a paginated list, walking `next_cursor` with `limit`.
+pub async fn walk(c: &Client, path: &str, limit: u32) -> (Vec<Value>, usize) {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(cur) => format!("{path}{sep}limit={limit}&cursor={cur}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let v = c.ok(&url).await;
+        let items = v["items"].as_array().unwrap();
+        assert!(
+            items.len() <= limit as usize,
+            "{url}: a page larger than its limit"
+        );
+        out.extend(items.iter().cloned());
+        pages += 1;
+        assert!(pages < 1000, "{path}: pagination does not end");
+        match v["next_cursor"].as_str() {
+            Some(n) => cursor = Some(n.to_string()),
+            None => return (out, pages),
+        }
+    }
+}
+
+/// `path` with every `{…}` replaced by `id`.
+pub fn fill(path: &str, id: Option<Uuid>) -> String {
+    let Some(id) = id else {
+        return path.to_string();
+    };
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let j = rest[i..].find('}').map(|j| i + j + 1).unwrap_or(rest.len());
+        out.push_str(&id.to_string());
+        rest = &rest[j..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,9 @@
+//! The server's API over real HTTP and WebSockets, on SQLite and on PostgreSQL
+//! (`HOMESHORE_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/test`; the
+//! PostgreSQL half is skipped loudly when unreachable, except when `CI` is set).
+
+mod authz;
+mod bodies;
+mod common;
+mod idempotency;
+mod ws_resume;
