@@ -1,6 +1,7 @@
 // Workforce management from the browser: an agent offers hours, the planner enters a
 // requirement around now, generates and publishes a schedule, the agent sees the shift,
-// and the supervisor's adherence view lists the agent (scheduled, but offline).
+// the supervisor's adherence view lists the agent (scheduled, but offline), and another
+// agent picks up the open shift left for what nobody offered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, launchBrowser, shot, startServer } from './harness.mjs';
@@ -26,7 +27,7 @@ async function signIn(page, email) {
 /** A `datetime-local` value in UTC (the contexts run in UTC). */
 const local = (ms) => new Date(ms).toISOString().slice(0, 16);
 
-test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence', async () => {
+test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up', async () => {
   const errors = [];
   const ctx = (o = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...o });
 
@@ -55,7 +56,8 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await agent.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
   await shot(agent, 'wfm', 'my-hours-saved');
 
-  // The planner: one agent needed from an hour before now to an hour and a half after.
+  // The planner: two agents needed from an hour before now to an hour and a half after;
+  // only Alex has offered hours, so the second is an open shift.
   const plannerCtx = await ctx();
   const planner = await plannerCtx.newPage();
   planner.on('pageerror', (e) => errors.push(e.message));
@@ -65,7 +67,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   const half = Math.floor(now.getTime() / 1_800_000) * 1_800_000;
   await planner.getByLabel('From', { exact: true }).fill(local(half - 3_600_000));
   await planner.getByLabel('To', { exact: true }).fill(local(half + 5_400_000));
-  await planner.getByLabel('Agents needed').fill('1');
+  await planner.getByLabel('Agents needed').fill('2');
   await planner.getByRole('button', { name: 'Add to requirement' }).click();
   await planner.getByRole('status').filter({ hasText: 'Requirement saved' }).waitFor();
   await planner.getByRole('img', { name: /Required against scheduled/ }).waitFor();
@@ -97,6 +99,18 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await row.waitFor();
   assert.match(await row.innerText(), /work[\s\S]*offline/);
   await shot(sup, 'wfm', 'adherence');
+
+  // Another agent picks up the open shift.
+  const otherCtx = await ctx();
+  const other = await otherCtx.newPage();
+  other.on('pageerror', (e) => errors.push(e.message));
+  await other.goto(`${server.url}/my-hours/`);
+  await signIn(other, 'jordan@demo-retail.example');
+  await other.getByRole('table', { name: 'Open shifts' }).getByRole('button', { name: 'Pick up' }).first().click();
+  await other.getByRole('status').filter({ hasText: 'Shift picked up' }).waitFor();
+  await other.getByTestId('my-shift').first().waitFor();
+  await shot(other, 'wfm', 'open-shift-picked-up');
+  await otherCtx.close();
 
   assert.deepEqual(errors, []);
   await agentCtx.close();
