@@ -23,6 +23,7 @@ export default defineConfig({
         wfm: resolve(import.meta.dirname, 'wfm/index.html'),
         myHours: resolve(import.meta.dirname, 'my-hours/index.html'),
         adherence: resolve(import.meta.dirname, 'adherence/index.html'),
+        live: resolve(import.meta.dirname, 'live/index.html'),
       },
     },
   },
