@@ -264,7 +264,11 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub fn session_cookie(state: &AppState, secret: &str, max_age: u64) -> String {
-    let secure = if state.cookie_secure() { "; Secure" } else { "" };
+    let secure = if state.cookie_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -285,13 +289,18 @@ pub async fn load_session(state: &AppState, secret: &str) -> Result<Option<Sessi
     let idle = time::Duration::seconds(state.config().session_idle_secs as i64);
     if now >= s.expires_at || now - s.last_seen_at >= idle {
         state
-            .write(vec![store::Change::DeleteSession { token_hash: hash }], vec![])
+            .write(
+                vec![store::Change::DeleteSession { token_hash: hash }],
+                vec![],
+            )
             .await?;
         return Ok(None);
     }
     if now - s.last_seen_at >= time::Duration::seconds(60) {
         s.last_seen_at = now;
-        state.write(vec![store::Change::PutSession(s.clone())], vec![]).await?;
+        state
+            .write(vec![store::Change::PutSession(s.clone())], vec![])
+            .await?;
     }
     Ok(Some(s))
 }
@@ -347,7 +356,9 @@ impl FromRequestParts<AppState> for Auth {
                 .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
             let (org, user) = load_user(state, t.org_id, t.user_id).await?;
             let ok = if is_safe(&parts.method) {
-                t.scopes.iter().any(|s| s == "read" || s == "write" || s == "admin")
+                t.scopes
+                    .iter()
+                    .any(|s| s == "read" || s == "write" || s == "admin")
             } else {
                 t.scopes.iter().any(|s| s == "write" || s == "admin")
             };

@@ -155,7 +155,13 @@ impl OrgLive {
         );
     }
 
-    pub fn put_agent(&mut self, user_id: Uuid, name: &str, profile: AgentProfile, now: OffsetDateTime) {
+    pub fn put_agent(
+        &mut self,
+        user_id: Uuid,
+        name: &str,
+        profile: AgentProfile,
+        now: OffsetDateTime,
+    ) {
         match self.agents.get_mut(&user_id) {
             Some(a) => {
                 if a.profile.state != profile.state {
@@ -185,8 +191,10 @@ impl OrgLive {
         if contact.status == ContactStatus::Waiting {
             self.waiting.insert((contact.enqueued_at, contact.id));
         }
-        if matches!(contact.status, ContactStatus::Active | ContactStatus::Wrapup)
-            && let Some(agent) = contact.agent_id
+        if matches!(
+            contact.status,
+            ContactStatus::Active | ContactStatus::Wrapup
+        ) && let Some(agent) = contact.agent_id
             && let Some(a) = self.agents.get_mut(&agent)
         {
             a.contacts.insert(contact.id);
@@ -361,7 +369,8 @@ impl OrgLive {
             .filter(|o| {
                 o.contact.status == ContactStatus::Waiting
                     && o.contact.queue_id == q
-                    && (o.contact.enqueued_at, o.contact.id) < (lc.contact.enqueued_at, lc.contact.id)
+                    && (o.contact.enqueued_at, o.contact.id)
+                        < (lc.contact.enqueued_at, lc.contact.id)
             })
             .count();
         let serving = self
@@ -369,7 +378,9 @@ impl OrgLive {
             .values()
             .filter(|a| {
                 a.profile.state == AgentState::Available
-                    && q.is_none_or(|q| a.profile.queues.is_empty() || a.profile.queues.contains(&q))
+                    && q.is_none_or(|q| {
+                        a.profile.queues.is_empty() || a.profile.queues.contains(&q)
+                    })
             })
             .count()
             .max(1);
@@ -385,7 +396,9 @@ impl OrgLive {
             let waiting: Vec<&LiveContact> = self
                 .contacts
                 .values()
-                .filter(|c| c.contact.status == ContactStatus::Waiting && c.contact.queue_id == Some(q.id))
+                .filter(|c| {
+                    c.contact.status == ContactStatus::Waiting && c.contact.queue_id == Some(q.id)
+                })
                 .collect();
             let oldest = waiting
                 .iter()
@@ -395,7 +408,9 @@ impl OrgLive {
             let active = self
                 .contacts
                 .values()
-                .filter(|c| c.contact.status == ContactStatus::Active && c.contact.queue_id == Some(q.id))
+                .filter(|c| {
+                    c.contact.status == ContactStatus::Active && c.contact.queue_id == Some(q.id)
+                })
                 .count();
             let available = self
                 .agents
@@ -468,7 +483,11 @@ mod tests {
         assert!(o.route(t0).is_empty());
         assert_eq!(o.position(later.id), Some((2, 360)));
         // Declining puts the contact back in its place, and not to the same agent.
-        o.contacts.get_mut(&earlier.id).unwrap().declined_by.insert(a1);
+        o.contacts
+            .get_mut(&earlier.id)
+            .unwrap()
+            .declined_by
+            .insert(a1);
         o.drop_offer(offers[0].id);
         let again = o.route(t0);
         assert_eq!(again.len(), 1);

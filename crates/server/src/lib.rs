@@ -163,7 +163,11 @@ impl Clock {
     }
 }
 
-type PipelineItem = (Option<Pending>, Vec<Note>, oneshot::Sender<store::Result<Committed>>);
+type PipelineItem = (
+    Option<Pending>,
+    Vec<Note>,
+    oneshot::Sender<store::Result<Committed>>,
+);
 
 pub struct Inner {
     store: Db,
@@ -218,7 +222,11 @@ impl AppState {
     }
 
     /// Build on an open store (tests pass a PostgreSQL schema of their own).
-    pub async fn with_store(db: Db, config: Config, clock: Clock) -> Result<AppState, store::StoreError> {
+    pub async fn with_store(
+        db: Db,
+        config: Config,
+        clock: Clock,
+    ) -> Result<AppState, store::StoreError> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (shutdown, _) = tokio::sync::watch::channel(false);
         let inner = Inner {
@@ -327,7 +335,9 @@ impl AppState {
         let (tx, rx) = oneshot::channel();
         if let Err(e) = self.0.pipeline.send((pending, notes, tx)) {
             let (_, _, tx) = e.0;
-            let _ = tx.send(Err(store::StoreError::Unavailable("pipeline stopped".into())));
+            let _ = tx.send(Err(store::StoreError::Unavailable(
+                "pipeline stopped".into(),
+            )));
         }
         rx
     }

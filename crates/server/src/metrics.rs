@@ -72,7 +72,11 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     out.push_str("# HELP homeshore_http_request_duration_seconds HTTP request latency.\n");
     out.push_str("# TYPE homeshore_http_request_duration_seconds histogram\n");
     {
-        let m = state.metrics().requests.lock().unwrap_or_else(|p| p.into_inner());
+        let m = state
+            .metrics()
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let mut keys: Vec<_> = m.keys().collect();
         keys.sort();
         for k in keys {
@@ -90,8 +94,16 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
                 "homeshore_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 h.count
             );
-            let _ = writeln!(out, "homeshore_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(out, "homeshore_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "homeshore_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "homeshore_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
         }
     }
     let now = state.now();
@@ -125,7 +137,10 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
                 .values()
                 .filter(|a| a.profile.state == crate::engine::AgentState::Available)
                 .count();
-            let _ = writeln!(agents, "homeshore_agents_available{{org=\"{org}\"}} {avail}");
+            let _ = writeln!(
+                agents,
+                "homeshore_agents_available{{org=\"{org}\"}} {avail}"
+            );
         }
     }
     out.push_str("# HELP homeshore_queue_depth Contacts waiting per queue.\n# TYPE homeshore_queue_depth gauge\n");
@@ -155,7 +170,10 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics().logins_failed.load(Ordering::Relaxed)
     );
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         out,
     )
 }

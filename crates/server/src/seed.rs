@@ -12,7 +12,8 @@ use crate::{ApiError, ApiResult, AppState, auth, contacts};
 /// A URL-safe slug: lowercase letters, digits and dashes, 2 to 64 characters.
 pub fn valid_slug(s: &str) -> bool {
     (2..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -71,7 +72,12 @@ pub async fn create_org(state: &AppState, slug: &str, name: &str) -> ApiResult<O
         .write(
             vec![
                 Change::PutOrg(org.clone()),
-                log(org.id, now, "org.created", json!({"slug": slug, "name": org.name})),
+                log(
+                    org.id,
+                    now,
+                    "org.created",
+                    json!({"slug": slug, "name": org.name}),
+                ),
             ],
             vec![],
         )
@@ -100,8 +106,15 @@ pub async fn create_user(
     if state.store().get_org(org).await?.is_none() {
         return Err(ApiError::not_found("organisation"));
     }
-    if state.store().get_user_by_email(org, &email).await?.is_some() {
-        return Err(ApiError::conflict(format!("{email} already has an account")));
+    if state
+        .store()
+        .get_user_by_email(org, &email)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "{email} already has an account"
+        )));
     }
     let hash = auth::hash_password(password.to_string(), state.config().argon2_m_kib).await?;
     let now = state.now();
@@ -123,7 +136,12 @@ pub async fn create_user(
     };
     let mut changes = vec![
         Change::PutUser(user.clone()),
-        log(org, now, "user.created", json!({"user_id": user.id, "role": role})),
+        log(
+            org,
+            now,
+            "user.created",
+            json!({"user_id": user.id, "role": role}),
+        ),
     ];
     if role == Role::Agent {
         changes.push(Change::PutObject(Object {
@@ -142,7 +160,12 @@ pub async fn create_user(
 }
 
 /// Create a queue (`settings` is the queue's JSON: priority, required_skills…).
-pub async fn create_queue(state: &AppState, org: Uuid, name: &str, settings: Value) -> ApiResult<Object> {
+pub async fn create_queue(
+    state: &AppState,
+    org: Uuid,
+    name: &str,
+    settings: Value,
+) -> ApiResult<Object> {
     create_object(state, org, ObjectKind::Queue, name, settings).await
 }
 
@@ -168,7 +191,12 @@ pub async fn create_object(
         .write(
             vec![
                 Change::PutObject(o.clone()),
-                log(org, now, "object.put", json!({"kind": kind.as_str(), "id": o.id})),
+                log(
+                    org,
+                    now,
+                    "object.put",
+                    json!({"kind": kind.as_str(), "id": o.id}),
+                ),
             ],
             vec![],
         )
@@ -192,7 +220,9 @@ pub async fn create_api_token(
             .iter()
             .any(|s| !matches!(s.as_str(), "read" | "write" | "admin"))
     {
-        return Err(ApiError::invalid("scopes: one or more of read, write, admin"));
+        return Err(ApiError::invalid(
+            "scopes: one or more of read, write, admin",
+        ));
     }
     if name.trim().is_empty() || name.len() > 100 {
         return Err(ApiError::invalid("name: 1 to 100 characters"));
@@ -217,7 +247,12 @@ pub async fn create_api_token(
         .write(
             vec![
                 Change::PutApiToken(t.clone()),
-                log(org, now, "token.created", json!({"token_id": t.id, "user_id": user})),
+                log(
+                    org,
+                    now,
+                    "token.created",
+                    json!({"token_id": t.id, "user_id": user}),
+                ),
             ],
             vec![],
         )
@@ -237,7 +272,12 @@ pub async fn set_mfa_required(state: &AppState, org: Uuid, required: bool) -> Ap
         .write(
             vec![
                 Change::PutOrg(o.clone()),
-                log(org, state.now(), "org.mfa_required", json!({"required": required})),
+                log(
+                    org,
+                    state.now(),
+                    "org.mfa_required",
+                    json!({"required": required}),
+                ),
             ],
             vec![],
         )

@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -36,7 +36,10 @@ fn same_origin(headers: &HeaderMap) -> bool {
         // Not a browser (no Origin): cookies are not ambient there.
         return true;
     };
-    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     origin
         .split_once("://")
         .map(|(_, rest)| rest.trim_end_matches('/'))
@@ -77,11 +80,16 @@ async fn run(state: AppState, auth: Auth, after_seq: Option<i64>, mut socket: We
             "contacts": snapshot["contacts"],
         }
     });
-    let mut ok = socket.send(Message::Text(hello.to_string().into())).await.is_ok();
+    let mut ok = socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_ok();
     if ok && sub.resync {
         ok = socket
             .send(Message::Text(
-                json!({"seq": null, "type": "resync", "data": {"last_seq": sub.last_seq}}).to_string().into(),
+                json!({"seq": null, "type": "resync", "data": {"last_seq": sub.last_seq}})
+                    .to_string()
+                    .into(),
             ))
             .await
             .is_ok();
@@ -90,7 +98,10 @@ async fn run(state: AppState, auth: Auth, after_seq: Option<i64>, mut socket: We
         if !ok {
             break;
         }
-        ok = socket.send(Message::Text(m.to_string().into())).await.is_ok();
+        ok = socket
+            .send(Message::Text(m.to_string().into()))
+            .await
+            .is_ok();
     }
     let mut last_seq = sub.last_seq;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);

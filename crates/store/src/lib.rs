@@ -120,8 +120,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         org: Uuid,
         email: &str,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
-    fn list_users(&self, org: Uuid, page: PageRequest)
-    -> impl Future<Output = Result<Page<User>>> + Send;
+    fn list_users(
+        &self,
+        org: Uuid,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<User>>> + Send;
 
     /// A session by the hash of its secret (the only cross-organisation lookup).
     fn get_session(&self, token_hash: &str)
@@ -163,8 +166,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         customer: Uuid,
     ) -> impl Future<Output = Result<Vec<Identity>>> + Send;
 
-    fn get_contact(&self, org: Uuid, id: Uuid)
-    -> impl Future<Output = Result<Option<Contact>>> + Send;
+    fn get_contact(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Contact>>> + Send;
     fn list_contacts(
         &self,
         org: Uuid,
@@ -207,8 +213,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
 
     /// The log, all organisations, `seq > after`, in order (restart replay).
-    fn read_events(&self, after: i64, limit: u32)
-    -> impl Future<Output = Result<Vec<Event>>> + Send;
+    fn read_events(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// One organisation's log, `seq > after`, in order.
     fn read_org_events(
         &self,
@@ -239,7 +248,9 @@ impl Db {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
-            Ok(Db::Sqlite(SqliteStore::open(std::path::Path::new(path)).await?))
+            Ok(Db::Sqlite(
+                SqliteStore::open(std::path::Path::new(path)).await?,
+            ))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Db::Postgres(PgStore::connect(url, None).await?))
         } else {

@@ -390,20 +390,32 @@ pub enum Change {
     PutOrg(Org),
     PutUser(User),
     PutSession(Session),
-    DeleteSession { token_hash: String },
+    DeleteSession {
+        token_hash: String,
+    },
     /// "Log out everywhere".
-    DeleteUserSessions { org_id: Uuid, user_id: Uuid },
+    DeleteUserSessions {
+        org_id: Uuid,
+        user_id: Uuid,
+    },
     PutApiToken(ApiToken),
     /// Insert or replace (by id). A second object of the same kind and name is a conflict.
     PutObject(Object),
-    DeleteObject { org_id: Uuid, kind: ObjectKind, id: Uuid },
+    DeleteObject {
+        org_id: Uuid,
+        kind: ObjectKind,
+        id: Uuid,
+    },
     PutCustomer(Customer),
     /// Insert only: a second identity with the same kind and value is a conflict.
     PutIdentity(Identity),
     PutContact(Contact),
     /// Insert only: a repeated `(contact_id, seq)` or `(contact_id, client_id)` is a conflict.
     PutMessage(Message),
-    PutAttachment { meta: Attachment, data: Vec<u8> },
+    PutAttachment {
+        meta: Attachment,
+        data: Vec<u8>,
+    },
     /// Insert only: a repeated key is a conflict.
     PutIdempotency(IdempotencyRecord),
 }

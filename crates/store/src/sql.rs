@@ -979,7 +979,10 @@ mod postgres {
                 .parse()
                 .map_err(|e: sqlx::Error| StoreError::Unavailable(e.to_string()))?;
             if let Some(schema) = schema {
-                if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                if !schema
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
                     return Err(StoreError::Backend(format!("bad schema name {schema}")));
                 }
                 let admin = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
@@ -1016,7 +1019,10 @@ mod postgres {
 
         /// Drop a schema made by [`PgStore::connect`] (test clean-up).
         pub async fn drop_schema(url: &str, schema: &str) -> Result<()> {
-            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 return Err(StoreError::Backend(format!("bad schema name {schema}")));
             }
             let pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()

@@ -136,14 +136,26 @@ async fn orgs_and_users_round_trip_and_stay_in_their_org() {
         );
         // Another organisation sees nothing.
         assert_eq!(db.get_user(b.id, u.id).await.unwrap(), None);
-        assert_eq!(db.get_user_by_email(b.id, "ann@example.com").await.unwrap(), None);
-        assert!(db.list_users(b.id, PageRequest::default()).await.unwrap().items.is_empty());
+        assert_eq!(
+            db.get_user_by_email(b.id, "ann@example.com").await.unwrap(),
+            None
+        );
+        assert!(
+            db.list_users(b.id, PageRequest::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         // An update through another organisation's id changes nothing.
         let mut hijack = u.clone();
         hijack.org_id = b.id;
         hijack.role = Role::Agent;
         db.commit(vec![Change::PutUser(hijack)]).await.unwrap();
-        assert_eq!(db.get_user(a.id, u.id).await.unwrap().unwrap().role, Role::Admin);
+        assert_eq!(
+            db.get_user(a.id, u.id).await.unwrap().unwrap().role,
+            Role::Admin
+        );
         // Same email twice in one org is a conflict.
         let dup = user(a.id, "ann@example.com", Role::Agent);
         let err = db.commit(vec![Change::PutUser(dup)]).await.unwrap_err();
@@ -207,9 +219,12 @@ async fn one_conflicting_submission_fails_alone() {
     each(|db| async move {
         let a = org("cf");
         let c = contact(a.id);
-        db.commit(vec![Change::PutOrg(a.clone()), Change::PutContact(c.clone())])
-            .await
-            .unwrap();
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutContact(c.clone()),
+        ])
+        .await
+        .unwrap();
         db.commit(vec![Change::PutMessage(message(&c, 1, Some("k1")))])
             .await
             .unwrap();
@@ -235,7 +250,10 @@ async fn one_conflicting_submission_fails_alone() {
         let evs = db.read_org_events(a.id, 0, 100).await.unwrap();
         assert!(evs.iter().all(|e| e.kind != "should-vanish"));
         assert_eq!(
-            db.get_message_by_client_id(a.id, c.id, "k2").await.unwrap().map(|m| m.seq),
+            db.get_message_by_client_id(a.id, c.id, "k2")
+                .await
+                .unwrap()
+                .map(|m| m.seq),
             Some(2)
         );
         assert_eq!(db.list_messages(a.id, c.id, 2, 100).await.unwrap().len(), 1);
@@ -264,7 +282,10 @@ async fn contacts_round_trip_filter_and_paginate() {
         db.commit(cs.iter().cloned().map(Change::PutContact).collect())
             .await
             .unwrap();
-        assert_eq!(db.get_contact(a.id, cs[1].id).await.unwrap(), Some(cs[1].clone()));
+        assert_eq!(
+            db.get_contact(a.id, cs[1].id).await.unwrap(),
+            Some(cs[1].clone())
+        );
         assert_eq!(db.get_contact(b.id, cs[1].id).await.unwrap(), None);
         let waiting = db
             .list_contacts(
@@ -283,7 +304,11 @@ async fn contacts_round_trip_filter_and_paginate() {
         let mut after = None;
         loop {
             let page = db
-                .list_contacts(a.id, &ContactFilter::default(), PageRequest { after, limit: 2 })
+                .list_contacts(
+                    a.id,
+                    &ContactFilter::default(),
+                    PageRequest { after, limit: 2 },
+                )
                 .await
                 .unwrap();
             seen.extend(page.items.iter().map(|c| c.id));
@@ -340,9 +365,18 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
         skill.id = new_id();
         skill.kind = ObjectKind::Skill;
         db.commit(vec![Change::PutObject(skill)]).await.unwrap();
-        assert_eq!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap(), Some(q.clone()));
-        assert_eq!(db.get_object(a.id, ObjectKind::Skill, q.id).await.unwrap(), None);
-        assert_eq!(db.get_object(b.id, ObjectKind::Queue, q.id).await.unwrap(), None);
+        assert_eq!(
+            db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap(),
+            Some(q.clone())
+        );
+        assert_eq!(
+            db.get_object(a.id, ObjectKind::Skill, q.id).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            db.get_object(b.id, ObjectKind::Queue, q.id).await.unwrap(),
+            None
+        );
         assert_eq!(
             db.list_objects(a.id, ObjectKind::Queue, PageRequest::default())
                 .await
@@ -358,7 +392,12 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
         }])
         .await
         .unwrap();
-        assert!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap().is_some());
+        assert!(
+            db.get_object(a.id, ObjectKind::Queue, q.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
         db.commit(vec![Change::DeleteObject {
             org_id: a.id,
             kind: ObjectKind::Queue,
@@ -366,7 +405,12 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
         }])
         .await
         .unwrap();
-        assert!(db.get_object(a.id, ObjectKind::Queue, q.id).await.unwrap().is_none());
+        assert!(
+            db.get_object(a.id, ObjectKind::Queue, q.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // Customers and identities.
         let cu = Customer {
@@ -385,15 +429,28 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             value: "carol@example.com".into(),
             created_at: now(),
         };
-        db.commit(vec![Change::PutCustomer(cu.clone()), Change::PutIdentity(id1.clone())])
-            .await
-            .unwrap();
-        assert_eq!(db.get_customer(a.id, cu.id).await.unwrap(), Some(cu.clone()));
+        db.commit(vec![
+            Change::PutCustomer(cu.clone()),
+            Change::PutIdentity(id1.clone()),
+        ])
+        .await
+        .unwrap();
         assert_eq!(
-            db.find_identity(a.id, "email", "carol@example.com").await.unwrap(),
+            db.get_customer(a.id, cu.id).await.unwrap(),
+            Some(cu.clone())
+        );
+        assert_eq!(
+            db.find_identity(a.id, "email", "carol@example.com")
+                .await
+                .unwrap(),
             Some(id1.clone())
         );
-        assert_eq!(db.find_identity(b.id, "email", "carol@example.com").await.unwrap(), None);
+        assert_eq!(
+            db.find_identity(b.id, "email", "carol@example.com")
+                .await
+                .unwrap(),
+            None
+        );
         assert_eq!(db.list_identities(a.id, cu.id).await.unwrap(), vec![id1]);
 
         // Sessions: log out everywhere removes all of one user's.
@@ -413,12 +470,19 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             .await
             .unwrap();
         assert_eq!(db.get_session(&h1).await.unwrap(), Some(s(&h1)));
-        db.commit(vec![Change::DeleteSession { token_hash: h1.clone() }]).await.unwrap();
+        db.commit(vec![Change::DeleteSession {
+            token_hash: h1.clone(),
+        }])
+        .await
+        .unwrap();
         assert!(db.get_session(&h1).await.unwrap().is_none());
         assert!(db.get_session(&h2).await.unwrap().is_some());
-        db.commit(vec![Change::DeleteUserSessions { org_id: a.id, user_id: u.id }])
-            .await
-            .unwrap();
+        db.commit(vec![Change::DeleteUserSessions {
+            org_id: a.id,
+            user_id: u.id,
+        }])
+        .await
+        .unwrap();
         assert!(db.get_session(&h2).await.unwrap().is_none());
 
         // API tokens.
@@ -433,8 +497,13 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             last_used_at: None,
             revoked: false,
         };
-        db.commit(vec![Change::PutApiToken(t.clone())]).await.unwrap();
-        assert_eq!(db.get_api_token(&t.token_hash).await.unwrap(), Some(t.clone()));
+        db.commit(vec![Change::PutApiToken(t.clone())])
+            .await
+            .unwrap();
+        assert_eq!(
+            db.get_api_token(&t.token_hash).await.unwrap(),
+            Some(t.clone())
+        );
         assert_eq!(db.list_api_tokens(a.id).await.unwrap(), vec![t.clone()]);
         assert!(db.list_api_tokens(b.id).await.unwrap().is_empty());
 
@@ -459,8 +528,14 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
         ])
         .await
         .unwrap();
-        assert_eq!(db.get_attachment(a.id, meta.id).await.unwrap(), Some(meta.clone()));
-        assert_eq!(db.attachment_data(a.id, meta.id).await.unwrap(), Some(vec![1, 2, 3, 4]));
+        assert_eq!(
+            db.get_attachment(a.id, meta.id).await.unwrap(),
+            Some(meta.clone())
+        );
+        assert_eq!(
+            db.attachment_data(a.id, meta.id).await.unwrap(),
+            Some(vec![1, 2, 3, 4])
+        );
         assert_eq!(db.attachment_data(b.id, meta.id).await.unwrap(), None);
 
         // Idempotency keys: a key is stored once.
@@ -472,7 +547,9 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             body: json!({"id": 1}),
             created_at: now(),
         };
-        db.commit(vec![Change::PutIdempotency(rec.clone())]).await.unwrap();
+        db.commit(vec![Change::PutIdempotency(rec.clone())])
+            .await
+            .unwrap();
         assert!(matches!(
             db.commit(vec![Change::PutIdempotency(rec.clone())]).await,
             Err(StoreError::Conflict(_))

@@ -60,7 +60,10 @@ async fn login(
     Json(body): Json<LoginIn>,
 ) -> ApiResult<Response> {
     if let Err(wait) = state.limiter().check(peer) {
-        return Err(ApiError::too_many("too many login attempts; try again later", wait));
+        return Err(ApiError::too_many(
+            "too many login attempts; try again later",
+            wait,
+        ));
     }
     let dummy = auth::DUMMY_HASH
         .get_or_init(|| {
@@ -79,7 +82,10 @@ async fn login(
     };
     let Some((org, mut user)) = org.zip(user) else {
         auth::verify_password(body.password.clone(), dummy).await;
-        state.metrics().logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state
+            .metrics()
+            .logins_failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(bad_login());
     };
     let now = state.now();
@@ -87,39 +93,79 @@ async fn login(
         && until > now
     {
         let wait = (until - now).whole_seconds().max(1) as u64;
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", "account locked after too many failed logins").with_details(json!({"retry_after_s": wait})));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            "account locked after too many failed logins",
+        )
+        .with_details(json!({"retry_after_s": wait})));
     }
     let password_ok = !user.disabled
         && auth::verify_password(body.password.clone(), user.password_hash.clone()).await;
     if !password_ok {
         user.failed_logins += 1;
         if user.failed_logins >= state.config().lockout_threshold {
-            user.locked_until = Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
+            user.locked_until =
+                Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
             user.failed_logins = 0;
         }
         user.updated_at = now;
         state
-            .write(vec![Change::PutUser(user.clone()), Change::Event(NewEvent { org_id: org.id, at: now, kind: "auth.login_failed".into(), data: json!({"user_id": user.id}) })], vec![])
+            .write(
+                vec![
+                    Change::PutUser(user.clone()),
+                    Change::Event(NewEvent {
+                        org_id: org.id,
+                        at: now,
+                        kind: "auth.login_failed".into(),
+                        data: json!({"user_id": user.id}),
+                    }),
+                ],
+                vec![],
+            )
             .await?;
-        state.metrics().logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state
+            .metrics()
+            .logins_failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(bad_login());
     }
     if user.totp_enabled {
-        let Some(code) = body.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "enter the code from your authenticator app"));
+        let Some(code) = body
+            .totp_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "mfa_required",
+                "enter the code from your authenticator app",
+            ));
         };
         let secret = user.totp_secret.clone().unwrap_or_default();
         let totp_ok = auth::check_totp(&secret, code, unix(now));
         let recovery = auth::sha256_hex(&code.to_lowercase());
-        let recovery_ok = !totp_ok && user.recovery_codes.iter().any(|h| auth::constant_time_eq(h.as_bytes(), recovery.as_bytes()));
+        let recovery_ok = !totp_ok
+            && user
+                .recovery_codes
+                .iter()
+                .any(|h| auth::constant_time_eq(h.as_bytes(), recovery.as_bytes()));
         if !totp_ok && !recovery_ok {
             user.failed_logins += 1;
             if user.failed_logins >= state.config().lockout_threshold {
-                user.locked_until = Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
+                user.locked_until =
+                    Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
                 user.failed_logins = 0;
             }
-            state.write(vec![Change::PutUser(user.clone())], vec![]).await?;
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_invalid", "wrong or expired code"));
+            state
+                .write(vec![Change::PutUser(user.clone())], vec![])
+                .await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "mfa_invalid",
+                "wrong or expired code",
+            ));
         }
         if recovery_ok {
             user.recovery_codes.retain(|h| h != &recovery);
@@ -144,7 +190,12 @@ async fn login(
             vec![
                 Change::PutUser(user.clone()),
                 Change::PutSession(session),
-                Change::Event(NewEvent { org_id: org.id, at: now, kind: "auth.login".into(), data: json!({"user_id": user.id}) }),
+                Change::Event(NewEvent {
+                    org_id: org.id,
+                    at: now,
+                    kind: "auth.login".into(),
+                    data: json!({"user_id": user.id}),
+                }),
             ],
             vec![],
         )
@@ -162,19 +213,40 @@ async fn login(
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204, description = "logged out")))]
 async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     if let Via::Session { token_hash, .. } = &auth.via {
-        state.write(vec![Change::DeleteSession { token_hash: token_hash.clone() }], vec![]).await?;
+        state
+            .write(
+                vec![Change::DeleteSession {
+                    token_hash: token_hash.clone(),
+                }],
+                vec![],
+            )
+            .await?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(&state))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::clear_cookie(&state))],
+    )
+        .into_response())
 }
 
 /// End every session of this user, on every device, and close their WebSockets.
 #[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth", responses((status = 204, description = "logged out everywhere")))]
 async fn logout_all(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     state
-        .write(vec![Change::DeleteUserSessions { org_id: auth.org_id(), user_id: auth.user.id }], vec![])
+        .write(
+            vec![Change::DeleteUserSessions {
+                org_id: auth.org_id(),
+                user_id: auth.user.id,
+            }],
+            vec![],
+        )
         .await?;
     state.hub().disconnect_user(auth.user.id);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(&state))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::clear_cookie(&state))],
+    )
+        .into_response())
 }
 
 /// Who am I: user, CSRF token, agent state.
@@ -200,17 +272,32 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>>
 async fn mfa_enrol(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     let mut user = auth.user.clone();
     if user.totp_enabled {
-        return Err(ApiError::conflict("two-factor authentication is already on; disable it first"));
+        return Err(ApiError::conflict(
+            "two-factor authentication is already on; disable it first",
+        ));
     }
     let secret = auth::new_totp_secret();
-    let totp = auth::totp(&secret, &user.email, &format!("{} ({})", state.config().mfa_issuer, auth.org.name))?;
-    let url = totp.to_url().map_err(|e| ApiError::internal(e.to_string()))?;
-    let png = totp.to_qr_png().map_err(|e| ApiError::internal(e.to_string()))?;
-    let qr = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png));
+    let totp = auth::totp(
+        &secret,
+        &user.email,
+        &format!("{} ({})", state.config().mfa_issuer, auth.org.name),
+    )?;
+    let url = totp
+        .to_url()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let png = totp
+        .to_qr_png()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let qr = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    );
     user.totp_secret = Some(secret.clone());
     user.updated_at = state.now();
     state.write(vec![Change::PutUser(user)], vec![]).await?;
-    Ok(Json(json!({"secret": secret, "otpauth_url": url, "qr_png": qr})))
+    Ok(Json(
+        json!({"secret": secret, "otpauth_url": url, "qr_png": qr}),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -220,37 +307,68 @@ pub struct CodeIn {
 
 /// Confirm enrolment with a code: MFA is on, and ten recovery codes are shown once.
 #[utoipa::path(post, path = "/api/auth/mfa/verify", tag = "auth", request_body = CodeIn, responses((status = 200, description = "`{recovery_codes}`"), (status = 422, body = crate::error::ErrorBody)))]
-async fn mfa_verify(State(state): State<AppState>, auth: Auth, Json(body): Json<CodeIn>) -> ApiResult<Json<Value>> {
+async fn mfa_verify(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<CodeIn>,
+) -> ApiResult<Json<Value>> {
     let mut user = auth.user.clone();
     let Some(secret) = user.totp_secret.clone() else {
         return Err(ApiError::conflict("start with /api/auth/mfa/enrol"));
     };
     if user.totp_enabled {
-        return Err(ApiError::conflict("two-factor authentication is already on"));
+        return Err(ApiError::conflict(
+            "two-factor authentication is already on",
+        ));
     }
     if !auth::check_totp(&secret, &body.code, unix(state.now())) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "mfa_invalid", "wrong or expired code"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_invalid",
+            "wrong or expired code",
+        ));
     }
     let (codes, hashes) = auth::recovery_codes();
     user.totp_enabled = true;
     user.recovery_codes = hashes;
     user.updated_at = state.now();
     state
-        .write(vec![Change::PutUser(user.clone()), Change::Event(NewEvent { org_id: auth.org_id(), at: state.now(), kind: "auth.mfa_enabled".into(), data: json!({"user_id": user.id}) })], vec![])
+        .write(
+            vec![
+                Change::PutUser(user.clone()),
+                Change::Event(NewEvent {
+                    org_id: auth.org_id(),
+                    at: state.now(),
+                    kind: "auth.mfa_enabled".into(),
+                    data: json!({"user_id": user.id}),
+                }),
+            ],
+            vec![],
+        )
         .await?;
     Ok(Json(json!({"recovery_codes": codes})))
 }
 
 /// Turn MFA off (needs a current code). Refused when the organisation requires MFA.
 #[utoipa::path(post, path = "/api/auth/mfa/disable", tag = "auth", request_body = CodeIn, responses((status = 204, description = "off"), (status = 403, body = crate::error::ErrorBody)))]
-async fn mfa_disable(State(state): State<AppState>, auth: Auth, Json(body): Json<CodeIn>) -> ApiResult<StatusCode> {
+async fn mfa_disable(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<CodeIn>,
+) -> ApiResult<StatusCode> {
     if auth.org.mfa_required {
-        return Err(ApiError::forbidden("your organisation requires two-factor authentication"));
+        return Err(ApiError::forbidden(
+            "your organisation requires two-factor authentication",
+        ));
     }
     let mut user = auth.user.clone();
     let secret = user.totp_secret.clone().unwrap_or_default();
     if !user.totp_enabled || !auth::check_totp(&secret, &body.code, unix(state.now())) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "mfa_invalid", "wrong or expired code"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mfa_invalid",
+            "wrong or expired code",
+        ));
     }
     user.totp_enabled = false;
     user.totp_secret = None;
@@ -268,15 +386,31 @@ pub struct PasswordIn {
 
 /// Change one's own password; every other session is logged out.
 #[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordIn, responses((status = 204, description = "changed"), (status = 422, body = crate::error::ErrorBody)))]
-async fn change_password(State(state): State<AppState>, auth: Auth, _h: HeaderMap, Json(body): Json<PasswordIn>) -> ApiResult<StatusCode> {
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    _h: HeaderMap,
+    Json(body): Json<PasswordIn>,
+) -> ApiResult<StatusCode> {
     auth::password_policy(&body.new_password)?;
     if !auth::verify_password(body.current_password, auth.user.password_hash.clone()).await {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_credentials", "the current password is wrong"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_credentials",
+            "the current password is wrong",
+        ));
     }
     let mut user = auth.user.clone();
-    user.password_hash = auth::hash_password(body.new_password, state.config().argon2_m_kib).await?;
+    user.password_hash =
+        auth::hash_password(body.new_password, state.config().argon2_m_kib).await?;
     user.updated_at = state.now();
-    let mut changes = vec![Change::PutUser(user), Change::DeleteUserSessions { org_id: auth.org_id(), user_id: auth.user.id }];
+    let mut changes = vec![
+        Change::PutUser(user),
+        Change::DeleteUserSessions {
+            org_id: auth.org_id(),
+            user_id: auth.user.id,
+        },
+    ];
     // Keep the session this request came from.
     if let Via::Session { token_hash, .. } = &auth.via
         && let Some(s) = state.store().get_session(token_hash).await?

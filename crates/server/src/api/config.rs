@@ -54,16 +54,30 @@ struct Kind(ObjectKind, &'static str);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Kind {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
-        let segment = parts.uri.path().strip_prefix("/api/").and_then(|r| r.split('/').next()).unwrap_or("");
-        KINDS.iter().find(|(s, _)| *s == segment).map(|(s, k)| Kind(*k, s)).ok_or_else(|| ApiError::not_found("route"))
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let segment = parts
+            .uri
+            .path()
+            .strip_prefix("/api/")
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("");
+        KINDS
+            .iter()
+            .find(|(s, _)| *s == segment)
+            .map(|(s, k)| Kind(*k, s))
+            .ok_or_else(|| ApiError::not_found("route"))
     }
 }
 
 /// Replace `/api/{kind}` paths by one path per kind in the OpenAPI document.
 pub fn expand_object_paths(doc: &mut utoipa::openapi::OpenApi) {
     for template in ["/api/{kind}", "/api/{kind}/{id}"] {
-        let Some(item) = doc.paths.paths.remove(template) else { continue };
+        let Some(item) = doc.paths.paths.remove(template) else {
+            continue;
+        };
         for (segment, _) in KINDS {
             let mut v = serde_json::to_value(&item).unwrap_or(Value::Null);
             if let Some(ops) = v.as_object_mut() {
@@ -72,12 +86,18 @@ pub fn expand_object_paths(doc: &mut utoipa::openapi::OpenApi) {
                         params.retain(|p| p.get("name").and_then(Value::as_str) != Some("kind"));
                     }
                     if let Some(id) = op.get_mut("operationId") {
-                        *id = json!(format!("{}_{}", id.as_str().unwrap_or(""), segment.replace('-', "_")));
+                        *id = json!(format!(
+                            "{}_{}",
+                            id.as_str().unwrap_or(""),
+                            segment.replace('-', "_")
+                        ));
                     }
                 }
             }
             if let Ok(it) = serde_json::from_value(v) {
-                doc.paths.paths.insert(template.replace("{kind}", segment), it);
+                doc.paths
+                    .paths
+                    .insert(template.replace("{kind}", segment), it);
             }
         }
     }
@@ -147,28 +167,47 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
             if q.offer_timeout_s.is_some_and(|t| !(5..=3600).contains(&t)) {
                 return Err(ApiError::invalid("offer_timeout_s: 5 to 3600"));
             }
-            let s = QueueSettings { priority: q.priority, required_skills: q.required_skills, offer_timeout_s: q.offer_timeout_s, public: q.public };
-            Ok((q.name.trim().to_string(), serde_json::to_value(s).unwrap_or(Value::Null)))
+            let s = QueueSettings {
+                priority: q.priority,
+                required_skills: q.required_skills,
+                offer_timeout_s: q.offer_timeout_s,
+                public: q.public,
+            };
+            Ok((
+                q.name.trim().to_string(),
+                serde_json::to_value(s).unwrap_or(Value::Null),
+            ))
         }
         _ => {
             let s: SimpleIn = parse(body)?;
             name_ok(&s.name)?;
             match kind {
-                ObjectKind::RoutingPolicy if s.expression.as_deref().is_none_or(|e| e.trim().is_empty()) => {
+                ObjectKind::RoutingPolicy
+                    if s.expression.as_deref().is_none_or(|e| e.trim().is_empty()) =>
+                {
                     return Err(ApiError::invalid("expression: required"));
                 }
-                ObjectKind::CannedResponse if s.text.as_deref().is_none_or(|e| e.trim().is_empty()) => {
+                ObjectKind::CannedResponse
+                    if s.text.as_deref().is_none_or(|e| e.trim().is_empty()) =>
+                {
                     return Err(ApiError::invalid("text: required"));
                 }
                 ObjectKind::BusinessHours => {
                     let weekly = s.weekly.as_deref().unwrap_or(&[]);
-                    if weekly.iter().any(|w| !(1..=7).contains(&w.day) || !hhmm(&w.open) || !hhmm(&w.close) || w.open >= w.close) {
+                    if weekly.iter().any(|w| {
+                        !(1..=7).contains(&w.day)
+                            || !hhmm(&w.open)
+                            || !hhmm(&w.close)
+                            || w.open >= w.close
+                    }) {
                         return Err(ApiError::invalid("weekly: day 1-7, open < close as HH:MM"));
                     }
                 }
                 _ => {}
             }
-            if s.text.as_ref().is_some_and(|t| t.len() > 10_000) || s.expression.as_ref().is_some_and(|t| t.len() > 10_000) {
+            if s.text.as_ref().is_some_and(|t| t.len() > 10_000)
+                || s.expression.as_ref().is_some_and(|t| t.len() > 10_000)
+            {
                 return Err(ApiError::invalid("text: at most 10000 bytes"));
             }
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
@@ -182,22 +221,44 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
 }
 
 fn log(org: Uuid, at: time::OffsetDateTime, kind: &str, data: Value) -> Change {
-    Change::Event(NewEvent { org_id: org, at, kind: kind.into(), data })
+    Change::Event(NewEvent {
+        org_id: org,
+        at,
+        kind: kind.into(),
+        data,
+    })
 }
 
 /// List objects of one kind (`queues`, `skills`, `routing-policies`, `wrapup-codes`,
 /// `business-hours`, `canned-responses`).
 #[utoipa::path(get, path = "/api/{kind}", tag = "config", params(("kind" = String, Path), PageQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
-async fn list_objects(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+async fn list_objects(
+    State(state): State<AppState>,
+    Kind(kind, _): Kind,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let p = state.store().list_objects(auth.org_id(), kind, q.page()).await?;
-    Ok(items(p.items.iter().map(wire::object).collect(), p.next_cursor))
+    let p = state
+        .store()
+        .list_objects(auth.org_id(), kind, q.page())
+        .await?;
+    Ok(items(
+        p.items.iter().map(wire::object).collect(),
+        p.next_cursor,
+    ))
 }
 
 /// Create an object (admins, supervisors).
 #[utoipa::path(post, path = "/api/{kind}", tag = "config", params(("kind" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SimpleIn,
     responses((status = 201, description = "the object"), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_object(State(state): State<AppState>, Kind(kind, kind_s): Kind, auth: Auth, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+async fn create_object(
+    State(state): State<AppState>,
+    Kind(kind, kind_s): Kind,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     auth.require(MANAGERS)?;
     let (name, data) = validate(kind, &body)?;
     let org = auth.org_id();
@@ -210,23 +271,55 @@ async fn create_object(State(state): State<AppState>, Kind(kind, kind_s): Kind, 
 
 /// One object.
 #[utoipa::path(get, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), responses((status = 200, description = "the object"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>) -> ApiResult<Json<Value>> {
+async fn get_object(
+    State(state): State<AppState>,
+    Kind(kind, _): Kind,
+    auth: Auth,
+    Path((_kind, id)): Path<(String, Uuid)>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let o = state.store().get_object(auth.org_id(), kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
+    let o = state
+        .store()
+        .get_object(auth.org_id(), kind, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("object"))?;
     Ok(Json(wire::object(&o)))
 }
 
 /// Replace an object.
 #[utoipa::path(put, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), request_body = SimpleIn, responses((status = 200, description = "the object"), (status = 404, body = crate::error::ErrorBody)))]
-async fn update_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>, Json(body): Json<Value>) -> ApiResult<Json<Value>> {
+async fn update_object(
+    State(state): State<AppState>,
+    Kind(kind, _): Kind,
+    auth: Auth,
+    Path((_kind, id)): Path<(String, Uuid)>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
     let (name, data) = validate(kind, &body)?;
-    let mut o = state.store().get_object(auth.org_id(), kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
+    let mut o = state
+        .store()
+        .get_object(auth.org_id(), kind, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("object"))?;
     let now = state.now();
     o.name = name;
     o.data = data;
     o.updated_at = now;
-    state.write(vec![Change::PutObject(o.clone()), log(o.org_id, now, "object.put", json!({"kind": kind.as_str(), "id": id}))], vec![]).await?;
+    state
+        .write(
+            vec![
+                Change::PutObject(o.clone()),
+                log(
+                    o.org_id,
+                    now,
+                    "object.put",
+                    json!({"kind": kind.as_str(), "id": id}),
+                ),
+            ],
+            vec![],
+        )
+        .await?;
     if kind == ObjectKind::Queue {
         contacts::refresh_org_config(&state, auth.org_id()).await?;
     }
@@ -235,17 +328,47 @@ async fn update_object(State(state): State<AppState>, Kind(kind, _): Kind, auth:
 
 /// Delete an object. A queue with contacts still waiting or active is a 409.
 #[utoipa::path(delete, path = "/api/{kind}/{id}", tag = "config", params(("kind" = String, Path), ("id" = Uuid, Path)), responses((status = 204, description = "deleted"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-async fn delete_object(State(state): State<AppState>, Kind(kind, _): Kind, auth: Auth, Path((_kind, id)): Path<(String, Uuid)>) -> ApiResult<StatusCode> {
+async fn delete_object(
+    State(state): State<AppState>,
+    Kind(kind, _): Kind,
+    auth: Auth,
+    Path((_kind, id)): Path<(String, Uuid)>,
+) -> ApiResult<StatusCode> {
     auth.require(MANAGERS)?;
     let org = auth.org_id();
-    state.store().get_object(org, kind, id).await?.ok_or_else(|| ApiError::not_found("object"))?;
+    state
+        .store()
+        .get_object(org, kind, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("object"))?;
     if kind == ObjectKind::Queue {
-        let busy = state.engine().orgs.get(&org).is_some_and(|o| o.contacts.values().any(|c| c.contact.queue_id == Some(id)));
+        let busy = state
+            .engine()
+            .orgs
+            .get(&org)
+            .is_some_and(|o| o.contacts.values().any(|c| c.contact.queue_id == Some(id)));
         if busy {
             return Err(ApiError::conflict("the queue still has open contacts"));
         }
     }
-    state.write(vec![Change::DeleteObject { org_id: org, kind, id }, log(org, state.now(), "object.deleted", json!({"kind": kind.as_str(), "id": id}))], vec![]).await?;
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind,
+                    id,
+                },
+                log(
+                    org,
+                    state.now(),
+                    "object.deleted",
+                    json!({"kind": kind.as_str(), "id": id}),
+                ),
+            ],
+            vec![],
+        )
+        .await?;
     if kind == ObjectKind::Queue {
         contacts::refresh_org_config(&state, org).await?;
     }
@@ -270,7 +393,11 @@ async fn list_agents(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
 
 /// One agent.
 #[utoipa::path(get, path = "/api/agents/{id}", tag = "config", params(("id" = Uuid, Path)), responses((status = 200, description = "the agent"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_agent(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+async fn get_agent(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let engine = state.engine();
     engine
@@ -294,15 +421,27 @@ pub struct AgentIn {
 /// Set an agent's routing profile (skills, queues, capacity). Also makes a supervisor
 /// or admin an agent.
 #[utoipa::path(put, path = "/api/agents/{id}", tag = "config", params(("id" = Uuid, Path)), request_body = AgentIn, responses((status = 200, description = "the agent"), (status = 404, body = crate::error::ErrorBody)))]
-async fn update_agent(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<AgentIn>) -> ApiResult<Json<Value>> {
+async fn update_agent(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<AgentIn>,
+) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
     if !(1..=50).contains(&body.capacity) {
         return Err(ApiError::invalid("capacity: 1 to 50"));
     }
     let org = auth.org_id();
-    let user = state.store().get_user(org, id).await?.ok_or_else(|| ApiError::not_found("agent"))?;
+    let user = state
+        .store()
+        .get_user(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("agent"))?;
     let existing = state.store().get_object(org, ObjectKind::Agent, id).await?;
-    let mut profile: AgentProfile = existing.as_ref().and_then(|o| serde_json::from_value(o.data.clone()).ok()).unwrap_or_default();
+    let mut profile: AgentProfile = existing
+        .as_ref()
+        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
+        .unwrap_or_default();
     profile.skills = body.skills;
     profile.queues = body.queues;
     profile.capacity = body.capacity;
@@ -316,20 +455,40 @@ async fn update_agent(State(state): State<AppState>, auth: Auth, Path(id): Path<
         created_at: existing.map(|e| e.created_at).unwrap_or(now),
         updated_at: now,
     };
-    state.write(vec![Change::PutObject(o), log(org, now, "agent.profile", json!({"agent_id": id}))], vec![]).await?;
+    state
+        .write(
+            vec![
+                Change::PutObject(o),
+                log(org, now, "agent.profile", json!({"agent_id": id})),
+            ],
+            vec![],
+        )
+        .await?;
     contacts::refresh_org_config(&state, org).await?;
     let engine = state.engine();
-    engine.orgs.get(&org).and_then(|o| o.agents.get(&id)).map(|a| Json(contacts::agent_json(a))).ok_or_else(|| ApiError::not_found("agent"))
+    engine
+        .orgs
+        .get(&org)
+        .and_then(|o| o.agents.get(&id))
+        .map(|a| Json(contacts::agent_json(a)))
+        .ok_or_else(|| ApiError::not_found("agent"))
 }
 
 // ---------- users ----------
 
 /// Users of the organisation (admins).
 #[utoipa::path(get, path = "/api/users", tag = "admin", params(PageQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
-async fn list_users(State(state): State<AppState>, auth: Auth, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+async fn list_users(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     auth.require(&[Role::Admin, Role::Supervisor])?;
     let p = state.store().list_users(auth.org_id(), q.page()).await?;
-    Ok(items(p.items.iter().map(wire::user).collect(), p.next_cursor))
+    Ok(items(
+        p.items.iter().map(wire::user).collect(),
+        p.next_cursor,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -345,7 +504,12 @@ pub struct UserIn {
 
 /// Add a user (admins).
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = UserIn, params(("Idempotency-Key" = Option<String>, Header)), responses((status = 201, description = "the user"), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_user(State(state): State<AppState>, auth: Auth, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     auth.require_admin()?;
     let u: UserIn = parse(&body)?;
     let org = auth.org_id();
@@ -361,11 +525,19 @@ async fn create_user(State(state): State<AppState>, auth: Auth, headers: HeaderM
 
 /// One user.
 #[utoipa::path(get, path = "/api/users/{id}", tag = "admin", params(("id" = Uuid, Path)), responses((status = 200, description = "the user"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_user(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<wire::UserOut>> {
+async fn get_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<wire::UserOut>> {
     if auth.user.id != id {
         auth.require(&[Role::Admin, Role::Supervisor])?;
     }
-    let u = state.store().get_user(auth.org_id(), id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    let u = state
+        .store()
+        .get_user(auth.org_id(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(wire::user(&u)))
 }
 
@@ -383,10 +555,19 @@ pub struct UserPatch {
 /// Change a user (admins): name, role, disabled, password. Disabling or a new password
 /// ends the user's sessions.
 #[utoipa::path(patch, path = "/api/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UserPatch, responses((status = 200, description = "the user"), (status = 404, body = crate::error::ErrorBody)))]
-async fn update_user(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<UserPatch>) -> ApiResult<Json<wire::UserOut>> {
+async fn update_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<UserPatch>,
+) -> ApiResult<Json<wire::UserOut>> {
     auth.require_admin()?;
     let org = auth.org_id();
-    let mut u = state.store().get_user(org, id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    let mut u = state
+        .store()
+        .get_user(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     let mut end_sessions = false;
     if let Some(n) = body.name {
         if n.trim().is_empty() || n.len() > 200 {
@@ -396,7 +577,9 @@ async fn update_user(State(state): State<AppState>, auth: Auth, Path(id): Path<U
     }
     if let Some(r) = body.role {
         if id == auth.user.id && r != Role::Admin {
-            return Err(ApiError::conflict("you cannot take away your own admin role"));
+            return Err(ApiError::conflict(
+                "you cannot take away your own admin role",
+            ));
         }
         u.role = r;
     }
@@ -414,12 +597,32 @@ async fn update_user(State(state): State<AppState>, auth: Auth, Path(id): Path<U
     }
     let now = state.now();
     u.updated_at = now;
-    let mut changes = vec![Change::PutUser(u.clone()), log(org, now, "user.updated", json!({"user_id": id}))];
-    if u.role == Role::Agent && state.store().get_object(org, ObjectKind::Agent, id).await?.is_none() {
-        changes.push(Change::PutObject(Object { id, org_id: org, kind: ObjectKind::Agent, name: id.to_string(), data: serde_json::to_value(AgentProfile::default()).unwrap_or(Value::Null), created_at: now, updated_at: now }));
+    let mut changes = vec![
+        Change::PutUser(u.clone()),
+        log(org, now, "user.updated", json!({"user_id": id})),
+    ];
+    if u.role == Role::Agent
+        && state
+            .store()
+            .get_object(org, ObjectKind::Agent, id)
+            .await?
+            .is_none()
+    {
+        changes.push(Change::PutObject(Object {
+            id,
+            org_id: org,
+            kind: ObjectKind::Agent,
+            name: id.to_string(),
+            data: serde_json::to_value(AgentProfile::default()).unwrap_or(Value::Null),
+            created_at: now,
+            updated_at: now,
+        }));
     }
     if end_sessions {
-        changes.push(Change::DeleteUserSessions { org_id: org, user_id: id });
+        changes.push(Change::DeleteUserSessions {
+            org_id: org,
+            user_id: id,
+        });
     }
     state.write(changes, vec![]).await?;
     if end_sessions {
@@ -431,15 +634,35 @@ async fn update_user(State(state): State<AppState>, auth: Auth, Path(id): Path<U
 
 /// Turn off a user's MFA (lost phone; admins). They enrol again at next login.
 #[utoipa::path(post, path = "/api/users/{id}/mfa/reset", tag = "admin", params(("id" = Uuid, Path)), responses((status = 204, description = "reset"), (status = 404, body = crate::error::ErrorBody)))]
-async fn reset_user_mfa(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+async fn reset_user_mfa(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     auth.require_admin()?;
     let org = auth.org_id();
-    let mut u = state.store().get_user(org, id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    let mut u = state
+        .store()
+        .get_user(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     u.totp_enabled = false;
     u.totp_secret = None;
     u.recovery_codes.clear();
     u.updated_at = state.now();
-    state.write(vec![Change::PutUser(u), Change::DeleteUserSessions { org_id: org, user_id: id }, log(org, state.now(), "user.mfa_reset", json!({"user_id": id}))], vec![]).await?;
+    state
+        .write(
+            vec![
+                Change::PutUser(u),
+                Change::DeleteUserSessions {
+                    org_id: org,
+                    user_id: id,
+                },
+                log(org, state.now(), "user.mfa_reset", json!({"user_id": id})),
+            ],
+            vec![],
+        )
+        .await?;
     state.hub().disconnect_user(id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -470,20 +693,52 @@ pub struct TokenIn {
 
 /// Create an API token; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = TokenIn, responses((status = 201, description = "`{id, token}`"), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_token(State(state): State<AppState>, auth: Auth, Json(body): Json<TokenIn>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<TokenIn>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require_admin()?;
-    let (secret, t) = seed::create_api_token(&state, auth.org_id(), body.user_id.unwrap_or(auth.user.id), &body.name, body.scopes).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": t.id, "name": t.name, "scopes": t.scopes, "token": secret}))))
+    let (secret, t) = seed::create_api_token(
+        &state,
+        auth.org_id(),
+        body.user_id.unwrap_or(auth.user.id),
+        &body.name,
+        body.scopes,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": t.id, "name": t.name, "scopes": t.scopes, "token": secret})),
+    ))
 }
 
 /// Revoke an API token.
 #[utoipa::path(delete, path = "/api/tokens/{id}", tag = "admin", params(("id" = Uuid, Path)), responses((status = 204, description = "revoked"), (status = 404, body = crate::error::ErrorBody)))]
-async fn revoke_token(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     auth.require_admin()?;
     let org = auth.org_id();
-    let mut t = state.store().list_api_tokens(org).await?.into_iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("token"))?;
+    let mut t = state
+        .store()
+        .list_api_tokens(org)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| ApiError::not_found("token"))?;
     t.revoked = true;
-    state.write(vec![Change::PutApiToken(t), log(org, state.now(), "token.revoked", json!({"token_id": id}))], vec![]).await?;
+    state
+        .write(
+            vec![
+                Change::PutApiToken(t),
+                log(org, state.now(), "token.revoked", json!({"token_id": id})),
+            ],
+            vec![],
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -493,7 +748,9 @@ async fn revoke_token(State(state): State<AppState>, auth: Auth, Path(id): Path<
 #[utoipa::path(get, path = "/api/org", tag = "admin", responses((status = 200, description = "the organisation")))]
 async fn get_org(auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    Ok(Json(json!({"id": auth.org.id, "slug": auth.org.slug, "name": auth.org.name, "mfa_required": auth.org.mfa_required})))
+    Ok(Json(
+        json!({"id": auth.org.id, "slug": auth.org.slug, "name": auth.org.name, "mfa_required": auth.org.mfa_required}),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -506,7 +763,11 @@ pub struct OrgPatch {
 
 /// Change the organisation (admins).
 #[utoipa::path(patch, path = "/api/org", tag = "admin", request_body = OrgPatch, responses((status = 200, description = "the organisation")))]
-async fn update_org(State(state): State<AppState>, auth: Auth, Json(body): Json<OrgPatch>) -> ApiResult<Json<Value>> {
+async fn update_org(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<OrgPatch>,
+) -> ApiResult<Json<Value>> {
     auth.require_admin()?;
     let mut o = auth.org.clone();
     if let Some(n) = body.name {
@@ -518,8 +779,23 @@ async fn update_org(State(state): State<AppState>, auth: Auth, Json(body): Json<
     if let Some(m) = body.mfa_required {
         o.mfa_required = m;
     }
-    state.write(vec![Change::PutOrg(o.clone()), log(o.id, state.now(), "org.updated", json!({"mfa_required": o.mfa_required}))], vec![]).await?;
-    Ok(Json(json!({"id": o.id, "slug": o.slug, "name": o.name, "mfa_required": o.mfa_required})))
+    state
+        .write(
+            vec![
+                Change::PutOrg(o.clone()),
+                log(
+                    o.id,
+                    state.now(),
+                    "org.updated",
+                    json!({"mfa_required": o.mfa_required}),
+                ),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(Json(
+        json!({"id": o.id, "slug": o.slug, "name": o.name, "mfa_required": o.mfa_required}),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -530,10 +806,24 @@ pub struct EventsQuery {
 
 /// The organisation's event log (admins, analysts): `{items, next_after_seq}`.
 #[utoipa::path(get, path = "/api/events", tag = "admin", params(EventsQuery), responses((status = 200, description = "`{items, next_after_seq}`")))]
-async fn list_events(State(state): State<AppState>, auth: Auth, Query(q): Query<EventsQuery>) -> ApiResult<Json<Value>> {
+async fn list_events(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<Value>> {
     auth.require(&[Role::Admin, Role::Analyst])?;
-    let evs = state.store().read_org_events(auth.org_id(), q.after_seq.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 1000)).await?;
+    let evs = state
+        .store()
+        .read_org_events(
+            auth.org_id(),
+            q.after_seq.unwrap_or(0),
+            q.limit.unwrap_or(500).clamp(1, 1000),
+        )
+        .await?;
     let next = evs.last().map(|e| e.seq);
-    let v: Vec<Value> = evs.iter().map(|e| json!({"seq": e.seq, "at": wire::ts(e.at), "kind": e.kind, "data": e.data})).collect();
+    let v: Vec<Value> = evs
+        .iter()
+        .map(|e| json!({"seq": e.seq, "at": wire::ts(e.at), "kind": e.kind, "data": e.data}))
+        .collect();
     Ok(Json(json!({"items": v, "next_after_seq": next})))
 }

@@ -46,11 +46,11 @@ async fn visible_contact(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<C
         .await?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     if auth.role() == Role::Agent && c.agent_id != Some(auth.user.id) {
-        let offered = state
-            .engine()
-            .orgs
-            .get(&auth.org_id())
-            .is_some_and(|o| o.offers.values().any(|off| off.contact_id == id && off.agent_id == auth.user.id));
+        let offered = state.engine().orgs.get(&auth.org_id()).is_some_and(|o| {
+            o.offers
+                .values()
+                .any(|off| off.contact_id == id && off.agent_id == auth.user.id)
+        });
         if !offered {
             return Err(ApiError::forbidden("this contact is not yours"));
         }
@@ -71,19 +71,41 @@ pub struct ContactListQuery {
 
 /// List contacts (agents: only their own).
 #[utoipa::path(get, path = "/api/contacts", tag = "contacts", params(ContactListQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
-async fn list_contacts(State(state): State<AppState>, auth: Auth, Query(q): Query<ContactListQuery>) -> ApiResult<Json<Value>> {
+async fn list_contacts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ContactListQuery>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(ContactStatus::parse(s).ok_or_else(|| ApiError::bad_request("status: waiting, active, wrapup or closed"))?),
+    let status =
+        match q.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(ContactStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request("status: waiting, active, wrapup or closed")
+            })?),
+        };
+    let mut filter = ContactFilter {
+        status,
+        queue_id: q.queue_id,
+        agent_id: q.agent_id,
+        customer_id: q.customer_id,
     };
-    let mut filter = ContactFilter { status, queue_id: q.queue_id, agent_id: q.agent_id, customer_id: q.customer_id };
     if auth.role() == Role::Agent {
         filter.agent_id = Some(auth.user.id);
     }
-    let page = PageQuery { cursor: q.cursor, limit: q.limit }.page();
-    let p = state.store().list_contacts(auth.org_id(), &filter, page).await?;
-    Ok(items(p.items.iter().map(wire::contact).collect(), p.next_cursor))
+    let page = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .page();
+    let p = state
+        .store()
+        .list_contacts(auth.org_id(), &filter, page)
+        .await?;
+    Ok(items(
+        p.items.iter().map(wire::contact).collect(),
+        p.next_cursor,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -113,7 +135,12 @@ pub struct CreateContactIn {
 #[utoipa::path(post, path = "/api/contacts", tag = "contacts", request_body = CreateContactIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe create")),
     responses((status = 201, description = "the contact"), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_contact(State(state): State<AppState>, auth: Auth, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+async fn create_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     auth.require(MANAGERS)?;
     let input: CreateContactIn = parse(&body)?;
     let customer = match (input.customer_id, input.customer) {
@@ -127,7 +154,11 @@ async fn create_contact(State(state): State<AppState>, auth: Auth, headers: Head
                 .clone()
                 .map(|e| ("email".to_string(), e.trim().to_lowercase()))
                 .or_else(|| c.phone.clone().map(|p| ("phone".to_string(), p)));
-            CustomerRef::New { name: c.name, email: c.email, identity }
+            CustomerRef::New {
+                name: c.name,
+                email: c.email,
+                identity,
+            }
         }
         (None, None) => return Err(ApiError::invalid("give customer_id or customer")),
     };
@@ -153,7 +184,11 @@ async fn create_contact(State(state): State<AppState>, auth: Auth, headers: Head
 
 /// One contact.
 #[utoipa::path(get, path = "/api/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_contact(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+async fn get_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let c = visible_contact(&state, &auth, id).await?;
     let mut v = wire::contact(&c);
@@ -174,12 +209,22 @@ pub struct AfterQuery {
 
 /// Messages of a contact, in order.
 #[utoipa::path(get, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path), AfterQuery), responses((status = 200, description = "`{items}`")))]
-async fn list_messages(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Query(q): Query<AfterQuery>) -> ApiResult<Json<Value>> {
+async fn list_messages(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Query(q): Query<AfterQuery>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let c = visible_contact(&state, &auth, id).await?;
     let ms = state
         .store()
-        .list_messages(auth.org_id(), id, q.after_seq.unwrap_or(0), q.limit.unwrap_or(500))
+        .list_messages(
+            auth.org_id(),
+            id,
+            q.after_seq.unwrap_or(0),
+            q.limit.unwrap_or(500),
+        )
         .await?;
     let items: Vec<Value> = ms.iter().map(|m| wire::message(m, &c)).collect();
     Ok(Json(json!({"items": items})))
@@ -198,7 +243,12 @@ pub struct MessageIn {
 
 /// Send a message as the agent (or a supervisor's internal note).
 #[utoipa::path(post, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path)), request_body = MessageIn, responses((status = 201, description = "the message"), (status = 409, body = crate::error::ErrorBody)))]
-async fn post_message(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<MessageIn>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn post_message(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<MessageIn>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require(HANDLERS)?;
     let c = visible_contact(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
@@ -211,7 +261,11 @@ async fn post_message(State(state): State<AppState>, auth: Auth, Path(id): Path<
         auth.org_id(),
         id,
         NewMessage {
-            sender: if internal && c.agent_id != Some(auth.user.id) { Sender::System } else { Sender::Agent },
+            sender: if internal && c.agent_id != Some(auth.user.id) {
+                Sender::System
+            } else {
+                Sender::Agent
+            },
             author_id: Some(auth.user.id),
             author_name: Some(auth.user.name.clone()),
             text: Some(body.text),
@@ -221,7 +275,11 @@ async fn post_message(State(state): State<AppState>, auth: Auth, Path(id): Path<
         },
     )
     .await?;
-    let c = state.store().get_contact(auth.org_id(), id).await?.unwrap_or(c);
+    let c = state
+        .store()
+        .get_contact(auth.org_id(), id)
+        .await?
+        .unwrap_or(c);
     Ok((StatusCode::CREATED, Json(wire::message(&m, &c))))
 }
 
@@ -234,16 +292,34 @@ pub struct TransferIn {
 
 /// Transfer an active contact to a queue or an agent.
 #[utoipa::path(post, path = "/api/contacts/{id}/transfer", tag = "contacts", params(("id" = Uuid, Path)), request_body = TransferIn, responses((status = 200, description = "the contact")))]
-async fn transfer(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<TransferIn>) -> ApiResult<Json<Value>> {
+async fn transfer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<TransferIn>,
+) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
     visible_contact(&state, &auth, id).await?;
-    let c = contacts::transfer(&state, auth.org_id(), auth.user.id, auth.is_staff_manager(), id, body.queue_id, body.agent_id).await?;
+    let c = contacts::transfer(
+        &state,
+        auth.org_id(),
+        auth.user.id,
+        auth.is_staff_manager(),
+        id,
+        body.queue_id,
+        body.agent_id,
+    )
+    .await?;
     Ok(Json(wire::contact(&c)))
 }
 
 /// End the conversation; the agent goes to after-contact work.
 #[utoipa::path(post, path = "/api/contacts/{id}/end", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact")))]
-async fn end(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+async fn end(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
     let c = visible_contact(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
@@ -263,13 +339,27 @@ pub struct WrapupIn {
 
 /// Record the wrap-up and close the contact.
 #[utoipa::path(post, path = "/api/contacts/{id}/wrapup", tag = "contacts", params(("id" = Uuid, Path)), request_body = WrapupIn, responses((status = 200, description = "the contact")))]
-async fn wrapup(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<WrapupIn>) -> ApiResult<Json<Value>> {
+async fn wrapup(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<WrapupIn>,
+) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
     visible_contact(&state, &auth, id).await?;
     if body.notes.as_ref().is_some_and(|n| n.len() > 10_000) {
         return Err(ApiError::invalid("notes: at most 10000 bytes"));
     }
-    let c = contacts::wrapup(&state, auth.org_id(), auth.user.id, auth.is_staff_manager(), id, body.code, body.notes).await?;
+    let c = contacts::wrapup(
+        &state,
+        auth.org_id(),
+        auth.user.id,
+        auth.is_staff_manager(),
+        id,
+        body.code,
+        body.notes,
+    )
+    .await?;
     Ok(Json(wire::contact(&c)))
 }
 
@@ -281,7 +371,12 @@ pub struct ReadIn {
 
 /// The agent has read the customer's messages up to `up_to_seq`.
 #[utoipa::path(post, path = "/api/contacts/{id}/read", tag = "contacts", params(("id" = Uuid, Path)), request_body = ReadIn, responses((status = 204, description = "noted")))]
-async fn read(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<ReadIn>) -> ApiResult<StatusCode> {
+async fn read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ReadIn>,
+) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
     let c = visible_contact(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) {
@@ -299,7 +394,12 @@ pub struct TypingIn {
 
 /// The agent is typing (shown to the customer).
 #[utoipa::path(post, path = "/api/contacts/{id}/typing", tag = "contacts", params(("id" = Uuid, Path)), request_body = TypingIn, responses((status = 204, description = "sent")))]
-async fn typing(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Json(body): Json<TypingIn>) -> ApiResult<StatusCode> {
+async fn typing(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<TypingIn>,
+) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
     let c = visible_contact(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) {
@@ -318,9 +418,14 @@ pub struct StateIn {
 
 /// Set my presence: `available`, `break` (with a reason) or `offline`.
 #[utoipa::path(put, path = "/api/agent/state", tag = "agent", request_body = StateIn, responses((status = 200, description = "the agent"), (status = 403, body = crate::error::ErrorBody)))]
-async fn set_state(State(state): State<AppState>, auth: Auth, Json(body): Json<StateIn>) -> ApiResult<Json<Value>> {
+async fn set_state(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<StateIn>,
+) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    let a = contacts::set_agent_state(&state, auth.org_id(), auth.user.id, body.state, body.reason).await?;
+    let a = contacts::set_agent_state(&state, auth.org_id(), auth.user.id, body.state, body.reason)
+        .await?;
     Ok(Json(a))
 }
 
@@ -328,12 +433,20 @@ async fn set_state(State(state): State<AppState>, auth: Auth, Json(body): Json<S
 #[utoipa::path(get, path = "/api/offers", tag = "agent", responses((status = 200, description = "`{offers, contacts, agent}`")))]
 async fn list_offers(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    Ok(Json(contacts::agent_snapshot(&state, auth.org_id(), auth.user.id)))
+    Ok(Json(contacts::agent_snapshot(
+        &state,
+        auth.org_id(),
+        auth.user.id,
+    )))
 }
 
 /// Accept an offer: the contact is mine and active.
 #[utoipa::path(post, path = "/api/offers/{id}/accept", tag = "agent", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact"), (status = 404, body = crate::error::ErrorBody)))]
-async fn accept(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+async fn accept(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
     let c = contacts::accept_offer(&state, auth.org_id(), auth.user.id, id).await?;
     Ok(Json(wire::contact(&c)))
@@ -341,7 +454,11 @@ async fn accept(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>)
 
 /// Decline an offer.
 #[utoipa::path(post, path = "/api/offers/{id}/reject", tag = "agent", params(("id" = Uuid, Path)), responses((status = 204, description = "declined"), (status = 404, body = crate::error::ErrorBody)))]
-async fn reject(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+async fn reject(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
     contacts::reject_offer(&state, auth.org_id(), auth.user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -349,26 +466,49 @@ async fn reject(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>)
 
 /// A customer, their identities and recent contacts (agents: only their customers).
 #[utoipa::path(get, path = "/api/customers/{id}", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "`{customer, identities, contacts}`"), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_customer(State(state): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+async fn get_customer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let org = auth.org_id();
-    let c = state.store().get_customer(org, id).await?.ok_or_else(|| ApiError::not_found("customer"))?;
+    let c = state
+        .store()
+        .get_customer(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
     if auth.role() == Role::Agent {
         let mine = state.engine().orgs.get(&org).is_some_and(|o| {
             o.contacts.values().any(|lc| {
                 lc.contact.customer_id == Some(id)
                     && (lc.contact.agent_id == Some(auth.user.id)
-                        || lc.offer.and_then(|x| o.offers.get(&x)).is_some_and(|off| off.agent_id == auth.user.id))
+                        || lc
+                            .offer
+                            .and_then(|x| o.offers.get(&x))
+                            .is_some_and(|off| off.agent_id == auth.user.id))
             })
         });
         if !mine {
-            return Err(ApiError::forbidden("not the customer of one of your contacts"));
+            return Err(ApiError::forbidden(
+                "not the customer of one of your contacts",
+            ));
         }
     }
     let ids = state.store().list_identities(org, id).await?;
     let cs = state
         .store()
-        .list_contacts(org, &ContactFilter { customer_id: Some(id), ..Default::default() }, store::PageRequest { after: None, limit: 50 })
+        .list_contacts(
+            org,
+            &ContactFilter {
+                customer_id: Some(id),
+                ..Default::default()
+            },
+            store::PageRequest {
+                after: None,
+                limit: 50,
+            },
+        )
         .await?;
     Ok(Json(json!({
         "customer": {"id": c.id, "name": c.name, "email": c.email, "created_at": wire::ts(c.created_at)},
