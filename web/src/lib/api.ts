@@ -62,6 +62,16 @@ export const api = {
   put: <T = unknown>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
 };
 
+/** End the session; the cookie is gone whatever the server answers. */
+export async function signOut(): Promise<void> {
+  try {
+    await api.post('/api/auth/logout');
+  } catch {
+    /* the session is gone either way */
+  }
+  setCsrf('');
+}
+
 /** A random id for idempotent writes (`client_id`); works outside secure contexts too. */
 export function newClientId(): string {
   const c = globalThis.crypto;
