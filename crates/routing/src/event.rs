@@ -10,6 +10,7 @@ use crate::model::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// One state change, stamped with the time of the command that caused it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,8 +213,9 @@ pub enum MatchedRule {
         index: u32,
         /// Number of steps in the policy.
         of: u32,
-        /// The step's target expression, as configured.
-        target: String,
+        /// The step's target expression, as configured (shared with the queue's
+        /// configuration, so an offer does not copy it).
+        target: Arc<str>,
     },
 }
 

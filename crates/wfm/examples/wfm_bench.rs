@@ -100,18 +100,30 @@ fn schedule(n: usize) {
 }
 
 fn simulate() {
-    simulate_with("built-in FIFO router", &mut wfm::sim::FifoRouter::default());
+    // SIM_ROUTER=fifo|engine runs only that router (default: both).
+    let only = std::env::var("SIM_ROUTER").unwrap_or_default();
+    if only != "engine" {
+        simulate_with("built-in FIFO router", &mut wfm::sim::FifoRouter::default());
+    }
     #[cfg(feature = "routing-engine")]
-    simulate_with(
-        "routing engine",
-        &mut wfm::sim_routing::EngineRouter::new(1_800_000_000_000),
-    );
+    if only != "fifo" {
+        simulate_with(
+            "routing engine",
+            &mut wfm::sim_routing::EngineRouter::new(1_800_000_000_000),
+        );
+    }
 }
 
 fn simulate_with<R: wfm::sim::Router>(name: &str, router: &mut R) {
     use wfm::sim::{HandleTime, SimConfig, simulate};
     // A week of 15-minute intervals, 10,000 contacts each (13.4 million in all), staffed
     // by Erlang C for 80/20, lognormal handle times, 120 s mean patience.
+    // SIM_DAYS shortens the run (for profiling); default a week.
+    let days: usize = std::env::var("SIM_DAYS")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(7);
+    let n = 96 * days.clamp(1, 7);
     let contacts = 10_000.0;
     let s = required_agents(&StaffingInput::voice(
         contacts,
@@ -125,9 +137,9 @@ fn simulate_with<R: wfm::sim::Router>(name: &str, router: &mut R) {
     .unwrap();
     let cfg = SimConfig {
         interval_min: 15,
-        contacts: vec![contacts; 672],
-        aht_s: vec![180.0; 672],
-        agents: vec![s.agents_raw; 672],
+        contacts: vec![contacts; n],
+        aht_s: vec![180.0; n],
+        agents: vec![s.agents_raw; n],
         handle: HandleTime::LogNormal { cv: 0.8 },
         patience_s: Some(120.0),
         answer_s: 20.0,

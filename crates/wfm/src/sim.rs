@@ -215,28 +215,50 @@ enum Ev {
     Patience(u64),
 }
 
+/// A scheduled event. `key` is the time's bits (times are finite and ≥ 0, so their
+/// bits order like the times) over the insertion sequence: one integer comparison
+/// orders the heap by (time, sequence).
 #[derive(Clone, Copy)]
 struct Item {
-    t: f64,
-    seq: u64,
+    key: u128,
     ev: Ev,
 }
 
+impl Item {
+    #[inline]
+    fn new(t: f64, seq: u64, ev: Ev) -> Self {
+        debug_assert!(t >= 0.0 && t.is_finite());
+        // `+ 0.0` turns a -0.0 into 0.0.
+        let bits = (t + 0.0).to_bits();
+        Item {
+            key: (u128::from(bits) << 64) | u128::from(seq),
+            ev,
+        }
+    }
+    #[inline]
+    fn t(&self) -> f64 {
+        f64::from_bits((self.key >> 64) as u64)
+    }
+}
+
 impl PartialEq for Item {
+    #[inline]
     fn eq(&self, o: &Self) -> bool {
-        self.t == o.t && self.seq == o.seq
+        self.key == o.key
     }
 }
 impl Eq for Item {}
 impl PartialOrd for Item {
+    #[inline]
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
 impl Ord for Item {
+    #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
         // Min-heap on (time, sequence).
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
+        o.key.cmp(&self.key)
     }
 }
 
@@ -283,7 +305,7 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
     let mut seq = 0u64;
     let mut push = |heap: &mut BinaryHeap<Item>, t: f64, ev: Ev| {
         seq += 1;
-        heap.push(Item { t, seq, ev });
+        heap.push(Item::new(t, seq, ev));
     };
     for i in 0..n {
         push(&mut heap, i as f64 * len, Ev::Boundary(i));
@@ -319,7 +341,8 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
         }
     };
 
-    while let Some(Item { t, ev, .. }) = heap.pop() {
+    while let Some(item) = heap.pop() {
+        let (t, ev) = (item.t(), item.ev);
         if t > end && !matches!(ev, Ev::Done(_)) {
             continue;
         }
@@ -455,6 +478,25 @@ mod tests {
             seed,
         };
         simulate(&cfg, &mut FifoRouter::default()).unwrap()
+    }
+
+    #[test]
+    fn events_order_by_time_then_sequence() {
+        let mut heap = BinaryHeap::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let exp1: Exp<f64> = Exp::new(1.0).unwrap();
+        let mut all = Vec::new();
+        for seq in 0..10_000u64 {
+            // Whole seconds: many ties in time, broken by sequence.
+            let t = (exp1.sample(&mut rng) * 10.0).floor();
+            heap.push(Item::new(t, seq, Ev::Arrival));
+            all.push((t, seq));
+        }
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (t, seq) in all {
+            let i = heap.pop().unwrap();
+            assert_eq!((i.t(), i.key as u64), (t, seq));
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub struct EngineRouter {
     engine: Engine,
     events: Vec<Event>,
     spare: Vec<Event>,
+    offers: Vec<(ContactId, AgentId)>,
     known: Vec<bool>,
     holding: Vec<Option<u64>>,
     answered: Vec<bool>,
@@ -41,6 +42,7 @@ impl EngineRouter {
             engine,
             events: Vec::new(),
             spare: Vec::new(),
+            offers: Vec::new(),
             known: Vec::new(),
             holding: Vec::new(),
             answered: Vec::new(),
@@ -63,33 +65,46 @@ impl EngineRouter {
         {
             return false;
         }
+        // Accept every offer; an accept can route again, so its events are scanned
+        // too. Only the offers are kept (as a work list), never the events.
+        let mut offers = std::mem::take(&mut self.offers);
+        offers.clear();
+        collect_offers(&self.events, &mut offers);
         let mut i = 0;
-        while i < self.events.len() {
-            if let EventKind::ContactOffered { contact, agent, .. } = self.events[i].kind {
-                let mut more = std::mem::take(&mut self.spare);
-                if self
-                    .engine
-                    .handle_into(now, Command::Accept { contact, agent }, &mut more)
-                    .is_ok()
-                {
-                    let a = agent.0 as usize;
-                    if self.holding.len() <= a {
-                        self.holding.resize(a + 1, None);
-                    }
-                    self.holding[a] = Some(contact.0);
-                    let c = contact.0 as usize;
-                    if self.answered.len() <= c {
-                        self.answered.resize(c + 1, false);
-                    }
-                    self.answered[c] = true;
-                    out.push((contact.0, a));
-                }
-                self.events.append(&mut more);
-                self.spare = more;
-            }
+        while i < offers.len() {
+            let (contact, agent) = offers[i];
             i += 1;
+            self.spare.clear();
+            if self
+                .engine
+                .handle_into(now, Command::Accept { contact, agent }, &mut self.spare)
+                .is_err()
+            {
+                continue;
+            }
+            let a = agent.0 as usize;
+            if self.holding.len() <= a {
+                self.holding.resize(a + 1, None);
+            }
+            self.holding[a] = Some(contact.0);
+            let c = contact.0 as usize;
+            if self.answered.len() <= c {
+                self.answered.resize(c + 1, false);
+            }
+            self.answered[c] = true;
+            out.push((contact.0, a));
+            collect_offers(&self.spare, &mut offers);
         }
+        self.offers = offers;
         true
+    }
+}
+
+fn collect_offers(events: &[Event], offers: &mut Vec<(ContactId, AgentId)>) {
+    for e in events {
+        if let EventKind::ContactOffered { contact, agent, .. } = e.kind {
+            offers.push((contact, agent));
+        }
     }
 }
 

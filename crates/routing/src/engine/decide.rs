@@ -596,7 +596,7 @@ impl Engine {
             Phase::Step(k) => MatchedRule::Step {
                 index: k,
                 of: queue.steps.len() as u32,
-                target: queue.config.steps[k as usize].target.clone(),
+                target: queue.steps[k as usize].target.clone(),
             },
         };
         let agent_ready = nominator == choice.agent;

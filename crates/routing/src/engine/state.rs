@@ -177,6 +177,8 @@ pub(crate) struct Group {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Step {
     pub(crate) compiled: Compiled,
+    /// The target as configured, shared with every offer's explanation.
+    pub(crate) target: std::sync::Arc<str>,
     /// Contact-condition mask → group. One entry when the target ignores the contact.
     pub(crate) groups: Vec<(u64, u32)>,
 }
@@ -476,6 +478,7 @@ impl State {
             let compiled = Compiled::new(&expr, &mut |n| intern(names, ids, n));
             steps.push(Step {
                 compiled,
+                target: s.target.as_str().into(),
                 groups: Vec::new(),
             });
         }
