@@ -6,4 +6,5 @@ mod authz;
 mod bodies;
 mod common;
 mod idempotency;
+mod mfa;
 mod ws_resume;

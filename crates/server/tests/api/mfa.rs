@@ -1,0 +1,215 @@
+//! The front door, as a person uses it with a browser's cookies: an admin enrols an
+//! authenticator app, then needs its code (or a recovery code, once) to log in; "log out
+//! everywhere" ends every session; wrong passwords lock the account; an organisation
+//! that makes MFA mandatory lets a user without it reach nothing but enrolment.
+
+use serde_json::{Value, json};
+use store::Role;
+
+use crate::common::{PASSWORD, Server, each_backend};
+
+/// A browser: a cookie jar and the CSRF token of its session.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Browser {
+    fn new(s: &Server) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: s.base.clone(),
+            csrf: String::new(),
+        }
+    }
+
+    async fn login(&mut self, email: &str, password: &str, code: Option<&str>) -> (u16, Value) {
+        let mut body = json!({"org": "mfa-org", "email": email, "password": password});
+        if let Some(c) = code {
+            body["totp_code"] = json!(c);
+        }
+        let r = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if status == 200 {
+            self.csrf = v["csrf_token"].as_str().unwrap_or_default().to_string();
+        }
+        (status, v)
+    }
+
+    async fn get(&self, path: &str) -> u16 {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn code_now(secret: &str) -> String {
+    let unix = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    server::auth::totp(secret, "a", "b")
+        .unwrap()
+        .generate(unix)
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_enrols_mfa_and_logs_in_with_it() {
+    each_backend(|s| async move {
+        let org = server::seed::create_org(&s.state, "mfa-org", "MFA Org")
+            .await
+            .unwrap();
+        let email = "root@mfa.example";
+        server::seed::create_user(&s.state, org.id, email, "Root", Role::Admin, PASSWORD)
+            .await
+            .unwrap();
+
+        // Enrol: a secret, an otpauth URL and a QR code; a wrong code does not turn it on.
+        let mut first = Browser::new(&s);
+        assert_eq!(first.login(email, PASSWORD, None).await.0, 200);
+        let (st, enrol) = first.post("/api/auth/mfa/enrol", json!({})).await;
+        assert_eq!(st, 200, "{enrol}");
+        let secret = enrol["secret"].as_str().unwrap().to_string();
+        assert!(
+            enrol["otpauth_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("otpauth://totp/")
+        );
+        assert!(enrol["qr_png"].as_str().is_some_and(|q| q.len() > 100));
+        let (st, _) = first
+            .post("/api/auth/mfa/verify", json!({"code": "000000"}))
+            .await;
+        assert_ne!(st, 200);
+        let (st, verified) = first
+            .post("/api/auth/mfa/verify", json!({"code": code_now(&secret)}))
+            .await;
+        assert_eq!(st, 200, "{verified}");
+        let recovery: Vec<String> = verified["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(recovery.len(), 10);
+
+        // From now on the password alone is not enough.
+        let mut second = Browser::new(&s);
+        let (st, v) = second.login(email, PASSWORD, None).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (401, Some("mfa_required")),
+            "{v}"
+        );
+        assert_eq!(second.get("/api/me").await, 401);
+        assert_eq!(second.login(email, PASSWORD, Some("123456")).await.0, 401);
+        assert_eq!(
+            second
+                .login(email, PASSWORD, Some(&code_now(&secret)))
+                .await
+                .0,
+            200
+        );
+        assert_eq!(second.get("/api/me").await, 200);
+
+        // A recovery code works once.
+        let mut third = Browser::new(&s);
+        assert_eq!(
+            third.login(email, PASSWORD, Some(&recovery[0])).await.0,
+            200
+        );
+        let mut fourth = Browser::new(&s);
+        assert_eq!(
+            fourth.login(email, PASSWORD, Some(&recovery[0])).await.0,
+            401
+        );
+
+        // "Log out everywhere" from one browser ends the others' sessions too.
+        assert_eq!(first.get("/api/me").await, 200);
+        let (st, _) = second.post("/api/auth/logout-all", json!({})).await;
+        assert_eq!(st, 204);
+        assert_eq!(first.get("/api/me").await, 401);
+        assert_eq!(third.get("/api/me").await, 401);
+        assert_eq!(second.get("/api/me").await, 401);
+        s
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
+    each_backend(|s| async move {
+        let org = server::seed::create_org(&s.state, "mfa-org", "MFA Org")
+            .await
+            .unwrap();
+        let email = "agent@mfa.example";
+        server::seed::create_user(&s.state, org.id, email, "Agent", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+
+        // Locked after the configured number of failures, even with the right password.
+        let threshold = s.state.config().lockout_threshold;
+        let mut b = Browser::new(&s);
+        for _ in 0..threshold {
+            assert_eq!(b.login(email, "not-the-password", None).await.0, 401);
+        }
+        let (st, v) = b.login(email, PASSWORD, None).await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (429, Some("locked")),
+            "{v}"
+        );
+
+        // Another user, in an organisation that now requires MFA: logged in, but only
+        // enrolment is open until an authenticator app is set up.
+        let email = "sup@mfa.example";
+        server::seed::create_user(&s.state, org.id, email, "Sup", Role::Supervisor, PASSWORD)
+            .await
+            .unwrap();
+        server::seed::set_mfa_required(&s.state, org.id, true)
+            .await
+            .unwrap();
+        let mut b = Browser::new(&s);
+        let (st, v) = b.login(email, PASSWORD, None).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["mfa_enrolment_required"], json!(true));
+        assert_eq!(b.get("/api/me").await, 200);
+        assert_eq!(b.get("/api/queues").await, 403);
+        let (st, enrol) = b.post("/api/auth/mfa/enrol", json!({})).await;
+        assert_eq!(st, 200);
+        let secret = enrol["secret"].as_str().unwrap();
+        let (st, _) = b
+            .post("/api/auth/mfa/verify", json!({"code": code_now(secret)}))
+            .await;
+        assert_eq!(st, 200);
+        assert_eq!(b.get("/api/queues").await, 200);
+        s
+    })
+    .await;
+}
