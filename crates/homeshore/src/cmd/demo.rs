@@ -120,9 +120,8 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             }
         });
     }
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    // Ctrl-C, or SIGTERM from a service manager or a test harness.
+    super::serve::stop_signal().await;
     println!("\nstopping the demo center…");
     let _ = stop_tx.send(());
     match tokio::time::timeout(Duration::from_secs(10), server).await {
