@@ -107,17 +107,24 @@ fn offer_notes(
     }
 }
 
-/// Queue positions for every waiting contact of an organisation (customer side).
-fn position_notes(o: &OrgLive, notes: &mut Vec<Note>) {
-    for (_, id) in o.waiting.iter() {
-        if let Some((position, est)) = o.position(*id) {
-            notes.push(Note::contact(
-                *id,
-                "queue",
-                None,
-                json!({"position": position, "estimated_wait_s": est}),
-            ));
+/// Queue positions for the waiting contacts of an organisation whose position or
+/// estimate changed since last sent (customer side). A contact joining at the back of a
+/// queue moves nobody, so it costs one sort, not a note per waiting customer.
+fn position_notes(o: &mut OrgLive, notes: &mut Vec<Note>) {
+    for (id, position, est) in o.positions() {
+        let Some(lc) = o.contacts.get_mut(&id) else {
+            continue;
+        };
+        if lc.position_sent == Some((position, est)) {
+            continue;
         }
+        lc.position_sent = Some((position, est));
+        notes.push(Note::contact(
+            id,
+            "queue",
+            None,
+            json!({"position": position, "estimated_wait_s": est}),
+        ));
     }
 }
 

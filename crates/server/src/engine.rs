@@ -101,6 +101,8 @@ pub struct LiveContact {
     pub declined_by: HashSet<Uuid>,
     /// Recently used client ids → message seq (idempotent retries without a read).
     pub client_ids: HashMap<String, i64>,
+    /// The queue position and estimate last sent to the customer.
+    pub position_sent: Option<(usize, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -206,6 +208,7 @@ impl OrgLive {
                 offer: None,
                 declined_by: HashSet::new(),
                 client_ids: HashMap::new(),
+                position_sent: None,
             },
         );
     }
@@ -389,6 +392,49 @@ impl OrgLive {
         Some((ahead + 1, est))
     }
 
+    /// [`Self::position`] of every waiting contact, in one pass: sorted by queue and
+    /// enqueue order, instead of a count over all contacts for each of them.
+    pub fn positions(&self) -> Vec<(Uuid, usize, u64)> {
+        let mut waiting: Vec<(Option<Uuid>, OffsetDateTime, Uuid)> = self
+            .contacts
+            .values()
+            .filter(|c| c.contact.status == ContactStatus::Waiting)
+            .map(|c| (c.contact.queue_id, c.contact.enqueued_at, c.contact.id))
+            .collect();
+        waiting.sort_unstable();
+        let available: Vec<&AgentLive> = self
+            .agents
+            .values()
+            .filter(|a| a.profile.state == AgentState::Available)
+            .collect();
+        let serving = |q: Option<Uuid>| {
+            available
+                .iter()
+                .filter(|a| {
+                    q.is_none_or(|q| a.profile.queues.is_empty() || a.profile.queues.contains(&q))
+                })
+                .count()
+                .max(1) as u64
+        };
+        let mut out = Vec::with_capacity(waiting.len());
+        let mut current: Option<(Option<Uuid>, u64)> = None;
+        let mut ahead = 0usize;
+        for (q, _, id) in waiting {
+            let n = match current {
+                Some((cq, n)) if cq == q => n,
+                _ => {
+                    ahead = 0;
+                    let n = serving(q);
+                    current = Some((q, n));
+                    n
+                }
+            };
+            out.push((id, ahead + 1, ((ahead + 1) as u64 * 180) / n));
+            ahead += 1;
+        }
+        out
+    }
+
     /// Per-queue figures for supervisors: waiting, oldest wait, agents available.
     pub fn queue_stats(&self, now: OffsetDateTime) -> Value {
         let mut out = Vec::new();
@@ -455,6 +501,35 @@ mod tests {
             data: json!({}),
             created_at: t,
             updated_at: t,
+        }
+    }
+
+    #[test]
+    fn positions_in_one_pass_agree_with_each_position() {
+        let t0 = time::macros::datetime!(2026-01-01 10:00 UTC);
+        let org = Uuid::now_v7();
+        let (q1, q2) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut o = OrgLive::default();
+        for (i, queues) in [vec![], vec![q1], vec![q2]].into_iter().enumerate() {
+            let profile = AgentProfile {
+                state: AgentState::Available,
+                queues,
+                ..Default::default()
+            };
+            o.put_agent(Uuid::now_v7(), &format!("A{i}"), profile, t0);
+        }
+        let mut ids = Vec::new();
+        for i in 0..9i64 {
+            // Interleaved queues, arrivals out of order.
+            let q = if i % 3 == 0 { q2 } else { q1 };
+            let c = contact(org, q, t0 + time::Duration::seconds((i * 7) % 5));
+            ids.push(c.id);
+            o.track(c);
+        }
+        let all = o.positions();
+        assert_eq!(all.len(), ids.len());
+        for (id, position, est) in all {
+            assert_eq!(o.position(id), Some((position, est)), "{id}");
         }
     }
 
