@@ -8,12 +8,19 @@ pub enum BenchCommand {
     Routing(RoutingArgs),
     /// Concurrent customer chats on loopback: lost, duplicated, customer→agent latency.
     Chat(super::bench_chat::Args),
+    /// Durable contact creations per second through the HTTP API, against a plain
+    /// "hello" handler's rate on the same machine.
+    Api(super::bench_api::Args),
+    /// Many concurrent staff WebSockets: the server's memory and delivery latency.
+    Ws(super::bench_ws::Args),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Routing(args) => run_routing(args),
         BenchCommand::Chat(args) => super::bench_chat::run(args),
+        BenchCommand::Api(args) => super::bench_api::run(args),
+        BenchCommand::Ws(args) => super::bench_ws::run(args),
     }
 }
 
@@ -45,9 +52,200 @@ pub struct RoutingArgs {
 
 /// Peak resident memory of this process (VmHWM), in KiB, where /proc has it.
 fn peak_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    status_kib("self", "VmHWM")
+}
+
+/// A memory figure (`VmRSS`, `VmHWM`…) of process `pid` (or `"self"`) from
+/// `/proc/PID/status`, in KiB.
+pub fn status_kib(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.split(':').next() == Some(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The one-minute load average, where /proc has it.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Latency {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    pub fn from_micros(mut v: Vec<u64>) -> Latency {
+        if v.is_empty() {
+            return Latency::default();
+        }
+        v.sort_unstable();
+        let pick = |q: f64| {
+            let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+            v[i] as f64 / 1000.0
+        };
+        Latency {
+            count: v.len(),
+            p50_ms: pick(0.50),
+            p90_ms: pick(0.90),
+            p99_ms: pick(0.99),
+            max_ms: v[v.len() - 1] as f64 / 1000.0,
+        }
+    }
+}
+
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({})",
+            self.p50_ms, self.p90_ms, self.p99_ms, self.max_ms, self.count
+        )
+    }
+}
+
+/// Logs at `error` unless `RUST_LOG` says otherwise, and a multi-threaded runtime: what
+/// every server benchmark starts with.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// A benchmark's database: SQLite in a fresh temporary directory, or a fresh schema of
+/// the PostgreSQL database at `--database-url` (so other users of that database are
+/// not disturbed). [`BenchDb::remove`] deletes it.
+pub struct BenchDb {
+    dir: std::path::PathBuf,
+    pg: Option<(String, String)>,
+}
+
+impl BenchDb {
+    /// Opens the server on a fresh database. `name` tells runs apart (`chat`, `api`…).
+    pub async fn open(
+        name: &str,
+        database_url: Option<&str>,
+        mut config: server::Config,
+    ) -> anyhow::Result<(server::AppState, BenchDb)> {
+        use anyhow::Context as _;
+        let tag = format!("{name}_{}", std::process::id());
+        let dir = std::env::temp_dir().join(format!("homeshore-bench-{tag}"));
+        config.data_dir = dir.clone();
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let schema = format!("homeshore_bench_{tag}");
+                let pg = store::PgStore::connect(url, Some(&schema))
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                config.database_url = url.to_string();
+                let state = server::AppState::with_store(
+                    store::Db::Postgres(pg),
+                    config,
+                    server::Clock::System,
+                )
+                .await
+                .context("opening the bench schema")?;
+                Ok((
+                    state,
+                    BenchDb {
+                        dir,
+                        pg: Some((url.to_string(), schema)),
+                    },
+                ))
+            }
+            Some(url) if !url.is_empty() => {
+                anyhow::bail!("--database-url: a postgres:// URL (SQLite is the default)")
+            }
+            _ => {
+                let state = server::AppState::open(config)
+                    .await
+                    .context("opening the bench database")?;
+                Ok((state, BenchDb { dir, pg: None }))
+            }
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        if self.pg.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    /// Deletes the database (the directory, or the schema).
+    pub async fn remove(self) {
+        if let Some((url, schema)) = &self.pg {
+            let _ = store::PgStore::drop_schema(url, schema).await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A server (or any router) listening on a loopback port, until [`Served::stop`].
+pub struct Served {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    /// `server::serve` for `state` on 127.0.0.1, any port.
+    pub async fn server(state: server::AppState) -> anyhow::Result<Served> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(listener, state, async move {
+            let _ = stop_rx.await;
+        }));
+        Ok(Served { base, stop, task })
+    }
+
+    /// `router` served the way `server::serve` serves the application (same listener,
+    /// same make-service with the peer address).
+    pub async fn router(router: axum::Router) -> anyhow::Result<Served> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await
+        });
+        Ok(Served { base, stop, task })
+    }
+
+    /// Stops accepting, drains, waits up to 10 s.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+    }
 }
 
 fn run_routing(args: RoutingArgs) -> anyhow::Result<()> {
@@ -171,4 +369,28 @@ fn run_routing(args: RoutingArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles() {
+        let l = Latency::from_micros((1..=1000).map(|i| i * 1000).collect());
+        assert_eq!(l.count, 1000);
+        assert_eq!(l.p50_ms, 500.0);
+        assert_eq!(l.p99_ms, 990.0);
+        assert_eq!(l.max_ms, 1000.0);
+        assert_eq!(Latency::from_micros(vec![]).count, 0);
+        assert_eq!(Latency::from_micros(vec![7000]).p99_ms, 7.0);
+    }
+
+    #[test]
+    fn proc_figures() {
+        if std::path::Path::new("/proc/self/status").exists() {
+            assert!(status_kib("self", "VmRSS").is_some_and(|k| k > 0));
+            assert!(load_average().is_some());
+        }
+    }
 }

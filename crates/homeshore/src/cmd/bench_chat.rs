@@ -18,6 +18,7 @@ use rand::{RngExt as _, SeedableRng as _};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use super::bench::{BenchDb, Latency, Served};
 use super::demo::client::{self, CustomerChat, Message, StaffSession};
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -43,36 +44,6 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Latency {
-    pub count: usize,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-}
-
-impl Latency {
-    pub fn from_micros(mut v: Vec<u64>) -> Latency {
-        if v.is_empty() {
-            return Latency::default();
-        }
-        v.sort_unstable();
-        let pick = |q: f64| {
-            let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
-            v[i] as f64 / 1000.0
-        };
-        Latency {
-            count: v.len(),
-            p50_ms: pick(0.50),
-            p90_ms: pick(0.90),
-            p99_ms: pick(0.99),
-            max_ms: v[v.len() - 1] as f64 / 1000.0,
-        }
-    }
 }
 
 /// What one run measured.
@@ -540,24 +511,10 @@ async fn customer(
 /// Starts a server on loopback with a fresh database, seeds one queue and the agents,
 /// runs [`drive`], prints the figures.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    use anyhow::Context as _;
     if args.chats == 0 || args.agents == 0 || args.messages == 0 {
         anyhow::bail!("--chats, --agents and --messages must be at least 1");
     }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
-        )
-        .try_init();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let dir = std::env::temp_dir().join(format!("homeshore-bench-chat-{}", std::process::id()));
-    let result = rt.block_on(run_async(&args, &dir));
-    let _ = std::fs::remove_dir_all(&dir);
-    let report = result?;
+    let report = super::bench::runtime()?.block_on(run_async(&args))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -566,23 +523,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_async(args: &Args, dir: &std::path::Path) -> anyhow::Result<Report> {
-    use anyhow::Context as _;
-    use server::engine::{AgentProfile, AgentState};
-    use store::{Change, Object, ObjectKind};
-
+async fn run_async(args: &Args) -> anyhow::Result<Report> {
     server::chat::set_create_limit(server::chat::Limit::UNLIMITED);
     let config = server::Config {
-        data_dir: dir.to_path_buf(),
         login_burst: u32::try_from(args.agents * 2).unwrap_or(u32::MAX),
         login_refill_secs: 1,
         // Logins are not what is measured: cheaper password hashing, faster setup.
         argon2_m_kib: 4096,
         ..Default::default()
     };
-    let state = server::AppState::open(config)
-        .await
-        .context("opening the bench database")?;
+    let (state, db) = BenchDb::open("chat", None, config).await?;
+    let report = seed_and_drive(state, args).await;
+    db.remove().await;
+    report
+}
+
+async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<Report> {
+    use server::engine::{AgentProfile, AgentState};
+    use store::{Change, Object, ObjectKind};
     let org = server::seed::create_org(&state, "bench", "Bench").await?;
     let queue = server::seed::create_queue(
         &state,
@@ -637,12 +595,8 @@ async fn run_async(args: &Args, dir: &std::path::Path) -> anyhow::Result<Report>
     }
     server::contacts::refresh_org_config(&state, org.id).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, state.clone(), async move {
-        let _ = stop_rx.await;
-    }));
+    let served = Served::server(state.clone()).await?;
+    let base = served.base.clone();
     if !args.json {
         eprintln!(
             "server on {base}; {} chats, {} messages each way…",
@@ -650,25 +604,13 @@ async fn run_async(args: &Args, dir: &std::path::Path) -> anyhow::Result<Report>
         );
     }
     let report = drive(&base, "bench", &serde_json::json!(queue.id), &agents, args).await;
-    let _ = stop_tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    served.stop().await;
     report
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles() {
-        let l = Latency::from_micros((1..=1000).map(|i| i * 1000).collect());
-        assert_eq!(l.count, 1000);
-        assert_eq!(l.p50_ms, 500.0);
-        assert_eq!(l.p99_ms, 990.0);
-        assert_eq!(l.max_ms, 1000.0);
-        assert_eq!(Latency::from_micros(vec![]).count, 0);
-        assert_eq!(Latency::from_micros(vec![7000]).p99_ms, 7.0);
-    }
 
     #[test]
     fn message_texts_round_trip() {

@@ -1,0 +1,555 @@
+//! `homeshore bench ws`: many concurrent authenticated staff WebSockets on one server,
+//! with events pushed to them at a steady rate; the server's resident memory and the
+//! delivery latency.
+//!
+//! The server runs in a child process (the same binary, `bench ws --server`), so that its
+//! memory is its own and each side has its own open-file limit (10,000 sockets are
+//! 10,000 descriptors on each side). The child opens a fresh SQLite database, writes the
+//! agents and one API token each straight to the store (batches of 250 agents a commit,
+//! one Argon2 hash shared by all: logging 10,000 people in is not what is measured), and
+//! serves on loopback. The parent connects every agent to `GET /api/ws` with
+//! `Authorization: Bearer hs_…`, waits for each `hello`, then tells the child to start.
+//!
+//! The events: the child publishes `bench` notes through the server's hub, exactly where
+//! the commit pipeline publishes `agent_state`, `offer`, `message`… after a commit, each
+//! to one agent (round robin), `--events-per-sec` in all. They travel the real path from
+//! there: the agent's feed (seq, resume ring), the connection's channel, the WebSocket
+//! task, the socket. No HTTP route produces thousands of committed changes a second for
+//! distinct agents on this machine (see `bench api` for the commit rate), and the cost
+//! measured here is the fan-out, not the commit. Each event carries its publication time
+//! (Unix µs; both processes read the same clock); latency is until the parent's socket
+//! reads it.
+
+use std::io::{BufRead as _, Write as _};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::Args as ClapArgs;
+use futures::{SinkExt as _, StreamExt as _};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::{Semaphore, watch};
+use tokio_tungstenite::tungstenite;
+
+use super::bench::{BenchDb, Latency, Served, load_average, status_kib};
+
+#[derive(Debug, Clone, ClapArgs)]
+#[command(
+    after_help = "Examples:\n  ulimit -n $(ulimit -Hn); homeshore bench ws --agents 10000 --events-per-sec 5000 --seconds 30\n  homeshore bench ws --agents 1000 --seconds 10 --json\n\n10,000 sockets need more than 10,000 open files on each side: raise the soft limit\n(`ulimit -n`) first."
+)]
+pub struct Args {
+    /// Agents, each with one staff WebSocket.
+    #[arg(long, default_value_t = 10_000)]
+    pub agents: usize,
+    /// Events published per second, in all (each to one agent, round robin).
+    #[arg(long, default_value_t = 5_000)]
+    pub events_per_sec: u64,
+    /// How long to publish.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// WebSockets being opened at once.
+    #[arg(long, default_value_t = 100)]
+    pub connect_concurrency: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Be the server side (started by the benchmark itself).
+    #[arg(long, hide = true)]
+    pub server: bool,
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub agents: usize,
+    pub connected: usize,
+    pub events_per_sec: u64,
+    pub seconds: u64,
+    pub published: u64,
+    pub delivered: u64,
+    /// Connections the server cut off for being slow, and sockets that closed or failed.
+    pub cut_off: u64,
+    pub closed: u64,
+    pub latency: Latency,
+    /// The server process's resident memory: after setup with nobody connected, with
+    /// every socket open and idle, and the highest seen while events flowed (KiB).
+    pub rss_setup_kib: u64,
+    pub rss_connected_kib: u64,
+    pub rss_max_kib: u64,
+    /// The server process's peak (VmHWM) at the end.
+    pub rss_peak_kib: u64,
+    pub setup_s: f64,
+    pub connect_s: f64,
+    pub load_before: Option<f64>,
+    pub load_after: Option<f64>,
+}
+
+impl Report {
+    pub fn print(&self) {
+        let mib = |k: u64| k as f64 / 1024.0;
+        println!(
+            "ws load: {} staff WebSockets, {} events/s for {} s (one agent each)",
+            self.agents, self.events_per_sec, self.seconds
+        );
+        println!(
+            "  connected          {}/{} in {:.1} s (server setup {:.1} s)",
+            self.connected, self.agents, self.connect_s, self.setup_s
+        );
+        println!(
+            "  events             {} published, {} delivered, {} cut off, {} closed",
+            self.published, self.delivered, self.cut_off, self.closed
+        );
+        println!("  delivery latency   {}", self.latency);
+        println!(
+            "  server memory      {:.0} MiB after setup, {:.0} MiB connected, {:.0} MiB max under load (peak {:.0} MiB)",
+            mib(self.rss_setup_kib),
+            mib(self.rss_connected_kib),
+            mib(self.rss_max_kib),
+            mib(self.rss_peak_kib)
+        );
+        let fmt = |l: Option<f64>| l.map_or("?".to_string(), |l| format!("{l:.2}"));
+        println!(
+            "  load average       {} before, {} after",
+            fmt(self.load_before),
+            fmt(self.load_after)
+        );
+        let ok = self.connected == self.agents
+            && self.delivered == self.published
+            && self.rss_max_kib < 1024 * 1024
+            && self.latency.p99_ms < 50.0;
+        println!(
+            "  verdict            {}",
+            if ok {
+                "PASS (all delivered, RSS < 1 GiB, p99 < 50 ms)"
+            } else {
+                "FAIL (targets: all delivered, RSS < 1 GiB, p99 < 50 ms)"
+            }
+        );
+    }
+}
+
+/// The child's first line: where it listens and where the agents' tokens are.
+#[derive(Debug, Serialize, Deserialize)]
+struct Ready {
+    base: String,
+    tokens: std::path::PathBuf,
+    setup_s: f64,
+}
+
+/// The child's last line.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Done {
+    published: u64,
+    cut_off: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.agents > 0 && args.events_per_sec > 0 && args.seconds > 0,
+        "--agents, --events-per-sec and --seconds must be positive"
+    );
+    if args.server {
+        return super::bench::runtime()?.block_on(server_side(&args));
+    }
+    let report = super::bench::runtime()?.block_on(client_side(&args))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        report.print();
+    }
+    Ok(())
+}
+
+fn unix_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+// ---- the server side (child process) ----
+
+async fn server_side(args: &Args) -> anyhow::Result<()> {
+    let config = server::Config {
+        argon2_m_kib: 64,
+        ..Default::default()
+    };
+    let (state, db) = BenchDb::open("ws", None, config).await?;
+    let result = serve_and_publish(state, args).await;
+    db.remove().await;
+    result
+}
+
+async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Result<()> {
+    use store::{ApiToken, Change, Object, ObjectKind, Role, User};
+    let t0 = Instant::now();
+    let org = server::seed::create_org(&state, "bench", "Bench").await?;
+    let hash = server::auth::hash_password("bench-password-1".into(), 64).await?;
+    let profile = serde_json::to_value(server::engine::AgentProfile::default())?;
+    let mut agents = Vec::with_capacity(args.agents);
+    let mut tokens = String::new();
+    for batch in (0..args.agents).collect::<Vec<_>>().chunks(250) {
+        let now = state.now();
+        let mut changes = Vec::with_capacity(batch.len() * 3);
+        for &i in batch {
+            let id = store::new_id();
+            changes.push(Change::PutUser(User {
+                id,
+                org_id: org.id,
+                email: format!("agent{i}@bench.example"),
+                name: format!("Agent {i}"),
+                role: Role::Agent,
+                password_hash: hash.clone(),
+                totp_secret: None,
+                totp_enabled: false,
+                recovery_codes: vec![],
+                failed_logins: 0,
+                locked_until: None,
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+            }));
+            changes.push(Change::PutObject(Object {
+                id,
+                org_id: org.id,
+                kind: ObjectKind::Agent,
+                name: id.to_string(),
+                data: profile.clone(),
+                created_at: now,
+                updated_at: now,
+            }));
+            let secret = format!(
+                "{}{}",
+                server::auth::TOKEN_PREFIX,
+                server::auth::random_secret()
+            );
+            changes.push(Change::PutApiToken(ApiToken {
+                id: store::new_id(),
+                org_id: org.id,
+                user_id: id,
+                name: "bench".into(),
+                token_hash: server::auth::sha256_hex(&secret),
+                scopes: vec!["read".into()],
+                created_at: now,
+                last_used_at: None,
+                revoked: false,
+            }));
+            tokens.push_str(&secret);
+            tokens.push('\n');
+            agents.push(id);
+        }
+        state.write(changes, vec![]).await?;
+    }
+    server::contacts::refresh_org_config(&state, org.id).await?;
+    let tokens_path = state.config().data_dir.join("tokens.txt");
+    std::fs::write(&tokens_path, tokens)?;
+    let served = Served::server(state.clone()).await?;
+    let ready = Ready {
+        base: served.base.clone(),
+        tokens: tokens_path,
+        setup_s: t0.elapsed().as_secs_f64(),
+    };
+    println!("{}", serde_json::to_string(&ready)?);
+    std::io::stdout().flush()?;
+
+    // Commands on stdin: `go` publishes for --seconds; end of input stops the server.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = rx.recv().await {
+        if line.trim() == "go" {
+            let published = publish(&state, &agents, args).await;
+            let done = Done {
+                published,
+                cut_off: state.hub().cut_off.load(Ordering::Relaxed).max(0) as u64,
+            };
+            println!("{}", serde_json::to_string(&done)?);
+            std::io::stdout().flush()?;
+        }
+    }
+    served.stop().await;
+    Ok(())
+}
+
+/// Publishes `bench` notes to the agents in turn, `events_per_sec` a second, in batches
+/// every millisecond (as the commit pipeline publishes a batch per commit).
+async fn publish(state: &server::AppState, agents: &[uuid::Uuid], args: &Args) -> u64 {
+    let start = tokio::time::Instant::now();
+    let end = start + Duration::from_secs(args.seconds);
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sent = 0u64;
+    loop {
+        let now = tick.tick().await;
+        if now >= end {
+            break;
+        }
+        let due = (now - start).as_micros() as u64 * args.events_per_sec / 1_000_000;
+        if due <= sent {
+            continue;
+        }
+        let notes = (sent..due)
+            .map(|k| {
+                server::hub::Note::user(
+                    agents[(k % agents.len() as u64) as usize],
+                    "bench",
+                    json!({"k": k, "t": unix_micros()}),
+                )
+            })
+            .collect();
+        state.hub().publish(notes);
+        sent = due;
+    }
+    sent
+}
+
+// ---- the client side (the benchmark's own process) ----
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Shared counters of the agents' sockets.
+#[derive(Default)]
+struct Tally {
+    delivered: AtomicU64,
+    closed: AtomicU64,
+}
+
+async fn client_side(args: &Args) -> anyhow::Result<Report> {
+    let load_before = load_average();
+    let exe = std::env::current_exe().context("finding this program")?;
+    let mut child = Command::new(exe)
+        .args(["bench", "ws", "--server"])
+        .args(["--agents", &args.agents.to_string()])
+        .args(["--events-per-sec", &args.events_per_sec.to_string()])
+        .args(["--seconds", &args.seconds.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting the server process")?;
+    let pid = child.id().to_string();
+    let mut stdin = child.stdin.take().context("no stdin")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (line_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let result: anyhow::Result<Report> = async {
+        if !args.json {
+            eprintln!("server process {pid}: writing {} agents…", args.agents);
+        }
+        let ready: Ready = serde_json::from_str(
+            &lines
+                .recv()
+                .await
+                .ok_or_else(|| anyhow!("the server process ended before it was ready"))?,
+        )?;
+        let rss = || status_kib(&pid, "VmRSS").unwrap_or(0);
+        let rss_setup_kib = rss();
+        let tokens: Vec<String> = std::fs::read_to_string(&ready.tokens)?
+            .lines()
+            .map(str::to_string)
+            .collect();
+        if tokens.len() != args.agents {
+            bail!("{} tokens for {} agents", tokens.len(), args.agents);
+        }
+
+        // Connect every agent.
+        if !args.json {
+            eprintln!("connecting {} staff WebSockets…", args.agents);
+        }
+        let t_connect = Instant::now();
+        let url = format!("{}/api/ws", ready.base.replacen("http://", "ws://", 1));
+        let tally = Arc::new(Tally::default());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let opening = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+        let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<anyhow::Result<()>>(1024);
+        let mut sockets = Vec::with_capacity(args.agents);
+        for token in tokens {
+            let (url, tally, stop, opening, ready) = (
+                url.clone(),
+                tally.clone(),
+                stop_rx.clone(),
+                opening.clone(),
+                ready_tx.clone(),
+            );
+            sockets.push(tokio::spawn(async move {
+                let ws = {
+                    let _permit = opening.acquire().await;
+                    connect(&url, &token).await
+                };
+                match ws {
+                    Ok(ws) => {
+                        let _ = ready.send(Ok(())).await;
+                        drop(ready);
+                        agent(ws, tally, stop).await
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e)).await;
+                        Vec::new()
+                    }
+                }
+            }));
+        }
+        drop(ready_tx);
+        let mut connected = 0;
+        let mut first_error = None;
+        while let Some(r) = ready_rx.recv().await {
+            match r {
+                Ok(()) => connected += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            eprintln!(
+                "{} of {} WebSockets failed to open; the first: {e:#}",
+                args.agents - connected,
+                args.agents
+            );
+        }
+        let connect_s = t_connect.elapsed().as_secs_f64();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss_connected_kib = rss();
+
+        // Publish, sampling the server's memory meanwhile.
+        if !args.json {
+            eprintln!(
+                "{connected} connected in {connect_s:.1} s; {} events/s for {} s…",
+                args.events_per_sec, args.seconds
+            );
+        }
+        writeln!(stdin, "go")?;
+        stdin.flush()?;
+        let mut rss_max_kib = rss_connected_kib;
+        let mut sample = tokio::time::interval(Duration::from_millis(250));
+        let done: Done = loop {
+            tokio::select! {
+                line = lines.recv() => {
+                    let line = line.ok_or_else(|| anyhow!("the server process ended early"))?;
+                    break serde_json::from_str(&line)?;
+                }
+                _ = sample.tick() => rss_max_kib = rss_max_kib.max(rss()),
+            }
+        };
+        // Let the last events arrive.
+        let t_wait = Instant::now();
+        while tally.delivered.load(Ordering::Relaxed) < done.published
+            && t_wait.elapsed() < Duration::from_secs(5)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let rss_peak_kib = status_kib(&pid, "VmHWM").unwrap_or(0);
+        let _ = stop_tx.send(true);
+        let mut micros = Vec::new();
+        for s in sockets {
+            if let Ok(m) = s.await {
+                micros.extend(m);
+            }
+        }
+        Ok(Report {
+            agents: args.agents,
+            connected,
+            events_per_sec: args.events_per_sec,
+            seconds: args.seconds,
+            published: done.published,
+            delivered: tally.delivered.load(Ordering::Relaxed),
+            cut_off: done.cut_off,
+            closed: tally.closed.load(Ordering::Relaxed),
+            latency: Latency::from_micros(micros),
+            rss_setup_kib,
+            rss_connected_kib,
+            rss_max_kib,
+            rss_peak_kib,
+            setup_s: ready.setup_s,
+            connect_s,
+            load_before,
+            load_after: load_average(),
+        })
+    }
+    .await;
+    // End of input stops the server process.
+    drop(stdin);
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    result
+}
+
+/// Opens a staff WebSocket with an API token and reads its `hello`.
+async fn connect(url: &str, token: &str) -> anyhow::Result<Socket> {
+    use tungstenite::client::IntoClientRequest as _;
+    let mut req = url.into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    // Events are small: a small read buffer keeps 10,000 clients light.
+    let config = tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024);
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio_tungstenite::connect_async_with_config(req, Some(config), true),
+    )
+    .await
+    .map_err(|_| anyhow!("WebSocket connect timed out"))??;
+    loop {
+        match ws.next().await {
+            Some(Ok(tungstenite::Message::Text(t))) if t.contains("\"hello\"") => return Ok(ws),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.into()),
+            None => bail!("closed before hello"),
+        }
+    }
+}
+
+/// Reads `bench` events until told to stop; returns their delivery latencies (µs).
+async fn agent(mut ws: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<bool>) -> Vec<u64> {
+    #[derive(Deserialize)]
+    struct Frame {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        data: serde_json::Value,
+    }
+    let mut micros = Vec::new();
+    // The server closes a socket that sends nothing for 60 s.
+    let mut keepalive = tokio::time::interval(Duration::from_secs(20));
+    keepalive.tick().await;
+    loop {
+        tokio::select! {
+            frame = ws.next() => match frame {
+                Some(Ok(tungstenite::Message::Text(text))) => {
+                    let now = unix_micros();
+                    let Ok(f) = serde_json::from_str::<Frame>(&text) else { continue };
+                    if let Some(t) = f.data["t"].as_u64().filter(|_| f.kind == "bench") {
+                        micros.push(now.saturating_sub(t));
+                        tally.delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Some(Ok(tungstenite::Message::Close(_))) | Some(Err(_)) | None => {
+                    tally.closed.fetch_add(1, Ordering::Relaxed);
+                    return micros;
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = keepalive.tick() => {
+                let _ = ws.send(tungstenite::Message::Ping(Vec::new().into())).await;
+            }
+            _ = stop.changed() => {
+                let _ = ws.close(None).await;
+                return micros;
+            }
+        }
+    }
+}
