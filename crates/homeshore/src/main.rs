@@ -35,7 +35,8 @@ enum Command {
     User(cmd::serve::UserCommand),
     /// Run a demo center: seeded organisation, simulated customers and agents.
     Demo(cmd::demo::Args),
-    /// Measure the hot paths (routing decisions, event rebuild) and print figures.
+    /// Measure the hot paths and print figures: routing decisions and rebuild, chat load,
+    /// API contact creations, staff WebSocket fan-out.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
     // Workforce management (docs on the argument structs, with examples).
