@@ -198,6 +198,10 @@ pub struct AgentConfig {
     /// Per-channel capacity and cross-channel rules.
     #[serde(default)]
     pub capacity: Capacity,
+    /// Offers are accepted on the agent's behalf as they are made (auto-answer, as on
+    /// a voice line): `OfferAccepted` follows `ContactOffered` in the same pass.
+    #[serde(default)]
+    pub auto_accept: bool,
 }
 
 impl AgentConfig {
@@ -209,6 +213,7 @@ impl AgentConfig {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             capacity: Capacity::default(),
+            auto_accept: false,
         }
     }
 }

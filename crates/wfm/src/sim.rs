@@ -301,15 +301,15 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
     let end = len * n as f64;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut res = vec![IntervalResult::default(); n];
-    let mut heap = BinaryHeap::with_capacity(1024);
+    // Pending completions and patience deadlines. The next arrival and the next
+    // interval boundary are always exactly one each, so they live outside the heap:
+    // half the heap traffic of keeping every event in it.
+    let mut heap: BinaryHeap<Item> = BinaryHeap::with_capacity(1024);
     let mut seq = 0u64;
     let mut push = |heap: &mut BinaryHeap<Item>, t: f64, ev: Ev| {
         seq += 1;
         heap.push(Item::new(t, seq, ev));
     };
-    for i in 0..n {
-        push(&mut heap, i as f64 * len, Ev::Boundary(i));
-    }
     let exp1 = Exp::new(1.0).expect("rate 1");
     let sigma = match cfg.handle {
         HandleTime::LogNormal { cv } => (1.0 + cv * cv).ln().sqrt(),
@@ -324,7 +324,8 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
     let mut arrived: Vec<f64> = Vec::new();
     let mut out: Vec<(u64, usize)> = Vec::new();
     let mut cur = 0usize;
-    let mut next_arrival_scheduled = false;
+    let mut next_boundary = 0usize;
+    let mut next_arrival: Option<f64> = None;
 
     let interval_of = |t: f64| ((t / len) as usize).min(n - 1);
     // Busy time split across intervals.
@@ -341,8 +342,27 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
         }
     };
 
-    while let Some(item) = heap.pop() {
-        let (t, ev) = (item.t(), item.ev);
+    loop {
+        // The earliest of: the next boundary (first on a tie), the heap's head, the
+        // next arrival (last on a tie).
+        let boundary_t = (next_boundary < n).then_some(next_boundary as f64 * len);
+        let heap_t = heap.peek().map(Item::t);
+        let ev = match (boundary_t, heap_t, next_arrival) {
+            (Some(b), h, a) if h.is_none_or(|h| b <= h) && a.is_none_or(|a| b <= a) => {
+                next_boundary += 1;
+                (b, Ev::Boundary(next_boundary - 1))
+            }
+            (_, Some(h), a) if a.is_none_or(|a| h <= a) => {
+                let item = heap.pop().expect("peeked");
+                (h, item.ev)
+            }
+            (_, _, Some(a)) => {
+                next_arrival = None;
+                (a, Ev::Arrival)
+            }
+            _ => break,
+        };
+        let (t, ev) = ev;
         if t > end && !matches!(ev, Ev::Done(_)) {
             continue;
         }
@@ -368,9 +388,8 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                 }
                 duty = want;
                 res[i].staffed_s += duty as f64 * len;
-                if !next_arrival_scheduled {
-                    next_arrival_scheduled =
-                        schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
+                if next_arrival.is_none() {
+                    next_arrival = next_arrival_after(cfg, &mut rng, &exp1, t, cur, len);
                 }
             }
             Ev::Arrival => {
@@ -385,8 +404,7 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
                 {
                     push(&mut heap, t + patience, Ev::Patience(id));
                 }
-                next_arrival_scheduled =
-                    schedule_arrival(cfg, &mut rng, &exp1, t, cur, len, &mut heap, &mut push);
+                next_arrival = next_arrival_after(cfg, &mut rng, &exp1, t, cur, len);
             }
             Ev::Patience(c) => {
                 if router.abandon(t, c) {
@@ -428,18 +446,115 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
     })
 }
 
-/// Draws the next arrival of a piecewise-constant Poisson process from `t`.
-#[allow(clippy::too_many_arguments)]
-fn schedule_arrival(
+/// Independent replications of one simulation: the spread across them says how far a
+/// single run's service level can be trusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replications {
+    /// One result per replication, seeds `seed`, `seed + 1`, … in order.
+    pub runs: Vec<SimResult>,
+    /// All replications together, per interval.
+    pub intervals: Vec<IntervalResult>,
+    /// All replications together.
+    pub total: IntervalResult,
+    /// Half-width of the 95 % confidence interval of the service level across
+    /// replications (Student's t; 0 with one replication).
+    pub service_level_ci95: f64,
+}
+
+/// Runs `runs` replications of `cfg` with seeds `cfg.seed`, `cfg.seed + 1`, …, each
+/// through its own router from `router`, spread over up to `threads` threads. The
+/// result does not depend on the thread count.
+pub fn simulate_replications<R, F>(
+    cfg: &SimConfig,
+    runs: u32,
+    threads: usize,
+    router: F,
+) -> Result<Replications, SimError>
+where
+    R: Router,
+    F: Fn() -> R + Sync,
+{
+    if runs == 0 {
+        return Err(SimError::Invalid("at least one replication"));
+    }
+    let threads = threads.clamp(1, runs as usize);
+    let one = |k: u32| {
+        let cfg = SimConfig {
+            seed: cfg.seed.wrapping_add(u64::from(k)),
+            ..cfg.clone()
+        };
+        simulate(&cfg, &mut router())
+    };
+    // Thread t runs replications t, t + threads, …; results go back in seed order.
+    let mut slots: Vec<Option<Result<SimResult, SimError>>> = vec![None; runs as usize];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let one = &one;
+                scope.spawn(move || {
+                    (t as u32..runs)
+                        .step_by(threads)
+                        .map(|k| (k, one(k)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for (k, r) in h.join().expect("a replication panicked") {
+                slots[k as usize] = Some(r);
+            }
+        }
+    });
+    let runs: Vec<SimResult> = slots
+        .into_iter()
+        .map(|r| r.expect("every replication ran"))
+        .collect::<Result<_, _>>()?;
+    let mut intervals = vec![IntervalResult::default(); cfg.contacts.len()];
+    let mut total = IntervalResult::default();
+    for r in &runs {
+        for (sum, i) in intervals.iter_mut().zip(&r.intervals) {
+            sum.add(i);
+        }
+        total.add(&r.total);
+    }
+    let sls: Vec<f64> = runs.iter().map(|r| r.total.service_level()).collect();
+    Ok(Replications {
+        runs,
+        intervals,
+        total,
+        service_level_ci95: ci95_half_width(&sls),
+    })
+}
+
+/// Half-width of a 95 % confidence interval of the mean of `xs` (Student's t).
+fn ci95_half_width(xs: &[f64]) -> f64 {
+    let n = xs.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    // Two-sided 97.5 % quantiles of Student's t for 1–30 degrees of freedom; the
+    // normal 1.96 beyond.
+    const T975: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    let t = T975.get(n - 2).copied().unwrap_or(1.96);
+    t * (var / n as f64).sqrt()
+}
+
+/// The next arrival of a piecewise-constant Poisson process after `t`, if one comes
+/// before the end.
+fn next_arrival_after(
     cfg: &SimConfig,
     rng: &mut ChaCha8Rng,
     exp1: &Exp<f64>,
     t: f64,
     cur: usize,
     len: f64,
-    heap: &mut BinaryHeap<Item>,
-    push: &mut impl FnMut(&mut BinaryHeap<Item>, f64, Ev),
-) -> bool {
+) -> Option<f64> {
     let n = cfg.contacts.len();
     let mut t = t;
     let mut i = cur.max(((t / len) as usize).min(n - 1));
@@ -450,14 +565,13 @@ fn schedule_arrival(
         let end_i = (i + 1) as f64 * len;
         let avail = (end_i - t) * rate;
         if rate > 0.0 && work <= avail {
-            push(heap, t + work / rate, Ev::Arrival);
-            return true;
+            return Some(t + work / rate);
         }
         work -= avail.max(0.0);
         t = end_i;
         i += 1;
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -537,6 +651,44 @@ mod tests {
         );
         // Reproducible by seed.
         assert_eq!(run(14, 100.0, None, 7), run(14, 100.0, None, 7));
+    }
+
+    #[test]
+    fn replications_do_not_depend_on_threads() {
+        let cfg = SimConfig {
+            interval_min: 30,
+            contacts: vec![100.0; 6],
+            aht_s: vec![180.0; 6],
+            agents: vec![12; 6],
+            handle: HandleTime::LogNormal { cv: 0.8 },
+            patience_s: Some(90.0),
+            answer_s: 20.0,
+            seed: 11,
+        };
+        let one = simulate_replications(&cfg, 5, 1, FifoRouter::default).unwrap();
+        let three = simulate_replications(&cfg, 5, 3, FifoRouter::default).unwrap();
+        assert_eq!(one, three);
+        assert_eq!(one.runs.len(), 5);
+        // Run k is the plain simulation with seed 11 + k.
+        let cfg3 = SimConfig {
+            seed: 14,
+            ..cfg.clone()
+        };
+        assert_eq!(
+            one.runs[3],
+            simulate(&cfg3, &mut FifoRouter::default()).unwrap()
+        );
+        let offered: u64 = one.runs.iter().map(|r| r.total.offered).sum();
+        assert_eq!(one.total.offered, offered);
+        assert!(one.service_level_ci95 > 0.0 && one.service_level_ci95 < 0.2);
+        assert!(simulate_replications(&cfg, 0, 1, FifoRouter::default).is_err());
+    }
+
+    #[test]
+    fn ci_half_width() {
+        assert_eq!(ci95_half_width(&[0.8]), 0.0);
+        // Two values 0.7 and 0.9: s = 0.1414, t(1) = 12.706 → 12.706 · 0.1.
+        assert!((ci95_half_width(&[0.7, 0.9]) - 1.2706).abs() < 1e-3);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The simulator's [`Router`] over the real `routing` engine: every arrival, answer,
 //! abandonment and completion is a [`routing::Command`], and the engine's
-//! `ContactOffered` decisions say who answers. Offers are accepted at once.
+//! `OfferAccepted` events say who answers: agents auto-accept, as on a voice line.
 //!
 //! Built with the `routing-engine` feature (on by default).
 
@@ -15,8 +15,6 @@ use crate::sim::Router;
 pub struct EngineRouter {
     engine: Engine,
     events: Vec<Event>,
-    spare: Vec<Event>,
-    offers: Vec<(ContactId, AgentId)>,
     known: Vec<bool>,
     holding: Vec<Option<u64>>,
     answered: Vec<bool>,
@@ -41,8 +39,6 @@ impl EngineRouter {
         EngineRouter {
             engine,
             events: Vec::new(),
-            spare: Vec::new(),
-            offers: Vec::new(),
             known: Vec::new(),
             holding: Vec::new(),
             answered: Vec::new(),
@@ -54,7 +50,8 @@ impl EngineRouter {
         Timestamp(self.base + (t * 1000.0) as u64)
     }
 
-    /// Runs a command and accepts every offer it makes, reporting the answers.
+    /// Runs a command and reports the answers it led to (agents auto-accept, so an
+    /// answer is an `OfferAccepted` in the command's own events).
     fn run(&mut self, t: f64, command: Command, out: &mut Vec<(u64, usize)>) -> bool {
         let now = self.now(t);
         self.events.clear();
@@ -65,46 +62,22 @@ impl EngineRouter {
         {
             return false;
         }
-        // Accept every offer; an accept can route again, so its events are scanned
-        // too. Only the offers are kept (as a work list), never the events.
-        let mut offers = std::mem::take(&mut self.offers);
-        offers.clear();
-        collect_offers(&self.events, &mut offers);
-        let mut i = 0;
-        while i < offers.len() {
-            let (contact, agent) = offers[i];
-            i += 1;
-            self.spare.clear();
-            if self
-                .engine
-                .handle_into(now, Command::Accept { contact, agent }, &mut self.spare)
-                .is_err()
-            {
-                continue;
+        for e in &self.events {
+            if let EventKind::OfferAccepted { contact, agent } = e.kind {
+                let a = agent.0 as usize;
+                if self.holding.len() <= a {
+                    self.holding.resize(a + 1, None);
+                }
+                self.holding[a] = Some(contact.0);
+                let c = contact.0 as usize;
+                if self.answered.len() <= c {
+                    self.answered.resize(c + 1, false);
+                }
+                self.answered[c] = true;
+                out.push((contact.0, a));
             }
-            let a = agent.0 as usize;
-            if self.holding.len() <= a {
-                self.holding.resize(a + 1, None);
-            }
-            self.holding[a] = Some(contact.0);
-            let c = contact.0 as usize;
-            if self.answered.len() <= c {
-                self.answered.resize(c + 1, false);
-            }
-            self.answered[c] = true;
-            out.push((contact.0, a));
-            collect_offers(&self.spare, &mut offers);
         }
-        self.offers = offers;
         true
-    }
-}
-
-fn collect_offers(events: &[Event], offers: &mut Vec<(ContactId, AgentId)>) {
-    for e in events {
-        if let EventKind::ContactOffered { contact, agent, .. } = e.kind {
-            offers.push((contact, agent));
-        }
     }
 }
 
@@ -115,7 +88,10 @@ impl Router for EngineRouter {
         }
         if !self.known[agent] {
             self.known[agent] = true;
-            let config = AgentConfig::with_skills([("support", 1)]);
+            let config = AgentConfig {
+                auto_accept: true,
+                ..AgentConfig::with_skills([("support", 1)])
+            };
             self.run(
                 t,
                 Command::ConfigureAgent {
@@ -209,7 +185,7 @@ impl Router for EngineRouter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::erlang::erlang_c_metrics;
+    use crate::erlang::{erlang_a_metrics, erlang_c_metrics};
     use crate::sim::{HandleTime, IntervalResult, SimConfig, simulate};
 
     #[test]
@@ -241,6 +217,48 @@ mod tests {
             (sl - c.service_level).abs() < 0.015,
             "{sl} vs {}",
             c.service_level
+        );
+    }
+
+    #[test]
+    fn the_real_router_matches_erlang_a() {
+        // 10 Erlangs on 10 agents, mean patience 60 s: heavy abandonment.
+        let a = erlang_a_metrics(10, 100.0 / 1800.0, 180.0, 60.0, 20.0);
+        let (mut sl, mut ab) = (0.0, 0.0);
+        let runs = 20;
+        for seed in 0..runs {
+            let cfg = SimConfig {
+                interval_min: 30,
+                contacts: vec![100.0; 12],
+                aht_s: vec![180.0; 12],
+                agents: vec![10; 12],
+                handle: HandleTime::Exponential,
+                patience_s: Some(60.0),
+                answer_s: 20.0,
+                seed,
+            };
+            let r = simulate(&cfg, &mut EngineRouter::new(1_800_000_000_000)).unwrap();
+            let mut t = IntervalResult::default();
+            for i in &r.intervals[2..] {
+                t.offered += i.offered;
+                t.answered_in_time += i.answered_in_time;
+                t.abandoned += i.abandoned;
+            }
+            sl += t.service_level();
+            ab += t.abandon_rate();
+        }
+        let k = f64::from(runs as u32);
+        assert!(
+            (sl / k - a.service_level).abs() < 0.015,
+            "{} vs {}",
+            sl / k,
+            a.service_level
+        );
+        assert!(
+            (ab / k - a.abandon_rate).abs() < 0.01,
+            "{} vs {}",
+            ab / k,
+            a.abandon_rate
         );
     }
 }

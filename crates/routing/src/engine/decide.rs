@@ -620,12 +620,20 @@ impl Engine {
             },
             waited: now.since(ct.queue_entered_at),
         };
+        let (contact, agent_id, auto_accept) = (ct.id, agent.id, agent.config.auto_accept);
         let kind = EventKind::ContactOffered {
-            contact: ct.id,
-            agent: agent.id,
+            contact,
+            agent: agent_id,
             expires_at: now + queue.config.offer_timeout,
             explanation,
         };
         self.emit(now, kind, out);
+        if auto_accept {
+            let kind = EventKind::OfferAccepted {
+                contact,
+                agent: agent_id,
+            };
+            self.emit(now, kind, out);
+        }
     }
 }

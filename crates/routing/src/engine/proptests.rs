@@ -124,6 +124,8 @@ fn run(ops: &[Op]) -> Result<(Engine, Vec<Event>, u64), TestCaseError> {
                     .map(|i| (names[i], 1 + (l >> (2 * i)) % 5));
                 let mut config = AgentConfig::with_skills(skills);
                 config.capacity = capacity(a);
+                // Some agents auto-answer (offer and acceptance in one pass).
+                config.auto_accept = a % 4 == 1;
                 Command::ConfigureAgent {
                     agent: AgentId(u64::from(a)),
                     config,

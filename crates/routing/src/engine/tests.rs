@@ -166,6 +166,51 @@ fn longest_idle_agent_gets_the_contact() {
 }
 
 #[test]
+fn auto_accept_answers_in_the_same_pass() {
+    let mut h = H::new();
+    h.queue(1, QueueConfig::single("skill.phone"));
+    h.cmd(Command::ConfigureAgent {
+        agent: AgentId(1),
+        config: AgentConfig {
+            auto_accept: true,
+            ..AgentConfig::with_skills([("phone", 1)])
+        },
+    });
+    h.presence(1, Presence::Available);
+    h.agent(2, &[("phone", 1)]);
+    // Agent 1 (longest idle) answers at once: offered, then accepted, one command.
+    let ev = h.at(1_000).contact(1, 1, Channel::Voice);
+    let kinds: Vec<&EventKind> = ev.iter().map(|e| &e.kind).collect();
+    assert!(matches!(
+        kinds.as_slice(),
+        [
+            EventKind::ContactEnqueued { .. },
+            EventKind::ContactOffered { .. },
+            EventKind::OfferAccepted {
+                contact: ContactId(1),
+                agent: AgentId(1)
+            },
+        ]
+    ));
+    assert!(matches!(h.status(1), ContactStatus::Active { .. }));
+    assert_eq!(h.state(1), AgentState::OnContact);
+    // Agent 2 does not auto-accept: its offer waits for an answer.
+    let ev = h.contact(2, 1, Channel::Voice);
+    assert_eq!(offers(&ev), vec![(2, 2)]);
+    assert!(matches!(h.status(2), ContactStatus::Offered { .. }));
+    // When agent 1 frees up, the next waiting contact is answered by the same pass.
+    h.contact(3, 1, Channel::Voice);
+    let ev = h.at(2_000).complete(1);
+    assert!(ev.iter().any(|e| matches!(
+        e.kind,
+        EventKind::OfferAccepted {
+            contact: ContactId(3),
+            agent: AgentId(1)
+        }
+    )));
+}
+
+#[test]
 fn unqualified_agents_never_get_the_contact_and_steps_relax() {
     let mut h = H::new();
     h.queue(
