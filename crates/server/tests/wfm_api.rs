@@ -1,5 +1,5 @@
-//! Workforce management over real HTTP against the real server on SQLite, with the
-//! clock held on Wednesday 2026-12-02 10:05 UTC: agents offer hours, a supervisor enters
+//! Workforce management over real HTTP against the real server, on SQLite and then on
+//! a PostgreSQL schema of its own, with the clock held on Wednesday 2026-12-02 10:05 UTC: agents offer hours, a supervisor enters
 //! a requirement, generates and publishes a schedule, agents see their shifts, pick up
 //! an open shift and accept extra hours, and the adherence view lists who is scheduled
 //! but offline. Roles and organisations are kept apart.
@@ -24,16 +24,20 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let config = server::Config {
+fn clock() -> server::Clock {
+    server::Clock::Manual(Arc::new(Mutex::new(datetime!(2026-12-02 10:05 UTC))))
+}
+
+fn config(dir: &tempfile::TempDir) -> server::Config {
+    server::Config {
         data_dir: dir.path().to_path_buf(),
         argon2_m_kib: 4096,
         login_burst: 100,
         ..Default::default()
-    };
-    let clock = server::Clock::Manual(Arc::new(Mutex::new(datetime!(2026-12-02 10:05 UTC))));
-    let state = AppState::open_with_clock(config, clock).await.unwrap();
+    }
+}
+
+async fn listen(state: AppState, dir: tempfile::TempDir) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -46,6 +50,39 @@ async fn start() -> Server {
         stop: Some(stop),
         _dir: dir,
     }
+}
+
+#[tokio::test]
+async fn wfm_end_to_end_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open_with_clock(config(&dir), clock())
+        .await
+        .unwrap();
+    wfm_end_to_end(listen(state, dir).await).await;
+}
+
+#[tokio::test]
+async fn wfm_end_to_end_postgres() {
+    let url = std::env::var("HOMESHORE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let schema = format!("wfm_{}", uuid::Uuid::new_v4().simple());
+    let pg = match store::PgStore::connect(&url, Some(&schema)).await {
+        Ok(pg) => pg,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL unreachable in CI: {e}"
+            );
+            eprintln!("\n!!!!!!!! SKIPPING the PostgreSQL run: {e}\n");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::with_store(store::Db::Postgres(pg), config(&dir), clock())
+        .await
+        .unwrap();
+    wfm_end_to_end(listen(state, dir).await).await;
+    let _ = store::PgStore::drop_schema(&url, &schema).await;
 }
 
 struct Client {
@@ -136,9 +173,7 @@ fn assert_error(v: &Value, code: &str) {
     );
 }
 
-#[tokio::test]
-async fn wfm_end_to_end() {
-    let mut srv = start().await;
+async fn wfm_end_to_end(mut srv: Server) {
     let s = &srv.state;
     let org = server::seed::create_org(s, "acme", "Acme").await.unwrap();
     let other = server::seed::create_org(s, "other", "Other").await.unwrap();
