@@ -253,3 +253,155 @@ fn staff_json_has_the_fields_planners_rely_on() {
     }
     assert!(v["service_level"].as_f64().unwrap() >= 0.8);
 }
+
+/// The planner's whole chain from the shell: a history CSV becomes a forecast, the
+/// forecast a requirement, the requirement and the agents' hours a schedule, and the
+/// schedule a simulated service level through the routing engine.
+#[test]
+fn a_history_becomes_a_schedule_and_a_simulated_service_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // Eight weeks before Monday 2026-11-30: open Monday to Saturday 08:00–20:00, busier
+    // around midday, 240 s handle time.
+    let mut csv = String::from("timestamp,queue,offered,aht_s\n");
+    let first = wfm::time::days_from_civil(2026, 10, 5);
+    for day in first..first + 56 {
+        // 0 is Monday.
+        if wfm::time::weekday(day) == 6 {
+            continue;
+        }
+        let (y, m, d) = wfm::time::civil_from_days(day);
+        let date = format!("{y}-{m:02}-{d:02}");
+        for half in 16..40 {
+            let hour = f64::from(half) / 2.0;
+            let offered = (24.0 + 16.0 * (-(hour - 13.0).powi(2) / 8.0).exp()).round();
+            csv.push_str(&format!(
+                "{date}T{:02}:{:02},support,{offered},240\n",
+                half / 2,
+                (half % 2) * 30
+            ));
+        }
+    }
+    std::fs::write(path("history.csv"), csv).unwrap();
+
+    let out = run(
+        &[
+            "forecast",
+            "--history",
+            &path("history.csv"),
+            "--interval-min",
+            "30",
+            "--start",
+            "2026-11-30",
+            "--days",
+            "7",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let forecast = text(&out.stdout);
+    // Six open days of 24 half-hours each: closed Sunday and nights stay out.
+    assert_eq!(forecast.lines().count(), 1 + 6 * 24, "{forecast}");
+    std::fs::write(path("forecast.csv"), &forecast).unwrap();
+
+    let out = run(
+        &[
+            "staff",
+            "--forecast",
+            &path("forecast.csv"),
+            "--interval-min",
+            "30",
+            "--sl",
+            "0.8",
+            "--answer-s",
+            "20",
+            "--week-start",
+            "2026-11-30T00:00",
+            "--requirement-out",
+            &path("requirement.csv"),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // 60 agents, each free Monday to Saturday 08:00–20:00, up to 30 hours.
+    let windows: Vec<Value> = (0..6)
+        .map(|d| serde_json::json!({"weekday": d, "start_min": 480, "end_min": 1200}))
+        .collect();
+    let agents: Vec<Value> = (0..60)
+        .map(|i| serde_json::json!({"id": format!("agent-{i}"), "windows": windows}))
+        .collect();
+    std::fs::write(path("agents.json"), Value::from(agents).to_string()).unwrap();
+    let out = run(
+        &[
+            "schedule",
+            "--agents",
+            &path("agents.json"),
+            "--requirement",
+            &path("requirement.csv"),
+            "--requirement-interval-min",
+            "30",
+            "--start",
+            "2026-11-30T00:00",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(path("schedule.json"), &out.stdout).unwrap();
+    let schedule: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !schedule["schedule"]["shifts"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{schedule}"
+    );
+
+    let simulate = |threads: &str| {
+        let out = run(
+            &[
+                "simulate",
+                "--forecast",
+                &path("forecast.csv"),
+                "--schedule",
+                &path("schedule.json"),
+                "--patience-s",
+                "180",
+                "--runs",
+                "4",
+                "--threads",
+                threads,
+                "--json",
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let sim = simulate("1");
+    // About a week of forecast contacts, four times over.
+    let offered = sim["offered"].as_u64().unwrap() as f64;
+    let forecast_total: f64 = forecast
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        (offered / 4.0 - forecast_total).abs() < 0.05 * forecast_total,
+        "{offered} offered vs {forecast_total} forecast"
+    );
+    // Staffed for 80 % in 20 s; the schedule meets the requirement nearly everywhere.
+    let sl = sim["service_level"].as_f64().unwrap();
+    eprintln!(
+        "simulated: {offered} contacts, service level {sl:.3} ± {:.3}, schedule gap {}",
+        sim["service_level_ci95"], schedule["gap"]
+    );
+    assert!(sl > 0.7, "service level {sl}");
+    assert!(sim["service_level_ci95"].as_f64().unwrap() > 0.0);
+    assert_eq!(sim["runs"].as_array().unwrap().len(), 4);
+    // Same seeds, two threads: the same figures.
+    let two = simulate("2");
+    assert_eq!(sim["service_level"], two["service_level"]);
+    assert_eq!(sim["runs"], two["runs"]);
+}

@@ -182,9 +182,14 @@ pub struct ScheduleArgs {
 
 /// Simulate contacts through a staffing plan and report SL, ASA, abandonment, occupancy.
 ///
-/// Input CSV (--plan): interval,contacts,aht_s,agents — one row per interval.
+/// Input: a plan CSV (--plan: interval,contacts,aht_s,agents, one row per interval), or
+/// a forecast with a schedule (--forecast, the CSV `homeshore forecast` prints, and
+/// --schedule, the JSON `homeshore schedule --json` prints): the schedule's coverage
+/// answers the forecast's contacts, interval by interval of its week.
 ///
 /// Examples:
+///
+///   homeshore simulate --forecast fc.csv --schedule schedule.json --runs 10
 ///
 ///   homeshore simulate --plan plan.csv --interval-min 30 --patience-s 120 --seed 7
 ///
@@ -202,8 +207,22 @@ pub struct SimulateArgs {
     /// Plan CSV: interval,contacts,aht_s,agents.
     #[arg(long, value_name = "FILE.csv")]
     pub plan: Option<std::path::PathBuf>,
+    /// Forecast CSV (timestamp,queue,offered[,aht_s]) to simulate against --schedule.
+    #[arg(
+        long,
+        value_name = "FILE.csv",
+        requires = "schedule",
+        conflicts_with = "plan"
+    )]
+    pub forecast: Option<std::path::PathBuf>,
+    /// Schedule JSON from `homeshore schedule --json`: agents on duty per interval.
+    #[arg(long, value_name = "FILE.json", requires = "forecast")]
+    pub schedule: Option<std::path::PathBuf>,
+    /// Interval length of the --forecast rows, minutes (a multiple of the schedule's).
+    #[arg(long, default_value_t = 30)]
+    pub forecast_interval_min: u32,
     /// Constant load instead of a plan: contacts per interval.
-    #[arg(long, conflicts_with = "plan")]
+    #[arg(long, conflicts_with_all = ["plan", "forecast"])]
     pub contacts: Option<f64>,
     /// Constant AHT, seconds.
     #[arg(long, default_value_t = 180.0)]
@@ -771,7 +790,12 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
 
 /// `homeshore simulate`.
 pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
-    let (contacts, aht, agents) = if let Some(path) = &args.plan {
+    let mut interval_min = args.interval_min;
+    let (contacts, aht, agents) = if let (Some(fc), Some(sc)) = (&args.forecast, &args.schedule) {
+        let plan = forecast_against_schedule(fc, sc, args.forecast_interval_min, args.aht_s)?;
+        interval_min = plan.0;
+        (plan.1, plan.2, plan.3)
+    } else if let Some(path) = &args.plan {
         let table = csvio::read(path)?;
         let (mut c, mut a, mut n) = (Vec::new(), Vec::new(), Vec::new());
         for row in &table.rows {
@@ -794,7 +818,7 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         )
     };
     let cfg = SimConfig {
-        interval_min: args.interval_min,
+        interval_min,
         contacts,
         aht_s: aht,
         agents,
@@ -894,6 +918,90 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+/// A schedule's week as a simulation plan: (interval minutes, contacts, AHT, agents per
+/// interval). Forecast rows are spread evenly over the schedule intervals they span;
+/// AHT is the contact-weighted mean (`default_aht` where no contact is forecast).
+type Plan = (u32, Vec<f64>, Vec<f64>, Vec<u32>);
+
+fn forecast_against_schedule(
+    forecast: &std::path::Path,
+    schedule: &std::path::Path,
+    forecast_interval_min: u32,
+    default_aht: f64,
+) -> anyhow::Result<Plan> {
+    let text = std::fs::read_to_string(schedule)
+        .with_context(|| format!("reading {}", schedule.display()))?;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", schedule.display()))?;
+    // `homeshore schedule --json` wraps the schedule; a bare one is fine too.
+    if let Some(inner) = v.get_mut("schedule") {
+        v = inner.take();
+    }
+    let sched: wfm::schedule::Schedule = serde_json::from_value(v)
+        .with_context(|| format!("{}: not a schedule", schedule.display()))?;
+    let iv = sched.interval_min;
+    if iv == 0 || forecast_interval_min % iv != 0 {
+        bail!(
+            "--forecast-interval-min {forecast_interval_min} is not a multiple of the schedule's {iv}-minute intervals"
+        );
+    }
+    let parts = forecast_interval_min / iv;
+    let n = sched.coverage.len();
+    let mut contacts = vec![0.0; n];
+    let mut work = vec![0.0; n];
+    let table = csvio::read(forecast)?;
+    let col = |name: &str| {
+        table
+            .headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+    };
+    let (Some(ts), Some(o)) = (col("timestamp"), col("offered")) else {
+        bail!(
+            "{}: need columns timestamp,queue,offered[,aht_s]",
+            forecast.display()
+        );
+    };
+    let aht_col = col("aht_s");
+    let mut used = 0usize;
+    for (line, row) in table.rows.iter().enumerate() {
+        let at = |i: usize| row.get(i).map_or("", String::as_str);
+        let ctx = || format!("{} line {}", forecast.display(), line + 2);
+        let rel = parse_datetime(at(ts)).with_context(ctx)? - sched.start_utc;
+        if rel < 0 {
+            continue;
+        }
+        let first = (rel / i64::from(iv)) as usize;
+        if first >= n {
+            continue;
+        }
+        let offered: f64 = at(o).parse().with_context(ctx)?;
+        let aht = match aht_col.map(at).filter(|s| !s.is_empty()) {
+            Some(a) => a.parse::<f64>().with_context(ctx)?,
+            None => default_aht,
+        };
+        let share = offered / f64::from(parts);
+        for i in first..(first + parts as usize).min(n) {
+            contacts[i] += share;
+            work[i] += share * aht;
+        }
+        used += 1;
+    }
+    if used == 0 {
+        bail!(
+            "{}: no forecast row falls in the schedule's week (from {})",
+            forecast.display(),
+            DateTime(sched.start_utc)
+        );
+    }
+    let aht = contacts
+        .iter()
+        .zip(&work)
+        .map(|(&c, &w)| if c > 0.0 { w / c } else { default_aht })
+        .collect();
+    Ok((iv, contacts, aht, sched.coverage))
 }
 
 /// Just enough CSV: a header row, comma-separated fields, double quotes with `""`
