@@ -942,7 +942,7 @@ fn forecast_against_schedule(
     let sched: wfm::schedule::Schedule = serde_json::from_value(v)
         .with_context(|| format!("{}: not a schedule", schedule.display()))?;
     let iv = sched.interval_min;
-    if iv == 0 || forecast_interval_min % iv != 0 {
+    if iv == 0 || !forecast_interval_min.is_multiple_of(iv) {
         bail!(
             "--forecast-interval-min {forecast_interval_min} is not a multiple of the schedule's {iv}-minute intervals"
         );
