@@ -60,6 +60,8 @@ fn schedule(n: usize) {
         improve_passes: passes,
         priced_passes: priced,
         start_utc: wfm::synth::WEEK_START + shift_days * 1440,
+        // FLOW_BOUND=0: as the server runs large centres, without the max-flow bound.
+        flow_bound: std::env::var("FLOW_BOUND").map_or(true, |v| v != "0"),
         ..ScheduleConfig::default()
     };
     let s = generate(&agents, &req, &cfg).unwrap();
@@ -88,6 +90,21 @@ fn schedule(n: usize) {
             .filter(|h| h.hours > h.max_hours - 2.0)
             .count();
         println!("hours used {used:.0} of {cap:.0}; within 2 h of cap: {at_cap}");
+        let t = Instant::now();
+        let plain = generate(
+            &agents,
+            &req,
+            &ScheduleConfig {
+                lagrange_bound: false,
+                ..cfg.clone()
+            },
+        )
+        .unwrap();
+        println!(
+            "without the Lagrangian bound: lower bound {:.1} in {:.2} s",
+            plain.lower_bound,
+            t.elapsed().as_secs_f64()
+        );
         let mut by_hour = [0.0f64; 24];
         for (i, (&r, &c)) in s.requirement.iter().zip(&s.coverage).enumerate() {
             by_hour[(i % 96) / 4] += (r - f64::from(c)).max(0.0);
