@@ -472,6 +472,126 @@ async fn wfm_end_to_end(mut srv: Server) {
     let (st, e) = ada.post("/api/wfm/me/extra-hours", accept).await;
     assert_eq!(st, 409, "{e}");
 
+    // Shift swaps: Ada puts her Friday shift up; only a colleague whose hours allow it
+    // may take it, and then it is theirs.
+    let (_, mine) = ada.get("/api/wfm/me/shifts").await;
+    let friday = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"].as_str().unwrap().starts_with("2026-12-04"))
+        .cloned()
+        .unwrap_or_else(|| panic!("Ada's Friday shift: {mine}"));
+    let fid = friday["id"].as_str().unwrap().to_string();
+    let (st, e) = bob
+        .post("/api/wfm/me/swaps", json!({"shift_id": fid}))
+        .await;
+    assert_eq!(st, 404, "not Bob's shift to offer: {e}");
+    let (st, e) = bob
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 409, "not up for swap yet: {e}");
+    let (st, up) = ada
+        .post("/api/wfm/me/swaps", json!({"shift_id": fid}))
+        .await;
+    assert_eq!(st, 200, "{up}");
+    assert_eq!(up["up_for_swap"], true);
+    let (st, e) = ada
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 409, "her own: {e}");
+    // Bob offers Wednesday mornings only: Friday is not for him.
+    let (st, list) = bob.get("/api/wfm/me/swaps").await;
+    assert_eq!(st, 200, "{list}");
+    assert_eq!(list["items"], json!([]));
+    let (st, e) = bob
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 409, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the hours you offer"),
+        "{e}"
+    );
+    // Another organisation neither sees nor takes it.
+    let (_, list) = oz.get("/api/wfm/me/swaps").await;
+    assert_eq!(list["items"], json!([]));
+    let (st, _) = oz
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 404);
+    // Bob offers Fridays too: now he sees it and takes it, breaks and all.
+    let (st, _) = bob
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": [{"weekday": 2, "start": "09:00", "end": "13:00"},
+                               {"weekday": 4, "start": "06:00", "end": "22:00"}],
+                   "max_week_hours": 30}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, list) = bob.get("/api/wfm/me/swaps").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["items"][0]["id"], json!(fid));
+    let (_, before) = sue.get(&format!("/api/wfm/schedules/{id}")).await;
+    let (st, taken) = bob
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{taken}");
+    assert_eq!(taken["agent_id"], json!(bob.id));
+    assert_eq!(taken["source"], "swap");
+    assert_eq!(taken["up_for_swap"], false);
+    assert_eq!(taken["breaks"], friday["breaks"]);
+    let (_, after) = sue.get(&format!("/api/wfm/schedules/{id}")).await;
+    assert_eq!(
+        after["coverage"], before["coverage"],
+        "a swap keeps coverage"
+    );
+    let (_, mine) = ada.get("/api/wfm/me/shifts").await;
+    assert!(
+        !mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == json!(fid))
+    );
+    let (st, e) = bob
+        .post(&format!("/api/wfm/me/swaps/{fid}/take"), json!({}))
+        .await;
+    assert_eq!(st, 409, "taken already: {e}");
+    // Put up, then taken back.
+    let thursday = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"].as_str().unwrap().starts_with("2026-12-03"))
+        .cloned()
+        .unwrap();
+    let tid = thursday["id"].as_str().unwrap();
+    let (st, _) = ada
+        .post("/api/wfm/me/swaps", json!({"shift_id": tid}))
+        .await;
+    assert_eq!(st, 200);
+    let (st, e) = bob
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/wfm/me/swaps/{tid}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 404, "only its agent withdraws it: {e}");
+    let (st, back) = ada
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/wfm/me/swaps/{tid}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{back}");
+    assert_eq!(back["up_for_swap"], false);
+
     // Forecast vs actual: the requirement and the schedule's coverage, actuals so far.
     let (st, f) = ann.get(&format!("/api/wfm/forecast?week={WEEK}")).await;
     assert_eq!(st, 200, "{f}");
@@ -499,6 +619,7 @@ async fn wfm_end_to_end(mut srv: Server) {
         .unwrap();
     for path in [
         "/api/wfm/me/preferences",
+        "/api/wfm/me/swaps/{id}/take",
         "/api/wfm/schedules/{id}/publish",
         "/api/wfm/adherence",
     ] {

@@ -40,6 +40,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_shifts))
         .routes(routes!(open_shifts, pick_up_open_shift))
         .routes(routes!(extra_hours, accept_extra_hours))
+        .routes(routes!(swappable_shifts, offer_swap))
+        .routes(routes!(withdraw_swap))
+        .routes(routes!(take_swap))
         .routes(routes!(get_requirement))
         .routes(routes!(put_requirement))
         .routes(routes!(create_forecast))
@@ -748,8 +751,11 @@ struct StoredShift {
     /// Intervals.
     len: u32,
     breaks: Vec<Break>,
-    /// `generated`, `open_shift` or `extra_hours`.
+    /// `generated`, `open_shift`, `extra_hours` or `swap`.
     source: String,
+    /// Its agent has put it up for a colleague to take.
+    #[serde(default)]
+    up_for_swap: bool,
 }
 
 impl StoredShift {
@@ -920,6 +926,7 @@ fn shift_json(s: &StoredShift, sched: &StoredSchedule, names: &HashMap<Uuid, Str
         })).collect::<Vec<_>>(),
         "paid_hours": s.paid_hours(),
         "source": s.source,
+        "up_for_swap": s.up_for_swap,
     })
 }
 
@@ -1158,6 +1165,7 @@ async fn create_schedule(
                 len: s.len,
                 breaks: s.breaks.clone(),
                 source: "generated".into(),
+                up_for_swap: false,
             })
             .collect(),
         lower_bound: sched.lower_bound,
@@ -1416,6 +1424,7 @@ async fn pick_up_open_shift(
         len: body.len,
         breaks: Vec::new(),
         source: "open_shift".into(),
+        up_for_swap: false,
     };
     s.shifts.push(shift.clone());
     let now = state.now();
@@ -1591,6 +1600,208 @@ async fn accept_extra_hours(
     let names = agent_names(&state, org);
     let mut v = shift_json(&shift, &s, &names);
     v["schedule_id"] = json!(body.schedule_id);
+    v["week"] = json!(s.week);
+    Ok(Json(v))
+}
+
+// ---------- shift swaps ----------
+
+/// Why `me` may not take over shift `sh` of `s` from a colleague (None: it fits): it
+/// must not have begun, must lie inside my availability, keep an hour clear of my
+/// other shifts, and keep me within my weekly maximum.
+fn cannot_swap(
+    s: &StoredSchedule,
+    sh: &StoredShift,
+    me: Uuid,
+    prefs: &AgentPrefs,
+    now_min: i64,
+) -> Option<&'static str> {
+    if sh.agent_id == me {
+        return Some("it is your own shift");
+    }
+    if s.minute(sh.start) <= now_min {
+        return Some("that shift has already begun");
+    }
+    if !prefs.available(s.minute(sh.start), s.minute(sh.end())) {
+        return Some("it is outside the hours you offer");
+    }
+    let gap = 60 / s.interval_min;
+    if s.shifts
+        .iter()
+        .filter(|x| x.agent_id == me)
+        .any(|x| sh.start < x.end() + gap && x.start < sh.end() + gap)
+    {
+        return Some("it overlaps or touches one of your shifts");
+    }
+    if s.paid_hours(me) + sh.paid_hours() > prefs.cap_hours(s.peak) + 1e-9 {
+        return Some("it would take you over your weekly maximum");
+    }
+    None
+}
+
+/// My preferences in the `wfm` form (defaults when never saved).
+async fn my_prefs(state: &AppState, org: Uuid, me: Uuid) -> ApiResult<AgentPrefs> {
+    load_prefs(state, org, me)
+        .await?
+        .unwrap_or_default()
+        .to_prefs(me)
+}
+
+/// The published, not yet ended schedule holding shift `id`.
+async fn schedule_with_shift(
+    state: &AppState,
+    org: Uuid,
+    id: Uuid,
+    now_min: i64,
+) -> ApiResult<(Object, StoredSchedule, usize)> {
+    for (o, s) in live_published(state, org, now_min).await? {
+        if let Some(i) = s.shifts.iter().position(|x| x.id == id) {
+            return Ok((o, s, i));
+        }
+    }
+    Err(ApiError::not_found("shift"))
+}
+
+/// Colleagues' shifts up for swap that I could take.
+#[utoipa::path(get, path = "/api/wfm/me/swaps", tag = "wfm", responses((status = 200, description = "`{items, next_cursor}`: shifts with `schedule_id` and `week`")))]
+async fn swappable_shifts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    auth.require(STAFF)?;
+    let org = auth.org_id();
+    let me = auth.user.id;
+    let now_min = minute_of(state.now());
+    let prefs = my_prefs(&state, org, me).await?;
+    let names = agent_names(&state, org);
+    let mut out: Vec<(i64, Value)> = Vec::new();
+    for (o, s) in live_published(&state, org, now_min).await? {
+        for sh in s.shifts.iter().filter(|x| x.up_for_swap) {
+            if cannot_swap(&s, sh, me, &prefs, now_min).is_none() {
+                let mut v = shift_json(sh, &s, &names);
+                v["schedule_id"] = json!(o.id);
+                v["week"] = json!(s.week);
+                out.push((s.minute(sh.start), v));
+            }
+        }
+    }
+    out.sort_by_key(|(t, _)| *t);
+    Ok(super::items(
+        out.into_iter().map(|(_, v)| v).collect(),
+        None,
+    ))
+}
+
+/// A shift of mine to put up for swap.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwapIn {
+    pub shift_id: Uuid,
+}
+
+/// Put one of my published shifts up for a colleague to take. It stays mine until
+/// someone does.
+#[utoipa::path(post, path = "/api/wfm/me/swaps", tag = "wfm", request_body = SwapIn,
+    responses((status = 200, description = "the shift, `up_for_swap` true"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn offer_swap(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<SwapIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(STAFF)?;
+    set_up_for_swap(&state, &auth, body.shift_id, true).await
+}
+
+/// Take back a shift I put up for swap.
+#[utoipa::path(delete, path = "/api/wfm/me/swaps/{id}", tag = "wfm", params(("id" = Uuid, Path, description = "the shift")),
+    responses((status = 200, description = "the shift, `up_for_swap` false"), (status = 404, body = crate::error::ErrorBody)))]
+async fn withdraw_swap(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
+    auth.require(STAFF)?;
+    set_up_for_swap(&state, &auth, id, false).await
+}
+
+async fn set_up_for_swap(
+    state: &AppState,
+    auth: &Auth,
+    shift_id: Uuid,
+    up: bool,
+) -> ApiResult<Json<Value>> {
+    let org = auth.org_id();
+    let me = auth.user.id;
+    let _guard = write_lock().lock().await;
+    let now_min = minute_of(state.now());
+    let (o, mut s, i) = schedule_with_shift(state, org, shift_id, now_min).await?;
+    if s.shifts[i].agent_id != me {
+        return Err(ApiError::not_found("shift"));
+    }
+    if up && s.minute(s.shifts[i].start) <= now_min {
+        return Err(ApiError::conflict("that shift has already begun"));
+    }
+    if s.shifts[i].up_for_swap != up {
+        s.shifts[i].up_for_swap = up;
+        let kind = if up {
+            "wfm.swap.offered"
+        } else {
+            "wfm.swap.withdrawn"
+        };
+        let data = json!({"schedule_id": o.id, "shift_id": shift_id, "user_id": me});
+        save_schedule(
+            state,
+            o.clone(),
+            &s,
+            vec![event(org, state.now(), kind, data)],
+        )
+        .await?;
+    }
+    let names = agent_names(state, org);
+    let mut v = shift_json(&s.shifts[i], &s, &names);
+    v["schedule_id"] = json!(o.id);
+    v["week"] = json!(s.week);
+    Ok(Json(v))
+}
+
+/// Take over a colleague's shift that is up for swap: it becomes mine, breaks and all.
+#[utoipa::path(post, path = "/api/wfm/me/swaps/{id}/take", tag = "wfm", params(("id" = Uuid, Path, description = "the shift")),
+    responses((status = 200, description = "the shift, now mine"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn take_swap(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
+    auth.require(STAFF)?;
+    let org = auth.org_id();
+    let me = auth.user.id;
+    let _guard = write_lock().lock().await;
+    let now_min = minute_of(state.now());
+    let (o, mut s, i) = schedule_with_shift(&state, org, id, now_min).await?;
+    if !s.shifts[i].up_for_swap {
+        return Err(ApiError::conflict("that shift is not up for swap"));
+    }
+    let prefs = my_prefs(&state, org, me).await?;
+    if let Some(why) = cannot_swap(&s, &s.shifts[i], me, &prefs, now_min) {
+        return Err(ApiError::conflict(format!(
+            "you cannot take this shift: {why}"
+        )));
+    }
+    let from = s.shifts[i].agent_id;
+    let local = s.minute(s.shifts[i].start) + i64::from(prefs.utc_offset_min);
+    let sh = &mut s.shifts[i];
+    sh.agent_id = me;
+    sh.local_day = local.div_euclid(DAY_MIN);
+    sh.up_for_swap = false;
+    sh.source = "swap".into();
+    let data = json!({"schedule_id": o.id, "shift_id": id, "from_user_id": from, "user_id": me});
+    save_schedule(
+        &state,
+        o.clone(),
+        &s,
+        vec![event(org, state.now(), "wfm.swap.taken", data)],
+    )
+    .await?;
+    let names = agent_names(&state, org);
+    let mut v = shift_json(&s.shifts[i], &s, &names);
+    v["schedule_id"] = json!(o.id);
     v["week"] = json!(s.week);
     Ok(Json(v))
 }
@@ -1775,6 +1986,7 @@ mod tests {
                 len: 4,
                 breaks: vec![],
                 source: "generated".into(),
+                up_for_swap: false,
             }],
         );
         assert_eq!(s.shortfall(), 8.0);

@@ -221,6 +221,11 @@ fn table() -> Vec<Row> {
         row("POST", "/api/wfm/me/open-shifts", HANDLERS, 404, Id::None, Some(|_, _| json!({"schedule_id": Uuid::nil(), "start_index": 0, "len": 2}))),
         row("GET", "/api/wfm/me/extra-hours", HANDLERS, 200, Id::None, None),
         row("POST", "/api/wfm/me/extra-hours", HANDLERS, 404, Id::None, Some(|_, _| json!({"schedule_id": Uuid::nil(), "start_index": 0, "len": 1, "shift_id": Uuid::nil()}))),
+        row("GET", "/api/wfm/me/swaps", HANDLERS, 200, Id::None, None),
+        // No shift has these ids: found for nobody, whoever asks.
+        row("POST", "/api/wfm/me/swaps", HANDLERS, 404, Id::None, Some(|_, _| json!({"shift_id": Uuid::nil()}))),
+        row("DELETE", "/api/wfm/me/swaps/{id}", HANDLERS, 404, Id::Object(SCHEDULE), None),
+        row("POST", "/api/wfm/me/swaps/{id}/take", HANDLERS, 404, Id::Object(SCHEDULE), None),
         row("GET", "/api/wfm/requirements", &[Admin, Supervisor, Analyst], 200, Id::None, None),
         row("POST", "/api/wfm/requirements", MANAGERS, 201, Id::None, Some(|_, _| json!({"requirement": vec![1.0; 336]}))),
         // A new organisation has no history to forecast from: refused for that, after authorization.
