@@ -272,6 +272,15 @@ pub enum SimError {
 
 /// Runs a simulation through `router`.
 pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult, SimError> {
+    simulate_with_progress(cfg, router, &mut || {})
+}
+
+/// [`simulate`], calling `interval_started` as each interval begins (a progress bar).
+pub fn simulate_with_progress<R: Router>(
+    cfg: &SimConfig,
+    router: &mut R,
+    interval_started: &mut dyn FnMut(),
+) -> Result<SimResult, SimError> {
     let n = cfg.contacts.len();
     if cfg.aht_s.len() != n || cfg.agents.len() != n {
         return Err(SimError::Invalid(
@@ -369,6 +378,7 @@ pub fn simulate<R: Router>(cfg: &SimConfig, router: &mut R) -> Result<SimResult,
         out.clear();
         match ev {
             Ev::Boundary(i) => {
+                interval_started();
                 cur = i;
                 let want = cfg.agents[i] as usize;
                 if want > duty {
@@ -474,6 +484,22 @@ where
     R: Router,
     F: Fn() -> R + Sync,
 {
+    simulate_replications_with_progress(cfg, runs, threads, router, &|| {})
+}
+
+/// [`simulate_replications`], calling `interval_started` (from any of the threads) as
+/// each interval of each replication begins: `runs × intervals` calls in all.
+pub fn simulate_replications_with_progress<R, F>(
+    cfg: &SimConfig,
+    runs: u32,
+    threads: usize,
+    router: F,
+    interval_started: &(dyn Fn() + Sync),
+) -> Result<Replications, SimError>
+where
+    R: Router,
+    F: Fn() -> R + Sync,
+{
     if runs == 0 {
         return Err(SimError::Invalid("at least one replication"));
     }
@@ -483,7 +509,7 @@ where
             seed: cfg.seed.wrapping_add(u64::from(k)),
             ..cfg.clone()
         };
-        simulate(&cfg, &mut router())
+        simulate_with_progress(&cfg, &mut router(), &mut || interval_started())
     };
     // Thread t runs replications t, t + threads, …; results go back in seed order.
     let mut slots: Vec<Option<Result<SimResult, SimError>>> = vec![None; runs as usize];

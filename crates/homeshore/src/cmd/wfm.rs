@@ -9,7 +9,7 @@ use wfm::erlang::{StaffingInput, Target, required_agents};
 use wfm::forecast::{ForecastConfig, SpecialDay, backtest, forecast};
 use wfm::history::{History, Record};
 use wfm::schedule::{AgentPrefs, ScheduleConfig};
-use wfm::sim::{FifoRouter, HandleTime, SimConfig, simulate_replications};
+use wfm::sim::{FifoRouter, HandleTime, SimConfig, simulate_replications_with_progress};
 use wfm::time::{DateTime, parse_date, parse_datetime};
 
 /// Forecast volume and handle time per queue and interval from a history CSV.
@@ -836,14 +836,36 @@ pub fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<()> {
             .map(usize::from)
             .unwrap_or(1)
     });
+    let pb = progress_bar(
+        u64::from(args.runs) * cfg.contacts.len() as u64,
+        "simulated intervals",
+    );
+    let tick = || {
+        if let Some(pb) = &pb {
+            pb.inc(1);
+        }
+    };
     let t0 = std::time::Instant::now();
     let r = match args.router {
-        SimRouter::Engine => simulate_replications(&cfg, args.runs, threads, || {
-            wfm::sim_routing::EngineRouter::new(1_800_000_000_000)
-        })?,
-        SimRouter::Fifo => simulate_replications(&cfg, args.runs, threads, FifoRouter::default)?,
+        SimRouter::Engine => simulate_replications_with_progress(
+            &cfg,
+            args.runs,
+            threads,
+            || wfm::sim_routing::EngineRouter::new(1_800_000_000_000),
+            &tick,
+        )?,
+        SimRouter::Fifo => simulate_replications_with_progress(
+            &cfg,
+            args.runs,
+            threads,
+            FifoRouter::default,
+            &tick,
+        )?,
     };
     let secs = t0.elapsed().as_secs_f64();
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
     let t = &r.total;
     let rate = t.offered as f64 / secs.max(1e-9);
     if args.json {
