@@ -367,6 +367,67 @@ async fn wfm_end_to_end(mut srv: Server) {
     let (_, list) = ann.get(&format!("/api/wfm/schedules?week={WEEK}")).await;
     assert_eq!(list["items"][0]["status"], "published");
 
+    // Simulating the schedule needs the week's expected contacts.
+    let (st, e) = ann
+        .post(&format!("/api/wfm/schedules/{id}/simulate"), json!({}))
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert_error(&e, "invalid");
+    // Four contacts a half-hour on Wednesday 10–14, which is staffed, and on Sunday
+    // 12–14, which nobody works.
+    let mut contacts = vec![0.0; 7 * PER_DAY];
+    need(&mut contacts, 2, 10, 14, 4.0);
+    need(&mut contacts, 6, 12, 14, 4.0);
+    let (st, r) = sue
+        .post(
+            "/api/wfm/requirements",
+            json!({"week": WEEK, "requirement": req, "contacts": contacts, "aht_s": vec![180.0; 7 * PER_DAY]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let (st, e) = ada
+        .post(&format!("/api/wfm/schedules/{id}/simulate"), json!({}))
+        .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, e) = sue
+        .post(
+            &format!("/api/wfm/schedules/{id}/simulate"),
+            json!({"runs": 0}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, sim) = ann
+        .post(
+            &format!("/api/wfm/schedules/{id}/simulate"),
+            json!({"runs": 20, "patience_s": 60}),
+        )
+        .await;
+    assert_eq!(st, 200, "{sim}");
+    let iv = sim["intervals"].as_array().unwrap();
+    assert_eq!(iv.len(), 7 * PER_DAY);
+    // 48 contacts a week expected, twenty times over (Poisson: loosely).
+    let offered = sim["offered"].as_f64().unwrap();
+    assert!((600.0..1400.0).contains(&offered), "{offered}");
+    // Nobody works Sunday: nobody there is answered, everyone hangs up.
+    for i in 6 * PER_DAY + 24..6 * PER_DAY + 28 {
+        assert_eq!(iv[i]["service_level"], 0.0, "{}", iv[i]);
+        assert_eq!(iv[i]["abandon_rate"], 1.0, "{}", iv[i]);
+    }
+    // Wednesday's agent answers most of its contacts in time (0.4 Erlang on one agent).
+    let wed: Vec<f64> = (2 * PER_DAY + 20..2 * PER_DAY + 28)
+        .map(|i| iv[i]["service_level"].as_f64().unwrap())
+        .collect();
+    let wed = wed.iter().sum::<f64>() / wed.len() as f64;
+    assert!(wed > 0.4, "Wednesday service level {wed}");
+    let sl = sim["service_level"].as_f64().unwrap();
+    assert!(sl > 0.0 && sl < wed, "{sl} for the week");
+    assert!(sim["service_level_ci95"].as_f64().unwrap() > 0.0);
+    // Another organisation cannot simulate it.
+    let (st, _) = oz
+        .post(&format!("/api/wfm/schedules/{id}/simulate"), json!({}))
+        .await;
+    assert_eq!(st, 404);
+
     // Ada sees her shifts, inside her availability (08–18 UTC).
     let (_, mine) = ada.get("/api/wfm/me/shifts").await;
     let mine = mine["items"].as_array().unwrap().clone();

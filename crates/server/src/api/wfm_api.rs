@@ -50,6 +50,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_schedules, create_schedule))
         .routes(routes!(get_schedule))
         .routes(routes!(publish_schedule))
+        .routes(routes!(simulate_schedule))
         .routes(routes!(get_adherence))
 }
 
@@ -423,9 +424,12 @@ struct Plan {
     requirement: Vec<f64>,
     /// `entered` or `forecast`.
     source: String,
-    /// Forecast contacts offered per interval (all queues), when forecast.
+    /// Forecast contacts offered per interval (all queues), when forecast or entered.
     #[serde(default)]
     forecast: Option<Vec<f64>>,
+    /// Mean handle time per interval, seconds, where known.
+    #[serde(default)]
+    aht_s: Option<Vec<f64>>,
 }
 
 async fn load_plan(state: &AppState, org: Uuid, week: &str) -> ApiResult<Option<(Object, Plan)>> {
@@ -483,6 +487,7 @@ fn plan_json(p: &Plan, start: i64) -> Value {
         "source": p.source,
         "requirement": p.requirement,
         "forecast": p.forecast,
+        "aht_s": p.aht_s,
     })
 }
 
@@ -519,6 +524,13 @@ pub struct RequirementIn {
     pub peak: bool,
     /// Agents needed working per 30-minute interval from Monday 00:00 UTC (336 values).
     pub requirement: Vec<f64>,
+    /// Contacts expected per interval (336 values), for simulating schedules; kept
+    /// from the week's forecast when not given.
+    #[serde(default)]
+    pub contacts: Option<Vec<f64>>,
+    /// Mean handle time per interval, seconds (336 values).
+    #[serde(default)]
+    pub aht_s: Option<Vec<f64>>,
 }
 
 /// Enter (replace) a week's requirement.
@@ -543,16 +555,29 @@ async fn put_requirement(
     {
         return Err(ApiError::invalid("requirement: numbers from 0 to 100000"));
     }
-    let keep_forecast = load_plan(&state, auth.org_id(), &week)
+    for (name, v) in [("contacts", &body.contacts), ("aht_s", &body.aht_s)] {
+        if let Some(v) = v
+            && (v.len() != SLOTS
+                || v.iter()
+                    .any(|x| !(x.is_finite() && (0.0..=1e6).contains(x))))
+        {
+            return Err(ApiError::invalid(format!(
+                "{name}: {SLOTS} numbers from 0 to 1000000"
+            )));
+        }
+    }
+    let old = load_plan(&state, auth.org_id(), &week)
         .await?
-        .and_then(|(_, p)| p.forecast);
+        .map(|(_, p)| p);
+    let (old_forecast, old_aht) = old.map(|p| (p.forecast, p.aht_s)).unwrap_or_default();
     let plan = Plan {
         week,
         interval_min: INTERVAL_MIN,
         peak: body.peak,
         requirement: body.requirement,
         source: "entered".into(),
-        forecast: keep_forecast,
+        forecast: body.contacts.or(old_forecast),
+        aht_s: body.aht_s.or(old_aht),
     };
     save_plan(&state, &auth, &plan).await?;
     Ok((StatusCode::CREATED, Json(plan_json(&plan, start))))
@@ -666,6 +691,7 @@ async fn create_forecast(
     let rows = wfm::forecast::forecast(&history, &cfg, start.div_euclid(DAY_MIN), 7)
         .map_err(|e| ApiError::invalid(format!("no forecast: {e}")))?;
     let mut offered = vec![0.0; SLOTS];
+    let mut work = vec![0.0; SLOTS];
     let mut requirement = vec![0.0; SLOTS];
     let target = wfm::erlang::Target::ServiceLevel {
         fraction: sl,
@@ -677,11 +703,13 @@ async fn create_forecast(
             continue;
         }
         let i = i as usize;
+        let aht = r.aht_s.filter(|a| *a > 0.0).unwrap_or(default_aht);
         offered[i] += r.offered;
+        work[i] += r.offered * aht;
         let mut input = wfm::erlang::StaffingInput::voice(
             r.offered,
             f64::from(INTERVAL_MIN) * 60.0,
-            r.aht_s.filter(|a| *a > 0.0).unwrap_or(default_aht),
+            aht,
             target,
         );
         input.shrinkage = shrinkage;
@@ -696,6 +724,12 @@ async fn create_forecast(
         peak: body.peak,
         requirement,
         source: "forecast".into(),
+        aht_s: Some(
+            work.iter()
+                .zip(&offered)
+                .map(|(&w, &o)| if o > 0.0 { w / o } else { default_aht })
+                .collect(),
+        ),
         forecast: Some(offered),
     };
     save_plan(&state, &auth, &plan).await?;
@@ -1280,6 +1314,122 @@ async fn live_published(
         .collect();
     v.sort_by_key(|(_, s)| s.start_utc);
     Ok(v)
+}
+
+/// How to simulate a schedule.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateIn {
+    /// Seeded replications (default 5, at most 50).
+    #[serde(default)]
+    pub runs: Option<u32>,
+    /// Service-level answer time, seconds (default 20).
+    #[serde(default)]
+    pub answer_s: Option<f64>,
+    /// Mean customer patience, seconds (default 120); 0: nobody hangs up.
+    #[serde(default)]
+    pub patience_s: Option<f64>,
+    /// Handle time where the plan has none, seconds (default 300).
+    #[serde(default)]
+    pub aht_s: Option<f64>,
+}
+
+/// Simulate a schedule against its week's expected contacts: Poisson arrivals,
+/// lognormal handle times and exponential patience through the routing engine, the
+/// schedule's coverage answering. Service level, ASA, abandonment and occupancy, per
+/// interval and for the week, with a 95 % interval on the service level.
+#[utoipa::path(post, path = "/api/wfm/schedules/{id}/simulate", tag = "wfm", params(("id" = Uuid, Path)), request_body = SimulateIn,
+    responses((status = 200, description = "`{runs, service_level, service_level_ci95, asa_s, abandon_rate, occupancy, offered, intervals}`"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn simulate_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<SimulateIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(VIEWERS)?;
+    let org = auth.org_id();
+    let (_, s) = load_schedule(&state, org, id).await?;
+    let runs = body.runs.unwrap_or(5);
+    let answer_s = body.answer_s.unwrap_or(20.0);
+    let patience = body.patience_s.unwrap_or(120.0);
+    let default_aht = body.aht_s.unwrap_or(300.0);
+    if !(1..=50).contains(&runs) {
+        return Err(ApiError::invalid("runs: 1 to 50"));
+    }
+    if !(answer_s.is_finite() && answer_s > 0.0)
+        || !(patience.is_finite() && patience >= 0.0)
+        || !(default_aht.is_finite() && default_aht > 0.0)
+    {
+        return Err(ApiError::invalid(
+            "answer_s, patience_s and aht_s: positive seconds",
+        ));
+    }
+    let plan = load_plan(&state, org, &s.week).await?.map(|(_, p)| p);
+    let Some(contacts) = plan.as_ref().and_then(|p| p.forecast.clone()) else {
+        return Err(ApiError::invalid(
+            "no expected contacts for this week: make a forecast, or enter contacts with the requirement",
+        ));
+    };
+    let n = s.requirement.len();
+    if contacts.len() != n {
+        return Err(ApiError::invalid(
+            "the week's contacts do not match the schedule",
+        ));
+    }
+    let aht = plan
+        .and_then(|p| p.aht_s)
+        .filter(|a| a.len() == n)
+        .unwrap_or_else(|| vec![default_aht; n]);
+    let cfg = wfm::sim::SimConfig {
+        interval_min: s.interval_min,
+        contacts,
+        aht_s: aht
+            .iter()
+            .map(|&a| if a > 0.0 { a } else { default_aht })
+            .collect(),
+        agents: s.coverage(),
+        handle: wfm::sim::HandleTime::LogNormal { cv: 0.8 },
+        patience_s: (patience > 0.0).then_some(patience),
+        answer_s,
+        seed: 1,
+    };
+    // One thread: a planner's what-if must not take the cores serving contacts.
+    let r = tokio::task::spawn_blocking(move || {
+        wfm::sim::simulate_replications(&cfg, runs, 1, || {
+            wfm::sim_routing::EngineRouter::new(1_800_000_000_000)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let t = &r.total;
+    let intervals: Vec<Value> = r
+        .intervals
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            json!({
+                "start": ts_min(s.minute(i as u32)),
+                "offered": x.offered,
+                "service_level": (x.offered > 0).then(|| x.service_level()),
+                "asa_s": x.asa_s(),
+                "abandon_rate": x.abandon_rate(),
+                "occupancy": x.occupancy(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "schedule_id": id,
+        "week": s.week,
+        "runs": runs,
+        "offered": t.offered,
+        "service_level": t.service_level(),
+        "service_level_ci95": r.service_level_ci95,
+        "asa_s": t.asa_s(),
+        "abandon_rate": t.abandon_rate(),
+        "occupancy": t.occupancy(),
+        "intervals": intervals,
+    })))
 }
 
 /// My shifts in published schedules, from a week ago on.
