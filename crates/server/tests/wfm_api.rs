@@ -409,9 +409,9 @@ async fn wfm_end_to_end(mut srv: Server) {
     let offered = sim["offered"].as_f64().unwrap();
     assert!((600.0..1400.0).contains(&offered), "{offered}");
     // Nobody works Sunday: nobody there is answered, everyone hangs up.
-    for i in 6 * PER_DAY + 24..6 * PER_DAY + 28 {
-        assert_eq!(iv[i]["service_level"], 0.0, "{}", iv[i]);
-        assert_eq!(iv[i]["abandon_rate"], 1.0, "{}", iv[i]);
+    for x in &iv[6 * PER_DAY + 24..6 * PER_DAY + 28] {
+        assert_eq!(x["service_level"], 0.0, "{x}");
+        assert_eq!(x["abandon_rate"], 1.0, "{x}");
     }
     // Wednesday's agent answers most of its contacts in time (0.4 Erlang on one agent).
     let wed: Vec<f64> = (2 * PER_DAY + 20..2 * PER_DAY + 28)

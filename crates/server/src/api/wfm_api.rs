@@ -1356,10 +1356,8 @@ async fn simulate_schedule(
     if !(1..=50).contains(&runs) {
         return Err(ApiError::invalid("runs: 1 to 50"));
     }
-    if !(answer_s.is_finite() && answer_s > 0.0)
-        || !(patience.is_finite() && patience >= 0.0)
-        || !(default_aht.is_finite() && default_aht > 0.0)
-    {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !(positive(answer_s) && positive(default_aht) && patience.is_finite() && patience >= 0.0) {
         return Err(ApiError::invalid(
             "answer_s, patience_s and aht_s: positive seconds",
         ));
