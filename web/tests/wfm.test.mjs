@@ -1,7 +1,8 @@
 // Workforce management from the browser: an agent offers hours, the planner enters a
 // requirement around now, generates and publishes a schedule, the agent sees the shift,
-// the supervisor's adherence view lists the agent (scheduled, but offline), and another
-// agent picks up the open shift left for what nobody offered.
+// the supervisor's adherence view lists the agent (scheduled, but offline), another
+// agent picks up the open shift left for what nobody offered and offers it for swap, and a
+// third agent whose hours allow it takes it over (a fourth, too late, is told why not).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, launchBrowser, shot, startServer } from './harness.mjs';
@@ -24,12 +25,30 @@ async function signIn(page, email) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Offer every day from 06:00 to 22:00 in the time zone `offset` (minutes) on My hours. */
+async function saveHours(page, offset) {
+  await page.getByLabel('Time zone').selectOption(String(offset));
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+    await page.getByLabel(day, { exact: true }).check();
+    await page.getByLabel(`${day} from`).fill('06:00');
+    await page.getByLabel(`${day} to`).fill('22:00');
+  }
+  await page.getByLabel('Fewest hours a week').fill('1');
+  await page.getByLabel('Most hours a week').fill('20');
+  await page.getByRole('button', { name: 'Save my hours' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+}
+
 /** A `datetime-local` value in UTC (the contexts run in UTC). */
 const local = (ms) => new Date(ms).toISOString().slice(0, 16);
 
-test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up', async () => {
+test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up, swapped', async () => {
   const errors = [];
   const ctx = (o = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...o });
+  // The open shift starts at the next half hour and is offered for swap and taken over
+  // before it begins: keep clear of a half-hour boundary.
+  const toBoundary = 1_800_000 - (Date.now() % 1_800_000);
+  if (toBoundary < 90_000) await new Promise((r) => setTimeout(r, toBoundary + 1_000));
 
   // The agent: available every day 06:00–22:00 in a time zone where it is about noon now.
   const agentCtx = await ctx();
@@ -44,16 +63,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   let offset = Math.round((12 * 60 - utcMin) / 30) * 30;
   if (offset > 14 * 60) offset -= 1440;
   if (offset < -12 * 60) offset += 1440;
-  await agent.getByLabel('Time zone').selectOption(String(offset));
-  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
-    await agent.getByLabel(day, { exact: true }).check();
-    await agent.getByLabel(`${day} from`).fill('06:00');
-    await agent.getByLabel(`${day} to`).fill('22:00');
-  }
-  await agent.getByLabel('Fewest hours a week').fill('1');
-  await agent.getByLabel('Most hours a week').fill('20');
-  await agent.getByRole('button', { name: 'Save my hours' }).click();
-  await agent.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  await saveHours(agent, offset);
   await shot(agent, 'wfm', 'my-hours-saved');
 
   // The planner: two agents needed from an hour before now to an hour and a half after;
@@ -110,6 +120,71 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await other.getByRole('status').filter({ hasText: 'Shift picked up' }).waitFor();
   await other.getByTestId('my-shift').first().waitFor();
   await shot(other, 'wfm', 'open-shift-picked-up');
+
+  // Jordan offers that shift (it starts at the next half hour) for swap.
+  const mine = other.getByRole('table', { name: 'My shifts' });
+  await mine.getByRole('button', { name: 'Offer for swap' }).first().click();
+  await other.getByRole('status').filter({ hasText: 'Offered for swap' }).waitFor();
+  await mine.getByTestId('up-for-swap').waitFor();
+  await shot(other, 'wfm', 'offered-for-swap');
+  // Withdrawn and offered again.
+  await mine.getByRole('button', { name: 'Withdraw' }).click();
+  await other.getByRole('status').filter({ hasText: 'No longer up for swap' }).waitFor();
+  await mine.getByTestId('up-for-swap').waitFor({ state: 'detached' });
+  await mine.getByRole('button', { name: 'Offer for swap' }).first().click();
+  await other.getByRole('status').filter({ hasText: 'Offered for swap' }).waitFor();
+  await mine.getByTestId('up-for-swap').waitFor();
+
+  // Alex works right up to it, so it is not offered to Alex.
+  await agent.reload();
+  await agent.getByTestId('my-shift').first().waitFor(); // the lists have loaded
+  await agent.getByRole('heading', { name: 'Shifts colleagues offer' }).waitFor();
+  assert.equal(await agent.getByTestId('swap-offer').count(), 0);
+  await agent.getByText('No shifts offered by colleagues that fit you right now.').waitFor();
+
+  // Lucía and Sam offer the same hours as Alex and both see Jordan's shift.
+  const colleague = async (email) => {
+    const c = await ctx();
+    const p = await c.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${server.url}/my-hours/`);
+    await signIn(p, email);
+    await p.getByRole('heading', { name: 'My hours' }).waitFor();
+    await saveHours(p, offset);
+    const row = p.getByRole('table', { name: 'Shifts colleagues offer' }).getByTestId('swap-offer').filter({ hasText: 'Jordan Blake' });
+    await row.waitFor();
+    return { c, p, row };
+  };
+  const lucia = await colleague('lucia@demo-retail.example');
+  const sam = await colleague('sam@demo-retail.example');
+  await lucia.p.evaluate(() => window.scrollTo(0, 0));
+  await shot(lucia.p, 'wfm', 'swap-offered-to-colleague');
+
+  // Lucía takes it: it is now hers, marked as a swap.
+  await lucia.row.getByRole('button', { name: 'Take shift' }).click();
+  await lucia.p.getByRole('status').filter({ hasText: 'Shift taken over from Jordan Blake' }).waitFor();
+  const taken = lucia.p.getByTestId('my-shift').filter({ hasText: '(swap)' });
+  await taken.waitFor();
+  await lucia.row.waitFor({ state: 'detached' });
+  await lucia.p.evaluate(() => window.scrollTo(0, 0));
+  await shot(lucia.p, 'wfm', 'swap-taken');
+
+  // Sam's list is out of date: taking it too is refused with the server's reason, and the
+  // list is reloaded.
+  await sam.row.getByRole('button', { name: 'Take shift' }).click();
+  const refused = sam.p.getByRole('alert');
+  await refused.filter({ hasText: 'not up for swap' }).waitFor();
+  await sam.p.getByText('No shifts offered by colleagues that fit you right now.').waitFor();
+  await sam.p.evaluate(() => window.scrollTo(0, 0));
+  await shot(sam.p, 'wfm', 'swap-refused');
+
+  // Jordan no longer has it.
+  await other.reload();
+  await other.getByText('No published shifts yet.').waitFor();
+  const left = await other.evaluate(async () => (await (await fetch('/api/wfm/me/shifts')).json()).items.length);
+  assert.equal(left, 0);
+  await lucia.c.close();
+  await sam.c.close();
   await otherCtx.close();
 
   assert.deepEqual(errors, []);

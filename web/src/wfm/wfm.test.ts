@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBlock, mondayOf, offsetLabel, polyline, SLOTS } from './wfm';
+import { addBlock, mondayOf, offeredBy, offsetLabel, polyline, sentence, SLOTS, upcoming } from './wfm';
 
 describe('wfm helpers', () => {
   it('finds the Monday of a week in UTC', () => {
@@ -17,5 +17,21 @@ describe('wfm helpers', () => {
     expect(offsetLabel(-330)).toBe('UTC−05:30');
     expect(offsetLabel(60)).toBe('UTC+01:00');
     expect(polyline([0, 1, null, 1], 30, 10, 1)).toEqual(['0.0,10.0 10.0,0.0', '30.0,0.0']);
+  });
+  it('tells upcoming shifts and who offers a swap', () => {
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    expect(upcoming({ start: '2026-11-30T12:30:00Z' }, now)).toBe(true);
+    expect(upcoming({ start: '2026-11-30T12:00:00Z' }, now)).toBe(false);
+    expect(upcoming({ start: '2026-11-30T11:30:00Z' }, now)).toBe(false);
+    expect(upcoming({ start: 'not a time' }, now)).toBe(false);
+    expect(offeredBy({ agent_name: 'Jordan Blake' })).toBe('Jordan Blake');
+    expect(offeredBy({ agent_name: null })).toBe('A colleague');
+    expect(offeredBy({ agent_name: '  ' })).toBe('A colleague');
+    expect(offeredBy({})).toBe('A colleague');
+    expect(sentence('you cannot take this shift: it is outside the hours you offer')).toBe(
+      'You cannot take this shift: it is outside the hours you offer.',
+    );
+    expect(sentence('Done!')).toBe('Done!');
+    expect(sentence('')).toBe('');
   });
 });

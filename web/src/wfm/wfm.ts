@@ -40,6 +40,8 @@ export interface ShiftOut {
   breaks: ShiftBreak[];
   paid_hours: number;
   source: string;
+  /** Put up for a colleague to take over (it stays mine until someone does). */
+  up_for_swap?: boolean;
   schedule_id?: string;
   week?: string;
 }
@@ -142,6 +144,25 @@ export function time(at: string): string {
 
 export function span(start: string, end: string): string {
   return `${dayTime(start)} – ${time(end)}`;
+}
+
+/** Whether a shift is still to come at `now` (ms): only those can be offered for swap. */
+export function upcoming(s: Pick<ShiftOut, 'start'>, now: number = Date.now()): boolean {
+  const t = Date.parse(s.start);
+  return Number.isFinite(t) && t > now;
+}
+
+/** Who offers a shift, for the list of colleagues' swaps. */
+export function offeredBy(s: Pick<ShiftOut, 'agent_name'>): string {
+  return s.agent_name?.trim() || 'A colleague';
+}
+
+/** A server message as a sentence: capital first letter, final full stop. */
+export function sentence(msg: string): string {
+  const t = msg.trim();
+  if (!t) return t;
+  const s = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 export function hours(h: number): string {
