@@ -199,7 +199,7 @@ pub struct ScheduleArgs {
 ///
 ///   homeshore simulate --plan plan.csv --router fifo   # a plain FIFO queue instead
 ///
-/// Contacts go through the real routing engine (agents auto-answer). Replications
+/// Contacts go through the `routing` crate's engine (agents auto-answer). Replications
 /// run on every core (--threads); their results do not depend on how many.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -248,7 +248,7 @@ pub struct SimulateArgs {
     /// Service-level answer time, seconds.
     #[arg(long, default_value_t = 20.0)]
     pub answer_s: f64,
-    /// Who answers: the real routing engine, or a plain first-come-first-served queue
+    /// Who answers: the `routing` crate's engine, or a plain first-come-first-served queue
     /// with the longest-idle agent (faster, for what-ifs on huge plans).
     #[arg(long, value_enum, default_value_t = SimRouter::Engine)]
     pub router: SimRouter,
@@ -270,7 +270,7 @@ pub struct SimulateArgs {
 /// The simulator's router.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SimRouter {
-    /// The `routing` engine the server runs.
+    /// The `routing` crate's engine: skills, policies, fairness.
     Engine,
     /// First come, first served; longest-idle agent.
     Fifo,
