@@ -428,6 +428,39 @@ async fn wfm_end_to_end(mut srv: Server) {
         .await;
     assert_eq!(st, 404);
 
+    // Peak planning: Thursday needs two and only Ada can work it, Friday needs ten
+    // hours: hires of the standard patterns close the gap. Nothing is changed.
+    let (st, e) = ann.post("/api/wfm/hire-plans", json!({"week": WEEK})).await;
+    assert_eq!(st, 403, "{e}");
+    let (st, e) = sue
+        .post(
+            "/api/wfm/hire-plans",
+            json!({"week": WEEK, "utc_offset_min": 2000}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, hp) = sue.post("/api/wfm/hire-plans", json!({"week": WEEK})).await;
+    assert_eq!(st, 200, "{hp}");
+    let total = hp["total_hires"].as_u64().unwrap();
+    assert!(total >= 1, "{hp}");
+    let listed: u64 = hp["hires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hires"].as_u64().unwrap())
+        .sum();
+    assert_eq!(listed, total, "{hp}");
+    let before = hp["shortfall_before"].as_f64().unwrap();
+    assert!(before + 1e-9 >= bound, "{before} vs the bound {bound}");
+    assert!(hp["shortfall_after"].as_f64().unwrap() < before, "{hp}");
+    assert!(hp["hours_added"].as_f64().unwrap() > 0.0, "{hp}");
+    let (_, list) = sue.get(&format!("/api/wfm/schedules?week={WEEK}")).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "no schedule added"
+    );
+
     // Ada sees her shifts, inside her availability (08–18 UTC).
     let (_, mine) = ada.get("/api/wfm/me/shifts").await;
     let mine = mine["items"].as_array().unwrap().clone();

@@ -51,6 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_schedule))
         .routes(routes!(publish_schedule))
         .routes(routes!(simulate_schedule))
+        .routes(routes!(plan_hires))
         .routes(routes!(get_adherence))
 }
 
@@ -1110,34 +1111,15 @@ async fn list_schedules(
 }
 
 /// Which week to schedule.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleIn {
-    /// The Monday starting the week; default: this week.
-    #[serde(default)]
-    pub week: Option<String>,
-}
-
-/// Generate a draft schedule for a week from its requirement and every agent's
-/// preferences.
-#[utoipa::path(post, path = "/api/wfm/schedules", tag = "wfm", request_body = ScheduleIn,
-    responses((status = 201, description = "the schedule, with coverage, shortfall and lower bound"), (status = 422, body = crate::error::ErrorBody)))]
-async fn create_schedule(
-    State(state): State<AppState>,
-    auth: Auth,
-    Json(body): Json<ScheduleIn>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    auth.require(PLANNERS)?;
-    let org = auth.org_id();
-    let (week, start) = week_of(&state, body.week.as_deref())?;
-    let (_, plan) = load_plan(&state, org, &week).await?.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "no requirement for the week of {week}: enter one or forecast it first"
-        ))
-    })?;
-    let names = agent_names(&state, org);
+/// Everyone's offered hours in the `wfm` form: (preferences, their users in the same
+/// order, users without preferences by name). 422 when nobody has offered hours.
+async fn team_prefs(
+    state: &AppState,
+    org: Uuid,
+) -> ApiResult<(Vec<AgentPrefs>, Vec<Uuid>, Vec<Uuid>)> {
+    let names = agent_names(state, org);
     let mut prefs_by_user: BTreeMap<Uuid, PreferencesIn> = BTreeMap::new();
-    for o in all_objects(&state, org, ObjectKind::WfmPreferences).await? {
+    for o in all_objects(state, org, ObjectKind::WfmPreferences).await? {
         if let Ok(user) = o.name.parse::<Uuid>()
             && names.contains_key(&user)
         {
@@ -1164,6 +1146,114 @@ async fn create_schedule(
             "no agent has offered hours yet: agents set them on their My hours page",
         ));
     }
+    Ok((agents, ids, without))
+}
+
+/// Peak planning settings.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HirePlanIn {
+    /// The Monday starting the week; default: this week.
+    #[serde(default)]
+    pub week: Option<String>,
+    /// The hires' time zone as minutes from UTC (default 0).
+    #[serde(default)]
+    pub utc_offset_min: Option<i32>,
+    /// Most hires to consider (default 500, at most 5000).
+    #[serde(default)]
+    pub max_hires: Option<u32>,
+}
+
+/// Peak planning: how many hires of which availability pattern (weekday daytime,
+/// mornings, evenings, weekends, flexible) close the week's staffing gap once everyone
+/// who offered hours is scheduled. Changes nothing.
+#[utoipa::path(post, path = "/api/wfm/hire-plans", tag = "wfm", request_body = HirePlanIn,
+    responses((status = 200, description = "`{week, peak, hires:[{profile, hires, max_week_hours}], total_hires, shortfall_before, shortfall_after, hours_added}`"), (status = 422, body = crate::error::ErrorBody)))]
+async fn plan_hires(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<HirePlanIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(PLANNERS)?;
+    let org = auth.org_id();
+    let (week, start) = week_of(&state, body.week.as_deref())?;
+    let offset = body.utc_offset_min.unwrap_or(0);
+    let max_hires = body.max_hires.unwrap_or(500);
+    if offset.abs() > 14 * 60 {
+        return Err(ApiError::invalid("utc_offset_min: within ±840"));
+    }
+    if !(1..=5000).contains(&max_hires) {
+        return Err(ApiError::invalid("max_hires: 1 to 5000"));
+    }
+    let (_, plan) = load_plan(&state, org, &week).await?.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "no requirement for the week of {week}: enter one or forecast it first"
+        ))
+    })?;
+    let (agents, _, _) = team_prefs(&state, org).await?;
+    let cfg = ScheduleConfig {
+        start_utc: start,
+        interval_min: INTERVAL_MIN,
+        peak: plan.peak,
+        ..Default::default()
+    };
+    let profiles = wfm::schedule::standard_profiles(offset, if plan.peak { 40.0 } else { 30.0 });
+    let caps: Vec<f64> = profiles
+        .iter()
+        .map(|p| p.prefs.cap_hours(plan.peak))
+        .collect();
+    let requirement = plan.requirement;
+    let p = tokio::task::spawn_blocking(move || {
+        wfm::schedule::plan_hires(&agents, &requirement, &cfg, &profiles, 0.0, max_hires)
+    })
+    .await
+    .map_err(|_| ApiError::internal("peak planning failed"))?
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let per_hour = 60.0 / f64::from(INTERVAL_MIN);
+    Ok(Json(json!({
+        "week": week,
+        "peak": plan.peak,
+        "hires": p.hires.iter().zip(&caps).map(|((name, n), cap)| json!({
+            "profile": name,
+            "hires": n,
+            "max_week_hours": cap,
+        })).collect::<Vec<_>>(),
+        "total_hires": p.total_hires,
+        "shortfall_before": p.shortfall_before,
+        "shortfall_after": p.shortfall_after,
+        "shortfall_before_hours": p.shortfall_before / per_hour,
+        "shortfall_after_hours": p.shortfall_after / per_hour,
+        "hours_added": p.hours_added,
+    })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleIn {
+    /// The Monday starting the week; default: this week.
+    #[serde(default)]
+    pub week: Option<String>,
+}
+
+/// Generate a draft schedule for a week from its requirement and every agent's
+/// preferences.
+#[utoipa::path(post, path = "/api/wfm/schedules", tag = "wfm", request_body = ScheduleIn,
+    responses((status = 201, description = "the schedule, with coverage, shortfall and lower bound"), (status = 422, body = crate::error::ErrorBody)))]
+async fn create_schedule(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<ScheduleIn>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    auth.require(PLANNERS)?;
+    let org = auth.org_id();
+    let (week, start) = week_of(&state, body.week.as_deref())?;
+    let (_, plan) = load_plan(&state, org, &week).await?.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "no requirement for the week of {week}: enter one or forecast it first"
+        ))
+    })?;
+    let (agents, ids, without) = team_prefs(&state, org).await?;
+    let names = agent_names(&state, org);
     let cfg = ScheduleConfig {
         start_utc: start,
         interval_min: INTERVAL_MIN,

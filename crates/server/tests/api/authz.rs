@@ -235,6 +235,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/wfm/schedules", MANAGERS, 201, Id::None, Some(|_, _| json!({}))),
         row("GET", "/api/wfm/schedules/{id}", &[Admin, Supervisor, Analyst], 200, Id::Object(SCHEDULE), None),
         row("POST", "/api/wfm/schedules/{id}/publish", MANAGERS, 200, Id::Object(SCHEDULE), None),
+        row("POST", "/api/wfm/hire-plans", MANAGERS, 200, Id::None, Some(|_, _| json!({}))),
         // The fixture's week has a requirement but no expected contacts.
         row("POST", "/api/wfm/schedules/{id}/simulate", &[Admin, Supervisor, Analyst], 422, Id::Object(SCHEDULE), Some(|_, _| json!({}))),
         row("GET", "/api/wfm/adherence", MANAGERS, 200, Id::None, None),
