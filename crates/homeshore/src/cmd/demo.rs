@@ -29,6 +29,9 @@ pub struct Args {
     /// Where the embedded database lives (reused on the next start).
     #[arg(long, default_value = "homeshore-data")]
     pub data_dir: std::path::PathBuf,
+    /// Run the demo on PostgreSQL (postgres://…) instead of the embedded database.
+    #[arg(long, env = "HOMESHORE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
     /// Seed the organisation and serve, but simulate no customers or agents.
     #[arg(long)]
     pub no_simulation: bool,
@@ -76,13 +79,17 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     });
     let config = server::Config {
         data_dir: args.data_dir.clone(),
+        database_url: args.database_url.clone().unwrap_or_default(),
         login_burst: 200,
         login_refill_secs: 1,
         ..Default::default()
     };
     let state = AppState::open(config)
         .await
-        .with_context(|| format!("opening the demo database in {}", args.data_dir.display()))?;
+        .with_context(|| match &args.database_url {
+            Some(url) => format!("opening the demo database at {}", store::redact(url)),
+            None => format!("opening the demo database in {}", args.data_dir.display()),
+        })?;
     let fresh = seed_demo(&state)
         .await
         .context("seeding the demo organisation")?;
