@@ -1,5 +1,6 @@
 // Workforce management from the browser: an agent offers hours, the planner enters a
-// requirement around now, generates and publishes a schedule, the agent sees the shift,
+// requirement around now, generates and publishes a schedule and simulates its service
+// level (refused until the week has expected contacts), the agent sees the shift,
 // the supervisor's adherence view lists the agent (scheduled, but offline), another
 // agent picks up the open shift left for what nobody offered and offers it for swap, and a
 // third agent whose hours allow it takes it over (a fourth, too late, is told why not).
@@ -91,6 +92,46 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await planner.getByRole('button', { name: 'Publish' }).click();
   await planner.getByTestId('schedule-status').filter({ hasText: 'published' }).waitFor();
   await shot(planner, 'wfm', 'planner-published');
+
+  // Simulating the published schedule needs the week's expected contacts: the requirement
+  // was entered by hand, so there are none yet and the server says what to do.
+  const simulate = planner.getByRole('button', { name: 'Simulate service level' });
+  await planner.getByLabel('Runs').fill('5');
+  await simulate.click();
+  const noContacts = planner.getByRole('alert').filter({ hasText: 'No expected contacts for this week: make a forecast, or enter contacts' });
+  await noContacts.waitFor();
+  assert.ok(await noContacts.isVisible());
+  await shot(planner, 'wfm', 'simulate-no-contacts');
+  // Three contacts every half hour of the requirement, entered with it through the API in
+  // the planner's session; then the simulation runs.
+  const week = await planner.getByLabel(/Week starting/).inputValue();
+  const entered = await planner.evaluate(async (week) => {
+    const me = await (await fetch('/api/me')).json();
+    const plan = await (await fetch(`/api/wfm/requirements?week=${week}`)).json();
+    const contacts = plan.requirement.map((r) => (r > 0 ? 3 : 0));
+    const r = await fetch('/api/wfm/requirements', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+      body: JSON.stringify({ week, peak: plan.peak, requirement: plan.requirement, contacts }),
+    });
+    return { status: r.status, contacts: contacts.reduce((a, b) => a + b, 0) };
+  }, week);
+  assert.equal(entered.status, 201);
+  assert.ok(entered.contacts > 0);
+  await simulate.click();
+  const headline = planner.getByTestId('sim-headline');
+  await headline.waitFor();
+  assert.match(
+    await headline.innerText(),
+    /^Simulated service level \d+\.\d % ± \d+\.\d \(95 %\), ASA \d+\.\d s, \d+\.\d % abandoned, occupancy \d+ %$/,
+  );
+  assert.equal(await planner.getByRole('alert').count(), 0);
+  const chart = planner.getByRole('img', { name: /Simulated service level per half hour/ });
+  await chart.waitFor();
+  assert.ok((await chart.locator('polyline.sl, circle.sl-dot').count()) >= 1);
+  await planner.getByTestId('sim-summary').filter({ hasText: /half hours with contacts/ }).waitFor();
+  await chart.scrollIntoViewIfNeeded();
+  await shot(planner, 'wfm', 'planner-simulated');
 
   // The agent sees the shift.
   await agent.reload();

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { addBlock, mondayOf, offeredBy, offsetLabel, polyline, sentence, SLOTS, upcoming } from './wfm';
+import {
+  addBlock,
+  mondayOf,
+  offeredBy,
+  offsetLabel,
+  percent,
+  polyline,
+  sentence,
+  serviceLevels,
+  simHeadline,
+  simSummary,
+  SLOTS,
+  upcoming,
+} from './wfm';
 
 describe('wfm helpers', () => {
   it('finds the Monday of a week in UTC', () => {
@@ -33,5 +46,29 @@ describe('wfm helpers', () => {
     );
     expect(sentence('Done!')).toBe('Done!');
     expect(sentence('')).toBe('');
+  });
+  it('writes the simulation headline', () => {
+    expect(percent(0.842)).toBe('84.2 %');
+    expect(percent(0.7801, 0)).toBe('78 %');
+    expect(
+      simHeadline({ service_level: 0.842, service_level_ci95: 0.011, asa_s: 7.31, abandon_rate: 0.0209, occupancy: 0.7812 }),
+    ).toBe('Simulated service level 84.2 % ± 1.1 (95 %), ASA 7.3 s, 2.1 % abandoned, occupancy 78 %');
+    expect(simHeadline({ service_level: 1, service_level_ci95: 0, asa_s: 0, abandon_rate: 0, occupancy: 0 })).toBe(
+      'Simulated service level 100.0 % ± 0.0 (95 %), ASA 0.0 s, 0.0 % abandoned, occupancy 0 %',
+    );
+  });
+  it('turns simulated intervals into chart points, with gaps where nothing was offered', () => {
+    const iv = [
+      { start: '2026-11-30T00:00:00Z', service_level: null },
+      { start: '2026-11-30T00:30:00Z', service_level: 1 },
+      { start: '2026-11-30T01:00:00Z', service_level: 0.5 },
+      { start: '2026-11-30T01:30:00Z', service_level: null },
+      { start: '2026-11-30T02:00:00Z', service_level: 0.9 },
+    ];
+    expect(serviceLevels(iv)).toEqual([null, 100, 50, null, 90]);
+    expect(polyline(serviceLevels(iv), 40, 100, 100)).toEqual(['10.0,0.0 20.0,50.0', '40.0,10.0']);
+    expect(simSummary(iv)).toEqual({ withContacts: 3, below: 1, worst: { start: '2026-11-30T01:00:00Z', service_level: 0.5 } });
+    expect(simSummary(iv, 0.95)).toMatchObject({ below: 2 });
+    expect(simSummary([{ start: '2026-11-30T00:00:00Z', service_level: null }])).toEqual({ withContacts: 0, below: 0, worst: null });
   });
 });

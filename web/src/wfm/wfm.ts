@@ -193,3 +193,66 @@ export function polyline(values: (number | null)[], w: number, h: number, max: n
   if (cur.length) out.push(cur.join(' '));
   return out;
 }
+
+/** One half hour of a simulated week. */
+export interface SimInterval {
+  start: string;
+  /** Contacts offered in all runs together. */
+  offered: number;
+  /** Share answered in time; null when nothing was offered. */
+  service_level: number | null;
+  asa_s: number;
+  abandon_rate: number;
+  occupancy: number;
+}
+
+/** A schedule's coverage simulated against the week's expected contacts. */
+export interface SimulationOut {
+  schedule_id: string;
+  week: string;
+  runs: number;
+  /** Contacts offered in all runs together. */
+  offered: number;
+  service_level: number;
+  /** Half-width of the 95 % confidence interval of the service level (share). */
+  service_level_ci95: number;
+  asa_s: number;
+  abandon_rate: number;
+  occupancy: number;
+  intervals: SimInterval[];
+}
+
+/** A share (0–1) as a percentage with `digits` decimals: `0.842` → `84.2 %`. */
+export function percent(share: number, digits = 1): string {
+  return `${(share * 100).toFixed(digits)} %`;
+}
+
+/** The one-line result of a simulation, as people read it. */
+export function simHeadline(s: Pick<SimulationOut, 'service_level' | 'service_level_ci95' | 'asa_s' | 'abandon_rate' | 'occupancy'>): string {
+  return (
+    `Simulated service level ${percent(s.service_level)} ± ${(s.service_level_ci95 * 100).toFixed(1)} (95 %), ` +
+    `ASA ${s.asa_s.toFixed(1)} s, ${percent(s.abandon_rate)} abandoned, occupancy ${percent(s.occupancy, 0)}`
+  );
+}
+
+/** Service level per interval in percent, null where nothing was offered (a gap in the chart). */
+export function serviceLevels(intervals: Pick<SimInterval, 'service_level'>[]): (number | null)[] {
+  return intervals.map((x) => (x.service_level == null ? null : x.service_level * 100));
+}
+
+/** Intervals with contacts, how many of them miss `target` (a share), and the worst one. */
+export function simSummary(
+  intervals: Pick<SimInterval, 'start' | 'service_level'>[],
+  target = 0.8,
+): { withContacts: number; below: number; worst: { start: string; service_level: number } | null } {
+  let withContacts = 0;
+  let below = 0;
+  let worst: { start: string; service_level: number } | null = null;
+  for (const x of intervals) {
+    if (x.service_level == null) continue;
+    withContacts += 1;
+    if (x.service_level < target) below += 1;
+    if (!worst || x.service_level < worst.service_level) worst = { start: x.start, service_level: x.service_level };
+  }
+  return { withContacts, below, worst };
+}
