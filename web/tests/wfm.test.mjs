@@ -98,7 +98,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   const simulate = planner.getByRole('button', { name: 'Simulate service level' });
   await planner.getByLabel('Runs').fill('5');
   await simulate.click();
-  const noContacts = planner.getByRole('alert').filter({ hasText: 'No expected contacts for this week: make a forecast, or enter contacts' });
+  const noContacts = planner.getByRole('alert').filter({ hasText: 'No expected contacts for this week: make a forecast from the contact history' });
   await noContacts.waitFor();
   assert.ok(await noContacts.isVisible());
   await shot(planner, 'wfm', 'simulate-no-contacts');

@@ -1455,7 +1455,7 @@ async fn simulate_schedule(
     let plan = load_plan(&state, org, &s.week).await?.map(|(_, p)| p);
     let Some(contacts) = plan.as_ref().and_then(|p| p.forecast.clone()) else {
         return Err(ApiError::invalid(
-            "no expected contacts for this week: make a forecast, or enter contacts with the requirement",
+            "no expected contacts for this week: make a forecast from the contact history (or send expected contacts with the requirement through the API)",
         ));
     };
     let n = s.requirement.len();
@@ -1511,6 +1511,7 @@ async fn simulate_schedule(
         "week": s.week,
         "runs": runs,
         "offered": t.offered,
+        "offered_per_run": t.offered as f64 / f64::from(runs),
         "service_level": t.service_level(),
         "service_level_ci95": r.service_level_ci95,
         "asa_s": t.asa_s(),
