@@ -600,10 +600,95 @@ fn next_arrival_after(
     None
 }
 
+/// Checks any [`Router`] against the queueing formulas (shared by the built-in router's
+/// tests and the routing engine's).
+#[cfg(test)]
+pub(crate) mod checks {
+    use super::*;
+    use crate::erlang::{erlang_a_metrics, erlang_c_metrics};
+
+    /// 12 half-hours of `contacts` each on `agents` agents, 180 s exponential handle
+    /// times; the first hour (an empty start) left out.
+    pub(crate) fn steady<R: Router>(
+        router: &mut R,
+        agents: u32,
+        contacts: f64,
+        patience_s: Option<f64>,
+        seed: u64,
+    ) -> IntervalResult {
+        let cfg = SimConfig {
+            interval_min: 30,
+            contacts: vec![contacts; 12],
+            aht_s: vec![180.0; 12],
+            agents: vec![agents; 12],
+            handle: HandleTime::Exponential,
+            patience_s,
+            answer_s: 20.0,
+            seed,
+        };
+        let r = simulate(&cfg, router).unwrap();
+        let mut t = IntervalResult::default();
+        for i in &r.intervals[2..] {
+            t.add(i);
+        }
+        t
+    }
+
+    /// 10 Erlangs on 14 agents (Erlang C: SL 88.84 %, ASA 7.84 s), mean of 20 seeds.
+    pub(crate) fn against_erlang_c<R: Router>(router: impl Fn() -> R) {
+        let c = erlang_c_metrics(14, 10.0, 180.0, 20.0);
+        let (mut sl, mut asa, mut occ) = (0.0, 0.0, 0.0);
+        let runs = 20;
+        for seed in 0..runs {
+            let t = steady(&mut router(), 14, 100.0, None, seed);
+            sl += t.service_level();
+            asa += t.asa_s();
+            occ += t.occupancy();
+        }
+        let k = runs as f64;
+        let (sl, asa, occ) = (sl / k, asa / k, occ / k);
+        assert!(
+            (sl - c.service_level).abs() < 0.01,
+            "SL {sl} vs {}",
+            c.service_level
+        );
+        assert!((asa - c.asa_s).abs() < 3.0, "ASA {asa} vs {}", c.asa_s);
+        assert!(
+            (occ - c.occupancy).abs() < 0.01,
+            "occupancy {occ} vs {}",
+            c.occupancy
+        );
+    }
+
+    /// 10 Erlangs on 10 agents with 60 s mean patience (heavy abandonment) against
+    /// Erlang A, mean of 20 seeds.
+    pub(crate) fn against_erlang_a<R: Router>(router: impl Fn() -> R) {
+        let a = erlang_a_metrics(10, 100.0 / 1800.0, 180.0, 60.0, 20.0);
+        let (mut sl, mut ab) = (0.0, 0.0);
+        let runs = 20;
+        for seed in 0..runs {
+            let t = steady(&mut router(), 10, 100.0, Some(60.0), seed);
+            sl += t.service_level();
+            ab += t.abandon_rate();
+        }
+        let k = runs as f64;
+        let (sl, ab) = (sl / k, ab / k);
+        assert!(
+            (sl - a.service_level).abs() < 0.015,
+            "SL {sl} vs {}",
+            a.service_level
+        );
+        assert!(
+            (ab - a.abandon_rate).abs() < 0.01,
+            "abandoned {ab} vs {}",
+            a.abandon_rate
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::erlang::{erlang_a_metrics, erlang_c_metrics};
 
     fn run(n_agents: u32, contacts: f64, patience: Option<f64>, seed: u64) -> SimResult {
         // 12 half-hours at a constant load.
@@ -641,40 +726,7 @@ mod tests {
 
     #[test]
     fn matches_erlang_c() {
-        // 10 Erlangs on 14 agents: SL 88.84 %, ASA 7.84 s.
-        let c = erlang_c_metrics(14, 10.0, 180.0, 20.0);
-        let (mut sl, mut asa, mut occ) = (0.0, 0.0, 0.0);
-        let runs = 20;
-        for seed in 0..runs {
-            let r = run(14, 100.0, None, seed);
-            // Skip the first hour (empty start).
-            let mut t = IntervalResult::default();
-            for i in &r.intervals[2..] {
-                t.add(i);
-            }
-            sl += t.service_level();
-            asa += t.asa_s();
-            occ += t.occupancy();
-        }
-        let k = runs as f64;
-        assert!(
-            (sl / k - c.service_level).abs() < 0.01,
-            "{} vs {}",
-            sl / k,
-            c.service_level
-        );
-        assert!(
-            (asa / k - c.asa_s).abs() < 3.0,
-            "{} vs {}",
-            asa / k,
-            c.asa_s
-        );
-        assert!(
-            (occ / k - c.occupancy).abs() < 0.01,
-            "{} vs {}",
-            occ / k,
-            c.occupancy
-        );
+        checks::against_erlang_c(FifoRouter::default);
         // Reproducible by seed.
         assert_eq!(run(14, 100.0, None, 7), run(14, 100.0, None, 7));
     }
@@ -719,31 +771,6 @@ mod tests {
 
     #[test]
     fn matches_erlang_a() {
-        // 10 Erlangs on 10 agents, mean patience 60 s: heavy abandonment.
-        let a = erlang_a_metrics(10, 100.0 / 1800.0, 180.0, 60.0, 20.0);
-        let (mut sl, mut ab) = (0.0, 0.0);
-        let runs = 20;
-        for seed in 0..runs {
-            let r = run(10, 100.0, Some(60.0), seed);
-            let mut t = IntervalResult::default();
-            for i in &r.intervals[2..] {
-                t.add(i);
-            }
-            sl += t.service_level();
-            ab += t.abandon_rate();
-        }
-        let k = runs as f64;
-        assert!(
-            (sl / k - a.service_level).abs() < 0.015,
-            "{} vs {}",
-            sl / k,
-            a.service_level
-        );
-        assert!(
-            (ab / k - a.abandon_rate).abs() < 0.01,
-            "{} vs {}",
-            ab / k,
-            a.abandon_rate
-        );
+        checks::against_erlang_a(FifoRouter::default);
     }
 }

@@ -185,80 +185,15 @@ impl Router for EngineRouter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::erlang::{erlang_a_metrics, erlang_c_metrics};
-    use crate::sim::{HandleTime, IntervalResult, SimConfig, simulate};
+    use crate::sim::checks;
 
     #[test]
     fn the_real_router_matches_erlang_c() {
-        let c = erlang_c_metrics(14, 10.0, 180.0, 20.0);
-        let mut sl = 0.0;
-        let runs = 10;
-        for seed in 0..runs {
-            let cfg = SimConfig {
-                interval_min: 30,
-                contacts: vec![100.0; 12],
-                aht_s: vec![180.0; 12],
-                agents: vec![14; 12],
-                handle: HandleTime::Exponential,
-                patience_s: None,
-                answer_s: 20.0,
-                seed,
-            };
-            let r = simulate(&cfg, &mut EngineRouter::new(1_800_000_000_000)).unwrap();
-            let mut t = IntervalResult::default();
-            for i in &r.intervals[2..] {
-                t.offered += i.offered;
-                t.answered_in_time += i.answered_in_time;
-            }
-            sl += t.service_level();
-        }
-        let sl = sl / f64::from(runs as u32);
-        assert!(
-            (sl - c.service_level).abs() < 0.015,
-            "{sl} vs {}",
-            c.service_level
-        );
+        checks::against_erlang_c(|| EngineRouter::new(1_800_000_000_000));
     }
 
     #[test]
     fn the_real_router_matches_erlang_a() {
-        // 10 Erlangs on 10 agents, mean patience 60 s: heavy abandonment.
-        let a = erlang_a_metrics(10, 100.0 / 1800.0, 180.0, 60.0, 20.0);
-        let (mut sl, mut ab) = (0.0, 0.0);
-        let runs = 20;
-        for seed in 0..runs {
-            let cfg = SimConfig {
-                interval_min: 30,
-                contacts: vec![100.0; 12],
-                aht_s: vec![180.0; 12],
-                agents: vec![10; 12],
-                handle: HandleTime::Exponential,
-                patience_s: Some(60.0),
-                answer_s: 20.0,
-                seed,
-            };
-            let r = simulate(&cfg, &mut EngineRouter::new(1_800_000_000_000)).unwrap();
-            let mut t = IntervalResult::default();
-            for i in &r.intervals[2..] {
-                t.offered += i.offered;
-                t.answered_in_time += i.answered_in_time;
-                t.abandoned += i.abandoned;
-            }
-            sl += t.service_level();
-            ab += t.abandon_rate();
-        }
-        let k = f64::from(runs as u32);
-        assert!(
-            (sl / k - a.service_level).abs() < 0.015,
-            "{} vs {}",
-            sl / k,
-            a.service_level
-        );
-        assert!(
-            (ab / k - a.abandon_rate).abs() < 0.01,
-            "{} vs {}",
-            ab / k,
-            a.abandon_rate
-        );
+        checks::against_erlang_a(|| EngineRouter::new(1_800_000_000_000));
     }
 }
