@@ -1,9 +1,10 @@
 // Workforce management from the browser: an agent offers hours, the planner enters a
-// requirement around now, generates and publishes a schedule and simulates its service
-// level (refused until the week has expected contacts), the agent sees the shift,
-// the supervisor's adherence view lists the agent (scheduled, but offline), another
-// agent picks up the open shift left for what nobody offered and offers it for swap, and a
-// third agent whose hours allow it takes it over (a fourth, too late, is told why not).
+// requirement around now, generates and publishes a schedule, simulates its service
+// level (refused until the week has expected contacts) and plans the hires that close
+// the gap, the agent sees the shift, the supervisor's adherence view lists the agent
+// (scheduled, but offline), another agent picks up the open shift left for what nobody
+// offered and offers it for swap, and a third agent whose hours allow it takes it over
+// (a fourth, too late, is told why not).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, launchBrowser, shot, startServer } from './harness.mjs';
@@ -132,6 +133,23 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await planner.getByTestId('sim-summary').filter({ hasText: /half hours with contacts/ }).waitFor();
   await chart.scrollIntoViewIfNeeded();
   await shot(planner, 'wfm', 'planner-simulated');
+
+  // Peak planning: only Alex offered hours, so the second agent needed takes hires; in
+  // Alex's time zone the requirement is around noon, inside the patterns' hours.
+  await planner.getByLabel("Hires' time zone").selectOption(String(offset));
+  await planner.getByRole('button', { name: 'Plan hires' }).click();
+  const hires = planner.getByTestId('hire-headline');
+  await hires.waitFor();
+  assert.match(
+    await hires.innerText(),
+    /^\d+ hires? (closes?|narrows?) the gap: shortfall \d+\.\d → \d+\.\d agent-hours a week, \+\d+(\.\d)? paid hours$/,
+  );
+  const hireRow = planner.getByRole('table', { name: 'Hires by pattern' }).getByTestId('hire-row');
+  await hireRow.first().waitFor();
+  assert.match(await hireRow.first().innerText(), /\d+[\s\S]*up to \d+(\.\d)? h/);
+  assert.equal(await planner.getByRole('alert').count(), 0);
+  await planner.evaluate(() => window.scrollTo(0, document.body.scrollHeight)); // the last card
+  await shot(planner, 'wfm', 'planner-hires');
 
   // The agent sees the shift.
   await agent.reload();

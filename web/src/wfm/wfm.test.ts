@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   addBlock,
+  hireHeadline,
+  hireRows,
   mondayOf,
   offeredBy,
   offsetLabel,
+  patternLabel,
   percent,
   polyline,
   sentence,
@@ -70,5 +73,39 @@ describe('wfm helpers', () => {
     expect(simSummary(iv)).toEqual({ withContacts: 3, below: 1, worst: { start: '2026-11-30T01:00:00Z', service_level: 0.5 } });
     expect(simSummary(iv, 0.95)).toMatchObject({ below: 2 });
     expect(simSummary([{ start: '2026-11-30T00:00:00Z', service_level: null }])).toEqual({ withContacts: 0, below: 0, worst: null });
+  });
+});
+
+describe('hire plans', () => {
+  const plan = { total_hires: 12, shortfall_before_hours: 84.5, shortfall_after_hours: 3, hours_added: 340 };
+  it('writes the headline', () => {
+    expect(hireHeadline(plan)).toBe('12 hires narrow the gap: shortfall 84.5 → 3.0 agent-hours a week, +340 paid hours');
+    expect(hireHeadline({ ...plan, shortfall_after_hours: 0 })).toBe(
+      '12 hires close the gap: shortfall 84.5 → 0.0 agent-hours a week, +340 paid hours',
+    );
+    expect(hireHeadline({ total_hires: 1, shortfall_before_hours: 2.5, shortfall_after_hours: 0, hours_added: 2.75 })).toBe(
+      '1 hire closes the gap: shortfall 2.5 → 0.0 agent-hours a week, +2.8 paid hours',
+    );
+    expect(hireHeadline({ total_hires: 1, shortfall_before_hours: 9, shortfall_after_hours: 4.5, hours_added: 4 })).toMatch(/^1 hire narrows the gap/);
+    expect(hireHeadline({ total_hires: 0, shortfall_before_hours: 0, shortfall_after_hours: 0, hours_added: 0 })).toBe(
+      'No hires needed: the team covers the requirement',
+    );
+    expect(hireHeadline({ total_hires: 0, shortfall_before_hours: 6, shortfall_after_hours: 6, hours_added: 0 })).toBe(
+      'No hire helps: none of the patterns covers the shortfall of 6.0 agent-hours a week',
+    );
+  });
+  it('labels patterns and sizes the bars', () => {
+    expect(patternLabel('weekday daytime 09-17')).toBe('Weekday daytime 09–17');
+    expect(patternLabel('')).toBe('');
+    const rows = hireRows([
+      { profile: 'weekday daytime 09-17', hires: 4, max_week_hours: 30 },
+      { profile: 'mornings 06-13', hires: 0, max_week_hours: 20 },
+      { profile: 'evenings 17-23', hires: 8, max_week_hours: 20 },
+    ]);
+    expect(rows.map((r) => [r.profile, r.share])).toEqual([
+      ['weekday daytime 09-17', 0.5],
+      ['evenings 17-23', 1],
+    ]);
+    expect(hireRows([{ profile: 'mornings 06-13', hires: 0, max_week_hours: 20 }])).toEqual([]);
   });
 });

@@ -256,3 +256,63 @@ export function simSummary(
   }
   return { withContacts, below, worst };
 }
+
+/** Hires of one standard availability pattern in a hire plan. */
+export interface HireRow {
+  /** The pattern, e.g. `weekday daytime 09-17` (local hours in the plan's time zone). */
+  profile: string;
+  hires: number;
+  /** Most paid hours a week each hire works (the peak cap in a peak week). */
+  max_week_hours: number;
+}
+
+/** Peak planning: which hires close a week's staffing gap (`POST /api/wfm/hire-plans`). */
+export interface HirePlanOut {
+  week: string;
+  peak: boolean;
+  hires: HireRow[];
+  total_hires: number;
+  /** Shortfall in agent-intervals (30 min) before and after the hires. */
+  shortfall_before: number;
+  shortfall_after: number;
+  /** The same in agent-hours. */
+  shortfall_before_hours: number;
+  shortfall_after_hours: number;
+  /** Paid hours a week the hires add. */
+  hours_added: number;
+}
+
+/** A whole number as is, otherwise one decimal: `340` → `340`, `337.25` → `337.3`. */
+function amount(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** The one-line result of a hire plan, as people read it. */
+export function hireHeadline(
+  p: Pick<HirePlanOut, 'total_hires' | 'shortfall_before_hours' | 'shortfall_after_hours' | 'hours_added'>,
+): string {
+  const before = p.shortfall_before_hours.toFixed(1);
+  const after = p.shortfall_after_hours.toFixed(1);
+  if (p.total_hires === 0) {
+    return p.shortfall_before_hours >= 0.05
+      ? `No hire helps: none of the patterns covers the shortfall of ${before} agent-hours a week`
+      : 'No hires needed: the team covers the requirement';
+  }
+  const n = p.total_hires;
+  const closed = p.shortfall_after_hours < 0.05; // shows as 0.0
+  const verb = n === 1 ? (closed ? 'closes' : 'narrows') : closed ? 'close' : 'narrow';
+  return `${n} ${n === 1 ? 'hire' : 'hires'} ${verb} the gap: shortfall ${before} → ${after} agent-hours a week, +${amount(p.hours_added)} paid hours`;
+}
+
+/** A pattern's name as a label: `weekday daytime 09-17` → `Weekday daytime 09–17`. */
+export function patternLabel(profile: string): string {
+  const t = profile.trim().replace(/(\d)-(\d)/g, '$1–$2');
+  return t ? t[0].toUpperCase() + t.slice(1) : t;
+}
+
+/** The patterns with hires, each with its bar length as a share (0–1) of the largest. */
+export function hireRows(hires: HireRow[]): (HireRow & { share: number })[] {
+  const rows = hires.filter((h) => h.hires > 0);
+  const most = Math.max(0, ...rows.map((h) => h.hires));
+  return rows.map((h) => ({ ...h, share: most > 0 ? h.hires / most : 0 }));
+}
