@@ -1134,6 +1134,12 @@ pub async fn expire_offers(state: &AppState) -> ApiResult<()> {
                         let obj = agent_object(org, a, now, now);
                         let aj = agent_json(a);
                         tx.changes.push(Change::PutObject(obj));
+                        tx.changes.push(event(
+                            org,
+                            now,
+                            "agent.state",
+                            json!({"agent_id": off.agent_id, "state": AgentState::Break, "reason": "missed offer"}),
+                        ));
                         tx.notes.push(Note::user(off.agent_id, "agent_state", aj.clone()));
                         tx.notes.push(Note::supervisors(org, "agent_state", aj));
                     }

@@ -24,8 +24,10 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-fn clock() -> server::Clock {
-    server::Clock::Manual(Arc::new(Mutex::new(datetime!(2026-12-02 10:05 UTC))))
+/// A clock held at Wednesday 10:05 UTC, and the hand that moves it.
+fn clock() -> (server::Clock, Arc<Mutex<time::OffsetDateTime>>) {
+    let hand = Arc::new(Mutex::new(datetime!(2026-12-02 10:05 UTC)));
+    (server::Clock::Manual(hand.clone()), hand)
 }
 
 fn config(dir: &tempfile::TempDir) -> server::Config {
@@ -55,10 +57,11 @@ async fn listen(state: AppState, dir: tempfile::TempDir) -> Server {
 #[tokio::test]
 async fn wfm_end_to_end_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::open_with_clock(config(&dir), clock())
+    let (clock, hand) = clock();
+    let state = AppState::open_with_clock(config(&dir), clock)
         .await
         .unwrap();
-    wfm_end_to_end(listen(state, dir).await).await;
+    wfm_end_to_end(listen(state, dir).await, hand).await;
 }
 
 #[tokio::test]
@@ -78,10 +81,11 @@ async fn wfm_end_to_end_postgres() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::with_store(store::Db::Postgres(pg), config(&dir), clock())
+    let (clock, hand) = clock();
+    let state = AppState::with_store(store::Db::Postgres(pg), config(&dir), clock)
         .await
         .unwrap();
-    wfm_end_to_end(listen(state, dir).await).await;
+    wfm_end_to_end(listen(state, dir).await, hand).await;
     let _ = store::PgStore::drop_schema(&url, &schema).await;
 }
 
@@ -173,7 +177,7 @@ fn assert_error(v: &Value, code: &str) {
     );
 }
 
-async fn wfm_end_to_end(mut srv: Server) {
+async fn wfm_end_to_end(mut srv: Server, hand: Arc<Mutex<time::OffsetDateTime>>) {
     let s = &srv.state;
     let org = server::seed::create_org(s, "acme", "Acme").await.unwrap();
     let other = server::seed::create_org(s, "other", "Other").await.unwrap();
@@ -499,6 +503,13 @@ async fn wfm_end_to_end(mut srv: Server) {
         assert_eq!(o["actual"], "offline");
         assert!(o["since"].as_str().unwrap() <= "2026-12-02T10:05:00Z");
     }
+    // So far today the working agent has been offline all of its scheduled time.
+    let today = &working[0]["today"];
+    assert_eq!(today["adherence"], 0.0, "{adh}");
+    assert_eq!(today["conformance"], 0.0, "{adh}");
+    let scheduled_before = today["scheduled_s"].as_f64().unwrap();
+    assert!(scheduled_before > 0.0, "{adh}");
+    assert_eq!(adh["team_today"]["adherence"], 0.0, "{adh}");
     // The working agent goes available: back in adherence.
     let worker = working[0]["agent_id"].as_str().unwrap();
     let who = if worker == ada.id { &ada } else { &bob };
@@ -506,7 +517,24 @@ async fn wfm_end_to_end(mut srv: Server) {
         .put("/api/agent/state", json!({"state": "available"}))
         .await;
     assert_eq!(st, 200, "{e}");
-    let (_, adh) = sue.get("/api/wfm/adherence").await;
+    // Ten minutes on (within the sessions' idle limit), today's adherence counts the
+    // ten minutes worked as scheduled.
+    *hand.lock().unwrap() += time::Duration::minutes(10);
+    let (st, adh) = sue.get("/api/wfm/adherence").await;
+    assert_eq!(st, 200, "{adh}");
+    let mine = adh["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent_id"] == worker)
+        .unwrap();
+    let expected = 600.0 / (scheduled_before + 600.0);
+    let got = mine["today"]["adherence"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-9, "{got} vs {expected}: {mine}");
+    assert_eq!(
+        mine["week"]["adherence"], mine["today"]["adherence"],
+        "{mine}"
+    );
     assert!(
         !adh["items"]
             .as_array()

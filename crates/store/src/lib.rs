@@ -225,6 +225,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// One organisation's events of one kind with `seq < before`, newest first: recent
+    /// history (today's agent states, say) without reading the whole log.
+    fn read_org_events_of_kind(
+        &self,
+        org: Uuid,
+        kind: &str,
+        before: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
 }
 
 /// Either backend, chosen from the URL.
@@ -403,6 +412,15 @@ impl Store for Db {
     }
     async fn read_org_events(&self, org: Uuid, after: i64, limit: u32) -> Result<Vec<Event>> {
         delegate!(self, s => s.read_org_events(org, after, limit))
+    }
+    async fn read_org_events_of_kind(
+        &self,
+        org: Uuid,
+        kind: &str,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        delegate!(self, s => s.read_org_events_of_kind(org, kind, before, limit))
     }
 }
 

@@ -919,6 +919,27 @@ macro_rules! backend {
                 .map(rows::event)
                 .collect()
             }
+            async fn read_org_events_of_kind(
+                &self,
+                org: Uuid,
+                kind: &str,
+                before: i64,
+                limit_n: u32,
+            ) -> Result<Vec<Event>> {
+                sqlx::query(
+                    "SELECT * FROM events WHERE org_id = $1 AND kind = $2 AND seq < $3 \
+                     ORDER BY seq DESC LIMIT $4",
+                )
+                .bind(org)
+                .bind(kind)
+                .bind(before)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::event)
+                .collect()
+            }
         }
     };
 }

@@ -210,6 +210,29 @@ async fn events_get_increasing_sequence_numbers_in_submission_order() {
         let only_b = db.read_org_events(b.id, 0, 1000).await.unwrap();
         assert_eq!(only_b.len(), 100);
         assert!(only_b.iter().all(|e| e.org_id == b.id));
+        // Newest first, one kind, before a given seq, paged.
+        db.commit(vec![Change::Event(NewEvent {
+            org_id: b.id,
+            at: now(),
+            kind: "other".into(),
+            data: json!({}),
+        })])
+        .await
+        .unwrap();
+        let page = db
+            .read_org_events_of_kind(b.id, "test", i64::MAX, 30)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), 30);
+        assert!(page.windows(2).all(|w| w[0].seq > w[1].seq));
+        assert!(page.iter().all(|e| e.kind == "test" && e.org_id == b.id));
+        assert_eq!(page[0].data, json!({"i": 297}));
+        let rest = db
+            .read_org_events_of_kind(b.id, "test", page[29].seq, 1000)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 70);
+        assert_eq!(rest.last().unwrap().data, json!({"i": 0}));
     })
     .await;
 }

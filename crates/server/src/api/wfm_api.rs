@@ -1168,7 +1168,7 @@ pub struct HirePlanIn {
 /// mornings, evenings, weekends, flexible) close the week's staffing gap once everyone
 /// who offered hours is scheduled. Changes nothing.
 #[utoipa::path(post, path = "/api/wfm/hire-plans", tag = "wfm", request_body = HirePlanIn,
-    responses((status = 200, description = "`{week, peak, hires:[{profile, hires, max_week_hours}], total_hires, shortfall_before, shortfall_after, hours_added}`"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "`{week, peak, hires:[{profile, hires, max_week_hours}], total_hires, shortfall_before, shortfall_after, shortfall_before_hours, shortfall_after_hours, hours_added}`"), (status = 422, body = crate::error::ErrorBody)))]
 async fn plan_hires(
     State(state): State<AppState>,
     auth: Auth,
@@ -2074,7 +2074,7 @@ fn actual_str(a: ActualState) -> &'static str {
 
 /// Who is out of adherence now, and since when: this week's published schedule against
 /// the live agent states. `agents` lists everyone scheduled this week.
-#[utoipa::path(get, path = "/api/wfm/adherence", tag = "wfm", params(AdherenceQuery), responses((status = 200, description = "`{now, schedule_id, week, items, agents}`")))]
+#[utoipa::path(get, path = "/api/wfm/adherence", tag = "wfm", params(AdherenceQuery), responses((status = 200, description = "`{now, schedule_id, week, items, agents, team_today, team_week}`: who is out of adherence now and since when; per agent and for the team, adherence and conformance so far today (UTC) and this week")))]
 async fn get_adherence(
     State(state): State<AppState>,
     auth: Auth,
@@ -2133,6 +2133,32 @@ async fn get_adherence(
             .unwrap_or_else(|| id.to_string())
     };
     let out = adherence::out_of_adherence(&sched, ids.len(), &changes, now_s, grace);
+    // Adherence and conformance so far today (UTC) and this week, from the agents'
+    // state changes in the log and their state now.
+    let week_start_s = s.start_utc * 60;
+    let today_s = now_s.div_euclid(86_400) * 86_400;
+    let index: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut history = state_changes_since(&state, org, &index, week_start_s).await?;
+    history.extend(changes.iter().cloned());
+    let so_far = |from: i64| {
+        adherence::adherence(
+            &sched,
+            ids.len(),
+            &history,
+            from.max(week_start_s),
+            now_s.max(from),
+        )
+    };
+    let (today, this_week) = (so_far(today_s), so_far(week_start_s));
+    let pct = |a: &adherence::AgentAdherence| {
+        (a.scheduled_s > 0).then(|| {
+            json!({
+                "adherence": a.adherence,
+                "conformance": a.conformance,
+                "scheduled_s": a.scheduled_s,
+            })
+        })
+    };
     let out_ids: HashSet<usize> = out.iter().map(|x| x.agent).collect();
     let items: Vec<Value> = out
         .iter()
@@ -2158,17 +2184,89 @@ async fn get_adherence(
                 "scheduled": activity_str(adherence::scheduled_activity(&sched, i, now_s)),
                 "actual": actual_str(actual),
                 "in_adherence": !out_ids.contains(&i),
+                "today": pct(&today[i]),
+                "week": pct(&this_week[i]),
             })
         })
         .collect();
     agents.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let team = |all: &[adherence::AgentAdherence]| {
+        let (sched_s, in_s): (i64, i64) = all.iter().fold((0, 0), |(a, b), x| {
+            (a + x.scheduled_s, b + x.in_adherence_s)
+        });
+        let (work_s, actual_s): (i64, i64) = all.iter().fold((0, 0), |(a, b), x| {
+            (
+                a + x.scheduled_work_s,
+                b + x.actual_work_s.min(x.scheduled_work_s),
+            )
+        });
+        (sched_s > 0).then(|| {
+            json!({
+                "adherence": in_s as f64 / sched_s as f64,
+                "conformance": if work_s > 0 { actual_s as f64 / work_s as f64 } else { 1.0 },
+            })
+        })
+    };
     Ok(Json(json!({
         "now": wire::ts(now),
         "schedule_id": o.id,
         "week": s.week,
         "items": items,
         "agents": agents,
+        "team_today": team(&today),
+        "team_week": team(&this_week),
     })))
+}
+
+/// The logged state changes (`agent.state` events) of the schedule's agents from
+/// `since_s` on, read newest first until older than that.
+async fn state_changes_since(
+    state: &AppState,
+    org: Uuid,
+    index: &HashMap<Uuid, usize>,
+    since_s: i64,
+) -> ApiResult<Vec<StateChange>> {
+    let mut out = Vec::new();
+    let mut before = i64::MAX;
+    loop {
+        let page = state
+            .store()
+            .read_org_events_of_kind(org, "agent.state", before, 1000)
+            .await?;
+        let Some(last) = page.last() else { break };
+        before = last.seq;
+        let mut older = false;
+        for e in &page {
+            let at = e.at.unix_timestamp();
+            if at < since_s {
+                older = true;
+            }
+            let agent = e.data["agent_id"]
+                .as_str()
+                .and_then(|a| a.parse::<Uuid>().ok())
+                .and_then(|a| index.get(&a));
+            let st = match e.data["state"].as_str() {
+                Some("available") => ActualState::Available,
+                Some("break") => ActualState::Break,
+                Some("offline") => ActualState::Offline,
+                _ => continue,
+            };
+            if let Some(&agent) = agent {
+                // One change before the period says what the agent was doing as it began.
+                out.push(StateChange {
+                    agent,
+                    at,
+                    state: st,
+                });
+            }
+        }
+        if older || page.len() < 1000 {
+            break;
+        }
+    }
+    // Oldest first, so that changes at the same instant keep their order.
+    out.reverse();
+    Ok(out)
 }
 
 #[cfg(test)]
