@@ -167,6 +167,10 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   const row = sup.getByTestId('out-of-adherence').filter({ hasText: 'Alex Morgan' });
   await row.waitFor();
   assert.match(await row.innerText(), /work[\s\S]*offline/);
+  // Today's and this week's figures for the team, and per agent.
+  assert.match(await sup.getByTestId('team-adherence').innerText(), /^Today: (adherence \d+ %, conformance \d+ %|nothing scheduled yet) · This week: /);
+  const alexRow = sup.getByRole('row').filter({ hasText: 'Alex Morgan' }).last();
+  assert.match(await alexRow.innerText(), /(\d+ %|—)/);
   await shot(sup, 'wfm', 'adherence');
 
   // Another agent picks up the open shift.

@@ -8,6 +8,7 @@ import {
   offsetLabel,
   patternLabel,
   percent,
+  adherenceLine,
   polyline,
   sentence,
   serviceLevels,
@@ -107,5 +108,16 @@ describe('hire plans', () => {
       ['evenings 17-23', 1],
     ]);
     expect(hireRows([{ profile: 'mornings 06-13', hires: 0, max_week_hours: 20 }])).toEqual([]);
+  });
+});
+
+describe('adherence', () => {
+  it('says the team figures for today and the week, or that nothing was scheduled', () => {
+    expect(adherenceLine({ adherence: 0.917, conformance: 0.88 }, { adherence: 0.9, conformance: 0.871 })).toBe(
+      'Today: adherence 92 %, conformance 88 % · This week: adherence 90 %, conformance 87 %',
+    );
+    expect(adherenceLine(null, { adherence: 1, conformance: 0.5 })).toBe(
+      'Today: nothing scheduled yet · This week: adherence 100 %, conformance 50 %',
+    );
   });
 });

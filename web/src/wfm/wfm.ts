@@ -316,3 +316,16 @@ export function hireRows(hires: HireRow[]): (HireRow & { share: number })[] {
   const most = Math.max(0, ...rows.map((h) => h.hires));
   return rows.map((h) => ({ ...h, share: most > 0 ? h.hires / most : 0 }));
 }
+
+/** Adherence and conformance over a period (absent when nothing was scheduled). */
+export interface AdherenceShare {
+  adherence: number;
+  conformance: number;
+}
+
+/** The team's line on the adherence page: today first, then the week so far. */
+export function adherenceLine(today: AdherenceShare | null | undefined, week: AdherenceShare | null | undefined): string {
+  const part = (label: string, a: AdherenceShare | null | undefined) =>
+    a ? `${label}: adherence ${percent(a.adherence, 0)}, conformance ${percent(a.conformance, 0)}` : `${label}: nothing scheduled yet`;
+  return `${part('Today', today)} · ${part('This week', week)}`;
+}
