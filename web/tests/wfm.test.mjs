@@ -90,9 +90,21 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   const bound = Number(await planner.getByTestId('lower-bound').innerText());
   assert.ok(shortfall >= bound, `shortfall ${shortfall} ≥ lower bound ${bound}`);
   await shot(planner, 'wfm', 'planner-draft');
+  // Alex has the agent desktop open (signed in already, offline): it hears of the publishing.
+  const desk = await agentCtx.newPage();
+  desk.on('pageerror', (e) => errors.push(e.message));
+  await desk.goto(`${server.url}/agent/`);
+  await desk.getByText('Connected', { exact: true }).waitFor();
   await planner.getByRole('button', { name: 'Publish' }).click();
   await planner.getByTestId('schedule-status').filter({ hasText: 'published' }).waitFor();
   await shot(planner, 'wfm', 'planner-published');
+  const news = desk.getByTestId('schedule-notice');
+  await news.filter({ hasText: /Your schedule for the week of \d{4}-\d{2}-\d{2} is published: \d+ shifts?\./ }).waitFor();
+  assert.equal(await news.getByRole('link', { name: 'See my hours' }).getAttribute('href'), '/my-hours/');
+  await shot(desk, 'wfm', 'desktop-schedule-published');
+  await news.getByRole('button', { name: 'Dismiss' }).click();
+  await news.waitFor({ state: 'detached' });
+  await desk.close();
 
   // Simulating the published schedule needs the week's expected contacts: the requirement
   // was entered by hand, so there are none yet and the server says what to do.

@@ -2,6 +2,7 @@
 // WebSocket (with resume) and the REST API.
 import { api, ApiError, newClientId } from '../lib/api';
 import { markRead, maxSeq, mergeMessages } from '../lib/chatlog';
+import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
 import type { Agent, Contact, Envelope, Message, Offer, User } from '../lib/types';
 import type { CannedResponse } from '../lib/canned';
@@ -50,6 +51,8 @@ export class Desk {
   online = $state(false);
   now = $state(Date.now());
   problem = $state('');
+  /** News about the agent's schedule (published, a swapped shift taken), until dismissed. */
+  notice = $state('');
   canned: CannedResponse[] = $state([]);
   queues: Named[] = $state([]);
   agents: Named[] = $state([]);
@@ -185,6 +188,11 @@ export class Desk {
       }
       case 'agent_state':
         if (!d.id || d.id === this.user.id) this.agent = d;
+        break;
+      case 'schedule_published':
+      case 'shift_taken':
+        this.notice = scheduleNotice(e.type, d);
+        notify('Your schedule', this.notice, e.type);
         break;
     }
   }

@@ -27,3 +27,17 @@ export function attachmentProblem(file: { type: string; size: number }): string 
   if (file.size === 0) return 'That file is empty.';
   return null;
 }
+
+/** What the agent desktop says when a schedule is published or a swapped shift is taken. */
+export function scheduleNotice(kind: string, d: { week?: string; shifts?: number; start?: string; by?: string | null }): string {
+  if (kind === 'schedule_published') {
+    const n = d.shifts ?? 0;
+    return `Your schedule for the week of ${d.week} is published: ${n} shift${n === 1 ? '' : 's'}.`;
+  }
+  const when = d.start ? new Date(d.start) : null;
+  const at =
+    when && !Number.isNaN(when.getTime())
+      ? when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+      : 'your';
+  return `${d.by ?? 'A colleague'} took over ${at === 'your' ? 'your' : `your ${at}`} shift you offered for swap.`;
+}

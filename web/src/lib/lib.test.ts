@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay, markRead, maxSeq, mergeMessages, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
-import { attachmentProblem, waitText } from './format';
+import { attachmentProblem, scheduleNotice, waitText } from './format';
 import type { Message } from './types';
 
 const m = (seq: number | undefined, text: string, client_id?: string, from: Message['from'] = 'customer'): Message => ({
@@ -100,5 +100,18 @@ describe('format', () => {
   it('says waits in words', () => {
     expect(waitText(30)).toBe('less than a minute');
     expect(waitText(150)).toBe('about 3 minutes');
+  });
+});
+
+describe('schedule notices', () => {
+  it('tells the agent about a published schedule and a shift taken over', () => {
+    expect(scheduleNotice('schedule_published', { week: '2026-11-30', shifts: 3 })).toBe(
+      'Your schedule for the week of 2026-11-30 is published: 3 shifts.',
+    );
+    expect(scheduleNotice('schedule_published', { week: '2026-11-30', shifts: 1 })).toBe(
+      'Your schedule for the week of 2026-11-30 is published: 1 shift.',
+    );
+    expect(scheduleNotice('shift_taken', { by: 'Lucía Díaz' })).toBe('Lucía Díaz took over your shift you offered for swap.');
+    expect(scheduleNotice('shift_taken', { start: '2026-12-04T09:00:00Z', by: null })).toMatch(/^A colleague took over your .+ shift you offered for swap\.$/);
   });
 });

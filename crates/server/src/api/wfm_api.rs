@@ -32,6 +32,7 @@ use wfm::schedule::{AgentPrefs, Break, Schedule, ScheduleConfig, Shift, Window};
 use crate::auth::Auth;
 use crate::engine::AgentState;
 use crate::error::{Json, Path, Query};
+use crate::hub::Note;
 use crate::{ApiError, ApiResult, AppState, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -1058,15 +1059,26 @@ async fn load_schedule(
 
 async fn save_schedule(
     state: &AppState,
+    o: Object,
+    s: &StoredSchedule,
+    extra: Vec<Change>,
+) -> ApiResult<Object> {
+    save_schedule_telling(state, o, s, extra, Vec::new()).await
+}
+
+/// [`save_schedule`], then live notes to the staff it concerns (after the commit).
+async fn save_schedule_telling(
+    state: &AppState,
     mut o: Object,
     s: &StoredSchedule,
     extra: Vec<Change>,
+    notes: Vec<Note>,
 ) -> ApiResult<Object> {
     o.data = serde_json::to_value(s).map_err(|e| ApiError::internal(e.to_string()))?;
     o.updated_at = state.now();
     let mut changes = vec![Change::PutObject(o.clone())];
     changes.extend(extra);
-    state.write(changes, vec![]).await?;
+    state.write(changes, notes).await?;
     Ok(o)
 }
 
@@ -1385,7 +1397,22 @@ async fn publish_schedule(
         "wfm.schedule.published",
         json!({"schedule_id": id, "week": s.week, "by": auth.user.id}),
     ));
-    let o = save_schedule(&state, o, &s, extra).await?;
+    // Everyone with shifts hears of it at once (the agent desktop says so).
+    let mut told: Vec<Uuid> = s.shifts.iter().map(|x| x.agent_id).collect();
+    told.sort_unstable();
+    told.dedup();
+    let notes = told
+        .into_iter()
+        .map(|agent| {
+            let shifts = s.shifts.iter().filter(|x| x.agent_id == agent).count();
+            Note::user(
+                agent,
+                "schedule_published",
+                json!({"schedule_id": id, "week": s.week, "shifts": shifts}),
+            )
+        })
+        .collect();
+    let o = save_schedule_telling(&state, o, &s, extra, notes).await?;
     Ok(Json(schedule_json(&o, &s, &names, minute_of(now))))
 }
 
@@ -2031,14 +2058,28 @@ async fn take_swap(
     sh.up_for_swap = false;
     sh.source = "swap".into();
     let data = json!({"schedule_id": o.id, "shift_id": id, "from_user_id": from, "user_id": me});
-    save_schedule(
+    let names = agent_names(&state, org);
+    // The colleague who offered it hears that it is taken.
+    let note = Note::user(
+        from,
+        "shift_taken",
+        json!({
+            "schedule_id": o.id,
+            "week": s.week,
+            "shift_id": id,
+            "start": ts_min(s.minute(s.shifts[i].start)),
+            "end": ts_min(s.minute(s.shifts[i].end())),
+            "by": names.get(&me),
+        }),
+    );
+    save_schedule_telling(
         &state,
         o.clone(),
         &s,
         vec![event(org, state.now(), "wfm.swap.taken", data)],
+        vec![note],
     )
     .await?;
-    let names = agent_names(&state, org);
     let mut v = shift_json(&s.shifts[i], &s, &names);
     v["schedule_id"] = json!(o.id);
     v["week"] = json!(s.week);
