@@ -5,6 +5,7 @@
 // (scheduled, but offline), another agent picks up the open shift left for what nobody
 // offered and offers it for swap, and a third agent whose hours allow it takes it over
 // (a fourth, too late, is told why not).
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, launchBrowser, shot, startServer } from './harness.mjs';
@@ -167,6 +168,14 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await agent.reload();
   await agent.getByTestId('my-shift').first().waitFor();
   assert.ok((await agent.getByTestId('my-shift').count()) >= 1);
+  // …and can take it to a calendar: the link downloads one event per shift.
+  const [download] = await Promise.all([
+    agent.waitForEvent('download'),
+    agent.getByRole('link', { name: 'Add my shifts to my calendar (.ics)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'my-shifts.ics');
+  const ics = await readFile(await download.path(), 'utf8');
+  assert.equal((ics.match(/BEGIN:VEVENT/g) ?? []).length, await agent.getByTestId('my-shift').count());
   await shot(agent, 'wfm', 'my-shift');
 
   // The supervisor: Alex is scheduled to work now but offline.

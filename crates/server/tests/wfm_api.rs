@@ -481,6 +481,42 @@ async fn wfm_end_to_end(mut srv: Server, hand: Arc<Mutex<time::OffsetDateTime>>)
             .any(|s| s["start"].as_str().unwrap().starts_with("2026-12-03"))
     );
 
+    // The same shifts as a calendar file: one event per shift, in UTC.
+    let r = ada
+        .http
+        .get(format!("{}/api/wfm/me/shifts.ics", ada.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = r.text().await.unwrap();
+    assert!(
+        ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{ics}"
+    );
+    assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), mine.len(), "{ics}");
+    for sh in &mine {
+        let start = sh["start"].as_str().unwrap().replace(['-', ':'], "");
+        let stamp = format!("DTSTART:{}Z", &start[..15]);
+        assert!(ics.contains(&stamp), "{stamp} in {ics}");
+        assert!(ics.contains(&format!("UID:{}@homeshore", sh["id"].as_str().unwrap())));
+    }
+    assert!(ics.split("\r\n").all(|l| l.len() <= 75), "{ics}");
+    let r = ann
+        .http
+        .get(format!("{}/api/wfm/me/shifts.ics", ann.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "analysts have no shifts");
+
     // Adherence: whoever works Wednesday 10:05 is offline, hence out of adherence.
     let (st, e) = ada.get("/api/wfm/adherence").await;
     assert_eq!(st, 403, "{e}");

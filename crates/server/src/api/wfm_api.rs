@@ -39,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_preferences, put_preferences))
         .routes(routes!(my_shifts))
+        .routes(routes!(my_shifts_calendar))
         .routes(routes!(open_shifts, pick_up_open_shift))
         .routes(routes!(extra_hours, accept_extra_hours))
         .routes(routes!(swappable_shifts, offer_swap))
@@ -1548,34 +1549,145 @@ async fn simulate_schedule(
     })))
 }
 
+/// My shifts in published schedules that ended at most a week ago, by start:
+/// (schedule id, schedule, the shift's index in it).
+async fn my_published_shifts(
+    state: &AppState,
+    org: Uuid,
+    me: Uuid,
+    now_min: i64,
+) -> ApiResult<Vec<(Uuid, std::sync::Arc<StoredSchedule>, usize)>> {
+    let mut out = Vec::new();
+    for (o, s) in schedules(state, org).await? {
+        if s.status != "published" || s.start_utc + 2 * WEEK_MIN <= now_min {
+            continue;
+        }
+        let s = std::sync::Arc::new(s);
+        for (i, sh) in s.shifts.iter().enumerate() {
+            if sh.agent_id == me && s.minute(sh.end()) >= now_min - WEEK_MIN {
+                out.push((o.id, s.clone(), i));
+            }
+        }
+    }
+    out.sort_by_key(|(_, s, i)| s.minute(s.shifts[*i].start));
+    Ok(out)
+}
+
 /// My shifts in published schedules, from a week ago on.
 #[utoipa::path(get, path = "/api/wfm/me/shifts", tag = "wfm", responses((status = 200, description = "`{items, next_cursor}`")))]
 async fn my_shifts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(STAFF)?;
     let org = auth.org_id();
-    let me = auth.user.id;
-    let now_min = minute_of(state.now());
     let names = agent_names(&state, org);
-    let mut out: Vec<(i64, Value)> = Vec::new();
-    for (o, s) in schedules(&state, org).await? {
-        if s.status != "published" || s.start_utc + 2 * WEEK_MIN <= now_min {
-            continue;
-        }
-        for sh in s.shifts.iter().filter(|x| x.agent_id == me) {
-            if s.minute(sh.end()) < now_min - WEEK_MIN {
-                continue;
-            }
-            let mut v = shift_json(sh, &s, &names);
-            v["schedule_id"] = json!(o.id);
+    let mine = my_published_shifts(&state, org, auth.user.id, minute_of(state.now())).await?;
+    let items = mine
+        .iter()
+        .map(|(id, s, i)| {
+            let mut v = shift_json(&s.shifts[*i], s, &names);
+            v["schedule_id"] = json!(id);
             v["week"] = json!(s.week);
-            out.push((s.minute(sh.start), v));
-        }
+            v
+        })
+        .collect();
+    Ok(super::items(items, None))
+}
+
+/// My shifts as an iCalendar file, for the calendar on my phone or computer.
+#[utoipa::path(get, path = "/api/wfm/me/shifts.ics", tag = "wfm", responses((status = 200, description = "`text/calendar`: one event per shift, breaks in its description", content_type = "text/calendar")))]
+async fn my_shifts_calendar(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    auth.require(STAFF)?;
+    let now = state.now();
+    let mine = my_published_shifts(&state, auth.org_id(), auth.user.id, minute_of(now)).await?;
+    let stamp = |m: i64| {
+        let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        OffsetDateTime::from_unix_timestamp(m * 60)
+            .ok()
+            .and_then(|t| t.format(&f).ok())
+            .unwrap_or_default()
+    };
+    let hhmm = |m: i64| ts_min(m).get(11..16).unwrap_or_default().to_string();
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        "PRODID:-//Homeshore//Shifts//EN".into(),
+        "CALSCALE:GREGORIAN".into(),
+        "METHOD:PUBLISH".into(),
+        "X-WR-CALNAME:My shifts".into(),
+    ];
+    for (_, s, i) in &mine {
+        let sh = &s.shifts[*i];
+        let breaks: Vec<String> = sh
+            .breaks
+            .iter()
+            .map(|b| {
+                let kind = match b.kind {
+                    wfm::schedule::BreakKind::Break => "break",
+                    wfm::schedule::BreakKind::Lunch => "lunch",
+                };
+                let (from, to) = (s.minute(b.start), s.minute(b.start + b.len));
+                format!("{kind} {}–{} UTC", hhmm(from), hhmm(to))
+            })
+            .collect();
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}@homeshore", sh.id),
+            format!("DTSTAMP:{}", stamp(minute_of(now))),
+            format!("DTSTART:{}", stamp(s.minute(sh.start))),
+            format!("DTEND:{}", stamp(s.minute(sh.end()))),
+            format!("SUMMARY:Shift ({} h paid)", sh.paid_hours()),
+            format!(
+                "DESCRIPTION:{}",
+                ics_text(&if breaks.is_empty() {
+                    "No breaks".to_string()
+                } else {
+                    breaks.join(", ")
+                })
+            ),
+            "END:VEVENT".into(),
+        ]);
     }
-    out.sort_by_key(|(t, _)| *t);
-    Ok(super::items(
-        out.into_iter().map(|(_, v)| v).collect(),
-        None,
-    ))
+    lines.push("END:VCALENDAR".into());
+    let body: String = lines.iter().map(|l| ics_fold(l) + "\r\n").collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"my-shifts.ics\"",
+            ),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// iCalendar TEXT: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11).
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// A content line folded at 75 octets, never inside a character (RFC 5545 3.1).
+fn ics_fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out
 }
 
 /// Why `me` may not take intervals `start..start + len` of `s` (None: it fits).
@@ -2313,6 +2425,22 @@ async fn state_changes_since(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_text_is_escaped_and_folded() {
+        assert_eq!(
+            ics_text("lunch, then; a\\b\nc"),
+            "lunch\\, then\\; a\\\\b\\nc"
+        );
+        let long = format!("DESCRIPTION:{}", "é".repeat(60));
+        let folded = ics_fold(&long);
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{} octets: {line}", line.len());
+        }
+        // Unfolding (drop CRLF + one space) gives the line back.
+        assert_eq!(folded.replace("\r\n ", ""), long);
+        assert_eq!(ics_fold("SHORT:1"), "SHORT:1");
+    }
 
     #[test]
     fn weeks_and_times() {

@@ -216,6 +216,7 @@ fn table() -> Vec<Row> {
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),
         row("PUT", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, Some(|_, _| hours())),
         row("GET", "/api/wfm/me/shifts", HANDLERS, 200, Id::None, None),
+        row("GET", "/api/wfm/me/shifts.ics", HANDLERS, 200, Id::None, None),
         row("GET", "/api/wfm/me/open-shifts", HANDLERS, 200, Id::None, None),
         // No such schedule: refused for what it is, after authorization.
         row("POST", "/api/wfm/me/open-shifts", HANDLERS, 404, Id::None, Some(|_, _| json!({"schedule_id": Uuid::nil(), "start_index": 0, "len": 2}))),
