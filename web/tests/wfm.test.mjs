@@ -271,6 +271,18 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await sam.c.close();
   await otherCtx.close();
 
+  // Next week forecast from the demo's eight weeks of chats, with its track record.
+  const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7) + 7));
+  await planner.getByLabel('Week starting (Monday, UTC)').fill(monday.toISOString().slice(0, 10));
+  await planner.getByText('No requirement for this week yet.').waitFor();
+  await planner.getByRole('button', { name: 'Forecast from history' }).click();
+  await planner.getByRole('status').filter({ hasText: 'Forecast made from the contact history' }).waitFor();
+  const track = planner.getByTestId('forecast-accuracy');
+  await track.waitFor();
+  assert.match(await track.innerText(), /^Backtest over the last 14 open days: \d+\.\d % weighted error \(WAPE\), (no )?better than repeating last week/);
+  await planner.evaluate(() => window.scrollTo(0, 0));
+  await shot(planner, 'wfm', 'planner-forecast');
+
   assert.deepEqual(errors, []);
   await agentCtx.close();
   await plannerCtx.close();

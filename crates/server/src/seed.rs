@@ -284,3 +284,120 @@ pub async fn set_mfa_required(state: &AppState, org: Uuid, required: bool) -> Ap
         .await?;
     Ok(o)
 }
+
+/// A seeded history of closed chats, for planning demos and tests: `days` days from
+/// `first_day` (a UTC midnight), open Monday to Saturday 08:00–20:00 UTC, busiest late
+/// in the morning and in the middle of the afternoon, Mondays busier and Saturdays
+/// quieter; about `per_day` contacts on an ordinary open day, spread over `queues`;
+/// handle times around `aht_s`; one in twenty abandoned while waiting. The same seed
+/// gives the same history.
+pub struct History<'a> {
+    pub org: Uuid,
+    pub queues: &'a [Uuid],
+    pub agents: &'a [Uuid],
+    pub first_day: time::OffsetDateTime,
+    pub days: u32,
+    pub per_day: f64,
+    pub aht_s: f64,
+    pub seed: u64,
+}
+
+impl History<'_> {
+    /// UTC midnight `days` days before the day of `now`: where a history ending
+    /// yesterday starts.
+    pub fn start_days_before(now: time::OffsetDateTime, days: u32) -> time::OffsetDateTime {
+        now.to_offset(time::UtcOffset::UTC)
+            .replace_time(time::Time::MIDNIGHT)
+            - time::Duration::days(i64::from(days))
+    }
+
+    /// The contacts, oldest first.
+    pub fn contacts(&self) -> Vec<store::Contact> {
+        // splitmix64: small, seedable, the same everywhere.
+        let mut state = self.seed ^ 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d4_9bb1_3311_14eb);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let shape = |half: u32| {
+            let h = f64::from(half) / 2.0;
+            0.5 + (-(h - 11.0).powi(2) / 3.0).exp() + 0.8 * (-(h - 15.0).powi(2) / 3.0).exp()
+        };
+        let total: f64 = (16..40).map(shape).sum();
+        let mut out = Vec::new();
+        for d in 0..self.days {
+            let day = self.first_day + time::Duration::days(i64::from(d));
+            let busy = match day.weekday() {
+                time::Weekday::Sunday => continue,
+                time::Weekday::Monday => 1.25,
+                time::Weekday::Saturday => 0.7,
+                _ => 1.0,
+            };
+            for half in 16..40u32 {
+                let mean = self.per_day * busy * shape(half) / total;
+                // Poisson by inversion (means are small).
+                let (mut n, mut p, mut cdf, u) = (0u32, (-mean).exp(), 0.0, next());
+                cdf += p;
+                while u > cdf && n < 10_000 {
+                    n += 1;
+                    p *= mean / f64::from(n);
+                    cdf += p;
+                }
+                for _ in 0..n {
+                    let at = day
+                        + time::Duration::seconds_f64(f64::from(half) * 1800.0 + next() * 1800.0);
+                    let queue = self.queues
+                        [(next() * self.queues.len() as f64) as usize % self.queues.len().max(1)];
+                    let agent = self.agents.get(
+                        (next() * self.agents.len() as f64) as usize % self.agents.len().max(1),
+                    );
+                    let abandoned = next() < 0.05;
+                    let waited = time::Duration::seconds_f64(next() * 40.0);
+                    let handle = time::Duration::seconds_f64(self.aht_s * (0.4 + 1.2 * next()));
+                    let (accepted, ended) = if abandoned {
+                        (None, None)
+                    } else {
+                        (Some(at + waited), Some(at + waited + handle))
+                    };
+                    let closed = ended.unwrap_or(at + waited) + time::Duration::seconds(30);
+                    out.push(store::Contact {
+                        id: store::new_id(),
+                        org_id: self.org,
+                        channel: "chat".into(),
+                        queue_id: Some(queue),
+                        status: store::ContactStatus::Closed,
+                        customer_id: None,
+                        agent_id: if abandoned { None } else { agent.copied() },
+                        topic: None,
+                        enqueued_at: at,
+                        accepted_at: accepted,
+                        ended_at: ended,
+                        closed_at: Some(closed),
+                        wrapup_code: None,
+                        wrapup_notes: None,
+                        last_seq: 0,
+                        customer_read_seq: 0,
+                        agent_read_seq: 0,
+                        data: json!({"history": true}),
+                        created_at: at,
+                        updated_at: closed,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes the contacts, a thousand per commit. Returns how many.
+    pub async fn write(&self, state: &AppState) -> ApiResult<usize> {
+        let contacts = self.contacts();
+        for chunk in contacts.chunks(1000) {
+            let changes = chunk.iter().cloned().map(Change::PutContact).collect();
+            state.write(changes, vec![]).await?;
+        }
+        Ok(contacts.len())
+    }
+}

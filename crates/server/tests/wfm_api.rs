@@ -54,18 +54,21 @@ async fn listen(state: AppState, dir: tempfile::TempDir) -> Server {
     }
 }
 
-#[tokio::test]
-async fn wfm_end_to_end_sqlite() {
+type Hand = Arc<Mutex<time::OffsetDateTime>>;
+
+/// A server on SQLite in a temporary directory.
+async fn on_sqlite() -> (Server, Hand) {
     let dir = tempfile::tempdir().unwrap();
     let (clock, hand) = clock();
     let state = AppState::open_with_clock(config(&dir), clock)
         .await
         .unwrap();
-    wfm_end_to_end(listen(state, dir).await, hand).await;
+    (listen(state, dir).await, hand)
 }
 
-#[tokio::test]
-async fn wfm_end_to_end_postgres() {
+/// A server on a PostgreSQL schema of its own (dropped by `done`); None, loudly, when
+/// PostgreSQL is unreachable outside CI.
+async fn on_postgres() -> Option<(Server, Hand, impl AsyncFnOnce())> {
     let url = std::env::var("HOMESHORE_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
     let schema = format!("wfm_{}", uuid::Uuid::new_v4().simple());
@@ -77,7 +80,7 @@ async fn wfm_end_to_end_postgres() {
                 "PostgreSQL unreachable in CI: {e}"
             );
             eprintln!("\n!!!!!!!! SKIPPING the PostgreSQL run: {e}\n");
-            return;
+            return None;
         }
     };
     let dir = tempfile::tempdir().unwrap();
@@ -85,8 +88,124 @@ async fn wfm_end_to_end_postgres() {
     let state = AppState::with_store(store::Db::Postgres(pg), config(&dir), clock)
         .await
         .unwrap();
-    wfm_end_to_end(listen(state, dir).await, hand).await;
-    let _ = store::PgStore::drop_schema(&url, &schema).await;
+    let done = async move || {
+        let _ = store::PgStore::drop_schema(&url, &schema).await;
+    };
+    Some((listen(state, dir).await, hand, done))
+}
+
+#[tokio::test]
+async fn wfm_end_to_end_sqlite() {
+    let (srv, hand) = on_sqlite().await;
+    wfm_end_to_end(srv, hand).await;
+}
+
+#[tokio::test]
+async fn wfm_end_to_end_postgres() {
+    if let Some((srv, hand, done)) = on_postgres().await {
+        wfm_end_to_end(srv, hand).await;
+        done().await;
+    }
+}
+
+#[tokio::test]
+async fn forecast_from_history_sqlite() {
+    forecast_from_history(on_sqlite().await.0).await;
+}
+
+#[tokio::test]
+async fn forecast_from_history_postgres() {
+    if let Some((srv, _, done)) = on_postgres().await {
+        forecast_from_history(srv).await;
+        done().await;
+    }
+}
+
+/// Eight weeks of chats before the planning week become a forecast, a requirement and
+/// the forecast's accuracy on the last open days.
+async fn forecast_from_history(mut srv: Server) {
+    let s = &srv.state;
+    let org = server::seed::create_org(s, "hist", "History")
+        .await
+        .unwrap();
+    server::seed::create_user(
+        s,
+        org.id,
+        "sue@hist.example",
+        "Sue",
+        Role::Supervisor,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let queue = server::seed::create_queue(s, org.id, "Orders", json!({}))
+        .await
+        .unwrap();
+    let history = server::seed::History {
+        org: org.id,
+        queues: &[queue.id],
+        agents: &[],
+        first_day: datetime!(2026-10-05 00:00 UTC),
+        days: 56,
+        per_day: 200.0,
+        aht_s: 240.0,
+        seed: 7,
+    };
+    let n = history.write(s).await.unwrap();
+    assert!(n > 8_000, "{n} contacts");
+    let sue = Client::login(&srv.base, "hist", "sue@hist.example").await;
+    let (st, plan) = sue
+        .post(
+            "/api/wfm/forecasts",
+            json!({"week": WEEK, "service_level": 0.8, "answer_s": 20}),
+        )
+        .await;
+    assert_eq!(st, 201, "{plan}");
+    assert_eq!(plan["source"], "forecast");
+    let day = |d: usize, what: &str| -> f64 {
+        plan[what].as_array().unwrap()[d * PER_DAY..(d + 1) * PER_DAY]
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .sum()
+    };
+    // Sunday is closed; a Monday is a quarter busier than the 200 of a Tuesday.
+    assert_eq!(day(6, "forecast"), 0.0, "{plan}");
+    assert_eq!(day(6, "requirement"), 0.0);
+    let (mon, tue) = (day(0, "forecast"), day(1, "forecast"));
+    assert!((mon - 250.0).abs() < 40.0, "Monday {mon}");
+    assert!((tue - 200.0).abs() < 35.0, "Tuesday {tue}");
+    // Nights stay closed, the late morning is staffed.
+    let fc = plan["forecast"].as_array().unwrap();
+    assert_eq!(fc[PER_DAY + 6], 0.0, "Tuesday 03:00");
+    assert!(
+        plan["requirement"][PER_DAY + 22].as_f64().unwrap() >= 1.0,
+        "Tuesday 11:00"
+    );
+    // Handle times come from the history (about 240 s).
+    let aht = plan["aht_s"][PER_DAY + 22].as_f64().unwrap();
+    assert!((aht - 240.0).abs() < 40.0, "AHT {aht}");
+    // The backtest on the last 14 open days: far better than nothing, and said.
+    let acc = &plan["accuracy"];
+    eprintln!("forecast accuracy over the last open days: {acc}");
+    assert_eq!(acc["days"], 14, "{acc}");
+    let wape = acc["wape"].as_f64().unwrap();
+    assert!(wape > 0.0 && wape < 0.4, "WAPE {wape}");
+    let baseline = acc["baseline_wape"].as_f64().unwrap();
+    assert!(
+        wape < baseline,
+        "the method beats the seasonal-naive baseline: {acc}"
+    );
+    // The same history gives the same forecast.
+    let (_, again) = sue
+        .post(
+            "/api/wfm/forecasts",
+            json!({"week": WEEK, "service_level": 0.8, "answer_s": 20}),
+        )
+        .await;
+    assert_eq!(again["forecast"], plan["forecast"]);
+    if let Some(stop) = srv.stop.take() {
+        let _ = stop.send(());
+    }
 }
 
 struct Client {

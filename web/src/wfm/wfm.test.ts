@@ -9,6 +9,7 @@ import {
   patternLabel,
   percent,
   adherenceLine,
+  accuracyLine,
   polyline,
   sentence,
   serviceLevels,
@@ -118,6 +119,19 @@ describe('adherence', () => {
     );
     expect(adherenceLine(null, { adherence: 1, conformance: 0.5 })).toBe(
       'Today: nothing scheduled yet · This week: adherence 100 %, conformance 50 %',
+    );
+  });
+});
+
+describe('forecast accuracy', () => {
+  it('compares the forecast with repeating last week', () => {
+    expect(
+      accuracyLine({ days: 14, wape: 0.281, mape: 0.37, bias: -0.012, baseline_wape: 0.358, range_coverage: 0.905 }),
+    ).toBe(
+      'Backtest over the last 14 open days: 28.1 % weighted error (WAPE), better than repeating last week (35.8 %); bias −1.2 %; 91 % of actuals inside the 80 % range.',
+    );
+    expect(accuracyLine({ days: 3, wape: 0.5, mape: 0.5, bias: 0.02, baseline_wape: 0.4, range_coverage: 0.7 })).toMatch(
+      /no better than repeating last week \(40\.0 %\); bias \+2\.0 %/,
     );
   });
 });

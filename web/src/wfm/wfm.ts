@@ -87,6 +87,27 @@ export interface Plan {
   source: string;
   requirement: number[];
   forecast?: number[] | null;
+  /** How the forecast method did one day ahead on the last open days of the history. */
+  accuracy?: ForecastAccuracy | null;
+}
+
+export interface ForecastAccuracy {
+  days: number;
+  wape: number;
+  mape: number;
+  bias: number;
+  baseline_wape: number;
+  range_coverage: number;
+}
+
+/** The forecast's track record in one line, against the seasonal-naive baseline. */
+export function accuracyLine(a: ForecastAccuracy): string {
+  const better = a.wape < a.baseline_wape ? 'better than' : 'no better than';
+  const bias = a.bias >= 0 ? `+${percent(a.bias)}` : `−${percent(-a.bias)}`;
+  return (
+    `Backtest over the last ${a.days} open days: ${percent(a.wape)} weighted error (WAPE), ${better} ` +
+    `repeating last week (${percent(a.baseline_wape)}); bias ${bias}; ${percent(a.range_coverage, 0)} of actuals inside the 80 % range.`
+  );
 }
 
 export interface Series {

@@ -352,6 +352,31 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
     if profiles_changed {
         server::contacts::refresh_org_config(state, org_id).await?;
     }
+    if fresh {
+        // Eight weeks of past chats, so that planners can forecast from history.
+        let queue_ids: Vec<uuid::Uuid> = queues.iter().map(|q| q.id).collect();
+        let mut agents = Vec::new();
+        for p in seed::PEOPLE
+            .iter()
+            .filter(|p| matches!(p.role, seed::Role::Agent))
+        {
+            if let Some(u) = state.store().get_user_by_email(org_id, p.email).await? {
+                agents.push(u.id);
+            }
+        }
+        server::seed::History {
+            org: org_id,
+            queues: &queue_ids,
+            agents: &agents,
+            first_day: server::seed::History::start_days_before(state.now(), 56),
+            days: 56,
+            per_day: 320.0,
+            aht_s: 300.0,
+            seed: 2026,
+        }
+        .write(state)
+        .await?;
+    }
     Ok(fresh)
 }
 

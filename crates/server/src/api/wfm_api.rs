@@ -433,6 +433,10 @@ struct Plan {
     /// Mean handle time per interval, seconds, where known.
     #[serde(default)]
     aht_s: Option<Vec<f64>>,
+    /// How the forecast method did on the last open days of the history (one-day-ahead
+    /// backtest), when the requirement was forecast.
+    #[serde(default)]
+    accuracy: Option<Value>,
 }
 
 async fn load_plan(state: &AppState, org: Uuid, week: &str) -> ApiResult<Option<(Object, Plan)>> {
@@ -491,6 +495,7 @@ fn plan_json(p: &Plan, start: i64) -> Value {
         "requirement": p.requirement,
         "forecast": p.forecast,
         "aht_s": p.aht_s,
+        "accuracy": p.accuracy,
     })
 }
 
@@ -581,6 +586,7 @@ async fn put_requirement(
         source: "entered".into(),
         forecast: body.contacts.or(old_forecast),
         aht_s: body.aht_s.or(old_aht),
+        accuracy: None,
     };
     save_plan(&state, &auth, &plan).await?;
     Ok((StatusCode::CREATED, Json(plan_json(&plan, start))))
@@ -693,6 +699,21 @@ async fn create_forecast(
     };
     let rows = wfm::forecast::forecast(&history, &cfg, start.div_euclid(DAY_MIN), 7)
         .map_err(|e| ApiError::invalid(format!("no forecast: {e}")))?;
+    // How the same method did, one day ahead, on the last (up to 14) open days.
+    let test_days = history.open_days().len().saturating_sub(7).min(14);
+    let accuracy = (test_days > 0)
+        .then(|| wfm::forecast::backtest(&history, &cfg, test_days).ok())
+        .flatten()
+        .map(|b| {
+            json!({
+                "days": test_days,
+                "wape": b.overall.wape,
+                "mape": b.overall.mape,
+                "bias": b.overall.bias,
+                "baseline_wape": b.overall.baseline_wape,
+                "range_coverage": b.overall.range_coverage,
+            })
+        });
     let mut offered = vec![0.0; SLOTS];
     let mut work = vec![0.0; SLOTS];
     let mut requirement = vec![0.0; SLOTS];
@@ -727,6 +748,7 @@ async fn create_forecast(
         peak: body.peak,
         requirement,
         source: "forecast".into(),
+        accuracy,
         aht_s: Some(
             work.iter()
                 .zip(&offered)
