@@ -171,6 +171,9 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
         format!("Agent desktop   {base}/agent/"),
         format!("Demo shop       {base}/demo-shop.html  (chat widget, bottom right)"),
         format!("Device check    {base}/device-check/"),
+        format!("Planning        {base}/wfm/  (forecast from eight weeks of past chats)"),
+        format!("My hours        {base}/my-hours/"),
+        format!("Adherence, live {base}/adherence/  {base}/live/"),
         String::new(),
         format!("Organisation    {}", seed::ORG_SLUG),
         format!("Password        {}  (every login below)", seed::PASSWORD),
@@ -197,9 +200,12 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
             args.customers_per_minute
         ));
     }
+    let place = match &args.database_url {
+        Some(url) => store::redact(url),
+        None => args.data_dir.display().to_string(),
+    };
     lines.push(format!(
-        "Data in {} ({}). Ctrl-C stops.",
-        args.data_dir.display(),
+        "Data in {place} ({}). Ctrl-C stops.",
         if fresh { "new" } else { "reused" }
     ));
     let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
