@@ -37,7 +37,7 @@ export function scheduleNotice(kind: string, d: { week?: string; shifts?: number
   const when = d.start ? new Date(d.start) : null;
   const at =
     when && !Number.isNaN(when.getTime())
-      ? when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
-      : 'your';
-  return `${d.by ?? 'A colleague'} took over ${at === 'your' ? 'your' : `your ${at}`} shift you offered for swap.`;
+      ? ` ${when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}`
+      : '';
+  return `${d.by ?? 'A colleague'} took over your${at} shift you offered for swap.`;
 }
