@@ -439,6 +439,16 @@ struct Plan {
     accuracy: Option<Value>,
 }
 
+/// The week's requirement, or 422 saying how to make one (scheduling needs it).
+async fn required_plan(state: &AppState, org: Uuid, week: &str) -> ApiResult<Plan> {
+    let (_, plan) = load_plan(state, org, week).await?.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "no requirement for the week of {week}: enter one or forecast it first"
+        ))
+    })?;
+    Ok(plan)
+}
+
 async fn load_plan(state: &AppState, org: Uuid, week: &str) -> ApiResult<Option<(Object, Plan)>> {
     for o in all_objects(state, org, ObjectKind::WfmPlan).await? {
         if o.name == week {
@@ -1220,11 +1230,7 @@ async fn plan_hires(
     if !(1..=5000).contains(&max_hires) {
         return Err(ApiError::invalid("max_hires: 1 to 5000"));
     }
-    let (_, plan) = load_plan(&state, org, &week).await?.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "no requirement for the week of {week}: enter one or forecast it first"
-        ))
-    })?;
+    let plan = required_plan(&state, org, &week).await?;
     let (agents, _, _) = team_prefs(&state, org).await?;
     let cfg = ScheduleConfig {
         start_utc: start,
@@ -1282,11 +1288,7 @@ async fn create_schedule(
     auth.require(PLANNERS)?;
     let org = auth.org_id();
     let (week, start) = week_of(&state, body.week.as_deref())?;
-    let (_, plan) = load_plan(&state, org, &week).await?.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "no requirement for the week of {week}: enter one or forecast it first"
-        ))
-    })?;
+    let plan = required_plan(&state, org, &week).await?;
     let (agents, ids, without) = team_prefs(&state, org).await?;
     let names = agent_names(&state, org);
     let cfg = ScheduleConfig {
