@@ -276,17 +276,46 @@ pub enum SimRouter {
     Fifo,
 }
 
-fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<History> {
-    let table = csvio::read(path)?;
-    let headers = &table.headers;
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
+/// Where the columns of a `timestamp,queue,offered[,aht_s]` CSV (history or forecast)
+/// are, whatever their order and case.
+struct ContactColumns {
+    timestamp: usize,
+    queue: usize,
+    offered: usize,
+    aht_s: Option<usize>,
+}
+
+fn contact_columns(table: &csvio::Table, path: &std::path::Path) -> anyhow::Result<ContactColumns> {
+    let col = |name: &str| {
+        table
+            .headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+    };
+    let (Some(timestamp), Some(queue), Some(offered)) =
+        (col("timestamp"), col("queue"), col("offered"))
+    else {
         bail!(
             "{}: need columns timestamp,queue,offered[,aht_s]",
             path.display()
         );
     };
-    let aht = col("aht_s");
+    Ok(ContactColumns {
+        timestamp,
+        queue,
+        offered,
+        aht_s: col("aht_s"),
+    })
+}
+
+fn read_history(path: &std::path::Path, interval_min: u32) -> anyhow::Result<History> {
+    let table = csvio::read(path)?;
+    let ContactColumns {
+        timestamp: ts,
+        queue: q,
+        offered: o,
+        aht_s: aht,
+    } = contact_columns(&table, path)?;
     let mut records = Vec::new();
     for (line, row) in table.rows.iter().enumerate() {
         let at = |i: usize| row.get(i).map_or("", String::as_str);
@@ -437,19 +466,12 @@ fn staff_forecast(
     base: StaffingInput,
 ) -> anyhow::Result<()> {
     let table = csvio::read(path)?;
-    let col = |name: &str| {
-        table
-            .headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    };
-    let (Some(ts), Some(q), Some(o)) = (col("timestamp"), col("queue"), col("offered")) else {
-        bail!(
-            "{}: need columns timestamp,queue,offered[,aht_s]",
-            path.display()
-        );
-    };
-    let aht_col = col("aht_s");
+    let ContactColumns {
+        timestamp: ts,
+        queue: q,
+        offered: o,
+        aht_s: aht_col,
+    } = contact_columns(&table, path)?;
     let week_start = args.week_start.as_deref().map(parse_datetime).transpose()?;
     let step = i64::from(args.interval_min);
     let mut req: Vec<f64> = Vec::new();
@@ -974,19 +996,12 @@ fn forecast_against_schedule(
     let mut contacts = vec![0.0; n];
     let mut work = vec![0.0; n];
     let table = csvio::read(forecast)?;
-    let col = |name: &str| {
-        table
-            .headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    };
-    let (Some(ts), Some(o)) = (col("timestamp"), col("offered")) else {
-        bail!(
-            "{}: need columns timestamp,queue,offered[,aht_s]",
-            forecast.display()
-        );
-    };
-    let aht_col = col("aht_s");
+    let ContactColumns {
+        timestamp: ts,
+        offered: o,
+        aht_s: aht_col,
+        ..
+    } = contact_columns(&table, forecast)?;
     let mut used = 0usize;
     for (line, row) in table.rows.iter().enumerate() {
         let at = |i: usize| row.get(i).map_or("", String::as_str);
