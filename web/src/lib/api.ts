@@ -12,6 +12,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What went wrong, in the words to show: the server's message, or the error's. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 let csrfToken = '';
 export function setCsrf(token: string | undefined): void {
   csrfToken = token ?? '';
