@@ -1,23 +1,33 @@
 //! The conversation service: a contact's life from creation to wrap-up, as plain async
 //! functions over [`AppState`]. Channel adapters (the chat widget) and the staff API
-//! both call these, so agents' and customers' messages land in one conversation.
+//! both call these, so agents' and customers' messages land in one conversation, and
+//! every routing decision is the `routing` engine's ([`crate::live`]).
 //!
-//! Life of a contact: `create_contact` (waiting, in a queue) → routing offers it to an
+//! Life of a contact: `create_contact` (waiting, in a queue) → the engine offers it to an
 //! agent (`offer` on the agent's WebSocket) → `accept_offer` (active) or
 //! `reject_offer` / timeout (waiting again, same place) → `append_message` from either
 //! side → `end_contact` (wrap-up: the agent's after-contact work) → `wrapup` (closed).
 //! A contact ended while still waiting is closed at once (abandoned).
+//!
+//! Each function computes its change under the organisation's lock
+//! ([`AppState::mutate`]), returns only after the change is committed, and publishes its
+//! live updates in commit order. [`recover`] rebuilds an organisation from the store
+//! after a failed write; [`rebuild`] does it for every organisation at start.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use routing::{AgentId, Command, ContactId, Presence, QueueId, TransferTarget};
 use serde_json::{Map, Value, json};
 use store::{
-    Attachment, Change, Contact, ContactStatus, Customer, Identity, Message, NewEvent, ObjectKind,
-    PageRequest, Role, Sender, Store, StoreError,
+    Attachment, Change, Channel, Contact, ContactFilter, ContactStatus, Customer, Identity,
+    IdempotencyRecord, Message, ObjectKind, PageRequest, Role, Sender, Store, StoreError,
 };
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::engine::{AgentProfile, AgentState, Offer, OrgLive};
+use crate::events::{Actor, LiveEvent, ROUTING};
 use crate::hub::Note;
+use crate::live::{AgentProfile, AgentState, Effects, OrgLive, contact_note, rid};
 use crate::{ApiError, ApiResult, AppState, Tx, wire};
 
 /// Who the contact is with.
@@ -35,7 +45,7 @@ pub enum CustomerRef {
 /// A contact to create.
 #[derive(Debug, Clone)]
 pub struct NewContact {
-    pub channel: String,
+    pub channel: Channel,
     pub queue_id: Uuid,
     pub topic: Option<String>,
     pub customer: CustomerRef,
@@ -43,6 +53,26 @@ pub struct NewContact {
     pub data: Map<String, Value>,
     /// The customer's first message, if it came with the contact.
     pub first_message: Option<String>,
+    /// Attributes routing steps can test (`contact.language == "es"`).
+    pub attributes: BTreeMap<String, String>,
+    /// An `Idempotency-Key` record to keep in the same commit: a retry after a crash
+    /// finds it and gets this contact back instead of a second one.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+impl NewContact {
+    pub fn new(channel: Channel, queue_id: Uuid, customer: CustomerRef) -> Self {
+        NewContact {
+            channel,
+            queue_id,
+            topic: None,
+            customer,
+            data: Map::new(),
+            first_message: None,
+            attributes: BTreeMap::new(),
+            idempotency: None,
+        }
+    }
 }
 
 /// A message to append.
@@ -57,165 +87,132 @@ pub struct NewMessage {
     pub client_id: Option<String>,
 }
 
-/// Who ends a contact.
-#[derive(Debug, Clone, Copy)]
-pub enum Actor {
-    Customer,
-    Staff(Uuid),
-    System,
-}
-
-fn event(org: Uuid, at: OffsetDateTime, kind: &str, data: Value) -> Change {
-    Change::Event(NewEvent {
-        org_id: org,
-        at,
-        kind: kind.to_string(),
-        data,
-    })
-}
-
-fn live(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::engine::LiveContact> {
-    o.contacts
-        .get_mut(&id)
+fn live_contact(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::live::LiveContact> {
+    o.contact_mut(id)
         .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))
 }
 
-/// The notes that tell everyone about new offers.
-fn offer_notes(
+/// Find or create the customer (a write of its own, before the contact's: an identity
+/// that two first contacts race for is a conflict here, never in the live state).
+async fn resolve_customer(
+    state: &AppState,
     org: Uuid,
-    o: &OrgLive,
-    offers: &[Offer],
-    tx_changes: &mut Vec<Change>,
-    notes: &mut Vec<Note>,
-) {
-    for off in offers {
-        let contact = o
-            .contacts
-            .get(&off.contact_id)
-            .map(|lc| wire::contact(&lc.contact));
-        tx_changes.push(event(
-            org,
-            off.created_at,
-            "contact.offered",
-            json!({"offer_id": off.id, "contact_id": off.contact_id, "agent_id": off.agent_id}),
-        ));
-        notes.push(Note::user(
-            off.agent_id,
-            "offer",
-            json!({"offer": off, "contact": contact}),
-        ));
-    }
-}
-
-/// Queue positions for the waiting contacts of an organisation whose position or
-/// estimate changed since last sent (customer side). A contact joining at the back of a
-/// queue moves nobody, so it costs one sort, not a note per waiting customer.
-fn position_notes(o: &mut OrgLive, notes: &mut Vec<Note>) {
-    for (id, position, est) in o.positions() {
-        let Some(lc) = o.contacts.get_mut(&id) else {
-            continue;
-        };
-        if lc.position_sent == Some((position, est)) {
-            continue;
-        }
-        lc.position_sent = Some((position, est));
-        notes.push(Note::contact(
-            id,
-            "queue",
-            None,
-            json!({"position": position, "estimated_wait_s": est}),
-        ));
-    }
-}
-
-/// Route and collect the writes and notes the new offers need.
-fn route_into<T>(org: Uuid, o: &mut OrgLive, now: OffsetDateTime, tx: &mut Tx<T>) {
-    let offers = o.route(now);
-    offer_notes(org, o, &offers, &mut tx.changes, &mut tx.notes);
-}
-
-fn contact_note(c: &Contact, notes: &mut Vec<Note>) {
-    let v = wire::contact(c);
-    if let Some(agent) = c.agent_id {
-        notes.push(Note::user(agent, "contact", v.clone()));
-    }
-    notes.push(Note::supervisors(c.org_id, "contact", v));
-}
-
-/// Create a contact and put it in its queue. Resolves the customer first (outside the
-/// lock), then enqueues and routes.
-pub async fn create_contact(state: &AppState, org: Uuid, new: NewContact) -> ApiResult<Contact> {
-    if new.channel.is_empty() || new.channel.len() > 32 {
-        return Err(ApiError::invalid("channel: 1 to 32 characters"));
-    }
-    let now0 = state.now();
-    let mut pre: Vec<Change> = Vec::new();
-    let (customer_id, customer_name) = match &new.customer {
+    customer: &CustomerRef,
+) -> ApiResult<(Uuid, String)> {
+    match customer {
         CustomerRef::Existing(id) => {
             let c = state
                 .store()
                 .get_customer(org, *id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("customer"))?;
-            (c.id, c.name)
+            Ok((c.id, c.name))
         }
         CustomerRef::New {
             name,
             email,
             identity,
         } => {
-            let known = match identity {
-                Some((k, v)) => state.store().find_identity(org, k, v).await?,
-                None => None,
-            };
-            match known {
-                Some(i) => {
+            for attempt in 0..2 {
+                if let Some((k, v)) = identity
+                    && let Some(i) = state.store().find_identity(org, k, v).await?
+                {
                     let name = state
                         .store()
                         .get_customer(org, i.customer_id)
                         .await?
                         .map(|c| c.name)
                         .unwrap_or_else(|| name.clone());
-                    (i.customer_id, name)
+                    return Ok((i.customer_id, name));
                 }
-                None => {
-                    let c = Customer {
+                let now = state.now();
+                let c = Customer {
+                    id: store::new_id(),
+                    org_id: org,
+                    name: name.clone(),
+                    email: email.clone(),
+                    data: json!({}),
+                    created_at: now,
+                };
+                let mut changes = vec![Change::PutCustomer(c.clone())];
+                if let Some((k, v)) = identity {
+                    changes.push(Change::PutIdentity(Identity {
                         id: store::new_id(),
                         org_id: org,
-                        name: name.clone(),
-                        email: email.clone(),
-                        data: json!({}),
-                        created_at: now0,
-                    };
-                    pre.push(Change::PutCustomer(c.clone()));
-                    if let Some((k, v)) = identity {
-                        pre.push(Change::PutIdentity(Identity {
-                            id: store::new_id(),
-                            org_id: org,
-                            customer_id: c.id,
-                            kind: k.clone(),
-                            value: v.clone(),
-                            created_at: now0,
-                        }));
-                    }
-                    (c.id, c.name)
+                        customer_id: c.id,
+                        kind: k.clone(),
+                        value: v.clone(),
+                        created_at: now,
+                    }));
+                }
+                match state.write(changes, vec![]).await {
+                    Ok(_) => return Ok((c.id, c.name)),
+                    // Someone created this identity meanwhile: use theirs.
+                    Err(e) if e.code == "conflict" && attempt == 0 => continue,
+                    Err(e) => return Err(e),
                 }
             }
+            Err(ApiError::conflict("the customer's identity is being created; retry"))
         }
+    }
+}
+
+/// The agent who last helped this customer, if the queue prefers them.
+async fn last_agent(state: &AppState, org: Uuid, customer: Uuid) -> Option<Uuid> {
+    let filter = ContactFilter {
+        customer_id: Some(customer),
+        ..Default::default()
     };
-    let result = state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
+    let page = state
+        .store()
+        .list_contacts(
+            org,
+            &filter,
+            PageRequest {
+                after: None,
+                limit: 50,
+            },
+        )
+        .await
+        .ok()?;
+    page.items
+        .iter()
+        .filter(|c| c.agent_id.is_some())
+        .max_by_key(|c| c.accepted_at)
+        .and_then(|c| c.agent_id)
+}
+
+/// Create a contact and put it in its queue: the engine may offer it at once.
+pub async fn create_contact(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    new: NewContact,
+) -> ApiResult<Contact> {
+    let (customer_id, customer_name) = resolve_customer(state, org, &new.customer).await?;
+    let prefer_s = state.with_org(org, |o| {
+        o.queue(new.queue_id)
+            .and_then(|q| q.settings.prefer_last_agent_s)
+            .unwrap_or(0)
+    });
+    let preferred = if prefer_s > 0 {
+        last_agent(state, org, customer_id)
+            .await
+            .map(|a| (a, prefer_s))
+    } else {
+        None
+    };
+    state
+        .mutate(org, |o, now| {
             let queue = o
-                .queues
-                .get(&new.queue_id)
+                .queue(new.queue_id)
                 .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
             let mut data = new.data.clone();
             data.insert("customer_name".into(), Value::String(customer_name.clone()));
             let mut c = Contact {
                 id: store::new_id(),
                 org_id: org,
-                channel: new.channel.clone(),
+                channel: new.channel,
                 queue_id: Some(queue.id),
                 status: ContactStatus::Waiting,
                 customer_id: Some(customer_id),
@@ -234,8 +231,6 @@ pub async fn create_contact(state: &AppState, org: Uuid, new: NewContact) -> Api
                 created_at: now,
                 updated_at: now,
             };
-            let mut tx = Tx::new(());
-            tx.changes.append(&mut pre.clone());
             let mut first = None;
             if let Some(text) = new.first_message.as_ref().filter(|t| !t.trim().is_empty()) {
                 c.last_seq = 1;
@@ -254,35 +249,44 @@ pub async fn create_contact(state: &AppState, org: Uuid, new: NewContact) -> Api
                     at: now,
                 });
             }
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(
-                org,
-                now,
-                "contact.created",
-                json!({"contact_id": c.id, "queue_id": c.queue_id, "channel": c.channel, "customer_id": customer_id}),
-            ));
+            let mut fx = Effects::default();
+            fx.changes.push(Change::PutContact(c.clone()));
+            fx.changes.push(
+                LiveEvent::ContactCreated {
+                    contact_id: c.id,
+                    queue_id: queue.id,
+                    channel: c.channel,
+                    customer_id,
+                }
+                .change(org, now, actor),
+            );
             if let Some(m) = first {
-                tx.changes.push(Change::PutMessage(m));
+                fx.changes.push(Change::PutMessage(m));
             }
-            o.track(c.clone());
-            contact_note(&c, &mut tx.notes);
-            route_into(org, o, now, &mut tx);
-            position_notes(o, &mut tx.notes);
-            // The offer, if any, was made on the tracked copy.
-            let c = o.contacts.get(&c.id).map(|lc| lc.contact.clone()).unwrap_or(c);
+            contact_note(&c, &mut fx.notes);
+            o.enqueue(now, actor, c.clone(), new.attributes.clone(), preferred, &mut fx)?;
+            o.position_notes(&mut fx.notes);
+            // The engine may have changed it already (offered: no; auto-answered: yes).
+            let c = o.contact(c.id).map(|lc| lc.contact.clone()).unwrap_or(c);
+            if let Some(mut rec) = new.idempotency.clone() {
+                rec.body = wire::contact(&c);
+                rec.created_at = now;
+                fx.changes.push(Change::PutIdempotency(rec));
+            }
             Ok(Tx {
                 value: c,
-                changes: tx.changes,
-                notes: tx.notes,
+                changes: fx.changes,
+                notes: fx.notes,
             })
         })
-        .await?;
-    Ok(result)
+        .await
 }
 
-const MAX_TEXT: usize = 10_000;
+/// The most bytes of text in one message.
+pub const MAX_TEXT: usize = 10_000;
 
-/// Append a message. Idempotent on `client_id`: a retry returns the first message.
+/// Append a message. Idempotent on `client_id`: a retry returns the first message, also
+/// after a restart.
 pub async fn append_message(
     state: &AppState,
     org: Uuid,
@@ -292,7 +296,11 @@ pub async fn append_message(
     if let Some(t) = &new.text
         && t.len() > MAX_TEXT
     {
-        return Err(ApiError::invalid(format!("text: at most {MAX_TEXT} bytes")));
+        return Err(ApiError::invalid(format!(
+            "This message is {} characters long; the most one message can hold is {MAX_TEXT}. Split it into shorter messages.",
+            t.chars().count()
+        ))
+        .with_details(json!({"field": "text", "max_bytes": MAX_TEXT})));
     }
     if new.text.as_deref().is_none_or(|t| t.trim().is_empty()) && new.attachment.is_none() {
         return Err(ApiError::invalid(
@@ -309,9 +317,8 @@ pub async fn append_message(
         Seen,
     }
     let outcome = state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            let lc = live(o, contact_id)?;
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
             if let Some(cid) = &new.client_id
                 && lc.client_ids.contains_key(cid)
             {
@@ -341,41 +348,52 @@ pub async fn append_message(
             lc.contact.last_seq = seq;
             lc.contact.updated_at = now;
             if let Some(cid) = &new.client_id {
-                if lc.client_ids.len() > 1000 {
-                    lc.client_ids.clear();
-                }
                 lc.client_ids.insert(cid.clone(), seq);
             }
             let c = lc.contact.clone();
+            let actor = match new.sender {
+                Sender::Customer => Actor::Customer,
+                Sender::System => Actor::System,
+                Sender::Agent => new
+                    .author_id
+                    .map(|id| Actor::User { id })
+                    .unwrap_or(Actor::System),
+            };
             let mut tx = Tx::new(Outcome::New(m.clone()));
             tx.changes.push(Change::PutMessage(m.clone()));
             tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(
-                org,
-                now,
-                "message.appended",
-                json!({"contact_id": contact_id, "seq": seq, "message_id": m.id, "from": m.sender.as_str()}),
-            ));
+            tx.changes.push(
+                LiveEvent::MessageAppended {
+                    contact_id,
+                    seq,
+                    message_id: m.id,
+                    from: m.sender.as_str().into(),
+                }
+                .change(org, now, actor),
+            );
             let wm = wire::message(&m, &c);
             if let Some(agent) = c.agent_id {
                 tx.notes.push(Note::user(agent, "message", wm.clone()));
             }
             tx.notes.push(Note::supervisors(org, "message", wm.clone()));
             if !m.internal {
-                tx.notes.push(Note::contact(contact_id, "message", Some(seq), wm));
+                tx.notes
+                    .push(Note::contact(contact_id, "message", Some(seq), wm));
             }
             Ok(tx)
         })
         .await;
+    let retry_of = |o: &Result<Outcome, ApiError>| match o {
+        Ok(Outcome::Seen) => true,
+        Err(e) => e.code == "conflict",
+        Ok(Outcome::New(_)) => false,
+    };
     match outcome {
         Ok(Outcome::New(m)) => Ok(m),
-        Ok(Outcome::Seen)
-        | Err(ApiError {
-            code: "conflict", ..
-        }) if new.client_id.is_some() => {
-            // A retry: make sure the first one is durable (a no-op through the same
-            // ordered pipeline), then answer with it.
-            state.write(vec![], vec![]).await?;
+        ref o if new.client_id.is_some() && retry_of(o) => {
+            // A retry: the first one was submitted before us, so once everything
+            // submitted so far is through, it is durable (or failed). Answer with it.
+            state.barrier().await;
             let cid = new.client_id.as_deref().unwrap_or_default();
             match state
                 .store()
@@ -385,7 +403,9 @@ pub async fn append_message(
                 Some(m) => Ok(m),
                 None => match outcome {
                     Err(e) => Err(e),
-                    Ok(_) => Err(ApiError::conflict("message not found for this client_id")),
+                    Ok(_) => Err(ApiError::unavailable(
+                        "the first attempt of this message did not save; retry",
+                    )),
                 },
             }
         }
@@ -403,9 +423,8 @@ pub async fn set_typing(
     typing: bool,
 ) -> ApiResult<()> {
     state
-        .mutate(|engine, _now| {
-            let o = engine.org(org);
-            let lc = live(o, contact_id)?;
+        .mutate(org, |o, _now| {
+            let lc = live_contact(o, contact_id)?;
             let mut tx = Tx::new(());
             let data = json!({"contact_id": contact_id, "from": from.as_str(), "typing": typing});
             match from {
@@ -432,9 +451,8 @@ pub async fn mark_read(
     up_to_seq: i64,
 ) -> ApiResult<()> {
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            let lc = live(o, contact_id)?;
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
             let up = up_to_seq.clamp(0, lc.contact.last_seq);
             let mut tx = Tx::new(());
             let field = match reader {
@@ -470,56 +488,69 @@ pub async fn end_contact(
     contact_id: Uuid,
     by: Actor,
 ) -> ApiResult<Contact> {
-    let ended = state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            let lc = live(o, contact_id)?;
+    state
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
             if lc.contact.status.is_ended() {
                 return Ok(Tx::new(lc.contact.clone()));
             }
-            let by_s = match by {
-                Actor::Customer => "customer".to_string(),
-                Actor::Staff(u) => u.to_string(),
-                Actor::System => "system".to_string(),
-            };
-            let mut tx = Tx::new(());
             let was_waiting = lc.contact.status == ContactStatus::Waiting;
-            lc.contact.ended_at = Some(now);
-            lc.contact.updated_at = now;
-            if was_waiting {
-                lc.contact.status = ContactStatus::Closed;
-                lc.contact.closed_at = Some(now);
+            let by_s = match by {
+                Actor::Customer => "customer",
+                Actor::System => "system",
+                _ => "agent",
+            };
+            let mut fx = Effects::default();
+            fx.notes.push(Note::contact(
+                contact_id,
+                "ended",
+                None,
+                json!({"contact_id": contact_id, "by": by_s}),
+            ));
+            fx.changes.push(LiveEvent::ContactEnded { contact_id }.change(org, now, by));
+            let cmd = if was_waiting {
+                Command::Abandon {
+                    contact: ContactId(rid(contact_id)),
+                }
             } else {
                 lc.contact.status = ContactStatus::Wrapup;
-            }
-            let c = lc.contact.clone();
-            let offer = lc.offer;
-            if was_waiting {
-                if let Some(off) = offer.and_then(|id| o.offers.get(&id)).cloned() {
-                    tx.notes.push(Note::user(
-                        off.agent_id,
-                        "offer_revoked",
-                        json!({"offer_id": off.id, "contact_id": contact_id, "reason": "ended"}),
-                    ));
+                lc.contact.ended_at = Some(now);
+                lc.contact.updated_at = now;
+                let c = lc.contact.clone();
+                fx.changes.push(Change::PutContact(c.clone()));
+                contact_note(&c, &mut fx.notes);
+                Command::Complete {
+                    contact: ContactId(rid(contact_id)),
                 }
-                o.forget(contact_id);
+            };
+            let in_engine = o.router().contact(ContactId(rid(contact_id))).is_some();
+            if in_engine {
+                o.command(now, by, cmd, &mut fx)?;
             }
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(org, now, "contact.ended", json!({"contact_id": contact_id, "by": by_s})));
-            contact_note(&c, &mut tx.notes);
-            tx.notes.push(Note::contact(contact_id, "ended", None, json!({"contact_id": contact_id, "by": match by { Actor::Customer => "customer", Actor::Staff(_) => "agent", Actor::System => "system" }})));
-            if was_waiting {
-                route_into(org, o, now, &mut tx);
-                position_notes(o, &mut tx.notes);
+            if was_waiting && o.contact(contact_id).is_some() {
+                // Not in the engine (a restart lost track of it): close it here.
+                o.close(now, by, contact_id, None, None, "abandoned", &mut fx);
             }
+            let c = match o.contact(contact_id) {
+                Some(lc) => lc.contact.clone(),
+                None => fx
+                    .changes
+                    .iter()
+                    .rev()
+                    .find_map(|ch| match ch {
+                        Change::PutContact(c) if c.id == contact_id => Some(c.clone()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| ApiError::internal("ended contact lost"))?,
+            };
+            o.position_notes(&mut fx.notes);
             Ok(Tx {
                 value: c,
-                changes: tx.changes,
-                notes: tx.notes,
+                changes: fx.changes,
+                notes: fx.notes,
             })
         })
-        .await?;
-    Ok(ended)
+        .await
 }
 
 /// Merge `patch` into the contact's channel data (CSAT, widget settings…).
@@ -530,7 +561,7 @@ pub async fn update_contact_data(
     patch: Map<String, Value>,
 ) -> ApiResult<Contact> {
     // Closed contacts are not in memory: update them in the store directly.
-    let in_memory = state.engine().org(org).contacts.contains_key(&contact_id);
+    let in_memory = state.with_org(org, |o| o.contact(contact_id).is_some());
     if !in_memory {
         let mut c = state
             .store()
@@ -547,8 +578,8 @@ pub async fn update_contact_data(
         return Ok(c);
     }
     state
-        .mutate(|engine, now| {
-            let lc = live(engine.org(org), contact_id)?;
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
             if let Value::Object(map) = &mut lc.contact.data {
                 map.extend(patch);
             }
@@ -601,67 +632,36 @@ pub async fn store_attachment(
 
 /// 1-based place in the queue and estimated wait in seconds, while waiting.
 pub fn queue_position(state: &AppState, org: Uuid, contact_id: Uuid) -> Option<(usize, u64)> {
-    state.engine().orgs.get(&org)?.position(contact_id)
+    state.with_org(org, |o| o.position(contact_id))
 }
 
 /// The agent's current offers and contacts (for the WebSocket `hello` and `/api/me`).
 pub fn agent_snapshot(state: &AppState, org: Uuid, user: Uuid) -> Value {
-    let engine = state.engine();
-    let Some(o) = engine.orgs.get(&org) else {
-        return json!({"offers": [], "contacts": []});
-    };
-    let offers: Vec<Value> = o
-        .offers
-        .values()
-        .filter(|off| off.agent_id == user)
-        .map(|off| {
-            json!({"offer": off, "contact": o.contacts.get(&off.contact_id).map(|lc| wire::contact(&lc.contact))})
-        })
-        .collect();
-    let contacts: Vec<Value> = o
-        .agents
-        .get(&user)
-        .map(|a| {
-            a.contacts
-                .iter()
-                .filter_map(|c| o.contacts.get(c))
-                .map(|lc| wire::contact(&lc.contact))
-                .collect()
-        })
-        .unwrap_or_default();
-    let agent = o.agents.get(&user).map(agent_json);
-    json!({"offers": offers, "contacts": contacts, "agent": agent})
-}
-
-pub fn agent_json(a: &crate::engine::AgentLive) -> Value {
-    json!({
-        "id": a.user_id,
-        "name": a.name,
-        "state": a.profile.state,
-        "reason": a.profile.reason,
-        "capacity": a.profile.capacity,
-        "skills": a.profile.skills,
-        "queues": a.profile.queues,
-        "since": wire::ts(a.since),
-        "contacts": a.contacts.len(),
+    state.with_org(org, |o| {
+        let offers: Vec<Value> = o
+            .offers()
+            .filter(|off| off.agent_id == user)
+            .map(|off| {
+                json!({"offer": off, "contact": o.contact(off.contact_id).map(|lc| wire::contact(&lc.contact))})
+            })
+            .collect();
+        let mut contacts: Vec<&Contact> = o
+            .contacts()
+            .map(|lc| &lc.contact)
+            .filter(|c| {
+                c.agent_id == Some(user)
+                    && matches!(c.status, ContactStatus::Active | ContactStatus::Wrapup)
+            })
+            .collect();
+        contacts.sort_by_key(|c| (c.accepted_at, c.id));
+        let contacts: Vec<Value> = contacts.into_iter().map(wire::contact).collect();
+        json!({"offers": offers, "contacts": contacts, "agent": o.agent_json(user)})
     })
 }
 
-fn agent_object(
-    org: Uuid,
-    a: &crate::engine::AgentLive,
-    created: OffsetDateTime,
-    now: OffsetDateTime,
-) -> store::Object {
-    store::Object {
-        id: a.user_id,
-        org_id: org,
-        kind: ObjectKind::Agent,
-        name: a.user_id.to_string(),
-        data: serde_json::to_value(&a.profile).unwrap_or(Value::Null),
-        created_at: created,
-        updated_at: now,
-    }
+/// An agent as the API shows them.
+pub fn agent_json(state: &AppState, org: Uuid, user: Uuid) -> Option<Value> {
+    state.with_org(org, |o| o.agent_json(user))
 }
 
 /// Accept an offer made to `user`.
@@ -672,52 +672,38 @@ pub async fn accept_offer(
     offer_id: Uuid,
 ) -> ApiResult<Contact> {
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
+        .mutate(org, |o, now| {
             let off = o
-                .offers
-                .get(&offer_id)
+                .offer(offer_id)
                 .filter(|off| off.agent_id == user)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found("offer"))?;
-            o.offers.remove(&offer_id);
-            let agent_name = o.agents.get(&user).map(|a| a.name.clone());
-            if let Some(a) = o.agents.get_mut(&user) {
-                a.offer = None;
-                a.contacts.insert(off.contact_id);
-            }
-            let lc = live(o, off.contact_id)?;
-            lc.offer = None;
-            lc.contact.status = ContactStatus::Active;
-            lc.contact.agent_id = Some(user);
-            lc.contact.accepted_at = Some(now);
-            lc.contact.updated_at = now;
-            if let Value::Object(m) = &mut lc.contact.data {
-                m.remove("target_agent");
-            }
-            let c = lc.contact.clone();
-            let mut tx = Tx::new(c.clone());
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(
-                org,
+            let mut fx = Effects::default();
+            o.command(
                 now,
-                "contact.accepted",
-                json!({"offer_id": offer_id, "contact_id": c.id, "agent_id": user}),
-            ));
-            contact_note(&c, &mut tx.notes);
-            tx.notes.push(Note::contact(
-                c.id,
-                "agent_joined",
-                None,
-                json!({"agent_name": agent_name}),
-            ));
-            position_notes(o, &mut tx.notes);
-            Ok(tx)
+                Actor::User { id: user },
+                Command::Accept {
+                    contact: ContactId(rid(off.contact_id)),
+                    agent: AgentId(rid(user)),
+                },
+                &mut fx,
+            )?;
+            let c = o
+                .contact(off.contact_id)
+                .map(|lc| lc.contact.clone())
+                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+            o.position_notes(&mut fx.notes);
+            Ok(Tx {
+                value: c,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
 
-/// Decline an offer: the contact waits again in its place, for someone else.
+/// Decline an offer: the contact waits again in its place, for someone else (and for
+/// this agent again after the queue's cool-off).
 pub async fn reject_offer(
     state: &AppState,
     org: Uuid,
@@ -725,32 +711,27 @@ pub async fn reject_offer(
     offer_id: Uuid,
 ) -> ApiResult<()> {
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
+        .mutate(org, |o, now| {
             let off = o
-                .offers
-                .get(&offer_id)
+                .offer(offer_id)
                 .filter(|off| off.agent_id == user)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found("offer"))?;
-            if let Some(lc) = o.contacts.get_mut(&off.contact_id) {
-                lc.declined_by.insert(user);
-            }
-            o.drop_offer(offer_id);
-            let mut tx = Tx::new(());
-            tx.changes.push(event(
-                org,
+            let mut fx = Effects::default();
+            o.command(
                 now,
-                "contact.offer_declined",
-                json!({"offer_id": offer_id, "contact_id": off.contact_id, "agent_id": user}),
-            ));
-            tx.notes.push(Note::user(
-                user,
-                "offer_revoked",
-                json!({"offer_id": offer_id, "contact_id": off.contact_id, "reason": "declined"}),
-            ));
-            route_into(org, o, now, &mut tx);
-            Ok(tx)
+                Actor::User { id: user },
+                Command::Reject {
+                    contact: ContactId(rid(off.contact_id)),
+                    agent: AgentId(rid(user)),
+                },
+                &mut fx,
+            )?;
+            Ok(Tx {
+                value: (),
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
@@ -791,39 +772,51 @@ pub async fn wrapup(
         ));
     }
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            let lc = live(o, contact_id)?;
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
             if lc.contact.agent_id != Some(user) && !is_manager {
                 return Err(ApiError::forbidden("not your contact"));
             }
             if lc.contact.status != ContactStatus::Wrapup {
                 return Err(ApiError::conflict("end the contact before wrapping it up"));
             }
-            lc.contact.status = ContactStatus::Closed;
-            lc.contact.closed_at = Some(now);
-            lc.contact.wrapup_code = Some(code.clone());
-            lc.contact.wrapup_notes = notes_text.clone();
-            lc.contact.updated_at = now;
-            let c = lc.contact.clone();
-            o.forget(contact_id);
-            let mut tx = Tx::new(c.clone());
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(
-                org,
-                now,
-                "contact.closed",
-                json!({"contact_id": contact_id, "code": code}),
-            ));
-            contact_note(&c, &mut tx.notes);
-            route_into(org, o, now, &mut tx);
-            Ok(tx)
+            let actor = Actor::User { id: user };
+            let mut fx = Effects::default();
+            let cid = ContactId(rid(contact_id));
+            // Still in after-contact work: the wrap-up frees the agent's slot now.
+            if o.router().contact(cid).is_some() {
+                o.command(
+                    now,
+                    actor,
+                    Command::WrapUp {
+                        contact: cid,
+                        code: Some(code.clone()),
+                    },
+                    &mut fx,
+                )?;
+            }
+            let c = o
+                .close(
+                    now,
+                    actor,
+                    contact_id,
+                    Some(code.clone()),
+                    notes_text.clone(),
+                    "wrapped_up",
+                    &mut fx,
+                )
+                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+            Ok(Tx {
+                value: c,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
 
-/// Send an active contact to another queue or agent; it waits again, keeping its
-/// original enqueue time.
+/// Send an active (or waiting) contact to another queue or agent; it waits again,
+/// keeping its original enqueue time.
 pub async fn transfer(
     state: &AppState,
     org: Uuid,
@@ -834,64 +827,56 @@ pub async fn transfer(
     agent: Option<Uuid>,
 ) -> ApiResult<Contact> {
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            if let Some(q) = queue
-                && !o.queues.contains_key(&q)
-            {
-                return Err(ApiError::invalid("queue_id: no such queue"));
-            }
-            if let Some(a) = agent
-                && !o.agents.contains_key(&a)
-            {
-                return Err(ApiError::invalid("agent_id: no such agent"));
-            }
-            if queue.is_none() && agent.is_none() {
-                return Err(ApiError::invalid("give queue_id or agent_id"));
-            }
-            let lc = live(o, contact_id)?;
+        .mutate(org, |o, now| {
+            let to = match (queue, agent) {
+                (Some(q), None) => {
+                    if o.queue(q).is_none() {
+                        return Err(ApiError::invalid("queue_id: no such queue"));
+                    }
+                    TransferTarget::Queue(QueueId(rid(q)))
+                }
+                (None, Some(a)) => {
+                    if o.agent(a).is_none() {
+                        return Err(ApiError::invalid("agent_id: no such agent"));
+                    }
+                    TransferTarget::Agent(AgentId(rid(a)))
+                }
+                (Some(_), Some(_)) => return Err(ApiError::invalid("give queue_id or agent_id, not both")),
+                (None, None) => return Err(ApiError::invalid("give queue_id or agent_id")),
+            };
+            let lc = live_contact(o, contact_id)?;
             if lc.contact.agent_id != Some(user) && !is_manager {
                 return Err(ApiError::forbidden("not your contact"));
             }
             if lc.contact.status != ContactStatus::Active {
                 return Err(ApiError::conflict("only an active contact can be transferred"));
             }
-            let from = lc.contact.agent_id;
-            lc.contact.status = ContactStatus::Waiting;
-            lc.contact.agent_id = None;
-            lc.contact.accepted_at = None;
-            lc.contact.updated_at = now;
-            lc.declined_by.clear();
-            if let Some(q) = queue {
-                lc.contact.queue_id = Some(q);
-            }
-            if let Value::Object(m) = &mut lc.contact.data {
-                match agent {
-                    Some(a) => m.insert("target_agent".into(), Value::String(a.to_string())),
-                    None => m.remove("target_agent"),
-                };
-            }
-            let c = lc.contact.clone();
-            o.waiting.insert((c.enqueued_at, c.id));
-            if let Some(a) = from.and_then(|f| o.agents.get_mut(&f)) {
-                a.contacts.remove(&contact_id);
-            }
-            let mut tx = Tx::new(c.clone());
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(event(org, now, "contact.transferred", json!({"contact_id": contact_id, "from": from, "queue_id": queue, "agent_id": agent})));
-            if let Some(f) = from {
-                tx.notes.push(Note::user(f, "contact", wire::contact(&c)));
-            }
-            contact_note(&c, &mut tx.notes);
-            route_into(org, o, now, &mut tx);
-            position_notes(o, &mut tx.notes);
-            let c = o.contacts.get(&contact_id).map(|lc| lc.contact.clone()).unwrap_or(c);
-            Ok(Tx { value: c, changes: tx.changes, notes: tx.notes })
+            let mut fx = Effects::default();
+            o.command(
+                now,
+                Actor::User { id: user },
+                Command::Transfer {
+                    contact: ContactId(rid(contact_id)),
+                    to,
+                },
+                &mut fx,
+            )?;
+            o.position_notes(&mut fx.notes);
+            let c = o
+                .contact(contact_id)
+                .map(|lc| lc.contact.clone())
+                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+            Ok(Tx {
+                value: c,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
 
-/// Set an agent's presence. Going offline or on break revokes a pending offer.
+/// Set an agent's presence. Leaving `available` withdraws a pending offer (the contact
+/// goes back to its place).
 pub async fn set_agent_state(
     state: &AppState,
     org: Uuid,
@@ -903,72 +888,67 @@ pub async fn set_agent_state(
         return Err(ApiError::invalid("reason: at most 100 characters"));
     }
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            let a = o
-                .agents
-                .get_mut(&user)
-                .ok_or_else(|| ApiError::forbidden("you have no agent profile"))?;
-            let mut tx = Tx::new(Value::Null);
-            if a.profile.state != new_state {
-                a.since = now;
+        .mutate(org, |o, now| {
+            if o.agent(user).is_none() {
+                return Err(ApiError::forbidden("you have no agent profile"));
             }
-            a.profile.state = new_state;
-            a.profile.reason = if new_state == AgentState::Available {
-                None
-            } else {
-                reason.clone()
+            let presence = match new_state {
+                AgentState::Available => Presence::Available,
+                AgentState::Offline => Presence::Offline,
+                AgentState::Break => Presence::Break {
+                    aux: reason
+                        .clone()
+                        .filter(|r| !r.trim().is_empty())
+                        .unwrap_or_else(|| "break".into()),
+                },
             };
-            let pending = a.offer;
-            let obj = agent_object(org, a, now, now);
-            tx.changes.push(Change::PutObject(obj));
-            tx.changes.push(event(
-                org,
-                now,
-                "agent.state",
-                json!({"agent_id": user, "state": new_state, "reason": reason}),
-            ));
-            if new_state != AgentState::Available
-                && let Some(off) = pending.and_then(|id| o.drop_offer(id))
-            {
-                tx.changes.push(event(
-                    org,
+            let mut fx = Effects::default();
+            let unchanged = o
+                .agent_snapshot(user)
+                .is_some_and(|s| s.presence == presence);
+            if !unchanged {
+                o.command(
                     now,
-                    "contact.offer_revoked",
-                    json!({"offer_id": off.id, "contact_id": off.contact_id, "agent_id": user}),
-                ));
-                tx.notes.push(Note::user(
-                    user,
-                    "offer_revoked",
-                    json!({"offer_id": off.id, "contact_id": off.contact_id, "reason": "state"}),
-                ));
+                    Actor::User { id: user },
+                    Command::SetPresence {
+                        agent: AgentId(rid(user)),
+                        presence,
+                    },
+                    &mut fx,
+                )?;
             }
-            let aj = o.agents.get(&user).map(agent_json).unwrap_or(Value::Null);
-            tx.notes.push(Note::user(user, "agent_state", aj.clone()));
-            tx.notes
-                .push(Note::supervisors(org, "agent_state", aj.clone()));
-            route_into(org, o, now, &mut tx);
-            tx.value = aj;
-            Ok(tx)
+            let aj = o.agent_json(user).unwrap_or(Value::Null);
+            if unchanged {
+                fx.notes.push(Note::user(user, "agent_state", aj.clone()));
+            }
+            Ok(Tx {
+                value: aj,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
 
-/// Load an organisation's queue and agent into the live state after a config change.
+/// Load an organisation's queues and agents into the live state after a change of
+/// configuration (takes effect at once: the engine re-routes).
 pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
-    let (queues, agents, users) = load_org_config(state, org).await?;
+    let (queues, agents) = load_org_config(state, org).await?;
     state
-        .mutate(|engine, now| {
-            let o = engine.org(org);
-            apply_org_config(o, &queues, &agents, &users, now);
-            let mut tx = Tx::new(());
-            route_into(org, o, now, &mut tx);
-            Ok(tx)
+        .mutate(org, |o, now| {
+            let mut fx = Effects::default();
+            o.configure(now, &queues, &agents, &mut fx);
+            o.position_notes(&mut fx.notes);
+            Ok(Tx {
+                value: (),
+                changes: fx.changes,
+                notes: fx.notes,
+            })
         })
         .await
 }
 
-type OrgConfig = (Vec<store::Object>, Vec<store::Object>, Vec<store::User>);
+type Agents = Vec<(Uuid, String, Option<AgentProfile>)>;
 
 async fn load_all_objects(
     state: &AppState,
@@ -990,117 +970,206 @@ async fn load_all_objects(
     }
 }
 
-async fn load_org_config(state: &AppState, org: Uuid) -> Result<OrgConfig, StoreError> {
+/// Queues, and the users who are agents with their profiles: agents always, supervisors
+/// and admins once they were given a profile; never disabled users.
+async fn load_org_config(
+    state: &AppState,
+    org: Uuid,
+) -> Result<(Vec<store::Object>, Agents), StoreError> {
     let queues = load_all_objects(state, org, ObjectKind::Queue).await?;
-    let agents = load_all_objects(state, org, ObjectKind::Agent).await?;
-    let mut users = Vec::new();
+    let profiles = load_all_objects(state, org, ObjectKind::Agent).await?;
+    let mut agents = Vec::new();
     let mut after = None;
     loop {
         let page = state
             .store()
             .list_users(org, PageRequest { after, limit: 1000 })
             .await?;
-        users.extend(page.items);
+        for u in &page.items {
+            let profile = profiles
+                .iter()
+                .find(|p| p.id == u.id)
+                .and_then(|p| serde_json::from_value::<AgentProfile>(p.data.clone()).ok());
+            if u.disabled || (u.role != Role::Agent && profile.is_none()) {
+                continue;
+            }
+            agents.push((u.id, u.name.clone(), profile));
+        }
         match page.next_cursor {
             Some(c) => after = Some(c),
             None => break,
         }
     }
-    Ok((queues, agents, users))
+    Ok((queues, agents))
 }
 
-fn apply_org_config(
-    o: &mut OrgLive,
-    queues: &[store::Object],
-    agents: &[store::Object],
-    users: &[store::User],
-    now: OffsetDateTime,
-) {
-    o.queues.clear();
-    for q in queues {
-        o.put_queue(q);
-    }
-    for u in users {
-        let profile = agents.iter().find(|a| a.id == u.id);
-        // Agents always have a profile; supervisors only once they were given one.
-        if u.disabled || (u.role != Role::Agent && profile.is_none()) {
-            if let Some(a) = o.agents.get_mut(&u.id) {
-                a.profile.state = AgentState::Offline;
-            }
-            continue;
+/// Read an organisation's routing log from the start.
+async fn load_routing_log(state: &AppState, org: Uuid) -> Result<Vec<store::Event>, StoreError> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state
+            .store()
+            .read_org_events_of_kind_after(org, ROUTING, after, 1000)
+            .await?;
+        let n = page.len();
+        if let Some(last) = page.last() {
+            after = last.seq;
         }
-        let p: AgentProfile = profile
-            .and_then(|p| serde_json::from_value(p.data.clone()).ok())
-            .unwrap_or_default();
-        o.put_agent(u.id, &u.name, p, now);
+        out.extend(page);
+        if n < 1000 {
+            return Ok(out);
+        }
     }
 }
 
-/// Rebuild every organisation's live state from the store (start, or after a failed
-/// commit). Waiting contacts keep their `enqueued_at` and so their order; offers that
-/// were in flight are made again.
+/// Rebuild one organisation's live state from the store: the routing log replayed into
+/// a fresh engine, the mirror from the rows. Called at start, and after a failed write
+/// whose fence `epoch` is still current (a later one means someone already did).
+pub async fn recover(state: &AppState, org: Uuid, epoch: u64) {
+    let slot = state.slot(org);
+    let _one = slot.recovering.lock().await;
+    if slot.epoch.load(Ordering::SeqCst) != epoch {
+        return;
+    }
+    slot.stale.store(true, Ordering::SeqCst);
+    let mut delay = std::time::Duration::from_millis(50);
+    loop {
+        match restore_org(state, org).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::error!(%org, error = %e, "rebuilding the live state failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+            }
+        }
+    }
+    slot.stale.store(false, Ordering::SeqCst);
+    slot.recovered.notify_waiters();
+}
+
+async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
+    // Everything submitted before now is through: what the store holds is final for the
+    // old epoch (its later writes are refused by the fence).
+    state.barrier().await;
+    let err = |e: StoreError| e.to_string();
+    let (queues, agents) = load_org_config(state, org).await.map_err(err)?;
+    let log = load_routing_log(state, org).await.map_err(err)?;
+    let open: Vec<Contact> = state
+        .store()
+        .list_open_contacts()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|c| c.org_id == org)
+        .collect();
+    let client_ids = state.store().list_open_client_ids(org).await.map_err(err)?;
+    let (mut restored, report) = OrgLive::restore(org, log, &queues, &agents, open, client_ids)?;
+    let slot = state.slot(org);
+    let rx = {
+        let mut live = slot.lock();
+        let epoch = slot.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        let now = state.now();
+        let mut fx = Effects::default();
+        restored.configure(now, &queues, &agents, &mut fx);
+        restored.settle(now, &report.requeued, &mut fx);
+        restored.position_notes(&mut fx.notes);
+        *live = restored;
+        tracing::info!(
+            %org,
+            epoch,
+            routing_events = report.routing_events,
+            requeued = report.requeued.len(),
+            "live state rebuilt from the store"
+        );
+        state.enqueue(Some(store::Fence { org, epoch }), fx.changes, fx.notes)
+    };
+    state.0.wake.notify_one();
+    match rx.await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("shutting down".into()),
+    }
+}
+
+/// Rebuild every organisation's live state from the store (start).
 pub async fn rebuild(state: &AppState) -> Result<(), StoreError> {
-    let orgs = state.store().list_orgs().await?;
-    let mut configs = Vec::new();
-    for org in &orgs {
-        configs.push((org.id, load_org_config(state, org.id).await?));
+    for org in state.store().list_orgs().await? {
+        let slot = state.slot(org.id);
+        // At start a failure is fatal rather than retried forever.
+        let _one = slot.recovering.lock().await;
+        restore_org(state, org.id)
+            .await
+            .map_err(StoreError::Backend)?;
     }
-    let open = state.store().list_open_contacts().await?;
-    let r = state
-        .mutate(|engine, now| {
-            engine.orgs.clear();
-            for (org, (queues, agents, users)) in &configs {
-                apply_org_config(engine.org(*org), queues, agents, users, now);
-            }
-            for c in open {
-                engine.org(c.org_id).track(c);
-            }
-            let mut tx = Tx::new(());
-            let ids: Vec<Uuid> = engine.orgs.keys().copied().collect();
-            for org in ids {
-                let o = engine.org(org);
-                route_into(org, o, now, &mut tx);
-            }
-            Ok(tx)
-        })
-        .await;
-    r.map_err(|e| StoreError::Backend(e.to_string()))
+    Ok(())
 }
 
-/// Every second: expire offers that ran out (the agent is set to break, "missed offer",
-/// and the contact is offered to someone else), route, and push queue statistics to
-/// supervisors every few seconds.
+/// Fire every organisation's due timers (also called by tests after moving the clock).
+pub async fn tick(state: &AppState) -> ApiResult<()> {
+    let now = state.now();
+    for (org, slot) in state.slots() {
+        let due = slot.lock().next_timeout().is_some_and(|t| t <= now);
+        if due {
+            state
+                .mutate(org, |o, now| {
+                    let mut fx = Effects::default();
+                    o.tick(now, &mut fx);
+                    o.position_notes(&mut fx.notes);
+                    Ok(Tx {
+                        value: (),
+                        changes: fx.changes,
+                        notes: fx.notes,
+                    })
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The one timer task: sleeps until the earliest deadline of any organisation's engine
+/// (or a change wakes it), fires what is due, sends waiting customers their new place
+/// in line, and pushes queue figures to supervisors every few seconds.
 pub async fn timer_task(state: AppState) {
     let mut shutdown = state.shutdown_signal();
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut n: u64 = 0;
+    let mut last_stats = std::time::Instant::now();
     loop {
+        let now = state.now();
+        let next = state
+            .slots()
+            .iter()
+            .filter_map(|(_, s)| s.lock().next_timeout())
+            .min();
+        let wait = next
+            .map(|t| (t - now).max(time::Duration::ZERO))
+            .and_then(|d| std::time::Duration::try_from(d).ok())
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .min(std::time::Duration::from_secs(1));
         tokio::select! {
-            _ = tick.tick() => {}
-            _ = state.0.rebuild_needed.notified() => {
-                if let Err(e) = rebuild(&state).await {
-                    tracing::error!(error = %e, "rebuild failed");
-                }
-                continue;
+            _ = tokio::time::sleep(wait) => {}
+            _ = state.0.wake.notified() => {
+                // Let a burst of changes settle before looking again.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
             _ = shutdown.changed() => return,
         }
-        n += 1;
-        if let Err(e) = expire_offers(&state).await {
-            tracing::warn!(error = %e, "offer expiry failed");
+        if let Err(e) = tick(&state).await {
+            tracing::warn!(error = %e, "timers failed");
         }
-        if n.is_multiple_of(3) {
+        // Customers further back in line hear of their new place.
+        for (_, slot) in state.slots() {
+            let mut notes = Vec::new();
+            slot.lock().position_notes(&mut notes);
+            if !notes.is_empty() {
+                state.hub().publish(notes);
+            }
+        }
+        if last_stats.elapsed() >= std::time::Duration::from_secs(3) {
+            last_stats = std::time::Instant::now();
             let now = state.now();
-            let stats: Vec<(Uuid, Value)> = {
-                let engine = state.engine();
-                engine
-                    .orgs
-                    .iter()
-                    .map(|(id, o)| (*id, o.queue_stats(now)))
-                    .collect()
-            };
-            for (org, s) in stats {
+            for (org, slot) in state.slots() {
+                let s = slot.lock().queue_stats(now);
                 state.hub().publish_ephemeral(
                     org,
                     &[Role::Admin, Role::Supervisor, Role::Analyst],
@@ -1110,43 +1179,4 @@ pub async fn timer_task(state: AppState) {
             }
         }
     }
-}
-
-/// Expire offers whose time is up (also called by tests after moving the clock).
-pub async fn expire_offers(state: &AppState) -> ApiResult<()> {
-    state
-        .mutate(|engine, now| {
-            let mut tx = Tx::new(());
-            let ids: Vec<Uuid> = engine.orgs.keys().copied().collect();
-            for org in ids {
-                let o = engine.org(org);
-                for offer_id in o.expired_offers(now) {
-                    let Some(off) = o.drop_offer(offer_id) else { continue };
-                    if let Some(lc) = o.contacts.get_mut(&off.contact_id) {
-                        lc.declined_by.insert(off.agent_id);
-                    }
-                    tx.changes.push(event(org, now, "contact.offer_expired", json!({"offer_id": off.id, "contact_id": off.contact_id, "agent_id": off.agent_id})));
-                    tx.notes.push(Note::user(off.agent_id, "offer_revoked", json!({"offer_id": off.id, "contact_id": off.contact_id, "reason": "timeout"})));
-                    if let Some(a) = o.agents.get_mut(&off.agent_id) {
-                        a.profile.state = AgentState::Break;
-                        a.profile.reason = Some("missed offer".into());
-                        a.since = now;
-                        let obj = agent_object(org, a, now, now);
-                        let aj = agent_json(a);
-                        tx.changes.push(Change::PutObject(obj));
-                        tx.changes.push(event(
-                            org,
-                            now,
-                            "agent.state",
-                            json!({"agent_id": off.agent_id, "state": AgentState::Break, "reason": "missed offer"}),
-                        ));
-                        tx.notes.push(Note::user(off.agent_id, "agent_state", aj.clone()));
-                        tx.notes.push(Note::supervisors(org, "agent_state", aj));
-                    }
-                }
-                route_into(org, o, now, &mut tx);
-            }
-            Ok(tx)
-        })
-        .await
 }

@@ -125,6 +125,11 @@ impl From<store::StoreError> for ApiError {
             }
             store::StoreError::Unavailable(m) => ApiError::unavailable(m),
             store::StoreError::Backend(m) => ApiError::internal(m),
+            // Nothing was written: the client may retry as soon as the live state is
+            // rebuilt (a moment).
+            store::StoreError::Fenced(_) => ApiError::unavailable(
+                "the server is recovering from a failed write; nothing was saved, retry in a moment",
+            ),
         }
     }
 }

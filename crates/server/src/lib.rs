@@ -11,6 +11,8 @@
 //!   the CLI, the demo and tests.
 //! - [`auth::Auth`]: the staff extractor (session cookie + CSRF header, or
 //!   `Authorization: Bearer hs_…`), with `auth.require(&[Role::…])`.
+//! - [`live`]: one organisation's live state, the routing engine and the server's mirror
+//!   of contacts and offers; [`events`]: the typed events (with their actor) it logs.
 //! - [`contacts`]: the conversation service, plain async functions on [`AppState`]:
 //!   `create_contact` (customer + identity, enqueue, route), `append_message`
 //!   (idempotent on `client_id`, per-contact `seq`), `set_typing`, `mark_read`,
@@ -27,11 +29,18 @@
 //!
 //! # Invariants
 //!
-//! - Nothing is acknowledged before it is committed: every change goes through
-//!   [`AppState::mutate`], which computes it under the one live-state lock, submits the
-//!   writes to the store's group-commit queue *under that lock* (so the log has the same
-//!   order as memory), and waits for the commit; live updates are published after the
-//!   commit, in commit order, by the pipeline task.
+//! - Nothing is acknowledged before it is committed: every change to live state goes
+//!   through [`AppState::mutate`], which computes it under the organisation's lock
+//!   ([`OrgSlot`]; one per organisation, not one for all), submits the writes to the
+//!   store's group-commit queue *under that lock* (so the log has the same order as
+//!   memory), and waits for the commit; live updates are published after the commit, in
+//!   commit order, by the pipeline task.
+//! - A failed commit never leaves memory ahead of the store for long: its writes carry
+//!   the organisation's [`store::Fence`], so every later write computed from the same
+//!   memory is refused unwritten, and the organisation is rebuilt from the log
+//!   ([`contacts::recover`]) before it takes new changes. Other organisations go on.
+//! - Every routing decision is the `routing` engine's ([`live`]); its events are the
+//!   state, replayed at start.
 //! - Every query is scoped to the caller's organisation; a foreign id is a 404.
 //! - Bad input is a 4xx in the one error shape ([`error`]), never a 500 or a panic.
 #![forbid(unsafe_code)]
@@ -41,22 +50,25 @@ pub mod auth;
 pub mod chat;
 mod chat_mount;
 pub mod contacts;
-pub mod engine;
 pub mod error;
+pub mod events;
 pub mod hub;
+pub mod live;
 pub mod metrics;
 pub mod seed;
 pub mod web;
 pub mod wire;
 mod ws;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use store::{Change, Committed, Db, Pending, Store};
+use store::{Change, Committed, Db, Fence, Pending, Store};
+use uuid::Uuid;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -172,17 +184,47 @@ type PipelineItem = (
 pub struct Inner {
     store: Db,
     config: Config,
-    engine: Mutex<engine::Engine>,
+    orgs: RwLock<HashMap<Uuid, Arc<OrgSlot>>>,
     hub: Hub,
     metrics: metrics::Metrics,
     clock: Clock,
     pipeline: mpsc::UnboundedSender<PipelineItem>,
+    /// Held while a write is handed to the store and to the pipeline, so both see the
+    /// same order.
+    submit: Mutex<()>,
     limiter: auth::LoginLimiter,
     ready: AtomicBool,
     cookie_secure: AtomicBool,
     shutdown: tokio::sync::watch::Sender<bool>,
-    /// Set when memory went ahead of a failed commit; the timer task rebuilds.
-    rebuild_needed: tokio::sync::Notify,
+    /// Poked after each change: the timer task re-reads the next deadline.
+    wake: tokio::sync::Notify,
+}
+
+/// One organisation's live state behind its own lock, and the epoch its writes are
+/// fenced with (see [`store::Fence`]).
+pub struct OrgSlot {
+    live: Mutex<live::OrgLive>,
+    epoch: AtomicU64,
+    /// Set when a write failed: the state is being rebuilt from the store.
+    stale: AtomicBool,
+    recovering: tokio::sync::Mutex<()>,
+    recovered: tokio::sync::Notify,
+}
+
+impl OrgSlot {
+    fn new(org: Uuid) -> OrgSlot {
+        OrgSlot {
+            live: Mutex::new(live::OrgLive::new(org)),
+            epoch: AtomicU64::new(1),
+            stale: AtomicBool::new(false),
+            recovering: tokio::sync::Mutex::new(()),
+            recovered: tokio::sync::Notify::new(),
+        }
+    }
+    /// Lock the live state. Never hold it across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, live::OrgLive> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Everything a request handler needs. Cheap to clone.
@@ -234,14 +276,15 @@ impl AppState {
             limiter: auth::LoginLimiter::new(config.login_burst, config.login_refill_secs),
             cookie_secure: AtomicBool::new(config.cookie_secure.unwrap_or(true)),
             config,
-            engine: Mutex::new(engine::Engine::default()),
+            orgs: RwLock::new(HashMap::new()),
             hub: Hub::new(),
             metrics: metrics::Metrics::default(),
             clock,
             pipeline: tx,
+            submit: Mutex::new(()),
             ready: AtomicBool::new(false),
             shutdown,
-            rebuild_needed: tokio::sync::Notify::new(),
+            wake: tokio::sync::Notify::new(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -291,46 +334,98 @@ impl AppState {
         self.0.shutdown.subscribe()
     }
 
-    /// Lock the live state. Never hold it across an `.await`.
-    pub fn engine(&self) -> MutexGuard<'_, engine::Engine> {
-        self.0.engine.lock().unwrap_or_else(|p| p.into_inner())
+    /// The organisation's slot, created empty for an organisation made after start.
+    pub fn slot(&self, org: Uuid) -> Arc<OrgSlot> {
+        if let Some(s) = self
+            .0
+            .orgs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&org)
+        {
+            return s.clone();
+        }
+        self.0
+            .orgs
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(org)
+            .or_insert_with(|| Arc::new(OrgSlot::new(org)))
+            .clone()
     }
 
-    /// Compute a change under the live-state lock and make it durable: see the crate docs.
+    /// Every organisation's slot (timers, metrics).
+    pub fn slots(&self) -> Vec<(Uuid, Arc<OrgSlot>)> {
+        self.0
+            .orgs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect()
+    }
+
+    /// Read an organisation's live state.
+    pub fn with_org<R>(&self, org: Uuid, f: impl FnOnce(&live::OrgLive) -> R) -> R {
+        let slot = self.slot(org);
+        let live = slot.lock();
+        f(&live)
+    }
+
+    /// Compute a change to one organisation's live state under its lock and make it
+    /// durable: see the crate docs. A change computed from a state that a failed write
+    /// had already moved on is refused by the store ([`store::Fence`]); the organisation
+    /// is then rebuilt from what is durable, and the caller gets a 503 it may retry.
     pub async fn mutate<T>(
         &self,
-        f: impl FnOnce(&mut engine::Engine, OffsetDateTime) -> ApiResult<Tx<T>>,
+        org: Uuid,
+        f: impl FnOnce(&mut live::OrgLive, OffsetDateTime) -> ApiResult<Tx<T>>,
     ) -> ApiResult<T> {
-        let (rx, value) = {
-            let mut engine = self.engine();
+        let slot = self.slot(org);
+        if slot.stale.load(Ordering::SeqCst) {
+            // Wait (briefly) for the rebuild rather than refusing at once.
+            let _ = tokio::time::timeout(Duration::from_secs(5), slot.recovered.notified()).await;
+        }
+        let (rx, value, epoch) = {
+            let mut live = slot.lock();
+            if slot.stale.load(Ordering::SeqCst) {
+                return Err(ApiError::unavailable(
+                    "the server is recovering from a failed write; retry in a moment",
+                ));
+            }
             let now = self.now();
-            let tx = f(&mut engine, now)?;
-            let rx = self.enqueue(tx.changes, tx.notes);
-            (rx, tx.value)
+            let tx = f(&mut live, now)?;
+            let epoch = slot.epoch.load(Ordering::SeqCst);
+            let rx = self.enqueue(Some(Fence { org, epoch }), tx.changes, tx.notes);
+            (rx, tx.value, epoch)
         };
+        self.0.wake.notify_one();
         match rx.await {
             Ok(Ok(_)) => Ok(value),
             Ok(Err(e)) => {
-                // Memory went ahead of the store: the timer task rebuilds it from what
-                // is durable.
-                tracing::error!(error = %e, "commit failed; rebuilding live state");
-                self.0.rebuild_needed.notify_one();
+                if !matches!(e, store::StoreError::Fenced(_)) {
+                    tracing::error!(%org, error = %e, "commit failed; rebuilding the organisation's live state");
+                }
+                let state = self.clone();
+                tokio::spawn(async move { contacts::recover(&state, org, epoch).await });
                 Err(e.into())
             }
             Err(_) => Err(ApiError::unavailable("shutting down")),
         }
     }
 
-    /// Submit writes and notes in order (call with the engine lock held).
+    /// Submit writes and notes in order.
     fn enqueue(
         &self,
+        fence: Option<Fence>,
         changes: Vec<Change>,
         notes: Vec<Note>,
     ) -> oneshot::Receiver<store::Result<Committed>> {
+        let _order = self.0.submit.lock().unwrap_or_else(|p| p.into_inner());
         let pending = if changes.is_empty() {
             None
         } else {
-            Some(self.0.store.submit(changes))
+            Some(self.0.store.submit_fenced(fence, changes))
         };
         let (tx, rx) = oneshot::channel();
         if let Err(e) = self.0.pipeline.send((pending, notes, tx)) {
@@ -345,14 +440,16 @@ impl AppState {
     /// Write without touching the live state (config objects, users, sessions…); the
     /// notes are published after the commit like every other change.
     pub async fn write(&self, changes: Vec<Change>, notes: Vec<Note>) -> ApiResult<Committed> {
-        let rx = {
-            let _engine = self.engine();
-            self.enqueue(changes, notes)
-        };
+        let rx = self.enqueue(None, changes, notes);
         match rx.await {
             Ok(r) => Ok(r?),
             Err(_) => Err(ApiError::unavailable("shutting down")),
         }
+    }
+
+    /// Resolves once everything submitted before it has committed or failed.
+    pub async fn barrier(&self) {
+        let _ = self.enqueue(None, vec![], vec![]).await;
     }
 }
 

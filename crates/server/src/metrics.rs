@@ -111,37 +111,37 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut wait = String::new();
     let mut decisions = 0u64;
     let mut agents = String::new();
-    {
-        let engine = state.engine();
-        for (org, o) in &engine.orgs {
-            decisions += o.decisions;
-            for q in o.queues.values() {
-                let waiting: Vec<_> = o
-                    .contacts
-                    .values()
-                    .filter(|c| {
-                        c.contact.status == store::ContactStatus::Waiting
-                            && c.contact.queue_id == Some(q.id)
-                    })
-                    .collect();
-                let oldest = waiting
-                    .iter()
-                    .map(|c| (now - c.contact.enqueued_at).as_seconds_f64())
-                    .fold(0.0, f64::max);
-                let l = format!("org=\"{org}\",queue=\"{}\"", q.id);
-                let _ = writeln!(depth, "homeshore_queue_depth{{{l}}} {}", waiting.len());
-                let _ = writeln!(wait, "homeshore_queue_oldest_wait_seconds{{{l}}} {oldest}");
-            }
-            let avail = o
-                .agents
-                .values()
-                .filter(|a| a.profile.state == crate::engine::AgentState::Available)
-                .count();
+    for (org, slot) in state.slots() {
+        let o = slot.lock();
+        decisions += o.decisions;
+        let mut queues: Vec<_> = o.queues().map(|q| q.id).collect();
+        queues.sort();
+        for q in queues {
+            let Some(s) = o
+                .router()
+                .queue_stats(routing::QueueId(crate::live::rid(q)), crate::live::ts(now))
+            else {
+                continue;
+            };
+            let l = format!("org=\"{org}\",queue=\"{q}\"");
+            let _ = writeln!(depth, "homeshore_queue_depth{{{l}}} {}", s.waiting + s.offered);
             let _ = writeln!(
-                agents,
-                "homeshore_agents_available{{org=\"{org}\"}} {avail}"
+                wait,
+                "homeshore_queue_oldest_wait_seconds{{{l}}} {}",
+                s.longest_wait.0 as f64 / 1000.0
             );
         }
+        let avail = o
+            .agents()
+            .filter(|a| {
+                o.agent_snapshot(a.user_id)
+                    .is_some_and(|s| s.presence == routing::Presence::Available)
+            })
+            .count();
+        let _ = writeln!(
+            agents,
+            "homeshore_agents_available{{org=\"{org}\"}} {avail}"
+        );
     }
     out.push_str("# HELP homeshore_queue_depth Contacts waiting per queue.\n# TYPE homeshore_queue_depth gauge\n");
     out.push_str(&depth);

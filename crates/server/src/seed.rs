@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use store::{ApiToken, Change, NewEvent, Object, ObjectKind, Org, Role, Store, User};
 use uuid::Uuid;
 
-use crate::engine::AgentProfile;
+use crate::live::AgentProfile;
 use crate::{ApiError, ApiResult, AppState, auth, contacts};
 
 /// A URL-safe slug: lowercase letters, digits and dashes, 2 to 64 characters.
@@ -366,7 +366,7 @@ impl History<'_> {
                     out.push(store::Contact {
                         id: store::new_id(),
                         org_id: self.org,
-                        channel: "chat".into(),
+                        channel: store::Channel::Chat,
                         queue_id: Some(queue),
                         status: store::ContactStatus::Closed,
                         customer_id: None,

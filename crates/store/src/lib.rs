@@ -44,6 +44,26 @@ pub enum StoreError {
     /// Anything else the database reported.
     #[error("store error: {0}")]
     Backend(String),
+    /// Refused unwritten: an earlier fenced write of the same live state failed (see
+    /// [`Fence`]).
+    #[error("refused: {0}")]
+    Fenced(String),
+}
+
+/// Ties a write to one version of an organisation's live state.
+///
+/// The server computes writes from memory and submits them in order; when one of them
+/// fails, everything submitted after it for the same organisation was computed from a
+/// memory that already included the failed change. The writer therefore refuses, without
+/// writing, every later submission carrying the same fence, until the server has rebuilt
+/// that organisation from what is durable and moved on to a new `epoch`. Other
+/// organisations are not affected. The same token fences a node that lost an
+/// organisation's lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fence {
+    pub org: Uuid,
+    /// Increases each time the organisation's live state is rebuilt.
+    pub epoch: u64,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -101,6 +121,10 @@ impl Future for Pending {
 pub trait Store: Clone + Send + Sync + 'static {
     /// Enqueue a write now; it commits atomically with others waiting (group commit).
     fn submit(&self, changes: Vec<Change>) -> Pending;
+
+    /// [`Store::submit`] under a [`Fence`]: refused unwritten if an earlier submission
+    /// with the same fence failed.
+    fn submit_fenced(&self, fence: Option<Fence>, changes: Vec<Change>) -> Pending;
 
     /// Submit and wait for the commit.
     fn commit(&self, changes: Vec<Change>) -> Pending {
@@ -225,6 +249,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// One organisation's events of one kind with `seq > after`, oldest first (the
+    /// routing log's replay).
+    fn read_org_events_of_kind_after(
+        &self,
+        org: Uuid,
+        kind: &str,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// `(contact, client_id, seq)` of every message with a client id in the
+    /// organisation's open contacts: what a rebuilt live state needs to recognise retries.
+    fn list_open_client_ids(
+        &self,
+        org: Uuid,
+    ) -> impl Future<Output = Result<Vec<(Uuid, String, i64)>>> + Send;
     /// One organisation's events of one kind with `seq < before`, newest first: recent
     /// history (today's agent states, say) without reading the whole log.
     fn read_org_events_of_kind(
@@ -316,6 +355,24 @@ impl Store for Db {
             Db::Sqlite(s) => s.submit(changes),
             Db::Postgres(s) => s.submit(changes),
         }
+    }
+    fn submit_fenced(&self, fence: Option<Fence>, changes: Vec<Change>) -> Pending {
+        match self {
+            Db::Sqlite(s) => s.submit_fenced(fence, changes),
+            Db::Postgres(s) => s.submit_fenced(fence, changes),
+        }
+    }
+    async fn read_org_events_of_kind_after(
+        &self,
+        org: Uuid,
+        kind: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        delegate!(self, s => s.read_org_events_of_kind_after(org, kind, after, limit))
+    }
+    async fn list_open_client_ids(&self, org: Uuid) -> Result<Vec<(Uuid, String, i64)>> {
+        delegate!(self, s => s.list_open_client_ids(org))
     }
     async fn ping(&self) -> Result<()> {
         delegate!(self, s => s.ping())

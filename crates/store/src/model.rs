@@ -264,13 +264,58 @@ impl ContactStatus {
     }
 }
 
+/// The channel a contact arrives on. Closed: every adapter is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// The web chat widget.
+    Chat,
+    Sms,
+    Whatsapp,
+    Messenger,
+    Email,
+    /// A phone call (trunk or browser).
+    Voice,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::Chat,
+        Channel::Sms,
+        Channel::Whatsapp,
+        Channel::Messenger,
+        Channel::Email,
+        Channel::Voice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Messenger => "messenger",
+            Channel::Email => "email",
+            Channel::Voice => "voice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One conversation with a customer on one channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: Uuid,
     pub org_id: Uuid,
-    /// `chat`, `email`, `sms`, `voice`…
-    pub channel: String,
+    pub channel: Channel,
     pub queue_id: Option<Uuid>,
     pub status: ContactStatus,
     pub customer_id: Option<Uuid>,

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::model::*;
-use crate::{Pending, Result, Store, StoreError};
+use crate::{Fence, Pending, Result, Store, StoreError};
 
 /// How many submissions one transaction takes at most.
 const MAX_BATCH: usize = 512;
@@ -20,7 +20,33 @@ const QUEUE: usize = 65_536;
 
 struct Request {
     changes: Vec<Change>,
+    fence: Option<Fence>,
     reply: oneshot::Sender<Result<Committed>>,
+}
+
+/// The writer's memory of fences that failed: organisation → epoch. A submission whose
+/// fence failed earlier is refused without touching the database, because it was
+/// computed from a live state that the failed write had already changed.
+#[derive(Default)]
+struct Fences(std::collections::HashMap<Uuid, u64>);
+
+impl Fences {
+    fn refused(&self, f: Option<Fence>) -> bool {
+        f.is_some_and(|f| self.0.get(&f.org) == Some(&f.epoch))
+    }
+    fn fail(&mut self, f: Option<Fence>) {
+        if let Some(f) = f {
+            let e = self.0.entry(f.org).or_insert(f.epoch);
+            *e = (*e).max(f.epoch);
+        }
+    }
+}
+
+fn fenced(f: Fence) -> StoreError {
+    StoreError::Fenced(format!(
+        "an earlier write of this organisation's live state (epoch {}) failed",
+        f.epoch
+    ))
 }
 
 fn parse_role(s: &str) -> Result<Role> {
@@ -32,6 +58,9 @@ fn parse_kind(s: &str) -> Result<ObjectKind> {
 fn parse_status(s: &str) -> Result<ContactStatus> {
     ContactStatus::parse(s)
         .ok_or_else(|| StoreError::Backend(format!("bad status in database: {s}")))
+}
+fn parse_channel(s: &str) -> Result<Channel> {
+    Channel::parse(s).ok_or_else(|| StoreError::Backend(format!("bad channel in database: {s}")))
 }
 fn parse_sender(s: &str) -> Result<Sender> {
     Sender::parse(s).ok_or_else(|| StoreError::Backend(format!("bad sender in database: {s}")))
@@ -72,6 +101,7 @@ macro_rules! backend {
         /// answer each submitter once the commit returned.
         async fn writer(pool: sqlx::Pool<$db>, mut rx: mpsc::Receiver<Request>) {
             let mut batch: Vec<Request> = Vec::new();
+            let mut fences = Fences::default();
             while let Some(first) = rx.recv().await {
                 batch.push(first);
                 while batch.len() < MAX_BATCH {
@@ -80,7 +110,7 @@ macro_rules! backend {
                         Err(_) => break,
                     }
                 }
-                match write_batch(&pool, &batch).await {
+                match write_batch(&pool, &batch, &mut fences).await {
                     Ok(outcomes) => {
                         for (req, out) in batch.drain(..).zip(outcomes) {
                             let _ = req.reply.send(out);
@@ -89,6 +119,7 @@ macro_rules! backend {
                     Err(e) => {
                         tracing::error!(error = %e, n = batch.len(), "commit failed");
                         for req in batch.drain(..) {
+                            fences.fail(req.fence);
                             let _ = req.reply.send(Err(e.clone()));
                         }
                     }
@@ -99,14 +130,20 @@ macro_rules! backend {
         async fn write_batch(
             pool: &sqlx::Pool<$db>,
             batch: &[Request],
+            fences: &mut Fences,
         ) -> Result<Vec<Result<Committed>>> {
             let mut tx = pool.begin_with($begin).await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for req in batch {
+                if let Some(f) = req.fence.filter(|_| fences.refused(req.fence)) {
+                    outcomes.push(Err(fenced(f)));
+                    continue;
+                }
                 if batch.len() == 1 {
                     // Alone in the transaction: no savepoint needed, the error fails it all.
                     let out = apply(&mut tx, &req.changes).await;
                     if out.is_err() {
+                        fences.fail(req.fence);
                         tx.rollback().await?;
                         return Ok(vec![out]);
                     }
@@ -116,6 +153,7 @@ macro_rules! backend {
                 sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
                 let out = apply(&mut tx, &req.changes).await;
                 if out.is_err() {
+                    fences.fail(req.fence);
                     sqlx::query("ROLLBACK TO SAVEPOINT w")
                         .execute(&mut *tx)
                         .await?;
@@ -330,7 +368,7 @@ macro_rules! backend {
                         )
                         .bind(c.id)
                         .bind(c.org_id)
-                        .bind(&c.channel)
+                        .bind(c.channel.as_str())
                         .bind(c.queue_id)
                         .bind(c.status.as_str())
                         .bind(c.customer_id)
@@ -503,11 +541,12 @@ macro_rules! backend {
             }
             pub fn contact(r: &R) -> Result<Contact> {
                 let status: String = r.try_get("status")?;
+                let channel: String = r.try_get("channel")?;
                 let data: Json<serde_json::Value> = r.try_get("data")?;
                 Ok(Contact {
                     id: r.try_get("id")?,
                     org_id: r.try_get("org_id")?,
-                    channel: r.try_get("channel")?,
+                    channel: parse_channel(&channel)?,
                     queue_id: r.try_get("queue_id")?,
                     status: parse_status(&status)?,
                     customer_id: r.try_get("customer_id")?,
@@ -594,8 +633,12 @@ macro_rules! backend {
 
         impl Store for $name {
             fn submit(&self, changes: Vec<Change>) -> Pending {
+                self.submit_fenced(None, changes)
+            }
+
+            fn submit_fenced(&self, fence: Option<Fence>, changes: Vec<Change>) -> Pending {
                 let (reply, rx) = oneshot::channel();
-                match self.tx.try_send(Request { changes, reply }) {
+                match self.tx.try_send(Request { changes, fence, reply }) {
                     Ok(()) => Pending::new(rx),
                     Err(mpsc::error::TrySendError::Full(_)) => {
                         Pending::failed(StoreError::Unavailable("write queue full".into()))
@@ -919,6 +962,42 @@ macro_rules! backend {
                 .map(rows::event)
                 .collect()
             }
+            async fn read_org_events_of_kind_after(
+                &self,
+                org: Uuid,
+                kind: &str,
+                after: i64,
+                limit_n: u32,
+            ) -> Result<Vec<Event>> {
+                sqlx::query(
+                    "SELECT * FROM events WHERE org_id = $1 AND kind = $2 AND seq > $3 \
+                     ORDER BY seq LIMIT $4",
+                )
+                .bind(org)
+                .bind(kind)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::event)
+                .collect()
+            }
+
+            async fn list_open_client_ids(&self, org: Uuid) -> Result<Vec<(Uuid, String, i64)>> {
+                let rows = sqlx::query(
+                    "SELECT m.contact_id, m.client_id, m.seq FROM messages m \
+                     JOIN contacts c ON c.id = m.contact_id \
+                     WHERE c.org_id = $1 AND c.status <> 'closed' AND m.client_id IS NOT NULL",
+                )
+                .bind(org)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("contact_id")?, r.try_get("client_id")?, r.try_get("seq")?)))
+                    .collect()
+            }
+
             async fn read_org_events_of_kind(
                 &self,
                 org: Uuid,

@@ -76,7 +76,7 @@ fn contact(org: Uuid) -> Contact {
     Contact {
         id: new_id(),
         org_id: org,
-        channel: "chat".into(),
+        channel: store::Channel::Chat,
         queue_id: Some(new_id()),
         status: ContactStatus::Waiting,
         customer_id: None,

@@ -539,7 +539,7 @@ async fn run_async(args: &Args) -> anyhow::Result<Report> {
 }
 
 async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<Report> {
-    use server::engine::{AgentProfile, AgentState};
+    use server::live::{AgentProfile, capacity_of};
     use store::{Change, Object, ObjectKind};
     let org = server::seed::create_org(&state, "bench", "Bench").await?;
     let queue = server::seed::create_queue(
@@ -549,7 +549,7 @@ async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<
         serde_json::json!({"priority": 0, "required_skills": [], "public": true, "offer_timeout_s": 60}),
     )
     .await?;
-    let capacity = u32::try_from(args.chats.div_ceil(args.agents)).unwrap_or(u32::MAX);
+    let capacity = u8::try_from(args.chats.div_ceil(args.agents)).unwrap_or(50).min(50);
     let password = "bench-password-1";
     let mut agents = Vec::new();
     if !args.json {
@@ -571,11 +571,8 @@ async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<
         .await?;
         let now = state.now();
         let profile = AgentProfile {
-            skills: Vec::new(),
-            queues: Vec::new(),
-            capacity,
-            state: AgentState::Offline,
-            reason: None,
+            capacity: capacity_of(capacity),
+            ..Default::default()
         };
         state
             .write(

@@ -187,7 +187,7 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
     let t0 = Instant::now();
     let org = server::seed::create_org(&state, "bench", "Bench").await?;
     let hash = server::auth::hash_password("bench-password-1".into(), 64).await?;
-    let profile = serde_json::to_value(server::engine::AgentProfile::default())?;
+    let profile = serde_json::to_value(server::live::AgentProfile::default())?;
     let mut agents = Vec::with_capacity(args.agents);
     let mut tokens = String::new();
     for batch in (0..args.agents).collect::<Vec<_>>().chunks(250) {

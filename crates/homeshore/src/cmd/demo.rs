@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use clap::Args as ClapArgs;
 use serde_json::{Value, json};
 use server::AppState;
-use server::engine::{AgentProfile, AgentState};
+use server::live::{AgentProfile, capacity_of};
 use store::{Change, Object, ObjectKind, PageRequest, Store};
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -335,11 +335,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
         let user = s::create_user(state, org_id, p.email, p.name, role, seed::PASSWORD).await?;
         if role == store::Role::Agent {
             let profile = AgentProfile {
-                skills: p.skills.iter().map(|(s, _)| s.to_string()).collect(),
-                queues: Vec::new(),
-                capacity: seed::CHAT_CAPACITY,
-                state: AgentState::Offline,
-                reason: None,
+                skills: p.skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+                capacity: capacity_of(seed::CHAT_CAPACITY as u8),
             };
             let now = state.now();
             let obj = Object {
@@ -347,7 +344,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
                 org_id,
                 kind: ObjectKind::Agent,
                 name: user.id.to_string(),
-                data: with_levels(serde_json::to_value(profile)?, p.skills),
+                data: serde_json::to_value(profile)?,
                 created_at: now,
                 updated_at: now,
             };
@@ -388,17 +385,6 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
 
 /// The agent profile with the skill levels next to the names (for the routing policies
 /// that compare levels; the profile itself lists names).
-fn with_levels(mut profile: Value, skills: &[(&str, u8)]) -> Value {
-    if let Some(m) = profile.as_object_mut() {
-        let levels: serde_json::Map<String, Value> = skills
-            .iter()
-            .map(|(s, l)| (s.to_string(), json!(l)))
-            .collect();
-        m.insert("skill_levels".into(), Value::Object(levels));
-    }
-    profile
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,12 +398,5 @@ mod tests {
         assert_eq!(loopback(a).to_string(), "127.0.0.1:9000");
         let a: SocketAddr = "192.0.2.10:8080".parse().unwrap();
         assert_eq!(public_base(a), "http://192.0.2.10:8080");
-    }
-
-    #[test]
-    fn levels_sit_beside_the_profile() {
-        let v = with_levels(json!({"skills": ["orders"]}), &[("orders", 4)]);
-        assert_eq!(v["skill_levels"]["orders"], 4);
-        assert_eq!(v["skills"][0], "orders");
     }
 }

@@ -316,6 +316,12 @@ impl Engine {
         })
     }
 
+    /// A queue's configuration as last set.
+    pub fn queue_config(&self, id: QueueId) -> Option<&crate::model::QueueConfig> {
+        let q = self.state.queue_idx(id)?;
+        Some(&self.state.queues[q].config)
+    }
+
     /// Ids of all queues, sorted.
     pub fn queue_ids(&self) -> Vec<QueueId> {
         let mut ids: Vec<QueueId> = self.state.queues.iter().map(|(_, q)| q.id).collect();

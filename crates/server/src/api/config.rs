@@ -13,9 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{PageQuery, idempotent, items, parse};
+use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
-use crate::engine::{AgentProfile, QueueSettings};
+use crate::live::{AgentProfile, QueueSettings};
 use crate::error::{Json, Path, Query};
 use crate::{ApiError, ApiResult, AppState, contacts, seed, wire};
 
@@ -105,16 +105,13 @@ pub fn expand_object_paths(doc: &mut utoipa::openapi::OpenApi) {
 
 // ---------- validation per kind ----------
 
+/// A queue: its name and its routing settings (see [`QueueSettings`]). Unknown fields
+/// are refused.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct QueueIn {
     pub name: String,
-    #[serde(default)]
-    pub priority: i32,
-    #[serde(default)]
-    pub required_skills: Vec<String>,
-    pub offer_timeout_s: Option<i64>,
-    pub public: Option<bool>,
+    #[serde(flatten)]
+    pub settings: QueueSettings,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -143,6 +140,36 @@ pub struct WeeklyIn {
     pub close: String,
 }
 
+/// The fields of [`QueueSettings`].
+const QUEUE_KEYS: &[&str] = &[
+    "priority",
+    "required_skills",
+    "steps",
+    "selection",
+    "service_level_percent",
+    "service_level_s",
+    "offer_timeout_s",
+    "after_contact_work_s",
+    "max_wait_s",
+    "overflow_queue_id",
+    "priority_aging_s",
+    "prefer_last_agent_s",
+    "public",
+];
+
+/// Refuse fields a flattened body does not know (serde cannot, with `flatten`).
+fn only_keys(body: &Value, extra: &str, keys: &[&str]) -> ApiResult<()> {
+    if let Some(m) = body.as_object()
+        && let Some(k) = m.keys().find(|k| k.as_str() != extra && !keys.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(format!(
+            "{k}: unknown field; expected one of {}",
+            keys.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 fn hhmm(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 5
@@ -163,19 +190,12 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
     match kind {
         ObjectKind::Queue => {
             let q: QueueIn = parse(body)?;
+            only_keys(body, "name", QUEUE_KEYS)?;
             name_ok(&q.name)?;
-            if q.offer_timeout_s.is_some_and(|t| !(5..=3600).contains(&t)) {
-                return Err(ApiError::invalid("offer_timeout_s: 5 to 3600"));
-            }
-            let s = QueueSettings {
-                priority: q.priority,
-                required_skills: q.required_skills,
-                offer_timeout_s: q.offer_timeout_s,
-                public: q.public,
-            };
+            q.settings.validate().map_err(ApiError::invalid)?;
             Ok((
                 q.name.trim().to_string(),
-                serde_json::to_value(s).unwrap_or(Value::Null),
+                serde_json::to_value(q.settings).unwrap_or(Value::Null),
             ))
         }
         _ => {
@@ -262,9 +282,9 @@ async fn create_object(
     auth.require(MANAGERS)?;
     let (name, data) = validate(kind, &body)?;
     let org = auth.org_id();
-    idempotent(&state, &auth, &headers, kind_s, &body, || async {
+    idempotent(&state, &auth, &headers, kind_s, &body, |_| async {
         let o = seed::create_object(&state, org, kind, &name, data).await?;
-        Ok(wire::object(&o))
+        Ok((wire::object(&o), Stored::No))
     })
     .await
 }
@@ -342,13 +362,14 @@ async fn delete_object(
         .await?
         .ok_or_else(|| ApiError::not_found("object"))?;
     if kind == ObjectKind::Queue {
-        let busy = state
-            .engine()
-            .orgs
-            .get(&org)
-            .is_some_and(|o| o.contacts.values().any(|c| c.contact.queue_id == Some(id)));
+        let busy = state.with_org(org, |o| {
+            o.contacts().any(|c| c.contact.queue_id == Some(id))
+                || o.queues().any(|q| q.settings.overflow_queue_id == Some(id))
+        });
         if busy {
-            return Err(ApiError::conflict("the queue still has open contacts"));
+            return Err(ApiError::conflict(
+                "this queue still has open contacts or is another queue's overflow; move them first",
+            ));
         }
     }
     state
@@ -381,12 +402,9 @@ async fn delete_object(
 #[utoipa::path(get, path = "/api/agents", tag = "config", responses((status = 200, description = "`{items, next_cursor}`")))]
 async fn list_agents(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let engine = state.engine();
-    let mut list: Vec<Value> = engine
-        .orgs
-        .get(&auth.org_id())
-        .map(|o| o.agents.values().map(contacts::agent_json).collect())
-        .unwrap_or_default();
+    let mut list: Vec<Value> = state.with_org(auth.org_id(), |o| {
+        o.agents().filter_map(|a| o.agent_json(a.user_id)).collect()
+    });
     list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     Ok(items(list, None))
 }
@@ -399,38 +417,33 @@ async fn get_agent(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let engine = state.engine();
-    engine
-        .orgs
-        .get(&auth.org_id())
-        .and_then(|o| o.agents.get(&id))
-        .map(|a| Json(contacts::agent_json(a)))
+    contacts::agent_json(&state, auth.org_id(), id)
+        .map(Json)
         .ok_or_else(|| ApiError::not_found("agent"))
 }
 
+/// An agent's routing profile: skills with levels 1–5 (or a list of names, level 3
+/// each) and capacity per channel (or one number: that many chats, messaging threads and
+/// emails, and one call).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct AgentIn {
-    pub skills: Vec<String>,
-    /// Queues served; empty: all.
-    #[serde(default)]
-    pub queues: Vec<Uuid>,
-    pub capacity: u32,
+    #[serde(flatten)]
+    pub profile: AgentProfile,
 }
 
-/// Set an agent's routing profile (skills, queues, capacity). Also makes a supervisor
-/// or admin an agent.
-#[utoipa::path(put, path = "/api/agents/{id}", tag = "config", params(("id" = Uuid, Path)), request_body = AgentIn, responses((status = 200, description = "the agent"), (status = 404, body = crate::error::ErrorBody)))]
+/// Set an agent's routing profile (skills, capacity). Also makes a supervisor or admin
+/// an agent. Presence is not touched: an agent on a break stays on it.
+#[utoipa::path(put, path = "/api/agents/{id}", tag = "config", params(("id" = Uuid, Path)), request_body = AgentIn, responses((status = 200, description = "the agent"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn update_agent(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
-    Json(body): Json<AgentIn>,
+    Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
-    if !(1..=50).contains(&body.capacity) {
-        return Err(ApiError::invalid("capacity: 1 to 50"));
-    }
+    only_keys(&body, "", &["skills", "capacity"])?;
+    let profile = parse::<AgentIn>(&body)?.profile;
+    profile.validate().map_err(ApiError::invalid)?;
     let org = auth.org_id();
     let user = state
         .store()
@@ -438,13 +451,6 @@ async fn update_agent(
         .await?
         .ok_or_else(|| ApiError::not_found("agent"))?;
     let existing = state.store().get_object(org, ObjectKind::Agent, id).await?;
-    let mut profile: AgentProfile = existing
-        .as_ref()
-        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
-        .unwrap_or_default();
-    profile.skills = body.skills;
-    profile.queues = body.queues;
-    profile.capacity = body.capacity;
     let now = state.now();
     let o = Object {
         id,
@@ -459,18 +465,14 @@ async fn update_agent(
         .write(
             vec![
                 Change::PutObject(o),
-                log(org, now, "agent.profile", json!({"agent_id": id})),
+                log(org, now, "agent.profile", json!({"agent_id": id, "by": auth.user.id})),
             ],
             vec![],
         )
         .await?;
     contacts::refresh_org_config(&state, org).await?;
-    let engine = state.engine();
-    engine
-        .orgs
-        .get(&org)
-        .and_then(|o| o.agents.get(&id))
-        .map(|a| Json(contacts::agent_json(a)))
+    contacts::agent_json(&state, org, id)
+        .map(Json)
         .ok_or_else(|| ApiError::not_found("agent"))
 }
 
@@ -516,9 +518,12 @@ async fn create_user(
     // The password is not part of what the idempotency record remembers.
     let mut hashed = body.clone();
     hashed["password"] = json!(crate::auth::sha256_hex(&u.password));
-    idempotent(&state, &auth, &headers, "users", &hashed, || async {
+    idempotent(&state, &auth, &headers, "users", &hashed, |_| async {
         let user = seed::create_user(&state, org, &u.email, &u.name, u.role, &u.password).await?;
-        Ok(serde_json::to_value(wire::user(&user)).unwrap_or(Value::Null))
+        Ok((
+            serde_json::to_value(wire::user(&user)).unwrap_or(Value::Null),
+            Stored::No,
+        ))
     })
     .await
 }

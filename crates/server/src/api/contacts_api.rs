@@ -9,10 +9,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{PageQuery, idempotent, items, parse};
+use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
-use crate::contacts::{self, Actor, CustomerRef, NewContact, NewMessage};
-use crate::engine::AgentState;
+use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
+use crate::events::Actor;
+use crate::live::AgentState;
 use crate::error::{Json, Path, Query};
 use crate::{ApiError, ApiResult, AppState, wire};
 
@@ -46,9 +47,8 @@ async fn visible_contact(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<C
         .await?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     if auth.role() == Role::Agent && c.agent_id != Some(auth.user.id) {
-        let offered = state.engine().orgs.get(&auth.org_id()).is_some_and(|o| {
-            o.offers
-                .values()
+        let offered = state.with_org(auth.org_id(), |o| {
+            o.offers()
                 .any(|off| off.contact_id == id && off.agent_id == auth.user.id)
         });
         if !offered {
@@ -119,8 +119,9 @@ pub struct CustomerIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContactIn {
-    /// `chat`, `email`, `sms`, `voice`…
-    pub channel: String,
+    /// `chat`, `sms`, `whatsapp`, `messenger`, `email` or `voice`.
+    #[schema(value_type = String, example = "chat")]
+    pub channel: store::Channel,
     pub queue_id: Uuid,
     pub topic: Option<String>,
     /// An existing customer…
@@ -129,6 +130,9 @@ pub struct CreateContactIn {
     pub customer: Option<CustomerIn>,
     /// The customer's first message.
     pub text: Option<String>,
+    /// Attributes routing steps can test as `contact.<name>` (e.g. `language`).
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// Create a contact (integrations, the simulator): it is queued and routed at once.
@@ -163,21 +167,34 @@ async fn create_contact(
         (None, None) => return Err(ApiError::invalid("give customer_id or customer")),
     };
     let org = auth.org_id();
-    idempotent(&state, &auth, &headers, "contacts", &body, || async {
+    if input.attributes.len() > 32
+        || input
+            .attributes
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.len() > 64 || v.len() > 256)
+    {
+        return Err(ApiError::invalid(
+            "attributes: at most 32, names 1 to 64 characters, values at most 256",
+        ));
+    }
+    let actor = Actor::from(&auth);
+    idempotent(&state, &auth, &headers, "contacts", &body, |rec| async {
+        let stored = if rec.is_some() { Stored::WithResult } else { Stored::No };
         let c = contacts::create_contact(
             &state,
             org,
+            actor,
             NewContact {
-                channel: input.channel,
-                queue_id: input.queue_id,
                 topic: input.topic,
-                customer,
                 data: Map::new(),
                 first_message: input.text,
+                attributes: input.attributes,
+                idempotency: rec,
+                ..NewContact::new(input.channel, input.queue_id, customer)
             },
         )
         .await?;
-        Ok(wire::contact(&c))
+        Ok((wire::contact(&c), stored))
     })
     .await
 }
@@ -325,7 +342,7 @@ async fn end(
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
         return Err(ApiError::forbidden("not your contact"));
     }
-    let c = contacts::end_contact(&state, auth.org_id(), id, Actor::Staff(auth.user.id)).await?;
+    let c = contacts::end_contact(&state, auth.org_id(), id, Actor::from(&auth)).await?;
     Ok(Json(wire::contact(&c)))
 }
 
@@ -479,13 +496,13 @@ async fn get_customer(
         .await?
         .ok_or_else(|| ApiError::not_found("customer"))?;
     if auth.role() == Role::Agent {
-        let mine = state.engine().orgs.get(&org).is_some_and(|o| {
-            o.contacts.values().any(|lc| {
+        let mine = state.with_org(org, |o| {
+            o.contacts().any(|lc| {
                 lc.contact.customer_id == Some(id)
                     && (lc.contact.agent_id == Some(auth.user.id)
                         || lc
                             .offer
-                            .and_then(|x| o.offers.get(&x))
+                            .and_then(|x| o.offer(x))
                             .is_some_and(|off| off.agent_id == auth.user.id))
             })
         });

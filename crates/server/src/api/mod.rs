@@ -140,6 +140,15 @@ pub struct PageOut<T> {
 
 /// Run a create at most once per `Idempotency-Key`: a retry with the same key and body
 /// gets the first answer; the same key with another body is a 422.
+/// Whether a create kept the idempotency record in its own commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Written with the result: a crash cannot separate them.
+    WithResult,
+    /// Not written: [`idempotent`] writes it after the result.
+    No,
+}
+
 pub async fn idempotent<F, Fut>(
     state: &AppState,
     auth: &Auth,
@@ -149,15 +158,15 @@ pub async fn idempotent<F, Fut>(
     create: F,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)>
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Value>>,
+    F: FnOnce(Option<IdempotencyRecord>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(Value, Stored)>>,
 {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let Some(key) = key else {
-        return Ok((StatusCode::CREATED, axum::Json(create().await?)));
+        return Ok((StatusCode::CREATED, axum::Json(create(None).await?.0)));
     };
     if key.is_empty() || key.len() > 200 {
         return Err(ApiError::bad_request(
@@ -182,14 +191,21 @@ where
         let status = StatusCode::from_u16(rec.status as u16).unwrap_or(StatusCode::OK);
         return Ok((status, axum::Json(rec.body)));
     }
-    let out = create().await?;
-    let rec = IdempotencyRecord {
+    let draft = IdempotencyRecord {
         org_id: auth.org_id(),
         key: full_key.clone(),
         request_hash,
         status: 201,
-        body: out.clone(),
+        body: Value::Null,
         created_at: state.now(),
+    };
+    let (out, stored) = create(Some(draft.clone())).await?;
+    if stored == Stored::WithResult {
+        return Ok((StatusCode::CREATED, axum::Json(out)));
+    }
+    let rec = IdempotencyRecord {
+        body: out.clone(),
+        ..draft
     };
     match state.write(vec![Change::PutIdempotency(rec)], vec![]).await {
         Ok(_) => Ok((StatusCode::CREATED, axum::Json(out))),

@@ -30,7 +30,6 @@ use wfm::adherence::{self, ActualState, StateChange};
 use wfm::schedule::{AgentPrefs, Break, Schedule, ScheduleConfig, Shift, Window};
 
 use crate::auth::Auth;
-use crate::engine::AgentState;
 use crate::error::{Json, Path, Query};
 use crate::hub::Note;
 use crate::{ApiError, ApiResult, AppState, wire};
@@ -184,17 +183,7 @@ fn decode<T: serde::de::DeserializeOwned>(o: &Object) -> ApiResult<T> {
 
 /// Names of the organisation's agents (the live roster).
 fn agent_names(state: &AppState, org: Uuid) -> HashMap<Uuid, String> {
-    state
-        .engine()
-        .orgs
-        .get(&org)
-        .map(|o| {
-            o.agents
-                .values()
-                .map(|a| (a.user_id, a.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+    state.with_org(org, |o| o.agents().map(|a| (a.user_id, a.name.clone())).collect())
 }
 
 // ---------- preferences ----------
@@ -2270,29 +2259,23 @@ async fn get_adherence(
     };
     let (sched, ids) = s.as_wfm();
     // Each agent's live state since it began.
-    let live: HashMap<Uuid, (String, ActualState, i64)> = {
-        let engine = state.engine();
-        engine
-            .orgs
-            .get(&org)
-            .map(|ol| {
-                ol.agents
-                    .values()
-                    .map(|a| {
-                        let st = match a.profile.state {
-                            AgentState::Offline => ActualState::Offline,
-                            AgentState::Break => ActualState::Break,
-                            AgentState::Available if a.contacts.is_empty() => {
-                                ActualState::Available
-                            }
-                            AgentState::Available => ActualState::Busy,
-                        };
-                        (a.user_id, (a.name.clone(), st, a.since.unix_timestamp()))
-                    })
-                    .collect()
+    let live: HashMap<Uuid, (String, ActualState, i64)> = state.with_org(org, |ol| {
+        ol.agents()
+            .filter_map(|a| {
+                let snap = ol.agent_snapshot(a.user_id)?;
+                let st = match (&snap.presence, snap.contacts.is_empty()) {
+                    (routing::Presence::Offline, _) => ActualState::Offline,
+                    (routing::Presence::Break { .. } | routing::Presence::Missed, _) => {
+                        ActualState::Break
+                    }
+                    (routing::Presence::Available, true) => ActualState::Available,
+                    (routing::Presence::Available, false) => ActualState::Busy,
+                };
+                let since = crate::live::time_of(snap.presence_since).unix_timestamp();
+                Some((a.user_id, (a.name.clone(), st, since)))
             })
-            .unwrap_or_default()
-    };
+            .collect()
+    });
     let changes: Vec<StateChange> = ids
         .iter()
         .enumerate()

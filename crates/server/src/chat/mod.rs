@@ -43,7 +43,7 @@ use store::{Contact, ContactStatus, Sender, Store};
 use uuid::Uuid;
 
 use crate::auth::{Auth, ClientIp};
-use crate::contacts::{self, Actor, CustomerRef, NewContact, NewMessage};
+use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
 use crate::error::{Json, Path, Query};
 use crate::{ApiError, ApiResult, AppState, wire};
 
@@ -165,14 +165,10 @@ async fn find_org(state: &AppState, slug: &str) -> ApiResult<store::Org> {
 /// The queues customers may pick, in creation order: those marked public, or every
 /// queue when none is marked (an organisation that never configured the widget).
 fn topics(state: &AppState, org: Uuid) -> Vec<(Uuid, String)> {
-    let engine = state.engine();
-    let Some(o) = engine.orgs.get(&org) else {
-        return Vec::new();
-    };
-    let any_public = o.queues.values().any(|q| q.settings.public == Some(true));
+    state.with_org(org, |o| {
+    let any_public = o.queues().any(|q| q.settings.public == Some(true));
     let mut out: Vec<(Uuid, String)> = o
-        .queues
-        .values()
+        .queues()
         .filter(|q| {
             if any_public {
                 q.settings.public == Some(true)
@@ -184,6 +180,7 @@ fn topics(state: &AppState, org: Uuid) -> Vec<(Uuid, String)> {
         .collect();
     out.sort_by_key(|(id, _)| *id);
     out
+    })
 }
 
 async fn config(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Response> {
@@ -302,13 +299,11 @@ async fn create_chat(
     let contact = contacts::create_contact(
         &state,
         org.id,
+        crate::events::Actor::Customer,
         NewContact {
-            channel: "chat".into(),
-            queue_id: queue.0,
             topic: Some(queue.1.clone()),
-            customer,
             data,
-            first_message: None,
+            ..NewContact::new(store::Channel::Chat, queue.0, customer)
         },
     )
     .await?;
@@ -377,14 +372,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// The contact, from the live state when it is open, else from the store.
 async fn load_contact(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Option<Contact>> {
-    let live = {
-        let engine = state.engine();
-        engine
-            .orgs
-            .get(&org)
-            .and_then(|o| o.contacts.get(&id))
-            .map(|lc| lc.contact.clone())
-    };
+    let live = state.with_org(org, |o| o.contact(id).map(|lc| lc.contact.clone()));
     match live {
         Some(c) => Ok(Some(c)),
         None => Ok(state.store().get_contact(org, id).await?),
@@ -408,7 +396,7 @@ async fn authenticate(
         .get(TOKEN_HASH_KEY)
         .and_then(Value::as_str)
         .unwrap_or("");
-    if contact.channel != "chat" || !token::verify(secret, stored) {
+    if contact.channel != store::Channel::Chat || !token::verify(secret, stored) {
         return Err(denied());
     }
     Ok(Chat { org, contact })
@@ -432,14 +420,7 @@ fn customer_status(s: ContactStatus) -> &'static str {
 
 async fn agent_name(state: &AppState, org: Uuid, agent: Option<Uuid>) -> Option<String> {
     let agent = agent?;
-    let live = {
-        let engine = state.engine();
-        engine
-            .orgs
-            .get(&org)
-            .and_then(|o| o.agents.get(&agent))
-            .map(|a| a.name.clone())
-    };
+    let live = state.with_org(org, |o| o.agent(agent).map(|a| a.name.clone()));
     match live {
         Some(n) => Some(n),
         None => state
@@ -633,7 +614,7 @@ async fn end(
     if chat.contact.status.is_ended() {
         return Ok(StatusCode::NO_CONTENT);
     }
-    match contacts::end_contact(&state, chat.org, id, Actor::Customer).await {
+    match contacts::end_contact(&state, chat.org, id, crate::events::Actor::Customer).await {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
         Err(e) if is_over(&e) => Ok(StatusCode::NO_CONTENT),
         Err(e) => Err(e),

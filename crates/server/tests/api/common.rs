@@ -28,12 +28,63 @@ pub struct Server {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     dir: PathBuf,
+    /// The PostgreSQL schema, for a restart on the same data.
+    pub schema: Option<String>,
+    pub clock: server::Clock,
+}
+
+/// Where a server keeps its data, so that a second one can start on it.
+#[derive(Clone)]
+pub enum Data {
+    Sqlite(PathBuf),
+    Postgres(String),
 }
 
 impl Server {
     async fn start(db: Option<store::Db>) -> Server {
         let dir =
             std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+        Server::start_on(db, dir, server::Clock::System).await
+    }
+
+    /// The data this server runs on.
+    pub fn data(&self) -> Data {
+        match &self.schema {
+            Some(s) => Data::Postgres(s.clone()),
+            None => Data::Sqlite(self.dir.clone()),
+        }
+    }
+
+    /// Start a server on existing (or new) data with the given clock.
+    pub async fn start_with(data: Data, clock: server::Clock) -> Server {
+        match data {
+            Data::Sqlite(dir) => Server::start_on(None, dir, clock).await,
+            Data::Postgres(schema) => {
+                let pg = store::PgStore::connect(&pg_url(), Some(&schema))
+                    .await
+                    .expect("PostgreSQL reachable");
+                let dir = std::env::temp_dir()
+                    .join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+                let mut s = Server::start_on(Some(store::Db::Postgres(pg)), dir, clock).await;
+                s.schema = Some(schema);
+                s
+            }
+        }
+    }
+
+    /// Stop, keeping the data for a restart.
+    pub async fn halt(mut self) -> Data {
+        let data = self.data();
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = timeout(Duration::from_secs(10), t).await;
+        }
+        data
+    }
+
+    async fn start_on(db: Option<store::Db>, dir: PathBuf, clock: server::Clock) -> Server {
         let config = server::Config {
             data_dir: dir.clone(),
             argon2_m_kib: 1024,
@@ -43,10 +94,10 @@ impl Server {
         };
         let backend = if db.is_some() { "postgres" } else { "sqlite" };
         let state = match db {
-            None => AppState::open(config)
+            None => AppState::open_with_clock(config, clock.clone())
                 .await
                 .expect("server starts on SQLite"),
-            Some(db) => AppState::with_store(db, config, server::Clock::System)
+            Some(db) => AppState::with_store(db, config, clock.clone())
                 .await
                 .expect("server starts on PostgreSQL"),
         };
@@ -63,6 +114,8 @@ impl Server {
             stop: Some(stop),
             task: Some(task),
             dir,
+            schema: None,
+            clock,
         }
     }
 
@@ -84,13 +137,38 @@ where
     F: Fn(Server) -> Fut,
     Fut: Future<Output = Server>,
 {
-    let s = Server::start(None).await;
+    each_backend_with(server::Clock::System, f).await
+}
+
+/// A clock tests move by hand, starting at a fixed moment.
+pub fn manual_clock() -> server::Clock {
+    server::Clock::Manual(std::sync::Arc::new(std::sync::Mutex::new(
+        time::macros::datetime!(2026-12-01 15:00 UTC),
+    )))
+}
+
+/// [`each_backend`] with a clock of the test's choosing (a fresh one per backend).
+pub async fn each_backend_with<F, Fut>(clock: server::Clock, f: F)
+where
+    F: Fn(Server) -> Fut,
+    Fut: Future<Output = Server>,
+{
+    let fresh = |c: &server::Clock| match c {
+        server::Clock::System => server::Clock::System,
+        server::Clock::Manual(_) => manual_clock(),
+    };
+    let dir =
+        std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+    let s = Server::start_on(None, dir, fresh(&clock)).await;
     f(s).await.stop().await;
 
     let schema = format!("api_{}", Uuid::new_v4().simple());
     match store::PgStore::connect(&pg_url(), Some(&schema)).await {
         Ok(pg) => {
-            let s = Server::start(Some(store::Db::Postgres(pg))).await;
+            let dir = std::env::temp_dir()
+                .join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+            let mut s = Server::start_on(Some(store::Db::Postgres(pg)), dir, fresh(&clock)).await;
+            s.schema = Some(schema.clone());
             f(s).await.stop().await;
             let _ = store::PgStore::drop_schema(&pg_url(), &schema).await;
         }

@@ -7,4 +7,5 @@ mod bodies;
 mod common;
 mod idempotency;
 mod mfa;
+mod routing_live;
 mod ws_resume;
