@@ -60,7 +60,8 @@ pub enum Command {
         /// The agent it was offered to.
         agent: AgentId,
     },
-    /// The agent rejects an offer; the contact is offered to the next agent.
+    /// The agent rejects an offer; the contact is offered to the next agent, and to
+    /// this one again only after the queue's [`QueueConfig::decline_cooloff`].
     Reject {
         /// The contact offered.
         contact: ContactId,
@@ -88,7 +89,8 @@ pub enum Command {
         to: TransferTarget,
     },
     /// The agent hands an active contact back to its queue; it keeps its original place
-    /// and is not offered to that agent again during this visit.
+    /// and is not offered to that agent again until the queue's
+    /// [`QueueConfig::decline_cooloff`] has passed.
     Requeue {
         /// The contact.
         contact: ContactId,
@@ -99,8 +101,8 @@ pub enum Command {
         contact: ContactId,
     },
     /// Time passed: fires every timer due at `now` (offer timeouts, step timeouts,
-    /// maximum waits, after-contact work) and routes what they freed. Call it whenever
-    /// `now >= engine.next_timeout()`.
+    /// maximum waits, after-contact work, decline cool-offs) and routes what they
+    /// freed. Call it whenever `now >= engine.next_timeout()`.
     Tick,
     /// Runs a routing pass over every waiting contact. Never needed for correctness of
     /// a live engine; useful once after [`crate::Engine::rebuild`] if the log may end

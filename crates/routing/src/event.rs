@@ -107,6 +107,8 @@ pub enum EventKind {
         agent: AgentId,
     },
     /// The offer ended without acceptance; the contact is back in its place in the queue.
+    /// Unless the offer was withdrawn, the contact is not offered to this agent again
+    /// until [`EventKind::DeclineExpired`] ([`QueueConfig::decline_cooloff`] later).
     OfferDeclined {
         /// The contact.
         contact: ContactId,
@@ -115,7 +117,8 @@ pub enum EventKind {
         /// Rejected, timed out, or withdrawn.
         reason: DeclineReason,
     },
-    /// The agent gave an active contact back to its queue.
+    /// The agent gave an active contact back to its queue. Like a decline, it is not
+    /// offered to this agent again until [`EventKind::DeclineExpired`].
     ContactRequeued {
         /// The contact.
         contact: ContactId,
@@ -174,6 +177,15 @@ pub enum EventKind {
         code: Option<String>,
         /// True when the timer ended it rather than the agent.
         timed_out: bool,
+    },
+    /// A waiting contact's decline cool-off ([`QueueConfig::decline_cooloff`]) for one
+    /// agent ended: the agent who rejected it, let its offer time out, or requeued it
+    /// qualifies for it again, and may be offered it in the same pass.
+    DeclineExpired {
+        /// The contact.
+        contact: ContactId,
+        /// The agent whose decline expired.
+        agent: AgentId,
     },
 }
 

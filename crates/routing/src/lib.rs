@@ -42,9 +42,10 @@
 //!   decisions ([`EventKind::ContactOffered`]) included, each with an [`Explanation`]:
 //!   which step matched, how the agent was chosen, how many others qualified. A refused
 //!   command returns a [`CommandError`] and changes nothing.
-//! * **Timers.** Offers time out, steps relax, queues overflow, after-contact work ends.
-//!   None of this happens by itself: [`Engine::next_timeout`] says when the next
-//!   deadline is, and the caller sends [`Command::Tick`] at (or after) that time.
+//! * **Timers.** Offers time out, steps relax, queues overflow, after-contact work
+//!   ends, declines cool off. None of this happens by itself: [`Engine::next_timeout`]
+//!   says when the next deadline is, and the caller sends [`Command::Tick`] at (or
+//!   after) that time.
 //!   A server runs one timer task that sleeps until `next_timeout()`; a simulation
 //!   simply jumps there.
 //! * **Events are the state.** [`Engine::rebuild`] (or [`Engine::apply`], one at a time)
@@ -80,10 +81,15 @@
 //!   default), the most skilled in the step's skills, or the least occupied.
 //! * **Offers** go to one agent at a time and time out after
 //!   [`QueueConfig::offer_timeout`]. A rejected or timed-out contact goes back to its
-//!   place and on to the next agent; it is not offered again to an agent who declined
-//!   it during the same queue visit.
+//!   place and on to the next agent. It is kept from an agent who rejected it, let its
+//!   offer time out, or requeued it for [`QueueConfig::decline_cooloff`] (60 s by
+//!   default) after that decline; then [`EventKind::DeclineExpired`] ends the cool-off
+//!   and the agent may be offered it again at once, so a contact never waits for
+//!   good while an agent who qualifies is free. A withdrawn offer (the agent left
+//!   `available`) is not held against the agent. Moving to another queue (transfer,
+//!   overflow) ends every cool-off.
 //! * **Work conservation.** After every command no waiting contact has a free agent
-//!   who qualifies for it and has not declined it.
+//!   who qualifies for it and is not in a decline cool-off for it.
 //!
 //! # Performance
 //!

@@ -319,6 +319,16 @@ pub struct QueueConfig {
     /// arrived after `t + priority_aging`. Use a large value for strict priority.
     #[serde(default = "QueueConfig::default_priority_aging")]
     pub priority_aging: Millis,
+    /// Decline cool-off: how long a contact is kept from an agent who rejected it, let
+    /// its offer time out, or requeued it, counted from that decline. Then the agent
+    /// qualifies for it again: the [`crate::Command::Tick`] due then emits
+    /// [`crate::EventKind::DeclineExpired`] (or the command that brings the contact
+    /// back to its queue does, when the cool-off ended while it was offered or
+    /// handled), and the routing pass that follows may offer it to them at once. A
+    /// change applies to declines already made. Must be positive. A withdrawn offer
+    /// (the agent left `available`) is not held against the agent at all.
+    #[serde(default = "QueueConfig::default_decline_cooloff")]
+    pub decline_cooloff: Millis,
 }
 
 impl QueueConfig {
@@ -326,6 +336,9 @@ impl QueueConfig {
         Millis::secs(20)
     }
     fn default_priority_aging() -> Millis {
+        Millis::secs(60)
+    }
+    fn default_decline_cooloff() -> Millis {
         Millis::secs(60)
     }
 
@@ -341,6 +354,7 @@ impl QueueConfig {
             offer_timeout: QueueConfig::default_offer_timeout(),
             after_contact_work: None,
             priority_aging: QueueConfig::default_priority_aging(),
+            decline_cooloff: QueueConfig::default_decline_cooloff(),
         }
     }
 
@@ -400,7 +414,9 @@ pub enum TransferTarget {
 }
 
 /// Engine-wide settings that affect decisions only (never how events are applied, so
-/// a rebuild with different settings still reproduces the same state).
+/// a rebuild with different settings still reproduces the same state). Timings are
+/// per queue, in [`QueueConfig`]: the offer timeout, and how long a declined contact
+/// is kept from the agent who declined it ([`QueueConfig::decline_cooloff`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// After this many missed offers in a row the agent's presence becomes

@@ -109,7 +109,9 @@ pub struct ContactSnapshot {
     pub enqueued_at: Timestamp,
     /// When it entered its current queue.
     pub queue_entered_at: Timestamp,
-    /// Agents who declined it during this queue visit.
+    /// Agents who declined it (rejected it, let its offer time out, or requeued it)
+    /// during this queue visit and are kept from it until their decline cool-off
+    /// ([`crate::QueueConfig::decline_cooloff`]) expires, earliest decline first.
     pub declined_by: Vec<AgentId>,
     /// Where it is.
     pub status: ContactStatus,

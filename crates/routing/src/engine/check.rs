@@ -3,6 +3,7 @@ use super::Engine;
 use super::sorted::SortedDeque;
 use super::state::{CState, Phase, TimerKind, agent_key};
 use crate::expr::Expr;
+use crate::ids::{AgentId, ContactId};
 use crate::model::{Channel, Presence};
 use std::collections::BTreeSet;
 
@@ -16,7 +17,9 @@ impl Engine {
     /// * every index (groups, availability, waiting sets, timers, queue counts) equals
     ///   what a recomputation from scratch gives;
     /// * work conservation: no waiting contact has a free agent who qualifies for it
-    ///   (by evaluating the step's expression directly) and has not declined it.
+    ///   (by evaluating the step's expression directly) and is not kept from it by a
+    ///   decline whose cool-off has not expired;
+    /// * each waiting contact has a timer for the end of its earliest decline cool-off.
     ///
     /// O(contacts × agents): meant for tests, not for production paths.
     pub fn check_consistency(&self) -> Result<(), String> {
@@ -158,6 +161,18 @@ impl Engine {
                         due = Some((t, TimerKind::MaxWait, c));
                     }
                     timers.extend(due);
+                    // And one for the earliest decline cool-off to end.
+                    let cooloff = st.queues[ct.queue].config.decline_cooloff;
+                    let decline = ct
+                        .declined_by
+                        .iter()
+                        .map(|d| d.at)
+                        .min()
+                        .map(|t| t + cooloff);
+                    if decline != w.decline_deadline {
+                        err(format!("{}: stale decline deadline", ct.id));
+                    }
+                    timers.extend(decline.map(|t| (t, TimerKind::Decline, c)));
                 }
                 CState::Offered { agent, expires_at } => {
                     q.1 += 1;
@@ -179,6 +194,11 @@ impl Engine {
                             ct.id
                         ));
                     }
+                }
+            }
+            for (i, d) in ct.declined_by.iter().enumerate() {
+                if ct.declined_by[..i].iter().any(|e| e.agent == d.agent) {
+                    err(format!("{} declined twice by {}", ct.id, d.agent));
                 }
             }
             let holders = st
@@ -219,6 +239,29 @@ impl Engine {
         }
 
         // Work conservation, by the reference semantics.
+        for (contact, agent) in self.idle_qualified(true)? {
+            err(format!(
+                "{contact} waits while {agent} is free and qualifies (work conservation)"
+            ));
+        }
+
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n"))
+        }
+    }
+
+    /// Every (waiting contact, available agent with room on its channel who qualifies
+    /// for it), by evaluating the step's expression directly. With `honour_declines`,
+    /// agents the contact is kept from by an unexpired decline do not count.
+    /// O(contacts × agents).
+    pub(crate) fn idle_qualified(
+        &self,
+        honour_declines: bool,
+    ) -> Result<Vec<(ContactId, AgentId)>, String> {
+        let st = &self.state;
+        let mut found = Vec::new();
         for (_, ct) in st.contacts.iter() {
             if !matches!(ct.state, CState::Waiting(_)) {
                 continue;
@@ -234,7 +277,7 @@ impl Engine {
             for (a, ag) in st.agents.iter() {
                 if ag.presence != Presence::Available
                     || ag.free_mask() & ct.channel.bit() == 0
-                    || ct.declined_by.contains(&ag.id)
+                    || (honour_declines && ct.declined(ag.id))
                 {
                     continue;
                 }
@@ -244,18 +287,10 @@ impl Engine {
                     (None, _) => false,
                 };
                 if qualifies {
-                    err(format!(
-                        "{} waits while {} is free and qualifies (work conservation)",
-                        ct.id, ag.id
-                    ));
+                    found.push((ct.id, ag.id));
                 }
             }
         }
-
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("\n"))
-        }
+        Ok(found)
     }
 }

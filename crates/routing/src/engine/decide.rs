@@ -86,6 +86,11 @@ impl Engine {
                 "offer_timeout must be positive".into(),
             ));
         }
+        if config.decline_cooloff.0 == 0 {
+            return Err(CommandError::InvalidConfig(
+                "decline_cooloff must be positive".into(),
+            ));
+        }
         if config.service_level.percent > 100 {
             return Err(CommandError::InvalidConfig(
                 "service_level.percent is 0 to 100".into(),
@@ -245,6 +250,7 @@ impl Engine {
                         },
                         out,
                     );
+                    self.expire_declines(now, c, out);
                     self.after_miss(now, a, out);
                 }
             }
@@ -307,6 +313,7 @@ impl Engine {
                 };
                 let agent = self.state.agents[agent].id;
                 self.emit(now, E::ContactRequeued { contact, agent }, out);
+                self.expire_declines(now, c, out);
             }
             Command::Abandon { contact } => {
                 let c = self.contact_handle(contact)?;
@@ -339,14 +346,14 @@ impl Engine {
     ) {
         let agent = self.state.agents[a].id;
         if presence != Presence::Available {
-            let offered: Vec<ContactId> = self.state.agents[a]
+            let offered: Vec<u32> = self.state.agents[a]
                 .held
                 .iter()
-                .map(|&c| &self.state.contacts[c])
-                .filter(|c| matches!(c.state, CState::Offered { .. }))
-                .map(|c| c.id)
+                .copied()
+                .filter(|&c| matches!(self.state.contacts[c].state, CState::Offered { .. }))
                 .collect();
-            for contact in offered {
+            for c in offered {
+                let contact = self.state.contacts[c].id;
                 let reason = DeclineReason::Withdrawn;
                 self.emit(
                     now,
@@ -357,6 +364,7 @@ impl Engine {
                     },
                     out,
                 );
+                self.expire_declines(now, c, out);
             }
         }
         self.emit(
@@ -379,6 +387,33 @@ impl Engine {
         };
         if misses >= limit.max(1) && agent.presence == Presence::Available {
             self.change_presence(now, a, Presence::Missed, out);
+        }
+    }
+
+    /// Ends every decline of waiting contact `c` whose cool-off is over at `now`: those
+    /// due while it waits (its decline timer), and those that ran out while it was
+    /// offered or handled, as it comes back to its queue.
+    fn expire_declines(&mut self, now: Timestamp, c: u32, out: &mut Vec<Event>) {
+        loop {
+            let Some(ct) = self.state.contacts.get(c) else {
+                return;
+            };
+            if !matches!(ct.state, CState::Waiting(_)) {
+                return;
+            }
+            let cooloff = self.state.queues[ct.queue].config.decline_cooloff;
+            let Some(d) = ct.declined_by.iter().find(|d| d.at + cooloff <= now) else {
+                return;
+            };
+            let kind = EventKind::DeclineExpired {
+                contact: ct.id,
+                agent: d.agent,
+            };
+            let before = ct.declined_by.len();
+            self.emit(now, kind, out);
+            if self.state.contacts[c].declined_by.len() == before {
+                return; // did not apply (a bug, asserted in `emit`)
+            }
         }
     }
 
@@ -436,6 +471,7 @@ impl Engine {
                     };
                     self.emit(now, kind, out);
                 }
+                (TimerKind::Decline, CState::Waiting(_)) => self.expire_declines(now, c, out),
                 _ => {}
             }
             if self.state.timers.first() == Some((at, kind, c)) {
@@ -466,20 +502,17 @@ impl Engine {
         match ct.phase {
             Phase::Preferred(a) => {
                 let agent = &st.agents[a];
-                (agent.indexed.free & (1 << ch) != 0 && !ct.declined_by.contains(&agent.id))
-                    .then_some(Choice {
-                        agent: a,
-                        qualified: 1,
-                        group: NONE,
-                    })
+                (agent.indexed.free & (1 << ch) != 0 && !ct.declined(agent.id)).then_some(Choice {
+                    agent: a,
+                    qualified: 1,
+                    group: NONE,
+                })
             }
             Phase::Step(_) => {
                 let set = &st.groups[w.group].avail[ch];
                 set.iter()
                     .map(|k| k.2)
-                    .find(|&a| {
-                        ct.declined_by.is_empty() || !ct.declined_by.contains(&st.agents[a].id)
-                    })
+                    .find(|&a| ct.declined_by.is_empty() || !ct.declined(st.agents[a].id))
                     .map(|agent| Choice {
                         agent,
                         qualified: set.len() as u32,
@@ -527,7 +560,7 @@ impl Engine {
                 }
                 let head = g.waiting[ch]
                     .iter()
-                    .find(|k| !st.contacts[k.2].declined_by.contains(&agent.id));
+                    .find(|k| !st.contacts[k.2].declined(agent.id));
                 if let Some(&k) = head {
                     consider(k);
                 }

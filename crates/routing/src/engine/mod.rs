@@ -131,7 +131,8 @@ impl Engine {
     }
 
     /// The earliest pending deadline (offer timeout, step timeout, maximum wait, end of
-    /// after-contact work). Call `handle(t, Command::Tick)` at or after it.
+    /// after-contact work, end of a waiting contact's decline cool-off). Call
+    /// `handle(t, Command::Tick)` at or after it.
     pub fn next_timeout(&self) -> Option<Timestamp> {
         self.state.timers.first().map(|t| t.0)
     }
@@ -239,7 +240,7 @@ impl Engine {
             preferred_agent: ct.preferred,
             enqueued_at: ct.enqueued_at,
             queue_entered_at: ct.queue_entered_at,
-            declined_by: ct.declined_by.clone(),
+            declined_by: ct.declined_by.iter().map(|d| d.agent).collect(),
             status,
         })
     }

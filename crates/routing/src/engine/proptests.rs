@@ -1,6 +1,7 @@
 //! Property tests over random command sequences: capacity, single assignment, work
 //! conservation (all via `check_consistency`), refused commands change nothing,
-//! rebuild-from-events equals the live engine, and determinism.
+//! rebuild-from-events equals the live engine, determinism, and declines that cool
+//! off (no contact waits for good while a qualified agent is free).
 use crate::*;
 use proptest::prelude::*;
 
@@ -49,6 +50,21 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Random operations after a staffed start (three queues, six available agents with
+/// some of every skill), with more rejections: sequences that decline often.
+fn declining_ops() -> impl Strategy<Value = Vec<Op>> {
+    let more_rejects = prop_oneof![3 => op(), 1 => any::<u8>().prop_map(Op::Reject)];
+    (any::<[u8; 6]>(), prop::collection::vec(more_rejects, 1..80)).prop_map(|(levels, ops)| {
+        let mut all: Vec<Op> = (0..3).map(|q| Op::Queue(q, levels[q as usize])).collect();
+        for a in 0..6 {
+            all.push(Op::Agent(a, 0b111, levels[a as usize]));
+            all.push(Op::Presence(a, 0));
+        }
+        all.extend(ops);
+        all
+    })
+}
+
 fn queue_config(q: u8, t: u8) -> QueueConfig {
     let n = 1 + (t % 3) as usize;
     let steps = (0..n)
@@ -70,12 +86,16 @@ fn queue_config(q: u8, t: u8) -> QueueConfig {
     c.offer_timeout = Millis(8_000);
     c.after_contact_work = t.is_multiple_of(2).then_some(Millis(4_000));
     c.priority_aging = Millis(1 + u64::from(t) * 100);
+    c.decline_cooloff = Millis(2_000 + 7_000 * u64::from(t % 4));
     if q == 1 {
         c.max_wait = Some(Millis(30_000));
         c.overflow = t.is_multiple_of(2).then_some(QueueId(0));
     }
     c
 }
+
+/// The longest decline cool-off `queue_config` sets.
+const MAX_COOLOFF: u64 = 23_000;
 
 /// Capacity is fixed per agent id (never lowered), so "over capacity" is a bug.
 fn capacity(a: u8) -> Capacity {
@@ -240,6 +260,46 @@ proptest! {
         prop_assert!(a == b);
         // And nothing was left unrouted.
         prop_assert_eq!(a.handle(t, Command::Reroute).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn past_every_cooloff_no_contact_waits_for_a_free_qualified_agent(ops in declining_ops()) {
+        let (mut e, mut log, now) = run(&ops)?;
+        // Every decline so far was made by `now`. Accept the pending offers, so that
+        // none times out (a new decline) when time moves on.
+        let t = Timestamp(now);
+        loop {
+            let offered: Vec<(ContactId, AgentId)> = e
+                .snapshot(t)
+                .contacts
+                .into_iter()
+                .filter_map(|c| match c.status {
+                    ContactStatus::Offered { agent, .. } => Some((c.contact, agent)),
+                    _ => None,
+                })
+                .collect();
+            if offered.is_empty() {
+                break;
+            }
+            for (contact, agent) in offered {
+                let events = e.handle(t, Command::Accept { contact, agent });
+                log.extend(events.map_err(|e| TestCaseError::fail(e.to_string()))?);
+            }
+        }
+        let t = Timestamp(now + MAX_COOLOFF);
+        log.extend(e.handle(t, Command::Tick).map_err(|e| TestCaseError::fail(e.to_string()))?);
+        e.check_consistency().map_err(TestCaseError::fail)?;
+        let snap = e.snapshot(t);
+        for c in &snap.contacts {
+            if matches!(c.status, ContactStatus::Waiting { .. }) {
+                prop_assert_eq!(&c.declined_by, &Vec::<AgentId>::new(), "{:?}", c.contact);
+            }
+        }
+        // Declines included: nobody free qualifies for a waiting contact.
+        prop_assert_eq!(e.idle_qualified(false).map_err(TestCaseError::fail)?, vec![]);
+        let rebuilt = Engine::rebuild(Settings::default(), &log)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(rebuilt == e, "rebuilt engine differs from the live one");
     }
 
     #[test]

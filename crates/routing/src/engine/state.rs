@@ -17,13 +17,14 @@
 //! * **Preferred sets.** Contacts waiting for one specific agent (preferred agent,
 //!   transfer to agent) sit in that agent's own per-channel sets.
 //! * **Timers.** Per timer kind, one ordered set of (deadline, contact): each contact
-//!   has at most one entry, for its earliest deadline.
+//!   has at most one live entry per kind; a waiting contact has one for the earlier of
+//!   its step deadline and maximum wait, and one for its earliest decline expiry.
 //! * **Queue order.** Per queue, waiting contacts by time entered (stats, positions).
 use super::slab::{FxMap, Slab};
 use super::sorted::SortedDeque;
 use crate::event::{DeclineReason, Event, EventKind};
 use crate::expr::{AgentExpr, Compiled, ContactView, Expr};
-use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
+use crate::ids::{AgentId, ContactId, Millis, QueueId, Timestamp};
 use crate::model::{
     AgentConfig, Channel, Level, PreferredAgent, Presence, QueueConfig, Selection, TransferTarget,
 };
@@ -44,6 +45,8 @@ pub(crate) enum TimerKind {
     Phase,
     MaxWait,
     WrapUp,
+    /// The earliest of a waiting contact's decline cool-offs ends.
+    Decline,
 }
 
 /// Why an event could not be applied (only a corrupt or foreign log does this).
@@ -221,6 +224,8 @@ pub(crate) struct Waiting {
     pub(crate) group: u32,
     pub(crate) phase_deadline: Option<Timestamp>,
     pub(crate) max_wait_deadline: Option<Timestamp>,
+    /// When the earliest of its declines expires (its `TimerKind::Decline` entry).
+    pub(crate) decline_deadline: Option<Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,12 +305,42 @@ pub(crate) struct Contact {
     pub(crate) seq: u64,
     pub(crate) phase: Phase,
     pub(crate) phase_started: Timestamp,
-    /// Agents who declined it (or requeued it) during this queue visit.
-    pub(crate) declined_by: Vec<AgentId>,
+    /// Agents who declined it (or requeued it) during this queue visit and whose
+    /// cool-off has not yet expired (by a `DeclineExpired` event), with the time of
+    /// the decline. At most one entry per agent.
+    pub(crate) declined_by: Vec<Declined>,
     pub(crate) state: CState,
 }
 
+/// One entry of a contact's `declined_by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Declined {
+    pub(crate) agent: AgentId,
+    /// When the agent declined (or requeued) it; the cool-off counts from here.
+    pub(crate) at: Timestamp,
+}
+
 impl Contact {
+    /// Whether `agent` declined it and the cool-off has not expired.
+    pub(crate) fn declined(&self, agent: AgentId) -> bool {
+        self.declined_by.iter().any(|d| d.agent == agent)
+    }
+
+    /// When the earliest decline expires, with this queue's cool-off.
+    pub(crate) fn decline_deadline(&self, cooloff: Millis) -> Option<Timestamp> {
+        self.declined_by
+            .iter()
+            .map(|d| d.at)
+            .min()
+            .map(|t| t + cooloff)
+    }
+
+    /// Records a decline (or requeue) by `agent` at `at`.
+    fn add_decline(&mut self, agent: AgentId, at: Timestamp) {
+        self.declined_by.retain(|d| d.agent != agent);
+        self.declined_by.push(Declined { agent, at });
+    }
+
     pub(crate) fn view(&self) -> ContactView<'_> {
         ContactView {
             channel: self.channel,
@@ -332,22 +367,23 @@ pub(crate) type Timer = (Timestamp, TimerKind, u32);
 /// accepted, gone): they go stale in place and are dropped when they reach the front
 /// (`State::prune_timers`, after every event, so every front is live), or in a sweep
 /// when stale ones outnumber live ones. An entry is live while its contact's state
-/// still carries that deadline (`CState::deadline`). The earliest deadline is the
-/// least of four fronts.
+/// still carries that deadline (`CState::deadline`, or `Waiting::decline_deadline` for
+/// a decline). The earliest deadline is the least of five fronts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Timers {
-    by_kind: [VecDeque<(Timestamp, u32)>; 4],
+    by_kind: [VecDeque<(Timestamp, u32)>; 5],
     /// Entries made stale since the last sweep, per kind (an estimate: it triggers
     /// sweeps and front pruning, nothing else).
-    stale: [usize; 4],
+    stale: [usize; 5],
 }
 
 impl Timers {
-    const KINDS: [TimerKind; 4] = [
+    const KINDS: [TimerKind; 5] = [
         TimerKind::Offer,
         TimerKind::Phase,
         TimerKind::MaxWait,
         TimerKind::WrapUp,
+        TimerKind::Decline,
     ];
 
     pub(crate) fn insert(&mut self, (t, kind, c): Timer) {
@@ -736,7 +772,7 @@ impl State {
         if let Phase::Preferred(a) = contact.phase {
             let gone = match self.agents.get(a) {
                 None => true,
-                Some(agent) => contact.declined_by.contains(&agent.id),
+                Some(agent) => contact.declined(agent.id),
             };
             if gone {
                 contact.phase = Phase::Step(0);
@@ -766,6 +802,7 @@ impl State {
             Phase::Step(_) => None,
         };
         let max_wait_deadline = queue.config.max_wait.map(|m| contact.queue_entered_at + m);
+        let decline_deadline = contact.decline_deadline(queue.config.decline_cooloff);
         let key = (rank, contact.seq, c);
         let (channel, phase, seq, entered) = (
             contact.channel.index(),
@@ -793,9 +830,13 @@ impl State {
             group,
             phase_deadline,
             max_wait_deadline,
+            decline_deadline,
         };
         if let Some((t, kind)) = w.deadline() {
             self.timers.insert((t, kind, c));
+        }
+        if let Some(t) = decline_deadline {
+            self.timers.insert((t, TimerKind::Decline, c));
         }
         self.contacts[c].state = CState::Waiting(w);
         if dirty.enabled {
@@ -833,6 +874,9 @@ impl State {
         }
         if let Some((_, kind)) = w.deadline() {
             self.timers.went_stale(kind);
+        }
+        if w.decline_deadline.is_some() {
+            self.timers.went_stale(TimerKind::Decline);
         }
     }
 
@@ -926,7 +970,11 @@ impl State {
     pub(crate) fn timer_live(&self, (t, kind, c): Timer) -> bool {
         self.contacts
             .get(c)
-            .is_some_and(|ct| ct.state.deadline() == Some((t, kind)))
+            .is_some_and(|ct| match (kind, ct.state) {
+                (TimerKind::Decline, CState::Waiting(w)) => w.decline_deadline == Some(t),
+                (TimerKind::Decline, _) => false,
+                _ => ct.state.deadline() == Some((t, kind)),
+            })
     }
 
     /// Drops stale entries from the front of each timer queue that had entries go
@@ -1207,7 +1255,7 @@ impl State {
                     DeclineReason::Withdrawn => {}
                 }
                 if *reason != DeclineReason::Withdrawn {
-                    self.contacts[c].declined_by.push(*agent);
+                    self.contacts[c].add_decline(*agent, at);
                 }
                 self.release(a, c, at, dirty);
                 self.insert_waiting(c, at, dirty);
@@ -1217,7 +1265,7 @@ impl State {
                 let a = self.held_by(c, *agent)?;
                 self.expect_state(c, matches!(self.contacts[c].state, CState::Active { .. }))?;
                 self.contacts[c].state = CState::Limbo;
-                self.contacts[c].declined_by.push(*agent);
+                self.contacts[c].add_decline(*agent, at);
                 self.release(a, c, at, dirty);
                 self.insert_waiting(c, at, dirty);
             }
@@ -1321,6 +1369,30 @@ impl State {
                 }
                 self.release(a, c, at, dirty);
                 self.remove_contact(c);
+            }
+            EventKind::DeclineExpired { contact, agent } => {
+                let c = self.contact_of(*contact)?;
+                let ct = &mut self.contacts[c];
+                let Some(i) = ct.declined_by.iter().position(|d| d.agent == *agent) else {
+                    return Err(inconsistent(format!(
+                        "{contact} is not declined by {agent}"
+                    )));
+                };
+                ct.declined_by.remove(i);
+                let cooloff = self.queues[ct.queue].config.decline_cooloff;
+                let deadline = ct.decline_deadline(cooloff);
+                // Only a waiting contact has a decline timer (one returning to its queue
+                // gets one for its earliest decline then); it may go to the agent now.
+                if let CState::Waiting(w) = &mut ct.state {
+                    w.decline_deadline = deadline;
+                    self.timers.went_stale(TimerKind::Decline);
+                    if let Some(t) = deadline {
+                        self.timers.insert((t, TimerKind::Decline, c));
+                    }
+                    if dirty.enabled {
+                        dirty.contacts.push(c);
+                    }
+                }
             }
         }
         self.last_at = self.last_at.max(at);

@@ -423,7 +423,8 @@ fn reject_and_timeout_go_to_the_next_agent() {
     assert_eq!(offers(&h.contact(1, 1, Channel::Voice)), vec![(1, 1)]);
     let ev = h.reject(1, 1);
     assert_eq!(offers(&ev), vec![(1, 2)]);
-    // Agent 2 lets it time out (default 20 s); agent 3 gets it, never agent 1 again.
+    // Agent 2 lets it time out (default 20 s); agent 3 gets it, not agent 1, whose
+    // decline is still cooling off (60 s by default).
     h.at(10 + 20_000);
     let ev = h.tick();
     assert!(matches!(
@@ -639,7 +640,8 @@ fn requeue_keeps_place_and_skips_the_agent() {
     let ev = h.cmd(Command::Requeue {
         contact: ContactId(1),
     });
-    // Agent 1 is free again, but contact 1 is not offered to them: contact 2 is.
+    // Agent 1 is free again, but contact 1 is not offered to them (cooling off):
+    // contact 2 is.
     assert_eq!(offers(&ev), vec![(2, 1)]);
     assert_eq!(h.e.position(ContactId(1)), Some(1));
     assert_eq!(
@@ -1051,4 +1053,255 @@ fn snapshot_compares_semantically() {
     let snap = h.e.snapshot(now);
     assert_eq!(snap.agents[0].contacts, vec![ContactId(1)]);
     assert_eq!(snap.queues[0].stats.offered, 1);
+}
+
+/// (contact, agent) of every `DeclineExpired` in `events`.
+fn expiries(events: &[Event]) -> Vec<(u64, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::DeclineExpired { contact, agent } => Some((contact.0, agent.0)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_declined_contact_is_offered_again_after_the_cooloff() {
+    // The incident: a small team, two qualified agents, each missed the contact once.
+    let mut h = H::new();
+    h.queue(1, QueueConfig::single("skill.returns"));
+    h.agent(1, &[("returns", 2)]);
+    h.at(1_000).agent(2, &[("returns", 2)]);
+    h.at(2_000);
+    assert_eq!(offers(&h.contact(1, 1, Channel::Voice)), vec![(1, 1)]);
+    // Agent 1 rejects; agent 2 lets the offer time out (20 s).
+    h.at(5_000);
+    assert_eq!(offers(&h.reject(1, 1)), vec![(1, 2)]);
+    h.at(25_000);
+    let ev = h.tick();
+    assert!(offers(&ev).is_empty());
+    assert!(matches!(h.status(1), ContactStatus::Waiting { .. }));
+    assert_eq!(
+        (h.state(1), h.state(2)),
+        (AgentState::Available, AgentState::Available)
+    );
+    let snap = h.e.contact(ContactId(1)).unwrap();
+    assert_eq!(snap.declined_by, vec![AgentId(1), AgentId(2)]);
+    // Agent 1's cool-off (60 s from the rejection) is the next deadline.
+    assert_eq!(h.e.next_timeout(), Some(Timestamp(T0 + 65_000)));
+    h.at(64_999);
+    assert!(h.tick().is_empty());
+    h.at(65_000);
+    let ev = h.tick();
+    assert_eq!(expiries(&ev), vec![(1, 1)]);
+    assert_eq!(offers(&ev), vec![(1, 1)]);
+    // The routing pass after the expiry offered it to agent 1 again, as the contact waited.
+    let x = explanation(&ev);
+    assert_eq!(x.trigger, Trigger::ContactWaiting);
+    assert_eq!(x.waited, Millis(63_000));
+    assert_eq!(
+        h.e.contact(ContactId(1)).unwrap().declined_by,
+        vec![AgentId(2)]
+    );
+    assert_eq!(h.e.next_timeout(), Some(Timestamp(T0 + 85_000)));
+    // Agent 1 lets it time out this time; agent 2's cool-off has ended by then.
+    h.at(85_000);
+    let ev = h.tick();
+    assert!(matches!(
+        ev[0].kind,
+        EventKind::OfferDeclined {
+            reason: DeclineReason::TimedOut,
+            ..
+        }
+    ));
+    assert_eq!(expiries(&ev), vec![(1, 2)]);
+    assert_eq!(offers(&ev), vec![(1, 2)]);
+    h.accept(1, 2);
+    assert!(matches!(
+        h.status(1),
+        ContactStatus::Active {
+            agent: AgentId(2),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn cooloff_is_per_queue_and_a_change_applies_to_declines_made() {
+    let mut h = H::new();
+    let mut config = QueueConfig::single("true");
+    config.decline_cooloff = Millis::secs(30);
+    h.queue(1, config.clone());
+    h.agent(1, &[]);
+    h.contact(1, 1, Channel::Chat);
+    h.at(1_000).reject(1, 1);
+    assert_eq!(h.e.next_timeout(), Some(Timestamp(T0 + 31_000)));
+    config.decline_cooloff = Millis::secs(10);
+    h.at(2_000).queue(1, config.clone());
+    assert_eq!(h.e.next_timeout(), Some(Timestamp(T0 + 11_000)));
+    h.at(11_000);
+    assert_eq!(offers(&h.tick()), vec![(1, 1)]);
+    // A cool-off must be positive; a configuration without one gets 60 s.
+    config.decline_cooloff = Millis(0);
+    assert!(matches!(
+        h.err(Command::ConfigureQueue {
+            queue: QueueId(1),
+            config
+        }),
+        CommandError::InvalidConfig(_)
+    ));
+    let json = r#"{"steps": [{"target": "true"}]}"#;
+    let parsed: QueueConfig = serde_json::from_str(json).unwrap();
+    assert_eq!(parsed.decline_cooloff, Millis::secs(60));
+    assert_eq!(parsed, QueueConfig::single("true"));
+}
+
+#[test]
+fn rebuild_across_a_decline_expiry() {
+    let mut h = H::new();
+    let mut config = steps(&[("skill.a >= 3", Some(40)), ("skill.a", None)]);
+    config.decline_cooloff = Millis::secs(15);
+    config.max_wait = Some(Millis::secs(600));
+    h.queue(1, config);
+    h.agent(1, &[("a", 4)]);
+    h.at(500).agent(2, &[("a", 4)]);
+    h.at(1_000).contact(1, 1, Channel::Voice);
+    h.contact(2, 1, Channel::Voice);
+    h.at(2_000).reject(1, 1);
+    h.at(3_000).reject(2, 2);
+    // Each now has the other's contact; agent 1 rejects that too.
+    assert!(matches!(
+        h.status(2),
+        ContactStatus::Offered {
+            agent: AgentId(1),
+            ..
+        }
+    ));
+    h.at(4_000).reject(2, 1);
+    h.accept(1, 2);
+    // Agent 2's decline of contact 2 ends at 18 s; agent 2 is busy, so it waits on.
+    h.at(18_000);
+    let ev = h.tick();
+    assert_eq!(expiries(&ev), vec![(2, 2)]);
+    assert!(offers(&ev).is_empty());
+    assert_eq!(
+        h.e.contact(ContactId(2)).unwrap().declined_by,
+        vec![AgentId(1)]
+    );
+    let expired = ev
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::DeclineExpired { .. }))
+        .unwrap();
+    let json = serde_json::to_value(expired).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"at": T0 + 18_000, "kind": {"type": "decline_expired", "contact": 2, "agent": 2}})
+    );
+    // A rebuild (through JSON, as the server stores events) equals the live engine,
+    // pending cool-offs included, and decides the same from here.
+    let text = serde_json::to_string(&h.log).unwrap();
+    let back: Vec<Event> = serde_json::from_str(&text).unwrap();
+    let mut rebuilt = Engine::rebuild(Settings::default(), &back).unwrap();
+    assert!(rebuilt == h.e);
+    assert_eq!(rebuilt.next_timeout(), h.e.next_timeout());
+    assert_eq!(rebuilt.next_timeout(), Some(Timestamp(T0 + 19_000)));
+    let t = Timestamp(T0 + 19_000);
+    let live = h.e.handle(t, Command::Tick).unwrap();
+    assert_eq!(rebuilt.handle(t, Command::Tick).unwrap(), live);
+    assert_eq!(expiries(&live), vec![(2, 1)]);
+    assert_eq!(offers(&live), vec![(2, 1)]);
+    assert!(rebuilt == h.e);
+    // An expiry that does not fit is refused without change.
+    let before = rebuilt.clone();
+    let bad = Event {
+        at: t,
+        kind: EventKind::DeclineExpired {
+            contact: ContactId(2),
+            agent: AgentId(2),
+        },
+    };
+    assert!(rebuilt.apply(&bad).is_err());
+    assert!(rebuilt == before);
+}
+
+#[test]
+fn stale_decline_timers_are_harmless() {
+    let mut h = H::new();
+    h.queue(1, QueueConfig::single("true"));
+    h.queue(2, QueueConfig::single("true"));
+    h.agent(1, &[]);
+    h.at(100).agent(2, &[]);
+    // Contact 1: declined by agent 1, accepted by agent 2, transferred (a new visit).
+    h.at(1_000).contact(1, 1, Channel::Voice);
+    h.reject(1, 1);
+    h.accept(1, 2);
+    h.cmd(Command::Transfer {
+        contact: ContactId(1),
+        to: TransferTarget::Queue(QueueId(2)),
+    });
+    assert_eq!(h.e.contact(ContactId(1)).unwrap().declined_by, vec![]);
+    assert!(matches!(
+        h.status(1),
+        ContactStatus::Offered {
+            agent: AgentId(1),
+            ..
+        }
+    ));
+    h.accept(1, 1);
+    // Contact 2: declined by agent 2, then abandoned.
+    h.at(2_000).contact(2, 1, Channel::Voice);
+    h.reject(2, 2);
+    h.cmd(Command::Abandon {
+        contact: ContactId(2),
+    });
+    assert_eq!(h.e.next_timeout(), None);
+    h.at(70_000);
+    assert!(h.tick().is_empty());
+    // Contact 3: declined by agent 2 at 71 s, offered again at 131 s and declined again
+    // at 132 s: the cool-off restarts from the second decline.
+    h.at(71_000).contact(3, 1, Channel::Voice);
+    h.reject(3, 2);
+    assert_eq!(h.e.next_timeout(), Some(Timestamp(T0 + 131_000)));
+    h.at(131_000);
+    assert_eq!(offers(&h.tick()), vec![(3, 2)]);
+    h.at(132_000).reject(3, 2);
+    h.at(191_999);
+    assert!(h.tick().is_empty());
+    h.at(192_000);
+    let ev = h.tick();
+    assert_eq!((expiries(&ev), offers(&ev)), (vec![(3, 2)], vec![(3, 2)]));
+}
+
+#[test]
+fn a_cooloff_that_ended_while_handled_ends_on_requeue() {
+    let mut h = H::new();
+    h.queue(1, QueueConfig::single("true"));
+    h.agent(1, &[]);
+    h.at(100).agent(2, &[]);
+    h.at(1_000).contact(1, 1, Channel::Voice);
+    h.reject(1, 1);
+    h.accept(1, 2);
+    // Agent 2 hands it back long after agent 1's cool-off ended: agent 1 gets it at
+    // once, and agent 2 is kept from it for the cool-off.
+    h.at(300_000);
+    let ev = h.cmd(Command::Requeue {
+        contact: ContactId(1),
+    });
+    assert_eq!(expiries(&ev), vec![(1, 1)]);
+    assert_eq!(offers(&ev), vec![(1, 1)]);
+    assert_eq!(
+        h.e.contact(ContactId(1)).unwrap().declined_by,
+        vec![AgentId(2)]
+    );
+    // Agent 1 logs off: the withdrawn offer is not held against them.
+    h.presence(1, Presence::Offline);
+    assert_eq!(
+        h.e.contact(ContactId(1)).unwrap().declined_by,
+        vec![AgentId(2)]
+    );
+    assert_eq!(
+        offers(&h.at(301_000).presence(1, Presence::Available)),
+        vec![(1, 1)]
+    );
 }
