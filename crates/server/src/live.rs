@@ -85,6 +85,9 @@ pub struct QueueSettings {
     /// Offer a returning customer's contact to the agent who last helped them, alone,
     /// for this many seconds (0 or none: off).
     pub prefer_last_agent_s: Option<i64>,
+    /// An agent who declined or missed a contact may be offered it again this many
+    /// seconds later (default 60), so nobody waits while a qualified agent is free.
+    pub decline_cooloff_s: Option<i64>,
     /// Shown to customers as a topic in the chat widget.
     pub public: Option<bool>,
 }
@@ -104,6 +107,7 @@ impl Default for QueueSettings {
             overflow_queue_id: None,
             priority_aging_s: None,
             prefer_last_agent_s: None,
+            decline_cooloff_s: None,
             public: None,
         }
     }
@@ -163,6 +167,7 @@ impl QueueSettings {
             ("max_wait_s", self.max_wait_s, 1, 7 * 86_400),
             ("priority_aging_s", self.priority_aging_s, 1, 86_400),
             ("prefer_last_agent_s", self.prefer_last_agent_s, 0, 3600),
+            ("decline_cooloff_s", self.decline_cooloff_s, 1, 3600),
         ];
         for (name, v, lo, hi) in ranged {
             if v.is_some_and(|v| !(lo..=hi).contains(&v)) {
@@ -208,6 +213,9 @@ impl QueueSettings {
         c.overflow = self.overflow_queue_id.map(|q| QueueId(rid(q)));
         if let Some(a) = self.priority_aging_s {
             c.priority_aging = secs(a.max(1));
+        }
+        if let Some(d) = self.decline_cooloff_s {
+            c.decline_cooloff = secs(d.max(1));
         }
         c
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args as ClapArgs;
-use serde_json::{Value, json};
+use serde_json::json;
 use server::AppState;
 use server::live::{AgentProfile, capacity_of};
 use store::{Change, Object, ObjectKind, PageRequest, Store};

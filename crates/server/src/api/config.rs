@@ -154,6 +154,7 @@ const QUEUE_KEYS: &[&str] = &[
     "overflow_queue_id",
     "priority_aging_s",
     "prefer_last_agent_s",
+    "decline_cooloff_s",
     "public",
 ];
 

@@ -226,7 +226,7 @@ where
 
 /// The lock that runs the calls with one idempotency key one after the other (in this
 /// process; a record written by another node is still found and answered).
-fn key_lock(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+pub(crate) fn key_lock(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock, Weak};
     type Locks = Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>;

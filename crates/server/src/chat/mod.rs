@@ -215,6 +215,10 @@ struct NewChat {
     /// The widget's random id for this browser, kept across chats.
     #[serde(default)]
     visitor_id: Option<String>,
+    /// The widget's id for this attempt (with `visitor_id`): a retry of the same start
+    /// gets the same chat back, with a fresh token, instead of a second chat.
+    #[serde(default)]
+    client_id: Option<String>,
 }
 
 fn valid_visitor_id(v: &str) -> bool {
@@ -271,6 +275,44 @@ async fn create_chat(
         }
     };
 
+    // A retried start: the chat it opened, with a new token (the first answer was lost).
+    let retry_key = match &body.client_id {
+        Some(c) if c.is_empty() || c.len() > 100 => {
+            return Err(ApiError::invalid("client_id: 1 to 100 characters"));
+        }
+        Some(c) if body.visitor_id.is_some() => Some(format!("widget-start:{visitor_id}:{c}")),
+        _ => None,
+    };
+    let request_hash = crate::auth::sha256_hex(&format!(
+        "{name}\n{}\n{topic}",
+        email.as_deref().unwrap_or("")
+    ));
+    let lock = retry_key
+        .as_ref()
+        .map(|k| crate::api::key_lock(&format!("{}:{k}", org.id)));
+    let _one_at_a_time = match &lock {
+        Some(l) => Some(l.lock().await),
+        None => None,
+    };
+    if let Some(key) = &retry_key
+        && let Some(rec) = state.store().get_idempotency(org.id, key).await?
+    {
+        if rec.request_hash != request_hash {
+            return Err(ApiError::invalid(
+                "client_id was already used to start a different chat; use a new one",
+            ));
+        }
+        let id: Uuid = rec.body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| ApiError::internal("a stored chat start is unreadable"))?;
+        let (secret, hash) = token::generate(org.id);
+        let mut patch = Map::new();
+        patch.insert(TOKEN_HASH_KEY.into(), Value::String(hash));
+        let contact = contacts::update_contact_data(&state, org.id, id, patch).await?;
+        return Ok((StatusCode::CREATED, axum::Json(start_answer(&state, &contact, secret, &visitor_id))));
+    }
+
     // The same browser, else the same email, is the same customer.
     let st = state.store();
     let mut known = st.find_identity(org.id, "chat", &visitor_id).await?;
@@ -296,6 +338,14 @@ async fn create_chat(
     if let Some(e) = &email {
         data.insert("email".into(), Value::String(e.clone()));
     }
+    let idempotency = retry_key.map(|key| store::IdempotencyRecord {
+        org_id: org.id,
+        key,
+        request_hash,
+        status: 201,
+        body: Value::Null,
+        created_at: state.now(),
+    });
     let contact = contacts::create_contact(
         &state,
         org.id,
@@ -303,6 +353,7 @@ async fn create_chat(
         NewContact {
             topic: Some(queue.1.clone()),
             data,
+            idempotency,
             ..NewContact::new(store::Channel::Chat, queue.0, customer)
         },
     )
@@ -316,18 +367,23 @@ async fn create_chat(
             add_identity(&state, org.id, customer_id, kind, &value).await;
         }
     }
-    let position = contacts::queue_position(&state, org.id, contact.id);
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({
-            "contact_id": contact.id,
-            "token": secret,
-            "visitor_id": visitor_id,
-            "status": customer_status(contact.status),
-            "position": position.map(|p| p.0),
-            "estimated_wait_s": position.map(|p| p.1),
-        })),
+        axum::Json(start_answer(&state, &contact, secret, &visitor_id)),
     ))
+}
+
+/// What a started chat answers: its id, the customer's token, and the place in line.
+fn start_answer(state: &AppState, contact: &Contact, secret: String, visitor_id: &str) -> Value {
+    let position = contacts::queue_position(state, contact.org_id, contact.id);
+    json!({
+        "contact_id": contact.id,
+        "token": secret,
+        "visitor_id": visitor_id,
+        "status": customer_status(contact.status),
+        "position": position.map(|p| p.0),
+        "estimated_wait_s": position.map(|p| p.1),
+    })
 }
 
 /// Record an identity unless some customer already has it (best effort: the chat is

@@ -41,12 +41,6 @@ pub enum Data {
 }
 
 impl Server {
-    async fn start(db: Option<store::Db>) -> Server {
-        let dir =
-            std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
-        Server::start_on(db, dir, server::Clock::System).await
-    }
-
     /// The data this server runs on.
     pub fn data(&self) -> Data {
         match &self.schema {

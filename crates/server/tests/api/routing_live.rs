@@ -277,7 +277,7 @@ async fn a_restart_in_the_middle_of_a_policy_keeps_step_place_and_offers() {
             &s,
             &o,
             "Billing",
-            json!({"steps": [
+            json!({"offer_timeout_s": 3600, "steps": [
                 {"target": "skill.billing >= 4", "timeout_s": 60},
                 {"target": "skill.billing >= 1"}
             ]}),
