@@ -20,14 +20,14 @@ use std::sync::atomic::Ordering;
 use routing::{AgentId, Command, ContactId, Presence, QueueId, TransferTarget};
 use serde_json::{Map, Value, json};
 use store::{
-    Attachment, Change, Channel, Contact, ContactFilter, ContactStatus, Customer, Identity,
-    IdempotencyRecord, Message, ObjectKind, PageRequest, Role, Sender, Store, StoreError,
+    Attachment, Change, Channel, Contact, ContactFilter, ContactStatus, Customer,
+    IdempotencyRecord, Identity, Message, ObjectKind, PageRequest, Role, Sender, Store, StoreError,
 };
 use uuid::Uuid;
 
 use crate::events::{Actor, LiveEvent, ROUTING};
 use crate::hub::Note;
-use crate::live::{AgentProfile, AgentState, Effects, OrgLive, contact_note, rid};
+use crate::live::{AgentProfile, AgentState, Closing, Effects, OrgLive, contact_note, rid};
 use crate::{ApiError, ApiResult, AppState, Tx, wire};
 
 /// Who the contact is with.
@@ -152,7 +152,9 @@ async fn resolve_customer(
                     Err(e) => return Err(e),
                 }
             }
-            Err(ApiError::conflict("the customer's identity is being created; retry"))
+            Err(ApiError::conflict(
+                "the customer's identity is being created; retry",
+            ))
         }
     }
 }
@@ -264,7 +266,14 @@ pub async fn create_contact(
                 fx.changes.push(Change::PutMessage(m));
             }
             contact_note(&c, &mut fx.notes);
-            o.enqueue(now, actor, c.clone(), new.attributes.clone(), preferred, &mut fx)?;
+            o.enqueue(
+                now,
+                actor,
+                c.clone(),
+                new.attributes.clone(),
+                preferred,
+                &mut fx,
+            )?;
             o.position_notes(&mut fx.notes);
             // The engine may have changed it already (offered: no; auto-answered: yes).
             let c = o.contact(c.id).map(|lc| lc.contact.clone()).unwrap_or(c);
@@ -507,7 +516,8 @@ pub async fn end_contact(
                 None,
                 json!({"contact_id": contact_id, "by": by_s}),
             ));
-            fx.changes.push(LiveEvent::ContactEnded { contact_id }.change(org, now, by));
+            fx.changes
+                .push(LiveEvent::ContactEnded { contact_id }.change(org, now, by));
             let cmd = if was_waiting {
                 Command::Abandon {
                     contact: ContactId(rid(contact_id)),
@@ -529,7 +539,7 @@ pub async fn end_contact(
             }
             if was_waiting && o.contact(contact_id).is_some() {
                 // Not in the engine (a restart lost track of it): close it here.
-                o.close(now, by, contact_id, None, None, "abandoned", &mut fx);
+                o.close(now, by, contact_id, Closing::because("abandoned"), &mut fx);
             }
             let c = match o.contact(contact_id) {
                 Some(lc) => lc.contact.clone(),
@@ -800,9 +810,11 @@ pub async fn wrapup(
                     now,
                     actor,
                     contact_id,
-                    Some(code.clone()),
-                    notes_text.clone(),
-                    "wrapped_up",
+                    Closing {
+                        code: Some(code.clone()),
+                        notes: notes_text.clone(),
+                        reason: "wrapped_up",
+                    },
                     &mut fx,
                 )
                 .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
@@ -841,7 +853,9 @@ pub async fn transfer(
                     }
                     TransferTarget::Agent(AgentId(rid(a)))
                 }
-                (Some(_), Some(_)) => return Err(ApiError::invalid("give queue_id or agent_id, not both")),
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::invalid("give queue_id or agent_id, not both"));
+                }
                 (None, None) => return Err(ApiError::invalid("give queue_id or agent_id")),
             };
             let lc = live_contact(o, contact_id)?;
@@ -849,7 +863,9 @@ pub async fn transfer(
                 return Err(ApiError::forbidden("not your contact"));
             }
             if lc.contact.status != ContactStatus::Active {
-                return Err(ApiError::conflict("only an active contact can be transferred"));
+                return Err(ApiError::conflict(
+                    "only an active contact can be transferred",
+                ));
             }
             let mut fx = Effects::default();
             o.command(

@@ -68,9 +68,9 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use store::{Change, Committed, Db, Fence, Pending, Store};
-use uuid::Uuid;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 pub use error::{ApiError, ApiResult};
 use hub::{Hub, Note};

@@ -395,6 +395,24 @@ pub struct Offer {
     pub why: Value,
 }
 
+/// How a contact is closed: the wrap-up code and notes, and why (`wrapped_up`,
+/// `abandoned`, `expired`).
+#[derive(Debug, Clone, Default)]
+pub struct Closing {
+    pub code: Option<String>,
+    pub notes: Option<String>,
+    pub reason: &'static str,
+}
+
+impl Closing {
+    pub fn because(reason: &'static str) -> Closing {
+        Closing {
+            reason,
+            ..Default::default()
+        }
+    }
+}
+
 /// What a command changed, for the caller to commit and publish.
 #[derive(Debug, Default)]
 pub struct Effects {
@@ -438,7 +456,9 @@ fn routing_err(e: CommandError) -> crate::ApiError {
             ApiError::conflict(format!("the contact is {state}; this needs it {needs}"))
         }
         CommandError::AgentBusy(_) => ApiError::conflict("the agent still holds contacts"),
-        CommandError::QueueInUse(_, why) => ApiError::conflict(format!("the queue is in use: {why}")),
+        CommandError::QueueInUse(_, why) => {
+            ApiError::conflict(format!("the queue is in use: {why}"))
+        }
         CommandError::InvalidTarget { step, error } => {
             ApiError::invalid(format!("steps[{step}].target: {}", error.message))
         }
@@ -642,7 +662,8 @@ impl OrgLive {
         // Queues: create/replace, overflow targets after their sources exist.
         let mut wanted: BTreeMap<Uuid, QueueLive> = BTreeMap::new();
         for o in queues {
-            let settings: QueueSettings = serde_json::from_value(o.data.clone()).unwrap_or_default();
+            let settings: QueueSettings =
+                serde_json::from_value(o.data.clone()).unwrap_or_default();
             wanted.insert(
                 o.id,
                 QueueLive {
@@ -664,9 +685,10 @@ impl OrgLive {
                         continue;
                     }
                     config.overflow = None;
-                } else if config.overflow.is_some_and(|o| {
-                    self.router.queue_stats(o, t).is_none()
-                }) {
+                } else if config
+                    .overflow
+                    .is_some_and(|o| self.router.queue_stats(o, t).is_none())
+                {
                     config.overflow = None;
                 }
                 let unchanged = pass == 1
@@ -696,10 +718,12 @@ impl OrgLive {
             .copied()
             .collect();
         for id in gone {
-            match self
-                .router
-                .handle(t, Command::RemoveQueue { queue: QueueId(rid(id)) })
-            {
+            match self.router.handle(
+                t,
+                Command::RemoveQueue {
+                    queue: QueueId(rid(id)),
+                },
+            ) {
                 Ok(evs) => events.extend(evs),
                 Err(e) => tracing::warn!(queue = %id, error = %e, "queue kept"),
             }
@@ -716,7 +740,10 @@ impl OrgLive {
             let config = profile.engine_config();
             let same = self.router.agent(aid).is_some_and(|s| s.config == config);
             if !same {
-                match self.router.handle(t, Command::ConfigureAgent { agent: aid, config }) {
+                match self
+                    .router
+                    .handle(t, Command::ConfigureAgent { agent: aid, config })
+                {
                     Ok(evs) => events.extend(evs),
                     Err(e) => tracing::warn!(agent = %id, error = %e, "agent not applied"),
                 }
@@ -749,13 +776,10 @@ impl OrgLive {
             if let Ok(evs) = off {
                 events.extend(evs);
             }
-            match self.router.handle(t, Command::RemoveAgent { agent: aid }) {
-                Ok(evs) => {
-                    events.extend(evs);
-                    self.agents.remove(&id);
-                }
-                // Still holding contacts: kept (offline) until they end.
-                Err(_) => {}
+            // Still holding contacts: kept (offline) until they end.
+            if let Ok(evs) = self.router.handle(t, Command::RemoveAgent { agent: aid }) {
+                events.extend(evs);
+                self.agents.remove(&id);
             }
         }
         self.absorb(now, Actor::System, events, fx);
@@ -824,11 +848,14 @@ impl OrgLive {
         now: OffsetDateTime,
         actor: Actor,
         id: Uuid,
-        code: Option<String>,
-        notes_text: Option<String>,
-        reason: &str,
+        how: Closing,
         fx: &mut Effects,
     ) -> Option<Contact> {
+        let Closing {
+            code,
+            notes: notes_text,
+            reason,
+        } = how;
         let lc = self.contacts.get_mut(&id)?;
         let c = &mut lc.contact;
         c.status = ContactStatus::Closed;
@@ -845,7 +872,7 @@ impl OrgLive {
             LiveEvent::ContactClosed {
                 contact_id: id,
                 code,
-                reason: reason.into(),
+                reason: reason.to_string(),
             }
             .change(self.org, now, actor),
         );
@@ -895,7 +922,8 @@ impl OrgLive {
                 } => {
                     let id = store::new_id();
                     offer_ids.push(id);
-                    let (Some(cid), Some(aid)) = (self.contact_uuid(*contact), self.agent_uuid(*agent))
+                    let (Some(cid), Some(aid)) =
+                        (self.contact_uuid(*contact), self.agent_uuid(*agent))
                     else {
                         continue;
                     };
@@ -922,15 +950,13 @@ impl OrgLive {
                         "offer",
                         json!({"offer": offer, "contact": wire::contact(&lc.contact)}),
                     ));
-                    fx.notes.push(Note::supervisors(
-                        org,
-                        "offer",
-                        json!({"offer": offer}),
-                    ));
+                    fx.notes
+                        .push(Note::supervisors(org, "offer", json!({"offer": offer})));
                     self.offers.insert(id, offer);
                 }
                 EventKind::OfferAccepted { contact, agent } => {
-                    let (Some(cid), Some(aid)) = (self.contact_uuid(*contact), self.agent_uuid(*agent))
+                    let (Some(cid), Some(aid)) =
+                        (self.contact_uuid(*contact), self.agent_uuid(*agent))
                     else {
                         continue;
                     };
@@ -958,7 +984,8 @@ impl OrgLive {
                     agent,
                     reason,
                 } => {
-                    let (Some(cid), Some(aid)) = (self.contact_uuid(*contact), self.agent_uuid(*agent))
+                    let (Some(cid), Some(aid)) =
+                        (self.contact_uuid(*contact), self.agent_uuid(*agent))
                     else {
                         continue;
                     };
@@ -1104,13 +1131,8 @@ impl OrgLive {
                 touched.insert(aid);
             }
         }
-        fx.changes.push(
-            LiveEvent::Routing {
-                events,
-                offer_ids,
-            }
-            .change(org, now, actor),
-        );
+        fx.changes
+            .push(LiveEvent::Routing { events, offer_ids }.change(org, now, actor));
         fx.changes.append(&mut later);
         for cid in changed {
             if let Some(lc) = self.contacts.get(&cid) {
@@ -1128,7 +1150,7 @@ impl OrgLive {
                     json!({"contact_id": cid, "by": "system", "reason": reason}),
                 ));
             }
-            self.close(now, actor, cid, None, None, reason, fx);
+            self.close(now, actor, cid, Closing::because(reason), fx);
         }
         for aid in touched {
             if let Some(aj) = self.agent_json(aid) {

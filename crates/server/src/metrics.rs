@@ -124,7 +124,11 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
                 continue;
             };
             let l = format!("org=\"{org}\",queue=\"{q}\"");
-            let _ = writeln!(depth, "homeshore_queue_depth{{{l}}} {}", s.waiting + s.offered);
+            let _ = writeln!(
+                depth,
+                "homeshore_queue_depth{{{l}}} {}",
+                s.waiting + s.offered
+            );
             let _ = writeln!(
                 wait,
                 "homeshore_queue_oldest_wait_seconds{{{l}}} {}",

@@ -549,7 +549,9 @@ async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<
         serde_json::json!({"priority": 0, "required_skills": [], "public": true, "offer_timeout_s": 60}),
     )
     .await?;
-    let capacity = u8::try_from(args.chats.div_ceil(args.agents)).unwrap_or(50).min(50);
+    let capacity = u8::try_from(args.chats.div_ceil(args.agents))
+        .unwrap_or(50)
+        .min(50);
     let password = "bench-password-1";
     let mut agents = Vec::new();
     if !args.json {

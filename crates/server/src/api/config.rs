@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
-use crate::live::{AgentProfile, QueueSettings};
 use crate::error::{Json, Path, Query};
+use crate::live::{AgentProfile, QueueSettings};
 use crate::{ApiError, ApiResult, AppState, contacts, seed, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -161,7 +161,9 @@ const QUEUE_KEYS: &[&str] = &[
 /// Refuse fields a flattened body does not know (serde cannot, with `flatten`).
 fn only_keys(body: &Value, extra: &str, keys: &[&str]) -> ApiResult<()> {
     if let Some(m) = body.as_object()
-        && let Some(k) = m.keys().find(|k| k.as_str() != extra && !keys.contains(&k.as_str()))
+        && let Some(k) = m
+            .keys()
+            .find(|k| k.as_str() != extra && !keys.contains(&k.as_str()))
     {
         return Err(ApiError::invalid(format!(
             "{k}: unknown field; expected one of {}",
@@ -466,7 +468,12 @@ async fn update_agent(
         .write(
             vec![
                 Change::PutObject(o),
-                log(org, now, "agent.profile", json!({"agent_id": id, "by": auth.user.id})),
+                log(
+                    org,
+                    now,
+                    "agent.profile",
+                    json!({"agent_id": id, "by": auth.user.id}),
+                ),
             ],
             vec![],
         )

@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
 use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
+use crate::error::{Json, Path, Query};
 use crate::events::Actor;
 use crate::live::AgentState;
-use crate::error::{Json, Path, Query};
 use crate::{ApiError, ApiResult, AppState, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -179,7 +179,11 @@ async fn create_contact(
     }
     let actor = Actor::from(&auth);
     idempotent(&state, &auth, &headers, "contacts", &body, |rec| async {
-        let stored = if rec.is_some() { Stored::WithResult } else { Stored::No };
+        let stored = if rec.is_some() {
+            Stored::WithResult
+        } else {
+            Stored::No
+        };
         let c = contacts::create_contact(
             &state,
             org,

@@ -183,7 +183,9 @@ fn decode<T: serde::de::DeserializeOwned>(o: &Object) -> ApiResult<T> {
 
 /// Names of the organisation's agents (the live roster).
 fn agent_names(state: &AppState, org: Uuid) -> HashMap<Uuid, String> {
-    state.with_org(org, |o| o.agents().map(|a| (a.user_id, a.name.clone())).collect())
+    state.with_org(org, |o| {
+        o.agents().map(|a| (a.user_id, a.name.clone())).collect()
+    })
 }
 
 // ---------- preferences ----------

@@ -166,20 +166,20 @@ async fn find_org(state: &AppState, slug: &str) -> ApiResult<store::Org> {
 /// queue when none is marked (an organisation that never configured the widget).
 fn topics(state: &AppState, org: Uuid) -> Vec<(Uuid, String)> {
     state.with_org(org, |o| {
-    let any_public = o.queues().any(|q| q.settings.public == Some(true));
-    let mut out: Vec<(Uuid, String)> = o
-        .queues()
-        .filter(|q| {
-            if any_public {
-                q.settings.public == Some(true)
-            } else {
-                q.settings.public != Some(false)
-            }
-        })
-        .map(|q| (q.id, q.name.clone()))
-        .collect();
-    out.sort_by_key(|(id, _)| *id);
-    out
+        let any_public = o.queues().any(|q| q.settings.public == Some(true));
+        let mut out: Vec<(Uuid, String)> = o
+            .queues()
+            .filter(|q| {
+                if any_public {
+                    q.settings.public == Some(true)
+                } else {
+                    q.settings.public != Some(false)
+                }
+            })
+            .map(|q| (q.id, q.name.clone()))
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
     })
 }
 
@@ -310,7 +310,10 @@ async fn create_chat(
         let mut patch = Map::new();
         patch.insert(TOKEN_HASH_KEY.into(), Value::String(hash));
         let contact = contacts::update_contact_data(&state, org.id, id, patch).await?;
-        return Ok((StatusCode::CREATED, axum::Json(start_answer(&state, &contact, secret, &visitor_id))));
+        return Ok((
+            StatusCode::CREATED,
+            axum::Json(start_answer(&state, &contact, secret, &visitor_id)),
+        ));
     }
 
     // The same browser, else the same email, is the same customer.

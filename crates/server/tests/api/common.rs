@@ -151,8 +151,7 @@ where
         server::Clock::System => server::Clock::System,
         server::Clock::Manual(_) => manual_clock(),
     };
-    let dir =
-        std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+    let dir = std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
     let s = Server::start_on(None, dir, fresh(&clock)).await;
     f(s).await.stop().await;
 

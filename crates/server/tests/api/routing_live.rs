@@ -37,7 +37,10 @@ async fn agent(s: &Server, o: &Org, role: Role, profile: Value) -> Client {
 
 async fn set_state(c: &Client, state: &str) {
     let a = c
-        .put("/api/agent/state", &json!({"state": state, "reason": "lunch"}))
+        .put(
+            "/api/agent/state",
+            &json!({"state": state, "reason": "lunch"}),
+        )
         .await;
     assert_eq!(a.status, 200, "state {state}: {}", a.text);
 }
@@ -129,16 +132,33 @@ async fn a_two_step_policy_offers_the_expert_first_then_relaxes() {
             ]}),
         )
         .await;
-        let novice = agent(&s, &o, Role::Agent, json!({"skills": {"returns": 2}, "capacity": 3})).await;
-        let expert = agent(&s, &o, Role::Supervisor, json!({"skills": {"returns": 5}, "capacity": 3})).await;
+        let novice = agent(
+            &s,
+            &o,
+            Role::Agent,
+            json!({"skills": {"returns": 2}, "capacity": 3}),
+        )
+        .await;
+        let expert = agent(
+            &s,
+            &o,
+            Role::Supervisor,
+            json!({"skills": {"returns": 5}, "capacity": 3}),
+        )
+        .await;
 
         // Step 1: only the level-5 agent qualifies.
         let c1 = contact(&s, &o, q, "chat", json!({"name": "Ada"})).await;
-        let (_, offer) = offered_to(&expert, c1).await.expect("the expert is offered it");
+        let (_, offer) = offered_to(&expert, c1)
+            .await
+            .expect("the expert is offered it");
         assert!(offered_to(&novice, c1).await.is_none());
         assert_eq!(offer["why"]["rule"]["index"], 0, "{offer}");
         assert!(
-            offer["explanation"].as_str().unwrap().contains("step 1 of 2"),
+            offer["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("step 1 of 2"),
             "{offer}"
         );
 
@@ -150,10 +170,15 @@ async fn a_two_step_policy_offers_the_expert_first_then_relaxes() {
         assert!(offered_to(&novice, c2).await.is_none(), "relaxed too early");
         // … and relaxes to level ≥ 1 once the step's 30 s are over.
         advance(&s, 11).await;
-        let (_, offer) = offered_to(&novice, c2).await.expect("relaxed to the novice");
+        let (_, offer) = offered_to(&novice, c2)
+            .await
+            .expect("relaxed to the novice");
         assert_eq!(offer["why"]["rule"]["index"], 1, "{offer}");
         assert!(
-            offer["explanation"].as_str().unwrap().contains("step 2 of 2"),
+            offer["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("step 2 of 2"),
             "{offer}"
         );
         s
@@ -182,11 +207,16 @@ async fn a_call_blocks_chats_and_a_chat_blocks_calls() {
             offered_to(&a, chat).await.is_none(),
             "a chat was offered during a call"
         );
-        let agent_now = o.client(&s, Role::Admin).ok(&format!("/api/agents/{}", o.user(Role::Agent))).await;
+        let agent_now = o
+            .client(&s, Role::Admin)
+            .ok(&format!("/api/agents/{}", o.user(Role::Agent)))
+            .await;
         assert_eq!(agent_now["activity"], "on_contact", "{agent_now}");
 
         finish(&a, call).await;
-        let (offer, _) = offered_to(&a, chat).await.expect("the chat once the call ended");
+        let (offer, _) = offered_to(&a, chat)
+            .await
+            .expect("the chat once the call ended");
         accept(&a, offer).await;
         let call2 = contact(&s, &o, q, "voice", json!({"name": "Caller 2"})).await;
         assert!(
@@ -194,7 +224,10 @@ async fn a_call_blocks_chats_and_a_chat_blocks_calls() {
             "a call was offered during a chat"
         );
         finish(&a, chat).await;
-        assert!(offered_to(&a, call2).await.is_some(), "the call after the chat");
+        assert!(
+            offered_to(&a, call2).await.is_some(),
+            "the call after the chat"
+        );
         s
     })
     .await;
@@ -214,7 +247,9 @@ async fn a_returning_customer_gets_the_agent_who_helped_them() {
         let first = agent(&s, &o, Role::Agent, json!({"capacity": 1})).await;
         let customer = json!({"name": "Pat", "email": "pat@example.com"});
         let c1 = contact(&s, &o, q, "chat", customer.clone()).await;
-        let (offer, _) = offered_to(&first, c1).await.expect("offered to the only agent");
+        let (offer, _) = offered_to(&first, c1)
+            .await
+            .expect("offered to the only agent");
         accept(&first, offer).await;
         finish(&first, c1).await;
 
@@ -225,7 +260,9 @@ async fn a_returning_customer_gets_the_agent_who_helped_them() {
         set_state(&first, "break").await;
         set_state(&first, "available").await;
         let c2 = contact(&s, &o, q, "chat", customer.clone()).await;
-        let (_, offer) = offered_to(&first, c2).await.expect("the customer's last agent first");
+        let (_, offer) = offered_to(&first, c2)
+            .await
+            .expect("the customer's last agent first");
         assert_eq!(offer["why"]["rule"]["rule"], "preferred_agent", "{offer}");
         assert!(offered_to(&other, c2).await.is_none());
 
@@ -247,8 +284,13 @@ async fn a_timed_out_offer_moves_on_and_repeated_misses_park_the_agent() {
         assert!(offered_to(&sleepy, c).await.is_some());
         let awake = agent(&s, &o, Role::Supervisor, json!({"capacity": 1})).await;
         advance(&s, 11).await;
-        assert!(offered_to(&sleepy, c).await.is_none(), "the offer timed out");
-        let (offer, v) = offered_to(&awake, c).await.expect("offered to the next agent");
+        assert!(
+            offered_to(&sleepy, c).await.is_none(),
+            "the offer timed out"
+        );
+        let (offer, v) = offered_to(&awake, c)
+            .await
+            .expect("offered to the next agent");
         assert!(v["explanation"].is_string());
         accept(&awake, offer).await;
         // One miss does not send the agent away.
@@ -283,7 +325,13 @@ async fn a_restart_in_the_middle_of_a_policy_keeps_step_place_and_offers() {
             ]}),
         )
         .await;
-        let ana = agent(&s, &o, Role::Agent, json!({"skills": {"billing": 4}, "capacity": 1})).await;
+        let ana = agent(
+            &s,
+            &o,
+            Role::Agent,
+            json!({"skills": {"billing": 4}, "capacity": 1}),
+        )
+        .await;
         let first = contact(&s, &o, q, "chat", json!({"name": "First"})).await;
         let (offer, _) = offered_to(&ana, first).await.expect("offered");
         let waiting: Vec<Uuid> = {
@@ -318,7 +366,9 @@ async fn a_restart_in_the_middle_of_a_policy_keeps_step_place_and_offers() {
         }
         // The offer in flight survived with its id: the agent accepts it.
         let ana = o.client(&s, Role::Agent);
-        let (again, _) = offered_to(&ana, first).await.expect("the offer is still there");
+        let (again, _) = offered_to(&ana, first)
+            .await
+            .expect("the offer is still there");
         assert_eq!(again, offer);
         accept(&ana, again).await;
         s
@@ -330,7 +380,13 @@ async fn a_restart_in_the_middle_of_a_policy_keeps_step_place_and_offers() {
 async fn what_an_admin_changes_takes_effect_live_and_keeps_presence() {
     each_backend_with(manual_clock(), |s| async move {
         let o = quiet_org(&s, "liveconf").await;
-        let q = queue(&s, &o, "Spanish", json!({"steps": [{"target": "skill.spanish >= 3"}]})).await;
+        let q = queue(
+            &s,
+            &o,
+            "Spanish",
+            json!({"steps": [{"target": "skill.spanish >= 3"}]}),
+        )
+        .await;
         let a = agent(&s, &o, Role::Agent, json!({"skills": {"spanish": 1}})).await;
         let c = contact(&s, &o, q, "chat", json!({"name": "Lola"})).await;
         assert!(offered_to(&a, c).await.is_none());
@@ -343,7 +399,10 @@ async fn what_an_admin_changes_takes_effect_live_and_keeps_presence() {
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        assert!(offered_to(&a, c).await.is_some(), "the new skill counts at once");
+        assert!(
+            offered_to(&a, c).await.is_some(),
+            "the new skill counts at once"
+        );
         // Editing skills during a break does not end the break.
         set_state(&a, "break").await;
         let r = admin
