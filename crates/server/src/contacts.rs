@@ -92,13 +92,23 @@ fn live_contact(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::live::LiveCo
         .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))
 }
 
-/// Find or create the customer (a write of its own, before the contact's: an identity
-/// that two first contacts race for is a conflict here, never in the live state).
+/// A customer found, or one to create in the contact's own commit.
+struct ResolvedCustomer {
+    id: Uuid,
+    name: String,
+    /// `PutCustomer` (and `PutIdentity`) for a new customer.
+    changes: Vec<Change>,
+    /// Held until the contact is committed, so that two first contacts of one identity
+    /// in this process do not both create it (a second would fail its commit).
+    _identity: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// Find the customer, or prepare to create them with the contact (one commit).
 async fn resolve_customer(
     state: &AppState,
     org: Uuid,
     customer: &CustomerRef,
-) -> ApiResult<(Uuid, String)> {
+) -> ApiResult<ResolvedCustomer> {
     match customer {
         CustomerRef::Existing(id) => {
             let c = state
@@ -106,55 +116,68 @@ async fn resolve_customer(
                 .get_customer(org, *id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("customer"))?;
-            Ok((c.id, c.name))
+            Ok(ResolvedCustomer {
+                id: c.id,
+                name: c.name,
+                changes: Vec::new(),
+                _identity: None,
+            })
         }
         CustomerRef::New {
             name,
             email,
             identity,
         } => {
-            for attempt in 0..2 {
-                if let Some((k, v)) = identity
-                    && let Some(i) = state.store().find_identity(org, k, v).await?
-                {
-                    let name = state
-                        .store()
-                        .get_customer(org, i.customer_id)
-                        .await?
-                        .map(|c| c.name)
-                        .unwrap_or_else(|| name.clone());
-                    return Ok((i.customer_id, name));
-                }
-                let now = state.now();
-                let c = Customer {
+            let guard = match identity {
+                Some((k, v)) => Some(
+                    crate::api::key_lock(&format!("{org}:identity:{k}:{v}"))
+                        .lock_owned()
+                        .await,
+                ),
+                None => None,
+            };
+            if let Some((k, v)) = identity
+                && let Some(i) = state.store().find_identity(org, k, v).await?
+            {
+                let name = state
+                    .store()
+                    .get_customer(org, i.customer_id)
+                    .await?
+                    .map(|c| c.name)
+                    .unwrap_or_else(|| name.clone());
+                return Ok(ResolvedCustomer {
+                    id: i.customer_id,
+                    name,
+                    changes: Vec::new(),
+                    _identity: None,
+                });
+            }
+            let now = state.now();
+            let c = Customer {
+                id: store::new_id(),
+                org_id: org,
+                name: name.clone(),
+                email: email.clone(),
+                data: json!({}),
+                created_at: now,
+            };
+            let mut changes = vec![Change::PutCustomer(c.clone())];
+            if let Some((k, v)) = identity {
+                changes.push(Change::PutIdentity(Identity {
                     id: store::new_id(),
                     org_id: org,
-                    name: name.clone(),
-                    email: email.clone(),
-                    data: json!({}),
+                    customer_id: c.id,
+                    kind: k.clone(),
+                    value: v.clone(),
                     created_at: now,
-                };
-                let mut changes = vec![Change::PutCustomer(c.clone())];
-                if let Some((k, v)) = identity {
-                    changes.push(Change::PutIdentity(Identity {
-                        id: store::new_id(),
-                        org_id: org,
-                        customer_id: c.id,
-                        kind: k.clone(),
-                        value: v.clone(),
-                        created_at: now,
-                    }));
-                }
-                match state.write(changes, vec![]).await {
-                    Ok(_) => return Ok((c.id, c.name)),
-                    // Someone created this identity meanwhile: use theirs.
-                    Err(e) if e.code == "conflict" && attempt == 0 => continue,
-                    Err(e) => return Err(e),
-                }
+                }));
             }
-            Err(ApiError::conflict(
-                "the customer's identity is being created; retry",
-            ))
+            Ok(ResolvedCustomer {
+                id: c.id,
+                name: c.name,
+                changes,
+                _identity: guard,
+            })
         }
     }
 }
@@ -191,13 +214,14 @@ pub async fn create_contact(
     actor: Actor,
     new: NewContact,
 ) -> ApiResult<Contact> {
-    let (customer_id, customer_name) = resolve_customer(state, org, &new.customer).await?;
+    let customer = resolve_customer(state, org, &new.customer).await?;
+    let (customer_id, customer_name) = (customer.id, customer.name.clone());
     let prefer_s = state.with_org(org, |o| {
         o.queue(new.queue_id)
             .and_then(|q| q.settings.prefer_last_agent_s)
             .unwrap_or(0)
     });
-    let preferred = if prefer_s > 0 {
+    let preferred = if prefer_s > 0 && customer.changes.is_empty() {
         last_agent(state, org, customer_id)
             .await
             .map(|a| (a, prefer_s))
@@ -251,7 +275,10 @@ pub async fn create_contact(
                     at: now,
                 });
             }
-            let mut fx = Effects::default();
+            let mut fx = Effects {
+                changes: customer.changes.clone(),
+                notes: Vec::new(),
+            };
             fx.changes.push(Change::PutContact(c.clone()));
             fx.changes.push(
                 LiveEvent::ContactCreated {
@@ -274,7 +301,6 @@ pub async fn create_contact(
                 preferred,
                 &mut fx,
             )?;
-            o.position_notes(&mut fx.notes);
             // The engine may have changed it already (offered: no; auto-answered: yes).
             let c = o.contact(c.id).map(|lc| lc.contact.clone()).unwrap_or(c);
             if let Some(mut rec) = new.idempotency.clone() {
@@ -553,7 +579,6 @@ pub async fn end_contact(
                     })
                     .ok_or_else(|| ApiError::internal("ended contact lost"))?,
             };
-            o.position_notes(&mut fx.notes);
             Ok(Tx {
                 value: c,
                 changes: fx.changes,
@@ -702,7 +727,6 @@ pub async fn accept_offer(
                 .contact(off.contact_id)
                 .map(|lc| lc.contact.clone())
                 .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
-            o.position_notes(&mut fx.notes);
             Ok(Tx {
                 value: c,
                 changes: fx.changes,
@@ -877,7 +901,6 @@ pub async fn transfer(
                 },
                 &mut fx,
             )?;
-            o.position_notes(&mut fx.notes);
             let c = o
                 .contact(contact_id)
                 .map(|lc| lc.contact.clone())
@@ -954,7 +977,6 @@ pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
         .mutate(org, |o, now| {
             let mut fx = Effects::default();
             o.configure(now, &queues, &agents, &mut fx);
-            o.position_notes(&mut fx.notes);
             Ok(Tx {
                 value: (),
                 changes: fx.changes,
@@ -1089,7 +1111,6 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         let mut fx = Effects::default();
         restored.configure(now, &queues, &agents, &mut fx);
         restored.settle(now, &report.requeued, &mut fx);
-        restored.position_notes(&mut fx.notes);
         *live = restored;
         tracing::info!(
             %org,
@@ -1131,8 +1152,7 @@ pub async fn tick(state: &AppState) -> ApiResult<()> {
                 .mutate(org, |o, now| {
                     let mut fx = Effects::default();
                     o.tick(now, &mut fx);
-                    o.position_notes(&mut fx.notes);
-                    Ok(Tx {
+                            Ok(Tx {
                         value: (),
                         changes: fx.changes,
                         notes: fx.notes,
@@ -1150,6 +1170,7 @@ pub async fn tick(state: &AppState) -> ApiResult<()> {
 pub async fn timer_task(state: AppState) {
     let mut shutdown = state.shutdown_signal();
     let mut last_stats = std::time::Instant::now();
+    let mut last_positions = std::time::Instant::now();
     loop {
         let now = state.now();
         let next = state
@@ -1173,12 +1194,16 @@ pub async fn timer_task(state: AppState) {
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = %e, "timers failed");
         }
-        // Customers further back in line hear of their new place.
-        for (_, slot) in state.slots() {
+        // Customers hear of their new place in line, twice a second at most (one sort
+        // per queue whose line changed), after everything committed before.
+        if last_positions.elapsed() >= std::time::Duration::from_millis(500) {
+            last_positions = std::time::Instant::now();
             let mut notes = Vec::new();
-            slot.lock().position_notes(&mut notes);
+            for (_, slot) in state.slots() {
+                slot.lock().position_notes(&mut notes);
+            }
             if !notes.is_empty() {
-                state.hub().publish(notes);
+                let _ = state.write(vec![], notes).await;
             }
         }
         if last_stats.elapsed() >= std::time::Duration::from_secs(3) {

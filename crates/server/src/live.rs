@@ -589,37 +589,34 @@ impl OrgLive {
         (position as u64 * 180).div_ceil(serving)
     }
 
-    /// Position notes for the waiting customers of queues whose line changed.
+    /// Position notes for the waiting customers of queues whose line changed since the
+    /// last call (the timer task sends them; one sort per changed queue).
     pub fn position_notes(&mut self, notes: &mut Vec<Note>) {
         if self.dirty_queues.is_empty() {
             return;
         }
-        let dirty: HashSet<Uuid> = std::mem::take(&mut self.dirty_queues);
-        let mut waiting: Vec<(Uuid, Uuid)> = self
-            .contacts
-            .values()
-            .filter(|c| c.contact.status == ContactStatus::Waiting && c.offer.is_none())
-            .filter_map(|c| Some((c.contact.queue_id?, c.contact.id)))
-            .filter(|(q, _)| dirty.contains(q))
-            .collect();
-        waiting.sort_unstable();
-        for (_, id) in waiting {
-            let Some(pos) = self.position(id) else {
-                continue;
-            };
-            let Some(lc) = self.contacts.get_mut(&id) else {
-                continue;
-            };
-            if lc.position_sent == Some(pos) {
-                continue;
+        let dirty: Vec<Uuid> = std::mem::take(&mut self.dirty_queues).into_iter().collect();
+        for q in dirty {
+            let line = self.router.waiting_in_order(QueueId(rid(q)));
+            for (cid, p) in line {
+                let Some(id) = self.contact_uuid(cid) else {
+                    continue;
+                };
+                let pos = (p as usize, self.estimate(Some(q), p as usize));
+                let Some(lc) = self.contacts.get_mut(&id) else {
+                    continue;
+                };
+                if lc.position_sent == Some(pos) {
+                    continue;
+                }
+                lc.position_sent = Some(pos);
+                notes.push(Note::contact(
+                    id,
+                    "queue",
+                    None,
+                    json!({"position": pos.0, "estimated_wait_s": pos.1}),
+                ));
             }
-            lc.position_sent = Some(pos);
-            notes.push(Note::contact(
-                id,
-                "queue",
-                None,
-                json!({"position": pos.0, "estimated_wait_s": pos.1}),
-            ));
         }
     }
 

@@ -269,6 +269,32 @@ impl Engine {
         Some(ahead as u32 + 1)
     }
 
+    /// A queue's waiting contacts (not offered) in the order they would be served, each
+    /// with its 1-based position: [`Engine::position`] of them all in one sort,
+    /// O(w log w) for w waiting.
+    pub fn waiting_in_order(&self, id: QueueId) -> Vec<(ContactId, u32)> {
+        let Some(q) = self.state.queue_idx(id) else {
+            return Vec::new();
+        };
+        let mut keyed: Vec<((u64, u64), ContactId)> = self.state.queues[q]
+            .waiting
+            .iter()
+            .filter_map(|&(_, _, c)| {
+                let ct = &self.state.contacts[c];
+                match ct.state {
+                    CState::Waiting(w) => Some(((w.rank, ct.seq), ct.id)),
+                    _ => None,
+                }
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|k| k.0);
+        keyed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, c))| (c, i as u32 + 1))
+            .collect()
+    }
+
     /// Live figures for one queue at `now`.
     pub fn queue_stats(&self, id: QueueId, now: Timestamp) -> Option<QueueStats> {
         let q = self.state.queue_idx(id)?;
