@@ -1152,7 +1152,7 @@ pub async fn tick(state: &AppState) -> ApiResult<()> {
                 .mutate(org, |o, now| {
                     let mut fx = Effects::default();
                     o.tick(now, &mut fx);
-                            Ok(Tx {
+                    Ok(Tx {
                         value: (),
                         changes: fx.changes,
                         notes: fx.notes,

@@ -284,6 +284,67 @@ async fn one_conflicting_submission_fails_alone() {
     .await;
 }
 
+/// After a fenced submission fails, later ones with the same fence are refused unwritten
+/// (they were computed from the failed one's state); other organisations and a new epoch
+/// go on.
+#[tokio::test]
+async fn a_failed_fenced_write_refuses_the_writes_computed_after_it() {
+    each(|db| async move {
+        let (a, b) = (org("fa"), org("fb"));
+        let (ca, cb) = (contact(a.id), contact(b.id));
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutOrg(b.clone()),
+            Change::PutContact(ca.clone()),
+            Change::PutContact(cb.clone()),
+        ])
+        .await
+        .unwrap();
+        db.commit(vec![Change::PutMessage(message(&ca, 1, Some("k1")))])
+            .await
+            .unwrap();
+        let fa = Some(Fence {
+            org: a.id,
+            epoch: 1,
+        });
+        let fb = Some(Fence {
+            org: b.id,
+            epoch: 1,
+        });
+        // Queued together: the first fails (a reused client id), the second depends on it.
+        let p1 = db.submit_fenced(fa, vec![Change::PutMessage(message(&ca, 2, Some("k1")))]);
+        let p2 = db.submit_fenced(fa, vec![Change::PutMessage(message(&ca, 3, Some("k3")))]);
+        let p3 = db.submit_fenced(fb, vec![Change::PutMessage(message(&cb, 1, Some("k1")))]);
+        assert!(matches!(p1.await, Err(StoreError::Conflict(_))));
+        assert!(matches!(p2.await, Err(StoreError::Fenced(_))));
+        assert!(p3.await.is_ok(), "another organisation is not fenced");
+        // Also later, in a batch of its own.
+        let p4 = db.submit_fenced(fa, vec![Change::PutMessage(message(&ca, 2, Some("k2")))]);
+        assert!(matches!(p4.await, Err(StoreError::Fenced(_))));
+        let seqs: Vec<i64> = db
+            .list_messages(a.id, ca.id, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.seq)
+            .collect();
+        assert_eq!(seqs, [1], "nothing after the failure was written");
+        // Rebuilt: the next epoch writes again.
+        let next = Some(Fence {
+            org: a.id,
+            epoch: 2,
+        });
+        db.submit_fenced(next, vec![Change::PutMessage(message(&ca, 2, Some("k2")))])
+            .await
+            .unwrap();
+        assert_eq!(
+            db.list_messages(a.id, ca.id, 0, 100).await.unwrap().len(),
+            2
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn contacts_round_trip_filter_and_paginate() {
     each(|db| async move {
