@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(get_org, update_org))
         .routes(routes!(list_events))
+        .routes(routes!(preview_policy))
 }
 
 const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst];
@@ -482,6 +483,96 @@ async fn update_agent(
     contacts::agent_json(&state, org, id)
         .map(Json)
         .ok_or_else(|| ApiError::not_found("agent"))
+}
+
+// ---------- routing policy preview ----------
+
+/// A sample contact for [`preview_policy`].
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleContact {
+    #[schema(value_type = String, example = "chat")]
+    pub channel: store::Channel,
+    #[serde(default)]
+    pub priority: u8,
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// What to preview: steps as typed in the editor, or a queue's own.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewIn {
+    pub queue_id: Option<Uuid>,
+    pub steps: Option<Vec<crate::live::PolicyStep>>,
+    pub contact: SampleContact,
+}
+
+/// Which agents qualify now, at each step of a policy, for a sample contact; and the
+/// parser's error for each step that does not parse (with its column), so the policy
+/// editor can show it as the admin types.
+#[utoipa::path(post, path = "/api/routing/preview", tag = "config", request_body = PreviewIn, responses((status = 200, description = "`{steps: [{index, target, timeout_s, error, agents}]}`"), (status = 422, body = crate::error::ErrorBody)))]
+async fn preview_policy(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<PreviewIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(MANAGERS)?;
+    let org = auth.org_id();
+    let steps = match (body.steps, body.queue_id) {
+        (Some(s), _) => s,
+        (None, Some(q)) => state
+            .with_org(org, |o| o.queue(q).map(|q| q.settings.effective_steps()))
+            .ok_or_else(|| ApiError::not_found("queue"))?,
+        (None, None) => return Err(ApiError::invalid("give steps or queue_id")),
+    };
+    if steps.len() > 20 {
+        return Err(ApiError::invalid("steps: at most 20"));
+    }
+    let channel = crate::live::routing_channel(body.contact.channel);
+    let view = routing::expr::ContactView {
+        channel,
+        priority: body.contact.priority,
+        attributes: &body.contact.attributes,
+    };
+    let out: Vec<Value> = state.with_org(org, |o| {
+        let mut agents: Vec<&crate::live::AgentLive> = o.agents().collect();
+        agents.sort_by(|a, b| a.name.cmp(&b.name));
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, st)| match routing::Expr::parse(&st.target) {
+                Err(e) => json!({
+                    "index": i, "target": st.target, "timeout_s": st.timeout_s,
+                    "error": {"message": e.message, "column": e.column, "span": [e.span.0, e.span.1], "rendered": e.render(&st.target)},
+                    "agents": [],
+                }),
+                Ok(expr) => {
+                    let qualified: Vec<Value> = agents
+                        .iter()
+                        .filter(|a| expr.matches(&a.profile.skills, &view))
+                        .map(|a| {
+                            let snap = o.agent_snapshot(a.user_id);
+                            let free = snap
+                                .as_ref()
+                                .is_some_and(|s| s.free_channels.contains(&channel));
+                            let aj = o.agent_json(a.user_id).unwrap_or(Value::Null);
+                            json!({
+                                "id": a.user_id, "name": a.name, "state": aj["state"],
+                                "activity": aj["activity"], "free_now": free,
+                                "skills": a.profile.skills,
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "index": i, "target": st.target, "timeout_s": st.timeout_s,
+                        "error": null, "agents": qualified,
+                    })
+                }
+            })
+            .collect()
+    });
+    Ok(Json(json!({ "steps": out })))
 }
 
 // ---------- users ----------

@@ -530,3 +530,48 @@ async fn the_live_engine_equals_one_rebuilt_from_the_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_policy_preview_lists_who_qualifies_at_each_step_and_the_parsers_errors() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "preview").await;
+        agent(&s, &o, Role::Agent, json!({"skills": {"returns": 2, "spanish": 4}})).await;
+        agent(&s, &o, Role::Supervisor, json!({"skills": {"returns": 5}})).await;
+        let admin = o.client(&s, Role::Admin);
+        let a = admin
+            .post(
+                "/api/routing/preview",
+                &json!({
+                    "steps": [
+                        {"target": "skill.returns >= 5", "timeout_s": 20},
+                        {"target": "contact.language == \"es\" AND skill.spanish >= 3 OR contact.language != \"es\""},
+                        {"target": "skill.returns >="}
+                    ],
+                    "contact": {"channel": "chat", "attributes": {"language": "es"}}
+                }),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        let names = |i: usize| -> Vec<String> {
+            a.body["steps"][i]["agents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(0), vec!["supervisor of preview"]);
+        assert_eq!(names(1), vec!["agent of preview"], "only the Spanish speaker");
+        let err = &a.body["steps"][2]["error"];
+        assert!(err["column"].as_u64().is_some(), "{err}");
+        assert!(err["message"].is_string(), "{err}");
+        // Agents cannot look.
+        let r = o
+            .client(&s, Role::Agent)
+            .post("/api/routing/preview", &json!({"steps": [], "contact": {"channel": "chat"}}))
+            .await;
+        assert_eq!(r.status, 403);
+        s
+    })
+    .await;
+}
