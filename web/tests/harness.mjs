@@ -87,8 +87,12 @@ export async function startServer() {
 }
 
 export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium is not at ${executablePath}. Install it (sudo apt-get install -y chromium) or set CHROMIUM_PATH; bash scripts/test.sh installs it when run as root.`);
+  }
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: [
       '--no-sandbox',
