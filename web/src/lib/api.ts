@@ -49,6 +49,7 @@ export function retryAfter(e: unknown): number | null {
 export function errorText(e: unknown): string {
   if (!(e instanceof ApiError)) {
     const m = e instanceof Error ? e.message : String(e);
+    if (saysWhatToDo(m)) return m;
     return `${sentence(m) || 'Something went wrong.'} Try again; if it keeps happening, reload the page.`;
   }
   const wait = retryAfter(e);

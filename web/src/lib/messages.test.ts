@@ -46,6 +46,7 @@ describe('errorText', () => {
       actionable(errorText(new ApiError(status, code, 'something lower-case')));
     }
     actionable(errorText(new Error('boom')));
+    expect(errorText(new Error('That shift was taken. Pick another shift.'))).toBe('That shift was taken. Pick another shift.');
   });
 
   it('words', () => {
