@@ -4,8 +4,9 @@
 #
 # On a fresh Debian machine it first installs what the tests need (Chromium and sipp
 # with apt-get when run as root, the front end's npm packages with `npm ci`), or stops
-# at once with the exact command to run. The workspace is compiled once: the test build
-# also produces the `homeshore` binary the browser tests start.
+# at once with the exact command to run (always, with HOMESHORE_NO_INSTALL=1). The
+# workspace is compiled once: the test build also produces the `homeshore` binary the
+# browser tests start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +44,7 @@ apt_need=()
 [ -x "$chromium_bin" ] || apt_need+=(chromium)
 command -v sipp >/dev/null 2>&1 || apt_need+=(sip-tester)
 if [ ${#apt_need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${HOMESHORE_NO_INSTALL:-}" ]; then
     echo "test.sh: installing ${apt_need[*]} (apt-get)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_need[@]}" >/dev/null
