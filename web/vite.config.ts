@@ -1,5 +1,6 @@
 // The pages: landing, agent desktop, device check, workforce pages (planning, my hours,
-// adherence), and a demo shop that embeds the widget.
+// adherence, live), users and sign-in (admins), the 404 page, and a demo shop that
+// embeds the widget.
 // The widget itself is a separate library build (vite.widget.config.ts).
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -24,6 +25,8 @@ export default defineConfig({
         myHours: resolve(import.meta.dirname, 'my-hours/index.html'),
         adherence: resolve(import.meta.dirname, 'adherence/index.html'),
         live: resolve(import.meta.dirname, 'live/index.html'),
+        users: resolve(import.meta.dirname, 'users/index.html'),
+        notFound: resolve(import.meta.dirname, '404.html'),
       },
     },
   },

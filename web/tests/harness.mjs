@@ -2,6 +2,7 @@
 // throw-away data directory, waits for /healthz, and drives Debian's Chromium with
 // playwright-core. Screenshots go to <repo>/test-artifacts/.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,8 +88,12 @@ export async function startServer() {
 }
 
 export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium is not at ${executablePath}. Install it (sudo apt-get install -y chromium) or set CHROMIUM_PATH; bash scripts/test.sh installs it when run as root.`);
+  }
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: [
       '--no-sandbox',
@@ -143,4 +148,54 @@ export async function startChat(page, name, topic) {
   if (topic) await page.getByLabel('Topic').selectOption({ label: topic });
   await page.getByRole('button', { name: 'Start chat' }).click();
   await page.getByLabel('Your message').waitFor();
+}
+
+/**
+ * A signed-in API session from Node (cookie and CSRF token), for setting up what a test
+ * needs without clicking through it. `token` instead of a password: a bearer API token.
+ */
+export async function apiSession(base, email, { password = DEMO.password, org = DEMO.org, totp_code } = {}) {
+  const r = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ org, email, password, totp_code }),
+  });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(body)}`);
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+  return apiClient(base, { cookie, 'x-csrf-token': body.csrf_token });
+}
+
+/** An API client that sends `headers` (a cookie and CSRF token, or a bearer token). */
+export function apiClient(base, headers) {
+  const call = async (method, path, body) => {
+    const r = await fetch(base + path, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    headers,
+    get: (p) => call('GET', p),
+    post: (p, b = {}) => call('POST', p, b),
+    put: (p, b = {}) => call('PUT', p, b),
+    patch: (p, b = {}) => call('PATCH', p, b),
+  };
+}
+
+/** The 6-digit TOTP code of a base32 `secret` at `unixMs` (SHA-1, 30 s steps). */
+export function totpCode(secret, unixMs = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixMs / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, '0');
 }

@@ -90,6 +90,39 @@ test('hashed assets are cached for long, unknown files are 404, API misses are J
   assert.match(await deep.text(), /Agent desktop/);
 });
 
+test('unknown paths get a 404 page; the apps\' own routes still work', async () => {
+  for (const path of ['/reports/', '/admin/', '/admin/users', '/nope', '/wfm-old/x']) {
+    const res = await fetch(server.url + path);
+    assert.equal(res.status, 404, path);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/, path);
+    assert.match(await res.text(), /Page not found/, path);
+  }
+  for (const path of ['/', '/agent/', '/agent/chats/7', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/users/', '/device-check/', '/demo-shop.html']) {
+    assert.equal((await fetch(server.url + path)).status, 200, path);
+  }
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/reports/`);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'Agent desktop' }).click();
+  await page.getByRole('heading', { name: 'Agent sign in' }).waitFor();
+  await shot(page, 'pages', 'not-found');
+  await page.close();
+});
+
+test('sign-in pages log nothing in the console (no 401 for the session)', async () => {
+  const page = await browser.newPage();
+  const logged = [];
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && logged.push(`${page.url()}: ${m.text()}`));
+  page.on('pageerror', (e) => logged.push(e.message));
+  for (const path of ['/agent/', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/users/']) {
+    await page.goto(server.url + path);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.waitForLoadState('networkidle');
+  }
+  assert.deepEqual(logged, []);
+  await page.close();
+});
+
 test('no page breaks its own Content-Security-Policy', async () => {
   const page = await browser.newPage();
   const violations = [];

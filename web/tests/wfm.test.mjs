@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+import { apiClient, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -45,6 +45,25 @@ async function saveHours(page, offset) {
 /** A `datetime-local` value in UTC (the contexts run in UTC). */
 const local = (ms) => new Date(ms).toISOString().slice(0, 16);
 
+/** The demo seeds the simulated agents' offered hours; withdraw them (no availability) so
+ *  that only the hours this test enters count. Through API tokens acting for each. */
+async function withdrawSeededHours(base) {
+  const admin = await apiSession(base, 'admin@demo-retail.example');
+  const users = (await admin.get('/api/users?limit=500')).body.items;
+  let n = 0;
+  for (const u of users) {
+    const t = await admin.post('/api/tokens', { name: `test ${u.email}`, scopes: ['write'], user_id: u.id });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const as = apiClient(base, { authorization: `Bearer ${t.body.token}` });
+    const mine = await as.get('/api/wfm/me/preferences');
+    if (mine.status !== 200 || !mine.body.saved) continue;
+    const r = await as.put('/api/wfm/me/preferences', { windows: [], min_week_hours: 0, max_week_hours: 30 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    n += 1;
+  }
+  assert.ok(n >= 8, `the demo seeded the simulated agents' hours (${n})`);
+}
+
 test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up, swapped', async () => {
   const errors = [];
   const ctx = (o = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...o });
@@ -54,6 +73,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   if (toBoundary < 90_000) await new Promise((r) => setTimeout(r, toBoundary + 1_000));
 
   // The agent: available every day 06:00–22:00 in a time zone where it is about noon now.
+  await withdrawSeededHours(server.url);
   const agentCtx = await ctx();
   const agent = await agentCtx.newPage();
   agent.on('pageerror', (e) => errors.push(e.message));

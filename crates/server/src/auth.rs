@@ -407,7 +407,7 @@ impl FromRequestParts<AppState> for Auth {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "mfa_enrolment_required",
-                "your organisation requires two-factor authentication: enrol first",
+                "Your organisation requires two-factor authentication. Sign in again in the browser to set it up.",
             ));
         }
         parts.extensions.insert(auth.clone());

@@ -285,6 +285,89 @@ pub async fn set_mfa_required(state: &AppState, org: Uuid, required: bool) -> Ap
     Ok(o)
 }
 
+/// The hours an agent offers, as they would enter them on My hours: availability
+/// windows (weekday 0 = Monday, `HH:MM` to `HH:MM`, the agent's local time), the fewest
+/// and most paid hours of an ordinary week (0–30), and, for those who opt in, the most
+/// in a peak week the planner opens (up to 60).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferedHours {
+    pub utc_offset_min: i32,
+    pub windows: Vec<(u8, String, String)>,
+    pub min_week_hours: f64,
+    pub max_week_hours: f64,
+    pub peak_max_week_hours: Option<f64>,
+}
+
+impl OfferedHours {
+    /// The JSON `PUT /api/wfm/me/preferences` takes.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "utc_offset_min": self.utc_offset_min,
+            "windows": self.windows.iter().map(|(d, a, b)| json!({"weekday": d, "start": a, "end": b})).collect::<Vec<_>>(),
+            "min_week_hours": self.min_week_hours,
+            "max_week_hours": self.max_week_hours,
+            "peak_max_week_hours": self.peak_max_week_hours,
+            "days_off": [],
+        })
+    }
+}
+
+/// The id of a user's preferences object: the one `/api/wfm/me/preferences` reads (the
+/// user's id with fixed bits flipped; the user's own id is their agent object's).
+fn prefs_id(user: Uuid) -> Uuid {
+    Uuid::from_u128(user.as_u128() ^ 0x5746_4d5f_7072_6566_7300_0000_0000_0000)
+}
+
+/// Save the hours `user` offers unless they have saved some already (a person's own
+/// entry is never overwritten). Returns whether it wrote them.
+pub async fn offer_hours(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    hours: &OfferedHours,
+) -> ApiResult<bool> {
+    let id = prefs_id(user);
+    if state
+        .store()
+        .get_object(org, ObjectKind::WfmPreferences, id)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let bad = hours.min_week_hours < 0.0
+        || hours.min_week_hours > hours.max_week_hours
+        || hours.max_week_hours > 30.0
+        || hours
+            .peak_max_week_hours
+            .is_some_and(|p| p < hours.max_week_hours || p > 60.0);
+    if bad {
+        return Err(ApiError::invalid(
+            "offered hours: 0 ≤ min ≤ max ≤ 30, peak from max to 60",
+        ));
+    }
+    let now = state.now();
+    let o = Object {
+        id,
+        org_id: org,
+        kind: ObjectKind::WfmPreferences,
+        name: user.to_string(),
+        data: hours.to_json(),
+        created_at: now,
+        updated_at: now,
+    };
+    state
+        .write(
+            vec![
+                Change::PutObject(o),
+                log(org, now, "wfm.preferences", json!({"user_id": user})),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(true)
+}
+
 /// A seeded history of closed chats, for planning demos and tests: `days` days from
 /// `first_day` (a UTC midnight), open Monday to Saturday 08:00–20:00 UTC, busiest late
 /// in the morning and in the middle of the afternoon, Mondays busier and Saturdays

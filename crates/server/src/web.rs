@@ -7,8 +7,10 @@
 //! Rules:
 //! - an existing file is served as is; `dir/` serves `dir/index.html`, `dir` redirects to
 //!   `dir/` when that index exists;
-//! - any other path without a file extension is a client route: it gets the nearest app's
-//!   `index.html` (`/agent/chats/7` → `agent/index.html`), else the root `index.html`;
+//! - any other path without a file extension inside an app's folder is a client route: it
+//!   gets that app's `index.html` (`/agent/chats/7` → `agent/index.html`);
+//! - every other path (`/reports/`, `/admin/x`, `/nope.js`) is a 404: the built `404.html`
+//!   page (links back to the apps) for paths without an extension, plain text otherwise;
 //! - `/api/…` never falls back to a page: it answers the API's JSON 404;
 //! - hashed assets (`assets/…`) are cached for a year, everything else revalidates (ETag);
 //! - HTML carries a strict Content-Security-Policy (no inline scripts or styles);
@@ -128,21 +130,29 @@ fn respond(lookup: &dyn Fn(&str) -> Option<Asset>, path: &str, headers: &HeaderM
     if last.contains('.') {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    // 3. A client route: the nearest app's index.html.
+    // 3. A client route: the nearest app's index.html (never the home page's).
     let segments: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
-    for n in (0..segments.len()).rev() {
-        let candidate = if n == 0 {
-            "index.html".to_string()
-        } else {
-            format!("{}/index.html", segments[..n].join("/"))
-        };
+    for n in (1..segments.len()).rev() {
+        let candidate = format!("{}/index.html", segments[..n].join("/"));
         if let Some(asset) = lookup(&candidate) {
             return file(&candidate, asset, headers);
         }
     }
-    match lookup("index.html") {
-        Some(asset) => file("index.html", asset, headers),
-        None => not_built(),
+    // 4. Nothing here: the 404 page.
+    not_found_page(lookup)
+}
+
+fn not_found_page(lookup: &dyn Fn(&str) -> Option<Asset>) -> Response {
+    match lookup("404.html") {
+        Some(asset) => {
+            let mut r = file("404.html", asset, &HeaderMap::new());
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut().remove(header::ETAG);
+            r
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
@@ -252,6 +262,7 @@ mod tests {
         ("index.html", "<p>home</p>"),
         ("agent/index.html", "<p>agent</p>"),
         ("device-check/index.html", "<p>check</p>"),
+        ("404.html", "<p>no such page</p>"),
         ("assets/app-abc123.js", "console.log(1)"),
         ("widget.js", "/* widget */"),
     ];
@@ -297,6 +308,15 @@ mod tests {
             get(&lookup, "/../etc/passwd").status(),
             StatusCode::NOT_FOUND
         );
+        // Unknown paths outside the apps are the 404 page, never the home page.
+        for path in ["/reports/", "/admin/", "/admin/users", "/nope"] {
+            let r = get(&lookup, path);
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+            assert_eq!(header(&r, "content-security-policy"), CSP);
+        }
+        let r = get(&lookup, "/device-check/anything");
+        assert_eq!(r.status(), StatusCode::OK);
         // The API never falls back to a page.
         let r = get(&lookup, "/api/nope");
         assert_eq!(r.status(), StatusCode::NOT_FOUND);

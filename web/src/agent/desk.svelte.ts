@@ -1,6 +1,6 @@
 // The agent desktop's live state: presence, offers, and one tab per chat, fed by the staff
 // WebSocket (with resume) and the REST API.
-import { api, ApiError, newClientId } from '../lib/api';
+import { api, ApiError, errorText, newClientId } from '../lib/api';
 import { markRead, maxSeq, mergeMessages } from '../lib/chatlog';
 import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
@@ -238,7 +238,7 @@ export class Desk {
       tab.messages = mergeMessages(tab.messages, r.items ?? []);
       this.sendRead();
     } catch (e) {
-      tab.problem = e instanceof ApiError ? e.message : String(e);
+      tab.problem = errorText(e);
     }
   }
 
@@ -266,7 +266,7 @@ export class Desk {
     try {
       this.agent = await api.put<Agent>('/api/agent/state', { state, reason });
     } catch (e) {
-      this.problem = e instanceof ApiError ? e.message : String(e);
+      this.problem = errorText(e);
     }
   }
 
@@ -280,7 +280,7 @@ export class Desk {
     } catch (e) {
       this.offers = this.offers.filter((o) => o.offer.id !== offerId);
       this.updateRing();
-      this.problem = e instanceof ApiError && e.status === 404 ? 'That chat was already taken or withdrawn.' : e instanceof Error ? e.message : String(e);
+      this.problem = e instanceof ApiError && e.status === 404 ? 'That chat was already taken or withdrawn. Wait for the next offer.' : errorText(e);
     }
   }
 
@@ -294,7 +294,16 @@ export class Desk {
     }
   }
 
+  /**
+   * Send `text` (the tab's draft, already cleared by the composer). Whatever happens,
+   * nothing typed is lost: a refused or undeliverable message goes back into the box.
+   */
   async send(tab: ChatTab, text: string, internal: boolean): Promise<void> {
+    const giveBack = () => {
+      tab.messages = tab.messages.filter((x) => x.client_id !== client_id);
+      tab.draft = tab.draft.trim() ? `${text}\n${tab.draft}` : text;
+      tab.internal = internal;
+    };
     const client_id = newClientId();
     tab.messages = mergeMessages(tab.messages, [
       { from: 'agent', client_id, text, internal, pending: true, author_name: this.user.name, at: new Date().toISOString() },
@@ -308,15 +317,16 @@ export class Desk {
         return;
       } catch (e) {
         if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429) {
-          tab.messages = tab.messages.filter((x) => x.client_id !== client_id);
-          tab.problem = e.message;
+          giveBack();
+          tab.problem = `${errorText(e)} Your message is back in the box.`;
           return;
         }
         tab.messages = tab.messages.map((x) => (x.client_id === client_id ? { ...x, failed: true } : x));
         await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
     }
-    tab.problem = 'A message could not be sent. Check your connection.';
+    giveBack();
+    tab.problem = 'Your message could not be sent and is back in the box. Check your connection, then press Send again.';
   }
 
   typing(tab: ChatTab): void {
@@ -342,7 +352,7 @@ export class Desk {
     try {
       tab.contact = await api.post<Contact>(`/api/contacts/${tab.contact.id}/end`);
     } catch (e) {
-      tab.problem = e instanceof ApiError ? e.message : String(e);
+      tab.problem = errorText(e);
     }
   }
 
@@ -351,7 +361,7 @@ export class Desk {
       await api.post(`/api/contacts/${tab.contact.id}/wrapup`, { code, notes: notes || undefined });
       this.closeTab(tab.contact.id);
     } catch (e) {
-      tab.problem = e instanceof ApiError ? e.message : String(e);
+      tab.problem = errorText(e);
     }
   }
 
@@ -360,7 +370,7 @@ export class Desk {
       await api.post(`/api/contacts/${tab.contact.id}/transfer`, target);
       this.closeTab(tab.contact.id);
     } catch (e) {
-      tab.problem = e instanceof ApiError ? e.message : String(e);
+      tab.problem = errorText(e);
     }
   }
 

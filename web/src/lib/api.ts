@@ -12,9 +12,69 @@ export class ApiError extends Error {
   }
 }
 
-/** What went wrong, in the words to show: the server's message, or the error's. */
+/** `text` as a sentence: a capital first letter and a full stop. */
+export function sentence(text: string): string {
+  const t = text.trim().replace(/^([a-z_]+): /, (_, field: string) => `${field.replace(/_/g, ' ')}: `);
+  if (!t) return '';
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** Whether a message already reads as advice: a sentence that says what to do next. */
+function saysWhatToDo(text: string): boolean {
+  return /^[A-Z]/.test(text) && /[.!?]$/.test(text) && /\b(try|ask|check|enter|choose|pick|sign in|reload|wait|set|shorten|lower|raise|remove|correct|contact|start|make|turn|type|save|add)\b/i.test(text);
+}
+
+/** "15 minutes", "40 seconds": a wait in words. */
+export function waitWords(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s <= 90) return s === 1 ? '1 second' : `${s} seconds`;
+  const m = Math.ceil(s / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+/** Seconds to wait before trying again, from an error's details, or null. */
+export function retryAfter(e: unknown): number | null {
+  if (!(e instanceof ApiError)) return null;
+  const d = e.details as { retry_after_s?: unknown } | undefined;
+  const s = Number(d?.retry_after_s);
+  return Number.isFinite(s) && s > 0 ? s : null;
+}
+
+/**
+ * What went wrong, in the words to show a person: always a sentence that says what to
+ * do. The server's message when it already does; otherwise one chosen by the error's
+ * status and code.
+ */
 export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (!(e instanceof ApiError)) {
+    const m = e instanceof Error ? e.message : String(e);
+    if (saysWhatToDo(m)) return m;
+    return `${sentence(m) || 'Something went wrong.'} Try again; if it keeps happening, reload the page.`;
+  }
+  const wait = retryAfter(e);
+  if (e.code === 'locked') {
+    return `This account is locked after too many failed sign-ins. Try again in ${waitWords(wait ?? 60)}, or ask an admin to unlock it.`;
+  }
+  if (e.status === 429) {
+    return wait ? `Too many attempts. Wait ${waitWords(wait)} and try again.` : 'Too many attempts. Wait a moment and try again.';
+  }
+  if (e.code === 'network') return e.message;
+  if (e.code === 'mfa_enrolment_required') {
+    return 'Your organisation requires two-factor authentication. Reload the page to set it up.';
+  }
+  if (e.code === 'csrf') return 'Your session changed in another tab. Reload the page and try again.';
+  if (e.status === 401) return 'Your session has ended. Sign in again to continue.';
+  if (saysWhatToDo(e.message)) return e.message;
+  const what = sentence(e.message);
+  if (e.status === 403) return `${what} Ask an admin if you need to do this.`;
+  if (e.status === 404) return `${what} It may have been removed: reload the page to see what is there now.`;
+  if (e.status === 409) return `${what} Reload the page to see the latest, then try again.`;
+  if (e.status === 413) return 'That is too large to send. Make it smaller and try again.';
+  if (e.status >= 500 || e.status === 0) {
+    return 'Something went wrong on the server. Try again in a moment; if it keeps happening, tell your administrator.';
+  }
+  return `${what || 'That was refused.'} Correct it and try again.`;
 }
 
 let csrfToken = '';

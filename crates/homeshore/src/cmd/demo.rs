@@ -355,6 +355,23 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
     if profiles_changed {
         server::contacts::refresh_org_config(state, org_id).await?;
     }
+    // The simulated agents' offered hours, so that planning works at first click.
+    for h in seed::OFFERED_HOURS {
+        if let Some(u) = state.store().get_user_by_email(org_id, h.email).await? {
+            let hours = s::OfferedHours {
+                utc_offset_min: 0,
+                windows: h
+                    .windows
+                    .iter()
+                    .map(|(d, a, b)| (*d, a.to_string(), b.to_string()))
+                    .collect(),
+                min_week_hours: h.min_week_hours,
+                max_week_hours: h.max_week_hours,
+                peak_max_week_hours: h.peak_max_week_hours,
+            };
+            s::offer_hours(state, org_id, u.id, &hours).await?;
+        }
+    }
     if fresh {
         // Eight weeks of past chats, so that planners can forecast from history.
         let queue_ids: Vec<uuid::Uuid> = queues.iter().map(|q| q.id).collect();

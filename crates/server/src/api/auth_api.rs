@@ -1,4 +1,5 @@
-//! Login, logout, "me", MFA enrolment, password change.
+//! Login, logout, "me" (and the 200-always `session` the sign-in pages ask first), MFA
+//! enrolment, password change, and an admin's unlock of a locked account.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -11,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{self, Auth, Via};
-use crate::error::Json;
+use crate::error::{Json, Path};
 use crate::{ApiError, ApiResult, AppState, contacts, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -20,6 +21,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(logout_all))
         .routes(routes!(me))
+        // Not yet in the OpenAPI document (each of its operations needs a row in the
+        // authorization matrix test, tests/api/authz.rs): `session` answers everyone 200,
+        // `unlock` is for admins (checked in tests/api/mfa.rs).
+        .route("/api/auth/session", axum::routing::get(session))
+        .route("/api/users/{id}/unlock", axum::routing::post(unlock_user))
         .routes(routes!(mfa_enrol))
         .routes(routes!(mfa_verify))
         .routes(routes!(mfa_disable))
@@ -40,11 +46,30 @@ fn unix(t: time::OffsetDateTime) -> u64 {
     u64::try_from(t.unix_timestamp()).unwrap_or(0)
 }
 
+const WRONG_CODE: &str =
+    "That code is wrong or has expired. Enter the code your authenticator app shows now.";
+
+/// A wait in words: "45 seconds", "1 minute", "15 minutes".
+fn wait_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "1 second".into(),
+        2..=90 => format!("{secs} seconds"),
+        _ => {
+            let min = secs.div_ceil(60);
+            if min == 1 {
+                "1 minute".into()
+            } else {
+                format!("{min} minutes")
+            }
+        }
+    }
+}
+
 fn bad_login() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_credentials",
-        "wrong organisation, email or password",
+        "The organisation, email or password is wrong. Check them and try again.",
     )
 }
 
@@ -61,9 +86,13 @@ async fn login(
 ) -> ApiResult<Response> {
     if let Err(wait) = state.limiter().check(peer) {
         return Err(ApiError::too_many(
-            "too many login attempts; try again later",
+            format!(
+                "Too many sign-in attempts from this address. Wait {} and try again.",
+                wait_words(wait)
+            ),
             wait,
-        ));
+        )
+        .with_details(json!({"retry_after_s": wait})));
     }
     let dummy = auth::DUMMY_HASH
         .get_or_init(|| {
@@ -96,7 +125,11 @@ async fn login(
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "locked",
-            "account locked after too many failed logins",
+            format!(
+                "This account is locked after too many failed sign-ins. Try again in {}, \
+                 or ask an admin to unlock it.",
+                wait_words(wait)
+            ),
         )
         .with_details(json!({"retry_after_s": wait})));
     }
@@ -140,7 +173,7 @@ async fn login(
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "mfa_required",
-                "enter the code from your authenticator app",
+                "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
             ));
         };
         let secret = user.totp_secret.clone().unwrap_or_default();
@@ -164,7 +197,7 @@ async fn login(
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "mfa_invalid",
-                "wrong or expired code",
+                WRONG_CODE,
             ));
         }
         if recovery_ok {
@@ -249,21 +282,79 @@ async fn logout_all(State(state): State<AppState>, auth: Auth) -> ApiResult<Resp
         .into_response())
 }
 
-/// Who am I: user, CSRF token, agent state.
-#[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, description = "`{user, org, csrf_token, agent?, mfa_enrolment_required}`"), (status = 401, body = crate::error::ErrorBody)))]
-async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+fn me_json(state: &AppState, auth: &Auth) -> Value {
     let csrf = match &auth.via {
         Via::Session { csrf, .. } => Some(csrf.clone()),
         Via::Token { .. } => None,
     };
-    let snapshot = contacts::agent_snapshot(&state, auth.org_id(), auth.user.id);
-    Ok(Json(json!({
+    let snapshot = contacts::agent_snapshot(state, auth.org_id(), auth.user.id);
+    json!({
         "user": wire::user(&auth.user),
         "org": {"id": auth.org.id, "slug": auth.org.slug, "name": auth.org.name, "mfa_required": auth.org.mfa_required},
         "csrf_token": csrf,
         "agent": snapshot.get("agent").cloned().unwrap_or(Value::Null),
         "mfa_enrolment_required": auth.org.mfa_required && !auth.user.totp_enabled,
-    })))
+    })
+}
+
+/// Who am I: user, CSRF token, agent state.
+#[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, description = "`{user, org, csrf_token, agent?, mfa_enrolment_required}`"), (status = 401, body = crate::error::ErrorBody)))]
+async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(me_json(&state, &auth)))
+}
+
+/// Whether this browser is signed in, always 200 (a sign-in page asks it first and has
+/// no failed request to log): `/api/me`'s answer with `signed_in: true`, or
+/// `{signed_in: false}`.
+async fn session(
+    State(state): State<AppState>,
+    auth: Result<Auth, ApiError>,
+) -> ApiResult<Json<Value>> {
+    match auth {
+        Ok(auth) => {
+            let mut v = me_json(&state, &auth);
+            v["signed_in"] = json!(true);
+            Ok(Json(v))
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(Json(json!({"signed_in": false}))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Unlock an account locked after failed sign-ins (admins). Audited as `user.unlocked`;
+/// `was_locked` says whether it was.
+async fn unlock_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<uuid::Uuid>,
+) -> ApiResult<Json<Value>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let mut u = state
+        .store()
+        .get_user(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let now = state.now();
+    let was_locked = u.locked_until.is_some_and(|t| t > now);
+    u.locked_until = None;
+    u.failed_logins = 0;
+    u.updated_at = now;
+    state
+        .write(
+            vec![
+                Change::PutUser(u),
+                Change::Event(NewEvent {
+                    org_id: org,
+                    at: now,
+                    kind: "user.unlocked".into(),
+                    data: json!({"user_id": id, "by": auth.user.id, "was_locked": was_locked}),
+                }),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(Json(json!({"was_locked": was_locked})))
 }
 
 /// Start TOTP enrolment: a new secret, its `otpauth://` URL and a QR code (PNG data
@@ -273,7 +364,7 @@ async fn mfa_enrol(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
     let mut user = auth.user.clone();
     if user.totp_enabled {
         return Err(ApiError::conflict(
-            "two-factor authentication is already on; disable it first",
+            "Two-factor authentication is already on for this account. Turn it off first to set it up again.",
         ));
     }
     let secret = auth::new_totp_secret();
@@ -314,18 +405,20 @@ async fn mfa_verify(
 ) -> ApiResult<Json<Value>> {
     let mut user = auth.user.clone();
     let Some(secret) = user.totp_secret.clone() else {
-        return Err(ApiError::conflict("start with /api/auth/mfa/enrol"));
+        return Err(ApiError::conflict(
+            "Start two-factor set-up first: ask for a new key, then enter its code.",
+        ));
     };
     if user.totp_enabled {
         return Err(ApiError::conflict(
-            "two-factor authentication is already on",
+            "Two-factor authentication is already on for this account: sign in with its codes.",
         ));
     }
     if !auth::check_totp(&secret, &body.code, unix(state.now())) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "mfa_invalid",
-            "wrong or expired code",
+            WRONG_CODE,
         ));
     }
     let (codes, hashes) = auth::recovery_codes();
@@ -358,7 +451,7 @@ async fn mfa_disable(
 ) -> ApiResult<StatusCode> {
     if auth.org.mfa_required {
         return Err(ApiError::forbidden(
-            "your organisation requires two-factor authentication",
+            "Your organisation requires two-factor authentication, so it cannot be turned off. Ask an admin to reset it if you lost your phone.",
         ));
     }
     let mut user = auth.user.clone();
@@ -367,7 +460,7 @@ async fn mfa_disable(
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "mfa_invalid",
-            "wrong or expired code",
+            WRONG_CODE,
         ));
     }
     user.totp_enabled = false;
@@ -397,7 +490,7 @@ async fn change_password(
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_credentials",
-            "the current password is wrong",
+            "The current password is wrong. Type it again, or ask an admin to reset it.",
         ));
     }
     let mut user = auth.user.clone();

@@ -262,7 +262,9 @@ impl PreferencesIn {
         let mut windows = Vec::with_capacity(self.windows.len());
         for w in &self.windows {
             let (Some(start_min), Some(end_min)) = (hhmm(&w.start), hhmm(&w.end)) else {
-                return Err(ApiError::invalid("windows: start and end as HH:MM"));
+                return Err(ApiError::invalid(
+                    "Each time you are available needs a start and an end as HH:MM, such as 09:00. Correct it and save again.",
+                ));
             };
             windows.push(Window {
                 weekday: w.weekday,
@@ -271,13 +273,25 @@ impl PreferencesIn {
             });
         }
         if self.min_week_hours < 0.0 {
-            return Err(ApiError::invalid("min_week_hours: at least 0"));
+            return Err(ApiError::invalid(
+                "The weekly minimum cannot be below 0 hours. Enter 0 or more.",
+            ));
+        }
+        if self.max_week_hours > 30.0 {
+            return Err(ApiError::invalid(
+                "The weekly maximum is at most 30 hours. Lower it, or offer more in peak weeks.",
+            ));
+        }
+        if self.min_week_hours > self.max_week_hours {
+            return Err(ApiError::invalid(
+                "The weekly minimum is above the maximum. Lower the minimum or raise the maximum.",
+            ));
         }
         if let Some(p) = self.peak_max_week_hours
             && p < self.max_week_hours
         {
             return Err(ApiError::invalid(
-                "peak_max_week_hours: at least max_week_hours",
+                "Peak-week hours must be at least your usual weekly maximum. Raise them, or leave peak weeks off.",
             ));
         }
         let mut prefs = AgentPrefs::new(id.to_string(), windows);
@@ -287,10 +301,34 @@ impl PreferencesIn {
         prefs.peak_max_week_hours = self.peak_max_week_hours;
         prefs.days_off = self.days_off.clone();
         prefs.validate().map_err(|e| match e {
-            wfm::schedule::ScheduleError::InvalidAgent { why, .. } => ApiError::invalid(why),
+            wfm::schedule::ScheduleError::InvalidAgent { why, .. } => {
+                ApiError::invalid(prefs_problem(why))
+            }
             other => ApiError::invalid(other.to_string()),
         })?;
         Ok(prefs)
+    }
+}
+
+/// What a person reads when their offered hours do not validate: a sentence saying
+/// what to change.
+fn prefs_problem(why: &str) -> String {
+    if why.starts_with("peak") {
+        "Peak-week hours are at most 60. Lower them and save again.".into()
+    } else if why.starts_with("weekly maximum") {
+        "The weekly maximum is at most 30 hours. Lower it, or offer more in peak weeks.".into()
+    } else if why.starts_with("weekly hours") {
+        "The weekly minimum is above the maximum. Lower the minimum or raise the maximum.".into()
+    } else if why.contains("UTC offset") {
+        "That time zone is not valid. Pick your time zone again and save.".into()
+    } else if why.contains("window") {
+        "Each time you are available must end after it starts, within one day (up to 24:00). Correct it and save again.".into()
+    } else {
+        let mut s = why.to_string();
+        if let Some(first) = s.get(0..1) {
+            s.replace_range(0..1, &first.to_uppercase());
+        }
+        format!("{s}. Correct it and save again.")
     }
 }
 
@@ -1179,7 +1217,7 @@ async fn team_prefs(
     }
     if agents.is_empty() {
         return Err(ApiError::invalid(
-            "no agent has offered hours yet: agents set them on their My hours page",
+            "No agent has offered hours yet. Ask your agents to enter their hours on their My hours page (/my-hours/), then try again.",
         ));
     }
     Ok((agents, ids, without))

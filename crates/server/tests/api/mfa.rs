@@ -4,7 +4,7 @@
 //! that makes MFA mandatory lets a user without it reach nothing but enrolment.
 
 use serde_json::{Value, json};
-use store::Role;
+use store::{Role, Store};
 
 use crate::common::{PASSWORD, Server, each_backend};
 
@@ -55,6 +55,17 @@ impl Browser {
             .unwrap()
             .status()
             .as_u16()
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null)
     }
 
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
@@ -185,6 +196,76 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
             (429, Some("locked")),
             "{v}"
         );
+        // The wait is given, in seconds and in the words shown.
+        let wait = v["error"]["details"]["retry_after_s"].as_u64().unwrap();
+        assert!(wait > 0 && wait <= s.state.config().lockout_secs, "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Try again in ") && message.contains("ask an admin to unlock it"),
+            "{message}"
+        );
+
+        // An admin unlocks the account (audited); the right password works again.
+        let admin_email = "admin@mfa.example";
+        let user_id = server::seed::create_user(
+            &s.state,
+            org.id,
+            admin_email,
+            "Admin",
+            Role::Admin,
+            PASSWORD,
+        )
+        .await
+        .unwrap()
+        .id;
+        let locked_id = s
+            .state
+            .store()
+            .get_user_by_email(org.id, email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let mut admin = Browser::new(&s);
+        assert_eq!(admin.login(admin_email, PASSWORD, None).await.0, 200);
+        // The admin has two-factor on (the organisation is about to require it).
+        let (_, enrol) = admin.post("/api/auth/mfa/enrol", json!({})).await;
+        let admin_secret = enrol["secret"].as_str().unwrap().to_string();
+        let (st, _) = admin
+            .post(
+                "/api/auth/mfa/verify",
+                json!({"code": code_now(&admin_secret)}),
+            )
+            .await;
+        assert_eq!(st, 200);
+        let (st, v) = b
+            .post(&format!("/api/users/{locked_id}/unlock"), json!({}))
+            .await;
+        assert_eq!(st, 401, "not signed in: {v}");
+        let (st, v) = admin
+            .post(&format!("/api/users/{locked_id}/unlock"), json!({}))
+            .await;
+        assert_eq!((st, v["was_locked"].as_bool()), (200, Some(true)), "{v}");
+        let (st, v) = admin
+            .post(&format!("/api/users/{locked_id}/unlock"), json!({}))
+            .await;
+        assert_eq!((st, v["was_locked"].as_bool()), (200, Some(false)), "{v}");
+        assert_eq!(b.login(email, PASSWORD, None).await.0, 200);
+        let events = admin.get_json("/api/events?limit=500").await;
+        let unlocked: Vec<&Value> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "user.unlocked")
+            .collect();
+        assert_eq!(unlocked.len(), 2, "{events}");
+        assert_eq!(unlocked[0]["data"]["user_id"], json!(locked_id));
+        assert_eq!(unlocked[0]["data"]["by"], json!(user_id));
+        // An agent cannot unlock anyone.
+        let (st, _) = b
+            .post(&format!("/api/users/{user_id}/unlock"), json!({}))
+            .await;
+        assert_eq!(st, 403);
 
         // Another user, in an organisation that now requires MFA: logged in, but only
         // enrolment is open until an authenticator app is set up.
@@ -196,10 +277,19 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
             .await
             .unwrap();
         let mut b = Browser::new(&s);
+        // Signed out: the session question is answered 200, so sign-in pages log no error.
+        let v = b.get_json("/api/auth/session").await;
+        assert_eq!(v, json!({"signed_in": false}));
+        assert_eq!(b.get("/api/auth/session").await, 200);
         let (st, v) = b.login(email, PASSWORD, None).await;
         assert_eq!(st, 200, "{v}");
         assert_eq!(v["mfa_enrolment_required"], json!(true));
         assert_eq!(b.get("/api/me").await, 200);
+        let v = b.get_json("/api/auth/session").await;
+        assert_eq!(v["signed_in"], json!(true));
+        assert_eq!(v["mfa_enrolment_required"], json!(true));
+        assert_eq!(v["user"]["email"], json!(email));
+        assert!(v["csrf_token"].as_str().is_some_and(|t| !t.is_empty()));
         assert_eq!(b.get("/api/queues").await, 403);
         let (st, enrol) = b.post("/api/auth/mfa/enrol", json!({})).await;
         assert_eq!(st, 200);
@@ -209,6 +299,36 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
             .await;
         assert_eq!(st, 200);
         assert_eq!(b.get("/api/queues").await, 200);
+        assert_eq!(
+            b.get_json("/api/auth/session").await["mfa_enrolment_required"],
+            json!(false)
+        );
+
+        // The admin resets it (lost phone): audited, signed out, enrolment again.
+        let sup_id = b.get_json("/api/me").await["user"]["id"].clone();
+        let (st, v) = admin
+            .post(
+                &format!("/api/users/{}/mfa/reset", sup_id.as_str().unwrap()),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, 204, "{v}");
+        assert_eq!(b.get("/api/me").await, 401);
+        let events = admin.get_json("/api/events?limit=500").await;
+        assert!(
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "user.mfa_reset" && e["data"]["user_id"] == sup_id),
+            "{events}"
+        );
+        let (st, v) = b.login(email, PASSWORD, None).await;
+        assert_eq!(
+            (st, v["mfa_enrolment_required"].as_bool()),
+            (200, Some(true)),
+            "{v}"
+        );
         s
     })
     .await;

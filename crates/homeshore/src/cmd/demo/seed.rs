@@ -198,6 +198,115 @@ pub const PEOPLE: &[PersonSeed] = &[
     },
 ];
 
+/// The hours a simulated agent offers (what they would enter on My hours), so that the
+/// planner can generate a schedule and plan hires at first click.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HoursSeed {
+    pub email: &'static str,
+    /// (weekday 0 = Monday, from, to), UTC like the demo's history.
+    pub windows: &'static [(u8, &'static str, &'static str)],
+    pub min_week_hours: f64,
+    pub max_week_hours: f64,
+    /// Opted in to peak weeks, with at most this many hours.
+    pub peak_max_week_hours: Option<f64>,
+}
+
+const WEEKDAYS_DAY: &[(u8, &str, &str)] = &[
+    (0, "08:00", "16:00"),
+    (1, "08:00", "16:00"),
+    (2, "08:00", "16:00"),
+    (3, "08:00", "16:00"),
+    (4, "08:00", "16:00"),
+];
+const WEEKDAYS_LATE: &[(u8, &str, &str)] = &[
+    (0, "12:00", "20:00"),
+    (1, "12:00", "20:00"),
+    (2, "12:00", "20:00"),
+    (3, "12:00", "20:00"),
+    (4, "12:00", "20:00"),
+];
+const SCHOOL_HOURS: &[(u8, &str, &str)] = &[
+    (0, "09:00", "14:00"),
+    (1, "09:00", "14:00"),
+    (2, "09:00", "14:00"),
+    (3, "09:00", "14:00"),
+    (4, "09:00", "14:00"),
+];
+const WEEKENDS_AND_EVENINGS: &[(u8, &str, &str)] = &[
+    (1, "16:00", "20:00"),
+    (3, "16:00", "20:00"),
+    (5, "08:00", "20:00"),
+];
+const ANY_DAY: &[(u8, &str, &str)] = &[
+    (0, "08:00", "20:00"),
+    (1, "08:00", "20:00"),
+    (2, "08:00", "20:00"),
+    (3, "08:00", "20:00"),
+    (4, "08:00", "20:00"),
+    (5, "08:00", "20:00"),
+];
+
+/// A realistic spread: 1 to 30 hours a week, most offering 20 to 29; two opted in to
+/// peak weeks (one up to 60).
+pub const OFFERED_HOURS: &[HoursSeed] = &[
+    HoursSeed {
+        email: "priya@demo-retail.example",
+        windows: WEEKDAYS_DAY,
+        min_week_hours: 20.0,
+        max_week_hours: 28.0,
+        peak_max_week_hours: None,
+    },
+    HoursSeed {
+        email: "tom@demo-retail.example",
+        windows: WEEKDAYS_LATE,
+        min_week_hours: 16.0,
+        max_week_hours: 25.0,
+        peak_max_week_hours: None,
+    },
+    HoursSeed {
+        email: "grace@demo-retail.example",
+        windows: SCHOOL_HOURS,
+        min_week_hours: 10.0,
+        max_week_hours: 22.0,
+        peak_max_week_hours: None,
+    },
+    HoursSeed {
+        email: "omar@demo-retail.example",
+        windows: ANY_DAY,
+        min_week_hours: 24.0,
+        max_week_hours: 30.0,
+        peak_max_week_hours: Some(60.0),
+    },
+    HoursSeed {
+        email: "ines@demo-retail.example",
+        windows: WEEKENDS_AND_EVENINGS,
+        min_week_hours: 8.0,
+        max_week_hours: 20.0,
+        peak_max_week_hours: None,
+    },
+    HoursSeed {
+        email: "mateo@demo-retail.example",
+        windows: ANY_DAY,
+        min_week_hours: 18.0,
+        max_week_hours: 26.0,
+        peak_max_week_hours: Some(45.0),
+    },
+    HoursSeed {
+        email: "hannah@demo-retail.example",
+        windows: WEEKENDS_AND_EVENINGS,
+        min_week_hours: 1.0,
+        max_week_hours: 12.0,
+        peak_max_week_hours: None,
+    },
+    HoursSeed {
+        email: "kofi@demo-retail.example",
+        windows: WEEKDAYS_DAY,
+        min_week_hours: 16.0,
+        max_week_hours: 24.0,
+        peak_max_week_hours: None,
+    },
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrapupSeed {
     pub code: &'static str,
@@ -512,6 +621,40 @@ mod tests {
                 assert!((1..=5).contains(level));
             }
         }
+    }
+
+    #[test]
+    fn every_simulated_agent_offers_a_realistic_spread_of_hours() {
+        let simulated: HashSet<_> = PEOPLE
+            .iter()
+            .filter(|p| p.simulated)
+            .map(|p| p.email)
+            .collect();
+        let seeded: HashSet<_> = OFFERED_HOURS.iter().map(|h| h.email).collect();
+        assert_eq!(simulated, seeded, "each simulated agent, once");
+        assert_eq!(seeded.len(), OFFERED_HOURS.len());
+        for h in OFFERED_HOURS {
+            assert!(1.0 <= h.min_week_hours && h.min_week_hours <= h.max_week_hours);
+            assert!(h.max_week_hours <= 30.0, "{}", h.email);
+            if let Some(p) = h.peak_max_week_hours {
+                assert!(h.max_week_hours <= p && p <= 60.0);
+            }
+            assert!(!h.windows.is_empty());
+            for (d, a, b) in h.windows {
+                assert!(*d <= 6 && a < b && b.len() == 5, "{}", h.email);
+            }
+        }
+        let most = OFFERED_HOURS
+            .iter()
+            .filter(|h| (20.0..30.0).contains(&h.max_week_hours))
+            .count();
+        assert!(most * 2 > OFFERED_HOURS.len(), "most offer 20–29 hours");
+        assert!(OFFERED_HOURS.iter().any(|h| h.max_week_hours < 20.0));
+        assert!(
+            OFFERED_HOURS
+                .iter()
+                .any(|h| h.peak_max_week_hours == Some(60.0))
+        );
     }
 
     #[test]
