@@ -403,6 +403,7 @@ pub async fn append_message(
                     seq,
                     message_id: m.id,
                     from: m.sender.as_str().into(),
+                    channel: Some(c.channel),
                 }
                 .change(org, now, actor),
             );

@@ -71,6 +71,8 @@ pub enum LiveEvent {
         seq: i64,
         message_id: Uuid,
         from: String,
+        #[serde(default)]
+        channel: Option<Channel>,
     },
     #[serde(rename = "contact.ended")]
     ContactEnded { contact_id: Uuid },
@@ -80,6 +82,10 @@ pub enum LiveEvent {
         code: Option<String>,
         /// `wrapped_up`, `abandoned`, `expired`.
         reason: String,
+        #[serde(default)]
+        channel: Option<Channel>,
+        #[serde(default)]
+        queue_id: Option<Uuid>,
     },
     /// An agent's presence changed (the adherence report reads these).
     #[serde(rename = "agent.state")]

@@ -178,6 +178,7 @@ impl Clock {
 type PipelineItem = (
     Option<Pending>,
     Vec<Note>,
+    metrics::Tally,
     oneshot::Sender<store::Result<Committed>>,
 );
 
@@ -421,6 +422,7 @@ impl AppState {
         changes: Vec<Change>,
         notes: Vec<Note>,
     ) -> oneshot::Receiver<store::Result<Committed>> {
+        let tally = metrics::Tally::of(&changes);
         let _order = self.0.submit.lock().unwrap_or_else(|p| p.into_inner());
         let pending = if changes.is_empty() {
             None
@@ -428,8 +430,8 @@ impl AppState {
             Some(self.0.store.submit_fenced(fence, changes))
         };
         let (tx, rx) = oneshot::channel();
-        if let Err(e) = self.0.pipeline.send((pending, notes, tx)) {
-            let (_, _, tx) = e.0;
+        if let Err(e) = self.0.pipeline.send((pending, notes, tally, tx)) {
+            let (_, _, _, tx) = e.0;
             let _ = tx.send(Err(store::StoreError::Unavailable(
                 "pipeline stopped".into(),
             )));
@@ -455,13 +457,14 @@ impl AppState {
 
 /// Awaits commits in submission order and publishes their notes, then answers.
 async fn run_pipeline(state: AppState, mut rx: mpsc::UnboundedReceiver<PipelineItem>) {
-    while let Some((pending, notes, reply)) = rx.recv().await {
+    while let Some((pending, notes, tally, reply)) = rx.recv().await {
         let result = match pending {
             Some(p) => p.await,
             None => Ok(Committed::default()),
         };
         if result.is_ok() {
             state.hub().publish(notes);
+            state.metrics().count(tally);
         }
         let _ = reply.send(result);
     }

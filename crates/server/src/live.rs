@@ -870,6 +870,8 @@ impl OrgLive {
                 contact_id: id,
                 code,
                 reason: reason.to_string(),
+                channel: Some(c.channel),
+                queue_id: c.queue_id,
             }
             .change(self.org, now, actor),
         );

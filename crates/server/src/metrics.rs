@@ -29,9 +29,125 @@ pub struct Metrics {
     requests: Mutex<HashMap<(String, String, u16), Histogram>>,
     pub ws_messages_sent: AtomicU64,
     pub logins_failed: AtomicU64,
+    /// Counters of committed live events: (metric, labels) → count.
+    counters: Mutex<std::collections::BTreeMap<(&'static str, String), u64>>,
+}
+
+/// Counter increments read off a write before it is submitted, applied once it commits
+/// (so the counters count what is durable, and nothing twice).
+#[derive(Debug, Default)]
+pub struct Tally(Vec<(&'static str, String)>);
+
+impl Tally {
+    /// What `changes` will count once committed.
+    pub fn of(changes: &[store::Change]) -> Tally {
+        use crate::events::LiveEvent;
+        let mut t = Vec::new();
+        for ch in changes {
+            let store::Change::Event(e) = ch else {
+                continue;
+            };
+            let stored = store::Event {
+                seq: 0,
+                org_id: e.org_id,
+                at: e.at,
+                kind: e.kind.clone(),
+                data: e.data.clone(),
+            };
+            let Some((_, ev)) = LiveEvent::parse(&stored) else {
+                continue;
+            };
+            match ev {
+                LiveEvent::ContactCreated {
+                    channel, queue_id, ..
+                } => t.push((
+                    "homeshore_contacts_created_total",
+                    format!("channel=\"{channel}\",queue=\"{queue_id}\""),
+                )),
+                LiveEvent::ContactClosed {
+                    channel,
+                    queue_id,
+                    reason,
+                    ..
+                } => t.push((
+                    "homeshore_contacts_closed_total",
+                    format!(
+                        "channel=\"{}\",queue=\"{}\",reason=\"{reason}\"",
+                        channel.map(|c| c.as_str()).unwrap_or("unknown"),
+                        queue_id.map(|q| q.to_string()).unwrap_or_default()
+                    ),
+                )),
+                LiveEvent::MessageAppended { from, channel, .. } => t.push((
+                    "homeshore_messages_total",
+                    format!(
+                        "channel=\"{}\",direction=\"{}\"",
+                        channel.map(|c| c.as_str()).unwrap_or("unknown"),
+                        if from == "customer" { "in" } else { "out" }
+                    ),
+                )),
+                LiveEvent::Routing { events, .. } => {
+                    for re in events {
+                        let outcome = match re.kind {
+                            routing::EventKind::OfferAccepted { .. } => "accepted",
+                            routing::EventKind::OfferDeclined { reason, .. } => match reason {
+                                routing::DeclineReason::Rejected => "rejected",
+                                routing::DeclineReason::TimedOut => "timed_out",
+                                routing::DeclineReason::Withdrawn => "withdrawn",
+                            },
+                            _ => continue,
+                        };
+                        t.push(("homeshore_offers_total", format!("outcome=\"{outcome}\"")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Tally(t)
+    }
 }
 
 impl Metrics {
+    /// Count a committed write's events.
+    pub fn count(&self, tally: Tally) {
+        if tally.0.is_empty() {
+            return;
+        }
+        let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        for k in tally.0 {
+            *c.entry(k).or_default() += 1;
+        }
+    }
+
+    fn write_counters(&self, out: &mut String) {
+        let c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let help = [
+            (
+                "homeshore_contacts_created_total",
+                "Contacts created, by channel and queue.",
+            ),
+            (
+                "homeshore_contacts_closed_total",
+                "Contacts closed, by channel, queue and reason (wrapped_up, abandoned, expired).",
+            ),
+            (
+                "homeshore_messages_total",
+                "Messages stored, by channel and direction (in: from customers).",
+            ),
+            (
+                "homeshore_offers_total",
+                "Offers ended, by outcome (accepted, rejected, timed_out, withdrawn).",
+            ),
+        ];
+        for (name, text) in help {
+            let _ = writeln!(out, "# HELP {name} {text}\n# TYPE {name} counter");
+            for ((n, labels), v) in c.iter() {
+                if *n == name {
+                    let _ = writeln!(out, "{name}{{{labels}}} {v}");
+                }
+            }
+        }
+    }
+
     pub fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
         let mut m = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         let h = m
@@ -147,6 +263,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             "homeshore_agents_available{{org=\"{org}\"}} {avail}"
         );
     }
+    state.metrics().write_counters(&mut out);
     out.push_str("# HELP homeshore_queue_depth Contacts waiting per queue.\n# TYPE homeshore_queue_depth gauge\n");
     out.push_str(&depth);
     out.push_str("# HELP homeshore_queue_oldest_wait_seconds Longest current wait per queue.\n# TYPE homeshore_queue_oldest_wait_seconds gauge\n");

@@ -575,3 +575,51 @@ async fn the_policy_preview_lists_who_qualifies_at_each_step_and_the_parsers_err
     })
     .await;
 }
+
+/// Operators graph contacts by channel: `/metrics` counts what was committed.
+#[tokio::test]
+async fn metrics_count_contacts_messages_and_offers_by_channel() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "counters").await;
+        let q = queue(&s, &o, "Counted", json!({"offer_timeout_s": 10, "after_contact_work_s": 0})).await;
+        let a = agent(&s, &o, Role::Agent, json!({"capacity": {"voice": 1, "chat": 2, "messaging": 2}})).await;
+        let sms = contact(&s, &o, q, "sms", json!({"name": "Texter"})).await;
+        let call = contact(&s, &o, q, "voice", json!({"name": "Caller"})).await;
+        let (offer, _) = offered_to(&a, sms).await.expect("the SMS is offered");
+        accept(&a, offer).await;
+        let r = a
+            .post(&format!("/api/contacts/{sms}/messages"), &json!({"text": "On its way", "client_id": "out-1"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        finish(&a, sms).await;
+        // The call is offered now, and times out.
+        assert!(offered_to(&a, call).await.is_some());
+        advance(&s, 11).await;
+        let text = reqwest::get(format!("{}/metrics", s.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = |prefix: &str| -> u64 {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no `{prefix}` in /metrics:\n{text}"))
+        };
+        let qs = q.to_string();
+        assert_eq!(line(&format!("homeshore_contacts_created_total{{channel=\"sms\",queue=\"{qs}\"}}")), 1);
+        assert_eq!(line(&format!("homeshore_contacts_created_total{{channel=\"voice\",queue=\"{qs}\"}}")), 1);
+        assert_eq!(
+            line(&format!("homeshore_contacts_closed_total{{channel=\"sms\",queue=\"{qs}\",reason=\"wrapped_up\"}}")),
+            1
+        );
+        // The contact's first message came in with it; the agent's went out.
+        assert_eq!(line("homeshore_messages_total{channel=\"sms\",direction=\"out\"}"), 1);
+        assert!(line("homeshore_offers_total{outcome=\"accepted\"}") >= 1);
+        assert!(line("homeshore_offers_total{outcome=\"timed_out\"}") >= 1);
+        s
+    })
+    .await;
+}
