@@ -56,6 +56,12 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Instead of publishing notes, create `--events-per-sec` contacts a second through
+    /// the conversation service (agents available, chat capacity 3, one queue) and
+    /// measure enqueue → `offer` on the agent's WebSocket: the routing engine's decision,
+    /// the commit and the fan-out.
+    #[arg(long)]
+    pub enqueue: bool,
     /// Be the server side (started by the benchmark itself).
     #[arg(long, hide = true)]
     pub server: bool,
@@ -64,6 +70,8 @@ pub struct Args {
 /// What one run measured.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
+    /// Offers of contacts created through the conversation service (`--enqueue`).
+    pub enqueue: bool,
     pub agents: usize,
     pub connected: usize,
     pub events_per_sec: u64,
@@ -91,8 +99,11 @@ impl Report {
     pub fn print(&self) {
         let mib = |k: u64| k as f64 / 1024.0;
         println!(
-            "ws load: {} staff WebSockets, {} events/s for {} s (one agent each)",
-            self.agents, self.events_per_sec, self.seconds
+            "ws load: {} staff WebSockets, {} {}/s for {} s (one agent each)",
+            self.agents,
+            self.events_per_sec,
+            if self.enqueue { "new contacts" } else { "events" },
+            self.seconds
         );
         println!(
             "  connected          {}/{} in {:.1} s (server setup {:.1} s)",
@@ -116,17 +127,19 @@ impl Report {
             fmt(self.load_before),
             fmt(self.load_after)
         );
+        // Offers: enqueue → offer p99 ≤ 20 ms; notes: publication → read p99 < 50 ms.
+        let (limit, what) = if self.enqueue {
+            (20.0, "every contact offered, RSS < 1 GiB, enqueue → offer p99 ≤ 20 ms")
+        } else {
+            (50.0, "all delivered, RSS < 1 GiB, p99 < 50 ms")
+        };
         let ok = self.connected == self.agents
             && self.delivered == self.published
             && self.rss_max_kib < 1024 * 1024
-            && self.latency.p99_ms < 50.0;
+            && self.latency.p99_ms <= limit;
         println!(
-            "  verdict            {}",
-            if ok {
-                "PASS (all delivered, RSS < 1 GiB, p99 < 50 ms)"
-            } else {
-                "FAIL (targets: all delivered, RSS < 1 GiB, p99 < 50 ms)"
-            }
+            "  verdict            {} ({what})",
+            if ok { "PASS" } else { "FAIL" }
         );
     }
 }
@@ -161,6 +174,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.print();
     }
     Ok(())
+}
+
+fn rfc3339_micros(s: &str) -> Option<u64> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    u64::try_from(t.unix_timestamp_nanos() / 1000).ok()
 }
 
 fn unix_micros() -> u64 {
@@ -243,6 +261,27 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
         state.write(changes, vec![]).await?;
     }
     server::contacts::refresh_org_config(&state, org.id).await?;
+    let queue = if args.enqueue {
+        let q = server::seed::create_queue(&state, org.id, "Bench", json!({})).await?;
+        // Everyone available, a few hundred at a time.
+        for chunk in agents.chunks(250) {
+            let sets = chunk.iter().map(|a| {
+                server::contacts::set_agent_state(
+                    &state,
+                    org.id,
+                    *a,
+                    server::live::AgentState::Available,
+                    None,
+                )
+            });
+            for r in futures::future::join_all(sets).await {
+                r.map_err(|e| anyhow!("agent available: {e}"))?;
+            }
+        }
+        Some(q.id)
+    } else {
+        None
+    };
     let tokens_path = state.config().data_dir.join("tokens.txt");
     std::fs::write(&tokens_path, tokens)?;
     let served = Served::server(state.clone()).await?;
@@ -266,7 +305,10 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
     });
     while let Some(line) = rx.recv().await {
         if line.trim() == "go" {
-            let published = publish(&state, &agents, args).await;
+            let published = match queue {
+                Some(q) => enqueue(&state, org.id, q, args).await,
+                None => publish(&state, &agents, args).await,
+            };
             let done = Done {
                 published,
                 cut_off: state.hub().cut_off.load(Ordering::Relaxed).max(0) as u64,
@@ -277,6 +319,51 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
     }
     served.stop().await;
     Ok(())
+}
+
+/// Creates contacts at `events_per_sec` through the conversation service, as a channel
+/// adapter would; each is enqueued and routed by the engine at once.
+async fn enqueue(state: &server::AppState, org: uuid::Uuid, queue: uuid::Uuid, args: &Args) -> u64 {
+    use server::contacts::{CustomerRef, NewContact};
+    let start = tokio::time::Instant::now();
+    let end = start + Duration::from_secs(args.seconds);
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sent = 0u64;
+    let mut ok = 0u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let now = tick.tick().await;
+        if now >= end {
+            break;
+        }
+        let due = (now - start).as_micros() as u64 * args.events_per_sec / 1_000_000;
+        for k in sent..due {
+            let state = state.clone();
+            tasks.spawn(async move {
+                let new = NewContact::new(
+                    store::Channel::Chat,
+                    queue,
+                    CustomerRef::New {
+                        name: format!("Customer {k}"),
+                        email: None,
+                        identity: None,
+                    },
+                );
+                server::contacts::create_contact(&state, org, server::events::Actor::System, new)
+                    .await
+                    .is_ok()
+            });
+        }
+        sent = sent.max(due);
+        while let Some(r) = tasks.try_join_next() {
+            ok += u64::from(r.unwrap_or(false));
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        ok += u64::from(r.unwrap_or(false));
+    }
+    ok
 }
 
 /// Publishes `bench` notes to the agents in turn, `events_per_sec` a second, in batches
@@ -331,6 +418,7 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
         .args(["--agents", &args.agents.to_string()])
         .args(["--events-per-sec", &args.events_per_sec.to_string()])
         .args(["--seconds", &args.seconds.to_string()])
+        .args(args.enqueue.then_some("--enqueue"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -463,6 +551,7 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
             }
         }
         Ok(Report {
+            enqueue: args.enqueue,
             agents: args.agents,
             connected,
             events_per_sec: args.events_per_sec,
@@ -533,6 +622,14 @@ async fn agent(mut ws: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<bool
                     let now = unix_micros();
                     let Ok(f) = serde_json::from_str::<Frame>(&text) else { continue };
                     if let Some(t) = f.data["t"].as_u64().filter(|_| f.kind == "bench") {
+                        micros.push(now.saturating_sub(t));
+                        tally.delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // An offer: from the contact's enqueue time (the server's clock,
+                    // the same machine's).
+                    if f.kind == "offer"
+                        && let Some(t) = f.data["contact"]["enqueued_at"].as_str().and_then(rfc3339_micros)
+                    {
                         micros.push(now.saturating_sub(t));
                         tally.delivered.fetch_add(1, Ordering::Relaxed);
                     }
