@@ -102,7 +102,11 @@ impl Report {
             "ws load: {} staff WebSockets, {} {}/s for {} s (one agent each)",
             self.agents,
             self.events_per_sec,
-            if self.enqueue { "new contacts" } else { "events" },
+            if self.enqueue {
+                "new contacts"
+            } else {
+                "events"
+            },
             self.seconds
         );
         println!(
@@ -129,7 +133,10 @@ impl Report {
         );
         // Offers: enqueue → offer p99 ≤ 20 ms; notes: publication → read p99 < 50 ms.
         let (limit, what) = if self.enqueue {
-            (20.0, "every contact offered, RSS < 1 GiB, enqueue → offer p99 ≤ 20 ms")
+            (
+                20.0,
+                "every contact offered, RSS < 1 GiB, enqueue → offer p99 ≤ 20 ms",
+            )
         } else {
             (50.0, "all delivered, RSS < 1 GiB, p99 < 50 ms")
         };
