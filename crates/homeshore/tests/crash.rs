@@ -236,15 +236,25 @@ async fn kill_9_loses_nothing_acknowledged_sqlite() {
 /// machine's administrator would).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_loses_nothing_acknowledged_postgres() {
+    if let Some((url, drop)) = fresh_pg_database("homeshore_crash").await {
+        kill_9_loses_nothing_acknowledged(Some(url)).await;
+        drop();
+    }
+}
+
+/// A PostgreSQL database made for one run (with `psql`, as the machine's administrator
+/// would), and how to drop it; `None` (skipped loudly) when PostgreSQL is unreachable
+/// outside CI.
+async fn fresh_pg_database(prefix: &str) -> Option<(String, impl FnOnce())> {
     let admin = std::env::var("HOMESHORE_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    let name = format!("homeshore_crash_{}", uuid::Uuid::new_v4().simple());
-    let psql = |sql: &str| {
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let psql = move |admin: &str, sql: &str| {
         Command::new("psql")
-            .args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .args([admin, "-v", "ON_ERROR_STOP=1", "-qc", sql])
             .output()
     };
-    match psql(&format!("CREATE DATABASE {name}")) {
+    match psql(&admin, &format!("CREATE DATABASE {name}")) {
         Ok(out) if out.status.success() => {}
         other => {
             let why = match other {
@@ -255,13 +265,15 @@ async fn kill_9_loses_nothing_acknowledged_postgres() {
                 std::env::var_os("CI").is_none(),
                 "PostgreSQL unreachable in CI: {why}"
             );
-            eprintln!("\n!!!!!!!! SKIPPING the PostgreSQL crash run: {why}\n");
-            return;
+            eprintln!("\n!!!!!!!! SKIPPING the PostgreSQL run: {why}\n");
+            return None;
         }
     }
     let (base, _) = admin.rsplit_once('/').expect("a database URL");
-    kill_9_loses_nothing_acknowledged(Some(format!("{base}/{name}"))).await;
-    let _ = psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+    let url = format!("{base}/{name}");
+    Some((url, move || {
+        let _ = psql(&admin, &format!("DROP DATABASE {name} WITH (FORCE)"));
+    }))
 }
 
 async fn kill_9_loses_nothing_acknowledged(database_url: Option<String>) {
@@ -672,32 +684,10 @@ async fn retrying_clients_through_five_kills_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn retrying_clients_through_five_kills_postgres() {
-    let admin = std::env::var("HOMESHORE_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    let name = format!("homeshore_retry_{}", uuid::Uuid::new_v4().simple());
-    let psql = |sql: &str| {
-        Command::new("psql")
-            .args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-    };
-    match psql(&format!("CREATE DATABASE {name}")) {
-        Ok(out) if out.status.success() => {}
-        other => {
-            let why = match other {
-                Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL unreachable in CI: {why}"
-            );
-            eprintln!("\n!!!!!!!! SKIPPING the PostgreSQL retry run: {why}\n");
-            return;
-        }
+    if let Some((url, drop)) = fresh_pg_database("homeshore_retry").await {
+        retrying_clients_through_five_kills(Some(url)).await;
+        drop();
     }
-    let (base, _) = admin.rsplit_once('/').expect("a database URL");
-    retrying_clients_through_five_kills(Some(format!("{base}/{name}"))).await;
-    let _ = psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
 }
 
 async fn retrying_clients_through_five_kills(database_url: Option<String>) {

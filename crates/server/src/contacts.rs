@@ -450,6 +450,57 @@ pub async fn append_message(
     }
 }
 
+/// Append a message from inside a change (a system line, a transfer note): the same
+/// writes and notes as [`append_message`], for a contact whose state was checked.
+fn push_message(
+    o: &mut OrgLive,
+    now: time::OffsetDateTime,
+    actor: Actor,
+    contact_id: Uuid,
+    new: NewMessage,
+    fx: &mut Effects,
+) -> Option<Message> {
+    let lc = o.contact_mut(contact_id)?;
+    let seq = lc.contact.last_seq + 1;
+    let m = Message {
+        id: store::new_id(),
+        org_id: lc.contact.org_id,
+        contact_id,
+        seq,
+        sender: new.sender,
+        author_id: new.author_id,
+        author_name: new.author_name,
+        text: new.text,
+        attachment: new.attachment,
+        internal: new.internal,
+        client_id: new.client_id,
+        at: now,
+    };
+    lc.contact.last_seq = seq;
+    lc.contact.updated_at = now;
+    let c = lc.contact.clone();
+    fx.changes.push(Change::PutMessage(m.clone()));
+    fx.changes.push(Change::PutContact(c.clone()));
+    fx.changes.push(
+        LiveEvent::MessageAppended {
+            contact_id,
+            seq,
+            message_id: m.id,
+            from: m.sender.as_str().into(),
+            channel: Some(c.channel),
+        }
+        .change(c.org_id, now, actor),
+    );
+    let wm = wire::message(&m, &c);
+    fx.notes
+        .push(Note::supervisors(c.org_id, "message", wm.clone()));
+    if !m.internal {
+        fx.notes
+            .push(Note::contact(contact_id, "message", Some(seq), wm));
+    }
+    Some(m)
+}
+
 /// Typing indicator: live only, nothing stored.
 pub async fn set_typing(
     state: &AppState,
@@ -862,9 +913,21 @@ pub async fn transfer(
     contact_id: Uuid,
     queue: Option<Uuid>,
     agent: Option<Uuid>,
+    note: Option<String>,
 ) -> ApiResult<Contact> {
+    if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
+        return Err(ApiError::invalid(format!(
+            "note: at most {MAX_TEXT} bytes; shorten it"
+        )));
+    }
     state
         .mutate(org, |o, now| {
+            let to_name = match (queue, agent) {
+                (Some(q), None) => o.queue(q).map(|q| q.name.clone()),
+                (None, Some(a)) => o.agent(a).map(|a| a.name.clone()),
+                _ => None,
+            };
+            let from_name = o.agent(user).map(|a| a.name.clone());
             let to = match (queue, agent) {
                 (Some(q), None) => {
                     if o.queue(q).is_none() {
@@ -893,15 +956,66 @@ pub async fn transfer(
                 ));
             }
             let mut fx = Effects::default();
+            let actor = Actor::User { id: user };
             o.command(
                 now,
-                Actor::User { id: user },
+                actor,
                 Command::Transfer {
                     contact: ContactId(rid(contact_id)),
                     to,
                 },
                 &mut fx,
             )?;
+            // The customer and the next agent see who passed it on, and to whom; the
+            // next agent also gets the note, which the customer never sees.
+            let line = match (&from_name, &to_name) {
+                (Some(f), Some(t)) => format!("{f} transferred this conversation to {t}."),
+                (None, Some(t)) => format!("This conversation was transferred to {t}."),
+                _ => "This conversation was transferred.".to_string(),
+            };
+            push_message(
+                o,
+                now,
+                actor,
+                contact_id,
+                NewMessage {
+                    sender: Sender::System,
+                    author_id: None,
+                    author_name: None,
+                    text: Some(line),
+                    attachment: None,
+                    internal: false,
+                    client_id: None,
+                },
+                &mut fx,
+            );
+            if let Some(n) = note.as_ref().filter(|n| !n.trim().is_empty()) {
+                push_message(
+                    o,
+                    now,
+                    actor,
+                    contact_id,
+                    NewMessage {
+                        sender: Sender::Agent,
+                        author_id: Some(user),
+                        author_name: from_name.clone(),
+                        text: Some(format!("Transfer note: {n}")),
+                        attachment: None,
+                        internal: true,
+                        client_id: None,
+                    },
+                    &mut fx,
+                );
+            }
+            if let Some(lc) = o.contact_mut(contact_id)
+                && let Value::Object(d) = &mut lc.contact.data
+            {
+                d.insert(
+                    "transferred_from".into(),
+                    json!({"agent_id": user, "agent_name": from_name, "note": note, "at": wire::ts(now)}),
+                );
+            }
+
             let c = o
                 .contact(contact_id)
                 .map(|lc| lc.contact.clone())

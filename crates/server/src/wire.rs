@@ -60,6 +60,7 @@ pub fn contact(c: &Contact) -> Value {
         "customer_read_seq": c.customer_read_seq,
         "agent_read_seq": c.agent_read_seq,
         "csat": c.data.get("csat"),
+        "transferred_from": c.data.get("transferred_from"),
         "created_at": ts(c.created_at),
         "updated_at": ts(c.updated_at),
     })

@@ -21,11 +21,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(logout_all))
         .routes(routes!(me))
-        // Not yet in the OpenAPI document (each of its operations needs a row in the
-        // authorization matrix test, tests/api/authz.rs): `session` answers everyone 200,
-        // `unlock` is for admins (checked in tests/api/mfa.rs).
-        .route("/api/auth/session", axum::routing::get(session))
-        .route("/api/users/{id}/unlock", axum::routing::post(unlock_user))
+        .routes(routes!(session))
+        .routes(routes!(unlock_user))
         .routes(routes!(mfa_enrol))
         .routes(routes!(mfa_verify))
         .routes(routes!(mfa_disable))
@@ -306,6 +303,7 @@ async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>>
 /// Whether this browser is signed in, always 200 (a sign-in page asks it first and has
 /// no failed request to log): `/api/me`'s answer with `signed_in: true`, or
 /// `{signed_in: false}`.
+#[utoipa::path(get, path = "/api/auth/session", tag = "auth", responses((status = 200, description = "`{signed_in, …}`")))]
 async fn session(
     State(state): State<AppState>,
     auth: Result<Auth, ApiError>,
@@ -323,6 +321,7 @@ async fn session(
 
 /// Unlock an account locked after failed sign-ins (admins). Audited as `user.unlocked`;
 /// `was_locked` says whether it was.
+#[utoipa::path(post, path = "/api/users/{id}/unlock", tag = "admin", params(("id" = uuid::Uuid, Path)), responses((status = 200, description = "`{was_locked}`"), (status = 404, body = crate::error::ErrorBody)))]
 async fn unlock_user(
     State(state): State<AppState>,
     auth: Auth,

@@ -309,6 +309,8 @@ async fn post_message(
 pub struct TransferIn {
     pub queue_id: Option<Uuid>,
     pub agent_id: Option<Uuid>,
+    /// For the next agent only (the customer never sees it).
+    pub note: Option<String>,
 }
 
 /// Transfer an active contact to a queue or an agent.
@@ -329,6 +331,7 @@ async fn transfer(
         id,
         body.queue_id,
         body.agent_id,
+        body.note,
     )
     .await?;
     Ok(Json(wire::contact(&c)))

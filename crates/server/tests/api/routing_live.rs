@@ -623,3 +623,62 @@ async fn metrics_count_contacts_messages_and_offers_by_channel() {
     })
     .await;
 }
+
+/// A transferred chat arrives saying where it comes from; the customer is told.
+#[tokio::test]
+async fn a_transfer_tells_the_customer_and_the_next_agent() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "handover").await;
+        let q1 = queue(
+            &s,
+            &o,
+            "Orders",
+            json!({"steps": [{"target": "skill.orders"}]}),
+        )
+        .await;
+        let q2 = queue(
+            &s,
+            &o,
+            "Billing",
+            json!({"steps": [{"target": "skill.billing"}]}),
+        )
+        .await;
+        let first = agent(&s, &o, Role::Agent, json!({"skills": {"orders": 3}})).await;
+        let next = agent(&s, &o, Role::Supervisor, json!({"skills": {"billing": 3}})).await;
+        let c = contact(&s, &o, q1, "chat", json!({"name": "Moving"})).await;
+        let (offer, _) = offered_to(&first, c).await.expect("offered");
+        accept(&first, offer).await;
+        let r = first
+            .post(
+                &format!("/api/contacts/{c}/transfer"),
+                &json!({"queue_id": q2, "note": "Wants a refund for order 42"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.body["transferred_from"]["agent_name"], "agent of handover",
+            "{}",
+            r.text
+        );
+        let (offer, v) = offered_to(&next, c).await.expect("offered to billing");
+        let _ = v;
+        accept(&next, offer).await;
+        let msgs = next.ok(&format!("/api/contacts/{c}/messages")).await;
+        let items = msgs["items"].as_array().unwrap();
+        let system = items
+            .iter()
+            .find(|m| m["from"] == "system")
+            .expect("a system line");
+        assert_eq!(
+            system["text"], "agent of handover transferred this conversation to Billing.",
+            "{msgs}"
+        );
+        let note = items
+            .iter()
+            .find(|m| m["internal"] == true)
+            .expect("the note");
+        assert!(note["text"].as_str().unwrap().contains("order 42"));
+        s
+    })
+    .await;
+}
