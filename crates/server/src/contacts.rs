@@ -903,6 +903,15 @@ pub async fn wrapup(
         .await
 }
 
+/// Where a transfer sends a contact, and the note for whoever takes it next.
+#[derive(Debug, Clone, Default)]
+pub struct Handover {
+    pub queue: Option<Uuid>,
+    pub agent: Option<Uuid>,
+    /// For the next agent only (an internal message).
+    pub note: Option<String>,
+}
+
 /// Send an active (or waiting) contact to another queue or agent; it waits again,
 /// keeping its original enqueue time.
 pub async fn transfer(
@@ -911,10 +920,9 @@ pub async fn transfer(
     user: Uuid,
     is_manager: bool,
     contact_id: Uuid,
-    queue: Option<Uuid>,
-    agent: Option<Uuid>,
-    note: Option<String>,
+    to: Handover,
 ) -> ApiResult<Contact> {
+    let Handover { queue, agent, note } = to;
     if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
         return Err(ApiError::invalid(format!(
             "note: at most {MAX_TEXT} bytes; shorten it"

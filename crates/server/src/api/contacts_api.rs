@@ -329,9 +329,11 @@ async fn transfer(
         auth.user.id,
         auth.is_staff_manager(),
         id,
-        body.queue_id,
-        body.agent_id,
-        body.note,
+        contacts::Handover {
+            queue: body.queue_id,
+            agent: body.agent_id,
+            note: body.note,
+        },
     )
     .await?;
     Ok(Json(wire::contact(&c)))
