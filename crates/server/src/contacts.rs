@@ -1096,10 +1096,12 @@ pub async fn set_agent_state(
 /// configuration (takes effect at once: the engine re-routes).
 pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
     let (queues, agents) = load_org_config(state, org).await?;
+    let hours = load_all_objects(state, org, ObjectKind::BusinessHours).await?;
     state
         .mutate(org, |o, now| {
             let mut fx = Effects::default();
             o.configure(now, &queues, &agents, &mut fx);
+            o.set_hours(now, &hours, &mut fx);
             Ok(Tx {
                 value: (),
                 changes: fx.changes,
@@ -1215,6 +1217,9 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
     state.barrier().await;
     let err = |e: StoreError| e.to_string();
     let (queues, agents) = load_org_config(state, org).await.map_err(err)?;
+    let hours = load_all_objects(state, org, ObjectKind::BusinessHours)
+        .await
+        .map_err(err)?;
     let log = load_routing_log(state, org).await.map_err(err)?;
     let open: Vec<Contact> = state
         .store()
@@ -1233,6 +1238,7 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         let now = state.now();
         let mut fx = Effects::default();
         restored.configure(now, &queues, &agents, &mut fx);
+        restored.set_hours(now, &hours, &mut fx);
         restored.settle(now, &report.requeued, &mut fx);
         *live = restored;
         tracing::info!(
@@ -1269,7 +1275,10 @@ pub async fn rebuild(state: &AppState) -> Result<(), StoreError> {
 pub async fn tick(state: &AppState) -> ApiResult<()> {
     let now = state.now();
     for (org, slot) in state.slots() {
-        let due = slot.lock().next_timeout().is_some_and(|t| t <= now);
+        let due = {
+            let o = slot.lock();
+            o.next_timeout().is_some_and(|t| t <= now) || o.hours_due(now)
+        };
         if due {
             state
                 .mutate(org, |o, now| {

@@ -88,6 +88,9 @@ pub struct QueueSettings {
     /// An agent who declined or missed a contact may be offered it again this many
     /// seconds later (default 60), so nobody waits while a qualified agent is free.
     pub decline_cooloff_s: Option<i64>,
+    /// Open only in these business hours (a business-hours object); none: always open.
+    /// A closed queue refuses new contacts and still serves those waiting.
+    pub business_hours_id: Option<Uuid>,
     /// Shown to customers as a topic in the chat widget.
     pub public: Option<bool>,
 }
@@ -108,6 +111,7 @@ impl Default for QueueSettings {
             priority_aging_s: None,
             prefer_last_agent_s: None,
             decline_cooloff_s: None,
+            business_hours_id: None,
             public: None,
         }
     }
@@ -348,6 +352,62 @@ pub fn time_of(t: Timestamp) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Weekly opening hours in a time zone (a business-hours object).
+#[derive(Debug, Clone)]
+pub struct Hours {
+    tz: jiff::tz::TimeZone,
+    /// (ISO weekday 1–7, open minute, close minute) of the day, local time.
+    windows: Vec<(i8, i32, i32)>,
+}
+
+impl Hours {
+    /// From a business-hours object's data (`timezone`, `weekly: [{day, open, close}]`);
+    /// `None` when its zone is unknown (then the queue stays as it is).
+    pub fn from_object(o: &Object) -> Option<Hours> {
+        let tz = o
+            .data
+            .get("timezone")
+            .and_then(Value::as_str)
+            .unwrap_or("UTC");
+        let tz = jiff::tz::TimeZone::get(tz).ok()?;
+        let minute = |v: &Value| -> Option<i32> {
+            let s = v.as_str()?;
+            let (h, m) = s.split_once(':')?;
+            Some(h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?)
+        };
+        let windows = o
+            .data
+            .get("weekly")
+            .and_then(Value::as_array)
+            .map(|ws| {
+                ws.iter()
+                    .filter_map(|w| {
+                        Some((
+                            i8::try_from(w.get("day")?.as_i64()?).ok()?,
+                            minute(w.get("open")?)?,
+                            minute(w.get("close")?)?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Hours { tz, windows })
+    }
+
+    /// Open at `now`, in the zone's local time (its daylight-saving rules included)?
+    pub fn open_at(&self, now: OffsetDateTime) -> bool {
+        let Ok(ts) = jiff::Timestamp::from_second(now.unix_timestamp()) else {
+            return true;
+        };
+        let local = ts.to_zoned(self.tz.clone());
+        let day = local.weekday().to_monday_one_offset();
+        let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
+        self.windows
+            .iter()
+            .any(|&(d, open, close)| d == day && open <= minute && minute < close)
+    }
+}
+
 // ---------- the mirror ----------
 
 #[derive(Debug, Clone)]
@@ -434,6 +494,8 @@ pub struct OrgLive {
     contact_ids: HashMap<ContactId, Uuid>,
     /// Queues whose waiting line changed since positions were last sent.
     dirty_queues: HashSet<Uuid>,
+    /// Business hours by id, for the queues that have them.
+    hours: HashMap<Uuid, Hours>,
     /// Routing decisions made this boot (metrics).
     pub decisions: u64,
 }
@@ -481,6 +543,7 @@ impl OrgLive {
             queue_ids: HashMap::new(),
             contact_ids: HashMap::new(),
             dirty_queues: HashSet::new(),
+            hours: HashMap::new(),
             decisions: 0,
         }
     }
@@ -1312,10 +1375,57 @@ impl OrgLive {
         }
     }
 
-    /// Fire due timers (offer timeouts, step relaxation, overflow, after-contact work).
+    /// Fire due timers (offer timeouts, step relaxation, overflow, after-contact work),
+    /// and open or close queues by their business hours.
     pub fn tick(&mut self, now: OffsetDateTime, fx: &mut Effects) {
         if self.next_timeout().is_some_and(|t| t <= now) {
             let _ = self.command(now, Actor::System, Command::Tick, fx);
+        }
+        self.apply_hours(now, fx);
+    }
+
+    /// Replace the business hours (from their objects), then apply them.
+    pub fn set_hours(&mut self, now: OffsetDateTime, objects: &[Object], fx: &mut Effects) {
+        self.hours = objects
+            .iter()
+            .filter_map(|o| Hours::from_object(o).map(|h| (o.id, h)))
+            .collect();
+        self.apply_hours(now, fx);
+    }
+
+    /// Whether some queue's open state differs from what its business hours say now.
+    pub fn hours_due(&self, now: OffsetDateTime) -> bool {
+        self.queues
+            .values()
+            .any(|q| self.hours_change(q, now).is_some())
+    }
+
+    fn hours_change(&self, q: &QueueLive, now: OffsetDateTime) -> Option<bool> {
+        let wanted = match q.settings.business_hours_id {
+            Some(h) => self.hours.get(&h)?.open_at(now),
+            None => true,
+        };
+        let open = self.router.queue_stats(QueueId(rid(q.id)), ts(now))?.open;
+        (open != wanted).then_some(wanted)
+    }
+
+    fn apply_hours(&mut self, now: OffsetDateTime, fx: &mut Effects) {
+        let mut changes: Vec<(Uuid, bool)> = self
+            .queues
+            .values()
+            .filter_map(|q| self.hours_change(q, now).map(|open| (q.id, open)))
+            .collect();
+        changes.sort();
+        for (q, open) in changes {
+            let _ = self.command(
+                now,
+                Actor::System,
+                Command::SetQueueOpen {
+                    queue: QueueId(rid(q)),
+                    open,
+                },
+                fx,
+            );
         }
     }
 

@@ -201,7 +201,10 @@ pub async fn create_object(
             vec![],
         )
         .await?;
-    if matches!(kind, ObjectKind::Queue | ObjectKind::Agent) {
+    if matches!(
+        kind,
+        ObjectKind::Queue | ObjectKind::Agent | ObjectKind::BusinessHours
+    ) {
         contacts::refresh_org_config(state, org).await?;
     }
     Ok(o)

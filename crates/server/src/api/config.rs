@@ -156,6 +156,7 @@ const QUEUE_KEYS: &[&str] = &[
     "priority_aging_s",
     "prefer_last_agent_s",
     "decline_cooloff_s",
+    "business_hours_id",
     "public",
 ];
 
@@ -217,6 +218,12 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
                     return Err(ApiError::invalid("text: required"));
                 }
                 ObjectKind::BusinessHours => {
+                    let tz = s.timezone.as_deref().unwrap_or("UTC");
+                    if jiff::tz::TimeZone::get(tz).is_err() {
+                        return Err(ApiError::invalid(format!(
+                            "timezone: `{tz}` is not a time zone; use an IANA name such as America/Chicago"
+                        )));
+                    }
                     let weekly = s.weekly.as_deref().unwrap_or(&[]);
                     if weekly.iter().any(|w| {
                         !(1..=7).contains(&w.day)
@@ -344,7 +351,7 @@ async fn update_object(
             vec![],
         )
         .await?;
-    if kind == ObjectKind::Queue {
+    if matches!(kind, ObjectKind::Queue | ObjectKind::BusinessHours) {
         contacts::refresh_org_config(&state, auth.org_id()).await?;
     }
     Ok(Json(wire::object(&o)))
@@ -394,7 +401,7 @@ async fn delete_object(
             vec![],
         )
         .await?;
-    if kind == ObjectKind::Queue {
+    if matches!(kind, ObjectKind::Queue | ObjectKind::BusinessHours) {
         contacts::refresh_org_config(&state, org).await?;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -682,3 +682,53 @@ async fn a_transfer_tells_the_customer_and_the_next_agent() {
     })
     .await;
 }
+
+/// Business hours open and close a queue in its own time zone; a closed queue refuses
+/// new contacts with a reason and still serves those waiting.
+#[tokio::test]
+async fn business_hours_open_and_close_the_queue_in_its_time_zone() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "hours").await;
+        let admin = o.client(&s, Role::Admin);
+        let bad = admin
+            .post(
+                "/api/business-hours",
+                &json!({"name": "Nowhere", "timezone": "Mars/Olympus", "weekly": []}),
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert!(bad.text.contains("IANA"), "{}", bad.text);
+        // The clock says Tuesday 15:00 UTC: 09:00 in Chicago (CST, UTC−6).
+        let h = admin
+            .post(
+                "/api/business-hours",
+                &json!({"name": "Chicago mornings", "timezone": "America/Chicago",
+                        "weekly": [{"day": 2, "open": "09:00", "close": "10:00"}]}),
+            )
+            .await;
+        assert_eq!(h.status, 201, "{}", h.text);
+        let q = queue(
+            &s,
+            &o,
+            "Mornings",
+            json!({"business_hours_id": h.body["id"]}),
+        )
+        .await;
+        let waiting = contact(&s, &o, q, "chat", json!({"name": "Early"})).await;
+        advance(&s, 3600).await; // 10:00 in Chicago: closed.
+        let late = o
+            .client(&s, Role::Admin)
+            .post(
+                "/api/contacts",
+                &json!({"channel": "chat", "queue_id": q, "customer": {"name": "Late"}}),
+            )
+            .await;
+        assert_eq!(late.status, 409, "{}", late.text);
+        assert!(late.text.contains("closed"), "{}", late.text);
+        // The contact that came in while open is still served.
+        let a = agent(&s, &o, Role::Agent, json!({})).await;
+        assert!(offered_to(&a, waiting).await.is_some());
+        s
+    })
+    .await;
+}
