@@ -53,6 +53,8 @@ pub struct NewContact {
     pub data: Map<String, Value>,
     /// The customer's first message, if it came with the contact.
     pub first_message: Option<String>,
+    /// Its client id (a channel's provider message id), for retries.
+    pub first_message_client_id: Option<String>,
     /// Attributes routing steps can test (`contact.language == "es"`).
     pub attributes: BTreeMap<String, String>,
     /// An `Idempotency-Key` record to keep in the same commit: a retry after a crash
@@ -69,6 +71,7 @@ impl NewContact {
             customer,
             data: Map::new(),
             first_message: None,
+            first_message_client_id: None,
             attributes: BTreeMap::new(),
             idempotency: None,
         }
@@ -271,7 +274,7 @@ pub async fn create_contact(
                     text: Some(text.clone()),
                     attachment: None,
                     internal: false,
-                    client_id: None,
+                    client_id: new.first_message_client_id.clone(),
                     at: now,
                 });
             }
@@ -301,6 +304,11 @@ pub async fn create_contact(
                 preferred,
                 &mut fx,
             )?;
+            if let (Some(cid), Some(lc)) = (&new.first_message_client_id, o.contact_mut(c.id))
+                && c.last_seq == 1
+            {
+                lc.client_ids.insert(cid.clone(), 1);
+            }
             // The engine may have changed it already (offered: no; auto-answered: yes).
             let c = o.contact(c.id).map(|lc| lc.contact.clone()).unwrap_or(c);
             if let Some(mut rec) = new.idempotency.clone() {

@@ -47,6 +47,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod chat;
 mod chat_mount;
 pub mod contacts;

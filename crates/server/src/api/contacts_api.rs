@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(reject))
         .routes(routes!(get_customer))
+        .routes(routes!(inbound))
 }
 
 const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst];
@@ -540,5 +541,80 @@ async fn get_customer(
         "customer": {"id": c.id, "name": c.name, "email": c.email, "created_at": wire::ts(c.created_at)},
         "identities": ids.iter().map(|i| json!({"kind": i.kind, "value": i.value})).collect::<Vec<_>>(),
         "contacts": cs.items.iter().map(wire::contact).collect::<Vec<_>>(),
+    })))
+}
+
+/// Who sent an inbound message.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboundFrom {
+    /// `phone`, `email`, `messenger_psid`, `whatsapp`, `chat`…
+    pub kind: String,
+    pub value: String,
+    pub name: Option<String>,
+}
+
+/// An inbound message from an integration, in the channel contract's one shape.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboundIn {
+    #[schema(value_type = String, example = "sms")]
+    pub channel: store::Channel,
+    pub from: InboundFrom,
+    /// The provider's id of the message: a second delivery answers the first result.
+    pub message_id: String,
+    /// When the provider says it was sent (RFC 3339).
+    pub sent_at: Option<String>,
+    pub text: Option<String>,
+    /// Where a new contact waits.
+    pub queue_id: Uuid,
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// Receive a customer's message from any channel (integrations): the customer is found
+/// by identity, their open contact on that channel gets the message, or a new contact is
+/// opened and routed. Idempotent on `message_id`, also across restarts.
+#[utoipa::path(post, path = "/api/inbound", tag = "contacts", request_body = InboundIn,
+    responses((status = 200, description = "`{contact, message, opened, duplicate}`"), (status = 422, body = crate::error::ErrorBody)))]
+pub(crate) async fn inbound(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<InboundIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(MANAGERS)?;
+    let sent_at = match &body.sent_at {
+        Some(t) => Some(
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    ApiError::invalid("sent_at: an RFC 3339 time such as 2026-12-01T15:04:05Z")
+                })?,
+        ),
+        None => None,
+    };
+    if body.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid("text: an inbound message needs text"));
+    }
+    let r = crate::channels::receive(
+        &state,
+        auth.org_id(),
+        crate::channels::Inbound {
+            channel: body.channel,
+            identity: (body.from.kind, body.from.value),
+            name: body.from.name,
+            provider_message_id: body.message_id,
+            sent_at,
+            text: body.text,
+            attachment: None,
+            queue_id: body.queue_id,
+            attributes: body.attributes,
+        },
+    )
+    .await?;
+    Ok(Json(json!({
+        "contact": wire::contact(&r.contact),
+        "message": wire::message(&r.message, &r.contact),
+        "opened": r.opened,
+        "duplicate": r.duplicate,
     })))
 }

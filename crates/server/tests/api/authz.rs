@@ -207,6 +207,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/users/{id}/mfa/reset", ADMIN, 204, Id::TargetUser, None),
         row("POST", "/api/users/{id}/unlock", ADMIN, 200, Id::TargetUser, None),
         row("GET", "/api/auth/session", PUBLIC, 200, Id::None, None),
+        row("POST", "/api/inbound", MANAGERS, 200, Id::None, Some(|f, n| json!({"channel": "sms", "from": {"kind": "phone", "value": format!("+1555{n:07}")}, "message_id": format!("SM{n}"), "text": "hi", "queue_id": f.queue}))).other(422),
         row("POST", "/api/routing/preview", MANAGERS, 200, Id::None, Some(|f, _| json!({"queue_id": f.queue, "contact": {"channel": "chat"}}))).other(404),
         row("GET", "/api/tokens", ADMIN, 200, Id::None, None),
         row("POST", "/api/tokens", ADMIN, 201, Id::None, Some(|_, n| json!({"name": format!("integration {n}"), "scopes": ["read"]}))),

@@ -732,3 +732,60 @@ async fn business_hours_open_and_close_the_queue_in_its_time_zone() {
     })
     .await;
 }
+
+/// The channel contract's one receive path: one customer by identity, one open contact
+/// per channel, a provider's retry answered with the first result (also after a restart).
+#[tokio::test]
+async fn inbound_messages_find_the_customer_and_their_contact_and_never_repeat() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "inbound").await;
+        let q = queue(&s, &o, "Texts", json!({})).await;
+        let admin = o.client(&s, Role::Admin);
+        let send = |id: &str, text: &str| {
+            json!({"channel": "sms", "from": {"kind": "phone", "value": "+15550001111", "name": "Sam"},
+                   "message_id": id, "sent_at": "2026-12-01T14:59:58Z", "text": text, "queue_id": q})
+        };
+        let first = admin.post("/api/inbound", &send("SM1", "Where is my order?")).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        assert_eq!(first.body["opened"], true);
+        let contact = first.body["contact"]["id"].clone();
+        let again = admin.post("/api/inbound", &send("SM1", "Where is my order?")).await;
+        assert_eq!(again.body["duplicate"], true, "{}", again.text);
+        assert_eq!(again.body["message"]["id"], first.body["message"]["id"]);
+        let second = admin.post("/api/inbound", &send("SM2", "It was due Friday")).await;
+        assert_eq!(second.body["opened"], false, "{}", second.text);
+        assert_eq!(second.body["contact"]["id"], contact);
+        assert_eq!(second.body["message"]["seq"], 2);
+
+        let clock = s.clock.clone();
+        let s = Server::start_with(s.halt().await, clock).await;
+        let admin = o.client(&s, Role::Admin);
+        let retry = admin.post("/api/inbound", &send("SM2", "It was due Friday")).await;
+        assert_eq!(retry.body["duplicate"], true, "{}", retry.text);
+        assert_eq!(retry.body["message"]["seq"], 2);
+        let retry1 = admin.post("/api/inbound", &send("SM1", "Where is my order?")).await;
+        assert_eq!(retry1.body["duplicate"], true, "{}", retry1.text);
+        let msgs = admin.ok(&format!("/api/contacts/{}/messages", contact.as_str().unwrap())).await;
+        assert_eq!(msgs["items"].as_array().unwrap().len(), 2, "{msgs}");
+
+        // Once that contact is over, the same customer's next text opens a new one.
+        let r = admin
+            .post(&format!("/api/contacts/{}/end", contact.as_str().unwrap()), &json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let third = admin.post("/api/inbound", &send("SM3", "Hello again")).await;
+        assert_eq!(third.body["opened"], true, "{}", third.text);
+        assert_ne!(third.body["contact"]["id"], contact);
+        assert_eq!(
+            third.body["contact"]["customer_id"],
+            first.body["contact"]["customer_id"],
+            "one customer across contacts"
+        );
+        let bad = admin
+            .post("/api/inbound", &json!({"channel": "fax", "from": {"kind": "phone", "value": "1"}, "message_id": "x", "text": "t", "queue_id": q}))
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        s
+    })
+    .await;
+}

@@ -1,0 +1,194 @@
+//! The channel contract: every channel adapter (web chat, SMS, WhatsApp, Messenger,
+//! email, voice) hands inbound messages to one receive path in one shape, so that a
+//! customer is one person across channels and a provider's retry is never a second
+//! message.
+//!
+//! [`receive`]: find (or create) the customer by identity, find their open contact on
+//! that channel or open one (queued and routed by the engine at once), append the
+//! message. The provider's message id de-duplicates: a webhook delivered twice, also
+//! across a restart, answers the first result (`duplicate: true`). An adapter only
+//! translates its wire format (and checks its provider's signature) to [`Inbound`].
+//!
+//! Outbound messages through a durable outbox with delivery receipts are the other half
+//! of the contract and are not here yet: agents' messages reach web-chat customers
+//! through the widget's socket.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use store::{Channel, Contact, ContactStatus, IdempotencyRecord, Message, Sender, Store};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
+use crate::events::Actor;
+use crate::{ApiError, ApiResult, AppState};
+
+/// One inbound message, whatever channel brought it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub channel: Channel,
+    /// How the customer is known on this channel: (`phone`, `+15551230000`),
+    /// (`messenger_psid`, …), (`email`, …), (`chat`, visitor id).
+    pub identity: (String, String),
+    /// The sender's name as the channel gives it, for a new customer.
+    pub name: Option<String>,
+    /// The provider's id of this message: the de-duplication key.
+    pub provider_message_id: String,
+    /// When the provider says it was sent.
+    pub sent_at: Option<OffsetDateTime>,
+    pub text: Option<String>,
+    /// Attachments as the channel describes them (kept on the message).
+    pub attachment: Option<Value>,
+    /// Where a new contact waits.
+    pub queue_id: Uuid,
+    /// Attributes routing steps can test, for a new contact.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What [`receive`] did.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub contact: Contact,
+    pub message: Message,
+    /// A new contact was opened for it.
+    pub opened: bool,
+    /// The provider sent it before: this is the first result again.
+    pub duplicate: bool,
+}
+
+/// The client id a provider's message id becomes (per contact, unique).
+fn client_id(channel: Channel, provider_id: &str) -> String {
+    format!("{}:{provider_id}", channel.as_str())
+}
+
+/// The one receive path. See the module docs.
+pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Received> {
+    let (kind, value) = &msg.identity;
+    if kind.is_empty() || kind.len() > 32 || value.is_empty() || value.len() > 320 {
+        return Err(ApiError::invalid(
+            "from: an identity kind (1 to 32 characters) and value (1 to 320)",
+        ));
+    }
+    if msg.provider_message_id.is_empty() || msg.provider_message_id.len() > 200 {
+        return Err(ApiError::invalid("message_id: 1 to 200 characters"));
+    }
+    let cid = client_id(msg.channel, &msg.provider_message_id);
+    // One delivery at a time per provider message (a provider that retries before the
+    // first answer waits for it).
+    let key = format!("inbound:{cid}");
+    let lock = crate::api::key_lock(&format!("{org}:{key}"));
+    let _one = lock.lock().await;
+    // A first message that opened a contact: its record names the contact.
+    if let Some(rec) = state.store().get_idempotency(org, &key).await?
+        && let Some(id) = rec.body["id"].as_str().and_then(|s| s.parse().ok())
+    {
+        return first_result(state, org, id, &cid).await;
+    }
+    let known = state.store().find_identity(org, kind, value).await?;
+    let open = known.and_then(|i| {
+        state.with_org(org, |o| {
+            o.contacts()
+                .map(|lc| &lc.contact)
+                .filter(|c| {
+                    c.customer_id == Some(i.customer_id)
+                        && c.channel == msg.channel
+                        && matches!(c.status, ContactStatus::Waiting | ContactStatus::Active)
+                })
+                .max_by_key(|c| c.created_at)
+                .map(|c| c.id)
+        })
+    });
+    let new_message = |text: Option<String>| NewMessage {
+        sender: Sender::Customer,
+        author_id: None,
+        author_name: msg.name.clone(),
+        text,
+        attachment: msg.attachment.clone(),
+        internal: false,
+        client_id: Some(cid.clone()),
+    };
+    if let Some(contact_id) = open {
+        // Seen before on this contact? Then answer the first result.
+        let seen = state.with_org(org, |o| {
+            o.contact(contact_id)
+                .is_some_and(|lc| lc.client_ids.contains_key(&cid))
+        });
+        let m =
+            contacts::append_message(state, org, contact_id, new_message(msg.text.clone())).await?;
+        let contact = contact_now(state, org, contact_id).await?;
+        return Ok(Received {
+            contact,
+            message: m,
+            opened: false,
+            duplicate: seen,
+        });
+    }
+    let record = IdempotencyRecord {
+        org_id: org,
+        key,
+        request_hash: crate::auth::sha256_hex(&cid),
+        status: 201,
+        body: Value::Null,
+        created_at: state.now(),
+    };
+    let name = msg.name.clone().unwrap_or_else(|| value.clone());
+    let contact = contacts::create_contact(
+        state,
+        org,
+        Actor::Customer,
+        NewContact {
+            first_message: msg.text.clone(),
+            first_message_client_id: Some(cid.clone()),
+            attributes: msg.attributes.clone(),
+            idempotency: Some(record),
+            ..NewContact::new(
+                msg.channel,
+                msg.queue_id,
+                CustomerRef::New {
+                    name,
+                    email: (kind == "email").then(|| value.clone()),
+                    identity: Some((kind.clone(), value.clone())),
+                },
+            )
+        },
+    )
+    .await?;
+    let message = state
+        .store()
+        .get_message_by_client_id(org, contact.id, &cid)
+        .await?
+        .ok_or_else(|| ApiError::invalid("text: an inbound message needs text"))?;
+    Ok(Received {
+        contact,
+        message,
+        opened: true,
+        duplicate: false,
+    })
+}
+
+async fn contact_now(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Contact> {
+    match state.with_org(org, |o| o.contact(id).map(|lc| lc.contact.clone())) {
+        Some(c) => Ok(c),
+        None => state
+            .store()
+            .get_contact(org, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("contact")),
+    }
+}
+
+async fn first_result(state: &AppState, org: Uuid, id: Uuid, cid: &str) -> ApiResult<Received> {
+    let contact = contact_now(state, org, id).await?;
+    let message = state
+        .store()
+        .get_message_by_client_id(org, id, cid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(Received {
+        contact,
+        message,
+        opened: true,
+        duplicate: true,
+    })
+}
