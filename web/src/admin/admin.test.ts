@@ -58,6 +58,22 @@ describe('queue form', () => {
     }
   });
 
+  it('number boxes may hold numbers or null (how Svelte binds them)', () => {
+    const f = emptyQueueForm();
+    f.name = 'Q';
+    (f.numbers as Record<string, unknown>).priority = 7;
+    (f.numbers as Record<string, unknown>).offer_timeout_s = null;
+    f.steps = [newStep('true'), newStep('true')];
+    (f.steps[0] as { timeout: unknown }).timeout = 30;
+    const r = queueBody(f);
+    expect(r).toHaveProperty('body');
+    if ('body' in r) {
+      expect(r.body.priority).toBe(7);
+      expect(r.body.offer_timeout_s).toBeNull();
+      expect((r.body.steps as { timeout_s: number }[])[0].timeout_s).toBe(30);
+    }
+  });
+
   it('the last step never sends a timeout', () => {
     expect(stepsBody([newStep('true', '99')])).toEqual([{ target: 'true', timeout_s: null }]);
   });

@@ -162,6 +162,14 @@ export interface QueueForm {
   required_skills: string;
 }
 
+/**
+ * A box's value as trimmed text. Number inputs bound in Svelte hold numbers (or null
+ * when empty), text inputs strings: both read the same here.
+ */
+export function text(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v).trim();
+}
+
 let nextKey = 1;
 export function newStep(target = '', timeout = ''): StepForm {
   return { key: nextKey++, target, timeout };
@@ -212,7 +220,7 @@ export function queueToForm(q: Queue): QueueForm {
 /** The steps to send to the server (the routing preview, or the queue itself). */
 export function stepsBody(steps: StepForm[]): PolicyStep[] {
   return steps.map((s, i) => {
-    const t = s.timeout.trim();
+    const t = text(s.timeout);
     const n = Number(t);
     // The last step has no timeout: nothing comes after it.
     const timeout_s = t === '' || i === steps.length - 1 || !Number.isFinite(n) ? null : n;
@@ -231,7 +239,7 @@ export function queueBody(f: QueueForm): { body: Record<string, unknown> } | { p
   const body: Record<string, unknown> = { name };
   for (const k of NUMBER_FIELDS) {
     const info = FIELDS[k];
-    const raw = f.numbers[k].trim();
+    const raw = text(f.numbers[k]);
     if (raw === '') {
       if (info.optional) {
         body[k] = null;
@@ -250,7 +258,7 @@ export function queueBody(f: QueueForm): { body: Record<string, unknown> } | { p
   if (f.steps.length > 20) return { problem: 'Remove steps: a policy has at most 20.', field: 'steps' };
   for (const [i, s] of f.steps.entries()) {
     if (!s.target.trim()) return { problem: `Type who qualifies at step ${i + 1}, for example skill.orders >= 3, or true for everyone.`, field: `step-${i}` };
-    const t = s.timeout.trim();
+    const t = text(s.timeout);
     if (i < f.steps.length - 1) {
       const n = Number(t);
       if (t === '' || !Number.isInteger(n) || n < 1 || n > 86_400) {
@@ -292,7 +300,7 @@ export function newAttr(name = '', value = ''): AttrRow {
 export function contactBody(c: SampleContact): { channel: Channel; priority: number; attributes: Record<string, string> } {
   const attributes: Record<string, string> = {};
   for (const a of c.attributes) if (a.name.trim()) attributes[a.name.trim()] = a.value;
-  const p = Number(c.priority);
+  const p = Number(text(c.priority));
   return { channel: c.channel, priority: Number.isInteger(p) && p >= 0 && p <= 255 ? p : 0, attributes };
 }
 
@@ -391,19 +399,19 @@ export function agentBody(f: AgentForm, rules?: unknown[]): { body: { skills: Re
       return { problem: `Rename the skill “${name}”: use letters, digits, underscores and hyphens, starting with a letter.` };
     }
     if (name in skills) return { problem: `Remove one of the two “${name}” rows: a skill is listed once.` };
-    const n = Number(s.level);
+    const n = Number(text(s.level));
     if (!Number.isInteger(n) || n < 1 || n > 5) return { problem: `Set the level of ${name} from 1 to 5.` };
     skills[name] = n;
   }
   const capacity: Record<string, unknown> = {};
   for (const ch of CAPACITY_CHANNELS) {
-    const n = Number(f.capacity[ch]);
-    if (f.capacity[ch].trim() === '' || !Number.isInteger(n) || n < 0 || n > 50) {
+    const n = Number(text(f.capacity[ch]));
+    if (text(f.capacity[ch]) === '' || !Number.isInteger(n) || n < 0 || n > 50) {
       return { problem: `Set the ${ch} capacity to a whole number from 0 to 50 (0: never gets ${ch}).` };
     }
     capacity[ch] = n;
   }
-  const mt = f.capacity.max_total.trim();
+  const mt = text(f.capacity.max_total);
   if (mt === '') capacity.max_total = null;
   else {
     const n = Number(mt);
