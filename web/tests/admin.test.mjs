@@ -183,3 +183,17 @@ test('an agent opening /admin/ is told the role it needs', async () => {
   await shot(page, 'admin', 'role-needed');
   await ctx.close();
 });
+
+test('a supervisor gets the admin pages without users, roles and API tokens', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/admin/#agents`);
+  await signIn(page, 'dana@demo-retail.example');
+  await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+  const nav = page.getByRole('navigation', { name: 'Admin sections' });
+  await nav.getByRole('link', { name: 'Queues' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'API tokens' }).count(), 0);
+  assert.equal(await nav.getByRole('link', { name: 'Users and roles' }).count(), 0);
+  await nav.getByText('Users, roles and API tokens are managed by admins.').waitFor();
+  await ctx.close();
+});
