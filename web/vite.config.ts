@@ -1,6 +1,6 @@
 // The pages: landing, agent desktop, device check, workforce pages (planning, my hours,
-// adherence, live), users and sign-in (admins), the 404 page, and a demo shop that
-// embeds the widget.
+// adherence, live), users and sign-in (admins), admin (queues, agents, configuration),
+// the 404 page, and a demo shop that embeds the widget.
 // The widget itself is a separate library build (vite.widget.config.ts).
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -26,6 +26,7 @@ export default defineConfig({
         adherence: resolve(import.meta.dirname, 'adherence/index.html'),
         live: resolve(import.meta.dirname, 'live/index.html'),
         users: resolve(import.meta.dirname, 'users/index.html'),
+        admin: resolve(import.meta.dirname, 'admin/index.html'),
         notFound: resolve(import.meta.dirname, '404.html'),
       },
     },

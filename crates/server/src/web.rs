@@ -9,7 +9,7 @@
 //!   `dir/` when that index exists;
 //! - any other path without a file extension inside an app's folder is a client route: it
 //!   gets that app's `index.html` (`/agent/chats/7` → `agent/index.html`);
-//! - every other path (`/reports/`, `/admin/x`, `/nope.js`) is a 404: the built `404.html`
+//! - every other path (`/reports/`, `/reports/x`, `/nope.js`) is a 404: the built `404.html`
 //!   page (links back to the apps) for paths without an extension, plain text otherwise;
 //! - `/api/…` never falls back to a page: it answers the API's JSON 404;
 //! - hashed assets (`assets/…`) are cached for a year, everything else revalidates (ETag);

@@ -1,0 +1,199 @@
+// The admin pages (/admin/): an admin creates a queue with a two-step routing policy,
+// sees the parser's error (with its column) while an expression is broken and who
+// qualifies at each step once it parses, edits and deletes the queue; an agent's skill
+// level edited in the browser is saved; a new API token's secret is shown once and
+// works; an agent who opens the page is told which role it needs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiClient, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(page, email) {
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function adminPage(hash = '') {
+  const ctx = await browser.newContext({ viewport: { width: 1320, height: 1000 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${server.url}/admin/${hash}`);
+  await signIn(page, 'admin@demo-retail.example');
+  return { ctx, page, errors };
+}
+
+test('admin creates a queue with a two-step policy: parser errors with their column, who qualifies per step', async () => {
+  const { ctx, page, errors } = await adminPage();
+  await page.getByRole('heading', { name: 'Queues', level: 1 }).waitFor();
+  // The demo's queues are listed.
+  await page.getByRole('table', { name: 'Queues' }).getByRole('row').filter({ hasText: 'Orders' }).first().waitFor();
+
+  await page.getByRole('button', { name: 'New queue' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('VIP orders');
+  // Each setting says what it does and its default.
+  await page.getByText(/How long an agent has to accept an offer.*Default: 30 seconds/).waitFor();
+
+  // A broken expression: the parser's message, with the column the server reports.
+  const broken = 'skill.orders >= 5 AND';
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const expected = await admin.post('/api/routing/preview', { steps: [{ target: broken }], contact: { channel: 'chat' } });
+  assert.equal(expected.status, 200, JSON.stringify(expected.body));
+  const column = expected.body.steps[0].error.column;
+  assert.ok(column > 0);
+
+  const step1 = page.getByLabel('Step 1: who qualifies');
+  await step1.fill(broken);
+  const err = page.getByTestId('step-1-error');
+  await err.waitFor();
+  assert.match(await err.innerText(), new RegExp(`Column ${column}: `));
+  assert.equal(await step1.getAttribute('aria-invalid'), 'true');
+  await shot(page, 'admin', 'parse-error');
+
+  // Fixed: the error goes, and the panel lists the demo's agents with orders at level 5.
+  await step1.fill('skill.orders >= 5');
+  await err.waitFor({ state: 'detached' });
+  const who1 = page.getByRole('list', { name: 'Agents who qualify at step 1' });
+  await who1.getByText('Priya Patel').waitFor();
+  assert.doesNotMatch(await who1.innerText(), /Alex Morgan|Jordan Blake/);
+
+  // A second, wider step after 45 seconds.
+  await page.getByRole('button', { name: 'Add a step' }).click();
+  await page.getByLabel('Step 1: wait (seconds)').fill('45');
+  await page.getByLabel('Step 2: who qualifies').fill('skill.orders >= 4 OR contact.tier == "gold"');
+  const who2 = page.getByRole('list', { name: 'Agents who qualify at step 2' });
+  await who2.getByText('Alex Morgan').waitFor();
+  const names2 = await who2.innerText();
+  for (const n of ['Priya Patel', 'Omar Haddad']) assert.match(names2, new RegExp(n));
+  assert.doesNotMatch(names2, /Jordan Blake/);
+
+  // The sample contact's attributes count: a gold customer qualifies everyone at step 2.
+  await page.getByRole('button', { name: 'Add an attribute' }).click();
+  await page.getByLabel('Attribute name').fill('tier');
+  await page.getByLabel('Value', { exact: true }).fill('gold');
+  await who2.getByText('Jordan Blake').waitFor();
+  await shot(page, 'admin', 'who-qualifies');
+
+  await page.getByRole('button', { name: 'Create queue' }).click();
+  await page.getByRole('status').filter({ hasText: 'Queue “VIP orders” is created.' }).waitFor();
+  const row = page.getByRole('table', { name: 'Queues' }).getByRole('row').filter({ hasText: 'VIP orders' });
+  await row.waitFor();
+
+  const list = await admin.get('/api/queues?limit=500');
+  const q = list.body.items.find((x) => x.name === 'VIP orders');
+  assert.ok(q, 'the queue is stored');
+  assert.deepEqual(q.steps, [
+    { target: 'skill.orders >= 5', timeout_s: 45 },
+    { target: 'skill.orders >= 4 OR contact.tier == "gold"', timeout_s: null },
+  ]);
+  assert.equal(q.selection, 'longest_idle');
+
+  // Edit: the form comes back as saved; a changed setting is stored.
+  await page.getByRole('button', { name: 'Edit VIP orders' }).click();
+  assert.equal(await page.getByLabel('Step 1: who qualifies').inputValue(), 'skill.orders >= 5');
+  await page.getByLabel('Priority', { exact: true }).fill('70');
+  await page.getByLabel('After-contact work (seconds)').fill('0');
+  await page.getByLabel('Agent selection').selectOption('most_skilled');
+  await page.getByRole('button', { name: 'Save queue' }).click();
+  await page.getByRole('status').filter({ hasText: 'Queue “VIP orders” is saved.' }).waitFor();
+  const saved = await admin.get(`/api/queues/${q.id}`);
+  assert.equal(saved.body.priority, 70);
+  assert.equal(saved.body.after_contact_work_s, 0);
+  assert.equal(saved.body.selection, 'most_skilled');
+  assert.equal(saved.body.steps.length, 2);
+
+  // Delete.
+  await page.getByRole('button', { name: 'Delete VIP orders' }).click();
+  await page.getByRole('status').filter({ hasText: 'Queue “VIP orders” is deleted.' }).waitFor();
+  assert.equal((await admin.get(`/api/queues/${q.id}`)).status, 404);
+
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("an agent's skill level edited in the browser is saved", async () => {
+  const { ctx, page, errors } = await adminPage('#agents');
+  await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+  const row = page.getByRole('table', { name: 'Agents' }).getByRole('row').filter({ hasText: 'Jordan Blake' }).first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /returns 4/);
+  await page.getByRole('button', { name: 'Edit Jordan Blake' }).click();
+  await page.getByLabel('returns level').selectOption('2');
+  await page.getByRole('button', { name: 'Save agent' }).click();
+  await page.getByRole('status').filter({ hasText: "Jordan Blake's skills and capacity are saved." }).waitFor();
+  await page.reload();
+  const again = page.getByRole('table', { name: 'Agents' }).getByRole('row').filter({ hasText: 'Jordan Blake' }).first();
+  await again.waitFor();
+  assert.match(await again.innerText(), /returns 2/);
+  await shot(page, 'admin', 'agent-saved');
+
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const jordan = (await admin.get('/api/agents')).body.items.find((a) => a.name === 'Jordan Blake');
+  assert.deepEqual(jordan.skills, { billing: 3, orders: 3, returns: 2 });
+  // The cross-channel rules are kept.
+  assert.ok(jordan.capacity_by_channel.rules.length > 0);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("a new API token's secret is shown once and works", async () => {
+  const { ctx, page, errors } = await adminPage('#tokens');
+  await page.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
+  await page.getByLabel('Name').fill('CRM sync');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = page.getByTestId('token-secret');
+  await secret.waitFor();
+  const token = (await secret.innerText()).trim();
+  await page.getByRole('button', { name: 'Copy token' }).waitFor();
+  await page.getByRole('table', { name: 'API tokens' }).getByRole('row').filter({ hasText: 'CRM sync' }).waitFor();
+  const as = apiClient(server.url, { authorization: `Bearer ${token}` });
+  assert.equal((await as.get('/api/queues')).status, 200);
+  await page.getByRole('button', { name: 'I have stored it' }).click();
+  await secret.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Revoke CRM sync' }).click();
+  await page.getByRole('status').filter({ hasText: 'The token “CRM sync” is revoked.' }).waitFor();
+  assert.equal((await as.get('/api/queues')).status, 401);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('an agent opening /admin/ is told the role it needs', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/admin/`);
+  await signIn(page, DEMO.agents[0]);
+  const msg = page.getByRole('alert').filter({ hasText: 'You need the admin or supervisor role' });
+  await msg.waitFor();
+  assert.match(await msg.innerText(), /Alex Morgan.*agent/);
+  assert.equal(await page.getByRole('heading', { name: 'Queues' }).count(), 0);
+  await shot(page, 'admin', 'role-needed');
+  await ctx.close();
+});
+
+test('a supervisor gets the admin pages without users, roles and API tokens', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/admin/#agents`);
+  await signIn(page, 'dana@demo-retail.example');
+  await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+  const nav = page.getByRole('navigation', { name: 'Admin sections' });
+  await nav.getByRole('link', { name: 'Queues' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'API tokens' }).count(), 0);
+  assert.equal(await nav.getByRole('link', { name: 'Users and roles' }).count(), 0);
+  await nav.getByText('Users, roles and API tokens are managed by admins.').waitFor();
+  await ctx.close();
+});
