@@ -126,7 +126,7 @@ describe('configuration objects', () => {
     const f = objectToForm('wrapup-codes', o);
     f.values.description = 'When the order is found';
     const r = objectBody('wrapup-codes', f, o);
-    expect(r).toEqual({ body: { name: 'Order status', label: 'ORD', tags: ['x'], description: 'When the order is found' } });
+    expect(r).toEqual({ body: { name: 'Order status', label: 'ORD', tags: ['x'], shortcut: '/status', description: 'When the order is found' } });
   });
 
   it('skill names are what routing steps can name', () => {

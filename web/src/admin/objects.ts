@@ -1,11 +1,12 @@
 // Skills, wrap-up codes, canned responses and business hours: what each kind's form
 // shows and the body `POST/PUT /api/{kind}` takes (the server's `SimpleIn`: name,
-// description, expression, text, queue_id, label, timezone, weekly, tags; nothing else).
+// description, expression, text, queue_id, label, timezone, weekly, tags, shortcut, title;
+// nothing else).
 
 export type ObjectKindId = 'skills' | 'wrapup-codes' | 'canned-responses' | 'business-hours';
 
 /** The fields the server accepts on these objects, besides `name`. */
-export const SIMPLE_KEYS = ['description', 'expression', 'text', 'queue_id', 'label', 'timezone', 'weekly', 'tags'] as const;
+export const SIMPLE_KEYS = ['description', 'expression', 'text', 'queue_id', 'label', 'timezone', 'weekly', 'tags', 'shortcut', 'title'] as const;
 
 export interface Weekly {
   day: number;
@@ -33,7 +34,7 @@ export interface KindInfo {
   nameLabel: string;
   nameHelp: string;
   /** The text fields the form shows, in order. */
-  fields: { key: 'description' | 'text' | 'label' | 'timezone'; label: string; help: string; multiline?: boolean; required?: boolean }[];
+  fields: { key: 'description' | 'text' | 'label' | 'timezone' | 'shortcut'; label: string; help: string; multiline?: boolean; required?: boolean }[];
   weekly?: boolean;
 }
 
@@ -66,7 +67,10 @@ export const KINDS: Record<ObjectKindId, KindInfo> = {
     empty: 'No canned responses yet. Add one with a title and the text agents send.',
     nameLabel: 'Title',
     nameHelp: 'What agents search for when they insert it.',
-    fields: [{ key: 'text', label: 'Text', help: 'The reply, up to 10000 characters. {{customer.first_name}} becomes the customer’s first name.', multiline: true, required: true }],
+    fields: [
+      { key: 'text', label: 'Text', help: 'The reply, up to 10000 characters. {{customer.first_name}} becomes the customer’s first name.', multiline: true, required: true },
+      { key: 'shortcut', label: 'Shortcut', help: 'What agents type to insert it, for example /refund. Optional.' },
+    ],
   },
   'business-hours': {
     title: 'Business hours',

@@ -129,6 +129,9 @@ pub struct SimpleIn {
     pub timezone: Option<String>,
     pub weekly: Option<Vec<WeeklyIn>>,
     pub tags: Option<Vec<String>>,
+    /// Canned responses: what the agent types to insert it (`/refund`), and a title.
+    pub shortcut: Option<String>,
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
