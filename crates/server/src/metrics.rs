@@ -39,60 +39,61 @@ pub struct Metrics {
 pub struct Tally(Vec<(&'static str, String)>);
 
 impl Tally {
-    /// What `changes` will count once committed.
+    /// What `changes` will count once committed. Reads the events' JSON in place (no
+    /// copy, no full parse): this runs for every write.
     pub fn of(changes: &[store::Change]) -> Tally {
-        use crate::events::LiveEvent;
         let mut t = Vec::new();
+        let str_of = |v: &serde_json::Value, k: &str| -> String {
+            v.get(k)
+                .and_then(|x| x.as_str())
+                .unwrap_or("unknown")
+                .to_string()
+        };
         for ch in changes {
             let store::Change::Event(e) = ch else {
                 continue;
             };
-            let stored = store::Event {
-                seq: 0,
-                org_id: e.org_id,
-                at: e.at,
-                kind: e.kind.clone(),
-                data: e.data.clone(),
-            };
-            let Some((_, ev)) = LiveEvent::parse(&stored) else {
-                continue;
-            };
-            match ev {
-                LiveEvent::ContactCreated {
-                    channel, queue_id, ..
-                } => t.push((
+            let d = &e.data;
+            match e.kind.as_str() {
+                "contact.created" => t.push((
                     "homeshore_contacts_created_total",
-                    format!("channel=\"{channel}\",queue=\"{queue_id}\""),
-                )),
-                LiveEvent::ContactClosed {
-                    channel,
-                    queue_id,
-                    reason,
-                    ..
-                } => t.push((
-                    "homeshore_contacts_closed_total",
                     format!(
-                        "channel=\"{}\",queue=\"{}\",reason=\"{reason}\"",
-                        channel.map(|c| c.as_str()).unwrap_or("unknown"),
-                        queue_id.map(|q| q.to_string()).unwrap_or_default()
+                        "channel=\"{}\",queue=\"{}\"",
+                        str_of(d, "channel"),
+                        str_of(d, "queue_id")
                     ),
                 )),
-                LiveEvent::MessageAppended { from, channel, .. } => t.push((
+                "contact.closed" => t.push((
+                    "homeshore_contacts_closed_total",
+                    format!(
+                        "channel=\"{}\",queue=\"{}\",reason=\"{}\"",
+                        str_of(d, "channel"),
+                        str_of(d, "queue_id"),
+                        str_of(d, "reason")
+                    ),
+                )),
+                "message.appended" => t.push((
                     "homeshore_messages_total",
                     format!(
                         "channel=\"{}\",direction=\"{}\"",
-                        channel.map(|c| c.as_str()).unwrap_or("unknown"),
-                        if from == "customer" { "in" } else { "out" }
+                        str_of(d, "channel"),
+                        if d.get("from").and_then(|f| f.as_str()) == Some("customer") {
+                            "in"
+                        } else {
+                            "out"
+                        }
                     ),
                 )),
-                LiveEvent::Routing { events, .. } => {
-                    for re in events {
-                        let outcome = match re.kind {
-                            routing::EventKind::OfferAccepted { .. } => "accepted",
-                            routing::EventKind::OfferDeclined { reason, .. } => match reason {
-                                routing::DeclineReason::Rejected => "rejected",
-                                routing::DeclineReason::TimedOut => "timed_out",
-                                routing::DeclineReason::Withdrawn => "withdrawn",
+                crate::events::ROUTING => {
+                    let events = d.get("events").and_then(|v| v.as_array());
+                    for re in events.into_iter().flatten() {
+                        let k = &re["kind"];
+                        let outcome = match k["type"].as_str() {
+                            Some("offer_accepted") => "accepted",
+                            Some("offer_declined") => match k["reason"].as_str() {
+                                Some("rejected") => "rejected",
+                                Some("timed_out") => "timed_out",
+                                _ => "withdrawn",
                             },
                             _ => continue,
                         };
