@@ -907,3 +907,76 @@ async fn wfm_end_to_end(mut srv: Server, hand: Arc<Mutex<time::OffsetDateTime>>)
         let _ = stop.send(());
     }
 }
+
+/// An hour under-staffed across UTC midnight (Tuesday 23:30 – Wednesday 00:30, at
+/// Tuesday 23:02) is one open shift that an agent can pick up, not two half hours too
+/// short to be offered.
+#[tokio::test]
+async fn open_shift_across_utc_midnight() {
+    let (mut srv, hand) = on_sqlite().await;
+    *hand.lock().unwrap() = datetime!(2026-12-01 23:02 UTC);
+    let s = &srv.state;
+    let org = server::seed::create_org(s, "acme", "Acme").await.unwrap();
+    for (email, name, role) in [
+        ("ada@acme.example", "Ada Lovelace", Role::Agent),
+        ("bob@acme.example", "Bob Stone", Role::Agent),
+        ("sue@acme.example", "Sue Visor", Role::Supervisor),
+    ] {
+        server::seed::create_user(s, org.id, email, name, role, PASSWORD)
+            .await
+            .unwrap();
+    }
+    let base = srv.base.as_str();
+    let ada = Client::login(base, "acme", "ada@acme.example").await;
+    let bob = Client::login(base, "acme", "bob@acme.example").await;
+    let sue = Client::login(base, "acme", "sue@acme.example").await;
+
+    // One agent needed Tuesday 22:00 – Wednesday 00:30; only Ada has offered hours, on
+    // Monday mornings.
+    let (st, p) = ada
+        .put(
+            "/api/wfm/me/preferences",
+            json!({"windows": [{"weekday": 0, "start": "08:00", "end": "12:00"}]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{p}");
+    let mut req = vec![0.0; 7 * PER_DAY];
+    req[PER_DAY + 44..2 * PER_DAY + 1].fill(1.0);
+    let (st, r) = sue
+        .post(
+            "/api/wfm/requirements",
+            json!({"week": WEEK, "requirement": req}),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let (st, sched) = sue.post("/api/wfm/schedules", json!({"week": WEEK})).await;
+    assert_eq!(st, 201, "{sched}");
+    let id = sched["id"].as_str().unwrap().to_string();
+    let (st, p) = sue
+        .post(&format!("/api/wfm/schedules/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{p}");
+    // The planner sees what is left from the current half hour: 23:00 – 00:30.
+    let open = &p["open_shifts"];
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["start"], "2026-12-01T23:00:00Z", "{open}");
+    assert_eq!(open[0]["end"], "2026-12-02T00:30:00Z", "{open}");
+
+    // Bob is offered what has not begun: 23:30 – 00:30, and picks it up.
+    let (st, open) = bob.get("/api/wfm/me/open-shifts").await;
+    assert_eq!(st, 200, "{open}");
+    let items = open["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{open}");
+    assert_eq!(items[0]["start"], "2026-12-01T23:30:00Z", "{open}");
+    assert_eq!(items[0]["end"], "2026-12-02T00:30:00Z", "{open}");
+    assert_eq!(items[0]["hours"], 1.0, "{open}");
+    let take =
+        json!({"schedule_id": id, "start_index": items[0]["start_index"], "len": items[0]["len"]});
+    let (st, sh) = bob.post("/api/wfm/me/open-shifts", take).await;
+    assert_eq!(st, 201, "{sh}");
+    let (_, open) = bob.get("/api/wfm/me/open-shifts").await;
+    assert_eq!(open["items"], json!([]), "{open}");
+    if let Some(stop) = srv.stop.take() {
+        let _ = stop.send(());
+    }
+}

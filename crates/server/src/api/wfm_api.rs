@@ -968,7 +968,9 @@ impl StoredSchedule {
         (sched, ids)
     }
     /// Open shifts: stretches under-staffed by at least `k` agents for each `k`, split
-    /// at UTC midnight and into pieces of at most 8 hours, from interval `from` on.
+    /// at UTC midnight (where both sides are long enough to offer: an hour short from
+    /// 23:30 to 00:30 is one open shift, not two halves too short to list) and into
+    /// pieces of at most 8 hours, from interval `from` on.
     fn open_shifts(&self, from: u32) -> Vec<(u32, u32)> {
         let deficit = self.deficit();
         let per_day = (DAY_MIN / i64::from(self.interval_min)) as u32;
@@ -981,11 +983,14 @@ impl StoredSchedule {
                     i += 1;
                     continue;
                 }
+                let short_by_k = |x: u32| deficit.get(x as usize).is_some_and(|&d| d >= k);
+                let cut_at_midnight = |j: u32| {
+                    j.is_multiple_of(per_day)
+                        && j - i >= MIN_OPEN_LEN
+                        && (j..j + MIN_OPEN_LEN).all(short_by_k)
+                };
                 let mut j = i;
-                while (j as usize) < deficit.len()
-                    && deficit[j as usize] >= k
-                    && (j == i || !j.is_multiple_of(per_day))
-                {
+                while short_by_k(j) && !cut_at_midnight(j) {
                     j += 1;
                 }
                 let mut s = i;
@@ -2545,6 +2550,18 @@ mod tests {
         assert_eq!(s.shortfall(), 8.0);
         // Level 1: 20..26 minus the covered 20..24 → 24..26; level 2: 20..26.
         assert_eq!(s.open_shifts(0), vec![(20, 6), (24, 2)]);
+        // Across UTC midnight: cut there where both sides make an hour or more, kept
+        // whole where a side would be shorter than that.
+        let mut req = vec![0.0; SLOTS];
+        req[47..49].fill(1.0); // Monday 23:30 – Tuesday 00:30
+        req[93..99].fill(1.0); // Tuesday 22:30 – Wednesday 01:30
+        req[143..146].fill(1.0); // Wednesday 23:30 – Thursday 01:00
+        let night = sched(req, vec![]);
+        assert_eq!(
+            night.open_shifts(0),
+            vec![(47, 2), (93, 3), (96, 3), (143, 3)]
+        );
+        assert_eq!(night.open_shifts(48), vec![(93, 3), (96, 3), (143, 3)]);
         let prefs = PreferencesIn::default();
         assert_eq!(extensions(&s, &s.shifts[0], &prefs, -1), vec![(24, 2)]);
         let b = Uuid::from_u128(2);
