@@ -36,6 +36,17 @@ test('long replies, refused messages and big files: counters, drafts kept, error
   const order = await custLog.locator('.hs-text, .hs-system').allInnerTexts();
   const joined = order.findIndex((t) => /joined the chat\.$/.test(t));
   assert.ok(joined >= 0 && joined < order.indexOf('Hello Noor, how can I help?'), JSON.stringify(order));
+  // After a reload the line is still there, in the same place.
+  await cust.page.reload();
+  await cust.page.waitForLoadState('networkidle');
+  if (!(await cust.page.getByLabel('Your message').isVisible())) {
+    await cust.page.getByRole('button', { name: /Chat with us|Open chat/ }).click();
+  }
+  await custLog.getByText('Hello Noor, how can I help?').waitFor();
+  await cust.page.getByText(/^Alex.* joined the chat\.$/).waitFor();
+  const again = await custLog.locator('.hs-text, .hs-system').allInnerTexts();
+  const joinedAgain = again.findIndex((t) => /joined the chat\.$/.test(t));
+  assert.ok(joinedAgain >= 0 && joinedAgain < again.indexOf('Hello Noor, how can I help?'), JSON.stringify(again));
 
   // The agent pastes 20,000 characters: the counter says by how much it is over, Send is
   // off, and Enter keeps the draft.

@@ -14,6 +14,8 @@ export interface ChatState {
   position?: number | null;
   estimated_wait_s?: number | null;
   agent_name?: string | null;
+  /** When the agent joined (RFC 3339). */
+  joined_at?: string | null;
   messages: Message[];
 }
 

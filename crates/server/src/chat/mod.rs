@@ -549,6 +549,9 @@ async fn snapshot(state: &AppState, chat: &Chat) -> Value {
         "position": position.map(|p| p.0),
         "estimated_wait_s": position.map(|p| p.1),
         "agent_name": agent_name(state, chat.org, c.agent_id).await,
+        // When the agent joined: the widget shows "… joined the chat" there, also after
+        // a reload.
+        "joined_at": c.accepted_at.map(wire::ts),
         "topic": c.topic,
         "last_seq": c.last_seq,
         "agent_read_seq": c.agent_read_seq,
