@@ -365,7 +365,7 @@ export class Desk {
     }
   }
 
-  async transfer(tab: ChatTab, target: { queue_id: string } | { agent_id: string }): Promise<void> {
+  async transfer(tab: ChatTab, target: ({ queue_id: string } | { agent_id: string }) & { note?: string }): Promise<void> {
     try {
       await api.post(`/api/contacts/${tab.contact.id}/transfer`, target);
       this.closeTab(tab.contact.id);
