@@ -1096,6 +1096,35 @@ mod postgres {
     use super::*;
     backend!(PgStore, sqlx::Postgres, "BEGIN");
 
+    /// A process killed in the middle of a commit leaves its database session running
+    /// until that commit finishes: its write can land after a new process has read the
+    /// state. Before the new process reads anything, wait (3 s at most) until no older
+    /// session of this application on this database is still executing. A session of a
+    /// dead process that is idle, or idle in a transaction, can no longer commit.
+    /// (Several nodes will fence each other with a lease checked in every transaction.)
+    async fn settle_orphans(pool: &sqlx::Pool<sqlx::Postgres>, app: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        loop {
+            let busy: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = $1 AND pid <> pg_backend_pid() AND state = 'active' \
+                 AND backend_start < (SELECT backend_start FROM pg_stat_activity \
+                 WHERE pid = pg_backend_pid())",
+            )
+            .bind(app)
+            .fetch_one(pool)
+            .await;
+            match busy {
+                Ok(0) | Err(_) => return,
+                Ok(n) if std::time::Instant::now() > deadline => {
+                    tracing::warn!(sessions = n, "older sessions still busy; starting anyway");
+                    return;
+                }
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
     impl PgStore {
         /// Connect to `url` and run the migrations. With `schema`, everything lives in that
         /// schema (created if missing): tests use one schema per run.
@@ -1124,6 +1153,11 @@ mod postgres {
                 admin.close().await;
                 opts = opts.options([("search_path", schema)]);
             }
+            let app = match schema {
+                Some(s) => format!("homeshore:{s}"),
+                None => "homeshore".to_string(),
+            };
+            opts = opts.application_name(&app);
             let write_pool = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
@@ -1134,6 +1168,7 @@ mod postgres {
                 .run(&write_pool)
                 .await
                 .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+            settle_orphans(&write_pool, &app).await;
             let read = sqlx::pool::PoolOptions::<sqlx::Postgres>::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
