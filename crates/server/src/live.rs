@@ -1237,6 +1237,8 @@ impl OrgLive {
         let mut o = OrgLive::new(org);
         let mut report = RestoreReport::default();
         let mut offer_of: HashMap<ContactId, Uuid> = HashMap::new();
+        // What the log said of each offer: when it was made, and why.
+        let mut offer_info: HashMap<Uuid, (Timestamp, routing::Explanation)> = HashMap::new();
         for e in &log {
             let Some((_, LiveEvent::Routing { events, offer_ids })) = LiveEvent::parse(e) else {
                 continue;
@@ -1247,10 +1249,15 @@ impl OrgLive {
                     .apply(ev)
                     .map_err(|err| format!("routing log seq {}: {err}", e.seq))?;
                 report.routing_events += 1;
-                if let EventKind::ContactOffered { contact, .. } = &ev.kind
+                if let EventKind::ContactOffered {
+                    contact,
+                    explanation,
+                    ..
+                } = &ev.kind
                     && let Some(id) = ids.next()
                 {
                     offer_of.insert(*contact, id);
+                    offer_info.insert(id, (ev.at, explanation.clone()));
                 }
             }
         }
@@ -1325,26 +1332,12 @@ impl OrgLive {
                 },
             );
         }
-        // Offers keep what the log said about them (explanations).
-        for e in &log {
-            let Some((_, LiveEvent::Routing { events, offer_ids })) = LiveEvent::parse(e) else {
-                continue;
-            };
-            let mut ids = offer_ids.into_iter();
-            for ev in &events {
-                if let EventKind::ContactOffered {
-                    explanation,
-                    expires_at,
-                    ..
-                } = &ev.kind
-                    && let Some(id) = ids.next()
-                    && let Some(off) = o.offers.get_mut(&id)
-                {
-                    off.explanation = explanation.to_string();
-                    off.why = serde_json::to_value(explanation).unwrap_or(Value::Null);
-                    off.created_at = time_of(ev.at);
-                    off.expires_at = time_of(*expires_at);
-                }
+        // Offers keep what the log said about them (when, and why).
+        for off in o.offers.values_mut() {
+            if let Some((at, explanation)) = offer_info.remove(&off.id) {
+                off.explanation = explanation.to_string();
+                off.why = serde_json::to_value(&explanation).unwrap_or(Value::Null);
+                off.created_at = time_of(at);
             }
         }
         Ok((o, report))
