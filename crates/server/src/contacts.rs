@@ -415,14 +415,25 @@ pub async fn append_message(
                 }
                 .change(org, now, actor),
             );
-            let wm = wire::message(&m, &c);
-            if let Some(agent) = c.agent_id {
-                tx.notes.push(Note::user(agent, "message", wm.clone()));
+            // An agent's message leaves through the outbox, in this same commit.
+            let delivery = (m.sender == Sender::Agent)
+                .then(|| crate::channels::outbound::enqueue(&m, &c, now))
+                .flatten();
+            let sm = wire::staff_message(&m, &c, delivery.as_ref());
+            if let Some(d) = delivery {
+                tx.changes.push(Change::PutDelivery(d));
             }
-            tx.notes.push(Note::supervisors(org, "message", wm.clone()));
+            if let Some(agent) = c.agent_id {
+                tx.notes.push(Note::user(agent, "message", sm.clone()));
+            }
+            tx.notes.push(Note::supervisors(org, "message", sm));
             if !m.internal {
-                tx.notes
-                    .push(Note::contact(contact_id, "message", Some(seq), wm));
+                tx.notes.push(Note::contact(
+                    contact_id,
+                    "message",
+                    Some(seq),
+                    wire::message(&m, &c),
+                ));
             }
             Ok(tx)
         })

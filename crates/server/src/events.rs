@@ -95,6 +95,16 @@ pub enum LiveEvent {
         state: String,
         reason: Option<String>,
     },
+    /// An outbound message moved on with its channel (sent, delivered, read, failed).
+    #[serde(rename = "message.delivery")]
+    MessageDelivery {
+        contact_id: Uuid,
+        message_id: Uuid,
+        channel: Channel,
+        status: store::DeliveryStatus,
+        attempts: i32,
+        error: Option<String>,
+    },
     /// One command's worth of routing-engine events. `offer_ids` gives, in order, the
     /// server's id of each `contact_offered` among them.
     #[serde(rename = "routing")]

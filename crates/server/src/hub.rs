@@ -231,6 +231,14 @@ impl Hub {
             .is_some_and(|f| !f.conns.is_empty())
     }
 
+    /// Whether the customer side of `contact` has an open socket.
+    pub fn contact_connected(&self, contact: Uuid) -> bool {
+        self.lock()
+            .contacts
+            .get(&contact)
+            .is_some_and(|subs| subs.iter().any(|tx| !tx.is_closed()))
+    }
+
     /// Subscribe to the customer side of one contact.
     pub fn subscribe_contact(&self, contact: Uuid) -> mpsc::Receiver<ContactEvent> {
         let (tx, rx) = mpsc::channel(CONN_BUFFER);

@@ -176,12 +176,14 @@ impl Clock {
     }
 }
 
-type PipelineItem = (
-    Option<Pending>,
-    Vec<Note>,
-    metrics::Tally,
-    oneshot::Sender<store::Result<Committed>>,
-);
+struct PipelineItem {
+    pending: Option<Pending>,
+    notes: Vec<Note>,
+    tally: metrics::Tally,
+    /// The write puts something in the outbox: wake its drain task once committed.
+    outbound: bool,
+    reply: oneshot::Sender<store::Result<Committed>>,
+}
 
 pub struct Inner {
     store: Db,
@@ -200,6 +202,9 @@ pub struct Inner {
     shutdown: tokio::sync::watch::Sender<bool>,
     /// Poked after each change: the timer task re-reads the next deadline.
     wake: tokio::sync::Notify,
+    /// Poked when a commit put a message in the outbox.
+    outbox: tokio::sync::Notify,
+    transports: channels::outbound::Transports,
 }
 
 /// One organisation's live state behind its own lock, and the epoch its writes are
@@ -287,11 +292,14 @@ impl AppState {
             ready: AtomicBool::new(false),
             shutdown,
             wake: tokio::sync::Notify::new(),
+            outbox: tokio::sync::Notify::new(),
+            transports: channels::outbound::Transports::default(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
         contacts::rebuild(&state).await?;
         tokio::spawn(contacts::timer_task(state.clone()));
+        tokio::spawn(channels::outbound::drain_task(state.clone()));
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }
@@ -310,6 +318,17 @@ impl AppState {
     }
     pub fn clock(&self) -> &Clock {
         &self.0.clock
+    }
+    /// The outbound transports, one per channel.
+    pub fn transports(&self) -> &channels::outbound::Transports {
+        &self.0.transports
+    }
+    /// Wake the outbox's drain task (tests that move a manual clock past a retry).
+    pub fn wake_outbox(&self) {
+        self.0.outbox.notify_one();
+    }
+    pub(crate) async fn outbox_notified(&self) {
+        self.0.outbox.notified().await
     }
     pub fn now(&self) -> OffsetDateTime {
         self.0.clock.now()
@@ -424,6 +443,9 @@ impl AppState {
         notes: Vec<Note>,
     ) -> oneshot::Receiver<store::Result<Committed>> {
         let tally = metrics::Tally::of(&changes);
+        let outbound = changes
+            .iter()
+            .any(|c| matches!(c, Change::PutDelivery(d) if d.next_attempt_ms.is_some()));
         let _order = self.0.submit.lock().unwrap_or_else(|p| p.into_inner());
         let pending = if changes.is_empty() {
             None
@@ -431,9 +453,15 @@ impl AppState {
             Some(self.0.store.submit_fenced(fence, changes))
         };
         let (tx, rx) = oneshot::channel();
-        if let Err(e) = self.0.pipeline.send((pending, notes, tally, tx)) {
-            let (_, _, _, tx) = e.0;
-            let _ = tx.send(Err(store::StoreError::Unavailable(
+        let item = PipelineItem {
+            pending,
+            notes,
+            tally,
+            outbound,
+            reply: tx,
+        };
+        if let Err(e) = self.0.pipeline.send(item) {
+            let _ = e.0.reply.send(Err(store::StoreError::Unavailable(
                 "pipeline stopped".into(),
             )));
         }
@@ -458,16 +486,19 @@ impl AppState {
 
 /// Awaits commits in submission order and publishes their notes, then answers.
 async fn run_pipeline(state: AppState, mut rx: mpsc::UnboundedReceiver<PipelineItem>) {
-    while let Some((pending, notes, tally, reply)) = rx.recv().await {
-        let result = match pending {
+    while let Some(item) = rx.recv().await {
+        let result = match item.pending {
             Some(p) => p.await,
             None => Ok(Committed::default()),
         };
         if result.is_ok() {
-            state.hub().publish(notes);
-            state.metrics().count(tally);
+            state.hub().publish(item.notes);
+            state.metrics().count(item.tally);
+            if item.outbound {
+                state.0.outbox.notify_one();
+            }
         }
-        let _ = reply.send(result);
+        let _ = item.reply.send(result);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use store::{Contact, Message, Sender, User};
+use store::{Contact, Delivery, DeliveryStatus, Message, Sender, User};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -17,12 +17,42 @@ fn ots(t: Option<OffsetDateTime>) -> Value {
 }
 
 /// A message: `{id, contact_id, seq, from, author_name?, text?, attachment?, internal,
-/// client_id?, at, delivered, read}`. `read` is whether the other side has read it.
+/// client_id?, at, delivered, read}`. `read` is whether the other side has read it;
+/// `delivered`, whether it reached them (a customer's message always has: it is here).
 pub fn message(m: &Message, c: &Contact) -> Value {
+    message_with(m, c, None)
+}
+
+/// A message as staff see it: with `delivery` (`{status, attempts, error}`) for one an
+/// agent sent through a channel, from the outbox. `status` is `queued`, `sent`,
+/// `delivered`, `read` or `failed`; a customer's read mark counts as `read`.
+pub fn staff_message(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
+    let mut v = message_with(m, c, d);
+    if let (Some(d), Some(o)) = (d, v.as_object_mut()) {
+        let read = m.seq <= c.customer_read_seq && d.status != DeliveryStatus::Failed;
+        o.insert(
+            "delivery".into(),
+            json!({
+                "status": if read { "read" } else { d.status.as_str() },
+                "attempts": d.attempts,
+                "error": d.error,
+            }),
+        );
+    }
+    v
+}
+
+fn message_with(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
     let read = match m.sender {
         Sender::Customer => m.seq <= c.agent_read_seq,
         Sender::Agent | Sender::System => m.seq <= c.customer_read_seq,
     };
+    let delivered = match (m.sender, d) {
+        (Sender::Customer, _) => true,
+        (_, Some(d)) => d.status.rank() >= DeliveryStatus::Delivered.rank(),
+        // Lines that go through no outbox (system lines in the chat feed).
+        (_, None) => !m.internal,
+    } || read;
     json!({
         "id": m.id,
         "contact_id": m.contact_id,
@@ -34,7 +64,7 @@ pub fn message(m: &Message, c: &Contact) -> Value {
         "internal": m.internal,
         "client_id": m.client_id,
         "at": ts(m.at),
-        "delivered": true,
+        "delivered": delivered,
         "read": read,
     })
 }

@@ -12,7 +12,8 @@
 //! - SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk when it returns.
 //!   PostgreSQL keeps its default `synchronous_commit=on`.
 //! - Every read takes the organisation id; no query crosses organisations (except the
-//!   log replay and session lookup by secret hash, which return the organisation).
+//!   log replay, the outbox's work list and session lookup by secret hash, which return
+//!   the organisation).
 //! - One set of migrations per backend (`migrations/sqlite`, `migrations/postgres`), run
 //!   by [`Db::connect`].
 #![forbid(unsafe_code)]
@@ -258,6 +259,34 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Outbox entries whose next attempt is due at `now_ms` (Unix ms), every
+    /// organisation, soonest first (the transports' work list).
+    fn list_due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
+    /// When the soonest outbox entry is due (Unix ms), if any is waiting.
+    fn next_delivery_due(&self) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// One contact's deliveries with `seq > after_seq`, in order.
+    fn list_deliveries(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        after_seq: i64,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
+    fn get_delivery(
+        &self,
+        org: Uuid,
+        message: Uuid,
+    ) -> impl Future<Output = Result<Option<Delivery>>> + Send;
+    /// The delivery a provider's receipt names by the provider's own message id.
+    fn find_delivery_by_provider_id(
+        &self,
+        org: Uuid,
+        channel: Channel,
+        provider_message_id: &str,
+    ) -> impl Future<Output = Result<Option<Delivery>>> + Send;
     /// `(contact, client_id, seq)` of every message with a client id in the
     /// organisation's open contacts: what a rebuilt live state needs to recognise retries.
     fn list_open_client_ids(
@@ -370,6 +399,31 @@ impl Store for Db {
         limit: u32,
     ) -> Result<Vec<Event>> {
         delegate!(self, s => s.read_org_events_of_kind_after(org, kind, after, limit))
+    }
+    async fn list_due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>> {
+        delegate!(self, s => s.list_due_deliveries(now_ms, limit))
+    }
+    async fn next_delivery_due(&self) -> Result<Option<i64>> {
+        delegate!(self, s => s.next_delivery_due())
+    }
+    async fn list_deliveries(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        after_seq: i64,
+    ) -> Result<Vec<Delivery>> {
+        delegate!(self, s => s.list_deliveries(org, contact, after_seq))
+    }
+    async fn get_delivery(&self, org: Uuid, message: Uuid) -> Result<Option<Delivery>> {
+        delegate!(self, s => s.get_delivery(org, message))
+    }
+    async fn find_delivery_by_provider_id(
+        &self,
+        org: Uuid,
+        channel: Channel,
+        provider_message_id: &str,
+    ) -> Result<Option<Delivery>> {
+        delegate!(self, s => s.find_delivery_by_provider_id(org, channel, provider_message_id))
     }
     async fn list_open_client_ids(&self, org: Uuid) -> Result<Vec<(Uuid, String, i64)>> {
         delegate!(self, s => s.list_open_client_ids(org))

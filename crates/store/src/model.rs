@@ -153,10 +153,14 @@ pub enum ObjectKind {
     WfmPlan,
     /// Workforce management: a generated (and maybe published) week's schedule.
     WfmSchedule,
+    /// Where one channel's outbound messages go (an integration's webhook and its
+    /// signing secret). Its name is the channel. Admins only: never listed with the
+    /// objects everyone reads.
+    ChannelEndpoint,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 11] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -167,6 +171,7 @@ impl ObjectKind {
         ObjectKind::WfmPreferences,
         ObjectKind::WfmPlan,
         ObjectKind::WfmSchedule,
+        ObjectKind::ChannelEndpoint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -181,6 +186,7 @@ impl ObjectKind {
             ObjectKind::WfmPreferences => "wfm_preferences",
             ObjectKind::WfmPlan => "wfm_plan",
             ObjectKind::WfmSchedule => "wfm_schedule",
+            ObjectKind::ChannelEndpoint => "channel_endpoint",
         }
     }
 
@@ -383,6 +389,84 @@ pub struct Message {
     pub at: OffsetDateTime,
 }
 
+/// Where an outbound message stands with its channel. A receipt may move a delivery
+/// forward, never back ([`DeliveryStatus::rank`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Durable in the outbox, not yet handed to the channel.
+    Queued,
+    /// The channel (provider, or the customer's conversation feed) has it.
+    Sent,
+    /// The customer's device has it.
+    Delivered,
+    /// The customer has read it.
+    Read,
+    /// Given up: the reason is in [`Delivery::error`].
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Read,
+        DeliveryStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// How far along it is. A delivery only moves to a status of a higher or equal
+    /// rank (the store enforces it): a late "sent" never undoes "delivered", and a
+    /// failure reported after delivery is ignored. `Failed` ranks above `Sent` (a
+    /// provider reports "undelivered" after accepting) and below `Delivered`.
+    pub fn rank(self) -> i32 {
+        match self {
+            DeliveryStatus::Queued => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Failed => 2,
+            DeliveryStatus::Delivered => 3,
+            DeliveryStatus::Read => 4,
+        }
+    }
+}
+
+/// One outbound message in the outbox: written in the same commit as the message, then
+/// moved along by its channel's transport and by the provider's receipts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The message's id: one delivery per outbound message.
+    pub message_id: Uuid,
+    pub org_id: Uuid,
+    pub contact_id: Uuid,
+    pub seq: i64,
+    pub channel: Channel,
+    pub status: DeliveryStatus,
+    /// Send attempts made so far.
+    pub attempts: i32,
+    /// When to try (again), Unix milliseconds; `None` once nothing is left to send.
+    pub next_attempt_ms: Option<i64>,
+    /// The provider's id of the sent message (receipts name it).
+    pub provider_message_id: Option<String>,
+    /// The last failure, as the provider or the transport gave it.
+    pub error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
 /// A stored file's metadata; the bytes are read with `Store::attachment_data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
@@ -463,6 +547,8 @@ pub enum Change {
     },
     /// Insert only: a repeated key is a conflict.
     PutIdempotency(IdempotencyRecord),
+    /// Insert or replace (by message id, within the organisation).
+    PutDelivery(Delivery),
 }
 
 /// What a committed submission produced.

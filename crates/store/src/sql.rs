@@ -454,6 +454,37 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
+                    Change::PutDelivery(d) => {
+                        sqlx::query(
+                            "INSERT INTO deliveries (message_id, org_id, contact_id, seq, \
+                             channel, status, status_rank, attempts, next_attempt_ms, \
+                             provider_message_id, error, created_at, updated_at) VALUES ($1, \
+                             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                             ON CONFLICT (message_id) DO UPDATE SET \
+                             status = excluded.status, status_rank = excluded.status_rank, \
+                             attempts = excluded.attempts, \
+                             next_attempt_ms = excluded.next_attempt_ms, \
+                             provider_message_id = excluded.provider_message_id, \
+                             error = excluded.error, updated_at = excluded.updated_at \
+                             WHERE deliveries.org_id = excluded.org_id \
+                             AND deliveries.status_rank <= excluded.status_rank",
+                        )
+                        .bind(d.message_id)
+                        .bind(d.org_id)
+                        .bind(d.contact_id)
+                        .bind(d.seq)
+                        .bind(d.channel.as_str())
+                        .bind(d.status.as_str())
+                        .bind(d.status.rank())
+                        .bind(d.attempts)
+                        .bind(d.next_attempt_ms)
+                        .bind(&d.provider_message_id)
+                        .bind(&d.error)
+                        .bind(d.created_at)
+                        .bind(d.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     Change::PutIdempotency(r) => {
                         sqlx::query(
                             "INSERT INTO idempotency_keys (org_id, key, request_hash, status, \
@@ -608,6 +639,26 @@ macro_rules! backend {
                     internal: r.try_get("internal")?,
                     client_id: r.try_get("client_id")?,
                     at: r.try_get("at")?,
+                })
+            }
+            pub fn delivery(r: &R) -> Result<Delivery> {
+                let channel: String = r.try_get("channel")?;
+                let status: String = r.try_get("status")?;
+                Ok(Delivery {
+                    message_id: r.try_get("message_id")?,
+                    org_id: r.try_get("org_id")?,
+                    contact_id: r.try_get("contact_id")?,
+                    seq: r.try_get("seq")?,
+                    channel: parse_channel(&channel)?,
+                    status: DeliveryStatus::parse(&status).ok_or_else(|| {
+                        StoreError::Backend(format!("bad delivery status in database: {status}"))
+                    })?,
+                    attempts: r.try_get("attempts")?,
+                    next_attempt_ms: r.try_get("next_attempt_ms")?,
+                    provider_message_id: r.try_get("provider_message_id")?,
+                    error: r.try_get("error")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
                 })
             }
             pub fn attachment(r: &R) -> Result<Attachment> {
@@ -1008,6 +1059,74 @@ macro_rules! backend {
                 .iter()
                 .map(rows::event)
                 .collect()
+            }
+
+            async fn list_due_deliveries(&self, now_ms: i64, limit_n: u32) -> Result<Vec<Delivery>> {
+                sqlx::query(
+                    "SELECT * FROM deliveries WHERE next_attempt_ms IS NOT NULL \
+                     AND next_attempt_ms <= $1 ORDER BY next_attempt_ms LIMIT $2",
+                )
+                .bind(now_ms)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::delivery)
+                .collect()
+            }
+            async fn next_delivery_due(&self) -> Result<Option<i64>> {
+                let next: Option<i64> = sqlx::query_scalar(
+                    "SELECT min(next_attempt_ms) FROM deliveries WHERE next_attempt_ms IS NOT NULL",
+                )
+                .fetch_one(&self.read)
+                .await?;
+                Ok(next)
+            }
+            async fn list_deliveries(
+                &self,
+                org: Uuid,
+                contact: Uuid,
+                after_seq: i64,
+            ) -> Result<Vec<Delivery>> {
+                sqlx::query(
+                    "SELECT * FROM deliveries WHERE org_id = $1 AND contact_id = $2 \
+                     AND seq > $3 ORDER BY seq",
+                )
+                .bind(org)
+                .bind(contact)
+                .bind(after_seq)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::delivery)
+                .collect()
+            }
+            async fn get_delivery(&self, org: Uuid, message: Uuid) -> Result<Option<Delivery>> {
+                sqlx::query("SELECT * FROM deliveries WHERE org_id = $1 AND message_id = $2")
+                    .bind(org)
+                    .bind(message)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::delivery(&r))
+                    .transpose()
+            }
+            async fn find_delivery_by_provider_id(
+                &self,
+                org: Uuid,
+                channel: Channel,
+                provider_message_id: &str,
+            ) -> Result<Option<Delivery>> {
+                sqlx::query(
+                    "SELECT * FROM deliveries WHERE org_id = $1 AND channel = $2 \
+                     AND provider_message_id = $3",
+                )
+                .bind(org)
+                .bind(channel.as_str())
+                .bind(provider_message_id)
+                .fetch_optional(&self.read)
+                .await?
+                .map(|r| rows::delivery(&r))
+                .transpose()
             }
 
             async fn list_open_client_ids(&self, org: Uuid) -> Result<Vec<(Uuid, String, i64)>> {

@@ -685,3 +685,155 @@ async fn concurrent_submitters_all_commit() {
     })
     .await;
 }
+
+fn delivery(m: &Message, channel: Channel, next: Option<i64>) -> Delivery {
+    Delivery {
+        message_id: m.id,
+        org_id: m.org_id,
+        contact_id: m.contact_id,
+        seq: m.seq,
+        channel,
+        status: DeliveryStatus::Queued,
+        attempts: 0,
+        next_attempt_ms: next,
+        provider_message_id: None,
+        error: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_lists_what_is_due_and_keeps_each_organisation_apart() {
+    each(|db| async move {
+        let a = org("oa");
+        let b = org("ob");
+        let ca = contact(a.id);
+        let cb = contact(b.id);
+        let (m1, m2, m3) = (
+            message(&ca, 1, None),
+            message(&ca, 2, None),
+            message(&cb, 1, None),
+        );
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutOrg(b.clone()),
+            Change::PutContact(ca.clone()),
+            Change::PutContact(cb.clone()),
+            Change::PutMessage(m1.clone()),
+            Change::PutMessage(m2.clone()),
+            Change::PutMessage(m3.clone()),
+            Change::PutDelivery(delivery(&m1, Channel::Sms, Some(1_000))),
+            Change::PutDelivery(delivery(&m2, Channel::Sms, Some(5_000))),
+            Change::PutDelivery(delivery(&m3, Channel::Chat, Some(500))),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(db.next_delivery_due().await.unwrap(), Some(500));
+        let due: Vec<Uuid> = db
+            .list_due_deliveries(1_000, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.message_id)
+            .collect();
+        assert_eq!(due, vec![m3.id, m1.id], "soonest first, not later ones");
+
+        // A transport's answer replaces the row: sent, with the provider's id, and
+        // nothing more to send.
+        let mut d1 = db.get_delivery(a.id, m1.id).await.unwrap().unwrap();
+        d1.status = DeliveryStatus::Sent;
+        d1.attempts = 1;
+        d1.next_attempt_ms = None;
+        d1.provider_message_id = Some("SM123".into());
+        db.commit(vec![Change::PutDelivery(d1.clone())])
+            .await
+            .unwrap();
+        assert_eq!(
+            db.get_delivery(a.id, m1.id).await.unwrap(),
+            Some(d1.clone())
+        );
+        assert_eq!(
+            db.find_delivery_by_provider_id(a.id, Channel::Sms, "SM123")
+                .await
+                .unwrap()
+                .map(|d| d.message_id),
+            Some(m1.id)
+        );
+        // Scoped: another organisation cannot read or overwrite it.
+        assert_eq!(db.get_delivery(b.id, m1.id).await.unwrap(), None);
+        assert_eq!(
+            db.find_delivery_by_provider_id(b.id, Channel::Sms, "SM123")
+                .await
+                .unwrap(),
+            None
+        );
+        let mut forged = d1.clone();
+        forged.org_id = b.id;
+        forged.status = DeliveryStatus::Failed;
+        db.commit(vec![Change::PutDelivery(forged)]).await.unwrap();
+        assert_eq!(
+            db.get_delivery(a.id, m1.id).await.unwrap().unwrap().status,
+            DeliveryStatus::Sent
+        );
+        let listed: Vec<i64> = db
+            .list_deliveries(a.id, ca.id, 0)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.seq)
+            .collect();
+        assert_eq!(listed, vec![1, 2]);
+        assert_eq!(db.list_deliveries(a.id, ca.id, 1).await.unwrap().len(), 1);
+        let due: Vec<Uuid> = db
+            .list_due_deliveries(10_000, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.message_id)
+            .collect();
+        assert_eq!(due, vec![m3.id, m2.id]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivery_never_moves_back() {
+    each(|db| async move {
+        let a = org("ob2");
+        let c = contact(a.id);
+        let m = message(&c, 1, None);
+        let mut d = delivery(&m, Channel::Whatsapp, Some(1));
+        db.commit(vec![
+            Change::PutOrg(a.clone()),
+            Change::PutContact(c.clone()),
+            Change::PutMessage(m.clone()),
+            Change::PutDelivery(d.clone()),
+        ])
+        .await
+        .unwrap();
+        // The provider's "delivered" receipt lands before the transport records "sent".
+        d.status = DeliveryStatus::Delivered;
+        d.next_attempt_ms = None;
+        db.commit(vec![Change::PutDelivery(d.clone())])
+            .await
+            .unwrap();
+        let mut late = d.clone();
+        late.status = DeliveryStatus::Sent;
+        late.provider_message_id = Some("wamid.1".into());
+        db.commit(vec![Change::PutDelivery(late)]).await.unwrap();
+        let mut failed = d.clone();
+        failed.status = DeliveryStatus::Failed;
+        db.commit(vec![Change::PutDelivery(failed)]).await.unwrap();
+        assert_eq!(
+            db.get_delivery(a.id, m.id).await.unwrap().unwrap().status,
+            DeliveryStatus::Delivered
+        );
+        d.status = DeliveryStatus::Read;
+        db.commit(vec![Change::PutDelivery(d.clone())])
+            .await
+            .unwrap();
+        assert_eq!(db.get_delivery(a.id, m.id).await.unwrap(), Some(d));
+    })
+    .await;
+}

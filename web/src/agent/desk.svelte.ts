@@ -1,10 +1,10 @@
 // The agent desktop's live state: presence, offers, and one tab per chat, fed by the staff
 // WebSocket (with resume) and the REST API.
 import { api, ApiError, errorText, newClientId } from '../lib/api';
-import { markRead, maxSeq, mergeMessages } from '../lib/chatlog';
+import { applyReceipt, markRead, maxSeq, mergeMessages } from '../lib/chatlog';
 import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
-import type { Agent, Contact, Envelope, Message, Offer, User } from '../lib/types';
+import type { Agent, Contact, Envelope, Message, Offer, Receipt, User } from '../lib/types';
 import type { CannedResponse } from '../lib/canned';
 import { beep, notify } from './ring';
 
@@ -176,6 +176,12 @@ export class Desk {
         tab.customerTyping = !!d.typing;
         clearTimeout(tab.typingTimer);
         if (tab.customerTyping) tab.typingTimer = setTimeout(() => (tab.customerTyping = false), 8000);
+        break;
+      }
+      case 'receipt': {
+        const r = d as Receipt;
+        const tab = this.tabs.find((t) => t.contact.id === r.contact_id);
+        if (tab) tab.messages = applyReceipt(tab.messages, r);
         break;
       }
       case 'read': {

@@ -1,7 +1,7 @@
 // A conversation as the browser holds it: messages ordered by `seq`, each exactly once,
 // whether it arrived from a fetch, a WebSocket event, a replay after reconnecting, or as
 // our own optimistic copy waiting for the server (matched by `client_id`).
-import type { Message } from './types';
+import type { Delivery, DeliveryStatus, Message, Receipt } from './types';
 
 /** Merge `incoming` into `list` (not mutated): no duplicates, server order. */
 export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
@@ -39,6 +39,39 @@ export function markRead(list: readonly Message[], from: Message['from'], upTo: 
   return list.map((m) =>
     m.from === from && m.seq != null && m.seq <= upTo && !m.read ? { ...m, read: true, delivered: true } : m,
   );
+}
+
+/** How far along a delivery status is: a receipt never moves a message back (the
+ * server's rule; a late "sent" can arrive after "delivered"). */
+const RANK: Record<DeliveryStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4 };
+
+/** Apply a `receipt` to the message it names (by id), forward only. */
+export function applyReceipt(list: readonly Message[], r: Receipt): Message[] {
+  return list.map((m) => {
+    if (m.id !== r.message_id) return m;
+    const now = m.delivery?.status ?? 'queued';
+    if (RANK[r.status] < RANK[now]) return m;
+    const delivery: Delivery = { status: r.status, attempts: r.attempts, error: r.error ?? null };
+    return {
+      ...m,
+      delivery,
+      delivered: m.delivered || RANK[r.status] >= RANK.delivered,
+      read: m.read || r.status === 'read',
+    };
+  });
+}
+
+/** The words under an agent's message: where it stands with the customer's channel. */
+export function deliveryLabel(m: Message, readUpTo: number): string {
+  if (m.failed) return 'retrying…';
+  if (m.pending) return 'sending…';
+  const status = m.delivery?.status;
+  if (status === 'failed') return 'not delivered';
+  if (m.read || (m.seq != null && m.seq <= readUpTo) || status === 'read') return 'read';
+  if (status === 'delivered' || (!status && m.delivered)) return 'delivered';
+  if (status === 'sent') return 'sent';
+  if (status === 'queued') return (m.delivery?.attempts ?? 0) > 0 ? 'sending again…' : 'queued';
+  return '';
 }
 
 /** Messages sent by us that the server has not acknowledged yet (to retry). */

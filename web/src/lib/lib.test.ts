@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, markRead, maxSeq, mergeMessages, unsent } from './chatlog';
+import { applyReceipt, backoffDelay, deliveryLabel, markRead, maxSeq, mergeMessages, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
 import { attachmentProblem, scheduleNotice, waitText } from './format';
-import type { Message } from './types';
+import type { Message, Receipt } from './types';
 
 const m = (seq: number | undefined, text: string, client_id?: string, from: Message['from'] = 'customer'): Message => ({
   seq,
@@ -113,5 +113,48 @@ describe('schedule notices', () => {
     );
     expect(scheduleNotice('shift_taken', { by: 'Lucía Díaz' })).toBe('Lucía Díaz took over your shift you offered for swap.');
     expect(scheduleNotice('shift_taken', { start: '2026-12-04T09:00:00Z', by: null })).toMatch(/^A colleague took over your .+ shift you offered for swap\.$/);
+  });
+});
+
+describe('delivery receipts', () => {
+  const sent = (id: string, seq: number): Message => ({
+    id,
+    seq,
+    from: 'agent',
+    text: `m${seq}`,
+    delivery: { status: 'queued', attempts: 0 },
+  });
+  const receipt = (message_id: string, status: Receipt['status'], extra: Partial<Receipt> = {}): Receipt => ({
+    contact_id: 'c',
+    message_id,
+    seq: 1,
+    status,
+    attempts: 1,
+    ...extra,
+  });
+
+  it('moves only the message it names, and only forward', () => {
+    let list = [sent('a', 1), sent('b', 2)];
+    list = applyReceipt(list, receipt('a', 'delivered'));
+    expect(list[0].delivery?.status).toBe('delivered');
+    expect(list[0].delivered).toBe(true);
+    expect(list[1].delivery?.status).toBe('queued');
+    // A late "sent" (it raced the provider's receipt) changes nothing.
+    list = applyReceipt(list, receipt('a', 'sent'));
+    expect(list[0].delivery?.status).toBe('delivered');
+    list = applyReceipt(list, receipt('a', 'read'));
+    expect(list[0].read).toBe(true);
+  });
+
+  it('says where a message stands, failures with their words', () => {
+    const [m] = applyReceipt([sent('a', 1)], receipt('a', 'failed', { error: 'the sms endpoint answered 400' }));
+    expect(deliveryLabel(m, 0)).toBe('not delivered');
+    expect(m.delivery?.error).toContain('400');
+    expect(deliveryLabel(sent('b', 2), 0)).toBe('queued');
+    expect(deliveryLabel({ ...sent('b', 2), delivery: { status: 'queued', attempts: 2 } }, 0)).toBe('sending again…');
+    expect(deliveryLabel({ ...sent('b', 2), delivery: { status: 'sent', attempts: 1 } }, 0)).toBe('sent');
+    expect(deliveryLabel({ ...sent('b', 2), delivery: { status: 'sent', attempts: 1 } }, 2)).toBe('read');
+    expect(deliveryLabel({ id: 'x', seq: 3, from: 'agent', delivered: true }, 0)).toBe('delivered');
+    expect(deliveryLabel({ client_id: 'k', from: 'agent', pending: true }, 0)).toBe('sending…');
   });
 });

@@ -21,10 +21,27 @@ export interface Message {
   at?: string;
   delivered?: boolean;
   read?: boolean;
+  /** For a message an agent sent through a channel: where it stands with that channel. */
+  delivery?: Delivery | null;
   /** Client-side only: not yet acknowledged by the server. */
   pending?: boolean;
   /** Client-side only: the last try failed; it will be retried. */
   failed?: boolean;
+}
+
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Delivery {
+  status: DeliveryStatus;
+  attempts: number;
+  error?: string | null;
+}
+
+/** A `receipt` on the staff socket: an outbound message moved on. */
+export interface Receipt extends Delivery {
+  contact_id: string;
+  message_id: string;
+  seq: number;
 }
 
 export interface Contact {

@@ -229,7 +229,8 @@ pub struct AfterQuery {
     pub limit: Option<u32>,
 }
 
-/// Messages of a contact, in order.
+/// Messages of a contact, in order. Those an agent sent through a channel carry their
+/// `delivery` (`{status: queued|sent|delivered|read|failed, attempts, error}`).
 #[utoipa::path(get, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path), AfterQuery), responses((status = 200, description = "`{items}`")))]
 async fn list_messages(
     State(state): State<AppState>,
@@ -248,7 +249,18 @@ async fn list_messages(
             q.limit.unwrap_or(500),
         )
         .await?;
-    let items: Vec<Value> = ms.iter().map(|m| wire::message(m, &c)).collect();
+    let after = ms.first().map(|m| m.seq - 1).unwrap_or(0);
+    let deliveries: std::collections::HashMap<Uuid, store::Delivery> = state
+        .store()
+        .list_deliveries(auth.org_id(), id, after)
+        .await?
+        .into_iter()
+        .map(|d| (d.message_id, d))
+        .collect();
+    let items: Vec<Value> = ms
+        .iter()
+        .map(|m| wire::staff_message(m, &c, deliveries.get(&m.id)))
+        .collect();
     Ok(Json(json!({"items": items})))
 }
 
@@ -263,7 +275,9 @@ pub struct MessageIn {
     pub internal: bool,
 }
 
-/// Send a message as the agent (or a supervisor's internal note).
+/// Send a message as the agent (or a supervisor's internal note). It is answered once
+/// durable, with its `delivery` queued in the outbox; `receipt` updates on the staff
+/// WebSocket follow it to `sent`, `delivered`, `read` or `failed`.
 #[utoipa::path(post, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path)), request_body = MessageIn, responses((status = 201, description = "the message"), (status = 409, body = crate::error::ErrorBody)))]
 async fn post_message(
     State(state): State<AppState>,
@@ -302,7 +316,11 @@ async fn post_message(
         .get_contact(auth.org_id(), id)
         .await?
         .unwrap_or(c);
-    Ok((StatusCode::CREATED, Json(wire::message(&m, &c))))
+    let d = state.store().get_delivery(auth.org_id(), m.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(wire::staff_message(&m, &c, d.as_ref())),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

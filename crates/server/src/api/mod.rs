@@ -6,6 +6,7 @@
 //! pages (`?cursor=…&limit=…`). Creates honour `Idempotency-Key`.
 
 mod auth_api;
+mod channels_api;
 mod config;
 mod contacts_api;
 mod wfm_api;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth_api::routes())
         .merge(contacts_api::routes())
+        .merge(channels_api::routes())
         .merge(config::routes())
         .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))

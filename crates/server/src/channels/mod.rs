@@ -9,9 +9,10 @@
 //! across a restart, answers the first result (`duplicate: true`). An adapter only
 //! translates its wire format (and checks its provider's signature) to [`Inbound`].
 //!
-//! Outbound messages through a durable outbox with delivery receipts are the other half
-//! of the contract and are not here yet: agents' messages reach web-chat customers
-//! through the widget's socket.
+//! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
+//! transport per channel, with delivery receipts.
+
+pub mod outbound;
 
 use std::collections::BTreeMap;
 

@@ -7,5 +7,6 @@ mod bodies;
 mod common;
 mod idempotency;
 mod mfa;
+mod outbound;
 mod routing_live;
 mod ws_resume;

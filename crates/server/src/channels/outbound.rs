@@ -1,0 +1,764 @@
+//! The outbound half of the channel contract: every message an agent sends a customer
+//! enters the outbox (a [`Delivery`] row) in the same commit as the message itself, so
+//! nothing acknowledged to the agent can be lost between "saved" and "sent". One drain
+//! task hands due deliveries to their channel's [`Transport`], records each answer, and
+//! tells the agent desktop (`receipt` on the staff socket): queued → sent → delivered →
+//! read, or failed with the reason.
+//!
+//! - Retries: a transport says whether a failure is worth retrying. Retries back off
+//!   exponentially ([`backoff_ms`]) and give up after [`MAX_ATTEMPTS`]. A send that
+//!   happened just before a crash is sent again after the restart (at least once): the
+//!   transports pass the message id as the provider's idempotency key.
+//! - Receipts from providers ([`receipt`]) only move a delivery forward
+//!   ([`DeliveryStatus::rank`]; the store enforces the same rule, so a late "sent" from
+//!   the drain task never undoes a "delivered" that raced it).
+//! - Transports: web chat ([`Channel::Chat`]) puts the message in the customer's
+//!   conversation feed, delivered when the widget's socket is open, read when the widget
+//!   says so. Every other text channel goes to the organisation's endpoint for that
+//!   channel (an integration's webhook, signed with HMAC-SHA256), until a provider's
+//!   own transport takes its place behind the same trait.
+//!
+//! The decisions ([`after_attempt`], [`apply_receipt`], [`backoff_ms`], [`sign`]) are pure
+//! functions of their inputs and the time; the task around them does the I/O.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use store::{
+    Change, Channel, Contact, Delivery, DeliveryStatus, Identity, Message, ObjectKind, PageRequest,
+    Store, StoreError,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::events::{Actor, LiveEvent};
+use crate::hub::Note;
+use crate::{ApiError, ApiResult, AppState};
+
+/// Attempts before a delivery is given up as failed.
+pub const MAX_ATTEMPTS: i32 = 10;
+/// The wait after the first failed attempt; each further one waits twice as long.
+const FIRST_BACKOFF_MS: i64 = 2_000;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: i64 = 10 * 60_000;
+/// Sends in flight at once, over all channels.
+const PARALLEL: usize = 32;
+/// Due deliveries taken per round.
+const ROUND: u32 = 500;
+/// How long one webhook call may take before it counts as failed (and is retried).
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The wait before the next attempt once `attempts` attempts have failed (≥ 1):
+/// 2 s, 4 s, 8 s … at most 10 minutes.
+pub fn backoff_ms(attempts: i32) -> i64 {
+    let doublings = (attempts - 1).clamp(0, 30) as u32;
+    FIRST_BACKOFF_MS
+        .saturating_mul(1i64 << doublings)
+        .min(MAX_BACKOFF_MS)
+}
+
+/// What a transport did with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    /// `Sent` (the channel has it) or `Delivered` (the customer's device has it).
+    pub status: DeliveryStatus,
+    /// The provider's id for it, which its receipts will name.
+    pub provider_message_id: Option<String>,
+}
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendError {
+    /// Worth another try later (timeouts, 5xx, rate limits, the endpoint is down).
+    Retry(String),
+    /// Another try would fail the same way (refused, nowhere to send it).
+    Permanent(String),
+}
+
+/// The delivery after one attempt that ended with `outcome` at `now`.
+pub fn after_attempt(
+    d: &Delivery,
+    outcome: &Result<Sent, SendError>,
+    now: OffsetDateTime,
+) -> Delivery {
+    let mut d = d.clone();
+    d.attempts += 1;
+    d.updated_at = now;
+    match outcome {
+        Ok(s) => {
+            d.status = s.status;
+            d.next_attempt_ms = None;
+            d.error = None;
+            if s.provider_message_id.is_some() {
+                d.provider_message_id = s.provider_message_id.clone();
+            }
+        }
+        Err(SendError::Permanent(e)) => {
+            d.status = DeliveryStatus::Failed;
+            d.next_attempt_ms = None;
+            d.error = Some(e.clone());
+        }
+        Err(SendError::Retry(e)) if d.attempts >= MAX_ATTEMPTS => {
+            d.status = DeliveryStatus::Failed;
+            d.next_attempt_ms = None;
+            d.error = Some(format!("{e} (gave up after {} attempts)", d.attempts));
+        }
+        Err(SendError::Retry(e)) => {
+            d.next_attempt_ms = Some(unix_ms(now) + backoff_ms(d.attempts));
+            d.error = Some(e.clone());
+        }
+    }
+    d
+}
+
+/// A receipt applied to a delivery, or `None` when it would change nothing or move the
+/// delivery back. A receipt stops further attempts: the channel has the message.
+pub fn apply_receipt(
+    d: &Delivery,
+    status: DeliveryStatus,
+    provider_message_id: Option<&str>,
+    error: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<Delivery> {
+    if status == DeliveryStatus::Queued || status.rank() < d.status.rank() {
+        return None;
+    }
+    let new_id = provider_message_id.filter(|p| d.provider_message_id.as_deref() != Some(*p));
+    if status == d.status && new_id.is_none() {
+        return None;
+    }
+    let mut d = d.clone();
+    d.status = status;
+    d.next_attempt_ms = None;
+    d.updated_at = now;
+    if let Some(p) = new_id {
+        d.provider_message_id = Some(p.to_string());
+    }
+    d.error = match status {
+        DeliveryStatus::Failed => Some(
+            error
+                .filter(|e| !e.trim().is_empty())
+                .unwrap_or("the channel reported that it could not deliver the message")
+                .chars()
+                .take(500)
+                .collect(),
+        ),
+        _ => None,
+    };
+    Some(d)
+}
+
+/// The `X-Homeshore-Signature` header of a webhook body: `t=<unix seconds>,v1=<hex of
+/// HMAC-SHA256(secret, "<t>.<body>")>`. The time is signed too, so a receiver can refuse
+/// old replays.
+pub fn sign(secret: &str, unix_secs: i64, body: &[u8]) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(unix_secs.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!(
+        "t={unix_secs},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// The delivery row for a message an agent just sent (written in the message's commit),
+/// or `None` for messages that leave through no channel (internal notes, voice).
+pub fn enqueue(m: &Message, c: &Contact, now: OffsetDateTime) -> Option<Delivery> {
+    if m.internal || m.sender == store::Sender::Customer || c.channel == Channel::Voice {
+        return None;
+    }
+    Some(Delivery {
+        message_id: m.id,
+        org_id: m.org_id,
+        contact_id: m.contact_id,
+        seq: m.seq,
+        channel: c.channel,
+        status: DeliveryStatus::Queued,
+        attempts: 0,
+        next_attempt_ms: Some(unix_ms(now)),
+        provider_message_id: None,
+        error: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Everything a transport needs to send one message.
+pub struct Outbound {
+    pub delivery: Delivery,
+    pub message: Message,
+    pub contact: Contact,
+    /// The customer's identities (phone, email, page-scoped id…).
+    pub identities: Vec<Identity>,
+}
+
+impl Outbound {
+    /// The identity this channel reaches the customer at.
+    pub fn to(&self) -> Option<&Identity> {
+        let kinds: &[&str] = match self.contact.channel {
+            Channel::Sms | Channel::Whatsapp | Channel::Voice => &["phone", "whatsapp"],
+            Channel::Messenger => &["messenger_psid", "messenger"],
+            Channel::Email => &["email"],
+            Channel::Chat => &["chat"],
+        };
+        kinds
+            .iter()
+            .find_map(|k| self.identities.iter().find(|i| i.kind == *k))
+            .or(self.identities.first())
+    }
+}
+
+/// One channel's way out.
+pub trait Transport: Send + Sync {
+    fn send<'a>(
+        &'a self,
+        state: &'a AppState,
+        out: &'a Outbound,
+    ) -> BoxFuture<'a, Result<Sent, SendError>>;
+}
+
+/// Web chat: the message is already in the customer's conversation feed (published
+/// when it committed); the widget's open socket has it, or reads it on its return.
+pub struct ChatTransport;
+
+impl Transport for ChatTransport {
+    fn send<'a>(
+        &'a self,
+        state: &'a AppState,
+        out: &'a Outbound,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(async move {
+            let status = if state.hub().contact_connected(out.contact.id) {
+                DeliveryStatus::Delivered
+            } else {
+                DeliveryStatus::Sent
+            };
+            Ok(Sent {
+                status,
+                provider_message_id: None,
+            })
+        })
+    }
+}
+
+/// An organisation's endpoint for one channel, as admins configure it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub url: String,
+    pub secret: String,
+}
+
+impl Endpoint {
+    fn from_object(o: &store::Object) -> Option<Endpoint> {
+        Some(Endpoint {
+            id: o.id,
+            channel: Channel::parse(&o.name)?,
+            url: o.data.get("webhook_url")?.as_str()?.to_string(),
+            secret: o.data.get("secret")?.as_str()?.to_string(),
+        })
+    }
+}
+
+/// The organisation's endpoints, one per channel at most.
+pub async fn endpoints(state: &AppState, org: Uuid) -> ApiResult<Vec<Endpoint>> {
+    let page = state
+        .store()
+        .list_objects(
+            org,
+            ObjectKind::ChannelEndpoint,
+            PageRequest {
+                after: None,
+                limit: 100,
+            },
+        )
+        .await?;
+    Ok(page
+        .items
+        .iter()
+        .filter_map(Endpoint::from_object)
+        .collect())
+}
+
+/// Every text channel but web chat: a signed POST to the organisation's endpoint for
+/// the channel (an integration that speaks to the provider). 2xx is sent (its JSON may
+/// give `provider_message_id` and a `status` of `delivered`); 408, 425, 429, 5xx and
+/// network errors are retried; any other answer fails the delivery with its text.
+pub struct WebhookTransport {
+    client: reqwest::Client,
+}
+
+impl WebhookTransport {
+    pub fn new() -> WebhookTransport {
+        WebhookTransport {
+            client: reqwest::Client::builder()
+                .timeout(WEBHOOK_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Default for WebhookTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The JSON an endpoint receives for one message.
+pub fn webhook_body(out: &Outbound) -> Value {
+    let m = &out.message;
+    json!({
+        "id": m.id,
+        "org_id": m.org_id,
+        "contact_id": m.contact_id,
+        "channel": out.contact.channel,
+        "customer_id": out.contact.customer_id,
+        "to": out.to().map(|i| json!({"kind": i.kind, "value": i.value})),
+        "seq": m.seq,
+        "author_name": m.author_name,
+        "text": m.text,
+        "attachment": m.attachment,
+        "at": crate::wire::ts(m.at),
+        "attempt": out.delivery.attempts + 1,
+    })
+}
+
+impl Transport for WebhookTransport {
+    fn send<'a>(
+        &'a self,
+        state: &'a AppState,
+        out: &'a Outbound,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(async move {
+            let channel = out.contact.channel;
+            let eps = endpoints(state, out.contact.org_id)
+                .await
+                .map_err(|e| SendError::Retry(format!("reading the channel settings: {e}")))?;
+            let Some(ep) = eps.into_iter().find(|e| e.channel == channel) else {
+                return Err(SendError::Permanent(format!(
+                    "no {channel} endpoint is set up: an admin adds one under Admin → Channels"
+                )));
+            };
+            let body = serde_json::to_vec(&webhook_body(out)).unwrap_or_default();
+            let signature = sign(&ep.secret, state.now().unix_timestamp(), &body);
+            let answer = self
+                .client
+                .post(&ep.url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", out.message.id.to_string())
+                .header("x-homeshore-signature", signature)
+                .body(body)
+                .send()
+                .await;
+            let resp = match answer {
+                Ok(r) => r,
+                Err(e) if e.is_timeout() => {
+                    return Err(SendError::Retry(format!(
+                        "the {channel} endpoint did not answer within {} s",
+                        WEBHOOK_TIMEOUT.as_secs()
+                    )));
+                }
+                Err(e) => {
+                    return Err(SendError::Retry(format!(
+                        "could not reach the {channel} endpoint: {}",
+                        root_cause(&e)
+                    )));
+                }
+            };
+            let status = resp.status();
+            let text = resp.text().await.unwrap_or_default();
+            let snippet: String = text.chars().take(200).collect();
+            if status.is_success() {
+                let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                let provider_message_id = v
+                    .get("provider_message_id")
+                    .or_else(|| v.get("id"))
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty() && s.len() <= 200)
+                    .map(str::to_string);
+                let delivered = v.get("status").and_then(Value::as_str) == Some("delivered");
+                return Ok(Sent {
+                    status: if delivered {
+                        DeliveryStatus::Delivered
+                    } else {
+                        DeliveryStatus::Sent
+                    },
+                    provider_message_id,
+                });
+            }
+            let what = format!("the {channel} endpoint answered {status}: {snippet}");
+            if matches!(status.as_u16(), 408 | 425 | 429) || status.is_server_error() {
+                Err(SendError::Retry(what))
+            } else {
+                Err(SendError::Permanent(what))
+            }
+        })
+    }
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// The transports, one per channel.
+pub struct Transports {
+    chat: ChatTransport,
+    webhook: WebhookTransport,
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Transports {
+            chat: ChatTransport,
+            webhook: WebhookTransport::new(),
+        }
+    }
+}
+
+impl Transports {
+    pub fn for_channel(&self, c: Channel) -> &dyn Transport {
+        match c {
+            Channel::Chat => &self.chat,
+            _ => &self.webhook,
+        }
+    }
+}
+
+/// The live update the agent desktop and supervisors get when a delivery moves.
+fn receipt_data(d: &Delivery) -> Value {
+    json!({
+        "contact_id": d.contact_id,
+        "message_id": d.message_id,
+        "seq": d.seq,
+        "channel": d.channel,
+        "status": d.status.as_str(),
+        "attempts": d.attempts,
+        "error": d.error,
+    })
+}
+
+/// The writes and notes that record a delivery's new state.
+fn record(
+    state: &AppState,
+    before: DeliveryStatus,
+    d: Delivery,
+    actor: Actor,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<Note>,
+) {
+    let org = d.org_id;
+    if d.status != before {
+        changes.push(
+            LiveEvent::MessageDelivery {
+                contact_id: d.contact_id,
+                message_id: d.message_id,
+                channel: d.channel,
+                status: d.status,
+                attempts: d.attempts,
+                error: d.error.clone(),
+            }
+            .change(org, d.updated_at, actor),
+        );
+        let data = receipt_data(&d);
+        let agent = state.with_org(org, |o| {
+            o.contact(d.contact_id).and_then(|c| c.contact.agent_id)
+        });
+        if let Some(a) = agent {
+            notes.push(Note::user(a, "receipt", data.clone()));
+        }
+        notes.push(Note::supervisors(org, "receipt", data));
+    }
+    changes.push(Change::PutDelivery(d));
+}
+
+async fn load(state: &AppState, d: &Delivery) -> Result<Option<Outbound>, StoreError> {
+    let org = d.org_id;
+    let message = state
+        .store()
+        .list_messages(org, d.contact_id, d.seq - 1, 1)
+        .await?
+        .into_iter()
+        .find(|m| m.id == d.message_id);
+    let Some(message) = message else {
+        return Ok(None);
+    };
+    let live = state.with_org(org, |o| o.contact(d.contact_id).map(|c| c.contact.clone()));
+    let contact = match live {
+        Some(c) => c,
+        None => match state.store().get_contact(org, d.contact_id).await? {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    let identities = match contact.customer_id {
+        Some(cust) => state.store().list_identities(org, cust).await?,
+        None => Vec::new(),
+    };
+    Ok(Some(Outbound {
+        delivery: d.clone(),
+        message,
+        contact,
+        identities,
+    }))
+}
+
+/// One round: send what is due. Returns how many deliveries it handled.
+pub async fn drain_once(state: &AppState) -> Result<usize, ApiError> {
+    let due = state
+        .store()
+        .list_due_deliveries(unix_ms(state.now()), ROUND)
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let n = due.len();
+    let transports = state.transports();
+    let results: Vec<(Delivery, Result<Sent, SendError>)> = futures::stream::iter(due)
+        .map(|d| async move {
+            let outcome = match load(state, &d).await {
+                Ok(Some(out)) => transports.for_channel(d.channel).send(state, &out).await,
+                Ok(None) => Err(SendError::Permanent(
+                    "the message or its contact no longer exists".into(),
+                )),
+                Err(e) => Err(SendError::Retry(format!("reading the message: {e}"))),
+            };
+            (d, outcome)
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    let now = state.now();
+    let mut changes = Vec::with_capacity(results.len() * 2);
+    let mut notes = Vec::new();
+    for (d, outcome) in results {
+        if let Err(SendError::Retry(e) | SendError::Permanent(e)) = &outcome {
+            tracing::warn!(message = %d.message_id, channel = %d.channel, attempt = d.attempts + 1, error = %e, "outbound message not sent");
+        }
+        let before = d.status;
+        record(
+            state,
+            before,
+            after_attempt(&d, &outcome, now),
+            Actor::System,
+            &mut changes,
+            &mut notes,
+        );
+    }
+    state.write(changes, notes).await?;
+    Ok(n)
+}
+
+/// The drain task: sends what is due, then sleeps until the next delivery is due (or a
+/// new message wakes it).
+pub async fn drain_task(state: AppState) {
+    let mut shutdown = state.shutdown_signal();
+    loop {
+        let wait = match drain_once(&state).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => match state.store().next_delivery_due().await {
+                Ok(Some(next)) => {
+                    let ms = (next - unix_ms(state.now())).clamp(0, 1_000);
+                    Duration::from_millis(ms as u64)
+                }
+                Ok(None) => Duration::from_secs(1),
+                Err(_) => Duration::from_secs(1),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox round failed");
+                Duration::from_secs(1)
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = state.outbox_notified() => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// A receipt for one outbound message: by our message id, or by the provider's id on a
+/// channel. Moves the delivery forward only; answers the delivery as it now stands.
+pub async fn receipt(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    which: ReceiptFor,
+    status: DeliveryStatus,
+    error: Option<&str>,
+) -> ApiResult<Delivery> {
+    let (d, provider_id) = match &which {
+        ReceiptFor::Message {
+            id,
+            provider_message_id,
+        } => (
+            state.store().get_delivery(org, *id).await?,
+            provider_message_id.as_deref(),
+        ),
+        ReceiptFor::Provider { channel, id } => (
+            state
+                .store()
+                .find_delivery_by_provider_id(org, *channel, id)
+                .await?,
+            None,
+        ),
+    };
+    let d = d.ok_or_else(|| ApiError::not_found("outbound message"))?;
+    let Some(next) = apply_receipt(&d, status, provider_id, error, state.now()) else {
+        return Ok(d);
+    };
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    record(state, d.status, next, actor, &mut changes, &mut notes);
+    state.write(changes, notes).await?;
+    Ok(state
+        .store()
+        .get_delivery(org, d.message_id)
+        .await?
+        .unwrap_or(d))
+}
+
+/// Which outbound message a receipt is about.
+pub enum ReceiptFor {
+    /// Our message id (the webhook body's `id`), optionally telling us the provider's.
+    Message {
+        id: Uuid,
+        provider_message_id: Option<String>,
+    },
+    /// The provider's id, as the transport recorded it.
+    Provider { channel: Channel, id: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn queued() -> Delivery {
+        let t = datetime!(2026-12-01 15:00 UTC);
+        Delivery {
+            message_id: Uuid::nil(),
+            org_id: Uuid::nil(),
+            contact_id: Uuid::nil(),
+            seq: 3,
+            channel: Channel::Sms,
+            status: DeliveryStatus::Queued,
+            attempts: 0,
+            next_attempt_ms: Some(unix_ms(t)),
+            provider_message_id: None,
+            error: None,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_two_seconds_up_to_ten_minutes() {
+        let waits: Vec<i64> = (1..=10).map(backoff_ms).collect();
+        assert_eq!(
+            waits,
+            vec![
+                2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000
+            ]
+        );
+        assert_eq!(backoff_ms(0), 2_000);
+        assert_eq!(backoff_ms(i32::MAX), 600_000);
+    }
+
+    #[test]
+    fn a_retryable_failure_waits_and_the_last_one_gives_up() {
+        let now = datetime!(2026-12-01 15:00:05 UTC);
+        let mut d = queued();
+        for attempt in 1..MAX_ATTEMPTS {
+            d = after_attempt(&d, &Err(SendError::Retry("503".into())), now);
+            assert_eq!(d.status, DeliveryStatus::Queued);
+            assert_eq!(d.attempts, attempt);
+            assert_eq!(d.next_attempt_ms, Some(unix_ms(now) + backoff_ms(attempt)));
+            assert_eq!(d.error.as_deref(), Some("503"));
+        }
+        d = after_attempt(&d, &Err(SendError::Retry("503".into())), now);
+        assert_eq!(d.status, DeliveryStatus::Failed);
+        assert_eq!(d.next_attempt_ms, None);
+        assert!(d.error.unwrap().contains("gave up after 10 attempts"));
+    }
+
+    #[test]
+    fn success_and_permanent_failure_end_the_attempts() {
+        let now = datetime!(2026-12-01 15:00:05 UTC);
+        let sent = after_attempt(
+            &after_attempt(&queued(), &Err(SendError::Retry("timeout".into())), now),
+            &Ok(Sent {
+                status: DeliveryStatus::Sent,
+                provider_message_id: Some("SM1".into()),
+            }),
+            now,
+        );
+        assert_eq!(
+            (sent.status, sent.attempts, sent.next_attempt_ms, sent.error),
+            (DeliveryStatus::Sent, 2, None, None)
+        );
+        assert_eq!(sent.provider_message_id.as_deref(), Some("SM1"));
+        let refused = after_attempt(&queued(), &Err(SendError::Permanent("400".into())), now);
+        assert_eq!(
+            (refused.status, refused.next_attempt_ms),
+            (DeliveryStatus::Failed, None)
+        );
+    }
+
+    #[test]
+    fn receipts_only_move_forward() {
+        let now = datetime!(2026-12-01 15:01 UTC);
+        let d = queued();
+        let sent = apply_receipt(&d, DeliveryStatus::Sent, Some("SM9"), None, now).unwrap();
+        assert_eq!(
+            sent.next_attempt_ms, None,
+            "the channel has it: no more attempts"
+        );
+        let delivered = apply_receipt(&sent, DeliveryStatus::Delivered, None, None, now).unwrap();
+        assert_eq!(delivered.provider_message_id.as_deref(), Some("SM9"));
+        assert!(apply_receipt(&delivered, DeliveryStatus::Sent, None, None, now).is_none());
+        assert!(apply_receipt(&delivered, DeliveryStatus::Failed, None, None, now).is_none());
+        assert!(apply_receipt(&delivered, DeliveryStatus::Delivered, None, None, now).is_none());
+        assert!(apply_receipt(&delivered, DeliveryStatus::Queued, None, None, now).is_none());
+        let read = apply_receipt(&delivered, DeliveryStatus::Read, None, None, now).unwrap();
+        assert_eq!(read.status, DeliveryStatus::Read);
+        let failed = apply_receipt(
+            &sent,
+            DeliveryStatus::Failed,
+            None,
+            Some("30007 filtered"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(failed.error.as_deref(), Some("30007 filtered"));
+        let failed = apply_receipt(&sent, DeliveryStatus::Failed, None, None, now).unwrap();
+        assert!(failed.error.unwrap().contains("could not deliver"));
+    }
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_time_dot_body() {
+        // Checked against an independent HMAC-SHA256 (Python's hmac module):
+        // hmac.new(b"topsecret", b"1700000000.{}", hashlib.sha256).hexdigest()
+        assert_eq!(
+            sign("topsecret", 1_700_000_000, b"{}"),
+            "t=1700000000,v1=9ec0a0b3a9ebf7b4b512e23475f03d264dd11ea5aec41b6acdd5fff59a6a947c"
+        );
+    }
+}
