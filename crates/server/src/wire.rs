@@ -12,37 +12,151 @@ pub fn ts(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn ots(t: Option<OffsetDateTime>) -> Value {
-    t.map(|t| Value::String(ts(t))).unwrap_or(Value::Null)
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum From {
+    Customer,
+    Agent,
+    System,
 }
 
-/// A message: `{id, contact_id, seq, from, author_name?, text?, attachment?, internal,
-/// client_id?, at, delivered, read}`. `read` is whether the other side has read it;
-/// `delivered`, whether it reached them (a customer's message always has: it is here).
-pub fn message(m: &Message, c: &Contact) -> Value {
-    message_with(m, c, None)
+/// The channel a contact came on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelOut {
+    Chat,
+    Sms,
+    Whatsapp,
+    Messenger,
+    Email,
+    Voice,
 }
 
-/// A message as staff see it: with `delivery` (`{status, attempts, error}`) for one an
-/// agent sent through a channel, from the outbox. `status` is `queued`, `sent`,
-/// `delivered`, `read` or `failed`; a customer's read mark counts as `read`.
-pub fn staff_message(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
-    let mut v = message_with(m, c, d);
-    if let (Some(d), Some(o)) = (d, v.as_object_mut()) {
-        let read = m.seq <= c.customer_read_seq && d.status != DeliveryStatus::Failed;
-        o.insert(
-            "delivery".into(),
-            json!({
-                "status": if read { "read" } else { d.status.as_str() },
-                "attempts": d.attempts,
-                "error": d.error,
-            }),
-        );
+impl std::convert::From<store::Channel> for ChannelOut {
+    fn from(c: store::Channel) -> Self {
+        match c {
+            store::Channel::Chat => ChannelOut::Chat,
+            store::Channel::Sms => ChannelOut::Sms,
+            store::Channel::Whatsapp => ChannelOut::Whatsapp,
+            store::Channel::Messenger => ChannelOut::Messenger,
+            store::Channel::Email => ChannelOut::Email,
+            store::Channel::Voice => ChannelOut::Voice,
+        }
     }
-    v
 }
 
-fn message_with(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
+/// Where an outbound message stands with its channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl std::convert::From<DeliveryStatus> for DeliveryState {
+    fn from(s: DeliveryStatus) -> Self {
+        match s {
+            DeliveryStatus::Queued => DeliveryState::Queued,
+            DeliveryStatus::Sent => DeliveryState::Sent,
+            DeliveryStatus::Delivered => DeliveryState::Delivered,
+            DeliveryStatus::Read => DeliveryState::Read,
+            DeliveryStatus::Failed => DeliveryState::Failed,
+        }
+    }
+}
+
+/// A message an agent sent through a channel, as far as the channel has taken it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub status: DeliveryState,
+    /// Send attempts so far.
+    pub attempts: i32,
+    /// The last failure, in the channel's words.
+    pub error: Option<String>,
+}
+
+/// A `receipt` on the staff WebSocket: an outbound message moved on.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReceiptOut {
+    pub contact_id: Uuid,
+    pub message_id: Uuid,
+    pub seq: i64,
+    pub channel: ChannelOut,
+    pub status: DeliveryState,
+    pub attempts: i32,
+    pub error: Option<String>,
+}
+
+pub fn receipt(d: &Delivery) -> ReceiptOut {
+    ReceiptOut {
+        contact_id: d.contact_id,
+        message_id: d.message_id,
+        seq: d.seq,
+        channel: d.channel.into(),
+        status: d.status.into(),
+        attempts: d.attempts,
+        error: d.error.clone(),
+    }
+}
+
+/// A file on a message.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttachmentRef {
+    pub id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Where to fetch it: `/api/attachments/{id}` for staff, the widget's own route for
+    /// customers.
+    pub url: String,
+}
+
+/// A message, the same for staff and customers (staff also get `delivery`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageOut {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    /// 1, 2, 3… within the contact: the order of the conversation.
+    pub seq: i64,
+    pub from: From,
+    pub author_name: Option<String>,
+    pub text: Option<String>,
+    /// When the message carries a file.
+    #[schema(value_type = Option<AttachmentRef>)]
+    pub attachment: Option<Value>,
+    /// A note for staff only.
+    pub internal: bool,
+    /// The sender's idempotency key.
+    pub client_id: Option<String>,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// It reached the other side (a customer's message always has: it is here).
+    pub delivered: bool,
+    /// The other side has read it.
+    pub read: bool,
+    /// For a message an agent sent through a channel (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryView>,
+}
+
+/// A message as customers see it (no delivery details).
+pub fn message(m: &Message, c: &Contact) -> Value {
+    serde_json::to_value(message_out(m, c, None)).unwrap_or(Value::Null)
+}
+
+/// A message as staff see it: with `delivery` for one an agent sent through a channel,
+/// from the outbox. A customer's read mark counts as `read`.
+pub fn staff_message(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
+    serde_json::to_value(message_out(m, c, d)).unwrap_or(Value::Null)
+}
+
+pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut {
     let read = match m.sender {
         Sender::Customer => m.seq <= c.agent_read_seq,
         Sender::Agent | Sender::System => m.seq <= c.customer_read_seq,
@@ -53,47 +167,143 @@ fn message_with(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
         // Lines that go through no outbox (system lines in the chat feed).
         (_, None) => !m.internal,
     } || read;
-    json!({
-        "id": m.id,
-        "contact_id": m.contact_id,
-        "seq": m.seq,
-        "from": m.sender.as_str(),
-        "author_name": m.author_name,
-        "text": m.text,
-        "attachment": m.attachment,
-        "internal": m.internal,
-        "client_id": m.client_id,
-        "at": ts(m.at),
-        "delivered": delivered,
-        "read": read,
-    })
+    let delivery = d.map(|d| DeliveryView {
+        status: if read && d.status != DeliveryStatus::Failed {
+            DeliveryState::Read
+        } else {
+            d.status.into()
+        },
+        attempts: d.attempts,
+        error: d.error.clone(),
+    });
+    MessageOut {
+        id: m.id,
+        contact_id: m.contact_id,
+        seq: m.seq,
+        from: match m.sender {
+            Sender::Customer => From::Customer,
+            Sender::Agent => From::Agent,
+            Sender::System => From::System,
+        },
+        author_name: m.author_name.clone(),
+        text: m.text.clone(),
+        attachment: m.attachment.clone(),
+        internal: m.internal,
+        client_id: m.client_id.clone(),
+        at: ts(m.at),
+        delivered,
+        read,
+        delivery,
+    }
+}
+
+/// A contact's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactState {
+    Waiting,
+    Active,
+    Wrapup,
+    Closed,
+}
+
+/// A contact as staff see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactOut {
+    pub id: Uuid,
+    pub channel: ChannelOut,
+    pub queue_id: Option<Uuid>,
+    pub status: ContactState,
+    pub customer_id: Option<Uuid>,
+    pub customer_name: Option<String>,
+    pub agent_id: Option<Uuid>,
+    pub topic: Option<String>,
+    #[schema(format = DateTime)]
+    pub enqueued_at: String,
+    #[schema(format = DateTime)]
+    pub accepted_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub closed_at: Option<String>,
+    pub wrapup_code: Option<String>,
+    pub wrapup_notes: Option<String>,
+    /// The last message's `seq` (0: none yet).
+    pub last_seq: i64,
+    pub customer_read_seq: i64,
+    pub agent_read_seq: i64,
+    /// The customer's rating once given: `{score, comment?}`.
+    #[schema(value_type = Option<Object>)]
+    pub csat: Option<Value>,
+    /// Where a transferred contact comes from: `{by, from_queue?, note?}`.
+    #[schema(value_type = Option<Object>)]
+    pub transferred_from: Option<Value>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// Waiting contacts, on their own: their place in line (1 = next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+    /// Waiting contacts, on their own: the estimated wait in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_s: Option<u64>,
 }
 
 /// A contact as staff see it.
 pub fn contact(c: &Contact) -> Value {
-    json!({
-        "id": c.id,
-        "channel": c.channel,
-        "queue_id": c.queue_id,
-        "status": c.status.as_str(),
-        "customer_id": c.customer_id,
-        "customer_name": c.data.get("customer_name"),
-        "agent_id": c.agent_id,
-        "topic": c.topic,
-        "enqueued_at": ts(c.enqueued_at),
-        "accepted_at": ots(c.accepted_at),
-        "ended_at": ots(c.ended_at),
-        "closed_at": ots(c.closed_at),
-        "wrapup_code": c.wrapup_code,
-        "wrapup_notes": c.wrapup_notes,
-        "last_seq": c.last_seq,
-        "customer_read_seq": c.customer_read_seq,
-        "agent_read_seq": c.agent_read_seq,
-        "csat": c.data.get("csat"),
-        "transferred_from": c.data.get("transferred_from"),
-        "created_at": ts(c.created_at),
-        "updated_at": ts(c.updated_at),
-    })
+    serde_json::to_value(contact_out(c)).unwrap_or(Value::Null)
+}
+
+pub fn contact_out(c: &Contact) -> ContactOut {
+    let data = |k: &str| c.data.get(k).filter(|v| !v.is_null()).cloned();
+    ContactOut {
+        id: c.id,
+        channel: c.channel.into(),
+        queue_id: c.queue_id,
+        status: match c.status {
+            store::ContactStatus::Waiting => ContactState::Waiting,
+            store::ContactStatus::Active => ContactState::Active,
+            store::ContactStatus::Wrapup => ContactState::Wrapup,
+            store::ContactStatus::Closed => ContactState::Closed,
+        },
+        customer_id: c.customer_id,
+        customer_name: c
+            .data
+            .get("customer_name")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        agent_id: c.agent_id,
+        topic: c.topic.clone(),
+        enqueued_at: ts(c.enqueued_at),
+        accepted_at: c.accepted_at.map(ts),
+        ended_at: c.ended_at.map(ts),
+        closed_at: c.closed_at.map(ts),
+        wrapup_code: c.wrapup_code.clone(),
+        wrapup_notes: c.wrapup_notes.clone(),
+        last_seq: c.last_seq,
+        customer_read_seq: c.customer_read_seq,
+        agent_read_seq: c.agent_read_seq,
+        csat: data("csat"),
+        transferred_from: data("transferred_from"),
+        created_at: ts(c.created_at),
+        updated_at: ts(c.updated_at),
+        position: None,
+        estimated_wait_s: None,
+    }
+}
+
+/// One page of a contact's messages.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessagePage {
+    pub items: Vec<MessageOut>,
+}
+
+/// One page of contacts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactPage {
+    pub items: Vec<ContactOut>,
+    pub next_cursor: Option<Uuid>,
 }
 
 /// A staff user without secrets.

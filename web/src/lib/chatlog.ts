@@ -15,7 +15,17 @@ export function mergeMessages(list: readonly Message[], incoming: readonly Messa
       // may carry newer delivered/read marks.
       const prev = out[i];
       if (prev.seq != null && m.seq == null) continue;
-      out[i] = { ...prev, ...m, pending: m.pending ?? false, failed: m.failed ?? false };
+      // Copies arrive in any order (the answer to our POST can come after a receipt
+      // on the socket): marks and delivery only ever move forward.
+      out[i] = {
+        ...prev,
+        ...m,
+        pending: m.pending ?? false,
+        failed: m.failed ?? false,
+        delivered: !!(prev.delivered || m.delivered),
+        read: !!(prev.read || m.read),
+        delivery: further(prev.delivery, m.delivery),
+      };
     } else {
       out.push(m);
     }
@@ -44,6 +54,13 @@ export function markRead(list: readonly Message[], from: Message['from'], upTo: 
 /** How far along a delivery status is: a receipt never moves a message back (the
  * server's rule; a late "sent" can arrive after "delivered"). */
 const RANK: Record<DeliveryStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4 };
+
+/** The delivery further along of two copies of one message. */
+function further(a: Delivery | null | undefined, b: Delivery | null | undefined): Delivery | null | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return RANK[b.status] >= RANK[a.status] ? b : a;
+}
 
 /** Apply a `receipt` to the message it names (by id), forward only. */
 export function applyReceipt(list: readonly Message[], r: Receipt): Message[] {

@@ -128,6 +128,7 @@ describe('delivery receipts', () => {
     contact_id: 'c',
     message_id,
     seq: 1,
+    channel: 'sms',
     status,
     attempts: 1,
     ...extra,
@@ -144,6 +145,14 @@ describe('delivery receipts', () => {
     expect(list[0].delivery?.status).toBe('delivered');
     list = applyReceipt(list, receipt('a', 'read'));
     expect(list[0].read).toBe(true);
+  });
+
+  it('keeps the furthest delivery whichever copy of a message arrives last', () => {
+    const socket: Message = { ...sent('a', 1), client_id: 'k', delivery: { status: 'sent', attempts: 1 } };
+    const answer: Message = { ...sent('a', 1), client_id: 'k', delivery: { status: 'queued', attempts: 0 } };
+    const list = mergeMessages(mergeMessages([], [socket]), [answer]);
+    expect(list).toHaveLength(1);
+    expect(list[0].delivery?.status).toBe('sent');
   });
 
   it('says where a message stands, failures with their words', () => {

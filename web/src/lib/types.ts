@@ -1,66 +1,31 @@
-// Wire shapes from docs/http-api.md.
+// The API's shapes as the browser apps use them. Those the server documents come from
+// the generated `api.gen.ts` (from docs/openapi.json), so they cannot drift from the
+// server; the rest are client-side additions or shapes the document leaves open.
+import type { components } from './api.gen';
 
-export interface Attachment {
-  id: string;
-  name: string;
-  content_type: string;
-  size: number;
-  url: string;
-}
+type Schemas = components['schemas'];
 
-export interface Message {
-  id?: string;
-  contact_id?: string;
-  seq?: number;
-  from: 'customer' | 'agent' | 'system';
-  author_name?: string | null;
-  text?: string | null;
-  attachment?: Attachment | null;
-  internal?: boolean;
-  client_id?: string | null;
-  at?: string;
-  delivered?: boolean;
-  read?: boolean;
-  /** For a message an agent sent through a channel: where it stands with that channel. */
-  delivery?: Delivery | null;
-  /** Client-side only: not yet acknowledged by the server. */
-  pending?: boolean;
-  /** Client-side only: the last try failed; it will be retried. */
-  failed?: boolean;
-}
-
-export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
-
-export interface Delivery {
-  status: DeliveryStatus;
-  attempts: number;
-  error?: string | null;
-}
-
+export type Attachment = Schemas['AttachmentRef'];
+export type DeliveryStatus = Schemas['DeliveryState'];
+export type Delivery = Schemas['DeliveryView'];
 /** A `receipt` on the staff socket: an outbound message moved on. */
-export interface Receipt extends Delivery {
-  contact_id: string;
-  message_id: string;
-  seq: number;
-}
+export type Receipt = Schemas['ReceiptOut'];
+export type Channel = Schemas['ChannelOut'];
 
-export interface Contact {
-  id: string;
-  channel: string;
-  queue_id?: string | null;
-  status: 'waiting' | 'offered' | 'active' | 'wrapup' | 'closed' | string;
-  customer_id?: string | null;
-  customer_name?: string | null;
-  agent_id?: string | null;
-  topic?: string | null;
-  enqueued_at?: string;
-  accepted_at?: string | null;
-  ended_at?: string | null;
-  last_seq?: number;
-  customer_read_seq?: number;
-  agent_read_seq?: number;
-  wrapup_code?: string | null;
-}
+/**
+ * A message as the browser holds it: the server's `MessageOut`, or our own optimistic
+ * copy before the server has it (then without id, seq or time).
+ */
+export type Message = Partial<Omit<Schemas['MessageOut'], 'from'>> &
+  Pick<Schemas['MessageOut'], 'from'> & {
+    /** Client-side only: not yet acknowledged by the server. */
+    pending?: boolean;
+    /** Client-side only: the last try failed; it will be retried. */
+    failed?: boolean;
+  };
+
+/** A contact as staff see it. */
+export type Contact = Schemas['ContactOut'];
 
 export interface Offer {
   id: string;
@@ -80,13 +45,7 @@ export interface Agent {
   contacts?: number;
 }
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-  org_id: string;
-}
+export type User = Pick<Schemas['UserOut'], 'id' | 'name' | 'email' | 'role' | 'org_id'>;
 
 export interface Envelope<T = any> {
   seq?: number | null;

@@ -71,7 +71,7 @@ pub struct ContactListQuery {
 }
 
 /// List contacts (agents: only their own).
-#[utoipa::path(get, path = "/api/contacts", tag = "contacts", params(ContactListQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
+#[utoipa::path(get, path = "/api/contacts", tag = "contacts", params(ContactListQuery), responses((status = 200, body = wire::ContactPage)))]
 async fn list_contacts(
     State(state): State<AppState>,
     auth: Auth,
@@ -139,7 +139,7 @@ pub struct CreateContactIn {
 /// Create a contact (integrations, the simulator): it is queued and routed at once.
 #[utoipa::path(post, path = "/api/contacts", tag = "contacts", request_body = CreateContactIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe create")),
-    responses((status = 201, description = "the contact"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = wire::ContactOut), (status = 422, body = crate::error::ErrorBody)))]
 async fn create_contact(
     State(state): State<AppState>,
     auth: Auth,
@@ -205,7 +205,7 @@ async fn create_contact(
 }
 
 /// One contact.
-#[utoipa::path(get, path = "/api/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact"), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, body = wire::ContactOut), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_contact(
     State(state): State<AppState>,
     auth: Auth,
@@ -213,12 +213,12 @@ async fn get_contact(
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let c = visible_contact(&state, &auth, id).await?;
-    let mut v = wire::contact(&c);
+    let mut v = wire::contact_out(&c);
     if let Some((pos, est)) = contacts::queue_position(&state, auth.org_id(), id) {
-        v["position"] = json!(pos);
-        v["estimated_wait_s"] = json!(est);
+        v.position = Some(pos as u64);
+        v.estimated_wait_s = Some(est);
     }
-    Ok(Json(v))
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -231,7 +231,7 @@ pub struct AfterQuery {
 
 /// Messages of a contact, in order. Those an agent sent through a channel carry their
 /// `delivery` (`{status: queued|sent|delivered|read|failed, attempts, error}`).
-#[utoipa::path(get, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path), AfterQuery), responses((status = 200, description = "`{items}`")))]
+#[utoipa::path(get, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path), AfterQuery), responses((status = 200, body = wire::MessagePage)))]
 async fn list_messages(
     State(state): State<AppState>,
     auth: Auth,
@@ -278,7 +278,7 @@ pub struct MessageIn {
 /// Send a message as the agent (or a supervisor's internal note). It is answered once
 /// durable, with its `delivery` queued in the outbox; `receipt` updates on the staff
 /// WebSocket follow it to `sent`, `delivered`, `read` or `failed`.
-#[utoipa::path(post, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path)), request_body = MessageIn, responses((status = 201, description = "the message"), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/contacts/{id}/messages", tag = "contacts", params(("id" = Uuid, Path)), request_body = MessageIn, responses((status = 201, body = wire::MessageOut), (status = 409, body = crate::error::ErrorBody)))]
 async fn post_message(
     State(state): State<AppState>,
     auth: Auth,
@@ -333,7 +333,7 @@ pub struct TransferIn {
 }
 
 /// Transfer an active contact to a queue or an agent.
-#[utoipa::path(post, path = "/api/contacts/{id}/transfer", tag = "contacts", params(("id" = Uuid, Path)), request_body = TransferIn, responses((status = 200, description = "the contact")))]
+#[utoipa::path(post, path = "/api/contacts/{id}/transfer", tag = "contacts", params(("id" = Uuid, Path)), request_body = TransferIn, responses((status = 200, body = wire::ContactOut)))]
 async fn transfer(
     State(state): State<AppState>,
     auth: Auth,
@@ -359,7 +359,7 @@ async fn transfer(
 }
 
 /// End the conversation; the agent goes to after-contact work.
-#[utoipa::path(post, path = "/api/contacts/{id}/end", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact")))]
+#[utoipa::path(post, path = "/api/contacts/{id}/end", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, body = wire::ContactOut)))]
 async fn end(
     State(state): State<AppState>,
     auth: Auth,
@@ -383,7 +383,7 @@ pub struct WrapupIn {
 }
 
 /// Record the wrap-up and close the contact.
-#[utoipa::path(post, path = "/api/contacts/{id}/wrapup", tag = "contacts", params(("id" = Uuid, Path)), request_body = WrapupIn, responses((status = 200, description = "the contact")))]
+#[utoipa::path(post, path = "/api/contacts/{id}/wrapup", tag = "contacts", params(("id" = Uuid, Path)), request_body = WrapupIn, responses((status = 200, body = wire::ContactOut)))]
 async fn wrapup(
     State(state): State<AppState>,
     auth: Auth,
@@ -486,7 +486,7 @@ async fn list_offers(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
 }
 
 /// Accept an offer: the contact is mine and active.
-#[utoipa::path(post, path = "/api/offers/{id}/accept", tag = "agent", params(("id" = Uuid, Path)), responses((status = 200, description = "the contact"), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/offers/{id}/accept", tag = "agent", params(("id" = Uuid, Path)), responses((status = 200, body = wire::ContactOut), (status = 404, body = crate::error::ErrorBody)))]
 async fn accept(
     State(state): State<AppState>,
     auth: Auth,

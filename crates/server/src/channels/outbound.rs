@@ -444,15 +444,7 @@ impl Transports {
 
 /// The live update the agent desktop and supervisors get when a delivery moves.
 fn receipt_data(d: &Delivery) -> Value {
-    json!({
-        "contact_id": d.contact_id,
-        "message_id": d.message_id,
-        "seq": d.seq,
-        "channel": d.channel,
-        "status": d.status.as_str(),
-        "attempts": d.attempts,
-        "error": d.error,
-    })
+    serde_json::to_value(crate::wire::receipt(d)).unwrap_or(Value::Null)
 }
 
 /// The writes and notes that record a delivery's new state.

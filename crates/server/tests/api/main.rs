@@ -7,6 +7,7 @@ mod bodies;
 mod common;
 mod idempotency;
 mod mfa;
+mod openapi_doc;
 mod outbound;
 mod routing_live;
 mod ws_resume;
