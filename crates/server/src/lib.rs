@@ -50,6 +50,7 @@ pub mod auth;
 pub mod channels;
 pub mod chat;
 mod chat_mount;
+pub mod conn_limit;
 pub mod contacts;
 pub mod error;
 pub mod events;
@@ -102,6 +103,9 @@ pub struct Config {
     pub mfa_issuer: String,
     /// Argon2 memory cost in KiB (19 MiB default, OWASP's minimum for Argon2id).
     pub argon2_m_kib: u32,
+    /// Open connections at most; new ones past it get a 503 at once. 0: the process's
+    /// open-file limit less what the store needs ([`conn_limit::auto_limit`]).
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -129,6 +133,7 @@ impl Default for Config {
             lockout_secs: 15 * 60,
             mfa_issuer: "Homeshore".into(),
             argon2_m_kib: 19 * 1024,
+            max_connections: 0,
         }
     }
 }
@@ -205,6 +210,7 @@ pub struct Inner {
     /// Poked when a commit put a message in the outbox.
     outbox: tokio::sync::Notify,
     transports: channels::outbound::Transports,
+    connections: Arc<conn_limit::Gauge>,
 }
 
 /// One organisation's live state behind its own lock, and the epoch its writes are
@@ -294,6 +300,7 @@ impl AppState {
             wake: tokio::sync::Notify::new(),
             outbox: tokio::sync::Notify::new(),
             transports: channels::outbound::Transports::default(),
+            connections: Arc::default(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -318,6 +325,10 @@ impl AppState {
     }
     pub fn clock(&self) -> &Clock {
         &self.0.clock
+    }
+    /// Open HTTP connections and those refused at the limit.
+    pub fn connections(&self) -> &conn_limit::Gauge {
+        &self.0.connections
     }
     /// The outbound transports, one per channel.
     pub fn transports(&self) -> &channels::outbound::Transports {
@@ -529,7 +540,8 @@ impl ApiError {
 }
 
 /// Serve `app(state)` on `listener` until `shutdown` resolves, then drain in-flight
-/// requests and close the store.
+/// requests and close the store. Connections past the limit are refused with a 503
+/// ([`conn_limit`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -540,6 +552,15 @@ pub async fn serve(
     }
     let router = app(state.clone());
     let stop = state.0.shutdown.clone();
+    let max = match state.config().max_connections {
+        0 => conn_limit::auto_limit(),
+        n => n,
+    };
+    tracing::info!(max_connections = max, "accepting connections");
+    let listener = axum::serve::ListenerExt::tap_io(
+        conn_limit::Limited::new(listener, max, state.0.connections.clone()),
+        |_| {},
+    );
     let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -186,6 +186,14 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
+    let conns = state.connections();
+    let _ = writeln!(
+        out,
+        "# HELP homeshore_http_connections_open Open HTTP connections.\n# TYPE homeshore_http_connections_open gauge\nhomeshore_http_connections_open {}\n# HELP homeshore_http_connections_max Open connections allowed before new ones get 503.\n# TYPE homeshore_http_connections_max gauge\nhomeshore_http_connections_max {}\n# HELP homeshore_http_connections_refused_total Connections refused at the limit.\n# TYPE homeshore_http_connections_refused_total counter\nhomeshore_http_connections_refused_total {}",
+        conns.open.load(std::sync::atomic::Ordering::Relaxed),
+        conns.max.load(std::sync::atomic::Ordering::Relaxed),
+        conns.refused.load(std::sync::atomic::Ordering::Relaxed),
+    );
     out.push_str("# HELP homeshore_http_request_duration_seconds HTTP request latency.\n");
     out.push_str("# TYPE homeshore_http_request_duration_seconds histogram\n");
     {

@@ -7,6 +7,10 @@
 //! it (so it includes the commit and the fan-out), and the other way round. A share of
 //! customers drop their WebSocket halfway and resume with `after_seq`, which must lose
 //! and repeat nothing.
+//!
+//! The server runs in a child process (the same binary, `bench chat --server`) unless
+//! `--in-process`: with 10,000 chats the clients' sockets would otherwise share one
+//! open-file limit with the server's and starve its database of descriptors.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +48,21 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run the server in this process (the clients' sockets then count against the
+    /// server's open-file limit).
+    #[arg(long)]
+    pub in_process: bool,
+    /// Internal: be the server process of a run.
+    #[arg(long, hide = true)]
+    pub server: bool,
+}
+
+/// What the server process tells the client process once it is ready.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Ready {
+    base: String,
+    queue: serde_json::Value,
+    pid: u32,
 }
 
 /// What one run measured.
@@ -514,7 +533,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.chats == 0 || args.agents == 0 || args.messages == 0 {
         anyhow::bail!("--chats, --agents and --messages must be at least 1");
     }
-    let report = super::bench::runtime()?.block_on(run_async(&args))?;
+    let rt = super::bench::runtime()?;
+    if args.server {
+        return rt.block_on(server_side(&args));
+    }
+    let report = if args.in_process {
+        rt.block_on(run_async(&args))?
+    } else {
+        rt.block_on(client_side(&args))?
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -523,27 +550,127 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_async(args: &Args) -> anyhow::Result<Report> {
-    server::chat::set_create_limit(server::chat::Limit::UNLIMITED);
-    let config = server::Config {
+fn bench_config(args: &Args) -> server::Config {
+    server::Config {
         login_burst: u32::try_from(args.agents * 2).unwrap_or(u32::MAX),
         login_refill_secs: 1,
         // Logins are not what is measured: cheaper password hashing, faster setup.
         argon2_m_kib: 4096,
         ..Default::default()
-    };
-    let (state, db) = BenchDb::open("chat", None, config).await?;
-    let report = seed_and_drive(state, args).await;
+    }
+}
+
+async fn run_async(args: &Args) -> anyhow::Result<Report> {
+    server::chat::set_create_limit(server::chat::Limit::UNLIMITED);
+    let (state, db) = BenchDb::open("chat", None, bench_config(args)).await?;
+    let report = async {
+        let (queue, agents) = seed(&state, args).await?;
+        let served = Served::server(state.clone()).await?;
+        let base = served.base.clone();
+        if !args.json {
+            eprintln!(
+                "server on {base}; {} chats, {} messages each way…",
+                args.chats, args.messages
+            );
+        }
+        let report = drive(&base, "bench", &queue, &agents, args).await;
+        served.stop().await;
+        report
+    }
+    .await;
     db.remove().await;
     report
 }
 
-async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<Report> {
+/// The server process: a fresh database, seeded, served until the client process
+/// closes this process's standard input.
+async fn server_side(args: &Args) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt as _;
+    server::chat::set_create_limit(server::chat::Limit::UNLIMITED);
+    let (state, db) = BenchDb::open("chat", None, bench_config(args)).await?;
+    let result = async {
+        let (queue, _) = seed(&state, args).await?;
+        let served = Served::server(state.clone()).await?;
+        let ready = Ready {
+            base: served.base.clone(),
+            queue,
+            pid: std::process::id(),
+        };
+        println!("{}", serde_json::to_string(&ready)?);
+        let mut sink = Vec::new();
+        let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+        served.stop().await;
+        anyhow::Ok(())
+    }
+    .await;
+    db.remove().await;
+    result
+}
+
+/// The client process: starts the server process, drives the load, stops it.
+async fn client_side(args: &Args) -> anyhow::Result<Report> {
+    use anyhow::Context as _;
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().context("finding this program")?;
+    let mut child = Command::new(exe)
+        .args(["bench", "chat", "--server"])
+        .args(["--chats", &args.chats.to_string()])
+        .args(["--agents", &args.agents.to_string()])
+        .args(args.json.then_some("--json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting the server process")?;
+    let stdin = child.stdin.take().context("no stdin")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| line)
+    })
+    .await??;
+    let ready: Ready = serde_json::from_str(line.trim())
+        .with_context(|| format!("the server process did not start: {line:?}"))?;
+    if !args.json {
+        eprintln!(
+            "server process {} on {}; {} chats, {} messages each way…",
+            ready.pid, ready.base, args.chats, args.messages
+        );
+    }
+    let agents = agent_logins(args);
+    let report = drive(&ready.base, "bench", &ready.queue, &agents, args).await;
+    drop(stdin);
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    report
+}
+
+const AGENT_PASSWORD: &str = "bench-password-1";
+
+/// Every agent's email and password (the same on both sides of the run).
+fn agent_logins(args: &Args) -> Vec<(String, String)> {
+    (0..args.agents)
+        .map(|i| {
+            (
+                format!("agent{i}@bench.example"),
+                AGENT_PASSWORD.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// One organisation, one queue, the agents with chat capacity enough for every chat.
+async fn seed(
+    state: &server::AppState,
+    args: &Args,
+) -> anyhow::Result<(serde_json::Value, Vec<(String, String)>)> {
     use server::live::{AgentProfile, capacity_of};
     use store::{Change, Object, ObjectKind};
-    let org = server::seed::create_org(&state, "bench", "Bench").await?;
+    let org = server::seed::create_org(state, "bench", "Bench").await?;
     let queue = server::seed::create_queue(
-        &state,
+        state,
         org.id,
         "Chat",
         serde_json::json!({"priority": 0, "required_skills": [], "public": true, "offer_timeout_s": 60}),
@@ -552,20 +679,18 @@ async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<
     let capacity = u8::try_from(args.chats.div_ceil(args.agents))
         .unwrap_or(50)
         .min(50);
-    let password = "bench-password-1";
-    let mut agents = Vec::new();
+    let agents = agent_logins(args);
     if !args.json {
         eprintln!(
             "creating {} agents (capacity {capacity} each)…",
             args.agents
         );
     }
-    for i in 0..args.agents {
-        let email = format!("agent{i}@bench.example");
+    for (i, (email, password)) in agents.iter().enumerate() {
         let user = server::seed::create_user(
-            &state,
+            state,
             org.id,
-            &email,
+            email,
             &format!("Agent {i}"),
             store::Role::Agent,
             password,
@@ -590,21 +715,9 @@ async fn seed_and_drive(state: server::AppState, args: &Args) -> anyhow::Result<
                 vec![],
             )
             .await?;
-        agents.push((email, password.to_string()));
     }
-    server::contacts::refresh_org_config(&state, org.id).await?;
-
-    let served = Served::server(state.clone()).await?;
-    let base = served.base.clone();
-    if !args.json {
-        eprintln!(
-            "server on {base}; {} chats, {} messages each way…",
-            args.chats, args.messages
-        );
-    }
-    let report = drive(&base, "bench", &serde_json::json!(queue.id), &agents, args).await;
-    served.stop().await;
-    report
+    server::contacts::refresh_org_config(state, org.id).await?;
+    Ok((serde_json::json!(queue.id), agents))
 }
 
 #[cfg(test)]
