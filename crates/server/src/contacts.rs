@@ -55,6 +55,8 @@ pub struct NewContact {
     pub first_message: Option<String>,
     /// Its client id (a channel's provider message id), for retries.
     pub first_message_client_id: Option<String>,
+    /// When the channel's provider says the first message was sent.
+    pub first_message_sent_at: Option<time::OffsetDateTime>,
     /// Attributes routing steps can test (`contact.language == "es"`).
     pub attributes: BTreeMap<String, String>,
     /// An `Idempotency-Key` record to keep in the same commit: a retry after a crash
@@ -72,6 +74,7 @@ impl NewContact {
             data: Map::new(),
             first_message: None,
             first_message_client_id: None,
+            first_message_sent_at: None,
             attributes: BTreeMap::new(),
             idempotency: None,
         }
@@ -88,6 +91,9 @@ pub struct NewMessage {
     pub attachment: Option<Value>,
     pub internal: bool,
     pub client_id: Option<String>,
+    /// When the channel's provider says it was sent; the message's time when given and
+    /// not in the future (a provider's retry keeps the customer's time, not ours).
+    pub sent_at: Option<time::OffsetDateTime>,
 }
 
 fn live_contact(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::live::LiveContact> {
@@ -275,7 +281,10 @@ pub async fn create_contact(
                     attachment: None,
                     internal: false,
                     client_id: new.first_message_client_id.clone(),
-                    at: now,
+                    at: new
+                        .first_message_sent_at
+                        .filter(|t| *t <= now)
+                        .unwrap_or(now),
                 });
             }
             let mut fx = Effects {
@@ -386,7 +395,7 @@ pub async fn append_message(
                 attachment: new.attachment.clone(),
                 internal: new.internal,
                 client_id: new.client_id.clone(),
-                at: now,
+                at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
             };
             lc.contact.last_seq = seq;
             lc.contact.updated_at = now;
@@ -493,7 +502,7 @@ fn push_message(
         attachment: new.attachment,
         internal: new.internal,
         client_id: new.client_id,
-        at: now,
+        at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
     };
     lc.contact.last_seq = seq;
     lc.contact.updated_at = now;
@@ -1006,6 +1015,7 @@ pub async fn transfer(
                 actor,
                 contact_id,
                 NewMessage {
+                    sent_at: None,
                     sender: Sender::System,
                     author_id: None,
                     author_name: None,
@@ -1023,6 +1033,7 @@ pub async fn transfer(
                     actor,
                     contact_id,
                     NewMessage {
+                        sent_at: None,
                         sender: Sender::Agent,
                         author_id: Some(user),
                         author_name: from_name.clone(),

@@ -173,6 +173,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         kind: ObjectKind,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Object>>> + Send;
+    /// The object of this kind with this name (names are unique per kind).
+    fn get_object_by_name(
+        &self,
+        org: Uuid,
+        kind: ObjectKind,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Object>>> + Send;
 
     fn get_customer(
         &self,
@@ -468,6 +475,14 @@ impl Store for Db {
         page: PageRequest,
     ) -> Result<Page<Object>> {
         delegate!(self, s => s.list_objects(org, kind, page))
+    }
+    async fn get_object_by_name(
+        &self,
+        org: Uuid,
+        kind: ObjectKind,
+        name: &str,
+    ) -> Result<Option<Object>> {
+        delegate!(self, s => s.get_object_by_name(org, kind, name))
     }
     async fn get_customer(&self, org: Uuid, id: Uuid) -> Result<Option<Customer>> {
         delegate!(self, s => s.get_customer(org, id))

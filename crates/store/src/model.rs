@@ -157,10 +157,12 @@ pub enum ObjectKind {
     /// signing secret). Its name is the channel. Admins only: never listed with the
     /// objects everyone reads.
     ChannelEndpoint,
+    /// A phone number that texted STOP (its name): no texts until it texts START.
+    SmsOptOut,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 11] = [
+    pub const ALL: [ObjectKind; 12] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -172,6 +174,7 @@ impl ObjectKind {
         ObjectKind::WfmPlan,
         ObjectKind::WfmSchedule,
         ObjectKind::ChannelEndpoint,
+        ObjectKind::SmsOptOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -187,6 +190,7 @@ impl ObjectKind {
             ObjectKind::WfmPlan => "wfm_plan",
             ObjectKind::WfmSchedule => "wfm_schedule",
             ObjectKind::ChannelEndpoint => "channel_endpoint",
+            ObjectKind::SmsOptOut => "sms_opt_out",
         }
     }
 

@@ -815,6 +815,21 @@ macro_rules! backend {
                     .collect()
             }
 
+            async fn get_object_by_name(
+                &self,
+                org: Uuid,
+                kind: ObjectKind,
+                name: &str,
+            ) -> Result<Option<Object>> {
+                sqlx::query("SELECT * FROM objects WHERE org_id = $1 AND kind = $2 AND name = $3")
+                    .bind(org)
+                    .bind(kind.as_str())
+                    .bind(name)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|r| rows::object(&r))
+                    .transpose()
+            }
             async fn get_object(
                 &self,
                 org: Uuid,

@@ -309,10 +309,10 @@ export interface paths {
         };
         get?: never;
         /**
-         * Set where one channel's outbound messages go (admins): an `http://` URL of the
-         *     integration that speaks to the provider. Each message is POSTed there as JSON with
-         *     `Idempotency-Key: <message id>` and `X-Homeshore-Signature: t=<unix>,v1=<hex
-         *     HMAC-SHA256 of "<t>.<body>">`.
+         * Set where one channel's outbound messages go (admins). A webhook: each message is
+         *     POSTed there as JSON with `Idempotency-Key: <message id>` and `X-Homeshore-Signature:
+         *     t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Twilio (SMS): replies go through the
+         *     Messages API, texts come in at `inbound_url`, and both are checked with the auth token.
          */
         put: operations["put_endpoint"];
         post?: never;
@@ -876,6 +876,48 @@ export interface paths {
          *     `was_locked` says whether it was.
          */
         post: operations["unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/twilio/{org}/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A text from a customer, as Twilio posts it (form-encoded `MessageSid`, `From`, `To`,
+         *     `Body`), checked against `X-Twilio-Signature`. STOP and START change whether the
+         *     number may be texted; every text joins the customer's conversation. Answered with
+         *     empty TwiML once durable; a repeated `MessageSid` changes nothing.
+         */
+        post: operations["twilio_sms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/twilio/{org}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Twilio's status callback for a text we sent (`MessageSid`, `MessageStatus`,
+         *     `ErrorCode`), checked against `X-Twilio-Signature`: the delivery moves forward.
+         */
+        post: operations["twilio_status"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1458,23 +1500,58 @@ export interface components {
             status: components["schemas"]["DeliveryState"];
         };
         EndpointIn: {
+            /** @description Twilio: the account SID (`AC…`). */
+            account_sid?: string | null;
+            /** @description Twilio: the API's address (default `https://api.twilio.com`). */
+            api_base?: string | null;
+            /** @description Twilio: the auth token (left out: the current one stays). */
+            auth_token?: string | null;
+            /** @description Twilio: the number replies come from, E.164 (`+15551230000`). */
+            from?: string | null;
+            /** @description `webhook` (the default) or `twilio` (SMS only). */
+            provider?: string | null;
+            /** @description Twilio: this server's address as Twilio reaches it (`https://cc.example.com`). */
+            public_base_url?: string | null;
             /**
-             * @description The HMAC-SHA256 key (16 to 200 characters). Left out: the current one stays, or
-             *     a new one is made and shown once.
+             * Format: uuid
+             * @description Twilio: where a new SMS contact waits.
+             */
+            queue_id?: string | null;
+            /**
+             * @description Webhook: the HMAC-SHA256 key (16 to 200 characters). Left out: the current one
+             *     stays, or a new one is made and shown once.
              */
             secret?: string | null;
-            /** @description Where each outbound message is POSTed (JSON, signed in `X-Homeshore-Signature`). */
-            webhook_url: string;
+            /**
+             * @description Webhook: where each outbound message is POSTed (JSON, signed in
+             *     `X-Homeshore-Signature`).
+             */
+            webhook_url?: string | null;
         };
-        /** @description One channel's endpoint as admins see it: never the secret itself. */
+        /** @description One channel's endpoint as admins see it: never a secret itself. */
         EndpointOut: {
+            /**
+             * @description Twilio: the account, the sending number, where new contacts wait, the API's
+             *     address, and this server's address as Twilio reaches it.
+             */
+            account_sid?: string | null;
+            api_base?: string | null;
             /** @description `sms`, `whatsapp`, `messenger` or `email`. */
             channel: string;
+            from?: string | null;
+            /** @description Twilio: the URL to set as the number's "A message comes in" webhook. */
+            inbound_url?: string | null;
+            /** @description `webhook` or `twilio`. */
+            provider: string;
+            public_base_url?: string | null;
+            /** Format: uuid */
+            queue_id?: string | null;
             /** @description Only in the answer that created the secret: keep it, it is not shown again. */
             secret?: string | null;
-            /** @description The secret's last four characters, to tell which one is set. */
+            /** @description The last four characters of the signing secret (webhook) or auth token (Twilio). */
             secret_hint: string;
-            webhook_url: string;
+            /** @description Webhook: where each message is POSTed. */
+            webhook_url?: string | null;
         };
         ErrorBody: {
             error: components["schemas"]["ErrorInner"];
@@ -3893,6 +3970,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    twilio_sms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+            };
+        };
+        responses: {
+            /** @description empty TwiML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    twilio_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+            };
+        };
+        responses: {
+            /** @description noted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

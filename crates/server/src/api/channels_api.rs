@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::channels::outbound::{self, Endpoint, ReceiptFor};
+use crate::channels::outbound::{self, Endpoint, Provider, ReceiptFor};
 use crate::error::{Json, Path};
 use crate::events::Actor;
 use crate::{ApiError, ApiResult, AppState};
@@ -22,6 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_endpoints))
         .routes(routes!(put_endpoint, delete_endpoint))
         .routes(routes!(post_receipt))
+        .routes(routes!(twilio_sms))
+        .routes(routes!(twilio_status))
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -35,26 +37,67 @@ const ENDPOINT_CHANNELS: [Channel; 4] = [
     Channel::Email,
 ];
 
-/// One channel's endpoint as admins see it: never the secret itself.
+/// One channel's endpoint as admins see it: never a secret itself.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointOut {
     /// `sms`, `whatsapp`, `messenger` or `email`.
     pub channel: String,
-    pub webhook_url: String,
-    /// The secret's last four characters, to tell which one is set.
+    /// `webhook` or `twilio`.
+    pub provider: String,
+    /// Webhook: where each message is POSTed.
+    pub webhook_url: Option<String>,
+    /// The last four characters of the signing secret (webhook) or auth token (Twilio).
     pub secret_hint: String,
     /// Only in the answer that created the secret: keep it, it is not shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Twilio: the account, the sending number, where new contacts wait, the API's
+    /// address, and this server's address as Twilio reaches it.
+    pub account_sid: Option<String>,
+    pub from: Option<String>,
+    pub queue_id: Option<Uuid>,
+    pub api_base: Option<String>,
+    pub public_base_url: Option<String>,
+    /// Twilio: the URL to set as the number's "A message comes in" webhook.
+    pub inbound_url: Option<String>,
 }
 
-fn out(e: &Endpoint, shown: Option<String>) -> EndpointOut {
-    let n = e.secret.chars().count();
-    EndpointOut {
-        channel: e.channel.as_str().into(),
-        webhook_url: e.url.clone(),
-        secret_hint: e.secret.chars().skip(n.saturating_sub(4)).collect(),
-        secret: shown,
+fn hint(secret: &str) -> String {
+    let n = secret.chars().count();
+    secret.chars().skip(n.saturating_sub(4)).collect()
+}
+
+fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
+    match &e.provider {
+        Provider::Webhook { url, secret } => EndpointOut {
+            channel: e.channel.as_str().into(),
+            provider: "webhook".into(),
+            webhook_url: Some(url.clone()),
+            secret_hint: hint(secret),
+            secret: shown,
+            account_sid: None,
+            from: None,
+            queue_id: None,
+            api_base: None,
+            public_base_url: None,
+            inbound_url: None,
+        },
+        Provider::Twilio(t) => EndpointOut {
+            channel: e.channel.as_str().into(),
+            provider: "twilio".into(),
+            webhook_url: None,
+            secret_hint: hint(&t.auth_token),
+            secret: None,
+            account_sid: Some(t.account_sid.clone()),
+            from: Some(t.from.clone()),
+            queue_id: Some(t.queue_id),
+            api_base: Some(t.api_base.clone()),
+            public_base_url: Some(t.public_base_url.clone()),
+            inbound_url: Some(format!(
+                "{}/api/webhooks/twilio/{org_slug}/sms",
+                t.public_base_url.trim_end_matches('/')
+            )),
+        },
     }
 }
 
@@ -69,30 +112,75 @@ fn endpoint_channel(s: &str) -> ApiResult<Channel> {
         })
 }
 
+async fn org_slug(state: &AppState, org: Uuid) -> ApiResult<String> {
+    Ok(state
+        .store()
+        .get_org(org)
+        .await?
+        .map(|o| o.slug)
+        .unwrap_or_default())
+}
+
 /// Where each channel's outbound messages go (admins).
 #[utoipa::path(get, path = "/api/channel-endpoints", tag = "admin",
     responses((status = 200, description = "`{items: [EndpointOut]}`")))]
 async fn list_endpoints(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require_admin()?;
+    let slug = org_slug(&state, auth.org_id()).await?;
     let eps = outbound::endpoints(&state, auth.org_id()).await?;
-    let items: Vec<EndpointOut> = eps.iter().map(|e| out(e, None)).collect();
+    let items: Vec<EndpointOut> = eps.iter().map(|e| out(e, &slug, None)).collect();
     Ok(Json(json!({ "items": items })))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
-    /// Where each outbound message is POSTed (JSON, signed in `X-Homeshore-Signature`).
-    pub webhook_url: String,
-    /// The HMAC-SHA256 key (16 to 200 characters). Left out: the current one stays, or
-    /// a new one is made and shown once.
+    /// `webhook` (the default) or `twilio` (SMS only).
+    pub provider: Option<String>,
+    /// Webhook: where each outbound message is POSTed (JSON, signed in
+    /// `X-Homeshore-Signature`).
+    pub webhook_url: Option<String>,
+    /// Webhook: the HMAC-SHA256 key (16 to 200 characters). Left out: the current one
+    /// stays, or a new one is made and shown once.
     pub secret: Option<String>,
+    /// Twilio: the account SID (`AC…`).
+    pub account_sid: Option<String>,
+    /// Twilio: the auth token (left out: the current one stays).
+    pub auth_token: Option<String>,
+    /// Twilio: the number replies come from, E.164 (`+15551230000`).
+    pub from: Option<String>,
+    /// Twilio: where a new SMS contact waits.
+    pub queue_id: Option<Uuid>,
+    /// Twilio: the API's address (default `https://api.twilio.com`).
+    pub api_base: Option<String>,
+    /// Twilio: this server's address as Twilio reaches it (`https://cc.example.com`).
+    pub public_base_url: Option<String>,
 }
 
-/// Set where one channel's outbound messages go (admins): an `http://` URL of the
-/// integration that speaks to the provider. Each message is POSTed there as JSON with
-/// `Idempotency-Key: <message id>` and `X-Homeshore-Signature: t=<unix>,v1=<hex
-/// HMAC-SHA256 of "<t>.<body>">`.
+fn http_url(field: &str, url: &str) -> ApiResult<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(r)
+            if !r.is_empty()
+                && !r.starts_with('/')
+                && url.len() <= 2_000
+                && !url.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            Ok(url.to_string())
+        }
+        _ => Err(ApiError::invalid(format!(
+            "{field}: an http:// or https:// URL with a host, such as https://relay.example.com/outbound"
+        ))),
+    }
+}
+
+/// Set where one channel's outbound messages go (admins). A webhook: each message is
+/// POSTed there as JSON with `Idempotency-Key: <message id>` and `X-Homeshore-Signature:
+/// t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Twilio (SMS): replies go through the
+/// Messages API, texts come in at `inbound_url`, and both are checked with the auth token.
 #[utoipa::path(put, path = "/api/channel-endpoints/{channel}", tag = "admin",
     params(("channel" = String, Path)), request_body = EndpointIn,
     responses((status = 200, body = EndpointOut), (status = 422, body = crate::error::ErrorBody)))]
@@ -104,56 +192,99 @@ async fn put_endpoint(
 ) -> ApiResult<Json<EndpointOut>> {
     auth.require_admin()?;
     let channel = endpoint_channel(&channel)?;
-    let url = body.webhook_url.trim();
-    if url.len() > 2_000 || url.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            "webhook_url: at most 2000 characters, no control characters",
-        ));
-    }
-    if url.starts_with("https://") {
-        return Err(ApiError::invalid(
-            "webhook_url: this build sends over plain http only; point it at an integration on your own network (http://…), which talks TLS to the provider",
-        ));
-    }
-    let parsed = url
-        .strip_prefix("http://")
-        .filter(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if parsed.is_none() {
-        return Err(ApiError::invalid(
-            "webhook_url: an http:// URL with a host, such as http://sms-relay.internal:8080/outbound",
-        ));
-    }
-    if let Some(s) = &body.secret
-        && !(16..=200).contains(&s.chars().count())
-    {
-        return Err(ApiError::invalid("secret: 16 to 200 characters"));
-    }
     let org = auth.org_id();
     let existing = state
         .store()
-        .list_objects(
-            org,
-            ObjectKind::ChannelEndpoint,
-            store::PageRequest {
-                after: None,
-                limit: 100,
-            },
-        )
-        .await?
-        .items
-        .into_iter()
-        .find(|o| o.name == channel.as_str());
-    let kept = existing
-        .as_ref()
-        .and_then(|o| o.data.get("secret"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let (secret, shown) = match (body.secret, kept) {
-        (Some(s), _) => (s, None),
-        (None, Some(k)) => (k, None),
-        (None, None) => {
-            let s = crate::auth::random_secret();
-            (s.clone(), Some(s))
+        .get_object_by_name(org, ObjectKind::ChannelEndpoint, channel.as_str())
+        .await?;
+    let kept = |k: &str| {
+        existing
+            .as_ref()
+            .and_then(|o| o.data.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let mut shown = None;
+    let data = match body.provider.as_deref().unwrap_or("webhook") {
+        "webhook" => {
+            let url = http_url(
+                "webhook_url",
+                body.webhook_url
+                    .as_deref()
+                    .ok_or_else(|| ApiError::invalid("webhook_url: required"))?,
+            )?;
+            if let Some(s) = &body.secret
+                && !(16..=200).contains(&s.chars().count())
+            {
+                return Err(ApiError::invalid("secret: 16 to 200 characters"));
+            }
+            let secret = match (body.secret, kept("secret")) {
+                (Some(s), _) => s,
+                (None, Some(k)) => k,
+                (None, None) => {
+                    let s = crate::auth::random_secret();
+                    shown = Some(s.clone());
+                    s
+                }
+            };
+            json!({"provider": "webhook", "webhook_url": url, "secret": secret})
+        }
+        "twilio" => {
+            if channel != Channel::Sms {
+                return Err(ApiError::invalid("provider: twilio carries sms only"));
+            }
+            let sid = body.account_sid.unwrap_or_default();
+            if !(sid.starts_with("AC")
+                && (10..=64).contains(&sid.len())
+                && sid.chars().all(|c| c.is_ascii_alphanumeric()))
+            {
+                return Err(ApiError::invalid(
+                    "account_sid: your Twilio account SID, AC followed by letters and digits",
+                ));
+            }
+            let token = match (body.auth_token, kept("auth_token")) {
+                (Some(t), _) if (16..=200).contains(&t.len()) => t,
+                (Some(_), _) => return Err(ApiError::invalid("auth_token: 16 to 200 characters")),
+                (None, Some(k)) => k,
+                (None, None) => return Err(ApiError::invalid("auth_token: required")),
+            };
+            let from = body.from.unwrap_or_default();
+            if !(from.starts_with('+')
+                && (8..=16).contains(&from.len())
+                && from[1..].chars().all(|c| c.is_ascii_digit()))
+            {
+                return Err(ApiError::invalid(
+                    "from: the sending number in E.164, such as +15551230000",
+                ));
+            }
+            let queue = body
+                .queue_id
+                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
+            state
+                .store()
+                .get_object(org, ObjectKind::Queue, queue)
+                .await?
+                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let api_base = http_url(
+                "api_base",
+                body.api_base.as_deref().unwrap_or("https://api.twilio.com"),
+            )?;
+            let public = http_url(
+                "public_base_url",
+                body.public_base_url.as_deref().ok_or_else(|| {
+                    ApiError::invalid(
+                        "public_base_url: required (this server's address as Twilio reaches it)",
+                    )
+                })?,
+            )?;
+            json!({"provider": "twilio", "account_sid": sid, "auth_token": token, "from": from,
+                   "queue_id": queue, "api_base": api_base, "public_base_url": public})
+        }
+        other => {
+            return Err(ApiError::invalid(format!(
+                "provider: `{}` is not one of webhook, twilio",
+                other.chars().take(40).collect::<String>()
+            )));
         }
     };
     let now = state.now();
@@ -165,26 +296,24 @@ async fn put_endpoint(
         org_id: org,
         kind: ObjectKind::ChannelEndpoint,
         name: channel.as_str().into(),
-        data: json!({"webhook_url": url, "secret": secret}),
+        data,
         created_at: existing.as_ref().map(|o| o.created_at).unwrap_or(now),
         updated_at: now,
-    };
-    let ep = Endpoint {
-        id: obj.id,
-        channel,
-        url: url.to_string(),
-        secret,
     };
     state
         .write(
             vec![
-                Change::PutObject(obj),
+                Change::PutObject(obj.clone()),
                 audit(org, now, &auth, "channel_endpoint.put", channel),
             ],
             vec![],
         )
         .await?;
-    Ok(Json(out(&ep, shown)))
+    let ep = outbound::endpoint(&state, org, channel)
+        .await?
+        .ok_or_else(|| ApiError::internal("the endpoint did not read back"))?;
+    let slug = org_slug(&state, org).await?;
+    Ok(Json(out(&ep, &slug, shown)))
 }
 
 /// Remove a channel's endpoint (admins): its messages fail until one is set again.
@@ -321,4 +450,222 @@ async fn post_receipt(
     )
     .await?;
     Ok(Json(d.into()))
+}
+
+// ---------- Twilio's webhooks (signed by Twilio, no session or token) ----------
+
+/// The empty TwiML answer: Twilio sends nothing back to the customer.
+const TWIML_EMPTY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+/// The organisation and its Twilio account for a webhook, and the request's form once its
+/// signature holds. Nothing is read from the form before that.
+async fn twilio_request(
+    state: &AppState,
+    slug: &str,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> ApiResult<(
+    Uuid,
+    crate::channels::twilio::TwilioConfig,
+    Vec<(String, String)>,
+)> {
+    let org = state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let Some(Provider::Twilio(cfg)) = outbound::endpoint(state, org.id, Channel::Sms)
+        .await?
+        .map(|e| e.provider)
+    else {
+        return Err(ApiError::not_found("Twilio account for SMS"));
+    };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let url = format!(
+        "{}{}",
+        cfg.public_base_url.trim_end_matches('/'),
+        uri.path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(uri.path())
+    );
+    let given = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::channels::twilio::verify(&cfg.auth_token, &url, &params, given) {
+        tracing::warn!(org = %org.id, %url, "Twilio webhook with a bad signature refused");
+        return Err(ApiError::forbidden(
+            "X-Twilio-Signature does not match this request: check the auth token, and that public_base_url is the address Twilio calls",
+        ));
+    }
+    Ok((org.id, cfg, params))
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A text from a customer, as Twilio posts it (form-encoded `MessageSid`, `From`, `To`,
+/// `Body`), checked against `X-Twilio-Signature`. STOP and START change whether the
+/// number may be texted; every text joins the customer's conversation. Answered with
+/// empty TwiML once durable; a repeated `MessageSid` changes nothing.
+#[utoipa::path(post, path = "/api/webhooks/twilio/{org}/sms", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "empty TwiML"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn twilio_sms(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    use crate::channels::twilio::{Keyword, keyword};
+    let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
+    let (org, cfg, params) = twilio_request(&state, &slug, &uri, &headers, &body).await?;
+    let (Some(sid), Some(from)) = (param(&params, "MessageSid"), param(&params, "From")) else {
+        return Err(ApiError::invalid("MessageSid and From are required"));
+    };
+    let text = param(&params, "Body").unwrap_or("").to_string();
+    let media = param(&params, "NumMedia")
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    let text = if text.trim().is_empty() && media > 0 {
+        format!("(a picture message with {media} attachment(s))")
+    } else {
+        text
+    };
+    let now = state.now();
+    match keyword(&text) {
+        Some(Keyword::Stop) => {
+            if state
+                .store()
+                .get_object_by_name(org, ObjectKind::SmsOptOut, from)
+                .await?
+                .is_none()
+            {
+                let o = store::Object {
+                    id: store::new_id(),
+                    org_id: org,
+                    kind: ObjectKind::SmsOptOut,
+                    name: from.to_string(),
+                    data: json!({"message_sid": sid}),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let ev = Change::Event(NewEvent {
+                    org_id: org,
+                    at: now,
+                    kind: "sms.opted_out".into(),
+                    data: json!({"actor": Actor::Customer, "phone": from}),
+                });
+                if let Err(e) = state.write(vec![Change::PutObject(o), ev], vec![]).await
+                    && e.code != "conflict"
+                {
+                    return Err(e);
+                }
+            }
+        }
+        Some(Keyword::Start) => {
+            if let Some(o) = state
+                .store()
+                .get_object_by_name(org, ObjectKind::SmsOptOut, from)
+                .await?
+            {
+                state
+                    .write(
+                        vec![
+                            Change::DeleteObject {
+                                org_id: org,
+                                kind: ObjectKind::SmsOptOut,
+                                id: o.id,
+                            },
+                            Change::Event(NewEvent {
+                                org_id: org,
+                                at: now,
+                                kind: "sms.opted_in".into(),
+                                data: json!({"actor": Actor::Customer, "phone": from}),
+                            }),
+                        ],
+                        vec![],
+                    )
+                    .await?;
+            }
+        }
+        Some(Keyword::Help) | None => {}
+    }
+    let mut attributes = std::collections::BTreeMap::new();
+    if let Some(to) = param(&params, "To") {
+        attributes.insert("to".to_string(), to.to_string());
+    }
+    crate::channels::receive(
+        &state,
+        org,
+        crate::channels::Inbound {
+            channel: Channel::Sms,
+            identity: ("phone".into(), from.to_string()),
+            name: None,
+            provider_message_id: sid.to_string(),
+            sent_at: None,
+            text: Some(text),
+            attachment: None,
+            queue_id: cfg.queue_id,
+            attributes,
+        },
+    )
+    .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/xml")],
+        TWIML_EMPTY,
+    ))
+}
+
+/// Twilio's status callback for a text we sent (`MessageSid`, `MessageStatus`,
+/// `ErrorCode`), checked against `X-Twilio-Signature`: the delivery moves forward.
+#[utoipa::path(post, path = "/api/webhooks/twilio/{org}/status", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 204, description = "noted"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn twilio_status(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<StatusCode> {
+    let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
+    let (org, _, params) = twilio_request(&state, &slug, &uri, &headers, &body).await?;
+    let Some(sid) = param(&params, "MessageSid") else {
+        return Err(ApiError::invalid("MessageSid is required"));
+    };
+    let Some(status) = param(&params, "MessageStatus").and_then(crate::channels::twilio::status_of)
+    else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    // Our message id rides in the callback's URL (`?m=`), so a callback that beats our
+    // record of Twilio's SID still finds its message.
+    let ours = uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "m")
+            .and_then(|(_, v)| v.parse::<Uuid>().ok())
+    });
+    let which = match ours {
+        Some(id) => ReceiptFor::Message {
+            id,
+            provider_message_id: Some(sid.to_string()),
+        },
+        None => ReceiptFor::Provider {
+            channel: Channel::Sms,
+            id: sid.to_string(),
+        },
+    };
+    let error = param(&params, "ErrorCode")
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("Twilio error {c}: the carrier did not deliver it"));
+    outbound::receipt(&state, org, Actor::System, which, status, error.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

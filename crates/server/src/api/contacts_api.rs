@@ -297,6 +297,7 @@ async fn post_message(
         auth.org_id(),
         id,
         NewMessage {
+            sent_at: None,
             sender: if internal && c.agent_id != Some(auth.user.id) {
                 Sender::System
             } else {

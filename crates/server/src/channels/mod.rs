@@ -6,13 +6,15 @@
 //! [`receive`]: find (or create) the customer by identity, find their open contact on
 //! that channel or open one (queued and routed by the engine at once), append the
 //! message. The provider's message id de-duplicates: a webhook delivered twice, also
-//! across a restart, answers the first result (`duplicate: true`). An adapter only
+//! across a restart, answers the first result (`duplicate: true`). The message keeps the
+//! provider's own time (unless it is in the future), so a late retry does not move it. An adapter only
 //! translates its wire format (and checks its provider's signature) to [`Inbound`].
 //!
 //! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
 //! transport per channel, with delivery receipts.
 
 pub mod outbound;
+pub mod twilio;
 
 use std::collections::BTreeMap;
 
@@ -101,6 +103,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
         })
     });
     let new_message = |text: Option<String>| NewMessage {
+        sent_at: msg.sent_at,
         sender: Sender::Customer,
         author_id: None,
         author_name: msg.name.clone(),
@@ -141,6 +144,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
         NewContact {
             first_message: msg.text.clone(),
             first_message_client_id: Some(cid.clone()),
+            first_message_sent_at: msg.sent_at,
             attributes: msg.attributes.clone(),
             idempotency: Some(record),
             ..NewContact::new(

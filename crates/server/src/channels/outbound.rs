@@ -14,9 +14,9 @@
 //!   the drain task never undoes a "delivered" that raced it).
 //! - Transports: web chat ([`Channel::Chat`]) puts the message in the customer's
 //!   conversation feed, delivered when the widget's socket is open, read when the widget
-//!   says so. Every other text channel goes to the organisation's endpoint for that
-//!   channel (an integration's webhook, signed with HMAC-SHA256), until a provider's
-//!   own transport takes its place behind the same trait.
+//!   says so. Every other text channel goes through the provider the organisation set
+//!   up for it: Twilio for SMS ([`super::twilio`]), or an integration's webhook, signed
+//!   with HMAC-SHA256, for any channel whose provider is not built in.
 //!
 //! The decisions ([`after_attempt`], [`apply_receipt`], [`backoff_ms`], [`sign`]) are pure
 //! functions of their inputs and the time; the task around them does the I/O.
@@ -194,7 +194,7 @@ pub fn enqueue(m: &Message, c: &Contact, now: OffsetDateTime) -> Option<Delivery
     })
 }
 
-/// Everything a transport needs to send one message.
+/// Everything a provider's transport needs to send one message.
 pub struct Outbound {
     pub delivery: Delivery,
     pub message: Message,
@@ -219,12 +219,12 @@ impl Outbound {
     }
 }
 
-/// One channel's way out.
+/// One channel's way out. A transport reads what it needs (see [`Outbound::load`]).
 pub trait Transport: Send + Sync {
     fn send<'a>(
         &'a self,
         state: &'a AppState,
-        out: &'a Outbound,
+        d: &'a Delivery,
     ) -> BoxFuture<'a, Result<Sent, SendError>>;
 }
 
@@ -236,10 +236,10 @@ impl Transport for ChatTransport {
     fn send<'a>(
         &'a self,
         state: &'a AppState,
-        out: &'a Outbound,
+        d: &'a Delivery,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
-            let status = if state.hub().contact_connected(out.contact.id) {
+            let status = if state.hub().contact_connected(d.contact_id) {
                 DeliveryStatus::Delivered
             } else {
                 DeliveryStatus::Sent
@@ -257,17 +257,40 @@ impl Transport for ChatTransport {
 pub struct Endpoint {
     pub id: Uuid,
     pub channel: Channel,
-    pub url: String,
-    pub secret: String,
+    pub provider: Provider,
+}
+
+/// Who carries a channel's messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provider {
+    /// An integration of the organisation's own, reached by a signed webhook.
+    Webhook { url: String, secret: String },
+    /// Twilio's Messages API (SMS).
+    Twilio(super::twilio::TwilioConfig),
 }
 
 impl Endpoint {
     fn from_object(o: &store::Object) -> Option<Endpoint> {
+        let d = &o.data;
+        let text = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+        let provider = match d.get("provider").and_then(Value::as_str) {
+            Some("twilio") => Provider::Twilio(super::twilio::TwilioConfig {
+                account_sid: text("account_sid")?,
+                auth_token: text("auth_token")?,
+                from: text("from")?,
+                queue_id: text("queue_id")?.parse().ok()?,
+                api_base: text("api_base")?,
+                public_base_url: text("public_base_url")?,
+            }),
+            _ => Provider::Webhook {
+                url: text("webhook_url")?,
+                secret: text("secret")?,
+            },
+        };
         Some(Endpoint {
             id: o.id,
             channel: Channel::parse(&o.name)?,
-            url: o.data.get("webhook_url")?.as_str()?.to_string(),
-            secret: o.data.get("secret")?.as_str()?.to_string(),
+            provider,
         })
     }
 }
@@ -292,17 +315,37 @@ pub async fn endpoints(state: &AppState, org: Uuid) -> ApiResult<Vec<Endpoint>> 
         .collect())
 }
 
-/// Every text channel but web chat: a signed POST to the organisation's endpoint for
-/// the channel (an integration that speaks to the provider). 2xx is sent (its JSON may
-/// give `provider_message_id` and a `status` of `delivered`); 408, 425, 429, 5xx and
-/// network errors are retried; any other answer fails the delivery with its text.
-pub struct WebhookTransport {
+/// The organisation's endpoint for one channel.
+pub async fn endpoint(
+    state: &AppState,
+    org: Uuid,
+    channel: Channel,
+) -> ApiResult<Option<Endpoint>> {
+    Ok(state
+        .store()
+        .get_object_by_name(org, ObjectKind::ChannelEndpoint, channel.as_str())
+        .await?
+        .as_ref()
+        .and_then(Endpoint::from_object))
+}
+
+/// Every text channel but web chat: sends through the provider the organisation set up
+/// for the channel. With a webhook: a signed POST to the organisation's integration;
+/// 2xx is sent (its JSON may give `provider_message_id` and a `status` of `delivered`);
+/// 408, 425, 429, 5xx and network errors are retried; any other answer fails the
+/// delivery with its text. With Twilio: [`super::twilio::send`].
+pub struct ProviderTransport {
     client: reqwest::Client,
 }
 
-impl WebhookTransport {
-    pub fn new() -> WebhookTransport {
-        WebhookTransport {
+impl ProviderTransport {
+    pub fn new() -> ProviderTransport {
+        // The process's TLS provider for providers' https APIs: rustls with ring, which
+        // builds with a plain C compiler (aws-lc, rustls's default, needs much more);
+        // ring has no post-quantum key exchange, hence rustls's deprecation note.
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        ProviderTransport {
             client: reqwest::Client::builder()
                 .timeout(WEBHOOK_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
@@ -312,7 +355,7 @@ impl WebhookTransport {
     }
 }
 
-impl Default for WebhookTransport {
+impl Default for ProviderTransport {
     fn default() -> Self {
         Self::new()
     }
@@ -337,80 +380,107 @@ pub fn webhook_body(out: &Outbound) -> Value {
     })
 }
 
-impl Transport for WebhookTransport {
+impl Transport for ProviderTransport {
     fn send<'a>(
         &'a self,
         state: &'a AppState,
-        out: &'a Outbound,
+        d: &'a Delivery,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
-            let channel = out.contact.channel;
-            let eps = endpoints(state, out.contact.org_id)
+            let channel = d.channel;
+            let ep = endpoint(state, d.org_id, channel)
                 .await
                 .map_err(|e| SendError::Retry(format!("reading the channel settings: {e}")))?;
-            let Some(ep) = eps.into_iter().find(|e| e.channel == channel) else {
-                return Err(SendError::Permanent(format!(
+            match ep.map(|e| e.provider) {
+                None => Err(SendError::Permanent(format!(
                     "no {channel} endpoint is set up: an admin adds one under Admin → Channels"
-                )));
-            };
-            let body = serde_json::to_vec(&webhook_body(out)).unwrap_or_default();
-            let signature = sign(&ep.secret, state.now().unix_timestamp(), &body);
-            let answer = self
-                .client
-                .post(&ep.url)
-                .header("content-type", "application/json")
-                .header("idempotency-key", out.message.id.to_string())
-                .header("x-homeshore-signature", signature)
-                .body(body)
-                .send()
-                .await;
-            let resp = match answer {
-                Ok(r) => r,
-                Err(e) if e.is_timeout() => {
-                    return Err(SendError::Retry(format!(
-                        "the {channel} endpoint did not answer within {} s",
-                        WEBHOOK_TIMEOUT.as_secs()
-                    )));
+                ))),
+                Some(Provider::Twilio(cfg)) => {
+                    super::twilio::send(&self.client, state, &cfg, d).await
                 }
-                Err(e) => {
-                    return Err(SendError::Retry(format!(
-                        "could not reach the {channel} endpoint: {}",
-                        root_cause(&e)
-                    )));
+                Some(Provider::Webhook { url, secret }) => {
+                    self.webhook(state, d, &url, &secret).await
                 }
-            };
-            let status = resp.status();
-            let text = resp.text().await.unwrap_or_default();
-            let snippet: String = text.chars().take(200).collect();
-            if status.is_success() {
-                let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                let provider_message_id = v
-                    .get("provider_message_id")
-                    .or_else(|| v.get("id"))
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty() && s.len() <= 200)
-                    .map(str::to_string);
-                let delivered = v.get("status").and_then(Value::as_str) == Some("delivered");
-                return Ok(Sent {
-                    status: if delivered {
-                        DeliveryStatus::Delivered
-                    } else {
-                        DeliveryStatus::Sent
-                    },
-                    provider_message_id,
-                });
-            }
-            let what = format!("the {channel} endpoint answered {status}: {snippet}");
-            if matches!(status.as_u16(), 408 | 425 | 429) || status.is_server_error() {
-                Err(SendError::Retry(what))
-            } else {
-                Err(SendError::Permanent(what))
             }
         })
     }
 }
 
-fn root_cause(e: &dyn std::error::Error) -> String {
+impl ProviderTransport {
+    async fn webhook(
+        &self,
+        state: &AppState,
+        d: &Delivery,
+        url: &str,
+        secret: &str,
+    ) -> Result<Sent, SendError> {
+        let channel = d.channel;
+        let out = match Outbound::load(state, d).await {
+            Ok(Some(out)) => out,
+            Ok(None) => {
+                return Err(SendError::Permanent(
+                    "the message or its contact no longer exists".into(),
+                ));
+            }
+            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
+        };
+        let body = serde_json::to_vec(&webhook_body(&out)).unwrap_or_default();
+        let signature = sign(secret, state.now().unix_timestamp(), &body);
+        let answer = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("idempotency-key", out.message.id.to_string())
+            .header("x-homeshore-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        let resp = match answer {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return Err(SendError::Retry(format!(
+                    "the {channel} endpoint did not answer within {} s",
+                    WEBHOOK_TIMEOUT.as_secs()
+                )));
+            }
+            Err(e) => {
+                return Err(SendError::Retry(format!(
+                    "could not reach the {channel} endpoint: {}",
+                    root_cause(&e)
+                )));
+            }
+        };
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let snippet: String = text.chars().take(200).collect();
+        if status.is_success() {
+            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            let provider_message_id = v
+                .get("provider_message_id")
+                .or_else(|| v.get("id"))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty() && s.len() <= 200)
+                .map(str::to_string);
+            let delivered = v.get("status").and_then(Value::as_str) == Some("delivered");
+            return Ok(Sent {
+                status: if delivered {
+                    DeliveryStatus::Delivered
+                } else {
+                    DeliveryStatus::Sent
+                },
+                provider_message_id,
+            });
+        }
+        let what = format!("the {channel} endpoint answered {status}: {snippet}");
+        if matches!(status.as_u16(), 408 | 425 | 429) || status.is_server_error() {
+            Err(SendError::Retry(what))
+        } else {
+            Err(SendError::Permanent(what))
+        }
+    }
+}
+
+pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
@@ -421,14 +491,14 @@ fn root_cause(e: &dyn std::error::Error) -> String {
 /// The transports, one per channel.
 pub struct Transports {
     chat: ChatTransport,
-    webhook: WebhookTransport,
+    provider: ProviderTransport,
 }
 
 impl Default for Transports {
     fn default() -> Self {
         Transports {
             chat: ChatTransport,
-            webhook: WebhookTransport::new(),
+            provider: ProviderTransport::new(),
         }
     }
 }
@@ -437,7 +507,7 @@ impl Transports {
     pub fn for_channel(&self, c: Channel) -> &dyn Transport {
         match c {
             Channel::Chat => &self.chat,
-            _ => &self.webhook,
+            _ => &self.provider,
         }
     }
 }
@@ -481,35 +551,39 @@ fn record(
     changes.push(Change::PutDelivery(d));
 }
 
-async fn load(state: &AppState, d: &Delivery) -> Result<Option<Outbound>, StoreError> {
-    let org = d.org_id;
-    let message = state
-        .store()
-        .list_messages(org, d.contact_id, d.seq - 1, 1)
-        .await?
-        .into_iter()
-        .find(|m| m.id == d.message_id);
-    let Some(message) = message else {
-        return Ok(None);
-    };
-    let live = state.with_org(org, |o| o.contact(d.contact_id).map(|c| c.contact.clone()));
-    let contact = match live {
-        Some(c) => c,
-        None => match state.store().get_contact(org, d.contact_id).await? {
+impl Outbound {
+    /// The message, its contact and the customer's identities, from the live state and
+    /// the store; `None` when the message or contact is gone.
+    pub async fn load(state: &AppState, d: &Delivery) -> Result<Option<Outbound>, StoreError> {
+        let org = d.org_id;
+        let message = state
+            .store()
+            .list_messages(org, d.contact_id, d.seq - 1, 1)
+            .await?
+            .into_iter()
+            .find(|m| m.id == d.message_id);
+        let Some(message) = message else {
+            return Ok(None);
+        };
+        let live = state.with_org(org, |o| o.contact(d.contact_id).map(|c| c.contact.clone()));
+        let contact = match live {
             Some(c) => c,
-            None => return Ok(None),
-        },
-    };
-    let identities = match contact.customer_id {
-        Some(cust) => state.store().list_identities(org, cust).await?,
-        None => Vec::new(),
-    };
-    Ok(Some(Outbound {
-        delivery: d.clone(),
-        message,
-        contact,
-        identities,
-    }))
+            None => match state.store().get_contact(org, d.contact_id).await? {
+                Some(c) => c,
+                None => return Ok(None),
+            },
+        };
+        let identities = match contact.customer_id {
+            Some(cust) => state.store().list_identities(org, cust).await?,
+            None => Vec::new(),
+        };
+        Ok(Some(Outbound {
+            delivery: d.clone(),
+            message,
+            contact,
+            identities,
+        }))
+    }
 }
 
 /// One round: send what is due. Returns how many deliveries it handled.
@@ -525,13 +599,7 @@ pub async fn drain_once(state: &AppState) -> Result<usize, ApiError> {
     let transports = state.transports();
     let results: Vec<(Delivery, Result<Sent, SendError>)> = futures::stream::iter(due)
         .map(|d| async move {
-            let outcome = match load(state, &d).await {
-                Ok(Some(out)) => transports.for_channel(d.channel).send(state, &out).await,
-                Ok(None) => Err(SendError::Permanent(
-                    "the message or its contact no longer exists".into(),
-                )),
-                Err(e) => Err(SendError::Retry(format!("reading the message: {e}"))),
-            };
+            let outcome = transports.for_channel(d.channel).send(state, &d).await;
             (d, outcome)
         })
         .buffer_unordered(PARALLEL)

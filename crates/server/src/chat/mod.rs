@@ -601,6 +601,7 @@ async fn post_message(
         chat.org,
         id,
         NewMessage {
+            sent_at: None,
             sender: Sender::Customer,
             author_id: None,
             author_name: customer_display_name(&chat.contact),
@@ -852,6 +853,7 @@ async fn upload_attachment(
         chat.org,
         id,
         NewMessage {
+            sent_at: None,
             sender: Sender::Customer,
             author_id: None,
             author_name: customer_display_name(&chat.contact),

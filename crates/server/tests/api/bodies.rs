@@ -55,7 +55,11 @@ async fn bodies(s: Server) -> Server {
     let mut ops: Vec<(String, String)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            if op.get("requestBody").is_some() {
+            // JSON bodies (providers' webhooks are form-encoded and tested with them).
+            if op["requestBody"]["content"]
+                .get("application/json")
+                .is_some()
+            {
                 ops.push((method.to_uppercase(), path.clone()));
             }
         }

@@ -10,4 +10,5 @@ mod mfa;
 mod openapi_doc;
 mod outbound;
 mod routing_live;
+mod twilio;
 mod ws_resume;

@@ -325,7 +325,9 @@ async fn endpoints_are_for_admins_and_checked() {
         let o = seed_org(&s, "endpoints").await;
         let admin = o.client(&s, Role::Admin);
         for (body, what) in [
-            (json!({"webhook_url": "https://relay.example/out"}), "https"),
+            (json!({"webhook_url": "relay.example/out"}), "no scheme"),
+            (json!({"provider": "twilio", "account_sid": "AC0123456789abcdef", "auth_token": "0123456789abcdef", "from": "+15550001000", "public_base_url": "https://cc.example"}), "twilio without a queue"),
+            (json!({"provider": "carrier-pigeon", "webhook_url": "http://relay/out"}), "provider"),
             (json!({"webhook_url": "ftp://relay/out"}), "scheme"),
             (json!({"webhook_url": "http:///out"}), "host"),
             (

@@ -748,6 +748,10 @@ async fn inbound_messages_find_the_customer_and_their_contact_and_never_repeat()
         let first = admin.post("/api/inbound", &send("SM1", "Where is my order?")).await;
         assert_eq!(first.status, 200, "{}", first.text);
         assert_eq!(first.body["opened"], true);
+        assert_eq!(
+            first.body["message"]["at"], "2026-12-01T14:59:58Z",
+            "stamped with the provider's time, not ours"
+        );
         let contact = first.body["contact"]["id"].clone();
         let again = admin.post("/api/inbound", &send("SM1", "Where is my order?")).await;
         assert_eq!(again.body["duplicate"], true, "{}", again.text);
@@ -756,6 +760,7 @@ async fn inbound_messages_find_the_customer_and_their_contact_and_never_repeat()
         assert_eq!(second.body["opened"], false, "{}", second.text);
         assert_eq!(second.body["contact"]["id"], contact);
         assert_eq!(second.body["message"]["seq"], 2);
+        assert_eq!(second.body["message"]["at"], "2026-12-01T14:59:58Z");
 
         let clock = s.clock.clone();
         let s = Server::start_with(s.halt().await, clock).await;
