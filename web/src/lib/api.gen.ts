@@ -924,6 +924,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/whatsapp/{org}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Meta's set-up handshake: with the configured verify token, the challenge is answered. */
+        get: operations["whatsapp_verify"];
+        put?: never;
+        /**
+         * Customers' messages and our messages' statuses, as the Cloud API posts them, checked
+         *     against `X-Hub-Signature-256` before anything is read. Each message joins the
+         *     customer's conversation once (by its `wamid`), with WhatsApp's time; statuses move
+         *     deliveries forward. Answered 200 once durable.
+         */
+        post: operations["whatsapp_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/wfm/adherence": {
         parameters: {
             query?: never;
@@ -1500,15 +1523,21 @@ export interface components {
             status: components["schemas"]["DeliveryState"];
         };
         EndpointIn: {
+            /** @description WhatsApp: a system user's access token (left out: the current one stays). */
+            access_token?: string | null;
             /** @description Twilio: the account SID (`AC…`). */
             account_sid?: string | null;
             /** @description Twilio: the API's address (default `https://api.twilio.com`). */
             api_base?: string | null;
+            /** @description WhatsApp: the Meta app's secret, which signs webhooks (left out: kept). */
+            app_secret?: string | null;
             /** @description Twilio: the auth token (left out: the current one stays). */
             auth_token?: string | null;
             /** @description Twilio: the number replies come from, E.164 (`+15551230000`). */
             from?: string | null;
-            /** @description `webhook` (the default) or `twilio` (SMS only). */
+            /** @description WhatsApp: the business number's id in the Cloud API. */
+            phone_number_id?: string | null;
+            /** @description `webhook` (the default), `twilio` (SMS only) or `whatsapp` (WhatsApp only). */
             provider?: string | null;
             /** @description Twilio: this server's address as Twilio reaches it (`https://cc.example.com`). */
             public_base_url?: string | null;
@@ -1522,6 +1551,8 @@ export interface components {
              *     stays, or a new one is made and shown once.
              */
             secret?: string | null;
+            /** @description WhatsApp: the verify token the webhook's set-up handshake must present. */
+            verify_token?: string | null;
             /**
              * @description Webhook: where each outbound message is POSTed (JSON, signed in
              *     `X-Homeshore-Signature`).
@@ -1539,9 +1570,14 @@ export interface components {
             /** @description `sms`, `whatsapp`, `messenger` or `email`. */
             channel: string;
             from?: string | null;
-            /** @description Twilio: the URL to set as the number's "A message comes in" webhook. */
+            /**
+             * @description Twilio: the URL to set as the number's "A message comes in" webhook. WhatsApp:
+             *     the path of the callback URL to give Meta (after this server's address).
+             */
             inbound_url?: string | null;
-            /** @description `webhook` or `twilio`. */
+            /** @description WhatsApp: the business number's id. */
+            phone_number_id?: string | null;
+            /** @description `webhook`, `twilio` or `whatsapp`. */
             provider: string;
             public_base_url?: string | null;
             /** Format: uuid */
@@ -4040,6 +4076,89 @@ export interface operations {
         responses: {
             /** @description noted */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    whatsapp_verify: {
+        parameters: {
+            query?: {
+                "hub.mode"?: string | null;
+                "hub.verify_token"?: string | null;
+                "hub.challenge"?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    whatsapp_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        /** @description the Cloud API's webhook body */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description received */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_receipt))
         .routes(routes!(twilio_sms))
         .routes(routes!(twilio_status))
+        .routes(routes!(whatsapp_verify, whatsapp_webhook))
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -42,7 +43,7 @@ const ENDPOINT_CHANNELS: [Channel; 4] = [
 pub struct EndpointOut {
     /// `sms`, `whatsapp`, `messenger` or `email`.
     pub channel: String,
-    /// `webhook` or `twilio`.
+    /// `webhook`, `twilio` or `whatsapp`.
     pub provider: String,
     /// Webhook: where each message is POSTed.
     pub webhook_url: Option<String>,
@@ -58,8 +59,11 @@ pub struct EndpointOut {
     pub queue_id: Option<Uuid>,
     pub api_base: Option<String>,
     pub public_base_url: Option<String>,
-    /// Twilio: the URL to set as the number's "A message comes in" webhook.
+    /// Twilio: the URL to set as the number's "A message comes in" webhook. WhatsApp:
+    /// the path of the callback URL to give Meta (after this server's address).
     pub inbound_url: Option<String>,
+    /// WhatsApp: the business number's id.
+    pub phone_number_id: Option<String>,
 }
 
 fn hint(secret: &str) -> String {
@@ -81,6 +85,21 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
             api_base: None,
             public_base_url: None,
             inbound_url: None,
+            phone_number_id: None,
+        },
+        Provider::Whatsapp(w) => EndpointOut {
+            channel: e.channel.as_str().into(),
+            provider: "whatsapp".into(),
+            webhook_url: None,
+            secret_hint: hint(&w.access_token),
+            secret: None,
+            account_sid: None,
+            from: None,
+            queue_id: Some(w.queue_id),
+            api_base: Some(w.api_base.clone()),
+            public_base_url: None,
+            inbound_url: Some(format!("/api/webhooks/whatsapp/{org_slug}")),
+            phone_number_id: Some(w.phone_number_id.clone()),
         },
         Provider::Twilio(t) => EndpointOut {
             channel: e.channel.as_str().into(),
@@ -97,6 +116,7 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
                 "{}/api/webhooks/twilio/{org_slug}/sms",
                 t.public_base_url.trim_end_matches('/')
             )),
+            phone_number_id: None,
         },
     }
 }
@@ -135,7 +155,7 @@ async fn list_endpoints(State(state): State<AppState>, auth: Auth) -> ApiResult<
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
-    /// `webhook` (the default) or `twilio` (SMS only).
+    /// `webhook` (the default), `twilio` (SMS only) or `whatsapp` (WhatsApp only).
     pub provider: Option<String>,
     /// Webhook: where each outbound message is POSTed (JSON, signed in
     /// `X-Homeshore-Signature`).
@@ -155,6 +175,14 @@ pub struct EndpointIn {
     pub api_base: Option<String>,
     /// Twilio: this server's address as Twilio reaches it (`https://cc.example.com`).
     pub public_base_url: Option<String>,
+    /// WhatsApp: the business number's id in the Cloud API.
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: a system user's access token (left out: the current one stays).
+    pub access_token: Option<String>,
+    /// WhatsApp: the Meta app's secret, which signs webhooks (left out: kept).
+    pub app_secret: Option<String>,
+    /// WhatsApp: the verify token the webhook's set-up handshake must present.
+    pub verify_token: Option<String>,
 }
 
 fn http_url(field: &str, url: &str) -> ApiResult<String> {
@@ -280,9 +308,63 @@ async fn put_endpoint(
             json!({"provider": "twilio", "account_sid": sid, "auth_token": token, "from": from,
                    "queue_id": queue, "api_base": api_base, "public_base_url": public})
         }
+        "whatsapp" => {
+            if channel != Channel::Whatsapp {
+                return Err(ApiError::invalid(
+                    "provider: whatsapp carries whatsapp only",
+                ));
+            }
+            let id = body.phone_number_id.unwrap_or_default();
+            if !((5..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_digit())) {
+                return Err(ApiError::invalid(
+                    "phone_number_id: the number's id from WhatsApp Manager (digits)",
+                ));
+            }
+            let keep = |given: Option<String>, key: &str, what: &str| -> ApiResult<String> {
+                match (given, kept(key)) {
+                    (Some(t), _) if (16..=1000).contains(&t.len()) => Ok(t),
+                    (Some(_), _) => Err(ApiError::invalid(format!(
+                        "{key}: {what}, 16 to 1000 characters"
+                    ))),
+                    (None, Some(k)) => Ok(k),
+                    (None, None) => Err(ApiError::invalid(format!("{key}: required ({what})"))),
+                }
+            };
+            let token = keep(
+                body.access_token,
+                "access_token",
+                "a system user's access token",
+            )?;
+            let secret = keep(body.app_secret, "app_secret", "the Meta app's secret")?;
+            let verify = body
+                .verify_token
+                .or_else(|| kept("verify_token"))
+                .unwrap_or_default();
+            if !(8..=200).contains(&verify.len()) {
+                return Err(ApiError::invalid(
+                    "verify_token: 8 to 200 characters, the same as in the app's webhook settings",
+                ));
+            }
+            let queue = body
+                .queue_id
+                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
+            state
+                .store()
+                .get_object(org, ObjectKind::Queue, queue)
+                .await?
+                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let api_base = http_url(
+                "api_base",
+                body.api_base
+                    .as_deref()
+                    .unwrap_or("https://graph.facebook.com/v21.0"),
+            )?;
+            json!({"provider": "whatsapp", "phone_number_id": id, "access_token": token, "app_secret": secret,
+                   "verify_token": verify, "queue_id": queue, "api_base": api_base})
+        }
         other => {
             return Err(ApiError::invalid(format!(
-                "provider: `{}` is not one of webhook, twilio",
+                "provider: `{}` is not one of webhook, twilio, whatsapp",
                 other.chars().take(40).collect::<String>()
             )));
         }
@@ -668,4 +750,147 @@ async fn twilio_status(
         .map(|c| format!("Twilio error {c}: the carrier did not deliver it"));
     outbound::receipt(&state, org, Actor::System, which, status, error.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------- WhatsApp's webhooks (signed by Meta, no session or token) ----------
+
+async fn whatsapp_config(
+    state: &AppState,
+    slug: &str,
+) -> ApiResult<(Uuid, crate::channels::whatsapp::WhatsappConfig)> {
+    let org = state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    match outbound::endpoint(state, org.id, Channel::Whatsapp)
+        .await?
+        .map(|e| e.provider)
+    {
+        Some(Provider::Whatsapp(cfg)) => Ok((org.id, cfg)),
+        _ => Err(ApiError::not_found("WhatsApp number")),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HubQuery {
+    #[serde(rename = "hub.mode")]
+    #[param(rename = "hub.mode")]
+    pub mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    #[param(rename = "hub.verify_token")]
+    pub verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    #[param(rename = "hub.challenge")]
+    pub challenge: Option<String>,
+}
+
+/// Meta's set-up handshake: with the configured verify token, the challenge is answered.
+#[utoipa::path(get, path = "/api/webhooks/whatsapp/{org}", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug"), HubQuery),
+    responses((status = 200, description = "the challenge"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn whatsapp_verify(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    crate::error::Query(q): crate::error::Query<HubQuery>,
+) -> ApiResult<String> {
+    let (_, cfg) = whatsapp_config(&state, &slug).await?;
+    let given = q.verify_token.unwrap_or_default();
+    if q.mode.as_deref() != Some("subscribe")
+        || !crate::auth::constant_time_eq(given.as_bytes(), cfg.verify_token.as_bytes())
+    {
+        return Err(ApiError::forbidden(
+            "hub.verify_token does not match this number's verify token",
+        ));
+    }
+    let challenge = q.challenge.unwrap_or_default();
+    if challenge.len() > 200 {
+        return Err(ApiError::invalid("hub.challenge: at most 200 characters"));
+    }
+    Ok(challenge)
+}
+
+/// Customers' messages and our messages' statuses, as the Cloud API posts them, checked
+/// against `X-Hub-Signature-256` before anything is read. Each message joins the
+/// customer's conversation once (by its `wamid`), with WhatsApp's time; statuses move
+/// deliveries forward. Answered 200 once durable.
+#[utoipa::path(post, path = "/api/webhooks/whatsapp/{org}", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug")),
+    request_body(content = String, content_type = "application/json", description = "the Cloud API's webhook body"),
+    responses((status = 200, description = "received"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn whatsapp_webhook(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<StatusCode> {
+    use crate::channels::whatsapp;
+    let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
+    let (org, cfg) = whatsapp_config(&state, &slug).await?;
+    let given = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !whatsapp::verify(&cfg.app_secret, &body, given) {
+        tracing::warn!(%org, "WhatsApp webhook with a bad signature refused");
+        return Err(ApiError::forbidden(
+            "X-Hub-Signature-256 does not match this body: check the app secret",
+        ));
+    }
+    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    let (messages, statuses) = whatsapp::parse(&v);
+    for m in messages {
+        crate::channels::receive(
+            &state,
+            org,
+            crate::channels::Inbound {
+                channel: Channel::Whatsapp,
+                identity: ("phone".into(), m.phone),
+                name: m.name,
+                provider_message_id: m.wamid,
+                sent_at: m.sent_at,
+                text: Some(m.text),
+                attachment: None,
+                queue_id: cfg.queue_id,
+                attributes: Default::default(),
+            },
+        )
+        .await?;
+    }
+    for s in statuses {
+        let which = match s.ours {
+            Some(id) => ReceiptFor::Message {
+                id,
+                provider_message_id: Some(s.wamid),
+            },
+            None => ReceiptFor::Provider {
+                channel: Channel::Whatsapp,
+                id: s.wamid,
+            },
+        };
+        match outbound::receipt(
+            &state,
+            org,
+            Actor::System,
+            which,
+            s.status,
+            s.error.as_deref(),
+        )
+        .await
+        {
+            // A status for a message this server did not send (another tool on the same
+            // number): nothing to record.
+            Err(e) if e.code == "not_found" => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(StatusCode::OK)
 }

@@ -15,6 +15,7 @@
 
 pub mod outbound;
 pub mod twilio;
+pub mod whatsapp;
 
 use std::collections::BTreeMap;
 

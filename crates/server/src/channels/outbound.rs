@@ -15,7 +15,8 @@
 //! - Transports: web chat ([`Channel::Chat`]) puts the message in the customer's
 //!   conversation feed, delivered when the widget's socket is open, read when the widget
 //!   says so. Every other text channel goes through the provider the organisation set
-//!   up for it: Twilio for SMS ([`super::twilio`]), or an integration's webhook, signed
+//!   up for it: Twilio for SMS ([`super::twilio`]), WhatsApp's Cloud API
+//!   ([`super::whatsapp`]), or an integration's webhook, signed
 //!   with HMAC-SHA256, for any channel whose provider is not built in.
 //!
 //! The decisions ([`after_attempt`], [`apply_receipt`], [`backoff_ms`], [`sign`]) are pure
@@ -267,6 +268,8 @@ pub enum Provider {
     Webhook { url: String, secret: String },
     /// Twilio's Messages API (SMS).
     Twilio(super::twilio::TwilioConfig),
+    /// WhatsApp's Cloud API.
+    Whatsapp(super::whatsapp::WhatsappConfig),
 }
 
 impl Endpoint {
@@ -281,6 +284,14 @@ impl Endpoint {
                 queue_id: text("queue_id")?.parse().ok()?,
                 api_base: text("api_base")?,
                 public_base_url: text("public_base_url")?,
+            }),
+            Some("whatsapp") => Provider::Whatsapp(super::whatsapp::WhatsappConfig {
+                phone_number_id: text("phone_number_id")?,
+                access_token: text("access_token")?,
+                app_secret: text("app_secret")?,
+                verify_token: text("verify_token")?,
+                queue_id: text("queue_id")?.parse().ok()?,
+                api_base: text("api_base")?,
             }),
             _ => Provider::Webhook {
                 url: text("webhook_url")?,
@@ -397,6 +408,9 @@ impl Transport for ProviderTransport {
                 ))),
                 Some(Provider::Twilio(cfg)) => {
                     super::twilio::send(&self.client, state, &cfg, d).await
+                }
+                Some(Provider::Whatsapp(cfg)) => {
+                    super::whatsapp::send(&self.client, state, &cfg, d).await
                 }
                 Some(Provider::Webhook { url, secret }) => {
                     self.webhook(state, d, &url, &secret).await

@@ -55,10 +55,12 @@ async fn bodies(s: Server) -> Server {
     let mut ops: Vec<(String, String)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            // JSON bodies (providers' webhooks are form-encoded and tested with them).
+            // JSON bodies. Providers' webhooks check the provider's signature before they
+            // read anything, so they refuse these as unsigned; their own tests cover them.
             if op["requestBody"]["content"]
                 .get("application/json")
                 .is_some()
+                && !path.starts_with("/api/webhooks/")
             {
                 ops.push((method.to_uppercase(), path.clone()));
             }

@@ -11,4 +11,5 @@ mod openapi_doc;
 mod outbound;
 mod routing_live;
 mod twilio;
+mod whatsapp;
 mod ws_resume;

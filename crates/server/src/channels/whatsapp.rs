@@ -1,0 +1,396 @@
+//! WhatsApp over the Cloud API's wire format: the verify-token handshake, signed
+//! webhooks with customers' messages and our messages' statuses, and replies through
+//! the Graph API's `/{phone-number-id}/messages`.
+//!
+//! - Webhooks (`POST /api/webhooks/whatsapp/{org}`) are checked against
+//!   `X-Hub-Signature-256` (`sha256=` and the hex HMAC-SHA256 of the exact raw body with
+//!   the app secret) before the body is parsed ([`verify`]). Each message goes through
+//!   the one receive path, de-duplicated by its `wamid`, stamped with WhatsApp's own
+//!   timestamp. The customer is known by phone number (`+` and the `wa_id`), the same
+//!   identity an SMS from that number has: one customer across both.
+//! - Text, location, interactive replies and media captions come in as text
+//!   ([`parse`]).
+//! - Replies: a text message with our message id as `biz_opaque_callback_data`, which
+//!   WhatsApp echoes in the message's statuses (`sent`, `delivered`, `read`, `failed`),
+//!   so a status that beats our record of the `wamid` still finds its message.
+//! - The 24-hour customer-service window: free text only within 24 hours of the
+//!   customer's last message ([`window_open`]); outside it a reply fails and says so.
+//!   Approved templates, the way out of the window, are not sent yet.
+
+use futures::future::BoxFuture;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use store::{Delivery, DeliveryStatus, Sender, Store as _};
+use time::OffsetDateTime;
+
+use super::outbound::{Outbound, SendError, Sent};
+use crate::AppState;
+
+/// How long after the customer's last message free text may be sent.
+pub const WINDOW: time::Duration = time::Duration::hours(24);
+
+/// An organisation's WhatsApp Business number, as admins configure it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatsappConfig {
+    /// The Cloud API's id of the business number.
+    pub phone_number_id: String,
+    /// A system user's access token for the Graph API.
+    pub access_token: String,
+    /// The Meta app's secret: the key of `X-Hub-Signature-256`.
+    pub app_secret: String,
+    /// What the webhook's GET handshake must present.
+    pub verify_token: String,
+    /// Where a new WhatsApp contact waits.
+    pub queue_id: uuid::Uuid,
+    /// The Graph API (`https://graph.facebook.com/v21.0`; a stand-in's address in tests).
+    pub api_base: String,
+}
+
+/// `X-Hub-Signature-256` of a raw body.
+pub fn signature(app_secret: &str, body: &[u8]) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Whether `given` signs `body` (compared in constant time).
+pub fn verify(app_secret: &str, body: &[u8], given: &str) -> bool {
+    crate::auth::constant_time_eq(
+        signature(app_secret, body).as_bytes(),
+        given.trim().as_bytes(),
+    )
+}
+
+/// A customer's message in a webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    pub wamid: String,
+    /// `+` and the customer's WhatsApp id (their phone number).
+    pub phone: String,
+    pub name: Option<String>,
+    pub sent_at: Option<OffsetDateTime>,
+    pub text: String,
+}
+
+/// A status of one of our messages in a webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub wamid: String,
+    pub status: DeliveryStatus,
+    /// Our message id, echoed from `biz_opaque_callback_data`.
+    pub ours: Option<uuid::Uuid>,
+    pub error: Option<String>,
+}
+
+/// Messages and statuses of one webhook body (what it does not know is skipped).
+pub fn parse(body: &Value) -> (Vec<InboundMessage>, Vec<StatusUpdate>) {
+    let mut messages = Vec::new();
+    let mut statuses = Vec::new();
+    let values = body["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["changes"].as_array().into_iter().flatten())
+        .map(|c| &c["value"]);
+    for v in values {
+        let names: Vec<(&str, &str)> = v["contacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c["wa_id"].as_str()?, c["profile"]["name"].as_str()?)))
+            .collect();
+        for m in v["messages"].as_array().into_iter().flatten() {
+            let (Some(id), Some(from)) = (m["id"].as_str(), m["from"].as_str()) else {
+                continue;
+            };
+            let Some(text) = text_of(m) else { continue };
+            messages.push(InboundMessage {
+                wamid: id.to_string(),
+                phone: format!("+{}", from.trim_start_matches('+')),
+                name: names
+                    .iter()
+                    .find(|(w, _)| *w == from)
+                    .map(|(_, n)| n.to_string()),
+                sent_at: m["timestamp"]
+                    .as_str()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+                text,
+            });
+        }
+        for s in v["statuses"].as_array().into_iter().flatten() {
+            let Some(id) = s["id"].as_str() else { continue };
+            let status = match s["status"].as_str() {
+                Some("sent") => DeliveryStatus::Sent,
+                Some("delivered") => DeliveryStatus::Delivered,
+                Some("read") => DeliveryStatus::Read,
+                Some("failed") => DeliveryStatus::Failed,
+                _ => continue,
+            };
+            let error = s["errors"].as_array().and_then(|e| e.first()).map(|e| {
+                format!(
+                    "WhatsApp error {}: {}",
+                    e["code"].as_i64().unwrap_or(0),
+                    e["title"]
+                        .as_str()
+                        .or(e["message"].as_str())
+                        .unwrap_or("not delivered")
+                )
+            });
+            statuses.push(StatusUpdate {
+                wamid: id.to_string(),
+                status,
+                ours: s["biz_opaque_callback_data"]
+                    .as_str()
+                    .and_then(|x| x.parse().ok()),
+                error,
+            });
+        }
+    }
+    (messages, statuses)
+}
+
+/// A message's content as text: text, a location, the reply chosen from buttons or a
+/// list, or a media message's caption.
+fn text_of(m: &Value) -> Option<String> {
+    let t = m["type"].as_str().unwrap_or("");
+    let s = match t {
+        "text" => m["text"]["body"].as_str()?.to_string(),
+        "location" => {
+            let l = &m["location"];
+            let place = [l["name"].as_str(), l["address"].as_str()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "📍 {}, {}{}",
+                l["latitude"].as_f64()?,
+                l["longitude"].as_f64()?,
+                if place.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({place})")
+                }
+            )
+        }
+        "interactive" => {
+            let i = &m["interactive"];
+            i["button_reply"]["title"]
+                .as_str()
+                .or(i["list_reply"]["title"].as_str())?
+                .to_string()
+        }
+        "button" => m["button"]["text"].as_str()?.to_string(),
+        "image" | "video" | "document" | "audio" | "sticker" => {
+            let caption = m[t]["caption"].as_str().unwrap_or("");
+            if caption.is_empty() {
+                format!("(a {t})")
+            } else {
+                format!("(a {t}) {caption}")
+            }
+        }
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// Whether free text may be sent at `now` to a customer whose last message was at
+/// `last_customer_message`.
+pub fn window_open(last_customer_message: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+    last_customer_message.is_some_and(|t| now - t < WINDOW)
+}
+
+/// How an error answer of the Graph API is taken.
+pub fn classify(status: u16, body: &str) -> SendError {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let e = &v["error"];
+    let code = e["code"].as_i64();
+    let message: String = e["message"]
+        .as_str()
+        .unwrap_or(body)
+        .chars()
+        .take(200)
+        .collect();
+    let what = match code {
+        Some(c) => format!("WhatsApp refused the message ({c}): {message}"),
+        None => format!("WhatsApp answered {status}: {message}"),
+    };
+    // 130429 and 131056: rate limits; 131000 and 5xx: WhatsApp's own trouble.
+    if status == 429 || status >= 500 || matches!(code, Some(130429 | 131056 | 131000 | 2)) {
+        SendError::Retry(what)
+    } else {
+        SendError::Permanent(what)
+    }
+}
+
+/// The JSON of one text reply.
+pub fn message_body(to_phone: &str, text: &str, message_id: uuid::Uuid) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_phone.trim_start_matches('+'),
+        "type": "text",
+        "text": {"preview_url": false, "body": text},
+        "biz_opaque_callback_data": message_id.to_string(),
+    })
+}
+
+/// Sends one reply through the Graph API.
+pub fn send<'a>(
+    client: &'a reqwest::Client,
+    state: &'a AppState,
+    cfg: &'a WhatsappConfig,
+    d: &'a Delivery,
+) -> BoxFuture<'a, Result<Sent, SendError>> {
+    Box::pin(async move {
+        let out = match Outbound::load(state, d).await {
+            Ok(Some(out)) => out,
+            Ok(None) => {
+                return Err(SendError::Permanent(
+                    "the message or its contact no longer exists".into(),
+                ));
+            }
+            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
+        };
+        let Some(to) = out
+            .to()
+            .filter(|i| i.kind == "phone")
+            .map(|i| i.value.clone())
+        else {
+            return Err(SendError::Permanent(
+                "the customer has no WhatsApp number".into(),
+            ));
+        };
+        let last = state
+            .store()
+            .list_messages(d.org_id, d.contact_id, 0, 1000)
+            .await
+            .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?
+            .iter()
+            .filter(|m| m.sender == Sender::Customer)
+            .map(|m| m.at)
+            .max();
+        if !window_open(last, state.now()) {
+            return Err(SendError::Permanent(
+                "more than 24 hours since the customer last wrote: WhatsApp only allows an approved template now".into(),
+            ));
+        }
+        let text = out.message.text.clone().unwrap_or_default();
+        let url = format!(
+            "{}/{}/messages",
+            cfg.api_base.trim_end_matches('/'),
+            cfg.phone_number_id
+        );
+        let answer = client
+            .post(&url)
+            .bearer_auth(&cfg.access_token)
+            .json(&message_body(&to, &text, d.message_id))
+            .send()
+            .await;
+        let resp = match answer {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(SendError::Retry(format!(
+                    "could not reach WhatsApp: {}",
+                    super::outbound::root_cause(&e)
+                )));
+            }
+        };
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(classify(status, &body));
+        }
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        Ok(Sent {
+            status: DeliveryStatus::Sent,
+            provider_message_id: v["messages"][0]["id"].as_str().map(str::to_string),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_the_raw_body() {
+        // Checked against an independent HMAC-SHA256 (Python's hmac module).
+        let body = br#"{"object":"whatsapp_business_account"}"#;
+        assert_eq!(
+            signature("app-secret", body),
+            "sha256=0bf7374433906636bed1653bc7c64affb42fa5da9a39e251ab95c2e3a9c06923"
+        );
+        assert!(verify("app-secret", body, &signature("app-secret", body)));
+        assert!(!verify("other", body, &signature("app-secret", body)));
+        assert!(!verify("app-secret", b"{}", &signature("app-secret", body)));
+        assert!(!verify("app-secret", body, ""));
+    }
+
+    #[test]
+    fn webhooks_give_messages_with_their_time_and_statuses_with_our_id() {
+        let ours = uuid::Uuid::now_v7();
+        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"phone_number_id": "PN1"},
+            "contacts": [{"wa_id": "15550003000", "profile": {"name": "Wanda"}}],
+            "messages": [
+                {"from": "15550003000", "id": "wamid.A", "timestamp": "1764601200", "type": "text", "text": {"body": "Hello"}},
+                {"from": "15550003000", "id": "wamid.B", "timestamp": "1764601201", "type": "location", "location": {"latitude": 40.7, "longitude": -74.0, "name": "Store 12"}},
+                {"from": "15550003000", "id": "wamid.C", "timestamp": "1764601202", "type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Track my order"}}},
+                {"from": "15550003000", "id": "wamid.D", "timestamp": "1764601203", "type": "image", "image": {"id": "m1", "caption": "the box"}},
+                {"from": "15550003000", "id": "wamid.E", "timestamp": "1764601204", "type": "reaction", "reaction": {}}
+            ],
+            "statuses": [
+                {"id": "wamid.OUT", "status": "delivered", "timestamp": "1764601300", "recipient_id": "15550003000", "biz_opaque_callback_data": ours.to_string()},
+                {"id": "wamid.OUT2", "status": "failed", "errors": [{"code": 131047, "title": "Re-engagement message"}]}
+            ]
+        }}]}]});
+        let (m, s) = parse(&body);
+        let texts: Vec<&str> = m.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Hello",
+                "📍 40.7, -74 (Store 12)",
+                "Track my order",
+                "(a image) the box"
+            ]
+        );
+        assert_eq!(m[0].phone, "+15550003000");
+        assert_eq!(m[0].name.as_deref(), Some("Wanda"));
+        assert_eq!(m[0].sent_at, Some(datetime!(2025-12-01 15:00 UTC)));
+        assert_eq!(s[0].status, DeliveryStatus::Delivered);
+        assert_eq!(s[0].ours, Some(ours));
+        assert_eq!(s[1].status, DeliveryStatus::Failed);
+        assert!(s[1].error.as_deref().unwrap().contains("131047"));
+        assert_eq!(parse(&json!({"garbage": true})), (vec![], vec![]));
+    }
+
+    #[test]
+    fn the_window_closes_24_hours_after_the_customer_last_wrote() {
+        let t = datetime!(2026-12-01 10:00 UTC);
+        assert!(window_open(Some(t), t + time::Duration::hours(23)));
+        assert!(!window_open(Some(t), t + time::Duration::hours(24)));
+        assert!(!window_open(None, t));
+    }
+
+    #[test]
+    fn errors_are_classed() {
+        assert!(
+            matches!(classify(400, r#"{"error":{"code":131026,"message":"Message undeliverable"}}"#), SendError::Permanent(m) if m.contains("131026"))
+        );
+        assert!(matches!(
+            classify(
+                400,
+                r#"{"error":{"code":130429,"message":"Rate limit hit"}}"#
+            ),
+            SendError::Retry(_)
+        ));
+        assert!(matches!(classify(502, "bad gateway"), SendError::Retry(_)));
+    }
+}

@@ -1,0 +1,219 @@
+//! WhatsApp through the Cloud API's wire format, against a stand-in Graph API: the
+//! set-up handshake, webhooks signed as Meta signs them (forged ones change nothing,
+//! repeats count once), the customer known by phone number across SMS and WhatsApp,
+//! replies with our id echoed in their statuses, and the 24-hour window. On SQLite and
+//! PostgreSQL, with a clock the test moves by hand.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use store::Role;
+
+use crate::common::*;
+
+const SECRET: &str = "meta-app-secret-0123456789";
+const TOKEN: &str = "EAAG-system-user-token-0123456789";
+const VERIFY: &str = "verify-me-please";
+const PHONE_ID: &str = "106540352242922";
+
+/// The Graph API's `/{phone-number-id}/messages`, recording what it is sent.
+#[derive(Clone, Default)]
+struct Graph {
+    sent: Arc<Mutex<Vec<(bool, Value)>>>,
+}
+
+impl Graph {
+    async fn start() -> (Graph, String) {
+        let g = Graph::default();
+        let gg = g.clone();
+        let app = axum::Router::new().route(
+            "/{phone}/messages",
+            axum::routing::post(
+                move |axum::extract::Path(phone): axum::extract::Path<String>,
+                      headers: HeaderMap,
+                      axum::Json(body): axum::Json<Value>| {
+                    let gg = gg.clone();
+                    async move {
+                        let authorised = phone == PHONE_ID
+                            && headers.get("authorization").and_then(|v| v.to_str().ok())
+                                == Some(format!("Bearer {TOKEN}").as_str());
+                        let n = {
+                            let mut sent = gg.sent.lock().unwrap();
+                            sent.push((authorised, body));
+                            sent.len()
+                        };
+                        (
+                            StatusCode::OK,
+                            axum::Json(json!({"messaging_product": "whatsapp",
+                                "contacts": [{"input": "x", "wa_id": "x"}],
+                                "messages": [{"id": format!("wamid.OUT{n}")}]})),
+                        )
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (g, base)
+    }
+    fn sent(&self) -> Vec<(bool, Value)> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+fn sign(body: &[u8], secret: &str) -> String {
+    server::channels::whatsapp::signature(secret, body)
+}
+
+async fn post_webhook(s: &Server, slug: &str, body: &Value, secret: &str) -> Answer {
+    let raw = serde_json::to_vec(body).unwrap();
+    let rb = reqwest::Client::new()
+        .post(format!("{}/api/webhooks/whatsapp/{slug}", s.base))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign(&raw, secret))
+        .body(raw);
+    answer(rb).await
+}
+
+fn message(wamid: &str, from: &str, ts: i64, text: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
+        "contacts": [{"wa_id": from, "profile": {"name": "Wanda Whats"}}],
+        "messages": [{"from": from, "id": wamid, "timestamp": ts.to_string(), "type": "text", "text": {"body": text}}]}}]}]})
+}
+
+fn status(wamid: &str, ours: &str, st: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
+        "statuses": [{"id": wamid, "status": st, "timestamp": "1764601300", "recipient_id": "15550004000", "biz_opaque_callback_data": ours}]}}]}]})
+}
+
+async fn delivery(c: &Client, contact: &str, id: &str) -> Value {
+    c.ok(&format!("/api/contacts/{contact}/messages")).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .map(|m| m["delivery"].clone())
+        .unwrap_or(Value::Null)
+}
+
+async fn until(c: &Client, contact: &str, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = delivery(c, contact, id).await;
+        if ok(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("delivery of {id} never got there; last: {last}");
+}
+
+#[tokio::test]
+async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_window() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = seed_org(&s, "wa").await;
+        let (graph, api_base) = Graph::start().await;
+        let admin = o.client(&s, Role::Admin);
+        let put = admin
+            .put(
+                "/api/channel-endpoints/whatsapp",
+                &json!({"provider": "whatsapp", "phone_number_id": PHONE_ID, "access_token": TOKEN,
+                        "app_secret": SECRET, "verify_token": VERIFY, "queue_id": o.queue, "api_base": api_base}),
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        assert_eq!(put.body["inbound_url"], "/api/webhooks/whatsapp/wa");
+        assert!(!put.text.contains(SECRET) && !put.text.contains(TOKEN), "{}", put.text);
+
+        // The set-up handshake.
+        let anon = Client::new(&s.base, None);
+        let ok = anon
+            .get(&format!("/api/webhooks/whatsapp/wa?hub.mode=subscribe&hub.verify_token={VERIFY}&hub.challenge=1158201444"))
+            .await;
+        assert_eq!((ok.status, ok.text.as_str()), (200, "1158201444"));
+        let bad = anon
+            .get("/api/webhooks/whatsapp/wa?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+            .await;
+        assert_eq!(bad.status, 403, "{}", bad.text);
+
+        // The customer texted by SMS first (through the generic inbound path).
+        let sms = admin
+            .post("/api/inbound", &json!({"channel": "sms", "from": {"kind": "phone", "value": "+15550004000"},
+                                          "message_id": "SM-wa-1", "text": "texting you", "queue_id": o.queue}))
+            .await;
+        assert_eq!(sms.status, 200, "{}", sms.text);
+        let customer = sms.body["contact"]["customer_id"].clone();
+
+        // A forged webhook changes nothing; a signed one, sent three times, counts once.
+        let now = s.clock.now().unix_timestamp();
+        let body = message("wamid.IN1", "15550004000", now - 60, "Is my order ready?");
+        let forged = post_webhook(&s, "wa", &body, "not-the-secret").await;
+        assert_eq!(forged.status, 403, "{}", forged.text);
+        for _ in 0..3 {
+            let a = post_webhook(&s, "wa", &body, SECRET).await;
+            assert_eq!(a.status, 200, "{}", a.text);
+        }
+        let contacts = admin.ok(&format!("/api/customers/{}", customer.as_str().unwrap())).await;
+        let wa: Vec<&Value> = contacts["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["channel"] == "whatsapp")
+            .collect();
+        assert_eq!(wa.len(), 1, "one customer across SMS and WhatsApp: {contacts}");
+        let contact = wa[0]["id"].as_str().unwrap().to_string();
+
+        // The agent takes it (the SMS contact too) and replies on WhatsApp.
+        let agent = o.client(&s, Role::Agent);
+        for _ in 0..150 {
+            let pending = offers(&s, &o).await;
+            for (offer, _) in &pending {
+                agent.post(&format!("/api/offers/{offer}/accept"), &json!({})).await;
+            }
+            let c = agent.ok(&format!("/api/contacts/{contact}")).await;
+            if c["status"] == "active" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let msgs = agent.ok(&format!("/api/contacts/{contact}/messages")).await;
+        assert_eq!(msgs["items"].as_array().unwrap().len(), 1, "{msgs}");
+        assert_eq!(msgs["items"][0]["at"], server::wire::ts(time::OffsetDateTime::from_unix_timestamp(now - 60).unwrap()), "WhatsApp's time");
+        let r = agent
+            .post(&format!("/api/contacts/{contact}/messages"), &json!({"client_id": "w1", "text": "Yes, ready for pickup"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        until(&agent, &contact, &id, |d| d["status"] == "sent").await;
+        let (authorised, sent) = graph.sent()[0].clone();
+        assert!(authorised, "bearer token and phone number id");
+        assert_eq!(sent["to"], "15550004000");
+        assert_eq!(sent["text"]["body"], "Yes, ready for pickup");
+        assert_eq!(sent["biz_opaque_callback_data"], id.as_str());
+
+        // Statuses: delivered, then read; a forged one is refused.
+        assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "failed"), "nope").await.status, 403);
+        assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "delivered"), SECRET).await.status, 200);
+        until(&agent, &contact, &id, |d| d["status"] == "delivered").await;
+        assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "read"), SECRET).await.status, 200);
+        until(&agent, &contact, &id, |d| d["status"] == "read").await;
+
+        // A day later the window is closed: free text is refused, and says why.
+        s.clock.advance(Duration::from_secs(25 * 3600));
+        let r = agent
+            .post(&format!("/api/contacts/{contact}/messages"), &json!({"client_id": "w2", "text": "Still there?"}))
+            .await;
+        let id2 = r.body["id"].as_str().unwrap().to_string();
+        s.state.wake_outbox();
+        let d = until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
+        assert!(d["error"].as_str().unwrap().contains("24 hours"), "{d}");
+        assert_eq!(graph.sent().len(), 1, "nothing sent outside the window");
+        s
+    })
+    .await;
+}
