@@ -166,7 +166,7 @@ fn operator_sets_up_a_center_and_serves_it() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let http = reqwest::Client::new();
+        let http = server::http_client();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             match http.get(format!("{base}/healthz")).send().await {

@@ -70,7 +70,7 @@ impl Center {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
-        let http = reqwest::Client::new();
+        let http = server::http_client();
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(r) = http.get(format!("{}/healthz", c.base)).send().await
@@ -115,7 +115,7 @@ struct Staff {
 
 impl Staff {
     async fn login(base: &str, email: &str) -> Staff {
-        let http = reqwest::Client::builder()
+        let http = server::http_client_builder()
             .cookie_store(true)
             .timeout(Duration::from_secs(30))
             .build()
@@ -176,7 +176,7 @@ async fn customer_loop(
     acked: Arc<Mutex<Acked>>,
     stop: Arc<AtomicBool>,
 ) {
-    let http = reqwest::Client::builder()
+    let http = server::http_client_builder()
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
@@ -370,7 +370,7 @@ async fn kill_9_loses_nothing_acknowledged(database_url: Option<String>) {
     // Start again on the same data.
     let center = Center::start(&dir, 2, db).await;
     let base = center.base.clone();
-    let http = reqwest::Client::builder()
+    let http = server::http_client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -573,7 +573,7 @@ async fn retrying_customer(
     log: Arc<Mutex<Log>>,
     stop: Arc<AtomicBool>,
 ) {
-    let http = reqwest::Client::builder()
+    let http = server::http_client_builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -746,7 +746,7 @@ async fn retrying_clients_through_five_kills(database_url: Option<String>) {
 
     // The store: every acknowledged chat and message, once, in acknowledgement order.
     let base = center.base.clone();
-    let http = reqwest::Client::builder()
+    let http = server::http_client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

@@ -513,6 +513,27 @@ async fn run_pipeline(state: AppState, mut rx: mpsc::UnboundedReceiver<PipelineI
     }
 }
 
+/// Make rustls (with ring, the one TLS stack in the tree) the process's TLS provider.
+/// Every HTTP client needs it before it is built; [`http_client_builder`] calls it.
+/// Idempotent. ring builds with a plain C compiler (aws-lc, rustls's default, needs
+/// much more); it has no post-quantum key exchange, hence rustls's deprecation note.
+pub fn tls_init() {
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A `reqwest` client builder, with the TLS provider in place.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    tls_init();
+    reqwest::Client::builder()
+}
+
+/// A `reqwest` client with default settings, with the TLS provider in place.
+pub fn http_client() -> reqwest::Client {
+    tls_init();
+    reqwest::Client::new()
+}
+
 /// The whole HTTP application: API, WebSockets, health, metrics, and the browser apps.
 pub fn app(state: AppState) -> axum::Router {
     let api = api::router(state.clone());

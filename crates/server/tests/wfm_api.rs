@@ -216,7 +216,7 @@ struct Client {
 
 impl Client {
     async fn login(base: &str, org: &str, email: &str) -> Client {
-        let resp = reqwest::Client::new()
+        let resp = server::http_client()
             .post(format!("{base}/api/auth/login"))
             .header("origin", base)
             .json(&json!({"org": org, "email": email, "password": PASSWORD}))
@@ -241,7 +241,7 @@ impl Client {
         );
         headers.insert("origin", HeaderValue::from_str(base).unwrap());
         Client {
-            http: reqwest::Client::builder()
+            http: server::http_client_builder()
                 .default_headers(headers)
                 .build()
                 .unwrap(),
@@ -329,7 +329,9 @@ async fn wfm_end_to_end(mut srv: Server, hand: Arc<Mutex<time::OffsetDateTime>>)
     let oz = Client::login(base, "other", "oz@other.example").await;
 
     // Not signed in: 401 in the one error shape.
-    let r = reqwest::get(format!("{base}/api/wfm/me/preferences"))
+    let r = server::http_client()
+        .get(format!("{base}/api/wfm/me/preferences"))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
@@ -888,7 +890,9 @@ async fn wfm_end_to_end(mut srv: Server, hand: Arc<Mutex<time::OffsetDateTime>>)
     assert_eq!(first["status"], "superseded");
 
     // The endpoints are in the OpenAPI document.
-    let doc = reqwest::get(format!("{base}/api/openapi.json"))
+    let doc = server::http_client()
+        .get(format!("{base}/api/openapi.json"))
+        .send()
         .await
         .unwrap()
         .text()

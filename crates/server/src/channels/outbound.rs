@@ -351,13 +351,8 @@ pub struct ProviderTransport {
 
 impl ProviderTransport {
     pub fn new() -> ProviderTransport {
-        // The process's TLS provider for providers' https APIs: rustls with ring, which
-        // builds with a plain C compiler (aws-lc, rustls's default, needs much more);
-        // ring has no post-quantum key exchange, hence rustls's deprecation note.
-        #[allow(deprecated)]
-        let _ = rustls::crypto::ring::default_provider().install_default();
         ProviderTransport {
-            client: reqwest::Client::builder()
+            client: crate::http_client_builder()
                 .timeout(WEBHOOK_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -711,7 +711,7 @@ async fn matrix(s: Server) -> Server {
 /// Sessions: cookie writes need the CSRF header; a read-only token cannot write.
 async fn sessions_and_scopes(s: Server) -> Server {
     let o = common::seed_org(&s, "initech").await;
-    let http = reqwest::Client::builder()
+    let http = server::http_client_builder()
         .cookie_store(true)
         .build()
         .unwrap();
@@ -793,7 +793,7 @@ async fn sessions_and_scopes(s: Server) -> Server {
         assert_eq!(c.get("/api/me").await.status, 401, "{bad}");
     }
     let cookie = common::answer(
-        reqwest::Client::new()
+        server::http_client()
             .get(format!("{}/api/me", s.base))
             .header("cookie", "hs_session=forged"),
     )

@@ -211,7 +211,7 @@ pub struct Client {
 impl Client {
     pub fn new(base: &str, token: Option<String>) -> Client {
         Client {
-            http: reqwest::Client::builder()
+            http: server::http_client_builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),

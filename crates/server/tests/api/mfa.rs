@@ -18,7 +18,7 @@ struct Browser {
 impl Browser {
     fn new(s: &Server) -> Browser {
         Browser {
-            http: reqwest::Client::builder()
+            http: server::http_client_builder()
                 .cookie_store(true)
                 .build()
                 .unwrap(),

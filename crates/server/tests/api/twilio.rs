@@ -117,7 +117,7 @@ async fn post_signed(s: &Server, path: &str, form: &[(&str, &str)], token: &str)
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.iter())
         .finish();
-    let rb = reqwest::Client::new()
+    let rb = server::http_client()
         .post(format!("{}{path}", s.base))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", signature)

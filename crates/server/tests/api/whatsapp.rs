@@ -70,7 +70,7 @@ fn sign(body: &[u8], secret: &str) -> String {
 
 async fn post_webhook(s: &Server, slug: &str, body: &Value, secret: &str) -> Answer {
     let raw = serde_json::to_vec(body).unwrap();
-    let rb = reqwest::Client::new()
+    let rb = server::http_client()
         .post(format!("{}/api/webhooks/whatsapp/{slug}", s.base))
         .header("content-type", "application/json")
         .header("x-hub-signature-256", sign(&raw, secret))

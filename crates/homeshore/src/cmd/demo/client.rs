@@ -194,7 +194,7 @@ fn ws_base(base: &str) -> String {
 
 /// A shared HTTP client for many customers (each request carries its own bearer token).
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
+    server::http_client_builder()
         .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(256)
         .tcp_nodelay(true)
@@ -483,7 +483,7 @@ impl StaffSession {
         headers.insert(header::COOKIE, cookie.clone());
         headers.insert("x-csrf-token", HeaderValue::from_str(csrf)?);
         headers.insert(header::ORIGIN, HeaderValue::from_str(base)?);
-        let http = reqwest::Client::builder()
+        let http = server::http_client_builder()
             .timeout(REQUEST_TIMEOUT)
             .default_headers(headers)
             .tcp_nodelay(true)
