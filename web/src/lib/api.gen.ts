@@ -882,6 +882,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/messenger/{org}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Meta's set-up handshake for the page's webhook. */
+        get: operations["messenger_verify"];
+        put?: never;
+        /**
+         * Customers' messages and delivery and read receipts, as Messenger posts them, checked
+         *     against `X-Hub-Signature-256` before anything is read. Messages join the customer's
+         *     conversation once each (by `mid`, with Messenger's time); receipts move our replies
+         *     forward (a read receipt: everything sent to that customer up to its watermark).
+         */
+        post: operations["messenger_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/twilio/{org}/sms": {
         parameters: {
             query?: never;
@@ -1529,15 +1552,22 @@ export interface components {
             account_sid?: string | null;
             /** @description Twilio: the API's address (default `https://api.twilio.com`). */
             api_base?: string | null;
-            /** @description WhatsApp: the Meta app's secret, which signs webhooks (left out: kept). */
+            /** @description WhatsApp, Messenger: the Meta app's secret, which signs webhooks (left out: kept). */
             app_secret?: string | null;
             /** @description Twilio: the auth token (left out: the current one stays). */
             auth_token?: string | null;
             /** @description Twilio: the number replies come from, E.164 (`+15551230000`). */
             from?: string | null;
+            /** @description Messenger: the page's access token (left out: the current one stays). */
+            page_access_token?: string | null;
+            /** @description Messenger: the Facebook page's id. */
+            page_id?: string | null;
             /** @description WhatsApp: the business number's id in the Cloud API. */
             phone_number_id?: string | null;
-            /** @description `webhook` (the default), `twilio` (SMS only) or `whatsapp` (WhatsApp only). */
+            /**
+             * @description `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only) or
+             *     `messenger` (Messenger only).
+             */
             provider?: string | null;
             /** @description Twilio: this server's address as Twilio reaches it (`https://cc.example.com`). */
             public_base_url?: string | null;
@@ -1551,7 +1581,7 @@ export interface components {
              *     stays, or a new one is made and shown once.
              */
             secret?: string | null;
-            /** @description WhatsApp: the verify token the webhook's set-up handshake must present. */
+            /** @description WhatsApp, Messenger: the verify token the webhook's set-up handshake must present. */
             verify_token?: string | null;
             /**
              * @description Webhook: where each outbound message is POSTed (JSON, signed in
@@ -1575,6 +1605,8 @@ export interface components {
              *     the path of the callback URL to give Meta (after this server's address).
              */
             inbound_url?: string | null;
+            /** @description Messenger: the Facebook page's id. */
+            page_id?: string | null;
             /** @description WhatsApp: the business number's id. */
             phone_number_id?: string | null;
             /** @description `webhook`, `twilio` or `whatsapp`. */
@@ -4006,6 +4038,89 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_verify: {
+        parameters: {
+            query?: {
+                "hub.mode"?: string | null;
+                "hub.verify_token"?: string | null;
+                "hub.challenge"?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        /** @description Messenger's webhook body */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

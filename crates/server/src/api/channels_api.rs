@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(twilio_sms))
         .routes(routes!(twilio_status))
         .routes(routes!(whatsapp_verify, whatsapp_webhook))
+        .routes(routes!(messenger_verify, messenger_webhook))
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -64,6 +65,8 @@ pub struct EndpointOut {
     pub inbound_url: Option<String>,
     /// WhatsApp: the business number's id.
     pub phone_number_id: Option<String>,
+    /// Messenger: the Facebook page's id.
+    pub page_id: Option<String>,
 }
 
 fn hint(secret: &str) -> String {
@@ -86,6 +89,7 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
             public_base_url: None,
             inbound_url: None,
             phone_number_id: None,
+            page_id: None,
         },
         Provider::Whatsapp(w) => EndpointOut {
             channel: e.channel.as_str().into(),
@@ -100,6 +104,22 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
             public_base_url: None,
             inbound_url: Some(format!("/api/webhooks/whatsapp/{org_slug}")),
             phone_number_id: Some(w.phone_number_id.clone()),
+            page_id: None,
+        },
+        Provider::Messenger(m) => EndpointOut {
+            channel: e.channel.as_str().into(),
+            provider: "messenger".into(),
+            webhook_url: None,
+            secret_hint: hint(&m.page_access_token),
+            secret: None,
+            account_sid: None,
+            from: None,
+            queue_id: Some(m.queue_id),
+            api_base: Some(m.api_base.clone()),
+            public_base_url: None,
+            inbound_url: Some(format!("/api/webhooks/messenger/{org_slug}")),
+            phone_number_id: None,
+            page_id: Some(m.page_id.clone()),
         },
         Provider::Twilio(t) => EndpointOut {
             channel: e.channel.as_str().into(),
@@ -117,6 +137,7 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
                 t.public_base_url.trim_end_matches('/')
             )),
             phone_number_id: None,
+            page_id: None,
         },
     }
 }
@@ -155,7 +176,8 @@ async fn list_endpoints(State(state): State<AppState>, auth: Auth) -> ApiResult<
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
-    /// `webhook` (the default), `twilio` (SMS only) or `whatsapp` (WhatsApp only).
+    /// `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only) or
+    /// `messenger` (Messenger only).
     pub provider: Option<String>,
     /// Webhook: where each outbound message is POSTed (JSON, signed in
     /// `X-Homeshore-Signature`).
@@ -179,10 +201,14 @@ pub struct EndpointIn {
     pub phone_number_id: Option<String>,
     /// WhatsApp: a system user's access token (left out: the current one stays).
     pub access_token: Option<String>,
-    /// WhatsApp: the Meta app's secret, which signs webhooks (left out: kept).
+    /// WhatsApp, Messenger: the Meta app's secret, which signs webhooks (left out: kept).
     pub app_secret: Option<String>,
-    /// WhatsApp: the verify token the webhook's set-up handshake must present.
+    /// WhatsApp, Messenger: the verify token the webhook's set-up handshake must present.
     pub verify_token: Option<String>,
+    /// Messenger: the Facebook page's id.
+    pub page_id: Option<String>,
+    /// Messenger: the page's access token (left out: the current one stays).
+    pub page_access_token: Option<String>,
 }
 
 fn http_url(field: &str, url: &str) -> ApiResult<String> {
@@ -362,9 +388,63 @@ async fn put_endpoint(
             json!({"provider": "whatsapp", "phone_number_id": id, "access_token": token, "app_secret": secret,
                    "verify_token": verify, "queue_id": queue, "api_base": api_base})
         }
+        "messenger" => {
+            if channel != Channel::Messenger {
+                return Err(ApiError::invalid(
+                    "provider: messenger carries messenger only",
+                ));
+            }
+            let page = body.page_id.unwrap_or_default();
+            if !((5..=32).contains(&page.len()) && page.chars().all(|c| c.is_ascii_digit())) {
+                return Err(ApiError::invalid(
+                    "page_id: the Facebook page's id (digits)",
+                ));
+            }
+            let keep = |given: Option<String>, key: &str, what: &str| -> ApiResult<String> {
+                match (given, kept(key)) {
+                    (Some(t), _) if (16..=1000).contains(&t.len()) => Ok(t),
+                    (Some(_), _) => Err(ApiError::invalid(format!(
+                        "{key}: {what}, 16 to 1000 characters"
+                    ))),
+                    (None, Some(k)) => Ok(k),
+                    (None, None) => Err(ApiError::invalid(format!("{key}: required ({what})"))),
+                }
+            };
+            let token = keep(
+                body.page_access_token,
+                "page_access_token",
+                "the page's access token",
+            )?;
+            let secret = keep(body.app_secret, "app_secret", "the Meta app's secret")?;
+            let verify = body
+                .verify_token
+                .or_else(|| kept("verify_token"))
+                .unwrap_or_default();
+            if !(8..=200).contains(&verify.len()) {
+                return Err(ApiError::invalid(
+                    "verify_token: 8 to 200 characters, the same as in the app's webhook settings",
+                ));
+            }
+            let queue = body
+                .queue_id
+                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
+            state
+                .store()
+                .get_object(org, ObjectKind::Queue, queue)
+                .await?
+                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let api_base = http_url(
+                "api_base",
+                body.api_base
+                    .as_deref()
+                    .unwrap_or("https://graph.facebook.com/v21.0"),
+            )?;
+            json!({"provider": "messenger", "page_id": page, "page_access_token": token, "app_secret": secret,
+                   "verify_token": verify, "queue_id": queue, "api_base": api_base})
+        }
         other => {
             return Err(ApiError::invalid(format!(
-                "provider: `{}` is not one of webhook, twilio, whatsapp",
+                "provider: `{}` is not one of webhook, twilio, whatsapp, messenger",
                 other.chars().take(40).collect::<String>()
             )));
         }
@@ -795,12 +875,17 @@ async fn whatsapp_verify(
     crate::error::Query(q): crate::error::Query<HubQuery>,
 ) -> ApiResult<String> {
     let (_, cfg) = whatsapp_config(&state, &slug).await?;
+    hub_challenge(&cfg.verify_token, q)
+}
+
+/// Meta's handshake for any of its webhooks: the challenge, when the token matches.
+fn hub_challenge(verify_token: &str, q: HubQuery) -> ApiResult<String> {
     let given = q.verify_token.unwrap_or_default();
     if q.mode.as_deref() != Some("subscribe")
-        || !crate::auth::constant_time_eq(given.as_bytes(), cfg.verify_token.as_bytes())
+        || !crate::auth::constant_time_eq(given.as_bytes(), verify_token.as_bytes())
     {
         return Err(ApiError::forbidden(
-            "hub.verify_token does not match this number's verify token",
+            "hub.verify_token does not match the configured verify token",
         ));
     }
     let challenge = q.challenge.unwrap_or_default();
@@ -889,6 +974,170 @@ async fn whatsapp_webhook(
             Err(e) if e.code == "not_found" => {}
             other => {
                 other?;
+            }
+        }
+    }
+    Ok(StatusCode::OK)
+}
+
+// ---------- Messenger's webhooks (signed by Meta, no session or token) ----------
+
+async fn messenger_config(
+    state: &AppState,
+    slug: &str,
+) -> ApiResult<(Uuid, crate::channels::messenger::MessengerConfig)> {
+    let org = state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    match outbound::endpoint(state, org.id, Channel::Messenger)
+        .await?
+        .map(|e| e.provider)
+    {
+        Some(Provider::Messenger(cfg)) => Ok((org.id, cfg)),
+        _ => Err(ApiError::not_found("Messenger page")),
+    }
+}
+
+/// Meta's set-up handshake for the page's webhook.
+#[utoipa::path(get, path = "/api/webhooks/messenger/{org}", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug"), HubQuery),
+    responses((status = 200, description = "the challenge"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn messenger_verify(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    crate::error::Query(q): crate::error::Query<HubQuery>,
+) -> ApiResult<String> {
+    let (_, cfg) = messenger_config(&state, &slug).await?;
+    hub_challenge(&cfg.verify_token, q)
+}
+
+/// Customers' messages and delivery and read receipts, as Messenger posts them, checked
+/// against `X-Hub-Signature-256` before anything is read. Messages join the customer's
+/// conversation once each (by `mid`, with Messenger's time); receipts move our replies
+/// forward (a read receipt: everything sent to that customer up to its watermark).
+#[utoipa::path(post, path = "/api/webhooks/messenger/{org}", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug")),
+    request_body(content = String, content_type = "application/json", description = "Messenger's webhook body"),
+    responses((status = 200, description = "received"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn messenger_webhook(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<StatusCode> {
+    use crate::channels::messenger::{self, Event};
+    let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
+    let (org, cfg) = messenger_config(&state, &slug).await?;
+    let given = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::channels::whatsapp::verify(&cfg.app_secret, &body, given) {
+        tracing::warn!(%org, "Messenger webhook with a bad signature refused");
+        return Err(ApiError::forbidden(
+            "X-Hub-Signature-256 does not match this body: check the app secret",
+        ));
+    }
+    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    let quiet = |r: ApiResult<Delivery>| match r {
+        // A receipt for a message this server did not send: nothing to record.
+        Err(e) if e.code == "not_found" => Ok(()),
+        other => other.map(|_| ()),
+    };
+    for ev in messenger::parse(&v) {
+        match ev {
+            Event::Message {
+                mid,
+                psid,
+                sent_at,
+                text,
+            } => {
+                crate::channels::receive(
+                    &state,
+                    org,
+                    crate::channels::Inbound {
+                        channel: Channel::Messenger,
+                        identity: ("messenger_psid".into(), psid),
+                        name: None,
+                        provider_message_id: mid,
+                        sent_at,
+                        text: Some(text),
+                        attachment: None,
+                        queue_id: cfg.queue_id,
+                        attributes: Default::default(),
+                    },
+                )
+                .await?;
+            }
+            Event::Delivered { mids } => {
+                for mid in mids {
+                    let which = ReceiptFor::Provider {
+                        channel: Channel::Messenger,
+                        id: mid,
+                    };
+                    quiet(
+                        outbound::receipt(
+                            &state,
+                            org,
+                            Actor::System,
+                            which,
+                            DeliveryStatus::Delivered,
+                            None,
+                        )
+                        .await,
+                    )?;
+                }
+            }
+            Event::Read { psid, watermark } => {
+                let Some(identity) = state
+                    .store()
+                    .find_identity(org, "messenger_psid", &psid)
+                    .await?
+                else {
+                    continue;
+                };
+                let contacts: Vec<Uuid> = state.with_org(org, |o| {
+                    o.contacts()
+                        .map(|lc| &lc.contact)
+                        .filter(|c| {
+                            c.customer_id == Some(identity.customer_id)
+                                && c.channel == Channel::Messenger
+                        })
+                        .map(|c| c.id)
+                        .collect()
+                });
+                for contact in contacts {
+                    for d in state.store().list_deliveries(org, contact, 0).await? {
+                        if d.created_at <= watermark
+                            && d.status.rank() < DeliveryStatus::Read.rank()
+                            && d.status != DeliveryStatus::Failed
+                        {
+                            let which = ReceiptFor::Message {
+                                id: d.message_id,
+                                provider_message_id: None,
+                            };
+                            quiet(
+                                outbound::receipt(
+                                    &state,
+                                    org,
+                                    Actor::System,
+                                    which,
+                                    DeliveryStatus::Read,
+                                    None,
+                                )
+                                .await,
+                            )?;
+                        }
+                    }
+                }
             }
         }
     }

@@ -13,6 +13,7 @@
 //! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
 //! transport per channel, with delivery receipts.
 
+pub mod messenger;
 pub mod outbound;
 pub mod twilio;
 pub mod whatsapp;

@@ -16,7 +16,8 @@
 //!   conversation feed, delivered when the widget's socket is open, read when the widget
 //!   says so. Every other text channel goes through the provider the organisation set
 //!   up for it: Twilio for SMS ([`super::twilio`]), WhatsApp's Cloud API
-//!   ([`super::whatsapp`]), or an integration's webhook, signed
+//!   ([`super::whatsapp`]), Messenger's Send API ([`super::messenger`]), or an
+//!   integration's webhook, signed
 //!   with HMAC-SHA256, for any channel whose provider is not built in.
 //!
 //! The decisions ([`after_attempt`], [`apply_receipt`], [`backoff_ms`], [`sign`]) are pure
@@ -270,6 +271,8 @@ pub enum Provider {
     Twilio(super::twilio::TwilioConfig),
     /// WhatsApp's Cloud API.
     Whatsapp(super::whatsapp::WhatsappConfig),
+    /// Messenger's Send API (a Facebook page).
+    Messenger(super::messenger::MessengerConfig),
 }
 
 impl Endpoint {
@@ -288,6 +291,14 @@ impl Endpoint {
             Some("whatsapp") => Provider::Whatsapp(super::whatsapp::WhatsappConfig {
                 phone_number_id: text("phone_number_id")?,
                 access_token: text("access_token")?,
+                app_secret: text("app_secret")?,
+                verify_token: text("verify_token")?,
+                queue_id: text("queue_id")?.parse().ok()?,
+                api_base: text("api_base")?,
+            }),
+            Some("messenger") => Provider::Messenger(super::messenger::MessengerConfig {
+                page_id: text("page_id")?,
+                page_access_token: text("page_access_token")?,
                 app_secret: text("app_secret")?,
                 verify_token: text("verify_token")?,
                 queue_id: text("queue_id")?.parse().ok()?,
@@ -406,6 +417,9 @@ impl Transport for ProviderTransport {
                 }
                 Some(Provider::Whatsapp(cfg)) => {
                     super::whatsapp::send(&self.client, state, &cfg, d).await
+                }
+                Some(Provider::Messenger(cfg)) => {
+                    super::messenger::send(&self.client, state, &cfg, d).await
                 }
                 Some(Provider::Webhook { url, secret }) => {
                     self.webhook(state, d, &url, &secret).await

@@ -219,6 +219,8 @@ fn table() -> Vec<Row> {
         row("POST", "/api/webhooks/twilio/{org}/status", PUBLIC, 404, Id::None, None),
         row("GET", "/api/webhooks/whatsapp/{org}", PUBLIC, 404, Id::None, None),
         row("POST", "/api/webhooks/whatsapp/{org}", PUBLIC, 404, Id::None, None),
+        row("GET", "/api/webhooks/messenger/{org}", PUBLIC, 404, Id::None, None),
+        row("POST", "/api/webhooks/messenger/{org}", PUBLIC, 404, Id::None, None),
         // No outbound message has the nil id: found for nobody, after authorization.
         row("POST", "/api/receipts", MANAGERS, 404, Id::None, Some(|_, _| json!({"message_id": Uuid::nil(), "status": "delivered"}))),
         row("POST", "/api/routing/preview", MANAGERS, 200, Id::None, Some(|f, _| json!({"queue_id": f.queue, "contact": {"channel": "chat"}}))).other(404),

@@ -6,6 +6,7 @@ mod authz;
 mod bodies;
 mod common;
 mod idempotency;
+mod messenger;
 mod mfa;
 mod openapi_doc;
 mod outbound;
