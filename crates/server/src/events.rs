@@ -1,6 +1,6 @@
-//! The live core's events: one serde-tagged type for what happens to contacts and
-//! agents, each with the [`Actor`] who caused it, written to the store's log in the same
-//! commit as the rows they describe.
+//! The events: one serde-tagged type for what happens to contacts, agents, the
+//! configuration, users and access, each with the [`Actor`] who caused it, written to
+//! the store's log in the same commit as the rows they describe.
 //!
 //! The tag is the log's `kind` column (`contact.created`, `routing`, …) and the rest of
 //! the JSON its `data`, so the log stays readable by SQL and by older readers (the
@@ -104,6 +104,108 @@ pub enum LiveEvent {
         status: store::DeliveryStatus,
         attempts: i32,
         error: Option<String>,
+    },
+    // ---- Who changed the organisation, its users, access and configuration ----
+    #[serde(rename = "org.created")]
+    OrgCreated { slug: String, name: String },
+    #[serde(rename = "org.updated")]
+    OrgUpdated { mfa_required: bool },
+    #[serde(rename = "org.mfa_required")]
+    OrgMfaRequired { required: bool },
+    #[serde(rename = "user.created")]
+    UserCreated { user_id: Uuid, role: store::Role },
+    #[serde(rename = "user.updated")]
+    UserUpdated { user_id: Uuid },
+    #[serde(rename = "user.mfa_reset")]
+    UserMfaReset { user_id: Uuid },
+    #[serde(rename = "user.unlocked")]
+    UserUnlocked { user_id: Uuid, was_locked: bool },
+    #[serde(rename = "token.created")]
+    TokenCreated { token_id: Uuid, user_id: Uuid },
+    #[serde(rename = "token.revoked")]
+    TokenRevoked { token_id: Uuid },
+    /// A sign-in (the actor is the user).
+    #[serde(rename = "auth.login")]
+    Login { user_id: Uuid },
+    /// A refused sign-in for this user's email (the actor is the system: nobody proved
+    /// who they were).
+    #[serde(rename = "auth.login_failed")]
+    LoginFailed { user_id: Uuid },
+    #[serde(rename = "auth.mfa_enabled")]
+    MfaEnabled { user_id: Uuid },
+    /// A configuration object (queue, skill, policy…) was created or replaced.
+    #[serde(rename = "object.put")]
+    ObjectPut { kind: String, id: Uuid },
+    #[serde(rename = "object.deleted")]
+    ObjectDeleted { kind: String, id: Uuid },
+    /// An agent's routing profile (skills, capacity) changed.
+    #[serde(rename = "agent.profile")]
+    AgentProfile { agent_id: Uuid },
+    /// Where a channel's outbound messages go changed.
+    #[serde(rename = "channel_endpoint.put")]
+    ChannelEndpointPut { channel: Channel },
+    #[serde(rename = "channel_endpoint.deleted")]
+    ChannelEndpointDeleted { channel: Channel },
+    /// A phone number texted STOP, or START again.
+    #[serde(rename = "sms.opted_out")]
+    SmsOptedOut { phone: String },
+    #[serde(rename = "sms.opted_in")]
+    SmsOptedIn { phone: String },
+    /// A customer rated their contact.
+    #[serde(rename = "contact.csat")]
+    ContactCsat {
+        contact_id: Uuid,
+        queue_id: Option<Uuid>,
+        agent_id: Option<Uuid>,
+        rating: i64,
+    },
+    /// An agent's offered hours changed.
+    #[serde(rename = "wfm.preferences")]
+    WfmPreferences { user_id: Uuid },
+    /// A week's staffing requirement was saved (entered or forecast).
+    #[serde(rename = "wfm.requirement")]
+    WfmRequirement { week: String, source: String },
+    #[serde(rename = "wfm.schedule.generated")]
+    WfmScheduleGenerated {
+        schedule_id: Uuid,
+        week: String,
+        shifts: usize,
+        shortfall: f64,
+        lower_bound: f64,
+    },
+    #[serde(rename = "wfm.schedule.published")]
+    WfmSchedulePublished { schedule_id: Uuid, week: String },
+    #[serde(rename = "wfm.open_shift.taken")]
+    WfmOpenShiftTaken {
+        schedule_id: Uuid,
+        shift_id: Uuid,
+        user_id: Uuid,
+    },
+    #[serde(rename = "wfm.extra_hours.accepted")]
+    WfmExtraHoursAccepted {
+        schedule_id: Uuid,
+        shift_id: Uuid,
+        user_id: Uuid,
+        intervals: u32,
+    },
+    #[serde(rename = "wfm.swap.offered")]
+    WfmSwapOffered {
+        schedule_id: Uuid,
+        shift_id: Uuid,
+        user_id: Uuid,
+    },
+    #[serde(rename = "wfm.swap.withdrawn")]
+    WfmSwapWithdrawn {
+        schedule_id: Uuid,
+        shift_id: Uuid,
+        user_id: Uuid,
+    },
+    #[serde(rename = "wfm.swap.taken")]
+    WfmSwapTaken {
+        schedule_id: Uuid,
+        shift_id: Uuid,
+        from_user_id: Uuid,
+        user_id: Uuid,
     },
     /// One command's worth of routing-engine events. `offer_ids` gives, in order, the
     /// server's id of each `contact_offered` among them.

@@ -3,9 +3,10 @@
 //! refreshes the live state.
 
 use serde_json::{Value, json};
-use store::{ApiToken, Change, NewEvent, Object, ObjectKind, Org, Role, Store, User};
+use store::{ApiToken, Change, Object, ObjectKind, Org, Role, Store, User};
 use uuid::Uuid;
 
+use crate::events::{Actor, LiveEvent};
 use crate::live::AgentProfile;
 use crate::{ApiError, ApiResult, AppState, auth, contacts};
 
@@ -38,15 +39,6 @@ pub fn valid_email(e: &str) -> bool {
         && !e.contains(char::is_whitespace)
 }
 
-fn log(org: Uuid, at: time::OffsetDateTime, kind: &str, data: Value) -> Change {
-    Change::Event(NewEvent {
-        org_id: org,
-        at,
-        kind: kind.into(),
-        data,
-    })
-}
-
 /// Create an organisation. 409 when the slug is taken.
 pub async fn create_org(state: &AppState, slug: &str, name: &str) -> ApiResult<Org> {
     if !valid_slug(slug) {
@@ -72,12 +64,11 @@ pub async fn create_org(state: &AppState, slug: &str, name: &str) -> ApiResult<O
         .write(
             vec![
                 Change::PutOrg(org.clone()),
-                log(
-                    org.id,
-                    now,
-                    "org.created",
-                    json!({"slug": slug, "name": org.name}),
-                ),
+                LiveEvent::OrgCreated {
+                    slug: slug.to_string(),
+                    name: org.name.clone(),
+                }
+                .change(org.id, now, Actor::System),
             ],
             vec![],
         )
@@ -89,6 +80,19 @@ pub async fn create_org(state: &AppState, slug: &str, name: &str) -> ApiResult<O
 /// Add a user with a password (checked against the policy, hashed with Argon2id).
 pub async fn create_user(
     state: &AppState,
+    org: Uuid,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> ApiResult<User> {
+    create_user_by(state, Actor::System, org, email, name, role, password).await
+}
+
+/// [`create_user`], recording who did it.
+pub async fn create_user_by(
+    state: &AppState,
+    actor: Actor,
     org: Uuid,
     email: &str,
     name: &str,
@@ -136,12 +140,11 @@ pub async fn create_user(
     };
     let mut changes = vec![
         Change::PutUser(user.clone()),
-        log(
-            org,
-            now,
-            "user.created",
-            json!({"user_id": user.id, "role": role}),
-        ),
+        LiveEvent::UserCreated {
+            user_id: user.id,
+            role,
+        }
+        .change(org, now, actor),
     ];
     if role == Role::Agent {
         changes.push(Change::PutObject(Object {
@@ -177,6 +180,18 @@ pub async fn create_object(
     name: &str,
     data: Value,
 ) -> ApiResult<Object> {
+    create_object_by(state, Actor::System, org, kind, name, data).await
+}
+
+/// [`create_object`], recording who did it.
+pub async fn create_object_by(
+    state: &AppState,
+    actor: Actor,
+    org: Uuid,
+    kind: ObjectKind,
+    name: &str,
+    data: Value,
+) -> ApiResult<Object> {
     let now = state.now();
     let o = Object {
         id: store::new_id(),
@@ -191,12 +206,11 @@ pub async fn create_object(
         .write(
             vec![
                 Change::PutObject(o.clone()),
-                log(
-                    org,
-                    now,
-                    "object.put",
-                    json!({"kind": kind.as_str(), "id": o.id}),
-                ),
+                LiveEvent::ObjectPut {
+                    kind: kind.as_str().into(),
+                    id: o.id,
+                }
+                .change(org, now, actor),
             ],
             vec![],
         )
@@ -213,6 +227,18 @@ pub async fn create_object(
 /// A new API token for `user`; returns the secret (shown once) and the stored record.
 pub async fn create_api_token(
     state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    name: &str,
+    scopes: Vec<String>,
+) -> ApiResult<(String, ApiToken)> {
+    create_api_token_by(state, Actor::System, org, user, name, scopes).await
+}
+
+/// [`create_api_token`], recording who did it.
+pub async fn create_api_token_by(
+    state: &AppState,
+    actor: Actor,
     org: Uuid,
     user: Uuid,
     name: &str,
@@ -250,12 +276,11 @@ pub async fn create_api_token(
         .write(
             vec![
                 Change::PutApiToken(t.clone()),
-                log(
-                    org,
-                    now,
-                    "token.created",
-                    json!({"token_id": t.id, "user_id": user}),
-                ),
+                LiveEvent::TokenCreated {
+                    token_id: t.id,
+                    user_id: user,
+                }
+                .change(org, now, actor),
             ],
             vec![],
         )
@@ -275,12 +300,7 @@ pub async fn set_mfa_required(state: &AppState, org: Uuid, required: bool) -> Ap
         .write(
             vec![
                 Change::PutOrg(o.clone()),
-                log(
-                    org,
-                    state.now(),
-                    "org.mfa_required",
-                    json!({"required": required}),
-                ),
+                LiveEvent::OrgMfaRequired { required }.change(org, state.now(), Actor::System),
             ],
             vec![],
         )
@@ -363,7 +383,7 @@ pub async fn offer_hours(
         .write(
             vec![
                 Change::PutObject(o),
-                log(org, now, "wfm.preferences", json!({"user_id": user})),
+                LiveEvent::WfmPreferences { user_id: user }.change(org, now, Actor::System),
             ],
             vec![],
         )

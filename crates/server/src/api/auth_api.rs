@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{Change, NewEvent, Session, Store};
+use store::{Change, Session, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{self, Auth, Via};
 use crate::error::{Json, Path};
+use crate::events::{Actor, LiveEvent};
 use crate::{ApiError, ApiResult, AppState, contacts, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -144,12 +145,7 @@ async fn login(
             .write(
                 vec![
                     Change::PutUser(user.clone()),
-                    Change::Event(NewEvent {
-                        org_id: org.id,
-                        at: now,
-                        kind: "auth.login_failed".into(),
-                        data: json!({"user_id": user.id}),
-                    }),
+                    LiveEvent::LoginFailed { user_id: user.id }.change(org.id, now, Actor::System),
                 ],
                 vec![],
             )
@@ -220,12 +216,11 @@ async fn login(
             vec![
                 Change::PutUser(user.clone()),
                 Change::PutSession(session),
-                Change::Event(NewEvent {
-                    org_id: org.id,
-                    at: now,
-                    kind: "auth.login".into(),
-                    data: json!({"user_id": user.id}),
-                }),
+                LiveEvent::Login { user_id: user.id }.change(
+                    org.id,
+                    now,
+                    Actor::User { id: user.id },
+                ),
             ],
             vec![],
         )
@@ -343,12 +338,11 @@ async fn unlock_user(
         .write(
             vec![
                 Change::PutUser(u),
-                Change::Event(NewEvent {
-                    org_id: org,
-                    at: now,
-                    kind: "user.unlocked".into(),
-                    data: json!({"user_id": id, "by": auth.user.id, "was_locked": was_locked}),
-                }),
+                LiveEvent::UserUnlocked {
+                    user_id: id,
+                    was_locked,
+                }
+                .change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )
@@ -428,12 +422,11 @@ async fn mfa_verify(
         .write(
             vec![
                 Change::PutUser(user.clone()),
-                Change::Event(NewEvent {
-                    org_id: auth.org_id(),
-                    at: state.now(),
-                    kind: "auth.mfa_enabled".into(),
-                    data: json!({"user_id": user.id}),
-                }),
+                LiveEvent::MfaEnabled { user_id: user.id }.change(
+                    auth.org_id(),
+                    state.now(),
+                    Actor::from(&auth),
+                ),
             ],
             vec![],
         )

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, Channel, Delivery, DeliveryStatus, NewEvent, ObjectKind, Role, Store};
+use store::{Change, Channel, Delivery, DeliveryStatus, ObjectKind, Role, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Auth;
 use crate::channels::outbound::{self, Endpoint, Provider, ReceiptFor};
 use crate::error::{Json, Path};
-use crate::events::Actor;
+use crate::events::{Actor, LiveEvent};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -466,7 +466,7 @@ async fn put_endpoint(
         .write(
             vec![
                 Change::PutObject(obj.clone()),
-                audit(org, now, &auth, "channel_endpoint.put", channel),
+                LiveEvent::ChannelEndpointPut { channel }.change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )
@@ -504,21 +504,12 @@ async fn delete_endpoint(
                     kind: ObjectKind::ChannelEndpoint,
                     id: ep.id,
                 },
-                audit(org, now, &auth, "channel_endpoint.deleted", channel),
+                LiveEvent::ChannelEndpointDeleted { channel }.change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn audit(org: Uuid, at: time::OffsetDateTime, auth: &Auth, kind: &str, channel: Channel) -> Change {
-    Change::Event(NewEvent {
-        org_id: org,
-        at,
-        kind: kind.into(),
-        data: json!({"actor": Actor::from(auth), "channel": channel}),
-    })
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -719,12 +710,10 @@ async fn twilio_sms(
                     created_at: now,
                     updated_at: now,
                 };
-                let ev = Change::Event(NewEvent {
-                    org_id: org,
-                    at: now,
-                    kind: "sms.opted_out".into(),
-                    data: json!({"actor": Actor::Customer, "phone": from}),
-                });
+                let ev = LiveEvent::SmsOptedOut {
+                    phone: from.to_string(),
+                }
+                .change(org, now, Actor::Customer);
                 if let Err(e) = state.write(vec![Change::PutObject(o), ev], vec![]).await
                     && e.code != "conflict"
                 {
@@ -746,12 +735,10 @@ async fn twilio_sms(
                                 kind: ObjectKind::SmsOptOut,
                                 id: o.id,
                             },
-                            Change::Event(NewEvent {
-                                org_id: org,
-                                at: now,
-                                kind: "sms.opted_in".into(),
-                                data: json!({"actor": Actor::Customer, "phone": from}),
-                            }),
+                            LiveEvent::SmsOptedIn {
+                                phone: from.to_string(),
+                            }
+                            .change(org, now, Actor::Customer),
                         ],
                         vec![],
                     )

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{Change, NewEvent, Object, ObjectKind, Role, Store};
+use store::{Change, Object, ObjectKind, Role, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
 use crate::error::{Json, Path, Query};
+use crate::events::{Actor, LiveEvent};
 use crate::live::{AgentProfile, QueueSettings};
 use crate::{ApiError, ApiResult, AppState, contacts, seed, wire};
 
@@ -254,15 +255,6 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
     }
 }
 
-fn log(org: Uuid, at: time::OffsetDateTime, kind: &str, data: Value) -> Change {
-    Change::Event(NewEvent {
-        org_id: org,
-        at,
-        kind: kind.into(),
-        data,
-    })
-}
-
 /// List objects of one kind (`queues`, `skills`, `routing-policies`, `wrapup-codes`,
 /// `business-hours`, `canned-responses`).
 #[utoipa::path(get, path = "/api/{kind}", tag = "config", params(("kind" = String, Path), PageQuery), responses((status = 200, description = "`{items, next_cursor}`")))]
@@ -297,7 +289,7 @@ async fn create_object(
     let (name, data) = validate(kind, &body)?;
     let org = auth.org_id();
     idempotent(&state, &auth, &headers, kind_s, &body, |_| async {
-        let o = seed::create_object(&state, org, kind, &name, data).await?;
+        let o = seed::create_object_by(&state, Actor::from(&auth), org, kind, &name, data).await?;
         Ok((wire::object(&o), Stored::No))
     })
     .await
@@ -344,12 +336,11 @@ async fn update_object(
         .write(
             vec![
                 Change::PutObject(o.clone()),
-                log(
-                    o.org_id,
-                    now,
-                    "object.put",
-                    json!({"kind": kind.as_str(), "id": id}),
-                ),
+                LiveEvent::ObjectPut {
+                    kind: kind.as_str().into(),
+                    id,
+                }
+                .change(o.org_id, now, Actor::from(&auth)),
             ],
             vec![],
         )
@@ -394,12 +385,11 @@ async fn delete_object(
                     kind,
                     id,
                 },
-                log(
-                    org,
-                    state.now(),
-                    "object.deleted",
-                    json!({"kind": kind.as_str(), "id": id}),
-                ),
+                LiveEvent::ObjectDeleted {
+                    kind: kind.as_str().into(),
+                    id,
+                }
+                .change(org, state.now(), Actor::from(&auth)),
             ],
             vec![],
         )
@@ -479,12 +469,7 @@ async fn update_agent(
         .write(
             vec![
                 Change::PutObject(o),
-                log(
-                    org,
-                    now,
-                    "agent.profile",
-                    json!({"agent_id": id, "by": auth.user.id}),
-                ),
+                LiveEvent::AgentProfile { agent_id: id }.change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )
@@ -628,7 +613,16 @@ async fn create_user(
     let mut hashed = body.clone();
     hashed["password"] = json!(crate::auth::sha256_hex(&u.password));
     idempotent(&state, &auth, &headers, "users", &hashed, |_| async {
-        let user = seed::create_user(&state, org, &u.email, &u.name, u.role, &u.password).await?;
+        let user = seed::create_user_by(
+            &state,
+            Actor::from(&auth),
+            org,
+            &u.email,
+            &u.name,
+            u.role,
+            &u.password,
+        )
+        .await?;
         Ok((
             serde_json::to_value(wire::user(&user)).unwrap_or(Value::Null),
             Stored::No,
@@ -713,7 +707,7 @@ async fn update_user(
     u.updated_at = now;
     let mut changes = vec![
         Change::PutUser(u.clone()),
-        log(org, now, "user.updated", json!({"user_id": id})),
+        LiveEvent::UserUpdated { user_id: id }.change(org, now, Actor::from(&auth)),
     ];
     if u.role == Role::Agent
         && state
@@ -772,7 +766,11 @@ async fn reset_user_mfa(
                     org_id: org,
                     user_id: id,
                 },
-                log(org, state.now(), "user.mfa_reset", json!({"user_id": id})),
+                LiveEvent::UserMfaReset { user_id: id }.change(
+                    org,
+                    state.now(),
+                    Actor::from(&auth),
+                ),
             ],
             vec![],
         )
@@ -813,8 +811,9 @@ async fn create_token(
     Json(body): Json<TokenIn>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require_admin()?;
-    let (secret, t) = seed::create_api_token(
+    let (secret, t) = seed::create_api_token_by(
         &state,
+        Actor::from(&auth),
         auth.org_id(),
         body.user_id.unwrap_or(auth.user.id),
         &body.name,
@@ -848,7 +847,11 @@ async fn revoke_token(
         .write(
             vec![
                 Change::PutApiToken(t),
-                log(org, state.now(), "token.revoked", json!({"token_id": id})),
+                LiveEvent::TokenRevoked { token_id: id }.change(
+                    org,
+                    state.now(),
+                    Actor::from(&auth),
+                ),
             ],
             vec![],
         )
@@ -897,12 +900,10 @@ async fn update_org(
         .write(
             vec![
                 Change::PutOrg(o.clone()),
-                log(
-                    o.id,
-                    state.now(),
-                    "org.updated",
-                    json!({"mfa_required": o.mfa_required}),
-                ),
+                LiveEvent::OrgUpdated {
+                    mfa_required: o.mfa_required,
+                }
+                .change(o.id, state.now(), Actor::from(&auth)),
             ],
             vec![],
         )

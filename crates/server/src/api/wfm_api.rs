@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, ContactFilter, NewEvent, Object, ObjectKind, PageRequest, Role, Store};
+use store::{Change, ContactFilter, Object, ObjectKind, PageRequest, Role, Store};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,6 +31,7 @@ use wfm::schedule::{AgentPrefs, Break, Schedule, ScheduleConfig, Shift, Window};
 
 use crate::auth::Auth;
 use crate::error::{Json, Path, Query};
+use crate::events::{Actor, LiveEvent};
 use crate::hub::Note;
 use crate::{ApiError, ApiResult, AppState, wire};
 
@@ -146,15 +147,6 @@ async fn all_objects(state: &AppState, org: Uuid, kind: ObjectKind) -> ApiResult
             None => return Ok(out),
         }
     }
-}
-
-fn event(org: Uuid, at: OffsetDateTime, kind: &str, data: Value) -> Change {
-    Change::Event(NewEvent {
-        org_id: org,
-        at,
-        kind: kind.into(),
-        data,
-    })
 }
 
 fn new_object(
@@ -431,12 +423,10 @@ async fn put_preferences(
         .write(
             vec![
                 Change::PutObject(obj),
-                event(
-                    org,
-                    now,
-                    "wfm.preferences",
-                    json!({"user_id": auth.user.id}),
-                ),
+                LiveEvent::WfmPreferences {
+                    user_id: auth.user.id,
+                }
+                .change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )
@@ -511,12 +501,11 @@ async fn save_plan(state: &AppState, auth: &Auth, plan: &Plan) -> ApiResult<()> 
         .write(
             vec![
                 Change::PutObject(obj),
-                event(
-                    org,
-                    now,
-                    "wfm.requirement",
-                    json!({"week": plan.week, "source": plan.source, "by": auth.user.id}),
-                ),
+                LiveEvent::WfmRequirement {
+                    week: plan.week.clone(),
+                    source: plan.source.clone(),
+                }
+                .change(org, now, Actor::from(auth)),
             ],
             vec![],
         )
@@ -1386,12 +1375,16 @@ async fn create_schedule(
         &state,
         o,
         &stored,
-        vec![event(
-            org,
-            now,
-            "wfm.schedule.generated",
-            json!({"schedule_id": id, "week": week, "shifts": stored.shifts.len(), "shortfall": sched.shortfall, "lower_bound": sched.lower_bound}),
-        )],
+        vec![
+            LiveEvent::WfmScheduleGenerated {
+                schedule_id: id,
+                week: week.clone(),
+                shifts: stored.shifts.len(),
+                shortfall: sched.shortfall,
+                lower_bound: sched.lower_bound,
+            }
+            .change(org, now, Actor::from(&auth)),
+        ],
     )
     .await?;
     Ok((
@@ -1450,12 +1443,13 @@ async fn publish_schedule(
     }
     s.status = "published".into();
     s.published_at = Some(wire::ts(now));
-    extra.push(event(
-        org,
-        now,
-        "wfm.schedule.published",
-        json!({"schedule_id": id, "week": s.week, "by": auth.user.id}),
-    ));
+    extra.push(
+        LiveEvent::WfmSchedulePublished {
+            schedule_id: id,
+            week: s.week.clone(),
+        }
+        .change(org, now, Actor::from(&auth)),
+    );
     // Everyone with shifts hears of it at once (the agent desktop says so).
     let mut told: Vec<Uuid> = s.shifts.iter().map(|x| x.agent_id).collect();
     told.sort_unstable();
@@ -1868,12 +1862,14 @@ async fn pick_up_open_shift(
         &state,
         o,
         &s,
-        vec![event(
-            org,
-            now,
-            "wfm.open_shift.taken",
-            json!({"schedule_id": body.schedule_id, "shift_id": shift.id, "user_id": me}),
-        )],
+        vec![
+            LiveEvent::WfmOpenShiftTaken {
+                schedule_id: body.schedule_id,
+                shift_id: shift.id,
+                user_id: me,
+            }
+            .change(org, now, Actor::from(&auth)),
+        ],
     )
     .await?;
     let names = agent_names(&state, org);
@@ -2025,12 +2021,15 @@ async fn accept_extra_hours(
         &state,
         o,
         &s,
-        vec![event(
-            org,
-            now,
-            "wfm.extra_hours.accepted",
-            json!({"schedule_id": body.schedule_id, "shift_id": shift_id, "user_id": me, "intervals": body.len}),
-        )],
+        vec![
+            LiveEvent::WfmExtraHoursAccepted {
+                schedule_id: body.schedule_id,
+                shift_id,
+                user_id: me,
+                intervals: body.len,
+            }
+            .change(org, now, Actor::from(&auth)),
+        ],
     )
     .await?;
     let names = agent_names(&state, org);
@@ -2176,17 +2175,24 @@ async fn set_up_for_swap(
     }
     if s.shifts[i].up_for_swap != up {
         s.shifts[i].up_for_swap = up;
-        let kind = if up {
-            "wfm.swap.offered"
+        let ev = if up {
+            LiveEvent::WfmSwapOffered {
+                schedule_id: o.id,
+                shift_id,
+                user_id: me,
+            }
         } else {
-            "wfm.swap.withdrawn"
+            LiveEvent::WfmSwapWithdrawn {
+                schedule_id: o.id,
+                shift_id,
+                user_id: me,
+            }
         };
-        let data = json!({"schedule_id": o.id, "shift_id": shift_id, "user_id": me});
         save_schedule(
             state,
             o.clone(),
             &s,
-            vec![event(org, state.now(), kind, data)],
+            vec![ev.change(org, state.now(), Actor::User { id: me })],
         )
         .await?;
     }
@@ -2227,7 +2233,12 @@ async fn take_swap(
     sh.local_day = local.div_euclid(DAY_MIN);
     sh.up_for_swap = false;
     sh.source = "swap".into();
-    let data = json!({"schedule_id": o.id, "shift_id": id, "from_user_id": from, "user_id": me});
+    let taken = LiveEvent::WfmSwapTaken {
+        schedule_id: o.id,
+        shift_id: id,
+        from_user_id: from,
+        user_id: me,
+    };
     let names = agent_names(&state, org);
     // The colleague who offered it hears that it is taken.
     let note = Note::user(
@@ -2246,7 +2257,7 @@ async fn take_swap(
         &state,
         o.clone(),
         &s,
-        vec![event(org, state.now(), "wfm.swap.taken", data)],
+        vec![taken.change(org, state.now(), Actor::User { id: me })],
         vec![note],
     )
     .await?;

@@ -724,12 +724,13 @@ async fn csat(
         }
         contacts::update_contact_data(&state, chat.org, id, patch).await?;
     }
-    let event = store::Change::Event(store::NewEvent {
-        org_id: chat.org,
-        at: now,
-        kind: "contact.csat".into(),
-        data: json!({"contact_id": id, "queue_id": chat.contact.queue_id, "agent_id": chat.contact.agent_id, "rating": body.rating}),
-    });
+    let event = crate::events::LiveEvent::ContactCsat {
+        contact_id: id,
+        queue_id: chat.contact.queue_id,
+        agent_id: chat.contact.agent_id,
+        rating: body.rating,
+    }
+    .change(chat.org, now, crate::events::Actor::Customer);
     state.write(vec![event], vec![]).await?;
     Ok(StatusCode::NO_CONTENT)
 }

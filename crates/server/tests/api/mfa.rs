@@ -260,7 +260,11 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
             .collect();
         assert_eq!(unlocked.len(), 2, "{events}");
         assert_eq!(unlocked[0]["data"]["user_id"], json!(locked_id));
-        assert_eq!(unlocked[0]["data"]["by"], json!(user_id));
+        assert_eq!(
+            unlocked[0]["data"]["actor"],
+            json!({"kind": "user", "id": user_id}),
+            "who unlocked it"
+        );
         // An agent cannot unlock anyone.
         let (st, _) = b
             .post(&format!("/api/users/{user_id}/unlock"), json!({}))

@@ -392,3 +392,43 @@ async fn endpoints_are_for_admins_and_checked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn changes_to_access_and_configuration_name_who_made_them() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "actors").await;
+        let admin = o.client(&s, Role::Admin);
+        let a = admin.post("/api/skills", &json!({"name": "returns"})).await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        let a = admin
+            .put(
+                "/api/channel-endpoints/sms",
+                &json!({"webhook_url": "http://relay/out"}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        let a = admin
+            .post("/api/tokens", &json!({"name": "crm", "scopes": ["read"]}))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        let events = admin.ok("/api/events?limit=500").await;
+        let admin_id = o.user(Role::Admin);
+        for kind in ["object.put", "channel_endpoint.put", "token.created"] {
+            let e = events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|e| e["kind"] == kind)
+                .unwrap_or_else(|| panic!("no {kind} in {events}"));
+            assert_eq!(e["data"]["actor"]["kind"], "api_token", "{kind}: {e}");
+            assert_eq!(
+                e["data"]["actor"]["user_id"],
+                json!(admin_id),
+                "{kind}: {e}"
+            );
+        }
+        s
+    })
+    .await;
+}
