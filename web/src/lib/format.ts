@@ -1,3 +1,9 @@
+/** A channel's name as people say it. */
+export function channelName(channel: string): string {
+  const names: Record<string, string> = { chat: 'Web chat', sms: 'SMS', whatsapp: 'WhatsApp', messenger: 'Messenger', email: 'Email', voice: 'Call' };
+  return names[channel] ?? channel;
+}
+
 export function clock(at: string | undefined): string {
   if (!at) return '';
   const d = new Date(at);

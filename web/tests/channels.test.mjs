@@ -1,0 +1,118 @@
+// One agent, one customer, two channels: a customer texts by SMS and then writes on
+// WhatsApp (a webhook signed as Meta signs it, against a stand-in Graph API). The agent
+// handles both side by side, sees the SMS among the customer's contacts while answering
+// on WhatsApp, and the WhatsApp reply goes out through the Cloud API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import { agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+
+const SECRET = 'meta-app-secret-for-the-browser-test';
+let server;
+let browser;
+let graph;
+const sent = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  graph = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      sent.push({ url: req.url, auth: req.headers.authorization, body: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ messaging_product: 'whatsapp', messages: [{ id: `wamid.OUT${sent.length}` }] }));
+    });
+  });
+  await new Promise((r) => graph.listen(0, '127.0.0.1', r));
+});
+after(async () => {
+  graph?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+async function whatsappIn(wamid, text) {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { phone_number_id: '106540352242922' },
+      contacts: [{ wa_id: '15550106060', profile: { name: 'Casey Cross' } }],
+      messages: [{ from: '15550106060', id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+    } }] }],
+  });
+  const signature = 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex');
+  const r = await fetch(`${server.url}/api/webhooks/whatsapp/${DEMO.org}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    body,
+  });
+  return r.status;
+}
+
+test('an agent answers one customer on SMS and WhatsApp side by side, with the history across both', async () => {
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const orders = (await admin.get('/api/queues')).body.items.find((q) => q.name === 'Orders');
+  const wa = await admin.put('/api/channel-endpoints/whatsapp', {
+    provider: 'whatsapp',
+    phone_number_id: '106540352242922',
+    access_token: 'EAAG-system-user-token-for-tests',
+    app_secret: SECRET,
+    verify_token: 'verify-token-for-tests',
+    queue_id: orders.id,
+    api_base: `http://127.0.0.1:${graph.address().port}`,
+  });
+  assert.equal(wa.status, 200, JSON.stringify(wa.body));
+
+  const alex = await agentLogin(browser, server.url, DEMO.agents[0]);
+  // First a text, through the integrations' receive path.
+  const sms = await admin.post('/api/inbound', {
+    channel: 'sms',
+    from: { kind: 'phone', value: '+15550106060', name: 'Casey Cross' },
+    message_id: 'SM-browser-cross-1',
+    text: 'My order has not arrived',
+    queue_id: orders.id,
+  });
+  assert.equal(sms.status, 200, JSON.stringify(sms.body));
+  await alex.page.getByTestId('offer').getByRole('button', { name: 'Accept' }).click();
+  await alex.page.getByRole('tab', { name: /Casey Cross · SMS/ }).waitFor();
+
+  // Then WhatsApp: a forged webhook is refused; the signed one becomes a second contact
+  // of the same customer.
+  const forged = await fetch(`${server.url}/api/webhooks/whatsapp/${DEMO.org}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' },
+    body: '{"object":"whatsapp_business_account","entry":[]}',
+  });
+  assert.equal(forged.status, 403);
+  assert.equal(await whatsappIn('wamid.IN-browser-1', 'Also, can I change the address?'), 200);
+  await alex.page.getByTestId('offer').getByRole('button', { name: 'Accept' }).click();
+  const waTab = alex.page.getByRole('tab', { name: /Casey Cross · WhatsApp/ });
+  await waTab.waitFor();
+  await waTab.click();
+  const panel = alex.page.getByRole('tabpanel');
+  await panel.getByTestId('channel').filter({ hasText: 'WhatsApp' }).waitFor();
+  await panel.getByRole('log', { name: 'Conversation' }).getByText('Also, can I change the address?').waitFor();
+  // The customer's other contact is there, on SMS.
+  await panel.getByText('Previous contacts').waitFor();
+  await panel.locator('li').filter({ hasText: 'SMS' }).first().waitFor();
+
+  // A reply on WhatsApp goes out through the Cloud API and shows as sent.
+  await alex.page.getByLabel('Reply').fill('Yes, send me the new address here.');
+  await alex.page.getByLabel('Reply').press('Enter');
+  const mine = panel.locator('.msg').filter({ hasText: 'Yes, send me the new address here.' });
+  await mine.locator('.delivery').filter({ hasText: /^sent$/ }).waitFor();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].url, '/106540352242922/messages');
+  assert.equal(sent[0].body.to, '15550106060');
+  assert.equal(sent[0].auth, 'Bearer EAAG-system-user-token-for-tests');
+  await shot(alex.page, 'channels', 'whatsapp-beside-sms');
+
+  // The SMS tab is still there beside it.
+  await alex.page.getByRole('tab', { name: /Casey Cross · SMS/ }).click();
+  await alex.page.getByRole('tabpanel').getByText('My order has not arrived').waitFor();
+  await alex.ctx.close();
+});
