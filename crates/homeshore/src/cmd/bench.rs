@@ -13,6 +13,10 @@ pub enum BenchCommand {
     Api(super::bench_api::Args),
     /// Many concurrent staff WebSockets: the server's memory and delivery latency.
     Ws(super::bench_ws::Args),
+    /// SMS through the Twilio adapter: signed webhooks per second (durable before the
+    /// 2xx, retried deliveries counted once), and replies queued during a provider
+    /// outage, sent once each when it ends.
+    Webhooks(super::bench_webhooks::Args),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -21,6 +25,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Chat(args) => super::bench_chat::run(args),
         BenchCommand::Api(args) => super::bench_api::run(args),
         BenchCommand::Ws(args) => super::bench_ws::run(args),
+        BenchCommand::Webhooks(args) => super::bench_webhooks::run(args),
     }
 }
 

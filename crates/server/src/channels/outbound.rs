@@ -6,7 +6,9 @@
 //! read, or failed with the reason.
 //!
 //! - Retries: a transport says whether a failure is worth retrying. Retries back off
-//!   exponentially ([`backoff_ms`]) and give up after [`MAX_ATTEMPTS`]. A send that
+//!   exponentially up to a minute apart ([`backoff_ms`]), so a message queued during
+//!   a provider's outage goes within a minute of its end, and give up a day after the
+//!   message was written ([`GIVE_UP_AFTER`]). A send that
 //!   happened just before a crash is sent again after the restart (at least once): the
 //!   transports pass the message id as the provider's idempotency key.
 //! - Receipts from providers ([`receipt`]) only move a delivery forward
@@ -41,12 +43,13 @@ use crate::events::{Actor, LiveEvent};
 use crate::hub::Note;
 use crate::{ApiError, ApiResult, AppState};
 
-/// Attempts before a delivery is given up as failed.
-pub const MAX_ATTEMPTS: i32 = 10;
+/// How long a delivery is retried before it is given up as failed.
+pub const GIVE_UP_AFTER: time::Duration = time::Duration::hours(24);
 /// The wait after the first failed attempt; each further one waits twice as long.
 const FIRST_BACKOFF_MS: i64 = 2_000;
-/// The longest wait between two attempts.
-const MAX_BACKOFF_MS: i64 = 10 * 60_000;
+/// The longest wait between two attempts: a message waiting out an outage goes at most
+/// this long after the provider is back.
+const MAX_BACKOFF_MS: i64 = 60_000;
 /// Sends in flight at once, over all channels.
 const PARALLEL: usize = 32;
 /// Due deliveries taken per round.
@@ -60,7 +63,7 @@ pub fn unix_ms(t: OffsetDateTime) -> i64 {
 }
 
 /// The wait before the next attempt once `attempts` attempts have failed (≥ 1):
-/// 2 s, 4 s, 8 s … at most 10 minutes.
+/// 2 s, 4 s, 8 s … at most a minute.
 pub fn backoff_ms(attempts: i32) -> i64 {
     let doublings = (attempts - 1).clamp(0, 30) as u32;
     FIRST_BACKOFF_MS
@@ -109,10 +112,13 @@ pub fn after_attempt(
             d.next_attempt_ms = None;
             d.error = Some(e.clone());
         }
-        Err(SendError::Retry(e)) if d.attempts >= MAX_ATTEMPTS => {
+        Err(SendError::Retry(e)) if now - d.created_at >= GIVE_UP_AFTER => {
             d.status = DeliveryStatus::Failed;
             d.next_attempt_ms = None;
-            d.error = Some(format!("{e} (gave up after {} attempts)", d.attempts));
+            d.error = Some(format!(
+                "{e} (gave up after {} attempts over a day)",
+                d.attempts
+            ));
         }
         Err(SendError::Retry(e)) => {
             d.next_attempt_ms = Some(unix_ms(now) + backoff_ms(d.attempts));
@@ -753,33 +759,36 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_from_two_seconds_up_to_ten_minutes() {
-        let waits: Vec<i64> = (1..=10).map(backoff_ms).collect();
+    fn backoff_doubles_from_two_seconds_up_to_a_minute() {
+        let waits: Vec<i64> = (1..=8).map(backoff_ms).collect();
         assert_eq!(
             waits,
-            vec![
-                2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000
-            ]
+            vec![2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
         );
         assert_eq!(backoff_ms(0), 2_000);
-        assert_eq!(backoff_ms(i32::MAX), 600_000);
+        assert_eq!(backoff_ms(i32::MAX), 60_000);
     }
 
     #[test]
-    fn a_retryable_failure_waits_and_the_last_one_gives_up() {
-        let now = datetime!(2026-12-01 15:00:05 UTC);
+    fn a_retryable_failure_waits_and_a_day_later_gives_up() {
+        let mut now = datetime!(2026-12-01 15:00:05 UTC);
         let mut d = queued();
-        for attempt in 1..MAX_ATTEMPTS {
+        let mut attempt = 0;
+        while now - d.created_at < GIVE_UP_AFTER {
             d = after_attempt(&d, &Err(SendError::Retry("503".into())), now);
+            attempt += 1;
             assert_eq!(d.status, DeliveryStatus::Queued);
             assert_eq!(d.attempts, attempt);
-            assert_eq!(d.next_attempt_ms, Some(unix_ms(now) + backoff_ms(attempt)));
+            let wait = backoff_ms(attempt);
+            assert_eq!(d.next_attempt_ms, Some(unix_ms(now) + wait));
             assert_eq!(d.error.as_deref(), Some("503"));
+            now += time::Duration::milliseconds(wait);
         }
+        assert!(attempt > 1000, "a day of tries, a minute apart: {attempt}");
         d = after_attempt(&d, &Err(SendError::Retry("503".into())), now);
         assert_eq!(d.status, DeliveryStatus::Failed);
         assert_eq!(d.next_attempt_ms, None);
-        assert!(d.error.unwrap().contains("gave up after 10 attempts"));
+        assert!(d.error.unwrap().contains("over a day"));
     }
 
     #[test]
