@@ -11,6 +11,9 @@
 //! server did not answer (same `client_id`), while the process is killed five times at
 //! random moments; afterwards each client's log of acknowledgements is compared with the
 //! store and with the live queue.
+//!
+//! And the outbox's: agents' replies queued while the SMS provider (a Twilio stand-in)
+//! is down survive a `kill -9`, and once it is back each is sent exactly once.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -831,4 +834,209 @@ async fn retrying_clients_through_five_kills(database_url: Option<String>) {
 
     drop(center);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+impl Staff {
+    async fn send(&self, base: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self
+            .http
+            .request(m, format!("{base}{path}"))
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Twilio's Messages API while it is down (503) and after (201), counting each message
+/// it accepts by our id (the `m` of its status callback).
+#[derive(Default)]
+struct TwilioStandIn {
+    down: AtomicBool,
+    accepted: Mutex<HashMap<String, u32>>,
+}
+
+const TWILIO_TOKEN: &str = "crash-test-twilio-auth-token";
+
+/// Replies queued while Twilio is down, then `kill -9` before any goes out: after the
+/// restart and Twilio's recovery, every reply is sent, and each exactly once.
+#[tokio::test]
+async fn replies_queued_during_a_provider_outage_survive_kill_9_and_go_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let twilio = Arc::new(TwilioStandIn::default());
+    twilio.down.store(true, Ordering::SeqCst);
+    let t = twilio.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{sid}/Messages.json",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let t = t.clone();
+            async move {
+                if t.down.load(Ordering::SeqCst) {
+                    return (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "{}".to_string(),
+                    );
+                }
+                let form: HashMap<String, String> =
+                    url::form_urlencoded::parse(&body).into_owned().collect();
+                let m = form["StatusCallback"]
+                    .split("?m=")
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_string();
+                let mut acc = t.accepted.lock().unwrap();
+                *acc.entry(m).or_default() += 1;
+                let n = acc.len();
+                (
+                    axum::http::StatusCode::CREATED,
+                    json!({"sid": format!("SM{n:032}"), "status": "queued"}).to_string(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let port = free_port();
+    let mut center = Center::start_on(dir.path(), 0, None, port).await;
+    let base = center.base.clone();
+    let admin = Staff::login(&base, "admin@demo-retail.example").await;
+    let queues = admin.get(&base, "/api/queues").await;
+    let orders = queues["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Orders")
+        .unwrap()["id"]
+        .clone();
+    let (st, v) = admin
+        .send(
+            &base,
+            "PUT",
+            "/api/channel-endpoints/sms",
+            json!({"provider": "twilio", "account_sid": "ACcrash000000000000000000000000000", "auth_token": TWILIO_TOKEN,
+                   "from": "+15550001000", "queue_id": orders, "api_base": api_base, "public_base_url": base}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let alex = Staff::login(&base, "alex@demo-retail.example").await;
+    let (st, v) = alex
+        .send(
+            &base,
+            "PUT",
+            "/api/agent/state",
+            json!({"state": "available"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // Three customers text in (signed as Twilio signs); Alex takes them all.
+    let url = format!("{base}/api/webhooks/twilio/{ORG}/sms");
+    for i in 0..3 {
+        let params = vec![
+            ("Body".to_string(), format!("Is order {i} on its way?")),
+            ("From".to_string(), format!("+1555020{i:04}")),
+            ("MessageSid".to_string(), format!("SMcrash{i}")),
+        ];
+        let signature = server::channels::twilio::signature(TWILIO_TOKEN, &url, &params);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter())
+            .finish();
+        let r = server::http_client()
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let mut taken = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while taken.len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the texts were not all offered to Alex"
+        );
+        let v = alex.get(&base, "/api/offers").await;
+        for o in v["offers"].as_array().unwrap() {
+            let id = o["offer"]["id"].as_str().unwrap();
+            let (st, c) = alex
+                .send(
+                    &base,
+                    "POST",
+                    &format!("/api/offers/{id}/accept"),
+                    json!({}),
+                )
+                .await;
+            if st == 200 {
+                taken.push(c["id"].as_str().unwrap().to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Two replies each while Twilio is down, acknowledged (durable), then kill -9.
+    let mut replies = Vec::new();
+    for c in &taken {
+        for k in 0..2 {
+            let (st, m) = alex
+                .send(
+                    &base,
+                    "POST",
+                    &format!("/api/contacts/{c}/messages"),
+                    json!({"client_id": format!("r{k}-{c}"), "text": format!("Reply {k}")}),
+                )
+                .await;
+            assert_eq!(st, 201, "{m}");
+            replies.push((c.clone(), m["id"].as_str().unwrap().to_string()));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(twilio.accepted.lock().unwrap().is_empty());
+    center.kill();
+
+    // Back on the same data and address; Twilio recovers.
+    let center = Center::start_on(dir.path(), 1, None, port).await;
+    twilio.down.store(false, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while twilio.accepted.lock().unwrap().len() < replies.len() {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} replies were sent after the restart",
+            twilio.accepted.lock().unwrap().len(),
+            replies.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let accepted = twilio.accepted.lock().unwrap().clone();
+    for (_, id) in &replies {
+        assert_eq!(
+            accepted.get(id),
+            Some(&1),
+            "reply {id} sent once: {accepted:?}"
+        );
+    }
+    assert_eq!(accepted.len(), replies.len(), "nothing else was sent");
+    let alex = Staff::login(&center.base, "alex@demo-retail.example").await;
+    for (c, id) in &replies {
+        let v = alex
+            .get(&center.base, &format!("/api/contacts/{c}/messages"))
+            .await;
+        let m = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(m["delivery"]["status"], "sent", "{m}");
+    }
 }
