@@ -334,17 +334,36 @@ async fn put_endpoint(
             json!({"provider": "twilio", "account_sid": sid, "auth_token": token, "from": from,
                    "queue_id": queue, "api_base": api_base, "public_base_url": public})
         }
-        "whatsapp" => {
-            if channel != Channel::Whatsapp {
-                return Err(ApiError::invalid(
-                    "provider: whatsapp carries whatsapp only",
-                ));
+        meta @ ("whatsapp" | "messenger") => {
+            // Meta's two channels: the account's id and token differ, the rest is one.
+            let (id_key, id_what, token_key, token_what, given_id, given_token) =
+                if meta == "whatsapp" {
+                    (
+                        "phone_number_id",
+                        "the number's id from WhatsApp Manager (digits)",
+                        "access_token",
+                        "a system user's access token",
+                        body.phone_number_id,
+                        body.access_token,
+                    )
+                } else {
+                    (
+                        "page_id",
+                        "the Facebook page's id (digits)",
+                        "page_access_token",
+                        "the page's access token",
+                        body.page_id,
+                        body.page_access_token,
+                    )
+                };
+            if channel.as_str() != meta {
+                return Err(ApiError::invalid(format!(
+                    "provider: {meta} carries {meta} only"
+                )));
             }
-            let id = body.phone_number_id.unwrap_or_default();
+            let id = given_id.unwrap_or_default();
             if !((5..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_digit())) {
-                return Err(ApiError::invalid(
-                    "phone_number_id: the number's id from WhatsApp Manager (digits)",
-                ));
+                return Err(ApiError::invalid(format!("{id_key}: {id_what}")));
             }
             let keep = |given: Option<String>, key: &str, what: &str| -> ApiResult<String> {
                 match (given, kept(key)) {
@@ -356,11 +375,7 @@ async fn put_endpoint(
                     (None, None) => Err(ApiError::invalid(format!("{key}: required ({what})"))),
                 }
             };
-            let token = keep(
-                body.access_token,
-                "access_token",
-                "a system user's access token",
-            )?;
+            let token = keep(given_token, token_key, token_what)?;
             let secret = keep(body.app_secret, "app_secret", "the Meta app's secret")?;
             let verify = body
                 .verify_token
@@ -385,61 +400,7 @@ async fn put_endpoint(
                     .as_deref()
                     .unwrap_or("https://graph.facebook.com/v21.0"),
             )?;
-            json!({"provider": "whatsapp", "phone_number_id": id, "access_token": token, "app_secret": secret,
-                   "verify_token": verify, "queue_id": queue, "api_base": api_base})
-        }
-        "messenger" => {
-            if channel != Channel::Messenger {
-                return Err(ApiError::invalid(
-                    "provider: messenger carries messenger only",
-                ));
-            }
-            let page = body.page_id.unwrap_or_default();
-            if !((5..=32).contains(&page.len()) && page.chars().all(|c| c.is_ascii_digit())) {
-                return Err(ApiError::invalid(
-                    "page_id: the Facebook page's id (digits)",
-                ));
-            }
-            let keep = |given: Option<String>, key: &str, what: &str| -> ApiResult<String> {
-                match (given, kept(key)) {
-                    (Some(t), _) if (16..=1000).contains(&t.len()) => Ok(t),
-                    (Some(_), _) => Err(ApiError::invalid(format!(
-                        "{key}: {what}, 16 to 1000 characters"
-                    ))),
-                    (None, Some(k)) => Ok(k),
-                    (None, None) => Err(ApiError::invalid(format!("{key}: required ({what})"))),
-                }
-            };
-            let token = keep(
-                body.page_access_token,
-                "page_access_token",
-                "the page's access token",
-            )?;
-            let secret = keep(body.app_secret, "app_secret", "the Meta app's secret")?;
-            let verify = body
-                .verify_token
-                .or_else(|| kept("verify_token"))
-                .unwrap_or_default();
-            if !(8..=200).contains(&verify.len()) {
-                return Err(ApiError::invalid(
-                    "verify_token: 8 to 200 characters, the same as in the app's webhook settings",
-                ));
-            }
-            let queue = body
-                .queue_id
-                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
-            state
-                .store()
-                .get_object(org, ObjectKind::Queue, queue)
-                .await?
-                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
-            let api_base = http_url(
-                "api_base",
-                body.api_base
-                    .as_deref()
-                    .unwrap_or("https://graph.facebook.com/v21.0"),
-            )?;
-            json!({"provider": "messenger", "page_id": page, "page_access_token": token, "app_secret": secret,
+            json!({"provider": meta, id_key: id, token_key: token, "app_secret": secret,
                    "verify_token": verify, "queue_id": queue, "api_base": api_base})
         }
         other => {

@@ -15,7 +15,7 @@
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
-use store::{Delivery, DeliveryStatus, Sender, Store as _};
+use store::{Delivery, DeliveryStatus};
 use time::OffsetDateTime;
 
 use super::outbound::{Outbound, SendError, Sent};
@@ -144,15 +144,7 @@ pub fn send<'a>(
     d: &'a Delivery,
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
-        let out = match Outbound::load(state, d).await {
-            Ok(Some(out)) => out,
-            Ok(None) => {
-                return Err(SendError::Permanent(
-                    "the message or its contact no longer exists".into(),
-                ));
-            }
-            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
-        };
+        let out = Outbound::for_send(state, d).await?;
         let Some(psid) = out
             .to()
             .filter(|i| i.kind == "messenger_psid")
@@ -162,15 +154,7 @@ pub fn send<'a>(
                 "the customer has no Messenger id for this page".into(),
             ));
         };
-        let last = state
-            .store()
-            .list_messages(d.org_id, d.contact_id, 0, 1000)
-            .await
-            .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?
-            .iter()
-            .filter(|m| m.sender == Sender::Customer)
-            .map(|m| m.at)
-            .max();
+        let last = out.last_customer_message(state).await?;
         let Some(mut body) = messaging_type(last, state.now()) else {
             return Err(SendError::Permanent(
                 "more than 7 days since the customer last wrote: Messenger allows no reply now"

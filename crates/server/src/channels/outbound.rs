@@ -8,9 +8,9 @@
 //! - Retries: a transport says whether a failure is worth retrying. Retries back off
 //!   exponentially up to a minute apart ([`backoff_ms`]), so a message queued during
 //!   a provider's outage goes within a minute of its end, and give up a day after the
-//!   message was written ([`GIVE_UP_AFTER`]). A send that
-//!   happened just before a crash is sent again after the restart (at least once): the
-//!   transports pass the message id as the provider's idempotency key.
+//!   message was written ([`GIVE_UP_AFTER`]). A send that happened just before a crash
+//!   is sent again after the restart (at least once): the webhook transport passes the
+//!   message id as `Idempotency-Key`; Twilio's and Meta's APIs take none.
 //! - Receipts from providers ([`receipt`]) only move a delivery forward
 //!   ([`DeliveryStatus::rank`]; the store enforces the same rule, so a late "sent" from
 //!   the drain task never undoes a "delivered" that raced it).
@@ -444,15 +444,7 @@ impl ProviderTransport {
         secret: &str,
     ) -> Result<Sent, SendError> {
         let channel = d.channel;
-        let out = match Outbound::load(state, d).await {
-            Ok(Some(out)) => out,
-            Ok(None) => {
-                return Err(SendError::Permanent(
-                    "the message or its contact no longer exists".into(),
-                ));
-            }
-            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
-        };
+        let out = Outbound::for_send(state, d).await?;
         let body = serde_json::to_vec(&webhook_body(&out)).unwrap_or_default();
         let signature = sign(secret, state.now().unix_timestamp(), &body);
         let answer = self
@@ -581,6 +573,34 @@ fn record(
 }
 
 impl Outbound {
+    /// [`Outbound::load`] for a transport about to send: what it needs, or why not (a
+    /// read that failed is worth retrying; a message that is gone is not).
+    pub async fn for_send(state: &AppState, d: &Delivery) -> Result<Outbound, SendError> {
+        match Outbound::load(state, d).await {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(SendError::Permanent(
+                "the message or its contact no longer exists".into(),
+            )),
+            Err(e) => Err(SendError::Retry(format!("reading the message: {e}"))),
+        }
+    }
+
+    /// When the customer last wrote in this contact (the channels' reply windows).
+    pub async fn last_customer_message(
+        &self,
+        state: &AppState,
+    ) -> Result<Option<OffsetDateTime>, SendError> {
+        Ok(state
+            .store()
+            .list_messages(self.contact.org_id, self.contact.id, 0, 1000)
+            .await
+            .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?
+            .iter()
+            .filter(|m| m.sender == store::Sender::Customer)
+            .map(|m| m.at)
+            .max())
+    }
+
     /// The message, its contact and the customer's identities, from the live state and
     /// the store; `None` when the message or contact is gone.
     pub async fn load(state: &AppState, d: &Delivery) -> Result<Option<Outbound>, StoreError> {

@@ -153,15 +153,7 @@ pub fn send<'a>(
     d: &'a Delivery,
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
-        let out = match Outbound::load(state, d).await {
-            Ok(Some(out)) => out,
-            Ok(None) => {
-                return Err(SendError::Permanent(
-                    "the message or its contact no longer exists".into(),
-                ));
-            }
-            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
-        };
+        let out = Outbound::for_send(state, d).await?;
         let Some(to) = out
             .to()
             .filter(|i| i.kind == "phone")

@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use store::{Delivery, DeliveryStatus, Sender, Store as _};
+use store::{Delivery, DeliveryStatus};
 use time::OffsetDateTime;
 
 use super::outbound::{Outbound, SendError, Sent};
@@ -246,15 +246,7 @@ pub fn send<'a>(
     d: &'a Delivery,
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
-        let out = match Outbound::load(state, d).await {
-            Ok(Some(out)) => out,
-            Ok(None) => {
-                return Err(SendError::Permanent(
-                    "the message or its contact no longer exists".into(),
-                ));
-            }
-            Err(e) => return Err(SendError::Retry(format!("reading the message: {e}"))),
-        };
+        let out = Outbound::for_send(state, d).await?;
         let Some(to) = out
             .to()
             .filter(|i| i.kind == "phone")
@@ -264,15 +256,7 @@ pub fn send<'a>(
                 "the customer has no WhatsApp number".into(),
             ));
         };
-        let last = state
-            .store()
-            .list_messages(d.org_id, d.contact_id, 0, 1000)
-            .await
-            .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?
-            .iter()
-            .filter(|m| m.sender == Sender::Customer)
-            .map(|m| m.at)
-            .max();
+        let last = out.last_customer_message(state).await?;
         if !window_open(last, state.now()) {
             return Err(SendError::Permanent(
                 "more than 24 hours since the customer last wrote: WhatsApp only allows an approved template now".into(),

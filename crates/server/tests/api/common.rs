@@ -494,3 +494,33 @@ pub fn fill(path: &str, id: Option<Uuid>) -> String {
     out.push_str(rest);
     out
 }
+
+/// The `delivery` of message `id` as the contact's message list gives it (null when it
+/// has none).
+pub async fn delivery_of(c: &Client, contact: &str, id: &str) -> Value {
+    c.ok(&format!("/api/contacts/{contact}/messages")).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .map(|m| m["delivery"].clone())
+        .unwrap_or(Value::Null)
+}
+
+/// Poll until the delivery of message `id` satisfies `ok` (6 s at most).
+pub async fn delivery_until(
+    c: &Client,
+    contact: &str,
+    id: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = delivery_of(c, contact, id).await;
+        if ok(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("delivery of {id} never got there; last: {last}");
+}

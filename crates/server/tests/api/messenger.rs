@@ -86,28 +86,6 @@ fn text(mid: &str, ms: i64, body: &str) -> Value {
     json!({"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": ms, "message": {"mid": mid, "text": body}})
 }
 
-async fn delivery(c: &Client, contact: &str, id: &str) -> Value {
-    c.ok(&format!("/api/contacts/{contact}/messages")).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == id)
-        .map(|m| m["delivery"].clone())
-        .unwrap_or(Value::Null)
-}
-
-async fn until(c: &Client, contact: &str, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = delivery(c, contact, id).await;
-        if ok(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("delivery of {id} never got there; last: {last}");
-}
-
 #[tokio::test]
 async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
     each_backend_with(manual_clock(), |s| async move {
@@ -156,17 +134,17 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
             .post(&format!("/api/contacts/{contact}/messages"), &json!({"client_id": "f1", "text": "Yes, we do."}))
             .await;
         let id = r.body["id"].as_str().unwrap().to_string();
-        until(&agent, &contact, &id, |d| d["status"] == "sent").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "sent").await;
         let (token, sent) = graph.sent()[0].clone();
         assert_eq!(token.as_deref(), Some(PAGE_TOKEN));
         assert_eq!((sent["messaging_type"].as_str(), sent["recipient"]["id"].as_str()), (Some("RESPONSE"), Some(PSID)));
         assert_eq!(sent["message"]["text"], "Yes, we do.");
         let delivered = page(vec![json!({"sender": {"id": PSID}, "recipient": {"id": PAGE}, "delivery": {"mids": ["m_out_1"], "watermark": now_ms + 1000}})]);
         assert_eq!(post_webhook(&s, &delivered, SECRET).await.status, 200);
-        until(&agent, &contact, &id, |d| d["status"] == "delivered").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "delivered").await;
         let read = page(vec![json!({"sender": {"id": PSID}, "recipient": {"id": PAGE}, "read": {"watermark": now_ms + 60_000}})]);
         assert_eq!(post_webhook(&s, &read, SECRET).await.status, 200);
-        until(&agent, &contact, &id, |d| d["status"] == "read").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "read").await;
 
         // Two days later: only a person may answer, with the human-agent tag.
         s.clock.advance(Duration::from_secs(48 * 3600));
@@ -175,7 +153,7 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
             .await;
         let id2 = r.body["id"].as_str().unwrap().to_string();
         s.state.wake_outbox();
-        until(&agent, &contact, &id2, |d| d["status"] == "sent").await;
+        delivery_until(&agent, &contact, &id2, |d| d["status"] == "sent").await;
         let (_, sent) = graph.sent()[1].clone();
         assert_eq!((sent["messaging_type"].as_str(), sent["tag"].as_str()), (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")));
         // After a week: refused, with the reason.
@@ -185,7 +163,7 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
             .await;
         let id3 = r.body["id"].as_str().unwrap().to_string();
         s.state.wake_outbox();
-        let d = until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
+        let d = delivery_until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("7 days"), "{d}");
         assert_eq!(graph.sent().len(), 2);
         s

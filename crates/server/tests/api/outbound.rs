@@ -107,31 +107,6 @@ fn verify(secret: &str, hit: &Hit) -> bool {
     hex::encode(mac.finalize().into_bytes()) == v1
 }
 
-/// The delivery of message `id` as the contact's message list gives it.
-async fn delivery(c: &Client, contact: &str, id: &str) -> Value {
-    let v = c.ok(&format!("/api/contacts/{contact}/messages")).await;
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == id)
-        .map(|m| m["delivery"].clone())
-        .unwrap_or(Value::Null)
-}
-
-/// Poll until the delivery of `id` satisfies `ok`.
-async fn until(c: &Client, contact: &str, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = delivery(c, contact, id).await;
-        if ok(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("delivery of {id} never got there; last: {last}");
-}
-
 /// An SMS from a customer, taken by the org's agent: the contact's id.
 async fn texting_customer(s: &Server, o: &Org, phone: &str) -> String {
     let admin = o.client(s, Role::Admin);
@@ -209,7 +184,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         assert_eq!(hits[0].body["text"], "It left our warehouse today.");
         assert_eq!(hits[0].body["channel"], "sms");
         let agent = o.client(&s, Role::Agent);
-        let d = until(&agent, &contact, &id1, |d| d["attempts"] == 1).await;
+        let d = delivery_until(&agent, &contact, &id1, |d| d["attempts"] == 1).await;
         assert_eq!(d["status"], "queued");
         assert!(d["error"].as_str().unwrap().contains("503"), "{d}");
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -219,7 +194,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         let hits = ep.wait_for(2).await;
         assert_eq!(hits[1].idempotency_key, id1, "the retry is the same message");
         assert_eq!(hits[1].body["attempt"], 2);
-        let d = until(&agent, &contact, &id1, |d| d["status"] == "sent").await;
+        let d = delivery_until(&agent, &contact, &id1, |d| d["status"] == "sent").await;
         assert_eq!(d["attempts"], 2);
         assert!(d["error"].is_null(), "{d}");
 
@@ -237,7 +212,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
             .post("/api/receipts", &json!({"message_id": id1, "status": "bounced"}))
             .await;
         assert_eq!(bad.status, 422, "{}", bad.text);
-        let d = delivery(&agent, &contact, &id1).await;
+        let d = delivery_of(&agent, &contact, &id1).await;
         assert_eq!(d["status"], "delivered");
         // Another organisation cannot see or move it.
         let other = seed_org(&s, "outbox-other").await;
@@ -251,7 +226,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         let m2 = reply(&s, &o, &contact, "Tracking number to follow.").await;
         let id2 = m2["id"].as_str().unwrap().to_string();
         ep.wait_for(3).await;
-        until(&agent, &contact, &id2, |d| d["attempts"] == 1).await;
+        delivery_until(&agent, &contact, &id2, |d| d["attempts"] == 1).await;
         let clock = s.clock.clone();
         let s = Server::start_with(s.halt().await, clock).await;
         s.clock.advance(Duration::from_secs(3));
@@ -259,7 +234,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         let hits = ep.wait_for(4).await;
         assert_eq!(hits[3].idempotency_key, id2, "sent after the restart");
         let agent = o.client(&s, Role::Agent);
-        let d = until(&agent, &contact, &id2, |d| d["status"] == "sent").await;
+        let d = delivery_until(&agent, &contact, &id2, |d| d["status"] == "sent").await;
         assert_eq!(d["attempts"], 2);
         let by_provider = o
             .client(&s, Role::Admin)
@@ -270,7 +245,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         // A refusal (400) is final, with the endpoint's words for the agent.
         let m3 = reply(&s, &o, &contact, "Anything else?").await;
         let id3 = m3["id"].as_str().unwrap().to_string();
-        let d = until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
+        let d = delivery_until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("21211"), "{d}");
         assert_eq!(ep.hits().len(), 5, "no retry after a refusal");
 
@@ -297,7 +272,7 @@ async fn a_channel_without_an_endpoint_fails_its_replies_and_web_chat_needs_none
         let contact = texting_customer(&s, &o, "+15550109999").await;
         let m = reply(&s, &o, &contact, "Hello!").await;
         let agent = o.client(&s, Role::Agent);
-        let d = until(&agent, &contact, m["id"].as_str().unwrap(), |d| {
+        let d = delivery_until(&agent, &contact, m["id"].as_str().unwrap(), |d| {
             d["status"] == "failed"
         })
         .await;
@@ -309,7 +284,7 @@ async fn a_channel_without_an_endpoint_fails_its_replies_and_web_chat_needs_none
         // Web chat is its own transport: the reply is in the customer's conversation.
         let chat = active_contact(&s, &o).await.to_string();
         let m = reply(&s, &o, &chat, "Hi there").await;
-        let d = until(&agent, &chat, m["id"].as_str().unwrap(), |d| {
+        let d = delivery_until(&agent, &chat, m["id"].as_str().unwrap(), |d| {
             d["status"] == "sent"
         })
         .await;

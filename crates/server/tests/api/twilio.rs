@@ -149,23 +149,6 @@ async fn messages(c: &Client, contact: &str) -> Vec<Value> {
         .clone()
 }
 
-async fn delivery_until(c: &Client, contact: &str, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = messages(c, contact)
-            .await
-            .into_iter()
-            .find(|m| m["id"] == id)
-            .map(|m| m["delivery"].clone())
-            .unwrap_or(Value::Null);
-        if ok(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("delivery of {id} never got there; last: {last}");
-}
-
 async fn reply(c: &Client, contact: &str, text: &str) -> String {
     let a = c
         .post(

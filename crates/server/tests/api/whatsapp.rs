@@ -91,28 +91,6 @@ fn status(wamid: &str, ours: &str, st: &str) -> Value {
         "statuses": [{"id": wamid, "status": st, "timestamp": "1764601300", "recipient_id": "15550004000", "biz_opaque_callback_data": ours}]}}]}]})
 }
 
-async fn delivery(c: &Client, contact: &str, id: &str) -> Value {
-    c.ok(&format!("/api/contacts/{contact}/messages")).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == id)
-        .map(|m| m["delivery"].clone())
-        .unwrap_or(Value::Null)
-}
-
-async fn until(c: &Client, contact: &str, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = delivery(c, contact, id).await;
-        if ok(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("delivery of {id} never got there; last: {last}");
-}
-
 #[tokio::test]
 async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_window() {
     each_backend_with(manual_clock(), |s| async move {
@@ -189,7 +167,7 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
         let id = r.body["id"].as_str().unwrap().to_string();
-        until(&agent, &contact, &id, |d| d["status"] == "sent").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "sent").await;
         let (authorised, sent) = graph.sent()[0].clone();
         assert!(authorised, "bearer token and phone number id");
         assert_eq!(sent["to"], "15550004000");
@@ -199,9 +177,9 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         // Statuses: delivered, then read; a forged one is refused.
         assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "failed"), "nope").await.status, 403);
         assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "delivered"), SECRET).await.status, 200);
-        until(&agent, &contact, &id, |d| d["status"] == "delivered").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "delivered").await;
         assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "read"), SECRET).await.status, 200);
-        until(&agent, &contact, &id, |d| d["status"] == "read").await;
+        delivery_until(&agent, &contact, &id, |d| d["status"] == "read").await;
 
         // A day later the window is closed: free text is refused, and says why.
         s.clock.advance(Duration::from_secs(25 * 3600));
@@ -210,7 +188,7 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
             .await;
         let id2 = r.body["id"].as_str().unwrap().to_string();
         s.state.wake_outbox();
-        let d = until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
+        let d = delivery_until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("24 hours"), "{d}");
         assert_eq!(graph.sent().len(), 1, "nothing sent outside the window");
         s
