@@ -568,6 +568,23 @@ async fn post_receipt(
 
 // ---------- Twilio's webhooks (signed by Twilio, no session or token) ----------
 
+/// The organisation a provider's webhook names (by slug), and its provider for `channel`.
+async fn provider_for(
+    state: &AppState,
+    slug: &str,
+    channel: Channel,
+) -> ApiResult<(Uuid, Option<Provider>)> {
+    let org = state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let provider = outbound::endpoint(state, org.id, channel)
+        .await?
+        .map(|e| e.provider);
+    Ok((org.id, provider))
+}
+
 /// The empty TwiML answer: Twilio sends nothing back to the customer.
 const TWIML_EMPTY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
 
@@ -584,15 +601,8 @@ async fn twilio_request(
     crate::channels::twilio::TwilioConfig,
     Vec<(String, String)>,
 )> {
-    let org = state
-        .store()
-        .get_org_by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organisation"))?;
-    let Some(Provider::Twilio(cfg)) = outbound::endpoint(state, org.id, Channel::Sms)
-        .await?
-        .map(|e| e.provider)
-    else {
+    let (org, provider) = provider_for(state, slug, Channel::Sms).await?;
+    let Some(Provider::Twilio(cfg)) = provider else {
         return Err(ApiError::not_found("Twilio account for SMS"));
     };
     let params: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
@@ -608,12 +618,12 @@ async fn twilio_request(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !crate::channels::twilio::verify(&cfg.auth_token, &url, &params, given) {
-        tracing::warn!(org = %org.id, %url, "Twilio webhook with a bad signature refused");
+        tracing::warn!(%org, %url, "Twilio webhook with a bad signature refused");
         return Err(ApiError::forbidden(
             "X-Twilio-Signature does not match this request: check the auth token, and that public_base_url is the address Twilio calls",
         ));
     }
-    Ok((org.id, cfg, params))
+    Ok((org, cfg, params))
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -786,16 +796,8 @@ async fn whatsapp_config(
     state: &AppState,
     slug: &str,
 ) -> ApiResult<(Uuid, crate::channels::whatsapp::WhatsappConfig)> {
-    let org = state
-        .store()
-        .get_org_by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organisation"))?;
-    match outbound::endpoint(state, org.id, Channel::Whatsapp)
-        .await?
-        .map(|e| e.provider)
-    {
-        Some(Provider::Whatsapp(cfg)) => Ok((org.id, cfg)),
+    match provider_for(state, slug, Channel::Whatsapp).await? {
+        (org, Some(Provider::Whatsapp(cfg))) => Ok((org, cfg)),
         _ => Err(ApiError::not_found("WhatsApp number")),
     }
 }
@@ -934,16 +936,8 @@ async fn messenger_config(
     state: &AppState,
     slug: &str,
 ) -> ApiResult<(Uuid, crate::channels::messenger::MessengerConfig)> {
-    let org = state
-        .store()
-        .get_org_by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organisation"))?;
-    match outbound::endpoint(state, org.id, Channel::Messenger)
-        .await?
-        .map(|e| e.provider)
-    {
-        Some(Provider::Messenger(cfg)) => Ok((org.id, cfg)),
+    match provider_for(state, slug, Channel::Messenger).await? {
+        (org, Some(Provider::Messenger(cfg))) => Ok((org, cfg)),
         _ => Err(ApiError::not_found("Messenger page")),
     }
 }

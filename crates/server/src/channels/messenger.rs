@@ -170,17 +170,7 @@ pub fn send<'a>(
             .json(&body)
             .send()
             .await;
-        let resp = match answer {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(SendError::Retry(format!(
-                    "could not reach Messenger: {}",
-                    super::outbound::root_cause(&e)
-                )));
-            }
-        };
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
+        let (status, text) = super::outbound::answer_of("Messenger", answer).await?;
         if !(200..300).contains(&status) {
             // Graph API errors have WhatsApp's shape (code 613 and 4: rate limits).
             return Err(match super::whatsapp::classify(status, &text) {

@@ -501,6 +501,23 @@ impl ProviderTransport {
     }
 }
 
+/// A provider API's answer as (status, body), or a retryable failure to reach `who`.
+pub(crate) async fn answer_of(
+    who: &str,
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<(u16, String), SendError> {
+    match sent {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            Ok((status, r.text().await.unwrap_or_default()))
+        }
+        Err(e) => Err(SendError::Retry(format!(
+            "could not reach {who}: {}",
+            root_cause(&e)
+        ))),
+    }
+}
+
 pub(crate) fn root_cause(e: &dyn std::error::Error) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {

@@ -192,17 +192,7 @@ pub fn send<'a>(
             .form(&form)
             .send()
             .await;
-        let resp = match answer {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(SendError::Retry(format!(
-                    "could not reach Twilio: {}",
-                    super::outbound::root_cause(&e)
-                )));
-            }
-        };
-        let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
+        let (status, body) = super::outbound::answer_of("Twilio", answer).await?;
         if !(200..300).contains(&status) {
             return Err(classify(status, &body));
         }

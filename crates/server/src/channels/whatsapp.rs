@@ -274,17 +274,7 @@ pub fn send<'a>(
             .json(&message_body(&to, &text, d.message_id))
             .send()
             .await;
-        let resp = match answer {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(SendError::Retry(format!(
-                    "could not reach WhatsApp: {}",
-                    super::outbound::root_cause(&e)
-                )));
-            }
-        };
-        let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
+        let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
         if !(200..300).contains(&status) {
             return Err(classify(status, &body));
         }
