@@ -862,23 +862,7 @@ async fn whatsapp_webhook(
     use crate::channels::whatsapp;
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, cfg) = whatsapp_config(&state, &slug).await?;
-    let given = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !whatsapp::verify(&cfg.app_secret, &body, given) {
-        tracing::warn!(%org, "WhatsApp webhook with a bad signature refused");
-        return Err(ApiError::forbidden(
-            "X-Hub-Signature-256 does not match this body: check the app secret",
-        ));
-    }
-    let v: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            format!("the body is not JSON: {e}"),
-        )
-    })?;
+    let v = meta_body(org, "WhatsApp", &cfg.app_secret, &headers, &body)?;
     let (messages, statuses) = whatsapp::parse(&v);
     for m in messages {
         crate::channels::receive(
@@ -932,6 +916,34 @@ async fn whatsapp_webhook(
 
 // ---------- Messenger's webhooks (signed by Meta, no session or token) ----------
 
+/// The JSON of a webhook Meta signed (`X-Hub-Signature-256` over the raw body with the
+/// app secret), checked before it is parsed.
+fn meta_body(
+    org: Uuid,
+    who: &str,
+    app_secret: &str,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> ApiResult<Value> {
+    let given = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::channels::whatsapp::verify(app_secret, body, given) {
+        tracing::warn!(%org, "{who} webhook with a bad signature refused");
+        return Err(ApiError::forbidden(
+            "X-Hub-Signature-256 does not match this body: check the app secret",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("the body is not JSON: {e}"),
+        )
+    })
+}
+
 async fn messenger_config(
     state: &AppState,
     slug: &str,
@@ -972,23 +984,7 @@ async fn messenger_webhook(
     use crate::channels::messenger::{self, Event};
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, cfg) = messenger_config(&state, &slug).await?;
-    let given = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !crate::channels::whatsapp::verify(&cfg.app_secret, &body, given) {
-        tracing::warn!(%org, "Messenger webhook with a bad signature refused");
-        return Err(ApiError::forbidden(
-            "X-Hub-Signature-256 does not match this body: check the app secret",
-        ));
-    }
-    let v: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            format!("the body is not JSON: {e}"),
-        )
-    })?;
+    let v = meta_body(org, "Messenger", &cfg.app_secret, &headers, &body)?;
     let quiet = |r: ApiResult<Delivery>| match r {
         // A receipt for a message this server did not send: nothing to record.
         Err(e) if e.code == "not_found" => Ok(()),
