@@ -18,6 +18,9 @@ pub mod outbound;
 pub mod twilio;
 pub mod whatsapp;
 
+#[cfg(test)]
+mod proptests;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
