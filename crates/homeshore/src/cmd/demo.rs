@@ -3,9 +3,12 @@
 //! Starts the server on the embedded database in `--data-dir`, seeds the organisation
 //! "Demo Retail" (idempotently: a second start reuses the data dir and adds only what is
 //! missing), prints the URLs and logins, and runs simulated customers and agents
-//! ([`sim`]) against it over loopback HTTP, the same code paths as real traffic. Four
-//! agents are left free for a person to log in as and receive real offers.
+//! ([`sim`]) against it over loopback HTTP, the same code paths as real traffic. Some
+//! customers text by SMS or WhatsApp through a stand-in carrier ([`carrier`]) that
+//! speaks Twilio's and WhatsApp's wire formats. Four agents are left free for a person
+//! to log in as and receive real offers.
 
+pub mod carrier;
 pub mod client;
 pub mod seed;
 pub mod sim;
@@ -107,13 +110,24 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             .filter(|p| p.simulated)
             .map(|p| (p.email.to_string(), seed::PASSWORD.to_string()))
             .collect();
+        let base = format!("http://{}", loopback(addr));
+        // Texting customers reach the center through a stand-in carrier that speaks
+        // Twilio's and WhatsApp's wire formats.
+        let carrier = match connect_carrier(&state, &base).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("SMS and WhatsApp are not simulated: {e:#}");
+                None
+            }
+        };
         sim::spawn(
             sim::Config {
-                base: format!("http://{}", loopback(addr)),
+                base,
                 org: seed::ORG_SLUG.to_string(),
                 customers_per_minute: args.customers_per_minute,
                 seed: args.seed,
                 agents,
+                carrier,
             },
             stats.clone(),
         );
@@ -196,7 +210,7 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
     } else {
         let sims = seed::PEOPLE.iter().filter(|p| p.simulated).count();
         lines.push(format!(
-            "Simulating {sims} agents and about {} customers a minute.",
+            "Simulating {sims} agents and about {} customers a minute (a third of them text by SMS or WhatsApp).",
             args.customers_per_minute
         ));
     }
@@ -402,6 +416,44 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
 
 /// The agent profile with the skill levels next to the names (for the routing policies
 /// that compare levels; the profile itself lists names).
+/// Starts the demo's carrier and points the center's SMS and WhatsApp at it (new texts
+/// wait in Orders).
+async fn connect_carrier(state: &AppState, base: &str) -> anyhow::Result<Arc<carrier::Carrier>> {
+    let org = state
+        .store()
+        .get_org_by_slug(seed::ORG_SLUG)
+        .await?
+        .context("the demo organisation")?;
+    let queue = state
+        .store()
+        .get_object_by_name(org.id, ObjectKind::Queue, "Orders")
+        .await?
+        .context("the demo's Orders queue")?;
+    let carrier = carrier::Carrier::start(base, seed::ORG_SLUG).await?;
+    let now = state.now();
+    let mut changes = Vec::new();
+    for (channel, data) in carrier.endpoints(queue.id) {
+        let existing = state
+            .store()
+            .get_object_by_name(org.id, ObjectKind::ChannelEndpoint, channel)
+            .await?;
+        changes.push(Change::PutObject(Object {
+            id: existing
+                .as_ref()
+                .map(|o| o.id)
+                .unwrap_or_else(store::new_id),
+            org_id: org.id,
+            kind: ObjectKind::ChannelEndpoint,
+            name: channel.into(),
+            data,
+            created_at: existing.map(|o| o.created_at).unwrap_or(now),
+            updated_at: now,
+        }));
+    }
+    state.write(changes, vec![]).await?;
+    Ok(carrier)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,8 @@ pub struct Config {
     pub seed: u64,
     /// The logins the simulator drives as agents: (email, password).
     pub agents: Vec<(String, String)>,
+    /// The stand-in carrier customers text through (none: web chat only).
+    pub carrier: Option<Arc<super::carrier::Carrier>>,
 }
 
 /// Counters printed in the demo's status line.
@@ -42,6 +44,8 @@ pub struct Stats {
     pub chats_finished: AtomicU64,
     pub abandoned: AtomicU64,
     pub customer_messages: AtomicU64,
+    /// Customers who texted (SMS or WhatsApp) instead of chatting.
+    pub texters: AtomicU64,
     pub agent_messages: AtomicU64,
     pub ratings: AtomicU64,
     pub errors: AtomicU64,
@@ -51,8 +55,9 @@ impl Stats {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "simulation: {} chats opened, {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            "simulation: {} chats opened ({} by SMS or WhatsApp), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
             g(&self.chats_opened),
+            g(&self.texters),
             g(&self.chats_answered),
             g(&self.chats_finished),
             g(&self.abandoned),
@@ -117,8 +122,17 @@ async fn arrivals(cfg: Config, stats: Arc<Stats>, seed: u64) {
     loop {
         let seed = rng.random();
         let (cfg2, stats2, http2) = (cfg.clone(), stats.clone(), http.clone());
+        // About a third of customers text instead (SMS or WhatsApp).
+        let texter = cfg.carrier.clone().filter(|_| rng.random_bool(0.3));
         tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed);
+            if let Some(carrier) = texter {
+                if let Err(e) = run_texter(&carrier, &mut rng, &stats2).await {
+                    bump(&stats2.errors);
+                    tracing::warn!("simulated texter: {e:#}");
+                }
+                return;
+            }
             if let Err(e) = run_customer(&cfg2, &http2, &mut rng, &stats2).await {
                 bump(&stats2.errors);
                 tracing::warn!("simulated customer: {e:#}");
@@ -141,6 +155,55 @@ fn pick_script(rng: &mut StdRng) -> &'static Script {
     };
     let scripts: Vec<&Script> = seed::SCRIPTS.iter().filter(|s| s.queue == queue).collect();
     scripts.choose(rng).copied().unwrap_or(&seed::SCRIPTS[0])
+}
+
+/// A customer who texts (by SMS or WhatsApp) through the demo's carrier: their question,
+/// then an answer to each of the agent's messages after a pause, then thanks.
+async fn run_texter(
+    carrier: &super::carrier::Carrier,
+    rng: &mut StdRng,
+    stats: &Stats,
+) -> anyhow::Result<()> {
+    let script = pick_script(rng);
+    let first = seed::FIRST_NAMES.choose(rng).copied().unwrap_or("Sam");
+    let last = seed::LAST_NAMES.choose(rng).copied().unwrap_or("Lee");
+    let name = format!("{first} {last}");
+    let phone = format!("+1555{:07}", rng.random_range(0..10_000_000));
+    let whatsapp = rng.random_bool(0.5);
+    let mut inbox = carrier.inbox(&phone);
+    let mut n = 0u32;
+    let mut say = async |text: &str| {
+        n += 1;
+        let id = format!("demo-{}-{n}", phone.trim_start_matches('+'));
+        if whatsapp {
+            carrier
+                .whatsapp(&phone, &name, &format!("wamid.{id}"), text)
+                .await;
+        } else {
+            carrier.text(&phone, &format!("SM{id}"), text).await;
+        }
+        bump(&stats.customer_messages);
+    };
+    bump(&stats.chats_opened);
+    bump(&stats.texters);
+    tracing::info!(phone, whatsapp, "simulated customer {name} is texting");
+    say(script.opening).await;
+    let mut lines = script.replies.iter();
+    // Each agent message gets an answer, until the script runs out; then thanks.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(600), inbox.recv()).await {
+        // Let a burst of agent messages arrive before answering.
+        sleep(pause(rng, 4.0, 12.0)).await;
+        while inbox.try_recv().is_ok() {}
+        match lines.next() {
+            Some(line) => say(line).await,
+            None => {
+                say(script.thanks).await;
+                break;
+            }
+        }
+    }
+    carrier.hang_up(&phone);
+    Ok(())
 }
 
 async fn run_customer(
@@ -532,6 +595,8 @@ async fn customer_first_name(me: &StaffSession, contact: &Value) -> String {
             None => None,
         },
     };
+    // A texter known only by their number is greeted without a name.
     name.and_then(|n| n.split_whitespace().next().map(str::to_string))
+        .filter(|n| !n.starts_with('+'))
         .unwrap_or_else(|| "there".to_string())
 }

@@ -1,0 +1,240 @@
+//! The demo's phone carrier: stands in for Twilio's Messages API and WhatsApp's Cloud
+//! API on loopback, speaking their wire formats and signing as they do, so simulated
+//! customers can text and message the demo center and agents' replies reach them with
+//! delivery receipts. The center is configured exactly as it would be for the real
+//! providers; only the providers' addresses point here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+/// The demo's Twilio account and WhatsApp app (stand-in credentials).
+pub const TWILIO_SID: &str = "ACdemo00000000000000000000000000000";
+pub const TWILIO_TOKEN: &str = "demo-twilio-auth-token-000000";
+pub const SMS_NUMBER: &str = "+15550100000";
+pub const WHATSAPP_PHONE_ID: &str = "100000000000001";
+pub const WHATSAPP_TOKEN: &str = "demo-whatsapp-access-token-000000";
+pub const META_SECRET: &str = "demo-meta-app-secret-000000";
+pub const META_VERIFY: &str = "demo-verify-token";
+
+/// The stand-in and what it knows of the center.
+pub struct Carrier {
+    /// Where the stand-in listens (`http://127.0.0.1:PORT`).
+    pub base: String,
+    /// The demo center (`http://127.0.0.1:8080`) and its organisation.
+    center: String,
+    org: String,
+    http: reqwest::Client,
+    /// Each simulated customer's phone (E.164) → their inbox of replies.
+    inboxes: Mutex<HashMap<String, mpsc::UnboundedSender<String>>>,
+    sent: Mutex<u64>,
+}
+
+impl std::fmt::Debug for Carrier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carrier")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Carrier {
+    /// Starts the stand-in on a free loopback port.
+    pub async fn start(center: &str, org: &str) -> anyhow::Result<Arc<Carrier>> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let carrier = Arc::new(Carrier {
+            base,
+            center: center.trim_end_matches('/').to_string(),
+            org: org.to_string(),
+            http: super::client::http_client()?,
+            inboxes: Mutex::new(HashMap::new()),
+            sent: Mutex::new(0),
+        });
+        let (c1, c2) = (carrier.clone(), carrier.clone());
+        let app = axum::Router::new()
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                axum::routing::post(move |body: axum::body::Bytes| {
+                    let c = c1.clone();
+                    async move { c.twilio_send(&body) }
+                }),
+            )
+            .route(
+                "/{phone_id}/messages",
+                axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                    let c = c2.clone();
+                    async move { c.whatsapp_send(&body) }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(carrier)
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut n = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        *n += 1;
+        *n
+    }
+
+    /// A simulated customer's inbox: the replies sent to `phone`.
+    pub fn inbox(&self, phone: &str) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inboxes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(phone.to_string(), tx);
+        rx
+    }
+
+    pub fn hang_up(&self, phone: &str) {
+        self.inboxes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(phone);
+    }
+
+    fn deliver(&self, phone: &str, text: String) {
+        if let Some(tx) = self
+            .inboxes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(phone)
+        {
+            let _ = tx.send(text);
+        }
+    }
+
+    /// Twilio's Messages API: takes the text, reports it delivered a moment later.
+    fn twilio_send(self: &Arc<Self>, body: &[u8]) -> (axum::http::StatusCode, axum::Json<Value>) {
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        let sid = format!("SMdemo{:026}", self.next_id());
+        let to = form.get("To").cloned().unwrap_or_default();
+        let text = form.get("Body").cloned().unwrap_or_default();
+        let callback = form.get("StatusCallback").cloned();
+        let (c, sid2) = (self.clone(), sid.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            c.deliver(&to, text);
+            if let Some(url) = callback {
+                let params = vec![
+                    ("AccountSid".to_string(), TWILIO_SID.to_string()),
+                    ("MessageSid".to_string(), sid2),
+                    ("MessageStatus".to_string(), "delivered".to_string()),
+                ];
+                c.post_twilio(&url, &params).await;
+            }
+        });
+        (
+            axum::http::StatusCode::CREATED,
+            axum::Json(json!({"sid": sid, "status": "queued"})),
+        )
+    }
+
+    /// WhatsApp's `/{phone-number-id}/messages`: takes the text, reports it delivered
+    /// and then read.
+    fn whatsapp_send(self: &Arc<Self>, body: &Value) -> axum::Json<Value> {
+        let wamid = format!("wamid.demo{}", self.next_id());
+        let to = format!("+{}", body["to"].as_str().unwrap_or(""));
+        let text = body["text"]["body"].as_str().unwrap_or("").to_string();
+        let ours = body["biz_opaque_callback_data"].clone();
+        let (c, id) = (self.clone(), wamid.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            c.deliver(&to, text);
+            for (status, wait) in [("delivered", 0), ("read", 3000)] {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let hook = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+                    "messaging_product": "whatsapp", "metadata": {"phone_number_id": WHATSAPP_PHONE_ID},
+                    "statuses": [{"id": id, "status": status, "recipient_id": to.trim_start_matches('+'), "biz_opaque_callback_data": ours}]}}]}]});
+                c.post_whatsapp(&hook).await;
+            }
+        });
+        axum::Json(json!({"messaging_product": "whatsapp", "messages": [{"id": wamid}]}))
+    }
+
+    async fn post_twilio(&self, url: &str, params: &[(String, String)]) {
+        let signature = server::channels::twilio::signature(TWILIO_TOKEN, url, params);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter())
+            .finish();
+        if let Err(e) = self
+            .http
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(body)
+            .send()
+            .await
+        {
+            tracing::warn!("demo carrier: {e}");
+        }
+    }
+
+    async fn post_whatsapp(&self, hook: &Value) {
+        let raw = serde_json::to_vec(hook).unwrap_or_default();
+        let signature = server::channels::whatsapp::signature(META_SECRET, &raw);
+        if let Err(e) = self
+            .http
+            .post(format!(
+                "{}/api/webhooks/whatsapp/{}",
+                self.center, self.org
+            ))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(raw)
+            .send()
+            .await
+        {
+            tracing::warn!("demo carrier: {e}");
+        }
+    }
+
+    /// A customer's text to the center, as Twilio posts it.
+    pub async fn text(&self, from: &str, message_sid: &str, body: &str) {
+        let url = format!("{}/api/webhooks/twilio/{}/sms", self.center, self.org);
+        let params = vec![
+            ("AccountSid".to_string(), TWILIO_SID.to_string()),
+            ("Body".to_string(), body.to_string()),
+            ("From".to_string(), from.to_string()),
+            ("MessageSid".to_string(), message_sid.to_string()),
+            ("NumMedia".to_string(), "0".to_string()),
+            ("To".to_string(), SMS_NUMBER.to_string()),
+        ];
+        self.post_twilio(&url, &params).await;
+    }
+
+    /// A customer's WhatsApp message to the center, as the Cloud API posts it.
+    pub async fn whatsapp(&self, from: &str, name: &str, wamid: &str, body: &str) {
+        let wa_id = from.trim_start_matches('+');
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let hook = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"phone_number_id": WHATSAPP_PHONE_ID},
+            "contacts": [{"wa_id": wa_id, "profile": {"name": name}}],
+            "messages": [{"from": wa_id, "id": wamid, "timestamp": now.to_string(), "type": "text", "text": {"body": body}}]}}]}]});
+        self.post_whatsapp(&hook).await;
+    }
+
+    /// The settings that point the center's SMS and WhatsApp at this stand-in:
+    /// `(channel, endpoint object data)`.
+    pub fn endpoints(&self, queue: uuid::Uuid) -> Vec<(&'static str, Value)> {
+        vec![
+            (
+                "sms",
+                json!({"provider": "twilio", "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN,
+                       "from": SMS_NUMBER, "queue_id": queue, "api_base": self.base,
+                       "public_base_url": self.center}),
+            ),
+            (
+                "whatsapp",
+                json!({"provider": "whatsapp", "phone_number_id": WHATSAPP_PHONE_ID,
+                       "access_token": WHATSAPP_TOKEN, "app_secret": META_SECRET,
+                       "verify_token": META_VERIFY, "queue_id": queue, "api_base": self.base}),
+            ),
+        ]
+    }
+}
