@@ -405,3 +405,88 @@ fn a_history_becomes_a_schedule_and_a_simulated_service_level() {
     assert_eq!(sim["service_level"], two["service_level"]);
     assert_eq!(sim["runs"], two["runs"]);
 }
+
+/// The demo as a newcomer starts it: simulated customers text by SMS and WhatsApp
+/// through the stand-in carrier, simulated agents answer, and the replies come back
+/// delivered (SMS) and read (WhatsApp) by the carrier's signed receipts.
+#[test]
+fn the_demo_simulates_texting_customers_with_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = homeshore()
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .args(["--customers-per-minute", "150", "--seed", "7"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let http = server::http_client_builder().cookie_store(true).build().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match http.get(format!("{base}/healthz")).send().await {
+                Ok(r) if r.status() == 200 => break,
+                _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                other => panic!("the demo never became healthy: {other:?}"),
+            }
+        }
+        let r = http
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({"org": "demo-retail", "email": "admin@demo-retail.example", "password": "demo-retail-2026"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // Wait (two minutes at most) for an SMS reply the carrier reported delivered
+        // and a WhatsApp reply it reported read.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut seen = (false, false);
+        while !(seen.0 && seen.1) {
+            assert!(Instant::now() < deadline, "no delivered SMS or read WhatsApp reply in time: {seen:?}");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let v: Value = http
+                .get(format!("{base}/api/contacts?status=active&limit=500"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for c in v["items"].as_array().unwrap() {
+                let channel = c["channel"].as_str().unwrap_or("");
+                if !matches!(channel, "sms" | "whatsapp") {
+                    continue;
+                }
+                let id = c["id"].as_str().unwrap();
+                let ms: Value = http
+                    .get(format!("{base}/api/contacts/{id}/messages"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                for m in ms["items"].as_array().unwrap() {
+                    match (channel, m["delivery"]["status"].as_str()) {
+                        ("sms", Some("delivered")) => seen.0 = true,
+                        ("whatsapp", Some("read")) => seen.1 = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    });
+}
