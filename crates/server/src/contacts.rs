@@ -1231,6 +1231,11 @@ pub async fn recover(state: &AppState, org: Uuid, epoch: u64) {
         match restore_org(state, org).await {
             Ok(()) => break,
             Err(e) => {
+                // A server that is stopping has closed its store: nothing to rebuild.
+                if *state.shutdown_signal().borrow() {
+                    tracing::info!(%org, "stopping: the live state is not rebuilt");
+                    return;
+                }
                 tracing::error!(%org, error = %e, "rebuilding the live state failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(std::time::Duration::from_secs(5));

@@ -435,7 +435,8 @@ impl AppState {
         match rx.await {
             Ok(Ok(_)) => Ok(value),
             Ok(Err(e)) => {
-                if !matches!(e, store::StoreError::Fenced(_)) {
+                let stopping = *self.0.shutdown.borrow();
+                if !matches!(e, store::StoreError::Fenced(_)) && !stopping {
                     tracing::error!(%org, error = %e, "commit failed; rebuilding the organisation's live state");
                 }
                 let state = self.clone();
