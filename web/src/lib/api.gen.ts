@@ -1609,14 +1609,17 @@ export interface components {
             page_id?: string | null;
             /** @description WhatsApp: the business number's id. */
             phone_number_id?: string | null;
-            /** @description `webhook`, `twilio` or `whatsapp`. */
+            /** @description `webhook`, `twilio`, `whatsapp` or `messenger`. */
             provider: string;
             public_base_url?: string | null;
             /** Format: uuid */
             queue_id?: string | null;
             /** @description Only in the answer that created the secret: keep it, it is not shown again. */
             secret?: string | null;
-            /** @description The last four characters of the signing secret (webhook) or auth token (Twilio). */
+            /**
+             * @description The last four characters of the signing secret (webhook), the auth token
+             *     (Twilio) or the access token (WhatsApp, Messenger).
+             */
             secret_hint: string;
             /** @description Webhook: where each message is POSTed. */
             webhook_url?: string | null;

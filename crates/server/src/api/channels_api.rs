@@ -1,6 +1,7 @@
-//! The outbound side of the channels over HTTP: where each channel's messages go
-//! (admins), and the receipts integrations report back. The rules live in
-//! [`crate::channels::outbound`]; this module only translates requests.
+//! The channels over HTTP: where each channel's messages go (admins), the receipts
+//! integrations report back, and the providers' own webhooks (Twilio, WhatsApp,
+//! Messenger), each checked against the provider's signature before it is read. The
+//! rules live in [`crate::channels`]; this module only translates requests.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,11 +45,12 @@ const ENDPOINT_CHANNELS: [Channel; 4] = [
 pub struct EndpointOut {
     /// `sms`, `whatsapp`, `messenger` or `email`.
     pub channel: String,
-    /// `webhook`, `twilio` or `whatsapp`.
+    /// `webhook`, `twilio`, `whatsapp` or `messenger`.
     pub provider: String,
     /// Webhook: where each message is POSTed.
     pub webhook_url: Option<String>,
-    /// The last four characters of the signing secret (webhook) or auth token (Twilio).
+    /// The last four characters of the signing secret (webhook), the auth token
+    /// (Twilio) or the access token (WhatsApp, Messenger).
     pub secret_hint: String,
     /// Only in the answer that created the secret: keep it, it is not shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
