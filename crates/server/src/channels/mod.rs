@@ -1,14 +1,16 @@
-//! The channel contract: every channel adapter (web chat, SMS, WhatsApp, Messenger,
-//! email, voice) hands inbound messages to one receive path in one shape, so that a
-//! customer is one person across channels and a provider's retry is never a second
-//! message.
+//! The channel contract: every message-driven channel (SMS, WhatsApp, Messenger, an
+//! integration's own) hands inbound messages to one receive path in one shape, so that
+//! a customer is one person across channels and a provider's retry is never a second
+//! message. (The web widget starts a session and then addresses its contact by token,
+//! so it calls the conversation service directly.)
 //!
 //! [`receive`]: find (or create) the customer by identity, find their open contact on
 //! that channel or open one (queued and routed by the engine at once), append the
 //! message. The provider's message id de-duplicates: a webhook delivered twice, also
-//! across a restart, answers the first result (`duplicate: true`). The message keeps the
-//! provider's own time (unless it is in the future), so a late retry does not move it. An adapter only
-//! translates its wire format (and checks its provider's signature) to [`Inbound`].
+//! across a restart, answers the first result (`duplicate: true`). The message keeps
+//! the provider's own time (unless it is in the future), so a late retry does not move
+//! it. An adapter ([`twilio`], [`whatsapp`], [`messenger`]) only checks its provider's
+//! signature and translates its wire format to [`Inbound`].
 //!
 //! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
 //! transport per channel, with delivery receipts.
