@@ -1,5 +1,6 @@
 //! Prometheus text exposition, hand-rolled: request latency histogram by route, queue
-//! depth and oldest wait per queue, routing decisions, WebSocket connections.
+//! depth and oldest wait per queue, routing decisions, outbound deliveries by status,
+//! WebSocket and HTTP connections.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -84,6 +85,14 @@ impl Tally {
                         }
                     ),
                 )),
+                "message.delivery" => t.push((
+                    "homeshore_deliveries_total",
+                    format!(
+                        "channel=\"{}\",status=\"{}\"",
+                        str_of(d, "channel"),
+                        str_of(d, "status")
+                    ),
+                )),
                 crate::events::ROUTING => {
                     let events = d.get("events").and_then(|v| v.as_array());
                     for re in events.into_iter().flatten() {
@@ -137,6 +146,10 @@ impl Metrics {
             (
                 "homeshore_offers_total",
                 "Offers ended, by outcome (accepted, rejected, timed_out, withdrawn).",
+            ),
+            (
+                "homeshore_deliveries_total",
+                "Outbound messages that moved on, by channel and status (sent, delivered, read, failed).",
             ),
         ];
         for (name, text) in help {

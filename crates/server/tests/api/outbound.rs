@@ -249,6 +249,23 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         assert!(d["error"].as_str().unwrap().contains("21211"), "{d}");
         assert_eq!(ep.hits().len(), 5, "no retry after a refusal");
 
+        // Prometheus counts each move (since this process started: the restart).
+        let metrics = server::http_client()
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            r#"homeshore_deliveries_total{channel="sms",status="sent"} 1"#,
+            r#"homeshore_deliveries_total{channel="sms",status="read"} 1"#,
+            r#"homeshore_deliveries_total{channel="sms",status="failed"} 1"#,
+        ] {
+            assert!(metrics.contains(line), "{line} in\n{metrics}");
+        }
+
         // Internal notes never leave.
         let note = agent
             .post(
