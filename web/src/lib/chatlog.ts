@@ -91,6 +91,23 @@ export function deliveryLabel(m: Message, readUpTo: number): string {
   return '';
 }
 
+/**
+ * Why a reply on this channel would not go out now, if it would not: WhatsApp allows
+ * free text only within 24 hours of the customer's last message, Messenger within 7
+ * days (with the human-agent tag after the first day). The server refuses the same.
+ */
+export function replyWindowClosed(channel: string, list: readonly Message[], now: number): string {
+  const limits: Record<string, [number, string]> = {
+    whatsapp: [24 * 3600e3, 'More than 24 hours since the customer last wrote: WhatsApp only delivers approved templates now, so a reply will not be sent.'],
+    messenger: [7 * 24 * 3600e3, 'More than 7 days since the customer last wrote: Messenger allows no reply now.'],
+  };
+  const limit = limits[channel];
+  if (!limit) return '';
+  let last = 0;
+  for (const m of list) if (m.from === 'customer' && m.at) last = Math.max(last, Date.parse(m.at));
+  return last && now - last >= limit[0] ? limit[1] : '';
+}
+
 /** Messages sent by us that the server has not acknowledged yet (to retry). */
 export function unsent(list: readonly Message[]): Message[] {
   return list.filter((m) => m.seq == null && m.client_id);

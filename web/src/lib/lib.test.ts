@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyReceipt, backoffDelay, deliveryLabel, markRead, maxSeq, mergeMessages, unsent } from './chatlog';
+import { applyReceipt, backoffDelay, deliveryLabel, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
 import { attachmentProblem, scheduleNotice, waitText } from './format';
@@ -153,6 +153,20 @@ describe('delivery receipts', () => {
     const list = mergeMessages(mergeMessages([], [socket]), [answer]);
     expect(list).toHaveLength(1);
     expect(list[0].delivery?.status).toBe('sent');
+  });
+
+  it('knows when a channel no longer takes a free reply', () => {
+    const at = (h: number) => new Date(Date.UTC(2026, 11, 1, h)).toISOString();
+    const list: Message[] = [
+      { from: 'customer', seq: 1, at: at(0) },
+      { from: 'agent', seq: 2, at: at(20) },
+    ];
+    const now = (h: number) => Date.parse(at(h));
+    expect(replyWindowClosed('whatsapp', list, now(23))).toBe('');
+    expect(replyWindowClosed('whatsapp', list, now(24))).toContain('24 hours');
+    expect(replyWindowClosed('messenger', list, now(24))).toBe('');
+    expect(replyWindowClosed('sms', list, now(24 * 30))).toBe('');
+    expect(replyWindowClosed('whatsapp', [], now(48))).toBe('');
   });
 
   it('says where a message stands, failures with their words', () => {
