@@ -661,7 +661,7 @@ async fn twilio_sms(
         .and_then(|n| n.parse::<u32>().ok())
         .unwrap_or(0);
     let text = if text.trim().is_empty() && media > 0 {
-        format!("(a picture message with {media} attachment(s))")
+        "(a picture message)".to_string()
     } else {
         text
     };
@@ -724,7 +724,7 @@ async fn twilio_sms(
     if let Some(to) = param(&params, "To") {
         attributes.insert("to".to_string(), to.to_string());
     }
-    crate::channels::receive(
+    let received = crate::channels::receive(
         &state,
         org,
         crate::channels::Inbound {
@@ -740,6 +740,62 @@ async fn twilio_sms(
         },
     )
     .await?;
+    // An MMS's pictures follow its text, one message each (at most three, each once).
+    for k in 0..media.min(3) {
+        let Some(url) = param(&params, &format!("MediaUrl{k}")) else {
+            continue;
+        };
+        let cid = format!("sms:{sid}:media{k}");
+        if state
+            .store()
+            .get_message_by_client_id(org, received.contact.id, &cid)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let (attachment, text) = match crate::channels::twilio::fetch_media(&cfg, url).await {
+            Ok((kind, bytes)) => {
+                let name = format!("picture-{}.{}", k + 1, kind.extension());
+                let meta = crate::contacts::store_attachment(
+                    &state,
+                    org,
+                    received.contact.id,
+                    &name,
+                    kind.content_type(),
+                    bytes,
+                )
+                .await?;
+                (
+                    Some(
+                        json!({"id": meta.id, "name": meta.name, "content_type": meta.content_type,
+                                "size": meta.size, "url": format!("/api/attachments/{}", meta.id)}),
+                    ),
+                    None,
+                )
+            }
+            Err(why) => (
+                None,
+                Some(format!("(a picture that could not be fetched: {why})")),
+            ),
+        };
+        crate::contacts::append_message(
+            &state,
+            org,
+            received.contact.id,
+            crate::contacts::NewMessage {
+                sender: store::Sender::Customer,
+                author_id: None,
+                author_name: received.message.author_name.clone(),
+                text,
+                attachment,
+                internal: false,
+                client_id: Some(cid),
+                sent_at: None,
+            },
+        )
+        .await?;
+    }
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/xml")],
         TWIML_EMPTY,

@@ -8,6 +8,8 @@
 //!   parameter's name and value, sorted by name ([`signature`]). Then it goes through
 //!   the one receive path, de-duplicated by `MessageSid`, and is answered with empty
 //!   TwiML once durable.
+//! - An MMS's pictures are fetched from Twilio and stored like a chat's attachments,
+//!   judged by their bytes ([`fetch_media`]).
 //! - Outbound: a `POST …/Accounts/{sid}/Messages.json` with `To`, `From`, `Body` and a
 //!   `StatusCallback` back to us; Twilio's message SID is the provider id its callbacks
 //!   (`queued`, `sending`, `sent`, `delivered`, `undelivered`, `failed`) name
@@ -207,6 +209,44 @@ pub fn send<'a>(
             provider_message_id: sid,
         })
     })
+}
+
+/// One picture of an MMS, fetched from Twilio (with the account's credentials, as
+/// Twilio's media URLs may require): its kind judged by its bytes, never by the type
+/// Twilio names, and no larger than a chat attachment.
+pub async fn fetch_media(
+    cfg: &TwilioConfig,
+    url: &str,
+) -> Result<(crate::chat::upload::FileKind, Vec<u8>), String> {
+    use crate::chat::upload::{MAX_ATTACHMENT_BYTES, sniff};
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        crate::http_client_builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default()
+    });
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("not a web address".into());
+    }
+    let mut resp = client
+        .get(url)
+        .basic_auth(&cfg.account_sid, Some(&cfg.auth_token))
+        .send()
+        .await
+        .map_err(|e| super::outbound::root_cause(&e))?;
+    if !resp.status().is_success() {
+        return Err(format!("Twilio answered {}", resp.status()));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err("larger than 10 MB".into());
+        }
+    }
+    let kind = sniff(&bytes).ok_or("not a picture or PDF")?;
+    Ok((kind, bytes))
 }
 
 /// Whether `phone` has opted out of texts in this organisation.

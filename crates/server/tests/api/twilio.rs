@@ -85,6 +85,32 @@ impl Twilio {
                 },
             ),
         );
+        // An MMS's media: a PNG for the right credentials, and a file that is no picture.
+        let app = app
+            .route(
+                "/media/picture",
+                axum::routing::get(|headers: HeaderMap| async move {
+                    use base64::Engine as _;
+                    let want = format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"))
+                    );
+                    if headers.get("authorization").and_then(|v| v.to_str().ok())
+                        != Some(want.as_str())
+                    {
+                        return (StatusCode::UNAUTHORIZED, Vec::new());
+                    }
+                    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+                    png.extend_from_slice(&[0u8; 64]);
+                    (StatusCode::OK, png)
+                }),
+            )
+            .route(
+                "/media/not-a-picture",
+                axum::routing::get(|| async {
+                    (StatusCode::OK, b"MZ\x90\x00 pretending".to_vec())
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -261,12 +287,48 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
         let id3 = reply(&agent, &contact, "Welcome back").await;
         delivery_until(&agent, &contact, &id3, |d| d["status"] == "sent").await;
         assert_eq!(twilio.wait_for(3).await[2].get("Body"), "Welcome back");
+        // An MMS with two pictures, delivered twice: its picture once, stored, and the
+        // file that is no picture refused for what it is.
+        let media = [
+            ("MessageSid", "SM-mms-1"),
+            ("AccountSid", SID),
+            ("From", CUSTOMER),
+            ("To", NUMBER),
+            ("Body", ""),
+            ("NumMedia", "2"),
+        ];
+        let (pic, bad) = (format!("{api_base}/media/picture"), format!("{api_base}/media/not-a-picture"));
+        let mut form: Vec<(&str, &str)> = media.to_vec();
+        form.push(("MediaUrl0", &pic));
+        form.push(("MediaContentType0", "image/png"));
+        form.push(("MediaUrl1", &bad));
+        form.push(("MediaContentType1", "image/jpeg"));
+        for _ in 0..2 {
+            let a = post_signed(&s, "/api/webhooks/twilio/texts/sms", &form, TOKEN).await;
+            assert_eq!(a.status, 200, "{}", a.text);
+        }
+        let all = messages(&agent, &contact).await;
+        let pictures: Vec<&Value> = all.iter().filter(|m| m["attachment"].is_object()).collect();
+        assert_eq!(pictures.len(), 1, "{all:?}");
+        assert_eq!(pictures[0]["attachment"]["content_type"], "image/png");
+        let url = pictures[0]["attachment"]["url"].as_str().unwrap().to_string();
+        let bytes = agent.get(&url).await;
+        assert_eq!(bytes.status, 200);
+        assert!(all.iter().any(|m| m["text"].as_str().is_some_and(|t| t.contains("not a picture or PDF"))), "{all:?}");
+        let texts: Vec<String> = all
+            .iter()
+            .filter(|m| m["from"] == "customer" && m["attachment"].is_null())
+            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(texts.len(), 5, "STOP, start, the MMS's text and its refused file: {texts:?}");
+
         // The customer's STOP and START are in the conversation, once each.
         let texts: Vec<String> = messages(&agent, &contact)
             .await
             .iter()
             .filter(|m| m["from"] == "customer")
             .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .take(3)
             .collect();
         assert_eq!(texts, vec!["Where is my parcel?", "STOP", "start"]);
         s
