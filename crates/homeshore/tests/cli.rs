@@ -406,6 +406,10 @@ fn a_history_becomes_a_schedule_and_a_simulated_service_level() {
     assert_eq!(sim["runs"], two["runs"]);
 }
 
+async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The demo as a newcomer starts it: simulated customers text by SMS and WhatsApp
 /// through the stand-in carrier, simulated agents answer, and the replies come back
 /// delivered (SMS) and read (WhatsApp) by the carrier's signed receipts.
@@ -457,28 +461,14 @@ fn the_demo_simulates_texting_customers_with_receipts() {
         while !(seen.0 && seen.1) {
             assert!(Instant::now() < deadline, "no delivered SMS or read WhatsApp reply in time: {seen:?}");
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let v: Value = http
-                .get(format!("{base}/api/contacts?status=active&limit=500"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let v = get_json(&http, &format!("{base}/api/contacts?status=active&limit=500")).await;
             for c in v["items"].as_array().unwrap() {
                 let channel = c["channel"].as_str().unwrap_or("");
                 if !matches!(channel, "sms" | "whatsapp") {
                     continue;
                 }
                 let id = c["id"].as_str().unwrap();
-                let ms: Value = http
-                    .get(format!("{base}/api/contacts/{id}/messages"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let ms = get_json(&http, &format!("{base}/api/contacts/{id}/messages")).await;
                 for m in ms["items"].as_array().unwrap() {
                     match (channel, m["delivery"]["status"].as_str()) {
                         ("sms", Some("delivered")) => seen.0 = true,

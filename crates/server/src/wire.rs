@@ -116,6 +116,17 @@ pub struct AttachmentRef {
     pub url: String,
 }
 
+/// A stored file as a message carries it (`url`: the staff route; the widget rewrites it).
+pub fn attachment(meta: &store::Attachment) -> Value {
+    json!({
+        "id": meta.id,
+        "name": meta.name,
+        "content_type": meta.content_type,
+        "size": meta.size,
+        "url": format!("/api/attachments/{}", meta.id),
+    })
+}
+
 /// A message, the same for staff and customers (staff also get `delivery`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageOut {

@@ -41,7 +41,7 @@ const ENDPOINT_CHANNELS: [Channel; 4] = [
 ];
 
 /// One channel's endpoint as admins see it: never a secret itself.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct EndpointOut {
     /// `sms`, `whatsapp`, `messenger` or `email`.
     pub channel: String,
@@ -77,58 +77,33 @@ fn hint(secret: &str) -> String {
 }
 
 fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
+    let base = |provider: &str, secret: &str| EndpointOut {
+        channel: e.channel.as_str().into(),
+        provider: provider.into(),
+        secret_hint: hint(secret),
+        ..EndpointOut::default()
+    };
     match &e.provider {
         Provider::Webhook { url, secret } => EndpointOut {
-            channel: e.channel.as_str().into(),
-            provider: "webhook".into(),
             webhook_url: Some(url.clone()),
-            secret_hint: hint(secret),
             secret: shown,
-            account_sid: None,
-            from: None,
-            queue_id: None,
-            api_base: None,
-            public_base_url: None,
-            inbound_url: None,
-            phone_number_id: None,
-            page_id: None,
+            ..base("webhook", secret)
         },
         Provider::Whatsapp(w) => EndpointOut {
-            channel: e.channel.as_str().into(),
-            provider: "whatsapp".into(),
-            webhook_url: None,
-            secret_hint: hint(&w.access_token),
-            secret: None,
-            account_sid: None,
-            from: None,
             queue_id: Some(w.queue_id),
             api_base: Some(w.api_base.clone()),
-            public_base_url: None,
             inbound_url: Some(format!("/api/webhooks/whatsapp/{org_slug}")),
             phone_number_id: Some(w.phone_number_id.clone()),
-            page_id: None,
+            ..base("whatsapp", &w.access_token)
         },
         Provider::Messenger(m) => EndpointOut {
-            channel: e.channel.as_str().into(),
-            provider: "messenger".into(),
-            webhook_url: None,
-            secret_hint: hint(&m.page_access_token),
-            secret: None,
-            account_sid: None,
-            from: None,
             queue_id: Some(m.queue_id),
             api_base: Some(m.api_base.clone()),
-            public_base_url: None,
             inbound_url: Some(format!("/api/webhooks/messenger/{org_slug}")),
-            phone_number_id: None,
             page_id: Some(m.page_id.clone()),
+            ..base("messenger", &m.page_access_token)
         },
         Provider::Twilio(t) => EndpointOut {
-            channel: e.channel.as_str().into(),
-            provider: "twilio".into(),
-            webhook_url: None,
-            secret_hint: hint(&t.auth_token),
-            secret: None,
             account_sid: Some(t.account_sid.clone()),
             from: Some(t.from.clone()),
             queue_id: Some(t.queue_id),
@@ -138,8 +113,7 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
                 "{}/api/webhooks/twilio/{org_slug}/sms",
                 t.public_base_url.trim_end_matches('/')
             )),
-            phone_number_id: None,
-            page_id: None,
+            ..base("twilio", &t.auth_token)
         },
     }
 }
@@ -453,10 +427,8 @@ async fn delete_endpoint(
     auth.require_admin()?;
     let channel = endpoint_channel(&channel)?;
     let org = auth.org_id();
-    let ep = outbound::endpoints(&state, org)
+    let ep = outbound::endpoint(&state, org, channel)
         .await?
-        .into_iter()
-        .find(|e| e.channel == channel)
         .ok_or_else(|| ApiError::not_found("endpoint"))?;
     let now = state.now();
     state
@@ -628,13 +600,6 @@ async fn twilio_request(
     Ok((org, cfg, params))
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// A text from a customer, as Twilio posts it (form-encoded `MessageSid`, `From`, `To`,
 /// `Body`), checked against `X-Twilio-Signature`. STOP and START change whether the
 /// number may be texted; every text joins the customer's conversation. Answered with
@@ -650,152 +615,9 @@ async fn twilio_sms(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<impl axum::response::IntoResponse> {
-    use crate::channels::twilio::{Keyword, keyword};
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, cfg, params) = twilio_request(&state, &slug, &uri, &headers, &body).await?;
-    let (Some(sid), Some(from)) = (param(&params, "MessageSid"), param(&params, "From")) else {
-        return Err(ApiError::invalid("MessageSid and From are required"));
-    };
-    let text = param(&params, "Body").unwrap_or("").to_string();
-    let media = param(&params, "NumMedia")
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0);
-    let text = if text.trim().is_empty() && media > 0 {
-        "(a picture message)".to_string()
-    } else {
-        text
-    };
-    let now = state.now();
-    match keyword(&text) {
-        Some(Keyword::Stop) => {
-            if state
-                .store()
-                .get_object_by_name(org, ObjectKind::SmsOptOut, from)
-                .await?
-                .is_none()
-            {
-                let o = store::Object {
-                    id: store::new_id(),
-                    org_id: org,
-                    kind: ObjectKind::SmsOptOut,
-                    name: from.to_string(),
-                    data: json!({"message_sid": sid}),
-                    created_at: now,
-                    updated_at: now,
-                };
-                let ev = LiveEvent::SmsOptedOut {
-                    phone: from.to_string(),
-                }
-                .change(org, now, Actor::Customer);
-                if let Err(e) = state.write(vec![Change::PutObject(o), ev], vec![]).await
-                    && e.code != "conflict"
-                {
-                    return Err(e);
-                }
-            }
-        }
-        Some(Keyword::Start) => {
-            if let Some(o) = state
-                .store()
-                .get_object_by_name(org, ObjectKind::SmsOptOut, from)
-                .await?
-            {
-                state
-                    .write(
-                        vec![
-                            Change::DeleteObject {
-                                org_id: org,
-                                kind: ObjectKind::SmsOptOut,
-                                id: o.id,
-                            },
-                            LiveEvent::SmsOptedIn {
-                                phone: from.to_string(),
-                            }
-                            .change(org, now, Actor::Customer),
-                        ],
-                        vec![],
-                    )
-                    .await?;
-            }
-        }
-        Some(Keyword::Help) | None => {}
-    }
-    let mut attributes = std::collections::BTreeMap::new();
-    if let Some(to) = param(&params, "To") {
-        attributes.insert("to".to_string(), to.to_string());
-    }
-    let received = crate::channels::receive(
-        &state,
-        org,
-        crate::channels::Inbound {
-            channel: Channel::Sms,
-            identity: ("phone".into(), from.to_string()),
-            name: None,
-            provider_message_id: sid.to_string(),
-            sent_at: None,
-            text: Some(text),
-            attachment: None,
-            queue_id: cfg.queue_id,
-            attributes,
-        },
-    )
-    .await?;
-    // An MMS's pictures follow its text, one message each (at most three, each once).
-    for k in 0..media.min(3) {
-        let Some(url) = param(&params, &format!("MediaUrl{k}")) else {
-            continue;
-        };
-        let cid = format!("sms:{sid}:media{k}");
-        if state
-            .store()
-            .get_message_by_client_id(org, received.contact.id, &cid)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        let (attachment, text) = match crate::channels::twilio::fetch_media(&cfg, url).await {
-            Ok((kind, bytes)) => {
-                let name = format!("picture-{}.{}", k + 1, kind.extension());
-                let meta = crate::contacts::store_attachment(
-                    &state,
-                    org,
-                    received.contact.id,
-                    &name,
-                    kind.content_type(),
-                    bytes,
-                )
-                .await?;
-                (
-                    Some(
-                        json!({"id": meta.id, "name": meta.name, "content_type": meta.content_type,
-                                "size": meta.size, "url": format!("/api/attachments/{}", meta.id)}),
-                    ),
-                    None,
-                )
-            }
-            Err(why) => (
-                None,
-                Some(format!("(a picture that could not be fetched: {why})")),
-            ),
-        };
-        crate::contacts::append_message(
-            &state,
-            org,
-            received.contact.id,
-            crate::contacts::NewMessage {
-                sender: store::Sender::Customer,
-                author_id: None,
-                author_name: received.message.author_name.clone(),
-                text,
-                attachment,
-                internal: false,
-                client_id: Some(cid),
-                sent_at: None,
-            },
-        )
-        .await?;
-    }
+    crate::channels::twilio::receive_text(&state, org, &cfg, &params).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/xml")],
         TWIML_EMPTY,
@@ -817,10 +639,11 @@ async fn twilio_status(
 ) -> ApiResult<StatusCode> {
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, _, params) = twilio_request(&state, &slug, &uri, &headers, &body).await?;
-    let Some(sid) = param(&params, "MessageSid") else {
+    let Some(sid) = crate::channels::twilio::param(&params, "MessageSid") else {
         return Err(ApiError::invalid("MessageSid is required"));
     };
-    let Some(status) = param(&params, "MessageStatus").and_then(crate::channels::twilio::status_of)
+    let Some(status) = crate::channels::twilio::param(&params, "MessageStatus")
+        .and_then(crate::channels::twilio::status_of)
     else {
         return Ok(StatusCode::NO_CONTENT);
     };
@@ -841,7 +664,7 @@ async fn twilio_status(
             id: sid.to_string(),
         },
     };
-    let error = param(&params, "ErrorCode")
+    let error = crate::channels::twilio::param(&params, "ErrorCode")
         .filter(|c| !c.is_empty())
         .map(|c| format!("Twilio error {c}: the carrier did not deliver it"));
     outbound::receipt(&state, org, Actor::System, which, status, error.as_deref()).await?;
@@ -921,54 +744,7 @@ async fn whatsapp_webhook(
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, cfg) = whatsapp_config(&state, &slug).await?;
     let v = meta_body(org, "WhatsApp", &cfg.app_secret, &headers, &body)?;
-    let (messages, statuses) = whatsapp::parse(&v);
-    for m in messages {
-        crate::channels::receive(
-            &state,
-            org,
-            crate::channels::Inbound {
-                channel: Channel::Whatsapp,
-                identity: ("phone".into(), m.phone),
-                name: m.name,
-                provider_message_id: m.wamid,
-                sent_at: m.sent_at,
-                text: Some(m.text),
-                attachment: None,
-                queue_id: cfg.queue_id,
-                attributes: Default::default(),
-            },
-        )
-        .await?;
-    }
-    for s in statuses {
-        let which = match s.ours {
-            Some(id) => ReceiptFor::Message {
-                id,
-                provider_message_id: Some(s.wamid),
-            },
-            None => ReceiptFor::Provider {
-                channel: Channel::Whatsapp,
-                id: s.wamid,
-            },
-        };
-        match outbound::receipt(
-            &state,
-            org,
-            Actor::System,
-            which,
-            s.status,
-            s.error.as_deref(),
-        )
-        .await
-        {
-            // A status for a message this server did not send (another tool on the same
-            // number): nothing to record.
-            Err(e) if e.code == "not_found" => {}
-            other => {
-                other?;
-            }
-        }
-    }
+    whatsapp::receive(&state, org, &cfg, &v).await?;
     Ok(StatusCode::OK)
 }
 
@@ -1039,103 +815,10 @@ async fn messenger_webhook(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<StatusCode> {
-    use crate::channels::messenger::{self, Event};
+    use crate::channels::messenger;
     let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
     let (org, cfg) = messenger_config(&state, &slug).await?;
     let v = meta_body(org, "Messenger", &cfg.app_secret, &headers, &body)?;
-    let quiet = |r: ApiResult<Delivery>| match r {
-        // A receipt for a message this server did not send: nothing to record.
-        Err(e) if e.code == "not_found" => Ok(()),
-        other => other.map(|_| ()),
-    };
-    for ev in messenger::parse(&v) {
-        match ev {
-            Event::Message {
-                mid,
-                psid,
-                sent_at,
-                text,
-            } => {
-                crate::channels::receive(
-                    &state,
-                    org,
-                    crate::channels::Inbound {
-                        channel: Channel::Messenger,
-                        identity: ("messenger_psid".into(), psid),
-                        name: None,
-                        provider_message_id: mid,
-                        sent_at,
-                        text: Some(text),
-                        attachment: None,
-                        queue_id: cfg.queue_id,
-                        attributes: Default::default(),
-                    },
-                )
-                .await?;
-            }
-            Event::Delivered { mids } => {
-                for mid in mids {
-                    let which = ReceiptFor::Provider {
-                        channel: Channel::Messenger,
-                        id: mid,
-                    };
-                    quiet(
-                        outbound::receipt(
-                            &state,
-                            org,
-                            Actor::System,
-                            which,
-                            DeliveryStatus::Delivered,
-                            None,
-                        )
-                        .await,
-                    )?;
-                }
-            }
-            Event::Read { psid, watermark } => {
-                let Some(identity) = state
-                    .store()
-                    .find_identity(org, "messenger_psid", &psid)
-                    .await?
-                else {
-                    continue;
-                };
-                let contacts: Vec<Uuid> = state.with_org(org, |o| {
-                    o.contacts()
-                        .map(|lc| &lc.contact)
-                        .filter(|c| {
-                            c.customer_id == Some(identity.customer_id)
-                                && c.channel == Channel::Messenger
-                        })
-                        .map(|c| c.id)
-                        .collect()
-                });
-                for contact in contacts {
-                    for d in state.store().list_deliveries(org, contact, 0).await? {
-                        if d.created_at <= watermark
-                            && d.status.rank() < DeliveryStatus::Read.rank()
-                            && d.status != DeliveryStatus::Failed
-                        {
-                            let which = ReceiptFor::Message {
-                                id: d.message_id,
-                                provider_message_id: None,
-                            };
-                            quiet(
-                                outbound::receipt(
-                                    &state,
-                                    org,
-                                    Actor::System,
-                                    which,
-                                    DeliveryStatus::Read,
-                                    None,
-                                )
-                                .await,
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
-    }
+    messenger::receive(&state, org, &cfg, &v).await?;
     Ok(StatusCode::OK)
 }

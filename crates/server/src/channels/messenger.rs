@@ -136,6 +136,90 @@ pub fn messaging_type(
     }
 }
 
+/// One webhook body (its signature already checked): messages join the customer's
+/// conversation through the one receive path; a delivery receipt marks the messages it
+/// names delivered, a read receipt everything sent to that customer up to its
+/// watermark.
+pub async fn receive(
+    state: &AppState,
+    org: uuid::Uuid,
+    cfg: &MessengerConfig,
+    body: &Value,
+) -> crate::ApiResult<()> {
+    use super::outbound::{ReceiptFor, provider_receipt};
+    use store::{Channel, Store as _};
+    for ev in parse(body) {
+        match ev {
+            Event::Message {
+                mid,
+                psid,
+                sent_at,
+                text,
+            } => {
+                super::receive(
+                    state,
+                    org,
+                    super::Inbound {
+                        channel: Channel::Messenger,
+                        identity: ("messenger_psid".into(), psid),
+                        name: None,
+                        provider_message_id: mid,
+                        sent_at,
+                        text: Some(text),
+                        attachment: None,
+                        queue_id: cfg.queue_id,
+                        attributes: Default::default(),
+                    },
+                )
+                .await?;
+            }
+            Event::Delivered { mids } => {
+                for mid in mids {
+                    let which = ReceiptFor::Provider {
+                        channel: Channel::Messenger,
+                        id: mid,
+                    };
+                    provider_receipt(state, org, which, DeliveryStatus::Delivered, None).await?;
+                }
+            }
+            Event::Read { psid, watermark } => {
+                let Some(identity) = state
+                    .store()
+                    .find_identity(org, "messenger_psid", &psid)
+                    .await?
+                else {
+                    continue;
+                };
+                let contacts: Vec<uuid::Uuid> = state.with_org(org, |o| {
+                    o.contacts()
+                        .map(|lc| &lc.contact)
+                        .filter(|c| {
+                            c.customer_id == Some(identity.customer_id)
+                                && c.channel == Channel::Messenger
+                        })
+                        .map(|c| c.id)
+                        .collect()
+                });
+                for contact in contacts {
+                    for d in state.store().list_deliveries(org, contact, 0).await? {
+                        if d.created_at <= watermark
+                            && d.status.rank() < DeliveryStatus::Read.rank()
+                            && d.status != DeliveryStatus::Failed
+                        {
+                            let which = ReceiptFor::Message {
+                                id: d.message_id,
+                                provider_message_id: None,
+                            };
+                            provider_receipt(state, org, which, DeliveryStatus::Read, None).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Sends one reply through the Send API.
 pub fn send<'a>(
     client: &'a reqwest::Client,
@@ -145,15 +229,10 @@ pub fn send<'a>(
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
         let out = Outbound::for_send(state, d).await?;
-        let Some(psid) = out
-            .to()
-            .filter(|i| i.kind == "messenger_psid")
-            .map(|i| i.value.clone())
-        else {
-            return Err(SendError::Permanent(
-                "the customer has no Messenger id for this page".into(),
-            ));
-        };
+        let psid = out.address(
+            "messenger_psid",
+            "the customer has no Messenger id for this page",
+        )?;
         let last = out.last_customer_message(state).await?;
         let Some(mut body) = messaging_type(last, state.now()) else {
             return Err(SendError::Permanent(

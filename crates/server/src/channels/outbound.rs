@@ -602,6 +602,15 @@ impl Outbound {
         }
     }
 
+    /// Where this channel reaches the customer: their identity of `kind`, or a final
+    /// failure saying what is missing.
+    pub fn address(&self, kind: &str, missing: &str) -> Result<String, SendError> {
+        self.to()
+            .filter(|i| i.kind == kind)
+            .map(|i| i.value.clone())
+            .ok_or_else(|| SendError::Permanent(missing.to_string()))
+    }
+
     /// When the customer last wrote in this contact (the channels' reply windows).
     pub async fn last_customer_message(
         &self,
@@ -759,6 +768,21 @@ pub async fn receipt(
         .get_delivery(org, d.message_id)
         .await?
         .unwrap_or(d))
+}
+
+/// [`receipt`] from a provider's webhook, where a receipt may name a message this
+/// server did not send (another tool on the same number or page): nothing to record.
+pub async fn provider_receipt(
+    state: &AppState,
+    org: Uuid,
+    which: ReceiptFor,
+    status: DeliveryStatus,
+    error: Option<&str>,
+) -> ApiResult<()> {
+    match receipt(state, org, Actor::System, which, status, error).await {
+        Err(e) if e.code == "not_found" => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 /// Which outbound message a receipt is about.

@@ -27,10 +27,11 @@ use futures::future::BoxFuture;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha1::Sha1;
-use store::{Delivery, DeliveryStatus, Store as _};
+use store::{Change, Channel, Delivery, DeliveryStatus, ObjectKind, Store as _};
 
 use super::outbound::{Outbound, SendError, Sent};
-use crate::AppState;
+use crate::events::{Actor, LiveEvent};
+use crate::{ApiError, ApiResult, AppState, contacts};
 
 /// An organisation's Twilio account for SMS, as admins configure it.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,15 +157,7 @@ pub fn send<'a>(
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
         let out = Outbound::for_send(state, d).await?;
-        let Some(to) = out
-            .to()
-            .filter(|i| i.kind == "phone")
-            .map(|i| i.value.clone())
-        else {
-            return Err(SendError::Permanent(
-                "the customer has no phone number to text".into(),
-            ));
-        };
+        let to = out.address("phone", "the customer has no phone number to text")?;
         if opted_out(state, d.org_id, &to)
             .await
             .map_err(|e| SendError::Retry(format!("reading opt-outs: {e}")))?
@@ -247,6 +240,165 @@ pub async fn fetch_media(
     }
     let kind = sniff(&bytes).ok_or("not a picture or PDF")?;
     Ok((kind, bytes))
+}
+
+/// The value of one form parameter of a webhook.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A customer's text as Twilio posted it (its signature already checked): STOP and
+/// START change whether the number may be texted; the text joins the customer's
+/// conversation through the one receive path; an MMS's pictures follow it, one message
+/// each (at most three, each once however often Twilio retries).
+pub async fn receive_text(
+    state: &AppState,
+    org: uuid::Uuid,
+    cfg: &TwilioConfig,
+    params: &[(String, String)],
+) -> ApiResult<()> {
+    let (Some(sid), Some(from)) = (param(params, "MessageSid"), param(params, "From")) else {
+        return Err(ApiError::invalid("MessageSid and From are required"));
+    };
+    let media = param(params, "NumMedia")
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    let text = match param(params, "Body").unwrap_or("") {
+        t if t.trim().is_empty() && media > 0 => "(a picture message)".to_string(),
+        t => t.to_string(),
+    };
+    match keyword(&text) {
+        Some(Keyword::Stop) => opt_out(state, org, from, sid).await?,
+        Some(Keyword::Start) => opt_in(state, org, from).await?,
+        Some(Keyword::Help) | None => {}
+    }
+    let mut attributes = std::collections::BTreeMap::new();
+    if let Some(to) = param(params, "To") {
+        attributes.insert("to".to_string(), to.to_string());
+    }
+    let received = super::receive(
+        state,
+        org,
+        super::Inbound {
+            channel: Channel::Sms,
+            identity: ("phone".into(), from.to_string()),
+            name: None,
+            provider_message_id: sid.to_string(),
+            sent_at: None,
+            text: Some(text),
+            attachment: None,
+            queue_id: cfg.queue_id,
+            attributes,
+        },
+    )
+    .await?;
+    for k in 0..media.min(3) {
+        let Some(url) = param(params, &format!("MediaUrl{k}")) else {
+            continue;
+        };
+        let cid = format!("sms:{sid}:media{k}");
+        let contact = received.contact.id;
+        if state
+            .store()
+            .get_message_by_client_id(org, contact, &cid)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let (attachment, text) = match fetch_media(cfg, url).await {
+            Ok((kind, bytes)) => {
+                let name = format!("picture-{}.{}", k + 1, kind.extension());
+                let meta = contacts::store_attachment(
+                    state,
+                    org,
+                    contact,
+                    &name,
+                    kind.content_type(),
+                    bytes,
+                )
+                .await?;
+                (Some(crate::wire::attachment(&meta)), None)
+            }
+            Err(why) => (
+                None,
+                Some(format!("(a picture that could not be fetched: {why})")),
+            ),
+        };
+        contacts::append_message(
+            state,
+            org,
+            contact,
+            contacts::NewMessage {
+                sender: store::Sender::Customer,
+                author_id: None,
+                author_name: received.message.author_name.clone(),
+                text,
+                attachment,
+                internal: false,
+                client_id: Some(cid),
+                sent_at: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn opt_out(state: &AppState, org: uuid::Uuid, phone: &str, sid: &str) -> ApiResult<()> {
+    if opted_out(state, org, phone).await? {
+        return Ok(());
+    }
+    let now = state.now();
+    let o = store::Object {
+        id: store::new_id(),
+        org_id: org,
+        kind: ObjectKind::SmsOptOut,
+        name: phone.to_string(),
+        data: serde_json::json!({"message_sid": sid}),
+        created_at: now,
+        updated_at: now,
+    };
+    let ev = LiveEvent::SmsOptedOut {
+        phone: phone.to_string(),
+    }
+    .change(org, now, Actor::Customer);
+    match state.write(vec![Change::PutObject(o), ev], vec![]).await {
+        // A retry of the same STOP racing the first: it is recorded once.
+        Err(e) if e.code != "conflict" => Err(e),
+        _ => Ok(()),
+    }
+}
+
+async fn opt_in(state: &AppState, org: uuid::Uuid, phone: &str) -> ApiResult<()> {
+    let Some(o) = state
+        .store()
+        .get_object_by_name(org, ObjectKind::SmsOptOut, phone)
+        .await?
+    else {
+        return Ok(());
+    };
+    let now = state.now();
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind: ObjectKind::SmsOptOut,
+                    id: o.id,
+                },
+                LiveEvent::SmsOptedIn {
+                    phone: phone.to_string(),
+                }
+                .change(org, now, Actor::Customer),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Whether `phone` has opted out of texts in this organisation.

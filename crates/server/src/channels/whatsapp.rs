@@ -238,6 +238,50 @@ pub fn message_body(to_phone: &str, text: &str, message_id: uuid::Uuid) -> Value
     })
 }
 
+/// One webhook body (its signature already checked): each message joins the
+/// customer's conversation through the one receive path, each status moves our reply.
+pub async fn receive(
+    state: &AppState,
+    org: uuid::Uuid,
+    cfg: &WhatsappConfig,
+    body: &Value,
+) -> crate::ApiResult<()> {
+    use super::outbound::{ReceiptFor, provider_receipt};
+    let (messages, statuses) = parse(body);
+    for m in messages {
+        super::receive(
+            state,
+            org,
+            super::Inbound {
+                channel: store::Channel::Whatsapp,
+                identity: ("phone".into(), m.phone),
+                name: m.name,
+                provider_message_id: m.wamid,
+                sent_at: m.sent_at,
+                text: Some(m.text),
+                attachment: None,
+                queue_id: cfg.queue_id,
+                attributes: Default::default(),
+            },
+        )
+        .await?;
+    }
+    for s in statuses {
+        let which = match s.ours {
+            Some(id) => ReceiptFor::Message {
+                id,
+                provider_message_id: Some(s.wamid),
+            },
+            None => ReceiptFor::Provider {
+                channel: store::Channel::Whatsapp,
+                id: s.wamid,
+            },
+        };
+        provider_receipt(state, org, which, s.status, s.error.as_deref()).await?;
+    }
+    Ok(())
+}
+
 /// Sends one reply through the Graph API.
 pub fn send<'a>(
     client: &'a reqwest::Client,
@@ -247,15 +291,7 @@ pub fn send<'a>(
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
         let out = Outbound::for_send(state, d).await?;
-        let Some(to) = out
-            .to()
-            .filter(|i| i.kind == "phone")
-            .map(|i| i.value.clone())
-        else {
-            return Err(SendError::Permanent(
-                "the customer has no WhatsApp number".into(),
-            ));
-        };
+        let to = out.address("phone", "the customer has no WhatsApp number")?;
         let last = out.last_customer_message(state).await?;
         if !window_open(last, state.now()) {
             return Err(SendError::Permanent(

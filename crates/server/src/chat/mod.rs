@@ -842,13 +842,7 @@ async fn upload_attachment(
     let mut patch = Map::new();
     patch.insert(ATTACHMENT_COUNT_KEY.into(), json!(count + 1));
     contacts::update_contact_data(&state, chat.org, id, patch).await?;
-    let attachment = json!({
-        "id": meta.id,
-        "name": meta.name,
-        "content_type": meta.content_type,
-        "size": meta.size,
-        "url": format!("/api/attachments/{}", meta.id),
-    });
+    let attachment = wire::attachment(&meta);
     let m = contacts::append_message(
         &state,
         chat.org,
