@@ -337,6 +337,16 @@ pub async fn create_contact(
 /// The most bytes of text in one message.
 pub const MAX_TEXT: usize = 10_000;
 
+/// A contact as it is now: from the live state while it is there (what the store has
+/// or is about to commit), else from the store.
+pub async fn load(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Option<Contact>> {
+    let live = state.with_org(org, |o| o.contact(id).map(|lc| lc.contact.clone()));
+    match live {
+        Some(c) => Ok(Some(c)),
+        None => Ok(state.store().get_contact(org, id).await?),
+    }
+}
+
 /// Append a message. Idempotent on `client_id`: a retry returns the first message, also
 /// after a restart.
 pub async fn append_message(
@@ -345,6 +355,24 @@ pub async fn append_message(
     contact_id: Uuid,
     new: NewMessage,
 ) -> ApiResult<Message> {
+    append(state, org, contact_id, new).await.map(|a| a.message)
+}
+
+/// What [`append`] wrote: the message and, when this call wrote it (not a retry
+/// answered with the first attempt's message), the contact and outbox row as they were
+/// committed with it, so that the caller answers without reading them back.
+pub struct Appended {
+    pub message: Message,
+    pub written: Option<(Contact, Option<store::Delivery>)>,
+}
+
+/// [`append_message`], also returning what was written beside the message.
+pub async fn append(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    new: NewMessage,
+) -> ApiResult<Appended> {
     if let Some(t) = &new.text
         && t.len() > MAX_TEXT
     {
@@ -365,7 +393,7 @@ pub async fn append_message(
         return Err(ApiError::invalid("client_id: 1 to 100 characters"));
     }
     enum Outcome {
-        New(Message),
+        New(Box<(Message, Contact, Option<store::Delivery>)>),
         Seen,
     }
     let outcome = state
@@ -411,10 +439,9 @@ pub async fn append_message(
                     .map(|id| Actor::User { id })
                     .unwrap_or(Actor::System),
             };
-            let mut tx = Tx::new(Outcome::New(m.clone()));
-            tx.changes.push(Change::PutMessage(m.clone()));
-            tx.changes.push(Change::PutContact(c.clone()));
-            tx.changes.push(
+            let mut changes = vec![Change::PutMessage(m.clone())];
+            changes.push(Change::PutContact(c.clone()));
+            changes.push(
                 LiveEvent::MessageAppended {
                     contact_id,
                     seq,
@@ -429,9 +456,11 @@ pub async fn append_message(
                 .then(|| crate::channels::outbound::enqueue(&m, &c, now))
                 .flatten();
             let sm = wire::staff_message(&m, &c, delivery.as_ref());
-            if let Some(d) = delivery {
-                tx.changes.push(Change::PutDelivery(d));
+            if let Some(d) = &delivery {
+                changes.push(Change::PutDelivery(d.clone()));
             }
+            let mut tx = Tx::new(Outcome::New(Box::new((m.clone(), c.clone(), delivery))));
+            tx.changes = changes;
             if let Some(agent) = c.agent_id {
                 tx.notes.push(Note::user(agent, "message", sm.clone()));
             }
@@ -450,10 +479,16 @@ pub async fn append_message(
     let retry_of = |o: &Result<Outcome, ApiError>| match o {
         Ok(Outcome::Seen) => true,
         Err(e) => e.code == "conflict",
-        Ok(Outcome::New(_)) => false,
+        Ok(Outcome::New(..)) => false,
     };
     match outcome {
-        Ok(Outcome::New(m)) => Ok(m),
+        Ok(Outcome::New(new)) => {
+            let (message, c, d) = *new;
+            Ok(Appended {
+                message,
+                written: Some((c, d)),
+            })
+        }
         ref o if new.client_id.is_some() && retry_of(o) => {
             // A retry: the first one was submitted before us, so once everything
             // submitted so far is through, it is durable (or failed). Answer with it.
@@ -464,7 +499,10 @@ pub async fn append_message(
                 .get_message_by_client_id(org, contact_id, cid)
                 .await?
             {
-                Some(m) => Ok(m),
+                Some(message) => Ok(Appended {
+                    message,
+                    written: None,
+                }),
                 None => match outcome {
                     Err(e) => Err(e),
                     Ok(_) => Err(ApiError::unavailable(

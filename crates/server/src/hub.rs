@@ -97,7 +97,9 @@ struct UserFeed {
 #[derive(Default)]
 struct Inner {
     users: HashMap<Uuid, UserFeed>,
-    by_org: HashMap<Uuid, Vec<Uuid>>,
+    /// Each organisation's feeds by role: a note for supervisors visits the supervisors,
+    /// not every agent of a large team.
+    by_role: HashMap<(Uuid, Role), Vec<Uuid>>,
     contacts: HashMap<Uuid, Vec<mpsc::Sender<ContactEvent>>>,
     next_conn: u64,
 }
@@ -149,16 +151,35 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `user`'s feed, created if new, filed under `role` (moved if the role changed).
     fn feed(inner: &mut Inner, base: i64, user: Uuid, org: Uuid, role: Role) -> &mut UserFeed {
-        if !inner.users.contains_key(&user) {
-            inner.by_org.entry(org).or_default().push(user);
+        let before = inner.users.get(&user).map(|f| f.role);
+        if before != Some(role) {
+            if let Some(old) = before
+                && let Some(v) = inner.by_role.get_mut(&(org, old))
+            {
+                v.retain(|u| *u != user);
+            }
+            inner.by_role.entry((org, role)).or_default().push(user);
         }
-        inner.users.entry(user).or_insert_with(|| UserFeed {
+        let feed = inner.users.entry(user).or_insert_with(|| UserFeed {
             role,
             last: base,
             ring: VecDeque::new(),
             conns: Vec::new(),
-        })
+        });
+        feed.role = role;
+        feed
+    }
+
+    /// The feeds of `org`'s users in these roles.
+    fn with_roles(inner: &Inner, org: Uuid, roles: &[Role]) -> Vec<Uuid> {
+        roles
+            .iter()
+            .filter_map(|r| inner.by_role.get(&(org, *r)))
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// Open a connection on `user`'s feed, resuming after `after_seq` when possible.
@@ -175,7 +196,6 @@ impl Hub {
         let conn_id = inner.next_conn;
         let base = self.base;
         let feed = Self::feed(&mut inner, base, user, org, role);
-        feed.role = role;
         let mut resync = false;
         let mut backlog = Vec::new();
         if let Some(after) = after_seq {
@@ -259,22 +279,7 @@ impl Hub {
                     match to {
                         Audience::User(u) => self.send_user(&mut inner, u, kind, &payload),
                         Audience::Roles(org, roles) => {
-                            let users: Vec<Uuid> = inner
-                                .by_org
-                                .get(&org)
-                                .map(|v| {
-                                    v.iter()
-                                        .copied()
-                                        .filter(|u| {
-                                            inner
-                                                .users
-                                                .get(u)
-                                                .is_some_and(|f| roles.contains(&f.role))
-                                        })
-                                        .collect()
-                                })
-                                .unwrap_or_default();
-                            for u in users {
+                            for u in Self::with_roles(&inner, org, roles) {
                                 self.send_user(&mut inner, u, kind, &payload);
                             }
                         }
@@ -297,12 +302,9 @@ impl Hub {
     pub fn publish_ephemeral(&self, org: Uuid, roles: &[Role], kind: &str, data: &Value) {
         let payload = data.to_string();
         let mut inner = self.lock();
-        let Some(users) = inner.by_org.get(&org).cloned() else {
-            return;
-        };
-        for u in users {
+        for u in Self::with_roles(&inner, org, roles) {
             if let Some(feed) = inner.users.get_mut(&u) {
-                if !roles.contains(&feed.role) || feed.conns.is_empty() {
+                if feed.conns.is_empty() {
                     continue;
                 }
                 let msg: Arc<str> =

@@ -14,10 +14,13 @@
 //! - Every read takes the organisation id; no query crosses organisations (except the
 //!   log replay, the outbox's work list and session lookup by secret hash, which return
 //!   the organisation).
+//! - Organisations, users, sessions and API tokens are cached in memory for the requests
+//!   they authenticate; the writer drops what it wrote before answering (`cache.rs`).
 //! - One set of migrations per backend (`migrations/sqlite`, `migrations/postgres`), run
 //!   by [`Db::connect`].
 #![forbid(unsafe_code)]
 
+mod cache;
 pub mod model;
 mod sql;
 

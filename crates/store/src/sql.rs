@@ -3,6 +3,7 @@
 //! macro stamps out one implementation per database with concrete types.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Row;
@@ -10,6 +11,7 @@ use sqlx::types::Json;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::cache::{Key, Principals};
 use crate::model::*;
 use crate::{Fence, Pending, Result, Store, StoreError};
 
@@ -49,6 +51,39 @@ fn fenced(f: Fence) -> StoreError {
     ))
 }
 
+/// How often SQLite's write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Rows per multi-row statement: 500 contacts are 10,000 parameters, well inside both
+/// databases' limits (SQLite 32,766, PostgreSQL 65,535).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// One row per key, in first-seen order of the kept rows: of the rows with the same key,
+/// the one with the highest rank, the last of equal ones (what applying them one after
+/// another leaves, for an upsert that only moves a row to an equal or higher rank).
+fn last_of_each<T, K: std::hash::Hash + Eq>(
+    rows: Vec<&T>,
+    key: impl Fn(&T) -> K,
+    rank: impl Fn(&T) -> i64,
+) -> Vec<&T> {
+    if rows.len() < 2 {
+        return rows;
+    }
+    let mut best: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        best.entry(key(r))
+            .and_modify(|b| {
+                if rank(r) >= rank(rows[*b]) {
+                    *b = i;
+                }
+            })
+            .or_insert(i);
+    }
+    let mut keep: Vec<usize> = best.into_values().collect();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| rows[i]).collect()
+}
+
 fn parse_role(s: &str) -> Result<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Backend(format!("bad role in database: {s}")))
 }
@@ -77,16 +112,19 @@ macro_rules! backend {
             read: sqlx::Pool<$db>,
             write_pool: sqlx::Pool<$db>,
             tx: mpsc::Sender<Request>,
+            principals: Arc<Principals>,
         }
 
         impl $name {
             fn start(read: sqlx::Pool<$db>, write_pool: sqlx::Pool<$db>) -> Self {
                 let (tx, rx) = mpsc::channel(QUEUE);
-                tokio::spawn(writer(write_pool.clone(), rx));
+                let principals = Arc::new(Principals::default());
+                tokio::spawn(writer(write_pool.clone(), rx, principals.clone()));
                 $name {
                     read,
                     write_pool,
                     tx,
+                    principals,
                 }
             }
 
@@ -99,7 +137,11 @@ macro_rules! backend {
 
         /// The group-commit loop: take everything waiting, commit it as one transaction,
         /// answer each submitter once the commit returned.
-        async fn writer(pool: sqlx::Pool<$db>, mut rx: mpsc::Receiver<Request>) {
+        async fn writer(
+            pool: sqlx::Pool<$db>,
+            mut rx: mpsc::Receiver<Request>,
+            principals: Arc<Principals>,
+        ) {
             let mut batch: Vec<Request> = Vec::new();
             let mut fences = Fences::default();
             while let Some(first) = rx.recv().await {
@@ -110,7 +152,11 @@ macro_rules! backend {
                         Err(_) => break,
                     }
                 }
-                match write_batch(&pool, &batch, &mut fences).await {
+                let result = write_batch(&pool, &batch, &mut fences).await;
+                // Cached principals this batch wrote are dropped before anyone hears of
+                // the commit, so no request that follows it sees the old row.
+                principals.written(batch.iter().flat_map(|r| r.changes.iter()));
+                match result {
                     Ok(outcomes) => {
                         for (req, out) in batch.drain(..).zip(outcomes) {
                             let _ = req.reply.send(out);
@@ -132,48 +178,53 @@ macro_rules! backend {
             batch: &[Request],
             fences: &mut Fences,
         ) -> Result<Vec<Result<Committed>>> {
-            // The common case first: every list applies. One transaction, no savepoints
-            // (two statements fewer per list). If any list fails, it is rolled back and
-            // the batch is written again with each list in its own savepoint.
-            if batch.len() > 1 {
+            // The common case first: every list applies. One transaction, no savepoints,
+            // and the rows of the hot tables (events, messages, contacts, deliveries)
+            // written a table at a time, many rows per statement. If any list fails, it
+            // is rolled back and the batch is written again list by list, each in its own
+            // savepoint, so that only the failing list fails.
+            {
                 let mut tx = pool.begin_with($begin).await?;
-                let mut outcomes = Vec::with_capacity(batch.len());
-                let mut clean = true;
-                for req in batch {
-                    if let Some(f) = req.fence.filter(|_| fences.refused(req.fence)) {
-                        outcomes.push(Err(fenced(f)));
-                        continue;
+                let lists: Vec<&[Change]> = batch
+                    .iter()
+                    .filter(|r| !fences.refused(r.fence))
+                    .map(|r| r.changes.as_slice())
+                    .collect();
+                match apply_many(&mut tx, &lists).await {
+                    Ok(committed) => {
+                        tx.commit().await?;
+                        let mut committed = committed.into_iter();
+                        return Ok(batch
+                            .iter()
+                            .map(|r| match r.fence.filter(|_| fences.refused(r.fence)) {
+                                Some(f) => Err(fenced(f)),
+                                None => Ok(committed.next().unwrap_or_default()),
+                            })
+                            .collect());
                     }
-                    match apply(&mut tx, &req.changes).await {
-                        Ok(c) => outcomes.push(Ok(c)),
-                        Err(_) => {
-                            clean = false;
-                            break;
+                    Err(e) => {
+                        tx.rollback().await?;
+                        if lists.len() <= 1 {
+                            // Alone in the transaction: the error is that list's own.
+                            return Ok(batch
+                                .iter()
+                                .map(|r| match r.fence.filter(|_| fences.refused(r.fence)) {
+                                    Some(f) => Err(fenced(f)),
+                                    None => {
+                                        fences.fail(r.fence);
+                                        Err(e.clone())
+                                    }
+                                })
+                                .collect());
                         }
                     }
                 }
-                if clean {
-                    tx.commit().await?;
-                    return Ok(outcomes);
-                }
-                tx.rollback().await?;
             }
             let mut tx = pool.begin_with($begin).await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for req in batch {
                 if let Some(f) = req.fence.filter(|_| fences.refused(req.fence)) {
                     outcomes.push(Err(fenced(f)));
-                    continue;
-                }
-                if batch.len() == 1 {
-                    // Alone in the transaction: no savepoint needed, the error fails it all.
-                    let out = apply(&mut tx, &req.changes).await;
-                    if out.is_err() {
-                        fences.fail(req.fence);
-                        tx.rollback().await?;
-                        return Ok(vec![out]);
-                    }
-                    outcomes.push(out);
                     continue;
                 }
                 sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
@@ -191,6 +242,214 @@ macro_rules! backend {
             Ok(outcomes)
         }
 
+        /// Every list's changes in one transaction: the hot tables' rows gathered and
+        /// written a table at a time, many rows per statement; everything else in order,
+        /// one statement each. The result is the same as applying the lists one after
+        /// another: the hot tables have no foreign keys and no triggers, events keep
+        /// their order (sequence numbers are assigned in the order of the rows), messages
+        /// are only inserted, a contact written twice keeps its last version, and a
+        /// delivery written twice keeps the furthest status (the last of equal ones), as
+        /// its guarded upsert would.
+        async fn apply_many(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            lists: &[&[Change]],
+        ) -> Result<Vec<Committed>> {
+            let mut events = Vec::new();
+            let mut owners = Vec::new();
+            let mut messages = Vec::new();
+            let mut contacts = Vec::new();
+            let mut deliveries = Vec::new();
+            for (i, list) in lists.iter().enumerate() {
+                for change in list.iter() {
+                    match change {
+                        Change::Event(e) => {
+                            events.push(e);
+                            owners.push(i);
+                        }
+                        Change::PutMessage(m) => messages.push(m),
+                        Change::PutContact(c) => contacts.push(c),
+                        Change::PutDelivery(d) => deliveries.push(d),
+                        other => {
+                            apply(tx, std::slice::from_ref(other)).await?;
+                        }
+                    }
+                }
+            }
+            let contacts = last_of_each(contacts, |c| c.id, |_| 0);
+            let deliveries = last_of_each(deliveries, |d| d.message_id, |d| i64::from(d.status.rank()));
+            put_contacts(tx, &contacts).await?;
+            insert_messages(tx, &messages).await?;
+            put_deliveries(tx, &deliveries).await?;
+            let seqs = insert_events(tx, &events).await?;
+            let mut committed = vec![Committed::default(); lists.len()];
+            for (owner, seq) in owners.into_iter().zip(seqs) {
+                committed[owner].event_seqs.push(seq);
+            }
+            Ok(committed)
+        }
+
+        /// Appends events, many rows a statement; their sequence numbers in row order.
+        async fn insert_events(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            events: &[&NewEvent],
+        ) -> Result<Vec<i64>> {
+            let mut seqs = Vec::with_capacity(events.len());
+            for chunk in events.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO events (org_id, at, kind, data) ",
+                );
+                q.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.org_id)
+                        .push_bind(e.at)
+                        .push_bind(&e.kind)
+                        .push_bind(Json(&e.data));
+                });
+                q.push(" RETURNING seq");
+                let mut got: Vec<i64> = q
+                    .build_query_scalar()
+                    .persistent(chunk.len() == 1)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                // Rows are numbered in the order they are given; the order RETURNING
+                // lists them in is not promised, so put them back in that order.
+                got.sort_unstable();
+                seqs.extend(got);
+            }
+            Ok(seqs)
+        }
+
+        async fn insert_messages(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            messages: &[&Message],
+        ) -> Result<()> {
+            for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO messages (id, org_id, contact_id, seq, sender, author_id, \
+                     author_name, text, attachment, internal, client_id, at) ",
+                );
+                q.push_values(chunk, |mut row, m| {
+                    row.push_bind(m.id)
+                        .push_bind(m.org_id)
+                        .push_bind(m.contact_id)
+                        .push_bind(m.seq)
+                        .push_bind(m.sender.as_str())
+                        .push_bind(m.author_id)
+                        .push_bind(&m.author_name)
+                        .push_bind(&m.text)
+                        .push_bind(m.attachment.as_ref().map(Json))
+                        .push_bind(m.internal)
+                        .push_bind(&m.client_id)
+                        .push_bind(m.at);
+                });
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn put_contacts(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            contacts: &[&Contact],
+        ) -> Result<()> {
+            for chunk in contacts.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contacts (id, org_id, channel, queue_id, status, customer_id, \
+                     agent_id, topic, enqueued_at, accepted_at, ended_at, closed_at, \
+                     wrapup_code, wrapup_notes, last_seq, customer_read_seq, agent_read_seq, \
+                     data, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, c| {
+                    row.push_bind(c.id)
+                        .push_bind(c.org_id)
+                        .push_bind(c.channel.as_str())
+                        .push_bind(c.queue_id)
+                        .push_bind(c.status.as_str())
+                        .push_bind(c.customer_id)
+                        .push_bind(c.agent_id)
+                        .push_bind(&c.topic)
+                        .push_bind(c.enqueued_at)
+                        .push_bind(c.accepted_at)
+                        .push_bind(c.ended_at)
+                        .push_bind(c.closed_at)
+                        .push_bind(&c.wrapup_code)
+                        .push_bind(&c.wrapup_notes)
+                        .push_bind(c.last_seq)
+                        .push_bind(c.customer_read_seq)
+                        .push_bind(c.agent_read_seq)
+                        .push_bind(Json(&c.data))
+                        .push_bind(c.created_at)
+                        .push_bind(c.updated_at);
+                });
+                q.push(
+                    " ON CONFLICT (id) DO UPDATE SET \
+                     channel = excluded.channel, queue_id = excluded.queue_id, \
+                     status = excluded.status, customer_id = excluded.customer_id, \
+                     agent_id = excluded.agent_id, topic = excluded.topic, \
+                     enqueued_at = excluded.enqueued_at, \
+                     accepted_at = excluded.accepted_at, ended_at = excluded.ended_at, \
+                     closed_at = excluded.closed_at, \
+                     wrapup_code = excluded.wrapup_code, \
+                     wrapup_notes = excluded.wrapup_notes, last_seq = excluded.last_seq, \
+                     customer_read_seq = excluded.customer_read_seq, \
+                     agent_read_seq = excluded.agent_read_seq, data = excluded.data, \
+                     updated_at = excluded.updated_at \
+                     WHERE contacts.org_id = excluded.org_id",
+                );
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn put_deliveries(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            deliveries: &[&Delivery],
+        ) -> Result<()> {
+            for chunk in deliveries.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO deliveries (message_id, org_id, contact_id, seq, channel, \
+                     status, status_rank, attempts, next_attempt_ms, provider_message_id, \
+                     error, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.message_id)
+                        .push_bind(d.org_id)
+                        .push_bind(d.contact_id)
+                        .push_bind(d.seq)
+                        .push_bind(d.channel.as_str())
+                        .push_bind(d.status.as_str())
+                        .push_bind(d.status.rank())
+                        .push_bind(d.attempts)
+                        .push_bind(d.next_attempt_ms)
+                        .push_bind(&d.provider_message_id)
+                        .push_bind(&d.error)
+                        .push_bind(d.created_at)
+                        .push_bind(d.updated_at);
+                });
+                // A receipt only moves a delivery forward: a late "sent" never undoes
+                // the "delivered" that overtook it.
+                q.push(
+                    " ON CONFLICT (message_id) DO UPDATE SET \
+                     status = excluded.status, status_rank = excluded.status_rank, \
+                     attempts = excluded.attempts, \
+                     next_attempt_ms = excluded.next_attempt_ms, \
+                     provider_message_id = excluded.provider_message_id, \
+                     error = excluded.error, updated_at = excluded.updated_at \
+                     WHERE deliveries.org_id = excluded.org_id \
+                     AND deliveries.status_rank <= excluded.status_rank",
+                );
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
         async fn apply(
             tx: &mut sqlx::Transaction<'static, $db>,
             changes: &[Change],
@@ -199,17 +458,7 @@ macro_rules! backend {
             for change in changes {
                 match change {
                     Change::Event(e) => {
-                        let seq: i64 = sqlx::query_scalar(
-                            "INSERT INTO events (org_id, at, kind, data) VALUES ($1, $2, $3, $4) \
-                             RETURNING seq",
-                        )
-                        .bind(e.org_id)
-                        .bind(e.at)
-                        .bind(&e.kind)
-                        .bind(Json(&e.data))
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        committed.event_seqs.push(seq);
+                        committed.event_seqs.extend(insert_events(tx, &[e]).await?);
                     }
                     Change::PutOrg(o) => {
                         sqlx::query(
@@ -371,71 +620,8 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
-                    Change::PutContact(c) => {
-                        sqlx::query(
-                            "INSERT INTO contacts (id, org_id, channel, queue_id, status, \
-                             customer_id, agent_id, topic, enqueued_at, accepted_at, ended_at, \
-                             closed_at, wrapup_code, wrapup_notes, last_seq, customer_read_seq, \
-                             agent_read_seq, data, created_at, updated_at) VALUES ($1, $2, $3, \
-                             $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                             $18, $19, $20) ON CONFLICT (id) DO UPDATE SET \
-                             channel = excluded.channel, queue_id = excluded.queue_id, \
-                             status = excluded.status, customer_id = excluded.customer_id, \
-                             agent_id = excluded.agent_id, topic = excluded.topic, \
-                             enqueued_at = excluded.enqueued_at, \
-                             accepted_at = excluded.accepted_at, ended_at = excluded.ended_at, \
-                             closed_at = excluded.closed_at, \
-                             wrapup_code = excluded.wrapup_code, \
-                             wrapup_notes = excluded.wrapup_notes, last_seq = excluded.last_seq, \
-                             customer_read_seq = excluded.customer_read_seq, \
-                             agent_read_seq = excluded.agent_read_seq, data = excluded.data, \
-                             updated_at = excluded.updated_at \
-                             WHERE contacts.org_id = excluded.org_id",
-                        )
-                        .bind(c.id)
-                        .bind(c.org_id)
-                        .bind(c.channel.as_str())
-                        .bind(c.queue_id)
-                        .bind(c.status.as_str())
-                        .bind(c.customer_id)
-                        .bind(c.agent_id)
-                        .bind(&c.topic)
-                        .bind(c.enqueued_at)
-                        .bind(c.accepted_at)
-                        .bind(c.ended_at)
-                        .bind(c.closed_at)
-                        .bind(&c.wrapup_code)
-                        .bind(&c.wrapup_notes)
-                        .bind(c.last_seq)
-                        .bind(c.customer_read_seq)
-                        .bind(c.agent_read_seq)
-                        .bind(Json(&c.data))
-                        .bind(c.created_at)
-                        .bind(c.updated_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    Change::PutMessage(m) => {
-                        sqlx::query(
-                            "INSERT INTO messages (id, org_id, contact_id, seq, sender, \
-                             author_id, author_name, text, attachment, internal, client_id, at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                        )
-                        .bind(m.id)
-                        .bind(m.org_id)
-                        .bind(m.contact_id)
-                        .bind(m.seq)
-                        .bind(m.sender.as_str())
-                        .bind(m.author_id)
-                        .bind(&m.author_name)
-                        .bind(&m.text)
-                        .bind(m.attachment.as_ref().map(Json))
-                        .bind(m.internal)
-                        .bind(&m.client_id)
-                        .bind(m.at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                    Change::PutContact(c) => put_contacts(tx, &[c]).await?,
+                    Change::PutMessage(m) => insert_messages(tx, &[m]).await?,
                     Change::PutAttachment { meta, data } => {
                         sqlx::query(
                             "INSERT INTO attachments (id, org_id, contact_id, name, \
@@ -454,37 +640,7 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
-                    Change::PutDelivery(d) => {
-                        sqlx::query(
-                            "INSERT INTO deliveries (message_id, org_id, contact_id, seq, \
-                             channel, status, status_rank, attempts, next_attempt_ms, \
-                             provider_message_id, error, created_at, updated_at) VALUES ($1, \
-                             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                             ON CONFLICT (message_id) DO UPDATE SET \
-                             status = excluded.status, status_rank = excluded.status_rank, \
-                             attempts = excluded.attempts, \
-                             next_attempt_ms = excluded.next_attempt_ms, \
-                             provider_message_id = excluded.provider_message_id, \
-                             error = excluded.error, updated_at = excluded.updated_at \
-                             WHERE deliveries.org_id = excluded.org_id \
-                             AND deliveries.status_rank <= excluded.status_rank",
-                        )
-                        .bind(d.message_id)
-                        .bind(d.org_id)
-                        .bind(d.contact_id)
-                        .bind(d.seq)
-                        .bind(d.channel.as_str())
-                        .bind(d.status.as_str())
-                        .bind(d.status.rank())
-                        .bind(d.attempts)
-                        .bind(d.next_attempt_ms)
-                        .bind(&d.provider_message_id)
-                        .bind(&d.error)
-                        .bind(d.created_at)
-                        .bind(d.updated_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                    Change::PutDelivery(d) => put_deliveries(tx, &[d]).await?,
                     Change::PutIdempotency(r) => {
                         sqlx::query(
                             "INSERT INTO idempotency_keys (org_id, key, request_hash, status, \
@@ -732,12 +888,16 @@ macro_rules! backend {
             }
 
             async fn get_org(&self, id: Uuid) -> Result<Option<Org>> {
-                sqlx::query("SELECT * FROM orgs WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(|r| rows::org(&r))
-                    .transpose()
+                self.principals
+                    .get_or_load(Key::Org(id), async {
+                        sqlx::query("SELECT * FROM orgs WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.read)
+                            .await?
+                            .map(|r| rows::org(&r))
+                            .transpose()
+                    })
+                    .await
             }
             async fn get_org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
                 sqlx::query("SELECT * FROM orgs WHERE slug = $1")
@@ -757,13 +917,17 @@ macro_rules! backend {
             }
 
             async fn get_user(&self, org: Uuid, id: Uuid) -> Result<Option<User>> {
-                sqlx::query("SELECT * FROM users WHERE org_id = $1 AND id = $2")
-                    .bind(org)
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(|r| rows::user(&r))
-                    .transpose()
+                self.principals
+                    .get_or_load(Key::User(org, id), async {
+                        sqlx::query("SELECT * FROM users WHERE org_id = $1 AND id = $2")
+                            .bind(org)
+                            .bind(id)
+                            .fetch_optional(&self.read)
+                            .await?
+                            .map(|r| rows::user(&r))
+                            .transpose()
+                    })
+                    .await
             }
             async fn get_user_by_email(&self, org: Uuid, email: &str) -> Result<Option<User>> {
                 sqlx::query("SELECT * FROM users WHERE org_id = $1 AND email = $2")
@@ -790,20 +954,28 @@ macro_rules! backend {
             }
 
             async fn get_session(&self, token_hash: &str) -> Result<Option<Session>> {
-                sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(|r| rows::session(&r))
-                    .transpose()
+                self.principals
+                    .get_or_load(Key::Session(token_hash), async {
+                        sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
+                            .bind(token_hash)
+                            .fetch_optional(&self.read)
+                            .await?
+                            .map(|r| rows::session(&r))
+                            .transpose()
+                    })
+                    .await
             }
             async fn get_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-                sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(|r| rows::api_token(&r))
-                    .transpose()
+                self.principals
+                    .get_or_load(Key::Token(token_hash), async {
+                        sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
+                            .bind(token_hash)
+                            .fetch_optional(&self.read)
+                            .await?
+                            .map(|r| rows::api_token(&r))
+                            .transpose()
+                    })
+                    .await
             }
             async fn list_api_tokens(&self, org: Uuid) -> Result<Vec<ApiToken>> {
                 sqlx::query("SELECT * FROM api_tokens WHERE org_id = $1 ORDER BY id")
@@ -1207,9 +1379,12 @@ mod sqlite {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // The writer never checkpoints: copying the log back into the database
+            // would hold up every commit behind it. A task on a reading connection
+            // does it instead (see `checkpoints`).
             let write_pool = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
                 .max_connections(1)
-                .connect_with(opts.clone())
+                .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
                 .await
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             sqlx::migrate!("./migrations/sqlite")
@@ -1221,7 +1396,32 @@ mod sqlite {
                 .connect_with(opts)
                 .await
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            tokio::spawn(checkpoints(read.clone()));
             Ok(SqliteStore::start(read, write_pool))
+        }
+    }
+
+    /// Copies the write-ahead log back into the database file a few times a second, off
+    /// the writer's connection. A passive checkpoint waits for nobody: it copies what no
+    /// reader still needs, and the writer starts the log over once all of it is copied,
+    /// so the log stays small without a commit ever waiting for a checkpoint.
+    async fn checkpoints(read: sqlx::Pool<sqlx::Sqlite>) {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if read.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&read)
+                .await
+            {
+                if read.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "checkpoint failed; retrying");
+            }
         }
     }
 }
@@ -1338,3 +1538,33 @@ mod postgres {
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+#[cfg(test)]
+mod tests {
+    use super::last_of_each;
+
+    #[test]
+    fn last_of_each_keeps_the_highest_rank_and_the_last_of_equals() {
+        // (key, rank, tag)
+        let rows = [
+            (1, 0, 'a'),
+            (2, 1, 'b'),
+            (1, 2, 'c'),
+            (1, 1, 'd'),
+            (2, 1, 'e'),
+            (3, 0, 'f'),
+        ];
+        let refs: Vec<_> = rows.iter().collect();
+        let kept: Vec<char> = last_of_each(refs, |r| r.0, |r| r.1)
+            .into_iter()
+            .map(|r| r.2)
+            .collect();
+        assert_eq!(kept, vec!['c', 'e', 'f']);
+        let refs: Vec<_> = rows.iter().collect();
+        let kept: Vec<char> = last_of_each(refs, |r| r.0, |_| 0)
+            .into_iter()
+            .map(|r| r.2)
+            .collect();
+        assert_eq!(kept, vec!['d', 'e', 'f']);
+    }
+}

@@ -837,3 +837,83 @@ async fn a_delivery_never_moves_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lists_committed_together_leave_what_they_would_one_by_one() {
+    // Submitted without waiting, these lists share one transaction, where the writer
+    // gathers each hot table's rows into one statement; the outcome must be the same as
+    // applying them in order.
+    each(|db| async move {
+        let a = org("batch");
+        db.commit(vec![Change::PutOrg(a.clone())]).await.unwrap();
+        let start = db
+            .read_events(0, 100_000)
+            .await
+            .unwrap()
+            .last()
+            .map_or(0, |e| e.seq);
+        let mut c = contact(a.id);
+        let m1 = message(&c, 1, None);
+        let m2 = message(&c, 2, None);
+        let mut d = delivery(&m1, Channel::Sms, Some(1));
+        let ev = |i: i64| {
+            Change::Event(NewEvent {
+                org_id: a.id,
+                at: now(),
+                kind: "batch".into(),
+                data: json!({"i": i}),
+            })
+        };
+        let mut lists = vec![vec![
+            Change::PutContact(c.clone()),
+            Change::PutMessage(m1.clone()),
+            Change::PutDelivery(d.clone()),
+            ev(0),
+        ]];
+        c.last_seq = 2;
+        lists.push(vec![
+            Change::PutContact(c.clone()),
+            Change::PutMessage(m2.clone()),
+            ev(1),
+        ]);
+        d.status = DeliveryStatus::Delivered;
+        lists.push(vec![Change::PutDelivery(d.clone()), ev(2)]);
+        let mut late = d.clone();
+        late.status = DeliveryStatus::Sent;
+        lists.push(vec![Change::PutDelivery(late), ev(3)]);
+        // The same contact twice in one list: the second wins.
+        c.topic = Some("first".into());
+        let first = c.clone();
+        c.topic = Some("second".into());
+        lists.push(vec![
+            Change::PutContact(first),
+            ev(4),
+            Change::PutContact(c.clone()),
+            ev(5),
+        ]);
+        let pending: Vec<_> = lists.into_iter().map(|l| db.submit(l)).collect();
+        let mut seqs = Vec::new();
+        for p in pending {
+            seqs.extend(p.await.unwrap().event_seqs);
+        }
+        assert_eq!(seqs.len(), 6);
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert_eq!(db.get_contact(a.id, c.id).await.unwrap(), Some(c.clone()));
+        let got = db.list_messages(a.id, c.id, 0, 10).await.unwrap();
+        assert_eq!(got, vec![m1.clone(), m2]);
+        assert_eq!(
+            db.get_delivery(a.id, m1.id).await.unwrap().unwrap().status,
+            DeliveryStatus::Delivered
+        );
+        let order: Vec<i64> = db
+            .read_events(start, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.org_id == a.id && e.kind == "batch")
+            .map(|e| e.data["i"].as_i64().unwrap())
+            .collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 4, 5]);
+    })
+    .await;
+}

@@ -42,9 +42,7 @@ const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 /// A contact the caller may see: managers and analysts see all of their organisation's;
 /// an agent sees those assigned or offered to them. A foreign id is a 404.
 async fn visible_contact(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<Contact> {
-    let c = state
-        .store()
-        .get_contact(auth.org_id(), id)
+    let c = contacts::load(state, auth.org_id(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     if auth.role() == Role::Agent && c.agent_id != Some(auth.user.id) {
@@ -292,7 +290,7 @@ async fn post_message(
     }
     // Someone other than the assigned agent can only add internal notes.
     let internal = body.internal || c.agent_id != Some(auth.user.id);
-    let m = contacts::append_message(
+    let appended = contacts::append(
         &state,
         auth.org_id(),
         id,
@@ -312,12 +310,20 @@ async fn post_message(
         },
     )
     .await?;
-    let c = state
-        .store()
-        .get_contact(auth.org_id(), id)
-        .await?
-        .unwrap_or(c);
-    let d = state.store().get_delivery(auth.org_id(), m.id).await?;
+    let m = appended.message;
+    let (c, d) = match appended.written {
+        Some(written) => written,
+        // A retry answered with the first attempt: read what became of it.
+        None => {
+            let c = state
+                .store()
+                .get_contact(auth.org_id(), id)
+                .await?
+                .unwrap_or(c);
+            let d = state.store().get_delivery(auth.org_id(), m.id).await?;
+            (c, d)
+        }
+    };
     Ok((
         StatusCode::CREATED,
         Json(wire::staff_message(&m, &c, d.as_ref())),
