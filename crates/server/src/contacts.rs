@@ -94,6 +94,8 @@ pub struct NewMessage {
     /// When the channel's provider says it was sent; the message's time when given and
     /// not in the future (a provider's retry keeps the customer's time, not ours).
     pub sent_at: Option<time::OffsetDateTime>,
+    /// Sent as this approved template (`text` is the template filled in).
+    pub template: Option<store::MessageTemplate>,
 }
 
 fn live_contact(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::live::LiveContact> {
@@ -285,6 +287,7 @@ pub async fn create_contact(
                         .first_message_sent_at
                         .filter(|t| *t <= now)
                         .unwrap_or(now),
+                    template: None,
                 });
             }
             let mut fx = Effects {
@@ -424,6 +427,7 @@ pub async fn append(
                 internal: new.internal,
                 client_id: new.client_id.clone(),
                 at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
+                template: new.template.clone(),
             };
             lc.contact.last_seq = seq;
             lc.contact.updated_at = now;
@@ -541,6 +545,7 @@ fn push_message(
         internal: new.internal,
         client_id: new.client_id,
         at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
+        template: new.template,
     };
     lc.contact.last_seq = seq;
     lc.contact.updated_at = now;
@@ -1061,6 +1066,7 @@ pub async fn transfer(
                     attachment: None,
                     internal: false,
                     client_id: None,
+                    template: None,
                 },
                 &mut fx,
             );
@@ -1079,6 +1085,7 @@ pub async fn transfer(
                         attachment: None,
                         internal: true,
                         client_id: None,
+                        template: None,
                     },
                     &mut fx,
                 );

@@ -154,6 +154,9 @@ pub struct MessageOut {
     /// For a message an agent sent through a channel (staff only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryView>,
+    /// The approved template it was sent as (WhatsApp); `text` is that template filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// A message as customers see it (no delivery details).
@@ -197,6 +200,7 @@ pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut
             Sender::System => From::System,
         },
         author_name: m.author_name.clone(),
+        template: m.template.as_ref().map(|t| t.name.clone()),
         text: m.text.clone(),
         attachment: m.attachment.clone(),
         internal: m.internal,

@@ -391,6 +391,20 @@ pub struct Message {
     /// The sender's idempotency key, unique per contact.
     pub client_id: Option<String>,
     pub at: OffsetDateTime,
+    /// Sent as a provider's approved template rather than free text (`text` is the
+    /// template as the customer reads it).
+    pub template: Option<MessageTemplate>,
+}
+
+/// An approved template a message was sent as: WhatsApp's way of writing first, or again
+/// after its 24-hour reply window closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageTemplate {
+    pub name: String,
+    /// The template's language code as approved (`en_US`).
+    pub language: String,
+    /// The values of its `{{1}}`, `{{2}}`, … in order.
+    pub params: Vec<String>,
 }
 
 /// Where an outbound message stands with its channel. A receipt may move a delivery

@@ -325,7 +325,7 @@ macro_rules! backend {
             for chunk in messages.chunks(ROWS_PER_STATEMENT) {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO messages (id, org_id, contact_id, seq, sender, author_id, \
-                     author_name, text, attachment, internal, client_id, at) ",
+                     author_name, text, attachment, internal, client_id, at, template) ",
                 );
                 q.push_values(chunk, |mut row, m| {
                     row.push_bind(m.id)
@@ -339,7 +339,8 @@ macro_rules! backend {
                         .push_bind(m.attachment.as_ref().map(Json))
                         .push_bind(m.internal)
                         .push_bind(&m.client_id)
-                        .push_bind(m.at);
+                        .push_bind(m.at)
+                        .push_bind(m.template.as_ref().map(Json));
                 });
                 q.build()
                     .persistent(chunk.len() == 1)
@@ -782,6 +783,7 @@ macro_rules! backend {
             pub fn message(r: &R) -> Result<Message> {
                 let sender: String = r.try_get("sender")?;
                 let attachment: Option<Json<serde_json::Value>> = r.try_get("attachment")?;
+                let template: Option<Json<MessageTemplate>> = r.try_get("template")?;
                 Ok(Message {
                     id: r.try_get("id")?,
                     org_id: r.try_get("org_id")?,
@@ -795,6 +797,7 @@ macro_rules! backend {
                     internal: r.try_get("internal")?,
                     client_id: r.try_get("client_id")?,
                     at: r.try_get("at")?,
+                    template: template.map(|j| j.0),
                 })
             }
             pub fn delivery(r: &R) -> Result<Delivery> {

@@ -111,6 +111,7 @@ fn message(c: &Contact, seq: i64, client_id: Option<&str>) -> Message {
         internal: false,
         client_id: client_id.map(str::to_string),
         at: now(),
+        template: None,
     }
 }
 

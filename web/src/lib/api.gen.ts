@@ -417,6 +417,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The approved templates an agent may send on this contact (WhatsApp's way to write
+         *     after the 24-hour window closed).
+         */
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/transfer": {
         parameters: {
             query?: never;
@@ -1581,6 +1601,11 @@ export interface components {
              *     stays, or a new one is made and shown once.
              */
             secret?: string | null;
+            /**
+             * @description WhatsApp: the number's approved message templates, as in WhatsApp Manager (left
+             *     out: the current ones stay). The only messages sent once the 24-hour window closed.
+             */
+            templates?: components["schemas"]["Template"][] | null;
             /** @description WhatsApp, Messenger: the verify token the webhook's set-up handshake must present. */
             verify_token?: string | null;
             /**
@@ -1621,6 +1646,8 @@ export interface components {
              *     (Twilio) or the access token (WhatsApp, Messenger).
              */
             secret_hint: string;
+            /** @description WhatsApp: the approved message templates agents may send. */
+            templates?: components["schemas"]["Template"][] | null;
             /** @description Webhook: where each message is POSTed. */
             webhook_url?: string | null;
         };
@@ -1722,7 +1749,9 @@ export interface components {
             client_id: string;
             /** @description A note for staff only, never shown to the customer. */
             internal?: boolean;
-            text: string;
+            template?: components["schemas"]["TemplateIn"] | null;
+            /** @description The message (left out when sending a `template`: its filled-in body is the text). */
+            text?: string;
         };
         /** @description A message, the same for staff and customers (staff also get `delivery`). */
         MessageOut: {
@@ -1752,6 +1781,8 @@ export interface components {
              * @description 1, 2, 3… within the contact: the order of the conversation.
              */
             seq: number;
+            /** @description The approved template it was sent as (WhatsApp); `text` is that template filled in. */
+            template?: string | null;
             text?: string | null;
         };
         /** @description One page of a contact's messages. */
@@ -1951,6 +1982,35 @@ export interface components {
              * @description First interval of the week (as listed).
              */
             start_index: number;
+        };
+        /**
+         * @description An approved message template. Its body is kept only to show agents what the customer
+         *     will read; WhatsApp sends its own approved copy, filled with the parameters.
+         */
+        Template: {
+            /** @description The body with its parameters as `{{1}}`, `{{2}}`, … */
+            body: string;
+            /** @description The approved language's code (`en_US`). */
+            language: string;
+            /** @description The template's name (`order_update`): lowercase letters, digits and `_`. */
+            name: string;
+        };
+        /** @description Which approved template to send, and its parameters. */
+        TemplateIn: {
+            /** @description Needed only when the template is approved in more than one language. */
+            language?: string | null;
+            name: string;
+            /** @description The values of `{{1}}`, `{{2}}`, … in order. */
+            params?: string[];
+        };
+        /** @description A template an agent may send on this contact's channel. */
+        TemplateOut: {
+            /** @description The body, with `{{1}}`, `{{2}}`, … where the parameters go. */
+            body: string;
+            language: string;
+            name: string;
+            /** @description How many parameters it takes. */
+            params: number;
         };
         TokenIn: {
             name: string;
@@ -2954,6 +3014,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"][];
+                };
             };
         };
     };

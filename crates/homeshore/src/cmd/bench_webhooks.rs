@@ -405,6 +405,7 @@ async fn drive(state: &server::AppState, args: &Args) -> anyhow::Result<Report> 
                     internal: false,
                     client_id: Some(format!("reply-{}", c.id)),
                     sent_at: None,
+                    template: None,
                 },
             )
             .await

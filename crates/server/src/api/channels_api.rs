@@ -69,6 +69,8 @@ pub struct EndpointOut {
     pub phone_number_id: Option<String>,
     /// Messenger: the Facebook page's id.
     pub page_id: Option<String>,
+    /// WhatsApp: the approved message templates agents may send.
+    pub templates: Option<Vec<crate::channels::whatsapp::Template>>,
 }
 
 fn hint(secret: &str) -> String {
@@ -94,6 +96,7 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
             api_base: Some(w.api_base.clone()),
             inbound_url: Some(format!("/api/webhooks/whatsapp/{org_slug}")),
             phone_number_id: Some(w.phone_number_id.clone()),
+            templates: Some(w.templates.clone()),
             ..base("whatsapp", &w.access_token)
         },
         Provider::Messenger(m) => EndpointOut {
@@ -185,6 +188,32 @@ pub struct EndpointIn {
     pub page_id: Option<String>,
     /// Messenger: the page's access token (left out: the current one stays).
     pub page_access_token: Option<String>,
+    /// WhatsApp: the number's approved message templates, as in WhatsApp Manager (left
+    /// out: the current ones stay). The only messages sent once the 24-hour window closed.
+    pub templates: Option<Vec<crate::channels::whatsapp::Template>>,
+}
+
+/// WhatsApp templates as WhatsApp Manager shows them: each valid, names unique per
+/// language, a hundred at most.
+fn check_templates(templates: &[crate::channels::whatsapp::Template]) -> ApiResult<()> {
+    use crate::channels::whatsapp::MAX_TEMPLATES;
+    if templates.len() > MAX_TEMPLATES {
+        return Err(ApiError::invalid(format!(
+            "templates: at most {MAX_TEMPLATES}"
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in templates {
+        t.check()
+            .map_err(|e| ApiError::invalid(format!("templates: {e}")))?;
+        if !seen.insert((&t.name, &t.language)) {
+            return Err(ApiError::invalid(format!(
+                "templates: {} ({}) is listed twice",
+                t.name, t.language
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn http_url(field: &str, url: &str) -> ApiResult<String> {
@@ -376,8 +405,24 @@ async fn put_endpoint(
                     .as_deref()
                     .unwrap_or("https://graph.facebook.com/v21.0"),
             )?;
-            json!({"provider": meta, id_key: id, token_key: token, "app_secret": secret,
-                   "verify_token": verify, "queue_id": queue, "api_base": api_base})
+            let mut data = json!({"provider": meta, id_key: id, token_key: token,
+                   "app_secret": secret, "verify_token": verify, "queue_id": queue,
+                   "api_base": api_base});
+            if meta == "whatsapp" {
+                let templates = match body.templates {
+                    Some(t) => t,
+                    None => existing
+                        .as_ref()
+                        .and_then(|o| o.data.get("templates"))
+                        .and_then(|t| serde_json::from_value(t.clone()).ok())
+                        .unwrap_or_default(),
+                };
+                check_templates(&templates)?;
+                data["templates"] = json!(templates);
+            } else if body.templates.is_some() {
+                return Err(ApiError::invalid("templates: WhatsApp only"));
+            }
+            data
         }
         other => {
             return Err(ApiError::invalid(format!(

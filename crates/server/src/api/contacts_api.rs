@@ -2,9 +2,9 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use store::{Contact, ContactFilter, ContactStatus, Role, Sender, Store};
+use store::{Channel, Contact, ContactFilter, ContactStatus, Role, Sender, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact))
         .routes(routes!(list_messages, post_message))
+        .routes(routes!(list_templates))
         .routes(routes!(transfer))
         .routes(routes!(end))
         .routes(routes!(wrapup))
@@ -267,10 +268,146 @@ async fn list_messages(
 pub struct MessageIn {
     /// The sender's idempotency key: a retry with the same one returns the first message.
     pub client_id: String,
+    /// The message (left out when sending a `template`: its filled-in body is the text).
+    #[serde(default)]
     pub text: String,
     /// A note for staff only, never shown to the customer.
     #[serde(default)]
     pub internal: bool,
+    /// Send one of the channel's approved templates instead of free text (WhatsApp:
+    /// the only way to write once 24 hours have passed since the customer last wrote).
+    pub template: Option<TemplateIn>,
+}
+
+/// Which approved template to send, and its parameters.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateIn {
+    pub name: String,
+    /// Needed only when the template is approved in more than one language.
+    pub language: Option<String>,
+    /// The values of `{{1}}`, `{{2}}`, … in order.
+    #[serde(default)]
+    pub params: Vec<String>,
+}
+
+/// A template an agent may send on this contact's channel.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TemplateOut {
+    pub name: String,
+    pub language: String,
+    /// The body, with `{{1}}`, `{{2}}`, … where the parameters go.
+    pub body: String,
+    /// How many parameters it takes.
+    pub params: usize,
+}
+
+/// The approved templates of the contact's channel (WhatsApp; empty for the others).
+async fn channel_templates(
+    state: &AppState,
+    org: Uuid,
+    c: &Contact,
+) -> ApiResult<Vec<crate::channels::whatsapp::Template>> {
+    use crate::channels::outbound::{Provider, endpoint};
+    if c.channel != Channel::Whatsapp {
+        return Ok(Vec::new());
+    }
+    Ok(match endpoint(state, org, Channel::Whatsapp).await? {
+        Some(e) => match e.provider {
+            Provider::Whatsapp(cfg) => cfg.templates,
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    })
+}
+
+/// The approved templates an agent may send on this contact (WhatsApp's way to write
+/// after the 24-hour window closed).
+#[utoipa::path(get, path = "/api/contacts/{id}/templates", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<TemplateOut>)))]
+async fn list_templates(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<TemplateOut>>> {
+    auth.require(HANDLERS)?;
+    let c = visible_contact(&state, &auth, id).await?;
+    let out = channel_templates(&state, auth.org_id(), &c)
+        .await?
+        .into_iter()
+        .map(|t| TemplateOut {
+            params: t.params().unwrap_or(0),
+            name: t.name,
+            language: t.language,
+            body: t.body,
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+/// The template `want` names on this contact's channel, filled in: its text and what
+/// the channel is sent.
+async fn fill_template(
+    state: &AppState,
+    org: Uuid,
+    c: &Contact,
+    want: TemplateIn,
+) -> ApiResult<(String, store::MessageTemplate)> {
+    if c.channel != Channel::Whatsapp {
+        return Err(ApiError::invalid(format!(
+            "template: {} conversations take free text only",
+            c.channel.as_str()
+        )));
+    }
+    let all = channel_templates(state, org, c).await?;
+    let named: Vec<_> = all
+        .iter()
+        .filter(|t| t.name == want.name)
+        .filter(|t| want.language.as_ref().is_none_or(|l| *l == t.language))
+        .collect();
+    let t = match named.as_slice() {
+        [t] => *t,
+        [] => {
+            return Err(ApiError::invalid(format!(
+                "template: no approved template `{}`{}; an admin adds templates under Admin → Channels → WhatsApp",
+                want.name.chars().take(60).collect::<String>(),
+                want.language
+                    .map(|l| format!(" in {l}"))
+                    .unwrap_or_default()
+            )));
+        }
+        _ => {
+            return Err(ApiError::invalid(format!(
+                "template: `{}` is approved in several languages; say which in `language`",
+                want.name
+            )));
+        }
+    };
+    let n = t.params().map_err(ApiError::invalid)?;
+    if want.params.len() != n {
+        return Err(ApiError::invalid(format!(
+            "template: `{}` takes {n} parameter(s), {} given",
+            t.name,
+            want.params.len()
+        )));
+    }
+    if let Some(p) = want
+        .params
+        .iter()
+        .find(|p| p.trim().is_empty() || p.chars().count() > 1024 || p.contains(['\n', '\t']))
+    {
+        return Err(ApiError::invalid(format!(
+            "template: each parameter is 1 to 1024 characters on one line (`{}`)",
+            p.chars().take(40).collect::<String>()
+        )));
+    }
+    Ok((
+        t.render(&want.params),
+        store::MessageTemplate {
+            name: t.name.clone(),
+            language: t.language.clone(),
+            params: want.params,
+        },
+    ))
 }
 
 /// Send a message as the agent (or a supervisor's internal note). It is answered once
@@ -290,6 +427,18 @@ async fn post_message(
     }
     // Someone other than the assigned agent can only add internal notes.
     let internal = body.internal || c.agent_id != Some(auth.user.id);
+    let (text, template) = match body.template {
+        None => (body.text, None),
+        Some(_) if internal => {
+            return Err(ApiError::invalid(
+                "template: templates go to the customer; an internal note is free text",
+            ));
+        }
+        Some(want) => {
+            let (text, t) = fill_template(&state, auth.org_id(), &c, want).await?;
+            (text, Some(t))
+        }
+    };
     let appended = contacts::append(
         &state,
         auth.org_id(),
@@ -303,10 +452,11 @@ async fn post_message(
             },
             author_id: Some(auth.user.id),
             author_name: Some(auth.user.name.clone()),
-            text: Some(body.text),
+            text: Some(text),
             attachment: None,
             internal,
             client_id: Some(body.client_id),
+            template,
         },
     )
     .await?;

@@ -118,6 +118,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
         attachment: msg.attachment.clone(),
         internal: false,
         client_id: Some(cid.clone()),
+        template: None,
     };
     if let Some(contact_id) = open {
         // Seen before on this contact? Then answer the first result.

@@ -301,6 +301,10 @@ impl Endpoint {
                 verify_token: text("verify_token")?,
                 queue_id: text("queue_id")?.parse().ok()?,
                 api_base: text("api_base")?,
+                templates: d
+                    .get("templates")
+                    .and_then(|t| serde_json::from_value(t.clone()).ok())
+                    .unwrap_or_default(),
             }),
             Some("messenger") => Provider::Messenger(super::messenger::MessengerConfig {
                 page_id: text("page_id")?,

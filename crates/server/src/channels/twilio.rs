@@ -341,6 +341,7 @@ pub async fn receive_text(
                 internal: false,
                 client_id: Some(cid),
                 sent_at: None,
+                template: None,
             },
         )
         .await?;

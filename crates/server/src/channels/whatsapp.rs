@@ -14,14 +14,16 @@
 //!   WhatsApp echoes in the message's statuses (`sent`, `delivered`, `read`, `failed`),
 //!   so a status that beats our record of the `wamid` still finds its message.
 //! - The 24-hour customer-service window: free text only within 24 hours of the
-//!   customer's last message ([`window_open`]); outside it a reply fails and says so.
-//!   Approved templates, the way out of the window, are not sent yet.
+//!   customer's last message ([`window_open`]); outside it a free-text reply fails and
+//!   says so. An approved [`Template`] (admins copy them from WhatsApp Manager; agents
+//!   pick one and fill its parameters) is sent as a template message at any time.
 
 use futures::future::BoxFuture;
 use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use store::{Delivery, DeliveryStatus};
+use store::{Delivery, DeliveryStatus, MessageTemplate};
 use time::OffsetDateTime;
 
 use super::outbound::{Outbound, SendError, Sent};
@@ -45,6 +47,107 @@ pub struct WhatsappConfig {
     pub queue_id: uuid::Uuid,
     /// The Graph API (`https://graph.facebook.com/v21.0`; a stand-in's address in tests).
     pub api_base: String,
+    /// The number's approved message templates, as copied from WhatsApp Manager: the
+    /// only messages WhatsApp delivers once the reply window has closed.
+    pub templates: Vec<Template>,
+}
+
+/// An approved message template. Its body is kept only to show agents what the customer
+/// will read; WhatsApp sends its own approved copy, filled with the parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Template {
+    /// The template's name (`order_update`): lowercase letters, digits and `_`.
+    pub name: String,
+    /// The approved language's code (`en_US`).
+    pub language: String,
+    /// The body with its parameters as `{{1}}`, `{{2}}`, …
+    pub body: String,
+}
+
+/// The most templates one number keeps here, and parameters one template takes.
+pub const MAX_TEMPLATES: usize = 100;
+pub const MAX_PARAMS: usize = 20;
+
+impl Template {
+    /// How many parameters the body takes, or why it is not a template body: its
+    /// placeholders must be `{{1}}` to `{{n}}`, each at least once, none other.
+    pub fn params(&self) -> Result<usize, String> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find("{{") {
+            let after = &rest[i + 2..];
+            let end = after
+                .find("}}")
+                .ok_or_else(|| "body: a `{{` is never closed".to_string())?;
+            let n: usize = after[..end].trim().parse().map_err(|_| {
+                format!(
+                    "body: `{{{{{}}}}}` is not a parameter; write {{{{1}}}}, {{{{2}}}}, …",
+                    &after[..end.min(20)]
+                )
+            })?;
+            seen.insert(n);
+            rest = &after[end + 2..];
+        }
+        let n = seen.len();
+        if seen.iter().copied().ne(1..=n) {
+            return Err("body: parameters must be numbered {{1}}, {{2}}, … without gaps".into());
+        }
+        if n > MAX_PARAMS {
+            return Err(format!("body: at most {MAX_PARAMS} parameters"));
+        }
+        Ok(n)
+    }
+
+    /// Whether the name, language and body are what WhatsApp accepts.
+    pub fn check(&self) -> Result<usize, String> {
+        let name_ok = (1..=512).contains(&self.name.len())
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !name_ok {
+            return Err(format!(
+                "name: `{}`: lowercase letters, digits and _ only",
+                self.name.chars().take(40).collect::<String>()
+            ));
+        }
+        let lang_ok = (2..=15).contains(&self.language.len())
+            && self
+                .language
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '_');
+        if !lang_ok {
+            return Err(format!("{}: language: a code such as en_US", self.name));
+        }
+        if self.body.trim().is_empty() || self.body.chars().count() > 1024 {
+            return Err(format!("{}: body: 1 to 1024 characters", self.name));
+        }
+        self.params().map_err(|e| format!("{}: {e}", self.name))
+    }
+
+    /// The body as the customer reads it, with `params` in place.
+    /// One pass over the body, so a parameter's own text is never taken for a placeholder.
+    pub fn render(&self, params: &[String]) -> String {
+        let mut out = String::with_capacity(self.body.len());
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find("{{") {
+            let after = &rest[i + 2..];
+            let Some(end) = after.find("}}") else { break };
+            let value = after[..end]
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| params.get(n.checked_sub(1)?));
+            out.push_str(&rest[..i]);
+            match value {
+                Some(v) => out.push_str(v),
+                None => out.push_str(&rest[i..i + 2 + end + 2]),
+            }
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// `X-Hub-Signature-256` of a raw body.
@@ -282,7 +385,29 @@ pub async fn receive(
     Ok(())
 }
 
-/// Sends one reply through the Graph API.
+/// The JSON of one template message.
+pub fn template_body(to_phone: &str, t: &MessageTemplate, message_id: uuid::Uuid) -> Value {
+    let parameters: Vec<Value> = t
+        .params
+        .iter()
+        .map(|p| json!({"type": "text", "text": p}))
+        .collect();
+    let mut template = json!({"name": t.name, "language": {"code": t.language}});
+    if !parameters.is_empty() {
+        template["components"] = json!([{"type": "body", "parameters": parameters}]);
+    }
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_phone.trim_start_matches('+'),
+        "type": "template",
+        "template": template,
+        "biz_opaque_callback_data": message_id.to_string(),
+    })
+}
+
+/// Sends one reply through the Graph API: a template as a template at any time, free
+/// text only within the reply window.
 pub fn send<'a>(
     client: &'a reqwest::Client,
     state: &'a AppState,
@@ -292,13 +417,19 @@ pub fn send<'a>(
     Box::pin(async move {
         let out = Outbound::for_send(state, d).await?;
         let to = out.address("phone", "the customer has no WhatsApp number")?;
-        let last = out.last_customer_message(state).await?;
-        if !window_open(last, state.now()) {
-            return Err(SendError::Permanent(
-                "more than 24 hours since the customer last wrote: WhatsApp only allows an approved template now".into(),
-            ));
-        }
-        let text = out.message.text.clone().unwrap_or_default();
+        let body = match &out.message.template {
+            Some(t) => template_body(&to, t, d.message_id),
+            None => {
+                let last = out.last_customer_message(state).await?;
+                if !window_open(last, state.now()) {
+                    return Err(SendError::Permanent(
+                        "more than 24 hours since the customer last wrote: WhatsApp only allows an approved template now".into(),
+                    ));
+                }
+                let text = out.message.text.clone().unwrap_or_default();
+                message_body(&to, &text, d.message_id)
+            }
+        };
         let url = format!(
             "{}/{}/messages",
             cfg.api_base.trim_end_matches('/'),
@@ -307,7 +438,7 @@ pub fn send<'a>(
         let answer = client
             .post(&url)
             .bearer_auth(&cfg.access_token)
-            .json(&message_body(&to, &text, d.message_id))
+            .json(&body)
             .send()
             .await;
         let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
@@ -387,6 +518,88 @@ mod tests {
         assert!(window_open(Some(t), t + time::Duration::hours(23)));
         assert!(!window_open(Some(t), t + time::Duration::hours(24)));
         assert!(!window_open(None, t));
+    }
+
+    #[test]
+    fn templates_count_check_and_fill_their_parameters() {
+        let t = |name: &str, body: &str| Template {
+            name: name.into(),
+            language: "en_US".into(),
+            body: body.into(),
+        };
+        let order = t(
+            "order_update",
+            "Hi {{1}}, order {{2}} is ready. Thanks, {{1}}!",
+        );
+        assert_eq!(order.check(), Ok(2));
+        assert_eq!(
+            order.render(&["Wanda".into(), "A-1".into()]),
+            "Hi Wanda, order A-1 is ready. Thanks, Wanda!"
+        );
+        assert_eq!(t("hello", "No parameters.").check(), Ok(0));
+        assert!(
+            t("gap", "{{1}} and {{3}}")
+                .check()
+                .unwrap_err()
+                .contains("without gaps")
+        );
+        assert!(
+            t("named", "Hi {{name}}")
+                .check()
+                .unwrap_err()
+                .contains("not a parameter")
+        );
+        assert!(
+            t("open", "Hi {{1")
+                .check()
+                .unwrap_err()
+                .contains("never closed")
+        );
+        assert!(t("Upper", "x").check().unwrap_err().contains("lowercase"));
+        assert!(t("empty", " ").check().is_err());
+        // {{10}} is not {{1}} followed by a 0.
+        let many = t(
+            "many",
+            &(1..=10)
+                .map(|i| format!("{{{{{i}}}}}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let params: Vec<String> = (1..=10).map(|i| format!("p{i}")).collect();
+        assert_eq!(many.check(), Ok(10));
+        assert_eq!(many.render(&params), params.join(" "));
+        // A parameter that looks like a placeholder is taken literally.
+        assert_eq!(
+            t("lit", "{{1}}/{{2}}").render(&["{{2}}".into(), "b".into()]),
+            "{{2}}/b"
+        );
+
+        let id = uuid::Uuid::now_v7();
+        let sent = template_body(
+            "+15550004000",
+            &MessageTemplate {
+                name: "order_update".into(),
+                language: "en_US".into(),
+                params: vec!["Wanda".into()],
+            },
+            id,
+        );
+        assert_eq!(sent["type"], "template");
+        assert_eq!(sent["to"], "15550004000");
+        assert_eq!(
+            sent["template"]["components"][0]["parameters"][0]["text"],
+            "Wanda"
+        );
+        let bare = template_body(
+            "+1",
+            &MessageTemplate {
+                name: "hello".into(),
+                language: "en_US".into(),
+                params: vec![],
+            },
+            id,
+        );
+        assert!(bare["template"].get("components").is_none(), "{bare}");
     }
 
     #[test]

@@ -601,6 +601,7 @@ async fn post_message(
             attachment: None,
             internal: false,
             client_id: body.client_id,
+            template: None,
         },
     )
     .await?;
@@ -848,6 +849,7 @@ async fn upload_attachment(
             attachment: Some(attachment),
             internal: false,
             client_id,
+            template: None,
         },
     )
     .await?;

@@ -1,7 +1,8 @@
 //! WhatsApp through the Cloud API's wire format, against a stand-in Graph API: the
 //! set-up handshake, webhooks signed as Meta signs them (forged ones change nothing,
 //! repeats count once), the customer known by phone number across SMS and WhatsApp,
-//! replies with our id echoed in their statuses, and the 24-hour window. On SQLite and
+//! replies with our id echoed in their statuses, the 24-hour window and the approved
+//! templates that reopen the conversation after it. On SQLite and
 //! PostgreSQL, with a clock the test moves by hand.
 
 use std::sync::{Arc, Mutex};
@@ -191,6 +192,76 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         let d = delivery_until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("24 hours"), "{d}");
         assert_eq!(graph.sent().len(), 1, "nothing sent outside the window");
+
+        // An approved template is the way back. Admins copy templates from WhatsApp
+        // Manager; a malformed one is refused, the secrets stay as they were.
+        let endpoint = |templates: Value| {
+            json!({"provider": "whatsapp", "phone_number_id": PHONE_ID, "queue_id": o.queue,
+                   "api_base": api_base, "templates": templates})
+        };
+        for bad in [
+            json!([{"name": "Order Update", "language": "en_US", "body": "Hi"}]),
+            json!([{"name": "order_update", "language": "en_US", "body": "Hi {{2}}"}]),
+            json!([{"name": "order_update", "language": "en_US", "body": "Hi {{name}}"}]),
+            json!([{"name": "a", "language": "en_US", "body": "x"}, {"name": "a", "language": "en_US", "body": "y"}]),
+        ] {
+            let r = admin.put("/api/channel-endpoints/whatsapp", &endpoint(bad.clone())).await;
+            assert_eq!(r.status, 422, "{bad}: {}", r.text);
+        }
+        let templates = json!([
+            {"name": "order_update", "language": "en_US", "body": "Hi {{1}}, your order {{2}} is ready for pickup."},
+            {"name": "order_update", "language": "es_MX", "body": "Hola {{1}}, tu pedido {{2}} está listo."},
+            {"name": "follow_up", "language": "en_US", "body": "Do you still need help? Reply to continue."}
+        ]);
+        let put = admin.put("/api/channel-endpoints/whatsapp", &endpoint(templates.clone())).await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        assert_eq!(put.body["templates"], templates);
+        let listed = agent.ok(&format!("/api/contacts/{contact}/templates")).await;
+        assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+        assert_eq!(listed[0]["params"], 2);
+        assert_eq!(listed[2]["params"], 0);
+
+        let send = |body: Value| {
+            let agent = &agent;
+            let contact = &contact;
+            async move { agent.post(&format!("/api/contacts/{contact}/messages"), &body).await }
+        };
+        for (bad, why) in [
+            (json!({"client_id": "t0", "template": {"name": "order_update", "params": ["Wanda", "A-1"]}}), "several languages"),
+            (json!({"client_id": "t0", "template": {"name": "order_update", "language": "en_US", "params": ["Wanda"]}}), "takes 2"),
+            (json!({"client_id": "t0", "template": {"name": "order_update", "language": "en_US", "params": ["Wanda", " "]}}), "1 to 1024"),
+            (json!({"client_id": "t0", "template": {"name": "no_such", "params": []}}), "no approved template"),
+            (json!({"client_id": "t0", "internal": true, "template": {"name": "follow_up"}}), "internal note"),
+        ] {
+            let r = send(bad.clone()).await;
+            assert_eq!(r.status, 422, "{bad}: {}", r.text);
+            assert!(r.text.contains(why), "{bad}: {}", r.text);
+        }
+        let r = send(json!({"client_id": "t1", "template": {"name": "order_update", "language": "en_US", "params": ["Wanda", "A-1042"]}})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["text"], "Hi Wanda, your order A-1042 is ready for pickup.");
+        assert_eq!(r.body["template"], "order_update");
+        let id3 = r.body["id"].as_str().unwrap().to_string();
+        s.state.wake_outbox();
+        delivery_until(&agent, &contact, &id3, |d| d["status"] == "sent").await;
+        let (authorised, sent) = graph.sent().last().cloned().unwrap();
+        assert!(authorised);
+        assert_eq!(sent["type"], "template", "{sent}");
+        assert_eq!(sent["to"], "15550004000");
+        assert_eq!(sent["template"]["name"], "order_update");
+        assert_eq!(sent["template"]["language"]["code"], "en_US");
+        assert_eq!(
+            sent["template"]["components"],
+            json!([{"type": "body", "parameters": [{"type": "text", "text": "Wanda"}, {"type": "text", "text": "A-1042"}]}])
+        );
+        assert_eq!(sent["biz_opaque_callback_data"], id3.as_str());
+        // The transcript keeps what was sent, and a retry sends nothing twice.
+        let again = send(json!({"client_id": "t1", "template": {"name": "order_update", "language": "en_US", "params": ["Wanda", "A-1042"]}})).await;
+        assert_eq!((again.status, again.body["id"].as_str()), (201, Some(id3.as_str())), "{}", again.text);
+        let msgs = agent.ok(&format!("/api/contacts/{contact}/messages")).await;
+        let last = msgs["items"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["template"].as_str(), last["id"].as_str()), (Some("order_update"), Some(id3.as_str())), "{msgs}");
+        assert_eq!(graph.sent().len(), 2, "one template sent once");
         s
     })
     .await;
