@@ -1,7 +1,9 @@
 // One agent, one customer, two channels: a customer texts by SMS and then writes on
 // WhatsApp (a webhook signed as Meta signs it, against a stand-in Graph API). The agent
 // handles both side by side, sees the SMS among the customer's contacts while answering
-// on WhatsApp, and the WhatsApp reply goes out through the Cloud API.
+// on WhatsApp, and the WhatsApp reply goes out through the Cloud API. Then an admin adds
+// an approved template in the browser, and an agent answers a customer who wrote more
+// than 24 hours ago with it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -34,14 +36,14 @@ after(async () => {
   await server?.stop();
 });
 
-async function whatsappIn(wamid, text) {
+async function whatsappIn(wamid, text, { from = '15550106060', name = 'Casey Cross', at = Date.now() } = {}) {
   const body = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
       messaging_product: 'whatsapp',
       metadata: { phone_number_id: '106540352242922' },
-      contacts: [{ wa_id: '15550106060', profile: { name: 'Casey Cross' } }],
-      messages: [{ from: '15550106060', id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+      contacts: [{ wa_id: from, profile: { name } }],
+      messages: [{ from, id: wamid, timestamp: String(Math.floor(at / 1000)), type: 'text', text: { body: text } }],
     } }] }],
   });
   const signature = 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex');
@@ -114,5 +116,68 @@ test('an agent answers one customer on SMS and WhatsApp side by side, with the h
   // The SMS tab is still there beside it.
   await alex.page.getByRole('tab', { name: /Casey Cross · SMS/ }).click();
   await alex.page.getByRole('tabpanel').getByText('My order has not arrived').waitFor();
+  await alex.ctx.close();
+});
+
+test('past the 24-hour window an agent sends an approved template that an admin added', async () => {
+  // The admin copies a template from WhatsApp Manager into Admin → Channels.
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/admin/#channels`);
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill('admin@demo-retail.example');
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Edit WhatsApp' }).click();
+  await page.getByRole('button', { name: 'Add a template' }).click();
+  const row = page.locator('[data-template="0"]');
+  await row.getByLabel('Name').fill('Order Update');
+  await row.getByLabel('Body').fill('Hi {{1}}, your order {{2}} is ready for pickup.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  // Refused before it is sent: WhatsApp's names are lowercase.
+  await page.getByRole('alert').filter({ hasText: /lowercase letters, digits and _/ }).waitFor();
+  await row.getByLabel('Name').fill('order_update');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('table', { name: 'Channel endpoints' }).getByText('Templates: order_update (en_US)').waitFor();
+  await shot(page, 'channels', 'admin-whatsapp-templates');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+
+  // A customer wrote on WhatsApp a day and more ago (WhatsApp's own time is kept).
+  const before = sent.length;
+  assert.equal(await whatsappIn('wamid.IN-old-1', 'Is my order ready?', { from: '15550107070', name: 'Dana Delay', at: Date.now() - 25 * 3600e3 }), 200);
+  const alex = await agentLogin(browser, server.url, DEMO.agents[0]);
+  await alex.page.getByTestId('offer').getByRole('button', { name: 'Accept' }).click();
+  const tab = alex.page.getByRole('tab', { name: /Dana Delay · WhatsApp/ });
+  await tab.waitFor();
+  await tab.click();
+  const panel = alex.page.getByRole('tabpanel');
+  await panel.getByTestId('reply-window').filter({ hasText: /approved template instead/ }).waitFor();
+  // The picker opens by itself; the preview fills in as the agent types.
+  const picker = panel.getByRole('form', { name: 'Send a template' });
+  await picker.getByLabel('Template').selectOption({ label: 'order_update (en_US)' });
+  const send = picker.getByRole('button', { name: 'Send template' });
+  assert.equal(await send.isDisabled(), true, 'parameters first');
+  await picker.getByLabel('Parameter 1').fill('Dana');
+  await picker.getByLabel('Parameter 2').fill('A-1042');
+  await picker.getByTestId('template-preview').filter({ hasText: 'Hi Dana, your order A-1042 is ready for pickup.' }).waitFor();
+  await send.click();
+  const mine = panel.locator('.msg').filter({ hasText: 'Hi Dana, your order A-1042 is ready for pickup.' });
+  await mine.getByText('template order_update').waitFor();
+  await mine.locator('.delivery').filter({ hasText: /^sent$/ }).waitFor();
+  await picker.waitFor({ state: 'detached' });
+  await shot(alex.page, 'channels', 'whatsapp-template-sent');
+  assert.equal(sent.length, before + 1);
+  const out = sent.at(-1).body;
+  assert.equal(out.type, 'template');
+  assert.equal(out.to, '15550107070');
+  assert.deepEqual(out.template, {
+    name: 'order_update',
+    language: { code: 'en_US' },
+    components: [{ type: 'body', parameters: [{ type: 'text', text: 'Dana' }, { type: 'text', text: 'A-1042' }] }],
+  });
   await alex.ctx.close();
 });

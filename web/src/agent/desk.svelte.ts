@@ -4,7 +4,7 @@ import { api, ApiError, errorText, newClientId } from '../lib/api';
 import { applyReceipt, markRead, maxSeq, mergeMessages } from '../lib/chatlog';
 import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
-import type { Agent, Contact, Envelope, Message, Offer, Receipt, User } from '../lib/types';
+import type { Agent, Contact, Envelope, Message, Offer, Receipt, Template, TemplateChoice, User } from '../lib/types';
 import type { CannedResponse } from '../lib/canned';
 import { beep, notify } from './ring';
 
@@ -303,13 +303,18 @@ export class Desk {
   /**
    * Send `text` (the tab's draft, already cleared by the composer). Whatever happens,
    * nothing typed is lost: a refused or undeliverable message goes back into the box.
+   * With `template`, `text` is the template filled in (shown while it is sent) and the
+   * server sends the approved template; a refused one stays in the template picker.
+   * Resolves to whether the message was accepted.
    */
-  async send(tab: ChatTab, text: string, internal: boolean): Promise<void> {
+  async send(tab: ChatTab, text: string, internal: boolean, template?: TemplateChoice): Promise<boolean> {
     const giveBack = () => {
       tab.messages = tab.messages.filter((x) => x.client_id !== client_id);
+      if (template) return;
       tab.draft = tab.draft.trim() ? `${text}\n${tab.draft}` : text;
       tab.internal = internal;
     };
+    const back = template ? 'The template was not sent.' : 'Your message is back in the box.';
     const client_id = newClientId();
     tab.messages = mergeMessages(tab.messages, [
       { from: 'agent', client_id, text, internal, pending: true, author_name: this.user.name, at: new Date().toISOString() },
@@ -317,22 +322,31 @@ export class Desk {
     this.stopTyping(tab);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const m = await api.post<Message>(`/api/contacts/${tab.contact.id}/messages`, { client_id, text, internal });
+        const body = template ? { client_id, template } : { client_id, text, internal };
+        const m = await api.post<Message>(`/api/contacts/${tab.contact.id}/messages`, body);
         tab.messages = mergeMessages(tab.messages, [m]);
         tab.problem = '';
-        return;
+        return true;
       } catch (e) {
         if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429) {
           giveBack();
-          tab.problem = `${errorText(e)} Your message is back in the box.`;
-          return;
+          tab.problem = `${errorText(e)} ${back}`;
+          return false;
         }
         tab.messages = tab.messages.map((x) => (x.client_id === client_id ? { ...x, failed: true } : x));
         await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
     }
     giveBack();
-    tab.problem = 'Your message could not be sent and is back in the box. Check your connection, then press Send again.';
+    tab.problem = template
+      ? 'The template could not be sent. Check your connection, then send it again.'
+      : 'Your message could not be sent and is back in the box. Check your connection, then press Send again.';
+    return false;
+  }
+
+  /** The approved templates of this contact's channel (WhatsApp; none elsewhere). */
+  async templates(tab: ChatTab): Promise<Template[]> {
+    return api.get<Template[]>(`/api/contacts/${tab.contact.id}/templates`);
   }
 
   typing(tab: ChatTab): void {

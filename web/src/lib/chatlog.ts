@@ -92,6 +92,18 @@ export function deliveryLabel(m: Message, readUpTo: number): string {
 }
 
 /**
+ * A template's body with its `{{1}}`, `{{2}}`, … replaced by `params` in one pass (a
+ * parameter's own text is never taken for a placeholder), as the server fills it;
+ * placeholders without a value yet stay as they are.
+ */
+export function fillTemplate(body: string, params: readonly string[]): string {
+  return body.replace(/\{\{\s*(\d+)\s*\}\}/g, (whole, n: string) => {
+    const v = params[Number(n) - 1];
+    return v === undefined || v === '' ? whole : v;
+  });
+}
+
+/**
  * Why a reply on this channel would not go out now, if it would not: WhatsApp allows
  * free text only within 24 hours of the customer's last message, Messenger within 7
  * days (with the human-agent tag after the first day). The server refuses the same.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyReceipt, backoffDelay, deliveryLabel, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
+import { applyReceipt, backoffDelay, deliveryLabel, fillTemplate, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
 import { attachmentProblem, scheduleNotice, waitText } from './format';
@@ -179,5 +179,14 @@ describe('delivery receipts', () => {
     expect(deliveryLabel({ ...sent('b', 2), delivery: { status: 'sent', attempts: 1 } }, 2)).toBe('read');
     expect(deliveryLabel({ id: 'x', seq: 3, from: 'agent', delivered: true }, 0)).toBe('delivered');
     expect(deliveryLabel({ client_id: 'k', from: 'agent', pending: true }, 0)).toBe('sending…');
+  });
+});
+
+describe('fillTemplate', () => {
+  it('fills each placeholder once, in one pass, and leaves the unfilled ones', () => {
+    expect(fillTemplate('Hi {{1}}, order {{2}}. Thanks, {{1}}!', ['Wanda', 'A-1'])).toBe('Hi Wanda, order A-1. Thanks, Wanda!');
+    expect(fillTemplate('{{1}}/{{2}}', ['{{2}}', 'b'])).toBe('{{2}}/b');
+    expect(fillTemplate('Hi {{1}}, order {{2}}', ['Wanda'])).toBe('Hi Wanda, order {{2}}');
+    expect(fillTemplate('{{10}} {{1}}', ['a', '', '', '', '', '', '', '', '', 'j'])).toBe('j a');
   });
 });

@@ -26,6 +26,9 @@ export type Message = Partial<Omit<Schemas['MessageOut'], 'from'>> &
 
 /** A contact as staff see it. */
 export type Contact = Schemas['ContactOut'];
+/** An approved template an agent may send (WhatsApp), and one chosen to send. */
+export type Template = Schemas['TemplateOut'];
+export type TemplateChoice = Schemas['TemplateIn'];
 
 export interface Offer {
   id: string;
