@@ -135,12 +135,26 @@ impl Carrier {
         )
     }
 
-    /// WhatsApp's `/{phone-number-id}/messages`: takes the text, reports it delivered
-    /// and then read.
+    /// WhatsApp's `/{phone-number-id}/messages`: takes the text (or template), reports it
+    /// delivered and then read.
     fn whatsapp_send(self: &Arc<Self>, body: &Value) -> axum::Json<Value> {
         let wamid = format!("wamid.demo{}", self.next_id());
         let to = format!("+{}", body["to"].as_str().unwrap_or(""));
-        let text = body["text"]["body"].as_str().unwrap_or("").to_string();
+        // A template arrives as its name and parameters (WhatsApp fills in its own copy).
+        let text = match body["text"]["body"].as_str() {
+            Some(t) => t.to_string(),
+            None => {
+                let params: Vec<&str> = body["template"]["components"][0]["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().filter_map(|p| p["text"].as_str()).collect())
+                    .unwrap_or_default();
+                format!(
+                    "[{}] {}",
+                    body["template"]["name"].as_str().unwrap_or("template"),
+                    params.join(", ")
+                )
+            }
+        };
         let ours = body["biz_opaque_callback_data"].clone();
         let (c, id) = (self.clone(), wamid.clone());
         tokio::spawn(async move {
@@ -232,8 +246,16 @@ impl Carrier {
             (
                 "whatsapp",
                 json!({"provider": "whatsapp", "phone_number_id": WHATSAPP_PHONE_ID,
-                       "access_token": WHATSAPP_TOKEN, "app_secret": META_SECRET,
-                       "verify_token": META_VERIFY, "queue_id": queue, "api_base": self.base}),
+                "access_token": WHATSAPP_TOKEN, "app_secret": META_SECRET,
+                "verify_token": META_VERIFY, "queue_id": queue, "api_base": self.base,
+                // What a retailer has approved in WhatsApp Manager, for customers
+                // who wrote more than a day ago.
+                "templates": [
+                    {"name": "order_update", "language": "en_US",
+                     "body": "Hi {{1}}, your order {{2}} is ready for pickup."},
+                    {"name": "follow_up", "language": "en_US",
+                     "body": "Hi {{1}}, we are sorry for the wait. Do you still need help? Reply here and we will pick it up."}
+                ]}),
             ),
         ]
     }
