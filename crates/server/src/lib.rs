@@ -57,6 +57,7 @@ pub mod events;
 pub mod hub;
 pub mod live;
 pub mod metrics;
+pub mod secrets;
 pub mod seed;
 pub mod web;
 pub mod wire;
@@ -106,6 +107,9 @@ pub struct Config {
     /// Open connections at most; new ones past it get a 503 at once. 0: the process's
     /// open-file limit less what the store needs ([`conn_limit::auto_limit`]).
     pub max_connections: usize,
+    /// The key that seals providers' credentials at rest ([`secrets`]): 64 hex digits or
+    /// base64. Empty: `secret.key` in `data_dir`, made on first start.
+    pub secret_key: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -134,6 +138,7 @@ impl Default for Config {
             mfa_issuer: "Homeshore".into(),
             argon2_m_kib: 19 * 1024,
             max_connections: 0,
+            secret_key: String::new(),
         }
     }
 }
@@ -156,6 +161,8 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// The clock: the system's, or one tests move by hand.
@@ -191,6 +198,7 @@ struct PipelineItem {
 }
 
 pub struct Inner {
+    sealer: secrets::Sealer,
     store: Db,
     config: Config,
     orgs: RwLock<HashMap<Uuid, Arc<OrgSlot>>>,
@@ -268,15 +276,25 @@ impl AppState {
         Self::open_with_clock(config, Clock::System).await
     }
 
-    pub async fn open_with_clock(config: Config, clock: Clock) -> Result<AppState, StartError> {
+    pub async fn open_with_clock(mut config: Config, clock: Clock) -> Result<AppState, StartError> {
         if config.database_url.is_empty() {
             std::fs::create_dir_all(&config.data_dir)?;
         }
+        if config.secret_key.trim().is_empty() {
+            config.secret_key = secrets::load_or_create_key(&config.data_dir).map_err(|e| {
+                StartError::Config(format!(
+                    "the key for credentials at rest, {}: {e} (or set HOMESHORE_SECRET_KEY)",
+                    config.data_dir.join(secrets::KEY_FILE).display()
+                ))
+            })?;
+        }
+        secrets::Sealer::from_key_text(&config.secret_key).map_err(StartError::Config)?;
         let db = Db::connect(&config.resolved_database_url()).await?;
         Ok(Self::with_store(db, config, clock).await?)
     }
 
-    /// Build on an open store (tests pass a PostgreSQL schema of their own).
+    /// Build on an open store (tests pass a PostgreSQL schema of their own). Without a
+    /// `secret_key` credentials are sealed with a key of this process only.
     pub async fn with_store(
         db: Db,
         config: Config,
@@ -284,7 +302,17 @@ impl AppState {
     ) -> Result<AppState, store::StoreError> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (shutdown, _) = tokio::sync::watch::channel(false);
+        let sealer = secrets::Sealer::from_key_text(&config.secret_key).unwrap_or_else(|_| {
+            if !config.secret_key.trim().is_empty() {
+                tracing::error!(
+                    "secret_key is not a key; credentials sealed now will not open after a restart"
+                );
+            }
+            secrets::Sealer::from_key_text(&secrets::Sealer::new_key_text())
+                .expect("a fresh key is a key")
+        });
         let inner = Inner {
+            sealer,
             store: db,
             limiter: auth::LoginLimiter::new(config.login_burst, config.login_refill_secs),
             cookie_secure: AtomicBool::new(config.cookie_secure.unwrap_or(true)),
@@ -316,6 +344,10 @@ impl AppState {
     }
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+    /// Seals and opens providers' credentials.
+    pub fn sealer(&self) -> &secrets::Sealer {
+        &self.0.sealer
     }
     pub fn hub(&self) -> &Hub {
         &self.0.hub

@@ -432,7 +432,8 @@ async fn connect_carrier(state: &AppState, base: &str) -> anyhow::Result<Arc<car
     let carrier = carrier::Carrier::start(base, seed::ORG_SLUG).await?;
     let now = state.now();
     let mut changes = Vec::new();
-    for (channel, data) in carrier.endpoints(queue.id) {
+    for (channel, mut data) in carrier.endpoints(queue.id) {
+        server::channels::outbound::seal_endpoint(state.sealer(), org.id, &mut data);
         let existing = state
             .store()
             .get_object_by_name(org.id, ObjectKind::ChannelEndpoint, channel)

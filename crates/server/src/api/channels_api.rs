@@ -256,12 +256,13 @@ async fn put_endpoint(
         .store()
         .get_object_by_name(org, ObjectKind::ChannelEndpoint, channel.as_str())
         .await?;
+    // What is stored now, credentials opened.
     let kept = |k: &str| {
         existing
             .as_ref()
             .and_then(|o| o.data.get(k))
             .and_then(Value::as_str)
-            .map(str::to_string)
+            .and_then(|v| state.sealer().open(org, k, v))
     };
     let mut shown = None;
     let data = match body.provider.as_deref().unwrap_or("webhook") {
@@ -431,6 +432,8 @@ async fn put_endpoint(
             )));
         }
     };
+    let mut data = data;
+    crate::channels::outbound::seal_endpoint(state.sealer(), org, &mut data);
     let now = state.now();
     let obj = store::Object {
         id: existing

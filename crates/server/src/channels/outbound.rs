@@ -281,10 +281,46 @@ pub enum Provider {
     Messenger(super::messenger::MessengerConfig),
 }
 
+/// The settings of an endpoint that are credentials, sealed at rest
+/// ([`crate::secrets`]).
+pub const SEALED_FIELDS: &[&str] = &[
+    "secret",
+    "auth_token",
+    "access_token",
+    "page_access_token",
+    "app_secret",
+    "verify_token",
+];
+
+/// Seal the credentials among an endpoint's settings (those not sealed yet).
+pub fn seal_endpoint(sealer: &crate::secrets::Sealer, org: Uuid, data: &mut Value) {
+    for field in SEALED_FIELDS {
+        if let Some(v) = data.get_mut(*field)
+            && let Some(plain) = v.as_str().filter(|s| !crate::secrets::Sealer::is_sealed(s))
+        {
+            *v = Value::String(sealer.seal(org, field, plain));
+        }
+    }
+}
+
 impl Endpoint {
-    fn from_object(o: &store::Object) -> Option<Endpoint> {
+    /// An endpoint from its stored object, its credentials opened. One whose credentials
+    /// do not open (a different key) is no endpoint: sends fail and say so.
+    pub fn from_object(sealer: &crate::secrets::Sealer, o: &store::Object) -> Option<Endpoint> {
         let d = &o.data;
-        let text = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+        let text = |k: &str| {
+            let v = d.get(k).and_then(Value::as_str)?;
+            if SEALED_FIELDS.contains(&k) {
+                let opened = sealer.open(o.org_id, k, v);
+                if opened.is_none() {
+                    tracing::error!(org = %o.org_id, channel = %o.name, field = k,
+                        "a stored credential does not open with this server's key");
+                }
+                opened
+            } else {
+                Some(v.to_string())
+            }
+        };
         let provider = match d.get("provider").and_then(Value::as_str) {
             Some("twilio") => Provider::Twilio(super::twilio::TwilioConfig {
                 account_sid: text("account_sid")?,
@@ -343,7 +379,7 @@ pub async fn endpoints(state: &AppState, org: Uuid) -> ApiResult<Vec<Endpoint>> 
     Ok(page
         .items
         .iter()
-        .filter_map(Endpoint::from_object)
+        .filter_map(|o| Endpoint::from_object(state.sealer(), o))
         .collect())
 }
 
@@ -358,7 +394,7 @@ pub async fn endpoint(
         .get_object_by_name(org, ObjectKind::ChannelEndpoint, channel.as_str())
         .await?
         .as_ref()
-        .and_then(Endpoint::from_object))
+        .and_then(|o| Endpoint::from_object(state.sealer(), o)))
 }
 
 /// Every text channel but web chat: sends through the provider the organisation set up

@@ -40,6 +40,11 @@ pub enum Data {
     Postgres(String),
 }
 
+/// A PostgreSQL run's data directory (its key file), the same across its restarts.
+fn pg_dir(schema: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("homeshore-api-test-{schema}"))
+}
+
 impl Server {
     /// The data this server runs on.
     pub fn data(&self) -> Data {
@@ -57,9 +62,8 @@ impl Server {
                 let pg = store::PgStore::connect(&pg_url(), Some(&schema))
                     .await
                     .expect("PostgreSQL reachable");
-                let dir = std::env::temp_dir()
-                    .join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
-                let mut s = Server::start_on(Some(store::Db::Postgres(pg)), dir, clock).await;
+                let mut s =
+                    Server::start_on(Some(store::Db::Postgres(pg)), pg_dir(&schema), clock).await;
                 s.schema = Some(schema);
                 s
             }
@@ -81,6 +85,8 @@ impl Server {
     async fn start_on(db: Option<store::Db>, dir: PathBuf, clock: server::Clock) -> Server {
         let config = server::Config {
             data_dir: dir.clone(),
+            // The same key across a restart, as a real center keeps it.
+            secret_key: server::secrets::load_or_create_key(&dir).expect("the key file"),
             argon2_m_kib: 1024,
             login_burst: 10_000,
             body_limit_bytes: BODY_LIMIT,
@@ -158,9 +164,12 @@ where
     let schema = format!("api_{}", Uuid::new_v4().simple());
     match store::PgStore::connect(&pg_url(), Some(&schema)).await {
         Ok(pg) => {
-            let dir = std::env::temp_dir()
-                .join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
-            let mut s = Server::start_on(Some(store::Db::Postgres(pg)), dir, fresh(&clock)).await;
+            let mut s = Server::start_on(
+                Some(store::Db::Postgres(pg)),
+                pg_dir(&schema),
+                fresh(&clock),
+            )
+            .await;
             s.schema = Some(schema.clone());
             f(s).await.stop().await;
             let _ = store::PgStore::drop_schema(&pg_url(), &schema).await;

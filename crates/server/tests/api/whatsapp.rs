@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use store::Role;
+use store::{Role, Store as _};
 
 use crate::common::*;
 
@@ -108,6 +108,20 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         assert_eq!(put.status, 200, "{}", put.text);
         assert_eq!(put.body["inbound_url"], "/api/webhooks/whatsapp/wa");
         assert!(!put.text.contains(SECRET) && !put.text.contains(TOKEN), "{}", put.text);
+        // At rest the credentials are sealed: the database holds none of them in clear.
+        let stored = s
+            .state
+            .store()
+            .get_object_by_name(o.id, store::ObjectKind::ChannelEndpoint, "whatsapp")
+            .await
+            .unwrap()
+            .unwrap();
+        let raw = stored.data.to_string();
+        for clear in [SECRET, TOKEN, VERIFY] {
+            assert!(!raw.contains(clear), "{clear} in clear at rest: {raw}");
+        }
+        assert!(stored.data["access_token"].as_str().unwrap().starts_with("enc:v1:"), "{raw}");
+        assert_eq!(stored.data["phone_number_id"], PHONE_ID, "what is not a credential stays readable");
 
         // The set-up handshake.
         let anon = Client::new(&s.base, None);
