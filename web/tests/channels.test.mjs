@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
 
 const SECRET = 'meta-app-secret-for-the-browser-test';
 let server;
@@ -121,15 +121,7 @@ test('an agent answers one customer on SMS and WhatsApp side by side, with the h
 
 test('past the 24-hour window an agent sends an approved template that an admin added', async () => {
   // The admin copies a template from WhatsApp Manager into Admin → Channels.
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/admin/#channels`);
-  await page.getByLabel('Organisation').fill(DEMO.org);
-  await page.getByLabel('Email').fill('admin@demo-retail.example');
-  await page.getByLabel('Password').fill(DEMO.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { ctx, page, errors } = await adminPage(browser, server.url, 'channels');
   await page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Edit WhatsApp' }).click();
   await page.getByRole('button', { name: 'Add a template' }).click();

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -41,15 +41,7 @@ after(async () => {
 
 test('an admin sets the SMS endpoint; an agent sees replies sent, delivered, and refused', async () => {
   const relayUrl = `http://127.0.0.1:${relay.address().port}/outbound`;
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/admin/#channels`);
-  await page.getByLabel('Organisation').fill(DEMO.org);
-  await page.getByLabel('Email').fill('admin@demo-retail.example');
-  await page.getByLabel('Password').fill(DEMO.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { ctx, page, errors } = await adminPage(browser, server.url, 'channels');
   await page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor();
   await page.getByText(/No channel sends anywhere yet/).waitFor();
   // A refused address says what to write instead.

@@ -134,6 +134,23 @@ export async function agentLogin(browser, base, email) {
   return { ctx, page };
 }
 
+/**
+ * The demo's admin signed in on an admin page (`hash`, e.g. `channels`), with the page's
+ * script errors collected in `errors`.
+ */
+export async function adminPage(browser, base, hash) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/admin/#${hash}`);
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill('admin@demo-retail.example');
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return { ctx, page, errors };
+}
+
 /** A customer on the demo shop page, with the chat panel open. */
 export async function customer(browser, base, { phone = false } = {}) {
   const ctx = await browser.newContext(phone ? { viewport: { width: 390, height: 780 }, isMobile: true, hasTouch: true } : { viewport: { width: 1200, height: 800 } });
