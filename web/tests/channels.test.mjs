@@ -20,6 +20,13 @@ before(async () => {
   server = await startServer();
   browser = await launchBrowser();
   graph = createServer((req, res) => {
+    // Reading the number (an admin's "Test"): only with the token the admin set.
+    if (req.method === 'GET') {
+      const ok = req.url.startsWith('/106540352242922?') && req.headers.authorization === 'Bearer EAAG-system-user-token-for-tests';
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok ? { display_phone_number: '+1 555-010-6060', verified_name: 'Demo Retail' } : { error: { message: 'Invalid OAuth access token.', code: 190 } }));
+      return;
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -134,6 +141,11 @@ test('past the 24-hour window an agent sends an approved template that an admin 
   await row.getByLabel('Name').fill('order_update');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('table', { name: 'Channel endpoints' }).getByText('Templates: order_update (en_US)').waitFor();
+  // "Test" checks the stored token with WhatsApp, sending nobody anything.
+  const sentBefore = sent.length;
+  await page.getByRole('button', { name: 'Test WhatsApp' }).click();
+  await page.getByTestId('endpoint-test').filter({ hasText: 'Works: WhatsApp accepted the access token for +1 555-010-6060 (Demo Retail)' }).waitFor();
+  assert.equal(sent.length, sentBefore);
   await shot(page, 'channels', 'admin-whatsapp-templates');
   assert.deepEqual(errors, []);
   await ctx.close();

@@ -316,8 +316,28 @@ export interface paths {
          */
         put: operations["put_endpoint"];
         post?: never;
-        /** Remove a channel's endpoint (admins): its messages fail until one is set again. */
         delete: operations["delete_endpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channel-endpoints/{channel}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a channel's endpoint without sending a customer anything: Twilio, WhatsApp
+         *     and Messenger are asked to read the account, number or page with the stored
+         *     credentials; an integration gets a signed test message (`"type": "test"`).
+         */
+        post: operations["test_endpoint"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1564,6 +1584,21 @@ export interface components {
             /** @description The last failure, in the channel's words. */
             error?: string | null;
             status: components["schemas"]["DeliveryState"];
+        };
+        /**
+         * @description Remove a channel's endpoint (admins): its messages fail until one is set again.
+         *     What testing an endpoint found.
+         */
+        EndpointCheck: {
+            /** @description What it said, or what to fix. */
+            detail: string;
+            /** @description The provider (or integration) accepted the stored address and credentials. */
+            ok: boolean;
+            /**
+             * Format: int64
+             * @description How long the check took.
+             */
+            took_ms: number;
         };
         EndpointIn: {
             /** @description WhatsApp: a system user's access token (left out: the current one stays). */
@@ -2812,6 +2847,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointCheck"];
+                };
             };
             404: {
                 headers: {

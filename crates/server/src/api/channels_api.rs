@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_endpoints))
         .routes(routes!(put_endpoint, delete_endpoint))
+        .routes(routes!(test_endpoint))
         .routes(routes!(post_receipt))
         .routes(routes!(twilio_sms))
         .routes(routes!(twilio_status))
@@ -464,6 +465,51 @@ async fn put_endpoint(
 }
 
 /// Remove a channel's endpoint (admins): its messages fail until one is set again.
+/// What testing an endpoint found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EndpointCheck {
+    /// The provider (or integration) accepted the stored address and credentials.
+    pub ok: bool,
+    /// What it said, or what to fix.
+    pub detail: String,
+    /// How long the check took.
+    pub took_ms: u64,
+}
+
+/// Check a channel's endpoint without sending a customer anything: Twilio, WhatsApp
+/// and Messenger are asked to read the account, number or page with the stored
+/// credentials; an integration gets a signed test message (`"type": "test"`).
+#[utoipa::path(post, path = "/api/channel-endpoints/{channel}/test", tag = "admin",
+    params(("channel" = String, Path)),
+    responses((status = 200, body = EndpointCheck), (status = 404, body = crate::error::ErrorBody)))]
+async fn test_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(channel): Path<String>,
+) -> ApiResult<Json<EndpointCheck>> {
+    auth.require_admin()?;
+    let channel = endpoint_channel(&channel)?;
+    let org = auth.org_id();
+    let ep = outbound::endpoint(&state, org, channel)
+        .await?
+        .ok_or_else(|| ApiError::not_found("endpoint"))?;
+    let started = std::time::Instant::now();
+    let found = state.transports().provider().check(&state, org, &ep).await;
+    let took_ms = started.elapsed().as_millis() as u64;
+    Ok(Json(match found {
+        Ok(detail) => EndpointCheck {
+            ok: true,
+            detail,
+            took_ms,
+        },
+        Err(detail) => EndpointCheck {
+            ok: false,
+            detail,
+            took_ms,
+        },
+    }))
+}
+
 #[utoipa::path(delete, path = "/api/channel-endpoints/{channel}", tag = "admin",
     params(("channel" = String, Path)),
     responses((status = 204, description = "removed"), (status = 404, body = crate::error::ErrorBody)))]

@@ -268,6 +268,23 @@ pub fn send<'a>(
     })
 }
 
+/// Whether the page's token reads the page: what an admin's "Test" checks.
+pub async fn check(client: &reqwest::Client, cfg: &MessengerConfig) -> Result<String, String> {
+    let v = super::whatsapp::graph_get(
+        client,
+        "Messenger",
+        &cfg.api_base,
+        &cfg.page_id,
+        "name",
+        &cfg.page_access_token,
+    )
+    .await?;
+    Ok(format!(
+        "Messenger accepted the page access token for {}",
+        v["name"].as_str().unwrap_or(&cfg.page_id)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

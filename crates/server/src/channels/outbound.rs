@@ -89,6 +89,15 @@ pub enum SendError {
     Permanent(String),
 }
 
+impl SendError {
+    /// What went wrong, in words.
+    pub fn into_message(self) -> String {
+        match self {
+            SendError::Retry(m) | SendError::Permanent(m) => m,
+        }
+    }
+}
+
 /// The delivery after one attempt that ended with `outcome` at `now`.
 pub fn after_attempt(
     d: &Delivery,
@@ -476,6 +485,51 @@ impl Transport for ProviderTransport {
 }
 
 impl ProviderTransport {
+    /// Checks an endpoint's address and credentials without sending a customer
+    /// anything: a webhook gets a signed test POST (`"type": "test"`); Twilio, WhatsApp
+    /// and Messenger are asked to read the account, number or page with the stored
+    /// credentials. What the provider said, or why it failed.
+    pub async fn check(&self, state: &AppState, org: Uuid, e: &Endpoint) -> Result<String, String> {
+        match &e.provider {
+            Provider::Twilio(cfg) => super::twilio::check(&self.client, cfg).await,
+            Provider::Whatsapp(cfg) => super::whatsapp::check(&self.client, cfg).await,
+            Provider::Messenger(cfg) => super::messenger::check(&self.client, cfg).await,
+            Provider::Webhook { url, secret } => {
+                let body = serde_json::to_vec(&json!({
+                    "type": "test",
+                    "org_id": org,
+                    "channel": e.channel,
+                    "at": crate::wire::ts(state.now()),
+                }))
+                .unwrap_or_default();
+                let answer = self
+                    .client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header(
+                        "x-homeshore-signature",
+                        sign(secret, state.now().unix_timestamp(), &body),
+                    )
+                    .body(body)
+                    .send()
+                    .await;
+                let (status, text) = answer_of("the integration", answer)
+                    .await
+                    .map_err(SendError::into_message)?;
+                if (200..300).contains(&status) {
+                    Ok(format!(
+                        "the integration answered {status} to a signed test message; it should also refuse one whose X-Homeshore-Signature is wrong"
+                    ))
+                } else {
+                    Err(format!(
+                        "the integration answered {status} to a signed test message: {}",
+                        text.chars().take(200).collect::<String>()
+                    ))
+                }
+            }
+        }
+    }
+
     async fn webhook(
         &self,
         state: &AppState,
@@ -582,6 +636,11 @@ impl Default for Transports {
 }
 
 impl Transports {
+    /// The transport of every channel but web chat.
+    pub fn provider(&self) -> &ProviderTransport {
+        &self.provider
+    }
+
     pub fn for_channel(&self, c: Channel) -> &dyn Transport {
         match c {
             Channel::Chat => &self.chat,

@@ -415,6 +415,44 @@ pub async fn opted_out(
         .is_some())
 }
 
+/// Whether the account SID and auth token open the account (`GET
+/// /2010-04-01/Accounts/{sid}.json`): what an admin's "Test" checks. Sends nothing.
+pub async fn check(client: &reqwest::Client, cfg: &TwilioConfig) -> Result<String, String> {
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}.json",
+        cfg.api_base.trim_end_matches('/'),
+        cfg.account_sid
+    );
+    let answer = client
+        .get(&url)
+        .basic_auth(&cfg.account_sid, Some(&cfg.auth_token))
+        .send()
+        .await;
+    let (status, body) = super::outbound::answer_of("Twilio", answer)
+        .await
+        .map_err(SendError::into_message)?;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    match status {
+        200..=299 => Ok(format!(
+            "Twilio accepted the account SID and auth token ({}, {})",
+            v["friendly_name"].as_str().unwrap_or(&cfg.account_sid),
+            v["status"].as_str().unwrap_or("status unknown")
+        )),
+        401 | 403 | 404 => Err(format!(
+            "Twilio refused the account SID and auth token ({status}): check both in the Twilio Console"
+        )),
+        _ => Err(format!(
+            "Twilio answered {status}: {}",
+            v["message"]
+                .as_str()
+                .unwrap_or(&body)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

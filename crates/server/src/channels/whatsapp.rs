@@ -385,6 +385,56 @@ pub async fn receive(
     Ok(())
 }
 
+/// Reads a Graph API object (`GET {api_base}/{id}?fields=…`) with a token: what an
+/// admin's "Test" asks of WhatsApp and Messenger. The object's JSON, or why not.
+pub(crate) async fn graph_get(
+    client: &reqwest::Client,
+    who: &str,
+    api_base: &str,
+    id: &str,
+    fields: &str,
+    token: &str,
+) -> Result<Value, String> {
+    let url = format!("{}/{id}", api_base.trim_end_matches('/'));
+    let answer = client
+        .get(&url)
+        .query(&[("fields", fields)])
+        .bearer_auth(token)
+        .send()
+        .await;
+    let (status, body) = super::outbound::answer_of(who, answer)
+        .await
+        .map_err(SendError::into_message)?;
+    if !(200..300).contains(&status) {
+        let why = classify(status, &body).into_message();
+        return Err(why.replace(
+            "WhatsApp refused the message",
+            &format!("{who} refused the credentials"),
+        ));
+    }
+    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// Whether the access token reads the business number: what an admin's "Test" checks.
+pub async fn check(client: &reqwest::Client, cfg: &WhatsappConfig) -> Result<String, String> {
+    let v = graph_get(
+        client,
+        "WhatsApp",
+        &cfg.api_base,
+        &cfg.phone_number_id,
+        "display_phone_number,verified_name",
+        &cfg.access_token,
+    )
+    .await?;
+    Ok(format!(
+        "WhatsApp accepted the access token for {} ({})",
+        v["display_phone_number"]
+            .as_str()
+            .unwrap_or(&cfg.phone_number_id),
+        v["verified_name"].as_str().unwrap_or("no verified name")
+    ))
+}
+
 /// The JSON of one template message.
 pub fn template_body(to_phone: &str, t: &MessageTemplate, message_id: uuid::Uuid) -> Value {
     let parameters: Vec<Value> = t

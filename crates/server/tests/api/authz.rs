@@ -214,6 +214,7 @@ fn table() -> Vec<Row> {
         row("GET", "/api/channel-endpoints", ADMIN, 200, Id::None, None),
         row("PUT", "/api/channel-endpoints/{channel}", ADMIN, 422, Id::None, Some(|_, _| json!({"webhook_url": "http://127.0.0.1:9/out"}))),
         row("DELETE", "/api/channel-endpoints/{channel}", ADMIN, 422, Id::None, None),
+        row("POST", "/api/channel-endpoints/{channel}/test", ADMIN, 422, Id::None, None),
         // Providers' webhooks are signed by the provider, not signed in: `{org}` left
         // as is names no organisation.
         row("POST", "/api/webhooks/twilio/{org}/sms", PUBLIC, 404, Id::None, None),

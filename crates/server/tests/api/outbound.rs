@@ -277,6 +277,13 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         assert!(note.body["delivery"].is_null(), "{}", note.text);
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(ep.hits().len(), 5);
+
+        // "Test" sends the integration a signed test message, no customer's.
+        let t = o.client(&s, Role::Admin).post("/api/channel-endpoints/sms/test", &json!({})).await;
+        assert_eq!((t.status, t.body["ok"].clone()), (200, json!(true)), "{}", t.text);
+        let hits = ep.wait_for(6).await;
+        assert_eq!(hits[5].body["type"], "test", "{:?}", hits[5].body);
+        assert!(verify(&secret, &hits[5]), "signed with the stored secret after the restart");
         s
     })
     .await;

@@ -105,6 +105,32 @@ impl Twilio {
                     (StatusCode::OK, png)
                 }),
             )
+            // The account, as an admin's "Test" reads it: only with the right credentials.
+            .route(
+                "/2010-04-01/Accounts/{file}",
+                axum::routing::get(
+                    |axum::extract::Path(file): axum::extract::Path<String>, headers: HeaderMap| async move {
+                        use base64::Engine as _;
+                        let want = format!(
+                            "Basic {}",
+                            base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"))
+                        );
+                        if file != format!("{SID}.json")
+                            || headers.get("authorization").and_then(|v| v.to_str().ok())
+                                != Some(want.as_str())
+                        {
+                            return (
+                                StatusCode::UNAUTHORIZED,
+                                axum::Json(json!({"code": 20003, "message": "Authenticate", "status": 401})),
+                            );
+                        }
+                        (
+                            StatusCode::OK,
+                            axum::Json(json!({"sid": SID, "friendly_name": "Demo Retail", "status": "active"})),
+                        )
+                    },
+                ),
+            )
             .route(
                 "/media/not-a-picture",
                 axum::routing::get(|| async {
@@ -331,6 +357,24 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
             .take(3)
             .collect();
         assert_eq!(texts, vec!["Where is my parcel?", "STOP", "start"]);
+
+        // "Test" opens the account with the stored (sealed) credentials and sends nothing.
+        let before = twilio.sent().len();
+        let t = admin.post("/api/channel-endpoints/sms/test", &json!({})).await;
+        assert_eq!((t.status, t.body["ok"].clone()), (200, json!(true)), "{}", t.text);
+        assert!(t.body["detail"].as_str().unwrap().contains("(Demo Retail, active)"), "{}", t.text);
+        assert_eq!(twilio.sent().len(), before, "a test sends no text");
+        let put = admin
+            .put(
+                "/api/channel-endpoints/sms",
+                &json!({"provider": "twilio", "account_sid": SID, "auth_token": "a-rotated-token-000", "from": NUMBER,
+                        "queue_id": o.queue, "api_base": api_base, "public_base_url": s.base}),
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        let t = admin.post("/api/channel-endpoints/sms/test", &json!({})).await;
+        assert_eq!(t.body["ok"], false, "{}", t.text);
+        assert!(t.body["detail"].as_str().unwrap().contains("refused the account SID and auth token"), "{}", t.text);
         s
     })
     .await;

@@ -55,6 +55,27 @@ impl Graph {
                 },
             ),
         );
+        // Reading the number, as an admin's "Test" does: only with the right token.
+        let app = app.route(
+            "/{phone}",
+            axum::routing::get(
+                |axum::extract::Path(phone): axum::extract::Path<String>, headers: HeaderMap| async move {
+                    if phone != PHONE_ID
+                        || headers.get("authorization").and_then(|v| v.to_str().ok())
+                            != Some(format!("Bearer {TOKEN}").as_str())
+                    {
+                        return (
+                            StatusCode::UNAUTHORIZED,
+                            axum::Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}})),
+                        );
+                    }
+                    (
+                        StatusCode::OK,
+                        axum::Json(json!({"display_phone_number": "+1 555-010-4000", "verified_name": "Demo Retail", "id": PHONE_ID})),
+                    )
+                },
+            ),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -276,6 +297,22 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         let last = msgs["items"].as_array().unwrap().last().unwrap().clone();
         assert_eq!((last["template"].as_str(), last["id"].as_str()), (Some("order_update"), Some(id3.as_str())), "{msgs}");
         assert_eq!(graph.sent().len(), 2, "one template sent once");
+
+        // "Test" reads the number with the stored (sealed) token; a wrong token says so.
+        // Agents may not test endpoints.
+        let t = admin.post("/api/channel-endpoints/whatsapp/test", &json!({})).await;
+        assert_eq!((t.status, t.body["ok"].clone()), (200, json!(true)), "{}", t.text);
+        assert!(t.body["detail"].as_str().unwrap().contains("+1 555-010-4000"), "{}", t.text);
+        assert_eq!(agent.post("/api/channel-endpoints/whatsapp/test", &json!({})).await.status, 403);
+        let put = admin
+            .put("/api/channel-endpoints/whatsapp", &json!({"provider": "whatsapp", "phone_number_id": PHONE_ID,
+                   "access_token": "EAAG-a-token-that-was-revoked", "queue_id": o.queue, "api_base": api_base}))
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        let t = admin.post("/api/channel-endpoints/whatsapp/test", &json!({})).await;
+        assert_eq!(t.body["ok"], false, "{}", t.text);
+        assert!(t.body["detail"].as_str().unwrap().contains("Invalid OAuth access token"), "{}", t.text);
+        assert_eq!(graph.sent().len(), 2, "a test sends no message");
         s
     })
     .await;
