@@ -55,6 +55,26 @@ impl Graph {
                 },
             ),
         );
+        // Reading the page, as an admin's "Test" does: only with the page's token.
+        let app = app.route(
+            "/{page}",
+            axum::routing::get(
+                |axum::extract::Path(page): axum::extract::Path<String>,
+                 headers: axum::http::HeaderMap| async move {
+                    let ok = page == PAGE
+                        && headers.get("authorization").and_then(|v| v.to_str().ok())
+                            == Some(format!("Bearer {PAGE_TOKEN}").as_str());
+                    if ok {
+                        (StatusCode::OK, axum::Json(json!({"name": "Demo Retail", "id": PAGE})))
+                    } else {
+                        (
+                            StatusCode::BAD_REQUEST,
+                            axum::Json(json!({"error": {"message": "Invalid OAuth access token.", "code": 190}})),
+                        )
+                    }
+                },
+            ),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -165,6 +185,12 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
         s.state.wake_outbox();
         let d = delivery_until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("7 days"), "{d}");
+        assert_eq!(graph.sent().len(), 2);
+
+        // "Test" reads the page with the stored token and sends nothing.
+        let t = admin.post("/api/channel-endpoints/messenger/test", &json!({})).await;
+        assert_eq!((t.status, t.body["ok"].clone()), (200, json!(true)), "{}", t.text);
+        assert!(t.body["detail"].as_str().unwrap().contains("Demo Retail"), "{}", t.text);
         assert_eq!(graph.sent().len(), 2);
         s
     })
