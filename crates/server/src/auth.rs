@@ -107,6 +107,18 @@ pub fn totp(secret_b32: &str, account: &str, issuer: &str) -> Result<totp_rs::To
         .map_err(|e| ApiError::internal(format!("TOTP: {e}")))
 }
 
+/// The name a TOTP secret is sealed under ([`crate::secrets`]).
+pub const TOTP_FIELD: &str = "totp_secret";
+
+/// A user's TOTP secret, opened (empty when there is none or it does not open, so that
+/// no code matches).
+pub fn totp_secret_of(state: &AppState, user: &store::User) -> String {
+    user.totp_secret
+        .as_deref()
+        .and_then(|s| state.sealer().open(user.org_id, TOTP_FIELD, s))
+        .unwrap_or_default()
+}
+
 pub fn new_totp_secret() -> String {
     totp_rs::Secret::generate().to_base32()
 }

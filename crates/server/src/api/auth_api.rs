@@ -11,7 +11,7 @@ use store::{Change, Session, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{self, Auth, Via};
+use crate::auth::{self, Auth, TOTP_FIELD, Via};
 use crate::error::{Json, Path};
 use crate::events::{Actor, LiveEvent};
 use crate::{ApiError, ApiResult, AppState, contacts, wire};
@@ -169,7 +169,7 @@ async fn login(
                 "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
             ));
         };
-        let secret = user.totp_secret.clone().unwrap_or_default();
+        let secret = auth::totp_secret_of(&state, &user);
         let totp_ok = auth::check_totp(&secret, code, unix(now));
         let recovery = auth::sha256_hex(&code.to_lowercase());
         let recovery_ok = !totp_ok
@@ -376,7 +376,9 @@ async fn mfa_enrol(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
     );
-    user.totp_secret = Some(secret.clone());
+    // Sealed at rest like the providers' credentials: a copy of the database alone
+    // cannot make anyone's codes.
+    user.totp_secret = Some(state.sealer().seal(user.org_id, TOTP_FIELD, &secret));
     user.updated_at = state.now();
     state.write(vec![Change::PutUser(user)], vec![]).await?;
     Ok(Json(
@@ -397,11 +399,12 @@ async fn mfa_verify(
     Json(body): Json<CodeIn>,
 ) -> ApiResult<Json<Value>> {
     let mut user = auth.user.clone();
-    let Some(secret) = user.totp_secret.clone() else {
+    if user.totp_secret.is_none() {
         return Err(ApiError::conflict(
             "Start two-factor set-up first: ask for a new key, then enter its code.",
         ));
-    };
+    }
+    let secret = auth::totp_secret_of(&state, &user);
     if user.totp_enabled {
         return Err(ApiError::conflict(
             "Two-factor authentication is already on for this account: sign in with its codes.",
@@ -447,7 +450,7 @@ async fn mfa_disable(
         ));
     }
     let mut user = auth.user.clone();
-    let secret = user.totp_secret.clone().unwrap_or_default();
+    let secret = auth::totp_secret_of(&state, &user);
     if !user.totp_enabled || !auth::check_totp(&secret, &body.code, unix(state.now())) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -114,6 +114,20 @@ async fn admin_enrols_mfa_and_logs_in_with_it() {
                 .starts_with("otpauth://totp/")
         );
         assert!(enrol["qr_png"].as_str().is_some_and(|q| q.len() > 100));
+        // At rest the secret is sealed: the database alone cannot make codes.
+        let stored = s
+            .state
+            .store()
+            .get_user_by_email(org.id, email)
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .unwrap();
+        assert!(
+            stored.starts_with("enc:v1:") && !stored.contains(&secret),
+            "{stored}"
+        );
         let (st, _) = first
             .post("/api/auth/mfa/verify", json!({"code": "000000"}))
             .await;
