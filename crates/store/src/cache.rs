@@ -187,9 +187,8 @@ impl Principals {
                         .retain(|_, e| !(e.value.org_id == *org_id && e.value.user_id == *user_id));
                 }
                 Change::PutApiToken(t) => {
+                    // A token's hash never changes.
                     m.tokens.remove(&t.token_hash);
-                    // A token's hash never changes, but drop by id too in case it did.
-                    m.tokens.retain(|_, e| e.value.id != t.id);
                 }
                 _ => {}
             }

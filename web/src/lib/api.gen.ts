@@ -316,6 +316,7 @@ export interface paths {
          */
         put: operations["put_endpoint"];
         post?: never;
+        /** Remove a channel's endpoint (admins): its messages fail until one is set again. */
         delete: operations["delete_endpoint"];
         options?: never;
         head?: never;
@@ -1585,10 +1586,7 @@ export interface components {
             error?: string | null;
             status: components["schemas"]["DeliveryState"];
         };
-        /**
-         * @description Remove a channel's endpoint (admins): its messages fail until one is set again.
-         *     What testing an endpoint found.
-         */
+        /** @description What testing an endpoint found. */
         EndpointCheck: {
             /** @description What it said, or what to fix. */
             detail: string;

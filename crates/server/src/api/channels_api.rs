@@ -464,7 +464,21 @@ async fn put_endpoint(
     Ok(Json(out(&ep, &slug, shown)))
 }
 
-/// Remove a channel's endpoint (admins): its messages fail until one is set again.
+/// The endpoint an admin names by channel, in the admin's organisation.
+async fn admins_endpoint(
+    state: &AppState,
+    auth: &Auth,
+    channel: &str,
+) -> ApiResult<(Uuid, Endpoint)> {
+    auth.require_admin()?;
+    let channel = endpoint_channel(channel)?;
+    let org = auth.org_id();
+    let ep = outbound::endpoint(state, org, channel)
+        .await?
+        .ok_or_else(|| ApiError::not_found("endpoint"))?;
+    Ok((org, ep))
+}
+
 /// What testing an endpoint found.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointCheck {
@@ -487,12 +501,7 @@ async fn test_endpoint(
     auth: Auth,
     Path(channel): Path<String>,
 ) -> ApiResult<Json<EndpointCheck>> {
-    auth.require_admin()?;
-    let channel = endpoint_channel(&channel)?;
-    let org = auth.org_id();
-    let ep = outbound::endpoint(&state, org, channel)
-        .await?
-        .ok_or_else(|| ApiError::not_found("endpoint"))?;
+    let (org, ep) = admins_endpoint(&state, &auth, &channel).await?;
     let started = std::time::Instant::now();
     let found = state.transports().provider().check(&state, org, &ep).await;
     let took_ms = started.elapsed().as_millis() as u64;
@@ -510,6 +519,7 @@ async fn test_endpoint(
     }))
 }
 
+/// Remove a channel's endpoint (admins): its messages fail until one is set again.
 #[utoipa::path(delete, path = "/api/channel-endpoints/{channel}", tag = "admin",
     params(("channel" = String, Path)),
     responses((status = 204, description = "removed"), (status = 404, body = crate::error::ErrorBody)))]
@@ -518,12 +528,7 @@ async fn delete_endpoint(
     auth: Auth,
     Path(channel): Path<String>,
 ) -> ApiResult<StatusCode> {
-    auth.require_admin()?;
-    let channel = endpoint_channel(&channel)?;
-    let org = auth.org_id();
-    let ep = outbound::endpoint(&state, org, channel)
-        .await?
-        .ok_or_else(|| ApiError::not_found("endpoint"))?;
+    let (org, ep) = admins_endpoint(&state, &auth, &channel).await?;
     let now = state.now();
     state
         .write(
@@ -533,7 +538,10 @@ async fn delete_endpoint(
                     kind: ObjectKind::ChannelEndpoint,
                     id: ep.id,
                 },
-                LiveEvent::ChannelEndpointDeleted { channel }.change(org, now, Actor::from(&auth)),
+                LiveEvent::ChannelEndpointDeleted {
+                    channel: ep.channel,
+                }
+                .change(org, now, Actor::from(&auth)),
             ],
             vec![],
         )

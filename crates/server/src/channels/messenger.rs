@@ -36,6 +36,10 @@ pub struct MessengerConfig {
     pub api_base: String,
 }
 
+/// The Graph API's codes worth another try: WhatsApp's (the same API) and Messenger's
+/// rate limits, 613 and 4.
+const PASSING_CODES: &[i64] = &[130429, 131056, 131000, 2, 613, 4];
+
 /// One item of a webhook.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -251,13 +255,12 @@ pub fn send<'a>(
             .await;
         let (status, text) = super::outbound::answer_of("Messenger", answer).await?;
         if !(200..300).contains(&status) {
-            // Graph API errors have WhatsApp's shape (code 613 and 4: rate limits).
-            return Err(match super::whatsapp::classify(status, &text) {
-                SendError::Permanent(m) if m.contains("(613)") || m.contains("(4)") => {
-                    SendError::Retry(m.replace("WhatsApp", "Messenger"))
-                }
-                SendError::Permanent(m) => SendError::Permanent(m.replace("WhatsApp", "Messenger")),
-                SendError::Retry(m) => SendError::Retry(m.replace("WhatsApp", "Messenger")),
+            let e = super::whatsapp::GraphError::parse(status, &text);
+            let what = e.describe("Messenger", "the message");
+            return Err(if e.passing(PASSING_CODES) {
+                SendError::Retry(what)
+            } else {
+                SendError::Permanent(what)
             });
         }
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -49,6 +49,15 @@ pub struct TwilioConfig {
     pub public_base_url: String,
 }
 
+/// The account's resource in Twilio's API, and what follows it (`/Messages.json`).
+fn account_url(cfg: &TwilioConfig, rest: &str) -> String {
+    format!(
+        "{}/2010-04-01/Accounts/{}{rest}",
+        cfg.api_base.trim_end_matches('/'),
+        cfg.account_sid
+    )
+}
+
 /// `X-Twilio-Signature` of a POST to `url` with `params`.
 pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
@@ -176,11 +185,7 @@ pub fn send<'a>(
             .unwrap_or_default();
         let text = out.message.text.clone().unwrap_or_default();
         let form = message_form(cfg, &to, &text, &slug, d.message_id);
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
-            cfg.api_base.trim_end_matches('/'),
-            cfg.account_sid
-        );
+        let url = account_url(cfg, "/Messages.json");
         let answer = client
             .post(&url)
             .basic_auth(&cfg.account_sid, Some(&cfg.auth_token))
@@ -418,11 +423,7 @@ pub async fn opted_out(
 /// Whether the account SID and auth token open the account (`GET
 /// /2010-04-01/Accounts/{sid}.json`): what an admin's "Test" checks. Sends nothing.
 pub async fn check(client: &reqwest::Client, cfg: &TwilioConfig) -> Result<String, String> {
-    let url = format!(
-        "{}/2010-04-01/Accounts/{}.json",
-        cfg.api_base.trim_end_matches('/'),
-        cfg.account_sid
-    );
+    let url = account_url(cfg, ".json");
     let answer = client
         .get(&url)
         .basic_auth(&cfg.account_sid, Some(&cfg.auth_token))

@@ -73,20 +73,20 @@ impl Template {
     /// placeholders must be `{{1}}` to `{{n}}`, each at least once, none other.
     pub fn params(&self) -> Result<usize, String> {
         let mut seen = std::collections::BTreeSet::new();
-        let mut rest = self.body.as_str();
-        while let Some(i) = rest.find("{{") {
-            let after = &rest[i + 2..];
-            let end = after
-                .find("}}")
-                .ok_or_else(|| "body: a `{{` is never closed".to_string())?;
-            let n: usize = after[..end].trim().parse().map_err(|_| {
-                format!(
-                    "body: `{{{{{}}}}}` is not a parameter; write {{{{1}}}}, {{{{2}}}}, …",
-                    &after[..end.min(20)]
-                )
-            })?;
-            seen.insert(n);
-            rest = &after[end + 2..];
+        for piece in pieces(&self.body) {
+            match piece {
+                Piece::Text(_) => {}
+                Piece::Unclosed(_) => return Err("body: a `{{` is never closed".into()),
+                Piece::Param { n: Some(n), .. } => {
+                    seen.insert(n);
+                }
+                Piece::Param { n: None, inner, .. } => {
+                    return Err(format!(
+                        "body: `{{{{{}}}}}` is not a parameter; write {{{{1}}}}, {{{{2}}}}, …",
+                        inner.chars().take(20).collect::<String>()
+                    ));
+                }
+            }
         }
         let n = seen.len();
         if seen.iter().copied().ne(1..=n) {
@@ -129,25 +129,53 @@ impl Template {
     /// One pass over the body, so a parameter's own text is never taken for a placeholder.
     pub fn render(&self, params: &[String]) -> String {
         let mut out = String::with_capacity(self.body.len());
-        let mut rest = self.body.as_str();
-        while let Some(i) = rest.find("{{") {
-            let after = &rest[i + 2..];
-            let Some(end) = after.find("}}") else { break };
-            let value = after[..end]
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| params.get(n.checked_sub(1)?));
-            out.push_str(&rest[..i]);
-            match value {
-                Some(v) => out.push_str(v),
-                None => out.push_str(&rest[i..i + 2 + end + 2]),
+        for piece in pieces(&self.body) {
+            match piece {
+                Piece::Param { n: Some(n), .. } if (1..=params.len()).contains(&n) => {
+                    out.push_str(&params[n - 1]);
+                }
+                Piece::Text(t) | Piece::Param { whole: t, .. } | Piece::Unclosed(t) => {
+                    out.push_str(t);
+                }
             }
-            rest = &after[end + 2..];
         }
-        out.push_str(rest);
         out
     }
+}
+
+/// A template body in pieces: its text, and each `{{…}}`.
+enum Piece<'a> {
+    Text(&'a str),
+    /// A placeholder: what stands between the braces, its number if it is one, and the
+    /// placeholder as written.
+    Param {
+        inner: &'a str,
+        n: Option<usize>,
+        whole: &'a str,
+    },
+    /// A `{{` never closed, and everything after it.
+    Unclosed(&'a str),
+}
+
+fn pieces(body: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("{{") {
+        out.push(Piece::Text(&rest[..i]));
+        let Some(end) = rest[i + 2..].find("}}") else {
+            out.push(Piece::Unclosed(&rest[i..]));
+            return out;
+        };
+        let inner = &rest[i + 2..i + 2 + end];
+        out.push(Piece::Param {
+            inner,
+            n: inner.trim().parse().ok(),
+            whole: &rest[i..i + 2 + end + 2],
+        });
+        rest = &rest[i + 2 + end + 2..];
+    }
+    out.push(Piece::Text(rest));
+    out
 }
 
 /// `X-Hub-Signature-256` of a raw body.
@@ -306,23 +334,52 @@ pub fn window_open(last_customer_message: Option<OffsetDateTime>, now: OffsetDat
     last_customer_message.is_some_and(|t| now - t < WINDOW)
 }
 
-/// How an error answer of the Graph API is taken.
+/// An error answer of the Graph API (WhatsApp's and Messenger's): its code, if it has
+/// one, and its message.
+pub(crate) struct GraphError {
+    status: u16,
+    code: Option<i64>,
+    message: String,
+}
+
+impl GraphError {
+    pub(crate) fn parse(status: u16, body: &str) -> GraphError {
+        let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let e = &v["error"];
+        GraphError {
+            status,
+            code: e["code"].as_i64(),
+            message: e["message"]
+                .as_str()
+                .unwrap_or(body)
+                .chars()
+                .take(200)
+                .collect(),
+        }
+    }
+
+    /// In words: "`who` refused `what` (code): message", or what it answered.
+    pub(crate) fn describe(&self, who: &str, what: &str) -> String {
+        match self.code {
+            Some(c) => format!("{who} refused {what} ({c}): {}", self.message),
+            None => format!("{who} answered {}: {}", self.status, self.message),
+        }
+    }
+
+    /// Worth another try: 429, the provider's own 5xx, or one of these codes.
+    pub(crate) fn passing(&self, codes: &[i64]) -> bool {
+        self.status == 429 || self.status >= 500 || self.code.is_some_and(|c| codes.contains(&c))
+    }
+}
+
+/// WhatsApp's codes for rate limits (130429, 131056) and its own trouble (131000, 2).
+const PASSING_CODES: &[i64] = &[130429, 131056, 131000, 2];
+
+/// How an error answer of the Graph API to a WhatsApp message is taken.
 pub fn classify(status: u16, body: &str) -> SendError {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let e = &v["error"];
-    let code = e["code"].as_i64();
-    let message: String = e["message"]
-        .as_str()
-        .unwrap_or(body)
-        .chars()
-        .take(200)
-        .collect();
-    let what = match code {
-        Some(c) => format!("WhatsApp refused the message ({c}): {message}"),
-        None => format!("WhatsApp answered {status}: {message}"),
-    };
-    // 130429 and 131056: rate limits; 131000 and 5xx: WhatsApp's own trouble.
-    if status == 429 || status >= 500 || matches!(code, Some(130429 | 131056 | 131000 | 2)) {
+    let e = GraphError::parse(status, body);
+    let what = e.describe("WhatsApp", "the message");
+    if e.passing(PASSING_CODES) {
         SendError::Retry(what)
     } else {
         SendError::Permanent(what)
@@ -406,11 +463,7 @@ pub(crate) async fn graph_get(
         .await
         .map_err(SendError::into_message)?;
     if !(200..300).contains(&status) {
-        let why = classify(status, &body).into_message();
-        return Err(why.replace(
-            "WhatsApp refused the message",
-            &format!("{who} refused the credentials"),
-        ));
+        return Err(GraphError::parse(status, &body).describe(who, "the credentials"));
     }
     Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
