@@ -167,6 +167,24 @@ test("a new API token's secret is shown once and works", async () => {
   await page.getByRole('button', { name: 'Revoke CRM sync' }).click();
   await page.getByRole('status').filter({ hasText: 'The token “CRM sync” is revoked.' }).waitFor();
   assert.equal((await as.get('/api/queues')).status, 401);
+
+  // A token for someone else is an impersonation: short, never admin, and named.
+  await page.getByLabel('Name').fill('Look as Alex');
+  await page.getByLabel('Acts for').selectOption({ label: 'Alex Morgan (agent)' });
+  await page.getByTestId('impersonation-note').filter({ hasText: 'expires within an hour' }).waitFor();
+  assert.equal(await page.getByLabel('Expires').inputValue(), String(15 * 60));
+  await page.getByRole('checkbox', { name: 'admin' }).check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('alert').filter({ hasText: 'cannot carry the admin scope' }).waitFor();
+  await page.getByRole('checkbox', { name: 'admin' }).uncheck();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const imp = (await page.getByTestId('token-secret').innerText()).trim();
+  const row = page.getByRole('table', { name: 'API tokens' }).getByRole('row').filter({ hasText: 'Look as Alex' });
+  await row.filter({ hasText: 'made by' }).waitFor();
+  assert.notEqual(await row.locator('td').nth(4).innerText(), 'Never');
+  const asAlex = apiClient(server.url, { authorization: `Bearer ${imp}` });
+  assert.equal((await asAlex.get('/api/me')).body.user.name, 'Alex Morgan');
+  await shot(page, 'admin', 'impersonation-token');
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -490,6 +490,51 @@ async fn widget_flow(h: &Harness) {
     aws.close().await;
 }
 
+/// What a hostile customer tries with one chat token: forty uploads at once against a
+/// cap of twenty, and more WebSockets than a few browser tabs need.
+async fn hostile_customer(h: &Harness) {
+    let http = client::http_client().unwrap();
+    let chat = CustomerChat::open(&http, &h.base, "acme", "Mallory", None, &json!("Help"))
+        .await
+        .unwrap();
+    let uploads = (0..40).map(|i| {
+        let chat = &chat;
+        async move { chat.attach(&format!("p{i}.png"), png(), "image/png").await }
+    });
+    let results = futures::future::join_all(uploads).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let refused: Vec<Option<u16>> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(api_status))
+        .collect();
+    assert_eq!(
+        ok,
+        server::chat::MAX_ATTACHMENTS_PER_CHAT as usize,
+        "{refused:?}"
+    );
+    assert!(refused.iter().all(|s| *s == Some(422)), "{refused:?}");
+
+    let mut open = Vec::new();
+    for _ in 0..server::SOCKETS_PER_CHAT {
+        open.push(chat.connect(0).await.expect("a socket within the share"));
+    }
+    match chat.connect(0).await {
+        Ok(_) => panic!("one socket too many was accepted"),
+        Err(err) => assert!(format!("{err:#}").contains("429"), "{err:#}"),
+    }
+    // One closes: a new one is welcome again.
+    open.pop().unwrap().close().await;
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(ws) = chat.connect(0).await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(again.is_some(), "the closed socket's share came back");
+}
+
 async fn rate_limit() {
     server::chat::set_create_limit(server::chat::Limit {
         burst: 2,
@@ -519,6 +564,7 @@ async fn chat_widget_end_to_end() {
     // One test function: the chat-opening limit is process-wide, and the cases below set it.
     let h = Harness::start(None).await;
     widget_flow(&h).await;
+    hostile_customer(&h).await;
     h.stop().await;
 
     let url = std::env::var("HOMESHORE_TEST_PG")
@@ -528,6 +574,7 @@ async fn chat_widget_end_to_end() {
         Ok(pg) => {
             let h = Harness::start(Some(store::Db::Postgres(pg))).await;
             widget_flow(&h).await;
+            hostile_customer(&h).await;
             h.stop().await;
             let _ = store::PgStore::drop_schema(&url, &schema).await;
         }

@@ -25,6 +25,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use store::{Org, Role, Session, Store, User};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{ApiError, AppState};
@@ -215,8 +216,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// How a request authenticated.
 #[derive(Debug, Clone)]
 pub enum Via {
-    Session { token_hash: String, csrf: String },
-    Token { id: Uuid, scopes: Vec<String> },
+    Session {
+        token_hash: String,
+        csrf: String,
+    },
+    /// `by`: the admin who minted the token for this user (an impersonation).
+    Token {
+        id: Uuid,
+        scopes: Vec<String>,
+        by: Option<Uuid>,
+    },
 }
 
 /// An authenticated staff user. Extracting it checks the session or token, CSRF on
@@ -282,6 +291,85 @@ pub fn session_cookie(state: &AppState, secret: &str, max_age: u64) -> String {
         ""
     };
     format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The cookie that marks a browser a user signed in from before ("device cookie"):
+/// failed sign-ins from elsewhere cannot lock that browser out.
+pub const DEVICE_COOKIE: &str = "hs_device";
+
+/// A fresh device cookie for `user`: `org.sealed(user:nonce)`, so it can be neither
+/// forged nor moved to another account. Kept a year, sent only to the sign-in API.
+pub fn device_cookie(state: &AppState, org: Uuid, user: Uuid) -> String {
+    let nonce = random_secret();
+    let sealed = state
+        .sealer()
+        .seal(org, DEVICE_COOKIE, &format!("{user}:{nonce}"));
+    let secure = if state.cookie_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{DEVICE_COOKIE}={org}.{sealed}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=31536000{secure}"
+    )
+}
+
+/// The user and nonce of a genuine device cookie in `headers`.
+pub fn device_of(state: &AppState, headers: &HeaderMap) -> Option<(Uuid, String)> {
+    let v = cookie_value(headers, DEVICE_COOKIE)?;
+    let (org, sealed) = v.split_once('.')?;
+    let org = Uuid::parse_str(org).ok()?;
+    let plain = state.sealer().open(org, DEVICE_COOKIE, sealed)?;
+    let (user, nonce) = plain.split_once(':')?;
+    Some((Uuid::parse_str(user).ok()?, nonce.to_string()))
+}
+
+/// Failed sign-ins kept in memory: those from a recognised device (keyed by its
+/// nonce), and those for accounts that do not exist (keyed by organisation and
+/// email), which lock exactly as real ones do so that a "locked" answer says nothing
+/// about which emails have accounts. Accounts' own counts live on the user row.
+#[derive(Debug, Default)]
+pub struct Lockouts {
+    by_key: Mutex<HashMap<String, (i32, Option<OffsetDateTime>)>>,
+}
+
+/// Keys kept at most; past it, entries with no lock in force are dropped first.
+const LOCKOUT_KEYS: usize = 100_000;
+
+impl Lockouts {
+    /// Seconds left on `key`'s lock, if it is locked at `now`.
+    pub fn locked(&self, key: &str, now: OffsetDateTime) -> Option<u64> {
+        let by_key = self.by_key.lock().unwrap_or_else(|p| p.into_inner());
+        let until = by_key.get(key)?.1?;
+        (until > now).then(|| (until - now).whole_seconds().max(1) as u64)
+    }
+
+    /// One more failure for `key`: at `threshold` in a row it locks for `secs`.
+    pub fn fail(&self, key: &str, now: OffsetDateTime, threshold: i32, secs: u64) {
+        let mut by_key = self.by_key.lock().unwrap_or_else(|p| p.into_inner());
+        if by_key.len() >= LOCKOUT_KEYS && !by_key.contains_key(key) {
+            by_key.retain(|_, (_, until)| until.is_some_and(|u| u > now));
+            if by_key.len() >= LOCKOUT_KEYS {
+                return;
+            }
+        }
+        let entry = by_key.entry(key.to_string()).or_insert((0, None));
+        if entry.1.is_some_and(|u| u <= now) {
+            *entry = (0, None);
+        }
+        entry.0 += 1;
+        if entry.0 >= threshold {
+            *entry = (0, Some(now + time::Duration::seconds(secs as i64)));
+        }
+    }
+
+    /// A success: `key` starts afresh.
+    pub fn clear(&self, key: &str) {
+        self.by_key
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
 }
 
 pub fn clear_cookie(state: &AppState) -> String {
@@ -366,6 +454,9 @@ impl FromRequestParts<AppState> for Auth {
                 .await?
                 .filter(|t| !t.revoked)
                 .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
+            if t.expires_at.is_some_and(|at| at <= state.now()) {
+                return Err(ApiError::unauthorized("this token has expired"));
+            }
             let (org, user) = load_user(state, t.org_id, t.user_id).await?;
             let ok = if is_safe(&parts.method) {
                 t.scopes
@@ -383,6 +474,7 @@ impl FromRequestParts<AppState> for Auth {
                 via: Via::Token {
                     id: t.id,
                     scopes: t.scopes,
+                    by: t.created_by,
                 },
             }
         } else {

@@ -85,7 +85,9 @@ impl NewContact {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub sender: Sender,
-    pub author_id: Option<Uuid>,
+    /// The staff member who wrote it, as the actor the log records (through a session,
+    /// or an API token that may be an admin's impersonation).
+    pub author: Option<Actor>,
     pub author_name: Option<String>,
     pub text: Option<String>,
     pub attachment: Option<Value>,
@@ -96,6 +98,13 @@ pub struct NewMessage {
     pub sent_at: Option<time::OffsetDateTime>,
     /// Sent as this approved template (`text` is the template filled in).
     pub template: Option<store::MessageTemplate>,
+}
+
+/// The staff member behind `actor` (a user, or an API token's user).
+fn staff(actor: Actor) -> ApiResult<Uuid> {
+    actor
+        .user_id()
+        .ok_or_else(|| ApiError::forbidden("only staff members do this"))
 }
 
 fn live_contact(o: &mut OrgLive, id: Uuid) -> ApiResult<&mut crate::live::LiveContact> {
@@ -420,7 +429,7 @@ pub async fn append(
                 contact_id,
                 seq,
                 sender: new.sender,
-                author_id: new.author_id,
+                author_id: new.author.and_then(Actor::user_id),
                 author_name: new.author_name.clone(),
                 text: new.text.clone(),
                 attachment: new.attachment.clone(),
@@ -438,10 +447,7 @@ pub async fn append(
             let actor = match new.sender {
                 Sender::Customer => Actor::Customer,
                 Sender::System => Actor::System,
-                Sender::Agent => new
-                    .author_id
-                    .map(|id| Actor::User { id })
-                    .unwrap_or(Actor::System),
+                Sender::Agent => new.author.unwrap_or(Actor::System),
             };
             let mut changes = vec![Change::PutMessage(m.clone())];
             changes.push(Change::PutContact(c.clone()));
@@ -538,7 +544,7 @@ fn push_message(
         contact_id,
         seq,
         sender: new.sender,
-        author_id: new.author_id,
+        author_id: new.author.and_then(Actor::user_id),
         author_name: new.author_name,
         text: new.text,
         attachment: new.attachment,
@@ -752,6 +758,42 @@ pub async fn update_contact_data(
         .await
 }
 
+/// Takes one of a live contact's `max` slots counted under `key` in its data (the
+/// files a customer may attach, say), under the organisation's lock: of many requests
+/// at once, exactly `max` get one. The count is durable with the contact.
+pub async fn take_slot(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    key: &'static str,
+    max: u64,
+    full: impl FnOnce() -> ApiError + Send,
+) -> ApiResult<u64> {
+    state
+        .mutate(org, |o, now| {
+            let lc = live_contact(o, contact_id)?;
+            let taken = lc
+                .contact
+                .data
+                .get(key)
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            if taken >= max {
+                return Err(full());
+            }
+            if let Value::Object(map) = &mut lc.contact.data {
+                map.insert(key.into(), Value::from(taken + 1));
+            }
+            lc.contact.updated_at = now;
+            Ok(Tx {
+                value: taken + 1,
+                changes: vec![Change::PutContact(lc.contact.clone())],
+                notes: vec![],
+            })
+        })
+        .await
+}
+
 /// Keep a file for a contact; attach it to a message with `append_message`
 /// (`attachment: {id, name, content_type, size}`).
 pub async fn store_attachment(
@@ -826,9 +868,10 @@ pub fn agent_json(state: &AppState, org: Uuid, user: Uuid) -> Option<Value> {
 pub async fn accept_offer(
     state: &AppState,
     org: Uuid,
-    user: Uuid,
+    actor: Actor,
     offer_id: Uuid,
 ) -> ApiResult<Contact> {
+    let user = staff(actor)?;
     state
         .mutate(org, |o, now| {
             let off = o
@@ -839,7 +882,7 @@ pub async fn accept_offer(
             let mut fx = Effects::default();
             o.command(
                 now,
-                Actor::User { id: user },
+                actor,
                 Command::Accept {
                     contact: ContactId(rid(off.contact_id)),
                     agent: AgentId(rid(user)),
@@ -864,9 +907,10 @@ pub async fn accept_offer(
 pub async fn reject_offer(
     state: &AppState,
     org: Uuid,
-    user: Uuid,
+    actor: Actor,
     offer_id: Uuid,
 ) -> ApiResult<()> {
+    let user = staff(actor)?;
     state
         .mutate(org, |o, now| {
             let off = o
@@ -877,7 +921,7 @@ pub async fn reject_offer(
             let mut fx = Effects::default();
             o.command(
                 now,
-                Actor::User { id: user },
+                actor,
                 Command::Reject {
                     contact: ContactId(rid(off.contact_id)),
                     agent: AgentId(rid(user)),
@@ -897,12 +941,13 @@ pub async fn reject_offer(
 pub async fn wrapup(
     state: &AppState,
     org: Uuid,
-    user: Uuid,
+    actor: Actor,
     is_manager: bool,
     contact_id: Uuid,
     code: String,
     notes_text: Option<String>,
 ) -> ApiResult<Contact> {
+    let user = staff(actor)?;
     if code.is_empty() || code.len() > 100 {
         return Err(ApiError::invalid("code: 1 to 100 characters"));
     }
@@ -937,7 +982,6 @@ pub async fn wrapup(
             if lc.contact.status != ContactStatus::Wrapup {
                 return Err(ApiError::conflict("end the contact before wrapping it up"));
             }
-            let actor = Actor::User { id: user };
             let mut fx = Effects::default();
             let cid = ContactId(rid(contact_id));
             // Still in after-contact work: the wrap-up frees the agent's slot now.
@@ -988,11 +1032,12 @@ pub struct Handover {
 pub async fn transfer(
     state: &AppState,
     org: Uuid,
-    user: Uuid,
+    actor: Actor,
     is_manager: bool,
     contact_id: Uuid,
     to: Handover,
 ) -> ApiResult<Contact> {
+    let user = staff(actor)?;
     let Handover { queue, agent, note } = to;
     if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
         return Err(ApiError::invalid(format!(
@@ -1035,7 +1080,6 @@ pub async fn transfer(
                 ));
             }
             let mut fx = Effects::default();
-            let actor = Actor::User { id: user };
             o.command(
                 now,
                 actor,
@@ -1060,7 +1104,7 @@ pub async fn transfer(
                 NewMessage {
                     sent_at: None,
                     sender: Sender::System,
-                    author_id: None,
+                    author: None,
                     author_name: None,
                     text: Some(line),
                     attachment: None,
@@ -1079,7 +1123,7 @@ pub async fn transfer(
                     NewMessage {
                         sent_at: None,
                         sender: Sender::Agent,
-                        author_id: Some(user),
+                        author: Some(actor),
                         author_name: from_name.clone(),
                         text: Some(format!("Transfer note: {n}")),
                         attachment: None,
@@ -1117,10 +1161,11 @@ pub async fn transfer(
 pub async fn set_agent_state(
     state: &AppState,
     org: Uuid,
-    user: Uuid,
+    actor: Actor,
     new_state: AgentState,
     reason: Option<String>,
 ) -> ApiResult<Value> {
+    let user = staff(actor)?;
     if reason.as_ref().is_some_and(|r| r.len() > 100) {
         return Err(ApiError::invalid("reason: at most 100 characters"));
     }
@@ -1146,7 +1191,7 @@ pub async fn set_agent_state(
             if !unchanged {
                 o.command(
                     now,
-                    Actor::User { id: user },
+                    actor,
                     Command::SetPresence {
                         agent: AgentId(rid(user)),
                         presence,

@@ -20,8 +20,14 @@ use uuid::Uuid;
 pub enum Actor {
     /// A signed-in staff member.
     User { id: Uuid },
-    /// An integration acting through an API token (for the user who owns it).
-    ApiToken { id: Uuid, user_id: Uuid },
+    /// An integration acting through an API token (for the user who owns it); `by` is
+    /// the admin who minted it when it is an impersonation.
+    ApiToken {
+        id: Uuid,
+        user_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Uuid>,
+    },
     /// The customer of the contact.
     Customer,
     /// The server itself: timers, routing, recovery.
@@ -42,9 +48,10 @@ impl Actor {
 impl From<&crate::auth::Auth> for Actor {
     fn from(a: &crate::auth::Auth) -> Actor {
         match &a.via {
-            crate::auth::Via::Token { id, .. } => Actor::ApiToken {
+            crate::auth::Via::Token { id, by, .. } => Actor::ApiToken {
                 id: *id,
                 user_id: a.user.id,
+                by: *by,
             },
             crate::auth::Via::Session { .. } => Actor::User { id: a.user.id },
         }
@@ -120,8 +127,17 @@ pub enum LiveEvent {
     UserMfaReset { user_id: Uuid },
     #[serde(rename = "user.unlocked")]
     UserUnlocked { user_id: Uuid, was_locked: bool },
+    /// A token minted; for someone other than the actor it is an impersonation, which
+    /// always expires (`expires_at`, Unix seconds).
     #[serde(rename = "token.created")]
-    TokenCreated { token_id: Uuid, user_id: Uuid },
+    TokenCreated {
+        token_id: Uuid,
+        user_id: Uuid,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        impersonation: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
+    },
     #[serde(rename = "token.revoked")]
     TokenRevoked { token_id: Uuid },
     /// A sign-in (the actor is the user).

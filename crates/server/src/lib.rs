@@ -107,6 +107,15 @@ pub struct Config {
     /// Open connections at most; new ones past it get a 503 at once. 0: the process's
     /// open-file limit less what the store needs ([`conn_limit::auto_limit`]).
     pub max_connections: usize,
+    /// Open connections at most from one address other than loopback (0: no limit). A
+    /// reverse proxy on the same machine connects from loopback and is not limited.
+    pub max_connections_per_address: usize,
+    /// Seconds a connection has to send a request's headers, from its opening and from
+    /// each answer (slow-header and idle connections are closed after it).
+    pub header_read_timeout_secs: u64,
+    /// The bearer token `GET /metrics` asks for. Empty: `/metrics` answers 403 to
+    /// everyone (it lists every organisation's queues and load).
+    pub metrics_token: String,
     /// The key that seals providers' credentials at rest ([`secrets`]): 64 hex digits or
     /// base64. Empty: `secret.key` in `data_dir`, made on first start.
     pub secret_key: String,
@@ -138,6 +147,9 @@ impl Default for Config {
             mfa_issuer: "Homeshore".into(),
             argon2_m_kib: 19 * 1024,
             max_connections: 0,
+            max_connections_per_address: 256,
+            header_read_timeout_secs: 10,
+            metrics_token: String::new(),
             secret_key: String::new(),
         }
     }
@@ -219,7 +231,16 @@ pub struct Inner {
     outbox: tokio::sync::Notify,
     transports: channels::outbound::Transports,
     connections: Arc<conn_limit::Gauge>,
+    /// Customers' sockets per chat, and staff sockets per session.
+    chat_sockets: conn_limit::Shares,
+    staff_sockets: conn_limit::Shares,
+    lockouts: auth::Lockouts,
 }
+
+/// WebSockets one chat (one customer token) may hold at once: a few tabs, not hundreds.
+pub const SOCKETS_PER_CHAT: usize = 8;
+/// WebSockets one staff member may hold at once (tabs, the desktop and a wallboard).
+pub const SOCKETS_PER_SESSION: usize = 16;
 
 /// One organisation's live state behind its own lock, and the epoch its writes are
 /// fenced with (see [`store::Fence`]).
@@ -329,6 +350,9 @@ impl AppState {
             outbox: tokio::sync::Notify::new(),
             transports: channels::outbound::Transports::default(),
             connections: Arc::default(),
+            chat_sockets: conn_limit::Shares::new(SOCKETS_PER_CHAT),
+            staff_sockets: conn_limit::Shares::new(SOCKETS_PER_SESSION),
+            lockouts: auth::Lockouts::default(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -358,6 +382,21 @@ impl AppState {
     pub fn clock(&self) -> &Clock {
         &self.0.clock
     }
+    /// Failed sign-ins kept in memory (recognised devices, unknown accounts).
+    pub fn lockouts(&self) -> &auth::Lockouts {
+        &self.0.lockouts
+    }
+
+    /// Customers' WebSockets, per chat.
+    pub fn chat_sockets(&self) -> &conn_limit::Shares {
+        &self.0.chat_sockets
+    }
+
+    /// Staff WebSockets, per user.
+    pub fn staff_sockets(&self) -> &conn_limit::Shares {
+        &self.0.staff_sockets
+    }
+
     /// Open HTTP connections and those refused at the limit.
     pub fn connections(&self) -> &conn_limit::Gauge {
         &self.0.connections
@@ -575,6 +614,7 @@ pub fn app(state: AppState) -> axum::Router {
     api.merge(chat_mount::router())
         .route("/api/ws/echo", axum::routing::get(web::echo))
         .fallback_service(web::router::<()>().with_state(()))
+        .layer(axum::middleware::map_response(web::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -611,15 +651,10 @@ pub async fn serve(
         n => n,
     };
     tracing::info!(max_connections = max, "accepting connections");
-    let listener = axum::serve::ListenerExt::tap_io(
-        conn_limit::Limited::new(listener, max, state.0.connections.clone()),
-        |_| {},
-    );
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let listener = conn_limit::Limited::new(listener, max, state.0.connections.clone())
+        .per_address(state.config().max_connections_per_address);
+    let header_timeout = Duration::from_secs(state.config().header_read_timeout_secs.max(1));
+    let result = conn_limit::serve(listener, router, header_timeout, async move {
         shutdown.await;
         let _ = stop.send(true);
     })

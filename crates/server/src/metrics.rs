@@ -196,16 +196,40 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     resp
 }
 
-/// `GET /metrics`.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// `GET /metrics`, for a scraper that sends `Authorization: Bearer <metrics_token>`.
+/// The figures name every organisation and queue, so without a configured token no
+/// one reads them.
+pub async fn render(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, crate::error::ApiError> {
+    let want = state.config().metrics_token.as_bytes();
+    if want.is_empty() {
+        return Err(crate::error::ApiError::forbidden(
+            "Metrics are off: set metrics_token (HOMESHORE_METRICS_TOKEN) and send it as a bearer token.",
+        ));
+    }
+    let sent = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::constant_time_eq(sent.as_bytes(), want) {
+        return Err(crate::error::ApiError::unauthorized(
+            "Send the metrics token as `Authorization: Bearer …`.",
+        ));
+    }
     let mut out = String::new();
     let conns = state.connections();
     let _ = writeln!(
         out,
-        "# HELP homeshore_http_connections_open Open HTTP connections.\n# TYPE homeshore_http_connections_open gauge\nhomeshore_http_connections_open {}\n# HELP homeshore_http_connections_max Open connections allowed before new ones get 503.\n# TYPE homeshore_http_connections_max gauge\nhomeshore_http_connections_max {}\n# HELP homeshore_http_connections_refused_total Connections refused at the limit.\n# TYPE homeshore_http_connections_refused_total counter\nhomeshore_http_connections_refused_total {}",
+        "# HELP homeshore_http_connections_open Open HTTP connections.\n# TYPE homeshore_http_connections_open gauge\nhomeshore_http_connections_open {}\n# HELP homeshore_http_connections_max Open connections allowed before new ones get 503.\n# TYPE homeshore_http_connections_max gauge\nhomeshore_http_connections_max {}\n# HELP homeshore_http_connections_refused_total Connections refused at the limit.\n# TYPE homeshore_http_connections_refused_total counter\nhomeshore_http_connections_refused_total {}\n# HELP homeshore_http_connections_refused_per_address_total Connections refused because their address held its share.\n# TYPE homeshore_http_connections_refused_per_address_total counter\nhomeshore_http_connections_refused_per_address_total {}",
         conns.open.load(std::sync::atomic::Ordering::Relaxed),
         conns.max.load(std::sync::atomic::Ordering::Relaxed),
         conns.refused.load(std::sync::atomic::Ordering::Relaxed),
+        conns
+            .refused_per_address
+            .load(std::sync::atomic::Ordering::Relaxed),
     );
     out.push_str("# HELP homeshore_http_request_duration_seconds HTTP request latency.\n");
     out.push_str("# TYPE homeshore_http_request_duration_seconds histogram\n");
@@ -312,11 +336,12 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP homeshore_logins_failed_total Failed logins.\n# TYPE homeshore_logins_failed_total counter\nhomeshore_logins_failed_total {}",
         state.metrics().logins_failed.load(Ordering::Relaxed)
     );
-    (
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
         out,
     )
+        .into_response())
 }

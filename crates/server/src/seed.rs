@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use store::{ApiToken, Change, Object, ObjectKind, Org, Role, Store, User};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::events::{Actor, LiveEvent};
@@ -232,10 +233,11 @@ pub async fn create_api_token(
     name: &str,
     scopes: Vec<String>,
 ) -> ApiResult<(String, ApiToken)> {
-    create_api_token_by(state, Actor::System, org, user, name, scopes).await
+    create_api_token_by(state, Actor::System, org, user, name, scopes, None).await
 }
 
-/// [`create_api_token`], recording who did it.
+/// [`create_api_token`], recording who did it, and when it stops working (`None`: when
+/// revoked). A token `actor` mints for another user names the actor as its maker.
 pub async fn create_api_token_by(
     state: &AppState,
     actor: Actor,
@@ -243,6 +245,7 @@ pub async fn create_api_token_by(
     user: Uuid,
     name: &str,
     scopes: Vec<String>,
+    expires_at: Option<OffsetDateTime>,
 ) -> ApiResult<(String, ApiToken)> {
     if scopes.is_empty()
         || scopes
@@ -271,6 +274,9 @@ pub async fn create_api_token_by(
         created_at: now,
         last_used_at: None,
         revoked: false,
+        expires_at,
+        // Minted by someone else for this user: an impersonation, named as such.
+        created_by: actor.user_id().filter(|by| *by != user),
     };
     state
         .write(
@@ -279,6 +285,8 @@ pub async fn create_api_token_by(
                 LiveEvent::TokenCreated {
                     token_id: t.id,
                     user_id: user,
+                    impersonation: t.created_by.is_some(),
+                    expires_at: t.expires_at.map(|at| at.unix_timestamp()),
                 }
                 .change(org, now, actor),
             ],

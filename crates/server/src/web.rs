@@ -14,7 +14,10 @@
 //! - `/api/…` never falls back to a page: it answers the API's JSON 404;
 //! - hashed assets (`assets/…`) are cached for a year, everything else revalidates (ETag);
 //! - HTML carries a strict Content-Security-Policy (no inline scripts or styles);
-//! - `widget.js` may be loaded by any site (`Access-Control-Allow-Origin: *`).
+//! - `widget.js` may be loaded by any site (`Access-Control-Allow-Origin: *`);
+//! - every other answer (the API's JSON, `/metrics`, errors) is `no-store`, `nosniff`,
+//!   framed by no one and sends no referrer ([`security_headers`]): a shared or personal
+//!   browser keeps no customer data in its cache.
 //!
 //! It also answers `GET /api/ws/echo`, an unauthenticated WebSocket that echoes short
 //! text frames, for the device check page (WebSocket reachability, round-trip time).
@@ -240,6 +243,25 @@ fn api_not_found(path: &str) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// Headers every answer carries unless its handler chose its own: nothing is cached
+/// (answers hold customer data and may be read on a shared computer), no content-type
+/// sniffing, no framing, no referrer, and for answers that are not pages a policy that
+/// lets them load nothing.
+pub async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    resp
 }
 
 #[cfg(test)]

@@ -60,11 +60,24 @@ pub async fn handler(
         Ok(ws) => ws,
         Err(e) => return ApiError::bad_request(e.to_string()).into_response(),
     };
+    let Some(share) = state.staff_sockets().take(auth.user.id) else {
+        return ApiError::too_many(
+            format!(
+                "you already have {} live connections open; close a tab first",
+                crate::SOCKETS_PER_SESSION
+            ),
+            1,
+        )
+        .into_response();
+    };
     // Staff clients send only pings and short frames: a small read buffer keeps each of
     // thousands of idle connections at a few KiB instead of the library's 128 KiB.
     ws.max_message_size(64 * 1024)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| run(state, auth, q.after_seq, socket))
+        .on_upgrade(move |socket| async move {
+            run(state, auth, q.after_seq, socket).await;
+            drop(share);
+        })
 }
 
 async fn run(state: AppState, auth: Auth, after_seq: Option<i64>, mut socket: WebSocket) {

@@ -133,6 +133,10 @@ pub struct ApiToken {
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    /// Refused from this moment on (`None`: until revoked).
+    pub expires_at: Option<OffsetDateTime>,
+    /// The admin who minted it for `user_id` (an impersonation), when not the user.
+    pub created_by: Option<Uuid>,
 }
 
 /// The kinds of configuration object kept in the generic `objects` projection.

@@ -246,8 +246,9 @@ macro_rules! backend {
         /// written a table at a time, many rows per statement; everything else in order,
         /// one statement each. The result is the same as applying the lists one after
         /// another: the hot tables have no foreign keys and no triggers, events keep
-        /// their order (sequence numbers are assigned in the order of the rows), messages
-        /// are only inserted, a contact written twice keeps its last version, and a
+        /// their order (sequence numbers are assigned in the order of the rows), messages,
+        /// identities and idempotency records are only inserted, a contact or customer
+        /// written twice keeps its last version, and a
         /// delivery written twice keeps the furthest status (the last of equal ones), as
         /// its guarded upsert would.
         async fn apply_many(
@@ -259,6 +260,9 @@ macro_rules! backend {
             let mut messages = Vec::new();
             let mut contacts = Vec::new();
             let mut deliveries = Vec::new();
+            let mut customers = Vec::new();
+            let mut identities = Vec::new();
+            let mut idempotency = Vec::new();
             for (i, list) in lists.iter().enumerate() {
                 for change in list.iter() {
                     match change {
@@ -269,6 +273,9 @@ macro_rules! backend {
                         Change::PutMessage(m) => messages.push(m),
                         Change::PutContact(c) => contacts.push(c),
                         Change::PutDelivery(d) => deliveries.push(d),
+                        Change::PutCustomer(c) => customers.push(c),
+                        Change::PutIdentity(i) => identities.push(i),
+                        Change::PutIdempotency(r) => idempotency.push(r),
                         other => {
                             apply(tx, std::slice::from_ref(other)).await?;
                         }
@@ -277,6 +284,10 @@ macro_rules! backend {
             }
             let contacts = last_of_each(contacts, |c| c.id, |_| 0);
             let deliveries = last_of_each(deliveries, |d| d.message_id, |d| i64::from(d.status.rank()));
+            let customers = last_of_each(customers, |c| c.id, |_| 0);
+            put_customers(tx, &customers).await?;
+            insert_identities(tx, &identities).await?;
+            insert_idempotency(tx, &idempotency).await?;
             put_contacts(tx, &contacts).await?;
             insert_messages(tx, &messages).await?;
             put_deliveries(tx, &deliveries).await?;
@@ -341,6 +352,84 @@ macro_rules! backend {
                         .push_bind(&m.client_id)
                         .push_bind(m.at)
                         .push_bind(m.template.as_ref().map(Json));
+                });
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn put_customers(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            customers: &[&Customer],
+        ) -> Result<()> {
+            for chunk in customers.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO customers (id, org_id, name, email, data, created_at) ",
+                );
+                q.push_values(chunk, |mut row, c| {
+                    row.push_bind(c.id)
+                        .push_bind(c.org_id)
+                        .push_bind(&c.name)
+                        .push_bind(&c.email)
+                        .push_bind(Json(&c.data))
+                        .push_bind(c.created_at);
+                });
+                q.push(
+                    " ON CONFLICT (id) DO UPDATE SET \
+                     name = excluded.name, email = excluded.email, data = excluded.data \
+                     WHERE customers.org_id = excluded.org_id",
+                );
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn insert_identities(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            identities: &[&Identity],
+        ) -> Result<()> {
+            for chunk in identities.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO identities (id, org_id, customer_id, kind, value, created_at) ",
+                );
+                q.push_values(chunk, |mut row, i| {
+                    row.push_bind(i.id)
+                        .push_bind(i.org_id)
+                        .push_bind(i.customer_id)
+                        .push_bind(&i.kind)
+                        .push_bind(&i.value)
+                        .push_bind(i.created_at);
+                });
+                q.build()
+                    .persistent(chunk.len() == 1)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn insert_idempotency(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            records: &[&IdempotencyRecord],
+        ) -> Result<()> {
+            for chunk in records.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO idempotency_keys (org_id, key, request_hash, status, body, \
+                     created_at) ",
+                );
+                q.push_values(chunk, |mut row, r| {
+                    row.push_bind(r.org_id)
+                        .push_bind(&r.key)
+                        .push_bind(&r.request_hash)
+                        .push_bind(r.status)
+                        .push_bind(Json(&r.body))
+                        .push_bind(r.created_at);
                 });
                 q.build()
                     .persistent(chunk.len() == 1)
@@ -544,10 +633,13 @@ macro_rules! backend {
                     Change::PutApiToken(t) => {
                         sqlx::query(
                             "INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, \
-                             scopes, created_at, last_used_at, revoked) VALUES \
-                             ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE \
+                             scopes, created_at, last_used_at, revoked, expires_at, \
+                             created_by) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                             ON CONFLICT (id) DO UPDATE \
                              SET name = excluded.name, scopes = excluded.scopes, \
-                             last_used_at = excluded.last_used_at, revoked = excluded.revoked \
+                             last_used_at = excluded.last_used_at, revoked = excluded.revoked, \
+                             expires_at = excluded.expires_at \
                              WHERE api_tokens.org_id = excluded.org_id",
                         )
                         .bind(t.id)
@@ -559,6 +651,8 @@ macro_rules! backend {
                         .bind(t.created_at)
                         .bind(t.last_used_at)
                         .bind(t.revoked)
+                        .bind(t.expires_at)
+                        .bind(t.created_by)
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -591,36 +685,8 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
-                    Change::PutCustomer(c) => {
-                        sqlx::query(
-                            "INSERT INTO customers (id, org_id, name, email, data, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
-                             name = excluded.name, email = excluded.email, data = excluded.data \
-                             WHERE customers.org_id = excluded.org_id",
-                        )
-                        .bind(c.id)
-                        .bind(c.org_id)
-                        .bind(&c.name)
-                        .bind(&c.email)
-                        .bind(Json(&c.data))
-                        .bind(c.created_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    Change::PutIdentity(i) => {
-                        sqlx::query(
-                            "INSERT INTO identities (id, org_id, customer_id, kind, value, \
-                             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(i.id)
-                        .bind(i.org_id)
-                        .bind(i.customer_id)
-                        .bind(&i.kind)
-                        .bind(&i.value)
-                        .bind(i.created_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                    Change::PutCustomer(c) => put_customers(tx, &[c]).await?,
+                    Change::PutIdentity(i) => insert_identities(tx, &[i]).await?,
                     Change::PutContact(c) => put_contacts(tx, &[c]).await?,
                     Change::PutMessage(m) => insert_messages(tx, &[m]).await?,
                     Change::PutAttachment { meta, data } => {
@@ -642,20 +708,7 @@ macro_rules! backend {
                         .await?;
                     }
                     Change::PutDelivery(d) => put_deliveries(tx, &[d]).await?,
-                    Change::PutIdempotency(r) => {
-                        sqlx::query(
-                            "INSERT INTO idempotency_keys (org_id, key, request_hash, status, \
-                             body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(r.org_id)
-                        .bind(&r.key)
-                        .bind(&r.request_hash)
-                        .bind(r.status)
-                        .bind(Json(&r.body))
-                        .bind(r.created_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                    Change::PutIdempotency(r) => insert_idempotency(tx, &[r]).await?,
                 }
             }
             Ok(committed)
@@ -717,6 +770,8 @@ macro_rules! backend {
                     created_at: r.try_get("created_at")?,
                     last_used_at: r.try_get("last_used_at")?,
                     revoked: r.try_get("revoked")?,
+                    expires_at: r.try_get("expires_at")?,
+                    created_by: r.try_get("created_by")?,
                 })
             }
             pub fn object(r: &R) -> Result<Object> {

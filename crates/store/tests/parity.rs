@@ -581,6 +581,8 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             created_at: now(),
             last_used_at: None,
             revoked: false,
+            expires_at: None,
+            created_by: None,
         };
         db.commit(vec![Change::PutApiToken(t.clone())])
             .await

@@ -68,7 +68,9 @@ export interface paths {
         put?: never;
         /**
          * Log in with a password (and a TOTP code when enrolled). Sets the session cookie and
-         *     answers the CSRF token to send with writes.
+         *     answers the CSRF token to send with writes. A browser signing in for the first time
+         *     also gets a device cookie: failed sign-ins from elsewhere never lock it out, and its
+         *     own failures lock only it. Unknown accounts lock like real ones.
          */
         post: operations["login"];
         delete?: never;
@@ -2046,12 +2048,20 @@ export interface components {
             params: number;
         };
         TokenIn: {
+            /**
+             * Format: int64
+             * @description Seconds until the token stops working (default: never for your own tokens, 15
+             *     minutes for an impersonation, at most an hour for one).
+             */
+            expires_in_s?: number | null;
             name: string;
             /** @description `read`, `write`, `admin`. */
             scopes: string[];
             /**
              * Format: uuid
-             * @description The user the token acts for (default: you).
+             * @description The user the token acts for (default: you). A token for someone else is an
+             *     impersonation: never with the `admin` scope, always expiring (within an hour),
+             *     and every change made with it names you as well.
              */
             user_id?: string | null;
         };

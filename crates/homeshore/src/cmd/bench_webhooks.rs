@@ -374,7 +374,14 @@ async fn drive(state: &server::AppState, args: &Args) -> anyhow::Result<Report> 
     ));
     stand_in.down.store(true, Ordering::SeqCst);
     for a in &agent_ids {
-        server::contacts::set_agent_state(state, org.id, *a, AgentState::Available, None).await?;
+        server::contacts::set_agent_state(
+            state,
+            org.id,
+            server::events::Actor::User { id: *a },
+            AgentState::Available,
+            None,
+        )
+        .await?;
     }
     let mut answered = 0usize;
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -389,7 +396,14 @@ async fn drive(state: &server::AppState, args: &Args) -> anyhow::Result<Report> 
             if answered >= args.replies {
                 break;
             }
-            let Ok(c) = server::contacts::accept_offer(state, org.id, agent, offer).await else {
+            let Ok(c) = server::contacts::accept_offer(
+                state,
+                org.id,
+                server::events::Actor::User { id: agent },
+                offer,
+            )
+            .await
+            else {
                 continue;
             };
             server::contacts::append_message(
@@ -398,7 +412,7 @@ async fn drive(state: &server::AppState, args: &Args) -> anyhow::Result<Report> 
                 c.id,
                 server::contacts::NewMessage {
                     sender: store::Sender::Agent,
-                    author_id: Some(agent),
+                    author: Some(server::events::Actor::User { id: agent }),
                     author_name: Some("Agent".into()),
                     text: Some("It ships today.".into()),
                     attachment: None,

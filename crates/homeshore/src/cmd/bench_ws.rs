@@ -260,6 +260,8 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
                 created_at: now,
                 last_used_at: None,
                 revoked: false,
+                expires_at: None,
+                created_by: None,
             }));
             tokens.push_str(&secret);
             tokens.push('\n');
@@ -276,7 +278,7 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
                 server::contacts::set_agent_state(
                     &state,
                     org.id,
-                    *a,
+                    server::events::Actor::User { id: *a },
                     server::live::AgentState::Available,
                     None,
                 )

@@ -63,6 +63,20 @@ fn wait_words(secs: u64) -> String {
     }
 }
 
+/// The answer while sign-in is locked: the same for every account, real or not.
+fn locked(wait: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked",
+        format!(
+            "Signing in to this account is locked after too many failed sign-ins. Try again in {}, \
+             or ask an admin to unlock it. A browser you signed in from before is not locked.",
+            wait_words(wait)
+        ),
+    )
+    .with_details(json!({"retry_after_s": wait}))
+}
+
 fn bad_login() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -72,7 +86,9 @@ fn bad_login() -> ApiError {
 }
 
 /// Log in with a password (and a TOTP code when enrolled). Sets the session cookie and
-/// answers the CSRF token to send with writes.
+/// answers the CSRF token to send with writes. A browser signing in for the first time
+/// also gets a device cookie: failed sign-ins from elsewhere never lock it out, and its
+/// own failures lock only it. Unknown accounts lock like real ones.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginIn,
     responses((status = 200, description = "`{user, csrf_token}`"),
               (status = 401, description = "`invalid_credentials` or `mfa_required`", body = crate::error::ErrorBody),
@@ -80,6 +96,7 @@ fn bad_login() -> ApiError {
 async fn login(
     State(state): State<AppState>,
     auth::ClientIp(peer): auth::ClientIp,
+    headers: HeaderMap,
     Json(body): Json<LoginIn>,
 ) -> ApiResult<Response> {
     if let Err(wait) = state.limiter().check(peer) {
@@ -102,54 +119,76 @@ async fn login(
         })
         .clone();
     let email = body.email.trim().to_lowercase();
-    let org = state.store().get_org_by_slug(body.org.trim()).await?;
+    let slug = body.org.trim();
+    let org = state.store().get_org_by_slug(slug).await?;
     let user = match &org {
         Some(o) => state.store().get_user_by_email(o.id, &email).await?,
         None => None,
     };
+    let (threshold, lock_secs) = (
+        state.config().lockout_threshold,
+        state.config().lockout_secs,
+    );
+    let now = state.now();
+    let lockouts = state.lockouts();
     let Some((org, mut user)) = org.zip(user) else {
+        // No such account: it locks as a real one would, so that "locked" tells an
+        // attacker nothing about which emails exist.
+        let key = format!("nobody:{slug}:{email}");
+        if let Some(wait) = lockouts.locked(&key, now) {
+            return Err(locked(wait));
+        }
         auth::verify_password(body.password.clone(), dummy).await;
+        lockouts.fail(&key, now, threshold, lock_secs);
         state
             .metrics()
             .logins_failed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(bad_login());
     };
-    let now = state.now();
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        let wait = (until - now).whole_seconds().max(1) as u64;
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "locked",
-            format!(
-                "This account is locked after too many failed sign-ins. Try again in {}, \
-                 or ask an admin to unlock it.",
-                wait_words(wait)
-            ),
-        )
-        .with_details(json!({"retry_after_s": wait})));
+    // A browser this user signed in from before counts its own failures: what
+    // strangers try elsewhere cannot lock it out.
+    let device = auth::device_of(&state, &headers)
+        .filter(|(u, _)| *u == user.id)
+        .map(|(_, nonce)| format!("device:{nonce}"));
+    let wait = match &device {
+        Some(key) => lockouts.locked(key, now),
+        None => user
+            .locked_until
+            .filter(|until| *until > now)
+            .map(|until| (until - now).whole_seconds().max(1) as u64),
+    };
+    if let Some(wait) = wait {
+        return Err(locked(wait));
     }
+    // One failure, counted where it belongs: on the device, or on the account.
+    let failed = |user: &mut store::User| -> Vec<Change> {
+        match &device {
+            Some(key) => {
+                lockouts.fail(key, now, threshold, lock_secs);
+                vec![]
+            }
+            None => {
+                user.failed_logins += 1;
+                if user.failed_logins >= threshold {
+                    user.locked_until = Some(now + time::Duration::seconds(lock_secs as i64));
+                    user.failed_logins = 0;
+                }
+                user.updated_at = now;
+                vec![Change::PutUser(user.clone())]
+            }
+        }
+    };
     let password_ok = !user.disabled
         && auth::verify_password(body.password.clone(), user.password_hash.clone()).await;
     if !password_ok {
-        user.failed_logins += 1;
-        if user.failed_logins >= state.config().lockout_threshold {
-            user.locked_until =
-                Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
-            user.failed_logins = 0;
-        }
-        user.updated_at = now;
-        state
-            .write(
-                vec![
-                    Change::PutUser(user.clone()),
-                    LiveEvent::LoginFailed { user_id: user.id }.change(org.id, now, Actor::System),
-                ],
-                vec![],
-            )
-            .await?;
+        let mut changes = failed(&mut user);
+        changes.push(LiveEvent::LoginFailed { user_id: user.id }.change(
+            org.id,
+            now,
+            Actor::System,
+        ));
+        state.write(changes, vec![]).await?;
         state
             .metrics()
             .logins_failed
@@ -178,15 +217,10 @@ async fn login(
                 .iter()
                 .any(|h| auth::constant_time_eq(h.as_bytes(), recovery.as_bytes()));
         if !totp_ok && !recovery_ok {
-            user.failed_logins += 1;
-            if user.failed_logins >= state.config().lockout_threshold {
-                user.locked_until =
-                    Some(now + time::Duration::seconds(state.config().lockout_secs as i64));
-                user.failed_logins = 0;
+            let changes = failed(&mut user);
+            if !changes.is_empty() {
+                state.write(changes, vec![]).await?;
             }
-            state
-                .write(vec![Change::PutUser(user.clone())], vec![])
-                .await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "mfa_invalid",
@@ -197,8 +231,14 @@ async fn login(
             user.recovery_codes.retain(|h| h != &recovery);
         }
     }
-    user.failed_logins = 0;
-    user.locked_until = None;
+    match &device {
+        // The owner's own browser: strangers' failures and lock stay as they are.
+        Some(key) => lockouts.clear(key),
+        None => {
+            user.failed_logins = 0;
+            user.locked_until = None;
+        }
+    }
     user.updated_at = now;
     let secret = auth::random_secret();
     let csrf = auth::random_secret();
@@ -231,7 +271,13 @@ async fn login(
         "csrf_token": csrf,
         "mfa_enrolment_required": org.mfa_required && !user.totp_enabled,
     });
-    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+    let mut resp = ([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response();
+    if device.is_none()
+        && let Ok(v) = header::HeaderValue::from_str(&auth::device_cookie(&state, org.id, user.id))
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
 }
 
 /// End this session.

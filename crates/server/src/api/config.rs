@@ -135,6 +135,36 @@ pub struct SimpleIn {
     pub title: Option<String>,
 }
 
+impl SimpleIn {
+    /// Every free-text field has a size limit: a configuration object is read by every
+    /// agent's desktop, so a megabyte here is a megabyte on every screen.
+    fn within_limits(&self) -> ApiResult<()> {
+        let fields: [(&str, &Option<String>, usize); 7] = [
+            ("description", &self.description, 2_000),
+            ("expression", &self.expression, 10_000),
+            ("text", &self.text, 10_000),
+            ("label", &self.label, 200),
+            ("timezone", &self.timezone, 64),
+            ("shortcut", &self.shortcut, 50),
+            ("title", &self.title, 200),
+        ];
+        for (name, value, max) in fields {
+            if value.as_ref().is_some_and(|v| v.len() > max) {
+                return Err(ApiError::invalid(format!("{name}: at most {max} bytes")));
+            }
+        }
+        if let Some(tags) = &self.tags
+            && (tags.len() > 50 || tags.iter().any(|t| t.is_empty() || t.len() > 50))
+        {
+            return Err(ApiError::invalid("tags: at most 50, each 1 to 50 bytes"));
+        }
+        if self.weekly.as_ref().is_some_and(|w| w.len() > 70) {
+            return Err(ApiError::invalid("weekly: at most 70 opening periods"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyIn {
@@ -240,11 +270,7 @@ fn validate(kind: ObjectKind, body: &Value) -> ApiResult<(String, Value)> {
                 }
                 _ => {}
             }
-            if s.text.as_ref().is_some_and(|t| t.len() > 10_000)
-                || s.expression.as_ref().is_some_and(|t| t.len() > 10_000)
-            {
-                return Err(ApiError::invalid("text: at most 10000 bytes"));
-            }
+            s.within_limits()?;
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
             if let Some(m) = v.as_object_mut() {
                 m.remove("name");
@@ -788,7 +814,7 @@ async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
     let ts = state.store().list_api_tokens(auth.org_id()).await?;
     let v: Vec<Value> = ts
         .iter()
-        .map(|t| json!({"id": t.id, "name": t.name, "user_id": t.user_id, "scopes": t.scopes, "created_at": wire::ts(t.created_at), "revoked": t.revoked}))
+        .map(|t| json!({"id": t.id, "name": t.name, "user_id": t.user_id, "scopes": t.scopes, "created_at": wire::ts(t.created_at), "revoked": t.revoked, "expires_at": t.expires_at.map(wire::ts), "created_by": t.created_by}))
         .collect();
     Ok(items(v, None))
 }
@@ -799,9 +825,18 @@ pub struct TokenIn {
     pub name: String,
     /// `read`, `write`, `admin`.
     pub scopes: Vec<String>,
-    /// The user the token acts for (default: you).
+    /// The user the token acts for (default: you). A token for someone else is an
+    /// impersonation: never with the `admin` scope, always expiring (within an hour),
+    /// and every change made with it names you as well.
     pub user_id: Option<Uuid>,
+    /// Seconds until the token stops working (default: never for your own tokens, 15
+    /// minutes for an impersonation, at most an hour for one).
+    pub expires_in_s: Option<u64>,
 }
+
+/// The longest an impersonation token lives, and its default.
+const IMPERSONATION_MAX_S: u64 = 3600;
+const IMPERSONATION_DEFAULT_S: u64 = 15 * 60;
 
 /// Create an API token; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = TokenIn, responses((status = 201, description = "`{id, token}`"), (status = 422, body = crate::error::ErrorBody)))]
@@ -811,18 +846,52 @@ async fn create_token(
     Json(body): Json<TokenIn>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require_admin()?;
+    let user = body.user_id.unwrap_or(auth.user.id);
+    let impersonation = user != auth.user.id;
+    let expires_in = match (impersonation, body.expires_in_s) {
+        (_, Some(0)) => return Err(ApiError::invalid("expires_in_s: at least 1")),
+        (true, Some(s)) if s > IMPERSONATION_MAX_S => {
+            return Err(ApiError::invalid(format!(
+                "expires_in_s: a token for someone else lives at most {IMPERSONATION_MAX_S} seconds"
+            )));
+        }
+        (true, None) => Some(IMPERSONATION_DEFAULT_S),
+        (_, s) => s,
+    };
+    if impersonation && body.scopes.iter().any(|s| s == "admin") {
+        return Err(ApiError::forbidden(
+            "a token for someone else cannot carry the admin scope",
+        ));
+    }
+    let expires_at = match expires_in {
+        Some(s) => Some(
+            state.now()
+                + time::Duration::seconds(
+                    i64::try_from(s).map_err(|_| ApiError::invalid("expires_in_s: too large"))?,
+                ),
+        ),
+        None => None,
+    };
     let (secret, t) = seed::create_api_token_by(
         &state,
         Actor::from(&auth),
         auth.org_id(),
-        body.user_id.unwrap_or(auth.user.id),
+        user,
         &body.name,
         body.scopes,
+        expires_at,
     )
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": t.id, "name": t.name, "scopes": t.scopes, "token": secret})),
+        Json(json!({
+            "id": t.id,
+            "name": t.name,
+            "scopes": t.scopes,
+            "token": secret,
+            "expires_at": t.expires_at.map(wire::ts),
+            "impersonation": t.created_by.is_some(),
+        })),
     ))
 }
 

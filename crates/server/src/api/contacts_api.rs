@@ -450,7 +450,7 @@ async fn post_message(
             } else {
                 Sender::Agent
             },
-            author_id: Some(auth.user.id),
+            author: Some(Actor::from(&auth)),
             author_name: Some(auth.user.name.clone()),
             text: Some(text),
             attachment: None,
@@ -502,7 +502,7 @@ async fn transfer(
     let c = contacts::transfer(
         &state,
         auth.org_id(),
-        auth.user.id,
+        Actor::from(&auth),
         auth.is_staff_manager(),
         id,
         contacts::Handover {
@@ -555,7 +555,7 @@ async fn wrapup(
     let c = contacts::wrapup(
         &state,
         auth.org_id(),
-        auth.user.id,
+        Actor::from(&auth),
         auth.is_staff_manager(),
         id,
         body.code,
@@ -626,8 +626,14 @@ async fn set_state(
     Json(body): Json<StateIn>,
 ) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    let a = contacts::set_agent_state(&state, auth.org_id(), auth.user.id, body.state, body.reason)
-        .await?;
+    let a = contacts::set_agent_state(
+        &state,
+        auth.org_id(),
+        Actor::from(&auth),
+        body.state,
+        body.reason,
+    )
+    .await?;
     Ok(Json(a))
 }
 
@@ -650,7 +656,7 @@ async fn accept(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    let c = contacts::accept_offer(&state, auth.org_id(), auth.user.id, id).await?;
+    let c = contacts::accept_offer(&state, auth.org_id(), Actor::from(&auth), id).await?;
     Ok(Json(wire::contact(&c)))
 }
 
@@ -662,7 +668,7 @@ async fn reject(
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
-    contacts::reject_offer(&state, auth.org_id(), auth.user.id, id).await?;
+    contacts::reject_offer(&state, auth.org_id(), Actor::from(&auth), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

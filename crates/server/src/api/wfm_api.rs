@@ -2192,7 +2192,7 @@ async fn set_up_for_swap(
             state,
             o.clone(),
             &s,
-            vec![ev.change(org, state.now(), Actor::User { id: me })],
+            vec![ev.change(org, state.now(), Actor::from(auth))],
         )
         .await?;
     }
@@ -2257,7 +2257,7 @@ async fn take_swap(
         &state,
         o.clone(),
         &s,
-        vec![taken.change(org, state.now(), Actor::User { id: me })],
+        vec![taken.change(org, state.now(), Actor::from(&auth))],
         vec![note],
     )
     .await?;

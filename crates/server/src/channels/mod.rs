@@ -112,7 +112,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
     let new_message = |text: Option<String>| NewMessage {
         sent_at: msg.sent_at,
         sender: Sender::Customer,
-        author_id: None,
+        author: None,
         author_name: msg.name.clone(),
         text,
         attachment: msg.attachment.clone(),

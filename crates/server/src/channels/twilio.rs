@@ -339,7 +339,7 @@ pub async fn receive_text(
             contact,
             contacts::NewMessage {
                 sender: store::Sender::Customer,
-                author_id: None,
+                author: None,
                 author_name: received.message.author_name.clone(),
                 text,
                 attachment,

@@ -595,7 +595,7 @@ async fn post_message(
         NewMessage {
             sent_at: None,
             sender: Sender::Customer,
-            author_id: None,
+            author: None,
             author_name: customer_display_name(&chat.contact),
             text: Some(body.text),
             attachment: None,
@@ -816,25 +816,26 @@ async fn upload_attachment(
             axum::Json(customer_message(&m, &chat.contact)),
         ));
     }
-    let count = chat
-        .contact
-        .data
-        .get(ATTACHMENT_COUNT_KEY)
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    if count >= MAX_ATTACHMENTS_PER_CHAT {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_many_attachments",
-            format!("a chat may carry at most {MAX_ATTACHMENTS_PER_CHAT} files"),
-        ));
-    }
+    // The slot is taken before the file is kept, under the organisation's lock, so
+    // that many uploads at once cannot all pass the cap.
+    contacts::take_slot(
+        &state,
+        chat.org,
+        id,
+        ATTACHMENT_COUNT_KEY,
+        MAX_ATTACHMENTS_PER_CHAT,
+        || {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_attachments",
+                format!("a chat may carry at most {MAX_ATTACHMENTS_PER_CHAT} files"),
+            )
+        },
+    )
+    .await?;
     let name = upload::clean_file_name(claimed_name.as_deref(), kind);
     let meta =
         contacts::store_attachment(&state, chat.org, id, &name, kind.content_type(), bytes).await?;
-    let mut patch = Map::new();
-    patch.insert(ATTACHMENT_COUNT_KEY.into(), json!(count + 1));
-    contacts::update_contact_data(&state, chat.org, id, patch).await?;
     let attachment = wire::attachment(&meta);
     let m = contacts::append_message(
         &state,
@@ -843,7 +844,7 @@ async fn upload_attachment(
         NewMessage {
             sent_at: None,
             sender: Sender::Customer,
-            author_id: None,
+            author: None,
             author_name: customer_display_name(&chat.contact),
             text: None,
             attachment: Some(attachment),
@@ -958,12 +959,25 @@ async fn ws_handler(
         }
         Err(e) => return e.into_response(),
     };
+    let Some(share) = state.chat_sockets().take(id) else {
+        return ApiError::too_many(
+            format!(
+                "this chat already has {} live connections; close one first",
+                crate::SOCKETS_PER_CHAT
+            ),
+            1,
+        )
+        .into_response();
+    };
     let after = q.after_seq.unwrap_or(0).max(0);
     // Customers send only pings: a small read buffer keeps each of thousands of open
     // chats at a few KiB instead of the library's 128 KiB, zeroed on every connect.
     ws.max_message_size(16 * 1024)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| run_ws(state, chat, after, socket))
+        .on_upgrade(move |socket| async move {
+            run_ws(state, chat, after, socket).await;
+            drop(share);
+        })
 }
 
 /// The kinds of live update a customer may see.

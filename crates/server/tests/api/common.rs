@@ -16,6 +16,22 @@ pub const PASSWORD: &str = "correct-horse-battery";
 /// The request body limit the test servers run with (small, so 413 is cheap to reach).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The bearer token the test servers ask `/metrics` for.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
+/// `GET /metrics` with the token.
+pub async fn metrics_text(s: &Server) -> String {
+    server::http_client()
+        .get(format!("{}/metrics", s.base))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub fn pg_url() -> String {
     std::env::var("HOMESHORE_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
@@ -90,6 +106,7 @@ impl Server {
             argon2_m_kib: 1024,
             login_burst: 10_000,
             body_limit_bytes: BODY_LIMIT,
+            metrics_token: METRICS_TOKEN.into(),
             ..Default::default()
         };
         let backend = if db.is_some() { "postgres" } else { "sqlite" };

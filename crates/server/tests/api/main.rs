@@ -5,6 +5,7 @@
 mod authz;
 mod bodies;
 mod common;
+mod hostile;
 mod idempotency;
 mod messenger;
 mod mfa;

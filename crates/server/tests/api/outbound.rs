@@ -250,14 +250,7 @@ async fn an_agents_reply_leaves_through_the_outbox_with_retries_receipts_and_a_r
         assert_eq!(ep.hits().len(), 5, "no retry after a refusal");
 
         // Prometheus counts each move (since this process started: the restart).
-        let metrics = server::http_client()
-            .get(format!("{}/metrics", s.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = metrics_text(&s).await;
         for line in [
             r#"homeshore_deliveries_total{channel="sms",status="sent"} 1"#,
             r#"homeshore_deliveries_total{channel="sms",status="read"} 1"#,

@@ -595,12 +595,7 @@ async fn metrics_count_contacts_messages_and_offers_by_channel() {
         // The call is offered now, and times out.
         assert!(offered_to(&a, call).await.is_some());
         advance(&s, 11).await;
-        let text = server::http_client().get(format!("{}/metrics", s.base)).send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_text(&s).await;
         let line = |prefix: &str| -> u64 {
             text.lines()
                 .find(|l| l.starts_with(prefix))

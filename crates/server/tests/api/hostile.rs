@@ -1,0 +1,279 @@
+//! What an outside attacker tries against the API, each finding of the security review
+//! as a test that failed before its fix: metrics without credentials, cacheable answers,
+//! locking someone out with wrong passwords and learning which accounts exist from the
+//! lock, acting as another user with a token minted for them, and megabytes of "name".
+//! (Connections that never finish their headers are in `conn_limit`'s own tests; a chat
+//! token's forty uploads and five hundred sockets in the widget's end-to-end test.)
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use store::Role;
+
+use crate::common::*;
+
+/// A browser: keeps cookies (the session's, and the device cookie) like a real one.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(s: &Server) -> Browser {
+        Browser {
+            http: server::http_client_builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: s.base.clone(),
+        }
+    }
+
+    async fn login(&self, org: &str, email: &str, password: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&json!({"org": org, "email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn code(v: &(u16, Value)) -> (u16, &str) {
+    (v.0, v.1["error"]["code"].as_str().unwrap_or("ok"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_ask_for_their_token_and_answers_are_never_cached() {
+    let dir = std::env::temp_dir().join(format!("homeshore-hostile-{}", uuid::Uuid::new_v4()));
+    let s = Server::start_with(Data::Sqlite(dir), server::Clock::System).await;
+    let o = seed_org(&s, "hostile-metrics").await;
+    let http = server::http_client();
+    let url = format!("{}/metrics", s.base);
+    let r = http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 401, "no credentials");
+    let r = http.get(&url).bearer_auth("guess").send().await.unwrap();
+    assert_eq!(r.status(), 401, "a wrong token");
+    // Not even a staff member's own API token opens them.
+    let r = http
+        .get(&url)
+        .bearer_auth(o.token(Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "an admin's API token");
+    let text = metrics_text(&s).await;
+    assert!(text.contains("homeshore_http_connections_open"), "{text}");
+
+    // Customer data in an answer must not stay in a shared browser's cache.
+    for path in ["/api/me", "/api/contacts", "/api/nothing-here"] {
+        let r = http
+            .get(format!("{}{path}", s.base))
+            .bearer_auth(o.token(Role::Agent))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "hostile-lock").await;
+        let email = o.email(Role::Agent);
+        let threshold = s.state.config().lockout_threshold;
+
+        // The agent signs in from their own browser once: it is recognised from then on.
+        let own = Browser::new(&s);
+        assert_eq!(own.login(&o.slug, &email, PASSWORD).await.0, 200);
+
+        // A stranger tries passwords until the account locks, for strangers.
+        let stranger = Browser::new(&s);
+        for _ in 0..threshold {
+            let r = stranger.login(&o.slug, &email, "guess").await;
+            assert_eq!(code(&r), (401, "invalid_credentials"));
+        }
+        let r = stranger.login(&o.slug, &email, PASSWORD).await;
+        assert_eq!(
+            code(&r),
+            (429, "locked"),
+            "even the right password: {}",
+            r.1
+        );
+
+        // The agent's own browser is not locked out.
+        let r = own.login(&o.slug, &email, PASSWORD).await;
+        assert_eq!(r.0, 200, "the owner's browser signs in: {}", r.1);
+
+        // An email with no account locks in the same way, with the same words.
+        let nobody = Browser::new(&s);
+        let ghost = format!("ghost@{}.example", o.slug);
+        for _ in 0..threshold {
+            let r = nobody.login(&o.slug, &ghost, "guess").await;
+            assert_eq!(code(&r), (401, "invalid_credentials"));
+        }
+        let real = stranger.login(&o.slug, &email, "guess").await;
+        let fake = nobody.login(&o.slug, &ghost, "guess").await;
+        assert_eq!(code(&real), code(&fake));
+        let words = |v: &Value| {
+            let m = v["error"]["message"].as_str().unwrap_or_default();
+            m.split(" Try again in ")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(words(&real.1), words(&fake.1));
+
+        // A forged device cookie is no way around the lock.
+        let forger = server::http_client();
+        let r = forger
+            .post(format!("{}/api/auth/login", s.base))
+            .header("cookie", format!("hs_device={}.enc:v1:AAAA", o.id))
+            .json(&json!({"org": o.slug, "email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+
+        // Failures from the owner's own browser lock only that browser.
+        for _ in 0..threshold {
+            assert_eq!(own.login(&o.slug, &email, "typo").await.0, 401);
+        }
+        assert_eq!(
+            code(&own.login(&o.slug, &email, PASSWORD).await),
+            (429, "locked")
+        );
+        s
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acting_as_someone_else_is_explicit_short_and_named() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = seed_org(&s, "hostile-imp").await;
+        let admin = o.client(&s, Role::Admin);
+        let agent_id = o.user(Role::Agent);
+
+        // No admin rights through someone else's token, and no long-lived one.
+        let r = admin
+            .post(
+                "/api/tokens",
+                &json!({"name": "as agent", "scopes": ["read", "write", "admin"], "user_id": agent_id}),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = admin
+            .post(
+                "/api/tokens",
+                &json!({"name": "as agent", "scopes": ["read"], "user_id": agent_id, "expires_in_s": 86400}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+
+        // A short one: it expires by itself (15 minutes unless asked for less).
+        let r = admin
+            .post(
+                "/api/tokens",
+                &json!({"name": "as agent", "scopes": ["read", "write"], "user_id": agent_id}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["impersonation"], true);
+        let token = r.body["token"].as_str().unwrap().to_string();
+        let token_id = r.body["id"].as_str().unwrap().to_string();
+        let imp = Client::new(&s.base, Some(token.clone()));
+        assert_eq!(imp.ok("/api/me").await["user"]["id"], json!(agent_id));
+
+        // What it changes names the admin behind it, and its creation says what it is.
+        let r = imp
+            .put("/api/agent/state", &json!({"state": "break", "reason": "lunch"}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let events = admin.ok("/api/events?limit=500").await;
+        let items = events["items"].as_array().unwrap();
+        let created = items
+            .iter()
+            .find(|e| e["kind"] == "token.created" && e["data"]["token_id"] == json!(token_id))
+            .expect("token.created");
+        assert_eq!(created["data"]["impersonation"], true, "{created}");
+        assert!(created["data"]["expires_at"].is_i64(), "{created}");
+        assert_eq!(
+            created["data"]["actor"]["user_id"],
+            json!(o.user(Role::Admin)),
+            "minted by the admin (through the admin's own token): {created}"
+        );
+        let by_token: Vec<&Value> = items
+            .iter()
+            .filter(|e| e["data"]["actor"]["id"] == json!(token_id))
+            .collect();
+        assert!(!by_token.is_empty(), "the change made with it: {events}");
+        for e in by_token {
+            assert_eq!(e["data"]["actor"]["by"], json!(o.user(Role::Admin)), "{e}");
+        }
+
+        // After its time it opens nothing.
+        s.clock.advance(Duration::from_secs(15 * 60 + 1));
+        let r = imp.get("/api/me").await;
+        assert_eq!(r.status, 401, "{}", r.text);
+
+        // The admin's own tokens stay theirs: no expiry unless asked.
+        let r = admin
+            .post("/api/tokens", &json!({"name": "mine", "scopes": ["read"]}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["impersonation"], false);
+        assert!(r.body["expires_at"].is_null());
+        s
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn free_text_has_limits() {
+    let dir = std::env::temp_dir().join(format!("homeshore-hostile-{}", uuid::Uuid::new_v4()));
+    let s = Server::start_with(Data::Sqlite(dir), server::Clock::System).await;
+    let o = seed_org(&s, "hostile-text").await;
+    let admin = o.client(&s, Role::Admin);
+    // Under the body limit (which alone once let 900 KB through), over the field's.
+    let big = "x".repeat(20 * 1024);
+    for body in [
+        json!({"name": "Returns", "description": big}),
+        json!({"name": "Returns", "tags": [big]}),
+        json!({"name": "Returns", "tags": vec!["t"; 500]}),
+    ] {
+        let r = admin.post("/api/wrapup-codes", &body).await;
+        assert_eq!(r.status, 422, "{}", &r.text[..r.text.len().min(200)]);
+        r.assert_error_shape("oversized field");
+    }
+    let r = admin
+        .post(
+            "/api/business-hours",
+            &json!({"name": "Mars", "timezone": "Mars/Olympus", "weekly": []}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let r = admin
+        .post(
+            "/api/wrapup-codes",
+            &json!({"name": "Returns", "description": "Sent back"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    s.stop().await;
+}

@@ -1,0 +1,4 @@
+-- A token may expire, and a token minted by an admin for someone else (impersonation)
+-- names who minted it.
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN created_by BLOB;
