@@ -90,6 +90,19 @@ test('widget chat: offer, messages both ways, attachment, reload, wrap-up, ratin
   await cust.page.getByLabel('Your message').press('Enter');
   await agentLog.getByText('Thanks, still here after the reload').waitFor();
   assert.equal(await agentLog.getByText('Hello, where is my order DR-1001?').count(), 1);
+  // A card number and a phone number typed by the customer reach the agent masked; the
+  // phone number is shown again for a reason (recorded), the card number never.
+  await cust.page.getByLabel('Your message').fill('Card 4242 4242 4242 4242, call me on +1 312 555 0199');
+  await cust.page.getByLabel('Your message').press('Enter');
+  await agentLog.getByText('Card [card ending 4242], call me on [phone ending 99]').waitFor();
+  assert.equal(await agentLog.getByText('4242 4242 4242 4242').count(), 0);
+  await agentLog.getByRole('button', { name: 'Show hidden details' }).click();
+  await agentLog.getByLabel('Why do you need them?').fill('customer asked for a call back');
+  await agentLog.getByRole('button', { name: 'Show', exact: true }).click();
+  const revealed = agentLog.getByRole('list', { name: 'Hidden details' });
+  await revealed.getByText('+1 312 555 0199').waitFor();
+  await revealed.getByText('not kept (card numbers never are)').waitFor();
+  await shot(agent.page, T, 'hidden-details');
   // The customer sends a picture; the agent sees it (fetched from the server, not the customer).
   await cust.page.locator('input[type="file"]').setInputFiles({
     name: 'receipt.png',

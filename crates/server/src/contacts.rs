@@ -100,6 +100,30 @@ pub struct NewMessage {
     pub template: Option<store::MessageTemplate>,
 }
 
+/// A customer's text with personal data masked ([`crate::pii`]): card numbers dropped,
+/// the other values sealed beside the message for a reveal with a reason.
+fn hide_personal_data(
+    state: &AppState,
+    org: Uuid,
+    text: Option<String>,
+) -> (Option<String>, Vec<store::HiddenValue>) {
+    let Some(masked) = text.as_deref().and_then(crate::pii::mask) else {
+        return (text, Vec::new());
+    };
+    let hidden = masked
+        .hidden
+        .into_iter()
+        .map(|(kind, mask, value)| store::HiddenValue {
+            kind: kind.as_str().to_string(),
+            mask,
+            sealed: kind
+                .kept()
+                .then(|| state.sealer().seal(org, crate::pii::SEALED_FIELD, &value)),
+        })
+        .collect();
+    (Some(masked.text), hidden)
+}
+
 /// The staff member behind `actor` (a user, or an API token's user).
 fn staff(actor: Actor) -> ApiResult<Uuid> {
     actor
@@ -248,6 +272,11 @@ pub async fn create_contact(
     } else {
         None
     };
+    let first_text = new
+        .first_message
+        .as_ref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| hide_personal_data(state, org, Some(t.clone())));
     state
         .mutate(org, |o, now| {
             let queue = o
@@ -278,7 +307,7 @@ pub async fn create_contact(
                 updated_at: now,
             };
             let mut first = None;
-            if let Some(text) = new.first_message.as_ref().filter(|t| !t.trim().is_empty()) {
+            if let Some((text, pii)) = first_text.clone() {
                 c.last_seq = 1;
                 first = Some(Message {
                     id: store::new_id(),
@@ -288,7 +317,7 @@ pub async fn create_contact(
                     sender: Sender::Customer,
                     author_id: None,
                     author_name: Some(customer_name.clone()),
-                    text: Some(text.clone()),
+                    text,
                     attachment: None,
                     internal: false,
                     client_id: new.first_message_client_id.clone(),
@@ -297,6 +326,7 @@ pub async fn create_contact(
                         .filter(|t| *t <= now)
                         .unwrap_or(now),
                     template: None,
+                    pii,
                 });
             }
             let mut fx = Effects {
@@ -404,6 +434,10 @@ pub async fn append(
     {
         return Err(ApiError::invalid("client_id: 1 to 100 characters"));
     }
+    let (text, pii) = match new.sender {
+        Sender::Customer => hide_personal_data(state, org, new.text.clone()),
+        Sender::Agent | Sender::System => (new.text.clone(), Vec::new()),
+    };
     enum Outcome {
         New(Box<(Message, Contact, Option<store::Delivery>)>),
         Seen,
@@ -431,12 +465,13 @@ pub async fn append(
                 sender: new.sender,
                 author_id: new.author.and_then(Actor::user_id),
                 author_name: new.author_name.clone(),
-                text: new.text.clone(),
+                text: text.clone(),
                 attachment: new.attachment.clone(),
                 internal: new.internal,
                 client_id: new.client_id.clone(),
                 at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
                 template: new.template.clone(),
+                pii: pii.clone(),
             };
             lc.contact.last_seq = seq;
             lc.contact.updated_at = now;
@@ -552,6 +587,7 @@ fn push_message(
         client_id: new.client_id,
         at: new.sent_at.filter(|t| *t <= now).unwrap_or(now),
         template: new.template,
+        pii: Vec::new(),
     };
     lc.contact.last_seq = seq;
     lc.contact.updated_at = now;

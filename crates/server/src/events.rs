@@ -140,6 +140,15 @@ pub enum LiveEvent {
     },
     #[serde(rename = "token.revoked")]
     TokenRevoked { token_id: Uuid },
+    /// Personal data masked out of a customer's message shown to a staff member (the
+    /// actor), with the reason they gave.
+    #[serde(rename = "pii.revealed")]
+    PiiRevealed {
+        contact_id: Uuid,
+        seq: i64,
+        kinds: Vec<String>,
+        reason: String,
+    },
     /// A sign-in (the actor is the user).
     #[serde(rename = "auth.login")]
     Login { user_id: Uuid },

@@ -57,6 +57,7 @@ pub mod events;
 pub mod hub;
 pub mod live;
 pub mod metrics;
+pub mod pii;
 pub mod secrets;
 pub mod seed;
 pub mod web;

@@ -157,6 +157,35 @@ pub struct MessageOut {
     /// The approved template it was sent as (WhatsApp); `text` is that template filled in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
+    /// Personal data masked out of `text`, in order: what each mask stands for. The
+    /// values come only from `POST …/messages/{seq}/reveal`, with a reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<HiddenOut>,
+}
+
+/// One mask in a message's text.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HiddenOut {
+    /// `card`, `ssn`, `iban`, `phone`, `email`.
+    pub kind: String,
+    /// As it appears in the text (`[phone ending 99]`).
+    pub mask: String,
+    /// Whether a reveal can show it (card numbers are never kept).
+    pub kept: bool,
+}
+
+/// The values behind a message's masks, for the staff member who asked, with a reason.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Revealed {
+    pub values: Vec<RevealedValue>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RevealedValue {
+    pub kind: String,
+    pub mask: String,
+    /// `null` for a card number: it was never kept.
+    pub value: Option<String>,
 }
 
 /// A message as customers see it (no delivery details).
@@ -201,6 +230,15 @@ pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut
         },
         author_name: m.author_name.clone(),
         template: m.template.as_ref().map(|t| t.name.clone()),
+        hidden: m
+            .pii
+            .iter()
+            .map(|h| HiddenOut {
+                kind: h.kind.clone(),
+                mask: h.mask.clone(),
+                kept: h.sealed.is_some(),
+            })
+            .collect(),
         text: m.text.clone(),
         attachment: m.attachment.clone(),
         internal: m.internal,

@@ -398,6 +398,19 @@ pub struct Message {
     /// Sent as a provider's approved template rather than free text (`text` is the
     /// template as the customer reads it).
     pub template: Option<MessageTemplate>,
+    /// Personal data masked out of `text`, in order (empty when there was none).
+    pub pii: Vec<HiddenValue>,
+}
+
+/// One piece of personal data masked out of a message's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenValue {
+    /// `card`, `ssn`, `iban`, `phone`, `email`.
+    pub kind: String,
+    /// What the text shows in its place (`[card ending 4242]`).
+    pub mask: String,
+    /// The value sealed with the center's key; `None` where it is never kept (cards).
+    pub sealed: Option<String>,
 }
 
 /// An approved template a message was sent as: WhatsApp's way of writing first, or again

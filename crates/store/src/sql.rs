@@ -336,7 +336,7 @@ macro_rules! backend {
             for chunk in messages.chunks(ROWS_PER_STATEMENT) {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO messages (id, org_id, contact_id, seq, sender, author_id, \
-                     author_name, text, attachment, internal, client_id, at, template) ",
+                     author_name, text, attachment, internal, client_id, at, template, pii) ",
                 );
                 q.push_values(chunk, |mut row, m| {
                     row.push_bind(m.id)
@@ -351,7 +351,8 @@ macro_rules! backend {
                         .push_bind(m.internal)
                         .push_bind(&m.client_id)
                         .push_bind(m.at)
-                        .push_bind(m.template.as_ref().map(Json));
+                        .push_bind(m.template.as_ref().map(Json))
+                        .push_bind((!m.pii.is_empty()).then_some(Json(&m.pii)));
                 });
                 q.build()
                     .persistent(chunk.len() == 1)
@@ -839,6 +840,7 @@ macro_rules! backend {
                 let sender: String = r.try_get("sender")?;
                 let attachment: Option<Json<serde_json::Value>> = r.try_get("attachment")?;
                 let template: Option<Json<MessageTemplate>> = r.try_get("template")?;
+                let pii: Option<Json<Vec<HiddenValue>>> = r.try_get("pii")?;
                 Ok(Message {
                     id: r.try_get("id")?,
                     org_id: r.try_get("org_id")?,
@@ -853,6 +855,7 @@ macro_rules! backend {
                     client_id: r.try_get("client_id")?,
                     at: r.try_get("at")?,
                     template: template.map(|j| j.0),
+                    pii: pii.map(|j| j.0).unwrap_or_default(),
                 })
             }
             pub fn delivery(r: &R) -> Result<Delivery> {

@@ -112,6 +112,7 @@ fn message(c: &Contact, seq: i64, client_id: Option<&str>) -> Message {
         client_id: client_id.map(str::to_string),
         at: now(),
         template: None,
+        pii: Vec::new(),
     }
 }
 

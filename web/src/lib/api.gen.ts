@@ -423,6 +423,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/messages/{seq}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show the personal data masked out of one customer message, to staff who may see the
+         *     contact (not analysts), for a reason that is recorded as `pii.revealed` before the
+         *     values are sent. Card numbers are never kept: theirs come back `null`.
+         */
+        post: operations["reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/read": {
         parameters: {
             query?: never;
@@ -1730,6 +1751,15 @@ export interface components {
          * @enum {string}
          */
         From: "customer" | "agent" | "system";
+        /** @description One mask in a message's text. */
+        HiddenOut: {
+            /** @description Whether a reveal can show it (card numbers are never kept). */
+            kept: boolean;
+            /** @description `card`, `ssn`, `iban`, `phone`, `email`. */
+            kind: string;
+            /** @description As it appears in the text (`[phone ending 99]`). */
+            mask: string;
+        };
         /** @description Peak planning settings. */
         HirePlanIn: {
             /**
@@ -1805,6 +1835,11 @@ export interface components {
             delivered: boolean;
             delivery?: components["schemas"]["DeliveryView"] | null;
             from: components["schemas"]["From"];
+            /**
+             * @description Personal data masked out of `text`, in order: what each mask stands for. The
+             *     values come only from `POST …/messages/{seq}/reveal`, with a reason.
+             */
+            hidden?: components["schemas"]["HiddenOut"][];
             /** Format: uuid */
             id: string;
             /** @description A note for staff only. */
@@ -1934,6 +1969,23 @@ export interface components {
             requirement: number[];
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
+        };
+        RevealIn: {
+            /**
+             * @description Why you need the hidden values (kept with your name in the log): 3 to 500
+             *     characters, e.g. "customer asked for a call back".
+             */
+            reason: string;
+        };
+        /** @description The values behind a message's masks, for the staff member who asked, with a reason. */
+        Revealed: {
+            values: components["schemas"]["RevealedValue"][];
+        };
+        RevealedValue: {
+            kind: string;
+            mask: string;
+            /** @description `null` for a card number: it was never kept. */
+            value?: string | null;
         };
         /** @description A sample contact for [`preview_policy`]. */
         SampleContact: {
@@ -3056,6 +3108,56 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revealed"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

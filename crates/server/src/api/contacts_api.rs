@@ -13,7 +13,7 @@ use super::{PageQuery, Stored, idempotent, items, parse};
 use crate::auth::Auth;
 use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
 use crate::error::{Json, Path, Query};
-use crate::events::Actor;
+use crate::events::{Actor, LiveEvent};
 use crate::live::AgentState;
 use crate::{ApiError, ApiResult, AppState, wire};
 
@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact))
         .routes(routes!(list_messages, post_message))
+        .routes(routes!(reveal))
         .routes(routes!(list_templates))
         .routes(routes!(transfer))
         .routes(routes!(end))
@@ -226,6 +227,74 @@ pub struct AfterQuery {
     pub after_seq: Option<i64>,
     /// At most this many (1 to 1000, default 500).
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealIn {
+    /// Why you need the hidden values (kept with your name in the log): 3 to 500
+    /// characters, e.g. "customer asked for a call back".
+    pub reason: String,
+}
+
+/// Show the personal data masked out of one customer message, to staff who may see the
+/// contact (not analysts), for a reason that is recorded as `pii.revealed` before the
+/// values are sent. Card numbers are never kept: theirs come back `null`.
+#[utoipa::path(post, path = "/api/contacts/{id}/messages/{seq}/reveal", tag = "contacts", params(("id" = Uuid, Path), ("seq" = i64, Path)), request_body = RevealIn,
+    responses((status = 200, body = wire::Revealed), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn reveal(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, seq)): Path<(Uuid, i64)>,
+    Json(body): Json<RevealIn>,
+) -> ApiResult<Json<wire::Revealed>> {
+    auth.require(HANDLERS)?;
+    let reason = body.reason.trim();
+    if reason.chars().count() < 3 || reason.len() > 500 {
+        return Err(ApiError::invalid(
+            "reason: say in 3 to 500 characters why you need to see these details",
+        ));
+    }
+    visible_contact(&state, &auth, id).await?;
+    let org = auth.org_id();
+    let m = state
+        .store()
+        .list_messages(org, id, seq.saturating_sub(1), 1)
+        .await?
+        .into_iter()
+        .find(|m| m.seq == seq)
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    if m.pii.is_empty() {
+        return Err(ApiError::not_found("hidden details in this message"));
+    }
+    let values = m
+        .pii
+        .iter()
+        .map(|h| wire::RevealedValue {
+            kind: h.kind.clone(),
+            mask: h.mask.clone(),
+            value: h
+                .sealed
+                .as_deref()
+                .and_then(|s| state.sealer().open(org, crate::pii::SEALED_FIELD, s)),
+        })
+        .collect();
+    // Recorded before anything is shown.
+    state
+        .write(
+            vec![
+                LiveEvent::PiiRevealed {
+                    contact_id: id,
+                    seq,
+                    kinds: m.pii.iter().map(|h| h.kind.clone()).collect(),
+                    reason: reason.to_string(),
+                }
+                .change(org, state.now(), Actor::from(&auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(Json(wire::Revealed { values }))
 }
 
 /// Messages of a contact, in order. Those an agent sent through a channel carry their

@@ -184,6 +184,7 @@ fn table() -> Vec<Row> {
         row("GET", "/api/contacts/{id}/messages", ALL, 200, Id::Contact, None),
         row("POST", "/api/contacts/{id}/messages", HANDLERS, 201, Id::Contact, Some(|_, n| json!({"client_id": format!("m-{n}"), "text": "On it."}))),
         row("GET", "/api/contacts/{id}/templates", HANDLERS, 200, Id::Contact, None),
+        row("POST", "/api/contacts/{id}/messages/{seq}/reveal", HANDLERS, 200, Id::Contact, Some(|_, _| json!({"reason": "customer asked for a call back"}))),
         row("POST", "/api/contacts/{id}/transfer", HANDLERS, 200, Id::FreshContact, Some(|f, _| json!({"queue_id": f.queue}))),
         row("POST", "/api/contacts/{id}/end", HANDLERS, 200, Id::FreshContact, None),
         row("POST", "/api/contacts/{id}/wrapup", HANDLERS, 200, Id::EndedContact, Some(|_, _| json!({"code": "resolved", "notes": "done"}))),

@@ -404,13 +404,14 @@ pub async fn seed_org(s: &Server, slug: &str) -> Org {
     o
 }
 
-/// Create a contact as the org's admin; answers its JSON.
+/// Create a contact as the org's admin; answers its JSON. Its first message holds a
+/// phone number (masked, so that a reveal has something to show).
 pub async fn create_contact(s: &Server, o: &Org, name: &str) -> Value {
     let a = o
         .client(s, Role::Admin)
         .post(
             "/api/contacts",
-            &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": name}, "text": "hello"}),
+            &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": name}, "text": "hello, call me on +1 312 555 0199"}),
         )
         .await;
     assert_eq!(a.status, 201, "create contact: {}", a.text);
@@ -514,7 +515,12 @@ pub fn fill(path: &str, id: Option<Uuid>) -> String {
     while let Some(i) = rest.find('{') {
         out.push_str(&rest[..i]);
         let j = rest[i..].find('}').map(|j| i + j + 1).unwrap_or(rest.len());
-        out.push_str(&id.to_string());
+        // A message's place in its contact is a number: the first message.
+        if &rest[i..j] == "{seq}" {
+            out.push('1');
+        } else {
+            out.push_str(&id.to_string());
+        }
         rest = &rest[j..];
     }
     out.push_str(rest);

@@ -277,3 +277,106 @@ async fn free_text_has_limits() {
     assert_eq!(r.status, 201, "{}", r.text);
     s.stop().await;
 }
+
+/// Every byte under `dir` (database, log, key file), as `strings` would read it.
+fn bytes_under(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            all.extend(bytes_under(&p));
+        } else if let Ok(b) = std::fs::read(&p) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_numbers_and_contact_details_are_masked_kept_sealed_and_revealed_only_with_a_reason() {
+    let dir = std::env::temp_dir().join(format!("homeshore-hostile-{}", uuid::Uuid::new_v4()));
+    let s = Server::start_with(Data::Sqlite(dir.clone()), server::Clock::System).await;
+    let o = seed_org(&s, "hostile-pii").await;
+    let admin = o.client(&s, Role::Admin);
+    let card = "4242 4242 4242 4242";
+    let email = "zed.quinn@mailbox-for-pii.example";
+    let phone = "+1 (312) 555-0199";
+    let r = admin
+        .post(
+            "/api/contacts",
+            &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": "Zed"},
+                    "text": format!("My card is {card}, write to {email} or call {phone}")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let contact = r.body["id"].as_str().unwrap().to_string();
+
+    // Staff see masks, not values; what each mask stands for is listed.
+    let msgs = admin.ok(&format!("/api/contacts/{contact}/messages")).await;
+    let m = &msgs["items"][0];
+    let text = m["text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        "My card is [card ending 4242], write to [email z•••@mailbox-for-pii.example] or call [phone ending 99]"
+    );
+    let kinds: Vec<&str> = m["hidden"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["card", "email", "phone"]);
+    assert_eq!(m["hidden"][0]["kept"], false, "a card number is never kept");
+
+    // A reveal needs a reason, is not for analysts, and is recorded before it answers.
+    let path = format!("/api/contacts/{contact}/messages/1/reveal");
+    let r = admin.post(&path, &json!({"reason": ""})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let r = o
+        .client(&s, Role::Analyst)
+        .post(&path, &json!({"reason": "curious"}))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = admin
+        .post(&path, &json!({"reason": "customer asked for a call back"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let values: Vec<Value> = r.body["values"].as_array().unwrap().clone();
+    assert_eq!(values[0]["value"], Value::Null, "the card number is gone");
+    assert_eq!(values[1]["value"], email);
+    assert_eq!(values[2]["value"], phone);
+    let events = admin.ok("/api/events?limit=500").await;
+    let revealed: Vec<&Value> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "pii.revealed")
+        .collect();
+    assert_eq!(revealed.len(), 1, "{events}");
+    assert_eq!(
+        revealed[0]["data"]["reason"],
+        "customer asked for a call back"
+    );
+    assert_eq!(
+        revealed[0]["data"]["actor"]["user_id"],
+        json!(o.user(Role::Admin))
+    );
+
+    // On disk: neither the card number nor the email nor the phone number in clear.
+    s.halt().await;
+    let disk = bytes_under(&dir);
+    assert!(!disk.is_empty());
+    for (what, needle) in [
+        ("card", card),
+        ("card digits", "4242424242424242"),
+        ("email", email),
+        ("phone", "555-0199"),
+    ] {
+        assert!(!contains(&disk, needle), "the {what} is on disk in clear");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
