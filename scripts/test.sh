@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and integration tests (SQLite and PostgreSQL),
-# then the browser tests in headless Chromium against the real binary.
+# the schema-driven fuzzer against the API (scripts/fuzz-api.sh), then the browser
+# tests in headless Chromium against the real binary.
 #
 # On a fresh Debian machine it first installs what the tests need (Chromium and sipp
 # with apt-get when run as root, the front end's npm packages with `npm ci`), or stops
@@ -43,6 +44,7 @@ chromium_bin=${CHROMIUM_PATH:-/usr/bin/chromium}
 apt_need=()
 [ -x "$chromium_bin" ] || apt_need+=(chromium)
 command -v sipp >/dev/null 2>&1 || apt_need+=(sip-tester)
+python3 -c 'import ensurepip, venv' 2>/dev/null || apt_need+=(python3-venv)
 if [ ${#apt_need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${HOMESHORE_NO_INSTALL:-}" ]; then
     echo "test.sh: installing ${apt_need[*]} (apt-get)"
@@ -96,6 +98,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+phase "schema fuzzer (schemathesis) against /api/openapi.json"
+bash scripts/fuzz-api.sh
 
 phase "front end unit tests (vitest)"
 (cd web && npm test --silent)

@@ -173,7 +173,7 @@ impl AgentPrefs {
         {
             return bad("shift lengths must satisfy 0 ≤ min ≤ max ≤ 16 hours");
         }
-        if self.utc_offset_min.abs() > 14 * 60 {
+        if self.utc_offset_min.unsigned_abs() > 14 * 60 {
             return bad("UTC offset out of range");
         }
         for w in &self.windows {
@@ -2168,6 +2168,19 @@ pub fn plan_hires(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Found by the schema-driven fuzzer: the most negative offset overflowed `abs`.
+    #[test]
+    fn any_offset_is_checked_without_overflow() {
+        for off in [i32::MIN, i32::MAX, -841, 841] {
+            let mut p = AgentPrefs::new("a", Vec::new());
+            p.utc_offset_min = off;
+            assert!(p.validate().is_err(), "{off}");
+        }
+        let mut p = AgentPrefs::new("a", Vec::new());
+        p.utc_offset_min = -840;
+        assert!(p.validate().is_ok());
+    }
 
     /// Every block placement [`Layout::blocks`] can give a shift of `len`, whatever its
     /// picks (an odometer over the picks); `None` when there are too many.

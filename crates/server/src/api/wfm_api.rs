@@ -1247,7 +1247,7 @@ async fn plan_hires(
     let (week, start) = week_of(&state, body.week.as_deref())?;
     let offset = body.utc_offset_min.unwrap_or(0);
     let max_hires = body.max_hires.unwrap_or(500);
-    if offset.abs() > 14 * 60 {
+    if offset.unsigned_abs() > 14 * 60 {
         return Err(ApiError::invalid("utc_offset_min: within ±840"));
     }
     if !(1..=5000).contains(&max_hires) {
