@@ -300,7 +300,7 @@ impl AppState {
 
     pub async fn open_with_clock(mut config: Config, clock: Clock) -> Result<AppState, StartError> {
         if config.database_url.is_empty() {
-            std::fs::create_dir_all(&config.data_dir)?;
+            store::private_dir(&config.data_dir)?;
         }
         if config.secret_key.trim().is_empty() {
             config.secret_key = secrets::load_or_create_key(&config.data_dir).map_err(|e| {

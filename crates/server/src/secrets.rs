@@ -122,7 +122,7 @@ pub fn load_or_create_key(dir: &Path) -> std::io::Result<String> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
     }
-    std::fs::create_dir_all(dir)?;
+    store::private_dir(dir)?;
     let key = Sealer::new_key_text();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

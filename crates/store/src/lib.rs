@@ -32,6 +32,39 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub use model::*;
+
+/// Creates `dir` (and its parents) if missing; one this creates is its owner's alone
+/// (0700 on Unix). An existing directory keeps the mode its operator gave it.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Makes `path` its owner's alone (0600 on Unix), creating it empty if missing.
+pub fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
 pub use sql::{PgStore, SqliteStore};
 
 /// What can go wrong in the store, small on purpose: callers map these to HTTP.

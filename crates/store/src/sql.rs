@@ -1429,10 +1429,15 @@ mod sqlite {
         pub async fn open(path: &Path) -> Result<SqliteStore> {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                crate::private_dir(dir).map_err(|e| {
                     StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
                 })?;
             }
+            // The database holds customers' conversations: only its owner may read it
+            // (SQLite gives its log and index files the database file's mode).
+            crate::private_file(path).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", path.display()))
+            })?;
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)

@@ -366,8 +366,21 @@ async fn card_numbers_and_contact_details_are_masked_kept_sealed_and_revealed_on
         json!(o.user(Role::Admin))
     );
 
-    // On disk: neither the card number nor the email nor the phone number in clear.
+    // On disk: neither the card number nor the email nor the phone number in clear,
+    // and nothing another local user may read.
     s.halt().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "the data directory");
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_file() {
+                assert_eq!(mode(&p) & 0o077, 0, "{} is {:o}", p.display(), mode(&p));
+            }
+        }
+    }
     let disk = bytes_under(&dir);
     assert!(!disk.is_empty());
     for (what, needle) in [
