@@ -25,6 +25,7 @@ use store::{
 };
 use uuid::Uuid;
 
+use crate::auth::Auth;
 use crate::events::{Actor, LiveEvent, ROUTING};
 use crate::hub::Note;
 use crate::live::{AgentProfile, AgentState, Closing, Effects, OrgLive, contact_note, rid};
@@ -122,6 +123,24 @@ fn hide_personal_data(
         })
         .collect();
     (Some(masked.text), hidden)
+}
+
+/// Records that `auth` read customer data (`what`, `id`) before it is sent: who saw
+/// which customer's data is answerable afterwards.
+pub async fn audit_read(state: &AppState, auth: &Auth, what: &str, id: Uuid) -> ApiResult<()> {
+    state
+        .write(
+            vec![
+                LiveEvent::Read {
+                    what: what.to_string(),
+                    id,
+                }
+                .change(auth.org_id(), state.now(), Actor::from(auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(())
 }
 
 /// The staff member behind `actor` (a user, or an API token's user).

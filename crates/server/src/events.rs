@@ -140,6 +140,11 @@ pub enum LiveEvent {
     },
     #[serde(rename = "token.revoked")]
     TokenRevoked { token_id: Uuid },
+    /// A staff member (the actor) read customer data: `what` is `contact`,
+    /// `transcript`, `customer` or `attachment`, `id` its id. Recorded before the
+    /// answer is sent.
+    #[serde(rename = "audit.read")]
+    Read { what: String, id: Uuid },
     /// Personal data masked out of a customer's message shown to a staff member (the
     /// actor), with the reason they gave.
     #[serde(rename = "pii.revealed")]

@@ -213,6 +213,7 @@ async fn get_contact(
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let c = visible_contact(&state, &auth, id).await?;
+    contacts::audit_read(&state, &auth, "contact", id).await?;
     let mut v = wire::contact_out(&c);
     if let Some((pos, est)) = contacts::queue_position(&state, auth.org_id(), id) {
         v.position = Some(pos as u64);
@@ -308,6 +309,7 @@ async fn list_messages(
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let c = visible_contact(&state, &auth, id).await?;
+    contacts::audit_read(&state, &auth, "transcript", id).await?;
     let ms = state
         .store()
         .list_messages(
@@ -772,6 +774,7 @@ async fn get_customer(
             ));
         }
     }
+    contacts::audit_read(&state, &auth, "customer", id).await?;
     let ids = state.store().list_identities(org, id).await?;
     let cs = state
         .store()

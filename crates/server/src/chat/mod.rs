@@ -928,6 +928,7 @@ async fn staff_attachment(
     auth: Auth,
     Path(att): Path<Uuid>,
 ) -> ApiResult<Response> {
+    contacts::audit_read(&state, &auth, "attachment", att).await?;
     send_attachment(&state, auth.org_id(), None, att).await
 }
 

@@ -365,6 +365,18 @@ async fn card_numbers_and_contact_details_are_masked_kept_sealed_and_revealed_on
         revealed[0]["data"]["actor"]["user_id"],
         json!(o.user(Role::Admin))
     );
+    // Reading the transcript was recorded too, with who read it.
+    let reads: Vec<&Value> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "audit.read" && e["data"]["id"] == json!(contact))
+        .collect();
+    assert!(
+        reads.iter().any(|e| e["data"]["what"] == "transcript"
+            && e["data"]["actor"]["user_id"] == json!(o.user(Role::Admin))),
+        "{reads:?}"
+    );
 
     // On disk: neither the card number nor the email nor the phone number in clear,
     // and nothing another local user may read.
