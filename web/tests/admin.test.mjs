@@ -185,6 +185,21 @@ test("a new API token's secret is shown once and works", async () => {
   const asAlex = apiClient(server.url, { authorization: `Bearer ${imp}` });
   assert.equal((await asAlex.get('/api/me')).body.user.name, 'Alex Morgan');
   await shot(page, 'admin', 'impersonation-token');
+
+  // The audit log names the admin behind the token, and downloads as CSV.
+  await page.goto(`${server.url}/admin/#audit`);
+  await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+  const log = page.getByRole('table', { name: 'Audit log' });
+  await log.getByRole('row').filter({ hasText: 'token.created' }).first().waitFor();
+  await page.getByLabel('Kind').selectOption({ label: 'Users and tokens' });
+  await log.getByRole('row').filter({ hasText: 'token.revoked' }).waitFor();
+  assert.equal(await log.getByRole('row').filter({ hasText: 'auth.login' }).count(), 0, 'sign-ins are filtered out');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = await (await download.createReadStream()).toArray();
+  const text = Buffer.concat(csv).toString();
+  assert.match(text, /^seq,at,kind,who,details\r\n/);
+  assert.match(text, /token\.revoked/);
+  await shot(page, 'admin', 'audit-log');
   assert.deepEqual(errors, []);
   await ctx.close();
 });

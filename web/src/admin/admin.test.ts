@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentBody, agentToForm, contactBody, emptyQueueForm, newAttr, newStep, queueBody, queueToForm, stepsBody } from './admin';
+import { actorName, auditCsv, auditGroup } from './audit';
 import { emptyObjectForm, objectBody, objectToForm } from './objects';
 
 describe('queue form', () => {
@@ -135,5 +136,30 @@ describe('configuration objects', () => {
     expect(objectBody('skills', f)).toHaveProperty('problem');
     f.name = 'after-sales_2';
     expect(objectBody('skills', f)).toHaveProperty('body');
+  });
+});
+
+describe('audit log', () => {
+  const names = new Map([
+    ['u1', 'Ana Admin'],
+    ['u2', 'Alex Agent'],
+  ]);
+  it('names who did it, an impersonating admin included', () => {
+    expect(actorName({ kind: 'user', id: 'u1' }, names)).toBe('Ana Admin');
+    expect(actorName({ kind: 'api_token', id: 't', user_id: 'u2', by: 'u1' }, names)).toBe('Ana Admin as Alex Agent (token)');
+    expect(actorName({ kind: 'api_token', id: 't', user_id: 'u2' }, names)).toBe('Alex Agent (token)');
+    expect(actorName({ kind: 'system' }, names)).toBe('Homeshore');
+    expect(actorName(undefined, names)).toBe('');
+  });
+  it('groups kinds and writes CSV that spreadsheets read back', () => {
+    expect(auditGroup('audit.read')).toBe('reads');
+    expect(auditGroup('pii.revealed')).toBe('reads');
+    expect(auditGroup('auth.login')).toBe('auth');
+    expect(auditGroup('something.new')).toBe('other');
+    const csv = auditCsv(
+      [{ seq: 7, at: '2026-12-06T10:00:00Z', kind: 'pii.revealed', data: { actor: { kind: 'user', id: 'u1' }, reason: 'call back, "urgent"' } }],
+      names,
+    );
+    expect(csv).toBe('seq,at,kind,who,details\r\n7,2026-12-06T10:00:00Z,pii.revealed,Ana Admin,"{""reason"":""call back, \\""urgent\\""""}"\r\n');
   });
 });
