@@ -39,6 +39,9 @@ enum Command {
     /// Staff accounts: add.
     #[command(subcommand)]
     User(cmd::serve::UserCommand),
+    /// The audit trail: check that no event was changed by hand.
+    #[command(subcommand)]
+    Audit(cmd::serve::AuditCommand),
     /// Run a demo center: seeded organisation, simulated customers and agents.
     Demo(cmd::demo::Args),
     /// Measure the hot paths and print figures: routing decisions and rebuild, chat load,
@@ -58,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => cmd::serve::serve(args),
         Command::Migrate(args) => cmd::serve::migrate(args),
         Command::Org(command) => cmd::serve::org(command),
+        Command::Audit(command) => cmd::serve::audit(command),
         Command::User(command) => cmd::serve::user(command),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Bench(command) => cmd::bench::run(command),

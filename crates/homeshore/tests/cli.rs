@@ -189,6 +189,77 @@ fn operator_sets_up_a_center_and_serves_it() {
 }
 
 #[test]
+fn the_audit_chain_finds_an_event_edited_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for args in [
+        &[
+            "org",
+            "create",
+            "--data-dir",
+            data,
+            "--slug",
+            "acme",
+            "--name",
+            "Acme",
+        ][..],
+        &[
+            "user",
+            "add",
+            "--data-dir",
+            data,
+            "--org",
+            "acme",
+            "--role",
+            "admin",
+            "--email",
+            "ana@acme.example",
+        ][..],
+    ] {
+        let out = run(args, &[("HOMESHORE_NEW_PASSWORD", "correct-horse-battery")]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = run(&["audit", "verify", "--data-dir", data], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("acme: "),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("chain unbroken"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Someone with access to the database file changes who created the user.
+    let db = dir.path().join("homeshore.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let changed = sqlx::query(
+            "UPDATE events SET data = json_set(data, '$.role', 'agent') WHERE kind = 'user.created'",
+        )
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
+        assert_eq!(changed, 1);
+        pool.close().await;
+    });
+    let out = run(&["audit", "verify", "--data-dir", data], &[]);
+    assert!(!out.status.success(), "a broken chain exits non-zero");
+    let said = text(&out.stdout);
+    assert!(said.contains("acme: BROKEN at event "), "{said}");
+    assert!(
+        text(&out.stderr).contains("broken audit chain"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn bad_settings_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("homeshore.toml");

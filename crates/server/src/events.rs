@@ -307,6 +307,7 @@ mod tests {
             at,
             kind: ne.kind,
             data: ne.data,
+            hash: None,
         };
         assert_eq!(LiveEvent::parse(&stored), Some((actor, ev)));
     }
@@ -319,6 +320,7 @@ mod tests {
             at: store::now(),
             kind: "object.put".into(),
             data: serde_json::json!({"kind": "queue"}),
+            hash: None,
         };
         assert_eq!(LiveEvent::parse(&stored), None);
     }

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod cache;
+pub mod chain;
 pub mod model;
 mod sql;
 

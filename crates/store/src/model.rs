@@ -536,6 +536,9 @@ pub struct Event {
     pub at: OffsetDateTime,
     pub kind: String,
     pub data: Value,
+    /// Its link in the organisation's hash chain ([`crate::chain`]); `None` for events
+    /// from before the chain.
+    pub hash: Option<String>,
 }
 
 /// An event to append; the store gives it its `seq`.

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::cache::{Key, Principals};
+use crate::chain::Chains;
 use crate::model::*;
 use crate::{Fence, Pending, Result, Store, StoreError};
 
@@ -144,6 +145,7 @@ macro_rules! backend {
         ) {
             let mut batch: Vec<Request> = Vec::new();
             let mut fences = Fences::default();
+            let mut chains = Chains::default();
             while let Some(first) = rx.recv().await {
                 batch.push(first);
                 while batch.len() < MAX_BATCH {
@@ -152,7 +154,12 @@ macro_rules! backend {
                         Err(_) => break,
                     }
                 }
-                let result = write_batch(&pool, &batch, &mut fences).await;
+                let mark = chains.mark();
+                let result = write_batch(&pool, &batch, &mut fences, &mut chains).await;
+                match &result {
+                    Ok(_) => chains.commit(),
+                    Err(_) => chains.rollback_to(mark),
+                }
                 // Cached principals this batch wrote are dropped before anyone hears of
                 // the commit, so no request that follows it sees the old row.
                 principals.written(batch.iter().flat_map(|r| r.changes.iter()));
@@ -177,6 +184,7 @@ macro_rules! backend {
             pool: &sqlx::Pool<$db>,
             batch: &[Request],
             fences: &mut Fences,
+            chains: &mut Chains,
         ) -> Result<Vec<Result<Committed>>> {
             // The common case first: every list applies. One transaction, no savepoints,
             // and the rows of the hot tables (events, messages, contacts, deliveries)
@@ -190,7 +198,8 @@ macro_rules! backend {
                     .filter(|r| !fences.refused(r.fence))
                     .map(|r| r.changes.as_slice())
                     .collect();
-                match apply_many(&mut tx, &lists).await {
+                let mark = chains.mark();
+                match apply_many(&mut tx, &lists, chains).await {
                     Ok(committed) => {
                         tx.commit().await?;
                         let mut committed = committed.into_iter();
@@ -203,6 +212,7 @@ macro_rules! backend {
                             .collect());
                     }
                     Err(e) => {
+                        chains.rollback_to(mark);
                         tx.rollback().await?;
                         if lists.len() <= 1 {
                             // Alone in the transaction: the error is that list's own.
@@ -228,8 +238,10 @@ macro_rules! backend {
                     continue;
                 }
                 sqlx::query("SAVEPOINT w").execute(&mut *tx).await?;
-                let out = apply(&mut tx, &req.changes).await;
+                let mark = chains.mark();
+                let out = apply(&mut tx, &req.changes, chains).await;
                 if out.is_err() {
+                    chains.rollback_to(mark);
                     fences.fail(req.fence);
                     sqlx::query("ROLLBACK TO SAVEPOINT w")
                         .execute(&mut *tx)
@@ -254,6 +266,7 @@ macro_rules! backend {
         async fn apply_many(
             tx: &mut sqlx::Transaction<'static, $db>,
             lists: &[&[Change]],
+            chains: &mut Chains,
         ) -> Result<Vec<Committed>> {
             let mut events = Vec::new();
             let mut owners = Vec::new();
@@ -277,7 +290,7 @@ macro_rules! backend {
                         Change::PutIdentity(i) => identities.push(i),
                         Change::PutIdempotency(r) => idempotency.push(r),
                         other => {
-                            apply(tx, std::slice::from_ref(other)).await?;
+                            apply(tx, std::slice::from_ref(other), chains).await?;
                         }
                     }
                 }
@@ -291,7 +304,7 @@ macro_rules! backend {
             put_contacts(tx, &contacts).await?;
             insert_messages(tx, &messages).await?;
             put_deliveries(tx, &deliveries).await?;
-            let seqs = insert_events(tx, &events).await?;
+            let seqs = insert_events(tx, &events, chains).await?;
             let mut committed = vec![Committed::default(); lists.len()];
             for (owner, seq) in owners.into_iter().zip(seqs) {
                 committed[owner].event_seqs.push(seq);
@@ -303,17 +316,40 @@ macro_rules! backend {
         async fn insert_events(
             tx: &mut sqlx::Transaction<'static, $db>,
             events: &[&NewEvent],
+            chains: &mut Chains,
         ) -> Result<Vec<i64>> {
+            // Each event's link in its organisation's chain, in order.
+            let mut hashes = Vec::with_capacity(events.len());
+            for e in events {
+                let prev = match chains.get(e.org_id) {
+                    Some(h) => h.clone(),
+                    None => sqlx::query_scalar::<_, Option<String>>(
+                        "SELECT hash FROM events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+                    )
+                    .bind(e.org_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .flatten()
+                    .unwrap_or_default(),
+                };
+                let h = crate::chain::link(&prev, e.org_id, e.at, &e.kind, &e.data);
+                chains.set(e.org_id, h.clone());
+                hashes.push(h);
+            }
             let mut seqs = Vec::with_capacity(events.len());
-            for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            for (chunk, hashes) in events
+                .chunks(ROWS_PER_STATEMENT)
+                .zip(hashes.chunks(ROWS_PER_STATEMENT))
+            {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO events (org_id, at, kind, data) ",
+                    "INSERT INTO events (org_id, at, kind, data, hash) ",
                 );
-                q.push_values(chunk, |mut row, e| {
+                q.push_values(chunk.iter().zip(hashes), |mut row, (e, h)| {
                     row.push_bind(e.org_id)
                         .push_bind(e.at)
                         .push_bind(&e.kind)
-                        .push_bind(Json(&e.data));
+                        .push_bind(Json(&e.data))
+                        .push_bind(h);
                 });
                 q.push(" RETURNING seq");
                 let mut got: Vec<i64> = q
@@ -544,12 +580,13 @@ macro_rules! backend {
         async fn apply(
             tx: &mut sqlx::Transaction<'static, $db>,
             changes: &[Change],
+            chains: &mut Chains,
         ) -> Result<Committed> {
             let mut committed = Committed::default();
             for change in changes {
                 match change {
                     Change::Event(e) => {
-                        committed.event_seqs.extend(insert_events(tx, &[e]).await?);
+                        committed.event_seqs.extend(insert_events(tx, &[e], chains).await?);
                     }
                     Change::PutOrg(o) => {
                         sqlx::query(
@@ -909,6 +946,7 @@ macro_rules! backend {
                     at: r.try_get("at")?,
                     kind: r.try_get("kind")?,
                     data: data.0,
+                    hash: r.try_get("hash")?,
                 })
             }
         }

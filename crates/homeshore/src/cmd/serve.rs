@@ -289,6 +289,62 @@ pub fn org(command: OrgCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The audit trail.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every organisation's event log against its hash chain: an event changed,
+    /// inserted or deleted in the database by hand breaks it there. Exits 1 when any
+    /// chain is broken.
+    ///
+    /// Example: homeshore audit verify --data-dir /var/lib/homeshore
+    Verify {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Only this organisation (its slug).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+pub fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    let AuditCommand::Verify { server, org } = command;
+    let broken = admin(server, async move |state| {
+        let mut orgs = state.store().list_orgs().await?;
+        if let Some(slug) = &org {
+            orgs.retain(|o| &o.slug == slug);
+            anyhow::ensure!(!orgs.is_empty(), "no organisation with the slug {slug}");
+        }
+        let mut broken = 0;
+        for o in orgs {
+            let r = store::chain::verify(state.store(), o.id).await?;
+            match r.broken_at {
+                None => println!(
+                    "{}: {} events, chain unbroken{}",
+                    o.slug,
+                    r.checked,
+                    if r.unchained > 0 {
+                        format!(" ({} from before the chain, not covered)", r.unchained)
+                    } else {
+                        String::new()
+                    }
+                ),
+                Some(seq) => {
+                    broken += 1;
+                    println!(
+                        "{}: BROKEN at event {seq}: it, or one just before it, was changed, inserted or deleted outside Homeshore ({} events checked)",
+                        o.slug, r.checked
+                    );
+                }
+            }
+        }
+        Ok(broken)
+    })?;
+    if broken > 0 {
+        anyhow::bail!("{broken} organisation(s) with a broken audit chain");
+    }
+    Ok(())
+}
+
 /// Staff accounts.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -381,9 +437,9 @@ fn api_error(e: server::ApiError) -> anyhow::Error {
 }
 
 /// Opens the database (migrating it), runs one administrative action, closes.
-fn admin<F>(args: ServerArgs, action: F) -> anyhow::Result<()>
+fn admin<F, T>(args: ServerArgs, action: F) -> anyhow::Result<T>
 where
-    F: AsyncFnOnce(AppState) -> anyhow::Result<()>,
+    F: AsyncFnOnce(AppState) -> anyhow::Result<T>,
 {
     let s = args.settings()?;
     init_logs(s.log_format, "warn");

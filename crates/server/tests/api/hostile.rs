@@ -158,6 +158,13 @@ async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
             code(&own.login(&o.slug, &email, PASSWORD).await),
             (429, "locked")
         );
+
+        // Everything above is in the organisation's hash chain, read back intact from
+        // this database (PostgreSQL's JSONB included).
+        let chain = store::chain::verify(s.state.store(), o.id).await.unwrap();
+        assert_eq!(chain.broken_at, None, "{chain:?}");
+        assert!(chain.checked > 20, "{chain:?}");
+        assert_eq!(chain.unchained, 0);
         s
     })
     .await;
