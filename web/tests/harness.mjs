@@ -44,12 +44,12 @@ function freePort() {
 }
 
 /** Start `homeshore demo --no-simulation` and wait until it answers /healthz. */
-export async function startServer() {
+export async function startServer(env = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'homeshore-browser-'));
   const bin = binaryPath();
   const args = ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--no-simulation'];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env } });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

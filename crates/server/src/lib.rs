@@ -114,6 +114,9 @@ pub struct Config {
     /// Seconds a connection has to send a request's headers, from its opening and from
     /// each answer (slow-header and idle connections are closed after it).
     pub header_read_timeout_secs: u64,
+    /// Seconds without a key press, click or touch after which the agent desktop hides
+    /// everything behind a lock that asks for the password again (0: never).
+    pub idle_lock_secs: u64,
     /// The bearer token `GET /metrics` asks for. Empty: `/metrics` answers 403 to
     /// everyone (it lists every organisation's queues and load).
     pub metrics_token: String,
@@ -151,6 +154,7 @@ impl Default for Config {
             max_connections_per_address: 256,
             header_read_timeout_secs: 10,
             metrics_token: String::new(),
+            idle_lock_secs: 10 * 60,
             secret_key: String::new(),
         }
     }

@@ -184,6 +184,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/reauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a desktop that locked itself while no one used it: the signed-in user types
+         *     their password again. A wrong one counts; after as many as lock an account the
+         *     session ends (401 `signed_out`), so whoever found the computer cannot keep guessing.
+         */
+        post: operations["reauth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/session": {
         parameters: {
             query?: never;
@@ -1922,6 +1943,9 @@ export interface components {
             /** Format: int64 */
             up_to_seq: number;
         };
+        ReauthIn: {
+            password: string;
+        };
         ReceiptIn: {
             /** @example sms */
             channel?: string | null;
@@ -2494,6 +2518,37 @@ export interface operations {
                 content?: never;
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reauth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReauthIn"];
+            };
+        };
+        responses: {
+            /** @description unlocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_credentials`, or `signed_out` after too many */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -95,3 +95,17 @@ export function shortId(value: string): string {
   if (v.length > 16 && /^[0-9a-f-]+$/i.test(v) && !/^[0-9 +-]+$/.test(v)) return `${v.slice(0, 8)}…${v.slice(-4)}`;
   return v;
 }
+
+/** An idle time in words: "10 minutes", "1 minute", "45 seconds". */
+export function idleWords(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const min = Math.round(seconds / 60);
+  return min === 1 ? '1 minute' : `${min} minutes`;
+}
+
+/** The watermark on transcripts: who is looking, and since when. */
+export function watermark(name: string, email: string, since: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const at = `${since.getFullYear()}-${pad(since.getMonth() + 1)}-${pad(since.getDate())} ${pad(since.getHours())}:${pad(since.getMinutes())}`;
+  return `${name} · ${email} · ${at}`;
+}

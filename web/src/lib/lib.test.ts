@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyReceipt, backoffDelay, deliveryLabel, fillTemplate, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
-import { attachmentProblem, scheduleNotice, waitText } from './format';
+import { attachmentProblem, idleWords, scheduleNotice, waitText, watermark } from './format';
 import type { Message, Receipt } from './types';
 
 const m = (seq: number | undefined, text: string, client_id?: string, from: Message['from'] = 'customer'): Message => ({
@@ -188,5 +188,14 @@ describe('fillTemplate', () => {
     expect(fillTemplate('{{1}}/{{2}}', ['{{2}}', 'b'])).toBe('{{2}}/b');
     expect(fillTemplate('Hi {{1}}, order {{2}}', ['Wanda'])).toBe('Hi Wanda, order {{2}}');
     expect(fillTemplate('{{10}} {{1}}', ['a', '', '', '', '', '', '', '', '', 'j'])).toBe('j a');
+  });
+});
+
+describe('the agent device', () => {
+  it('says idle times and marks transcripts with who looks', () => {
+    expect(idleWords(600)).toBe('10 minutes');
+    expect(idleWords(60)).toBe('1 minute');
+    expect(idleWords(2)).toBe('2 seconds');
+    expect(watermark('Alex Morgan', 'alex@demo.example', new Date(2026, 11, 6, 9, 5))).toBe('Alex Morgan · alex@demo.example · 2026-12-06 09:05');
   });
 });

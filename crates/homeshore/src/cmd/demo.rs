@@ -85,6 +85,10 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         database_url: args.database_url.clone().unwrap_or_default(),
         login_burst: 200,
         login_refill_secs: 1,
+        idle_lock_secs: std::env::var("HOMESHORE_IDLE_LOCK_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10 * 60),
         ..Default::default()
     };
     let state = AppState::open(config)

@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mfa_verify))
         .routes(routes!(mfa_disable))
         .routes(routes!(change_password))
+        .routes(routes!(reauth))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -332,6 +333,7 @@ fn me_json(state: &AppState, auth: &Auth) -> Value {
         "csrf_token": csrf,
         "agent": snapshot.get("agent").cloned().unwrap_or(Value::Null),
         "mfa_enrolment_required": auth.org.mfa_required && !auth.user.totp_enabled,
+        "idle_lock_s": state.config().idle_lock_secs,
     })
 }
 
@@ -516,6 +518,62 @@ async fn mfa_disable(
 pub struct PasswordIn {
     pub current_password: String,
     pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthIn {
+    pub password: String,
+}
+
+/// Unlock a desktop that locked itself while no one used it: the signed-in user types
+/// their password again. A wrong one counts; after as many as lock an account the
+/// session ends (401 `signed_out`), so whoever found the computer cannot keep guessing.
+#[utoipa::path(post, path = "/api/auth/reauth", tag = "auth", request_body = ReauthIn,
+    responses((status = 204, description = "unlocked"), (status = 401, description = "`invalid_credentials`, or `signed_out` after too many", body = crate::error::ErrorBody)))]
+async fn reauth(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<ReauthIn>,
+) -> ApiResult<StatusCode> {
+    let Via::Session { token_hash, .. } = &auth.via else {
+        return Err(ApiError::bad_request("only a browser session locks"));
+    };
+    let key = format!("reauth:{token_hash}");
+    let now = state.now();
+    if auth::verify_password(body.password, auth.user.password_hash.clone()).await {
+        state.lockouts().clear(&key);
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let lockouts = state.lockouts();
+    lockouts.fail(&key, now, state.config().lockout_threshold, 3600);
+    if lockouts.locked(&key, now).is_some() {
+        state
+            .write(
+                vec![
+                    Change::DeleteSession {
+                        token_hash: token_hash.clone(),
+                    },
+                    LiveEvent::LoginFailed {
+                        user_id: auth.user.id,
+                    }
+                    .change(auth.org_id(), now, Actor::System),
+                ],
+                vec![],
+            )
+            .await?;
+        lockouts.clear(&key);
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "Too many wrong passwords: you are signed out. Sign in again.",
+        ));
+    }
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "That password is wrong. Type it again.",
+    ))
 }
 
 /// Change one's own password; every other session is logged out.

@@ -171,6 +171,8 @@ fn table() -> Vec<Row> {
         row("POST", "/api/auth/logout", ALL, 204, Id::None, None),
         row("POST", "/api/auth/logout-all", ALL, 204, Id::None, None),
         row("GET", "/api/me", ALL, 200, Id::None, None),
+        // Tokens never lock: only a browser session does.
+        row("POST", "/api/auth/reauth", ALL, 400, Id::None, Some(|_, _| json!({"password": common::PASSWORD}))),
         row("POST", "/api/auth/mfa/enrol", ALL, 200, Id::None, None),
         // A wrong code: refused for what it is, after authorization.
         row("POST", "/api/auth/mfa/verify", ALL, 422, Id::None, Some(|_, _| json!({"code": "000000"}))),

@@ -40,6 +40,30 @@ impl Browser {
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
+
+    /// A write with this session's cookie and CSRF token.
+    async fn post(&self, csrf: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> u16 {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        r.status().as_u16()
+    }
 }
 
 fn code(v: &(u16, Value)) -> (u16, &str) {
@@ -168,6 +192,46 @@ async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
         s
     })
     .await;
+}
+
+/// A desktop locked while its owner was away: the password unlocks it; someone else
+/// guessing ends the session after as many tries as lock an account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_lock_cannot_be_guessed_past() {
+    let dir = std::env::temp_dir().join(format!("homeshore-hostile-{}", uuid::Uuid::new_v4()));
+    let s = Server::start_with(Data::Sqlite(dir), server::Clock::System).await;
+    let o = seed_org(&s, "hostile-idle").await;
+    let email = o.email(Role::Agent);
+    let b = Browser::new(&s);
+    let (st, me) = b.login(&o.slug, &email, PASSWORD).await;
+    assert_eq!(st, 200);
+    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    assert_eq!(b.get("/api/me").await, 200);
+    let (st, _) = b
+        .post(&csrf, "/api/auth/reauth", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(st, 204, "the owner unlocks");
+    let threshold = s.state.config().lockout_threshold;
+    for i in 1..threshold {
+        let (st, v) = b
+            .post(&csrf, "/api/auth/reauth", json!({"password": "guess"}))
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (401, Some("invalid_credentials")),
+            "try {i}"
+        );
+    }
+    let (st, v) = b
+        .post(&csrf, "/api/auth/reauth", json!({"password": "guess"}))
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (401, Some("signed_out")),
+        "{v}"
+    );
+    assert_eq!(b.get("/api/me").await, 401, "the session is over");
+    s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
