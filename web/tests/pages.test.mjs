@@ -31,6 +31,18 @@ test('home page links to the apps, with a strict CSP', async () => {
   await page.close();
 });
 
+test('device check warns about an operating system without security updates', async () => {
+  const ctx = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/device-check/`);
+  const check = page.locator('[data-check="browser"]');
+  await check.filter({ hasText: 'Windows 7 or older no longer gets security updates' }).waitFor();
+  assert.equal(await check.getAttribute('data-status'), 'fail');
+  await ctx.close();
+});
+
 test('device check reports browser, connection and WebSocket, and meters a (fake) microphone', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await ctx.newPage();

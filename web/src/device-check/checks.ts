@@ -26,6 +26,40 @@ export function browserVerdict(b: Browser): { ok: boolean; advice: string } {
   return { ok: true, advice: `${b.name} ${b.version} is supported.` };
 }
 
+/** The operating system in the user agent, and whether it still gets security updates. */
+export function osVerdict(ua: string): { ok: boolean; name: string; advice: string } {
+  const num = (re: RegExp) => Number(ua.match(re)?.[1] ?? NaN);
+  const old = (name: string, upgrade: string) => ({
+    ok: false,
+    name,
+    advice: `${name} no longer gets security updates, and customers' details would be on it. ${upgrade}`,
+  });
+  if (/Windows NT/.test(ua)) {
+    const v = num(/Windows NT (\d+\.\d+)/);
+    if (v < 10) return old(v >= 6.2 ? 'Windows 8' : 'Windows 7 or older', 'Use a computer with Windows 10 or 11.');
+    return { ok: true, name: 'Windows', advice: '' };
+  }
+  if (/iPhone|iPad/.test(ua)) {
+    const v = num(/OS (\d+)_/);
+    if (v < 16) return old(`iOS ${v}`, 'Update it in Settings → General → Software Update.');
+    return { ok: true, name: `iOS ${v}`, advice: '' };
+  }
+  if (/Mac OS X/.test(ua)) {
+    // Browsers report every macOS since 10.15 as 10.15; anything older shows its own.
+    const minor = num(/Mac OS X 10[._](\d+)/);
+    if (minor < 15) return old(`macOS 10.${minor}`, 'Update macOS in System Settings → Software Update.');
+    return { ok: true, name: 'macOS', advice: '' };
+  }
+  if (/Android/.test(ua)) {
+    const v = num(/Android (\d+)/);
+    if (v < 11) return old(`Android ${v}`, 'Use a device with Android 11 or newer.');
+    return { ok: true, name: `Android ${v}`, advice: '' };
+  }
+  if (/CrOS/.test(ua)) return { ok: true, name: 'ChromeOS', advice: '' };
+  if (/Linux/.test(ua)) return { ok: true, name: 'Linux', advice: '' };
+  return { ok: true, name: 'an unknown system', advice: '' };
+}
+
 export interface NetStats {
   median: number;
   jitter: number;
