@@ -70,6 +70,16 @@ impl Harness {
         )
         .await
         .unwrap();
+        server::seed::create_user(
+            &state,
+            org.id,
+            "bob@acme.example",
+            "Bob Other",
+            store::Role::Agent,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -341,6 +351,15 @@ async fn widget_flow(h: &Harness) {
         .unwrap()
         .to_string();
     assert!(staff_url.starts_with("/api/attachments/"));
+    // Another agent, whose contact it is not, may not fetch the file.
+    let bob = StaffSession::login(base, "acme", "bob@acme.example", PASSWORD)
+        .await
+        .unwrap();
+    let refused = bob
+        .get_bytes(&staff_url)
+        .await
+        .expect_err("not Bob's contact");
+    assert_eq!(api_status(&refused), Some(403), "{refused:#}");
     let (ct, bytes) = agent.get_bytes(&staff_url).await.unwrap();
     assert_eq!(
         (ct.as_str(), bytes.as_slice()),

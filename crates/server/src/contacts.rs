@@ -125,6 +125,25 @@ fn hide_personal_data(
     (Some(masked.text), hidden)
 }
 
+/// A contact the caller may see: managers and analysts see all of their organisation's;
+/// an agent sees those assigned or offered to them (and so their files). A foreign id is
+/// a 404.
+pub async fn visible(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<Contact> {
+    let c = load(state, auth.org_id(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    if auth.role() == store::Role::Agent && c.agent_id != Some(auth.user.id) {
+        let offered = state.with_org(auth.org_id(), |o| {
+            o.offers()
+                .any(|off| off.contact_id == id && off.agent_id == auth.user.id)
+        });
+        if !offered {
+            return Err(ApiError::forbidden("this contact is not yours"));
+        }
+    }
+    Ok(c)
+}
+
 /// Records that `auth` read customer data (`what`, `id`) before it is sent: who saw
 /// which customer's data is answerable afterwards.
 pub async fn audit_read(state: &AppState, auth: &Auth, what: &str, id: Uuid) -> ApiResult<()> {

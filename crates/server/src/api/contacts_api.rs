@@ -41,23 +41,7 @@ const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst
 const HANDLERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent];
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
-/// A contact the caller may see: managers and analysts see all of their organisation's;
-/// an agent sees those assigned or offered to them. A foreign id is a 404.
-async fn visible_contact(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<Contact> {
-    let c = contacts::load(state, auth.org_id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("contact"))?;
-    if auth.role() == Role::Agent && c.agent_id != Some(auth.user.id) {
-        let offered = state.with_org(auth.org_id(), |o| {
-            o.offers()
-                .any(|off| off.contact_id == id && off.agent_id == auth.user.id)
-        });
-        if !offered {
-            return Err(ApiError::forbidden("this contact is not yours"));
-        }
-    }
-    Ok(c)
-}
+use contacts::visible as visible_contact;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ContactListQuery {

@@ -922,14 +922,21 @@ async fn customer_attachment(
     Ok(resp)
 }
 
-/// Staff read a customer's file from the server (same organisation, any staff role).
+/// Staff read a customer's file from the server: whoever may see its contact (an agent
+/// only the contacts assigned or offered to them), recorded as a read.
 async fn staff_attachment(
     State(state): State<AppState>,
     auth: Auth,
     Path(att): Path<Uuid>,
 ) -> ApiResult<Response> {
+    let meta = state
+        .store()
+        .get_attachment(auth.org_id(), att)
+        .await?
+        .ok_or_else(|| ApiError::not_found("attachment"))?;
+    contacts::visible(&state, &auth, meta.contact_id).await?;
     contacts::audit_read(&state, &auth, "attachment", att).await?;
-    send_attachment(&state, auth.org_id(), None, att).await
+    send_attachment(&state, auth.org_id(), Some(meta.contact_id), att).await
 }
 
 // ---------- the customer's WebSocket ----------
