@@ -41,8 +41,6 @@ const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst
 const HANDLERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent];
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
-use contacts::visible as visible_contact;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ContactListQuery {
     /// `waiting`, `active`, `wrapup`, `closed`.
@@ -196,7 +194,7 @@ async fn get_contact(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     contacts::audit_read(&state, &auth, "contact", id).await?;
     let mut v = wire::contact_out(&c);
     if let Some((pos, est)) = contacts::queue_position(&state, auth.org_id(), id) {
@@ -240,7 +238,7 @@ async fn reveal(
             "reason: say in 3 to 500 characters why you need to see these details",
         ));
     }
-    visible_contact(&state, &auth, id).await?;
+    contacts::visible(&state, &auth, id).await?;
     let org = auth.org_id();
     let m = state
         .store()
@@ -292,7 +290,7 @@ async fn list_messages(
     Query(q): Query<AfterQuery>,
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     contacts::audit_read(&state, &auth, "transcript", id).await?;
     let ms = state
         .store()
@@ -385,7 +383,7 @@ async fn list_templates(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<TemplateOut>>> {
     auth.require(HANDLERS)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     let out = channel_templates(&state, auth.org_id(), &c)
         .await?
         .into_iter()
@@ -476,7 +474,7 @@ async fn post_message(
     Json(body): Json<MessageIn>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require(HANDLERS)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
         return Err(ApiError::forbidden("accept the contact first"));
     }
@@ -553,7 +551,7 @@ async fn transfer(
     Json(body): Json<TransferIn>,
 ) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    visible_contact(&state, &auth, id).await?;
+    contacts::visible(&state, &auth, id).await?;
     let c = contacts::transfer(
         &state,
         auth.org_id(),
@@ -578,7 +576,7 @@ async fn end(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
         return Err(ApiError::forbidden("not your contact"));
     }
@@ -603,7 +601,7 @@ async fn wrapup(
     Json(body): Json<WrapupIn>,
 ) -> ApiResult<Json<Value>> {
     auth.require(HANDLERS)?;
-    visible_contact(&state, &auth, id).await?;
+    contacts::visible(&state, &auth, id).await?;
     if body.notes.as_ref().is_some_and(|n| n.len() > 10_000) {
         return Err(ApiError::invalid("notes: at most 10000 bytes"));
     }
@@ -635,7 +633,7 @@ async fn read(
     Json(body): Json<ReadIn>,
 ) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) {
         return Err(ApiError::forbidden("not your contact"));
     }
@@ -658,7 +656,7 @@ async fn typing(
     Json(body): Json<TypingIn>,
 ) -> ApiResult<StatusCode> {
     auth.require(HANDLERS)?;
-    let c = visible_contact(&state, &auth, id).await?;
+    let c = contacts::visible(&state, &auth, id).await?;
     if c.agent_id != Some(auth.user.id) {
         return Err(ApiError::forbidden("not your contact"));
     }

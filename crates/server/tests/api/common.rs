@@ -556,3 +556,80 @@ pub async fn delivery_until(
     }
     panic!("delivery of {id} never got there; last: {last}");
 }
+
+/// A browser signing in to `org`: a cookie jar (the session's cookie and the device
+/// cookie) and the CSRF token of its session.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    org: String,
+    csrf: String,
+}
+
+impl Browser {
+    pub fn new(s: &Server, org: &str) -> Browser {
+        Browser {
+            http: server::http_client_builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: s.base.clone(),
+            org: org.to_string(),
+            csrf: String::new(),
+        }
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str, code: Option<&str>) -> (u16, Value) {
+        let mut body = json!({"org": self.org, "email": email, "password": password});
+        if let Some(c) = code {
+            body["totp_code"] = json!(c);
+        }
+        let r = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if status == 200 {
+            self.csrf = v["csrf_token"].as_str().unwrap_or_default().to_string();
+        }
+        (status, v)
+    }
+
+    pub async fn get(&self, path: &str) -> u16 {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}

@@ -12,60 +12,6 @@ use store::Role;
 
 use crate::common::*;
 
-/// A browser: keeps cookies (the session's, and the device cookie) like a real one.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    fn new(s: &Server) -> Browser {
-        Browser {
-            http: server::http_client_builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
-            base: s.base.clone(),
-        }
-    }
-
-    async fn login(&self, org: &str, email: &str, password: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}/api/auth/login", self.base))
-            .json(&json!({"org": org, "email": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    /// A write with this session's cookie and CSRF token.
-    async fn post(&self, csrf: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-csrf-token", csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> u16 {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        r.status().as_u16()
-    }
-}
-
 fn code(v: &(u16, Value)) -> (u16, &str) {
     (v.0, v.1["error"]["code"].as_str().unwrap_or("ok"))
 }
@@ -123,16 +69,16 @@ async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
         let threshold = s.state.config().lockout_threshold;
 
         // The agent signs in from their own browser once: it is recognised from then on.
-        let own = Browser::new(&s);
-        assert_eq!(own.login(&o.slug, &email, PASSWORD).await.0, 200);
+        let mut own = Browser::new(&s, &o.slug);
+        assert_eq!(own.login(&email, PASSWORD, None).await.0, 200);
 
         // A stranger tries passwords until the account locks, for strangers.
-        let stranger = Browser::new(&s);
+        let mut stranger = Browser::new(&s, &o.slug);
         for _ in 0..threshold {
-            let r = stranger.login(&o.slug, &email, "guess").await;
+            let r = stranger.login(&email, "guess", None).await;
             assert_eq!(code(&r), (401, "invalid_credentials"));
         }
-        let r = stranger.login(&o.slug, &email, PASSWORD).await;
+        let r = stranger.login(&email, PASSWORD, None).await;
         assert_eq!(
             code(&r),
             (429, "locked"),
@@ -141,18 +87,18 @@ async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
         );
 
         // The agent's own browser is not locked out.
-        let r = own.login(&o.slug, &email, PASSWORD).await;
+        let r = own.login(&email, PASSWORD, None).await;
         assert_eq!(r.0, 200, "the owner's browser signs in: {}", r.1);
 
         // An email with no account locks in the same way, with the same words.
-        let nobody = Browser::new(&s);
+        let mut nobody = Browser::new(&s, &o.slug);
         let ghost = format!("ghost@{}.example", o.slug);
         for _ in 0..threshold {
-            let r = nobody.login(&o.slug, &ghost, "guess").await;
+            let r = nobody.login(&ghost, "guess", None).await;
             assert_eq!(code(&r), (401, "invalid_credentials"));
         }
-        let real = stranger.login(&o.slug, &email, "guess").await;
-        let fake = nobody.login(&o.slug, &ghost, "guess").await;
+        let real = stranger.login(&email, "guess", None).await;
+        let fake = nobody.login(&ghost, "guess", None).await;
         assert_eq!(code(&real), code(&fake));
         let words = |v: &Value| {
             let m = v["error"]["message"].as_str().unwrap_or_default();
@@ -176,10 +122,10 @@ async fn strangers_cannot_lock_a_user_out_nor_learn_which_accounts_exist() {
 
         // Failures from the owner's own browser lock only that browser.
         for _ in 0..threshold {
-            assert_eq!(own.login(&o.slug, &email, "typo").await.0, 401);
+            assert_eq!(own.login(&email, "typo", None).await.0, 401);
         }
         assert_eq!(
-            code(&own.login(&o.slug, &email, PASSWORD).await),
+            code(&own.login(&email, PASSWORD, None).await),
             (429, "locked")
         );
 
@@ -202,19 +148,17 @@ async fn an_idle_lock_cannot_be_guessed_past() {
     let s = Server::start_with(Data::Sqlite(dir), server::Clock::System).await;
     let o = seed_org(&s, "hostile-idle").await;
     let email = o.email(Role::Agent);
-    let b = Browser::new(&s);
-    let (st, me) = b.login(&o.slug, &email, PASSWORD).await;
-    assert_eq!(st, 200);
-    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&s, &o.slug);
+    assert_eq!(b.login(&email, PASSWORD, None).await.0, 200);
     assert_eq!(b.get("/api/me").await, 200);
     let (st, _) = b
-        .post(&csrf, "/api/auth/reauth", json!({"password": PASSWORD}))
+        .post("/api/auth/reauth", json!({"password": PASSWORD}))
         .await;
     assert_eq!(st, 204, "the owner unlocks");
     let threshold = s.state.config().lockout_threshold;
     for i in 1..threshold {
         let (st, v) = b
-            .post(&csrf, "/api/auth/reauth", json!({"password": "guess"}))
+            .post("/api/auth/reauth", json!({"password": "guess"}))
             .await;
         assert_eq!(
             (st, v["error"]["code"].as_str()),
@@ -223,7 +167,7 @@ async fn an_idle_lock_cannot_be_guessed_past() {
         );
     }
     let (st, v) = b
-        .post(&csrf, "/api/auth/reauth", json!({"password": "guess"}))
+        .post("/api/auth/reauth", json!({"password": "guess"}))
         .await;
     assert_eq!(
         (st, v["error"]["code"].as_str()),

@@ -6,81 +6,7 @@
 use serde_json::{Value, json};
 use store::{Role, Store};
 
-use crate::common::{PASSWORD, Server, each_backend};
-
-/// A browser: a cookie jar and the CSRF token of its session.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    csrf: String,
-}
-
-impl Browser {
-    fn new(s: &Server) -> Browser {
-        Browser {
-            http: server::http_client_builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
-            base: s.base.clone(),
-            csrf: String::new(),
-        }
-    }
-
-    async fn login(&mut self, email: &str, password: &str, code: Option<&str>) -> (u16, Value) {
-        let mut body = json!({"org": "mfa-org", "email": email, "password": password});
-        if let Some(c) = code {
-            body["totp_code"] = json!(c);
-        }
-        let r = self
-            .http
-            .post(format!("{}/api/auth/login", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let v: Value = r.json().await.unwrap_or(Value::Null);
-        if status == 200 {
-            self.csrf = v["csrf_token"].as_str().unwrap_or_default().to_string();
-        }
-        (status, v)
-    }
-
-    async fn get(&self, path: &str) -> u16 {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-
-    async fn get_json(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap_or(Value::Null)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-}
+use crate::common::{Browser, PASSWORD, each_backend};
 
 fn code_now(secret: &str) -> String {
     let unix = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
@@ -102,7 +28,7 @@ async fn admin_enrols_mfa_and_logs_in_with_it() {
             .unwrap();
 
         // Enrol: a secret, an otpauth URL and a QR code; a wrong code does not turn it on.
-        let mut first = Browser::new(&s);
+        let mut first = Browser::new(&s, "mfa-org");
         assert_eq!(first.login(email, PASSWORD, None).await.0, 200);
         let (st, enrol) = first.post("/api/auth/mfa/enrol", json!({})).await;
         assert_eq!(st, 200, "{enrol}");
@@ -145,7 +71,7 @@ async fn admin_enrols_mfa_and_logs_in_with_it() {
         assert_eq!(recovery.len(), 10);
 
         // From now on the password alone is not enough.
-        let mut second = Browser::new(&s);
+        let mut second = Browser::new(&s, "mfa-org");
         let (st, v) = second.login(email, PASSWORD, None).await;
         assert_eq!(
             (st, v["error"]["code"].as_str()),
@@ -164,12 +90,12 @@ async fn admin_enrols_mfa_and_logs_in_with_it() {
         assert_eq!(second.get("/api/me").await, 200);
 
         // A recovery code works once.
-        let mut third = Browser::new(&s);
+        let mut third = Browser::new(&s, "mfa-org");
         assert_eq!(
             third.login(email, PASSWORD, Some(&recovery[0])).await.0,
             200
         );
-        let mut fourth = Browser::new(&s);
+        let mut fourth = Browser::new(&s, "mfa-org");
         assert_eq!(
             fourth.login(email, PASSWORD, Some(&recovery[0])).await.0,
             401
@@ -200,7 +126,7 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
 
         // Locked after the configured number of failures, even with the right password.
         let threshold = s.state.config().lockout_threshold;
-        let mut b = Browser::new(&s);
+        let mut b = Browser::new(&s, "mfa-org");
         for _ in 0..threshold {
             assert_eq!(b.login(email, "not-the-password", None).await.0, 401);
         }
@@ -240,7 +166,7 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
             .unwrap()
             .unwrap()
             .id;
-        let mut admin = Browser::new(&s);
+        let mut admin = Browser::new(&s, "mfa-org");
         assert_eq!(admin.login(admin_email, PASSWORD, None).await.0, 200);
         // The admin has two-factor on (the organisation is about to require it).
         let (_, enrol) = admin.post("/api/auth/mfa/enrol", json!({})).await;
@@ -294,7 +220,7 @@ async fn wrong_passwords_lock_the_account_and_mandatory_mfa_fences_the_api() {
         server::seed::set_mfa_required(&s.state, org.id, true)
             .await
             .unwrap();
-        let mut b = Browser::new(&s);
+        let mut b = Browser::new(&s, "mfa-org");
         // Signed out: the session question is answered 200, so sign-in pages log no error.
         let v = b.get_json("/api/auth/session").await;
         assert_eq!(v, json!({"signed_in": false}));
