@@ -22,6 +22,7 @@
 
 mod cache;
 pub mod chain;
+mod known;
 pub mod model;
 mod sql;
 

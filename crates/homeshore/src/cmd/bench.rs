@@ -80,6 +80,19 @@ pub fn load_average() -> Option<f64> {
         .ok()
 }
 
+/// CPU seconds this process has used so far (user and system, all threads), from
+/// `/proc/self/stat`: what a series of requests cost, whatever else the machine runs.
+pub fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start after its ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split_whitespace().skip(11);
+    let utime: f64 = f.next()?.parse().ok()?;
+    let stime: f64 = f.next()?.parse().ok()?;
+    // Clock ticks; Linux reports them in hundredths of a second to user space.
+    Some((utime + stime) / 100.0)
+}
+
 /// Latency percentiles in milliseconds.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Latency {

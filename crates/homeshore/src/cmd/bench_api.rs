@@ -18,7 +18,7 @@ use clap::Args as ClapArgs;
 use serde::Serialize;
 use serde_json::json;
 
-use super::bench::{BenchDb, Latency, Served, load_average};
+use super::bench::{BenchDb, Latency, Served, load_average, process_cpu_secs};
 use super::demo::client;
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -76,6 +76,9 @@ pub struct Rate {
     pub first_error: Option<String>,
     pub secs: f64,
     pub per_sec: f64,
+    /// CPU time the whole process (server and client) spent per request, in
+    /// microseconds: less sensitive than the rate to other work on the machine.
+    pub cpu_us_per_request: Option<f64>,
     pub latency: Latency,
 }
 
@@ -113,6 +116,12 @@ impl Report {
                 r.per_sec, r.ok, r.secs, r.errors
             );
             println!("  {:<18} {}", "", r.latency);
+            if let Some(cpu) = r.cpu_us_per_request {
+                println!(
+                    "  {:<18} {cpu:.0} µs of CPU per request (server and client)",
+                    ""
+                );
+            }
             if let Some(e) = &r.first_error {
                 println!("  {:<18} first error: {e}", "");
             }
@@ -148,6 +157,7 @@ pub async fn load(
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(Mutex::new(None::<String>));
     let start = Instant::now();
+    let cpu_before = process_cpu_secs();
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency.max(1) {
         let (make, next, errors, first_error) = (
@@ -195,6 +205,9 @@ pub async fn load(
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_before
+        .zip(process_cpu_secs())
+        .map(|(a, b)| (b - a) * 1e6 / (all.len().max(1) as f64));
     let first_error = first_error.lock().ok().and_then(|mut f| f.take());
     Rate {
         ok: all.len(),
@@ -202,6 +215,7 @@ pub async fn load(
         first_error,
         secs,
         per_sec: all.len() as f64 / secs.max(1e-9),
+        cpu_us_per_request: cpu,
         latency: Latency::from_micros(all),
     }
 }
