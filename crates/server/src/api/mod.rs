@@ -9,6 +9,7 @@ mod auth_api;
 mod channels_api;
 mod config;
 mod contacts_api;
+pub(crate) mod sso_api;
 mod wfm_api;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -59,6 +60,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(contacts_api::routes())
         .merge(channels_api::routes())
         .merge(config::routes())
+        .merge(sso_api::routes())
         .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
