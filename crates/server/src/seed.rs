@@ -318,10 +318,15 @@ pub async fn create_api_token_by(
     if scopes.is_empty()
         || scopes
             .iter()
-            .any(|s| !matches!(s.as_str(), "read" | "write" | "admin"))
+            .any(|s| !matches!(s.as_str(), "read" | "write" | "admin" | "scim"))
     {
         return Err(ApiError::invalid(
-            "scopes: one or more of read, write, admin",
+            "scopes: one or more of read, write, admin; or scim alone",
+        ));
+    }
+    if scopes.iter().any(|s| s == "scim") && scopes.len() > 1 {
+        return Err(ApiError::invalid(
+            "scopes: scim stands alone (a provisioning token opens nothing else)",
         ));
     }
     if name.trim().is_empty() || name.len() > 100 {

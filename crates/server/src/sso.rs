@@ -639,22 +639,22 @@ mod tests {
     use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
     use serde_json::json;
 
-    /// A 2048-bit RSA key for the tests only (PKCS#8 DER, base64).
-    const RSA_PKCS8: &str = include_str!("../tests/data/sso_test_rsa.pk8.b64");
+    /// A 2048-bit RSA key for the tests only (PKCS#1 DER, base64).
+    const RSA_DER: &str = include_str!("../tests/data/sso_test_rsa.der.b64");
 
     fn rsa() -> (RsaKeyPair, Jwk) {
         let der = base64::engine::general_purpose::STANDARD
-            .decode(RSA_PKCS8.trim().replace('\n', ""))
+            .decode(RSA_DER.trim().replace('\n', ""))
             .unwrap();
-        let kp = RsaKeyPair::from_pkcs8(&der).unwrap();
-        let public = kp.public();
+        let kp = RsaKeyPair::from_der(&der).unwrap();
+        let public = signature::RsaPublicKeyComponents::<Vec<u8>>::from(kp.public());
         let jwk = Jwk {
             kty: "RSA".into(),
             kid: Some("r1".into()),
             alg: Some("RS256".into()),
             use_: Some("sig".into()),
-            n: Some(URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero())),
-            e: Some(URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero())),
+            n: Some(URL_SAFE_NO_PAD.encode(&public.n)),
+            e: Some(URL_SAFE_NO_PAD.encode(&public.e)),
             crv: None,
             x: None,
             y: None,

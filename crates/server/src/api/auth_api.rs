@@ -546,6 +546,22 @@ async fn reauth(
     };
     let key = format!("reauth:{token_hash}");
     let now = state.now();
+    if auth.user.password_hash == crate::seed::NO_PASSWORD {
+        // Made by the identity provider: no password to type; sign in there again.
+        state
+            .write(
+                vec![Change::DeleteSession {
+                    token_hash: token_hash.clone(),
+                }],
+                vec![],
+            )
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "You sign in through your organisation's identity provider: sign in again there.",
+        ));
+    }
     if auth::verify_password(body.password, auth.user.password_hash.clone()).await {
         state.lockouts().clear(&key);
         return Ok(StatusCode::NO_CONTENT);
