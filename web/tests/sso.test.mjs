@@ -70,11 +70,14 @@ async function ssoSignIn(path, login, { tamper = false } = {}) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   if (tamper) {
-    // Someone swaps the state on the way back from the provider.
-    await page.route('**/api/auth/sso/callback?**', (route) => {
-      const u = new URL(route.request().url());
-      u.searchParams.set('state', 'forged-state');
-      return route.continue({ url: u.toString() });
+    // Someone swaps the state on its way to the provider (which sends it back).
+    await page.route('**/api/auth/sso/*/start?**', async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const headers = response.headers();
+      const to = new URL(headers.location);
+      assert.ok(to.searchParams.get('state'), 'start sends a state');
+      to.searchParams.set('state', 'forged-state');
+      return route.fulfill({ response, headers: { ...headers, location: to.toString() } });
     });
   }
   await page.goto(`${server.url}${path}`);

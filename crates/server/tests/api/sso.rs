@@ -7,7 +7,7 @@
 
 use axum::routing::get;
 use serde_json::json;
-use store::Role;
+use store::{Role, Store};
 
 use crate::common::{Client, each_backend, seed_org};
 
