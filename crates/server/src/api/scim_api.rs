@@ -42,11 +42,16 @@ const MAX_COUNT: usize = 500;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(service_provider_config))
-        .routes(routes!(resource_types))
-        .routes(routes!(schemas))
-        .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, replace_user, patch_user, delete_user))
+        .routes(routes!(scim_service_provider_config))
+        .routes(routes!(scim_resource_types))
+        .routes(routes!(scim_schemas))
+        .routes(routes!(scim_list_users, scim_create_user))
+        .routes(routes!(
+            scim_get_user,
+            scim_replace_user,
+            scim_patch_user,
+            scim_delete_user
+        ))
 }
 
 /// A SCIM answer: the body with SCIM's content type.
@@ -158,7 +163,10 @@ fn user_json(u: &User) -> Value {
 
 /// The service's capabilities (RFC 7643 §5).
 #[utoipa::path(get, path = "/scim/v2/ServiceProviderConfig", tag = "scim", responses((status = 200, description = "SCIM ServiceProviderConfig"), (status = 401, description = "SCIM error")))]
-async fn service_provider_config(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn scim_service_provider_config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = caller(&state, &headers).await {
         return r;
     }
@@ -198,7 +206,7 @@ fn user_resource_type() -> Value {
 
 /// The resource types: User.
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes", tag = "scim", responses((status = 200, description = "SCIM ListResponse of ResourceType"), (status = 401, description = "SCIM error")))]
-async fn resource_types(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn scim_resource_types(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(r) = caller(&state, &headers).await {
         return r;
     }
@@ -216,7 +224,7 @@ fn attr(name: &str, kind: &str, required: bool, mutability: &str, uniqueness: &s
 
 /// The User schema, as far as Homeshore keeps it.
 #[utoipa::path(get, path = "/scim/v2/Schemas", tag = "scim", responses((status = 200, description = "SCIM ListResponse of Schema"), (status = 401, description = "SCIM error")))]
-async fn schemas(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn scim_schemas(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(r) = caller(&state, &headers).await {
         return r;
     }
@@ -296,7 +304,7 @@ async fn all_users(state: &AppState, org: Uuid) -> Result<Vec<User>, Response> {
 
 /// Users, filtered by `userName eq "…"`, paged with `startIndex` and `count`.
 #[utoipa::path(get, path = "/scim/v2/Users", tag = "scim", params(ListQuery), responses((status = 200, description = "SCIM ListResponse of User"), (status = 400, description = "SCIM error (invalidFilter)"), (status = 401, description = "SCIM error")))]
-async fn list_users(
+async fn scim_list_users(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
@@ -479,7 +487,11 @@ async fn default_role(state: &AppState, org: Uuid) -> Role {
 /// Provision a user. 409 (`uniqueness`) when the email has an account.
 #[utoipa::path(post, path = "/scim/v2/Users", tag = "scim", request_body(content = Object, content_type = "application/scim+json"),
     responses((status = 201, description = "the SCIM User"), (status = 400, description = "SCIM error (invalidSyntax, invalidValue)"), (status = 409, description = "SCIM error (uniqueness)")))]
-async fn create_user(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn scim_create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let c = match caller(&state, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -593,7 +605,7 @@ async fn apply(
 
 /// One user.
 #[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)), responses((status = 200, description = "the SCIM User"), (status = 404, description = "SCIM error")))]
-async fn get_user(
+async fn scim_get_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -612,7 +624,7 @@ async fn get_user(
 /// accounts are known by their email.
 #[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)), request_body(content = Object, content_type = "application/scim+json"),
     responses((status = 200, description = "the SCIM User"), (status = 400, description = "SCIM error"), (status = 404, description = "SCIM error")))]
-async fn replace_user(
+async fn scim_replace_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -653,7 +665,7 @@ async fn replace_user(
 /// Attributes Homeshore does not keep are ignored.
 #[utoipa::path(patch, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)), request_body(content = Object, content_type = "application/scim+json"),
     responses((status = 200, description = "the SCIM User"), (status = 400, description = "SCIM error"), (status = 404, description = "SCIM error")))]
-async fn patch_user(
+async fn scim_patch_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -775,7 +787,7 @@ async fn patch_user(
 /// Deprovision a user: the account is deactivated (kept for the audit log) and every
 /// session of theirs ends at once.
 #[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = "scim", params(("id" = String, Path)), responses((status = 204, description = "deactivated"), (status = 404, description = "SCIM error")))]
-async fn delete_user(
+async fn scim_delete_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
