@@ -1,15 +1,16 @@
 // Single sign-on through a real OpenID Connect provider on loopback (the certified
 // `oidc-provider` package, in this process, with a static client and accounts that
-// have groups): the admin sets it up through the API, then people click "Sign in with
+// have groups): the admin sets it up on the admin page, then people click "Sign in with
 // Acme ID" on the sign-in pages and sign in at the provider. A person in the agents'
 // group lands on the agent desktop as a new agent (made just in time) and can work
 // (a write with the session's CSRF token); a supervisor lands on the admin pages; a
-// person in no mapped group is refused with a sentence; a tampered `state` is refused.
+// person in no mapped group is refused with a sentence; a tampered `state` is refused;
+// so is a sign-in without a second factor when the organisation requires one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
-import { apiSession, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, apiSession, launchBrowser, shot, startServer } from './harness.mjs';
 
 const T = 'sso';
 const CLIENT_ID = 'homeshore-demo';
@@ -92,31 +93,48 @@ async function ssoSignIn(path, login, { tamper = false } = {}) {
   return { ctx, page, errors };
 }
 
-test('an admin configures single sign-on; the settings are validated and the secret never comes back', async () => {
+test('an admin configures single sign-on on the admin page; the settings are validated and the secret never comes back', async () => {
   // Not https and not loopback: refused with the field named.
   const bad = await admin.put('/api/sso', { enabled: true, provider_name: 'Acme ID', issuer: 'http://idp.example', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
   assert.equal(bad.status, 422, JSON.stringify(bad.body));
   assert.match(bad.body.error.message, /^issuer: /);
-  const put = await admin.put('/api/sso', {
-    enabled: true,
-    provider_name: 'Acme ID',
-    issuer,
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-    scopes: 'openid email profile groups',
-    role_rules: [
-      { group: 'cc-supervisors', role: 'supervisor' },
-      { group: 'cc-agents', role: 'agent' },
-    ],
-    default_role: null,
-    jit: true,
-    password_login: true,
-  });
-  assert.equal(put.status, 200, JSON.stringify(put.body));
+
+  const { ctx, page, errors } = await adminPage(browser, server.url, 'sso');
+  await page.getByRole('heading', { name: 'Single sign-on' }).waitFor();
+  assert.equal(await page.getByTestId('sso-redirect-uri').innerText(), `${server.url}/api/auth/sso/callback`);
+  await page.getByLabel('Offer single sign-on on the sign-in pages').check();
+  await page.getByLabel('Provider name').fill('Acme ID');
+  await page.getByLabel('Issuer URL').fill(issuer);
+  await page.getByLabel('Client ID').fill(CLIENT_ID);
+  // Saving without the secret: a sentence, nothing saved.
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Enter the client secret' }).waitFor();
+  await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+  await page.getByLabel('Scopes').fill('openid email profile groups');
+  await page.getByRole('button', { name: 'Add a group rule' }).click();
+  await page.getByLabel('Group of rule 1').fill('cc-supervisors');
+  await page.getByLabel('Role of rule 1').selectOption('supervisor');
+  await page.getByRole('button', { name: 'Add a group rule' }).click();
+  await page.getByLabel('Group of rule 2').fill('cc-agents');
+  await page.getByLabel('Role of rule 2').selectOption('agent');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved. The sign-in pages now offer “Sign in with Acme ID”.' }).waitFor();
+  await shot(page, T, 'admin-settings');
+  // The secret field is empty again and says one is stored.
+  assert.equal(await page.getByLabel('Client secret').inputValue(), '');
+  assert.equal(await page.getByLabel('Client secret').getAttribute('placeholder'), 'Stored (leave empty to keep it)');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+
   const got = await admin.get('/api/sso');
+  assert.equal(got.body.enabled, true);
   assert.equal(got.body.client_secret_set, true);
+  assert.deepEqual(got.body.role_rules, [
+    { group: 'cc-supervisors', role: 'supervisor' },
+    { group: 'cc-agents', role: 'agent' },
+  ]);
+  assert.equal(got.body.default_role, null);
   assert.ok(!JSON.stringify(got.body).includes(CLIENT_SECRET), 'the secret is never returned');
-  assert.equal(got.body.redirect_uri, `${server.url}/api/auth/sso/callback`);
 });
 
 test('a person in the agents group signs in through the provider and lands on the agent desktop as a new agent', async () => {
@@ -175,4 +193,13 @@ test('a deactivated account cannot sign in through the provider', async () => {
   await page.getByRole('alert').filter({ hasText: 'This account is deactivated' }).waitFor();
   await ctx.close();
   assert.equal((await admin.patch(`/api/users/${ann.id}`, { disabled: false })).status, 200);
+});
+
+test('an organisation that requires two-factor authentication refuses a provider sign-in that reports none', async () => {
+  assert.equal((await admin.patch('/api/org', { mfa_required: true })).status, 200);
+  const { ctx, page } = await ssoSignIn('/admin/', 'sam');
+  await page.getByRole('alert').filter({ hasText: 'requires two-factor authentication' }).waitFor();
+  const session = await page.evaluate(async () => (await fetch('/api/auth/session')).json());
+  assert.equal(session.signed_in, false);
+  await ctx.close();
 });
