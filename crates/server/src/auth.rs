@@ -582,6 +582,51 @@ mod tests {
     }
 
     #[test]
+    fn an_identity_providers_second_factor_counts_as_mfa() {
+        let now = store::now();
+        let org = Org {
+            id: Uuid::now_v7(),
+            slug: "acme".into(),
+            name: "Acme".into(),
+            mfa_required: true,
+            created_at: now,
+        };
+        let user = User {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            email: "ann@acme.example".into(),
+            name: "Ann".into(),
+            role: Role::Agent,
+            password_hash: String::new(),
+            totp_secret: None,
+            totp_enabled: false,
+            recovery_codes: vec![],
+            failed_logins: 0,
+            locked_until: None,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let session = |idp_mfa| Auth {
+            user: user.clone(),
+            org: org.clone(),
+            via: Via::Session {
+                token_hash: String::new(),
+                csrf: String::new(),
+                idp_mfa,
+            },
+        };
+        assert!(session(false).mfa_enrolment_required());
+        assert!(!session(true).mfa_enrolment_required());
+        let mut enrolled = session(false);
+        enrolled.user.totp_enabled = true;
+        assert!(!enrolled.mfa_enrolment_required());
+        let mut relaxed = session(false);
+        relaxed.org.mfa_required = false;
+        assert!(!relaxed.mfa_enrolment_required());
+    }
+
+    #[test]
     fn cookies_are_parsed() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, "a=1; hs_session=xyz; b=2".parse().unwrap());

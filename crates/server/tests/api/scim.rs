@@ -235,6 +235,21 @@ async fn scim_provisions_finds_changes_and_deprovisions() {
         assert_eq!(me_with(&s, &cookie).await, 401);
         assert_eq!(scim.get(&format!("/scim/v2/Users/{id}")).await.body["active"], false);
 
+        // Without roles, the single sign-on group rules choose, else its default role.
+        let sso = admin
+            .put("/api/sso", &json!({"enabled": false, "provider_name": "Acme ID", "issuer": "https://idp.example", "client_id": "homeshore",
+                                     "role_rules": [{"group": "cc-supervisors", "role": "supervisor"}], "default_role": "analyst"}))
+            .await;
+        assert_eq!(sso.status, 200, "{}", sso.text);
+        let grouped = scim
+            .post("/scim/v2/Users", &json!({"userName": "gil@acme.example", "groups": [{"value": "g1", "display": "cc-supervisors"}]}))
+            .await;
+        assert_eq!(grouped.body["roles"][0]["value"], "supervisor", "{}", grouped.text);
+        let plain = scim.post("/scim/v2/Users", &json!({"userName": "hal@acme.example", "active": false})).await;
+        assert_eq!(plain.status, 201, "{}", plain.text);
+        assert_eq!(plain.body["roles"][0]["value"], "analyst");
+        assert_eq!(plain.body["active"], false, "created deactivated");
+
         // A revoked token stops at once.
         let tokens = admin.ok("/api/tokens").await;
         let tid = tokens["items"].as_array().unwrap().iter().find(|t| t["scopes"] == json!(["scim"])).unwrap()["id"].as_str().unwrap().to_string();
