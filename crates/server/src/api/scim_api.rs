@@ -17,6 +17,9 @@
 //! - Filters: `userName eq "…"` (what Okta and Entra ID ask before creating); paging
 //!   with `startIndex` and `count`. Errors are SCIM error bodies.
 
+// A refusal here is the SCIM answer itself (a `Response`), made once per request.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -761,14 +764,14 @@ async fn scim_patch_user(
                         Err(r) => return r,
                     }
                 }
-                "username" => {
-                    if v.as_str().map(|s| s.trim().to_lowercase()) != Some(u.email.clone()) {
-                        return error(
-                            StatusCode::BAD_REQUEST,
-                            Some("mutability"),
-                            "userName cannot change: add a new user for the new address",
-                        );
-                    }
+                "username"
+                    if v.as_str().map(|s| s.trim().to_lowercase()) != Some(u.email.clone()) =>
+                {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        Some("mutability"),
+                        "userName cannot change: add a new user for the new address",
+                    );
                 }
                 _ => {}
             }
