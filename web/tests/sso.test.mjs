@@ -166,6 +166,25 @@ test('a supervisor signs in through the provider on the admin pages', async () =
   await ctx.close();
 });
 
+test('the groups at the provider decide the role at every sign-in', async () => {
+  ACCOUNTS.ann.groups = ['cc-supervisors'];
+  try {
+    const { ctx, page } = await ssoSignIn('/admin/', 'ann');
+    await page.getByRole('navigation', { name: 'Admin sections' }).waitFor();
+    const me = await page.evaluate(async () => (await fetch('/api/me')).json());
+    assert.equal(me.user.email, ACCOUNTS.ann.email);
+    assert.equal(me.user.role, 'supervisor');
+    await ctx.close();
+  } finally {
+    ACCOUNTS.ann.groups = ['everyone', 'cc-agents'];
+  }
+  const events = await admin.get('/api/events?limit=1000');
+  assert.ok(
+    events.body.items.some((e) => e.kind === 'user.synced' && e.data.role === 'supervisor' && e.data.source === 'oidc' && e.data.actor.kind === 'system'),
+    'user.synced is logged',
+  );
+});
+
 test('a person in no mapped group is refused with a sentence, and no account is made', async () => {
   const { ctx, page } = await ssoSignIn('/agent/', 'nick');
   await page.getByRole('alert').filter({ hasText: 'not in a group that may use Homeshore' }).waitFor();
@@ -174,6 +193,11 @@ test('a person in no mapped group is refused with a sentence, and no account is 
   await shot(page, T, 'no-access');
   const users = await admin.get('/api/users?limit=500');
   assert.ok(!users.body.items.some((u) => u.email === ACCOUNTS.nick.email));
+  const events = await admin.get('/api/events?limit=1000');
+  assert.ok(
+    events.body.items.some((e) => e.kind === 'auth.sso_refused' && e.data.email === ACCOUNTS.nick.email && e.data.reason === 'no_access'),
+    'the refusal is logged',
+  );
   await ctx.close();
 });
 

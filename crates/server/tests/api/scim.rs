@@ -157,6 +157,20 @@ async fn scim_provisions_finds_changes_and_deprovisions() {
         assert_eq!(promoted.body["roles"][0]["value"], "supervisor", "{}", promoted.text);
         assert_eq!(admin.ok(&format!("/api/users/{id}")).await["role"], "supervisor");
 
+        // Someone the provider made has no password: the desktop's lock cannot be
+        // opened with one, so unlocking signs them out (to sign in at the provider).
+        let cookie = session_for(&s, a.id, pat).await;
+        let me = Client::new(&s.base, None)
+            .send("GET", "/api/me", None, &[("cookie", &cookie)])
+            .await;
+        let csrf = me.body["csrf_token"].as_str().unwrap().to_string();
+        let reauth = Client::new(&s.base, None)
+            .send("POST", "/api/auth/reauth", Some(&json!({"password": "!external"})), &[("cookie", &cookie), ("x-csrf-token", &csrf)])
+            .await;
+        assert_eq!(reauth.status, 401, "{}", reauth.text);
+        assert_eq!(reauth.body["error"]["code"], "signed_out");
+        assert_eq!(me_with(&s, &cookie).await, 401);
+
         // Deactivation (Okta: no path, an object value) ends the session at once.
         let cookie = session_for(&s, a.id, pat).await;
         assert_eq!(me_with(&s, &cookie).await, 200);
