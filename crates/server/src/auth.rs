@@ -219,6 +219,8 @@ pub enum Via {
     Session {
         token_hash: String,
         csrf: String,
+        /// Signed in through the identity provider, which reported a second factor.
+        idp_mfa: bool,
     },
     /// `by`: the admin who minted the token for this user (an impersonation).
     Token {
@@ -264,6 +266,12 @@ impl Auth {
             return Err(ApiError::forbidden("this token lacks the admin scope"));
         }
         Ok(())
+    }
+    /// The organisation requires MFA and this sign-in has none: neither TOTP on the
+    /// account nor a second factor reported by the identity provider.
+    pub fn mfa_enrolment_required(&self) -> bool {
+        let idp_mfa = matches!(self.via, Via::Session { idp_mfa: true, .. });
+        self.org.mfa_required && !self.user.totp_enabled && !idp_mfa
     }
     pub fn is_staff_manager(&self) -> bool {
         matches!(self.user.role, Role::Admin | Role::Supervisor)
@@ -370,6 +378,24 @@ impl Lockouts {
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
     }
+}
+
+/// A new session for `user` (its cookie secret and row), as every way of signing in
+/// makes it.
+pub fn new_session(state: &AppState, org: Uuid, user: Uuid, idp_mfa: bool) -> (String, Session) {
+    let now = state.now();
+    let secret = random_secret();
+    let session = Session {
+        token_hash: sha256_hex(&secret),
+        org_id: org,
+        user_id: user,
+        csrf_token: random_secret(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + time::Duration::seconds(state.config().session_absolute_secs as i64),
+        idp_mfa,
+    };
+    (secret, session)
 }
 
 pub fn clear_cookie(state: &AppState) -> String {
@@ -504,10 +530,11 @@ impl FromRequestParts<AppState> for Auth {
                 via: Via::Session {
                     token_hash: s.token_hash,
                     csrf: s.csrf_token,
+                    idp_mfa: s.idp_mfa,
                 },
             }
         };
-        if auth.org.mfa_required && !auth.user.totp_enabled && !mfa_exempt(parts.uri.path()) {
+        if auth.mfa_enrolment_required() && !mfa_exempt(parts.uri.path()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "mfa_enrolment_required",
@@ -552,6 +579,51 @@ mod tests {
         assert!(check_totp(&secret, &code, now + 30));
         assert!(!check_totp(&secret, &code, now + 300));
         assert!(!check_totp(&secret, "12345", now));
+    }
+
+    #[test]
+    fn an_identity_providers_second_factor_counts_as_mfa() {
+        let now = store::now();
+        let org = Org {
+            id: Uuid::now_v7(),
+            slug: "acme".into(),
+            name: "Acme".into(),
+            mfa_required: true,
+            created_at: now,
+        };
+        let user = User {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            email: "ann@acme.example".into(),
+            name: "Ann".into(),
+            role: Role::Agent,
+            password_hash: String::new(),
+            totp_secret: None,
+            totp_enabled: false,
+            recovery_codes: vec![],
+            failed_logins: 0,
+            locked_until: None,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let session = |idp_mfa| Auth {
+            user: user.clone(),
+            org: org.clone(),
+            via: Via::Session {
+                token_hash: String::new(),
+                csrf: String::new(),
+                idp_mfa,
+            },
+        };
+        assert!(session(false).mfa_enrolment_required());
+        assert!(!session(true).mfa_enrolment_required());
+        let mut enrolled = session(false);
+        enrolled.user.totp_enabled = true;
+        assert!(!enrolled.mfa_enrolment_required());
+        let mut relaxed = session(false);
+        relaxed.org.mfa_required = false;
+        assert!(!relaxed.mfa_enrolment_required());
     }
 
     #[test]

@@ -123,6 +123,27 @@ pub enum LiveEvent {
     UserCreated { user_id: Uuid, role: store::Role },
     #[serde(rename = "user.updated")]
     UserUpdated { user_id: Uuid },
+    /// A user made by the organisation's identity provider: `source` is `oidc` (just in
+    /// time, at their first sign-in; the actor is the system) or `scim` (provisioned;
+    /// the actor is the SCIM token).
+    #[serde(rename = "user.provisioned")]
+    UserProvisioned {
+        user_id: Uuid,
+        role: store::Role,
+        source: String,
+    },
+    /// The identity provider changed a user (`source` as above): their role from their
+    /// groups, their name, or whether they may sign in (`disabled`).
+    #[serde(rename = "user.synced")]
+    UserSynced {
+        user_id: Uuid,
+        role: store::Role,
+        disabled: bool,
+        source: String,
+    },
+    /// The organisation's single sign-on settings changed (never the secret).
+    #[serde(rename = "sso.configured")]
+    SsoConfigured { enabled: bool, issuer: String },
     #[serde(rename = "user.mfa_reset")]
     UserMfaReset { user_id: Uuid },
     #[serde(rename = "user.unlocked")]
@@ -161,6 +182,24 @@ pub enum LiveEvent {
     /// who they were).
     #[serde(rename = "auth.login_failed")]
     LoginFailed { user_id: Uuid },
+    /// A sign-in through the organisation's identity provider (the actor is the
+    /// user): its issuer and subject, and whether it reported a second factor.
+    #[serde(rename = "auth.sso_login")]
+    SsoLogin {
+        user_id: Uuid,
+        issuer: String,
+        subject: String,
+        mfa: bool,
+    },
+    /// A sign-in through the identity provider that Homeshore refused after the
+    /// provider vouched for the person (`reason`: `no_access`, `disabled`,
+    /// `no_account`, `mfa_required`); the actor is the system.
+    #[serde(rename = "auth.sso_refused")]
+    SsoRefused {
+        user_id: Option<Uuid>,
+        email: String,
+        reason: String,
+    },
     #[serde(rename = "auth.mfa_enabled")]
     MfaEnabled { user_id: Uuid },
     /// A configuration object (queue, skill, policy…) was created or replaced.

@@ -60,6 +60,7 @@ pub mod metrics;
 pub mod pii;
 pub mod secrets;
 pub mod seed;
+pub mod sso;
 pub mod web;
 pub mod wire;
 mod ws;
@@ -123,6 +124,10 @@ pub struct Config {
     /// The key that seals providers' credentials at rest ([`secrets`]): 64 hex digits or
     /// base64. Empty: `secret.key` in `data_dir`, made on first start.
     pub secret_key: String,
+    /// The address staff reach this server at (`https://cc.example.com`), used for the
+    /// single sign-on callback registered at the identity provider. Empty: from each
+    /// request's `Host` (https unless the server listens on loopback).
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -156,6 +161,7 @@ impl Default for Config {
             metrics_token: String::new(),
             idle_lock_secs: 10 * 60,
             secret_key: String::new(),
+            public_url: String::new(),
         }
     }
 }

@@ -122,11 +122,72 @@ pub async fn create_user_by(
         )));
     }
     let hash = auth::hash_password(password.to_string(), state.config().argon2_m_kib).await?;
+    insert_user(state, actor, org, &email, name, role, hash, None).await
+}
+
+/// What a user made by the identity provider has for a password: not a PHC string, so
+/// no password ever matches it (they sign in through the provider).
+pub const NO_PASSWORD: &str = "!external";
+
+/// Create a user for the organisation's identity provider (`source`: `oidc` when made
+/// just in time at sign-in, `scim` when provisioned): no password, so they can only
+/// sign in through the provider. 409 when the email has an account.
+pub async fn provision_user(
+    state: &AppState,
+    actor: Actor,
+    org: Uuid,
+    email: &str,
+    name: &str,
+    role: Role,
+    source: &str,
+) -> ApiResult<User> {
+    let email = email.trim().to_lowercase();
+    if !valid_email(&email) {
+        return Err(ApiError::invalid("email: not an email address"));
+    }
+    let name = if name.trim().is_empty() { &email } else { name };
+    if name.len() > 200 {
+        return Err(ApiError::invalid("name: 1 to 200 characters"));
+    }
+    if state
+        .store()
+        .get_user_by_email(org, &email)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "{email} already has an account"
+        )));
+    }
+    insert_user(
+        state,
+        actor,
+        org,
+        &email,
+        name,
+        role,
+        NO_PASSWORD.into(),
+        Some(source),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_user(
+    state: &AppState,
+    actor: Actor,
+    org: Uuid,
+    email: &str,
+    name: &str,
+    role: Role,
+    hash: String,
+    source: Option<&str>,
+) -> ApiResult<User> {
     let now = state.now();
     let user = User {
         id: store::new_id(),
         org_id: org,
-        email: email.clone(),
+        email: email.to_string(),
         name: name.trim().to_string(),
         role,
         password_hash: hash,
@@ -141,9 +202,16 @@ pub async fn create_user_by(
     };
     let mut changes = vec![
         Change::PutUser(user.clone()),
-        LiveEvent::UserCreated {
-            user_id: user.id,
-            role,
+        match source {
+            None => LiveEvent::UserCreated {
+                user_id: user.id,
+                role,
+            },
+            Some(source) => LiveEvent::UserProvisioned {
+                user_id: user.id,
+                role,
+                source: source.to_string(),
+            },
         }
         .change(org, now, actor),
     ];
@@ -250,10 +318,15 @@ pub async fn create_api_token_by(
     if scopes.is_empty()
         || scopes
             .iter()
-            .any(|s| !matches!(s.as_str(), "read" | "write" | "admin"))
+            .any(|s| !matches!(s.as_str(), "read" | "write" | "admin" | "scim"))
     {
         return Err(ApiError::invalid(
-            "scopes: one or more of read, write, admin",
+            "scopes: one or more of read, write, admin; or scim alone",
+        ));
+    }
+    if scopes.iter().any(|s| s == "scim") && scopes.len() > 1 {
+        return Err(ApiError::invalid(
+            "scopes: scim stands alone (a provisioning token opens nothing else)",
         ));
     }
     if name.trim().is_empty() || name.len() > 100 {

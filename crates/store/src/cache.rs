@@ -211,6 +211,7 @@ mod tests {
             created_at: now,
             last_seen_at: now,
             expires_at: now,
+            idp_mfa: false,
         }
     }
 

@@ -117,6 +117,9 @@ pub struct Session {
     pub last_seen_at: OffsetDateTime,
     /// Absolute end of the session, whatever the activity.
     pub expires_at: OffsetDateTime,
+    /// Signed in through the organisation's identity provider, which reported a second
+    /// factor (`amr`): counts as two-factor authentication for this session.
+    pub idp_mfa: bool,
 }
 
 /// A scoped bearer token for integrations. Only the hash is stored.
@@ -163,10 +166,13 @@ pub enum ObjectKind {
     ChannelEndpoint,
     /// A phone number that texted STOP (its name): no texts until it texts START.
     SmsOptOut,
+    /// The organisation's single sign-on (OpenID Connect) settings; one, named `oidc`.
+    /// Admins only.
+    SsoConfig,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 12] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -179,6 +185,7 @@ impl ObjectKind {
         ObjectKind::WfmSchedule,
         ObjectKind::ChannelEndpoint,
         ObjectKind::SmsOptOut,
+        ObjectKind::SsoConfig,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -195,6 +202,7 @@ impl ObjectKind {
             ObjectKind::WfmSchedule => "wfm_schedule",
             ObjectKind::ChannelEndpoint => "channel_endpoint",
             ObjectKind::SmsOptOut => "sms_opt_out",
+            ObjectKind::SsoConfig => "sso_config",
         }
     }
 

@@ -676,8 +676,8 @@ macro_rules! backend {
                     Change::PutSession(s) => {
                         sqlx::query(
                             "INSERT INTO sessions (token_hash, org_id, user_id, csrf_token, \
-                             created_at, last_seen_at, expires_at) VALUES \
-                             ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (token_hash) DO UPDATE \
+                             created_at, last_seen_at, expires_at, idp_mfa) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (token_hash) DO UPDATE \
                              SET last_seen_at = excluded.last_seen_at, \
                              expires_at = excluded.expires_at",
                         )
@@ -688,6 +688,7 @@ macro_rules! backend {
                         .bind(s.created_at)
                         .bind(s.last_seen_at)
                         .bind(s.expires_at)
+                        .bind(s.idp_mfa)
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -830,6 +831,7 @@ macro_rules! backend {
                     created_at: r.try_get("created_at")?,
                     last_seen_at: r.try_get("last_seen_at")?,
                     expires_at: r.try_get("expires_at")?,
+                    idp_mfa: r.try_get("idp_mfa")?,
                 })
             }
             pub fn api_token(r: &R) -> Result<ApiToken> {

@@ -549,6 +549,8 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             created_at: t0,
             last_seen_at: t0,
             expires_at: t0 + time::Duration::hours(12),
+            // One signed in through an identity provider that reported a second factor.
+            idp_mfa: h.starts_with("s2"),
         };
         let h1 = format!("s1-{}", Uuid::new_v4());
         let h2 = format!("s2-{}", Uuid::new_v4());
@@ -556,6 +558,8 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             .await
             .unwrap();
         assert_eq!(db.get_session(&h1).await.unwrap(), Some(s(&h1)));
+        assert_eq!(db.get_session(&h2).await.unwrap(), Some(s(&h2)));
+        assert!(s(&h2).idp_mfa && !s(&h1).idp_mfa);
         db.commit(vec![Change::DeleteSession {
             token_hash: h1.clone(),
         }])

@@ -226,6 +226,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The identity provider sends the browser back here (register this URL at the
+         *     provider; `GET /api/sso` shows it). Checks the state, exchanges the code, verifies
+         *     the ID token, maps groups to a role, finds or creates the user, and signs them in
+         *     exactly as a password sign-in does; then back to the page sign-in started from.
+         */
+        get: operations["sso_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sso/{org}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the sign-in page shows for an organisation: whether it offers single sign-on,
+         *     under which name, and whether passwords are still accepted. Public, always 200 (an
+         *     unknown organisation has no single sign-on).
+         */
+        get: operations["sso_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sso/{org}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in through the organisation's identity provider: a redirect to the
+         *     provider (authorization code with PKCE), with `state` and `nonce` in a sealed,
+         *     ten-minute cookie. Unknown organisation or single sign-on off: back with
+         *     `?sso_error=unavailable`.
+         */
+        get: operations["sso_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/business-hours": {
         parameters: {
             query?: never;
@@ -856,6 +921,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's single sign-on settings (admins). The client secret is never
+         *     returned, only whether one is set; `redirect_uri` is the callback to register at the
+         *     provider.
+         */
+        get: operations["get_sso"];
+        /**
+         * Set the organisation's single sign-on (admins). When `enabled`, the issuer's
+         *     discovery document is fetched first: a provider that does not answer is a 422 that
+         *     says why. Audited as `sso.configured`.
+         */
+        put: operations["put_sso"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tokens": {
         parameters: {
             query?: never;
@@ -1451,6 +1542,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/ResourceTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource types: User. */
+        get: operations["scim_resource_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The User schema, as far as Homeshore keeps it. */
+        get: operations["scim_schemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/ServiceProviderConfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's capabilities (RFC 7643 §5). */
+        get: operations["scim_service_provider_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, filtered by `userName eq "…"`, paged with `startIndex` and `count`. */
+        get: operations["scim_list_users"];
+        put?: never;
+        /** Provision a user. 409 (`uniqueness`) when the email has an account. */
+        post: operations["scim_create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user. */
+        get: operations["scim_get_user"];
+        /**
+         * Replace a user (name, role, active). `userName` must stay the same: Homeshore's
+         *     accounts are known by their email.
+         */
+        put: operations["scim_replace_user"];
+        post?: never;
+        /**
+         * Deprovision a user: the account is deactivated (kept for the audit log) and every
+         *     session of theirs ends at once.
+         */
+        delete: operations["scim_delete_user"];
+        options?: never;
+        head?: never;
+        /**
+         * Change parts of a user: `Operations` of `replace` / `add` (and `remove` of nothing
+         *     Homeshore keeps), as Okta and Entra ID send them: with a `path` (`active`,
+         *     `displayName`, `name.formatted`, `roles`) or without one and an object value.
+         *     Attributes Homeshore does not keep are ignored.
+         */
+        patch: operations["scim_patch_user"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2011,6 +2202,16 @@ export interface components {
             /** @description `null` for a card number: it was never kept. */
             value?: string | null;
         };
+        /** @description One rule of the group-to-role mapping. */
+        RoleRule: {
+            /** @description A group name (or id) as the provider sends it in the groups claim. */
+            group: string;
+            /**
+             * @description `admin`, `supervisor`, `agent`, `analyst`.
+             * @example agent
+             */
+            role: string;
+        };
         /** @description A sample contact for [`preview_policy`]. */
         SampleContact: {
             attributes?: {
@@ -2064,6 +2265,39 @@ export interface components {
              * @description Seeded replications (default 5, at most 50).
              */
             runs?: number | null;
+        };
+        /** @description Single sign-on settings as an admin sends them. */
+        SsoIn: {
+            client_id: string;
+            /** @description Leave out to keep the stored one. Stored sealed, never returned. */
+            client_secret?: string | null;
+            /**
+             * @description The role of a user none of whose groups has a rule; null: no access.
+             * @example agent
+             */
+            default_role?: string | null;
+            /** @description Offer "Sign in with …" (and accept sign-ins through the provider). */
+            enabled: boolean;
+            /** @description The ID-token claim that lists the user's groups (default `groups`). */
+            groups_claim?: string | null;
+            /**
+             * @description The issuer URL; its `/.well-known/openid-configuration` must answer. https (http
+             *     only on loopback).
+             */
+            issuer: string;
+            /** @description Create an account at the first sign-in of an unknown email (default on). */
+            jit?: boolean | null;
+            /** @description Whether staff may still sign in with a password (default on; admins always may). */
+            password_login?: boolean | null;
+            /** @description The provider's name on the sign-in page ("Okta", "Acme SSO"). */
+            provider_name: string;
+            /** @description Group → role, first match wins. */
+            role_rules?: components["schemas"]["RoleRule"][];
+            /**
+             * @description Scopes to ask for (default `openid email profile`; add `groups` where the
+             *     provider needs it).
+             */
+            scopes?: string | null;
         };
         StateIn: {
             reason?: string | null;
@@ -2131,7 +2365,10 @@ export interface components {
              */
             expires_in_s?: number | null;
             name: string;
-            /** @description `read`, `write`, `admin`. */
+            /**
+             * @description `read`, `write`, `admin`; or `scim` alone (SCIM provisioning at `/scim/v2`, nothing
+             *     else).
+             */
             scopes: string[];
             /**
              * Format: uuid
@@ -2569,6 +2806,75 @@ export interface operations {
         responses: {
             /** @description `{signed_in, …}` */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_callback: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                /** @description The provider's refusal (`access_denied`…). */
+                error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed in (session cookie set), or back with `?sso_error=` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{enabled, provider_name?, password_login, start_url?}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_start: {
+        parameters: {
+            query?: {
+                /** @description The page to come back to (a path on this server; default `/agent/`). */
+                return_to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the identity provider, or back with `?sso_error=` */
+            303: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4107,6 +4413,54 @@ export interface operations {
             };
         };
     };
+    get_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoIn"];
+            };
+        };
+        responses: {
+            /** @description the settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -5441,6 +5795,285 @@ export interface operations {
             };
             /** @description not ready */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_resource_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SCIM ListResponse of ResourceType */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_schemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SCIM ListResponse of Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_service_provider_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SCIM ServiceProviderConfig */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_list_users: {
+        parameters: {
+            query?: {
+                /** @description Only `userName eq "…"`. */
+                filter?: string | null;
+                /** @description 1-based. */
+                startIndex?: number | null;
+                count?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SCIM ListResponse of User */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error (invalidFilter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_create_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description the SCIM User */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error (invalidSyntax, invalidValue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error (uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the SCIM User */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_replace_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description the SCIM User */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_delete_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deactivated */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    scim_patch_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description the SCIM User */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SCIM error */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

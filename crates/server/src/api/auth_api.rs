@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{Change, Session, Store};
+use store::{Change, Store};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -196,6 +196,20 @@ async fn login(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(bad_login());
     }
+    if user.role != store::Role::Admin
+        && let Some(sso) = super::sso_api::settings(&state, org.id).await?
+        && sso.enabled
+        && !sso.password_login
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "sso_required",
+            format!(
+                "Your organisation signs in with {}: use the \"Sign in with {}\" button.",
+                sso.provider_name, sso.provider_name
+            ),
+        ));
+    }
     if user.totp_enabled {
         let Some(code) = body
             .totp_code
@@ -241,17 +255,8 @@ async fn login(
         }
     }
     user.updated_at = now;
-    let secret = auth::random_secret();
-    let csrf = auth::random_secret();
-    let session = Session {
-        token_hash: auth::sha256_hex(&secret),
-        org_id: org.id,
-        user_id: user.id,
-        csrf_token: csrf.clone(),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + time::Duration::seconds(state.config().session_absolute_secs as i64),
-    };
+    let (secret, session) = auth::new_session(&state, org.id, user.id, false);
+    let csrf = session.csrf_token.clone();
     state
         .write(
             vec![
@@ -332,7 +337,7 @@ fn me_json(state: &AppState, auth: &Auth) -> Value {
         "org": {"id": auth.org.id, "slug": auth.org.slug, "name": auth.org.name, "mfa_required": auth.org.mfa_required},
         "csrf_token": csrf,
         "agent": snapshot.get("agent").cloned().unwrap_or(Value::Null),
-        "mfa_enrolment_required": auth.org.mfa_required && !auth.user.totp_enabled,
+        "mfa_enrolment_required": auth.mfa_enrolment_required(),
         "idle_lock_s": state.config().idle_lock_secs,
     })
 }
@@ -541,6 +546,22 @@ async fn reauth(
     };
     let key = format!("reauth:{token_hash}");
     let now = state.now();
+    if auth.user.password_hash == crate::seed::NO_PASSWORD {
+        // Made by the identity provider: no password to type; sign in there again.
+        state
+            .write(
+                vec![Change::DeleteSession {
+                    token_hash: token_hash.clone(),
+                }],
+                vec![],
+            )
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signed_out",
+            "You sign in through your organisation's identity provider: sign in again there.",
+        ));
+    }
     if auth::verify_password(body.password, auth.user.password_hash.clone()).await {
         state.lockouts().clear(&key);
         return Ok(StatusCode::NO_CONTENT);

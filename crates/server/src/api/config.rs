@@ -823,7 +823,8 @@ async fn list_tokens(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
 #[serde(deny_unknown_fields)]
 pub struct TokenIn {
     pub name: String,
-    /// `read`, `write`, `admin`.
+    /// `read`, `write`, `admin`; or `scim` alone (SCIM provisioning at `/scim/v2`, nothing
+    /// else).
     pub scopes: Vec<String>,
     /// The user the token acts for (default: you). A token for someone else is an
     /// impersonation: never with the `admin` scope, always expiring (within an hour),
@@ -858,9 +859,9 @@ async fn create_token(
         (true, None) => Some(IMPERSONATION_DEFAULT_S),
         (_, s) => s,
     };
-    if impersonation && body.scopes.iter().any(|s| s == "admin") {
+    if impersonation && body.scopes.iter().any(|s| s == "admin" || s == "scim") {
         return Err(ApiError::forbidden(
-            "a token for someone else cannot carry the admin scope",
+            "a token for someone else cannot carry the admin or scim scope",
         ));
     }
     let expires_at = match expires_in {

@@ -9,6 +9,8 @@ mod auth_api;
 mod channels_api;
 mod config;
 mod contacts_api;
+mod scim_api;
+pub(crate) mod sso_api;
 mod wfm_api;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -46,7 +48,8 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "agent", description = "The agent desktop: presence, offers"),
         (name = "contacts", description = "Contacts (conversations) and their messages"),
         (name = "config", description = "Queues, skills, routing policies, wrap-up codes, business hours, canned responses, agents"),
-        (name = "admin", description = "Users, API tokens, the organisation"),
+        (name = "admin", description = "Users, API tokens, the organisation, single sign-on"),
+        (name = "scim", description = "SCIM 2.0 provisioning (RFC 7644) for identity providers: bearer token with the `scim` scope; SCIM error bodies"),
         (name = "ops", description = "Health, readiness, metrics")
     )
 )]
@@ -59,6 +62,8 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(contacts_api::routes())
         .merge(channels_api::routes())
         .merge(config::routes())
+        .merge(sso_api::routes())
+        .merge(scim_api::routes())
         .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

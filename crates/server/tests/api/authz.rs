@@ -232,6 +232,25 @@ fn table() -> Vec<Row> {
         row("GET", "/api/tokens", ADMIN, 200, Id::None, None),
         row("POST", "/api/tokens", ADMIN, 201, Id::None, Some(|_, n| json!({"name": format!("integration {n}"), "scopes": ["read"]}))),
         row("DELETE", "/api/tokens/{id}", ADMIN, 204, Id::FreshToken, None),
+        // Single sign-on: the settings are admins'; what the sign-in page asks and the
+        // browser's round trip are public (`{org}` left as is names no organisation:
+        // back to the sign-in page with a code).
+        row("GET", "/api/sso", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/sso", ADMIN, 200, Id::None, Some(|_, _| json!({"enabled": false, "provider_name": "Acme ID", "issuer": "https://idp.example", "client_id": "homeshore"}))),
+        row("GET", "/api/auth/sso/{org}", PUBLIC, 200, Id::None, None),
+        row("GET", "/api/auth/sso/{org}/start", PUBLIC, 303, Id::None, None),
+        row("GET", "/api/auth/sso/callback", PUBLIC, 303, Id::None, None),
+        // SCIM answers only a token with the scim scope (tests/api/scim.rs): every staff
+        // credential, an admin's included, is refused; no credential is a 401.
+        row("GET", "/scim/v2/ServiceProviderConfig", ADMIN, 403, Id::None, None),
+        row("GET", "/scim/v2/ResourceTypes", ADMIN, 403, Id::None, None),
+        row("GET", "/scim/v2/Schemas", ADMIN, 403, Id::None, None),
+        row("GET", "/scim/v2/Users", ADMIN, 403, Id::None, None),
+        row("POST", "/scim/v2/Users", ADMIN, 403, Id::None, Some(|_, n| json!({"userName": format!("scim{n}@example.com")}))),
+        row("GET", "/scim/v2/Users/{id}", ADMIN, 403, Id::TargetUser, None),
+        row("PUT", "/scim/v2/Users/{id}", ADMIN, 403, Id::TargetUser, Some(|_, _| json!({"userName": "x@example.com"}))),
+        row("PATCH", "/scim/v2/Users/{id}", ADMIN, 403, Id::TargetUser, Some(|_, _| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": false}]}))),
+        row("DELETE", "/scim/v2/Users/{id}", ADMIN, 403, Id::TargetUser, None),
         row("GET", "/api/org", ALL, 200, Id::None, None),
         row("PATCH", "/api/org", ADMIN, 200, Id::None, Some(|_, _| json!({"mfa_required": false}))),
         row("GET", "/api/events", &[Admin, Analyst], 200, Id::None, None),

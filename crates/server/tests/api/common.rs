@@ -237,8 +237,10 @@ pub struct Client {
 impl Client {
     pub fn new(base: &str, token: Option<String>) -> Client {
         Client {
+            // Redirects are answers to check (single sign-on's), not to follow.
             http: server::http_client_builder()
                 .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             base: base.to_string(),

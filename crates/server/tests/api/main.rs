@@ -12,6 +12,8 @@ mod mfa;
 mod openapi_doc;
 mod outbound;
 mod routing_live;
+mod scim;
+mod sso;
 mod twilio;
 mod whatsapp;
 mod ws_resume;
