@@ -578,8 +578,7 @@ pub async fn append(
             state.barrier().await;
             let cid = new.client_id.as_deref().unwrap_or_default();
             match state
-                .store()
-                .get_message_by_client_id(org, contact_id, cid)
+                .message_by_client_id(org, contact_id, cid)
                 .await?
             {
                 Some(message) => Ok(Appended {

@@ -597,6 +597,8 @@ pub enum Change {
     PutDelivery(Delivery),
     /// Insert only: a second key with the same id is a conflict (another process made it).
     PutDataKey(DataKey),
+    /// Replace the wrapped form of an existing data key (master-key rotation).
+    RewrapDataKey(DataKey),
     /// Replace the stored text of one message (re-encryption under a newer key).
     ResealMessage {
         org_id: Uuid,

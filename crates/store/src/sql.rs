@@ -833,6 +833,16 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
+                    Change::RewrapDataKey(k) => {
+                        sqlx::query(
+                            "UPDATE data_keys SET wrapped = $1 WHERE org_id = $2 AND key_id = $3",
+                        )
+                        .bind(&k.wrapped)
+                        .bind(k.org_id)
+                        .bind(k.key_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     Change::ResealMessage { org_id, id, text } => {
                         sqlx::query("UPDATE messages SET text = $1 WHERE org_id = $2 AND id = $3")
                             .bind(text)

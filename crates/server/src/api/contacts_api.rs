@@ -241,8 +241,7 @@ async fn reveal(
     contacts::visible(&state, &auth, id).await?;
     let org = auth.org_id();
     let m = state
-        .store()
-        .list_messages(org, id, seq.saturating_sub(1), 1)
+        .messages(org, id, seq.saturating_sub(1), 1)
         .await?
         .into_iter()
         .find(|m| m.seq == seq)
@@ -293,8 +292,7 @@ async fn list_messages(
     let c = contacts::visible(&state, &auth, id).await?;
     contacts::audit_read(&state, &auth, "transcript", id).await?;
     let ms = state
-        .store()
-        .list_messages(
+        .messages(
             auth.org_id(),
             id,
             q.after_seq.unwrap_or(0),

@@ -307,8 +307,7 @@ pub async fn receive_text(
         let cid = format!("sms:{sid}:media{k}");
         let contact = received.contact.id;
         if state
-            .store()
-            .get_message_by_client_id(org, contact, &cid)
+            .message_by_client_id(org, contact, &cid)
             .await?
             .is_some()
         {
