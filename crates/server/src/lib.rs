@@ -574,6 +574,16 @@ impl AppState {
         org: Uuid,
         f: impl FnOnce(&mut live::OrgLive, OffsetDateTime) -> ApiResult<Tx<T>>,
     ) -> ApiResult<T> {
+        Ok(self.mutate_committed(org, f).await?.0)
+    }
+
+    /// [`AppState::mutate`], also answering what the commit reported (an erasure's
+    /// counts).
+    pub async fn mutate_committed<T>(
+        &self,
+        org: Uuid,
+        f: impl FnOnce(&mut live::OrgLive, OffsetDateTime) -> ApiResult<Tx<T>>,
+    ) -> ApiResult<(T, Committed)> {
         let slot = self.slot(org);
         // Messages are sealed on this task, never in the store's writer (see `keys`).
         let keys = self.org_keys(org).await?;
@@ -597,7 +607,7 @@ impl AppState {
         };
         self.0.wake.notify_one();
         match rx.await {
-            Ok(Ok(_)) => Ok(value),
+            Ok(Ok(committed)) => Ok((value, committed)),
             Ok(Err(e)) => {
                 let stopping = *self.0.shutdown.borrow();
                 if !matches!(e, store::StoreError::Fenced(_)) && !stopping {

@@ -368,7 +368,7 @@ async fn opt_out(state: &AppState, org: uuid::Uuid, phone: &str, sid: &str) -> A
         updated_at: now,
     };
     let ev = LiveEvent::SmsOptedOut {
-        phone: phone.to_string(),
+        phone: crate::events::phone_tail(phone),
     }
     .change(org, now, Actor::Customer);
     match state.write(vec![Change::PutObject(o), ev], vec![]).await {
@@ -396,7 +396,7 @@ async fn opt_in(state: &AppState, org: uuid::Uuid, phone: &str) -> ApiResult<()>
                     id: o.id,
                 },
                 LiveEvent::SmsOptedIn {
-                    phone: phone.to_string(),
+                    phone: crate::events::phone_tail(phone),
                 }
                 .change(org, now, Actor::Customer),
             ],
