@@ -59,6 +59,7 @@ pub mod keys;
 pub mod live;
 pub mod metrics;
 pub mod pii;
+pub mod retention;
 pub mod secrets;
 pub mod seed;
 pub mod sso;
@@ -373,6 +374,7 @@ impl AppState {
         contacts::rebuild(&state).await?;
         tokio::spawn(contacts::timer_task(state.clone()));
         tokio::spawn(channels::outbound::drain_task(state.clone()));
+        tokio::spawn(retention::task(state.clone()));
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }

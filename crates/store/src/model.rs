@@ -169,10 +169,13 @@ pub enum ObjectKind {
     /// The organisation's single sign-on (OpenID Connect) settings; one, named `oidc`.
     /// Admins only.
     SsoConfig,
+    /// How long closed contacts are kept, for the organisation and per channel; one,
+    /// named `retention`. Admins only.
+    Retention,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -186,6 +189,7 @@ impl ObjectKind {
         ObjectKind::ChannelEndpoint,
         ObjectKind::SmsOptOut,
         ObjectKind::SsoConfig,
+        ObjectKind::Retention,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -203,6 +207,7 @@ impl ObjectKind {
             ObjectKind::ChannelEndpoint => "channel_endpoint",
             ObjectKind::SmsOptOut => "sms_opt_out",
             ObjectKind::SsoConfig => "sso_config",
+            ObjectKind::Retention => "retention",
         }
     }
 

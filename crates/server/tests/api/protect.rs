@@ -330,3 +330,82 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
     })
     .await;
 }
+
+/// Closes a contact made through the widget: the agent takes it, ends it, wraps it up.
+async fn close_chat(s: &Server, o: &Org, chat: Uuid) {
+    let agent = o.client(s, Role::Agent);
+    let offer = offers(s, o).await.into_iter().find(|(_, c)| *c == chat).unwrap().0;
+    assert_eq!(agent.post(&format!("/api/offers/{offer}/accept"), &json!({})).await.status, 200);
+    assert_eq!(agent.post(&format!("/api/contacts/{chat}/end"), &json!({})).await.status, 200);
+    let w = agent.post(&format!("/api/contacts/{chat}/wrapup"), &json!({"code": "resolved"})).await;
+    assert_eq!(w.status, 200, "wrap-up: {}", w.text);
+}
+
+/// The retention job deletes closed contacts past their period (per channel, else the
+/// organisation's), keeps newer ones and open ones, logs its counts, and leaves the
+/// event chain whole.
+#[tokio::test]
+async fn retention_deletes_closed_contacts_past_their_period_only() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = seed_org(&s, "retain").await;
+        let admin = o.client(&s, Role::Admin);
+        // Nothing set: everything kept.
+        assert_eq!(admin.ok("/api/retention").await, json!({"days": null, "channels": {}}));
+        let bad = admin.put("/api/retention", &json!({"days": 0})).await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        let bad = admin.put("/api/retention", &json!({"channels": {"fax": 3}})).await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert_eq!(o.client(&s, Role::Supervisor).get("/api/retention").await.status, 403);
+
+        let (old, t1) = widget_chat(&s, &o, "Olga Oldest").await;
+        customer_says(&s, old, &t1, "an old chat about Ancientword").await;
+        let old_att = customer_uploads(&s, old, &t1).await;
+        close_chat(&s, &o, old).await;
+        s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        let (newer, t2) = widget_chat(&s, &o, "Nora Newer").await;
+        customer_says(&s, newer, &t2, "a newer chat about Freshword").await;
+        close_chat(&s, &o, newer).await;
+        let (open, t3) = widget_chat(&s, &o, "Otto Open").await;
+        customer_says(&s, open, &t3, "still open").await;
+        s.clock.advance(std::time::Duration::from_secs(3 * 24 * 3600));
+
+        let a = admin
+            .put("/api/retention", &json!({"days": 7, "channels": {"sms": null}}))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(admin.ok("/api/retention").await["days"], 7);
+        let runs = server::retention::run_once(&s.state).await.unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!((runs[0].contacts, runs[0].attachments), (1, 1), "{runs:?}");
+        assert!(runs[0].messages >= 1);
+
+        assert_eq!(admin.get(&format!("/api/contacts/{old}")).await.status, 404);
+        assert_eq!(admin.get(&format!("/api/attachments/{old_att}")).await.status, 404);
+        assert_eq!(admin.get(&format!("/api/contacts/{newer}")).await.status, 200);
+        assert_eq!(admin.get(&format!("/api/contacts/{open}")).await.status, 200);
+        let shown = texts(admin.ok(&format!("/api/contacts/{newer}/messages")).await["items"].as_array().unwrap());
+        assert!(shown.contains("Freshword"));
+        assert!(cells_holding(&s, "Ancientword").await.is_empty());
+        // Ten days on, the newer one goes too; the open one stays.
+        s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        let runs = server::retention::run_once(&s.state).await.unwrap();
+        assert_eq!(runs.iter().map(|r| r.contacts).sum::<u64>(), 1, "{runs:?}");
+        assert_eq!(admin.get(&format!("/api/contacts/{newer}")).await.status, 404);
+        assert_eq!(admin.get(&format!("/api/contacts/{open}")).await.status, 200);
+        // Nothing more to do.
+        assert!(server::retention::run_once(&s.state).await.unwrap().is_empty());
+
+        let events = admin.ok("/api/events?limit=1000").await;
+        let logged = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "retention.run")
+            .count();
+        assert_eq!(logged, 2);
+        let chain = store::chain::verify(s.state.store(), o.id).await.unwrap();
+        assert_eq!(chain.broken_at, None, "{chain:?}");
+        s
+    })
+    .await;
+}
