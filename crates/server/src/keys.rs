@@ -90,11 +90,13 @@ impl KeyWrap for Sealer {
         if !Sealer::is_sealed(wrapped) {
             return Err(KeyError("a data key is stored unwrapped".into()));
         }
-        let plain = self.open(org, &wrap_field(key_id), wrapped).ok_or_else(|| {
-            KeyError(format!(
-                "key {key_id} of organisation {org} does not open with this master key"
-            ))
-        })?;
+        let plain = self
+            .open(org, &wrap_field(key_id), wrapped)
+            .ok_or_else(|| {
+                KeyError(format!(
+                    "key {key_id} of organisation {org} does not open with this master key"
+                ))
+            })?;
         hex::decode(plain.trim())
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -250,10 +252,10 @@ pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
                     m.text = Some(keys.seal_text(MESSAGE_TEXT, m.id, t));
                 }
             }
-            Change::PutAttachment { meta, data } if meta.org_id == keys.org => {
-                if bytes_key_id(data).is_none() {
-                    *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
-                }
+            Change::PutAttachment { meta, data }
+                if meta.org_id == keys.org && bytes_key_id(data).is_none() =>
+            {
+                *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
             }
             _ => {}
         }
@@ -555,22 +557,39 @@ mod tests {
             keys.open_text(MESSAGE_TEXT, row, &sealed).as_deref(),
             Some("my card is 4242")
         );
-        assert_eq!(keys.open_text(MESSAGE_TEXT, Uuid::now_v7(), &sealed), None, "row");
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, Uuid::now_v7(), &sealed),
+            None,
+            "row"
+        );
         assert_eq!(keys.open_text("other", row, &sealed), None, "field");
         // Another organisation's keys (even its key number 1) do not open it.
         let (other, _) = keys_of(&m, Uuid::now_v7(), &[1]);
-        assert_eq!(other.open_text(MESSAGE_TEXT, row, &sealed), None, "organisation");
+        assert_eq!(
+            other.open_text(MESSAGE_TEXT, row, &sealed),
+            None,
+            "organisation"
+        );
         // The same key rows under another organisation id do not unwrap at all.
         assert!(OrgKeys::from_rows(&m, Uuid::now_v7(), &rows).is_err());
         // A wrong master key does not unwrap the data key.
         assert!(OrgKeys::from_rows(&master(), org, &rows).is_err());
         // Tampered: one byte of the ciphertext changed.
-        let mut raw = B64.decode(sealed.split_once(':').unwrap().1.split_once(':').unwrap().1).unwrap();
+        let mut raw = B64
+            .decode(sealed.split_once(':').unwrap().1.split_once(':').unwrap().1)
+            .unwrap();
         raw[20] ^= 1;
         let tampered = format!("enc:k1:{}", B64.encode(raw));
-        assert_eq!(keys.open_text(MESSAGE_TEXT, row, &tampered), None, "tampered");
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, row, &tampered),
+            None,
+            "tampered"
+        );
         // Older rows, written in clear, read as they are.
-        assert_eq!(keys.open_text(MESSAGE_TEXT, row, "hello").as_deref(), Some("hello"));
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, row, "hello").as_deref(),
+            Some("hello")
+        );
     }
 
     #[test]
@@ -591,8 +610,14 @@ mod tests {
         assert_eq!(k2.current(), 2);
         let new = k2.seal_bytes(ATTACHMENT, row, b"%PDF secret");
         assert_eq!(bytes_key_id(&new), Some(2));
-        assert_eq!(k2.open_bytes(ATTACHMENT, row, &old).unwrap(), b"%PDF secret");
-        assert_eq!(k2.open_bytes(ATTACHMENT, row, &new).unwrap(), b"%PDF secret");
+        assert_eq!(
+            k2.open_bytes(ATTACHMENT, row, &old).unwrap(),
+            b"%PDF secret"
+        );
+        assert_eq!(
+            k2.open_bytes(ATTACHMENT, row, &new).unwrap(),
+            b"%PDF secret"
+        );
         // Key 1 alone cannot read what key 2 sealed.
         assert_eq!(k1.open_bytes(ATTACHMENT, row, &new), None);
         let mut t = new.clone();
@@ -609,7 +634,9 @@ mod tests {
         let key: [u8; 32] = rand::random();
         let wrapped = a.wrap(org, 3, &key).unwrap();
         assert!(!wrapped.contains(&hex::encode(key)));
-        let rewrapped = b.wrap(org, 3, &a.unwrap(org, 3, &wrapped).unwrap()).unwrap();
+        let rewrapped = b
+            .wrap(org, 3, &a.unwrap(org, 3, &wrapped).unwrap())
+            .unwrap();
         assert_eq!(b.unwrap(org, 3, &rewrapped).unwrap(), key);
         assert!(a.unwrap(org, 3, &rewrapped).is_err());
         assert!(b.unwrap(org, 4, &rewrapped).is_err(), "bound to its number");

@@ -109,7 +109,10 @@ async fn put_retention(
     let (_, existing) = settings(&state, org).await?;
     let now = state.now();
     let o = Object {
-        id: existing.as_ref().map(|o| o.id).unwrap_or_else(store::new_id),
+        id: existing
+            .as_ref()
+            .map(|o| o.id)
+            .unwrap_or_else(store::new_id),
         org_id: org,
         kind: ObjectKind::Retention,
         name: NAME.into(),
@@ -228,9 +231,10 @@ mod tests {
 
     #[test]
     fn a_channel_period_replaces_the_organisation_one() {
-        let r: Retention =
-            serde_json::from_value(serde_json::json!({"days": 30, "channels": {"sms": 7, "voice": null}}))
-                .unwrap();
+        let r: Retention = serde_json::from_value(
+            serde_json::json!({"days": 30, "channels": {"sms": 7, "voice": null}}),
+        )
+        .unwrap();
         assert_eq!(r.validate(), Ok(()));
         assert_eq!(r.period(Channel::Chat), Some(time::Duration::days(30)));
         assert_eq!(r.period(Channel::Sms), Some(time::Duration::days(7)));
@@ -239,6 +243,13 @@ mod tests {
         let bad: Retention =
             serde_json::from_value(serde_json::json!({"channels": {"fax": 7}})).unwrap();
         assert!(bad.validate().is_err());
-        assert!(Retention { days: Some(0), ..Default::default() }.validate().is_err());
+        assert!(
+            Retention {
+                days: Some(0),
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

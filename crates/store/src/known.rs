@@ -15,7 +15,7 @@
 //! holds while one writer serves each organisation (as the event chain also requires).
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::RwLock;
 
 use uuid::Uuid;
@@ -40,9 +40,7 @@ impl Default for KnownIdentities {
 
 impl KnownIdentities {
     fn hash(&self, org: Uuid, kind: &str, value: &str) -> u64 {
-        let mut h = self.keys.build_hasher();
-        (org, kind, value).hash(&mut h);
-        h.finish()
+        self.keys.hash_one((org, kind, value))
     }
 
     /// Remember identities that exist (loaded at start, or just written).

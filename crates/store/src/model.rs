@@ -619,17 +619,26 @@ pub enum Change {
     /// Delete one customer and everything about them: their identities, contacts, the
     /// contacts' messages, attachments and deliveries, and the idempotency records whose
     /// answer names them. The counts come back in [`Committed::erased`].
-    EraseCustomer { org_id: Uuid, customer_id: Uuid },
+    EraseCustomer {
+        org_id: Uuid,
+        customer_id: Uuid,
+    },
     /// Delete closed contacts (with their messages, attachments, deliveries and the
     /// idempotency records that name them); counts in [`Committed::erased`].
-    EraseContacts { org_id: Uuid, contact_ids: Vec<Uuid> },
+    EraseContacts {
+        org_id: Uuid,
+        contact_ids: Vec<Uuid>,
+    },
 }
 
 impl Change {
     /// An erasure: written in its list's order, never gathered with the hot tables'
     /// rows of other lists (which are written after everything else).
     pub fn is_erasure(&self) -> bool {
-        matches!(self, Change::EraseCustomer { .. } | Change::EraseContacts { .. })
+        matches!(
+            self,
+            Change::EraseCustomer { .. } | Change::EraseContacts { .. }
+        )
     }
 }
 

@@ -534,8 +534,8 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }),
         KeysCommand::Rewrap { server, new_key } => admin(server, async move |state| {
-            let new = server::secrets::Sealer::from_key_text(&new_key)
-                .map_err(|e| anyhow::anyhow!(e))?;
+            let new =
+                server::secrets::Sealer::from_key_text(&new_key).map_err(|e| anyhow::anyhow!(e))?;
             for o in state.store().list_orgs().await? {
                 let n = server::keys::rewrap(state.store(), state.sealer(), &new, o.id).await?;
                 println!("{}: {n} data keys rewrapped", o.slug);

@@ -511,9 +511,7 @@ async fn customer_messages(
     let mut out = Vec::new();
     let mut last = after;
     loop {
-        let page = state
-            .messages(c.org_id, c.id, last, 500)
-            .await?;
+        let page = state.messages(c.org_id, c.id, last, 500).await?;
         let n = page.len();
         for m in page {
             last = last.max(m.seq);
@@ -805,9 +803,7 @@ async fn upload_attachment(
     let (claimed_name, buf) = file.ok_or(UploadError::Empty)?;
     let (kind, bytes) = buf.finish()?;
     if let Some(cid) = &client_id
-        && let Some(m) = state
-            .message_by_client_id(chat.org, id, cid)
-            .await?
+        && let Some(m) = state.message_by_client_id(chat.org, id, cid).await?
     {
         return Ok((
             StatusCode::CREATED,

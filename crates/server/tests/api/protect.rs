@@ -60,7 +60,8 @@ async fn customer_uploads(s: &Server, chat: Uuid, token: &str) -> Uuid {
     assert_eq!(a.status, 201, "upload: {}", a.text);
     let url = a.body["attachment"]["url"].as_str().unwrap_or_default();
     let id = url.rsplit('/').next().unwrap_or_default();
-    id.parse().unwrap_or_else(|_| panic!("attachment id in {}", a.text))
+    id.parse()
+        .unwrap_or_else(|_| panic!("attachment id in {}", a.text))
 }
 
 fn texts(items: &[Value]) -> String {
@@ -104,11 +105,12 @@ async fn cells_holding(s: &Server, needle: &str) -> Vec<String> {
             .await
             .unwrap();
             for t in tables {
-                let cols: Vec<String> =
-                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{t}')")))
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
+                let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT name FROM pragma_table_info('{t}')"
+                )))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
                 for c in cols {
                     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                         "SELECT count(*) FROM \"{t}\" WHERE instr(CAST(\"{c}\" AS BLOB), CAST($1 AS BLOB)) > 0"
@@ -162,7 +164,8 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
     each_backend(|s| async move {
         let o = seed_org(&s, "atrest").await;
         let (chat, token) = widget_chat(&s, &o, "Zebulon Quixote").await;
-        let said = format!("my card is {CARD}, mail me at {EMAIL} or call {PHONE}, about the {WORD} tent");
+        let said =
+            format!("my card is {CARD}, mail me at {EMAIL} or call {PHONE}, about the {WORD} tent");
         customer_says(&s, chat, &token, &said).await;
         let att = customer_uploads(&s, chat, &token).await;
         let admin = o.client(&s, Role::Admin);
@@ -183,7 +186,15 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
             let files = files_under(&dir);
             assert!(files.iter().any(|(p, _)| p.ends_with("homeshore.db")));
             for (path, bytes) in &files {
-                for needle in [CARD, CARD_DIGITS, EMAIL, PHONE, WORD, FILE_SECRET, said.as_str()] {
+                for needle in [
+                    CARD,
+                    CARD_DIGITS,
+                    EMAIL,
+                    PHONE,
+                    WORD,
+                    FILE_SECRET,
+                    said.as_str(),
+                ] {
                     assert!(
                         !contains(bytes, needle.as_bytes()),
                         "{needle:?} in clear in {}",
@@ -193,7 +204,11 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
             }
         }
         for needle in [CARD_DIGITS, EMAIL, WORD, FILE_SECRET] {
-            assert_eq!(cells_holding(&s, needle).await, Vec::<String>::new(), "{needle} in the database");
+            assert_eq!(
+                cells_holding(&s, needle).await,
+                Vec::<String>::new(),
+                "{needle} in the database"
+            );
         }
         s
     })
@@ -211,7 +226,8 @@ async fn a_rotated_key_keeps_old_messages_readable_and_reencryption_moves_them()
         let att = customer_uploads(&s, chat, &token).await;
         let db = s.state.store();
         let key_ids = |rows: &[(Uuid, String)]| {
-            let mut ids: Vec<Option<i32>> = rows.iter().map(|(_, t)| keys::text_key_id(t)).collect();
+            let mut ids: Vec<Option<i32>> =
+                rows.iter().map(|(_, t)| keys::text_key_id(t)).collect();
             ids.sort();
             ids.dedup();
             ids
@@ -227,11 +243,20 @@ async fn a_rotated_key_keeps_old_messages_readable_and_reencryption_moves_them()
         let mixed = db.list_message_texts(o.id, None, 1000).await.unwrap();
         assert_eq!(key_ids(&mixed), vec![Some(1), Some(2)]);
         let admin = o.client(&s, Role::Admin);
-        let shown = texts(admin.ok(&format!("/api/contacts/{chat}/messages")).await["items"].as_array().unwrap());
-        assert!(shown.contains("alpha") && shown.contains("bravo"), "{shown}");
+        let shown = texts(
+            admin.ok(&format!("/api/contacts/{chat}/messages")).await["items"]
+                .as_array()
+                .unwrap(),
+        );
+        assert!(
+            shown.contains("alpha") && shown.contains("bravo"),
+            "{shown}"
+        );
 
         let wrap: std::sync::Arc<dyn keys::KeyWrap> = std::sync::Arc::new(s.state.sealer().clone());
-        let done = keys::reencrypt(db, wrap.clone(), o.id, &|_| {}).await.unwrap();
+        let done = keys::reencrypt(db, wrap.clone(), o.id, &|_| {})
+            .await
+            .unwrap();
         assert!(done.messages >= 1 && done.attachments == 1, "{done:?}");
         assert_eq!(done.unreadable, 0);
         let after = db.list_message_texts(o.id, None, 1000).await.unwrap();
@@ -241,8 +266,15 @@ async fn a_rotated_key_keeps_old_messages_readable_and_reencryption_moves_them()
         // A second run has nothing to do.
         let again = keys::reencrypt(db, wrap, o.id, &|_| {}).await.unwrap();
         assert_eq!((again.messages, again.attachments), (0, 0));
-        let shown = texts(admin.ok(&format!("/api/contacts/{chat}/messages")).await["items"].as_array().unwrap());
-        assert!(shown.contains("alpha") && shown.contains("bravo"), "{shown}");
+        let shown = texts(
+            admin.ok(&format!("/api/contacts/{chat}/messages")).await["items"]
+                .as_array()
+                .unwrap(),
+        );
+        assert!(
+            shown.contains("alpha") && shown.contains("bravo"),
+            "{shown}"
+        );
         let file = answer(
             reqwest::Client::new()
                 .get(format!("{}/api/attachments/{att}", s.base))
@@ -265,7 +297,13 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
         let other = seed_org(&s, "erase-other").await;
         let name = "Ermintrude Vanishing";
         let (chat, token) = widget_chat(&s, &o, name).await;
-        customer_says(&s, chat, &token, &format!("reach me at {EMAIL} or {PHONE}, re {WORD}")).await;
+        customer_says(
+            &s,
+            chat,
+            &token,
+            &format!("reach me at {EMAIL} or {PHONE}, re {WORD}"),
+        )
+        .await;
         let att = customer_uploads(&s, chat, &token).await;
         let admin = o.client(&s, Role::Admin);
         let contact = admin.ok(&format!("/api/contacts/{chat}")).await;
@@ -280,15 +318,47 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
         assert_eq!(a.status, 409, "{}", a.text);
         // Close it: the agent takes it, ends it and wraps it up.
         let agent = o.client(&s, Role::Agent);
-        let offer = offers(&s, &o).await.into_iter().find(|(_, c)| *c == chat).unwrap().0;
-        assert_eq!(agent.post(&format!("/api/offers/{offer}/accept"), &json!({})).await.status, 200);
-        assert_eq!(agent.post(&format!("/api/contacts/{chat}/end"), &json!({})).await.status, 200);
-        let w = agent.post(&format!("/api/contacts/{chat}/wrapup"), &json!({"code": "resolved"})).await;
+        let offer = offers(&s, &o)
+            .await
+            .into_iter()
+            .find(|(_, c)| *c == chat)
+            .unwrap()
+            .0;
+        assert_eq!(
+            agent
+                .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            agent
+                .post(&format!("/api/contacts/{chat}/end"), &json!({}))
+                .await
+                .status,
+            200
+        );
+        let w = agent
+            .post(
+                &format!("/api/contacts/{chat}/wrapup"),
+                &json!({"code": "resolved"}),
+            )
+            .await;
         assert_eq!(w.status, 200, "wrap-up: {}", w.text);
 
-        assert_eq!(o.client(&s, Role::Supervisor).post(&path, &why).await.status, 403);
+        assert_eq!(
+            o.client(&s, Role::Supervisor)
+                .post(&path, &why)
+                .await
+                .status,
+            403
+        );
         let foreign = other.client(&s, Role::Admin).post(&path, &why).await;
-        assert_eq!(foreign.status, 404, "another organisation: {}", foreign.text);
+        assert_eq!(
+            foreign.status, 404,
+            "another organisation: {}",
+            foreign.text
+        );
         assert_eq!(admin.post(&path, &json!({"reason": ""})).await.status, 422);
 
         let a = admin.post(&path, &why).await;
@@ -300,20 +370,43 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
         assert_eq!(erased["attachments"], 1, "{}", a.text);
         assert!(erased["identities"].as_u64().unwrap() >= 1, "{}", a.text);
 
-        for needle in [name, EMAIL, PHONE, WORD, FILE_SECRET, &customer[..], &chat.to_string()[..]] {
+        for needle in [
+            name,
+            EMAIL,
+            PHONE,
+            WORD,
+            FILE_SECRET,
+            &customer[..],
+            &chat.to_string()[..],
+        ] {
             let hits = cells_holding(&s, needle).await;
             // Ids stay in the hash-chained events, which hold nothing else about them.
-            let hits: Vec<_> = hits.into_iter().filter(|h| !h.starts_with("events.")).collect();
+            let hits: Vec<_> = hits
+                .into_iter()
+                .filter(|h| !h.starts_with("events."))
+                .collect();
             assert_eq!(hits, Vec::<String>::new(), "{needle} still in the database");
         }
-        assert_eq!(admin.get(&format!("/api/customers/{customer}")).await.status, 404);
-        assert_eq!(admin.get(&format!("/api/attachments/{att}")).await.status, 404);
+        assert_eq!(
+            admin
+                .get(&format!("/api/customers/{customer}"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            admin.get(&format!("/api/attachments/{att}")).await.status,
+            404
+        );
         let again = admin.post(&path, &why).await;
         assert_eq!(again.status, 404, "second erasure: {}", again.text);
         again.assert_error_shape("second erasure");
         // The other customer is untouched.
         let kept_id = kept["customer_id"].as_str().unwrap();
-        assert_eq!(admin.get(&format!("/api/customers/{kept_id}")).await.status, 200);
+        assert_eq!(
+            admin.get(&format!("/api/customers/{kept_id}")).await.status,
+            200
+        );
 
         let chain = store::chain::verify(s.state.store(), o.id).await.unwrap();
         assert_eq!(chain.broken_at, None, "{chain:?}");
@@ -325,7 +418,11 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
             .find(|e| e["kind"] == "customer.erased")
             .expect("customer.erased logged");
         assert_eq!(ev["data"]["customer_id"], customer);
-        assert_eq!(ev["data"]["actor"]["user_id"], o.user(Role::Admin).to_string(), "{ev}");
+        assert_eq!(
+            ev["data"]["actor"]["user_id"],
+            o.user(Role::Admin).to_string(),
+            "{ev}"
+        );
         s
     })
     .await;
@@ -334,10 +431,32 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
 /// Closes a contact made through the widget: the agent takes it, ends it, wraps it up.
 async fn close_chat(s: &Server, o: &Org, chat: Uuid) {
     let agent = o.client(s, Role::Agent);
-    let offer = offers(s, o).await.into_iter().find(|(_, c)| *c == chat).unwrap().0;
-    assert_eq!(agent.post(&format!("/api/offers/{offer}/accept"), &json!({})).await.status, 200);
-    assert_eq!(agent.post(&format!("/api/contacts/{chat}/end"), &json!({})).await.status, 200);
-    let w = agent.post(&format!("/api/contacts/{chat}/wrapup"), &json!({"code": "resolved"})).await;
+    let offer = offers(s, o)
+        .await
+        .into_iter()
+        .find(|(_, c)| *c == chat)
+        .unwrap()
+        .0;
+    assert_eq!(
+        agent
+            .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        agent
+            .post(&format!("/api/contacts/{chat}/end"), &json!({}))
+            .await
+            .status,
+        200
+    );
+    let w = agent
+        .post(
+            &format!("/api/contacts/{chat}/wrapup"),
+            &json!({"code": "resolved"}),
+        )
+        .await;
     assert_eq!(w.status, 200, "wrap-up: {}", w.text);
 }
 
@@ -350,27 +469,43 @@ async fn retention_deletes_closed_contacts_past_their_period_only() {
         let o = seed_org(&s, "retain").await;
         let admin = o.client(&s, Role::Admin);
         // Nothing set: everything kept.
-        assert_eq!(admin.ok("/api/retention").await, json!({"days": null, "channels": {}}));
+        assert_eq!(
+            admin.ok("/api/retention").await,
+            json!({"days": null, "channels": {}})
+        );
         let bad = admin.put("/api/retention", &json!({"days": 0})).await;
         assert_eq!(bad.status, 422, "{}", bad.text);
-        let bad = admin.put("/api/retention", &json!({"channels": {"fax": 3}})).await;
+        let bad = admin
+            .put("/api/retention", &json!({"channels": {"fax": 3}}))
+            .await;
         assert_eq!(bad.status, 422, "{}", bad.text);
-        assert_eq!(o.client(&s, Role::Supervisor).get("/api/retention").await.status, 403);
+        assert_eq!(
+            o.client(&s, Role::Supervisor)
+                .get("/api/retention")
+                .await
+                .status,
+            403
+        );
 
         let (old, t1) = widget_chat(&s, &o, "Olga Oldest").await;
         customer_says(&s, old, &t1, "an old chat about Ancientword").await;
         let old_att = customer_uploads(&s, old, &t1).await;
         close_chat(&s, &o, old).await;
-        s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        s.clock
+            .advance(std::time::Duration::from_secs(10 * 24 * 3600));
         let (newer, t2) = widget_chat(&s, &o, "Nora Newer").await;
         customer_says(&s, newer, &t2, "a newer chat about Freshword").await;
         close_chat(&s, &o, newer).await;
         let (open, t3) = widget_chat(&s, &o, "Otto Open").await;
         customer_says(&s, open, &t3, "still open").await;
-        s.clock.advance(std::time::Duration::from_secs(3 * 24 * 3600));
+        s.clock
+            .advance(std::time::Duration::from_secs(3 * 24 * 3600));
 
         let a = admin
-            .put("/api/retention", &json!({"days": 7, "channels": {"sms": null}}))
+            .put(
+                "/api/retention",
+                &json!({"days": 7, "channels": {"sms": null}}),
+            )
             .await;
         assert_eq!(a.status, 200, "{}", a.text);
         assert_eq!(admin.ok("/api/retention").await["days"], 7);
@@ -380,20 +515,48 @@ async fn retention_deletes_closed_contacts_past_their_period_only() {
         assert!(runs[0].messages >= 1);
 
         assert_eq!(admin.get(&format!("/api/contacts/{old}")).await.status, 404);
-        assert_eq!(admin.get(&format!("/api/attachments/{old_att}")).await.status, 404);
-        assert_eq!(admin.get(&format!("/api/contacts/{newer}")).await.status, 200);
-        assert_eq!(admin.get(&format!("/api/contacts/{open}")).await.status, 200);
-        let shown = texts(admin.ok(&format!("/api/contacts/{newer}/messages")).await["items"].as_array().unwrap());
+        assert_eq!(
+            admin
+                .get(&format!("/api/attachments/{old_att}"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            admin.get(&format!("/api/contacts/{newer}")).await.status,
+            200
+        );
+        assert_eq!(
+            admin.get(&format!("/api/contacts/{open}")).await.status,
+            200
+        );
+        let shown = texts(
+            admin.ok(&format!("/api/contacts/{newer}/messages")).await["items"]
+                .as_array()
+                .unwrap(),
+        );
         assert!(shown.contains("Freshword"));
         assert!(cells_holding(&s, "Ancientword").await.is_empty());
         // Ten days on, the newer one goes too; the open one stays.
-        s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        s.clock
+            .advance(std::time::Duration::from_secs(10 * 24 * 3600));
         let runs = server::retention::run_once(&s.state).await.unwrap();
         assert_eq!(runs.iter().map(|r| r.contacts).sum::<u64>(), 1, "{runs:?}");
-        assert_eq!(admin.get(&format!("/api/contacts/{newer}")).await.status, 404);
-        assert_eq!(admin.get(&format!("/api/contacts/{open}")).await.status, 200);
+        assert_eq!(
+            admin.get(&format!("/api/contacts/{newer}")).await.status,
+            404
+        );
+        assert_eq!(
+            admin.get(&format!("/api/contacts/{open}")).await.status,
+            200
+        );
         // Nothing more to do.
-        assert!(server::retention::run_once(&s.state).await.unwrap().is_empty());
+        assert!(
+            server::retention::run_once(&s.state)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let events = admin.ok("/api/events?limit=1000").await;
         let logged = events["items"]
