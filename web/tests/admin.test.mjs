@@ -230,3 +230,29 @@ test('a supervisor gets the admin pages without users, roles and API tokens', as
   await nav.getByText('Users, roles, channels and API tokens are managed by admins.').waitFor();
   await ctx.close();
 });
+
+test('an admin sets retention periods: the organisation, one channel shorter, one kept; bad days are refused', async () => {
+  const { ctx, page, errors } = await adminPage('#retention');
+  await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
+  const form = page.getByRole('form', { name: 'Retention settings' });
+  await form.getByTestId('retention-days').fill('0');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Organisation: a whole number of days' }).waitFor();
+  await form.getByTestId('retention-days').fill('90');
+  await form.getByLabel('Days for sms').fill('30');
+  await form.getByLabel('Days for voice').fill('keep');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'The next hourly run deletes closed contacts past their period.' }).waitFor();
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const r = await admin.get('/api/retention');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { days: 90, channels: { sms: 30, voice: null } });
+  // Shown again as saved after a reload.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
+  assert.equal(await page.getByTestId('retention-days').inputValue(), '90');
+  assert.equal(await page.getByLabel('Days for voice').inputValue(), 'keep');
+  await shot(page, 'admin', 'retention');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -42,6 +42,9 @@ enum Command {
     /// The audit trail: check that no event was changed by hand.
     #[command(subcommand)]
     Audit(cmd::serve::AuditCommand),
+    /// Encryption at rest: rotate an organisation's data key, re-encrypt, rewrap.
+    #[command(subcommand)]
+    Keys(cmd::serve::KeysCommand),
     /// Run a demo center: seeded organisation, simulated customers and agents.
     Demo(cmd::demo::Args),
     /// Measure the hot paths and print figures: routing decisions and rebuild, chat load,
@@ -62,6 +65,7 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate(args) => cmd::serve::migrate(args),
         Command::Org(command) => cmd::serve::org(command),
         Command::Audit(command) => cmd::serve::audit(command),
+        Command::Keys(command) => cmd::serve::keys(command),
         Command::User(command) => cmd::serve::user(command),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Bench(command) => cmd::bench::run(command),

@@ -577,11 +577,7 @@ pub async fn append(
             // submitted so far is through, it is durable (or failed). Answer with it.
             state.barrier().await;
             let cid = new.client_id.as_deref().unwrap_or_default();
-            match state
-                .store()
-                .get_message_by_client_id(org, contact_id, cid)
-                .await?
-            {
+            match state.message_by_client_id(org, contact_id, cid).await? {
                 Some(message) => Ok(Appended {
                     message,
                     written: None,

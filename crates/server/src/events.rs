@@ -58,6 +58,15 @@ impl From<&crate::auth::Auth> for Actor {
     }
 }
 
+/// A phone number as events keep it: its last four digits only. Events are
+/// hash-chained and cannot be rewritten when a customer is erased, so they carry ids and
+/// no personal data (the opt-out itself is a row, which can be deleted).
+pub fn phone_tail(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("…{tail}")
+}
+
 /// The `kind` of the routing engine's records in the log.
 pub const ROUTING: &str = "routing";
 
@@ -175,6 +184,17 @@ pub enum LiveEvent {
         kinds: Vec<String>,
         reason: String,
     },
+    /// A customer erased on request (the actor is the admin): their rows are deleted;
+    /// events keep only ids, so nothing personal stays in the log.
+    #[serde(rename = "customer.erased")]
+    CustomerErased { customer_id: Uuid, reason: String },
+    /// The retention job deleted closed contacts older than their period.
+    #[serde(rename = "retention.run")]
+    RetentionRun {
+        contacts: u64,
+        messages: u64,
+        attachments: u64,
+    },
     /// A sign-in (the actor is the user).
     #[serde(rename = "auth.login")]
     Login { user_id: Uuid },
@@ -216,6 +236,7 @@ pub enum LiveEvent {
     #[serde(rename = "channel_endpoint.deleted")]
     ChannelEndpointDeleted { channel: Channel },
     /// A phone number texted STOP, or START again.
+    /// `phone`: its last four digits ([`phone_tail`]).
     #[serde(rename = "sms.opted_out")]
     SmsOptedOut { phone: String },
     #[serde(rename = "sms.opted_in")]

@@ -55,9 +55,11 @@ pub mod contacts;
 pub mod error;
 pub mod events;
 pub mod hub;
+pub mod keys;
 pub mod live;
 pub mod metrics;
 pub mod pii;
+pub mod retention;
 pub mod secrets;
 pub mod seed;
 pub mod sso;
@@ -222,6 +224,7 @@ struct PipelineItem {
 
 pub struct Inner {
     sealer: secrets::Sealer,
+    keyring: keys::Keyring,
     store: Db,
     config: Config,
     orgs: RwLock<HashMap<Uuid, Arc<OrgSlot>>>,
@@ -344,6 +347,7 @@ impl AppState {
                 .expect("a fresh key is a key")
         });
         let inner = Inner {
+            keyring: keys::Keyring::new(Arc::new(sealer.clone())),
             sealer,
             store: db,
             limiter: auth::LoginLimiter::new(config.login_burst, config.login_refill_secs),
@@ -370,6 +374,7 @@ impl AppState {
         contacts::rebuild(&state).await?;
         tokio::spawn(contacts::timer_task(state.clone()));
         tokio::spawn(channels::outbound::drain_task(state.clone()));
+        tokio::spawn(retention::task(state.clone()));
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }
@@ -383,6 +388,82 @@ impl AppState {
     /// Seals and opens providers' credentials.
     pub fn sealer(&self) -> &secrets::Sealer {
         &self.0.sealer
+    }
+    /// The organisations' data keys (encryption at rest).
+    pub fn keyring(&self) -> &keys::Keyring {
+        &self.0.keyring
+    }
+    /// The organisation's data keys, to seal with before a write.
+    pub async fn org_keys(&self, org: Uuid) -> Result<Arc<keys::OrgKeys>, store::StoreError> {
+        self.0.keyring.get(&self.0.store, org).await
+    }
+    /// Messages of a contact, their text opened (see [`keys`]).
+    pub async fn messages(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<store::Message>, store::StoreError> {
+        let list = self
+            .0
+            .store
+            .list_messages(org, contact, after_seq, limit)
+            .await?;
+        self.open_messages(org, list).await
+    }
+    /// One message by its client id, its text opened.
+    pub async fn message_by_client_id(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        client_id: &str,
+    ) -> Result<Option<store::Message>, store::StoreError> {
+        let Some(m) = self
+            .0
+            .store
+            .get_message_by_client_id(org, contact, client_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.open_messages(org, vec![m]).await?.pop())
+    }
+    async fn open_messages(
+        &self,
+        org: Uuid,
+        mut list: Vec<store::Message>,
+    ) -> Result<Vec<store::Message>, store::StoreError> {
+        let newest = list
+            .iter()
+            .filter_map(|m| m.text.as_deref().and_then(keys::text_key_id))
+            .max();
+        if newest.is_none() {
+            return Ok(list);
+        }
+        let k = self.0.keyring.for_key(&self.0.store, org, newest).await?;
+        for m in &mut list {
+            if let Some(t) = &m.text {
+                m.text = k.open_text(keys::MESSAGE_TEXT, m.id, t);
+            }
+        }
+        Ok(list)
+    }
+    /// An attachment's bytes, opened.
+    pub async fn attachment_data(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<Option<Vec<u8>>, store::StoreError> {
+        let Some(stored) = self.0.store.attachment_data(org, id).await? else {
+            return Ok(None);
+        };
+        let k = self
+            .0
+            .keyring
+            .for_key(&self.0.store, org, keys::bytes_key_id(&stored))
+            .await?;
+        Ok(k.open_bytes(keys::ATTACHMENT, id, &stored))
     }
     pub fn hub(&self) -> &Hub {
         &self.0.hub
@@ -495,7 +576,19 @@ impl AppState {
         org: Uuid,
         f: impl FnOnce(&mut live::OrgLive, OffsetDateTime) -> ApiResult<Tx<T>>,
     ) -> ApiResult<T> {
+        Ok(self.mutate_committed(org, f).await?.0)
+    }
+
+    /// [`AppState::mutate`], also answering what the commit reported (an erasure's
+    /// counts).
+    pub async fn mutate_committed<T>(
+        &self,
+        org: Uuid,
+        f: impl FnOnce(&mut live::OrgLive, OffsetDateTime) -> ApiResult<Tx<T>>,
+    ) -> ApiResult<(T, Committed)> {
         let slot = self.slot(org);
+        // Messages are sealed on this task, never in the store's writer (see `keys`).
+        let keys = self.org_keys(org).await?;
         if slot.stale.load(Ordering::SeqCst) {
             // Wait (briefly) for the rebuild rather than refusing at once.
             let _ = tokio::time::timeout(Duration::from_secs(5), slot.recovered.notified()).await;
@@ -508,14 +601,15 @@ impl AppState {
                 ));
             }
             let now = self.now();
-            let tx = f(&mut live, now)?;
+            let mut tx = f(&mut live, now)?;
+            keys::seal_changes(&keys, &mut tx.changes);
             let epoch = slot.epoch.load(Ordering::SeqCst);
             let rx = self.enqueue(Some(Fence { org, epoch }), tx.changes, tx.notes);
             (rx, tx.value, epoch)
         };
         self.0.wake.notify_one();
         match rx.await {
-            Ok(Ok(_)) => Ok(value),
+            Ok(Ok(committed)) => Ok((value, committed)),
             Ok(Err(e)) => {
                 let stopping = *self.0.shutdown.borrow();
                 if !matches!(e, store::StoreError::Fenced(_)) && !stopping {
@@ -564,7 +658,11 @@ impl AppState {
 
     /// Write without touching the live state (config objects, users, sessions…); the
     /// notes are published after the commit like every other change.
-    pub async fn write(&self, changes: Vec<Change>, notes: Vec<Note>) -> ApiResult<Committed> {
+    pub async fn write(&self, mut changes: Vec<Change>, notes: Vec<Note>) -> ApiResult<Committed> {
+        for org in keys::orgs_to_seal(&changes) {
+            let keys = self.org_keys(org).await?;
+            keys::seal_changes(&keys, &mut changes);
+        }
         let rx = self.enqueue(None, changes, notes);
         match rx.await {
             Ok(r) => Ok(r?),

@@ -347,6 +347,29 @@ pub trait Store: Clone + Send + Sync + 'static {
         before: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// The organisation's data keys, oldest first.
+    fn list_data_keys(&self, org: Uuid) -> impl Future<Output = Result<Vec<DataKey>>> + Send;
+    /// `(id, text)` of the organisation's messages with a text and an id after `after`,
+    /// by id: what the re-encryption walks.
+    fn list_message_texts(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(Uuid, String)>>> + Send;
+    /// The ids of the organisation's attachments after `after`, by id.
+    fn list_attachment_ids(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Uuid>>> + Send;
+    /// `(id, channel, closed_at)` of the organisation's closed contacts: what retention
+    /// walks.
+    fn list_closed_contacts(
+        &self,
+        org: Uuid,
+    ) -> impl Future<Output = Result<Vec<(Uuid, Channel, time::OffsetDateTime)>>> + Send;
 }
 
 /// Either backend, chosen from the URL.
@@ -447,6 +470,31 @@ impl Store for Db {
     }
     async fn list_due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<Delivery>> {
         delegate!(self, s => s.list_due_deliveries(now_ms, limit))
+    }
+    async fn list_data_keys(&self, org: Uuid) -> Result<Vec<DataKey>> {
+        delegate!(self, s => s.list_data_keys(org))
+    }
+    async fn list_message_texts(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, String)>> {
+        delegate!(self, s => s.list_message_texts(org, after, limit))
+    }
+    async fn list_attachment_ids(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        delegate!(self, s => s.list_attachment_ids(org, after, limit))
+    }
+    async fn list_closed_contacts(
+        &self,
+        org: Uuid,
+    ) -> Result<Vec<(Uuid, Channel, time::OffsetDateTime)>> {
+        delegate!(self, s => s.list_closed_contacts(org))
     }
     async fn next_delivery_due(&self) -> Result<Option<i64>> {
         delegate!(self, s => s.next_delivery_due())

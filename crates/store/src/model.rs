@@ -169,10 +169,13 @@ pub enum ObjectKind {
     /// The organisation's single sign-on (OpenID Connect) settings; one, named `oidc`.
     /// Admins only.
     SsoConfig,
+    /// How long closed contacts are kept, for the organisation and per channel; one,
+    /// named `retention`. Admins only.
+    Retention,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -186,6 +189,7 @@ impl ObjectKind {
         ObjectKind::ChannelEndpoint,
         ObjectKind::SmsOptOut,
         ObjectKind::SsoConfig,
+        ObjectKind::Retention,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -203,6 +207,7 @@ impl ObjectKind {
             ObjectKind::ChannelEndpoint => "channel_endpoint",
             ObjectKind::SmsOptOut => "sms_opt_out",
             ObjectKind::SsoConfig => "sso_config",
+            ObjectKind::Retention => "retention",
         }
     }
 
@@ -595,6 +600,57 @@ pub enum Change {
     PutIdempotency(IdempotencyRecord),
     /// Insert or replace (by message id, within the organisation).
     PutDelivery(Delivery),
+    /// Insert only: a second key with the same id is a conflict (another process made it).
+    PutDataKey(DataKey),
+    /// Replace the wrapped form of an existing data key (master-key rotation).
+    RewrapDataKey(DataKey),
+    /// Replace the stored text of one message (re-encryption under a newer key).
+    ResealMessage {
+        org_id: Uuid,
+        id: Uuid,
+        text: String,
+    },
+    /// Replace the stored bytes of one attachment (re-encryption under a newer key).
+    ResealAttachment {
+        org_id: Uuid,
+        id: Uuid,
+        data: Vec<u8>,
+    },
+    /// Delete one customer and everything about them: their identities, contacts, the
+    /// contacts' messages, attachments and deliveries, and the idempotency records whose
+    /// answer names them. The counts come back in [`Committed::erased`].
+    EraseCustomer {
+        org_id: Uuid,
+        customer_id: Uuid,
+    },
+    /// Delete closed contacts (with their messages, attachments, deliveries and the
+    /// idempotency records that name them); counts in [`Committed::erased`].
+    EraseContacts {
+        org_id: Uuid,
+        contact_ids: Vec<Uuid>,
+    },
+}
+
+impl Change {
+    /// An erasure: written in its list's order, never gathered with the hot tables'
+    /// rows of other lists (which are written after everything else).
+    pub fn is_erasure(&self) -> bool {
+        matches!(
+            self,
+            Change::EraseCustomer { .. } | Change::EraseContacts { .. }
+        )
+    }
+}
+
+/// One of an organisation's data keys, wrapped by the center's master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataKey {
+    pub org_id: Uuid,
+    /// 1, 2, …: the highest is the one new writes use.
+    pub key_id: i32,
+    /// The key sealed by the master key (or a KMS): never the key itself.
+    pub wrapped: String,
+    pub created_at: OffsetDateTime,
 }
 
 /// What a committed submission produced.
@@ -602,6 +658,22 @@ pub enum Change {
 pub struct Committed {
     /// The sequence numbers of its `Change::Event`s, in order.
     pub event_seqs: Vec<i64>,
+    /// What its erasures deleted: `(table, rows)`, added up over the submission.
+    pub erased: Vec<(&'static str, u64)>,
+}
+
+impl Committed {
+    fn count(&mut self, table: &'static str, n: u64) {
+        match self.erased.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, c)) => *c += n,
+            None => self.erased.push((table, n)),
+        }
+    }
+
+    /// Adds `n` rows of `table` to [`Committed::erased`].
+    pub fn add_erased(&mut self, table: &'static str, n: u64) {
+        self.count(table, n)
+    }
 }
 
 /// A page of results and where the next page starts.

@@ -226,8 +226,9 @@ macro_rules! backend {
             // and the rows of the hot tables (events, messages, contacts, deliveries)
             // written a table at a time, many rows per statement. If any list fails, it
             // is rolled back and the batch is written again list by list, each in its own
-            // savepoint, so that only the failing list fails.
-            {
+            // savepoint, so that only the failing list fails. A batch with an erasure
+            // takes the second path at once: it must apply in its list's order.
+            if !batch.iter().any(|r| r.changes.iter().any(Change::is_erasure)) {
                 let mut tx = pool.begin_with($begin).await?;
                 let lists: Vec<&[Change]> = batch
                     .iter()
@@ -613,6 +614,42 @@ macro_rules! backend {
             Ok(())
         }
 
+        /// Deletes contacts with their messages, attachments, deliveries and the
+        /// idempotency records whose answer names them.
+        async fn erase_contacts(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            org: Uuid,
+            contacts: &[Uuid],
+            committed: &mut Committed,
+        ) -> Result<()> {
+            for id in contacts {
+                for (table, sql) in [
+                    ("messages", "DELETE FROM messages WHERE org_id = $1 AND contact_id = $2"),
+                    ("attachments", "DELETE FROM attachments WHERE org_id = $1 AND contact_id = $2"),
+                    ("deliveries", "DELETE FROM deliveries WHERE org_id = $1 AND contact_id = $2"),
+                    ("contacts", "DELETE FROM contacts WHERE org_id = $1 AND id = $2"),
+                ] {
+                    let n = sqlx::query(sql)
+                        .bind(org)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    committed.add_erased(table, n);
+                }
+                let n = sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE org_id = $1 AND CAST(body AS TEXT) LIKE $2",
+                )
+                .bind(org)
+                .bind(format!("%{id}%"))
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                committed.add_erased("idempotency_keys", n);
+            }
+            Ok(())
+        }
+
         async fn apply(
             tx: &mut sqlx::Transaction<'static, $db>,
             changes: &[Change],
@@ -784,6 +821,81 @@ macro_rules! backend {
                     }
                     Change::PutDelivery(d) => put_deliveries(tx, &[d]).await?,
                     Change::PutIdempotency(r) => insert_idempotency(tx, &[r]).await?,
+                    Change::PutDataKey(k) => {
+                        sqlx::query(
+                            "INSERT INTO data_keys (org_id, key_id, wrapped, created_at) \
+                             VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(k.org_id)
+                        .bind(k.key_id)
+                        .bind(&k.wrapped)
+                        .bind(k.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::RewrapDataKey(k) => {
+                        sqlx::query(
+                            "UPDATE data_keys SET wrapped = $1 WHERE org_id = $2 AND key_id = $3",
+                        )
+                        .bind(&k.wrapped)
+                        .bind(k.org_id)
+                        .bind(k.key_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::ResealMessage { org_id, id, text } => {
+                        sqlx::query("UPDATE messages SET text = $1 WHERE org_id = $2 AND id = $3")
+                            .bind(text)
+                            .bind(org_id)
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Change::ResealAttachment { org_id, id, data } => {
+                        sqlx::query(
+                            "UPDATE attachments SET data = $1 WHERE org_id = $2 AND id = $3",
+                        )
+                        .bind(data.as_slice())
+                        .bind(org_id)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::EraseCustomer { org_id, customer_id } => {
+                        let contacts: Vec<Uuid> = sqlx::query_scalar(
+                            "SELECT id FROM contacts WHERE org_id = $1 AND customer_id = $2",
+                        )
+                        .bind(org_id)
+                        .bind(customer_id)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                        erase_contacts(tx, *org_id, &contacts, &mut committed).await?;
+                        for (table, sql) in [
+                            ("identities", "DELETE FROM identities WHERE org_id = $1 AND customer_id = $2"),
+                            ("customers", "DELETE FROM customers WHERE org_id = $1 AND id = $2"),
+                        ] {
+                            let n = sqlx::query(sql)
+                                .bind(org_id)
+                                .bind(customer_id)
+                                .execute(&mut **tx)
+                                .await?
+                                .rows_affected();
+                            committed.add_erased(table, n);
+                        }
+                        let n = sqlx::query(
+                            "DELETE FROM idempotency_keys WHERE org_id = $1 \
+                             AND CAST(body AS TEXT) LIKE $2",
+                        )
+                        .bind(org_id)
+                        .bind(format!("%{customer_id}%"))
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                        committed.add_erased("idempotency_keys", n);
+                    }
+                    Change::EraseContacts { org_id, contact_ids } => {
+                        erase_contacts(tx, *org_id, contact_ids, &mut committed).await?;
+                    }
                 }
             }
             Ok(committed)
@@ -1456,6 +1568,75 @@ macro_rules! backend {
                 .transpose()
             }
 
+            async fn list_data_keys(&self, org: Uuid) -> Result<Vec<DataKey>> {
+                let rows = sqlx::query(
+                    "SELECT org_id, key_id, wrapped, created_at FROM data_keys \
+                     WHERE org_id = $1 ORDER BY key_id",
+                )
+                .bind(org)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(DataKey {
+                            org_id: r.try_get("org_id")?,
+                            key_id: r.try_get("key_id")?,
+                            wrapped: r.try_get("wrapped")?,
+                            created_at: r.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+            async fn list_message_texts(
+                &self,
+                org: Uuid,
+                after: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<(Uuid, String)>> {
+                Ok(sqlx::query_as::<_, (Uuid, String)>(
+                    "SELECT id, text FROM messages WHERE org_id = $1 AND text IS NOT NULL \
+                     AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?)
+            }
+            async fn list_attachment_ids(
+                &self,
+                org: Uuid,
+                after: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<Uuid>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM attachments WHERE org_id = $1 \
+                     AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?)
+            }
+            async fn list_closed_contacts(
+                &self,
+                org: Uuid,
+            ) -> Result<Vec<(Uuid, Channel, time::OffsetDateTime)>> {
+                let rows = sqlx::query(
+                    "SELECT id, channel, closed_at FROM contacts WHERE org_id = $1 \
+                     AND status = 'closed' AND closed_at IS NOT NULL",
+                )
+                .bind(org)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let ch: String = r.try_get("channel")?;
+                        Ok((r.try_get("id")?, parse_channel(&ch)?, r.try_get("closed_at")?))
+                    })
+                    .collect()
+            }
             async fn list_open_client_ids(&self, org: Uuid) -> Result<Vec<(Uuid, String, i64)>> {
                 let rows = sqlx::query(
                     "SELECT m.contact_id, m.client_id, m.seq FROM messages m \
@@ -1523,6 +1704,9 @@ mod sqlite {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // Deleted rows (an erased customer, expired contacts) are overwritten
+                // with zeros, not left in free pages of the file.
+                .pragma("secure_delete", "ON")
                 .busy_timeout(Duration::from_secs(10));
             // The writer never checkpoints: copying the log back into the database
             // would hold up every commit behind it. A task on a reading connection

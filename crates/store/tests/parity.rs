@@ -925,3 +925,183 @@ async fn lists_committed_together_leave_what_they_would_one_by_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn data_keys_reseals_and_erasures_with_their_counts() {
+    each(|db| async move {
+        let o = org("keys");
+        let other = org("keys-other");
+        db.commit(vec![
+            Change::PutOrg(o.clone()),
+            Change::PutOrg(other.clone()),
+        ])
+        .await
+        .unwrap();
+        let key = |org: Uuid, id: i32, w: &str| DataKey {
+            org_id: org,
+            key_id: id,
+            wrapped: w.into(),
+            created_at: now(),
+        };
+        db.commit(vec![Change::PutDataKey(key(o.id, 1, "w1"))])
+            .await
+            .unwrap();
+        // A second key 1 (another process made it first) is a conflict.
+        let again = db.commit(vec![Change::PutDataKey(key(o.id, 1, "x"))]).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        db.commit(vec![
+            Change::PutDataKey(key(o.id, 2, "w2")),
+            Change::RewrapDataKey(key(o.id, 1, "w1-rewrapped")),
+        ])
+        .await
+        .unwrap();
+        let keys = db.list_data_keys(o.id).await.unwrap();
+        assert_eq!(
+            keys.iter()
+                .map(|k| (k.key_id, k.wrapped.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(1, "w1-rewrapped"), (2, "w2")]
+        );
+        assert!(db.list_data_keys(other.id).await.unwrap().is_empty());
+
+        let cust = Customer {
+            id: new_id(),
+            org_id: o.id,
+            name: "Ann".into(),
+            email: None,
+            data: json!({}),
+            created_at: now(),
+        };
+        let mut gone = contact(o.id);
+        gone.customer_id = Some(cust.id);
+        gone.status = ContactStatus::Closed;
+        gone.closed_at = Some(now());
+        let kept = contact(o.id);
+        let m1 = message(&gone, 1, None);
+        let m2 = message(&kept, 1, None);
+        let att = Attachment {
+            id: new_id(),
+            org_id: o.id,
+            contact_id: gone.id,
+            name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 3,
+            sha256: "x".into(),
+            created_at: now(),
+        };
+        db.commit(vec![
+            Change::PutCustomer(cust.clone()),
+            Change::PutIdentity(Identity {
+                id: new_id(),
+                org_id: o.id,
+                customer_id: cust.id,
+                kind: "email".into(),
+                value: "ann@example.org".into(),
+                created_at: now(),
+            }),
+            Change::PutContact(gone.clone()),
+            Change::PutContact(kept.clone()),
+            Change::PutMessage(m1.clone()),
+            Change::PutMessage(m2.clone()),
+            Change::PutAttachment {
+                meta: att.clone(),
+                data: b"pdf".to_vec(),
+            },
+            Change::PutIdempotency(IdempotencyRecord {
+                org_id: o.id,
+                key: "k1".into(),
+                request_hash: "h".into(),
+                status: 201,
+                body: json!({"id": gone.id}),
+                created_at: now(),
+            }),
+        ])
+        .await
+        .unwrap();
+        let texts = db.list_message_texts(o.id, None, 10).await.unwrap();
+        assert_eq!(texts.len(), 2);
+        let closed = db.list_closed_contacts(o.id).await.unwrap();
+        assert_eq!(
+            closed.iter().map(|c| c.0).collect::<Vec<_>>(),
+            vec![gone.id]
+        );
+        db.commit(vec![
+            Change::ResealMessage {
+                org_id: o.id,
+                id: m2.id,
+                text: "sealed".into(),
+            },
+            Change::ResealAttachment {
+                org_id: o.id,
+                id: att.id,
+                data: b"sealed-bytes".to_vec(),
+            },
+        ])
+        .await
+        .unwrap();
+        let m = db.list_messages(o.id, kept.id, 0, 10).await.unwrap();
+        assert_eq!(m[0].text.as_deref(), Some("sealed"));
+        assert_eq!(
+            db.attachment_data(o.id, att.id).await.unwrap().unwrap(),
+            b"sealed-bytes"
+        );
+        assert_eq!(
+            db.list_attachment_ids(o.id, None, 10).await.unwrap(),
+            vec![att.id]
+        );
+
+        // Another organisation's erasure touches nothing here.
+        let none = db
+            .commit(vec![Change::EraseCustomer {
+                org_id: other.id,
+                customer_id: cust.id,
+            }])
+            .await
+            .unwrap();
+        assert!(
+            none.erased.iter().all(|(_, n)| *n == 0),
+            "{:?}",
+            none.erased
+        );
+        let done = db
+            .commit(vec![Change::EraseCustomer {
+                org_id: o.id,
+                customer_id: cust.id,
+            }])
+            .await
+            .unwrap();
+        let count = |t: &str| done.erased.iter().find(|(x, _)| *x == t).map(|x| x.1);
+        assert_eq!(count("customers"), Some(1));
+        assert_eq!(count("identities"), Some(1));
+        assert_eq!(count("contacts"), Some(1));
+        assert_eq!(count("messages"), Some(1));
+        assert_eq!(count("attachments"), Some(1));
+        assert_eq!(count("idempotency_keys"), Some(1));
+        assert!(db.get_customer(o.id, cust.id).await.unwrap().is_none());
+        assert!(db.get_contact(o.id, gone.id).await.unwrap().is_none());
+        assert!(db.get_idempotency(o.id, "k1").await.unwrap().is_none());
+        assert!(
+            db.find_identity(o.id, "email", "ann@example.org")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The other contact and its message stay.
+        assert!(db.get_contact(o.id, kept.id).await.unwrap().is_some());
+        assert_eq!(
+            db.list_messages(o.id, kept.id, 0, 10).await.unwrap().len(),
+            1
+        );
+        let by_contacts = db
+            .commit(vec![Change::EraseContacts {
+                org_id: o.id,
+                contact_ids: vec![kept.id],
+            }])
+            .await
+            .unwrap();
+        assert!(by_contacts.erased.contains(&("contacts", 1)));
+        assert!(by_contacts.erased.contains(&("messages", 1)));
+        assert!(db.get_contact(o.id, kept.id).await.unwrap().is_none());
+    })
+    .await;
+}

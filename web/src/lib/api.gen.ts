@@ -635,6 +635,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase one customer on request (admins): the customer, their identities, contacts,
+         *     messages, attachments, deliveries and the idempotency records that name them are
+         *     deleted in one commit with a `customer.erased` event (the reason and the admin).
+         *     The event log keeps only ids, so its hash chain stays whole. A customer with a
+         *     contact not yet closed is refused (409): close it first.
+         */
+        post: operations["erase_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -814,6 +837,27 @@ export interface paths {
          *     answered with the message's status as it stands and changes nothing.
          */
         post: operations["post_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How long closed contacts are kept (admins). */
+        get: operations["get_retention"];
+        /**
+         * Set how long closed contacts are kept (admins); the next run of the retention job
+         *     (hourly) deletes those past their period. Audited as `object.put`.
+         */
+        put: operations["put_retention"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1919,6 +1963,26 @@ export interface components {
             /** @description Webhook: where each message is POSTed. */
             webhook_url?: string | null;
         };
+        /** @description Why a customer is erased. */
+        EraseIn: {
+            /**
+             * @description Why (kept with your name in the log, so write no personal data in it): 3 to 500
+             *     characters, e.g. "erasure request of 2026-12-01, ticket 4711".
+             */
+            reason: string;
+        };
+        /** @description What an erasure deleted. */
+        ErasureReport: {
+            /** Format: uuid */
+            customer_id: string;
+            /**
+             * @description Rows deleted per kind: `customers`, `identities`, `contacts`, `messages`,
+             *     `attachments`, `deliveries`, `idempotency_keys`.
+             */
+            erased: {
+                [key: string]: number;
+            };
+        };
         ErrorBody: {
             error: components["schemas"]["ErrorInner"];
         };
@@ -2184,6 +2248,21 @@ export interface components {
             requirement: number[];
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
+        };
+        /** @description How long closed contacts are kept. */
+        Retention: {
+            /**
+             * @description Per channel (`chat`, `sms`, `whatsapp`, `messenger`, `email`, `voice`): days
+             *     that replace `days` for that channel (null: kept).
+             */
+            channels?: {
+                [key: string]: number | null;
+            };
+            /**
+             * Format: int32
+             * @description Days a closed contact is kept, counted from its closing; null: kept.
+             */
+            days?: number | null;
         };
         RevealIn: {
             /**
@@ -3675,6 +3754,47 @@ export interface operations {
             };
         };
     };
+    erase_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureReport"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_events: {
         parameters: {
             query?: {
@@ -4053,6 +4173,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+        };
+    };
+    put_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Retention"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
                 };
             };
             422: {

@@ -452,3 +452,104 @@ where
         result
     })
 }
+
+/// Encryption at rest: the organisations' data keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new data key to an organisation: new messages and attachments are sealed
+    /// with it (a running server picks it up within seconds); older ones stay readable.
+    /// Follow with `keys reencrypt` to move them to the new key.
+    ///
+    /// Example: homeshore keys rotate --org acme --data-dir /var/lib/homeshore
+    Rotate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The organisation (its slug).
+        #[arg(long)]
+        org: String,
+    },
+    /// Seal every message and attachment of an organisation with its newest data key
+    /// (and those written before encryption at rest existed). Safe while the server runs.
+    ///
+    /// Example: homeshore keys reencrypt --org acme --data-dir /var/lib/homeshore
+    Reencrypt {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The organisation (its slug); every one when left out.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Rotate the master key: rewrap every organisation's data keys with a new master
+    /// key (nothing else is rewritten), then start the servers with that key.
+    ///
+    /// Example: HOMESHORE_NEW_SECRET_KEY=$(openssl rand -hex 32) homeshore keys rewrap
+    Rewrap {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The new master key (64 hex digits or base64).
+        #[arg(long, env = "HOMESHORE_NEW_SECRET_KEY", hide_env_values = true)]
+        new_key: String,
+    },
+}
+
+pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { server, org } => admin(server, async move |state| {
+            let o = org_by_slug(&state, &org).await?;
+            let n = server::keys::rotate(state.store(), state.sealer(), o.id).await?;
+            println!("{}: data key {n} is now the one new writes use", o.slug);
+            Ok(())
+        }),
+        KeysCommand::Reencrypt { server, org } => admin(server, async move |state| {
+            let mut orgs = state.store().list_orgs().await?;
+            if let Some(slug) = &org {
+                orgs.retain(|o| &o.slug == slug);
+                anyhow::ensure!(!orgs.is_empty(), "no organisation with the slug {slug}");
+            }
+            for o in orgs {
+                let total = server::keys::count_sealable(state.store(), o.id).await?;
+                let pb = indicatif::ProgressBar::with_draw_target(
+                    Some(total),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                pb.set_message(o.slug.clone());
+                let tick = pb.clone();
+                let wrap: std::sync::Arc<dyn server::keys::KeyWrap> =
+                    std::sync::Arc::new(state.sealer().clone());
+                let r = server::keys::reencrypt(state.store(), wrap, o.id, &move |n| tick.inc(n))
+                    .await?;
+                pb.finish_and_clear();
+                println!(
+                    "{}: {} messages and {} attachments sealed with the newest key{}",
+                    o.slug,
+                    r.messages,
+                    r.attachments,
+                    if r.unreadable > 0 {
+                        format!(", {} unreadable left as they are", r.unreadable)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Ok(())
+        }),
+        KeysCommand::Rewrap { server, new_key } => admin(server, async move |state| {
+            let new =
+                server::secrets::Sealer::from_key_text(&new_key).map_err(|e| anyhow::anyhow!(e))?;
+            for o in state.store().list_orgs().await? {
+                let n = server::keys::rewrap(state.store(), state.sealer(), &new, o.id).await?;
+                println!("{}: {n} data keys rewrapped", o.slug);
+            }
+            println!("now start every server with the new key as secret_key");
+            Ok(())
+        }),
+    }
+}
+
+async fn org_by_slug(state: &AppState, slug: &str) -> anyhow::Result<store::Org> {
+    state
+        .store()
+        .get_org_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation with the slug {slug}"))
+}

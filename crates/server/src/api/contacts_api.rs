@@ -15,7 +15,7 @@ use crate::contacts::{self, CustomerRef, NewContact, NewMessage};
 use crate::error::{Json, Path, Query};
 use crate::events::{Actor, LiveEvent};
 use crate::live::AgentState;
-use crate::{ApiError, ApiResult, AppState, wire};
+use crate::{ApiError, ApiResult, AppState, Tx, wire};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(reject))
         .routes(routes!(get_customer))
+        .routes(routes!(erase_customer))
         .routes(routes!(inbound))
 }
 
@@ -241,8 +242,7 @@ async fn reveal(
     contacts::visible(&state, &auth, id).await?;
     let org = auth.org_id();
     let m = state
-        .store()
-        .list_messages(org, id, seq.saturating_sub(1), 1)
+        .messages(org, id, seq.saturating_sub(1), 1)
         .await?
         .into_iter()
         .find(|m| m.seq == seq)
@@ -293,8 +293,7 @@ async fn list_messages(
     let c = contacts::visible(&state, &auth, id).await?;
     contacts::audit_read(&state, &auth, "transcript", id).await?;
     let ms = state
-        .store()
-        .list_messages(
+        .messages(
             auth.org_id(),
             id,
             q.after_seq.unwrap_or(0),
@@ -777,6 +776,89 @@ async fn get_customer(
         "identities": ids.iter().map(|i| json!({"kind": i.kind, "value": i.value})).collect::<Vec<_>>(),
         "contacts": cs.items.iter().map(wire::contact).collect::<Vec<_>>(),
     })))
+}
+
+/// Why a customer is erased.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseIn {
+    /// Why (kept with your name in the log, so write no personal data in it): 3 to 500
+    /// characters, e.g. "erasure request of 2026-12-01, ticket 4711".
+    pub reason: String,
+}
+
+/// What an erasure deleted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErasureReport {
+    pub customer_id: Uuid,
+    /// Rows deleted per kind: `customers`, `identities`, `contacts`, `messages`,
+    /// `attachments`, `deliveries`, `idempotency_keys`.
+    pub erased: std::collections::BTreeMap<String, u64>,
+}
+
+/// Erase one customer on request (admins): the customer, their identities, contacts,
+/// messages, attachments, deliveries and the idempotency records that name them are
+/// deleted in one commit with a `customer.erased` event (the reason and the admin).
+/// The event log keeps only ids, so its hash chain stays whole. A customer with a
+/// contact not yet closed is refused (409): close it first.
+#[utoipa::path(post, path = "/api/customers/{id}/erase", tag = "contacts", params(("id" = Uuid, Path)), request_body = EraseIn, responses((status = 200, body = ErasureReport), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn erase_customer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<EraseIn>,
+) -> ApiResult<Json<ErasureReport>> {
+    auth.require(&[Role::Admin])?;
+    let reason = body.reason.trim().to_string();
+    if reason.chars().count() < 3 || reason.len() > 500 {
+        return Err(ApiError::invalid(
+            "reason: say in 3 to 500 characters why this customer is erased",
+        ));
+    }
+    let org = auth.org_id();
+    if state.store().get_customer(org, id).await?.is_none() {
+        return Err(ApiError::not_found("customer"));
+    }
+    let actor = Actor::from(&auth);
+    let ((), committed) = state
+        .mutate_committed(org, |o, now| {
+            // Under the organisation's lock: no contact of theirs opens meanwhile.
+            if o.contacts().any(|lc| lc.contact.customer_id == Some(id)) {
+                return Err(ApiError::conflict(
+                    "this customer has a contact that is not closed yet: close it first",
+                ));
+            }
+            let mut tx = Tx::new(());
+            tx.changes = vec![
+                store::Change::EraseCustomer {
+                    org_id: org,
+                    customer_id: id,
+                },
+                LiveEvent::CustomerErased {
+                    customer_id: id,
+                    reason: reason.clone(),
+                }
+                .change(org, now, actor),
+            ];
+            Ok(tx)
+        })
+        .await?;
+    if !committed
+        .erased
+        .iter()
+        .any(|(t, n)| *t == "customers" && *n > 0)
+    {
+        // Erased by a request that raced this one.
+        return Err(ApiError::not_found("customer"));
+    }
+    Ok(Json(ErasureReport {
+        customer_id: id,
+        erased: committed
+            .erased
+            .into_iter()
+            .map(|(t, n)| (t.to_string(), n))
+            .collect(),
+    }))
 }
 
 /// Who sent an inbound message.

@@ -63,6 +63,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(channels_api::routes())
         .merge(config::routes())
         .merge(sso_api::routes())
+        .merge(crate::retention::routes())
         .merge(scim_api::routes())
         .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))

@@ -168,8 +168,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
     )
     .await?;
     let message = state
-        .store()
-        .get_message_by_client_id(org, contact.id, &cid)
+        .message_by_client_id(org, contact.id, &cid)
         .await?
         .ok_or_else(|| ApiError::invalid("text: an inbound message needs text"))?;
     Ok(Received {
@@ -194,8 +193,7 @@ async fn contact_now(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Contact
 async fn first_result(state: &AppState, org: Uuid, id: Uuid, cid: &str) -> ApiResult<Received> {
     let contact = contact_now(state, org, id).await?;
     let message = state
-        .store()
-        .get_message_by_client_id(org, id, cid)
+        .message_by_client_id(org, id, cid)
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
     Ok(Received {

@@ -716,8 +716,7 @@ impl Outbound {
         state: &AppState,
     ) -> Result<Option<OffsetDateTime>, SendError> {
         Ok(state
-            .store()
-            .list_messages(self.contact.org_id, self.contact.id, 0, 1000)
+            .messages(self.contact.org_id, self.contact.id, 0, 1000)
             .await
             .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?
             .iter()
@@ -731,8 +730,7 @@ impl Outbound {
     pub async fn load(state: &AppState, d: &Delivery) -> Result<Option<Outbound>, StoreError> {
         let org = d.org_id;
         let message = state
-            .store()
-            .list_messages(org, d.contact_id, d.seq - 1, 1)
+            .messages(org, d.contact_id, d.seq - 1, 1)
             .await?
             .into_iter()
             .find(|m| m.id == d.message_id);

@@ -307,8 +307,7 @@ pub async fn receive_text(
         let cid = format!("sms:{sid}:media{k}");
         let contact = received.contact.id;
         if state
-            .store()
-            .get_message_by_client_id(org, contact, &cid)
+            .message_by_client_id(org, contact, &cid)
             .await?
             .is_some()
         {
@@ -369,7 +368,7 @@ async fn opt_out(state: &AppState, org: uuid::Uuid, phone: &str, sid: &str) -> A
         updated_at: now,
     };
     let ev = LiveEvent::SmsOptedOut {
-        phone: phone.to_string(),
+        phone: crate::events::phone_tail(phone),
     }
     .change(org, now, Actor::Customer);
     match state.write(vec![Change::PutObject(o), ev], vec![]).await {
@@ -397,7 +396,7 @@ async fn opt_in(state: &AppState, org: uuid::Uuid, phone: &str) -> ApiResult<()>
                     id: o.id,
                 },
                 LiveEvent::SmsOptedIn {
-                    phone: phone.to_string(),
+                    phone: crate::events::phone_tail(phone),
                 }
                 .change(org, now, Actor::Customer),
             ],

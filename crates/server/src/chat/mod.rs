@@ -511,10 +511,7 @@ async fn customer_messages(
     let mut out = Vec::new();
     let mut last = after;
     loop {
-        let page = state
-            .store()
-            .list_messages(c.org_id, c.id, last, 500)
-            .await?;
+        let page = state.messages(c.org_id, c.id, last, 500).await?;
         let n = page.len();
         for m in page {
             last = last.max(m.seq);
@@ -806,10 +803,7 @@ async fn upload_attachment(
     let (claimed_name, buf) = file.ok_or(UploadError::Empty)?;
     let (kind, bytes) = buf.finish()?;
     if let Some(cid) = &client_id
-        && let Some(m) = state
-            .store()
-            .get_message_by_client_id(chat.org, id, cid)
-            .await?
+        && let Some(m) = state.message_by_client_id(chat.org, id, cid).await?
     {
         return Ok((
             StatusCode::CREATED,
@@ -900,7 +894,6 @@ async fn send_attachment(
         .filter(|m| contact.is_none_or(|c| m.contact_id == c))
         .ok_or_else(|| ApiError::not_found("attachment"))?;
     let data = state
-        .store()
         .attachment_data(org, att)
         .await?
         .ok_or_else(|| ApiError::not_found("attachment"))?;

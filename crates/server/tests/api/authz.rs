@@ -200,6 +200,10 @@ fn table() -> Vec<Row> {
         row("POST", "/api/offers/{id}/accept", HANDLERS, 200, Id::Offer, None).except(&[(Admin, 404), (Supervisor, 404)]),
         row("POST", "/api/offers/{id}/reject", HANDLERS, 204, Id::Offer, None).except(&[(Admin, 404), (Supervisor, 404)]),
         row("GET", "/api/customers/{id}", ALL, 200, Id::Customer, None),
+        // The fixture's customer has an open contact: an admin's erasure is refused.
+        row("POST", "/api/customers/{id}/erase", ADMIN, 409, Id::Customer, Some(|_, _| json!({"reason": "erasure request"}))),
+        row("GET", "/api/retention", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/retention", ADMIN, 200, Id::None, Some(|_, _| json!({"days": null, "channels": {}}))),
         // agents, users, tokens, organisation, events
         row("GET", "/api/agents", ALL, 200, Id::None, None),
         row("GET", "/api/agents/{id}", ALL, 200, Id::AgentUser, None),

@@ -11,6 +11,7 @@ mod messenger;
 mod mfa;
 mod openapi_doc;
 mod outbound;
+mod protect;
 mod routing_live;
 mod scim;
 mod sso;

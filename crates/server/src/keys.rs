@@ -1,0 +1,644 @@
+//! Encryption at rest: what customers write (message bodies, internal notes, attachments)
+//! is stored sealed under a key of its organisation, so that a copy of the database or of
+//! the data directory (a backup, a disk on hardware the company does not own) holds no
+//! conversation in clear.
+//!
+//! The key hierarchy has two levels:
+//!
+//! - The **master key** (`secret_key` / `HOMESHORE_SECRET_KEY`, else `secret.key` in the
+//!   data directory, see [`crate::secrets`]) never enters the database. It only wraps
+//!   data keys, behind the [`KeyWrap`] trait: a KMS (Vault transit, AWS KMS, …) plugs in
+//!   as another implementation whose `wrap`/`unwrap` call it, and then the master key
+//!   never enters this process either.
+//! - Each organisation has **data keys** (random 256 bits), stored wrapped in the
+//!   `data_keys` table with a number. The highest number is the one new writes use
+//!   ("current"); older keys stay to read what they sealed. `homeshore keys rotate`
+//!   adds a key; `homeshore keys reencrypt` moves every ciphertext to the current key,
+//!   after which the older keys seal nothing. A running server notices a new key within
+//!   [`REFRESH`] (and at once when it meets a ciphertext under a key it has not loaded),
+//!   so rotation needs no restart. Rotating the master key rewraps the data keys only.
+//!
+//! Ciphertexts say which key sealed them: a text is `enc:k<N>:` and the base64 of a
+//! random 96-bit nonce and the ChaCha20-Poly1305 ciphertext; bytes are [`BYTES_MAGIC`],
+//! the key number (4 bytes, big endian), the nonce and the ciphertext. The associated data
+//! is the organisation, the field and the row's id: a value copied into another
+//! organisation, field or row does not open. A value without the header was written
+//! before encryption at rest and is read as it is (the re-encryption seals it).
+//!
+//! Sealing happens on the request's task before the change reaches the store's single
+//! writer, so the group commit does no cryptography; opening happens right above the
+//! store (`AppState::messages`, `AppState::attachment_data`), so the rest of the server
+//! sees plain values.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use store::{Change, DataKey, Db, Store as _, StoreError};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::secrets::Sealer;
+
+/// How long a server trusts the keys it loaded before it looks for a newer one.
+pub const REFRESH: Duration = Duration::from_secs(5);
+/// What sealed bytes begin with.
+pub const BYTES_MAGIC: &[u8; 4] = b"\0HSK";
+const TEXT_PREFIX: &str = "enc:k";
+
+/// The field names sealed values are bound to.
+pub const MESSAGE_TEXT: &str = "message.text";
+pub const ATTACHMENT: &str = "attachment";
+
+/// Why a data key could not be wrapped or unwrapped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("data key: {0}")]
+pub struct KeyError(pub String);
+
+impl From<KeyError> for StoreError {
+    fn from(e: KeyError) -> Self {
+        StoreError::Backend(e.0)
+    }
+}
+
+/// Wraps and unwraps organisations' data keys: the local master key, or a KMS.
+///
+/// A KMS implementation sends the key (or the wrapped text) to the KMS's encrypt and
+/// decrypt operations, with the organisation and key number as the encryption context;
+/// nothing else in the server changes, since only [`Keyring::load`] and the CLI's
+/// rotation call these. Calls are rare (a key is unwrapped once per process and
+/// refresh), so a network round trip is fine.
+pub trait KeyWrap: Send + Sync {
+    fn wrap(&self, org: Uuid, key_id: i32, key: &[u8; 32]) -> Result<String, KeyError>;
+    fn unwrap(&self, org: Uuid, key_id: i32, wrapped: &str) -> Result<[u8; 32], KeyError>;
+}
+
+fn wrap_field(key_id: i32) -> String {
+    format!("data_key.{key_id}")
+}
+
+/// The master key kept by this center (`secret_key` or `secret.key`).
+impl KeyWrap for Sealer {
+    fn wrap(&self, org: Uuid, key_id: i32, key: &[u8; 32]) -> Result<String, KeyError> {
+        Ok(self.seal(org, &wrap_field(key_id), &hex::encode(key)))
+    }
+    fn unwrap(&self, org: Uuid, key_id: i32, wrapped: &str) -> Result<[u8; 32], KeyError> {
+        if !Sealer::is_sealed(wrapped) {
+            return Err(KeyError("a data key is stored unwrapped".into()));
+        }
+        let plain = self
+            .open(org, &wrap_field(key_id), wrapped)
+            .ok_or_else(|| {
+                KeyError(format!(
+                    "key {key_id} of organisation {org} does not open with this master key"
+                ))
+            })?;
+        hex::decode(plain.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| KeyError("a data key is not 32 bytes".into()))
+    }
+}
+
+fn aad(org: Uuid, field: &str, row: Uuid) -> Vec<u8> {
+    let mut a = Vec::with_capacity(48 + field.len());
+    a.extend_from_slice(org.as_bytes());
+    a.extend_from_slice(field.as_bytes());
+    a.push(0x1f);
+    a.extend_from_slice(row.as_bytes());
+    a
+}
+
+/// Which key sealed a stored text, if it is sealed.
+pub fn text_key_id(stored: &str) -> Option<i32> {
+    let rest = stored.strip_prefix(TEXT_PREFIX)?;
+    let (n, _) = rest.split_once(':')?;
+    n.parse().ok()
+}
+
+/// Which key sealed stored bytes, if they are sealed.
+pub fn bytes_key_id(stored: &[u8]) -> Option<i32> {
+    let rest = stored.strip_prefix(BYTES_MAGIC.as_slice())?;
+    Some(i32::from_be_bytes(rest.get(..4)?.try_into().ok()?))
+}
+
+/// One organisation's unwrapped data keys.
+pub struct OrgKeys {
+    org: Uuid,
+    current: i32,
+    ciphers: HashMap<i32, ChaCha20Poly1305>,
+    loaded: Instant,
+}
+
+impl std::fmt::Debug for OrgKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OrgKeys({}, current {})", self.org, self.current)
+    }
+}
+
+impl OrgKeys {
+    fn from_rows(wrap: &dyn KeyWrap, org: Uuid, rows: &[DataKey]) -> Result<OrgKeys, KeyError> {
+        let mut ciphers = HashMap::new();
+        for k in rows {
+            let key = wrap.unwrap(org, k.key_id, &k.wrapped)?;
+            let c = ChaCha20Poly1305::new_from_slice(&key).map_err(|e| KeyError(e.to_string()))?;
+            ciphers.insert(k.key_id, c);
+        }
+        let current = rows.iter().map(|k| k.key_id).max().unwrap_or(0);
+        Ok(OrgKeys {
+            org,
+            current,
+            ciphers,
+            loaded: Instant::now(),
+        })
+    }
+
+    /// The number of the key new writes use.
+    pub fn current(&self) -> i32 {
+        self.current
+    }
+
+    fn seal_raw(&self, field: &str, row: Uuid, plain: &[u8]) -> (i32, Vec<u8>) {
+        let cipher = &self.ciphers[&self.current];
+        let nonce: [u8; 12] = rand::random();
+        let sealed = cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad(self.org, field, row),
+                },
+            )
+            .expect("ChaCha20-Poly1305 seals any length a message has");
+        let mut out = Vec::with_capacity(12 + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        (self.current, out)
+    }
+
+    fn open_raw(&self, key_id: i32, field: &str, row: Uuid, raw: &[u8]) -> Option<Vec<u8>> {
+        if raw.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, sealed) = raw.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        self.ciphers
+            .get(&key_id)?
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad(self.org, field, row),
+                },
+            )
+            .ok()
+    }
+
+    /// `plain` sealed under the current key for `field` of row `row`.
+    pub fn seal_text(&self, field: &str, row: Uuid, plain: &str) -> String {
+        let (id, raw) = self.seal_raw(field, row, plain.as_bytes());
+        format!("{TEXT_PREFIX}{id}:{}", B64.encode(raw))
+    }
+
+    /// The plain text of a stored one: opened if sealed (`None` if it does not open:
+    /// another organisation, field or row, tampered, or its key is gone), as it is if it
+    /// predates encryption at rest.
+    pub fn open_text(&self, field: &str, row: Uuid, stored: &str) -> Option<String> {
+        let Some(id) = text_key_id(stored) else {
+            return Some(stored.to_string());
+        };
+        let b64 = stored.split_once(':')?.1.split_once(':')?.1;
+        let raw = B64.decode(b64).ok()?;
+        String::from_utf8(self.open_raw(id, field, row, &raw)?).ok()
+    }
+
+    /// `plain` bytes sealed under the current key.
+    pub fn seal_bytes(&self, field: &str, row: Uuid, plain: &[u8]) -> Vec<u8> {
+        let (id, raw) = self.seal_raw(field, row, plain);
+        let mut out = Vec::with_capacity(8 + raw.len());
+        out.extend_from_slice(BYTES_MAGIC);
+        out.extend_from_slice(&id.to_be_bytes());
+        out.extend_from_slice(&raw);
+        out
+    }
+
+    /// Stored bytes opened (as they are if they predate encryption at rest).
+    pub fn open_bytes(&self, field: &str, row: Uuid, stored: &[u8]) -> Option<Vec<u8>> {
+        let Some(id) = bytes_key_id(stored) else {
+            return Some(stored.to_vec());
+        };
+        self.open_raw(id, field, row, &stored[8..])
+    }
+
+    /// Whether a key with this number is loaded.
+    pub fn has(&self, key_id: i32) -> bool {
+        self.ciphers.contains_key(&key_id)
+    }
+}
+
+/// Seals, in place, what `changes` would store in clear for `keys`' organisation:
+/// message texts and attachment bytes. Values already sealed are left alone.
+pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
+    for c in changes {
+        match c {
+            Change::PutMessage(m) if m.org_id == keys.org => {
+                if let Some(t) = &m.text
+                    && text_key_id(t).is_none()
+                {
+                    m.text = Some(keys.seal_text(MESSAGE_TEXT, m.id, t));
+                }
+            }
+            Change::PutAttachment { meta, data }
+                if meta.org_id == keys.org && bytes_key_id(data).is_none() =>
+            {
+                *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The organisations whose rows in `changes` [`seal_changes`] would seal.
+pub fn orgs_to_seal(changes: &[Change]) -> Vec<Uuid> {
+    let mut orgs: Vec<Uuid> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::PutMessage(m) if m.text.is_some() => Some(m.org_id),
+            Change::PutAttachment { meta, .. } => Some(meta.org_id),
+            _ => None,
+        })
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    orgs
+}
+
+/// Every organisation's data keys, loaded on first use and refreshed every [`REFRESH`].
+pub struct Keyring {
+    wrap: Arc<dyn KeyWrap>,
+    orgs: RwLock<HashMap<Uuid, Arc<OrgKeys>>>,
+    /// One load (or first key) at a time in this process.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keyring(…)")
+    }
+}
+
+impl Keyring {
+    pub fn new(wrap: Arc<dyn KeyWrap>) -> Keyring {
+        Keyring {
+            wrap,
+            orgs: RwLock::new(HashMap::new()),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn cached(&self, org: Uuid) -> Option<Arc<OrgKeys>> {
+        self.orgs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&org)
+            .cloned()
+    }
+
+    /// The organisation's keys: from memory while fresh, else read again (and the
+    /// first key made if it has none).
+    pub async fn get(&self, db: &Db, org: Uuid) -> Result<Arc<OrgKeys>, StoreError> {
+        if let Some(k) = self.cached(org)
+            && k.loaded.elapsed() < REFRESH
+        {
+            return Ok(k);
+        }
+        match (self.load(db, org).await, self.cached(org)) {
+            (Ok(k), _) => Ok(k),
+            // Keys already unwrapped stay usable while the store or the KMS is away,
+            // or while the master key is being rotated under this server.
+            (Err(e), Some(k)) => {
+                tracing::warn!(%org, error = %e, "data keys not refreshed; using those loaded");
+                Ok(k)
+            }
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// The organisation's keys, read again from the store now.
+    pub async fn load(&self, db: &Db, org: Uuid) -> Result<Arc<OrgKeys>, StoreError> {
+        let _one = self.loading.lock().await;
+        if let Some(k) = self.cached(org)
+            && k.loaded.elapsed() < Duration::from_millis(50)
+        {
+            return Ok(k);
+        }
+        let mut rows = db.list_data_keys(org).await?;
+        if rows.is_empty() {
+            match add_key(db, self.wrap.as_ref(), org, 1).await {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+            rows = db.list_data_keys(org).await?;
+        }
+        let keys = Arc::new(OrgKeys::from_rows(self.wrap.as_ref(), org, &rows)?);
+        self.orgs
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(org, keys.clone());
+        Ok(keys)
+    }
+
+    /// Keys that can open a value sealed under `key_id` (read again if that key is
+    /// newer than what is loaded).
+    pub async fn for_key(
+        &self,
+        db: &Db,
+        org: Uuid,
+        key_id: Option<i32>,
+    ) -> Result<Arc<OrgKeys>, StoreError> {
+        let k = self.get(db, org).await?;
+        match key_id {
+            Some(id) if !k.has(id) => self.load(db, org).await,
+            _ => Ok(k),
+        }
+    }
+}
+
+/// Writes data key `key_id` for `org`, made at random and wrapped.
+async fn add_key(db: &Db, wrap: &dyn KeyWrap, org: Uuid, key_id: i32) -> Result<(), StoreError> {
+    let key: [u8; 32] = rand::random();
+    let wrapped = wrap.wrap(org, key_id, &key)?;
+    db.commit(vec![Change::PutDataKey(DataKey {
+        org_id: org,
+        key_id,
+        wrapped,
+        created_at: OffsetDateTime::now_utc(),
+    })])
+    .await?;
+    Ok(())
+}
+
+/// Adds a new data key to `org`: new writes use it (a running server within
+/// [`REFRESH`]). Returns its number.
+pub async fn rotate(db: &Db, wrap: &dyn KeyWrap, org: Uuid) -> Result<i32, StoreError> {
+    let next = db
+        .list_data_keys(org)
+        .await?
+        .iter()
+        .map(|k| k.key_id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    add_key(db, wrap, org, next).await?;
+    Ok(next)
+}
+
+/// Rewraps every data key of `org` from the `old` master key to `new`: the data keys
+/// (and so every ciphertext) stay the same.
+pub async fn rewrap(
+    db: &Db,
+    old: &dyn KeyWrap,
+    new: &dyn KeyWrap,
+    org: Uuid,
+) -> Result<usize, StoreError> {
+    let rows = db.list_data_keys(org).await?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for k in &rows {
+        let key = old.unwrap(org, k.key_id, &k.wrapped)?;
+        changes.push(Change::RewrapDataKey(DataKey {
+            wrapped: new.wrap(org, k.key_id, &key)?,
+            ..k.clone()
+        }));
+    }
+    let n = changes.len();
+    if n > 0 {
+        db.commit(changes).await?;
+    }
+    Ok(n)
+}
+
+/// What a re-encryption did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reencrypted {
+    pub messages: u64,
+    pub attachments: u64,
+    /// Values that did not open (left as they are).
+    pub unreadable: u64,
+}
+
+/// Moves every message text and attachment of `org` to its current key (sealing those
+/// from before encryption at rest), a page at a time; `progress` hears each row done.
+/// Safe while the server runs: a row is only ever rewritten with the same plain value.
+pub async fn reencrypt(
+    db: &Db,
+    wrap: Arc<dyn KeyWrap>,
+    org: Uuid,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Reencrypted, StoreError> {
+    let ring = Keyring::new(wrap);
+    let keys = ring.load(db, org).await?;
+    let current = keys.current();
+    let mut done = Reencrypted::default();
+    let mut after = None;
+    loop {
+        let page = db.list_message_texts(org, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0);
+        let mut changes = Vec::new();
+        for (id, stored) in &page {
+            progress(1);
+            if text_key_id(stored) == Some(current) {
+                continue;
+            }
+            match keys.open_text(MESSAGE_TEXT, *id, stored) {
+                Some(plain) => {
+                    changes.push(Change::ResealMessage {
+                        org_id: org,
+                        id: *id,
+                        text: keys.seal_text(MESSAGE_TEXT, *id, &plain),
+                    });
+                    done.messages += 1;
+                }
+                None => done.unreadable += 1,
+            }
+        }
+        if !changes.is_empty() {
+            db.commit(changes).await?;
+        }
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_attachment_ids(org, after, 100).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(*last);
+        let mut changes = Vec::new();
+        for id in &page {
+            progress(1);
+            let Some(stored) = db.attachment_data(org, *id).await? else {
+                continue;
+            };
+            if bytes_key_id(&stored) == Some(current) {
+                continue;
+            }
+            match keys.open_bytes(ATTACHMENT, *id, &stored) {
+                Some(plain) => {
+                    changes.push(Change::ResealAttachment {
+                        org_id: org,
+                        id: *id,
+                        data: keys.seal_bytes(ATTACHMENT, *id, &plain),
+                    });
+                    done.attachments += 1;
+                }
+                None => done.unreadable += 1,
+            }
+        }
+        if !changes.is_empty() {
+            db.commit(changes).await?;
+        }
+    }
+    Ok(done)
+}
+
+/// How many rows [`reencrypt`] will walk (for a progress bar).
+pub async fn count_sealable(db: &Db, org: Uuid) -> Result<u64, StoreError> {
+    let mut n = 0u64;
+    let mut after = None;
+    loop {
+        let page = db.list_message_texts(org, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0);
+        n += page.len() as u64;
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_attachment_ids(org, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(*last);
+        n += page.len() as u64;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master() -> Sealer {
+        Sealer::from_key_text(&Sealer::new_key_text()).unwrap()
+    }
+
+    fn keys_of(wrap: &dyn KeyWrap, org: Uuid, ids: &[i32]) -> (OrgKeys, Vec<DataKey>) {
+        let rows: Vec<DataKey> = ids
+            .iter()
+            .map(|&id| DataKey {
+                org_id: org,
+                key_id: id,
+                wrapped: wrap.wrap(org, id, &rand::random()).unwrap(),
+                created_at: OffsetDateTime::now_utc(),
+            })
+            .collect();
+        (OrgKeys::from_rows(wrap, org, &rows).unwrap(), rows)
+    }
+
+    #[test]
+    fn texts_open_only_with_their_organisation_field_row_and_key() {
+        let m = master();
+        let org = Uuid::now_v7();
+        let row = Uuid::now_v7();
+        let (keys, rows) = keys_of(&m, org, &[1]);
+        let sealed = keys.seal_text(MESSAGE_TEXT, row, "my card is 4242");
+        assert_eq!(text_key_id(&sealed), Some(1));
+        assert!(!sealed.contains("4242"));
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, row, &sealed).as_deref(),
+            Some("my card is 4242")
+        );
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, Uuid::now_v7(), &sealed),
+            None,
+            "row"
+        );
+        assert_eq!(keys.open_text("other", row, &sealed), None, "field");
+        // Another organisation's keys (even its key number 1) do not open it.
+        let (other, _) = keys_of(&m, Uuid::now_v7(), &[1]);
+        assert_eq!(
+            other.open_text(MESSAGE_TEXT, row, &sealed),
+            None,
+            "organisation"
+        );
+        // The same key rows under another organisation id do not unwrap at all.
+        assert!(OrgKeys::from_rows(&m, Uuid::now_v7(), &rows).is_err());
+        // A wrong master key does not unwrap the data key.
+        assert!(OrgKeys::from_rows(&master(), org, &rows).is_err());
+        // Tampered: one byte of the ciphertext changed.
+        let mut raw = B64
+            .decode(sealed.split_once(':').unwrap().1.split_once(':').unwrap().1)
+            .unwrap();
+        raw[20] ^= 1;
+        let tampered = format!("enc:k1:{}", B64.encode(raw));
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, row, &tampered),
+            None,
+            "tampered"
+        );
+        // Older rows, written in clear, read as they are.
+        assert_eq!(
+            keys.open_text(MESSAGE_TEXT, row, "hello").as_deref(),
+            Some("hello")
+        );
+    }
+
+    #[test]
+    fn bytes_carry_their_key_and_a_rotation_keeps_old_ones_readable() {
+        let m = master();
+        let org = Uuid::now_v7();
+        let row = Uuid::now_v7();
+        let (k1, mut rows) = keys_of(&m, org, &[1]);
+        let old = k1.seal_bytes(ATTACHMENT, row, b"%PDF secret");
+        assert_eq!(bytes_key_id(&old), Some(1));
+        rows.push(DataKey {
+            org_id: org,
+            key_id: 2,
+            wrapped: m.wrap(org, 2, &rand::random()).unwrap(),
+            created_at: OffsetDateTime::now_utc(),
+        });
+        let k2 = OrgKeys::from_rows(&m, org, &rows).unwrap();
+        assert_eq!(k2.current(), 2);
+        let new = k2.seal_bytes(ATTACHMENT, row, b"%PDF secret");
+        assert_eq!(bytes_key_id(&new), Some(2));
+        assert_eq!(
+            k2.open_bytes(ATTACHMENT, row, &old).unwrap(),
+            b"%PDF secret"
+        );
+        assert_eq!(
+            k2.open_bytes(ATTACHMENT, row, &new).unwrap(),
+            b"%PDF secret"
+        );
+        // Key 1 alone cannot read what key 2 sealed.
+        assert_eq!(k1.open_bytes(ATTACHMENT, row, &new), None);
+        let mut t = new.clone();
+        let last = t.len() - 1;
+        t[last] ^= 0x80;
+        assert_eq!(k2.open_bytes(ATTACHMENT, row, &t), None, "tampered");
+        assert_eq!(k2.open_bytes(ATTACHMENT, row, b"plain").unwrap(), b"plain");
+    }
+
+    #[test]
+    fn rewrapping_keeps_the_data_key() {
+        let (a, b) = (master(), master());
+        let org = Uuid::now_v7();
+        let key: [u8; 32] = rand::random();
+        let wrapped = a.wrap(org, 3, &key).unwrap();
+        assert!(!wrapped.contains(&hex::encode(key)));
+        let rewrapped = b
+            .wrap(org, 3, &a.unwrap(org, 3, &wrapped).unwrap())
+            .unwrap();
+        assert_eq!(b.unwrap(org, 3, &rewrapped).unwrap(), key);
+        assert!(a.unwrap(org, 3, &rewrapped).is_err());
+        assert!(b.unwrap(org, 4, &rewrapped).is_err(), "bound to its number");
+    }
+}
