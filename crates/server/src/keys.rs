@@ -241,20 +241,20 @@ impl OrgKeys {
 }
 
 /// Seals, in place, what `changes` would store in clear for `keys`' organisation:
-/// message texts and attachment bytes. Values already sealed are left alone.
+/// message texts and attachment bytes. Messages and attachments are only ever inserted,
+/// from what someone just wrote, so each is sealed whatever it looks like: a customer
+/// who types a sealed-looking text (`enc:k9:…`) or uploads a file that starts like a
+/// sealed one gets it sealed and read back as written, not stored in clear nor read as
+/// a ciphertext under a key that does not exist.
 pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
     for c in changes {
         match c {
             Change::PutMessage(m) if m.org_id == keys.org => {
-                if let Some(t) = &m.text
-                    && text_key_id(t).is_none()
-                {
+                if let Some(t) = &m.text {
                     m.text = Some(keys.seal_text(MESSAGE_TEXT, m.id, t));
                 }
             }
-            Change::PutAttachment { meta, data }
-                if meta.org_id == keys.org && bytes_key_id(data).is_none() =>
-            {
+            Change::PutAttachment { meta, data } if meta.org_id == keys.org => {
                 *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
             }
             _ => {}

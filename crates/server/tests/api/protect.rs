@@ -215,6 +215,38 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
     .await;
 }
 
+/// A customer who writes something that looks like a ciphertext, or uploads a file that
+/// starts like a sealed one, has it sealed like anything else and read back as written:
+/// neither stored in clear nor able to make the transcript unreadable.
+#[tokio::test]
+async fn sealed_looking_input_is_sealed_and_reads_back() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "lookalike").await;
+        let (chat, token) = widget_chat(&s, &o, "Mallory").await;
+        let fake = "enc:k999:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        customer_says(&s, chat, &token, fake).await;
+        customer_says(&s, chat, &token, &format!("and then {WORD}")).await;
+        let admin = o.client(&s, Role::Admin);
+        let msgs = admin.ok(&format!("/api/contacts/{chat}/messages")).await;
+        let shown = texts(msgs["items"].as_array().unwrap());
+        assert!(
+            shown.contains(fake),
+            "the text reads back as written: {shown}"
+        );
+        assert!(
+            shown.contains(WORD),
+            "the rest of the transcript reads: {shown}"
+        );
+        assert_eq!(
+            cells_holding(&s, "enc:k999:").await,
+            Vec::<String>::new(),
+            "the look-alike was sealed, not stored as it came"
+        );
+        s
+    })
+    .await;
+}
+
 /// A rotated key seals new messages while old ones still read; the re-encryption moves
 /// every message and attachment to the newest key.
 #[tokio::test]
