@@ -36,6 +36,8 @@ struct Entry<T> {
 pub(crate) struct Maps {
     generation: u64,
     orgs: HashMap<Uuid, Entry<Org>>,
+    /// Organisations by slug: how the widget and sign-in find theirs.
+    org_slugs: HashMap<String, Entry<Org>>,
     users: HashMap<(Uuid, Uuid), Entry<User>>,
     sessions: HashMap<String, Entry<Session>>,
     tokens: HashMap<String, Entry<ApiToken>>,
@@ -48,6 +50,7 @@ pub(crate) struct Principals(Mutex<Maps>);
 /// A key and where its row lives in the cache.
 pub(crate) enum Key<'a> {
     Org(Uuid),
+    OrgSlug(&'a str),
     User(Uuid, Uuid),
     Session(&'a str),
     Token(&'a str),
@@ -78,12 +81,17 @@ fn bounded<K: std::hash::Hash + Eq, T>(map: &mut HashMap<K, Entry<T>>, key: K, v
 
 impl Cached for Org {
     fn get(maps: &Maps, key: &Key<'_>) -> Option<Self> {
-        let Key::Org(id) = key else { return None };
-        fresh(maps.orgs.get(id))
+        match key {
+            Key::Org(id) => fresh(maps.orgs.get(id)),
+            Key::OrgSlug(slug) => fresh(maps.org_slugs.get(*slug)),
+            _ => None,
+        }
     }
     fn put(maps: &mut Maps, key: &Key<'_>, value: Self) {
-        if let Key::Org(id) = key {
-            bounded(&mut maps.orgs, *id, value);
+        match key {
+            Key::Org(id) => bounded(&mut maps.orgs, *id, value),
+            Key::OrgSlug(slug) => bounded(&mut maps.org_slugs, (*slug).to_string(), value),
+            _ => {}
         }
     }
 }
@@ -172,6 +180,8 @@ impl Principals {
             match change {
                 Change::PutOrg(o) => {
                     m.orgs.remove(&o.id);
+                    // Its slug may be the one that changed.
+                    m.org_slugs.retain(|_, e| e.value.id != o.id);
                 }
                 Change::PutUser(u) => {
                     m.users.remove(&(u.org_id, u.id));
@@ -280,5 +290,40 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got.unwrap().slug, "a");
+    }
+
+    #[tokio::test]
+    async fn an_organisation_found_by_slug_is_dropped_when_it_is_written() {
+        let cache = Principals::default();
+        let now = OffsetDateTime::now_utc();
+        let o = Org {
+            id: Uuid::now_v7(),
+            slug: "old".into(),
+            name: "A".into(),
+            mfa_required: false,
+            created_at: now,
+        };
+        cache
+            .get_or_load(Key::OrgSlug("old"), async { Ok(Some(o.clone())) })
+            .await
+            .unwrap();
+        let got = cache
+            .get_or_load::<Org, _>(Key::OrgSlug("old"), async { panic!("read again") })
+            .await
+            .unwrap();
+        assert_eq!(got.map(|o| o.id), Some(o.id));
+        // Renamed: the old slug must not keep finding it.
+        cache.written(&[Change::PutOrg(Org {
+            slug: "new".into(),
+            ..o.clone()
+        })]);
+        let got = cache
+            .get_or_load::<Org, _>(Key::OrgSlug("old"), async { Ok(None) })
+            .await
+            .unwrap();
+        assert!(
+            got.is_none(),
+            "the renamed organisation's old slug was dropped"
+        );
     }
 }

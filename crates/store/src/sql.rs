@@ -637,16 +637,29 @@ macro_rules! backend {
                         .rows_affected();
                     committed.add_erased(table, n);
                 }
-                let n = sqlx::query(
-                    "DELETE FROM idempotency_keys WHERE org_id = $1 AND CAST(body AS TEXT) LIKE $2",
-                )
-                .bind(org)
-                .bind(format!("%{id}%"))
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-                committed.add_erased("idempotency_keys", n);
+                erase_answers_naming(tx, org, *id, committed).await?;
             }
+            Ok(())
+        }
+
+        /// Deletes the idempotency records whose stored answer names `id` (a contact or
+        /// a customer): a retried request must not bring an erased person back. It scans
+        /// the organisation's records once per id (they are kept without expiry today).
+        async fn erase_answers_naming(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            org: Uuid,
+            id: Uuid,
+            committed: &mut Committed,
+        ) -> Result<()> {
+            let n = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE org_id = $1 AND CAST(body AS TEXT) LIKE $2",
+            )
+            .bind(org)
+            .bind(format!("%{id}%"))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            committed.add_erased("idempotency_keys", n);
             Ok(())
         }
 
@@ -882,16 +895,7 @@ macro_rules! backend {
                                 .rows_affected();
                             committed.add_erased(table, n);
                         }
-                        let n = sqlx::query(
-                            "DELETE FROM idempotency_keys WHERE org_id = $1 \
-                             AND CAST(body AS TEXT) LIKE $2",
-                        )
-                        .bind(org_id)
-                        .bind(format!("%{customer_id}%"))
-                        .execute(&mut **tx)
-                        .await?
-                        .rows_affected();
-                        committed.add_erased("idempotency_keys", n);
+                        erase_answers_naming(tx, *org_id, *customer_id, &mut committed).await?;
                     }
                     Change::EraseContacts { org_id, contact_ids } => {
                         erase_contacts(tx, *org_id, contact_ids, &mut committed).await?;
@@ -1149,12 +1153,16 @@ macro_rules! backend {
                     .await
             }
             async fn get_org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
-                sqlx::query("SELECT * FROM orgs WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(|r| rows::org(&r))
-                    .transpose()
+                self.principals
+                    .get_or_load(Key::OrgSlug(slug), async {
+                        sqlx::query("SELECT * FROM orgs WHERE slug = $1")
+                            .bind(slug)
+                            .fetch_optional(&self.read)
+                            .await?
+                            .map(|r| rows::org(&r))
+                            .transpose()
+                    })
+                    .await
             }
             async fn list_orgs(&self) -> Result<Vec<Org>> {
                 sqlx::query("SELECT * FROM orgs ORDER BY id")
