@@ -164,7 +164,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<Vec<Run>> {
                     // by a message racing this run) is kept.
                     let ids: Vec<Uuid> = ids
                         .into_iter()
-                        .filter(|id| o.contacts().all(|lc| lc.contact.id != *id))
+                        .filter(|id| o.contact(*id).is_none())
                         .collect();
                     let mut tx = Tx::new(());
                     tx.changes = vec![Change::EraseContacts {
