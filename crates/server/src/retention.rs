@@ -108,18 +108,14 @@ async fn put_retention(
     let org = auth.org_id();
     let (_, existing) = settings(&state, org).await?;
     let now = state.now();
-    let o = Object {
-        id: existing
-            .as_ref()
-            .map(|o| o.id)
-            .unwrap_or_else(store::new_id),
-        org_id: org,
-        kind: ObjectKind::Retention,
-        name: NAME.into(),
-        data: serde_json::to_value(&body).unwrap_or_default(),
-        created_at: existing.map(|o| o.created_at).unwrap_or(now),
-        updated_at: now,
-    };
+    let o = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::Retention,
+        NAME,
+        serde_json::to_value(&body).unwrap_or_default(),
+        now,
+    );
     let ev = LiveEvent::ObjectPut {
         kind: ObjectKind::Retention.as_str().into(),
         id: o.id,

@@ -229,6 +229,30 @@ pub struct Object {
     pub updated_at: OffsetDateTime,
 }
 
+impl Object {
+    /// The next version of an organisation's one object of a kind and name (its
+    /// channel endpoint, its single sign-on or retention settings): the existing one's
+    /// id and creation time kept, or a new object.
+    pub fn next_version(
+        existing: Option<&Object>,
+        org_id: Uuid,
+        kind: ObjectKind,
+        name: impl Into<String>,
+        data: Value,
+        now: OffsetDateTime,
+    ) -> Object {
+        Object {
+            id: existing.map(|o| o.id).unwrap_or_else(new_id),
+            org_id,
+            kind,
+            name: name.into(),
+            data,
+            created_at: existing.map(|o| o.created_at).unwrap_or(now),
+            updated_at: now,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Customer {
     pub id: Uuid,

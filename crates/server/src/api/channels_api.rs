@@ -436,18 +436,14 @@ async fn put_endpoint(
     let mut data = data;
     crate::channels::outbound::seal_endpoint(state.sealer(), org, &mut data);
     let now = state.now();
-    let obj = store::Object {
-        id: existing
-            .as_ref()
-            .map(|o| o.id)
-            .unwrap_or_else(store::new_id),
-        org_id: org,
-        kind: ObjectKind::ChannelEndpoint,
-        name: channel.as_str().into(),
+    let obj = store::Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::ChannelEndpoint,
+        channel.as_str(),
         data,
-        created_at: existing.as_ref().map(|o| o.created_at).unwrap_or(now),
-        updated_at: now,
-    };
+        now,
+    );
     state
         .write(
             vec![

@@ -222,18 +222,14 @@ async fn put_sso(
         })?;
     }
     let now = state.now();
-    let o = Object {
-        id: existing_obj
-            .as_ref()
-            .map(|o| o.id)
-            .unwrap_or_else(store::new_id),
-        org_id: org,
-        kind: ObjectKind::SsoConfig,
-        name: sso::CONFIG_NAME.into(),
-        data: serde_json::to_value(&s).unwrap_or(Value::Null),
-        created_at: existing_obj.map(|o| o.created_at).unwrap_or(now),
-        updated_at: now,
-    };
+    let o = Object::next_version(
+        existing_obj.as_ref(),
+        org,
+        ObjectKind::SsoConfig,
+        sso::CONFIG_NAME,
+        serde_json::to_value(&s).unwrap_or(Value::Null),
+        now,
+    );
     state
         .write(
             vec![

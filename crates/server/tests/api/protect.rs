@@ -349,34 +349,7 @@ async fn an_erased_customer_leaves_no_trace_and_the_chain_holds() {
         let a = admin.post(&path, &why).await;
         assert_eq!(a.status, 409, "{}", a.text);
         // Close it: the agent takes it, ends it and wraps it up.
-        let agent = o.client(&s, Role::Agent);
-        let offer = offers(&s, &o)
-            .await
-            .into_iter()
-            .find(|(_, c)| *c == chat)
-            .unwrap()
-            .0;
-        assert_eq!(
-            agent
-                .post(&format!("/api/offers/{offer}/accept"), &json!({}))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            agent
-                .post(&format!("/api/contacts/{chat}/end"), &json!({}))
-                .await
-                .status,
-            200
-        );
-        let w = agent
-            .post(
-                &format!("/api/contacts/{chat}/wrapup"),
-                &json!({"code": "resolved"}),
-            )
-            .await;
-        assert_eq!(w.status, 200, "wrap-up: {}", w.text);
+        close_chat(&s, &o, chat).await;
 
         assert_eq!(
             o.client(&s, Role::Supervisor)
