@@ -114,6 +114,7 @@ pub mod expr;
 mod ids;
 mod model;
 mod query;
+pub mod wallboard;
 pub mod workload;
 
 pub use command::{Command, CommandError, NewContact};
