@@ -222,6 +222,8 @@ pub struct Wallboard {
     buckets: BTreeMap<(u64, QueueId, Channel), Tally>,
     /// The latest event's time: buckets older than [`KEEP`] before it are dropped.
     last: Timestamp,
+    /// Events applied: a change of this number means the figures changed.
+    version: u64,
 }
 
 fn bucket_of(t: Timestamp) -> u64 {
@@ -231,6 +233,7 @@ fn bucket_of(t: Timestamp) -> u64 {
 impl Wallboard {
     /// Apply one engine event (in the order the engine emitted them).
     pub fn apply(&mut self, e: &Event) {
+        self.version += 1;
         let at = e.at;
         if at.0 >= self.last.0 + BUCKET.0 {
             self.prune(Timestamp(at.0.saturating_sub(KEEP.0)));
@@ -394,6 +397,12 @@ impl Wallboard {
             a.acw = a.acw.saturating_add_signed(acw);
             a.settle(at);
         }
+    }
+
+    /// How many events were applied (compare two readings to see whether anything
+    /// changed).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Drop buckets that start before `before`.

@@ -14,7 +14,7 @@
 //! live updates in commit order. [`recover`] rebuilds an organisation from the store
 //! after a failed write; [`rebuild`] does it for every organisation at start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 
 use routing::{AgentId, Command, ContactId, Presence, QueueId, TransferTarget};
@@ -163,7 +163,7 @@ pub async fn audit_read(state: &AppState, auth: &Auth, what: &str, id: Uuid) -> 
 }
 
 /// The staff member behind `actor` (a user, or an API token's user).
-fn staff(actor: Actor) -> ApiResult<Uuid> {
+pub(crate) fn staff(actor: Actor) -> ApiResult<Uuid> {
     actor
         .user_id()
         .ok_or_else(|| ApiError::forbidden("only staff members do this"))
@@ -474,7 +474,7 @@ pub async fn append(
     }
     let (text, pii) = match new.sender {
         Sender::Customer => hide_personal_data(state, org, new.text.clone()),
-        Sender::Agent | Sender::System => (new.text.clone(), Vec::new()),
+        Sender::Agent | Sender::System | Sender::Supervisor => (new.text.clone(), Vec::new()),
     };
     enum Outcome {
         New(Box<(Message, Contact, Option<store::Delivery>)>),
@@ -520,7 +520,7 @@ pub async fn append(
             let actor = match new.sender {
                 Sender::Customer => Actor::Customer,
                 Sender::System => Actor::System,
-                Sender::Agent => new.author.unwrap_or(Actor::System),
+                Sender::Agent | Sender::Supervisor => new.author.unwrap_or(Actor::System),
             };
             let mut changes = vec![Change::PutMessage(m.clone())];
             changes.push(Change::PutContact(c.clone()));
@@ -535,7 +535,7 @@ pub async fn append(
                 .change(org, now, actor),
             );
             // An agent's message leaves through the outbox, in this same commit.
-            let delivery = (m.sender == Sender::Agent)
+            let delivery = matches!(m.sender, Sender::Agent | Sender::Supervisor)
                 .then(|| crate::channels::outbound::enqueue(&m, &c, now))
                 .flatten();
             let sm = wire::staff_message(&m, &c, delivery.as_ref());
@@ -597,7 +597,7 @@ pub async fn append(
 
 /// Append a message from inside a change (a system line, a transfer note): the same
 /// writes and notes as [`append_message`], for a contact whose state was checked.
-fn push_message(
+pub(crate) fn push_message(
     o: &mut OrgLive,
     now: time::OffsetDateTime,
     actor: Actor,
@@ -1144,10 +1144,15 @@ pub async fn transfer(
             if lc.contact.agent_id != Some(user) && !is_manager {
                 return Err(ApiError::forbidden("not your contact"));
             }
-            if lc.contact.status != ContactStatus::Active {
-                return Err(ApiError::conflict(
-                    "only an active contact can be transferred",
-                ));
+            // Agents pass on what they hold; supervisors also move waiting contacts.
+            let movable = lc.contact.status == ContactStatus::Active
+                || (is_manager && lc.contact.status == ContactStatus::Waiting);
+            if !movable {
+                return Err(ApiError::conflict(if is_manager {
+                    "only a waiting or active contact can be moved"
+                } else {
+                    "only an active contact can be transferred"
+                }));
             }
             let mut fx = Effects::default();
             o.command(
@@ -1236,13 +1241,31 @@ pub async fn set_agent_state(
     reason: Option<String>,
 ) -> ApiResult<Value> {
     let user = staff(actor)?;
+    set_presence(state, org, actor, user, new_state, reason, |_, _| {}).await
+}
+
+/// Set `user`'s presence as `actor` (themselves, or a supervisor), with `also` adding
+/// to the same commit.
+pub(crate) async fn set_presence(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    user: Uuid,
+    new_state: AgentState,
+    reason: Option<String>,
+    also: impl FnOnce(&OrgLive, &mut Effects),
+) -> ApiResult<Value> {
     if reason.as_ref().is_some_and(|r| r.len() > 100) {
         return Err(ApiError::invalid("reason: at most 100 characters"));
     }
     state
         .mutate(org, |o, now| {
             if o.agent(user).is_none() {
-                return Err(ApiError::forbidden("you have no agent profile"));
+                return Err(if actor.user_id() == Some(user) {
+                    ApiError::forbidden("you have no agent profile")
+                } else {
+                    ApiError::not_found("agent")
+                });
             }
             let presence = match new_state {
                 AgentState::Available => Presence::Available,
@@ -1273,6 +1296,7 @@ pub async fn set_agent_state(
             if unchanged {
                 fx.notes.push(Note::user(user, "agent_state", aj.clone()));
             }
+            also(o, &mut fx);
             Ok(Tx {
                 value: aj,
                 changes: fx.changes,
@@ -1285,10 +1309,11 @@ pub async fn set_agent_state(
 /// Load an organisation's queues and agents into the live state after a change of
 /// configuration (takes effect at once: the engine re-routes).
 pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
-    let (queues, agents) = load_org_config(state, org).await?;
+    let (queues, agents, names) = load_org_config(state, org).await?;
     let hours = load_all_objects(state, org, ObjectKind::BusinessHours).await?;
     state
         .mutate(org, |o, now| {
+            o.staff_names = names;
             let mut fx = Effects::default();
             o.configure(now, &queues, &agents, &mut fx);
             o.set_hours(now, &hours, &mut fx);
@@ -1328,10 +1353,11 @@ async fn load_all_objects(
 async fn load_org_config(
     state: &AppState,
     org: Uuid,
-) -> Result<(Vec<store::Object>, Agents), StoreError> {
+) -> Result<(Vec<store::Object>, Agents, HashMap<Uuid, String>), StoreError> {
     let queues = load_all_objects(state, org, ObjectKind::Queue).await?;
     let profiles = load_all_objects(state, org, ObjectKind::Agent).await?;
     let mut agents = Vec::new();
+    let mut names = HashMap::new();
     let mut after = None;
     loop {
         let page = state
@@ -1339,6 +1365,9 @@ async fn load_org_config(
             .list_users(org, PageRequest { after, limit: 1000 })
             .await?;
         for u in &page.items {
+            if !u.disabled {
+                names.insert(u.id, u.name.clone());
+            }
             let profile = profiles
                 .iter()
                 .find(|p| p.id == u.id)
@@ -1353,7 +1382,7 @@ async fn load_org_config(
             None => break,
         }
     }
-    Ok((queues, agents))
+    Ok((queues, agents, names))
 }
 
 /// Read an organisation's routing log from the start.
@@ -1374,6 +1403,17 @@ async fn load_routing_log(state: &AppState, org: Uuid) -> Result<Vec<store::Even
             return Ok(out);
         }
     }
+}
+
+/// The organisation's latest help events, oldest first (open requests are rebuilt
+/// from them; older ones than the last thousand are long closed).
+async fn load_help_log(state: &AppState, org: Uuid) -> Result<Vec<store::Event>, StoreError> {
+    let mut events = state
+        .store()
+        .read_org_events_of_kind(org, crate::supervise::HELP_KIND, i64::MAX, 1000)
+        .await?;
+    events.sort_by_key(|e| e.seq);
+    Ok(events)
 }
 
 /// Rebuild one organisation's live state from the store: the routing log replayed into
@@ -1411,7 +1451,8 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
     // old epoch (its later writes are refused by the fence).
     state.barrier().await;
     let err = |e: StoreError| e.to_string();
-    let (queues, agents) = load_org_config(state, org).await.map_err(err)?;
+    let (queues, agents, names) = load_org_config(state, org).await.map_err(err)?;
+    let help = load_help_log(state, org).await.map_err(err)?;
     let hours = load_all_objects(state, org, ObjectKind::BusinessHours)
         .await
         .map_err(err)?;
@@ -1435,6 +1476,10 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         restored.configure(now, &queues, &agents, &mut fx);
         restored.set_hours(now, &hours, &mut fx);
         restored.settle(now, &report.requeued, &mut fx);
+        restored.help = crate::supervise::HelpDesk::fold(&help, now, &|u| {
+            names.get(&u).cloned().unwrap_or_default()
+        });
+        restored.staff_names = names;
         *live = restored;
         tracing::info!(
             %org,
@@ -1498,6 +1543,8 @@ pub async fn timer_task(state: AppState) {
     let mut shutdown = state.shutdown_signal();
     let mut last_stats = std::time::Instant::now();
     let mut last_positions = std::time::Instant::now();
+    let mut last_board = std::time::Instant::now();
+    let mut board_sent: HashMap<Uuid, u64> = HashMap::new();
     loop {
         let now = state.now();
         let next = state
@@ -1531,6 +1578,22 @@ pub async fn timer_task(state: AppState) {
             }
             if !notes.is_empty() {
                 let _ = state.write(vec![], notes).await;
+            }
+        }
+        // Supervisors' consoles hear within a second that the wallboard changed (and
+        // fetch it again, with their own filters and day).
+        if last_board.elapsed() >= std::time::Duration::from_millis(1000) {
+            last_board = std::time::Instant::now();
+            for (org, slot) in state.slots() {
+                let v = slot.lock().wallboard.version();
+                if board_sent.insert(org, v) != Some(v) {
+                    state.hub().publish_ephemeral(
+                        org,
+                        &[Role::Admin, Role::Supervisor, Role::Analyst],
+                        "wallboard",
+                        &json!({ "version": v }),
+                    );
+                }
             }
         }
         if last_stats.elapsed() >= std::time::Duration::from_secs(3) {

@@ -195,6 +195,26 @@ pub enum LiveEvent {
         messages: u64,
         attachments: u64,
     },
+    /// A raised hand: raised by the agent, taken by a supervisor (the actor), closed.
+    /// `text` (raised only) is the agent's line with personal data masked.
+    #[serde(rename = "help")]
+    Help {
+        request_id: Uuid,
+        action: crate::supervise::HelpAction,
+        agent_id: Uuid,
+        #[serde(default)]
+        contact_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// A supervisor (the actor) monitored, joined (`barge`) or took over (`take_over`)
+    /// a conversation held by `agent_id`.
+    #[serde(rename = "supervision")]
+    Supervision {
+        contact_id: Uuid,
+        agent_id: Option<Uuid>,
+        action: String,
+    },
     /// A sign-in (the actor is the user).
     #[serde(rename = "auth.login")]
     Login { user_id: Uuid },

@@ -63,6 +63,7 @@ pub mod retention;
 pub mod secrets;
 pub mod seed;
 pub mod sso;
+pub mod supervise;
 pub mod web;
 pub mod wire;
 mod ws;

@@ -240,6 +240,10 @@ pub struct AgentProfile {
     #[serde(deserialize_with = "capacity_compat")]
     #[schema(value_type = Object)]
     pub capacity: Capacity,
+    /// The team the agent belongs to (wallboard filters; supervisors see their team
+    /// first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 impl Default for AgentProfile {
@@ -247,6 +251,7 @@ impl Default for AgentProfile {
         AgentProfile {
             skills: BTreeMap::new(),
             capacity: capacity_of(DEFAULT_CAPACITY),
+            team: None,
         }
     }
 }
@@ -302,6 +307,13 @@ impl AgentProfile {
             .any(|&n| n > 50)
         {
             return Err("capacity: at most 50 per channel".into());
+        }
+        if self
+            .team
+            .as_ref()
+            .is_some_and(|t| t.trim().is_empty() || t.len() > 60)
+        {
+            return Err("team: 1 to 60 characters, or leave it out".into());
         }
         Ok(())
     }
@@ -498,6 +510,12 @@ pub struct OrgLive {
     hours: HashMap<Uuid, Hours>,
     /// Routing decisions made this boot (metrics).
     pub decisions: u64,
+    /// The supervisors' figures, fed the engine's events as they happen and at replay.
+    pub wallboard: routing::wallboard::Wallboard,
+    /// Open help requests (raised hands).
+    pub help: crate::supervise::HelpDesk,
+    /// Names of the organisation's enabled staff (for help requests and system lines).
+    pub staff_names: HashMap<Uuid, String>,
 }
 
 /// The outcome of [`OrgLive::restore`]: what did not fit, for the log.
@@ -545,7 +563,23 @@ impl OrgLive {
             dirty_queues: HashSet::new(),
             hours: HashMap::new(),
             decisions: 0,
+            wallboard: Default::default(),
+            help: Default::default(),
+            staff_names: HashMap::new(),
         }
+    }
+
+    pub fn org(&self) -> Uuid {
+        self.org
+    }
+
+    /// A staff member's name ("" when unknown).
+    pub fn staff_name(&self, user: Uuid) -> String {
+        self.staff_names
+            .get(&user)
+            .or_else(|| self.agents.get(&user).map(|a| &a.name))
+            .cloned()
+            .unwrap_or_default()
     }
 
     // ----- reads -----
@@ -625,6 +659,7 @@ impl OrgLive {
             "capacity": a.profile.capacity.chat,
             "capacity_by_channel": a.profile.capacity,
             "skills": a.profile.skills,
+            "team": a.profile.team,
             "since": snap.as_ref().map(|s| wire::ts(time_of(s.presence_since))),
             "contacts": held,
             "missed_in_a_row": snap.as_ref().map(|s| s.consecutive_timeouts).unwrap_or(0),
@@ -975,6 +1010,7 @@ impl OrgLive {
         let mut offer_ids = Vec::new();
         let mut later: Vec<Change> = Vec::new();
         for e in &events {
+            self.wallboard.apply(e);
             match &e.kind {
                 EventKind::ContactOffered {
                     contact,
@@ -1248,6 +1284,7 @@ impl OrgLive {
                 o.router
                     .apply(ev)
                     .map_err(|err| format!("routing log seq {}: {err}", e.seq))?;
+                o.wallboard.apply(ev);
                 report.routing_events += 1;
                 if let EventKind::ContactOffered {
                     contact,

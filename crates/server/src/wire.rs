@@ -19,6 +19,8 @@ pub enum From {
     Customer,
     Agent,
     System,
+    /// A supervisor: a whisper (`internal`, the agent only) or a barge.
+    Supervisor,
 }
 
 /// The channel a contact came on.
@@ -202,7 +204,7 @@ pub fn staff_message(m: &Message, c: &Contact, d: Option<&Delivery>) -> Value {
 pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut {
     let read = match m.sender {
         Sender::Customer => m.seq <= c.agent_read_seq,
-        Sender::Agent | Sender::System => m.seq <= c.customer_read_seq,
+        Sender::Agent | Sender::System | Sender::Supervisor => m.seq <= c.customer_read_seq,
     };
     let delivered = match (m.sender, d) {
         (Sender::Customer, _) => true,
@@ -227,6 +229,7 @@ pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut
             Sender::Customer => From::Customer,
             Sender::Agent => From::Agent,
             Sender::System => From::System,
+            Sender::Supervisor => From::Supervisor,
         },
         author_name: m.author_name.clone(),
         template: m.template.as_ref().map(|t| t.name.clone()),

@@ -396,6 +396,9 @@ pub enum Sender {
     Customer,
     Agent,
     System,
+    /// A supervisor who is not the contact's agent: a whisper (internal, for the agent
+    /// only) or a barge (visible to the customer).
+    Supervisor,
 }
 
 impl Sender {
@@ -404,13 +407,19 @@ impl Sender {
             Sender::Customer => "customer",
             Sender::Agent => "agent",
             Sender::System => "system",
+            Sender::Supervisor => "supervisor",
         }
     }
 
     pub fn parse(s: &str) -> Option<Sender> {
-        [Sender::Customer, Sender::Agent, Sender::System]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Sender::Customer,
+            Sender::Agent,
+            Sender::System,
+            Sender::Supervisor,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

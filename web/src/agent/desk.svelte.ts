@@ -40,6 +40,31 @@ export interface Named {
   state?: string;
 }
 
+export interface HelpRequest {
+  id: string;
+  agent_id: string;
+  contact_id: string | null;
+  text: string | null;
+  raised_at: string;
+  taken_by: string | null;
+  taken_by_name: string | null;
+}
+
+/** What the agent is told when a supervisor acts on their conversation. */
+export function supervisionNotice(action: string, by: string | undefined): string {
+  const who = by || 'A supervisor';
+  switch (action) {
+    case 'monitor':
+      return `${who} is watching a conversation of yours.`;
+    case 'barge':
+      return `${who} joined your conversation; the customer sees them.`;
+    case 'take_over':
+      return `${who} took over a conversation; it is no longer yours.`;
+    default:
+      return `${who} is helping.`;
+  }
+}
+
 export const BREAK_REASONS = ['Lunch', 'Short break', 'Training', 'Meeting', 'Technical problem'];
 
 export class Desk {
@@ -57,6 +82,12 @@ export class Desk {
   queues: Named[] = $state([]);
   agents: Named[] = $state([]);
   wrapupCodes: Named[] = $state([]);
+  /** The agent's raised hand, while it is open. */
+  help: HelpRequest | null = $state(null);
+  /** What a supervisor did: watching, joined, took over, changed your state. */
+  supervision = $state('');
+  /** Called when a supervisor signed this agent out. */
+  onSignedOut?: () => void;
 
   private socket: ResumingSocket | null = null;
   private clock?: ReturnType<typeof setInterval>;
@@ -88,6 +119,10 @@ export class Desk {
     });
     this.socket.start();
     this.loadLists();
+    api
+      .get<HelpRequest[]>('/api/help')
+      .then((h) => (this.help = h[0] ?? null))
+      .catch(() => {});
     document.addEventListener('visibilitychange', this.onVisible);
   }
 
@@ -195,6 +230,23 @@ export class Desk {
       case 'agent_state':
         if (!d.id || d.id === this.user.id) this.agent = d;
         break;
+      case 'help':
+        if (d.closed) {
+          if (this.help?.id === d.id) this.help = null;
+        } else if (d.agent_id === this.user.id) {
+          this.help = d as HelpRequest;
+        }
+        break;
+      case 'supervision':
+        this.supervision = supervisionNotice(d.action, d.by_name);
+        if (d.action === 'take_over') this.closeTab(d.contact_id);
+        if (d.action !== 'monitor') notify('Your supervisor', this.supervision, 'supervision');
+        break;
+      case 'state_forced':
+        this.supervision = `${d.by_name || 'A supervisor'} ${d.signed_out ? 'signed you out' : `set you to ${d.state}`}: ${d.reason}`;
+        notify('Your supervisor', this.supervision, 'state');
+        if (d.signed_out) setTimeout(() => this.onSignedOut?.(), 4000);
+        break;
       case 'schedule_published':
       case 'shift_taken':
         this.notice = scheduleNotice(e.type, d);
@@ -264,6 +316,29 @@ export class Desk {
     if (upTo > tab.readSent) {
       tab.readSent = upTo;
       api.post(`/api/contacts/${tab.contact.id}/read`, { up_to_seq: upTo }).catch(() => (tab.readSent = 0));
+    }
+  }
+
+  /** Raise a hand, about the open chat when there is one. */
+  async raiseHand(text: string): Promise<void> {
+    this.problem = '';
+    try {
+      this.help = await api.post<HelpRequest>('/api/help', {
+        text: text.trim() || undefined,
+        contact_id: this.active?.contact.status === 'active' ? this.active.contact.id : undefined,
+      });
+    } catch (e) {
+      this.problem = errorText(e);
+    }
+  }
+
+  async lowerHand(): Promise<void> {
+    if (!this.help) return;
+    try {
+      await api.post(`/api/help/${this.help.id}/close`);
+      this.help = null;
+    } catch (e) {
+      this.problem = errorText(e);
     }
   }
 

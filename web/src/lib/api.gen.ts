@@ -57,6 +57,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agents/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set an agent's state, or sign them out (supervisors), with a reason the agent sees. */
+        put: operations["force_state"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -547,6 +564,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/supervise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Supervise a live conversation. Every action is in the log with who and when. */
+        post: operations["supervise_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/templates": {
         parameters: {
             query?: never;
@@ -669,6 +703,61 @@ export interface paths {
         get: operations["list_events"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/help": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open raised hands: supervisors see all, an agent their own. */
+        get: operations["list_help"];
+        put?: never;
+        /** Raise a hand: every supervisor sees it at once; one takes it and joins you. */
+        post: operations["raise_help"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/help/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a raised hand (the agent who raised it, or a supervisor). */
+        post: operations["close_help"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/help/{id}/take": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a raised hand (supervisors): the others see it taken, the agent sees who is
+         *     coming. Open the contact next (`POST /api/contacts/{id}/supervise`).
+         */
+        post: operations["take_help"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1096,6 +1185,30 @@ export interface paths {
          *     `was_locked` says whether it was.
          */
         post: operations["unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/wallboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wallboard: per queue, waiting and longest wait now, and today's and the last 30
+         *     minutes' service level, speed of answer, abandons and handle time; per agent, their
+         *     activity and since when, contacts held and occupancy today; volume and service level
+         *     per 15 minutes of the day. The same figures the routing log gives (they are kept
+         *     from its events); supervisors get a `wallboard` note on their WebSocket when they
+         *     change, and fetch this again.
+         */
+        get: operations["wallboard"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1692,8 +1805,8 @@ export interface components {
     schemas: {
         /**
          * @description An agent's routing profile: skills with levels 1–5 (or a list of names, level 3
-         *     each) and capacity per channel (or one number: that many chats, messaging threads and
-         *     emails, and one call).
+         *     each), capacity per channel (or one number: that many chats, messaging threads and
+         *     emails, and one call), and their team.
          */
         AgentIn: components["schemas"]["AgentProfile"];
         /**
@@ -1714,6 +1827,12 @@ export interface components {
             skills: {
                 [key: string]: number;
             };
+            /**
+             * @description The team the agent belongs to (wallboard filters; supervisors see their team
+             *     first).
+             * @default null
+             */
+            team: string | null;
         };
         /**
          * @description The presence an agent asks for.
@@ -1991,6 +2110,14 @@ export interface components {
             details?: unknown;
             message: string;
         };
+        ForceStateIn: {
+            /** @description Why (the agent sees it; 1 to 100 characters). */
+            reason: string;
+            /** @description Also end the agent's sessions (they sign in again). */
+            sign_out?: boolean;
+            /** @description `available`, `break` or `offline`. */
+            state: components["schemas"]["AgentState"];
+        };
         /** @description Forecast settings. */
         ForecastIn: {
             /**
@@ -2026,7 +2153,30 @@ export interface components {
          * @description Who wrote a message.
          * @enum {string}
          */
-        From: "customer" | "agent" | "system";
+        From: "customer" | "agent" | "system" | "supervisor";
+        /** @description A raised hand. */
+        HelpRequest: {
+            /** Format: uuid */
+            agent_id: string;
+            agent_name: string;
+            /**
+             * Format: uuid
+             * @description The contact the agent needs help with, if any.
+             */
+            contact_id?: string | null;
+            /** Format: uuid */
+            id: string;
+            raised_at: string;
+            taken_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The supervisor who took it.
+             */
+            taken_by?: string | null;
+            taken_by_name?: string | null;
+            /** @description The agent's line (personal data masked). */
+            text?: string | null;
+        };
         /** @description One mask in a message's text. */
         HiddenOut: {
             /** @description Whether a reveal can show it (card numbers are never kept). */
@@ -2193,6 +2343,15 @@ export interface components {
             /** Format: uuid */
             queue_id?: string | null;
             steps?: components["schemas"]["PolicyStep"][] | null;
+        };
+        RaiseIn: {
+            /**
+             * Format: uuid
+             * @description The contact you need help with (one of yours).
+             */
+            contact_id?: string | null;
+            /** @description One line for the supervisor (at most 280 characters). */
+            text?: string | null;
         };
         ReadIn: {
             /** Format: int64 */
@@ -2382,6 +2541,19 @@ export interface components {
             reason?: string | null;
             state: components["schemas"]["AgentState"];
         };
+        SuperviseIn: {
+            /**
+             * @description `monitor` (watch silently), `barge` (join: the customer sees you and your
+             *     messages), `take_over` (the agent is released; you continue). To whisper, post an
+             *     internal message (`POST /api/contacts/{id}/messages` with `internal: true`).
+             */
+            action: components["schemas"]["Supervision"];
+        };
+        /**
+         * @description What a supervisor does to a live conversation.
+         * @enum {string}
+         */
+        Supervision: "monitor" | "barge" | "take_over";
         /** @description A shift of mine to put up for swap. */
         SwapIn: {
             /** Format: uuid */
@@ -2641,6 +2813,38 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    force_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForceStateIn"];
+            };
+        };
+        responses: {
+            /** @description the agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3631,6 +3835,39 @@ export interface operations {
             };
         };
     };
+    supervise_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuperviseIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_templates: {
         parameters: {
             query?: never;
@@ -3813,6 +4050,113 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_help: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequest"][];
+                };
+            };
+        };
+    };
+    raise_help: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequest"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close_help: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description closed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    take_help: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpRequest"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -4883,6 +5227,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    wallboard: {
+        parameters: {
+            query?: {
+                /** @description Only this queue. */
+                queue_id?: string | null;
+                /** @description Only this channel (`chat`, `sms`, `whatsapp`, …). */
+                channel?: string | null;
+                /** @description Only agents of this team. */
+                team?: string | null;
+                /** @description The viewer's IANA time zone: "today" starts at its midnight (default UTC). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{day_start, now, queues, totals, agents, series, help}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

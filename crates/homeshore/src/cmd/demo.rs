@@ -351,10 +351,18 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
             seed::Role::Admin => store::Role::Admin,
         };
         let user = s::create_user(state, org_id, p.email, p.name, role, seed::PASSWORD).await?;
-        if role == store::Role::Agent {
+        // Supervisors get a profile too (no skills: queues do not offer them work), so
+        // that they can take a conversation over.
+        if role != store::Role::Admin {
             let profile = AgentProfile {
                 skills: p.skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
                 capacity: capacity_of(seed::CHAT_CAPACITY as u8),
+                // Teams by strongest skill: Orders, Returns, Billing, Spanish.
+                team: p
+                    .skills
+                    .iter()
+                    .max_by_key(|(_, l)| *l)
+                    .map(|(s, _)| capitalise(s)),
             };
             let now = state.now();
             let obj = Object {

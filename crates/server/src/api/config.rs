@@ -453,8 +453,8 @@ async fn get_agent(
 }
 
 /// An agent's routing profile: skills with levels 1–5 (or a list of names, level 3
-/// each) and capacity per channel (or one number: that many chats, messaging threads and
-/// emails, and one call).
+/// each), capacity per channel (or one number: that many chats, messaging threads and
+/// emails, and one call), and their team.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AgentIn {
     #[serde(flatten)]
@@ -471,7 +471,7 @@ async fn update_agent(
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
-    only_keys(&body, "", &["skills", "capacity"])?;
+    only_keys(&body, "", &["skills", "capacity", "team"])?;
     let profile = parse::<AgentIn>(&body)?.profile;
     profile.validate().map_err(ApiError::invalid)?;
     let org = auth.org_id();

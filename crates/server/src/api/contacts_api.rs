@@ -477,8 +477,10 @@ async fn post_message(
     if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
         return Err(ApiError::forbidden("accept the contact first"));
     }
-    // Someone other than the assigned agent can only add internal notes.
-    let internal = body.internal || c.agent_id != Some(auth.user.id);
+    // Someone other than the assigned agent whispers (an internal message), unless they
+    // joined the conversation (barged), when the customer sees them too.
+    let mine = c.agent_id == Some(auth.user.id);
+    let internal = body.internal || (!mine && !crate::supervise::has_barged(&c, auth.user.id));
     let (text, template) = match body.template {
         None => (body.text, None),
         Some(_) if internal => {
@@ -497,10 +499,10 @@ async fn post_message(
         id,
         NewMessage {
             sent_at: None,
-            sender: if internal && c.agent_id != Some(auth.user.id) {
-                Sender::System
-            } else {
+            sender: if mine {
                 Sender::Agent
+            } else {
+                Sender::Supervisor
             },
             author: Some(Actor::from(&auth)),
             author_name: Some(auth.user.name.clone()),

@@ -11,6 +11,7 @@ mod config;
 mod contacts_api;
 mod scim_api;
 pub(crate) mod sso_api;
+pub(crate) mod supervisor_api;
 mod wfm_api;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -48,6 +49,7 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "agent", description = "The agent desktop: presence, offers"),
         (name = "contacts", description = "Contacts (conversations) and their messages"),
         (name = "config", description = "Queues, skills, routing policies, wrap-up codes, business hours, canned responses, agents"),
+        (name = "supervisor", description = "The supervisor console: wallboard, raised hands, monitoring, whisper, barge, take-over, team control"),
         (name = "admin", description = "Users, API tokens, the organisation, single sign-on"),
         (name = "scim", description = "SCIM 2.0 provisioning (RFC 7644) for identity providers: bearer token with the `scim` scope; SCIM error bodies"),
         (name = "ops", description = "Health, readiness, metrics")
@@ -65,6 +67,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sso_api::routes())
         .merge(crate::retention::routes())
         .merge(scim_api::routes())
+        .merge(supervisor_api::routes())
         .merge(wfm_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

@@ -54,6 +54,8 @@ enum Id {
     FreshObject(&'static str),
     /// An API token, new after each success (revokes).
     FreshToken,
+    /// A hand the agent raised, new after each success (take, close).
+    FreshHelp,
 }
 
 type BodyFn = fn(&Fx, u64) -> Value;
@@ -208,6 +210,17 @@ fn table() -> Vec<Row> {
         row("GET", "/api/agents", ALL, 200, Id::None, None),
         row("GET", "/api/agents/{id}", ALL, 200, Id::AgentUser, None),
         row("PUT", "/api/agents/{id}", MANAGERS, 200, Id::AgentUser, Some(|_, _| json!({"skills": [], "capacity": 50}))),
+        // The supervisor console.
+        row("GET", "/api/wallboard", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/help", HANDLERS, 200, Id::None, None),
+        // Only someone with an agent profile raises a hand.
+        row("POST", "/api/help", HANDLERS, 201, Id::None, Some(|f, _| json!({"contact_id": f.contact, "text": "help"})))
+            .except(&[(Admin, 403), (Supervisor, 403)])
+            .other(403),
+        row("POST", "/api/help/{id}/take", MANAGERS, 200, Id::FreshHelp, Some(|_, _| json!({}))),
+        row("POST", "/api/help/{id}/close", HANDLERS, 204, Id::FreshHelp, Some(|_, _| json!({}))),
+        row("POST", "/api/contacts/{id}/supervise", MANAGERS, 200, Id::Contact, Some(|_, _| json!({"action": "monitor"}))),
+        row("PUT", "/api/agents/{id}/state", MANAGERS, 200, Id::AgentUser, Some(|_, _| json!({"state": "available", "reason": "back to work"}))),
         row("GET", "/api/users", MANAGERS, 200, Id::None, None),
         row("POST", "/api/users", ADMIN, 201, Id::None, Some(|_, n| json!({"email": format!("new{n}@example.com"), "name": "New Person", "role": "agent", "password": common::PASSWORD}))),
         row("GET", "/api/users/{id}", MANAGERS, 200, Id::TargetUser, None),
@@ -414,6 +427,7 @@ impl Fx {
             .await
             .unwrap();
             standing.insert(Id::FreshToken, t.id);
+            standing.insert(Id::FreshHelp, raise_hand(s, o).await);
             for kind in KINDS {
                 standing.insert(Id::FreshObject(kind), objects[kind]);
             }
@@ -479,6 +493,7 @@ impl Fx {
                         .1
                         .id
                     }
+                    Id::FreshHelp => raise_hand(s, o).await,
                     Id::FreshObject(kind) => {
                         let n = Uuid::new_v4().simple().to_string();
                         let a = o
@@ -503,6 +518,16 @@ impl Fx {
     fn used(&mut self, id: Id) {
         self.cache.remove(&id);
     }
+}
+
+/// A hand the organisation's agent raises (about nothing in particular).
+async fn raise_hand(s: &Server, o: &Org) -> Uuid {
+    let a = o
+        .client(s, Agent)
+        .post("/api/help", &json!({"text": "spare"}))
+        .await;
+    assert_eq!(a.status, 201, "raise a hand: {}", a.text);
+    a.body["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// The id kind a path of an operation missing from the table is filled with.

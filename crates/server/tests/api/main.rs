@@ -15,6 +15,7 @@ mod protect;
 mod routing_live;
 mod scim;
 mod sso;
+mod supervise;
 mod twilio;
 mod whatsapp;
 mod ws_resume;

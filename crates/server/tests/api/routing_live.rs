@@ -11,17 +11,17 @@ use uuid::Uuid;
 
 use crate::common::*;
 
-fn uuid(v: &Value) -> Uuid {
+pub(crate) fn uuid(v: &Value) -> Uuid {
     v.as_str().expect("a uuid string").parse().expect("a uuid")
 }
 
-async fn advance(s: &Server, secs: u64) {
+pub(crate) async fn advance(s: &Server, secs: u64) {
     s.clock.advance(Duration::from_secs(secs));
     server::contacts::tick(&s.state).await.expect("timers fire");
 }
 
 /// Give a staff member an agent profile and make them available.
-async fn agent(s: &Server, o: &Org, role: Role, profile: Value) -> Client {
+pub(crate) async fn agent(s: &Server, o: &Org, role: Role, profile: Value) -> Client {
     let admin = o.client(s, Role::Admin);
     let a = admin
         .put(&format!("/api/agents/{}", o.user(role)), &profile)
@@ -35,7 +35,7 @@ async fn agent(s: &Server, o: &Org, role: Role, profile: Value) -> Client {
     c
 }
 
-async fn set_state(c: &Client, state: &str) {
+pub(crate) async fn set_state(c: &Client, state: &str) {
     let a = c
         .put(
             "/api/agent/state",
@@ -45,7 +45,7 @@ async fn set_state(c: &Client, state: &str) {
     assert_eq!(a.status, 200, "state {state}: {}", a.text);
 }
 
-async fn queue(s: &Server, o: &Org, name: &str, settings: Value) -> Uuid {
+pub(crate) async fn queue(s: &Server, o: &Org, name: &str, settings: Value) -> Uuid {
     let mut body = settings;
     body["name"] = json!(name);
     let a = o.client(s, Role::Admin).post("/api/queues", &body).await;
@@ -53,7 +53,7 @@ async fn queue(s: &Server, o: &Org, name: &str, settings: Value) -> Uuid {
     uuid(&a.body["id"])
 }
 
-async fn contact(s: &Server, o: &Org, q: Uuid, channel: &str, customer: Value) -> Uuid {
+pub(crate) async fn contact(s: &Server, o: &Org, q: Uuid, channel: &str, customer: Value) -> Uuid {
     let a = o
         .client(s, Role::Admin)
         .post(
@@ -66,7 +66,7 @@ async fn contact(s: &Server, o: &Org, q: Uuid, channel: &str, customer: Value) -
 }
 
 /// The pending offers of one staff member: (offer, contact, explanation).
-async fn offers_of(c: &Client) -> Vec<(Uuid, Uuid, Value)> {
+pub(crate) async fn offers_of(c: &Client) -> Vec<(Uuid, Uuid, Value)> {
     let v = c.ok("/api/offers").await;
     v["offers"]
         .as_array()
@@ -82,7 +82,7 @@ async fn offers_of(c: &Client) -> Vec<(Uuid, Uuid, Value)> {
         .collect()
 }
 
-async fn offered_to(c: &Client, contact: Uuid) -> Option<(Uuid, Value)> {
+pub(crate) async fn offered_to(c: &Client, contact: Uuid) -> Option<(Uuid, Value)> {
     offers_of(c)
         .await
         .into_iter()
@@ -90,7 +90,7 @@ async fn offered_to(c: &Client, contact: Uuid) -> Option<(Uuid, Value)> {
         .map(|(o, _, v)| (o, v))
 }
 
-async fn accept(c: &Client, offer: Uuid) {
+pub(crate) async fn accept(c: &Client, offer: Uuid) {
     let a = c
         .post(&format!("/api/offers/{offer}/accept"), &json!({}))
         .await;
@@ -112,7 +112,7 @@ async fn finish(c: &Client, contact: Uuid) {
 }
 
 /// A fresh organisation whose default agent is offline (tests add their own).
-async fn quiet_org(s: &Server, slug: &str) -> Org {
+pub(crate) async fn quiet_org(s: &Server, slug: &str) -> Org {
     let o = seed_org(s, slug).await;
     set_state(&o.client(s, Role::Agent), "offline").await;
     o

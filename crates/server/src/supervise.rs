@@ -1,0 +1,568 @@
+//! Help for remote agents, and supervisors' hands on live work.
+//!
+//! A work-from-home agent cannot lean over to a manager, so the desktop has a "raise
+//! hand": a [`HelpRequest`] that every supervisor sees at once, one of them takes (the
+//! others see it taken, the agent sees who is coming) and closes. Requests are
+//! `help` events in the log, and [`HelpDesk::fold`] rebuilds the open ones after a
+//! restart: events are the state.
+//!
+//! Supervisors also act on contacts and agents: monitor a conversation (audited), barge
+//! into it (the customer sees them join), take it over (the agent is released; the
+//! contact is routed to the supervisor through the engine, like any transfer), whisper
+//! (an internal message from a supervisor, which only staff see), set an agent's state
+//! or sign them out, with a reason. Every one of these is an event with its actor.
+
+use std::collections::BTreeMap;
+
+use routing::{AgentId, Command, ContactId, Presence, TransferTarget};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{Change, ContactStatus, Sender};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::contacts::{NewMessage, staff};
+use crate::events::{Actor, LiveEvent};
+use crate::hub::Note;
+use crate::live::{AgentState, Effects, OrgLive, rid};
+use crate::{ApiError, ApiResult, AppState, Tx};
+
+/// How long an open help request is kept after it was raised (older ones are dropped
+/// at a restart: the moment has passed).
+pub const HELP_KEEP: time::Duration = time::Duration::hours(12);
+/// The longest line an agent may add to a raised hand.
+pub const HELP_TEXT_MAX: usize = 280;
+
+/// What happened to a help request (the `action` of its `help` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HelpAction {
+    Raised,
+    Taken,
+    Closed,
+}
+
+/// A raised hand.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct HelpRequest {
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    /// The contact the agent needs help with, if any.
+    pub contact_id: Option<Uuid>,
+    /// The agent's line (personal data masked).
+    pub text: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub raised_at: OffsetDateTime,
+    /// The supervisor who took it.
+    pub taken_by: Option<Uuid>,
+    pub taken_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub taken_at: Option<OffsetDateTime>,
+}
+
+/// The open help requests of one organisation.
+#[derive(Debug, Clone, Default)]
+pub struct HelpDesk {
+    open: BTreeMap<Uuid, HelpRequest>,
+}
+
+impl HelpDesk {
+    pub fn get(&self, id: Uuid) -> Option<&HelpRequest> {
+        self.open.get(&id)
+    }
+
+    /// Open requests, oldest first.
+    pub fn list(&self) -> Vec<HelpRequest> {
+        let mut v: Vec<HelpRequest> = self.open.values().cloned().collect();
+        v.sort_by_key(|r| (r.raised_at, r.id));
+        v
+    }
+
+    /// Apply one `help` event (names are looked up by the caller's `name_of`).
+    pub fn apply(
+        &mut self,
+        at: OffsetDateTime,
+        actor: Actor,
+        e: &LiveEvent,
+        name_of: &dyn Fn(Uuid) -> String,
+    ) {
+        let LiveEvent::Help {
+            request_id,
+            action,
+            agent_id,
+            contact_id,
+            text,
+        } = e
+        else {
+            return;
+        };
+        match action {
+            HelpAction::Raised => {
+                self.open.insert(
+                    *request_id,
+                    HelpRequest {
+                        id: *request_id,
+                        agent_id: *agent_id,
+                        agent_name: name_of(*agent_id),
+                        contact_id: *contact_id,
+                        text: text.clone(),
+                        raised_at: at,
+                        taken_by: None,
+                        taken_by_name: None,
+                        taken_at: None,
+                    },
+                );
+            }
+            HelpAction::Taken => {
+                if let Some(r) = self.open.get_mut(request_id) {
+                    r.taken_by = actor.user_id();
+                    r.taken_by_name = r.taken_by.map(name_of);
+                    r.taken_at = Some(at);
+                }
+            }
+            HelpAction::Closed => {
+                self.open.remove(request_id);
+            }
+        }
+    }
+
+    /// Rebuild from the organisation's `help` events (oldest first), keeping the
+    /// requests raised within [`HELP_KEEP`] of `now`.
+    pub fn fold(
+        events: &[store::Event],
+        now: OffsetDateTime,
+        name_of: &dyn Fn(Uuid) -> String,
+    ) -> HelpDesk {
+        let mut d = HelpDesk::default();
+        for e in events {
+            if let Some((actor, ev)) = LiveEvent::parse(e) {
+                d.apply(e.at, actor, &ev, name_of);
+            }
+        }
+        d.open.retain(|_, r| now - r.raised_at <= HELP_KEEP);
+        d
+    }
+}
+
+/// The `kind` of help events in the log.
+pub const HELP_KIND: &str = "help";
+
+fn help_change(
+    o: &mut OrgLive,
+    now: OffsetDateTime,
+    actor: Actor,
+    ev: LiveEvent,
+    fx: &mut Effects,
+) -> Option<HelpRequest> {
+    let id = match &ev {
+        LiveEvent::Help { request_id, .. } => *request_id,
+        _ => return None,
+    };
+    let names = o.staff_names.clone();
+    o.help.apply(now, actor, &ev, &|u| {
+        names.get(&u).cloned().unwrap_or_default()
+    });
+    fx.changes.push(ev.clone().change(o.org(), now, actor));
+    let req = o.help.get(id).cloned();
+    let data = match &req {
+        Some(r) => json!(r),
+        None => json!({"id": id, "closed": true}),
+    };
+    if let LiveEvent::Help { agent_id, .. } = &ev {
+        fx.notes.push(Note::user(*agent_id, "help", data.clone()));
+    }
+    fx.notes.push(Note::supervisors(o.org(), "help", data));
+    req
+}
+
+/// The agent raises a hand, optionally about one of their contacts and with a line.
+pub async fn raise(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    contact_id: Option<Uuid>,
+    text: Option<String>,
+) -> ApiResult<HelpRequest> {
+    let user = staff(actor)?;
+    let text = text
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::pii::mask(&t).map(|m| m.text).unwrap_or(t));
+    if text.as_ref().is_some_and(|t| t.len() > HELP_TEXT_MAX) {
+        return Err(ApiError::invalid(format!(
+            "text: at most {HELP_TEXT_MAX} characters; say the rest when your supervisor joins"
+        )));
+    }
+    state
+        .mutate(org, |o, now| {
+            if o.agent(user).is_none() {
+                return Err(ApiError::forbidden("you have no agent profile"));
+            }
+            if let Some(c) = contact_id
+                && o.contact(c)
+                    .is_none_or(|lc| lc.contact.agent_id != Some(user))
+            {
+                return Err(ApiError::invalid(
+                    "contact_id: not one of your open contacts",
+                ));
+            }
+            // The same hand raised again while no one has taken it yet.
+            if o.help
+                .list()
+                .iter()
+                .any(|r| r.agent_id == user && r.contact_id == contact_id && r.taken_by.is_none())
+            {
+                return Err(ApiError::conflict(
+                    "your hand is already raised for this; a supervisor will come",
+                ));
+            }
+            let mut fx = Effects::default();
+            let req = help_change(
+                o,
+                now,
+                actor,
+                LiveEvent::Help {
+                    request_id: store::new_id(),
+                    action: HelpAction::Raised,
+                    agent_id: user,
+                    contact_id,
+                    text: text.clone(),
+                },
+                &mut fx,
+            )
+            .ok_or_else(|| ApiError::internal("help request lost"))?;
+            Ok(Tx {
+                value: req,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
+        })
+        .await
+}
+
+/// A supervisor takes a request (`Taken`) or anyone involved closes it (`Closed`).
+pub async fn act(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    is_manager: bool,
+    id: Uuid,
+    action: HelpAction,
+) -> ApiResult<Option<HelpRequest>> {
+    let user = staff(actor)?;
+    state
+        .mutate(org, |o, now| {
+            let r = o
+                .help
+                .get(id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("help request"))?;
+            match action {
+                HelpAction::Raised => return Err(ApiError::invalid("raise a new request instead")),
+                HelpAction::Taken if !is_manager => {
+                    return Err(ApiError::forbidden("supervisors take help requests"));
+                }
+                HelpAction::Taken if r.taken_by.is_some() && r.taken_by != Some(user) => {
+                    return Err(ApiError::conflict(format!(
+                        "{} already took this request",
+                        r.taken_by_name.unwrap_or_default()
+                    )));
+                }
+                HelpAction::Closed if !is_manager && r.agent_id != user => {
+                    return Err(ApiError::forbidden("not your request"));
+                }
+                _ => {}
+            }
+            let mut fx = Effects::default();
+            let out = help_change(
+                o,
+                now,
+                actor,
+                LiveEvent::Help {
+                    request_id: id,
+                    action,
+                    agent_id: r.agent_id,
+                    contact_id: r.contact_id,
+                    text: None,
+                },
+                &mut fx,
+            );
+            Ok(Tx {
+                value: out,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
+        })
+        .await
+}
+
+/// What a supervisor does to a live conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Supervision {
+    /// Watch silently (the transcript and its live messages).
+    Monitor,
+    /// Join visibly: the customer sees the supervisor arrive, and the supervisor's
+    /// messages reach them.
+    Barge,
+    /// Take the conversation: the agent is released and the supervisor continues.
+    TakeOver,
+}
+
+impl Supervision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Supervision::Monitor => "monitor",
+            Supervision::Barge => "barge",
+            Supervision::TakeOver => "take_over",
+        }
+    }
+}
+
+/// Has this supervisor barged into the contact (so their messages reach the customer)?
+pub fn has_barged(c: &store::Contact, user: Uuid) -> bool {
+    c.data
+        .get("barged_by")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(&user.to_string())))
+}
+
+fn system_line(text: String) -> NewMessage {
+    NewMessage {
+        sent_at: None,
+        sender: Sender::System,
+        author: None,
+        author_name: None,
+        text: Some(text),
+        attachment: None,
+        internal: false,
+        client_id: None,
+        template: None,
+    }
+}
+
+/// Monitor, barge into or take over a live conversation (supervisors and admins).
+pub async fn supervise(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    contact_id: Uuid,
+    what: Supervision,
+) -> ApiResult<store::Contact> {
+    let user = staff(actor)?;
+    state
+        .mutate(org, |o, now| {
+            let sup_name = Some(o.staff_name(user))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "A supervisor".into());
+            let lc = o
+                .contact(contact_id)
+                .ok_or_else(|| ApiError::conflict("this conversation is closed or unknown"))?;
+            let c = lc.contact.clone();
+            if c.status.is_ended() {
+                return Err(ApiError::conflict("this conversation has ended"));
+            }
+            let mut fx = Effects::default();
+            fx.changes.push(
+                LiveEvent::Supervision {
+                    contact_id,
+                    agent_id: c.agent_id,
+                    action: what.as_str().into(),
+                }
+                .change(org, now, actor),
+            );
+            match what {
+                Supervision::Monitor => {}
+                Supervision::Barge => {
+                    if c.status != ContactStatus::Active {
+                        return Err(ApiError::conflict(
+                            "only a conversation with an agent can be joined; take it over instead",
+                        ));
+                    }
+                    if !has_barged(&c, user) {
+                        if let Some(lc) = o.contact_mut(contact_id) {
+                            let d = lc.contact.data.as_object_mut();
+                            if let Some(d) = d {
+                                let list = d.entry("barged_by").or_insert_with(|| json!([]));
+                                if let Some(a) = list.as_array_mut() {
+                                    a.push(json!(user));
+                                }
+                            }
+                        }
+                        crate::contacts::push_message(
+                            o,
+                            now,
+                            actor,
+                            contact_id,
+                            system_line(format!("{sup_name} (supervisor) joined the conversation.")),
+                            &mut fx,
+                        );
+                    }
+                }
+                Supervision::TakeOver => take_over(o, now, actor, user, &c, &sup_name, &mut fx)?,
+            }
+            if let Some(agent) = c.agent_id
+                && agent != user
+            {
+                fx.notes.push(Note::user(
+                    agent,
+                    "supervision",
+                    json!({"contact_id": contact_id, "action": what.as_str(), "by": user, "by_name": sup_name}),
+                ));
+            }
+            let c = o
+                .contact(contact_id)
+                .map(|lc| lc.contact.clone())
+                .unwrap_or(c);
+            if what == Supervision::Barge {
+                fx.changes.push(Change::PutContact(c.clone()));
+            }
+            Ok(Tx {
+                value: c,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
+        })
+        .await
+}
+
+/// The supervisor takes the contact: made available if they were not, the contact is
+/// transferred to them through the engine, and accepted at once when the engine offers
+/// it (it waits for them when they have no free slot on its channel).
+fn take_over(
+    o: &mut OrgLive,
+    now: OffsetDateTime,
+    actor: Actor,
+    user: Uuid,
+    c: &store::Contact,
+    sup_name: &str,
+    fx: &mut Effects,
+) -> ApiResult<()> {
+    if o.agent(user).is_none() {
+        return Err(ApiError::conflict(
+            "taking over needs an agent profile for you: Admin → Agents",
+        ));
+    }
+    if c.agent_id == Some(user) {
+        return Err(ApiError::conflict("this conversation is already yours"));
+    }
+    if !matches!(c.status, ContactStatus::Active | ContactStatus::Waiting) {
+        return Err(ApiError::conflict("this conversation is wrapping up"));
+    }
+    let me = AgentId(rid(user));
+    if o.agent_snapshot(user)
+        .is_some_and(|s| s.presence != Presence::Available)
+    {
+        o.command(
+            now,
+            actor,
+            Command::SetPresence {
+                agent: me,
+                presence: Presence::Available,
+            },
+            fx,
+        )?;
+    }
+    // An offer to someone else in flight is withdrawn by the transfer.
+    o.command(
+        now,
+        actor,
+        Command::Transfer {
+            contact: ContactId(rid(c.id)),
+            to: TransferTarget::Agent(me),
+        },
+        fx,
+    )?;
+    crate::contacts::push_message(
+        o,
+        now,
+        actor,
+        c.id,
+        system_line(format!(
+            "{sup_name} (supervisor) took over this conversation."
+        )),
+        fx,
+    );
+    let offer = o
+        .offers()
+        .find(|off| off.contact_id == c.id && off.agent_id == user)
+        .map(|off| off.id);
+    if offer.is_some() {
+        o.command(
+            now,
+            actor,
+            Command::Accept {
+                contact: ContactId(rid(c.id)),
+                agent: me,
+            },
+            fx,
+        )?;
+    }
+    Ok(())
+}
+
+/// A supervisor sets an agent's presence (or signs them out), with a reason the agent
+/// sees. Signing out also ends the agent's sessions in the same commit.
+pub async fn set_agent_state(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    agent: Uuid,
+    new_state: AgentState,
+    reason: String,
+    sign_out: bool,
+) -> ApiResult<Value> {
+    let user = staff(actor)?;
+    let reason = reason.trim().to_string();
+    if reason.is_empty() || reason.len() > 100 {
+        return Err(ApiError::invalid(
+            "reason: say why in 1 to 100 characters; the agent sees it",
+        ));
+    }
+    let mut v = crate::contacts::set_presence(
+        state,
+        org,
+        actor,
+        agent,
+        new_state,
+        Some(reason.clone()),
+        |o, fx| {
+            let by_name = o.staff_name(user);
+            fx.notes.push(Note::user(
+                agent,
+                "state_forced",
+                json!({"state": new_state, "reason": reason, "by": user, "by_name": by_name, "signed_out": sign_out}),
+            ));
+            if sign_out {
+                fx.changes.push(Change::DeleteUserSessions {
+                    org_id: org,
+                    user_id: agent,
+                });
+            }
+        },
+    )
+    .await?;
+    if let Value::Object(m) = &mut v {
+        m.insert("signed_out".into(), json!(sign_out));
+    }
+    Ok(v)
+}
+
+/// Open help requests as the caller may see them: supervisors all, an agent theirs.
+pub fn visible_requests(
+    state: &AppState,
+    org: Uuid,
+    user: Uuid,
+    manager: bool,
+) -> Vec<HelpRequest> {
+    state.with_org(org, |o| {
+        o.help
+            .list()
+            .into_iter()
+            .filter(|r| manager || r.agent_id == user)
+            .collect()
+    })
+}

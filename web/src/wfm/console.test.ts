@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { amberRed, duration } from './console';
+
+describe('supervisor console helpers', () => {
+  it('colours a figure amber then red as it crosses its thresholds', () => {
+    expect(amberRed(10, 20, 60)).toBe('');
+    expect(amberRed(20, 20, 60)).toBe('amber');
+    expect(amberRed(61, 20, 60)).toBe('red');
+    // Lower is worse: negate (service level 75 % against a target of 80 %).
+    expect(amberRed(-75, -80, -70)).toBe('amber');
+    expect(amberRed(-65, -80, -70)).toBe('red');
+    expect(amberRed(-85, -80, -70)).toBe('');
+    expect(amberRed(Number.NaN, 1, 2)).toBe('');
+  });
+  it('writes durations people read at a glance', () => {
+    expect(duration(45.4)).toBe('45 s');
+    expect(duration(185)).toBe('3 min 5 s');
+    expect(duration(180)).toBe('3 min');
+    expect(duration(3720)).toBe('1 h 2 min');
+    expect(duration(-3)).toBe('0 s');
+  });
+});

@@ -1,0 +1,111 @@
+// The supervisor console from the browser: an agent raises a hand and a supervisor
+// takes it and lands in the conversation; a whisper reaches the agent and not the
+// customer; a barge is seen by both; a take-over moves the conversation to the
+// supervisor; a state the supervisor sets reaches the agent's desktop.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO, agentLogin, customer, launchBrowser, shot, startChat, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function supervisor() {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/live/`);
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill('dana@demo-retail.example');
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Live' }).waitFor();
+  await page.getByRole('table', { name: 'Queues' }).waitFor();
+  return { ctx, page, errors };
+}
+
+test('raise hand, take it, whisper, barge, take over', async () => {
+  const sup = await supervisor();
+  const alex = await agentLogin(browser, server.url, DEMO.agents[0]);
+  const cust = await customer(browser, server.url);
+  await startChat(cust.page, 'Hana Help', 'Orders');
+  await alex.page.getByTestId('offer').getByRole('button', { name: 'Accept' }).click();
+  await alex.page.getByRole('tab', { name: /Hana Help/ }).waitFor();
+
+  // The agent raises a hand about this chat.
+  await alex.page.getByRole('button', { name: '✋ Raise hand' }).click();
+  await alex.page.getByLabel('What do you need? (optional)').fill('Refund over my limit');
+  await alex.page.getByRole('button', { name: 'Ask a supervisor' }).click();
+  await alex.page.getByTestId('help-status').filter({ hasText: 'Your hand is raised' }).waitFor();
+
+  // The supervisor sees it at once, takes it, and lands in the conversation.
+  const req = sup.page.getByTestId('help-request').filter({ hasText: 'Refund over my limit' });
+  await req.waitFor({ timeout: 10_000 });
+  await shot(sup.page, 'console', 'raised-hand');
+  await req.getByRole('button', { name: 'Take' }).click();
+  await req.getByText('taken by Dana Whitfield').waitFor();
+  await alex.page.getByTestId('help-status').filter({ hasText: 'Dana Whitfield is coming to help.' }).waitFor();
+  const monitor = sup.page.getByTestId('monitor');
+  await monitor.waitFor();
+  await monitor.getByText('Hana Help', { exact: false }).first().waitFor();
+  await alex.page.getByTestId('supervision-notice').filter({ hasText: 'is watching' }).waitFor();
+
+  // A whisper: the agent sees it marked; the customer never does.
+  await monitor.getByLabel(/Whisper to the agent/).fill('Offer a 10 % voucher instead');
+  await monitor.getByRole('button', { name: 'Whisper' }).click();
+  await alex.page.getByTestId('chat-message').filter({ hasText: 'Offer a 10 % voucher instead' }).filter({ hasText: 'Whisper · Dana Whitfield' }).waitFor();
+  await shot(alex.page, 'console', 'whisper');
+
+  // Barge: both see the supervisor join and write.
+  await monitor.getByRole('button', { name: 'Join the conversation (barge)' }).click();
+  await cust.page.getByText('Dana Whitfield (supervisor) joined the conversation.').waitFor();
+  await monitor.getByLabel(/Write to the customer/).fill('Hello Hana, I can help with the refund.');
+  await monitor.getByRole('button', { name: 'Send' }).click();
+  await cust.page.getByText('Hello Hana, I can help with the refund.').waitFor();
+  await alex.page.getByText('Hello Hana, I can help with the refund.').waitFor();
+  const seen = await cust.page.getByRole('log', { name: 'Conversation' }).innerText();
+  assert.ok(!seen.includes('voucher'), `the customer saw the whisper: ${seen}`);
+
+  // Take over: the chat leaves Alex's desktop and continues with Dana.
+  await monitor.getByRole('button', { name: 'Take over' }).click();
+  await alex.page.getByRole('tab', { name: /Hana Help/ }).waitFor({ state: 'detached' });
+  await cust.page.getByText('Dana Whitfield (supervisor) took over this conversation.').waitFor();
+  await monitor.getByLabel('Reply to the customer').fill('Your refund is on its way.');
+  await monitor.getByRole('button', { name: 'Send' }).click();
+  await cust.page.getByText('Your refund is on its way.').waitFor();
+  await shot(sup.page, 'console', 'taken-over');
+
+  // The wallboard counts the chat in Orders.
+  const orders = sup.page.getByTestId('queue-row').filter({ hasText: 'Orders' });
+  await orders.waitFor();
+  assert.deepEqual(sup.errors, []);
+  await cust.ctx.close();
+  await alex.ctx.close();
+  await sup.ctx.close();
+});
+
+test("a state the supervisor sets reaches the agent's desktop", async () => {
+  const sup = await supervisor();
+  const jordan = await agentLogin(browser, server.url, DEMO.agents[1]);
+  const row = sup.page.getByTestId('agent-row').filter({ hasText: 'Jordan Blake' });
+  await row.filter({ hasText: 'available' }).waitFor({ timeout: 10_000 });
+  await row.getByRole('button', { name: "Change Jordan Blake's state" }).click();
+  await sup.page.getByLabel('New state').selectOption('break');
+  await sup.page.getByLabel('Reason (they see it)').fill('Coaching session');
+  await sup.page.getByRole('button', { name: 'Apply' }).click();
+  await jordan.page.getByTestId('agent-state').filter({ hasText: 'On break' }).waitFor();
+  await jordan.page.getByTestId('supervision-notice').filter({ hasText: 'Dana Whitfield set you to break: Coaching session' }).waitFor();
+  await row.filter({ hasText: 'break' }).waitFor({ timeout: 10_000 });
+  await shot(jordan.page, 'console', 'state-forced');
+  assert.deepEqual(sup.errors, []);
+  await jordan.ctx.close();
+  await sup.ctx.close();
+});
