@@ -2,5 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod digest;
+pub mod dtmf;
+pub mod g711;
+pub mod jitter;
+pub mod mixer;
+pub mod rtp;
 pub mod sdp;
 pub mod sip;
+pub mod tone;
