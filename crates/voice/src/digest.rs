@@ -61,7 +61,10 @@ fn parse_pairs(value: &str) -> Result<Vec<(String, String)>, DigestError> {
         let (n, v) = part.split_once('=').ok_or(DigestError::Malformed)?;
         let (n, v) = (n.trim().to_ascii_lowercase(), v.trim());
         let v = match v.strip_prefix('"') {
-            Some(q) => q.strip_suffix('"').ok_or(DigestError::Malformed)?.replace("\\\"", "\""),
+            Some(q) => q
+                .strip_suffix('"')
+                .ok_or(DigestError::Malformed)?
+                .replace("\\\"", "\""),
             None => v.to_string(),
         };
         if n.is_empty() || out.iter().any(|(k, _)| *k == n) || out.len() > 16 {
@@ -81,7 +84,10 @@ fn get(pairs: &[(String, String)], name: &'static str) -> Result<String, DigestE
 }
 
 fn opt(pairs: &[(String, String)], name: &str) -> Option<String> {
-    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +140,11 @@ impl Challenge {
 
 impl std::fmt::Display for Challenge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Digest realm=\"{}\", nonce=\"{}\"", self.realm, self.nonce)?;
+        write!(
+            f,
+            "Digest realm=\"{}\", nonce=\"{}\"",
+            self.realm, self.nonce
+        )?;
         if let Some(o) = &self.opaque {
             write!(f, ", opaque=\"{o}\"")?;
         }
@@ -341,8 +351,18 @@ impl DigestServer {
             return Err(Refusal::Invalid);
         }
         let ha1 = ha1_of(&creds.username).ok_or(Refusal::Invalid)?;
-        let want = expected(&ha1, creds.algorithm, &creds.nonce, &creds.qop, method, &creds.uri);
-        if !eq_ct(want.as_bytes(), creds.response.to_ascii_lowercase().as_bytes()) {
+        let want = expected(
+            &ha1,
+            creds.algorithm,
+            &creds.nonce,
+            &creds.qop,
+            method,
+            &creds.uri,
+        );
+        if !eq_ct(
+            want.as_bytes(),
+            creds.response.to_ascii_lowercase().as_bytes(),
+        ) {
             return Err(Refusal::Invalid);
         }
         if issued > now_ms || now_ms - issued > self.nonce_ttl_ms {
@@ -364,19 +384,40 @@ mod tests {
             r#"Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#,
         )
         .unwrap();
-        let r = respond(&c, "GET", "/dir/index.html", "Mufasa", "Circle Of Life", "0a4f113b", 1);
+        let r = respond(
+            &c,
+            "GET",
+            "/dir/index.html",
+            "Mufasa",
+            "Circle Of Life",
+            "0a4f113b",
+            1,
+        );
         assert_eq!(r.response, "6629fae49393a05397450978507c4ef1");
         let text = r.to_string();
-        assert!(text.contains("nc=00000001") && text.contains("qop=auth"), "{text}");
+        assert!(
+            text.contains("nc=00000001") && text.contains("qop=auth"),
+            "{text}"
+        );
         assert_eq!(Credentials::parse(&text).unwrap(), r);
     }
 
     #[test]
     fn without_qop() {
-        let c = Challenge::parse("Digest realm=\"atlanta.com\", nonce=\"84a4cc6f3082121f32b42a2187831a9e\"").unwrap();
+        let c = Challenge::parse(
+            "Digest realm=\"atlanta.com\", nonce=\"84a4cc6f3082121f32b42a2187831a9e\"",
+        )
+        .unwrap();
         let r = respond(&c, "REGISTER", "sip:atlanta.com", "bob", "zanzibar", "x", 1);
         assert_eq!(r.qop, None);
-        assert_eq!(r.response, md5_hex(&[&ha1("bob", "atlanta.com", "zanzibar"), &c.nonce, &md5_hex(&["REGISTER", "sip:atlanta.com"])]));
+        assert_eq!(
+            r.response,
+            md5_hex(&[
+                &ha1("bob", "atlanta.com", "zanzibar"),
+                &c.nonce,
+                &md5_hex(&["REGISTER", "sip:atlanta.com"])
+            ])
+        );
     }
 
     #[test]
@@ -384,26 +425,69 @@ mod tests {
         let server = DigestServer::new("homeshore", b"0123456789abcdef", 30_000);
         let ch = Challenge::parse(&server.challenge(1_000, false).to_string()).unwrap();
         let store = |u: &str| (u == "trunk1").then(|| ha1("trunk1", "homeshore", "s3cret"));
-        let ok = respond(&ch, "REGISTER", "sip:homeshore", "trunk1", "s3cret", "c1", 1);
+        let ok = respond(
+            &ch,
+            "REGISTER",
+            "sip:homeshore",
+            "trunk1",
+            "s3cret",
+            "c1",
+            1,
+        );
         assert_eq!(server.verify(2_000, "REGISTER", &ok, store), Ok(()));
-        assert_eq!(server.verify(40_000, "REGISTER", &ok, store), Err(Refusal::Stale));
+        assert_eq!(
+            server.verify(40_000, "REGISTER", &ok, store),
+            Err(Refusal::Stale)
+        );
         let wrong = respond(&ch, "REGISTER", "sip:homeshore", "trunk1", "guess", "c1", 1);
-        assert_eq!(server.verify(2_000, "REGISTER", &wrong, store), Err(Refusal::Invalid));
-        assert_eq!(server.verify(2_000, "INVITE", &ok, store), Err(Refusal::Invalid));
+        assert_eq!(
+            server.verify(2_000, "REGISTER", &wrong, store),
+            Err(Refusal::Invalid)
+        );
+        assert_eq!(
+            server.verify(2_000, "INVITE", &ok, store),
+            Err(Refusal::Invalid)
+        );
         let mut forged = ch.clone();
         forged.nonce = format!("{:x}.{}", 39_000, ch.nonce.split_once('.').unwrap().1);
-        let f = respond(&forged, "REGISTER", "sip:homeshore", "trunk1", "s3cret", "c1", 1);
-        assert_eq!(server.verify(40_000, "REGISTER", &f, store), Err(Refusal::Invalid));
+        let f = respond(
+            &forged,
+            "REGISTER",
+            "sip:homeshore",
+            "trunk1",
+            "s3cret",
+            "c1",
+            1,
+        );
+        assert_eq!(
+            server.verify(40_000, "REGISTER", &f, store),
+            Err(Refusal::Invalid)
+        );
         let other = DigestServer::new("homeshore", b"another key 1234", 30_000);
-        assert_eq!(other.verify(2_000, "REGISTER", &ok, store), Err(Refusal::Invalid));
+        assert_eq!(
+            other.verify(2_000, "REGISTER", &ok, store),
+            Err(Refusal::Invalid)
+        );
     }
 
     #[test]
     fn refuses_malformed() {
-        assert_eq!(Challenge::parse("Basic realm=x"), Err(DigestError::NotDigest));
-        assert_eq!(Challenge::parse("Digest nonce=\"1\""), Err(DigestError::Missing("realm")));
-        assert_eq!(Challenge::parse("Digest realm=\"x, nonce=1"), Err(DigestError::Malformed));
-        assert_eq!(Challenge::parse("Digest realm=x, nonce=1, qop=auth-int"), Err(DigestError::Unsupported));
+        assert_eq!(
+            Challenge::parse("Basic realm=x"),
+            Err(DigestError::NotDigest)
+        );
+        assert_eq!(
+            Challenge::parse("Digest nonce=\"1\""),
+            Err(DigestError::Missing("realm"))
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=\"x, nonce=1"),
+            Err(DigestError::Malformed)
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=x, nonce=1, qop=auth-int"),
+            Err(DigestError::Unsupported)
+        );
     }
 
     proptest! {

@@ -49,7 +49,9 @@ impl TelephoneEvent {
 
     /// The key for a DTMF event, `None` for other events.
     pub fn digit(self) -> Option<char> {
-        b"0123456789*#ABCD".get(self.event as usize).map(|b| *b as char)
+        b"0123456789*#ABCD"
+            .get(self.event as usize)
+            .map(|b| *b as char)
     }
 }
 
@@ -173,7 +175,11 @@ mod tests {
 
     fn detect(packets: &[(u32, TelephoneEvent)]) -> String {
         let mut d = DtmfDetector::default();
-        let mut s: String = packets.iter().flat_map(|(ts, e)| d.push(*ts, *e)).map(|d| d.digit).collect();
+        let mut s: String = packets
+            .iter()
+            .flat_map(|(ts, e)| d.push(*ts, *e))
+            .map(|d| d.digit)
+            .collect();
         s.extend(d.flush().map(|d| d.digit));
         s
     }
@@ -181,7 +187,15 @@ mod tests {
     #[test]
     fn parse_and_build() {
         let e = TelephoneEvent::parse(&[11, 0x8A, 0x03, 0x20]).unwrap();
-        assert_eq!(e, TelephoneEvent { event: 11, end: true, volume: 10, duration: 800 });
+        assert_eq!(
+            e,
+            TelephoneEvent {
+                event: 11,
+                end: true,
+                volume: 10,
+                duration: 800
+            }
+        );
         assert_eq!(e.digit(), Some('#'));
         assert_eq!(e.to_bytes(), [11, 0x8A, 0x03, 0x20]);
         assert_eq!(TelephoneEvent::parse(&[1, 2, 3]), Err(EventError::TooShort));
@@ -202,13 +216,28 @@ mod tests {
     #[test]
     fn lost_end_packets_and_reordering() {
         let ts = |t| move |e: TelephoneEvent| (t, e);
-        let five: Vec<_> = key_press('5', 800, 160).into_iter().filter(|e| !e.end).map(ts(0)).collect();
+        let five: Vec<_> = key_press('5', 800, 160)
+            .into_iter()
+            .filter(|e| !e.end)
+            .map(ts(0))
+            .collect();
         let six: Vec<_> = key_press('6', 800, 160).into_iter().map(ts(4000)).collect();
         // 5's end packets lost: 6's first packet reveals 5.
         assert_eq!(detect(&[five.clone(), six.clone()].concat()), "56");
         // A late end packet of 5 after 6 began is ignored.
         let late = (0, key_press('5', 800, 160).pop().unwrap());
-        assert_eq!(detect(&[five.clone(), six[..2].to_vec(), vec![late], six[2..].to_vec()].concat()), "56");
+        assert_eq!(
+            detect(
+                &[
+                    five.clone(),
+                    six[..2].to_vec(),
+                    vec![late],
+                    six[2..].to_vec()
+                ]
+                .concat()
+            ),
+            "56"
+        );
         // Only the press, no end at all: flush reports it.
         assert_eq!(detect(&five), "5");
     }

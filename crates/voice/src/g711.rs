@@ -10,7 +10,11 @@
 // complement for negative samples, so -1 encodes as the negative zero).
 const fn ulaw_encode_ref(pcm: i16) -> u8 {
     let x = pcm as i32;
-    let mut absno = if x < 0 { ((!x) >> 2) + 33 } else { (x >> 2) + 33 };
+    let mut absno = if x < 0 {
+        ((!x) >> 2) + 33
+    } else {
+        (x >> 2) + 33
+    };
     if absno > 0x1FFF {
         absno = 0x1FFF;
     }
@@ -144,8 +148,14 @@ impl Law {
 
     pub fn encode(self, pcm: &[i16], out: &mut [u8]) {
         match self {
-            Law::Mu => out.iter_mut().zip(pcm).for_each(|(o, s)| *o = ulaw_encode(*s)),
-            Law::A => out.iter_mut().zip(pcm).for_each(|(o, s)| *o = alaw_encode(*s)),
+            Law::Mu => out
+                .iter_mut()
+                .zip(pcm)
+                .for_each(|(o, s)| *o = ulaw_encode(*s)),
+            Law::A => out
+                .iter_mut()
+                .zip(pcm)
+                .for_each(|(o, s)| *o = alaw_encode(*s)),
         }
     }
 

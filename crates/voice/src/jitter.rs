@@ -175,7 +175,10 @@ impl JitterBuffer {
             return Some(Playout::Missing(next));
         }
         let frame = self.packets.remove(&first)?;
-        self.base = (self.due(frame.timestamp) - self.config.playout_delay_ms, frame.timestamp);
+        self.base = (
+            self.due(frame.timestamp) - self.config.playout_delay_ms,
+            frame.timestamp,
+        );
         self.next = Some(next + 1);
         self.stats.played += 1;
         Some(Playout::Frame(frame))
@@ -207,7 +210,12 @@ mod tests {
     fn reorders_within_the_delay_and_across_wrap() {
         let mut b = buf(40);
         // 65534, 0, 65535, 1 arriving at 0, 20, 25, 40 ms.
-        for (t, s, ts) in [(0, 65534u16, 0u32), (20, 0, 320), (25, 65535, 160), (40, 1, 480)] {
+        for (t, s, ts) in [
+            (0, 65534u16, 0u32),
+            (20, 0, 320),
+            (25, 65535, 160),
+            (40, 1, 480),
+        ] {
             assert_eq!(b.push(t, s, ts, false, &[s as u8]), Pushed::Accepted);
         }
         assert_eq!(b.pop(39), None, "held for the playout delay");
@@ -229,7 +237,16 @@ mod tests {
         let out: Vec<_> = (0..6).filter_map(|i| b.pop(20 + i * 20)).collect();
         assert_eq!(seqs(&out), vec![10, -12, 12]);
         assert_eq!(b.push(100, 11, 160, false, &[]), Pushed::Late);
-        assert_eq!(b.stats(), JitterStats { played: 2, missing: 1, late: 1, duplicate: 1, overflow: 0 });
+        assert_eq!(
+            b.stats(),
+            JitterStats {
+                played: 2,
+                missing: 1,
+                late: 1,
+                duplicate: 1,
+                overflow: 0
+            }
+        );
     }
 
     proptest! {

@@ -104,17 +104,31 @@ mod tests {
     #[test]
     fn each_hears_the_others_not_themselves() {
         let freqs = [440.0, 1000.0, 1800.0];
-        let frames: Vec<Vec<u8>> = freqs.iter().enumerate().map(|(i, f)| {
-            let law = if i == 1 { Law::A } else { Law::Mu };
-            enc(law, &tone(*f, 8000, 800, 6000.0))
-        }).collect();
-        let parties: Vec<Party> = frames.iter().enumerate().map(|(i, f)| Party { law: if i == 1 { Law::A } else { Law::Mu }, frame: Some(f) }).collect();
+        let frames: Vec<Vec<u8>> = freqs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let law = if i == 1 { Law::A } else { Law::Mu };
+                enc(law, &tone(*f, 8000, 800, 6000.0))
+            })
+            .collect();
+        let parties: Vec<Party> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Party {
+                law: if i == 1 { Law::A } else { Law::Mu },
+                frame: Some(f),
+            })
+            .collect();
         let mut out = Vec::new();
         Mixer::default().mix(&parties, 800, &mut out);
         for (i, p) in parties.iter().enumerate() {
             let heard = dec(p.law, &out[i]);
             let energy = |f: f64| crate::tone::goertzel(&heard, 8000, f);
-            assert!(energy(freqs[i]) < 0.01 * energy(freqs[(i + 1) % 3]), "party {i} hears itself");
+            assert!(
+                energy(freqs[i]) < 0.01 * energy(freqs[(i + 1) % 3]),
+                "party {i} hears itself"
+            );
             assert!(energy(freqs[(i + 2) % 3]) > 0.1 * energy(freqs[(i + 1) % 3]));
         }
     }
@@ -122,11 +136,17 @@ mod tests {
     #[test]
     fn clamps_instead_of_wrapping() {
         let loud = enc(Law::Mu, &[30_000; 160]);
-        let parties = [Party { law: Law::Mu, frame: Some(&loud) }; 3];
+        let parties = [Party {
+            law: Law::Mu,
+            frame: Some(&loud),
+        }; 3];
         let mut out = Vec::new();
         Mixer::default().mix(&parties, 160, &mut out);
         assert!(dec(Law::Mu, &out[0]).iter().all(|s| *s > 30_000));
-        let quiet = [Party { law: Law::A, frame: None }; 2];
+        let quiet = [Party {
+            law: Law::A,
+            frame: None,
+        }; 2];
         Mixer::default().mix(&quiet, 160, &mut out);
         assert!(out[0].iter().all(|b| *b == Law::A.silence()));
     }
@@ -134,16 +154,35 @@ mod tests {
     #[test]
     fn whisper_reaches_only_the_agent() {
         // 0 caller, 1 agent, 2 supervisor whispering.
-        let (c, a, s) = (tone(500.0, 8000, 800, 5000.0), tone(1200.0, 8000, 800, 5000.0), tone(2000.0, 8000, 800, 5000.0));
+        let (c, a, s) = (
+            tone(500.0, 8000, 800, 5000.0),
+            tone(1200.0, 8000, 800, 5000.0),
+            tone(2000.0, 8000, 800, 5000.0),
+        );
         let f: Vec<Vec<u8>> = [c, a, s].iter().map(|t| enc(Law::Mu, t)).collect();
-        let parties: Vec<Party> = f.iter().map(|f| Party { law: Law::Mu, frame: Some(f) }).collect();
+        let parties: Vec<Party> = f
+            .iter()
+            .map(|f| Party {
+                law: Law::Mu,
+                frame: Some(f),
+            })
+            .collect();
         let mut out = Vec::new();
         let whisper = |l: usize, sp: usize| !(l == 0 && sp == 2);
         Mixer::default().mix_with(&parties, 800, whisper, &mut out);
         let caller = dec(Law::Mu, &out[0]);
-        assert_eq!(dominant(&caller, 8000, &[500.0, 1200.0, 2000.0]), Some(1200.0));
+        assert_eq!(
+            dominant(&caller, 8000, &[500.0, 1200.0, 2000.0]),
+            Some(1200.0)
+        );
         let agent = dec(Law::Mu, &out[1]);
-        assert!(crate::tone::goertzel(&agent, 8000, 2000.0) > 0.1 * crate::tone::goertzel(&agent, 8000, 500.0));
-        assert!(crate::tone::goertzel(&caller, 8000, 2000.0) < 0.01 * crate::tone::goertzel(&caller, 8000, 1200.0));
+        assert!(
+            crate::tone::goertzel(&agent, 8000, 2000.0)
+                > 0.1 * crate::tone::goertzel(&agent, 8000, 500.0)
+        );
+        assert!(
+            crate::tone::goertzel(&caller, 8000, 2000.0)
+                < 0.01 * crate::tone::goertzel(&caller, 8000, 1200.0)
+        );
     }
 }

@@ -313,7 +313,9 @@ impl ReceiverStats {
         if !self.started {
             return 0;
         }
-        self.extended_max().wrapping_sub(self.base_seq).wrapping_add(1)
+        self.extended_max()
+            .wrapping_sub(self.base_seq)
+            .wrapping_add(1)
     }
 
     pub fn lost(&self) -> i32 {
@@ -356,11 +358,16 @@ mod tests {
 
     #[test]
     fn parses_a_pcmu_packet() {
-        let mut b = vec![0x80, 0x80, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xDE, 0xAD, 0xBE, 0xEF];
+        let mut b = vec![
+            0x80, 0x80, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xDE, 0xAD, 0xBE, 0xEF,
+        ];
         b.extend([0xFF; 160]);
         let p = RtpPacket::parse(&b).unwrap();
         assert!(p.marker);
-        assert_eq!((p.payload_type, p.sequence, p.timestamp, p.ssrc), (0, 0x1234, 800, 0xDEADBEEF));
+        assert_eq!(
+            (p.payload_type, p.sequence, p.timestamp, p.ssrc),
+            (0, 0x1234, 800, 0xDEADBEEF)
+        );
         assert_eq!(p.payload.len(), 160);
         assert_eq!(p.to_vec(), b);
     }
@@ -391,14 +398,37 @@ mod tests {
 
     #[test]
     fn rtcp_compound_round_trip() {
-        let block = ReportBlock { ssrc: 5, fraction_lost: 25, cumulative_lost: -3, highest_sequence: 70_000, jitter: 12, last_sr: 1, delay_since_last_sr: 2 };
-        let sr = RtcpPacket::SenderReport { ssrc: 1, info: SenderInfo { ntp_timestamp: 1 << 40, rtp_timestamp: 3, packet_count: 4, octet_count: 5 }, reports: vec![block] };
-        let rr = RtcpPacket::ReceiverReport { ssrc: 2, reports: vec![block, block] };
+        let block = ReportBlock {
+            ssrc: 5,
+            fraction_lost: 25,
+            cumulative_lost: -3,
+            highest_sequence: 70_000,
+            jitter: 12,
+            last_sr: 1,
+            delay_since_last_sr: 2,
+        };
+        let sr = RtcpPacket::SenderReport {
+            ssrc: 1,
+            info: SenderInfo {
+                ntp_timestamp: 1 << 40,
+                rtp_timestamp: 3,
+                packet_count: 4,
+                octet_count: 5,
+            },
+            reports: vec![block],
+        };
+        let rr = RtcpPacket::ReceiverReport {
+            ssrc: 2,
+            reports: vec![block, block],
+        };
         let mut b = Vec::new();
         write_report(&sr, &mut b);
         write_report(&rr, &mut b);
         b.extend([0x81, 203, 0, 1, 0, 0, 0, 1]); // BYE
-        assert_eq!(parse_rtcp(&b).unwrap(), vec![sr, rr, RtcpPacket::Other { packet_type: 203 }]);
+        assert_eq!(
+            parse_rtcp(&b).unwrap(),
+            vec![sr, rr, RtcpPacket::Other { packet_type: 203 }]
+        );
         assert_eq!(parse_rtcp(&b[..b.len() - 1]), Err(RtpError::BadLength));
     }
 

@@ -189,8 +189,7 @@ impl SessionDescription {
                     // `port/count` is legal; we keep the port.
                     let port = num(port.split('/').next().unwrap_or("")).ok_or(bad.clone())?;
                     let formats: Vec<String> = f.map(String::from).collect();
-                    if !field_ok(kind) || !field_ok(proto) || formats.iter().any(|f| !field_ok(f))
-                    {
+                    if !field_ok(kind) || !field_ok(proto) || formats.iter().any(|f| !field_ok(f)) {
                         return Err(bad);
                     }
                     session.media.push(Media {
@@ -360,11 +359,7 @@ impl AudioStream {
             .filter_map(|(_, v)| {
                 let (pt, rest) = v.as_deref()?.split_once(' ')?;
                 let mut p = rest.split('/');
-                Some((
-                    num(pt)?,
-                    p.next()?.to_ascii_lowercase(),
-                    num(p.next()?)?,
-                ))
+                Some((num(pt)?, p.next()?.to_ascii_lowercase(), num(p.next()?)?))
             })
             .collect();
         let mut codecs = Vec::new();
@@ -394,7 +389,9 @@ impl AudioStream {
             Direction::Inactive,
         ]
         .into_iter()
-        .find(|d| attr(&m.attributes, d.attr()).is_some() || attr(&sdp.attributes, d.attr()).is_some())
+        .find(|d| {
+            attr(&m.attributes, d.attr()).is_some() || attr(&sdp.attributes, d.attr()).is_some()
+        })
         .unwrap_or(Direction::SendRecv);
         let address = m
             .connection
@@ -498,7 +495,11 @@ fn audio_section(
 }
 
 fn session(local: &LocalMedia, media: Vec<Media>) -> SessionDescription {
-    let addr_type = if local.address.contains(':') { "IP6" } else { "IP4" };
+    let addr_type = if local.address.contains(':') {
+        "IP6"
+    } else {
+        "IP4"
+    };
     SessionDescription {
         origin: Origin {
             username: "homeshore".into(),
@@ -521,11 +522,21 @@ fn session(local: &LocalMedia, media: Vec<Media>) -> SessionDescription {
 
 /// An offer of our codecs, telephone-event on our payload type.
 pub fn offer(local: &LocalMedia) -> SessionDescription {
-    let codecs: Vec<(Codec, u8)> = local.codecs.iter().map(|c| (*c, c.payload_type())).collect();
+    let codecs: Vec<(Codec, u8)> = local
+        .codecs
+        .iter()
+        .map(|c| (*c, c.payload_type()))
+        .collect();
     let te = local.telephone_event.then_some(local.telephone_event_pt);
     session(
         local,
-        vec![audio_section(local, &codecs, te, local.direction, local.rtcp_mux)],
+        vec![audio_section(
+            local,
+            &codecs,
+            te,
+            local.direction,
+            local.rtcp_mux,
+        )],
     )
 }
 
@@ -628,17 +639,28 @@ mod tests {
         assert_eq!(neg.codec, Codec::Pcmu);
         assert_eq!(neg.payload_type, 0);
         assert_eq!(neg.telephone_event, Some(101));
-        assert_eq!((neg.remote_address.as_str(), neg.remote_port), ("127.0.0.1", 6000));
+        assert_eq!(
+            (neg.remote_address.as_str(), neg.remote_port),
+            ("127.0.0.1", 6000)
+        );
         assert!(!neg.rtcp_mux);
         let text = ans.to_string();
         assert!(text.contains("m=audio 30000 RTP/AVP 0 101\r\n"), "{text}");
         assert!(text.contains("m=video 0 RTP/AVP 96\r\n"));
         assert!(text.contains("a=sendrecv"));
         // PCMA first when we prefer it.
-        let pcma = LocalMedia { codecs: vec![Codec::Pcma, Codec::Pcmu], ..local.clone() };
+        let pcma = LocalMedia {
+            codecs: vec![Codec::Pcma, Codec::Pcmu],
+            ..local.clone()
+        };
         assert_eq!(answer(&offer, &pcma).unwrap().1.payload_type, 8);
         // The offerer reads the same result from the answer.
-        assert_eq!(negotiated_from_answer(&ans, &local).unwrap().telephone_event, Some(101));
+        assert_eq!(
+            negotiated_from_answer(&ans, &local)
+                .unwrap()
+                .telephone_event,
+            Some(101)
+        );
     }
 
     #[test]
@@ -649,14 +671,29 @@ mod tests {
         assert_eq!(held.origin.session_version, 2);
         let (ans, neg) = answer(&held, &local).unwrap();
         assert_eq!(neg.direction, Direction::RecvOnly);
-        assert_eq!(AudioStream::of(&ans).unwrap().1.direction, Direction::RecvOnly);
-        assert_eq!(Direction::Inactive.answer(Direction::SendRecv), Direction::Inactive);
+        assert_eq!(
+            AudioStream::of(&ans).unwrap().1.direction,
+            Direction::RecvOnly
+        );
+        assert_eq!(
+            Direction::Inactive.answer(Direction::SendRecv),
+            Direction::Inactive
+        );
         let g729 = SIPP_OFFER.replace("RTP/AVP 8 0 101", "RTP/AVP 18");
         let g729 = SessionDescription::parse(g729.as_bytes()).unwrap();
         assert_eq!(answer(&g729, &local).unwrap_err(), SdpError::NoCommonCodec);
-        assert_eq!(SessionDescription::parse(b"v=1\r\n"), Err(SdpError::BadLine { line: 1 }));
-        assert_eq!(SessionDescription::parse(b"v=0\r\ns=x\r\n"), Err(SdpError::Missing("o=")));
-        assert_eq!(SessionDescription::parse(b"v=0\r\nxx\r\n"), Err(SdpError::BadLine { line: 2 }));
+        assert_eq!(
+            SessionDescription::parse(b"v=1\r\n"),
+            Err(SdpError::BadLine { line: 1 })
+        );
+        assert_eq!(
+            SessionDescription::parse(b"v=0\r\ns=x\r\n"),
+            Err(SdpError::Missing("o="))
+        );
+        assert_eq!(
+            SessionDescription::parse(b"v=0\r\nxx\r\n"),
+            Err(SdpError::BadLine { line: 2 })
+        );
     }
 
     fn word() -> impl Strategy<Value = String> {

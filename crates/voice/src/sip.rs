@@ -278,7 +278,9 @@ fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
 }
 
 fn skip_keepalive(buf: &[u8]) -> usize {
-    buf.iter().take_while(|b| **b == b'\r' || **b == b'\n').count()
+    buf.iter()
+        .take_while(|b| **b == b'\r' || **b == b'\n')
+        .count()
 }
 
 /// For a stream transport (TCP): the length of the first complete message in `buf`
@@ -394,7 +396,10 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Message, ParseError> {
             }
             raw.push((n + 2, line.to_string()));
         }
-        if raw.last().is_some_and(|(_, l)| l.len() > limits.max_header_len) {
+        if raw
+            .last()
+            .is_some_and(|(_, l)| l.len() > limits.max_header_len)
+        {
             return Err(ParseError::HeaderTooLong {
                 max: limits.max_header_len,
             });
@@ -582,8 +587,11 @@ impl Message {
     }
 
     pub fn from_addr(&self) -> Result<NameAddr, ParseError> {
-        NameAddr::parse(self.header("From").ok_or(ParseError::MissingHeader("From"))?)
-            .ok_or(ParseError::BadValue("From"))
+        NameAddr::parse(
+            self.header("From")
+                .ok_or(ParseError::MissingHeader("From"))?,
+        )
+        .ok_or(ParseError::BadValue("From"))
     }
 
     pub fn to_addr(&self) -> Result<NameAddr, ParseError> {
@@ -598,8 +606,11 @@ impl Message {
     }
 
     pub fn cseq(&self) -> Result<CSeq, ParseError> {
-        CSeq::parse(self.header("CSeq").ok_or(ParseError::MissingHeader("CSeq"))?)
-            .ok_or(ParseError::BadValue("CSeq"))
+        CSeq::parse(
+            self.header("CSeq")
+                .ok_or(ParseError::MissingHeader("CSeq"))?,
+        )
+        .ok_or(ParseError::BadValue("CSeq"))
     }
 
     pub fn contacts(&self) -> Result<Vec<NameAddr>, ParseError> {
@@ -766,11 +777,12 @@ impl Via {
     /// RFC 3581): `received` when the source address differs from sent-by, `rport` filled
     /// in when asked for.
     pub fn stamp_source(&mut self, ip: &str, port: u16) {
-        let set = |params: &mut Params, name: &str, value: String| {
-            match params.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                Some(p) => p.1 = Some(value),
-                None => params.push((name.to_string(), Some(value))),
-            }
+        let set = |params: &mut Params, name: &str, value: String| match params
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(p) => p.1 = Some(value),
+            None => params.push((name.to_string(), Some(value))),
         };
         let wants_rport = self.rport().is_some();
         if self.host != ip || wants_rport {
@@ -785,18 +797,19 @@ impl Via {
     pub fn response_target(&self) -> (String, u16) {
         let host = self.received().unwrap_or(&self.host).to_string();
         let default = if self.transport == "TLS" { 5061 } else { 5060 };
-        let port = self
-            .rport()
-            .flatten()
-            .or(self.port)
-            .unwrap_or(default);
+        let port = self.rport().flatten().or(self.port).unwrap_or(default);
         (host, port)
     }
 }
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SIP/2.0/{} {}", self.transport, host_port(&self.host, self.port))?;
+        write!(
+            f,
+            "SIP/2.0/{} {}",
+            self.transport,
+            host_port(&self.host, self.port)
+        )?;
         write_params(f, &self.params)
     }
 }
@@ -1058,7 +1071,13 @@ l: 4\r\n\r\nv=0\r\nEXTRA";
         assert_eq!(from.tag(), Some("1928301774"));
         assert_eq!(m.to_addr().unwrap().tag(), None);
         assert_eq!(m.to_addr().unwrap().display.as_deref(), Some("Bob"));
-        assert_eq!(m.cseq().unwrap(), CSeq { seq: 314159, method: Method::Invite });
+        assert_eq!(
+            m.cseq().unwrap(),
+            CSeq {
+                seq: 314159,
+                method: Method::Invite
+            }
+        );
         assert_eq!(m.header("Subject"), Some("lunch and more"));
         assert_eq!(m.header("content-type"), Some("application/sdp"));
         assert_eq!(m.contacts().unwrap()[0].uri, "sip:alice@pc33.atlanta.com");
@@ -1075,12 +1094,30 @@ l: 4\r\n\r\nv=0\r\nEXTRA";
         let cases: [(&str, ParseError); 9] = [
             ("", ParseError::Empty),
             ("OPTIONS sip:a@b SIP/2.0\r\nVia: x", ParseError::Incomplete),
-            (&ok.replace("SIP/2.0\r\nVia", "SIP/3.0\r\nVia"), ParseError::BadVersion),
-            (&ok.replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE"), ParseError::CSeqMismatch),
-            (&ok.replace("Call-ID: x\r\n", ""), ParseError::MissingHeader("Call-ID")),
-            (&ok.replace("CSeq: 1", "CSeq: x"), ParseError::BadValue("CSeq")),
-            (&ok.replace("\r\n\r\n", "\r\nContent-Length: 5\r\n\r\nab"), ParseError::Truncated { have: 2, want: 5 }),
-            (&ok.replace("\r\n\r\n", "\r\nContent-Length: -1\r\n\r\n"), ParseError::BadContentLength),
+            (
+                &ok.replace("SIP/2.0\r\nVia", "SIP/3.0\r\nVia"),
+                ParseError::BadVersion,
+            ),
+            (
+                &ok.replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE"),
+                ParseError::CSeqMismatch,
+            ),
+            (
+                &ok.replace("Call-ID: x\r\n", ""),
+                ParseError::MissingHeader("Call-ID"),
+            ),
+            (
+                &ok.replace("CSeq: 1", "CSeq: x"),
+                ParseError::BadValue("CSeq"),
+            ),
+            (
+                &ok.replace("\r\n\r\n", "\r\nContent-Length: 5\r\n\r\nab"),
+                ParseError::Truncated { have: 2, want: 5 },
+            ),
+            (
+                &ok.replace("\r\n\r\n", "\r\nContent-Length: -1\r\n\r\n"),
+                ParseError::BadContentLength,
+            ),
             (&ok.replace("To:", "To"), ParseError::BadHeader { line: 4 }),
         ];
         for (input, err) in cases {
@@ -1091,7 +1128,10 @@ l: 4\r\n\r\nv=0\r\nEXTRA";
         let many = ok.replace("\r\n\r\n", &"\r\nX-A: 1".repeat(200)) + "\r\n\r\n";
         assert_eq!(p(&many), Err(ParseError::TooManyHeaders { max: 128 }));
         let big = vec![b'a'; 70_000];
-        assert!(matches!(parse(&big, &Limits::default()), Err(ParseError::TooLarge { .. })));
+        assert!(matches!(
+            parse(&big, &Limits::default()),
+            Err(ParseError::TooLarge { .. })
+        ));
     }
 
     #[test]
@@ -1109,7 +1149,10 @@ l: 4\r\n\r\nv=0\r\nEXTRA";
     fn via_received_and_rport() {
         let mut v = Via::parse("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa;rport").unwrap();
         v.stamp_source("203.0.113.9", 40000);
-        assert_eq!(v.to_string(), "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa;rport=40000;received=203.0.113.9");
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa;rport=40000;received=203.0.113.9"
+        );
         assert_eq!(v.response_target(), ("203.0.113.9".into(), 40000));
         let v6 = Via::parse("SIP/2.0/TLS [2001:db8::1];branch=z9hG4bKb").unwrap();
         assert_eq!(v6.response_target(), ("2001:db8::1".into(), 5061));
@@ -1126,7 +1169,10 @@ l: 4\r\n\r\nv=0\r\nEXTRA";
         assert_eq!(NameAddr::parse(&b.to_string()).unwrap().uri, b.uri);
         assert!(NameAddr::parse("\"unterminated <sip:a@b>").is_none());
         let u = SipUri::parse("sips:alice:pw@[2001:db8::2]:5071;transport=tls").unwrap();
-        assert_eq!((u.user.as_deref(), u.host.as_str(), u.port), (Some("alice"), "2001:db8::2", Some(5071)));
+        assert_eq!(
+            (u.user.as_deref(), u.host.as_str(), u.port),
+            (Some("alice"), "2001:db8::2", Some(5071))
+        );
         assert_eq!(u.transport(), Some("tls"));
     }
 

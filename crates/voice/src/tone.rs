@@ -57,7 +57,10 @@ mod tests {
             let s = tone(f, 8000, 1600, 8000.0);
             assert_eq!(dominant(&s, 8000, &cands), Some(f));
             // Through G.711 and back too.
-            let coded: Vec<i16> = s.iter().map(|x| crate::g711::ulaw_decode(crate::g711::ulaw_encode(*x))).collect();
+            let coded: Vec<i16> = s
+                .iter()
+                .map(|x| crate::g711::ulaw_decode(crate::g711::ulaw_encode(*x)))
+                .collect();
             assert_eq!(dominant(&coded, 8000, &cands), Some(f));
         }
         assert_eq!(dominant(&[0; 800], 8000, &cands), None);
