@@ -499,10 +499,10 @@ impl IncomingCall {
             _ => "Not Implemented",
         };
         let mut res = Message::response_to(req, code, reason);
-        if req.to_addr().is_ok_and(|t| t.tag().is_none()) {
-            if let Ok(to) = req.to_addr() {
-                res.set("To", to.with_tag(&self.local_tag).to_string());
-            }
+        if req.to_addr().is_ok_and(|t| t.tag().is_none())
+            && let Ok(to) = req.to_addr()
+        {
+            res.set("To", to.with_tag(&self.local_tag).to_string());
         }
         if let Some(sdp) = sdp {
             res.push("Contact", format!("<{}>", self.ep.contact));

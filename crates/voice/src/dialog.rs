@@ -209,13 +209,13 @@ impl Dialog {
         }
         let cseq = req.cseq()?;
         if cseq.method != Method::Ack && cseq.method != Method::Cancel {
-            if let Some(last) = self.remote_cseq {
-                if cseq.seq <= last {
-                    return Err(DialogError::CSeqOutOfOrder {
-                        got: cseq.seq,
-                        last,
-                    });
-                }
+            if let Some(last) = self.remote_cseq
+                && cseq.seq <= last
+            {
+                return Err(DialogError::CSeqOutOfOrder {
+                    got: cseq.seq,
+                    last,
+                });
             }
             self.remote_cseq = Some(cseq.seq);
         }

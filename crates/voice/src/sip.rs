@@ -219,10 +219,10 @@ const LIST_HEADERS: [&str; 9] = [
 ];
 
 fn canonical_name(name: &str) -> String {
-    if name.len() == 1 {
-        if let Some((_, long)) = COMPACT.iter().find(|(c, _)| c.eq_ignore_ascii_case(name)) {
-            return (*long).to_string();
-        }
+    if name.len() == 1
+        && let Some((_, long)) = COMPACT.iter().find(|(c, _)| c.eq_ignore_ascii_case(name))
+    {
+        return (*long).to_string();
     }
     KNOWN
         .iter()
@@ -300,10 +300,10 @@ pub fn frame_len(buf: &[u8], limits: &Limits) -> Result<Option<usize>, ParseErro
     let head = std::str::from_utf8(&rest[..head_end]).map_err(|_| ParseError::NotUtf8)?;
     let mut length = 0;
     for line in head.split('\n').skip(1) {
-        if let Some((name, value)) = line.split_once(':') {
-            if canonical_name(name.trim()) == "Content-Length" {
-                length = parse_content_length(value)?;
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && canonical_name(name.trim()) == "Content-Length"
+        {
+            length = parse_content_length(value)?;
         }
     }
     let total = body_start + length;
@@ -637,10 +637,10 @@ impl Message {
         self.call_id()?;
         let cseq = self.cseq()?;
         self.max_forwards()?;
-        if let Some(m) = self.method() {
-            if *m != cseq.method {
-                return Err(ParseError::CSeqMismatch);
-            }
+        if let Some(m) = self.method()
+            && *m != cseq.method
+        {
+            return Err(ParseError::CSeqMismatch);
         }
         Ok(())
     }
@@ -719,10 +719,7 @@ pub const MAGIC_COOKIE: &str = "z9hG4bK";
 impl Via {
     pub fn parse(s: &str) -> Result<Via, ParseError> {
         let bad = ParseError::BadValue("Via");
-        let (proto, rest) = s
-            .trim()
-            .split_once(|c: char| c == ' ' || c == '\t')
-            .ok_or(bad.clone())?;
+        let (proto, rest) = s.trim().split_once([' ', '\t']).ok_or(bad.clone())?;
         let mut p = proto.split('/');
         let (Some(name), Some(version), Some(transport), None) =
             (p.next(), p.next(), p.next(), p.next())

@@ -335,10 +335,10 @@ impl Transaction {
                 }
             }
             (Kind::InviteClient, State::Completed, Input::Receive(res)) => {
-                if res.status().is_some_and(|c| c >= 300) {
-                    if let Some(ack) = &self.ack {
-                        out.push(Output::Send(ack.clone()));
-                    }
+                if res.status().is_some_and(|c| c >= 300)
+                    && let Some(ack) = &self.ack
+                {
+                    out.push(Output::Send(ack.clone()));
                 }
             }
             (Kind::InviteClient, State::Completed, Input::Timer(Timer::D)) => {
@@ -346,10 +346,10 @@ impl Transaction {
             }
 
             // ---- INVITE server (§17.2.1) ----
-            (Kind::InviteServer, State::Proceeding, Input::Receive(req)) => {
-                if req.method() == Some(&Method::Invite) {
-                    out.extend(self.last_response.clone().map(Output::Send));
-                }
+            (Kind::InviteServer, State::Proceeding, Input::Receive(req))
+                if req.method() == Some(&Method::Invite) =>
+            {
+                out.extend(self.last_response.clone().map(Output::Send));
             }
             (Kind::InviteServer, State::Proceeding, Input::Respond(res)) => {
                 let code = res.status().unwrap_or(0);
@@ -426,10 +426,10 @@ impl Transaction {
                     self.state = State::Proceeding;
                 }
             }
-            (Kind::NonInviteServer, State::Proceeding | State::Completed, Input::Receive(req)) => {
-                if req.is_request() {
-                    out.extend(self.last_response.clone().map(Output::Send));
-                }
+            (Kind::NonInviteServer, State::Proceeding | State::Completed, Input::Receive(req))
+                if req.is_request() =>
+            {
+                out.extend(self.last_response.clone().map(Output::Send));
             }
             (Kind::NonInviteServer, State::Completed, Input::Timer(Timer::J)) => {
                 self.terminate(&mut out);
