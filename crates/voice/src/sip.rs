@@ -389,7 +389,8 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Message, ParseError> {
             prev.push(' ');
             prev.push_str(line.trim());
         } else {
-            if raw.len() >= limits.max_headers {
+            // One line more than headers: Content-Length is not kept as one.
+            if raw.len() > limits.max_headers {
                 return Err(ParseError::TooManyHeaders {
                     max: limits.max_headers,
                 });
