@@ -140,6 +140,26 @@ fn is_final(code: u16) -> bool {
 }
 
 impl Transaction {
+    fn new(
+        kind: Kind,
+        state: State,
+        request: Message,
+        reliable: bool,
+        timers: TimerConfig,
+    ) -> Transaction {
+        Transaction {
+            kind,
+            state,
+            reliable,
+            timers,
+            request,
+            last_response: None,
+            ack: None,
+            interval: timers.t1,
+            armed: Vec::new(),
+        }
+    }
+
     /// A client transaction: sends `request` now.
     pub fn client(
         now: Millis,
@@ -148,25 +168,12 @@ impl Transaction {
         timers: TimerConfig,
     ) -> (Transaction, Vec<Output>) {
         let invite = request.method() == Some(&Method::Invite);
-        let mut t = Transaction {
-            kind: if invite {
-                Kind::InviteClient
-            } else {
-                Kind::NonInviteClient
-            },
-            state: if invite {
-                State::Calling
-            } else {
-                State::Trying
-            },
-            reliable,
-            timers,
-            request: request.clone(),
-            last_response: None,
-            ack: None,
-            interval: timers.t1,
-            armed: Vec::new(),
+        let (kind, state) = if invite {
+            (Kind::InviteClient, State::Calling)
+        } else {
+            (Kind::NonInviteClient, State::Trying)
         };
+        let mut t = Transaction::new(kind, state, request.clone(), reliable, timers);
         let mut out = vec![Output::Send(request)];
         let (retransmit, timeout) = if invite {
             (Timer::A, Timer::B)
@@ -188,25 +195,12 @@ impl Transaction {
         timers: TimerConfig,
     ) -> (Transaction, Vec<Output>) {
         let invite = request.method() == Some(&Method::Invite);
-        let mut t = Transaction {
-            kind: if invite {
-                Kind::InviteServer
-            } else {
-                Kind::NonInviteServer
-            },
-            state: if invite {
-                State::Proceeding
-            } else {
-                State::Trying
-            },
-            reliable,
-            timers,
-            request,
-            last_response: None,
-            ack: None,
-            interval: timers.t1,
-            armed: Vec::new(),
+        let (kind, state) = if invite {
+            (Kind::InviteServer, State::Proceeding)
+        } else {
+            (Kind::NonInviteServer, State::Trying)
         };
+        let mut t = Transaction::new(kind, state, request, reliable, timers);
         let mut out = Vec::new();
         if invite {
             let trying = Message::response_to(&t.request, 100, "Trying");
