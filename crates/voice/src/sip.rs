@@ -9,6 +9,7 @@
 //! comma-separated list headers (`Via`, `Contact`, `Route`, …) are split, so
 //! `parse(serialize(m)) == m`. `Content-Length` is not kept as a header: the body is
 //! the truth and serialization writes its length.
+use std::borrow::Cow;
 use std::fmt;
 
 /// Bounds on what the parser accepts. A message past them is refused whole.
@@ -218,17 +219,23 @@ const LIST_HEADERS: [&str; 9] = [
     "Unsupported",
 ];
 
-fn canonical_name(name: &str) -> String {
+/// The canonical spelling of a header name: compact forms expanded, known names in
+/// their usual case, others as written. Borrows, so lookups do not allocate.
+fn canonical(name: &str) -> Cow<'_, str> {
     if name.len() == 1
         && let Some((_, long)) = COMPACT.iter().find(|(c, _)| c.eq_ignore_ascii_case(name))
     {
-        return (*long).to_string();
+        return Cow::Borrowed(long);
     }
     KNOWN
         .iter()
         .chain(COMPACT.iter().map(|(_, l)| l))
-        .find(|k| k.eq_ignore_ascii_case(name))
-        .map_or_else(|| name.to_string(), |k| (*k).to_string())
+        .find(|k| k.len() == name.len() && k.eq_ignore_ascii_case(name))
+        .map_or(Cow::Borrowed(name), |k| Cow::Borrowed(*k))
+}
+
+fn canonical_name(name: &str) -> String {
+    canonical(name).into_owned()
 }
 
 fn is_token(b: u8) -> bool {
@@ -301,7 +308,7 @@ pub fn frame_len(buf: &[u8], limits: &Limits) -> Result<Option<usize>, ParseErro
     let mut length = 0;
     for line in head.split('\n').skip(1) {
         if let Some((name, value)) = line.split_once(':')
-            && canonical_name(name.trim()) == "Content-Length"
+            && canonical(name.trim()) == "Content-Length"
         {
             length = parse_content_length(value)?;
         }
@@ -380,12 +387,13 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Message, ParseError> {
     let start = parse_start_line(lines.next().ok_or(ParseError::Empty)?)?;
 
     // Unfold: a line starting with whitespace continues the previous one.
-    let mut raw: Vec<(usize, String)> = Vec::new();
+    let mut raw: Vec<(usize, Cow<str>)> = Vec::new();
     for (n, line) in lines.enumerate() {
         if line.starts_with([' ', '\t']) {
             let Some((_, prev)) = raw.last_mut() else {
                 return Err(ParseError::BadHeader { line: n + 2 });
             };
+            let prev = prev.to_mut();
             prev.push(' ');
             prev.push_str(line.trim());
         } else {
@@ -395,7 +403,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Message, ParseError> {
                     max: limits.max_headers,
                 });
             }
-            raw.push((n + 2, line.to_string()));
+            raw.push((n + 2, Cow::Borrowed(line)));
         }
         if raw
             .last()
@@ -539,11 +547,15 @@ impl Message {
 
     /// The first value of header `name` (any spelling, compact forms included).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers_named(name).next()
+        let name = canonical(name);
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(&name))
+            .map(|h| h.value.as_str())
     }
 
-    pub fn headers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let name = canonical_name(name);
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let name = canonical(name);
         self.headers
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(&name))
