@@ -1,15 +1,19 @@
-//! An incoming call as the answering side (UAS) sees it: INVITE → 100 Trying → 180
-//! Ringing → 200 OK with our SDP answer → ACK → … → BYE, with CANCEL, re-INVITE (hold
-//! from either side) and the 2xx retransmissions §13.3.1.4 asks of the UAS.
+//! A call, either way. Incoming, as the answering side (UAS) sees it: INVITE → 100
+//! Trying → 180 Ringing → 200 OK with our SDP answer → ACK → … → BYE, with CANCEL and
+//! the 2xx retransmissions §13.3.1.4 asks of the UAS. Outgoing (UAC, for click-to-dial
+//! and callbacks through a trunk): INVITE with our offer → 1xx → 2xx → ACK, answering a
+//! 401/407 digest challenge once, CANCEL before an answer. Once up, both take BYE and
+//! re-INVITE (hold from either side) the same way.
 //!
-//! Like the transactions it drives, it is sans-IO: [`IncomingCall::handle`] takes the
+//! Like the transactions it drives, it is sans-IO: [`Call::handle`] takes the
 //! time and a message or a due timer; every method returns [`CallOutput`]s: messages to
 //! send (to the address the driver resolves: the top Via for responses, the dialog's
 //! target for requests), timers to arm, and what the server must know (the negotiated
 //! media, the call confirmed or ended).
 use crate::dialog::{Dialog, DialogState, Ids};
+use crate::digest::{self, Challenge};
 use crate::sdp::{self, Direction, LocalMedia, Negotiated, SessionDescription};
-use crate::sip::{Message, Method, Via};
+use crate::sip::{Message, Method, NameAddr, Via};
 use crate::transaction::{Input, Key, Millis, Output, Timer, TimerConfig, Transaction};
 
 /// Where we are: our Via sent-by and Contact, and the transport's reliability.
@@ -62,6 +66,8 @@ pub enum EndReason {
     LocalHangup,
     /// Our 200 OK was never acknowledged.
     NoAck,
+    /// Our call was refused with this status (408 when nobody answered at all).
+    Failed(u16),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +79,9 @@ pub enum CallOutput {
     },
     /// Media to set up or change (answer sent, hold, resume).
     Media(Negotiated),
-    /// The ACK arrived: both sides agree the call is up.
+    /// Our outgoing call rings (a 1xx other than 100 arrived).
+    Ringing,
+    /// The ACK arrived (incoming) or was sent (outgoing): the call is up.
     Confirmed,
     /// Sent once, when the call is over for the server (a BYE may still be finishing).
     Ended(EndReason),
@@ -81,6 +89,7 @@ pub enum CallOutput {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallState {
+    /// The INVITE is in (incoming) or out (outgoing); nothing more yet.
     Offered,
     Ringing,
     /// 200 OK sent, waiting for the ACK.
@@ -98,8 +107,35 @@ struct Tx {
     offer: Option<SessionDescription>,
 }
 
+/// Whom an outgoing call is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dial {
+    /// Request-URI, e.g. `sip:+15557654321@trunk.example`.
+    pub uri: String,
+    /// Our caller ID.
+    pub from: NameAddr,
+    pub to: NameAddr,
+    /// (username, password) for the trunk's digest challenge, if it asks.
+    pub credentials: Option<(String, String)>,
+}
+
+/// What only an outgoing call needs: how to build its INVITE again with credentials.
 #[derive(Debug, Clone)]
-pub struct IncomingCall {
+struct Outgoing {
+    uri: String,
+    from: NameAddr,
+    to: NameAddr,
+    call_id: String,
+    cseq: u32,
+    credentials: Option<(String, String)>,
+    challenge: Option<(Challenge, &'static str)>,
+    /// The ACK for the 2xx, resent when the 2xx is.
+    ack: Option<Message>,
+    cancel_pending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
     ep: Endpoint,
     ids: Ids,
     media: LocalMedia,
@@ -112,6 +148,9 @@ pub struct IncomingCall {
     ok_interval: Millis,
     txs: Vec<Tx>,
     next_tx: u32,
+    /// The transaction of the (last) INVITE that set the call up.
+    invite_tx: u32,
+    outgoing: Option<Outgoing>,
     state: CallState,
 }
 
@@ -123,24 +162,24 @@ pub enum CallError {
     Parse(#[from] crate::sip::ParseError),
 }
 
-impl IncomingCall {
+impl Call {
     /// Takes an INVITE that starts a new dialog. Answers 100 Trying, or 488 when its
     /// SDP offers nothing we speak (an INVITE without SDP is refused the same way: we
     /// do not make offers in the 200 OK).
-    pub fn new(
+    pub fn incoming(
         now: Millis,
         invite: Message,
         ep: Endpoint,
         media: LocalMedia,
         mut ids: Ids,
-    ) -> Result<(IncomingCall, Vec<CallOutput>), CallError> {
+    ) -> Result<(Call, Vec<CallOutput>), CallError> {
         if invite.method() != Some(&Method::Invite) {
             return Err(CallError::NotInvite);
         }
         let key = Key::of(&invite)?;
         let (tx, outs) = Transaction::server(invite.clone(), ep.reliable, ep.timers);
         let offer = SessionDescription::parse(&invite.body).ok();
-        let mut call = IncomingCall {
+        let mut call = Call {
             local_tag: ids.token(),
             ep,
             ids,
@@ -158,6 +197,8 @@ impl IncomingCall {
                 offer: None,
             }],
             next_tx: 1,
+            invite_tx: 0,
+            outgoing: None,
             state: CallState::Offered,
         };
         let mut out = Vec::new();
@@ -170,6 +211,190 @@ impl IncomingCall {
             out.extend(call.reject(now, 488, "Not Acceptable Here"));
         }
         Ok((call, out))
+    }
+
+    /// Places a call: INVITE `dial.uri` with our SDP offer. With `dial.credentials`
+    /// a 401/407 challenge is answered once.
+    pub fn outgoing(
+        now: Millis,
+        dial: Dial,
+        ep: Endpoint,
+        media: LocalMedia,
+        mut ids: Ids,
+    ) -> (Call, Vec<CallOutput>) {
+        let Dial {
+            uri,
+            from,
+            to,
+            credentials,
+        } = dial;
+        let local_tag = ids.token();
+        let call_id = format!("{}@{}", ids.token(), ep.host);
+        let offer = sdp::offer(&media);
+        let mut call = Call {
+            invite: Message::request(Method::Invite, uri.clone()),
+            outgoing: Some(Outgoing {
+                uri,
+                from: from.with_tag(&local_tag),
+                to,
+                call_id,
+                cseq: 0,
+                credentials,
+                challenge: None,
+                ack: None,
+                cancel_pending: false,
+            }),
+            local_tag,
+            ep,
+            ids,
+            media,
+            local_sdp: Some(offer.clone()),
+            offer: Some(offer),
+            dialog: None,
+            ok: None,
+            ok_interval: 0,
+            txs: Vec::new(),
+            next_tx: 0,
+            invite_tx: 0,
+            state: CallState::Offered,
+        };
+        let mut out = Vec::new();
+        call.send_invite(now, &mut out);
+        (call, out)
+    }
+
+    fn send_invite(&mut self, now: Millis, out: &mut Vec<CallOutput>) {
+        let via = self.ep.via(&mut self.ids);
+        let Some(o) = &mut self.outgoing else { return };
+        o.cseq += 1;
+        let mut m = Message::request(Method::Invite, o.uri.clone());
+        m.push("Via", via.to_string());
+        m.push("Max-Forwards", "70");
+        m.push("From", o.from.to_string());
+        m.push("To", o.to.to_string());
+        m.push("Call-ID", o.call_id.clone());
+        m.push("CSeq", format!("{} INVITE", o.cseq));
+        m.push("Contact", format!("<{}>", self.ep.contact));
+        m.push("User-Agent", self.ep.user_agent.clone());
+        if let (Some((ch, header)), Some((user, pass))) = (&o.challenge, &o.credentials) {
+            let cnonce = format!("{:08x}", self.ids.next_u64() as u32);
+            let creds = digest::respond(ch, "INVITE", &o.uri, user, pass, &cnonce, 1);
+            m.push(header, creds.to_string());
+        }
+        m.push("Content-Type", "application/sdp");
+        m.body = self
+            .offer
+            .as_ref()
+            .map(|o| o.to_bytes())
+            .unwrap_or_default();
+        self.invite = m.clone();
+        let Ok(key) = Key::of(&m) else { return };
+        let (tx, outs) = Transaction::client(now, m, self.ep.reliable, self.ep.timers);
+        self.invite_tx = self.new_tx(tx, key, None);
+        self.absorb(self.invite_tx, outs, out);
+    }
+
+    /// CANCEL for our INVITE (§9.1): its Request-URI, Via, Call-ID, From, To and CSeq
+    /// number, a transaction of its own.
+    fn send_cancel(&mut self, now: Millis, out: &mut Vec<CallOutput>) {
+        let inv = &self.invite;
+        let mut c = Message::request(Method::Cancel, inv.uri().unwrap_or_default());
+        for name in ["Via", "From", "To", "Call-ID"] {
+            if let Some(v) = inv.header(name) {
+                c.push(name, v);
+            }
+        }
+        for r in inv.headers_named("Route") {
+            c.push("Route", r);
+        }
+        let seq = inv.cseq().map(|c| c.seq).unwrap_or(1);
+        c.push("CSeq", format!("{seq} CANCEL"));
+        c.push("Max-Forwards", "70");
+        let Ok(key) = Key::of(&c) else { return };
+        let (tx, outs) = Transaction::client(now, c, self.ep.reliable, self.ep.timers);
+        let id = self.new_tx(tx, key, None);
+        self.absorb(id, outs, out);
+    }
+
+    /// A response to our INVITE, after its transaction.
+    fn on_invite_response(&mut self, now: Millis, r: Message, out: &mut Vec<CallOutput>) {
+        let Some(code) = r.status() else { return };
+        let cancelled = self.state == CallState::Ended;
+        match code {
+            101..=199 => {
+                if self.outgoing.as_ref().is_some_and(|o| o.cancel_pending) {
+                    if let Some(o) = &mut self.outgoing {
+                        o.cancel_pending = false;
+                    }
+                    self.send_cancel(now, out);
+                    return;
+                }
+                if self.dialog.is_none() {
+                    self.dialog = Dialog::uac(&self.invite, &r).ok();
+                }
+                if self.state == CallState::Offered {
+                    self.state = CallState::Ringing;
+                    out.push(CallOutput::Ringing);
+                }
+                // Early media (183 with SDP).
+                if let Some(neg) = SessionDescription::parse(&r.body)
+                    .ok()
+                    .and_then(|a| sdp::negotiated_from_answer(&a, &self.media).ok())
+                {
+                    out.push(CallOutput::Media(neg));
+                }
+            }
+            200..=299 => {
+                let Ok(mut dialog) = Dialog::uac(&self.invite, &r) else {
+                    return;
+                };
+                let via = self.ep.via(&mut self.ids);
+                let seq = r.cseq().map(|c| c.seq).ok();
+                let ack = dialog.request(Method::Ack, via, seq);
+                out.push(CallOutput::Send(ack.clone()));
+                if let Some(o) = &mut self.outgoing {
+                    o.ack = Some(ack);
+                }
+                self.dialog = Some(dialog);
+                let neg = SessionDescription::parse(&r.body)
+                    .ok()
+                    .and_then(|a| sdp::negotiated_from_answer(&a, &self.media).ok());
+                match neg {
+                    Some(neg) if !cancelled => {
+                        self.state = CallState::Confirmed;
+                        out.push(CallOutput::Media(neg));
+                        out.push(CallOutput::Confirmed);
+                    }
+                    // Answered after we gave up, or with nothing we can play: end it.
+                    _ => {
+                        self.send_bye(now, out);
+                        self.end(EndReason::Failed(488), out);
+                    }
+                }
+            }
+            401 | 407 => {
+                let (from, header) = if code == 401 {
+                    ("WWW-Authenticate", "Authorization")
+                } else {
+                    ("Proxy-Authenticate", "Proxy-Authorization")
+                };
+                let challenge = r.header(from).and_then(|v| Challenge::parse(v).ok());
+                let retry = match (&mut self.outgoing, challenge) {
+                    (Some(o), Some(ch)) if o.credentials.is_some() && !cancelled => {
+                        let first = o.challenge.is_none() || ch.stale;
+                        o.challenge = Some((ch, header));
+                        first
+                    }
+                    _ => false,
+                };
+                if retry {
+                    self.send_invite(now, out);
+                } else {
+                    self.end(EndReason::Failed(code), out);
+                }
+            }
+            _ => self.end(EndReason::Failed(code), out),
+        }
     }
 
     pub fn state(&self) -> CallState {
@@ -206,10 +431,13 @@ impl IncomingCall {
                 }),
                 Output::Deliver(m) => delivered.push(m),
                 Output::Terminated => {
-                    // Keep the INVITE's (id 0) for matching retransmissions; drop others.
-                    if id != 0 {
+                    // Keep the INVITE's for matching retransmissions; drop others.
+                    if id != self.invite_tx {
                         self.txs.retain(|t| t.id != id);
                     }
+                }
+                Output::TimedOut if id == self.invite_tx && self.outgoing.is_some() => {
+                    self.end(EndReason::Failed(408), out);
                 }
                 Output::Cancel(_) | Output::TimedOut => {}
             }
@@ -248,7 +476,7 @@ impl IncomingCall {
     /// 180 Ringing; the dialog is early.
     pub fn ring(&mut self, now: Millis) -> Vec<CallOutput> {
         let mut out = Vec::new();
-        if self.state != CallState::Offered {
+        if self.state != CallState::Offered || self.outgoing.is_some() {
             return out;
         }
         let ringing = self.response(180, "Ringing");
@@ -261,7 +489,8 @@ impl IncomingCall {
     /// 200 OK with the SDP answer. The 200 is resent until the ACK comes.
     pub fn answer(&mut self, now: Millis) -> Vec<CallOutput> {
         let mut out = Vec::new();
-        if !matches!(self.state, CallState::Offered | CallState::Ringing) {
+        if !matches!(self.state, CallState::Offered | CallState::Ringing) || self.outgoing.is_some()
+        {
             return out;
         }
         let Some(Ok((answer, negotiated))) =
@@ -296,7 +525,8 @@ impl IncomingCall {
     /// A final refusal (486 Busy Here, 480, 603 Decline…) before answering.
     pub fn reject(&mut self, now: Millis, code: u16, reason: &str) -> Vec<CallOutput> {
         let mut out = Vec::new();
-        if !matches!(self.state, CallState::Offered | CallState::Ringing) {
+        if !matches!(self.state, CallState::Offered | CallState::Ringing) || self.outgoing.is_some()
+        {
             return out;
         }
         let res = self.response(code, reason);
@@ -305,8 +535,20 @@ impl IncomingCall {
         out
     }
 
-    /// Our side hangs up: BYE once answered, 480 before.
+    /// Our side hangs up: BYE once answered; before, 480 (incoming) or CANCEL
+    /// (outgoing; held back until the far end has answered provisionally, §9.1).
     pub fn hangup(&mut self, now: Millis) -> Vec<CallOutput> {
+        let mut out = Vec::new();
+        match (self.state, &mut self.outgoing) {
+            (CallState::Offered, Some(o)) => o.cancel_pending = true,
+            (CallState::Ringing, Some(_)) => self.send_cancel(now, &mut out),
+            _ => return self.hangup_answered_or_incoming(now),
+        }
+        self.end(EndReason::Cancelled, &mut out);
+        out
+    }
+
+    fn hangup_answered_or_incoming(&mut self, now: Millis) -> Vec<CallOutput> {
         match self.state {
             CallState::Offered | CallState::Ringing => {
                 self.reject(now, 480, "Temporarily Unavailable")
@@ -521,7 +763,20 @@ impl IncomingCall {
         else {
             return;
         };
-        for r in self.tx_handle(id, now, Input::Receive(res), out) {
+        let is_2xx = res.status().is_some_and(|c| (200..300).contains(&c));
+        let delivered = self.tx_handle(id, now, Input::Receive(res), out);
+        if id == self.invite_tx && self.outgoing.is_some() {
+            if delivered.is_empty() && is_2xx {
+                // The 2xx again: our ACK was lost.
+                let ack = self.outgoing.as_ref().and_then(|o| o.ack.clone());
+                out.extend(ack.map(CallOutput::Send));
+            }
+            for r in delivered {
+                self.on_invite_response(now, r, out);
+            }
+            return;
+        }
+        for r in delivered {
             let Some(offer) = &offer else { continue };
             if !r.status().is_some_and(|c| (200..300).contains(&c)) {
                 continue;
@@ -560,8 +815,8 @@ mod tests {
         m
     }
 
-    fn start() -> (IncomingCall, Vec<CallOutput>) {
-        IncomingCall::new(
+    fn start() -> (Call, Vec<CallOutput>) {
+        Call::incoming(
             0,
             invite(),
             Endpoint::udp("192.0.2.10", 5060),
@@ -668,7 +923,7 @@ mod tests {
     fn no_common_codec_is_488() {
         let mut inv = invite();
         inv.body = OFFER.replace("RTP/AVP 8 0 101", "RTP/AVP 18").into_bytes();
-        let (call, out) = IncomingCall::new(
+        let (call, out) = Call::incoming(
             0,
             inv,
             Endpoint::udp("h", 5060),
@@ -721,5 +976,136 @@ mod tests {
         let out = call.handle_timer(32_000, CallTimer::AckTimeout);
         assert_eq!(codes(&out), vec!["BYE"]);
         assert!(out.contains(&CallOutput::Ended(EndReason::NoAck)));
+    }
+
+    fn dial(creds: bool) -> (Call, Message) {
+        let dial = Dial {
+            uri: "sip:+15557654321@trunk.example".into(),
+            from: NameAddr::new("sip:+15551234@homeshore.example"),
+            to: NameAddr::new("sip:+15557654321@trunk.example"),
+            credentials: creds.then(|| ("acme".to_string(), "hunter2".to_string())),
+        };
+        let (call, out) = Call::outgoing(
+            0,
+            dial,
+            Endpoint::udp("192.0.2.10", 5060),
+            LocalMedia::new("192.0.2.10", 40000, 9),
+            Ids::new(5),
+        );
+        let inv = sent(&out).remove(0);
+        (call, inv)
+    }
+
+    fn reply(req: &Message, code: u16, sdp: bool) -> Message {
+        let mut r = Message::response_to(req, code, "X");
+        r.set("To", req.to_addr().unwrap().with_tag("far").to_string());
+        r.push("Contact", "<sip:gw@198.51.100.9:5060>");
+        r.push("Record-Route", "<sip:sbc.trunk.example;lr>");
+        if sdp {
+            let offer = SessionDescription::parse(&req.body).unwrap();
+            let far = LocalMedia {
+                codecs: vec![sdp::Codec::Pcma],
+                ..LocalMedia::new("198.51.100.9", 7000, 3)
+            };
+            r.body = sdp::answer(&offer, &far).unwrap().0.to_bytes();
+        }
+        r
+    }
+
+    #[test]
+    fn outgoing_through_a_challenge_to_answer_and_bye() {
+        let (mut call, inv) = dial(true);
+        assert_eq!(inv.cseq().unwrap().seq, 1);
+        let offered = SessionDescription::parse(&inv.body).unwrap();
+        assert_eq!(
+            sdp::AudioStream::of(&offered).unwrap().1.telephone_event,
+            Some(101)
+        );
+        let mut challenge = Message::response_to(&inv, 407, "Proxy Authentication Required");
+        challenge.set("To", inv.to_addr().unwrap().with_tag("p").to_string());
+        let server = crate::digest::DigestServer::new("trunk", b"trunk secret key", 30_000);
+        challenge.push(
+            "Proxy-Authenticate",
+            server.challenge(10, false).to_string(),
+        );
+        let out = call.handle_message(10, challenge);
+        assert_eq!(codes(&out), vec!["ACK", "INVITE"]);
+        let inv2 = sent(&out).remove(1);
+        assert_eq!(inv2.cseq().unwrap().seq, 2);
+        assert_eq!(inv2.call_id().unwrap(), inv.call_id().unwrap());
+        let creds =
+            crate::digest::Credentials::parse(inv2.header("Proxy-Authorization").unwrap()).unwrap();
+        let ha1 = crate::digest::ha1("acme", "trunk", "hunter2");
+        assert_eq!(server.verify(20, "INVITE", &creds, |_| Some(ha1)), Ok(()));
+        let out = call.handle_message(30, reply(&inv2, 180, false));
+        assert_eq!(out, vec![CallOutput::Ringing]);
+        let ok = reply(&inv2, 200, true);
+        let out = call.handle_message(40, ok.clone());
+        let ack = sent(&out).remove(0);
+        assert_eq!(ack.method(), Some(&Method::Ack));
+        assert_eq!(ack.uri(), Some("sip:gw@198.51.100.9:5060"));
+        assert_eq!(ack.header("Route"), Some("<sip:sbc.trunk.example;lr>"));
+        assert_eq!(ack.cseq().unwrap().seq, 2);
+        assert!(out.iter().any(|o| matches!(o, CallOutput::Media(n) if n.codec == sdp::Codec::Pcma && n.remote_port == 7000 && n.telephone_event == Some(101))));
+        assert!(out.contains(&CallOutput::Confirmed));
+        assert_eq!(call.state(), CallState::Confirmed);
+        // The 2xx again (our ACK lost): the same ACK again.
+        assert_eq!(sent(&call.handle_message(50, ok)), vec![ack]);
+        // The far end hangs up.
+        let mut bye = Message::request(Method::Bye, "sip:homeshore@192.0.2.10:5060");
+        bye.push("Via", "SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKfarbye");
+        bye.push("From", inv2.to_addr().unwrap().with_tag("far").to_string());
+        bye.push("To", inv2.header("From").unwrap());
+        bye.push("Call-ID", inv2.call_id().unwrap());
+        bye.push("CSeq", "1 BYE");
+        let out = call.handle_message(60, bye);
+        assert_eq!(codes(&out), vec!["200"]);
+        assert!(out.contains(&CallOutput::Ended(EndReason::RemoteHangup)));
+    }
+
+    #[test]
+    fn outgoing_cancel_waits_for_a_provisional() {
+        let (mut call, inv) = dial(false);
+        let out = call.hangup(5);
+        assert!(
+            sent(&out).is_empty(),
+            "no CANCEL before a provisional response"
+        );
+        assert_eq!(out, vec![CallOutput::Ended(EndReason::Cancelled)]);
+        let out = call.handle_message(10, reply(&inv, 180, false));
+        let cancel = sent(&out).remove(0);
+        assert_eq!(cancel.method(), Some(&Method::Cancel));
+        assert_eq!(cancel.top_via().unwrap(), inv.top_via().unwrap());
+        assert_eq!(cancel.cseq().unwrap().seq, 1);
+        let out = call.handle_message(20, reply(&inv, 487, false));
+        assert_eq!(codes(&out), vec!["ACK"]);
+        assert!(
+            !out.iter().any(|o| matches!(o, CallOutput::Ended(_))),
+            "ended once only"
+        );
+    }
+
+    #[test]
+    fn outgoing_refusals_and_silence() {
+        let (mut call, inv) = dial(false);
+        let out = call.handle_message(10, reply(&inv, 486, false));
+        assert!(out.contains(&CallOutput::Ended(EndReason::Failed(486))));
+        let (mut call, _) = dial(false);
+        let out = call.handle_timer(
+            32_000,
+            CallTimer::Tx {
+                tx: 0,
+                timer: Timer::B,
+            },
+        );
+        assert!(out.contains(&CallOutput::Ended(EndReason::Failed(408))));
+        // Without credentials a challenge ends the call.
+        let (mut call, inv) = dial(false);
+        let mut ch = reply(&inv, 401, false);
+        ch.push("WWW-Authenticate", "Digest realm=\"r\", nonce=\"n\"");
+        assert!(
+            call.handle_message(10, ch)
+                .contains(&CallOutput::Ended(EndReason::Failed(401)))
+        );
     }
 }

@@ -14,14 +14,15 @@
 //! * [`digest`]: MD5 digest authentication, client and stateless server.
 //! * [`transaction`]: the four RFC 3261 transaction state machines, timers A–K.
 //! * [`dialog`]: dialogs (route set, CSeq, target) and in-dialog requests.
-//! * [`call`]: an incoming call answered by us (100/180/200/ACK/BYE, CANCEL, hold).
+//! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
+//!   (INVITE with digest auth, CANCEL), then BYE and hold by re-INVITE.
 //! * [`register`]: REGISTER to a provider with digest auth, refreshed before expiry.
 //! * [`rtp`], [`dtmf`], [`g711`], [`jitter`], [`mixer`], [`tone`]: the media path.
 //!
 //! # Driving an incoming call
 //!
 //! ```
-//! use voice::call::{CallOutput, Endpoint, IncomingCall};
+//! use voice::call::{CallOutput, Endpoint, Call};
 //! use voice::dialog::Ids;
 //! use voice::sdp::LocalMedia;
 //! use voice::sip::{parse, Limits};
@@ -35,7 +36,7 @@
 //! m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
 //! let invite = parse(datagram, &Limits::default())?;
 //! let now = 0; // the driver's clock, in ms
-//! let (mut call, out) = IncomingCall::new(
+//! let (mut call, out) = Call::incoming(
 //!     now,
 //!     invite,
 //!     Endpoint::udp("192.0.2.10", 5060),
