@@ -12,6 +12,7 @@
 //! * [`sip`]: messages (parse, serialize, typed headers), with size limits; never panics.
 //! * [`sdp`]: session descriptions and offer/answer for PCMU, PCMA and telephone-event.
 //! * [`digest`]: MD5 digest authentication, client and stateless server.
+//! * [`access`]: a trunk's IP allow-list and digest policy: allow, challenge or 403.
 //! * [`transaction`]: the four RFC 3261 transaction state machines, timers A–K.
 //! * [`dialog`]: dialogs (route set, CSeq, target) and in-dialog requests.
 //! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
@@ -53,6 +54,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod call;
 pub mod dialog;
 pub mod digest;
