@@ -351,6 +351,83 @@ impl ReceiverStats {
     }
 }
 
+/// Numbers our outgoing stream: sequence, timestamp, SSRC, the marker on the first
+/// packet and after a DTMF event; the payload types negotiated in SDP.
+#[derive(Debug, Clone)]
+pub struct RtpSender {
+    pub ssrc: u32,
+    sequence: u16,
+    timestamp: u32,
+    payload_type: u8,
+    telephone_event: Option<u8>,
+    marker_next: bool,
+}
+
+impl RtpSender {
+    /// `ssrc`, first sequence number and timestamp: random, from the driver.
+    pub fn new(
+        ssrc: u32,
+        sequence: u16,
+        timestamp: u32,
+        negotiated: &crate::sdp::Negotiated,
+    ) -> RtpSender {
+        RtpSender {
+            ssrc,
+            sequence,
+            timestamp,
+            payload_type: negotiated.payload_type,
+            telephone_event: negotiated.telephone_event,
+            marker_next: true,
+        }
+    }
+
+    fn packet(&mut self, pt: u8, marker: bool, ts: u32, payload: &[u8], out: &mut Vec<u8>) {
+        RtpPacket {
+            marker,
+            payload_type: pt,
+            sequence: self.sequence,
+            timestamp: ts,
+            ssrc: self.ssrc,
+            csrc: Vec::new(),
+            extension: None,
+            payload,
+        }
+        .write(out);
+        self.sequence = self.sequence.wrapping_add(1);
+    }
+
+    /// One frame of G.711 (one byte per sample at 8 kHz) into `out`.
+    pub fn audio(&mut self, payload: &[u8], out: &mut Vec<u8>) {
+        let marker = std::mem::take(&mut self.marker_next);
+        self.packet(self.payload_type, marker, self.timestamp, payload, out);
+        self.timestamp = self.timestamp.wrapping_add(payload.len() as u32);
+    }
+
+    /// The packets of one key press on the negotiated telephone-event type, to send one
+    /// per `step` samples (the three end packets together); `None` when the peer did not
+    /// negotiate telephone-event or `digit` is not a key. Audio resumes after the event.
+    pub fn dtmf(&mut self, digit: char, duration: u16, step: u16) -> Option<Vec<Vec<u8>>> {
+        let pt = self.telephone_event?;
+        let events = crate::dtmf::key_press(digit, duration, step);
+        if events.is_empty() {
+            return None;
+        }
+        let start = self.timestamp;
+        let packets = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut b = Vec::with_capacity(16);
+                self.packet(pt, i == 0, start, &e.to_bytes(), &mut b);
+                b
+            })
+            .collect();
+        self.timestamp = self.timestamp.wrapping_add(duration as u32);
+        self.marker_next = true;
+        Some(packets)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +526,49 @@ mod tests {
             s.record(4 + i as u16, (7 + i) * 160, (7 + i) * 160 + (i % 2) * 320);
         }
         assert!(s.jitter() > 100, "{}", s.jitter());
+    }
+
+    #[test]
+    fn sender_numbers_audio_and_dtmf() {
+        let neg = crate::sdp::Negotiated {
+            codec: crate::sdp::Codec::Pcmu,
+            payload_type: 0,
+            telephone_event: Some(96),
+            ptime: 20,
+            direction: crate::sdp::Direction::SendRecv,
+            remote_address: "h".into(),
+            remote_port: 1,
+            rtcp_mux: false,
+        };
+        let mut s = RtpSender::new(7, 65535, 1000, &neg);
+        let mut b = Vec::new();
+        s.audio(&[0xFF; 160], &mut b);
+        let p = RtpPacket::parse(&b).unwrap();
+        assert!(p.marker);
+        assert_eq!((p.sequence, p.timestamp, p.payload_type), (65535, 1000, 0));
+        let digits = s.dtmf('#', 800, 160).unwrap();
+        let mut det = crate::dtmf::DtmfDetector::default();
+        let mut heard = Vec::new();
+        for (i, d) in digits.iter().enumerate() {
+            let p = RtpPacket::parse(d).unwrap();
+            assert_eq!((p.payload_type, p.timestamp, p.marker), (96, 1160, i == 0));
+            heard.extend(det.push(
+                p.timestamp,
+                crate::dtmf::TelephoneEvent::parse(p.payload).unwrap(),
+            ));
+        }
+        assert_eq!(heard.iter().map(|d| d.digit).collect::<String>(), "#");
+        s.audio(&[0xFF; 160], &mut b);
+        let p = RtpPacket::parse(&b).unwrap();
+        assert_eq!(
+            (p.sequence, p.timestamp, p.marker),
+            (digits.len() as u16, 1960, true)
+        );
+        let none = crate::sdp::Negotiated {
+            telephone_event: None,
+            ..neg
+        };
+        assert!(RtpSender::new(1, 0, 0, &none).dtmf('1', 800, 160).is_none());
     }
 
     proptest! {
