@@ -18,7 +18,8 @@
 //! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
 //!   (INVITE with digest auth, CANCEL), then BYE and hold by re-INVITE.
 //! * [`register`]: REGISTER to a provider with digest auth, refreshed before expiry.
-//! * [`rtp`], [`dtmf`], [`g711`], [`jitter`], [`mixer`], [`tone`]: the media path.
+//! * [`rtp`], [`dtmf`], [`g711`], [`jitter`], [`mixer`], [`tone`], [`wav`]: the media
+//!   path, recordings with each side on its own channel included.
 //!
 //! # Driving an incoming call
 //!
@@ -68,3 +69,4 @@ pub mod sdp;
 pub mod sip;
 pub mod tone;
 pub mod transaction;
+pub mod wav;
