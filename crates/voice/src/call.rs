@@ -321,6 +321,7 @@ impl Call {
         let Some(code) = r.status() else { return };
         let cancelled = self.state == CallState::Ended;
         match code {
+            100 => {}
             101..=199 => {
                 if self.outgoing.as_ref().is_some_and(|o| o.cancel_pending) {
                     if let Some(o) = &mut self.outgoing {
