@@ -150,6 +150,9 @@ pub struct Call {
     next_tx: u32,
     /// The transaction of the (last) INVITE that set the call up.
     invite_tx: u32,
+    /// Our 200 OK to the peer's last re-INVITE, sent again if the re-INVITE is (its
+    /// server transaction ends with the 2xx, §17.2.1).
+    reinvite_ok: Option<(Key, Message)>,
     outgoing: Option<Outgoing>,
     state: CallState,
 }
@@ -198,6 +201,7 @@ impl Call {
             }],
             next_tx: 1,
             invite_tx: 0,
+            reinvite_ok: None,
             outgoing: None,
             state: CallState::Offered,
         };
@@ -256,6 +260,7 @@ impl Call {
             txs: Vec::new(),
             next_tx: 0,
             invite_tx: 0,
+            reinvite_ok: None,
             state: CallState::Offered,
         };
         let mut out = Vec::new();
@@ -648,6 +653,13 @@ impl Call {
                 return out;
             }
         }
+        if let Some((k, ok)) = &self.reinvite_ok
+            && method == Some(Method::Invite)
+            && *k == key
+        {
+            out.push(CallOutput::Send(ok.clone()));
+            return out;
+        }
         // A retransmission, or the ACK for a non-2xx, belongs to an existing transaction.
         if let Some(id) = self.txs.iter().find(|t| t.key == key).map(|t| t.id) {
             if method == Some(Method::Invite) && id == 0 && self.state == CallState::Answered {
@@ -697,17 +709,22 @@ impl Call {
                             sdp.origin.session_version = prev.origin.session_version + 1;
                         }
                         self.local_sdp = Some(sdp.clone());
-                        self.respond_new(now, &msg, key, 200, Some(sdp), &mut out);
+                        let ok = self.respond_new(now, &msg, key.clone(), 200, Some(sdp), &mut out);
+                        self.reinvite_ok = Some((key, ok));
                         out.push(CallOutput::Media(neg));
                     }
-                    None => self.respond_new(now, &msg, key, 488, None, &mut out),
+                    None => {
+                        self.respond_new(now, &msg, key, 488, None, &mut out);
+                    }
                 }
             }
             Some(Method::Ack) => {} // stray ACK: nothing to answer
             Some(Method::Options | Method::Info | Method::Update) if self.in_dialog(&msg) => {
                 self.respond_new(now, &msg, key, 200, None, &mut out);
             }
-            _ => self.respond_new(now, &msg, key, 501, None, &mut out),
+            _ => {
+                self.respond_new(now, &msg, key, 501, None, &mut out);
+            }
         }
         out
     }
@@ -731,7 +748,7 @@ impl Call {
         code: u16,
         sdp: Option<SessionDescription>,
         out: &mut Vec<CallOutput>,
-    ) {
+    ) -> Message {
         let (tx, outs) = Transaction::server(req.clone(), self.ep.reliable, self.ep.timers);
         let id = self.new_tx(tx, key, None);
         self.absorb(id, outs, out);
@@ -752,7 +769,8 @@ impl Call {
             res.push("Content-Type", "application/sdp");
             res.body = sdp.to_bytes();
         }
-        self.tx_handle(id, now, Input::Respond(res), out);
+        self.tx_handle(id, now, Input::Respond(res.clone()), out);
+        res
     }
 
     fn handle_response(&mut self, now: Millis, key: Key, res: Message, out: &mut Vec<CallOutput>) {

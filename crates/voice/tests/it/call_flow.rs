@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use voice::call::{Call, CallOutput, CallState, CallTimer, Dial, EndReason, Endpoint};
 use voice::dialog::Ids;
-use voice::sdp::{Codec, LocalMedia, Negotiated};
+use voice::sdp::{Codec, Direction, LocalMedia, Negotiated};
 use voice::sip::{Limits, Message, NameAddr, parse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,6 +21,7 @@ enum Event {
     Deliver(Side, Vec<u8>),
     Timer(Side, u8, u64),
     Answer,
+    Hold,
     HangUp,
 }
 
@@ -180,6 +181,10 @@ fn run(drop: Vec<usize>, dup: Vec<usize>, delays: Vec<u64>, callee_prefers_pcma:
                 let out = callee.as_mut().unwrap().answer(now);
                 absorb(&mut net, now, Side::Callee, out, &mut callee_seen);
             }
+            Event::Hold => {
+                let out = callee.as_mut().unwrap().hold(now, true);
+                absorb(&mut net, now, Side::Callee, out, &mut callee_seen);
+            }
             Event::HangUp => {
                 let out = caller.hangup(now);
                 absorb(&mut net, now, Side::Caller, out, &mut caller_seen);
@@ -187,7 +192,8 @@ fn run(drop: Vec<usize>, dup: Vec<usize>, delays: Vec<u64>, callee_prefers_pcma:
         }
         if !hung_up && caller.state() == CallState::Confirmed {
             hung_up = true;
-            net.at(now + 10_000, Event::HangUp);
+            net.at(now + 2_000, Event::Hold);
+            net.at(now + 60_000, Event::HangUp);
         }
     }
     let callee = callee.expect("the INVITE arrived");
