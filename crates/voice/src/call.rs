@@ -51,10 +51,10 @@ impl Endpoint {
 pub enum CallTimer {
     /// A transaction's timer; `tx` numbers the call's transactions.
     Tx { tx: u32, timer: Timer },
-    /// Resend the 200 OK (§13.3.1.4).
-    Retransmit2xx,
-    /// No ACK for our 200 OK within 64·T1: the call is torn down.
-    AckTimeout,
+    /// Resend the 200 OK to the INVITE or re-INVITE with this CSeq (§13.3.1.4).
+    Retransmit2xx { cseq: u32 },
+    /// No ACK for that 200 OK within 64·T1: the call is torn down.
+    AckTimeout { cseq: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,8 +129,6 @@ struct Outgoing {
     cseq: u32,
     credentials: Option<(String, String)>,
     challenge: Option<(Challenge, &'static str)>,
-    /// The ACK for the 2xx, resent when the 2xx is.
-    ack: Option<Message>,
     cancel_pending: bool,
 }
 
@@ -144,12 +142,15 @@ pub struct Call {
     offer: Option<SessionDescription>,
     dialog: Option<Dialog>,
     local_sdp: Option<SessionDescription>,
-    ok: Option<Message>,
+    /// Our 2xx to an INVITE or re-INVITE while its ACK has not come: (CSeq, 2xx).
+    ok: Option<(u32, Message)>,
     ok_interval: Millis,
     txs: Vec<Tx>,
     next_tx: u32,
     /// The transaction of the (last) INVITE that set the call up.
     invite_tx: u32,
+    /// Our ACK to the last 2xx for an INVITE of ours, sent again when the 2xx is.
+    last_ack: Option<(u32, Message)>,
     /// Our 200 OK to the peer's last re-INVITE, sent again if the re-INVITE is (its
     /// server transaction ends with the 2xx, §17.2.1).
     reinvite_ok: Option<(Key, Message)>,
@@ -202,6 +203,7 @@ impl Call {
             next_tx: 1,
             invite_tx: 0,
             reinvite_ok: None,
+            last_ack: None,
             outgoing: None,
             state: CallState::Offered,
         };
@@ -245,7 +247,6 @@ impl Call {
                 cseq: 0,
                 credentials,
                 challenge: None,
-                ack: None,
                 cancel_pending: false,
             }),
             local_tag,
@@ -261,6 +262,7 @@ impl Call {
             next_tx: 0,
             invite_tx: 0,
             reinvite_ok: None,
+            last_ack: None,
             state: CallState::Offered,
         };
         let mut out = Vec::new();
@@ -358,9 +360,7 @@ impl Call {
                 let seq = r.cseq().map(|c| c.seq).ok();
                 let ack = dialog.request(Method::Ack, via, seq);
                 out.push(CallOutput::Send(ack.clone()));
-                if let Some(o) = &mut self.outgoing {
-                    o.ack = Some(ack);
-                }
+                self.last_ack = seq.map(|s| (s, ack));
                 self.dialog = Some(dialog);
                 let neg = SessionDescription::parse(&r.body)
                     .ok()
@@ -512,18 +512,9 @@ impl Call {
             Some(d) => d.state = DialogState::Confirmed,
             None => self.dialog = Dialog::uas(&self.invite, &ok, &self.ep.contact).ok(),
         }
-        self.ok = Some(ok.clone());
-        self.ok_interval = self.ep.timers.t1;
         self.state = CallState::Answered;
+        self.await_ack(now, ok.clone(), &mut out);
         self.tx_handle(0, now, Input::Respond(ok), &mut out);
-        out.push(CallOutput::Arm {
-            timer: CallTimer::Retransmit2xx,
-            at: now + self.ok_interval,
-        });
-        out.push(CallOutput::Arm {
-            timer: CallTimer::AckTimeout,
-            at: now + 64 * self.ep.timers.t1,
-        });
         out.push(CallOutput::Media(negotiated));
         out
     }
@@ -610,21 +601,46 @@ impl Call {
         out
     }
 
+    /// Keeps a 2xx to resend until its ACK, and arms the two timers.
+    fn await_ack(&mut self, now: Millis, ok: Message, out: &mut Vec<CallOutput>) {
+        let cseq = ok.cseq().map(|c| c.seq).unwrap_or(0);
+        self.ok = Some((cseq, ok));
+        self.ok_interval = self.ep.timers.t1;
+        out.push(CallOutput::Arm {
+            timer: CallTimer::Retransmit2xx { cseq },
+            at: now + self.ok_interval,
+        });
+        out.push(CallOutput::Arm {
+            timer: CallTimer::AckTimeout { cseq },
+            at: now + 64 * self.ep.timers.t1,
+        });
+    }
+
+    fn pending_ok(&self, cseq: u32) -> Option<&Message> {
+        self.ok.as_ref().filter(|(s, _)| *s == cseq).map(|(_, m)| m)
+    }
+
     pub fn handle_timer(&mut self, now: Millis, timer: CallTimer) -> Vec<CallOutput> {
         let mut out = Vec::new();
         match timer {
             CallTimer::Tx { tx, timer } => {
                 self.tx_handle(tx, now, Input::Timer(timer), &mut out);
             }
-            CallTimer::Retransmit2xx if self.state == CallState::Answered => {
-                out.extend(self.ok.clone().map(CallOutput::Send));
+            CallTimer::Retransmit2xx { cseq } if self.state != CallState::Ended => {
+                let Some(ok) = self.pending_ok(cseq).cloned() else {
+                    return out;
+                };
+                out.push(CallOutput::Send(ok));
                 self.ok_interval = (self.ok_interval * 2).min(self.ep.timers.t2);
                 out.push(CallOutput::Arm {
-                    timer: CallTimer::Retransmit2xx,
+                    timer: CallTimer::Retransmit2xx { cseq },
                     at: now + self.ok_interval,
                 });
             }
-            CallTimer::AckTimeout if self.state == CallState::Answered => {
+            CallTimer::AckTimeout { cseq }
+                if self.state != CallState::Ended && self.pending_ok(cseq).is_some() =>
+            {
+                self.ok = None;
                 self.send_bye(now, &mut out);
                 self.end(EndReason::NoAck, &mut out);
             }
@@ -645,11 +661,14 @@ impl Call {
         }
         let method = msg.method().cloned();
         // An ACK for our 2xx is its own transaction (new branch).
-        if method == Some(Method::Ack) && self.state == CallState::Answered {
-            let invite_seq = self.invite.cseq().map(|c| c.seq).ok();
-            if msg.cseq().ok().map(|c| c.seq) == invite_seq && self.in_dialog(&msg) {
-                self.state = CallState::Confirmed;
-                out.push(CallOutput::Confirmed);
+        if method == Some(Method::Ack) {
+            let seq = msg.cseq().map(|c| c.seq).unwrap_or(0);
+            if self.pending_ok(seq).is_some() && self.in_dialog(&msg) {
+                self.ok = None;
+                if self.state == CallState::Answered {
+                    self.state = CallState::Confirmed;
+                    out.push(CallOutput::Confirmed);
+                }
                 return out;
             }
         }
@@ -663,7 +682,7 @@ impl Call {
         // A retransmission, or the ACK for a non-2xx, belongs to an existing transaction.
         if let Some(id) = self.txs.iter().find(|t| t.key == key).map(|t| t.id) {
             if method == Some(Method::Invite) && id == 0 && self.state == CallState::Answered {
-                out.extend(self.ok.clone().map(CallOutput::Send));
+                out.extend(self.ok.clone().map(|(_, ok)| CallOutput::Send(ok)));
             } else {
                 self.tx_handle(id, now, Input::Receive(msg), &mut out);
             }
@@ -710,6 +729,7 @@ impl Call {
                         }
                         self.local_sdp = Some(sdp.clone());
                         let ok = self.respond_new(now, &msg, key.clone(), 200, Some(sdp), &mut out);
+                        self.await_ack(now, ok.clone(), &mut out);
                         self.reinvite_ok = Some((key, ok));
                         out.push(CallOutput::Media(neg));
                     }
@@ -773,6 +793,19 @@ impl Call {
         res
     }
 
+    /// A 2xx to an INVITE of ours that came again after its transaction ended: our ACK
+    /// was lost, send it again (§13.2.2.4).
+    fn ack_again(&self, res: &Message, out: &mut Vec<CallOutput>) {
+        let Ok(cseq) = res.cseq() else { return };
+        if res.status().is_some_and(|c| (200..300).contains(&c))
+            && cseq.method == Method::Invite
+            && let Some((seq, ack)) = &self.last_ack
+            && *seq == cseq.seq
+        {
+            out.push(CallOutput::Send(ack.clone()));
+        }
+    }
+
     fn handle_response(&mut self, now: Millis, key: Key, res: Message, out: &mut Vec<CallOutput>) {
         let Some((id, offer)) = self
             .txs
@@ -780,16 +813,14 @@ impl Call {
             .find(|t| t.key == key)
             .map(|t| (t.id, t.offer.clone()))
         else {
+            self.ack_again(&res, out);
             return;
         };
-        let is_2xx = res.status().is_some_and(|c| (200..300).contains(&c));
-        let delivered = self.tx_handle(id, now, Input::Receive(res), out);
+        let delivered = self.tx_handle(id, now, Input::Receive(res.clone()), out);
+        if delivered.is_empty() {
+            self.ack_again(&res, out);
+        }
         if id == self.invite_tx && self.outgoing.is_some() {
-            if delivered.is_empty() && is_2xx {
-                // The 2xx again: our ACK was lost.
-                let ack = self.outgoing.as_ref().and_then(|o| o.ack.clone());
-                out.extend(ack.map(CallOutput::Send));
-            }
             for r in delivered {
                 self.on_invite_response(now, r, out);
             }
@@ -807,7 +838,8 @@ impl Call {
             if let Some(d) = &mut self.dialog {
                 d.receive_response(&r);
                 let ack = d.request(Method::Ack, via, seq);
-                out.push(CallOutput::Send(ack));
+                out.push(CallOutput::Send(ack.clone()));
+                self.last_ack = seq.map(|s| (s, ack));
             }
             let answer = SessionDescription::parse(&r.body).ok();
             if let Some(neg) =
@@ -899,18 +931,24 @@ mod tests {
                 .any(|o| matches!(o, CallOutput::Media(n) if n.remote_port == 6000))
         );
         // No ACK yet: the 200 is resent at T1, 2T1, …
-        let out = call.handle_timer(520, CallTimer::Retransmit2xx);
+        let out = call.handle_timer(520, CallTimer::Retransmit2xx { cseq: 10 });
         assert_eq!(codes(&out), vec!["200"]);
         assert!(out.contains(&CallOutput::Arm {
-            timer: CallTimer::Retransmit2xx,
+            timer: CallTimer::Retransmit2xx { cseq: 10 },
             at: 1520
         }));
         // A retransmitted INVITE gets the 200 again.
         assert_eq!(codes(&call.handle_message(600, invite())), vec!["200"]);
         let ack = from_peer(&ok, Method::Ack, 10, "z9hG4bKack");
         assert_eq!(call.handle_message(700, ack), vec![CallOutput::Confirmed]);
-        assert!(call.handle_timer(1520, CallTimer::Retransmit2xx).is_empty());
-        assert!(call.handle_timer(32_020, CallTimer::AckTimeout).is_empty());
+        assert!(
+            call.handle_timer(1520, CallTimer::Retransmit2xx { cseq: 10 })
+                .is_empty()
+        );
+        assert!(
+            call.handle_timer(32_020, CallTimer::AckTimeout { cseq: 10 })
+                .is_empty()
+        );
         let bye = from_peer(&ok, Method::Bye, 11, "z9hG4bKbye");
         let out = call.handle_message(5_000, bye.clone());
         assert_eq!(codes(&out), vec!["200"]);
@@ -992,7 +1030,7 @@ mod tests {
     fn unanswered_200_tears_down() {
         let (mut call, _) = start();
         call.answer(0);
-        let out = call.handle_timer(32_000, CallTimer::AckTimeout);
+        let out = call.handle_timer(32_000, CallTimer::AckTimeout { cseq: 10 });
         assert_eq!(codes(&out), vec!["BYE"]);
         assert!(out.contains(&CallOutput::Ended(EndReason::NoAck)));
     }

@@ -28,8 +28,8 @@ enum Event {
 fn timer_code(t: CallTimer) -> (u8, u64) {
     match t {
         CallTimer::Tx { tx, timer } => (0, (tx as u64) << 8 | timer as u64),
-        CallTimer::Retransmit2xx => (1, 0),
-        CallTimer::AckTimeout => (2, 0),
+        CallTimer::Retransmit2xx { cseq } => (1, cseq as u64),
+        CallTimer::AckTimeout { cseq } => (2, cseq as u64),
     }
 }
 
@@ -40,8 +40,8 @@ fn timer_of(kind: u8, v: u64) -> CallTimer {
             tx: (v >> 8) as u32,
             timer: [A, B, D, E, F, G, H, I, J, K][(v & 0xFF) as usize],
         },
-        1 => CallTimer::Retransmit2xx,
-        _ => CallTimer::AckTimeout,
+        1 => CallTimer::Retransmit2xx { cseq: v as u32 },
+        _ => CallTimer::AckTimeout { cseq: v as u32 },
     }
 }
 
@@ -205,11 +205,16 @@ fn run(drop: Vec<usize>, dup: Vec<usize>, delays: Vec<u64>, callee_prefers_pcma:
         (caller.state(), callee.state()),
         (CallState::Ended, CallState::Ended)
     );
-    // Both sides play the same codec, each toward the other's port.
     let (a, b) = (
         caller_seen.media.last().unwrap(),
         callee_seen.media.last().unwrap(),
     );
+    // The callee put the call on hold: it only sends (music), the caller only receives.
+    assert_eq!(
+        (a.direction, b.direction),
+        (Direction::RecvOnly, Direction::SendOnly)
+    );
+    // Both sides play the same codec, each toward the other's port.
     assert_eq!(a.codec, b.codec);
     assert_eq!(
         a.codec,
@@ -224,6 +229,12 @@ fn run(drop: Vec<usize>, dup: Vec<usize>, delays: Vec<u64>, callee_prefers_pcma:
         (a.telephone_event, b.telephone_event),
         (Some(101), Some(101))
     );
+}
+
+#[test]
+fn lost_200_to_the_hold_reinvite() {
+    // …, ACK(5), re-INVITE(6), 100(7), 200 to the re-INVITE(8) lost: resent at T1.
+    run(vec![8], vec![0], vec![1], false);
 }
 
 #[test]
