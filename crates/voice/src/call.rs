@@ -347,6 +347,7 @@ impl Call {
                 // Early media (183 with SDP).
                 if let Some(neg) = SessionDescription::parse(&r.body)
                     .ok()
+                    .filter(|_| !cancelled)
                     .and_then(|a| sdp::negotiated_from_answer(&a, &self.media).ok())
                 {
                     out.push(CallOutput::Media(neg));
@@ -715,7 +716,7 @@ impl Call {
             }
             Some(Method::Invite) => {
                 // A re-INVITE: answer its offer (hold or resume from their side).
-                if !self.accept_in_dialog(&msg) {
+                if self.state == CallState::Ended || !self.accept_in_dialog(&msg) {
                     self.respond_new(now, &msg, key, 481, None, &mut out);
                     return out;
                 }
