@@ -213,7 +213,10 @@ impl Call {
             .offer
             .as_ref()
             .is_some_and(|o| sdp::answer(o, &call.media).is_ok());
-        if !acceptable {
+        if call.invite.contacts().map_or(true, |c| c.is_empty()) {
+            // Without a Contact there is nowhere to send the BYE (§8.1.1.8).
+            out.extend(call.reject(now, 400, "Missing Contact"));
+        } else if !acceptable {
             out.extend(call.reject(now, 488, "Not Acceptable Here"));
         }
         Ok((call, out))
@@ -974,6 +977,22 @@ mod tests {
         let out = call.handle_message(50, cancel);
         assert_eq!(codes(&out), vec!["200", "487"]);
         assert!(out.contains(&CallOutput::Ended(EndReason::Cancelled)));
+        assert_eq!(call.state(), CallState::Ended);
+    }
+
+    #[test]
+    fn no_contact_is_400() {
+        let mut inv = invite();
+        inv.remove("Contact");
+        let (call, out) = Call::incoming(
+            0,
+            inv,
+            Endpoint::udp("h", 5060),
+            LocalMedia::new("h", 4000, 1),
+            Ids::new(1),
+        )
+        .unwrap();
+        assert_eq!(codes(&out), vec!["100", "400"]);
         assert_eq!(call.state(), CallState::Ended);
     }
 

@@ -20,8 +20,14 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits::default();
     let invite = parse(INVITE, &limits).unwrap();
     let ep = Endpoint::udp("192.0.2.20", 5060);
-    let (mut incoming, _) =
-        Call::incoming(0, invite, ep.clone(), LocalMedia::new("192.0.2.20", 4000, 1), Ids::new(1)).unwrap();
+    let (mut incoming, _) = Call::incoming(
+        0,
+        invite,
+        ep.clone(),
+        LocalMedia::new("192.0.2.20", 4000, 1),
+        Ids::new(1),
+    )
+    .unwrap();
     incoming.answer(10);
     let dial = Dial {
         uri: "sip:x@198.51.100.7".into(),
@@ -29,7 +35,13 @@ fuzz_target!(|data: &[u8]| {
         to: NameAddr::new("sip:x@198.51.100.7"),
         credentials: Some(("u".into(), "p".into())),
     };
-    let (mut outgoing, _) = Call::outgoing(0, dial, ep, LocalMedia::new("192.0.2.20", 4002, 2), Ids::new(2));
+    let (mut outgoing, _) = Call::outgoing(
+        0,
+        dial,
+        ep,
+        LocalMedia::new("192.0.2.20", 4002, 2),
+        Ids::new(2),
+    );
     let mut now = 10;
     for (i, chunk) in data.split(|b| *b == 0).enumerate() {
         now += 100;
@@ -41,13 +53,23 @@ fuzz_target!(|data: &[u8]| {
             }
             let timer = match i % 4 {
                 0 => CallTimer::Retransmit2xx { cseq: 1 },
-                1 => CallTimer::Tx { tx: (i % 3) as u32, timer: [Timer::A, Timer::B, Timer::E, Timer::F, Timer::G, Timer::H][i % 6] },
+                1 => CallTimer::Tx {
+                    tx: (i % 3) as u32,
+                    timer: [Timer::A, Timer::B, Timer::E, Timer::F, Timer::G, Timer::H][i % 6],
+                },
                 2 => CallTimer::AckTimeout { cseq: 1 },
-                _ => CallTimer::Tx { tx: 0, timer: Timer::D },
+                _ => CallTimer::Tx {
+                    tx: 0,
+                    timer: Timer::D,
+                },
             };
             outs.extend(call.handle_timer(now, timer));
             if was_ended {
-                assert!(!outs.iter().any(|o| matches!(o, CallOutput::Ended(_) | CallOutput::Confirmed)));
+                assert!(
+                    !outs
+                        .iter()
+                        .any(|o| matches!(o, CallOutput::Ended(_) | CallOutput::Confirmed))
+                );
                 assert_eq!(call.state(), CallState::Ended);
             }
         }
