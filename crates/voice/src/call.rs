@@ -383,14 +383,8 @@ impl Call {
                 }
             }
             401 | 407 => {
-                let (from, header) = if code == 401 {
-                    ("WWW-Authenticate", "Authorization")
-                } else {
-                    ("Proxy-Authenticate", "Proxy-Authorization")
-                };
-                let challenge = r.header(from).and_then(|v| Challenge::parse(v).ok());
-                let retry = match (&mut self.outgoing, challenge) {
-                    (Some(o), Some(ch)) if o.credentials.is_some() && !cancelled => {
+                let retry = match (&mut self.outgoing, digest::challenge_of(&r)) {
+                    (Some(o), Some((ch, header))) if o.credentials.is_some() && !cancelled => {
                         let first = o.challenge.is_none() || ch.stale;
                         o.challenge = Some((ch, header));
                         first
@@ -870,6 +864,11 @@ mod tests {
         m
     }
 
+    fn incoming(inv: Message) -> (Call, Vec<CallOutput>) {
+        let ep = Endpoint::udp("h", 5060);
+        Call::incoming(0, inv, ep, LocalMedia::new("h", 4000, 1), Ids::new(1)).unwrap()
+    }
+
     fn start() -> (Call, Vec<CallOutput>) {
         Call::incoming(
             0,
@@ -984,14 +983,7 @@ mod tests {
     fn no_contact_is_400() {
         let mut inv = invite();
         inv.remove("Contact");
-        let (call, out) = Call::incoming(
-            0,
-            inv,
-            Endpoint::udp("h", 5060),
-            LocalMedia::new("h", 4000, 1),
-            Ids::new(1),
-        )
-        .unwrap();
+        let (call, out) = incoming(inv);
         assert_eq!(codes(&out), vec!["100", "400"]);
         assert_eq!(call.state(), CallState::Ended);
     }
@@ -1000,14 +992,7 @@ mod tests {
     fn no_common_codec_is_488() {
         let mut inv = invite();
         inv.body = OFFER.replace("RTP/AVP 8 0 101", "RTP/AVP 18").into_bytes();
-        let (call, out) = Call::incoming(
-            0,
-            inv,
-            Endpoint::udp("h", 5060),
-            LocalMedia::new("h", 4000, 1),
-            Ids::new(1),
-        )
-        .unwrap();
+        let (call, out) = incoming(inv);
         assert_eq!(codes(&out), vec!["100", "488"]);
         assert!(out.contains(&CallOutput::Ended(EndReason::Rejected(488))));
         assert_eq!(call.state(), CallState::Ended);

@@ -163,6 +163,18 @@ impl std::fmt::Display for Challenge {
     }
 }
 
+/// The challenge of a 401 or 407 response and the header that answers it
+/// (`Authorization` or `Proxy-Authorization`); `None` for other responses or a challenge
+/// we cannot answer.
+pub fn challenge_of(res: &crate::sip::Message) -> Option<(Challenge, &'static str)> {
+    let (from, header) = match res.status()? {
+        401 => ("WWW-Authenticate", "Authorization"),
+        407 => ("Proxy-Authenticate", "Proxy-Authorization"),
+        _ => return None,
+    };
+    Some((Challenge::parse(res.header(from)?).ok()?, header))
+}
+
 /// An `Authorization` or `Proxy-Authorization` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {

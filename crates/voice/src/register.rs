@@ -223,25 +223,17 @@ impl RegisterClient {
                     });
                 }
             }
-            401 | 407 => {
-                let (from, header) = if code == 401 {
-                    ("WWW-Authenticate", "Authorization")
-                } else {
-                    ("Proxy-Authenticate", "Proxy-Authorization")
-                };
-                let ch = res.header(from).and_then(|v| Challenge::parse(v).ok());
-                match ch {
-                    Some(ch) if !self.challenged_without_success || ch.stale => {
-                        self.challenged_without_success = true;
-                        self.challenge = Some((ch, header, 0));
-                        out.extend(self.send(now));
-                    }
-                    _ => {
-                        self.challenge = None;
-                        self.fail(now, Some(code), out);
-                    }
+            401 | 407 => match digest::challenge_of(&res) {
+                Some((ch, header)) if !self.challenged_without_success || ch.stale => {
+                    self.challenged_without_success = true;
+                    self.challenge = Some((ch, header, 0));
+                    out.extend(self.send(now));
                 }
-            }
+                _ => {
+                    self.challenge = None;
+                    self.fail(now, Some(code), out);
+                }
+            },
             423 => match res.header("Min-Expires").and_then(|v| v.parse().ok()) {
                 Some(min) if min > self.expires => {
                     self.expires = min;

@@ -490,6 +490,24 @@ mod tests {
             .collect()
     }
 
+    /// Fires `timer` five times from `at`: the intervals it re-armed with, and when next.
+    fn retransmit(
+        t: &mut Transaction,
+        timer: Timer,
+        mut at: Millis,
+        resent: &str,
+    ) -> (Vec<Millis>, Millis) {
+        let mut intervals = Vec::new();
+        for _ in 0..5 {
+            let out = t.handle(at, Input::Timer(timer));
+            assert_eq!(sent(&out), vec![resent]);
+            let next = arms(&out)[0].1;
+            intervals.push(next - at);
+            at = next;
+        }
+        (intervals, at)
+    }
+
     #[test]
     fn invite_client_retransmits_doubling_then_times_out() {
         let (mut t, out) =
@@ -548,15 +566,7 @@ mod tests {
         );
         let out = t.handle(20, Input::Respond(response(&req, 486)));
         assert_eq!(arms(&out), vec![(Timer::G, 520), (Timer::H, 32_020)]);
-        let mut at = 520;
-        let mut intervals = Vec::new();
-        for _ in 0..5 {
-            let out = t.handle(at, Input::Timer(Timer::G));
-            assert_eq!(sent(&out), vec!["486"]);
-            let next = arms(&out)[0].1;
-            intervals.push(next - at);
-            at = next;
-        }
+        let (intervals, at) = retransmit(&mut t, Timer::G, 520, "486");
         assert_eq!(intervals, vec![1000, 2000, 4000, 4000, 4000]);
         let mut ack = request(Method::Ack);
         ack.set("CSeq", "1 ACK");
@@ -574,14 +584,7 @@ mod tests {
     fn non_invite_client_caps_at_t2_and_waits_k() {
         let req = request(Method::Bye);
         let (mut t, _) = Transaction::client(0, req.clone(), false, TimerConfig::default());
-        let mut at = 500;
-        let mut intervals = Vec::new();
-        for _ in 0..5 {
-            let out = t.handle(at, Input::Timer(Timer::E));
-            let next = arms(&out)[0].1;
-            intervals.push(next - at);
-            at = next;
-        }
+        let (intervals, at) = retransmit(&mut t, Timer::E, 500, "BYE");
         assert_eq!(intervals, vec![1000, 2000, 4000, 4000, 4000]);
         let out = t.handle(at, Input::Receive(response(&req, 200)));
         assert!(matches!(&out[0], Output::Deliver(m) if m.status() == Some(200)));
