@@ -13,6 +13,8 @@
 //! * [`sdp`]: session descriptions and offer/answer for PCMU, PCMA and telephone-event.
 //! * [`digest`]: MD5 digest authentication, client and stateless server.
 //! * [`access`]: a trunk's IP allow-list and digest policy: allow, challenge or 403.
+//! * [`router`]: where a parsed message goes (a call by Call-ID, a new call, or a
+//!   stateless reply: OPTIONS 200, 481, 405).
 //! * [`transaction`]: the four RFC 3261 transaction state machines, timers A–K.
 //! * [`dialog`]: dialogs (route set, CSeq, target) and in-dialog requests.
 //! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
@@ -64,6 +66,7 @@ pub mod g711;
 pub mod jitter;
 pub mod mixer;
 pub mod register;
+pub mod router;
 pub mod rtp;
 pub mod sdp;
 pub mod sip;

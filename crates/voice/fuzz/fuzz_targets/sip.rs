@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = m.contacts();
         let _ = voice::transaction::Key::of(&m);
         let _ = voice::dialog::DialogId::of_request(&m);
+        let _ = voice::router::route(&m);
         for v in m.headers_named("WWW-Authenticate") {
             let _ = voice::digest::Challenge::parse(v);
         }
