@@ -303,7 +303,7 @@ impl Transaction {
             // ---- INVITE client (§17.1.1) ----
             (Kind::InviteClient, State::Calling, Input::Timer(Timer::A)) => {
                 out.push(Output::Send(self.request.clone()));
-                self.interval *= 2;
+                self.interval = self.interval.saturating_mul(2);
                 self.arm(&mut out, Timer::A, now + self.interval);
             }
             (Kind::InviteClient, State::Calling, Input::Timer(Timer::B)) => {
