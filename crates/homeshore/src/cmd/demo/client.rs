@@ -525,6 +525,31 @@ impl StaffSession {
             .unwrap_or(Value::Null))
     }
 
+    /// Raise a hand about a contact; answers the request's id.
+    pub async fn raise_hand(&self, contact_id: &str, text: &str) -> anyhow::Result<String> {
+        let resp = self
+            .http
+            .post(self.url("/api/help"))
+            .json(&json!({"contact_id": contact_id, "text": text}))
+            .send()
+            .await?;
+        let v: Value = check(resp, "raising a hand").await?.json().await?;
+        v.get("id")
+            .and_then(id_str)
+            .ok_or_else(|| anyhow::anyhow!("a help request without an id"))
+    }
+
+    /// Close a raised hand (help given, or no longer needed).
+    pub async fn lower_hand(&self, id: &str) -> anyhow::Result<()> {
+        let resp = self
+            .http
+            .post(self.url(&format!("/api/help/{id}/close")))
+            .send()
+            .await?;
+        check(resp, "closing a help request").await?;
+        Ok(())
+    }
+
     pub async fn reject(&self, offer_id: &str) -> anyhow::Result<()> {
         let resp = self
             .http

@@ -363,6 +363,8 @@ struct Handled {
     reply_due: bool,
     closed: bool,
     customer_seen_seq: u64,
+    /// The hand raised about this chat, if any.
+    help: Option<String>,
 }
 
 /// Things an agent's task schedules for itself.
@@ -494,7 +496,17 @@ async fn run_agent(
                                 reply_due: true,
                                 closed: false,
                                 customer_seen_seq: 0,
+                                help: None,
                             });
+                            // Now and then an agent asks a supervisor for help.
+                            if rng.random_bool(0.06) {
+                                let text = ["Customer wants a refund over my limit", "Angry customer, could you listen in?", "Not sure about this warranty case"]
+                                    .choose(rng).copied().unwrap_or("Could you help?");
+                                match me.raise_hand(&contact_id, text).await {
+                                    Ok(id) => if let Some(h) = chats.get_mut(&contact_id) { h.help = Some(id) },
+                                    Err(e) => tracing::info!(agent = %me.name, "raising a hand: {e:#}"),
+                                }
+                            }
                             // Greet now; the first answer follows.
                             let h = &chats[&contact_id];
                             let lines = lines_for(h.spanish);
@@ -527,6 +539,10 @@ async fn run_agent(
                 }
                 Todo::WrapUp { contact_id } => {
                     if let Some(h) = chats.remove(&contact_id) {
+                        if let Some(id) = &h.help {
+                            // A supervisor may have closed it already.
+                            let _ = me.lower_hand(id).await;
+                        }
                         let code = seed::wrapup_for(&h.queue);
                         if let Err(e) = me.wrapup(&contact_id, code, None).await {
                             tracing::info!(agent = %me.name, "wrap-up: {e:#}");
