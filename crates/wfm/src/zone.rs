@@ -16,7 +16,9 @@
 //! one that happens twice (the hour repeated in autumn) is its first occurrence.
 
 use jiff::Timestamp;
-use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+/// The zone type, re-exported so callers need not depend on `jiff` to name it.
+pub use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, Offset};
 
 use crate::time::{DAY_MIN, Day, Minute, civil_from_days};
 

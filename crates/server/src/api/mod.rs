@@ -12,6 +12,7 @@ mod contacts_api;
 mod scim_api;
 pub(crate) mod sso_api;
 mod wfm_api;
+mod wfm_calendar;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
