@@ -1025,7 +1025,10 @@ async fn time_zones_across_the_november_change() {
             .await;
         assert_eq!(st, 422, "{bad}: {e}");
         assert!(
-            e["error"]["message"].as_str().unwrap().starts_with("time_zone:"),
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("time_zone:"),
             "{e}"
         );
     }
@@ -1043,7 +1046,10 @@ async fn time_zones_across_the_november_change() {
         assert_eq!(st, 200, "{p}");
     }
     let (_, p) = nia.get("/api/wfm/me/preferences").await;
-    assert_eq!(p["time_zone"], "America/New_York", "the name as the database spells it");
+    assert_eq!(
+        p["time_zone"], "America/New_York",
+        "the name as the database spells it"
+    );
     assert_eq!(p["time_zone_abbreviation"], "EDT");
     assert_eq!(p["utc_offset_min"], -240);
 
@@ -1069,13 +1075,24 @@ async fn time_zones_across_the_november_change() {
         .put("/api/wfm/settings", json!({"planning_zone": "Mars/Base"}))
         .await;
     assert_eq!(st, 422, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().starts_with("planning_zone:"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("planning_zone:")
+    );
     let (st, e) = pat
-        .put("/api/wfm/settings", json!({"planning_zone": "America/Chicago"}))
+        .put(
+            "/api/wfm/settings",
+            json!({"planning_zone": "America/Chicago"}),
+        )
         .await;
     assert_eq!(st, 403, "{e}");
     let (st, z) = sue
-        .put("/api/wfm/settings", json!({"planning_zone": "America/Chicago"}))
+        .put(
+            "/api/wfm/settings",
+            json!({"planning_zone": "America/Chicago"}),
+        )
         .await;
     assert_eq!(st, 200, "{z}");
     let (_, z) = pat.get("/api/wfm/settings").await;
@@ -1102,11 +1119,32 @@ async fn time_zones_across_the_november_change() {
             };
             assert_eq!(sh["agent_time_zone"], own, "{sh}");
         }
+        // Two planners had the draft open; the first publishes it, the second's publish
+        // names the version it saw and is refused, saying what to do.
         let id = sched["id"].as_str().unwrap();
+        let seen = sched["version"].as_u64().unwrap();
         let (st, e) = sue
-            .post(&format!("/api/wfm/schedules/{id}/publish"), json!({}))
+            .post(
+                &format!("/api/wfm/schedules/{id}/publish?version={seen}"),
+                json!({}),
+            )
             .await;
         assert_eq!(st, 200, "{e}");
+        assert_eq!(e["version"].as_u64(), Some(seen + 1));
+        let (st, e) = sue
+            .post(
+                &format!("/api/wfm/schedules/{id}/publish?version={seen}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, 409, "{e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("changed since you opened it"),
+            "{e}"
+        );
     }
 
     // Each agent's shifts on their own wall clock.
@@ -1123,10 +1161,7 @@ async fn time_zones_across_the_november_change() {
         for sh in mine {
             assert_eq!(sh["time_zone"], zone, "{sh}");
             let (ls, le) = (hour(sh, "local_start"), hour(sh, "local_end"));
-            assert!(
-                (9..17).contains(&ls) && le <= 17 && le > ls,
-                "{zone}: {sh}"
-            );
+            assert!((9..17).contains(&ls) && le <= 17 && le > ls, "{zone}: {sh}");
             // Before Sunday 1 November (local) or after.
             let after = sh["local_start"].as_str().unwrap() >= "2026-11-01";
             let (abbr, utc_nine) = if after {
@@ -1140,7 +1175,10 @@ async fn time_zones_across_the_november_change() {
             // UTC hour = local hour + the zone's distance from UTC on that date.
             assert_eq!(hour(sh, "start"), (ls + utc_nine - 9) % 24, "{zone}: {sh}");
         }
-        assert!(seen.0 && seen.1, "{zone}: shifts on both sides of the change");
+        assert!(
+            seen.0 && seen.1,
+            "{zone}: shifts on both sides of the change"
+        );
     }
 
     // The calendar names New York and carries its rules, both offsets included.
@@ -1151,10 +1189,23 @@ async fn time_zones_across_the_november_change() {
         .await
         .unwrap();
     let ics = r.text().await.unwrap();
-    assert!(ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n"), "{ics}");
-    assert!(ics.contains("TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"), "{ics}");
-    assert!(ics.contains("DTSTART;TZID=America/New_York:20261102T"), "{ics}");
-    assert!(!ics.contains("DTSTART:2026"), "no UTC times for a named zone: {ics}");
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("DTSTART;TZID=America/New_York:20261102T"),
+        "{ics}"
+    );
+    assert!(
+        !ics.split("\r\n")
+            .any(|l| l.starts_with("DTSTART:") && l.ends_with('Z')),
+        "no UTC times for a named zone: {ics}"
+    );
 
     if let Some(stop) = srv.stop.take() {
         let _ = stop.send(());

@@ -37,13 +37,17 @@ pub fn fixed(offset_min: i32) -> Option<TimeZone> {
     if offset_min.unsigned_abs() > MAX_OFFSET_MIN as u32 {
         return None;
     }
+    if offset_min == 0 {
+        return Some(TimeZone::UTC);
+    }
     Offset::from_seconds(offset_min * 60)
         .ok()
         .map(TimeZone::fixed)
 }
 
 /// Looks a zone up: an IANA name in the tz database (any case; `UTC` included), or a
-/// fixed offset written `UTC+05:30` / `UTC-05:00` as [`name`] writes it.
+/// fixed offset written `UTC+05:30` / `UTC-05:00` as [`name`] writes it (or with a
+/// real minus sign, `UTC−05:00`, as labels saved before zones were written).
 pub fn parse(s: &str) -> Result<TimeZone, ZoneError> {
     let t = s.trim();
     let err = || ZoneError(s.to_string());
@@ -51,10 +55,13 @@ pub fn parse(s: &str) -> Result<TimeZone, ZoneError> {
         return Err(err());
     }
     if let Some(rest) = t.strip_prefix("UTC").filter(|r| !r.is_empty()) {
-        let (sign, hm) = match rest.split_at(1) {
-            ("+", hm) => (1, hm),
-            ("-", hm) => (-1, hm),
-            _ => return Err(err()),
+        // The labels saved before zones wrote a real minus sign (U+2212).
+        let (sign, hm) = if let Some(hm) = rest.strip_prefix('+') {
+            (1, hm)
+        } else if let Some(hm) = rest.strip_prefix(['-', '\u{2212}']) {
+            (-1, hm)
+        } else {
+            return Err(err());
         };
         let (h, m) = hm.split_once(':').ok_or_else(err)?;
         if h.len() != 2 || m.len() != 2 {
@@ -241,6 +248,9 @@ mod tests {
             assert_eq!(name(&parse(n).unwrap()), n);
         }
         assert_eq!(name(&fixed(-300).unwrap()), "UTC-05:00");
+        assert_eq!(name(&fixed(0).unwrap()), "UTC");
+        assert_eq!(name(&parse("UTC\u{2212}05:00").unwrap()), "UTC-05:00");
+        assert!(parse("UTC\u{2212}").is_err() && parse("UTC\u{e9}").is_err());
         assert_eq!(
             parse("america/new_york").map(|t| name(&t)).ok().as_deref(),
             Some("America/New_York")

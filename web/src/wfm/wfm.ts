@@ -70,6 +70,8 @@ export interface OpenShift {
 
 export interface ScheduleOut {
   id: string;
+  /** Bumped by every change; publishing names the version seen. */
+  version?: number;
   week: string;
   status: 'draft' | 'published' | 'superseded';
   peak: boolean;

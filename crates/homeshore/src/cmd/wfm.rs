@@ -706,7 +706,10 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
     }
     let elapsed = t0.elapsed();
     let plan = if args.hire_plan {
-        let profiles = wfm::schedule::standard_profiles(&wfm::zone::TimeZone::UTC, if args.peak { 40.0 } else { 30.0 });
+        let profiles = wfm::schedule::standard_profiles(
+            &wfm::zone::TimeZone::UTC,
+            if args.peak { 40.0 } else { 30.0 },
+        );
         Some(wfm::schedule::plan_hires(
             &agents,
             &req,

@@ -11,14 +11,21 @@
 //! * Supervisors see who is out of adherence now (`/api/wfm/adherence`): the published
 //!   schedule against the live agent states.
 //!
-//! Weeks start on Monday 00:00 UTC and are planned in 30-minute intervals. Everything
-//! is stored as per-organisation objects (`wfm_preferences`, `wfm_plan`, `wfm_schedule`).
+//! Weeks start on Monday 00:00 UTC and are planned in 30-minute intervals. Time zones are
+//! IANA zones (`wfm::zone`): each agent's (availability on their wall clock; shifts shown
+//! to them in it) and the organisation's planning zone (`/api/wfm/settings`: the planner
+//! reads schedules in it). Preferences saved before zones hold a fixed `utc_offset_min`
+//! and a free label; they are read as that fixed offset (a read-time fallback, no
+//! migration). Everything is stored as per-organisation objects (`wfm_preferences`,
+//! `wfm_plan` — the planning settings are the one named `settings` — and
+//! `wfm_schedule`, whose `version` makes publishing a compare-and-set).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Change, ContactFilter, Object, ObjectKind, PageRequest, Role, Store};
@@ -27,7 +34,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use wfm::adherence::{self, ActualState, StateChange};
-use jiff::tz::TimeZone;
 use wfm::schedule::{AgentPrefs, Break, Schedule, ScheduleConfig, Shift, Window};
 use wfm::zone;
 
@@ -375,7 +381,10 @@ fn prefs_json(p: &PreferencesIn, saved: bool, peak_weeks: &[String], now_min: i6
             "time_zone_abbreviation".into(),
             json!(zone::abbreviation(&tz, now_min)),
         );
-        m.insert("utc_offset_min".into(), json!(zone::offset_min(&tz, now_min)));
+        m.insert(
+            "utc_offset_min".into(),
+            json!(zone::offset_min(&tz, now_min)),
+        );
         m.insert("saved".into(), json!(saved));
         m.insert("peak_weeks".into(), json!(peak_weeks));
     }
@@ -499,7 +508,10 @@ fn settings_id(org: Uuid) -> Uuid {
     Uuid::from_u128(org.as_u128() ^ 0x5746_4d5f_7365_7474_696e_6773_0000_0000)
 }
 
-async fn load_settings(state: &AppState, org: Uuid) -> ApiResult<Option<(Object, PlanningSettings)>> {
+async fn load_settings(
+    state: &AppState,
+    org: Uuid,
+) -> ApiResult<Option<(Object, PlanningSettings)>> {
     match state
         .store()
         .get_object(org, ObjectKind::WfmPlan, settings_id(org))
@@ -592,7 +604,14 @@ async fn put_settings(
             o.updated_at = now;
             o
         }
-        None => new_object(org, ObjectKind::WfmPlan, settings_id(org), "settings".into(), data, now),
+        None => new_object(
+            org,
+            ObjectKind::WfmPlan,
+            settings_id(org),
+            "settings".into(),
+            data,
+            now,
+        ),
     };
     let id = obj.id;
     state
@@ -1058,6 +1077,10 @@ struct StoredSchedule {
     agents: Vec<Uuid>,
     unmet_minimum: Vec<Uuid>,
     without_preferences: Vec<Uuid>,
+    /// Bumped by every write: a planner's change names the version it saw, and a stale
+    /// one is refused (0 for schedules saved before versions).
+    #[serde(default)]
+    version: u64,
 }
 
 impl StoredSchedule {
@@ -1249,6 +1272,7 @@ fn schedule_json(
     shifts.sort_by_key(|x| (x.start, names.get(&x.agent_id)));
     json!({
         "id": o.id,
+        "version": s.version,
         "week": s.week,
         "status": s.status,
         "peak": s.peak,
@@ -1312,7 +1336,7 @@ async fn load_schedule(
 async fn save_schedule(
     state: &AppState,
     o: Object,
-    s: &StoredSchedule,
+    s: &mut StoredSchedule,
     extra: Vec<Change>,
 ) -> ApiResult<Object> {
     save_schedule_telling(state, o, s, extra, Vec::new()).await
@@ -1322,10 +1346,11 @@ async fn save_schedule(
 async fn save_schedule_telling(
     state: &AppState,
     mut o: Object,
-    s: &StoredSchedule,
+    s: &mut StoredSchedule,
     extra: Vec<Change>,
     notes: Vec<Note>,
 ) -> ApiResult<Object> {
+    s.version += 1;
     o.data = serde_json::to_value(s).map_err(|e| ApiError::internal(e.to_string()))?;
     o.updated_at = state.now();
     let mut changes = vec![Change::PutObject(o.clone())];
@@ -1448,8 +1473,9 @@ async fn plan_hires(
         (Some(name), _) => zone::parse(name).map_err(|_| {
             ApiError::invalid("time_zone: not a time zone; use an IANA name such as America/Denver")
         })?,
-        (None, Some(off)) => zone::fixed(off)
-            .ok_or_else(|| ApiError::invalid("utc_offset_min: within ±840"))?,
+        (None, Some(off)) => {
+            zone::fixed(off).ok_or_else(|| ApiError::invalid("utc_offset_min: within ±840"))?
+        }
         (None, None) => planning_zone(&state, org).await?,
     };
     let max_hires = body.max_hires.unwrap_or(500);
@@ -1532,7 +1558,7 @@ async fn create_schedule(
             .map_err(|e| ApiError::invalid(e.to_string()))?;
     let now = state.now();
     let index_of: HashMap<String, Uuid> = ids.iter().map(|id| (id.to_string(), *id)).collect();
-    let stored = StoredSchedule {
+    let mut stored = StoredSchedule {
         week: week.clone(),
         start_utc: start,
         interval_min: INTERVAL_MIN,
@@ -1564,6 +1590,7 @@ async fn create_schedule(
             .filter_map(|a| index_of.get(a).copied())
             .collect(),
         without_preferences: without,
+        version: 0,
     };
     let id = store::new_id();
     let o = new_object(
@@ -1574,15 +1601,16 @@ async fn create_schedule(
         Value::Null,
         now,
     );
+    let shifts = stored.shifts.len();
     let o = save_schedule(
         &state,
         o,
-        &stored,
+        &mut stored,
         vec![
             LiveEvent::WfmScheduleGenerated {
                 schedule_id: id,
                 week: week.clone(),
-                shifts: stored.shifts.len(),
+                shifts,
                 shortfall: sched.shortfall,
                 lower_bound: sched.lower_bound,
             }
@@ -1592,7 +1620,13 @@ async fn create_schedule(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(schedule_json(&o, &stored, &names, minute_of(now), &zones(&state, org).await?)),
+        Json(schedule_json(
+            &o,
+            &stored,
+            &names,
+            minute_of(now),
+            &zones(&state, org).await?,
+        )),
     ))
 }
 
@@ -1608,25 +1642,55 @@ async fn get_schedule(
     let org = auth.org_id();
     let (o, s) = load_schedule(&state, org, id).await?;
     let names = agent_names(&state, org);
-    Ok(Json(schedule_json(&o, &s, &names, minute_of(state.now()), &zones(&state, org).await?)))
+    Ok(Json(schedule_json(
+        &o,
+        &s,
+        &names,
+        minute_of(state.now()),
+        &zones(&state, org).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PublishQuery {
+    /// The schedule's `version` as the planner saw it: refused (409) if it has changed
+    /// since (compare-and-set; without it, the schedule is published as it is).
+    pub version: Option<u64>,
 }
 
 /// Publish a schedule: agents see its shifts; the week's previously published schedule
 /// is superseded.
-#[utoipa::path(post, path = "/api/wfm/schedules/{id}/publish", tag = "wfm", params(("id" = Uuid, Path)), responses((status = 200, description = "the schedule"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/wfm/schedules/{id}/publish", tag = "wfm", params(("id" = Uuid, Path), PublishQuery), responses((status = 200, description = "the schedule"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "superseded, or changed since the `version` given")))]
 async fn publish_schedule(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
+    Query(q): Query<PublishQuery>,
 ) -> ApiResult<Json<Value>> {
     auth.require(PLANNERS)?;
     let org = auth.org_id();
     let _guard = write_lock().lock().await;
     let (o, mut s) = load_schedule(&state, org, id).await?;
+    if let Some(seen) = q.version
+        && seen != s.version
+    {
+        return Err(ApiError::conflict(format!(
+            "This schedule changed since you opened it (someone published it or took shifts in it: version {seen}, now {}). Reload the week to see it as it is, then publish again if it is still right.",
+            s.version
+        )));
+    }
     let names = agent_names(&state, org);
     let now = state.now();
     match s.status.as_str() {
-        "published" => return Ok(Json(schedule_json(&o, &s, &names, minute_of(now), &zones(&state, org).await?))),
+        "published" => {
+            return Ok(Json(schedule_json(
+                &o,
+                &s,
+                &names,
+                minute_of(now),
+                &zones(&state, org).await?,
+            )));
+        }
         "superseded" => {
             return Err(ApiError::conflict(
                 "this schedule was superseded by a later one; generate a new one",
@@ -1638,6 +1702,7 @@ async fn publish_schedule(
     for (mut other, mut os) in schedules(&state, org).await? {
         if other.id != id && os.week == s.week && os.status == "published" {
             os.status = "superseded".into();
+            os.version += 1;
             other.data =
                 serde_json::to_value(&os).map_err(|e| ApiError::internal(e.to_string()))?;
             other.updated_at = now;
@@ -1668,8 +1733,14 @@ async fn publish_schedule(
             )
         })
         .collect();
-    let o = save_schedule_telling(&state, o, &s, extra, notes).await?;
-    Ok(Json(schedule_json(&o, &s, &names, minute_of(now), &zones(&state, org).await?)))
+    let o = save_schedule_telling(&state, o, &mut s, extra, notes).await?;
+    Ok(Json(schedule_json(
+        &o,
+        &s,
+        &names,
+        minute_of(now),
+        &zones(&state, org).await?,
+    )))
 }
 
 // ---------- the agent's shifts, open shifts, extra hours ----------
@@ -2017,7 +2088,7 @@ async fn pick_up_open_shift(
     save_schedule(
         &state,
         o,
-        &s,
+        &mut s,
         vec![
             LiveEvent::WfmOpenShiftTaken {
                 schedule_id: body.schedule_id,
@@ -2176,7 +2247,7 @@ async fn accept_extra_hours(
     save_schedule(
         &state,
         o,
-        &s,
+        &mut s,
         vec![
             LiveEvent::WfmExtraHoursAccepted {
                 schedule_id: body.schedule_id,
@@ -2355,7 +2426,7 @@ async fn set_up_for_swap(
         save_schedule(
             state,
             o.clone(),
-            &s,
+            &mut s,
             vec![ev.change(org, state.now(), Actor::from(auth))],
         )
         .await?;
@@ -2421,7 +2492,7 @@ async fn take_swap(
     save_schedule_telling(
         &state,
         o.clone(),
-        &s,
+        &mut s,
         vec![taken.change(org, state.now(), Actor::from(&auth))],
         vec![note],
     )
@@ -2660,22 +2731,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_text_is_escaped_and_folded() {
-        assert_eq!(
-            ics_text("lunch, then; a\\b\nc"),
-            "lunch\\, then\\; a\\\\b\\nc"
-        );
-        let long = format!("DESCRIPTION:{}", "é".repeat(60));
-        let folded = ics_fold(&long);
-        for line in folded.split("\r\n") {
-            assert!(line.len() <= 75, "{} octets: {line}", line.len());
-        }
-        // Unfolding (drop CRLF + one space) gives the line back.
-        assert_eq!(folded.replace("\r\n ", ""), long);
-        assert_eq!(ics_fold("SHORT:1"), "SHORT:1");
-    }
-
-    #[test]
     fn weeks_and_times() {
         // 2026-11-30 is a Monday.
         let day = wfm::time::days_from_civil(2026, 11, 30);
@@ -2705,6 +2760,7 @@ mod tests {
             agents: vec![],
             unmet_minimum: vec![],
             without_preferences: vec![],
+            version: 1,
         }
     }
 

@@ -53,10 +53,11 @@ fn zoned(tz: &TimeZone) -> Option<&str> {
 fn time_prop(name: &str, tz: &TimeZone, m: i64) -> String {
     match zoned(tz) {
         // A local reading names one instant only outside the repeated hour.
-        Some(id) if {
-            let local = zone::to_local(tz, m);
-            zone::to_utc(tz, local.div_euclid(1440), local.rem_euclid(1440)) == m
-        } =>
+        Some(id)
+            if {
+                let local = zone::to_local(tz, m);
+                zone::to_utc(tz, local.div_euclid(1440), local.rem_euclid(1440)) == m
+            } =>
         {
             format!("{name};TZID={id}:{}", civil(zone::to_local(tz, m)))
         }
@@ -208,16 +209,41 @@ mod tests {
     }
 
     #[test]
+    fn calendar_text_is_escaped_and_folded() {
+        assert_eq!(
+            ics_text("lunch, then; a\\b\nc"),
+            "lunch\\, then\\; a\\\\b\\nc"
+        );
+        let long = format!("DESCRIPTION:{}", "é".repeat(60));
+        let folded = ics_fold(&long);
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{} octets: {line}", line.len());
+        }
+        // Unfolding (drop CRLF + one space) gives the line back.
+        assert_eq!(folded.replace("\r\n ", ""), long);
+        assert_eq!(ics_fold("SHORT:1"), "SHORT:1");
+    }
+
+    #[test]
     fn shifts_across_the_november_change_keep_their_wall_clock() {
         let ny = zone::parse("America/New_York").unwrap();
         // 09:00 EDT on Friday 30 October (13:00 UTC), 09:00 EST on Monday 2 November (14:00 UTC).
         let ics = calendar(
-            &[shift(at(2026, 10, 30, 13), 4), shift(at(2026, 11, 2, 14), 4)],
+            &[
+                shift(at(2026, 10, 30, 13), 4),
+                shift(at(2026, 11, 2, 14), 4),
+            ],
             &ny,
             at(2026, 10, 1, 0),
         );
-        assert!(ics.contains("DTSTART;TZID=America/New_York:20261030T090000\r\n"), "{ics}");
-        assert!(ics.contains("DTSTART;TZID=America/New_York:20261102T090000\r\n"), "{ics}");
+        assert!(
+            ics.contains("DTSTART;TZID=America/New_York:20261030T090000\r\n"),
+            "{ics}"
+        );
+        assert!(
+            ics.contains("DTSTART;TZID=America/New_York:20261102T090000\r\n"),
+            "{ics}"
+        );
         assert!(ics.contains("DTEND;TZID=America/New_York:20261102T130000\r\n"));
         assert!(ics.contains("break 11:00–11:15 EST"));
         assert!(ics.contains("break 11:00–11:15 EDT"));
