@@ -504,25 +504,20 @@ struct PlanningSettings {
     planning_zone: Option<String>,
 }
 
-fn settings_id(org: Uuid) -> Uuid {
-    Uuid::from_u128(org.as_u128() ^ 0x5746_4d5f_7365_7474_696e_6773_0000_0000)
-}
+/// The name of the planning settings' object.
+const SETTINGS: &str = "settings";
 
 async fn load_settings(
     state: &AppState,
     org: Uuid,
 ) -> ApiResult<Option<(Object, PlanningSettings)>> {
-    match state
-        .store()
-        .get_object(org, ObjectKind::WfmPlan, settings_id(org))
-        .await?
-    {
-        Some(o) => {
+    for o in all_objects(state, org, ObjectKind::WfmPlan).await? {
+        if o.name == SETTINGS {
             let v = decode(&o)?;
-            Ok(Some((o, v)))
+            return Ok(Some((o, v)));
         }
-        None => Ok(None),
     }
+    Ok(None)
 }
 
 /// The planning zone and every agent's zone.
@@ -598,21 +593,15 @@ async fn put_settings(
         planning_zone: Some(zone::name(&tz)),
     })
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    let obj = match load_settings(&state, org).await? {
-        Some((mut o, _)) => {
-            o.data = data;
-            o.updated_at = now;
-            o
-        }
-        None => new_object(
-            org,
-            ObjectKind::WfmPlan,
-            settings_id(org),
-            "settings".into(),
-            data,
-            now,
-        ),
-    };
+    let existing = load_settings(&state, org).await?.map(|(o, _)| o);
+    let obj = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::WfmPlan,
+        SETTINGS,
+        data,
+        now,
+    );
     let id = obj.id;
     state
         .write(
@@ -677,21 +666,15 @@ async fn save_plan(state: &AppState, auth: &Auth, plan: &Plan) -> ApiResult<()> 
     let org = auth.org_id();
     let now = state.now();
     let data = serde_json::to_value(plan).map_err(|e| ApiError::internal(e.to_string()))?;
-    let obj = match load_plan(state, org, &plan.week).await? {
-        Some((mut o, _)) => {
-            o.data = data;
-            o.updated_at = now;
-            o
-        }
-        None => new_object(
-            org,
-            ObjectKind::WfmPlan,
-            store::new_id(),
-            plan.week.clone(),
-            data,
-            now,
-        ),
-    };
+    let existing = load_plan(state, org, &plan.week).await?.map(|(o, _)| o);
+    let obj = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::WfmPlan,
+        plan.week.clone(),
+        data,
+        now,
+    );
     state
         .write(
             vec![
