@@ -4,7 +4,10 @@
 // the gap, the agent sees the shift, the supervisor's adherence view lists the agent
 // (scheduled, but offline), another agent picks up the open shift left for what nobody
 // offered and offers it for swap, and a third agent whose hours allow it takes it over
-// (a fourth, too late, is told why not).
+// (a fourth, too late, is told why not). Then time zones: an agent in Phoenix (no
+// daylight saving) and one in New York offer 09:00–17:00 on their own clocks, and across
+// the November change each sees their shifts at those local times, labelled MST, or EDT
+// then EST, while the planner reads them in the planning zone.
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,22 +31,35 @@ async function signIn(page, email) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Offer every day from 06:00 to 22:00 in the time zone `offset` (minutes) on My hours. */
-async function saveHours(page, offset) {
-  await page.getByLabel('Time zone').selectOption(String(offset));
+/** Offer every day from `from` to `to` (06:00–22:00) in the time zone `zone` (an IANA
+ *  name) on My hours, at most `most` hours a week. */
+async function saveHours(page, zone, { from = '06:00', to = '22:00', most = '20' } = {}) {
+  await page.getByLabel('Time zone').selectOption(zone);
   for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
     await page.getByLabel(day, { exact: true }).check();
-    await page.getByLabel(`${day} from`).fill('06:00');
-    await page.getByLabel(`${day} to`).fill('22:00');
+    await page.getByLabel(`${day} from`).fill(from);
+    await page.getByLabel(`${day} to`).fill(to);
   }
   await page.getByLabel('Fewest hours a week').fill('1');
-  await page.getByLabel('Most hours a week').fill('20');
+  await page.getByLabel('Most hours a week').fill(most);
   await page.getByRole('button', { name: 'Save my hours' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
 }
 
-/** A `datetime-local` value in UTC (the contexts run in UTC). */
-const local = (ms) => new Date(ms).toISOString().slice(0, 16);
+/** An IANA zone where it is closest to noon at `now` (for hours that surely cover now). */
+function noonZone(now) {
+  let best = 'UTC';
+  let bestGap = Infinity;
+  for (const z of Intl.supportedValuesOf('timeZone')) {
+    const [h, m] = new Intl.DateTimeFormat('en-GB', { timeZone: z, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now).split(':').map(Number);
+    const gap = Math.abs(h * 60 + m - 720);
+    if (gap < bestGap) {
+      best = z;
+      bestGap = gap;
+    }
+  }
+  return best;
+}
 
 /** The demo seeds the simulated agents' offered hours; withdraw them (no availability) so
  *  that only the hours this test enters count. Through API tokens acting for each. */
@@ -64,6 +80,10 @@ async function withdrawSeededHours(base) {
   assert.ok(n >= 8, `the demo seeded the simulated agents' hours (${n})`);
 }
 
+/** A `datetime-local` value in UTC (the contexts run in UTC). */
+const local = (ms) => new Date(ms).toISOString().slice(0, 16);
+
+
 test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up, swapped', async () => {
   const errors = [];
   const ctx = (o = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...o });
@@ -82,11 +102,8 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await agent.getByRole('heading', { name: 'My hours' }).waitFor();
   await agent.getByText('No published shifts yet.').waitFor();
   const now = new Date();
-  const utcMin = now.getUTCHours() * 60 + now.getUTCMinutes();
-  let offset = Math.round((12 * 60 - utcMin) / 30) * 30;
-  if (offset > 14 * 60) offset -= 1440;
-  if (offset < -12 * 60) offset += 1440;
-  await saveHours(agent, offset);
+  const zone = noonZone(now);
+  await saveHours(agent, zone);
   await shot(agent, 'wfm', 'my-hours-saved');
 
   // The planner: two agents needed from an hour before now to an hour and a half after;
@@ -169,7 +186,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
 
   // Peak planning: only Alex offered hours, so the second agent needed takes hires; in
   // Alex's time zone the requirement is around noon, inside the patterns' hours.
-  await planner.getByLabel("Hires' time zone").selectOption(String(offset));
+  await planner.getByLabel("Hires' time zone").selectOption(zone);
   await planner.getByRole('button', { name: 'Plan hires' }).click();
   const hires = planner.getByTestId('hire-headline');
   await hires.waitFor();
@@ -254,7 +271,7 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
     await p.goto(`${server.url}/my-hours/`);
     await signIn(p, email);
     await p.getByRole('heading', { name: 'My hours' }).waitFor();
-    await saveHours(p, offset);
+    await saveHours(p, zone);
     const row = p.getByRole('table', { name: 'Shifts colleagues offer' }).getByTestId('swap-offer').filter({ hasText: 'Jordan Blake' });
     await row.waitFor();
     return { c, p, row };
@@ -307,4 +324,106 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   await agentCtx.close();
   await plannerCtx.close();
   await supCtx.close();
+});
+
+/** The next November change (first Sunday of November, US rules) after `now`, as the
+ *  Mondays of the weeks before and after it. */
+function novemberWeeks(now = new Date()) {
+  for (let y = now.getUTCFullYear(); ; y++) {
+    const nov1 = new Date(Date.UTC(y, 10, 1));
+    const sunday = new Date(nov1.getTime() + ((7 - nov1.getUTCDay()) % 7) * 86_400_000);
+    const monday = new Date(sunday.getTime() - 6 * 86_400_000);
+    if (monday.getTime() > now.getTime()) {
+      const day = (d) => d.toISOString().slice(0, 10);
+      return { change: day(sunday), before: day(monday), after: day(new Date(monday.getTime() + 7 * 86_400_000)) };
+    }
+  }
+}
+
+test('agents in Phoenix and New York see their own shift times across the November change', async () => {
+  const errors = [];
+  // The browsers' own clocks are UTC: what they show comes from the agents' zones.
+  const ctx = () => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+  // Agents from the test above have offered hours too: ask for more than everyone can
+  // give, so that these two get their full weeks.
+  const weeks = novemberWeeks();
+
+  const agents = {};
+  for (const [email, zone] of [
+    ['alex@demo-retail.example', 'America/Phoenix'],
+    ['lucia@demo-retail.example', 'America/New_York'],
+  ]) {
+    const page = await (await ctx()).newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/my-hours/`);
+    await signIn(page, email);
+    await page.getByRole('heading', { name: 'My hours' }).waitFor();
+    await saveHours(page, zone, { from: '09:00', to: '17:00', most: '30' });
+    agents[zone] = page;
+  }
+
+  // The planner: more agents wanted all of both weeks than offer hours; generate and
+  // publish each.
+  const dana = await apiSession(server.url, 'dana@demo-retail.example');
+  for (const week of [weeks.before, weeks.after]) {
+    const r = await dana.post('/api/wfm/requirements', { week, requirement: new Array(336).fill(8) });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const s = await dana.post('/api/wfm/schedules', { week });
+    assert.equal(s.status, 201, JSON.stringify(s.body));
+    const p = await dana.post(`/api/wfm/schedules/${s.body.id}/publish`, {});
+    assert.equal(p.status, 200, JSON.stringify(p.body));
+  }
+
+  // Each agent's shifts, on their own wall clock, labelled with the zone's abbreviation.
+  const hourOf = (text) => {
+    const m = /(\d\d):(\d\d)\s*(AM|PM)?/.exec(text);
+    let h = Number(m[1]) % 12;
+    if (m[3] === 'PM' || (!m[3] && Number(m[1]) >= 12)) h += 12;
+    return h;
+  };
+  for (const [zone, expect] of [
+    ['America/Phoenix', { before: 'MST', after: 'MST', utcNine: [16, 16] }],
+    ['America/New_York', { before: 'EDT', after: 'EST', utcNine: [13, 14] }],
+  ]) {
+    const page = agents[zone];
+    await page.reload();
+    await page.getByTestId('my-shift').first().waitFor();
+    const all = (await (await page.request.get(`${server.url}/api/wfm/me/shifts`)).json()).items;
+    assert.equal(await page.getByTestId('my-shift').count(), all.length);
+    // This test's two weeks (the test above left shifts this week too).
+    const items = all.filter((sh) => sh.local_start.slice(0, 10) >= weeks.before);
+    const seen = { before: 0, after: 0 };
+    for (let i = 0; i < items.length; i++) {
+      const sh = items[i];
+      const text = await page.locator(`#my-shift-${sh.id}`).innerText();
+      const side = sh.local_start.slice(0, 10) < weeks.change ? 'before' : 'after';
+      seen[side] += 1;
+      assert.ok(text.endsWith(` ${expect[side]}`), `${zone}: ${text} labelled ${expect[side]}`);
+      const start = hourOf(text);
+      assert.ok(start >= 9 && start < 17, `${zone}: ${text} starts within 09:00–17:00 local`);
+      assert.equal(start, Number(sh.local_start.slice(11, 13)), `${zone}: ${text} is ${sh.local_start}`);
+      // The same wall clock is a different UTC hour on either side of the change.
+      const utcNine = expect.utcNine[side === 'before' ? 0 : 1];
+      assert.equal(new Date(sh.start).getUTCHours(), (start - 9 + utcNine) % 24, `${zone}: ${sh.start}`);
+    }
+    assert.ok(seen.before > 0 && seen.after > 0, `${zone}: shifts on both sides of ${weeks.change} (${JSON.stringify(seen)})`);
+    await shot(page, 'wfm-zones', zone.replace('/', '-'));
+  }
+
+  // The planner picks the planning zone and reads the week after the change in it.
+  const planner = await (await ctx()).newPage();
+  planner.on('pageerror', (e) => errors.push(e.message));
+  await planner.goto(`${server.url}/wfm/`);
+  await signIn(planner, 'dana@demo-retail.example');
+  await planner.getByRole('heading', { name: 'Workforce planning' }).waitFor();
+  await planner.getByLabel('Planning zone').selectOption('America/Chicago');
+  await planner.getByRole('button', { name: 'Save zone' }).click();
+  await planner.getByRole('status').filter({ hasText: 'Planning zone saved' }).waitFor();
+  await planner.getByTestId('planning-zone').filter({ hasText: 'America/Chicago' }).waitFor();
+  await planner.getByLabel(/Week starting/).fill(weeks.after);
+  await planner.getByTestId('planner-shift').first().waitFor();
+  const shown = await planner.getByTestId('planner-shift').allInnerTexts();
+  assert.ok(shown.length > 0 && shown.every((t) => t.endsWith(' CST')), shown.join(' | '));
+  await shot(planner, 'wfm-zones', 'planner');
+  assert.deepEqual(errors, []);
 });

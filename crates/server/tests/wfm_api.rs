@@ -984,3 +984,230 @@ async fn open_shift_across_utc_midnight() {
         let _ = stop.send(());
     }
 }
+
+/// Agents in Phoenix (no daylight saving) and New York offer "09:00–17:00" on their own
+/// wall clocks; the weeks before and after the November change are scheduled. Each sees
+/// their shifts at 09:00–17:00 local (MST; EDT then EST), the New York shifts move an
+/// hour in UTC, the planner reads them in the planning zone, the calendar file names
+/// the zone, and invalid zones are refused naming the field. Preferences saved before
+/// zones (a fixed offset and a free label) read as that fixed offset.
+#[tokio::test]
+async fn time_zones_across_the_november_change() {
+    let (mut srv, hand) = on_sqlite().await;
+    *hand.lock().unwrap() = datetime!(2026-10-20 12:00 UTC);
+    let s = &srv.state;
+    let org = server::seed::create_org(s, "acme", "Acme").await.unwrap();
+    let mut ids = Vec::new();
+    for (email, name, role) in [
+        ("pat@acme.example", "Pat Phoenix", Role::Agent),
+        ("nia@acme.example", "Nia York", Role::Agent),
+        ("old@acme.example", "Olde Offset", Role::Agent),
+        ("sue@acme.example", "Sue Visor", Role::Supervisor),
+    ] {
+        let u = server::seed::create_user(s, org.id, email, name, role, PASSWORD)
+            .await
+            .unwrap();
+        ids.push(u.id);
+    }
+    let base = srv.base.as_str();
+    let pat = Client::login(base, "acme", "pat@acme.example").await;
+    let nia = Client::login(base, "acme", "nia@acme.example").await;
+    let old = Client::login(base, "acme", "old@acme.example").await;
+    let sue = Client::login(base, "acme", "sue@acme.example").await;
+
+    // An invalid zone is refused, naming the field; nothing is saved.
+    for bad in ["Mars/Olympus_Mons", "EST+5", "../../etc/passwd", ""] {
+        let (st, e) = pat
+            .put(
+                "/api/wfm/me/preferences",
+                json!({"windows": every_day("09:00", "17:00"), "time_zone": bad}),
+            )
+            .await;
+        assert_eq!(st, 422, "{bad}: {e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("time_zone:"),
+            "{e}"
+        );
+    }
+    let (_, p) = pat.get("/api/wfm/me/preferences").await;
+    assert_eq!(p["saved"], false);
+
+    for (c, tz) in [(&pat, "America/Phoenix"), (&nia, "america/new_york")] {
+        let (st, p) = c
+            .put(
+                "/api/wfm/me/preferences",
+                json!({"windows": every_day("09:00", "17:00"), "min_week_hours": 1,
+                       "max_week_hours": 30, "time_zone": tz}),
+            )
+            .await;
+        assert_eq!(st, 200, "{p}");
+    }
+    let (_, p) = nia.get("/api/wfm/me/preferences").await;
+    assert_eq!(
+        p["time_zone"], "America/New_York",
+        "the name as the database spells it"
+    );
+    assert_eq!(p["time_zone_abbreviation"], "EDT");
+    assert_eq!(p["utc_offset_min"], -240);
+
+    // Saved before zones: a fixed offset and a label that is no zone.
+    let legacy = store::Object {
+        id: uuid::Uuid::from_u128(ids[2].as_u128() ^ 0x5746_4d5f_7072_6566_7300_0000_0000_0000),
+        org_id: org.id,
+        kind: store::ObjectKind::WfmPreferences,
+        name: ids[2].to_string(),
+        data: json!({"utc_offset_min": -300, "time_zone": "UTC−05:00",
+                     "windows": [], "min_week_hours": 0, "max_week_hours": 10}),
+        created_at: datetime!(2026-01-01 0:00 UTC),
+        updated_at: datetime!(2026-01-01 0:00 UTC),
+    };
+    s.write(vec![store::Change::PutObject(legacy)], vec![])
+        .await
+        .unwrap();
+    let (_, p) = old.get("/api/wfm/me/preferences").await;
+    assert_eq!(p["time_zone"], "UTC-05:00", "{p}");
+
+    // The planning zone: refused when invalid, else saved.
+    let (st, e) = sue
+        .put("/api/wfm/settings", json!({"planning_zone": "Mars/Base"}))
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("planning_zone:")
+    );
+    let (st, e) = pat
+        .put(
+            "/api/wfm/settings",
+            json!({"planning_zone": "America/Chicago"}),
+        )
+        .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, z) = sue
+        .put(
+            "/api/wfm/settings",
+            json!({"planning_zone": "America/Chicago"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{z}");
+    let (_, z) = pat.get("/api/wfm/settings").await;
+    assert_eq!(z["planning_zone"], "America/Chicago");
+
+    // Two weeks, before and after Sunday 1 November: two agents wanted all day.
+    for week in ["2026-10-26", "2026-11-02"] {
+        let (st, r) = sue
+            .post(
+                "/api/wfm/requirements",
+                json!({"week": week, "requirement": vec![2.0; 7 * PER_DAY]}),
+            )
+            .await;
+        assert_eq!(st, 201, "{r}");
+        let (st, sched) = sue.post("/api/wfm/schedules", json!({"week": week})).await;
+        assert_eq!(st, 201, "{sched}");
+        assert_eq!(sched["planning_zone"], "America/Chicago");
+        for sh in sched["shifts"].as_array().unwrap() {
+            assert_eq!(sh["time_zone"], "America/Chicago", "{sh}");
+            let own = if sh["agent_id"] == json!(pat.id) {
+                "America/Phoenix"
+            } else {
+                "America/New_York"
+            };
+            assert_eq!(sh["agent_time_zone"], own, "{sh}");
+        }
+        // Two planners had the draft open; the first publishes it, the second's publish
+        // names the version it saw and is refused, saying what to do.
+        let id = sched["id"].as_str().unwrap();
+        let seen = sched["version"].as_u64().unwrap();
+        let (st, e) = sue
+            .post(
+                &format!("/api/wfm/schedules/{id}/publish?version={seen}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, 200, "{e}");
+        assert_eq!(e["version"].as_u64(), Some(seen + 1));
+        let (st, e) = sue
+            .post(
+                &format!("/api/wfm/schedules/{id}/publish?version={seen}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, 409, "{e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("changed since you opened it"),
+            "{e}"
+        );
+    }
+
+    // Each agent's shifts on their own wall clock.
+    let hour = |s: &Value, k: &str| s[k].as_str().unwrap()[11..13].parse::<u32>().unwrap();
+    for (c, zone, utc_start_before, utc_start_after, abbr_before, abbr_after) in [
+        (&pat, "America/Phoenix", 16, 16, "MST", "MST"),
+        (&nia, "America/New_York", 13, 14, "EDT", "EST"),
+    ] {
+        let (st, mine) = c.get("/api/wfm/me/shifts").await;
+        assert_eq!(st, 200, "{mine}");
+        let mine = mine["items"].as_array().unwrap();
+        assert!(mine.len() >= 4, "{zone}: {mine:?}");
+        let mut seen = (false, false);
+        for sh in mine {
+            assert_eq!(sh["time_zone"], zone, "{sh}");
+            let (ls, le) = (hour(sh, "local_start"), hour(sh, "local_end"));
+            assert!((9..17).contains(&ls) && le <= 17 && le > ls, "{zone}: {sh}");
+            // Before Sunday 1 November (local) or after.
+            let after = sh["local_start"].as_str().unwrap() >= "2026-11-01";
+            let (abbr, utc_nine) = if after {
+                seen.1 = true;
+                (abbr_after, utc_start_after)
+            } else {
+                seen.0 = true;
+                (abbr_before, utc_start_before)
+            };
+            assert_eq!(sh["zone_abbreviation"], abbr, "{sh}");
+            // UTC hour = local hour + the zone's distance from UTC on that date.
+            assert_eq!(hour(sh, "start"), (ls + utc_nine - 9) % 24, "{zone}: {sh}");
+        }
+        assert!(
+            seen.0 && seen.1,
+            "{zone}: shifts on both sides of the change"
+        );
+    }
+
+    // The calendar names New York and carries its rules, both offsets included.
+    let r = nia
+        .http
+        .get(format!("{}/api/wfm/me/shifts.ics", nia.base))
+        .send()
+        .await
+        .unwrap();
+    let ics = r.text().await.unwrap();
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("DTSTART;TZID=America/New_York:20261102T"),
+        "{ics}"
+    );
+    assert!(
+        !ics.split("\r\n")
+            .any(|l| l.starts_with("DTSTART:") && l.ends_with('Z')),
+        "no UTC times for a named zone: {ics}"
+    );
+
+    if let Some(stop) = srv.stop.take() {
+        let _ = stop.send(());
+    }
+}

@@ -7,11 +7,15 @@
 //! * **Out of adherence now** — agents whose state does not match the schedule at `now`,
 //!   and since when (the start of the current unbroken mismatch).
 //!
-//! Times are seconds since the epoch (UTC); schedules are in planning intervals.
+//! Times are seconds since the epoch (UTC); schedules are in planning intervals. "Today"
+//! is each agent's own local day ([`adherence_local_day`]), not the UTC day.
 
 use serde::{Deserialize, Serialize};
 
+use jiff::tz::TimeZone;
+
 use crate::schedule::{BreakKind, Schedule};
+use crate::zone;
 
 /// What the schedule says an agent should be doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +137,33 @@ pub fn adherence(
     from: i64,
     to: i64,
 ) -> Vec<AgentAdherence> {
+    adherence_each(schedule, agents, changes, |_| (from, to))
+}
+
+/// Adherence and conformance so far on each agent's own local day: from the later of
+/// midnight in the agent's zone (`zones[agent]`; a day may be 23 or 25 hours) and
+/// `floor` (e.g. the schedule's start), to `now`, seconds.
+pub fn adherence_local_day(
+    schedule: &Schedule,
+    zones: &[TimeZone],
+    changes: &[StateChange],
+    floor: i64,
+    now: i64,
+) -> Vec<AgentAdherence> {
+    adherence_each(schedule, zones.len(), changes, |a| {
+        let day = zone::local_day(&zones[a], now.div_euclid(60));
+        let from = (zone::to_utc(&zones[a], day, 0) * 60).max(floor);
+        (from, now.max(from))
+    })
+}
+
+/// Adherence of agents `0..agents`, each over its own `[from, to)` seconds.
+fn adherence_each(
+    schedule: &Schedule,
+    agents: usize,
+    changes: &[StateChange],
+    span: impl Fn(usize) -> (i64, i64),
+) -> Vec<AgentAdherence> {
     let iv = i64::from(schedule.interval_min) * 60;
     let base = schedule.start_utc * 60;
     let mut by_agent: Vec<Vec<&StateChange>> = vec![Vec::new(); agents];
@@ -143,6 +174,7 @@ pub fn adherence(
     }
     let mut out = Vec::with_capacity(agents);
     for (agent, list) in by_agent.iter_mut().enumerate() {
+        let (from, to) = span(agent);
         list.sort_by_key(|c| c.at);
         // Breakpoints: state changes and interval boundaries.
         let mut state = ActualState::Offline;
@@ -381,5 +413,26 @@ mod tests {
         // Still logged in after the shift.
         let o = out_of_adherence(&s, 1, &late, 3 * h + 120, 0);
         assert_eq!((o[0].scheduled, o[0].since), (Activity::Off, 3 * h));
+    }
+
+    #[test]
+    fn today_is_the_agents_local_day() {
+        let s = sched();
+        let h = 3600;
+        let on = vec![StateChange {
+            agent: 0,
+            at: h,
+            state: ActualState::Available,
+        }];
+        // The shift is 01:00–03:00 UTC on 1970-01-01: 20:00–22:00 on Dec 31 in New York.
+        let ny = crate::zone::parse("America/New_York").unwrap();
+        // At 04:00 UTC (23:00 in New York) the shift is part of the agent's today …
+        let a = &adherence_local_day(&s, std::slice::from_ref(&ny), &on, 0, 4 * h)[0];
+        assert_eq!(a.scheduled_s, 2 * h);
+        // … at 06:00 UTC (01:00 on Jan 1 there) it was yesterday, though the UTC day
+        // still holds it.
+        let a = &adherence_local_day(&s, std::slice::from_ref(&ny), &on, 0, 6 * h)[0];
+        assert_eq!(a.scheduled_s, 0);
+        assert_eq!(adherence(&s, 1, &on, 0, 6 * h)[0].scheduled_s, 2 * h);
     }
 }

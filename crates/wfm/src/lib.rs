@@ -20,6 +20,8 @@
 //!   (feature `routing-engine`) implements it over the `routing` engine.
 //! * [`synth`] — seeded synthetic histories and centers for tests and benchmarks.
 //! * [`time`] — local wall-clock minutes, civil dates and ISO 8601 parsing.
+//! * [`zone`] — wall clocks of IANA time zones (`jiff`'s tz rules, passed in as values):
+//!   local times to UTC date by date, 23- and 25-hour days, abbreviations.
 #![forbid(unsafe_code)]
 
 pub mod adherence;
@@ -32,3 +34,4 @@ pub mod sim;
 pub mod sim_routing;
 pub mod synth;
 pub mod time;
+pub mod zone;

@@ -54,7 +54,10 @@ use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
+use jiff::tz::TimeZone;
+
 use crate::time::{DAY_MIN, Minute, weekday};
+use crate::zone;
 
 /// An availability window: `start_min..end_min` minutes after local midnight on a weekday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +72,9 @@ pub struct Window {
 
 fn one() -> f64 {
     1.0
+}
+fn utc() -> TimeZone {
+    TimeZone::UTC
 }
 fn thirty() -> f64 {
     30.0
@@ -88,9 +94,15 @@ fn yes() -> bool {
 pub struct AgentPrefs {
     /// The agent's id.
     pub id: String,
-    /// The agent's time zone as a fixed offset from UTC, minutes (e.g. 60 for UTC+1).
-    #[serde(default)]
-    pub utc_offset_min: i32,
+    /// The agent's time zone (the tz database's rules; windows are on its wall clock,
+    /// date by date). Written as its name; a number (the `utc_offset_min` of data saved
+    /// before zones) reads as that fixed offset. Default UTC.
+    #[serde(
+        default = "utc",
+        alias = "utc_offset_min",
+        with = "crate::zone::serde_name"
+    )]
+    pub time_zone: TimeZone,
     /// When the agent can work, in local time.
     pub windows: Vec<Window>,
     /// Fewest paid hours a week (default 1).
@@ -121,7 +133,7 @@ impl AgentPrefs {
     pub fn new(id: impl Into<String>, windows: Vec<Window>) -> Self {
         AgentPrefs {
             id: id.into(),
-            utc_offset_min: 0,
+            time_zone: TimeZone::UTC,
             windows,
             min_week_hours: 1.0,
             max_week_hours: 30.0,
@@ -173,9 +185,6 @@ impl AgentPrefs {
         {
             return bad("shift lengths must satisfy 0 ≤ min ≤ max ≤ 16 hours");
         }
-        if self.utc_offset_min.unsigned_abs() > 14 * 60 {
-            return bad("UTC offset out of range");
-        }
         for w in &self.windows {
             if w.weekday > 6 || w.start_min >= w.end_min || w.end_min > DAY_MIN as u32 {
                 return bad(
@@ -190,22 +199,31 @@ impl AgentPrefs {
     }
 
     /// Whether the agent is available for the whole UTC minute range `[from, to)`, on
-    /// one local day (windows on the same weekday that touch are merged).
+    /// one local day (windows on the same weekday that touch are merged), each window
+    /// converted to UTC with the zone's rules on that date.
     pub fn available(&self, from_utc: Minute, to_utc: Minute) -> bool {
-        let off = i64::from(self.utc_offset_min);
-        let (a, b) = (from_utc + off, to_utc + off);
-        let day = a.div_euclid(DAY_MIN);
-        if (b - 1).div_euclid(DAY_MIN) != day {
-            return false;
-        }
+        let day = zone::local_day(&self.time_zone, from_utc);
+        self.windows_utc(day)
+            .iter()
+            .any(|&(ws, we)| ws <= from_utc && to_utc <= we)
+    }
+
+    /// The agent's windows on local day `day` as UTC minute ranges (none on a day off).
+    pub fn windows_utc(&self, day: i64) -> Vec<(Minute, Minute)> {
         let wd = weekday(day) as u8;
         if self.days_off.contains(&wd) {
-            return false;
+            return Vec::new();
         }
-        let (s, e) = (a - day * DAY_MIN, b - day * DAY_MIN);
         merged_windows(&self.windows, wd)
-            .iter()
-            .any(|&(ws, we)| i64::from(ws) <= s && e <= i64::from(we))
+            .into_iter()
+            .map(|(ws, we)| {
+                (
+                    zone::to_utc(&self.time_zone, day, i64::from(ws)),
+                    zone::to_utc(&self.time_zone, day, i64::from(we)),
+                )
+            })
+            .filter(|(a, b)| b > a)
+            .collect()
     }
 }
 
@@ -858,20 +876,16 @@ fn workers(agents: &[AgentPrefs], cfg: &ScheduleConfig, n: u32) -> Vec<Worker> {
         {
             continue;
         }
-        let off = i64::from(a.utc_offset_min);
-        let first_local = (cfg.start_utc + off).div_euclid(DAY_MIN);
-        let last_local = (cfg.start_utc + off + i64::from(n) * iv - 1).div_euclid(DAY_MIN);
+        let first_local = zone::local_day(&a.time_zone, cfg.start_utc);
+        let last_local = zone::local_day(&a.time_zone, cfg.start_utc + i64::from(n) * iv - 1);
         let mut days = Vec::new();
         for key in first_local..=last_local {
-            let wd = weekday(key) as u8;
-            if a.days_off.contains(&wd) {
-                continue;
-            }
             let mut ranges = Vec::new();
-            for (ws, we) in merged_windows(&a.windows, wd) {
+            // The windows in UTC on this date (a daylight-saving change moves them).
+            for (ws, we) in a.windows_utc(key) {
                 // UTC minutes → planning intervals fully inside the window.
-                let us = key * DAY_MIN + i64::from(ws) - off - cfg.start_utc;
-                let ue = key * DAY_MIN + i64::from(we) - off - cfg.start_utc;
+                let us = ws - cfg.start_utc;
+                let ue = we - cfg.start_utc;
                 let lo = us.div_euclid(iv) + i64::from(us.rem_euclid(iv) != 0);
                 let hi = ue.div_euclid(iv);
                 let (lo, hi) = (lo.max(0), hi.min(i64::from(n)));
@@ -2031,8 +2045,8 @@ pub struct PeakPlan {
     pub hours_added: f64,
 }
 
-/// Standard availability patterns for peak hiring, in the given UTC offset.
-pub fn standard_profiles(utc_offset_min: i32, peak_hours: f64) -> Vec<HireProfile> {
+/// Standard availability patterns for peak hiring, on the wall clock of `time_zone`.
+pub fn standard_profiles(time_zone: &TimeZone, peak_hours: f64) -> Vec<HireProfile> {
     let w = |days: &[u8], s: u32, e: u32| {
         days.iter()
             .map(|&d| Window {
@@ -2044,7 +2058,7 @@ pub fn standard_profiles(utc_offset_min: i32, peak_hours: f64) -> Vec<HireProfil
     };
     let mk = |name: &str, windows: Vec<Window>, max: f64| {
         let mut p = AgentPrefs::new(name, windows);
-        p.utc_offset_min = utc_offset_min;
+        p.time_zone = time_zone.clone();
         p.max_week_hours = max.min(30.0);
         p.peak_max_week_hours = Some(peak_hours.min(60.0).max(p.max_week_hours));
         p.max_shift_hours = 8.0;
@@ -2170,15 +2184,16 @@ mod tests {
     use proptest::prelude::*;
 
     /// Found by the schema-driven fuzzer: the most negative offset overflowed `abs`.
+    /// Offsets now arrive as legacy data: out of range, they do not read at all.
     #[test]
     fn any_offset_is_checked_without_overflow() {
-        for off in [i32::MIN, i32::MAX, -841, 841] {
-            let mut p = AgentPrefs::new("a", Vec::new());
-            p.utc_offset_min = off;
-            assert!(p.validate().is_err(), "{off}");
+        for off in [i64::from(i32::MIN), i64::from(i32::MAX), -841, 841] {
+            let json = format!(r#"{{"id": "a", "utc_offset_min": {off}, "windows": []}}"#);
+            assert!(serde_json::from_str::<AgentPrefs>(&json).is_err(), "{off}");
         }
-        let mut p = AgentPrefs::new("a", Vec::new());
-        p.utc_offset_min = -840;
+        let p: AgentPrefs =
+            serde_json::from_str(r#"{"id": "a", "utc_offset_min": -840, "windows": []}"#).unwrap();
+        assert_eq!(crate::zone::name(&p.time_zone), "UTC-14:00");
         assert!(p.validate().is_ok());
     }
 
@@ -2438,7 +2453,7 @@ mod tests {
                     })
                     .collect();
                 let mut a = AgentPrefs::new(format!("a{i}"), windows);
-                a.utc_offset_min = off / 15 * 15;
+                a.time_zone = crate::zone::fixed(off / 15 * 15).unwrap();
                 a.max_week_hours = f64::from(max_h);
                 a.min_week_hours = f64::from(min_h.min(max_h));
                 a.min_shift_hours = f64::from(min_s);

@@ -137,7 +137,8 @@ pub fn center(
         let min = f64::from(rng.random_range(1..=4u32)).min(max);
         hours_total += max;
         let mut a = AgentPrefs::new(format!("agent{i:05}"), windows);
-        a.utc_offset_min = offsets[rng.random_range(0..offsets.len())];
+        a.time_zone = crate::zone::fixed(offsets[rng.random_range(0..offsets.len())])
+            .unwrap_or(jiff::tz::TimeZone::UTC);
         a.max_week_hours = max;
         a.min_week_hours = min;
         a.min_shift_hours = 2.0;

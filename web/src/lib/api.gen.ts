@@ -1625,6 +1625,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/wfm/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The planning settings: `planning_zone`, the zone planners read schedules in. */
+        get: operations["get_settings"];
+        /** Set the planning zone. */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/wrapup-codes": {
         parameters: {
             query?: never;
@@ -2193,9 +2211,11 @@ export interface components {
              * @description Most hires to consider (default 500, at most 5000).
              */
             max_hires?: number | null;
+            /** @description The hires' time zone, an IANA name (default: the planning zone). */
+            time_zone?: string | null;
             /**
              * Format: int32
-             * @description The hires' time zone as minutes from UTC (default 0).
+             * @description Superseded by `time_zone`: a fixed offset, minutes east of UTC.
              */
             utc_offset_min?: number | null;
             /** @description The Monday starting the week; default: this week. */
@@ -2327,11 +2347,16 @@ export interface components {
              * @description Most paid hours in a peak week the planner opened (at most 60).
              */
             peak_max_week_hours?: number | null;
-            /** @description A label for the time zone (e.g. `America/Chicago`), for display. */
+            /**
+             * @description The agent's time zone, an IANA name such as `America/Chicago` (its daylight-saving
+             *     rules apply date by date). The windows are on its wall clock.
+             */
             time_zone?: string | null;
             /**
              * Format: int32
-             * @description The agent's time zone as minutes east of UTC (e.g. -300 for UTC−5).
+             * @description Superseded by `time_zone`: a fixed offset, minutes east of UTC, used only when
+             *     `time_zone` is absent (preferences saved before zones read this way: a fixed
+             *     offset zone such as `UTC-05:00`).
              */
             utc_offset_min?: number;
             /** @description When the agent can work. */
@@ -2463,6 +2488,11 @@ export interface components {
         ScheduleIn: {
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
+        };
+        /** @description Planning settings to save. */
+        SettingsIn: {
+            /** @description The zone planners read schedules in: an IANA name such as `America/Chicago`. */
+            planning_zone: string;
         };
         SimpleIn: {
             description?: string | null;
@@ -5517,7 +5547,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{now, schedule_id, week, items, agents, team_today, team_week}`: who is out of adherence now and since when; per agent and for the team, adherence and conformance so far today (UTC) and this week */
+            /** @description `{now, schedule_id, week, items, agents, team_today, team_week}`: who is out of adherence now and since when; per agent and for the team, adherence and conformance so far today (the agent's local day) and this week */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5794,7 +5824,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/calendar`: one event per shift, breaks in its description */
+            /** @description `text/calendar`: one event per shift on my wall clock (`TZID` with the zone's `VTIMEZONE`), breaks in its description */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6067,7 +6097,13 @@ export interface operations {
     };
     publish_schedule: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The schedule's `version` as the planner saw it: refused (409) if it has changed
+                 *     since (compare-and-set; without it, the schedule is published as it is).
+                 */
+                version?: number | null;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6091,6 +6127,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description superseded, or changed since the `version` given */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6130,6 +6167,54 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{planning_zone, planning_zone_abbreviation}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsIn"];
+            };
+        };
+        responses: {
+            /** @description `{planning_zone, planning_zone_abbreviation}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: {
                 headers: {

@@ -16,7 +16,10 @@ import {
   simHeadline,
   simSummary,
   SLOTS,
+  span,
   upcoming,
+  zoneAbbr,
+  zoneNames,
 } from './wfm';
 
 describe('wfm helpers', () => {
@@ -35,6 +38,16 @@ describe('wfm helpers', () => {
     expect(offsetLabel(-330)).toBe('UTC−05:30');
     expect(offsetLabel(60)).toBe('UTC+01:00');
     expect(polyline([0, 1, null, 1], 30, 10, 1)).toEqual(['0.0,10.0 10.0,0.0', '30.0,0.0']);
+  });
+  it('shows times on the wall clock of a zone, labelled, across the November change', () => {
+    // 09:00 in New York: 13:00 UTC before the change, 14:00 UTC after.
+    expect(span('2026-10-30T13:00:00Z', '2026-10-30T17:00:00Z', 'America/New_York')).toMatch(/09:00.*(13|01):00( PM)? EDT$/);
+    expect(span('2026-11-02T14:00:00Z', '2026-11-02T18:00:00Z', 'America/New_York')).toMatch(/09:00.*(13|01):00( PM)? EST$/);
+    // Phoenix keeps MST: the same UTC time is 07:00 there, the week after too.
+    expect(span('2026-11-02T14:00:00Z', '2026-11-02T18:00:00Z', 'America/Phoenix')).toMatch(/07:00.*11:00( AM)? MST$/);
+    expect(zoneAbbr('2026-10-30T13:00:00Z', 'America/Phoenix')).toBe('MST');
+    expect(zoneNames()).toContain('America/Phoenix');
+    expect(zoneNames('UTC-05:00')).toContain('UTC-05:00');
   });
   it('tells upcoming shifts and who offers a swap', () => {
     const now = Date.parse('2026-11-30T12:00:00Z');

@@ -12,8 +12,11 @@ export interface WindowIn {
 }
 
 export interface Preferences {
-  utc_offset_min: number;
+  /** The offset in force now (the zone decides; kept for older clients). */
+  utc_offset_min?: number;
+  /** An IANA zone such as `America/New_York` (or `UTC-05:00`, from before zones). */
   time_zone?: string | null;
+  time_zone_abbreviation?: string;
   windows: WindowIn[];
   min_week_hours: number;
   max_week_hours: number;
@@ -40,6 +43,13 @@ export interface ShiftOut {
   breaks: ShiftBreak[];
   paid_hours: number;
   source: string;
+  /** The zone the `local_*` times are in: the viewer's (mine, or the planning zone). */
+  time_zone?: string;
+  zone_abbreviation?: string;
+  local_start?: string;
+  local_end?: string;
+  /** On the planner's schedule: the agent's own zone. */
+  agent_time_zone?: string;
   /** Put up for a colleague to take over (it stays mine until someone does). */
   up_for_swap?: boolean;
   schedule_id?: string;
@@ -60,6 +70,8 @@ export interface OpenShift {
 
 export interface ScheduleOut {
   id: string;
+  /** Bumped by every change; publishing names the version seen. */
+  version?: number;
   week: string;
   status: 'draft' | 'published' | 'superseded';
   peak: boolean;
@@ -77,6 +89,8 @@ export interface ScheduleOut {
   unmet_minimum: string[];
   without_preferences: string[];
   open_shifts: OpenShift[];
+  /** The zone planners read the schedule in. */
+  planning_zone?: string;
 }
 
 export interface Plan {
@@ -154,17 +168,73 @@ export function offsetLabel(min: number): string {
 /** UTC offsets from −12:00 to +14:00 in half hours. */
 export const OFFSETS: number[] = Array.from({ length: (14 + 12) * 2 + 1 }, (_, i) => -720 + i * 30);
 
-export function dayTime(at: string): string {
+/** The browser's own zone (an IANA name), UTC when it cannot say. */
+export function browserZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/**
+ * IANA zones to pick from: the browser's list, with UTC and `extra` (a saved zone
+ * the list lacks, such as a fixed `UTC-05:00` from before zones) added.
+ */
+export function zoneNames(extra?: string | null): string[] {
+  let names: string[] = [];
+  try {
+    names = (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    names = [];
+  }
+  const set = new Set(names);
+  set.add('UTC');
+  if (extra) set.add(extra);
+  return [...set].sort();
+}
+
+/** Intl accepts IANA names; a fixed `UTC±HH:MM` is written `±HH:MM` there. */
+function intlZone(zone?: string): string | undefined {
+  if (!zone) return undefined;
+  const m = /^UTC([+-]\d\d:\d\d)$/.exec(zone);
+  return m ? m[1] : zone;
+}
+
+/** The zone's abbreviation at `at` (`EST`, `EDT`, `MST`; `GMT+1` where there is none). */
+export function zoneAbbr(at: string, zone?: string): string {
+  if (!zone) return '';
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: intlZone(zone), timeZoneName: 'short' }).formatToParts(new Date(at));
+    return parts.find((p) => p.type === 'timeZoneName')?.value ?? zone;
+  } catch {
+    return zone;
+  }
+}
+
+/** `at` formatted in `zone`; in the browser's zone where Intl does not know it. */
+function inZone(at: string, opts: Intl.DateTimeFormatOptions, zone?: string): string {
   const d = new Date(at);
-  return d.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  try {
+    return d.toLocaleString([], { ...opts, timeZone: intlZone(zone) });
+  } catch {
+    return d.toLocaleString([], opts);
+  }
 }
 
-export function time(at: string): string {
-  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** Day and time of `at`, on the wall clock of `zone` (the browser's when absent). */
+export function dayTime(at: string, zone?: string): string {
+  return inZone(at, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }, zone);
 }
 
-export function span(start: string, end: string): string {
-  return `${dayTime(start)} – ${time(end)}`;
+export function time(at: string, zone?: string): string {
+  return inZone(at, { hour: '2-digit', minute: '2-digit' }, zone);
+}
+
+/** `Mon 2 Nov, 09:00 – 13:00 EST`: a span on the wall clock of `zone`, labelled with its abbreviation. */
+export function span(start: string, end: string, zone?: string): string {
+  const abbr = zoneAbbr(start, zone);
+  return `${dayTime(start, zone)} – ${time(end, zone)}${abbr ? ` ${abbr}` : ''}`;
 }
 
 /** Whether a shift is still to come at `now` (ms): only those can be offered for swap. */

@@ -123,7 +123,7 @@ pub struct StaffArgs {
 
 /// Generate a week's schedule from agents' preferences and a requirement.
 ///
-/// Agents come from --agents (a JSON array of preferences: id, utc_offset_min, windows
+/// Agents come from --agents (a JSON array of preferences: id, time_zone, windows
 /// [{weekday 0=Mon, start_min, end_min}], min/max_week_hours, min/max_shift_hours,
 /// days_off, skills) or --generate-agents N (a seeded synthetic center, for trials and
 /// benchmarks). The requirement is a CSV `interval,agents` (--requirement).
@@ -706,7 +706,10 @@ pub fn schedule_cmd(args: ScheduleArgs) -> anyhow::Result<()> {
     }
     let elapsed = t0.elapsed();
     let plan = if args.hire_plan {
-        let profiles = wfm::schedule::standard_profiles(0, if args.peak { 40.0 } else { 30.0 });
+        let profiles = wfm::schedule::standard_profiles(
+            &wfm::zone::TimeZone::UTC,
+            if args.peak { 40.0 } else { 30.0 },
+        );
         Some(wfm::schedule::plan_hires(
             &agents,
             &req,

@@ -13,6 +13,7 @@ mod scim_api;
 pub(crate) mod sso_api;
 pub(crate) mod supervisor_api;
 mod wfm_api;
+mod wfm_calendar;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -11,14 +11,21 @@
 //! * Supervisors see who is out of adherence now (`/api/wfm/adherence`): the published
 //!   schedule against the live agent states.
 //!
-//! Weeks start on Monday 00:00 UTC and are planned in 30-minute intervals. Everything
-//! is stored as per-organisation objects (`wfm_preferences`, `wfm_plan`, `wfm_schedule`).
+//! Weeks start on Monday 00:00 UTC and are planned in 30-minute intervals. Time zones are
+//! IANA zones (`wfm::zone`): each agent's (availability on their wall clock; shifts shown
+//! to them in it) and the organisation's planning zone (`/api/wfm/settings`: the planner
+//! reads schedules in it). Preferences saved before zones hold a fixed `utc_offset_min`
+//! and a free label; they are read as that fixed offset (a read-time fallback, no
+//! migration). Everything is stored as per-organisation objects (`wfm_preferences`,
+//! `wfm_plan` — the planning settings are the one named `settings` — and
+//! `wfm_schedule`, whose `version` makes publishing a compare-and-set).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::{Change, ContactFilter, Object, ObjectKind, PageRequest, Role, Store};
@@ -28,6 +35,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 use wfm::adherence::{self, ActualState, StateChange};
 use wfm::schedule::{AgentPrefs, Break, Schedule, ScheduleConfig, Shift, Window};
+use wfm::zone;
 
 use crate::auth::Auth;
 use crate::error::{Json, Path, Query};
@@ -38,6 +46,7 @@ use crate::{ApiError, ApiResult, AppState, wire};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_preferences, put_preferences))
+        .routes(routes!(get_settings, put_settings))
         .routes(routes!(my_shifts))
         .routes(routes!(my_shifts_calendar))
         .routes(routes!(open_shifts, pick_up_open_shift))
@@ -205,10 +214,13 @@ fn thirty() -> f64 {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesIn {
-    /// The agent's time zone as minutes east of UTC (e.g. -300 for UTC−5).
+    /// Superseded by `time_zone`: a fixed offset, minutes east of UTC, used only when
+    /// `time_zone` is absent (preferences saved before zones read this way: a fixed
+    /// offset zone such as `UTC-05:00`).
     #[serde(default)]
     pub utc_offset_min: i32,
-    /// A label for the time zone (e.g. `America/Chicago`), for display.
+    /// The agent's time zone, an IANA name such as `America/Chicago` (its daylight-saving
+    /// rules apply date by date). The windows are on its wall clock.
     #[serde(default)]
     pub time_zone: Option<String>,
     /// When the agent can work.
@@ -243,13 +255,34 @@ impl Default for PreferencesIn {
 }
 
 impl PreferencesIn {
+    /// The zone as sent: `time_zone` must be a zone; without it, `utc_offset_min`.
+    fn zone(&self) -> ApiResult<TimeZone> {
+        match self.time_zone.as_deref() {
+            Some(name) => zone::parse(name).map_err(|_| {
+                ApiError::invalid(format!(
+                    "time_zone: {:?} is not a time zone. Pick yours from the list (an IANA name such as America/New_York) and save again.",
+                    name.chars().take(64).collect::<String>()
+                ))
+            }),
+            None => zone::fixed(self.utc_offset_min)
+                .ok_or_else(|| ApiError::invalid("utc_offset_min: within ±840 minutes")),
+        }
+    }
+
+    /// The zone as stored. Read-time fallback for preferences saved before zones,
+    /// whose `time_zone` was a free label: the fixed offset they were scheduled with.
+    fn stored_zone(&self) -> TimeZone {
+        self.time_zone
+            .as_deref()
+            .and_then(|n| zone::parse(n).ok())
+            .or_else(|| zone::fixed(self.utc_offset_min))
+            .unwrap_or(TimeZone::UTC)
+    }
+
     /// The `wfm` form, checked.
     fn to_prefs(&self, id: Uuid) -> ApiResult<AgentPrefs> {
         if self.windows.len() > 100 {
             return Err(ApiError::invalid("windows: at most 100"));
-        }
-        if self.time_zone.as_ref().is_some_and(|t| t.len() > 64) {
-            return Err(ApiError::invalid("time_zone: at most 64 characters"));
         }
         let mut windows = Vec::with_capacity(self.windows.len());
         for w in &self.windows {
@@ -287,7 +320,7 @@ impl PreferencesIn {
             ));
         }
         let mut prefs = AgentPrefs::new(id.to_string(), windows);
-        prefs.utc_offset_min = self.utc_offset_min;
+        prefs.time_zone = self.stored_zone();
         prefs.min_week_hours = self.min_week_hours;
         prefs.max_week_hours = self.max_week_hours;
         prefs.peak_max_week_hours = self.peak_max_week_hours;
@@ -311,8 +344,6 @@ fn prefs_problem(why: &str) -> String {
         "The weekly maximum is at most 30 hours. Lower it, or offer more in peak weeks.".into()
     } else if why.starts_with("weekly hours") {
         "The weekly minimum is above the maximum. Lower the minimum or raise the maximum.".into()
-    } else if why.contains("UTC offset") {
-        "That time zone is not valid. Pick your time zone again and save.".into()
     } else if why.contains("window") {
         "Each time you are available must end after it starts, within one day (up to 24:00). Correct it and save again.".into()
     } else {
@@ -341,13 +372,36 @@ async fn load_prefs(state: &AppState, org: Uuid, user: Uuid) -> ApiResult<Option
     }
 }
 
-fn prefs_json(p: &PreferencesIn, saved: bool, peak_weeks: &[String]) -> Value {
+fn prefs_json(p: &PreferencesIn, saved: bool, peak_weeks: &[String], now_min: i64) -> Value {
+    let tz = p.stored_zone();
     let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
     if let Some(m) = v.as_object_mut() {
+        m.insert("time_zone".into(), json!(zone::name(&tz)));
+        m.insert(
+            "time_zone_abbreviation".into(),
+            json!(zone::abbreviation(&tz, now_min)),
+        );
+        m.insert(
+            "utc_offset_min".into(),
+            json!(zone::offset_min(&tz, now_min)),
+        );
         m.insert("saved".into(), json!(saved));
         m.insert("peak_weeks".into(), json!(peak_weeks));
     }
     v
+}
+
+/// Every agent's zone (UTC for those who never saved preferences).
+async fn team_zones(state: &AppState, org: Uuid) -> ApiResult<HashMap<Uuid, TimeZone>> {
+    let mut out = HashMap::new();
+    for o in all_objects(state, org, ObjectKind::WfmPreferences).await? {
+        if let Ok(user) = o.name.parse::<Uuid>()
+            && let Ok(p) = decode::<PreferencesIn>(&o)
+        {
+            out.insert(user, p.stored_zone());
+        }
+    }
+    Ok(out)
 }
 
 /// Upcoming weeks the planner opened as peak weeks.
@@ -375,6 +429,7 @@ async fn get_preferences(State(state): State<AppState>, auth: Auth) -> ApiResult
         saved.as_ref().unwrap_or(&PreferencesIn::default()),
         saved.is_some(),
         &peaks,
+        minute_of(state.now()),
     )))
 }
 
@@ -387,8 +442,11 @@ async fn put_preferences(
     Json(mut body): Json<PreferencesIn>,
 ) -> ApiResult<Json<Value>> {
     auth.require(STAFF)?;
+    // Normalise: the zone by its name, windows in order, times as HH:MM.
+    let tz = body.zone()?;
+    body.time_zone = Some(zone::name(&tz));
+    body.utc_offset_min = 0;
     body.to_prefs(auth.user.id)?;
-    // Normalise: windows in order, times as HH:MM.
     for w in &mut body.windows {
         w.start = fmt_hhmm(hhmm(&w.start).unwrap_or(0));
         w.end = fmt_hhmm(hhmm(&w.end).unwrap_or(0));
@@ -432,7 +490,133 @@ async fn put_preferences(
         )
         .await?;
     let peaks = peak_weeks(&state, org).await?;
-    Ok(Json(prefs_json(&body, true, &peaks)))
+    Ok(Json(prefs_json(&body, true, &peaks, minute_of(now))))
+}
+
+// ---------- planning zone ----------
+
+/// The organisation's planning settings: a `wfm_plan` object named `settings` (plans
+/// are named by their week, so the name cannot collide).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct PlanningSettings {
+    /// The zone planners read schedules in (an IANA name); UTC when unset.
+    #[serde(default)]
+    planning_zone: Option<String>,
+}
+
+/// The name of the planning settings' object.
+const SETTINGS: &str = "settings";
+
+async fn load_settings(
+    state: &AppState,
+    org: Uuid,
+) -> ApiResult<Option<(Object, PlanningSettings)>> {
+    for o in all_objects(state, org, ObjectKind::WfmPlan).await? {
+        if o.name == SETTINGS {
+            let v = decode(&o)?;
+            return Ok(Some((o, v)));
+        }
+    }
+    Ok(None)
+}
+
+/// The planning zone and every agent's zone.
+struct Zones {
+    planning: TimeZone,
+    agents: HashMap<Uuid, TimeZone>,
+    utc: TimeZone,
+}
+
+impl Zones {
+    fn agent(&self, id: Uuid) -> &TimeZone {
+        self.agents.get(&id).unwrap_or(&self.utc)
+    }
+}
+
+async fn zones(state: &AppState, org: Uuid) -> ApiResult<Zones> {
+    Ok(Zones {
+        planning: planning_zone(state, org).await?,
+        agents: team_zones(state, org).await?,
+        utc: TimeZone::UTC,
+    })
+}
+
+async fn planning_zone(state: &AppState, org: Uuid) -> ApiResult<TimeZone> {
+    Ok(load_settings(state, org)
+        .await?
+        .and_then(|(_, s)| s.planning_zone)
+        .and_then(|n| zone::parse(&n).ok())
+        .unwrap_or(TimeZone::UTC))
+}
+
+fn settings_json(tz: &TimeZone, now_min: i64) -> Value {
+    json!({
+        "planning_zone": zone::name(tz),
+        "planning_zone_abbreviation": zone::abbreviation(tz, now_min),
+    })
+}
+
+/// The planning settings: `planning_zone`, the zone planners read schedules in.
+#[utoipa::path(get, path = "/api/wfm/settings", tag = "wfm", responses((status = 200, description = "`{planning_zone, planning_zone_abbreviation}`")))]
+async fn get_settings(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Analyst, Role::Agent])?;
+    let tz = planning_zone(&state, auth.org_id()).await?;
+    Ok(Json(settings_json(&tz, minute_of(state.now()))))
+}
+
+/// Planning settings to save.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIn {
+    /// The zone planners read schedules in: an IANA name such as `America/Chicago`.
+    pub planning_zone: String,
+}
+
+/// Set the planning zone.
+#[utoipa::path(put, path = "/api/wfm/settings", tag = "wfm", request_body = SettingsIn,
+    responses((status = 200, description = "`{planning_zone, planning_zone_abbreviation}`"), (status = 422, body = crate::error::ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<SettingsIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(PLANNERS)?;
+    let tz = zone::parse(&body.planning_zone).map_err(|_| {
+        ApiError::invalid(format!(
+            "planning_zone: {:?} is not a time zone. Pick one from the list (an IANA name such as America/Chicago) and save again.",
+            body.planning_zone.chars().take(64).collect::<String>()
+        ))
+    })?;
+    let org = auth.org_id();
+    let now = state.now();
+    let data = serde_json::to_value(PlanningSettings {
+        planning_zone: Some(zone::name(&tz)),
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let existing = load_settings(&state, org).await?.map(|(o, _)| o);
+    let obj = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::WfmPlan,
+        SETTINGS,
+        data,
+        now,
+    );
+    let id = obj.id;
+    state
+        .write(
+            vec![
+                Change::PutObject(obj),
+                LiveEvent::ObjectPut {
+                    kind: ObjectKind::WfmPlan.as_str().into(),
+                    id,
+                }
+                .change(org, now, Actor::from(&auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(Json(settings_json(&tz, minute_of(now))))
 }
 
 // ---------- requirement and forecast ----------
@@ -482,21 +666,15 @@ async fn save_plan(state: &AppState, auth: &Auth, plan: &Plan) -> ApiResult<()> 
     let org = auth.org_id();
     let now = state.now();
     let data = serde_json::to_value(plan).map_err(|e| ApiError::internal(e.to_string()))?;
-    let obj = match load_plan(state, org, &plan.week).await? {
-        Some((mut o, _)) => {
-            o.data = data;
-            o.updated_at = now;
-            o
-        }
-        None => new_object(
-            org,
-            ObjectKind::WfmPlan,
-            store::new_id(),
-            plan.week.clone(),
-            data,
-            now,
-        ),
-    };
+    let existing = load_plan(state, org, &plan.week).await?.map(|(o, _)| o);
+    let obj = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::WfmPlan,
+        plan.week.clone(),
+        data,
+        now,
+    );
     state
         .write(
             vec![
@@ -882,6 +1060,10 @@ struct StoredSchedule {
     agents: Vec<Uuid>,
     unmet_minimum: Vec<Uuid>,
     without_preferences: Vec<Uuid>,
+    /// Bumped by every write: a planner's change names the version it saw, and a stale
+    /// one is refused (0 for schedules saved before versions).
+    #[serde(default)]
+    version: u64,
 }
 
 impl StoredSchedule {
@@ -1002,13 +1184,27 @@ impl StoredSchedule {
     }
 }
 
-fn shift_json(s: &StoredShift, sched: &StoredSchedule, names: &HashMap<Uuid, String>) -> Value {
+/// A shift, its times in UTC (`start`, `end`) and on the wall clock of `tz` (the
+/// viewer's: the agent's own zone on their pages, the planning zone on the planner's):
+/// `time_zone`, `local_start`, `local_end`, `zone_abbreviation` (at the start).
+fn shift_json(
+    s: &StoredShift,
+    sched: &StoredSchedule,
+    names: &HashMap<Uuid, String>,
+    tz: &TimeZone,
+) -> Value {
+    let (from, to) = (sched.minute(s.start), sched.minute(s.end()));
+    let local = |m: i64| wfm::time::DateTime(zone::to_local(tz, m)).to_string();
     json!({
         "id": s.id,
         "agent_id": s.agent_id,
         "agent_name": names.get(&s.agent_id),
-        "start": ts_min(sched.minute(s.start)),
-        "end": ts_min(sched.minute(s.end())),
+        "start": ts_min(from),
+        "end": ts_min(to),
+        "time_zone": zone::name(tz),
+        "zone_abbreviation": zone::abbreviation(tz, from),
+        "local_start": local(from),
+        "local_end": local(to),
         "start_index": s.start,
         "len": s.len,
         "breaks": s.breaks.iter().map(|b| json!({
@@ -1039,6 +1235,7 @@ fn schedule_json(
     s: &StoredSchedule,
     names: &HashMap<Uuid, String>,
     now_min: i64,
+    zones: &Zones,
 ) -> Value {
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let mut agents: Vec<Uuid> = s.agents.clone();
@@ -1058,6 +1255,7 @@ fn schedule_json(
     shifts.sort_by_key(|x| (x.start, names.get(&x.agent_id)));
     json!({
         "id": o.id,
+        "version": s.version,
         "week": s.week,
         "status": s.status,
         "peak": s.peak,
@@ -1071,7 +1269,12 @@ fn schedule_json(
         "overstaffing": s.overstaffing(),
         "lower_bound": s.lower_bound,
         "shortfall_generated": s.shortfall_generated,
-        "shifts": shifts.iter().map(|x| shift_json(x, s, names)).collect::<Vec<_>>(),
+        "planning_zone": zone::name(&zones.planning),
+        "shifts": shifts.iter().map(|x| {
+            let mut v = shift_json(x, s, names, &zones.planning);
+            v["agent_time_zone"] = json!(zone::name(zones.agent(x.agent_id)));
+            v
+        }).collect::<Vec<_>>(),
         "hours": hours,
         "unmet_minimum": s.unmet_minimum.iter().map(name).collect::<Vec<_>>(),
         "without_preferences": s.without_preferences.iter().map(name).collect::<Vec<_>>(),
@@ -1116,7 +1319,7 @@ async fn load_schedule(
 async fn save_schedule(
     state: &AppState,
     o: Object,
-    s: &StoredSchedule,
+    s: &mut StoredSchedule,
     extra: Vec<Change>,
 ) -> ApiResult<Object> {
     save_schedule_telling(state, o, s, extra, Vec::new()).await
@@ -1126,10 +1329,11 @@ async fn save_schedule(
 async fn save_schedule_telling(
     state: &AppState,
     mut o: Object,
-    s: &StoredSchedule,
+    s: &mut StoredSchedule,
     extra: Vec<Change>,
     notes: Vec<Note>,
 ) -> ApiResult<Object> {
+    s.version += 1;
     o.data = serde_json::to_value(s).map_err(|e| ApiError::internal(e.to_string()))?;
     o.updated_at = state.now();
     let mut changes = vec![Change::PutObject(o.clone())];
@@ -1224,7 +1428,10 @@ pub struct HirePlanIn {
     /// The Monday starting the week; default: this week.
     #[serde(default)]
     pub week: Option<String>,
-    /// The hires' time zone as minutes from UTC (default 0).
+    /// The hires' time zone, an IANA name (default: the planning zone).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Superseded by `time_zone`: a fixed offset, minutes east of UTC.
     #[serde(default)]
     pub utc_offset_min: Option<i32>,
     /// Most hires to consider (default 500, at most 5000).
@@ -1245,11 +1452,16 @@ async fn plan_hires(
     auth.require(PLANNERS)?;
     let org = auth.org_id();
     let (week, start) = week_of(&state, body.week.as_deref())?;
-    let offset = body.utc_offset_min.unwrap_or(0);
+    let tz = match (&body.time_zone, body.utc_offset_min) {
+        (Some(name), _) => zone::parse(name).map_err(|_| {
+            ApiError::invalid("time_zone: not a time zone; use an IANA name such as America/Denver")
+        })?,
+        (None, Some(off)) => {
+            zone::fixed(off).ok_or_else(|| ApiError::invalid("utc_offset_min: within ±840"))?
+        }
+        (None, None) => planning_zone(&state, org).await?,
+    };
     let max_hires = body.max_hires.unwrap_or(500);
-    if offset.unsigned_abs() > 14 * 60 {
-        return Err(ApiError::invalid("utc_offset_min: within ±840"));
-    }
     if !(1..=5000).contains(&max_hires) {
         return Err(ApiError::invalid("max_hires: 1 to 5000"));
     }
@@ -1261,7 +1473,7 @@ async fn plan_hires(
         peak: plan.peak,
         ..Default::default()
     };
-    let profiles = wfm::schedule::standard_profiles(offset, if plan.peak { 40.0 } else { 30.0 });
+    let profiles = wfm::schedule::standard_profiles(&tz, if plan.peak { 40.0 } else { 30.0 });
     let caps: Vec<f64> = profiles
         .iter()
         .map(|p| p.prefs.cap_hours(plan.peak))
@@ -1329,7 +1541,7 @@ async fn create_schedule(
             .map_err(|e| ApiError::invalid(e.to_string()))?;
     let now = state.now();
     let index_of: HashMap<String, Uuid> = ids.iter().map(|id| (id.to_string(), *id)).collect();
-    let stored = StoredSchedule {
+    let mut stored = StoredSchedule {
         week: week.clone(),
         start_utc: start,
         interval_min: INTERVAL_MIN,
@@ -1361,6 +1573,7 @@ async fn create_schedule(
             .filter_map(|a| index_of.get(a).copied())
             .collect(),
         without_preferences: without,
+        version: 0,
     };
     let id = store::new_id();
     let o = new_object(
@@ -1371,15 +1584,16 @@ async fn create_schedule(
         Value::Null,
         now,
     );
+    let shifts = stored.shifts.len();
     let o = save_schedule(
         &state,
         o,
-        &stored,
+        &mut stored,
         vec![
             LiveEvent::WfmScheduleGenerated {
                 schedule_id: id,
                 week: week.clone(),
-                shifts: stored.shifts.len(),
+                shifts,
                 shortfall: sched.shortfall,
                 lower_bound: sched.lower_bound,
             }
@@ -1389,7 +1603,13 @@ async fn create_schedule(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(schedule_json(&o, &stored, &names, minute_of(now))),
+        Json(schedule_json(
+            &o,
+            &stored,
+            &names,
+            minute_of(now),
+            &zones(&state, org).await?,
+        )),
     ))
 }
 
@@ -1405,25 +1625,55 @@ async fn get_schedule(
     let org = auth.org_id();
     let (o, s) = load_schedule(&state, org, id).await?;
     let names = agent_names(&state, org);
-    Ok(Json(schedule_json(&o, &s, &names, minute_of(state.now()))))
+    Ok(Json(schedule_json(
+        &o,
+        &s,
+        &names,
+        minute_of(state.now()),
+        &zones(&state, org).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PublishQuery {
+    /// The schedule's `version` as the planner saw it: refused (409) if it has changed
+    /// since (compare-and-set; without it, the schedule is published as it is).
+    pub version: Option<u64>,
 }
 
 /// Publish a schedule: agents see its shifts; the week's previously published schedule
 /// is superseded.
-#[utoipa::path(post, path = "/api/wfm/schedules/{id}/publish", tag = "wfm", params(("id" = Uuid, Path)), responses((status = 200, description = "the schedule"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/wfm/schedules/{id}/publish", tag = "wfm", params(("id" = Uuid, Path), PublishQuery), responses((status = 200, description = "the schedule"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "superseded, or changed since the `version` given")))]
 async fn publish_schedule(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
+    Query(q): Query<PublishQuery>,
 ) -> ApiResult<Json<Value>> {
     auth.require(PLANNERS)?;
     let org = auth.org_id();
     let _guard = write_lock().lock().await;
     let (o, mut s) = load_schedule(&state, org, id).await?;
+    if let Some(seen) = q.version
+        && seen != s.version
+    {
+        return Err(ApiError::conflict(format!(
+            "This schedule changed since you opened it (someone published it or took shifts in it: version {seen}, now {}). Reload the week to see it as it is, then publish again if it is still right.",
+            s.version
+        )));
+    }
     let names = agent_names(&state, org);
     let now = state.now();
     match s.status.as_str() {
-        "published" => return Ok(Json(schedule_json(&o, &s, &names, minute_of(now)))),
+        "published" => {
+            return Ok(Json(schedule_json(
+                &o,
+                &s,
+                &names,
+                minute_of(now),
+                &zones(&state, org).await?,
+            )));
+        }
         "superseded" => {
             return Err(ApiError::conflict(
                 "this schedule was superseded by a later one; generate a new one",
@@ -1435,6 +1685,7 @@ async fn publish_schedule(
     for (mut other, mut os) in schedules(&state, org).await? {
         if other.id != id && os.week == s.week && os.status == "published" {
             os.status = "superseded".into();
+            os.version += 1;
             other.data =
                 serde_json::to_value(&os).map_err(|e| ApiError::internal(e.to_string()))?;
             other.updated_at = now;
@@ -1465,8 +1716,14 @@ async fn publish_schedule(
             )
         })
         .collect();
-    let o = save_schedule_telling(&state, o, &s, extra, notes).await?;
-    Ok(Json(schedule_json(&o, &s, &names, minute_of(now))))
+    let o = save_schedule_telling(&state, o, &mut s, extra, notes).await?;
+    Ok(Json(schedule_json(
+        &o,
+        &s,
+        &names,
+        minute_of(now),
+        &zones(&state, org).await?,
+    )))
 }
 
 // ---------- the agent's shifts, open shifts, extra hours ----------
@@ -1631,11 +1888,12 @@ async fn my_shifts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
     auth.require(STAFF)?;
     let org = auth.org_id();
     let names = agent_names(&state, org);
+    let tz = my_zone(&state, org, auth.user.id).await?;
     let mine = my_published_shifts(&state, org, auth.user.id, minute_of(state.now())).await?;
     let items = mine
         .iter()
         .map(|(id, s, i)| {
-            let mut v = shift_json(&s.shifts[*i], s, &names);
+            let mut v = shift_json(&s.shifts[*i], s, &names, &tz);
             v["schedule_id"] = json!(id);
             v["week"] = json!(s.week);
             v
@@ -1645,7 +1903,7 @@ async fn my_shifts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
 }
 
 /// My shifts as an iCalendar file, for the calendar on my phone or computer.
-#[utoipa::path(get, path = "/api/wfm/me/shifts.ics", tag = "wfm", responses((status = 200, description = "`text/calendar`: one event per shift, breaks in its description", content_type = "text/calendar")))]
+#[utoipa::path(get, path = "/api/wfm/me/shifts.ics", tag = "wfm", responses((status = 200, description = "`text/calendar`: one event per shift on my wall clock (`TZID` with the zone's `VTIMEZONE`), breaks in its description", content_type = "text/calendar")))]
 async fn my_shifts_calendar(
     State(state): State<AppState>,
     auth: Auth,
@@ -1654,57 +1912,33 @@ async fn my_shifts_calendar(
     use axum::response::IntoResponse;
     auth.require(STAFF)?;
     let now = state.now();
-    let mine = my_published_shifts(&state, auth.org_id(), auth.user.id, minute_of(now)).await?;
-    let stamp = |m: i64| {
-        let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-        OffsetDateTime::from_unix_timestamp(m * 60)
-            .ok()
-            .and_then(|t| t.format(&f).ok())
-            .unwrap_or_default()
-    };
-    let hhmm = |m: i64| ts_min(m).get(11..16).unwrap_or_default().to_string();
-    let mut lines = vec![
-        "BEGIN:VCALENDAR".to_string(),
-        "VERSION:2.0".into(),
-        "PRODID:-//Homeshore//Shifts//EN".into(),
-        "CALSCALE:GREGORIAN".into(),
-        "METHOD:PUBLISH".into(),
-        "X-WR-CALNAME:My shifts".into(),
-    ];
-    for (_, s, i) in &mine {
-        let sh = &s.shifts[*i];
-        let breaks: Vec<String> = sh
-            .breaks
-            .iter()
-            .map(|b| {
-                let kind = match b.kind {
-                    wfm::schedule::BreakKind::Break => "break",
-                    wfm::schedule::BreakKind::Lunch => "lunch",
-                };
-                let (from, to) = (s.minute(b.start), s.minute(b.start + b.len));
-                format!("{kind} {}–{} UTC", hhmm(from), hhmm(to))
-            })
-            .collect();
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{}@homeshore", sh.id),
-            format!("DTSTAMP:{}", stamp(minute_of(now))),
-            format!("DTSTART:{}", stamp(s.minute(sh.start))),
-            format!("DTEND:{}", stamp(s.minute(sh.end()))),
-            format!("SUMMARY:Shift ({} h paid)", sh.paid_hours()),
-            format!(
-                "DESCRIPTION:{}",
-                ics_text(&if breaks.is_empty() {
-                    "No breaks".to_string()
-                } else {
-                    breaks.join(", ")
-                })
-            ),
-            "END:VEVENT".into(),
-        ]);
-    }
-    lines.push("END:VCALENDAR".into());
-    let body: String = lines.iter().map(|l| ics_fold(l) + "\r\n").collect();
+    let org = auth.org_id();
+    let mine = my_published_shifts(&state, org, auth.user.id, minute_of(now)).await?;
+    let tz = my_zone(&state, org, auth.user.id).await?;
+    let shifts: Vec<super::wfm_calendar::CalShift> = mine
+        .iter()
+        .map(|(_, s, i)| {
+            let sh = &s.shifts[*i];
+            super::wfm_calendar::CalShift {
+                uid: format!("{}@homeshore", sh.id),
+                from: s.minute(sh.start),
+                to: s.minute(sh.end()),
+                paid_hours: sh.paid_hours(),
+                breaks: sh
+                    .breaks
+                    .iter()
+                    .map(|b| {
+                        let kind = match b.kind {
+                            wfm::schedule::BreakKind::Break => "break",
+                            wfm::schedule::BreakKind::Lunch => "lunch",
+                        };
+                        (kind, s.minute(b.start), s.minute(b.start + b.len))
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let body = super::wfm_calendar::calendar(&shifts, &tz, minute_of(now));
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -1717,29 +1951,6 @@ async fn my_shifts_calendar(
         body,
     )
         .into_response())
-}
-
-/// iCalendar TEXT: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11).
-fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// A content line folded at 75 octets, never inside a character (RFC 5545 3.1).
-fn ics_fold(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + 8);
-    let mut width = 0;
-    for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += c.len_utf8();
-    }
-    out
 }
 
 /// Why `me` may not take intervals `start..start + len` of `s` (None: it fits).
@@ -1845,11 +2056,10 @@ async fn pick_up_open_shift(
             "you cannot take this shift: {why}"
         )));
     }
-    let local = s.minute(body.start_index) + i64::from(prefs.utc_offset_min);
     let shift = StoredShift {
         id: store::new_id(),
         agent_id: me,
-        local_day: local.div_euclid(DAY_MIN),
+        local_day: zone::local_day(&prefs.stored_zone(), s.minute(body.start_index)),
         start: body.start_index,
         len: body.len,
         breaks: Vec::new(),
@@ -1861,7 +2071,7 @@ async fn pick_up_open_shift(
     save_schedule(
         &state,
         o,
-        &s,
+        &mut s,
         vec![
             LiveEvent::WfmOpenShiftTaken {
                 schedule_id: body.schedule_id,
@@ -1873,7 +2083,7 @@ async fn pick_up_open_shift(
     )
     .await?;
     let names = agent_names(&state, org);
-    let mut v = shift_json(&shift, &s, &names);
+    let mut v = shift_json(&shift, &s, &names, &prefs.stored_zone());
     v["schedule_id"] = json!(body.schedule_id);
     v["week"] = json!(s.week);
     Ok((StatusCode::CREATED, Json(v)))
@@ -1887,8 +2097,8 @@ fn extensions(
     now_min: i64,
 ) -> Vec<(u32, u32)> {
     let deficit = s.deficit();
-    let off = i64::from(prefs.utc_offset_min);
-    let local_day = |i: u32| (s.minute(i) + off).div_euclid(DAY_MIN);
+    let tz = prefs.stored_zone();
+    let local_day = |i: u32| zone::local_day(&tz, s.minute(i));
     let max_len = (16 * 60 / s.interval_min).min(sh.len + MAX_EXTRA_LEN);
     let mut out = Vec::new();
     // After the shift.
@@ -2020,7 +2230,7 @@ async fn accept_extra_hours(
     save_schedule(
         &state,
         o,
-        &s,
+        &mut s,
         vec![
             LiveEvent::WfmExtraHoursAccepted {
                 schedule_id: body.schedule_id,
@@ -2033,7 +2243,7 @@ async fn accept_extra_hours(
     )
     .await?;
     let names = agent_names(&state, org);
-    let mut v = shift_json(&shift, &s, &names);
+    let mut v = shift_json(&shift, &s, &names, &prefs.stored_zone());
     v["schedule_id"] = json!(body.schedule_id);
     v["week"] = json!(s.week);
     Ok(Json(v))
@@ -2074,6 +2284,14 @@ fn cannot_swap(
     None
 }
 
+/// My zone (UTC until I save my preferences).
+async fn my_zone(state: &AppState, org: Uuid, me: Uuid) -> ApiResult<TimeZone> {
+    Ok(load_prefs(state, org, me)
+        .await?
+        .map(|p| p.stored_zone())
+        .unwrap_or(TimeZone::UTC))
+}
+
 /// My preferences in the `wfm` form (defaults when never saved).
 async fn my_prefs(state: &AppState, org: Uuid, me: Uuid) -> ApiResult<AgentPrefs> {
     load_prefs(state, org, me)
@@ -2110,7 +2328,7 @@ async fn swappable_shifts(State(state): State<AppState>, auth: Auth) -> ApiResul
     for (o, s) in live_published(&state, org, now_min).await? {
         for sh in s.shifts.iter().filter(|x| x.up_for_swap) {
             if cannot_swap(&s, sh, me, &prefs, now_min).is_none() {
-                let mut v = shift_json(sh, &s, &names);
+                let mut v = shift_json(sh, &s, &names, &prefs.time_zone);
                 v["schedule_id"] = json!(o.id);
                 v["week"] = json!(s.week);
                 out.push((s.minute(sh.start), v));
@@ -2191,13 +2409,14 @@ async fn set_up_for_swap(
         save_schedule(
             state,
             o.clone(),
-            &s,
+            &mut s,
             vec![ev.change(org, state.now(), Actor::from(auth))],
         )
         .await?;
     }
     let names = agent_names(state, org);
-    let mut v = shift_json(&s.shifts[i], &s, &names);
+    let tz = my_zone(state, org, me).await?;
+    let mut v = shift_json(&s.shifts[i], &s, &names, &tz);
     v["schedule_id"] = json!(o.id);
     v["week"] = json!(s.week);
     Ok(Json(v))
@@ -2227,10 +2446,10 @@ async fn take_swap(
         )));
     }
     let from = s.shifts[i].agent_id;
-    let local = s.minute(s.shifts[i].start) + i64::from(prefs.utc_offset_min);
+    let local_day = zone::local_day(&prefs.time_zone, s.minute(s.shifts[i].start));
     let sh = &mut s.shifts[i];
     sh.agent_id = me;
-    sh.local_day = local.div_euclid(DAY_MIN);
+    sh.local_day = local_day;
     sh.up_for_swap = false;
     sh.source = "swap".into();
     let taken = LiveEvent::WfmSwapTaken {
@@ -2256,12 +2475,12 @@ async fn take_swap(
     save_schedule_telling(
         &state,
         o.clone(),
-        &s,
+        &mut s,
         vec![taken.change(org, state.now(), Actor::from(&auth))],
         vec![note],
     )
     .await?;
-    let mut v = shift_json(&s.shifts[i], &s, &names);
+    let mut v = shift_json(&s.shifts[i], &s, &names, &prefs.time_zone);
     v["schedule_id"] = json!(o.id);
     v["week"] = json!(s.week);
     Ok(Json(v))
@@ -2296,7 +2515,7 @@ fn actual_str(a: ActualState) -> &'static str {
 
 /// Who is out of adherence now, and since when: this week's published schedule against
 /// the live agent states. `agents` lists everyone scheduled this week.
-#[utoipa::path(get, path = "/api/wfm/adherence", tag = "wfm", params(AdherenceQuery), responses((status = 200, description = "`{now, schedule_id, week, items, agents, team_today, team_week}`: who is out of adherence now and since when; per agent and for the team, adherence and conformance so far today (UTC) and this week")))]
+#[utoipa::path(get, path = "/api/wfm/adherence", tag = "wfm", params(AdherenceQuery), responses((status = 200, description = "`{now, schedule_id, week, items, agents, team_today, team_week}`: who is out of adherence now and since when; per agent and for the team, adherence and conformance so far today (the agent's local day) and this week")))]
 async fn get_adherence(
     State(state): State<AppState>,
     auth: Auth,
@@ -2349,10 +2568,14 @@ async fn get_adherence(
             .unwrap_or_else(|| id.to_string())
     };
     let out = adherence::out_of_adherence(&sched, ids.len(), &changes, now_s, grace);
-    // Adherence and conformance so far today (UTC) and this week, from the agents'
-    // state changes in the log and their state now.
+    // Adherence and conformance so far today (each agent's own local day) and this
+    // week, from the agents' state changes in the log and their state now.
     let week_start_s = s.start_utc * 60;
-    let today_s = now_s.div_euclid(86_400) * 86_400;
+    let team = team_zones(&state, org).await?;
+    let zones: Vec<TimeZone> = ids
+        .iter()
+        .map(|id| team.get(id).cloned().unwrap_or(TimeZone::UTC))
+        .collect();
     let index: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut history = state_changes_since(&state, org, &index, week_start_s).await?;
     history.extend(changes.iter().cloned());
@@ -2365,7 +2588,8 @@ async fn get_adherence(
             now_s.max(from),
         )
     };
-    let (today, this_week) = (so_far(today_s), so_far(week_start_s));
+    let today = adherence::adherence_local_day(&sched, &zones, &history, week_start_s, now_s);
+    let this_week = so_far(week_start_s);
     let pct = |a: &adherence::AgentAdherence| {
         (a.scheduled_s > 0).then(|| {
             json!({
@@ -2490,22 +2714,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_text_is_escaped_and_folded() {
-        assert_eq!(
-            ics_text("lunch, then; a\\b\nc"),
-            "lunch\\, then\\; a\\\\b\\nc"
-        );
-        let long = format!("DESCRIPTION:{}", "é".repeat(60));
-        let folded = ics_fold(&long);
-        for line in folded.split("\r\n") {
-            assert!(line.len() <= 75, "{} octets: {line}", line.len());
-        }
-        // Unfolding (drop CRLF + one space) gives the line back.
-        assert_eq!(folded.replace("\r\n ", ""), long);
-        assert_eq!(ics_fold("SHORT:1"), "SHORT:1");
-    }
-
-    #[test]
     fn weeks_and_times() {
         // 2026-11-30 is a Monday.
         let day = wfm::time::days_from_civil(2026, 11, 30);
@@ -2535,6 +2743,7 @@ mod tests {
             agents: vec![],
             unmet_minimum: vec![],
             without_preferences: vec![],
+            version: 1,
         }
     }
 

@@ -275,6 +275,8 @@ fn table() -> Vec<Row> {
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),
         row("PUT", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, Some(|_, _| hours())),
+        row("GET", "/api/wfm/settings", ALL, 200, Id::None, None),
+        row("PUT", "/api/wfm/settings", MANAGERS, 200, Id::None, Some(|_, _| json!({"planning_zone": "America/Chicago"}))),
         row("GET", "/api/wfm/me/shifts", HANDLERS, 200, Id::None, None),
         row("GET", "/api/wfm/me/shifts.ics", HANDLERS, 200, Id::None, None),
         row("GET", "/api/wfm/me/open-shifts", HANDLERS, 200, Id::None, None),
