@@ -325,3 +325,55 @@ async fn demo_articles_are_searchable() {
     })
     .await;
 }
+
+/// On a queue the bot is turned on for, a waiting chat's question gets the article's
+/// quote and link as a message the agent sees; asking for a person gets no bot reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_bot_replies_in_a_waiting_chat() {
+    common::each_backend(|s| async move {
+        let o = common::seed_org(&s, "kb-bot").await;
+        server::knowledge::seed_demo(&s.state, o.id).await.unwrap();
+        let admin = o.client(&s, Role::Admin);
+        let on = admin
+            .put(
+                "/api/kb/settings",
+                &json!({"editors": [], "bot_queues": [o.queue]}),
+            )
+            .await;
+        assert_eq!(on.status, 200, "{}", on.text);
+        let http = reqwest::Client::new();
+        let start = common::answer(
+            http.post(format!("{}/api/widget/{}/chats", s.base, o.slug))
+                .json(&json!({"name": "Robin", "topic": o.queue.to_string()})),
+        )
+        .await;
+        assert_eq!(start.status, 201, "{}", start.text);
+        let chat = start.body["contact_id"].as_str().unwrap().to_string();
+        let token = start.body["token"].as_str().unwrap().to_string();
+        for text in ["When will I get my refund?", "I want to talk to a human"] {
+            let a = common::answer(
+                http.post(format!("{}/api/widget/chats/{chat}/messages", s.base))
+                    .bearer_auth(&token)
+                    .json(&json!({"text": text})),
+            )
+            .await;
+            assert_eq!(a.status, 201, "{}", a.text);
+        }
+        let msgs = admin.ok(&format!("/api/contacts/{chat}/messages")).await;
+        let items = msgs["items"].as_array().unwrap();
+        let bot: Vec<&Value> = items
+            .iter()
+            .filter(|m| m["author_name"] == "Answer bot")
+            .collect();
+        assert_eq!(
+            bot.len(),
+            1,
+            "one answer, none to the request for a person: {msgs}"
+        );
+        let text = bot[0]["text"].as_str().unwrap();
+        assert!(text.contains("/help/kb-bot/a/refund-time"), "{text}");
+        assert!(text.contains("When will I get my refund?"), "{text}");
+        s
+    })
+    .await;
+}
