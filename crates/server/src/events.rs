@@ -247,6 +247,12 @@ pub enum LiveEvent {
     ObjectPut { kind: String, id: Uuid },
     #[serde(rename = "object.deleted")]
     ObjectDeleted { kind: String, id: Uuid },
+    /// A knowledge-base article's draft became its published version (`revision`: the
+    /// draft's number), or it was withdrawn from the help center and the bot.
+    #[serde(rename = "kb.published")]
+    KbPublished { article_id: Uuid, revision: u32 },
+    #[serde(rename = "kb.unpublished")]
+    KbUnpublished { article_id: Uuid },
     /// An agent's routing profile (skills, capacity) changed.
     #[serde(rename = "agent.profile")]
     AgentProfile { agent_id: Uuid },

@@ -54,8 +54,10 @@ pub mod conn_limit;
 pub mod contacts;
 pub mod error;
 pub mod events;
+pub mod help;
 pub mod hub;
 pub mod keys;
+pub mod knowledge;
 pub mod live;
 pub mod metrics;
 pub mod pii;
@@ -250,6 +252,8 @@ pub struct Inner {
     chat_sockets: conn_limit::Shares,
     staff_sockets: conn_limit::Shares,
     lockouts: auth::Lockouts,
+    /// Each organisation's knowledge-base search index, built at first use.
+    kb_indexes: knowledge::Indexes,
 }
 
 /// WebSockets one chat (one customer token) may hold at once: a few tabs, not hundreds.
@@ -369,6 +373,7 @@ impl AppState {
             chat_sockets: conn_limit::Shares::new(SOCKETS_PER_CHAT),
             staff_sockets: conn_limit::Shares::new(SOCKETS_PER_SESSION),
             lockouts: auth::Lockouts::default(),
+            kb_indexes: knowledge::Indexes::default(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -382,6 +387,9 @@ impl AppState {
 
     pub fn store(&self) -> &Db {
         &self.0.store
+    }
+    pub fn kb_indexes(&self) -> &knowledge::Indexes {
+        &self.0.kb_indexes
     }
     pub fn config(&self) -> &Config {
         &self.0.config
@@ -722,6 +730,7 @@ pub fn app(state: AppState) -> axum::Router {
     // The browser apps answer every path the API does not; the device check's echo
     // socket is routed here so that `/api/{kind}/{id}` does not shadow it.
     api.merge(chat_mount::router())
+        .merge(help::router())
         .route("/api/ws/echo", axum::routing::get(web::echo))
         .fallback_service(web::router::<()>().with_state(()))
         .layer(axum::middleware::map_response(web::security_headers))

@@ -172,10 +172,18 @@ pub enum ObjectKind {
     /// How long closed contacts are kept, for the organisation and per channel; one,
     /// named `retention`. Admins only.
     Retention,
+    /// A knowledge-base article (its name is its slug): draft and published versions,
+    /// and the help center's votes on it.
+    KbArticle,
+    /// Who besides admins may edit the knowledge base; one, named `kb`.
+    KbSettings,
+    /// The help center's "was this helpful?" counts for one article (its name is the
+    /// article's id), kept apart so that a vote never races an edit.
+    KbVotes,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 14] = [
+    pub const ALL: [ObjectKind; 17] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -190,6 +198,9 @@ impl ObjectKind {
         ObjectKind::SmsOptOut,
         ObjectKind::SsoConfig,
         ObjectKind::Retention,
+        ObjectKind::KbArticle,
+        ObjectKind::KbSettings,
+        ObjectKind::KbVotes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -208,6 +219,9 @@ impl ObjectKind {
             ObjectKind::SmsOptOut => "sms_opt_out",
             ObjectKind::SsoConfig => "sso_config",
             ObjectKind::Retention => "retention",
+            ObjectKind::KbArticle => "kb_article",
+            ObjectKind::KbSettings => "kb_settings",
+            ObjectKind::KbVotes => "kb_votes",
         }
     }
 

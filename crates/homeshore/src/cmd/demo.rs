@@ -423,6 +423,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
         .write(state)
         .await?;
     }
+    // The help center's and the answer bot's articles (none written when any exist).
+    server::knowledge::seed_demo(state, org_id).await?;
     Ok(fresh)
 }
 

@@ -9,6 +9,7 @@ mod auth_api;
 mod channels_api;
 mod config;
 mod contacts_api;
+mod kb_api;
 mod scim_api;
 pub(crate) mod sso_api;
 pub(crate) mod supervisor_api;
@@ -53,6 +54,7 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "supervisor", description = "The supervisor console: wallboard, raised hands, monitoring, whisper, barge, take-over, team control"),
         (name = "admin", description = "Users, API tokens, the organisation, single sign-on"),
         (name = "scim", description = "SCIM 2.0 provisioning (RFC 7644) for identity providers: bearer token with the `scim` scope; SCIM error bodies"),
+        (name = "kb", description = "The knowledge base: articles, drafts and publishing, search and the answer bot's decision, import"),
         (name = "ops", description = "Health, readiness, metrics")
     )
 )]
@@ -70,6 +72,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(scim_api::routes())
         .merge(supervisor_api::routes())
         .merge(wfm_api::routes())
+        .merge(kb_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .split_for_parts();

@@ -594,7 +594,7 @@ async fn post_message(
             sender: Sender::Customer,
             author: None,
             author_name: customer_display_name(&chat.contact),
-            text: Some(body.text),
+            text: Some(body.text.clone()),
             attachment: None,
             internal: false,
             client_id: body.client_id,
@@ -602,6 +602,8 @@ async fn post_message(
         },
     )
     .await?;
+    // ANSWER BOT HOOK: the knowledge base may answer a waiting chat (crate::knowledge).
+    crate::knowledge::bot_turn(&state, &chat.contact, &body.text).await;
     Ok((
         StatusCode::CREATED,
         axum::Json(customer_message(&m, &chat.contact)),

@@ -145,6 +145,22 @@ fn hours() -> Value {
     json!({"windows": windows, "min_week_hours": 1, "max_week_hours": 30})
 }
 
+/// The key of the organisation's knowledge-base article among the standing objects.
+const KB_ARTICLE: &str = "kb-article";
+
+/// Creates a knowledge-base article as the organisation's admin; answers its id.
+async fn kb_article(s: &Server, o: &Org, title: &str) -> Uuid {
+    let a = o
+        .client(s, Admin)
+        .post(
+            "/api/kb/articles",
+            &json!({"title": title, "body": "Text."}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "kb article: {}", a.text);
+    a.body["id"].as_str().unwrap().parse().unwrap()
+}
+
 /// The key of the organisation's schedule among the standing objects.
 const SCHEDULE: &str = "wfm-schedule";
 
@@ -271,6 +287,19 @@ fn table() -> Vec<Row> {
         row("GET", "/api/org", ALL, 200, Id::None, None),
         row("PATCH", "/api/org", ADMIN, 200, Id::None, Some(|_, _| json!({"mfa_required": false}))),
         row("GET", "/api/events", &[Admin, Analyst], 200, Id::None, None),
+        // The knowledge base: every role reads and searches; admins (and the editors
+        // they name, none here) write.
+        row("GET", "/api/kb/articles", ALL, 200, Id::None, None),
+        row("POST", "/api/kb/articles", ADMIN, 201, Id::None, Some(|_, n| json!({"title": format!("Article {n}"), "body": "Text."}))),
+        row("GET", "/api/kb/articles/{id}", ALL, 200, Id::Object(KB_ARTICLE), None),
+        row("PUT", "/api/kb/articles/{id}", ADMIN, 200, Id::Object(KB_ARTICLE), Some(|_, n| json!({"title": format!("Standing {n}"), "body": "Text."}))),
+        row("DELETE", "/api/kb/articles/{id}", ADMIN, 204, Id::FreshObject(KB_ARTICLE), None),
+        row("POST", "/api/kb/articles/{id}/publish", ADMIN, 200, Id::Object(KB_ARTICLE), None),
+        row("POST", "/api/kb/articles/{id}/unpublish", ADMIN, 200, Id::Object(KB_ARTICLE), None),
+        row("GET", "/api/kb/search", ALL, 200, Id::None, None),
+        row("POST", "/api/kb/import", ADMIN, 201, Id::None, Some(|_, n| json!({"format": "csv", "content": format!("title,body\nImported {n},Text.\n")}))),
+        row("GET", "/api/kb/settings", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/kb/settings", ADMIN, 200, Id::None, Some(|_, _| json!({"editors": []}))),
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),
@@ -400,6 +429,7 @@ impl Fx {
             assert_eq!(a.status, 201, "create {kind}: {}", a.text);
             objects.insert(*kind, a.body["id"].as_str().unwrap().parse().unwrap());
         }
+        objects.insert(KB_ARTICLE, kb_article(s, o, "Standing article").await);
         let target = server::seed::create_user(
             &s.state,
             o.id,
@@ -433,6 +463,7 @@ impl Fx {
             for kind in KINDS {
                 standing.insert(Id::FreshObject(kind), objects[kind]);
             }
+            standing.insert(Id::FreshObject(KB_ARTICLE), objects[KB_ARTICLE]);
         }
         Fx {
             slug: o.slug.clone(),
@@ -496,6 +527,10 @@ impl Fx {
                         .id
                     }
                     Id::FreshHelp => raise_hand(s, o).await,
+                    Id::FreshObject(KB_ARTICLE) => {
+                        let n = Uuid::new_v4().simple().to_string();
+                        kb_article(s, o, &format!("Spare {}", &n[..8])).await
+                    }
                     Id::FreshObject(kind) => {
                         let n = Uuid::new_v4().simple().to_string();
                         let a = o

@@ -1,0 +1,483 @@
+//! Each organisation's knowledge base: articles with a draft and a published version,
+//! the search index over the published ones, and who may edit them.
+//!
+//! Why objects: an article is configuration an organisation owns, like a queue; the
+//! store's generic objects (`kb_article`, named by its slug) give it scoping, caching and
+//! parity on both databases for free. Every change is an event with its actor
+//! (`object.put`, `object.deleted`, `kb.published`, `kb.unpublished`), so who changed
+//! what is in the hash-chained log. The search index ([`kb::KbIndex`], in RAM) is built
+//! from the published versions at first use and updated by each publish, withdrawal and
+//! deletion in this process; another node's edits reach it when it restarts.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use store::{Change, Object, ObjectKind, PageRequest, Role, Store as _};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::events::{Actor, LiveEvent};
+use crate::{ApiError, ApiResult, AppState};
+
+/// One version of an article: what editors write and the help center shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Version {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, at most 100,000 characters.
+    pub body: String,
+    /// The help center groups articles by it; at most 100 characters.
+    #[serde(default)]
+    pub category: String,
+    /// `en`, `fr-CA`…: picks the search's language. Default `en`.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+}
+
+fn default_locale() -> String {
+    "en".into()
+}
+
+impl Version {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let t = self.title.trim();
+        if t.is_empty() || t.chars().count() > 200 {
+            return Err(ApiError::invalid("title: 1 to 200 characters"));
+        }
+        if self.body.chars().count() > 100_000 {
+            return Err(ApiError::invalid("body: at most 100,000 characters"));
+        }
+        if self.category.chars().count() > 100 {
+            return Err(ApiError::invalid("category: at most 100 characters"));
+        }
+        let l = &self.locale;
+        if l.len() < 2
+            || l.len() > 20
+            || !l
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ApiError::invalid(
+                "locale: a language tag such as en or fr-CA",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An article as stored (the object's JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArticleData {
+    pub draft: Version,
+    /// Counts every saved draft, from 1.
+    pub revision: u32,
+    pub published: Option<Version>,
+    /// The draft revision that was published.
+    pub published_revision: Option<u32>,
+    pub edited_by: Option<Uuid>,
+    pub published_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub published_at: Option<OffsetDateTime>,
+}
+
+/// An article with its id and slug.
+#[derive(Clone, Debug)]
+pub struct Article {
+    pub object: Object,
+    pub data: ArticleData,
+}
+
+impl Article {
+    pub fn id(&self) -> Uuid {
+        self.object.id
+    }
+    pub fn slug(&self) -> &str {
+        &self.object.name
+    }
+    fn from_object(object: Object) -> Option<Article> {
+        let data = serde_json::from_value(object.data.clone()).ok()?;
+        Some(Article { object, data })
+    }
+    /// The published version as the search index takes it (its id is the slug).
+    pub fn indexed(&self) -> Option<kb::Article> {
+        self.data.published.as_ref().map(|p| kb::Article {
+            id: self.slug().to_string(),
+            title: p.title.clone(),
+            body: p.body.clone(),
+            category: p.category.clone(),
+            locale: p.locale.clone(),
+        })
+    }
+}
+
+/// A slug: lowercase letters, digits and dashes, 2 to 64 (the organisations' rule).
+pub fn valid_slug(s: &str) -> bool {
+    crate::seed::valid_slug(s)
+}
+
+/// Every article of an organisation, in creation order.
+pub async fn all(state: &AppState, org: Uuid) -> ApiResult<Vec<Article>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store()
+            .list_objects(
+                org,
+                ObjectKind::KbArticle,
+                PageRequest { after, limit: 500 },
+            )
+            .await?;
+        out.extend(page.items.into_iter().filter_map(Article::from_object));
+        match page.next_cursor {
+            Some(c) => after = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+pub async fn by_id(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Article> {
+    state
+        .store()
+        .get_object(org, ObjectKind::KbArticle, id)
+        .await?
+        .and_then(Article::from_object)
+        .ok_or_else(|| ApiError::not_found("article"))
+}
+
+pub async fn by_slug(state: &AppState, org: Uuid, slug: &str) -> ApiResult<Option<Article>> {
+    if !valid_slug(slug) {
+        return Ok(None);
+    }
+    Ok(state
+        .store()
+        .get_object_by_name(org, ObjectKind::KbArticle, slug)
+        .await?
+        .and_then(Article::from_object))
+}
+
+/// Who besides admins may edit the knowledge base (an admin-only object).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KbSettings {
+    /// Users (agents, supervisors, analysts) allowed to write and publish articles.
+    #[serde(default)]
+    pub editors: Vec<Uuid>,
+    /// Queues whose waiting web chats the answer bot answers from published articles.
+    #[serde(default)]
+    pub bot_queues: Vec<Uuid>,
+}
+
+pub const SETTINGS_NAME: &str = "kb";
+
+pub async fn settings(state: &AppState, org: Uuid) -> ApiResult<(KbSettings, Option<Object>)> {
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::KbSettings, SETTINGS_NAME)
+        .await?;
+    let s = o
+        .as_ref()
+        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
+        .unwrap_or_default();
+    Ok((s, o))
+}
+
+/// 403 unless the caller may edit articles: an admin, or a user the admins authorised.
+pub async fn require_editor(state: &AppState, auth: &Auth) -> ApiResult<()> {
+    if auth.role() == Role::Admin {
+        return Ok(());
+    }
+    let (s, _) = settings(state, auth.org_id()).await?;
+    if s.editors.contains(&auth.user.id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only admins and the knowledge base's authorised editors may edit articles",
+        ))
+    }
+}
+
+/// Writes an article (new or the next version of `existing`) with `object.put` and the
+/// events `more` makes of its id, in one commit, then updates the search index.
+pub async fn put(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    existing: Option<&Object>,
+    slug: &str,
+    data: &ArticleData,
+    more: impl FnOnce(Uuid) -> Vec<LiveEvent>,
+) -> ApiResult<Article> {
+    let now = state.now();
+    let object = Object::next_version(
+        existing,
+        org,
+        ObjectKind::KbArticle,
+        slug,
+        serde_json::to_value(data).map_err(|e| ApiError::internal(e.to_string()))?,
+        now,
+    );
+    let mut events = vec![LiveEvent::ObjectPut {
+        kind: ObjectKind::KbArticle.as_str().into(),
+        id: object.id,
+    }];
+    events.extend(more(object.id));
+    let mut changes = vec![Change::PutObject(object.clone())];
+    changes.extend(events.into_iter().map(|e| e.change(org, now, actor)));
+    state.write(changes, vec![]).await?;
+    let article = Article {
+        object,
+        data: data.clone(),
+    };
+    reindex(state, org, &article).await?;
+    Ok(article)
+}
+
+/// Serialises the writes to one article in this process (read, change, write).
+pub fn article_lock(org: Uuid, slug: &str) -> Arc<tokio::sync::Mutex<()>> {
+    crate::api::key_lock(&format!("kb:{org}:{slug}"))
+}
+
+// ---------- the search index ----------
+
+/// The organisations' search indexes, built at first use.
+#[derive(Default)]
+pub struct Indexes {
+    map: Mutex<HashMap<Uuid, Arc<kb::KbIndex>>>,
+}
+
+impl Indexes {
+    fn get(&self, org: Uuid) -> Option<Arc<kb::KbIndex>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&org)
+            .cloned()
+    }
+    /// Keeps the first index inserted: one built from older rows never replaces one
+    /// that publishes have since updated.
+    fn insert(&self, org: Uuid, index: Arc<kb::KbIndex>) -> Arc<kb::KbIndex> {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(org)
+            .or_insert(index)
+            .clone()
+    }
+}
+
+fn index_error(e: kb::KbError) -> ApiError {
+    ApiError::internal(format!("knowledge base: {e}"))
+}
+
+/// The organisation's index of published articles.
+pub async fn index(state: &AppState, org: Uuid) -> ApiResult<Arc<kb::KbIndex>> {
+    if let Some(i) = state.kb_indexes().get(org) {
+        return Ok(i);
+    }
+    let published: Vec<kb::Article> = all(state, org)
+        .await?
+        .iter()
+        .filter_map(Article::indexed)
+        .collect();
+    let built = tokio::task::spawn_blocking(move || -> Result<kb::KbIndex, kb::KbError> {
+        let index = kb::KbIndex::in_ram()?;
+        index.rebuild(&published)?;
+        Ok(index)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(index_error)?;
+    Ok(state.kb_indexes().insert(org, Arc::new(built)))
+}
+
+/// Brings the index in line with the article as just committed.
+async fn reindex(state: &AppState, org: Uuid, article: &Article) -> ApiResult<()> {
+    let index = index(state, org).await?;
+    match article.indexed() {
+        Some(a) => index.upsert(&a),
+        None => index.remove(article.slug()),
+    }
+    .map_err(index_error)
+}
+
+/// Drops a deleted article from the index.
+pub async fn unindex(state: &AppState, org: Uuid, slug: &str) -> ApiResult<()> {
+    index(state, org).await?.remove(slug).map_err(index_error)
+}
+
+/// The best published articles for a question.
+pub async fn search(
+    state: &AppState,
+    org: Uuid,
+    question: &str,
+    locale: &str,
+    limit: usize,
+) -> ApiResult<Vec<kb::Hit>> {
+    let index = index(state, org).await?;
+    index
+        .search(question, locale, limit.clamp(1, 50))
+        .map_err(index_error)
+}
+
+// ---------- the answer bot ----------
+
+/// The answer bot's turn on a customer's message in a web chat still waiting in a queue
+/// the organisation turned the bot on for: when an article answers it confidently, a
+/// system message quotes the article and links it; otherwise nothing (the customer is
+/// already in line for a person, who sees the bot's messages in the transcript).
+/// Best effort: a failure here never fails the customer's message.
+pub async fn bot_turn(
+    state: &AppState,
+    contact: &store::Contact,
+    text: &str,
+) -> Option<store::Message> {
+    if contact.status != store::ContactStatus::Waiting || contact.channel != store::Channel::Chat {
+        return None;
+    }
+    let (settings, _) = settings(state, contact.org_id).await.ok()?;
+    if !contact
+        .queue_id
+        .is_some_and(|q| settings.bot_queues.contains(&q))
+    {
+        return None;
+    }
+    let hits = search(state, contact.org_id, text, "en", 5).await.ok()?;
+    let kb::Decision::Answer { article_id, .. } =
+        kb::decide(text, &hits, &kb::BotConfig::default())
+    else {
+        return None;
+    };
+    let article = by_slug(state, contact.org_id, &article_id).await.ok()??;
+    let published = article.data.published.as_ref()?;
+    let org = state.store().get_org(contact.org_id).await.ok()??;
+    let base = state.config().public_url.trim_end_matches('/');
+    let reply = format!(
+        "From our help center, “{}”: {}\nRead more: {base}/help/{}/a/{}\nStill need a person? Just say so: you keep your place in line.",
+        published.title,
+        kb::render::excerpt(&published.body, 280),
+        org.slug,
+        article.slug(),
+    );
+    crate::contacts::append_message(
+        state,
+        contact.org_id,
+        contact.id,
+        crate::contacts::NewMessage {
+            sender: store::Sender::System,
+            author: Some(Actor::System),
+            author_name: Some("Answer bot".into()),
+            text: Some(reply),
+            attachment: None,
+            internal: false,
+            client_id: None,
+            sent_at: None,
+            template: None,
+        },
+    )
+    .await
+    .map_err(|e| tracing::warn!(error = %e.message, "answer bot"))
+    .ok()
+}
+
+// ---------- votes ----------
+
+/// The help center's "was this helpful?" counts of one article.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Votes {
+    pub helpful: u64,
+    pub not_helpful: u64,
+}
+
+pub async fn votes(
+    state: &AppState,
+    org: Uuid,
+    article: Uuid,
+) -> ApiResult<(Votes, Option<Object>)> {
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::KbVotes, &article.to_string())
+        .await?;
+    let v = o
+        .as_ref()
+        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
+        .unwrap_or_default();
+    Ok((v, o))
+}
+
+/// Counts one vote (a customer's, from the help center: no event, no personal data).
+pub async fn vote(state: &AppState, org: Uuid, article: Uuid, helpful: bool) -> ApiResult<Votes> {
+    let lock = crate::api::key_lock(&format!("kb-votes:{org}:{article}"));
+    let _one = lock.lock().await;
+    let (mut v, existing) = votes(state, org, article).await?;
+    if helpful {
+        v.helpful += 1;
+    } else {
+        v.not_helpful += 1;
+    }
+    let o = Object::next_version(
+        existing.as_ref(),
+        org,
+        ObjectKind::KbVotes,
+        article.to_string(),
+        serde_json::to_value(v).unwrap_or_default(),
+        state.now(),
+    );
+    state.write(vec![Change::PutObject(o)], vec![]).await?;
+    Ok(v)
+}
+
+/// Seeds the demo articles into an organisation, published, unless it has articles.
+pub async fn seed_demo(state: &AppState, org: Uuid) -> ApiResult<usize> {
+    if !all(state, org).await?.is_empty() {
+        return Ok(0);
+    }
+    let demo = kb::demo::articles().map_err(index_error)?;
+    let now = state.now();
+    let mut changes = Vec::with_capacity(demo.len() * 2);
+    for a in &demo {
+        let v = Version {
+            title: a.title.clone(),
+            body: a.body.clone(),
+            category: a.category.clone(),
+            locale: "en".into(),
+        };
+        let data = ArticleData {
+            draft: v.clone(),
+            revision: 1,
+            published: Some(v),
+            published_revision: Some(1),
+            edited_by: None,
+            published_by: None,
+            published_at: Some(now),
+        };
+        let o = Object::next_version(
+            None,
+            org,
+            ObjectKind::KbArticle,
+            a.slug.clone(),
+            serde_json::to_value(&data).unwrap_or_default(),
+            now,
+        );
+        changes.push(
+            LiveEvent::KbPublished {
+                article_id: o.id,
+                revision: 1,
+            }
+            .change(org, now, Actor::System),
+        );
+        changes.push(Change::PutObject(o));
+    }
+    state.write(changes, vec![]).await?;
+    // Rebuilt from the rows at the next search.
+    state
+        .kb_indexes()
+        .map
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&org);
+    Ok(demo.len())
+}
