@@ -785,6 +785,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/kb/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every article of the organisation, drafts included (every role). */
+        get: operations["list_articles"];
+        put?: never;
+        /** Write an article (admins and authorised editors); a draft unless `publish`. */
+        post: operations["create_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One article, with its help-center votes (every role). */
+        get: operations["get_article"];
+        /**
+         * Save an article's draft (admins and authorised editors). The published version is
+         *     unchanged until the draft is published.
+         */
+        put: operations["update_article"];
+        post?: never;
+        /** Delete an article and its votes (admins and authorised editors). */
+        delete: operations["delete_article"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the article's draft: the help center and the answer bot use it from now on. */
+        post: operations["publish_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles/{id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw the article from the help center and the answer bot; its draft stays. */
+        post: operations["unpublish_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import articles from CSV or HTML (admins and authorised editors): all or nothing is
+         *     checked first, then each becomes an article (a draft unless `publish`).
+         */
+        post: operations["import_articles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the published articles, and see what the answer bot would do (every role). */
+        get: operations["search_articles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who besides admins may edit the knowledge base (admins). */
+        get: operations["get_kb_settings"];
+        /** Set who besides admins may edit the knowledge base (admins). Audited as `object.put`. */
+        put: operations["put_kb_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -1857,6 +1986,45 @@ export interface components {
          * @enum {string}
          */
         AgentState: "offline" | "available" | "break";
+        /** @description A new article. */
+        ArticleIn: {
+            body?: string;
+            category?: string;
+            locale?: string | null;
+            /** @description Publish at once (default: a draft). */
+            publish?: boolean;
+            /** @description Its address in the help center; made from the title when absent. Fixed once set. */
+            slug?: string | null;
+            title: string;
+        };
+        /** @description An article with its draft and published versions. */
+        ArticleOut: {
+            /** Format: date-time */
+            created_at: string;
+            draft: components["schemas"]["Version"];
+            /** Format: uuid */
+            edited_by?: string | null;
+            /** Format: uuid */
+            id: string;
+            published?: components["schemas"]["Version"] | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: uuid */
+            published_by?: string | null;
+            /** Format: int32 */
+            published_revision?: number | null;
+            /**
+             * Format: int32
+             * @description The draft's number: each save adds one.
+             */
+            revision: number;
+            slug: string;
+            /** @description The draft differs from what is published (or nothing is). */
+            unpublished_changes: boolean;
+            /** Format: date-time */
+            updated_at: string;
+            votes?: components["schemas"]["Votes"] | null;
+        };
         /** @description A file on a message. */
         AttachmentRef: {
             content_type: string;
@@ -1972,6 +2140,17 @@ export interface components {
             name: string;
             phone?: string | null;
         };
+        /** @description What the answer bot would do with the question. */
+        DecisionOut: {
+            /** Format: float */
+            confidence?: number | null;
+            /** @description `answer` or `handover`. */
+            decision: string;
+            /** @description Why it would hand over: `asked_for_person`, `no_match`, `low_confidence`. */
+            reason?: string | null;
+            /** @description The article it would answer with. */
+            slug?: string | null;
+        };
         /** @description A delivery as integrations see it. */
         DeliveryOut: {
             /** Format: int32 */
@@ -2001,6 +2180,19 @@ export interface components {
             /** @description The last failure, in the channel's words. */
             error?: string | null;
             status: components["schemas"]["DeliveryState"];
+        };
+        /** @description A new draft of an article. */
+        DraftIn: {
+            /**
+             * Format: int32
+             * @description The revision this draft was edited from: when someone saved since, 409 (their
+             *     changes would be lost).
+             */
+            base_revision?: number | null;
+            body?: string;
+            category?: string;
+            locale?: string | null;
+            title: string;
         };
         /** @description What testing an endpoint found. */
         EndpointCheck: {
@@ -2221,6 +2413,32 @@ export interface components {
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
         };
+        HitOut: {
+            category: string;
+            /**
+             * Format: float
+             * @description The share of the question's words (rare ones weigh more) the article holds.
+             */
+            coverage: number;
+            locale: string;
+            /** Format: float */
+            score: number;
+            slug: string;
+            title: string;
+        };
+        /** @description Articles to import. */
+        ImportIn: {
+            /** @description For HTML, and CSV rows without one. */
+            category?: string;
+            content: string;
+            /**
+             * @description `csv` (a header with `title` and `body`, optionally `category`, `locale`, `slug`)
+             *     or `html` (one page: its `<h1>` is the title).
+             */
+            format: string;
+            locale?: string | null;
+            publish?: boolean;
+        };
         /** @description Who sent an inbound message. */
         InboundFrom: {
             /** @description `phone`, `email`, `messenger_psid`, `whatsapp`, `chat`… */
@@ -2246,6 +2464,13 @@ export interface components {
             /** @description When the provider says it was sent (RFC 3339). */
             sent_at?: string | null;
             text?: string | null;
+        };
+        /** @description Who besides admins may edit the knowledge base (an admin-only object). */
+        KbSettings: {
+            /** @description Queues whose waiting web chats the answer bot answers from published articles. */
+            bot_queues?: string[];
+            /** @description Users (agents, supervisors, analysts) allowed to write and publish articles. */
+            editors?: string[];
         };
         LoginIn: {
             email: string;
@@ -2489,6 +2714,10 @@ export interface components {
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
         };
+        SearchOut: {
+            bot: components["schemas"]["DecisionOut"];
+            hits: components["schemas"]["HitOut"][];
+        };
         /** @description Planning settings to save. */
         SettingsIn: {
             /** @description The zone planners read schedules in: an IANA name such as `America/Chicago`. */
@@ -2699,6 +2928,24 @@ export interface components {
             password?: string | null;
             /** @example supervisor */
             role?: string | null;
+        };
+        /** @description One version of an article: what editors write and the help center shows. */
+        Version: {
+            /** @description Markdown, at most 100,000 characters. */
+            body: string;
+            /** @description The help center groups articles by it; at most 100 characters. */
+            category?: string;
+            /** @description `en`, `fr-CA`…: picks the search's language. Default `en`. */
+            locale?: string;
+            /** @description 1 to 200 characters. */
+            title: string;
+        };
+        /** @description The help center's "was this helpful?" counts of one article. */
+        Votes: {
+            /** Format: int64 */
+            helpful: number;
+            /** Format: int64 */
+            not_helpful: number;
         };
         WeeklyIn: {
             close: string;
@@ -4209,6 +4456,349 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_articles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{items: [ArticleOut]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unpublish_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_articles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportIn"];
+            };
+        };
+        responses: {
+            /** @description `{items: [ArticleOut]}` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_articles: {
+        parameters: {
+            query?: {
+                /** @description The question (none: no hits). */
+                q?: string;
+                /** @description Default `en`. */
+                locale?: string | null;
+                /** @description 1 to 50, default 5. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_kb_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbSettings"];
+                };
+            };
+        };
+    };
+    put_kb_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbSettings"];
+                };
             };
             422: {
                 headers: {
