@@ -149,39 +149,53 @@ fn zoned_agent(i: usize) -> impl Strategy<Value = AgentPrefs> {
         })
 }
 
-/// Whether the local wall-clock reading of `[from, to)` (UTC minutes), read with jiff
-/// directly, lies in one of `a`'s windows on the local weekday, that day not off.
-fn inside_local_window(a: &AgentPrefs, from: i64, to: i64) -> bool {
+/// The UTC minute at which `a`'s clock first reads `min_of_day` (minutes after the
+/// midnight that starts `date`, past 1440 into the next day) or later: in a repeated
+/// hour, its first occurrence; in a skipped one, the jump. Found by walking the clock
+/// minute by minute with jiff, independently of the scheduler's own conversion.
+fn reached(a: &AgentPrefs, date: jiff::civil::Date, min_of_day: i64) -> i64 {
     use jiff::Timestamp;
-    let local = |m: i64| {
-        a.time_zone
-            .to_datetime(Timestamp::from_second(m * 60).unwrap())
-    };
-    // The last minute worked: a shift ending as the clock jumps ends at the jump.
-    let (s, e) = (local(from), local(to - 1));
-    let wd = s.date().weekday().to_monday_zero_offset() as u8;
-    if a.days_off.contains(&wd) {
-        return false;
-    }
-    let start = i64::from(s.hour()) * 60 + i64::from(s.minute());
-    let end_day = e.date().since(s.date()).unwrap().get_days();
-    let end = i64::from(e.hour()) * 60 + i64::from(e.minute()) + 1 + 1440 * i64::from(end_day);
-    // Windows on that weekday, touching ones merged.
-    let mut w: Vec<(i64, i64)> = a
-        .windows
-        .iter()
-        .filter(|w| w.weekday == wd)
-        .map(|w| (i64::from(w.start_min), i64::from(w.end_min)))
-        .collect();
-    w.sort_unstable();
-    let mut merged: Vec<(i64, i64)> = Vec::new();
-    for (ws, we) in w {
-        match merged.last_mut() {
-            Some(l) if ws <= l.1 => l.1 = l.1.max(we),
-            _ => merged.push((ws, we)),
+    let midnight = date.to_zoned(a.time_zone.clone()).unwrap().timestamp().as_second() / 60;
+    for t in midnight..midnight + 27 * 60 {
+        let dt = a.time_zone.to_datetime(Timestamp::from_second(t * 60).unwrap());
+        let days = i64::from(dt.date().since(date).unwrap().get_days());
+        if days * 1440 + i64::from(dt.hour()) * 60 + i64::from(dt.minute()) >= min_of_day {
+            return t;
         }
     }
-    merged.iter().any(|&(ws, we)| ws <= start && end <= we)
+    midnight + 27 * 60
+}
+
+/// Whether `[from, to)` (UTC minutes) lies in one of `a`'s windows, each read on the
+/// agent's own clock for the local day it belongs to (that day not off): from when the
+/// clock first reaches the window's start to when it first reaches its end.
+fn inside_local_window(a: &AgentPrefs, from: i64, to: i64) -> bool {
+    use jiff::Timestamp;
+    let day = a.time_zone.to_datetime(Timestamp::from_second(from * 60).unwrap()).date();
+    [day, day.yesterday().unwrap()].into_iter().any(|date| {
+        let wd = date.weekday().to_monday_zero_offset() as u8;
+        if a.days_off.contains(&wd) {
+            return false;
+        }
+        // Windows on that weekday, touching ones merged.
+        let mut w: Vec<(i64, i64)> = a
+            .windows
+            .iter()
+            .filter(|w| w.weekday == wd)
+            .map(|w| (i64::from(w.start_min), i64::from(w.end_min)))
+            .collect();
+        w.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::new();
+        for (ws, we) in w {
+            match merged.last_mut() {
+                Some(l) if ws <= l.1 => l.1 = l.1.max(we),
+                _ => merged.push((ws, we)),
+            }
+        }
+        merged
+            .iter()
+            .any(|&(ws, we)| reached(a, date, ws) <= from && to <= reached(a, date, we))
+    })
 }
 
 proptest! {
