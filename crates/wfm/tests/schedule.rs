@@ -155,9 +155,16 @@ fn zoned_agent(i: usize) -> impl Strategy<Value = AgentPrefs> {
 /// minute by minute with jiff, independently of the scheduler's own conversion.
 fn reached(a: &AgentPrefs, date: jiff::civil::Date, min_of_day: i64) -> i64 {
     use jiff::Timestamp;
-    let midnight = date.to_zoned(a.time_zone.clone()).unwrap().timestamp().as_second() / 60;
+    let midnight = date
+        .to_zoned(a.time_zone.clone())
+        .unwrap()
+        .timestamp()
+        .as_second()
+        / 60;
     for t in midnight..midnight + 27 * 60 {
-        let dt = a.time_zone.to_datetime(Timestamp::from_second(t * 60).unwrap());
+        let dt = a
+            .time_zone
+            .to_datetime(Timestamp::from_second(t * 60).unwrap());
         let days = i64::from(dt.date().since(date).unwrap().get_days());
         if days * 1440 + i64::from(dt.hour()) * 60 + i64::from(dt.minute()) >= min_of_day {
             return t;
@@ -171,7 +178,10 @@ fn reached(a: &AgentPrefs, date: jiff::civil::Date, min_of_day: i64) -> i64 {
 /// clock first reaches the window's start to when it first reaches its end.
 fn inside_local_window(a: &AgentPrefs, from: i64, to: i64) -> bool {
     use jiff::Timestamp;
-    let day = a.time_zone.to_datetime(Timestamp::from_second(from * 60).unwrap()).date();
+    let day = a
+        .time_zone
+        .to_datetime(Timestamp::from_second(from * 60).unwrap())
+        .date();
     [day, day.yesterday().unwrap()].into_iter().any(|date| {
         let wd = date.weekday().to_monday_zero_offset() as u8;
         if a.days_off.contains(&wd) {

@@ -374,3 +374,35 @@ async fn a_supervisor_sets_an_agents_state_and_signs_them_out() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_supervisor_moves_a_waiting_contact_to_another_queue() {
+    each_backend(|s| async move {
+        let o = quiet_org(&s, "move").await;
+        let returns = queue(&s, &o, "Returns", json!({"offer_timeout_s": 3600})).await;
+        let c = contact(&s, &o, o.queue, "chat", json!({"name": "Wanda Waiting"})).await;
+        let before = o
+            .client(&s, Role::Admin)
+            .ok(&format!("/api/contacts/{c}"))
+            .await;
+        assert_eq!(before["status"], "waiting", "{before}");
+        let url = format!("/api/contacts/{c}/transfer");
+        // An agent cannot move someone else's waiting contact; a supervisor can.
+        let r = o
+            .client(&s, Role::Agent)
+            .post(&url, &json!({"queue_id": returns}))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = o
+            .client(&s, Role::Supervisor)
+            .post(&url, &json!({"queue_id": returns}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["queue_id"], json!(returns), "{}", r.text);
+        assert_eq!(r.body["status"], "waiting", "{}", r.text);
+        // It keeps the time it started waiting.
+        assert_eq!(r.body["enqueued_at"], before["enqueued_at"], "{}", r.text);
+        s
+    })
+    .await;
+}
