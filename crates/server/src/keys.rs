@@ -316,7 +316,10 @@ impl Keyring {
         {
             return Ok(k);
         }
-        match (self.load(db, org).await, self.cached(org)) {
+        match (
+            self.reload(db, org, Some(Instant::now())).await,
+            self.cached(org),
+        ) {
             (Ok(k), _) => Ok(k),
             // Keys already unwrapped stay usable while the store or the KMS is away,
             // or while the master key is being rotated under this server.
@@ -328,11 +331,24 @@ impl Keyring {
         }
     }
 
-    /// The organisation's keys, read again from the store now.
+    /// The organisation's keys, read again from the store now (after a rotation: what
+    /// any earlier read found is not enough).
     pub async fn load(&self, db: &Db, org: Uuid) -> Result<Arc<OrgKeys>, StoreError> {
+        self.reload(db, org, None).await
+    }
+
+    /// Read the keys again, one reader at a time. With `asked`, keys loaded since then
+    /// (by whoever held the lock meanwhile) are fresh enough: concurrent callers share
+    /// one read.
+    async fn reload(
+        &self,
+        db: &Db,
+        org: Uuid,
+        asked: Option<Instant>,
+    ) -> Result<Arc<OrgKeys>, StoreError> {
         let _one = self.loading.lock().await;
-        if let Some(k) = self.cached(org)
-            && k.loaded.elapsed() < Duration::from_millis(50)
+        if let (Some(asked), Some(k)) = (asked, self.cached(org))
+            && k.loaded >= asked
         {
             return Ok(k);
         }
@@ -362,7 +378,14 @@ impl Keyring {
     ) -> Result<Arc<OrgKeys>, StoreError> {
         let k = self.get(db, org).await?;
         match key_id {
-            Some(id) if !k.has(id) => self.load(db, org).await,
+            Some(id) if !k.has(id) => {
+                let k = self.reload(db, org, Some(Instant::now())).await?;
+                if k.has(id) {
+                    return Ok(k);
+                }
+                // A read shared with others may have begun before the key existed.
+                self.load(db, org).await
+            }
             _ => Ok(k),
         }
     }

@@ -384,8 +384,10 @@ pub async fn supervise(
                     }
                     if !has_barged(&c, user) {
                         if let Some(lc) = o.contact_mut(contact_id) {
-                            let d = lc.contact.data.as_object_mut();
-                            if let Some(d) = d {
+                            if !lc.contact.data.is_object() {
+                                lc.contact.data = json!({});
+                            }
+                            if let Some(d) = lc.contact.data.as_object_mut() {
                                 let list = d.entry("barged_by").or_insert_with(|| json!([]));
                                 if let Some(a) = list.as_array_mut() {
                                     a.push(json!(user));
@@ -413,13 +415,11 @@ pub async fn supervise(
                     json!({"contact_id": contact_id, "action": what.as_str(), "by": user, "by_name": sup_name}),
                 ));
             }
+            // (A barge's `barged_by` is written with its system line's contact row.)
             let c = o
                 .contact(contact_id)
                 .map(|lc| lc.contact.clone())
                 .unwrap_or(c);
-            if what == Supervision::Barge {
-                fx.changes.push(Change::PutContact(c.clone()));
-            }
             Ok(Tx {
                 value: c,
                 changes: fx.changes,
