@@ -4,7 +4,7 @@
 // supervisor; a state the supervisor sets reaches the agent's desktop.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, agentLogin, customer, launchBrowser, shot, startChat, startServer } from './harness.mjs';
+import { DEMO, agentLogin, customer, launchBrowser, shot, staffPage, startChat, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -18,18 +18,10 @@ after(async () => {
 });
 
 async function supervisor() {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/live/`);
-  await page.getByLabel('Organisation').fill(DEMO.org);
-  await page.getByLabel('Email').fill('dana@demo-retail.example');
-  await page.getByLabel('Password').fill(DEMO.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Live' }).waitFor();
-  await page.getByRole('table', { name: 'Queues' }).waitFor();
-  return { ctx, page, errors };
+  const sup = await staffPage(browser, server.url, '/live/', 'dana@demo-retail.example');
+  await sup.page.getByRole('heading', { name: 'Live' }).waitFor();
+  await sup.page.getByRole('table', { name: 'Queues' }).waitFor();
+  return sup;
 }
 
 test('raise hand, take it, whisper, barge, take over', async () => {

@@ -135,6 +135,23 @@ export async function agentLogin(browser, base, email) {
 }
 
 /**
+ * A staff member of the demo signed in on a staff page (`path`, e.g. `/live/`), with the
+ * page's script errors collected in `errors`.
+ */
+export async function staffPage(browser, base, path, email) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}${path}`);
+  await page.getByLabel('Organisation').fill(DEMO.org);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return { ctx, page, errors };
+}
+
+/**
  * The demo's admin signed in on an admin page (`hash`, e.g. `channels`), with the page's
  * script errors collected in `errors`.
  */

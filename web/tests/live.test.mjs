@@ -3,7 +3,7 @@
 // changes without a reload.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, agentLogin, customer, launchBrowser, shot, startChat, startServer } from './harness.mjs';
+import { DEMO, agentLogin, customer, launchBrowser, shot, staffPage, startChat, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -17,15 +17,7 @@ after(async () => {
 });
 
 test('supervisor sees a waiting chat in its queue and an agent becoming available, live', async () => {
-  const errors = [];
-  const supCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const sup = await supCtx.newPage();
-  sup.on('pageerror', (e) => errors.push(e.message));
-  await sup.goto(`${server.url}/live/`);
-  await sup.getByLabel('Organisation').fill(DEMO.org);
-  await sup.getByLabel('Email').fill('dana@demo-retail.example');
-  await sup.getByLabel('Password').fill(DEMO.password);
-  await sup.getByRole('button', { name: 'Sign in' }).click();
+  const { ctx: supCtx, page: sup, errors } = await staffPage(browser, server.url, '/live/', 'dana@demo-retail.example');
   await sup.getByRole('heading', { name: 'Live' }).waitFor();
 
   const alexRow = sup.getByRole('table', { name: 'Agents' }).getByRole('row').filter({ hasText: 'Alex' });

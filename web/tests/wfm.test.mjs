@@ -84,7 +84,15 @@ async function withdrawSeededHours(base) {
 const local = (ms) => new Date(ms).toISOString().slice(0, 16);
 
 
-test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up, swapped', async () => {
+test('agent offers hours, planner schedules and publishes, agent sees the shift, supervisor sees adherence, open shift picked up, swapped', async (t) => {
+  // The planning week runs Monday to Monday in UTC, and this test plans from an hour
+  // before now to an hour and a half after: on a Sunday evening that span crosses into
+  // next week, whose schedule the test does not open.
+  const toMonday = (((8 - new Date().getUTCDay()) % 7) * 86_400_000) - (Date.now() % 86_400_000);
+  if (toMonday > 0 && toMonday < 3 * 3_600_000) {
+    t.skip('the next three hours cross into next planning week (Monday 00:00 UTC)');
+    return;
+  }
   const errors = [];
   const ctx = (o = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...o });
   // The open shift starts at the next half hour and is offered for swap and taken over

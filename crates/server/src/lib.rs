@@ -54,7 +54,7 @@ pub mod conn_limit;
 pub mod contacts;
 pub mod error;
 pub mod events;
-pub mod help;
+pub mod help_center;
 pub mod hub;
 pub mod keys;
 pub mod knowledge;
@@ -730,7 +730,7 @@ pub fn app(state: AppState) -> axum::Router {
     // The browser apps answer every path the API does not; the device check's echo
     // socket is routed here so that `/api/{kind}/{id}` does not shadow it.
     api.merge(chat_mount::router())
-        .merge(help::router())
+        .merge(help_center::router())
         .route("/api/ws/echo", axum::routing::get(web::echo))
         .fallback_service(web::router::<()>().with_state(()))
         .layer(axum::middleware::map_response(web::security_headers))

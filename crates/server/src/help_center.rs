@@ -90,6 +90,7 @@ fn page(
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · {brand}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/help/assets/help.css">
 </head><body>
 <a class="skip" href="#main">Skip to content</a>
