@@ -161,7 +161,7 @@ fn help_change(
         LiveEvent::Help { request_id, .. } => *request_id,
         _ => return None,
     };
-    let names = o.staff_names.clone();
+    let names = &o.staff_names;
     o.help.apply(now, actor, &ev, &|u| {
         names.get(&u).cloned().unwrap_or_default()
     });

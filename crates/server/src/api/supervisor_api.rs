@@ -63,23 +63,19 @@ fn tally_json(t: &Tally) -> Value {
     })
 }
 
-/// The midnight that starts `now`'s day in `tz`.
+/// The midnight that starts `now`'s day in `tz` (`wfm::zone`: the zones the planner uses).
 fn day_start(now: time::OffsetDateTime, tz: Option<&str>) -> ApiResult<Timestamp> {
     let zone = match tz {
         None | Some("") => jiff::tz::TimeZone::UTC,
-        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+        Some(name) => wfm::zone::parse(name).map_err(|_| {
             ApiError::invalid(format!(
                 "tz: `{name}` is not an IANA time zone (e.g. America/New_York)"
             ))
         })?,
     };
-    let at = jiff::Timestamp::from_second(now.unix_timestamp())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let start = at
-        .to_zoned(zone)
-        .start_of_day()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Timestamp(start.timestamp().as_millisecond().max(0) as u64))
+    let minute = now.unix_timestamp().div_euclid(60);
+    let midnight = wfm::zone::to_utc(&zone, wfm::zone::local_day(&zone, minute), 0);
+    Ok(Timestamp((midnight.max(0) * 60_000) as u64))
 }
 
 /// The wallboard: per queue, waiting and longest wait now, and today's and the last 30
@@ -171,6 +167,8 @@ async fn wallboard(
                 "last_30m": tally_json(&board.tally(f, recent, Timestamp(t_now.0 + 1))),
             }));
         }
+        let help = o.help.list();
+        let raised: std::collections::HashSet<Uuid> = help.iter().map(|r| r.agent_id).collect();
         let mut agents = Vec::new();
         let mut counts = std::collections::BTreeMap::<&str, u32>::new();
         let mut list: Vec<&crate::live::AgentLive> = o
@@ -202,10 +200,7 @@ async fn wallboard(
                     json!(time.occupancy_percent().map(|p| p.round())),
                 );
                 m.insert("time_today".into(), json!(time));
-                m.insert(
-                    "help".into(),
-                    json!(o.help.list().iter().any(|r| r.agent_id == a.user_id)),
-                );
+                m.insert("help".into(), json!(raised.contains(&a.user_id)));
             }
             agents.push(row);
         }
@@ -239,7 +234,7 @@ async fn wallboard(
             "agents": agents,
             "teams": teams,
             "series": series,
-            "help": o.help.list(),
+            "help": help,
         })
     });
     Ok(Json(v))
