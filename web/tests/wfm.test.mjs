@@ -88,9 +88,9 @@ test('agent offers hours, planner schedules and publishes, agent sees the shift,
   // The planning week runs Monday to Monday in UTC, and this test plans from an hour
   // before now to an hour and a half after: near Monday 00:00 UTC that span straddles two
   // weeks, of which the test opens one.
-  const week = 7 * 86_400_000;
-  const sinceMonday = (Date.now() - Date.UTC(2026, 0, 5)) % week; // 2026-01-05 was a Monday
-  if (sinceMonday < 2 * 3_600_000 || week - sinceMonday < 3 * 3_600_000) {
+  const weekMs = 7 * 86_400_000;
+  const sinceMonday = (Date.now() - Date.UTC(2026, 0, 5)) % weekMs; // 2026-01-05 was a Monday
+  if (sinceMonday < 2 * 3_600_000 || weekMs - sinceMonday < 3 * 3_600_000) {
     t.skip('the test would plan across the start of a planning week (Monday 00:00 UTC)');
     return;
   }
