@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Starts the demo center at http://localhost:8080 (embedded SQLite, seeded organisation,
-# simulated customers and agents). Extra arguments go to `homeshore demo`.
+# simulated customers and agents), with a demo identity provider on 127.0.0.1:8081 for
+# "Sign in with Demo ID". Extra arguments go to `homeshore demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/web.sh
-exec cargo run --release -p homeshore -- demo "$@"
+idp_port="${HOMESHORE_DEMO_IDP_PORT:-8081}"
+HOMESHORE_DEMO_IDP_PORT="$idp_port" node web/demo-idp.mjs &
+idp=$!
+trap 'kill "$idp" 2>/dev/null || true' EXIT
+sleep 1
+if kill -0 "$idp" 2>/dev/null; then
+  export HOMESHORE_DEMO_IDP="http://127.0.0.1:$idp_port"
+fi
+cargo run --release -p homeshore -- demo "$@"

@@ -256,3 +256,26 @@ test('an admin sets retention periods: the organisation, one channel shorter, on
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test("an admin keeps customers' files to admins and supervisors; the saved choice is in effect for the API", async () => {
+  const { ctx, page, errors } = await adminPage('#protection');
+  await page.getByRole('heading', { name: 'Data protection', level: 1 }).waitFor();
+  const form = page.getByRole('form', { name: 'Data protection settings' });
+  assert.equal(await form.getByTestId('attachments-agent').isChecked(), true, 'agents open files by default');
+  assert.equal(await form.getByTestId('attachments-analyst').isChecked(), false);
+  await form.getByTestId('attachments-agent').uncheck();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: "Customers' files open for admins, supervisors." }).waitFor();
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const r = await admin.get('/api/protection');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { attachment_roles: ['admin', 'supervisor'] });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Data protection', level: 1 }).waitFor();
+  assert.equal(await page.getByTestId('attachments-agent').isChecked(), false);
+  await shot(page, 'admin', 'protection');
+  // Put back as it was for the other tests.
+  assert.equal((await admin.put('/api/protection', { attachment_roles: ['admin', 'supervisor', 'agent'] })).status, 200);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -1,7 +1,7 @@
 // A customer chats with an agent from start to end, through a reload, and rates the chat.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentLogin, customer, DEMO, launchBrowser, shot, startChat, startServer } from './harness.mjs';
+import { adminPage, agentLogin, customer, DEMO, launchBrowser, shot, startChat, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -103,6 +103,19 @@ test('widget chat: offer, messages both ways, attachment, reload, wrap-up, ratin
   await revealed.getByText('+1 312 555 0199').waitFor();
   await revealed.getByText('not kept (card numbers never are)').waitFor();
   await shot(agent.page, T, 'hidden-details');
+  // The admin finds that reveal in the audit log: who asked, and why.
+  {
+    const admin = await adminPage(browser, server.url, 'audit');
+    await admin.page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await admin.page.getByLabel('Words').fill('customer asked for a call back');
+    const row = admin.page.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'pii.revealed' });
+    await row.waitFor();
+    assert.equal(await row.count(), 1, 'one reveal, once');
+    assert.match(await row.innerText(), /Alex Morgan/, 'it names the agent');
+    await shot(admin.page, T, 'reveal-in-audit-log');
+    assert.deepEqual(admin.errors, []);
+    await admin.ctx.close();
+  }
   // The customer sends a picture; the agent sees it (fetched from the server, not the customer).
   await cust.page.locator('input[type="file"]').setInputFiles({
     name: 'receipt.png',

@@ -227,3 +227,34 @@ test('an organisation that requires two-factor authentication refuses a provider
   assert.equal(session.signed_in, false);
   await ctx.close();
 });
+
+test('the demo offers "Sign in with Demo ID" through its own identity provider: ann lands on the agent desktop', async () => {
+  const { listenDemoIdp } = await import('../demo-idp.mjs');
+  const demoIdp = await listenDemoIdp(0);
+  const demo = await startServer({ HOMESHORE_DEMO_IDP: demoIdp.issuer });
+  demoIdp.serve([demo.url]);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${demo.url}/agent/`);
+    await page.getByRole('link', { name: 'Sign in with Demo ID' }).click();
+    await page.waitForURL((u) => u.href.startsWith(demoIdp.issuer));
+    await page.getByPlaceholder('Enter any login').fill('ann');
+    await page.getByPlaceholder('and password').fill('anything');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((u) => u.href.startsWith(`${demo.url}/agent/`));
+    await page.getByRole('button', { name: 'Available' }).waitFor();
+    const me = await page.evaluate(async () => (await fetch('/api/me')).json());
+    assert.equal(me.user.email, 'ann@demo-retail.example');
+    assert.equal(me.user.role, 'agent', 'the demo provider\'s agents group signs in as an agent');
+    await shot(page, T, 'demo-sign-in');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+    await demo.stop();
+    await demoIdp.close();
+  }
+});

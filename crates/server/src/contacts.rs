@@ -194,8 +194,7 @@ async fn resolve_customer(
     match customer {
         CustomerRef::Existing(id) => {
             let c = state
-                .store()
-                .get_customer(org, *id)
+                .customer(org, *id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("customer"))?;
             Ok(ResolvedCustomer {
@@ -219,11 +218,10 @@ async fn resolve_customer(
                 None => None,
             };
             if let Some((k, v)) = identity
-                && let Some(i) = state.store().find_identity(org, k, v).await?
+                && let Some(i) = state.find_identity(org, k, v).await?
             {
                 let name = state
-                    .store()
-                    .get_customer(org, i.customer_id)
+                    .customer(org, i.customer_id)
                     .await?
                     .map(|c| c.name)
                     .unwrap_or_else(|| name.clone());
@@ -251,6 +249,7 @@ async fn resolve_customer(
                     customer_id: c.id,
                     kind: k.clone(),
                     value: v.clone(),
+                    sealed: None,
                     created_at: now,
                 }));
             }
@@ -271,8 +270,7 @@ async fn last_agent(state: &AppState, org: Uuid, customer: Uuid) -> Option<Uuid>
         ..Default::default()
     };
     let page = state
-        .store()
-        .list_contacts(
+        .contacts(
             org,
             &filter,
             PageRequest {
@@ -423,7 +421,7 @@ pub async fn load(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Option<Con
     let live = state.with_org(org, |o| o.contact(id).map(|lc| lc.contact.clone()));
     match live {
         Some(c) => Ok(Some(c)),
-        None => Ok(state.store().get_contact(org, id).await?),
+        None => Ok(state.contact(org, id).await?),
     }
 }
 
@@ -798,8 +796,7 @@ pub async fn update_contact_data(
     let in_memory = state.with_org(org, |o| o.contact(contact_id).is_some());
     if !in_memory {
         let mut c = state
-            .store()
-            .get_contact(org, contact_id)
+            .contact(org, contact_id)
             .await?
             .ok_or_else(|| ApiError::not_found("contact"))?;
         if let Value::Object(map) = &mut c.data {
@@ -874,7 +871,7 @@ pub async fn store_attachment(
     content_type: &str,
     bytes: Vec<u8>,
 ) -> ApiResult<Attachment> {
-    if state.store().get_contact(org, contact_id).await?.is_none() {
+    if state.contact(org, contact_id).await?.is_none() {
         return Err(ApiError::not_found("contact"));
     }
     use sha2::Digest;
@@ -1457,14 +1454,7 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         .await
         .map_err(err)?;
     let log = load_routing_log(state, org).await.map_err(err)?;
-    let open: Vec<Contact> = state
-        .store()
-        .list_open_contacts()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .filter(|c| c.org_id == org)
-        .collect();
+    let open: Vec<Contact> = state.open_contacts_of(org).await.map_err(err)?;
     let client_ids = state.store().list_open_client_ids(org).await.map_err(err)?;
     let (mut restored, report) = OrgLive::restore(org, log, &queues, &agents, open, client_ids)?;
     let slot = state.slot(org);
@@ -1501,6 +1491,11 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
 /// Rebuild every organisation's live state from the store (start).
 pub async fn rebuild(state: &AppState) -> Result<(), StoreError> {
     for org in state.store().list_orgs().await? {
+        let keys = state.org_keys(org.id).await?;
+        let sealed = crate::keys::seal_identities_in_clear(state.store(), &keys).await?;
+        if sealed > 0 {
+            tracing::info!(org = %org.slug, sealed, "identities from before sealing sealed");
+        }
         let slot = state.slot(org.id);
         // At start a failure is fatal rather than retried forever.
         let _one = slot.recovering.lock().await;

@@ -18,6 +18,17 @@
 //!   [`REFRESH`] (and at once when it meets a ciphertext under a key it has not loaded),
 //!   so rotation needs no restart. Rotating the master key rewraps the data keys only.
 //!
+//! What is sealed: message texts and customers' names on them, attachments, customers'
+//! names, emails and attributes, the personal keys of a contact's data
+//! ([`CONTACT_PERSONAL`]) and its wrap-up notes, identity values and stored answers to
+//! retried requests.
+//! Identities must still be found by their value (the same email is the same
+//! customer), so each also stores a **blind index**: an HMAC of its kind and value under
+//! a key derived from the organisation's first data key, which never changes (rotation
+//! adds keys and keeps the old ones), so lookups survive rotation. Equal values give
+//! equal indexes, which is what a lookup needs and all that a copy of the database
+//! learns.
+//!
 //! Ciphertexts say which key sealed them: a text is `enc:k<N>:` and the base64 of a
 //! random 96-bit nonce and the ChaCha20-Poly1305 ciphertext; bytes are [`BYTES_MAGIC`],
 //! the key number (4 bytes, big endian), the nonce and the ciphertext. The associated data
@@ -36,8 +47,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
 use store::{Change, DataKey, Db, Store as _, StoreError};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -53,6 +68,21 @@ const TEXT_PREFIX: &str = "enc:k";
 /// The field names sealed values are bound to.
 pub const MESSAGE_TEXT: &str = "message.text";
 pub const ATTACHMENT: &str = "attachment";
+/// A customer's message names them (`author_name`).
+pub const MESSAGE_AUTHOR: &str = "message.author_name";
+pub const CUSTOMER_NAME: &str = "customer.name";
+pub const CUSTOMER_EMAIL: &str = "customer.email";
+pub const CUSTOMER_DATA: &str = "customer.data";
+pub const IDENTITY_VALUE: &str = "identity.value";
+/// What the agent noted about a contact at wrap-up.
+pub const WRAPUP_NOTES: &str = "contact.wrapup_notes";
+/// A stored answer to a retried request (bound to its key as well).
+pub const IDEMPOTENT_ANSWER: &str = "idempotency.body";
+/// The keys of a contact's `data` that hold personal data, each sealed on its own (as
+/// `contact.data.<key>`) so that the rest stays readable to the store and its queries.
+pub const CONTACT_PERSONAL: &[&str] = &["customer_name", "chat_name", "email"];
+/// What a blind index value (an identity's lookup key) begins with.
+const BLIND_PREFIX: &str = "bi:";
 
 /// Why a data key could not be wrapped or unwrapped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +150,11 @@ pub fn text_key_id(stored: &str) -> Option<i32> {
     n.parse().ok()
 }
 
+/// Whether a stored identity value is a blind index (not a value in clear).
+pub fn is_blind(value: &str) -> bool {
+    value.starts_with(BLIND_PREFIX)
+}
+
 /// Which key sealed stored bytes, if they are sealed.
 pub fn bytes_key_id(stored: &[u8]) -> Option<i32> {
     let rest = stored.strip_prefix(BYTES_MAGIC.as_slice())?;
@@ -131,6 +166,8 @@ pub struct OrgKeys {
     org: Uuid,
     current: i32,
     ciphers: HashMap<i32, ChaCha20Poly1305>,
+    /// Keyed for the blind index (from the first data key).
+    index: Hmac<Sha256>,
     loaded: Instant,
 }
 
@@ -143,16 +180,30 @@ impl std::fmt::Debug for OrgKeys {
 impl OrgKeys {
     fn from_rows(wrap: &dyn KeyWrap, org: Uuid, rows: &[DataKey]) -> Result<OrgKeys, KeyError> {
         let mut ciphers = HashMap::new();
+        let mut first: Option<(i32, [u8; 32])> = None;
         for k in rows {
             let key = wrap.unwrap(org, k.key_id, &k.wrapped)?;
             let c = ChaCha20Poly1305::new_from_slice(&key).map_err(|e| KeyError(e.to_string()))?;
             ciphers.insert(k.key_id, c);
+            if first.is_none_or(|(id, _)| k.key_id < id) {
+                first = Some((k.key_id, key));
+            }
         }
         let current = rows.iter().map(|k| k.key_id).max().unwrap_or(0);
+        let (_, first) =
+            first.ok_or_else(|| KeyError(format!("organisation {org} has no data key")))?;
+        let mut derive = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&first)
+            .expect("HMAC takes any key length");
+        derive.update(b"homeshore blind index\x1f");
+        derive.update(org.as_bytes());
+        let index =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&derive.finalize().into_bytes())
+                .expect("HMAC takes any key length");
         Ok(OrgKeys {
             org,
             current,
             ciphers,
+            index,
             loaded: Instant::now(),
         })
     }
@@ -234,6 +285,72 @@ impl OrgKeys {
         self.open_raw(id, field, row, &stored[8..])
     }
 
+    /// The blind index of an identity: what is stored and compared instead of its value.
+    pub fn blind(&self, kind: &str, value: &str) -> String {
+        let mut m = self.index.clone();
+        m.update(kind.as_bytes());
+        m.update(&[0x1f]);
+        m.update(value.as_bytes());
+        let tag = m.finalize().into_bytes();
+        format!("{BLIND_PREFIX}{}", B64URL.encode(&tag[..20]))
+    }
+
+    /// A customer's stored fields opened (as they are where they predate sealing; an
+    /// unreadable one reads as empty rather than as a ciphertext).
+    pub fn open_customer(&self, mut c: store::Customer) -> store::Customer {
+        c.name = self
+            .open_text(CUSTOMER_NAME, c.id, &c.name)
+            .unwrap_or_default();
+        c.email = c
+            .email
+            .and_then(|e| self.open_text(CUSTOMER_EMAIL, c.id, &e));
+        if let Value::String(sealed) = &c.data {
+            c.data = self
+                .open_text(CUSTOMER_DATA, c.id, sealed)
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or_else(|| Value::Object(Default::default()));
+        }
+        c
+    }
+
+    /// An identity with its value opened.
+    pub fn open_identity(&self, mut i: store::Identity) -> store::Identity {
+        if let Some(sealed) = i.sealed.take() {
+            i.value = self
+                .open_text(IDENTITY_VALUE, i.id, &sealed)
+                .unwrap_or_default();
+        }
+        i
+    }
+
+    /// A contact's data with its personal keys opened, and its wrap-up notes.
+    pub fn open_contact(&self, mut c: store::Contact) -> store::Contact {
+        c.wrapup_notes = c
+            .wrapup_notes
+            .and_then(|n| self.open_text(WRAPUP_NOTES, c.id, &n));
+        if let Value::Object(data) = &mut c.data {
+            for key in CONTACT_PERSONAL {
+                if let Some(Value::String(v)) = data.get_mut(*key) {
+                    *v = self
+                        .open_text(&contact_field(key), c.id, v)
+                        .unwrap_or_default();
+                }
+            }
+        }
+        c
+    }
+
+    /// A stored answer to a retried request, opened.
+    pub fn open_answer(&self, mut r: store::IdempotencyRecord) -> store::IdempotencyRecord {
+        if let Some(sealed) = r.body.get("sealed").and_then(Value::as_str) {
+            r.body = self
+                .open_text(&answer_field(&r.key), Uuid::nil(), sealed)
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .unwrap_or(Value::Null);
+        }
+        r
+    }
+
     /// Whether a key with this number is loaded.
     pub fn has(&self, key_id: i32) -> bool {
         self.ciphers.contains_key(&key_id)
@@ -246,6 +363,10 @@ impl OrgKeys {
 /// who types a sealed-looking text (`enc:k9:…`) or uploads a file that starts like a
 /// sealed one gets it sealed and read back as written, not stored in clear nor read as
 /// a ciphertext under a key that does not exist.
+///
+/// The same holds for customers, identities, contacts' personal keys and stored answers:
+/// every read of them goes through an opening (`AppState::customer`, `AppState::contact`,
+/// …), so what comes back to be written again is always plain.
 pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
     for c in changes {
         match c {
@@ -253,12 +374,82 @@ pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
                 if let Some(t) = &m.text {
                     m.text = Some(keys.seal_text(MESSAGE_TEXT, m.id, t));
                 }
+                if m.sender == store::Sender::Customer
+                    && let Some(n) = &m.author_name
+                {
+                    m.author_name = Some(keys.seal_text(MESSAGE_AUTHOR, m.id, n));
+                }
             }
             Change::PutAttachment { meta, data } if meta.org_id == keys.org => {
                 *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
             }
+            Change::PutCustomer(c) if c.org_id == keys.org => seal_customer(keys, c),
+            Change::PutIdentity(i) if i.org_id == keys.org => {
+                i.sealed = Some(keys.seal_text(IDENTITY_VALUE, i.id, &i.value));
+                i.value = keys.blind(&i.kind, &i.value);
+            }
+            Change::PutContact(c) if c.org_id == keys.org => {
+                seal_contact_data(keys, c.id, &mut c.data);
+                if let Some(n) = &c.wrapup_notes {
+                    c.wrapup_notes = Some(keys.seal_text(WRAPUP_NOTES, c.id, n));
+                }
+            }
+            Change::PutIdempotency(r) if r.org_id == keys.org && !r.body.is_null() => {
+                r.body = seal_answer(keys, &r.key, &r.body);
+            }
             _ => {}
         }
+    }
+}
+
+fn seal_customer(keys: &OrgKeys, c: &mut store::Customer) {
+    c.name = keys.seal_text(CUSTOMER_NAME, c.id, &c.name);
+    if let Some(e) = &c.email {
+        c.email = Some(keys.seal_text(CUSTOMER_EMAIL, c.id, e));
+    }
+    if c.data.as_object().is_none_or(|d| !d.is_empty()) {
+        c.data = Value::String(keys.seal_text(CUSTOMER_DATA, c.id, &c.data.to_string()));
+    }
+}
+
+fn contact_field(key: &str) -> String {
+    format!("contact.data.{key}")
+}
+
+fn answer_field(key: &str) -> String {
+    format!("{IDEMPOTENT_ANSWER}:{key}")
+}
+
+fn seal_contact_data(keys: &OrgKeys, id: Uuid, data: &mut Value) {
+    if let Value::Object(data) = data {
+        for key in CONTACT_PERSONAL {
+            if let Some(Value::String(v)) = data.get_mut(*key) {
+                *v = keys.seal_text(&contact_field(key), id, v);
+            }
+        }
+    }
+}
+
+/// A stored answer sealed whole, beside the ids it names: erasing a customer or a
+/// contact still finds the answers that name them (`names`), and nothing else of it is
+/// readable.
+fn seal_answer(keys: &OrgKeys, key: &str, body: &Value) -> Value {
+    let mut names = Vec::new();
+    ids_in(body, &mut names);
+    names.sort();
+    names.dedup();
+    json!({
+        "sealed": keys.seal_text(&answer_field(key), Uuid::nil(), &body.to_string()),
+        "names": names,
+    })
+}
+
+fn ids_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.len() == 36 && s.parse::<Uuid>().is_ok() => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|v| ids_in(v, out)),
+        Value::Object(o) => o.values().for_each(|v| ids_in(v, out)),
+        _ => {}
     }
 }
 
@@ -267,8 +458,12 @@ pub fn orgs_to_seal(changes: &[Change]) -> Vec<Uuid> {
     let mut orgs: Vec<Uuid> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::PutMessage(m) if m.text.is_some() => Some(m.org_id),
+            Change::PutMessage(m) if m.text.is_some() || m.author_name.is_some() => Some(m.org_id),
             Change::PutAttachment { meta, .. } => Some(meta.org_id),
+            Change::PutCustomer(c) => Some(c.org_id),
+            Change::PutIdentity(i) => Some(i.org_id),
+            Change::PutContact(c) => Some(c.org_id),
+            Change::PutIdempotency(r) if !r.body.is_null() => Some(r.org_id),
             _ => None,
         })
         .collect();
@@ -449,13 +644,22 @@ pub async fn rewrap(
 pub struct Reencrypted {
     pub messages: u64,
     pub attachments: u64,
+    /// Customers, identities and contacts whose personal data was sealed again.
+    pub personal: u64,
     /// Values that did not open (left as they are).
     pub unreadable: u64,
 }
 
-/// Moves every message text and attachment of `org` to its current key (sealing those
-/// from before encryption at rest), a page at a time; `progress` hears each row done.
-/// Safe while the server runs: a row is only ever rewritten with the same plain value.
+/// Whether a stored text needs sealing under `current`: in clear, or under an older key.
+fn stale(stored: &str, current: i32) -> bool {
+    text_key_id(stored) != Some(current)
+}
+
+/// Moves every sealed value of `org` to its current key (sealing those from before
+/// encryption at rest, and giving identities from before their blind index), a page at
+/// a time; `progress` hears each row done. Safe while the server runs: a row is only
+/// ever rewritten with the same plain value, and a contact's data only if the live state
+/// has not changed it since it was read.
 pub async fn reencrypt(
     db: &Db,
     wrap: Arc<dyn KeyWrap>,
@@ -472,27 +676,33 @@ pub async fn reencrypt(
         let Some(last) = page.last() else { break };
         after = Some(last.0);
         let mut changes = Vec::new();
-        for (id, stored) in &page {
+        for (id, text, author) in &page {
             progress(1);
-            if text_key_id(stored) == Some(current) {
-                continue;
-            }
-            match keys.open_text(MESSAGE_TEXT, *id, stored) {
-                Some(plain) => {
-                    changes.push(Change::ResealMessage {
-                        org_id: org,
-                        id: *id,
-                        text: keys.seal_text(MESSAGE_TEXT, *id, &plain),
-                    });
-                    done.messages += 1;
-                }
-                None => done.unreadable += 1,
+            let reseal = |field: &str, stored: &Option<String>| match stored {
+                Some(t) if stale(t, current) => Some(
+                    keys.open_text(field, *id, t)
+                        .map(|plain| keys.seal_text(field, *id, &plain)),
+                ),
+                _ => None,
+            };
+            let (text, author) = (reseal(MESSAGE_TEXT, text), reseal(MESSAGE_AUTHOR, author));
+            if matches!(text, Some(None)) || matches!(author, Some(None)) {
+                done.unreadable += 1;
+            } else if text.is_some() || author.is_some() {
+                changes.push(Change::ResealMessage {
+                    org_id: org,
+                    id: *id,
+                    text: text.flatten(),
+                    author_name: author.flatten(),
+                });
+                done.messages += 1;
             }
         }
         if !changes.is_empty() {
             db.commit(changes).await?;
         }
     }
+    reseal_personal(db, &keys, org, progress, &mut done).await?;
     let mut after = None;
     loop {
         let page = db.list_attachment_ids(org, after, 100).await?;
@@ -526,6 +736,148 @@ pub async fn reencrypt(
     Ok(done)
 }
 
+/// Seals customers, identities and contacts' personal keys under the current key.
+async fn reseal_personal(
+    db: &Db,
+    keys: &OrgKeys,
+    org: Uuid,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    done: &mut Reencrypted,
+) -> Result<(), StoreError> {
+    let current = keys.current();
+    let mut after = None;
+    loop {
+        let page = db.list_customers(org, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let mut changes = Vec::new();
+        for c in page {
+            progress(1);
+            if !stale(&c.name, current) {
+                continue;
+            }
+            let mut c = keys.open_customer(c);
+            seal_customer(keys, &mut c);
+            changes.push(Change::ResealCustomer {
+                org_id: org,
+                id: c.id,
+                name: c.name,
+                email: c.email,
+                data: c.data,
+            });
+            done.personal += 1;
+        }
+        if !changes.is_empty() {
+            db.commit(changes).await?;
+        }
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_all_identities(org, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let mut changes = Vec::new();
+        for i in page {
+            progress(1);
+            if i.sealed.as_deref().is_some_and(|v| !stale(v, current)) {
+                continue;
+            }
+            match reseal_identity(keys, i) {
+                Some(c) => {
+                    changes.push(c);
+                    done.personal += 1;
+                }
+                None => done.unreadable += 1,
+            }
+        }
+        if !changes.is_empty() {
+            db.commit(changes).await?;
+        }
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_contact_data(org, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0);
+        let mut changes = Vec::new();
+        for (id, before) in page {
+            progress(1);
+            let personal = CONTACT_PERSONAL
+                .iter()
+                .filter_map(|k| before.get(*k)?.as_str());
+            if !personal.clone().any(|v| stale(v, current)) {
+                continue;
+            }
+            let mut data = before.clone();
+            if let Value::Object(d) = &mut data {
+                for key in CONTACT_PERSONAL {
+                    if let Some(Value::String(v)) = d.get_mut(*key) {
+                        *v = keys
+                            .open_text(&contact_field(key), id, v)
+                            .unwrap_or_default();
+                    }
+                }
+            }
+            seal_contact_data(keys, id, &mut data);
+            changes.push(Change::ResealContactData {
+                org_id: org,
+                id,
+                before,
+                data,
+            });
+            done.personal += 1;
+        }
+        if !changes.is_empty() {
+            db.commit(changes).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One identity sealed under the current key with its blind index (`None`: it does not
+/// open).
+fn reseal_identity(keys: &OrgKeys, i: store::Identity) -> Option<Change> {
+    let i = keys.open_identity(i);
+    if i.value.is_empty() {
+        return None;
+    }
+    Some(Change::ResealIdentity {
+        org_id: keys.org,
+        id: i.id,
+        value: keys.blind(&i.kind, &i.value),
+        sealed: keys.seal_text(IDENTITY_VALUE, i.id, &i.value),
+        kind: i.kind,
+    })
+}
+
+/// Seals the identities an older version stored in clear, giving them their blind
+/// index. A server does this for each organisation before it serves: its lookups use
+/// the blind index, and the writer of the process that serves must be the one to write
+/// them (it keeps the index of which identities exist, see `store`'s `known`).
+/// Answers how many were sealed.
+pub async fn seal_identities_in_clear(db: &Db, keys: &OrgKeys) -> Result<u64, StoreError> {
+    let mut n = 0;
+    loop {
+        let page = db.list_unsealed_identities(keys.org, 500).await?;
+        if page.is_empty() {
+            return Ok(n);
+        }
+        let len = page.len();
+        let changes: Vec<Change> = page
+            .into_iter()
+            .filter_map(|i| reseal_identity(keys, i))
+            .collect();
+        if changes.len() < len {
+            return Err(StoreError::Backend(format!(
+                "an identity of organisation {} does not open with its keys",
+                keys.org
+            )));
+        }
+        n += changes.len() as u64;
+        db.commit(changes).await?;
+    }
+}
+
 /// How many rows [`reencrypt`] will walk (for a progress bar).
 pub async fn count_sealable(db: &Db, org: Uuid) -> Result<u64, StoreError> {
     let mut n = 0u64;
@@ -541,6 +893,27 @@ pub async fn count_sealable(db: &Db, org: Uuid) -> Result<u64, StoreError> {
         let page = db.list_attachment_ids(org, after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = Some(*last);
+        n += page.len() as u64;
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_customers(org, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        n += page.len() as u64;
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_all_identities(org, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        n += page.len() as u64;
+    }
+    let mut after = None;
+    loop {
+        let page = db.list_contact_data(org, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0);
         n += page.len() as u64;
     }
     Ok(n)

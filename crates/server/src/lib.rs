@@ -61,6 +61,7 @@ pub mod knowledge;
 pub mod live;
 pub mod metrics;
 pub mod pii;
+pub mod protection;
 pub mod retention;
 pub mod secrets;
 pub mod seed;
@@ -445,7 +446,8 @@ impl AppState {
     ) -> Result<Vec<store::Message>, store::StoreError> {
         let newest = list
             .iter()
-            .filter_map(|m| m.text.as_deref().and_then(keys::text_key_id))
+            .flat_map(|m| [m.text.as_deref(), m.author_name.as_deref()])
+            .filter_map(|t| t.and_then(keys::text_key_id))
             .max();
         if newest.is_none() {
             return Ok(list);
@@ -455,8 +457,137 @@ impl AppState {
             if let Some(t) = &m.text {
                 m.text = k.open_text(keys::MESSAGE_TEXT, m.id, t);
             }
+            if m.sender == store::Sender::Customer
+                && let Some(n) = &m.author_name
+            {
+                m.author_name = k.open_text(keys::MESSAGE_AUTHOR, m.id, n);
+            }
         }
         Ok(list)
+    }
+    /// The keys that open what `org` sealed under `newest` (the highest key a batch of
+    /// stored values names).
+    async fn opener(
+        &self,
+        org: Uuid,
+        newest: Option<i32>,
+    ) -> Result<Arc<keys::OrgKeys>, store::StoreError> {
+        self.0.keyring.for_key(&self.0.store, org, newest).await
+    }
+    /// A customer, their name, email and attributes opened (see [`keys`]).
+    pub async fn customer(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<Option<store::Customer>, store::StoreError> {
+        let Some(c) = self.0.store.get_customer(org, id).await? else {
+            return Ok(None);
+        };
+        let k = self.opener(org, keys::text_key_id(&c.name)).await?;
+        Ok(Some(k.open_customer(c)))
+    }
+    /// The identity of this kind and value, by its blind index (or, for rows from before
+    /// identities were sealed, by the value itself), its value opened.
+    pub async fn find_identity(
+        &self,
+        org: Uuid,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<store::Identity>, store::StoreError> {
+        let k = self.org_keys(org).await?;
+        let st = &self.0.store;
+        let found = match st.find_identity(org, kind, &k.blind(kind, value)).await? {
+            Some(i) => Some(i),
+            None if !keys::is_blind(value) => st.find_identity(org, kind, value).await?,
+            None => None,
+        };
+        let Some(i) = found else { return Ok(None) };
+        let k = self
+            .opener(org, i.sealed.as_deref().and_then(keys::text_key_id))
+            .await?;
+        Ok(Some(k.open_identity(i)))
+    }
+    /// A customer's identities, their values opened.
+    pub async fn identities(
+        &self,
+        org: Uuid,
+        customer: Uuid,
+    ) -> Result<Vec<store::Identity>, store::StoreError> {
+        let list = self.0.store.list_identities(org, customer).await?;
+        let newest = list
+            .iter()
+            .filter_map(|i| i.sealed.as_deref().and_then(keys::text_key_id))
+            .max();
+        let k = self.opener(org, newest).await?;
+        Ok(list.into_iter().map(|i| k.open_identity(i)).collect())
+    }
+    /// A contact, the personal keys of its data opened.
+    pub async fn contact(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<Option<store::Contact>, store::StoreError> {
+        match self.0.store.get_contact(org, id).await? {
+            Some(c) => Ok(self.open_contacts(org, vec![c]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+    /// A page of contacts, opened.
+    pub async fn contacts(
+        &self,
+        org: Uuid,
+        filter: &store::ContactFilter,
+        page: store::PageRequest,
+    ) -> Result<store::Page<store::Contact>, store::StoreError> {
+        let mut p = self.0.store.list_contacts(org, filter, page).await?;
+        p.items = self
+            .open_contacts(org, std::mem::take(&mut p.items))
+            .await?;
+        Ok(p)
+    }
+    /// The organisation's contacts not yet closed, opened (restart, recovery).
+    pub async fn open_contacts_of(
+        &self,
+        org: Uuid,
+    ) -> Result<Vec<store::Contact>, store::StoreError> {
+        let open = self.0.store.list_open_contacts().await?;
+        let open = open.into_iter().filter(|c| c.org_id == org).collect();
+        self.open_contacts(org, open).await
+    }
+    async fn open_contacts(
+        &self,
+        org: Uuid,
+        list: Vec<store::Contact>,
+    ) -> Result<Vec<store::Contact>, store::StoreError> {
+        let newest = list
+            .iter()
+            .flat_map(|c| {
+                let personal = keys::CONTACT_PERSONAL
+                    .iter()
+                    .filter_map(|k| c.data.get(*k)?.as_str());
+                personal.chain(c.wrapup_notes.as_deref())
+            })
+            .filter_map(keys::text_key_id)
+            .max();
+        let k = self.opener(org, newest).await?;
+        Ok(list.into_iter().map(|c| k.open_contact(c)).collect())
+    }
+    /// The stored answer to a retried request, opened.
+    pub async fn idempotency(
+        &self,
+        org: Uuid,
+        key: &str,
+    ) -> Result<Option<store::IdempotencyRecord>, store::StoreError> {
+        let Some(r) = self.0.store.get_idempotency(org, key).await? else {
+            return Ok(None);
+        };
+        let newest = r
+            .body
+            .get("sealed")
+            .and_then(serde_json::Value::as_str)
+            .and_then(keys::text_key_id);
+        let k = self.opener(org, newest).await?;
+        Ok(Some(k.open_answer(r)))
     }
     /// An attachment's bytes, opened.
     pub async fn attachment_data(

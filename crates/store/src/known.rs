@@ -62,6 +62,12 @@ impl KnownIdentities {
     pub(crate) fn written<'a>(&self, changes: impl Iterator<Item = &'a Change>) {
         self.add(changes.filter_map(|c| match c {
             Change::PutIdentity(i) => Some((i.org_id, i.kind.as_str(), i.value.as_str())),
+            Change::ResealIdentity {
+                org_id,
+                kind,
+                value,
+                ..
+            } => Some((*org_id, kind.as_str(), value.as_str())),
             _ => None,
         }));
     }

@@ -349,14 +349,42 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// The organisation's data keys, oldest first.
     fn list_data_keys(&self, org: Uuid) -> impl Future<Output = Result<Vec<DataKey>>> + Send;
-    /// `(id, text)` of the organisation's messages with a text and an id after `after`,
-    /// by id: what the re-encryption walks.
+    /// `(id, text, customer's name)` of the organisation's messages with a text or a
+    /// customer's name and an id after `after`, by id: what the re-encryption walks.
     fn list_message_texts(
         &self,
         org: Uuid,
         after: Option<Uuid>,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<(Uuid, String)>>> + Send;
+    ) -> impl Future<Output = Result<Vec<MessageTexts>>> + Send;
+    /// The organisation's customers with an id after `after`, by id.
+    fn list_customers(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Customer>>> + Send;
+    /// The organisation's identities with an id after `after`, by id.
+    fn list_all_identities(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Identity>>> + Send;
+    /// The organisation's identities stored in clear (from before identities were
+    /// sealed), at most `limit`.
+    fn list_unsealed_identities(
+        &self,
+        org: Uuid,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Identity>>> + Send;
+    /// `(id, data)` of the organisation's contacts with an id after `after`, by id.
+    fn list_contact_data(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(Uuid, serde_json::Value)>>> + Send;
     /// The ids of the organisation's attachments after `after`, by id.
     fn list_attachment_ids(
         &self,
@@ -479,8 +507,35 @@ impl Store for Db {
         org: Uuid,
         after: Option<Uuid>,
         limit: u32,
-    ) -> Result<Vec<(Uuid, String)>> {
+    ) -> Result<Vec<MessageTexts>> {
         delegate!(self, s => s.list_message_texts(org, after, limit))
+    }
+    async fn list_customers(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Customer>> {
+        delegate!(self, s => s.list_customers(org, after, limit))
+    }
+    async fn list_all_identities(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Identity>> {
+        delegate!(self, s => s.list_all_identities(org, after, limit))
+    }
+    async fn list_unsealed_identities(&self, org: Uuid, limit: u32) -> Result<Vec<Identity>> {
+        delegate!(self, s => s.list_unsealed_identities(org, limit))
+    }
+    async fn list_contact_data(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, serde_json::Value)>> {
+        delegate!(self, s => s.list_contact_data(org, after, limit))
     }
     async fn list_attachment_ids(
         &self,

@@ -180,10 +180,13 @@ pub enum ObjectKind {
     /// The help center's "was this helpful?" counts for one article (its name is the
     /// article's id), kept apart so that a vote never races an edit.
     KbVotes,
+    /// Data protection settings (which roles open customers' attachments); one, named
+    /// `protection`. Admins only.
+    Protection,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 17] = [
+    pub const ALL: [ObjectKind; 18] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -201,6 +204,7 @@ impl ObjectKind {
         ObjectKind::KbArticle,
         ObjectKind::KbSettings,
         ObjectKind::KbVotes,
+        ObjectKind::Protection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -222,6 +226,7 @@ impl ObjectKind {
             ObjectKind::KbArticle => "kb_article",
             ObjectKind::KbSettings => "kb_settings",
             ObjectKind::KbVotes => "kb_votes",
+            ObjectKind::Protection => "protection",
         }
     }
 
@@ -284,9 +289,16 @@ pub struct Identity {
     pub org_id: Uuid,
     pub customer_id: Uuid,
     pub kind: String,
+    /// What lookups compare. The server stores a keyed hash of the value here (a blind
+    /// index) and the value itself, sealed, in `sealed`; rows from before that hold the
+    /// value in clear and no `sealed`.
     pub value: String,
+    pub sealed: Option<String>,
     pub created_at: OffsetDateTime,
 }
+
+/// `(id, text, customer's name)` of one message, as the re-encryption walks them.
+pub type MessageTexts = (Uuid, Option<String>, Option<String>);
 
 /// Where a contact is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -655,7 +667,34 @@ pub enum Change {
     ResealMessage {
         org_id: Uuid,
         id: Uuid,
-        text: String,
+        text: Option<String>,
+        /// A customer's message also names them: replaced when `Some`.
+        author_name: Option<String>,
+    },
+    /// Replace the stored personal fields of one customer (sealing, re-encryption).
+    ResealCustomer {
+        org_id: Uuid,
+        id: Uuid,
+        name: String,
+        email: Option<String>,
+        data: Value,
+    },
+    /// Replace one identity's lookup value and sealed value (sealing, re-encryption).
+    /// `kind` is the identity's own (unchanged): the writer learns the new value.
+    ResealIdentity {
+        org_id: Uuid,
+        id: Uuid,
+        kind: String,
+        value: String,
+        sealed: String,
+    },
+    /// Replace a contact's `data` if it still is `before` (the live state may have changed
+    /// it since it was read; then this does nothing and a later pass seals it).
+    ResealContactData {
+        org_id: Uuid,
+        id: Uuid,
+        before: Value,
+        data: Value,
     },
     /// Replace the stored bytes of one attachment (re-encryption under a newer key).
     ResealAttachment {

@@ -470,7 +470,8 @@ macro_rules! backend {
         ) -> Result<()> {
             for chunk in identities.chunks(ROWS_PER_STATEMENT) {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO identities (id, org_id, customer_id, kind, value, created_at) ",
+                    "INSERT INTO identities (id, org_id, customer_id, kind, value, sealed, \
+                     created_at) ",
                 );
                 q.push_values(chunk, |mut row, i| {
                     row.push_bind(i.id)
@@ -478,6 +479,7 @@ macro_rules! backend {
                         .push_bind(i.customer_id)
                         .push_bind(&i.kind)
                         .push_bind(&i.value)
+                        .push_bind(&i.sealed)
                         .push_bind(i.created_at);
                 });
                 q.build()
@@ -856,13 +858,85 @@ macro_rules! backend {
                         .execute(&mut **tx)
                         .await?;
                     }
-                    Change::ResealMessage { org_id, id, text } => {
-                        sqlx::query("UPDATE messages SET text = $1 WHERE org_id = $2 AND id = $3")
-                            .bind(text)
+                    Change::ResealMessage {
+                        org_id,
+                        id,
+                        text,
+                        author_name,
+                    } => {
+                        sqlx::query(
+                            "UPDATE messages SET text = COALESCE($1, text), \
+                             author_name = COALESCE($2, author_name) \
+                             WHERE org_id = $3 AND id = $4",
+                        )
+                        .bind(text)
+                        .bind(author_name)
+                        .bind(org_id)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::ResealCustomer {
+                        org_id,
+                        id,
+                        name,
+                        email,
+                        data,
+                    } => {
+                        sqlx::query(
+                            "UPDATE customers SET name = $1, email = $2, data = $3 \
+                             WHERE org_id = $4 AND id = $5",
+                        )
+                        .bind(name)
+                        .bind(email)
+                        .bind(Json(data))
+                        .bind(org_id)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::ResealIdentity {
+                        org_id,
+                        id,
+                        value,
+                        sealed,
+                        ..
+                    } => {
+                        sqlx::query(
+                            "UPDATE identities SET value = $1, sealed = $2 \
+                             WHERE org_id = $3 AND id = $4",
+                        )
+                        .bind(value)
+                        .bind(sealed)
+                        .bind(org_id)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::ResealContactData {
+                        org_id,
+                        id,
+                        before,
+                        data,
+                    } => {
+                        // Compared as read back: the live state may have moved on.
+                        let now: Option<Json<serde_json::Value>> = sqlx::query_scalar(
+                            "SELECT data FROM contacts WHERE org_id = $1 AND id = $2",
+                        )
+                        .bind(org_id)
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        if now.is_some_and(|n| &n.0 == before) {
+                            sqlx::query(
+                                "UPDATE contacts SET data = $1 WHERE org_id = $2 AND id = $3",
+                            )
+                            .bind(Json(data))
                             .bind(org_id)
                             .bind(id)
                             .execute(&mut **tx)
                             .await?;
+                        }
                     }
                     Change::ResealAttachment { org_id, id, data } => {
                         sqlx::query(
@@ -997,6 +1071,7 @@ macro_rules! backend {
                     customer_id: r.try_get("customer_id")?,
                     kind: r.try_get("kind")?,
                     value: r.try_get("value")?,
+                    sealed: r.try_get("sealed")?,
                     created_at: r.try_get("created_at")?,
                 })
             }
@@ -1600,9 +1675,11 @@ macro_rules! backend {
                 org: Uuid,
                 after: Option<Uuid>,
                 limit_n: u32,
-            ) -> Result<Vec<(Uuid, String)>> {
-                Ok(sqlx::query_as::<_, (Uuid, String)>(
-                    "SELECT id, text FROM messages WHERE org_id = $1 AND text IS NOT NULL \
+            ) -> Result<Vec<MessageTexts>> {
+                Ok(sqlx::query_as::<_, MessageTexts>(
+                    "SELECT id, text, CASE WHEN sender = 'customer' THEN author_name END \
+                     FROM messages WHERE org_id = $1 \
+                     AND (text IS NOT NULL OR (sender = 'customer' AND author_name IS NOT NULL)) \
                      AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
                 )
                 .bind(org)
@@ -1626,6 +1703,80 @@ macro_rules! backend {
                 .bind(limit(limit_n))
                 .fetch_all(&self.read)
                 .await?)
+            }
+            async fn list_customers(
+                &self,
+                org: Uuid,
+                after: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<Customer>> {
+                sqlx::query(
+                    "SELECT * FROM customers WHERE org_id = $1 \
+                     AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::customer)
+                .collect()
+            }
+            async fn list_all_identities(
+                &self,
+                org: Uuid,
+                after: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<Identity>> {
+                sqlx::query(
+                    "SELECT * FROM identities WHERE org_id = $1 \
+                     AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::identity)
+                .collect()
+            }
+            async fn list_unsealed_identities(
+                &self,
+                org: Uuid,
+                limit_n: u32,
+            ) -> Result<Vec<Identity>> {
+                sqlx::query(
+                    "SELECT * FROM identities WHERE org_id = $1 AND sealed IS NULL \
+                     ORDER BY id LIMIT $2",
+                )
+                .bind(org)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::identity)
+                .collect()
+            }
+            async fn list_contact_data(
+                &self,
+                org: Uuid,
+                after: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<(Uuid, serde_json::Value)>> {
+                Ok(sqlx::query_as::<_, (Uuid, Json<serde_json::Value>)>(
+                    "SELECT id, data FROM contacts WHERE org_id = $1 \
+                     AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                )
+                .bind(org)
+                .bind(after)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .into_iter()
+                .map(|(id, d)| (id, d.0))
+                .collect())
             }
             async fn list_closed_contacts(
                 &self,

@@ -513,6 +513,7 @@ async fn objects_customers_sessions_tokens_attachments_idempotency() {
             customer_id: cu.id,
             kind: "email".into(),
             value: "carol@example.com".into(),
+            sealed: Some("enc:k1:sealed-carol".into()),
             created_at: now(),
         };
         db.commit(vec![
@@ -997,6 +998,7 @@ async fn data_keys_reseals_and_erasures_with_their_counts() {
                 customer_id: cust.id,
                 kind: "email".into(),
                 value: "ann@example.org".into(),
+                sealed: None,
                 created_at: now(),
             }),
             Change::PutContact(gone.clone()),
@@ -1029,7 +1031,8 @@ async fn data_keys_reseals_and_erasures_with_their_counts() {
             Change::ResealMessage {
                 org_id: o.id,
                 id: m2.id,
-                text: "sealed".into(),
+                text: Some("sealed".into()),
+                author_name: None,
             },
             Change::ResealAttachment {
                 org_id: o.id,
@@ -1048,6 +1051,70 @@ async fn data_keys_reseals_and_erasures_with_their_counts() {
         assert_eq!(
             db.list_attachment_ids(o.id, None, 10).await.unwrap(),
             vec![att.id]
+        );
+
+        // Personal data sealed in place: a customer, an identity, and a contact's data
+        // only while it still is what was read (the second write read a stale `before`).
+        let idents = db.list_all_identities(o.id, None, 10).await.unwrap();
+        assert_eq!(idents.len(), 1);
+        assert_eq!(db.list_unsealed_identities(o.id, 10).await.unwrap(), idents);
+        assert_eq!(db.list_customers(o.id, None, 10).await.unwrap().len(), 1);
+        let data = db.list_contact_data(o.id, None, 10).await.unwrap();
+        let (cid, before) = data.iter().find(|(id, _)| *id == kept.id).unwrap().clone();
+        db.commit(vec![
+            Change::ResealCustomer {
+                org_id: o.id,
+                id: cust.id,
+                name: "sealed-name".into(),
+                email: None,
+                data: json!("sealed-data"),
+            },
+            Change::ResealIdentity {
+                org_id: o.id,
+                id: idents[0].id,
+                kind: "email".into(),
+                value: "bi:x".into(),
+                sealed: "sealed-value".into(),
+            },
+            Change::ResealContactData {
+                org_id: o.id,
+                id: cid,
+                before: before.clone(),
+                data: json!({"customer_name": "sealed"}),
+            },
+            Change::ResealContactData {
+                org_id: o.id,
+                id: cid,
+                before,
+                data: json!({"customer_name": "stale"}),
+            },
+        ])
+        .await
+        .unwrap();
+        let c = db.get_customer(o.id, cust.id).await.unwrap().unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.email, c.data),
+            ("sealed-name", None, json!("sealed-data"))
+        );
+        let i = db
+            .find_identity(o.id, "email", "bi:x")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            i.sealed.as_deref(),
+            Some("sealed-value"),
+            "found at once by its new value"
+        );
+        assert!(
+            db.list_unsealed_identities(o.id, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            db.get_contact(o.id, cid).await.unwrap().unwrap().data,
+            json!({"customer_name": "sealed"})
         );
 
         // Another organisation's erasure touches nothing here.

@@ -1000,6 +1000,27 @@ export interface paths {
         patch: operations["update_org"];
         trace?: never;
     };
+    "/api/protection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's data protection settings (admins). */
+        get: operations["get_protection"];
+        /**
+         * Set the organisation's data protection settings (admins); in effect at once.
+         *     Audited as `object.put`.
+         */
+        put: operations["put_protection"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queues": {
         parameters: {
             query?: never;
@@ -2593,6 +2614,15 @@ export interface components {
             /** Format: uuid */
             queue_id?: string | null;
             steps?: components["schemas"]["PolicyStep"][] | null;
+        };
+        /** @description The organisation's data protection settings. */
+        Protection: {
+            /**
+             * @description Roles whose staff may open customers' attachments, on the contacts they may see.
+             *     (`admin`, `supervisor`, `agent`, `analyst`.) Default: admins, supervisors and
+             *     agents.
+             */
+            attachment_roles?: string[];
         };
         RaiseIn: {
             /**
@@ -4948,6 +4978,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_protection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Protection"];
+                };
+            };
+        };
+    };
+    put_protection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Protection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Protection"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

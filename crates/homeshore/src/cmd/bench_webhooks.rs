@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use clap::Args as ClapArgs;
 use serde::Serialize;
 use serde_json::json;
-use store::{Change, ContactFilter, Object, ObjectKind, PageRequest, Store};
+use store::{Change, ContactFilter, Object, ObjectKind, PageRequest};
 
 use super::bench::{BenchDb, Latency, Served, load_average};
 
@@ -347,8 +347,7 @@ async fn drive(state: &server::AppState, args: &Args) -> anyhow::Result<Report> 
     let mut after = None;
     loop {
         let page = state
-            .store()
-            .list_contacts(
+            .contacts(
                 org.id,
                 &ContactFilter::default(),
                 PageRequest { after, limit: 1000 },

@@ -44,6 +44,11 @@ pub struct Args {
     /// Seed of the simulation's random choices (same seed, same customers).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// The issuer URL of the demo identity provider (`scripts/demo.sh` starts one with
+    /// `node web/demo-idp.mjs`): registered as the organisation's single sign-on, so the
+    /// sign-in pages offer "Sign in with Demo ID".
+    #[arg(long, env = "HOMESHORE_DEMO_IDP", value_name = "URL")]
+    pub identity_provider: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -100,6 +105,11 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     let fresh = seed_demo(&state)
         .await
         .context("seeding the demo organisation")?;
+    if let Some(issuer) = &args.identity_provider {
+        seed_sso(&state, issuer)
+            .await
+            .context("registering the demo identity provider")?;
+    }
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(server::serve(listener, state.clone(), async move {
@@ -208,6 +218,11 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
     for p in seed::PEOPLE.iter().filter(|p| p.role != seed::Role::Agent) {
         lines.push(format!("{:<15} {}", capitalise(p.role.as_str()), p.email));
     }
+    if let Some(idp) = &args.identity_provider {
+        lines.push(format!(
+            "Single sign-on  \"Sign in with Demo ID\" ({idp}): ann (agent) or sam (supervisor), any password"
+        ));
+    }
     lines.push(String::new());
     if args.no_simulation {
         lines.push("Simulation off (--no-simulation).".to_string());
@@ -261,6 +276,69 @@ async fn names(state: &AppState, org: uuid::Uuid, kind: ObjectKind) -> anyhow::R
 
 /// Creates whatever of the demo organisation is missing. Returns whether the
 /// organisation itself was new.
+/// The demo identity provider's client secret (`web/demo-idp.mjs` has the same).
+fn demo_idp_secret() -> String {
+    std::env::var("HOMESHORE_DEMO_IDP_SECRET")
+        .unwrap_or_else(|_| "demo-identity-provider-secret".into())
+}
+
+/// Registers the demo identity provider as Demo Retail's single sign-on: its agents'
+/// group signs in as agents, its supervisors' group as supervisors, accounts made at
+/// the first sign-in; passwords keep working.
+pub async fn seed_sso(state: &AppState, issuer: &str) -> anyhow::Result<()> {
+    use server::sso::{self, RoleRule, SsoSettings};
+    anyhow::ensure!(
+        sso::allowed_url(issuer),
+        "--identity-provider: https, or http on this machine"
+    );
+    let org = state
+        .store()
+        .get_org_by_slug(seed::ORG_SLUG)
+        .await?
+        .context("the demo organisation")?;
+    let settings = SsoSettings {
+        enabled: true,
+        provider_name: "Demo ID".into(),
+        issuer: issuer.trim_end_matches('/').to_string(),
+        client_id: "homeshore-demo".into(),
+        client_secret: state
+            .sealer()
+            .seal(org.id, sso::SECRET_FIELD, &demo_idp_secret()),
+        scopes: "openid email profile groups".into(),
+        groups_claim: "groups".into(),
+        role_rules: vec![
+            RoleRule {
+                group: "cc-supervisors".into(),
+                role: store::Role::Supervisor,
+            },
+            RoleRule {
+                group: "cc-agents".into(),
+                role: store::Role::Agent,
+            },
+        ],
+        default_role: None,
+        jit: true,
+        password_login: true,
+    };
+    let existing = state
+        .store()
+        .get_object_by_name(org.id, ObjectKind::SsoConfig, sso::CONFIG_NAME)
+        .await?;
+    let o = Object::next_version(
+        existing.as_ref(),
+        org.id,
+        ObjectKind::SsoConfig,
+        sso::CONFIG_NAME,
+        serde_json::to_value(&settings)?,
+        state.now(),
+    );
+    state
+        .write(vec![Change::PutObject(o)], vec![])
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    Ok(())
+}
+
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
     use server::seed as s;
     let (org, fresh) = match state.store().get_org_by_slug(seed::ORG_SLUG).await? {

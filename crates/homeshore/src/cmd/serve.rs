@@ -520,10 +520,12 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
                     .await?;
                 pb.finish_and_clear();
                 println!(
-                    "{}: {} messages and {} attachments sealed with the newest key{}",
+                    "{}: {} messages, {} attachments and {} customers, identities and \
+                     contacts sealed with the newest key{}",
                     o.slug,
                     r.messages,
                     r.attachments,
+                    r.personal,
                     if r.unreadable > 0 {
                         format!(", {} unreadable left as they are", r.unreadable)
                     } else {

@@ -82,10 +82,7 @@ async fn list_contacts(
         limit: q.limit,
     }
     .page();
-    let p = state
-        .store()
-        .list_contacts(auth.org_id(), &filter, page)
-        .await?;
+    let p = state.contacts(auth.org_id(), &filter, page).await?;
     Ok(items(
         p.items.iter().map(wire::contact).collect(),
         p.next_cursor,
@@ -519,11 +516,7 @@ async fn post_message(
         Some(written) => written,
         // A retry answered with the first attempt: read what became of it.
         None => {
-            let c = state
-                .store()
-                .get_contact(auth.org_id(), id)
-                .await?
-                .unwrap_or(c);
+            let c = state.contact(auth.org_id(), id).await?.unwrap_or(c);
             let d = state.store().get_delivery(auth.org_id(), m.id).await?;
             (c, d)
         }
@@ -736,8 +729,7 @@ async fn get_customer(
     auth.require(ALL)?;
     let org = auth.org_id();
     let c = state
-        .store()
-        .get_customer(org, id)
+        .customer(org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("customer"))?;
     if auth.role() == Role::Agent {
@@ -758,10 +750,9 @@ async fn get_customer(
         }
     }
     contacts::audit_read(&state, &auth, "customer", id).await?;
-    let ids = state.store().list_identities(org, id).await?;
+    let ids = state.identities(org, id).await?;
     let cs = state
-        .store()
-        .list_contacts(
+        .contacts(
             org,
             &ContactFilter {
                 customer_id: Some(id),
@@ -818,7 +809,7 @@ async fn erase_customer(
         ));
     }
     let org = auth.org_id();
-    if state.store().get_customer(org, id).await?.is_none() {
+    if state.customer(org, id).await?.is_none() {
         return Err(ApiError::not_found("customer"));
     }
     let actor = Actor::from(&auth);

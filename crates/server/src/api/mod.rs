@@ -69,6 +69,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(config::routes())
         .merge(sso_api::routes())
         .merge(crate::retention::routes())
+        .merge(crate::protection::routes())
         .merge(scim_api::routes())
         .merge(supervisor_api::routes())
         .merge(wfm_api::routes())
@@ -197,11 +198,7 @@ where
     // A retry racing the first call waits for it, then gets its answer.
     let lock = key_lock(&format!("{}:{full_key}", auth.org_id()));
     let _one_at_a_time = lock.lock().await;
-    if let Some(rec) = state
-        .store()
-        .get_idempotency(auth.org_id(), &full_key)
-        .await?
-    {
+    if let Some(rec) = state.idempotency(auth.org_id(), &full_key).await? {
         if rec.request_hash != request_hash {
             return Err(ApiError::invalid(
                 "Idempotency-Key was used with a different request",
@@ -230,11 +227,7 @@ where
         Ok(_) => Ok((StatusCode::CREATED, axum::Json(out))),
         // A concurrent twin got there first: answer with its result.
         Err(e) if e.status == StatusCode::CONFLICT => {
-            match state
-                .store()
-                .get_idempotency(auth.org_id(), &full_key)
-                .await?
-            {
+            match state.idempotency(auth.org_id(), &full_key).await? {
                 Some(rec) => Ok((StatusCode::CREATED, axum::Json(rec.body))),
                 None => Err(e),
             }

@@ -839,8 +839,7 @@ async fn contact_records(
     let filter = ContactFilter::default();
     while out.len() < 500_000 {
         let page = state
-            .store()
-            .list_contacts(org, &filter, PageRequest { after, limit: 500 })
+            .contacts(org, &filter, PageRequest { after, limit: 500 })
             .await?;
         for c in &page.items {
             let queue = c

@@ -187,10 +187,7 @@ pub async fn receive(
                 }
             }
             Event::Read { psid, watermark } => {
-                let Some(identity) = state
-                    .store()
-                    .find_identity(org, "messenger_psid", &psid)
-                    .await?
+                let Some(identity) = state.find_identity(org, "messenger_psid", &psid).await?
                 else {
                     continue;
                 };

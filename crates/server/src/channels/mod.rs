@@ -26,7 +26,7 @@ mod proptests;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use store::{Channel, Contact, ContactStatus, IdempotencyRecord, Message, Sender, Store};
+use store::{Channel, Contact, ContactStatus, IdempotencyRecord, Message, Sender};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -90,12 +90,12 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
     let lock = crate::api::key_lock(&format!("{org}:{key}"));
     let _one = lock.lock().await;
     // A first message that opened a contact: its record names the contact.
-    if let Some(rec) = state.store().get_idempotency(org, &key).await?
+    if let Some(rec) = state.idempotency(org, &key).await?
         && let Some(id) = rec.body["id"].as_str().and_then(|s| s.parse().ok())
     {
         return first_result(state, org, id, &cid).await;
     }
-    let known = state.store().find_identity(org, kind, value).await?;
+    let known = state.find_identity(org, kind, value).await?;
     let open = known.and_then(|i| {
         state.with_org(org, |o| {
             o.contacts()
@@ -183,8 +183,7 @@ async fn contact_now(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Contact
     match state.with_org(org, |o| o.contact(id).map(|lc| lc.contact.clone())) {
         Some(c) => Ok(c),
         None => state
-            .store()
-            .get_contact(org, id)
+            .contact(org, id)
             .await?
             .ok_or_else(|| ApiError::not_found("contact")),
     }

@@ -98,6 +98,13 @@ impl SendError {
     }
 }
 
+/// A provider's or transport's error with the personal data in it masked (a provider
+/// may quote the number it could not reach): it is kept on the delivery and in the
+/// hash-chained log, which holds no personal data.
+fn scrubbed(error: &str) -> String {
+    crate::pii::mask(error).map_or_else(|| error.to_string(), |m| m.text)
+}
+
 /// The delivery after one attempt that ended with `outcome` at `now`.
 pub fn after_attempt(
     d: &Delivery,
@@ -119,19 +126,20 @@ pub fn after_attempt(
         Err(SendError::Permanent(e)) => {
             d.status = DeliveryStatus::Failed;
             d.next_attempt_ms = None;
-            d.error = Some(e.clone());
+            d.error = Some(scrubbed(e));
         }
         Err(SendError::Retry(e)) if now - d.created_at >= GIVE_UP_AFTER => {
             d.status = DeliveryStatus::Failed;
             d.next_attempt_ms = None;
             d.error = Some(format!(
-                "{e} (gave up after {} attempts over a day)",
+                "{} (gave up after {} attempts over a day)",
+                scrubbed(e),
                 d.attempts
             ));
         }
         Err(SendError::Retry(e)) => {
             d.next_attempt_ms = Some(unix_ms(now) + backoff_ms(d.attempts));
-            d.error = Some(e.clone());
+            d.error = Some(scrubbed(e));
         }
     }
     d
@@ -161,14 +169,14 @@ pub fn apply_receipt(
         d.provider_message_id = Some(p.to_string());
     }
     d.error = match status {
-        DeliveryStatus::Failed => Some(
-            error
+        DeliveryStatus::Failed => Some(scrubbed(
+            &error
                 .filter(|e| !e.trim().is_empty())
                 .unwrap_or("the channel reported that it could not deliver the message")
                 .chars()
                 .take(500)
-                .collect(),
-        ),
+                .collect::<String>(),
+        )),
         _ => None,
     };
     Some(d)
@@ -740,13 +748,13 @@ impl Outbound {
         let live = state.with_org(org, |o| o.contact(d.contact_id).map(|c| c.contact.clone()));
         let contact = match live {
             Some(c) => c,
-            None => match state.store().get_contact(org, d.contact_id).await? {
+            None => match state.contact(org, d.contact_id).await? {
                 Some(c) => c,
                 None => return Ok(None),
             },
         };
         let identities = match contact.customer_id {
-            Some(cust) => state.store().list_identities(org, cust).await?,
+            Some(cust) => state.identities(org, cust).await?,
             None => Vec::new(),
         };
         Ok(Some(Outbound {
@@ -897,6 +905,40 @@ pub enum ReceiptFor {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    /// A provider that quotes the customer's number in its error: the delivery (and so
+    /// the log) keeps the error without it.
+    #[test]
+    fn errors_are_kept_without_the_personal_data_they_quote() {
+        let now = datetime!(2026-12-01 15:00 UTC);
+        for outcome in [
+            Err(SendError::Permanent(
+                "21211: The 'To' number +1 312 555 0142 is not valid".into(),
+            )),
+            Err(SendError::Retry(
+                "mailbox ann.customer@example.org is full".into(),
+            )),
+        ] {
+            let e = after_attempt(&queued(), &outcome, now).error.unwrap();
+            assert!(
+                !e.contains("312 555 0142") && !e.contains("ann.customer@"),
+                "{e}"
+            );
+            assert!(
+                e.contains("21211") || e.contains("is full"),
+                "the rest stays: {e}"
+            );
+        }
+        let d = apply_receipt(
+            &queued(),
+            DeliveryStatus::Failed,
+            None,
+            Some("unreachable: +13125550142"),
+            now,
+        )
+        .unwrap();
+        assert!(!d.error.unwrap().contains("3125550142"));
+    }
 
     fn queued() -> Delivery {
         let t = datetime!(2026-12-01 15:00 UTC);

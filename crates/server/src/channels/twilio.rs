@@ -171,9 +171,9 @@ pub fn send<'a>(
             .await
             .map_err(|e| SendError::Retry(format!("reading opt-outs: {e}")))?
         {
-            return Err(SendError::Permanent(format!(
-                "{to} texted STOP: they get no texts until they text START"
-            )));
+            return Err(SendError::Permanent(
+                "the customer texted STOP: they get no texts until they text START".into(),
+            ));
         }
         let slug = state
             .store()
@@ -362,7 +362,7 @@ async fn opt_out(state: &AppState, org: uuid::Uuid, phone: &str, sid: &str) -> A
         id: store::new_id(),
         org_id: org,
         kind: ObjectKind::SmsOptOut,
-        name: phone.to_string(),
+        name: state.org_keys(org).await?.blind(OPT_OUT, phone),
         data: serde_json::json!({"message_sid": sid}),
         created_at: now,
         updated_at: now,
@@ -379,11 +379,7 @@ async fn opt_out(state: &AppState, org: uuid::Uuid, phone: &str, sid: &str) -> A
 }
 
 async fn opt_in(state: &AppState, org: uuid::Uuid, phone: &str) -> ApiResult<()> {
-    let Some(o) = state
-        .store()
-        .get_object_by_name(org, ObjectKind::SmsOptOut, phone)
-        .await?
-    else {
+    let Some(o) = opt_out_row(state, org, phone).await? else {
         return Ok(());
     };
     let now = state.now();
@@ -412,11 +408,32 @@ pub async fn opted_out(
     org: uuid::Uuid,
     phone: &str,
 ) -> Result<bool, store::StoreError> {
-    Ok(state
-        .store()
-        .get_object_by_name(org, store::ObjectKind::SmsOptOut, phone)
+    Ok(opt_out_row(state, org, phone).await?.is_some())
+}
+
+/// What an opt-out's name is a blind index of (see [`crate::keys`]): the number itself
+/// is never stored.
+const OPT_OUT: &str = "sms_opt_out";
+
+/// The opt-out of `phone`: named by its blind index, or (recorded before numbers were
+/// hidden) by the number.
+async fn opt_out_row(
+    state: &AppState,
+    org: uuid::Uuid,
+    phone: &str,
+) -> Result<Option<store::Object>, store::StoreError> {
+    let blind = state.org_keys(org).await?.blind(OPT_OUT, phone);
+    let st = state.store();
+    match st
+        .get_object_by_name(org, ObjectKind::SmsOptOut, &blind)
         .await?
-        .is_some())
+    {
+        Some(o) => Ok(Some(o)),
+        None => {
+            st.get_object_by_name(org, ObjectKind::SmsOptOut, phone)
+                .await
+        }
+    }
 }
 
 /// Whether the account SID and auth token open the account (`GET

@@ -295,7 +295,7 @@ async fn create_chat(
         None => None,
     };
     if let Some(key) = &retry_key
-        && let Some(rec) = state.store().get_idempotency(org.id, key).await?
+        && let Some(rec) = state.idempotency(org.id, key).await?
     {
         if rec.request_hash != request_hash {
             return Err(ApiError::invalid(
@@ -317,12 +317,11 @@ async fn create_chat(
     }
 
     // The same browser, else the same email, is the same customer.
-    let st = state.store();
-    let mut known = st.find_identity(org.id, "chat", &visitor_id).await?;
+    let mut known = state.find_identity(org.id, "chat", &visitor_id).await?;
     if known.is_none()
         && let Some(e) = &email
     {
-        known = st.find_identity(org.id, "email", e).await?;
+        known = state.find_identity(org.id, "email", e).await?;
     }
     let customer = match &known {
         Some(i) => CustomerRef::Existing(i.customer_id),
@@ -392,7 +391,7 @@ fn start_answer(state: &AppState, contact: &Contact, secret: String, visitor_id:
 /// Record an identity unless some customer already has it (best effort: the chat is
 /// open either way).
 async fn add_identity(state: &AppState, org: Uuid, customer: Uuid, kind: &str, value: &str) {
-    match state.store().find_identity(org, kind, value).await {
+    match state.find_identity(org, kind, value).await {
         Ok(Some(_)) => {}
         Ok(None) => {
             let id = store::Identity {
@@ -401,6 +400,7 @@ async fn add_identity(state: &AppState, org: Uuid, customer: Uuid, kind: &str, v
                 customer_id: customer,
                 kind: kind.to_string(),
                 value: value.to_string(),
+                sealed: None,
                 created_at: state.now(),
             };
             if let Err(e) = state
@@ -918,7 +918,8 @@ async fn customer_attachment(
 }
 
 /// Staff read a customer's file from the server: whoever may see its contact (an agent
-/// only the contacts assigned or offered to them), recorded as a read.
+/// only the contacts assigned or offered to them) in a role the organisation lets open
+/// attachments ([`crate::protection`]), recorded as a read.
 async fn staff_attachment(
     State(state): State<AppState>,
     auth: Auth,
@@ -930,6 +931,7 @@ async fn staff_attachment(
         .await?
         .ok_or_else(|| ApiError::not_found("attachment"))?;
     contacts::visible(&state, &auth, meta.contact_id).await?;
+    crate::protection::may_open_attachments(&state, &auth).await?;
     contacts::audit_read(&state, &auth, "attachment", att).await?;
     send_attachment(&state, auth.org_id(), Some(meta.contact_id), att).await
 }

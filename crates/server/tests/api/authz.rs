@@ -222,6 +222,8 @@ fn table() -> Vec<Row> {
         row("POST", "/api/customers/{id}/erase", ADMIN, 409, Id::Customer, Some(|_, _| json!({"reason": "erasure request"}))),
         row("GET", "/api/retention", ADMIN, 200, Id::None, None),
         row("PUT", "/api/retention", ADMIN, 200, Id::None, Some(|_, _| json!({"days": null, "channels": {}}))),
+        row("GET", "/api/protection", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/protection", ADMIN, 200, Id::None, Some(|_, _| json!({"attachment_roles": ["admin", "supervisor", "agent"]}))),
         // agents, users, tokens, organisation, events
         row("GET", "/api/agents", ALL, 200, Id::None, None),
         row("GET", "/api/agents/{id}", ALL, 200, Id::AgentUser, None),

@@ -635,3 +635,69 @@ impl Browser {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// `table.column` of every cell in the server's database that holds `needle` (as text,
+/// or as bytes: PostgreSQL's `bytea` shows as hex).
+pub async fn cells_holding(s: &Server, needle: &str) -> Vec<String> {
+    let mut hits = Vec::new();
+    match s.data() {
+        Data::Sqlite(dir) => {
+            let url = format!("sqlite://{}", dir.join("homeshore.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.expect("the database");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            for t in tables {
+                let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT name FROM pragma_table_info('{t}')"
+                )))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                for c in cols {
+                    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT count(*) FROM \"{t}\" WHERE instr(CAST(\"{c}\" AS BLOB), CAST($1 AS BLOB)) > 0"
+                    )))
+                    .bind(needle)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                    if n > 0 {
+                        hits.push(format!("{t}.{c}"));
+                    }
+                }
+            }
+            pool.close().await;
+        }
+        Data::Postgres(schema) => {
+            let pool = sqlx::PgPool::connect(&pg_url()).await.expect("PostgreSQL");
+            let cols: Vec<(String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = $1",
+            )
+            .bind(&schema)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let hex = hex::encode(needle.as_bytes());
+            for (t, c) in cols {
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT count(*) FROM \"{schema}\".\"{t}\" WHERE \"{c}\"::text LIKE $1 OR \"{c}\"::text LIKE $2"
+                )))
+                .bind(format!("%{needle}%"))
+                .bind(format!("%{hex}%"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                if n > 0 {
+                    hits.push(format!("{t}.{c}"));
+                }
+            }
+            pool.close().await;
+        }
+    }
+    hits
+}

@@ -283,6 +283,39 @@ async fn free_text_has_limits() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
+    // A contact's channel is one of the channels, not any string: an unknown one, or one
+    // with a NUL byte, is refused and nothing is created; a customer's name has a limit.
+    let before = admin.ok("/api/contacts?limit=500").await["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    for channel in ["fax", "chat\u{0}", "CHAT", ""] {
+        let r = admin
+            .post(
+                "/api/contacts",
+                &json!({"channel": channel, "queue_id": o.queue, "customer": {"name": "Nul"}}),
+            )
+            .await;
+        assert!(
+            r.status == 422 || r.status == 400,
+            "{channel:?}: {} {}",
+            r.status,
+            r.text
+        );
+        r.assert_error_shape("unknown channel");
+    }
+    let r = admin
+        .post(
+            "/api/contacts",
+            &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": "n".repeat(201)}}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let after = admin.ok("/api/contacts?limit=500").await["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before, "nothing was created");
     let r = admin
         .post(
             "/api/wrapup-codes",

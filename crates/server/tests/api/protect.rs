@@ -90,72 +90,6 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// `table.column` of every cell in the server's database that holds `needle` (as text,
-/// or as bytes: PostgreSQL's `bytea` shows as hex).
-async fn cells_holding(s: &Server, needle: &str) -> Vec<String> {
-    let mut hits = Vec::new();
-    match s.data() {
-        Data::Sqlite(dir) => {
-            let url = format!("sqlite://{}", dir.join("homeshore.db").display());
-            let pool = sqlx::SqlitePool::connect(&url).await.expect("the database");
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-            for t in tables {
-                let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT name FROM pragma_table_info('{t}')"
-                )))
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-                for c in cols {
-                    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                        "SELECT count(*) FROM \"{t}\" WHERE instr(CAST(\"{c}\" AS BLOB), CAST($1 AS BLOB)) > 0"
-                    )))
-                    .bind(needle)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-                    if n > 0 {
-                        hits.push(format!("{t}.{c}"));
-                    }
-                }
-            }
-            pool.close().await;
-        }
-        Data::Postgres(schema) => {
-            let pool = sqlx::PgPool::connect(&pg_url()).await.expect("PostgreSQL");
-            let cols: Vec<(String, String)> = sqlx::query_as(
-                "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                 WHERE table_schema = $1",
-            )
-            .bind(&schema)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-            let hex = hex::encode(needle.as_bytes());
-            for (t, c) in cols {
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT count(*) FROM \"{schema}\".\"{t}\" WHERE \"{c}\"::text LIKE $1 OR \"{c}\"::text LIKE $2"
-                )))
-                .bind(format!("%{needle}%"))
-                .bind(format!("%{hex}%"))
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-                if n > 0 {
-                    hits.push(format!("{t}.{c}"));
-                }
-            }
-            pool.close().await;
-        }
-    }
-    hits
-}
-
 /// A chat with a card number, an email and a phone number, and an attachment: none of
 /// them, nor the message's words or the file's bytes, is in any file of the SQLite data
 /// directory, while staff still read them (masked where they are personal data).
@@ -215,6 +149,390 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
     .await;
 }
 
+const WIDGET_NAME: &str = "Philippa Quartermaine";
+const WIDGET_EMAIL: &str = "philippa.q@example.net";
+const API_NAME: &str = "Bartholomew Ironside";
+const API_EMAIL: &str = "b.ironside@example.com";
+const NOTE_SECRET: &str = "internal note: Quixotically overdrawn";
+const WRAPUP_SECRET: &str = "wrap-up: Zanzibar refund approved";
+
+/// Starts a widget chat with a name and an email (a new browser each time); answers the
+/// chat's id and its customer's.
+async fn widget_chat_with_email(s: &Server, o: &Org) -> (Uuid, Uuid) {
+    let a = answer(
+        reqwest::Client::new()
+            .post(format!("{}/api/widget/{}/chats", s.base, o.slug))
+            .json(
+                &json!({"name": WIDGET_NAME, "email": WIDGET_EMAIL, "topic": o.queue.to_string()}),
+            ),
+    )
+    .await;
+    assert_eq!(a.status, 201, "start: {}", a.text);
+    let chat: Uuid = a.body["contact_id"].as_str().unwrap().parse().unwrap();
+    let c = o
+        .client(s, Role::Admin)
+        .ok(&format!("/api/contacts/{chat}"))
+        .await;
+    assert_eq!(c["customer_name"], WIDGET_NAME, "staff read the name: {c}");
+    (chat, c["customer_id"].as_str().unwrap().parse().unwrap())
+}
+
+/// Customers' names, emails and identities are sealed at rest, identities found by their
+/// blind index: a customer who comes back with the same email is the same customer, a
+/// retried create answers as the first time, staff read everything in clear, and no
+/// file of the data directory nor any cell of the database holds a name or an email.
+#[tokio::test]
+async fn customers_names_emails_and_identities_are_sealed_and_still_found() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "people").await;
+        let (_, first) = widget_chat_with_email(&s, &o).await;
+        let (_, again) = widget_chat_with_email(&s, &o).await;
+        assert_eq!(
+            first, again,
+            "the same email, from another browser, is the same customer"
+        );
+
+        let admin = o.client(&s, Role::Admin);
+        let body = json!({"channel": "chat", "queue_id": o.queue,
+            "customer": {"name": API_NAME, "email": API_EMAIL}, "text": "Where is my order?"});
+        let made = admin
+            .send(
+                "POST",
+                "/api/contacts",
+                Some(&body),
+                &[("idempotency-key", "sealed-1")],
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+        let retried = admin
+            .send(
+                "POST",
+                "/api/contacts",
+                Some(&body),
+                &[("idempotency-key", "sealed-1")],
+            )
+            .await;
+        assert_eq!(retried.status, 201, "{}", retried.text);
+        assert_eq!(
+            retried.body, made.body,
+            "the retry answers as the first time"
+        );
+        assert_eq!(made.body["customer_name"], API_NAME);
+        let customer = made.body["customer_id"].as_str().unwrap().to_string();
+        let second = admin
+            .send(
+                "POST",
+                "/api/contacts",
+                Some(&json!({"channel": "chat", "queue_id": o.queue,
+            "customer": {"name": "B. Ironside", "email": API_EMAIL}})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            second.body["customer_id"],
+            customer.as_str(),
+            "found by email: {}",
+            second.text
+        );
+
+        let c = admin.ok(&format!("/api/customers/{customer}")).await;
+        assert_eq!(c["customer"]["name"], API_NAME, "{c}");
+        assert_eq!(c["customer"]["email"], API_EMAIL, "{c}");
+        assert_eq!(c["identities"][0]["value"], API_EMAIL, "{c}");
+        let w = admin.ok(&format!("/api/customers/{first}")).await;
+        let values: Vec<&str> = w["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["value"].as_str())
+            .collect();
+        assert!(values.contains(&WIDGET_EMAIL), "{w}");
+        let msgs = admin
+            .ok(&format!(
+                "/api/contacts/{}/messages",
+                made.body["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(msgs["items"][0]["author_name"], API_NAME, "{msgs}");
+        // Every one of those reads is in the log, with who read what.
+        let events = admin.ok("/api/events?limit=1000").await;
+        let read = |what: &str, id: &str| {
+            events["items"].as_array().unwrap().iter().any(|e| {
+                e["kind"] == "audit.read"
+                    && e["data"]["what"] == what
+                    && e["data"]["id"] == id
+                    && e["data"]["actor"]["user_id"] == json!(o.user(Role::Admin))
+            })
+        };
+        assert!(
+            read("customer", &customer),
+            "the customer read is audited: {events}"
+        );
+        assert!(read("customer", &first.to_string()), "{events}");
+        assert!(
+            read("transcript", made.body["id"].as_str().unwrap()),
+            "{events}"
+        );
+
+        // What the agent writes about a customer: an internal note and wrap-up notes.
+        let agent = o.client(&s, Role::Agent);
+        let worked = active_contact(&s, &o).await;
+        let note = agent
+            .post(
+                &format!("/api/contacts/{worked}/messages"),
+                &json!({"client_id": "note-1", "text": NOTE_SECRET, "internal": true}),
+            )
+            .await;
+        assert_eq!(note.status, 201, "{}", note.text);
+        assert_eq!(
+            agent
+                .post(&format!("/api/contacts/{worked}/end"), &json!({}))
+                .await
+                .status,
+            200
+        );
+        let w = agent
+            .post(
+                &format!("/api/contacts/{worked}/wrapup"),
+                &json!({"code": "resolved", "notes": WRAPUP_SECRET}),
+            )
+            .await;
+        assert_eq!(w.status, 200, "{}", w.text);
+        let read = admin.ok(&format!("/api/contacts/{worked}")).await;
+        assert_eq!(
+            read["wrapup_notes"], WRAPUP_SECRET,
+            "staff read the notes: {read}"
+        );
+
+        s.state.barrier().await;
+        for needle in [
+            WIDGET_NAME,
+            WIDGET_EMAIL,
+            API_NAME,
+            API_EMAIL,
+            NOTE_SECRET,
+            WRAPUP_SECRET,
+        ] {
+            assert_eq!(
+                cells_holding(&s, needle).await,
+                Vec::<String>::new(),
+                "{needle} in the database"
+            );
+            if let Data::Sqlite(dir) = s.data() {
+                for (path, bytes) in files_under(&dir) {
+                    assert!(
+                        !contains(&bytes, needle.as_bytes()),
+                        "{needle:?} in clear in {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        s
+    })
+    .await;
+}
+
+/// Rows written before customers were sealed (names, emails and identity values in
+/// clear) are still found and read, and the re-encryption seals them and gives
+/// identities their blind index.
+#[tokio::test]
+async fn customers_from_before_sealing_are_found_and_the_reencryption_seals_them() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "legacy").await;
+        let db = s.state.store();
+        let now = time::OffsetDateTime::now_utc();
+        let cust = store::Customer {
+            id: store::new_id(),
+            org_id: o.id,
+            name: API_NAME.into(),
+            email: Some(API_EMAIL.into()),
+            data: json!({}),
+            created_at: now,
+        };
+        // Straight to the store: what an older server wrote.
+        db.commit(vec![
+            store::Change::PutCustomer(cust.clone()),
+            store::Change::PutIdentity(store::Identity {
+                id: store::new_id(),
+                org_id: o.id,
+                customer_id: cust.id,
+                kind: "email".into(),
+                value: API_EMAIL.into(),
+                sealed: None,
+                created_at: now,
+            }),
+        ])
+        .await
+        .unwrap();
+        let admin = o.client(&s, Role::Admin);
+        let made = admin
+            .send(
+                "POST",
+                "/api/contacts",
+                Some(&json!({"channel": "chat", "queue_id": o.queue,
+            "customer": {"name": "Bart", "email": API_EMAIL}})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            made.body["customer_id"],
+            cust.id.to_string(),
+            "found by its value in clear: {}",
+            made.text
+        );
+        assert_eq!(made.body["customer_name"], API_NAME);
+        assert!(
+            !cells_holding(&s, API_EMAIL).await.is_empty(),
+            "in clear before"
+        );
+
+        // A (re)starting server seals identities in clear before it serves; the CLI's
+        // re-encryption seals the rest.
+        let s = Server::start_with(s.halt().await, server::Clock::System).await;
+        assert_eq!(
+            cells_holding(&s, API_EMAIL).await,
+            vec!["customers.email"],
+            "identities sealed at start"
+        );
+        let db = s.state.store();
+        let admin = o.client(&s, Role::Admin);
+        let wrap: std::sync::Arc<dyn keys::KeyWrap> = std::sync::Arc::new(s.state.sealer().clone());
+        let r = keys::reencrypt(db, wrap, o.id, &|_| {}).await.unwrap();
+        // The customer (the identity was sealed at start, the new contact when it was made).
+        assert_eq!(r.personal, 1, "{r:?}");
+        for needle in [API_NAME, API_EMAIL] {
+            assert_eq!(
+                cells_holding(&s, needle).await,
+                Vec::<String>::new(),
+                "{needle} after"
+            );
+        }
+        let again = admin
+            .send(
+                "POST",
+                "/api/contacts",
+                Some(&json!({"channel": "chat", "queue_id": o.queue,
+            "customer": {"name": "Bart", "email": API_EMAIL}})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            again.body["customer_id"],
+            cust.id.to_string(),
+            "found by its blind index: {}",
+            again.text
+        );
+        let c = admin.ok(&format!("/api/customers/{}", cust.id)).await;
+        assert_eq!(c["customer"]["name"], API_NAME, "{c}");
+        assert_eq!(c["identities"][0]["value"], API_EMAIL, "{c}");
+        s
+    })
+    .await;
+}
+
+/// An admin chooses which roles open customers' files: a refused role gets a 403 that
+/// says why, the file's name and size still show, and the others still open it.
+#[tokio::test]
+async fn attachments_open_only_for_the_roles_allowed() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "files").await;
+        let (chat, token) = widget_chat(&s, &o, "Fiona Files").await;
+        let att = customer_uploads(&s, chat, &token).await;
+        let get = |role: Role| {
+            let (base, tok) = (s.base.clone(), o.token(role));
+            async move {
+                answer(
+                    reqwest::Client::new()
+                        .get(format!("{base}/api/attachments/{att}"))
+                        .bearer_auth(tok),
+                )
+                .await
+            }
+        };
+        let admin = o.client(&s, Role::Admin);
+        let p = admin.ok("/api/protection").await;
+        assert_eq!(
+            p["attachment_roles"],
+            json!(["admin", "supervisor", "agent"]),
+            "the default"
+        );
+        assert_eq!(get(Role::Supervisor).await.status, 200);
+
+        let put = admin
+            .send(
+                "PUT",
+                "/api/protection",
+                Some(&json!({"attachment_roles": ["admin"]})),
+                &[],
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        let events = admin.ok("/api/events?limit=1000").await;
+        let reads_by = |events: &Value, role: Role| {
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| {
+                    e["kind"] == "audit.read"
+                        && e["data"]["what"] == "attachment"
+                        && e["data"]["id"] == json!(att)
+                        && e["data"]["actor"]["user_id"] == json!(o.user(role))
+                })
+                .count()
+        };
+        assert_eq!(
+            reads_by(&events, Role::Supervisor),
+            1,
+            "the opening is audited: {events}"
+        );
+        let refused = get(Role::Supervisor).await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        let events = admin.ok("/api/events?limit=1000").await;
+        assert_eq!(
+            reads_by(&events, Role::Supervisor),
+            1,
+            "a refused opening reads nothing"
+        );
+        assert!(
+            refused.text.contains("supervisor role"),
+            "says why: {}",
+            refused.text
+        );
+        assert_eq!(get(Role::Admin).await.status, 200, "admins still open it");
+        let msgs = admin.ok(&format!("/api/contacts/{chat}/messages")).await;
+        assert!(
+            msgs.to_string().contains("receipt.pdf"),
+            "the file's name still shows: {msgs}"
+        );
+        let bad = admin
+            .send(
+                "PUT",
+                "/api/protection",
+                Some(&json!({"attachment_roles": ["owner"]})),
+                &[],
+            )
+            .await;
+        assert!(bad.status == 422 || bad.status == 400, "{}", bad.text);
+        let supervisor = o.client(&s, Role::Supervisor);
+        assert_eq!(
+            supervisor
+                .send(
+                    "PUT",
+                    "/api/protection",
+                    Some(&json!({"attachment_roles": ["admin", "supervisor"]})),
+                    &[]
+                )
+                .await
+                .status,
+            403
+        );
+        s
+    })
+    .await;
+}
+
 /// A customer who writes something that looks like a ciphertext, or uploads a file that
 /// starts like a sealed one, has it sealed like anything else and read back as written:
 /// neither stored in clear nor able to make the transcript unreadable.
@@ -257,9 +575,14 @@ async fn a_rotated_key_keeps_old_messages_readable_and_reencryption_moves_them()
         customer_says(&s, chat, &token, "before the rotation, alpha").await;
         let att = customer_uploads(&s, chat, &token).await;
         let db = s.state.store();
-        let key_ids = |rows: &[(Uuid, String)]| {
-            let mut ids: Vec<Option<i32>> =
-                rows.iter().map(|(_, t)| keys::text_key_id(t)).collect();
+        // Texts and customers' names on their messages.
+        let key_ids = |rows: &[store::MessageTexts]| {
+            let mut ids: Vec<Option<i32>> = rows
+                .iter()
+                .flat_map(|(_, t, a)| [t, a])
+                .flatten()
+                .map(|t| keys::text_key_id(t))
+                .collect();
             ids.sort();
             ids.dedup();
             ids
@@ -296,8 +619,16 @@ async fn a_rotated_key_keeps_old_messages_readable_and_reencryption_moves_them()
         let stored = db.attachment_data(o.id, att).await.unwrap().unwrap();
         assert_eq!(keys::bytes_key_id(&stored), Some(2));
         // A second run has nothing to do.
+        // The customer and their identity (the contact itself was written again, under
+        // key 2, with the message after the rotation).
+        assert_eq!(done.personal, 2, "{done:?}");
         let again = keys::reencrypt(db, wrap, o.id, &|_| {}).await.unwrap();
-        assert_eq!((again.messages, again.attachments), (0, 0));
+        assert_eq!(
+            (again.messages, again.attachments, again.personal),
+            (0, 0, 0)
+        );
+        let c = admin.ok(&format!("/api/contacts/{chat}")).await;
+        assert_eq!(c["customer_name"], "Rita Rotation", "{c}");
         let shown = texts(
             admin.ok(&format!("/api/contacts/{chat}/messages")).await["items"]
                 .as_array()

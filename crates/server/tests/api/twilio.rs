@@ -309,6 +309,12 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
         let d = delivery_until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("texted STOP"), "{d}");
         assert_eq!(twilio.sent().len(), 2, "nothing sent to an opted-out number");
+        s.state.barrier().await;
+        assert_eq!(
+            cells_holding(&s, CUSTOMER.trim_start_matches('+')).await,
+            Vec::<String>::new(),
+            "the customer's number (their identity, their opt-out) is nowhere in clear"
+        );
         assert_eq!(text_in(&s, "texts", "SM-in-3", "start").await.status, 200);
         let id3 = reply(&agent, &contact, "Welcome back").await;
         delivery_until(&agent, &contact, &id3, |d| d["status"] == "sent").await;
@@ -357,6 +363,16 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
             .take(3)
             .collect();
         assert_eq!(texts, vec!["Where is my parcel?", "STOP", "start"]);
+
+        // Personal data in a text is masked for the agent as on every channel, and the
+        // card number is kept nowhere.
+        assert_eq!(text_in(&s, "texts", "SM-in-card", "my card is 4111 1111 1111 1111").await.status, 200);
+        let last = messages(&agent, &contact).await;
+        let card = last.iter().rev().find(|m| m["from"] == "customer").unwrap();
+        assert_eq!(card["text"], "my card is [card ending 1111]", "{card}");
+        s.state.barrier().await;
+        assert_eq!(cells_holding(&s, "4111111111111111").await, Vec::<String>::new());
+        assert_eq!(cells_holding(&s, "4111 1111 1111 1111").await, Vec::<String>::new());
 
         // "Test" opens the account with the stored (sealed) credentials and sends nothing.
         let before = twilio.sent().len();
