@@ -551,3 +551,97 @@ fn the_demo_simulates_texting_customers_with_receipts() {
         }
     });
 }
+
+/// An operator moves the data keys from the local master key to a key-management
+/// service reached through a command, and the center keeps working with it; without the
+/// command, the keys do not open and the error says why.
+#[test]
+fn data_keys_move_to_a_kms_command() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl is not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    // A stand-in KMS: its own secret, bound to the organisation and key number.
+    let script = dir.path().join("kms.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n\
+         pass=\"kms-test:$HOMESHORE_KMS_ORG:$HOMESHORE_KMS_KEY_ID\"\n\
+         case \"$1\" in\n\
+         wrap) exec openssl enc -aes-256-cbc -pbkdf2 -a -A -pass pass:\"$pass\" ;;\n\
+         unwrap) exec openssl enc -d -aes-256-cbc -pbkdf2 -a -A -pass pass:\"$pass\" ;;\n\
+         esac\n\
+         exit 2\n",
+    )
+    .unwrap();
+    let kms = format!("sh {}", script.display());
+    let out = run(
+        &[
+            "org",
+            "create",
+            "--data-dir",
+            data,
+            "--slug",
+            "acme",
+            "--name",
+            "Acme",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &["keys", "rotate", "--data-dir", data, "--org", "acme"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(&["keys", "rewrap", "--data-dir", data, "--kms"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("set kms_command"),
+        "{}",
+        text(&out.stderr)
+    );
+    let with_kms = [("HOMESHORE_KMS_COMMAND", kms.as_str())];
+    let out = run(&["keys", "rewrap", "--data-dir", data, "--kms"], &with_kms);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("acme: 2 data keys rewrapped"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let db = dir.path().join("homeshore.db");
+    let wrapped: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_scalar("SELECT wrapped FROM data_keys ORDER BY key_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    });
+    assert_eq!(wrapped.len(), 2);
+    assert!(wrapped.iter().all(|w| w.starts_with("kms:")), "{wrapped:?}");
+
+    // With the command, every key opens (a new one is wrapped by the KMS too).
+    let out = run(
+        &["keys", "rotate", "--data-dir", data, "--org", "acme"],
+        &with_kms,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["keys", "reencrypt", "--data-dir", data], &with_kms);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Without it they do not, and the operator is told why.
+    let out = run(&["keys", "reencrypt", "--data-dir", data], &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no kms_command is set"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -8,8 +8,8 @@
 //! - The **master key** (`secret_key` / `HOMESHORE_SECRET_KEY`, else `secret.key` in the
 //!   data directory, see [`crate::secrets`]) never enters the database. It only wraps
 //!   data keys, behind the [`KeyWrap`] trait: a KMS (Vault transit, AWS KMS, …) plugs in
-//!   as another implementation whose `wrap`/`unwrap` call it, and then the master key
-//!   never enters this process either.
+//!   through the operator's command ([`KmsCommand`]), and then the master key never
+//!   enters this process either.
 //! - Each organisation has **data keys** (random 256 bits), stored wrapped in the
 //!   `data_keys` table with a number. The highest number is the one new writes use
 //!   ("current"); older keys stay to read what they sealed. `homeshore keys rotate`
@@ -131,6 +131,132 @@ impl KeyWrap for Sealer {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| KeyError("a data key is not 32 bytes".into()))
+    }
+}
+
+/// What a data key wrapped by the KMS command begins with.
+const KMS_PREFIX: &str = "kms:";
+
+/// A key-management service (Vault transit, AWS KMS, Google Cloud KMS, an HSM…) reached
+/// through a command the operator provides (`kms_command` / `HOMESHORE_KMS_COMMAND`),
+/// as Git reaches credential helpers: the master key then never enters this process.
+///
+/// The command is run by `sh -c` with one more argument, `wrap` or `unwrap`, and the
+/// variables `HOMESHORE_KMS_ORG` (the organisation's id) and `HOMESHORE_KMS_KEY_ID` (the
+/// data key's number), to pass to the KMS as its encryption context. `wrap` reads the
+/// data key (64 hex digits) on standard input and prints what the KMS returned (one
+/// line of text); `unwrap` reads that text and prints the 64 hex digits. A non-zero
+/// exit fails the call with the command's first line of standard error. Unwrapped keys
+/// are kept in memory, so the command runs once per key and process, not on every
+/// refresh.
+pub struct KmsCommand {
+    command: String,
+    opened: std::sync::Mutex<HashMap<(Uuid, i32, String), [u8; 32]>>,
+}
+
+impl KmsCommand {
+    pub fn new(command: &str) -> KmsCommand {
+        KmsCommand {
+            command: command.trim().to_string(),
+            opened: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn run(&self, verb: &str, org: Uuid, key_id: i32, input: &str) -> Result<String, KeyError> {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{} {verb}", self.command))
+            .env("HOMESHORE_KMS_ORG", org.to_string())
+            .env("HOMESHORE_KMS_KEY_ID", key_id.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| KeyError(format!("the KMS command could not start: {e}")))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.as_bytes())
+                .map_err(|e| KeyError(format!("the KMS command did not read its input: {e}")))?;
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| KeyError(format!("the KMS command failed: {e}")))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            return Err(KeyError(format!(
+                "the KMS command's {verb} failed ({}): {}",
+                out.status,
+                err.lines().next().unwrap_or("no message")
+            )));
+        }
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if text.is_empty() || text.contains('\n') {
+            return Err(KeyError(format!(
+                "the KMS command's {verb} printed no single line of text"
+            )));
+        }
+        Ok(text)
+    }
+}
+
+impl KeyWrap for KmsCommand {
+    fn wrap(&self, org: Uuid, key_id: i32, key: &[u8; 32]) -> Result<String, KeyError> {
+        let text = self.run("wrap", org, key_id, &hex::encode(key))?;
+        Ok(format!("{KMS_PREFIX}{text}"))
+    }
+    fn unwrap(&self, org: Uuid, key_id: i32, wrapped: &str) -> Result<[u8; 32], KeyError> {
+        let text = wrapped
+            .strip_prefix(KMS_PREFIX)
+            .ok_or_else(|| KeyError("a data key is not wrapped by the KMS".into()))?;
+        let at = (org, key_id, text.to_string());
+        if let Some(k) = self
+            .opened
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&at)
+        {
+            return Ok(*k);
+        }
+        let plain = self.run("unwrap", org, key_id, text)?;
+        let key: [u8; 32] = hex::decode(plain.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                KeyError("the KMS command's unwrap printed no 32-byte hex key".into())
+            })?;
+        self.opened
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(at, key);
+        Ok(key)
+    }
+}
+
+/// What wraps this center's data keys: new ones with the KMS when one is configured,
+/// else with the local master key; a stored key opens with whichever wrapped it, so a
+/// center moves to a KMS with `homeshore keys rewrap --kms` while it runs.
+pub struct DataKeyWrap {
+    pub local: Sealer,
+    pub kms: Option<KmsCommand>,
+}
+
+impl KeyWrap for DataKeyWrap {
+    fn wrap(&self, org: Uuid, key_id: i32, key: &[u8; 32]) -> Result<String, KeyError> {
+        match &self.kms {
+            Some(k) => k.wrap(org, key_id, key),
+            None => self.local.wrap(org, key_id, key),
+        }
+    }
+    fn unwrap(&self, org: Uuid, key_id: i32, wrapped: &str) -> Result<[u8; 32], KeyError> {
+        match (&self.kms, wrapped.starts_with(KMS_PREFIX)) {
+            (Some(k), true) => k.unwrap(org, key_id, wrapped),
+            (None, true) => Err(KeyError(
+                "a data key is wrapped by a KMS, and no kms_command is set".into(),
+            )),
+            (_, false) => self.local.unwrap(org, key_id, wrapped),
+        }
     }
 }
 
@@ -487,6 +613,11 @@ impl std::fmt::Debug for Keyring {
 }
 
 impl Keyring {
+    /// What wraps and unwraps this center's data keys.
+    pub fn wrap(&self) -> Arc<dyn KeyWrap> {
+        self.wrap.clone()
+    }
+
     pub fn new(wrap: Arc<dyn KeyWrap>) -> Keyring {
         Keyring {
             wrap,
@@ -1021,6 +1152,74 @@ mod tests {
         t[last] ^= 0x80;
         assert_eq!(k2.open_bytes(ATTACHMENT, row, &t), None, "tampered");
         assert_eq!(k2.open_bytes(ATTACHMENT, row, b"plain").unwrap(), b"plain");
+    }
+
+    /// A stand-in KMS: "wraps" by encrypting with openssl under a passphrase bound to
+    /// the organisation and key number (the encryption context), so the test sees the
+    /// whole contract: input, output, context, failure.
+    fn kms() -> (KmsCommand, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("homeshore-kms-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("kms.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\n\
+             pass=\"kms-secret:$HOMESHORE_KMS_ORG:$HOMESHORE_KMS_KEY_ID\"\n\
+             case \"$1\" in\n\
+             wrap) openssl enc -aes-256-cbc -pbkdf2 -a -A -pass pass:\"$pass\" ;;\n\
+             unwrap) openssl enc -d -aes-256-cbc -pbkdf2 -a -A -pass pass:\"$pass\" ;;\n\
+             *) echo \"unknown verb $1\" >&2; exit 2 ;;\n\
+             esac\n",
+        )
+        .unwrap();
+        (KmsCommand::new(&format!("sh {}", script.display())), dir)
+    }
+
+    #[test]
+    fn a_kms_command_wraps_and_unwraps_bound_to_its_context() {
+        if std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_err()
+        {
+            eprintln!("openssl is not installed: skipped");
+            return;
+        }
+        let (k, dir) = kms();
+        let org = Uuid::now_v7();
+        let key: [u8; 32] = rand::random();
+        let wrapped = k.wrap(org, 1, &key).unwrap();
+        assert!(wrapped.starts_with("kms:"), "{wrapped}");
+        assert!(!wrapped.contains(&hex::encode(key)));
+        assert_eq!(k.unwrap(org, 1, &wrapped).unwrap(), key);
+        // A fresh process (no memory of it) opens it too; another context does not.
+        let (k2, dir2) = kms();
+        assert_eq!(k2.unwrap(org, 1, &wrapped).unwrap(), key);
+        let err = k2.unwrap(org, 2, &wrapped).unwrap_err();
+        assert!(err.0.contains("unwrap failed"), "{err}");
+        // The composite opens what either wrapped, and wraps new keys with the KMS.
+        let both = DataKeyWrap {
+            local: master(),
+            kms: Some(k2),
+        };
+        let local = both.local.wrap(org, 3, &key).unwrap();
+        assert_eq!(both.unwrap(org, 3, &local).unwrap(), key);
+        assert!(both.wrap(org, 4, &key).unwrap().starts_with("kms:"));
+        let no_kms = DataKeyWrap {
+            local: master(),
+            kms: None,
+        };
+        assert!(
+            no_kms
+                .unwrap(org, 1, &wrapped)
+                .unwrap_err()
+                .0
+                .contains("no kms_command")
+        );
+        let broken = KmsCommand::new("false");
+        assert!(broken.wrap(org, 1, &key).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+        let _ = std::fs::remove_dir_all(dir2);
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub struct Config {
     /// The key that seals providers' credentials at rest ([`secrets`]): 64 hex digits or
     /// base64. Empty: `secret.key` in `data_dir`, made on first start.
     pub secret_key: String,
+    /// A command that wraps and unwraps data keys with a key-management service
+    /// ([`keys::KmsCommand`]). Empty: the master key (`secret_key`) wraps them.
+    pub kms_command: String,
     /// The address staff reach this server at (`https://cc.example.com`), used for the
     /// single sign-on callback registered at the identity provider. Empty: from each
     /// request's `Host` (https unless the server listens on loopback).
@@ -167,6 +170,7 @@ impl Default for Config {
             metrics_token: String::new(),
             idle_lock_secs: 10 * 60,
             secret_key: String::new(),
+            kms_command: String::new(),
             public_url: String::new(),
         }
     }
@@ -353,7 +357,11 @@ impl AppState {
                 .expect("a fresh key is a key")
         });
         let inner = Inner {
-            keyring: keys::Keyring::new(Arc::new(sealer.clone())),
+            keyring: keys::Keyring::new(Arc::new(keys::DataKeyWrap {
+                local: sealer.clone(),
+                kms: (!config.kms_command.trim().is_empty())
+                    .then(|| keys::KmsCommand::new(&config.kms_command)),
+            })),
             sealer,
             store: db,
             limiter: auth::LoginLimiter::new(config.login_burst, config.login_refill_secs),

@@ -480,15 +480,26 @@ pub enum KeysCommand {
         org: Option<String>,
     },
     /// Rotate the master key: rewrap every organisation's data keys with a new master
-    /// key (nothing else is rewritten), then start the servers with that key.
+    /// key, or move them to the key-management service of `kms_command` (`--kms`).
+    /// Nothing else is rewritten. Then start the servers with that key, or that command.
     ///
     /// Example: HOMESHORE_NEW_SECRET_KEY=$(openssl rand -hex 32) homeshore keys rewrap
+    /// Example: HOMESHORE_KMS_COMMAND=/etc/homeshore/kms homeshore keys rewrap --kms
     Rewrap {
         #[command(flatten)]
         server: ServerArgs,
         /// The new master key (64 hex digits or base64).
-        #[arg(long, env = "HOMESHORE_NEW_SECRET_KEY", hide_env_values = true)]
-        new_key: String,
+        #[arg(
+            long,
+            env = "HOMESHORE_NEW_SECRET_KEY",
+            hide_env_values = true,
+            required_unless_present = "kms"
+        )]
+        new_key: Option<String>,
+        /// Wrap the data keys with the KMS command (`kms_command` /
+        /// `HOMESHORE_KMS_COMMAND`) instead of a master key.
+        #[arg(long, conflicts_with = "new_key")]
+        kms: bool,
     },
 }
 
@@ -496,7 +507,8 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Rotate { server, org } => admin(server, async move |state| {
             let o = org_by_slug(&state, &org).await?;
-            let n = server::keys::rotate(state.store(), state.sealer(), o.id).await?;
+            let wrap = state.keyring().wrap();
+            let n = server::keys::rotate(state.store(), wrap.as_ref(), o.id).await?;
             println!("{}: data key {n} is now the one new writes use", o.slug);
             Ok(())
         }),
@@ -514,8 +526,7 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
                 );
                 pb.set_message(o.slug.clone());
                 let tick = pb.clone();
-                let wrap: std::sync::Arc<dyn server::keys::KeyWrap> =
-                    std::sync::Arc::new(state.sealer().clone());
+                let wrap = state.keyring().wrap();
                 let r = server::keys::reencrypt(state.store(), wrap, o.id, &move |n| tick.inc(n))
                     .await?;
                 pb.finish_and_clear();
@@ -535,14 +546,41 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }),
-        KeysCommand::Rewrap { server, new_key } => admin(server, async move |state| {
-            let new =
-                server::secrets::Sealer::from_key_text(&new_key).map_err(|e| anyhow::anyhow!(e))?;
+        KeysCommand::Rewrap {
+            server,
+            new_key,
+            kms,
+        } => admin(server, async move |state| {
+            let new: Box<dyn server::keys::KeyWrap> = match (new_key, kms) {
+                (_, true) => {
+                    let command = &state.config().kms_command;
+                    anyhow::ensure!(
+                        !command.trim().is_empty(),
+                        "--kms: set kms_command (HOMESHORE_KMS_COMMAND) to the command that \
+                         wraps keys with your key-management service"
+                    );
+                    Box::new(server::keys::KmsCommand::new(command))
+                }
+                (Some(k), false) => Box::new(
+                    server::secrets::Sealer::from_key_text(&k).map_err(|e| anyhow::anyhow!(e))?,
+                ),
+                (None, false) => {
+                    anyhow::bail!("give --new-key (HOMESHORE_NEW_SECRET_KEY) or --kms")
+                }
+            };
+            let old = state.keyring().wrap();
             for o in state.store().list_orgs().await? {
-                let n = server::keys::rewrap(state.store(), state.sealer(), &new, o.id).await?;
+                let n =
+                    server::keys::rewrap(state.store(), old.as_ref(), new.as_ref(), o.id).await?;
                 println!("{}: {n} data keys rewrapped", o.slug);
             }
-            println!("now start every server with the new key as secret_key");
+            if kms {
+                println!(
+                    "the data keys are now wrapped by the KMS; keep kms_command set on every server"
+                );
+            } else {
+                println!("now start every server with the new key as secret_key");
+            }
             Ok(())
         }),
     }
