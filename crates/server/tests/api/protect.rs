@@ -303,6 +303,17 @@ async fn customers_names_emails_and_identities_are_sealed_and_still_found() {
             read["wrapup_notes"], WRAPUP_SECRET,
             "staff read the notes: {read}"
         );
+        let events = admin.ok("/api/events?limit=1000").await;
+        assert!(
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "audit.read"
+                    && e["data"]["what"] == "contact"
+                    && e["data"]["id"] == json!(worked)),
+            "reading the contact is audited too"
+        );
 
         s.state.barrier().await;
         for needle in [
