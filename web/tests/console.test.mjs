@@ -4,7 +4,7 @@
 // supervisor; a state the supervisor sets reaches the agent's desktop.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, agentLogin, customer, launchBrowser, shot, staffPage, startChat, startServer } from './harness.mjs';
+import { DEMO, agentLogin, apiSession, customer, launchBrowser, shot, staffPage, startChat, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -100,4 +100,34 @@ test("a state the supervisor sets reaches the agent's desktop", async () => {
   assert.deepEqual(sup.errors, []);
   await jordan.ctx.close();
   await sup.ctx.close();
+});
+
+test('a supervisor sets an alert rule on the admin page; a waiting chat trips it on the console', async () => {
+  const { ctx, page, errors } = await staffPage(browser, server.url, '/admin/#alerts', 'dana@demo-retail.example');
+  await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+  const form = page.getByRole('form', { name: 'Alert rules' });
+  await form.getByRole('button', { name: 'Add a rule' }).click();
+  await form.getByLabel('Name of rule 1').fill('Returns line');
+  await form.getByLabel('Queue of rule 1').selectOption({ label: 'Returns' });
+  await form.getByLabel('Figure of rule 1').selectOption('waiting');
+  await form.getByLabel('Threshold of rule 1').fill('0');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Rules are checked every second.' }).waitFor();
+  await shot(page, 'console', 'alert-rules');
+  await ctx.close();
+
+  const sup = await supervisor();
+  const cust = await customer(browser, server.url);
+  await startChat(cust.page, 'Rhea Return', 'Returns');
+  const alert = sup.page.getByTestId('alert').filter({ hasText: 'Returns line' });
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match(await alert.innerText(), /Returns: waiting 1 \(above 0\)/);
+  await shot(sup.page, 'console', 'alert-up');
+  // Put back for the other tests.
+  const dana = await apiSession(server.url, 'dana@demo-retail.example');
+  assert.equal((await dana.put('/api/alerts', { rules: [] })).status, 200);
+  await sup.page.getByTestId('alert').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.deepEqual(errors, []);
+  await sup.ctx.close();
+  await cust.ctx.close();
 });

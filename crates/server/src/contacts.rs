@@ -1579,6 +1579,7 @@ pub async fn timer_task(state: AppState) {
         // fetch it again, with their own filters and day).
         if last_board.elapsed() >= std::time::Duration::from_millis(1000) {
             last_board = std::time::Instant::now();
+            crate::alerts::check(&state).await;
             for (org, slot) in state.slots() {
                 let v = slot.lock().wallboard.version();
                 if board_sent.insert(org, v) != Some(v) {

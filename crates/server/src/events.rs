@@ -261,6 +261,33 @@ pub enum LiveEvent {
     ChannelEndpointPut { channel: Channel },
     #[serde(rename = "channel_endpoint.deleted")]
     ChannelEndpointDeleted { channel: Channel },
+    /// An alert rule's figure went past its threshold for a queue ([`crate::alerts`]).
+    #[serde(rename = "alert.raised")]
+    AlertRaised {
+        rule: String,
+        queue_id: Uuid,
+        value: f64,
+        threshold: f64,
+    },
+    /// It came back within its threshold (or its rule was removed).
+    #[serde(rename = "alert.cleared")]
+    AlertCleared {
+        rule: String,
+        queue_id: Uuid,
+        value: f64,
+    },
+    /// One attempt at calling the alerts' webhook (`alert`: `alert.raised` or
+    /// `alert.cleared`).
+    #[serde(rename = "alert.webhook")]
+    AlertWebhook {
+        rule: String,
+        queue_id: Uuid,
+        alert: String,
+        attempt: u32,
+        ok: bool,
+        status: Option<u16>,
+        error: Option<String>,
+    },
     /// A phone number texted STOP, or START again.
     /// `phone`: its last four digits ([`phone_tail`]).
     #[serde(rename = "sms.opted_out")]

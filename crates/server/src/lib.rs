@@ -45,6 +45,7 @@
 //! - Bad input is a 4xx in the one error shape ([`error`]), never a 500 or a panic.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod channels;
@@ -275,6 +276,9 @@ pub struct OrgSlot {
     stale: AtomicBool,
     recovering: tokio::sync::Mutex<()>,
     recovered: tokio::sync::Notify,
+    /// Which alerts are up ([`alerts`]); apart from the live state, so that a rebuild
+    /// does not raise them again.
+    alerts: Mutex<alerts::Watch>,
 }
 
 impl OrgSlot {
@@ -285,7 +289,12 @@ impl OrgSlot {
             stale: AtomicBool::new(false),
             recovering: tokio::sync::Mutex::new(()),
             recovered: tokio::sync::Notify::new(),
+            alerts: Mutex::new(alerts::Watch::default()),
         }
+    }
+    /// The organisation's alerts. Never hold it across an `.await`.
+    pub fn alerts(&self) -> MutexGuard<'_, alerts::Watch> {
+        self.alerts.lock().unwrap_or_else(|p| p.into_inner())
     }
     /// Lock the live state. Never hold it across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, live::OrgLive> {

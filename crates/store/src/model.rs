@@ -183,10 +183,12 @@ pub enum ObjectKind {
     /// Data protection settings (which roles open customers' attachments); one, named
     /// `protection`. Admins only.
     Protection,
+    /// Alert rules and the alerts' webhook (its secret sealed); one, named `alerts`.
+    Alerts,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 18] = [
+    pub const ALL: [ObjectKind; 19] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -205,6 +207,7 @@ impl ObjectKind {
         ObjectKind::KbSettings,
         ObjectKind::KbVotes,
         ObjectKind::Protection,
+        ObjectKind::Alerts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -227,6 +230,7 @@ impl ObjectKind {
             ObjectKind::KbSettings => "kb_settings",
             ObjectKind::KbVotes => "kb_votes",
             ObjectKind::Protection => "protection",
+            ObjectKind::Alerts => "alerts",
         }
     }
 

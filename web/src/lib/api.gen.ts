@@ -74,6 +74,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's alert rules and webhook (admins, supervisors, analysts). The
+         *     signing secret is never returned.
+         */
+        get: operations["get_alerts"];
+        /**
+         * Set the alert rules and webhook (admins and supervisors; in effect within a second).
+         *     Audited as `object.put`.
+         */
+        put: operations["put_alerts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alerts up now. */
+        get: operations["active_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook's delivery log, newest first (admins and supervisors): each attempt
+         *     with its outcome.
+         */
+        get: operations["deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1971,6 +2032,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An alert that is up. */
+        ActiveAlert: {
+            metric: components["schemas"]["Metric"];
+            queue: string;
+            /** Format: uuid */
+            queue_id: string;
+            rule: string;
+            since: string;
+            /** Format: double */
+            threshold: number;
+            /** Format: double */
+            value: number;
+            when: components["schemas"]["When"];
+        };
         /**
          * @description An agent's routing profile: skills with levels 1–5 (or a list of names, level 3
          *     each), capacity per channel (or one number: that many chats, messaging threads and
@@ -2007,6 +2082,39 @@ export interface components {
          * @enum {string}
          */
         AgentState: "offline" | "available" | "break";
+        /**
+         * @description One rule: `metric` of a queue (or of each queue) above or below `threshold` for at
+         *     least `for_s` seconds.
+         */
+        AlertRule: {
+            /**
+             * Format: int32
+             * @description How long the figure must stay past the threshold (0: at once).
+             */
+            for_s?: number;
+            metric: components["schemas"]["Metric"];
+            /** @description Unique; what the alert is called on the console and in the webhook. */
+            name: string;
+            /**
+             * Format: uuid
+             * @description One queue, or none for every queue.
+             */
+            queue_id?: string | null;
+            /** Format: double */
+            threshold: number;
+            /** @description `above` or `below`. */
+            when: components["schemas"]["When"];
+        };
+        /** @description The settings as an admin or supervisor reads and sends them. */
+        AlertSettings: {
+            /** @description Whether a signing secret is stored (read only). */
+            has_secret?: boolean;
+            rules?: components["schemas"]["AlertRule"][];
+            /** @description The signing secret: leave out to keep the stored one. Never returned. */
+            webhook_secret?: string | null;
+            /** @description Where raised and cleared alerts are posted (https, or http on this machine). */
+            webhook_url?: string | null;
+        };
         /** @description A new article. */
         ArticleIn: {
             body?: string;
@@ -2551,6 +2659,11 @@ export interface components {
         MessagePage: {
             items: components["schemas"]["MessageOut"][];
         };
+        /**
+         * @description What a rule watches, per queue.
+         * @enum {string}
+         */
+        Metric: "waiting" | "longest_wait_s" | "agents_available" | "service_level_30m" | "abandon_rate_30m";
         OrgPatch: {
             /** @description Every user must use two-factor authentication. */
             mfa_required?: boolean | null;
@@ -2987,6 +3100,8 @@ export interface components {
             /** @description `HH:MM`. */
             open: string;
         };
+        /** @enum {string} */
+        When: "above" | "below";
         /** @description An availability window on one weekday, in the agent's local time. */
         WindowIn: {
             /** @description `HH:MM` (up to `24:00`), local, after `start`. */
@@ -3158,6 +3273,93 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    get_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+        };
+    };
+    put_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    active_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveAlert"][];
+                };
+            };
+        };
+    };
+    deliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{items: [{at, rule, queue_id, alert, attempt, ok, status, error}]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amberRed, duration } from './console';
+import { alertText, amberRed, duration } from './console';
 
 describe('supervisor console helpers', () => {
   it('colours a figure amber then red as it crosses its thresholds', () => {
@@ -18,5 +18,11 @@ describe('supervisor console helpers', () => {
     expect(duration(180)).toBe('3 min');
     expect(duration(3720)).toBe('1 h 2 min');
     expect(duration(-3)).toBe('0 s');
+  });
+
+  it('says an alert in a sentence with its units', () => {
+    const base = { rule: 'r', queue_id: 'q', queue: 'Returns', since: '2026-12-07T10:00:00Z' };
+    expect(alertText({ ...base, metric: 'longest_wait_s', when: 'above', threshold: 120, value: 190 })).toBe('Returns: longest wait 3 min 10 s (above 2 min)');
+    expect(alertText({ ...base, metric: 'service_level_30m', when: 'below', threshold: 70, value: 64.6 })).toBe('Returns: service level (30 min) 65 % (below 70 %)');
   });
 });

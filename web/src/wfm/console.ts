@@ -1,4 +1,5 @@
 // The supervisor console's shapes and small pure helpers (tested in wfm.test.ts).
+import type { components } from '../lib/api.gen';
 
 export interface Tally {
   offered: number;
@@ -103,4 +104,21 @@ export function helpSound(): void {
   } catch {
     /* no audio: the list and the notification still show it */
   }
+}
+
+/** An alert up now (`GET /api/alerts/active`, `alerts` on the staff socket). */
+export type ActiveAlert = components['schemas']['ActiveAlert'];
+
+const METRICS: Record<string, { label: string; unit: (v: number) => string }> = {
+  waiting: { label: 'waiting', unit: (v) => String(Math.round(v)) },
+  longest_wait_s: { label: 'longest wait', unit: (v) => duration(v) },
+  agents_available: { label: 'agents available', unit: (v) => String(Math.round(v)) },
+  service_level_30m: { label: 'service level (30 min)', unit: (v) => `${Math.round(v)} %` },
+  abandon_rate_30m: { label: 'abandoned (30 min)', unit: (v) => `${Math.round(v)} %` },
+};
+
+/** "Returns: longest wait 3 min 10 s (above 2 min)". */
+export function alertText(a: ActiveAlert): string {
+  const m = METRICS[a.metric] ?? { label: a.metric, unit: (v: number) => String(v) };
+  return `${a.queue}: ${m.label} ${m.unit(a.value)} (${a.when} ${m.unit(a.threshold)})`;
 }

@@ -70,6 +70,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sso_api::routes())
         .merge(crate::retention::routes())
         .merge(crate::protection::routes())
+        .merge(crate::alerts::routes())
         .merge(scim_api::routes())
         .merge(supervisor_api::routes())
         .merge(wfm_api::routes())

@@ -222,6 +222,10 @@ fn table() -> Vec<Row> {
         row("POST", "/api/customers/{id}/erase", ADMIN, 409, Id::Customer, Some(|_, _| json!({"reason": "erasure request"}))),
         row("GET", "/api/retention", ADMIN, 200, Id::None, None),
         row("PUT", "/api/retention", ADMIN, 200, Id::None, Some(|_, _| json!({"days": null, "channels": {}}))),
+        row("GET", "/api/alerts", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("PUT", "/api/alerts", MANAGERS, 200, Id::None, Some(|_, _| json!({"rules": []}))),
+        row("GET", "/api/alerts/active", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/alerts/deliveries", MANAGERS, 200, Id::None, None),
         row("GET", "/api/protection", ADMIN, 200, Id::None, None),
         row("PUT", "/api/protection", ADMIN, 200, Id::None, Some(|_, _| json!({"attachment_roles": ["admin", "supervisor", "agent"]}))),
         // agents, users, tokens, organisation, events

@@ -424,3 +424,85 @@ async fn changes_to_access_and_configuration_name_who_made_them() {
     })
     .await;
 }
+
+/// An alert rule over the wallboard's figures raises an alert for the consoles and calls
+/// the organisation's webhook, signed like every webhook, retried after a failure, with
+/// each attempt in the delivery log; it clears when the figure comes back.
+#[tokio::test]
+async fn alerts_rise_for_the_consoles_and_call_a_signed_webhook_that_is_retried() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "alerts").await;
+        let (ep, url) = Endpoint::start(vec![(500, json!({}))]).await;
+        let admin = o.client(&s, Role::Admin);
+        let secret = "alerts-signing-secret-0001";
+        let rule = json!({"name": "Line forming", "queue_id": o.queue, "metric": "waiting",
+                          "when": "above", "threshold": 0, "for_s": 0});
+        for (body, what) in [
+            (json!({"rules": [rule.clone(), rule.clone()]}), "rules[1].name"),
+            (json!({"rules": [rule.clone()], "webhook_url": url.clone()}), "webhook_secret"),
+            (json!({"rules": [rule.clone()], "webhook_url": "http://example.com/x", "webhook_secret": secret}), "webhook_url"),
+        ] {
+            let r = admin.put("/api/alerts", &body).await;
+            assert_eq!(r.status, 422, "{}", r.text);
+            assert!(r.text.contains(what), "{what}: {}", r.text);
+        }
+        let analyst = o.client(&s, Role::Analyst);
+        assert_eq!(analyst.put("/api/alerts", &json!({"rules": []})).await.status, 403);
+        let put = admin
+            .put("/api/alerts", &json!({"rules": [rule], "webhook_url": url, "webhook_secret": secret}))
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        assert_eq!(put.body["has_secret"], true);
+        assert!(!put.text.contains(secret), "the secret never comes back");
+
+        server::alerts::check(&s.state).await;
+        assert_eq!(analyst.ok("/api/alerts/active").await, json!([]), "nothing waits yet");
+        let c = create_contact(&s, &o, "Wanda Wait").await;
+        server::alerts::check(&s.state).await;
+        let active = analyst.ok("/api/alerts/active").await;
+        assert_eq!(active.as_array().unwrap().len(), 1, "{active}");
+        assert_eq!((active[0]["rule"].clone(), active[0]["value"].clone()), (json!("Line forming"), json!(1.0)));
+
+        // Refused once (500), then delivered on the retry; both signed.
+        let hits = ep.wait_for(2).await;
+        for h in &hits {
+            assert!(verify(secret, h), "signed: {:?}", h.signature);
+            assert_eq!(h.body["type"], "alert.raised");
+            assert_eq!(h.body["alert"]["rule"], "Line forming");
+        }
+        let mut log = json!(null);
+        for _ in 0..100 {
+            log = admin.ok("/api/alerts/deliveries").await;
+            if log["items"].as_array().unwrap().len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let items = log["items"].as_array().unwrap();
+        assert_eq!((items[1]["attempt"].clone(), items[1]["ok"].clone(), items[1]["status"].clone()), (json!(1), json!(false), json!(500)), "{log}");
+        assert_eq!((items[0]["attempt"].clone(), items[0]["ok"].clone()), (json!(2), json!(true)), "{log}");
+        let events = admin.ok("/api/events?limit=1000").await;
+        assert!(events["items"].as_array().unwrap().iter().any(|e| e["kind"] == "alert.raised"), "{events}");
+
+        // The agent takes the contact: nobody waits, the alert clears, the webhook hears.
+        let cid: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+        let mut taken = false;
+        for _ in 0..100 {
+            if let Some((offer, _)) = offers(&s, &o).await.into_iter().find(|(_, c)| *c == cid) {
+                let a = o.client(&s, Role::Agent).post(&format!("/api/offers/{offer}/accept"), &json!({})).await;
+                assert_eq!(a.status, 200, "{}", a.text);
+                taken = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(taken, "the contact is offered to the agent");
+        server::alerts::check(&s.state).await;
+        assert_eq!(analyst.ok("/api/alerts/active").await, json!([]));
+        let hits = ep.wait_for(3).await;
+        assert_eq!(hits[2].body["type"], "alert.cleared");
+        assert!(verify(secret, &hits[2]));
+        s
+    })
+    .await;
+}

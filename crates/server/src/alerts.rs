@@ -1,0 +1,670 @@
+//! Alerts: rules over the wallboard's figures ("longest wait in Returns above 120 s",
+//! "service level of the last 30 minutes below 70 % for 15 minutes") that raise a
+//! visible alert on every supervisor's console and call the organisation's webhook,
+//! signed, so that a remote team hears of trouble without watching a screen.
+//!
+//! The decision is pure: [`evaluate`] takes the rules, the figures per queue and what it
+//! decided last time ([`Watch`]), and answers which alerts are raised and which are
+//! cleared; time is an input. The shell ([`check`], once a second from the timer task)
+//! reads the figures from the live state, logs each change as `alert.raised` /
+//! `alert.cleared` (ids and figures only: no personal data), tells the consoles, and
+//! hands the change to the webhook sender, which signs each call as the channels'
+//! webhooks are signed (`X-Homeshore-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! "<t>.<body>">`, [`sign`], so a receiver can refuse a replayed or forged call),
+//! retries with backoff, and logs every attempt as `alert.webhook` (the delivery log
+//! admins read). Retries live in memory: a restart drops the calls still retrying, and
+//! the log says which attempt was the last.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{Change, ContactStatus, Object, ObjectKind, Role, Store as _};
+use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::channels::outbound::sign;
+use crate::error::Json;
+use crate::events::{Actor, LiveEvent};
+use crate::live::{OrgLive, rid};
+use crate::{ApiError, ApiResult, AppState};
+
+/// The settings object's name.
+pub const NAME: &str = "alerts";
+/// What the webhook's signing secret is sealed as.
+const SECRET_FIELD: &str = "alerts_webhook_secret";
+/// Attempts at one webhook call, and the wait before the first retry (doubling).
+pub const ATTEMPTS: u32 = 5;
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// What a rule watches, per queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Contacts waiting now.
+    Waiting,
+    /// Seconds the longest-waiting contact has waited.
+    LongestWaitS,
+    /// Agents available for the queue now.
+    AgentsAvailable,
+    /// Percent answered within the queue's threshold, last 30 minutes.
+    #[serde(rename = "service_level_30m")]
+    ServiceLevel30m,
+    /// Percent of contacts abandoned, last 30 minutes.
+    #[serde(rename = "abandon_rate_30m")]
+    AbandonRate30m,
+}
+
+/// One rule: `metric` of a queue (or of each queue) above or below `threshold` for at
+/// least `for_s` seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// Unique; what the alert is called on the console and in the webhook.
+    pub name: String,
+    /// One queue, or none for every queue.
+    #[serde(default)]
+    pub queue_id: Option<Uuid>,
+    pub metric: Metric,
+    /// `above` or `below`.
+    pub when: When,
+    pub threshold: f64,
+    /// How long the figure must stay past the threshold (0: at once).
+    #[serde(default)]
+    pub for_s: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    Above,
+    Below,
+}
+
+/// The organisation's alert rules and webhook, as stored (the secret sealed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    pub rules: Vec<AlertRule>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+}
+
+/// The settings as an admin or supervisor reads and sends them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    #[serde(default)]
+    pub rules: Vec<AlertRule>,
+    /// Where raised and cleared alerts are posted (https, or http on this machine).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// The signing secret: leave out to keep the stored one. Never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    /// Whether a signing secret is stored (read only).
+    #[serde(default)]
+    pub has_secret: bool,
+}
+
+/// A queue's figures, as the rules see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueFigures {
+    pub queue_id: Uuid,
+    pub name: String,
+    pub waiting: f64,
+    pub longest_wait_s: f64,
+    pub agents_available: f64,
+    pub service_level_30m: Option<f64>,
+    pub abandon_rate_30m: Option<f64>,
+}
+
+impl QueueFigures {
+    fn get(&self, m: Metric) -> Option<f64> {
+        match m {
+            Metric::Waiting => Some(self.waiting),
+            Metric::LongestWaitS => Some(self.longest_wait_s),
+            Metric::AgentsAvailable => Some(self.agents_available),
+            Metric::ServiceLevel30m => self.service_level_30m,
+            Metric::AbandonRate30m => self.abandon_rate_30m,
+        }
+    }
+}
+
+/// An alert that is up.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ActiveAlert {
+    pub rule: String,
+    pub queue_id: Uuid,
+    pub queue: String,
+    pub metric: Metric,
+    pub when: When,
+    pub threshold: f64,
+    pub value: f64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub since: OffsetDateTime,
+}
+
+/// What [`evaluate`] remembers between calls.
+#[derive(Debug, Default)]
+pub struct Watch {
+    /// When each (rule, queue) first went past its threshold, while it stays past.
+    past_since: HashMap<(String, Uuid), OffsetDateTime>,
+    active: HashMap<(String, Uuid), ActiveAlert>,
+}
+
+impl Watch {
+    /// The alerts up now, oldest first.
+    pub fn active(&self) -> Vec<ActiveAlert> {
+        let mut v: Vec<ActiveAlert> = self.active.values().cloned().collect();
+        v.sort_by(|a, b| (a.since, &a.rule).cmp(&(b.since, &b.rule)));
+        v
+    }
+}
+
+/// A change [`evaluate`] decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    Raised(ActiveAlert),
+    Cleared(ActiveAlert),
+}
+
+/// Which alerts go up and which come down, given the figures at `now`. A figure that
+/// cannot be computed (no contact in 30 minutes for a service level) is neither past
+/// nor within its threshold: the alert keeps its state. A rule removed (or a queue
+/// gone) clears its alerts.
+pub fn evaluate(
+    rules: &[AlertRule],
+    figures: &[QueueFigures],
+    watch: &mut Watch,
+    now: OffsetDateTime,
+) -> Vec<Transition> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for r in rules {
+        for q in figures
+            .iter()
+            .filter(|q| r.queue_id.is_none_or(|id| id == q.queue_id))
+        {
+            let key = (r.name.clone(), q.queue_id);
+            seen.insert(key.clone());
+            let Some(value) = q.get(r.metric) else {
+                continue;
+            };
+            let past = match r.when {
+                When::Above => value > r.threshold,
+                When::Below => value < r.threshold,
+            };
+            if !past {
+                watch.past_since.remove(&key);
+                if let Some(a) = watch.active.remove(&key) {
+                    out.push(Transition::Cleared(ActiveAlert { value, ..a }));
+                }
+                continue;
+            }
+            let since = *watch.past_since.entry(key.clone()).or_insert(now);
+            if let Some(a) = watch.active.get_mut(&key) {
+                a.value = value;
+            } else if (now - since).whole_seconds() >= i64::from(r.for_s) {
+                let a = ActiveAlert {
+                    rule: r.name.clone(),
+                    queue_id: q.queue_id,
+                    queue: q.name.clone(),
+                    metric: r.metric,
+                    when: r.when,
+                    threshold: r.threshold,
+                    value,
+                    since: now,
+                };
+                watch.active.insert(key, a.clone());
+                out.push(Transition::Raised(a));
+            }
+        }
+    }
+    watch.past_since.retain(|k, _| seen.contains(k));
+    let gone: Vec<_> = watch
+        .active
+        .keys()
+        .filter(|k| !seen.contains(*k))
+        .cloned()
+        .collect();
+    for k in gone {
+        if let Some(a) = watch.active.remove(&k) {
+            out.push(Transition::Cleared(a));
+        }
+    }
+    out
+}
+
+/// The figures of every queue at `now`, from the live state and its wallboard.
+pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
+    use routing::wallboard::Filter;
+    use routing::{QueueId, Timestamp};
+    let t_now = crate::live::ts(now);
+    let recent = Timestamp(t_now.0.saturating_sub(30 * 60 * 1000));
+    let mut waiting: HashMap<Uuid, (f64, f64)> = HashMap::new();
+    for c in o.contacts().map(|lc| &lc.contact) {
+        if let (Some(q), ContactStatus::Waiting) = (c.queue_id, c.status) {
+            let w = waiting.entry(q).or_default();
+            w.0 += 1.0;
+            w.1 = w.1.max((now - c.created_at).whole_seconds().max(0) as f64);
+        }
+    }
+    o.queues()
+        .map(|x| {
+            let id = QueueId(rid(x.id));
+            let one = [id];
+            let f = Filter {
+                queues: Some(&one),
+                channel: None,
+            };
+            let t = o.wallboard.tally(f, recent, Timestamp(t_now.0 + 1));
+            let (n, longest) = waiting.get(&x.id).copied().unwrap_or_default();
+            QueueFigures {
+                queue_id: x.id,
+                name: x.name.clone(),
+                waiting: n,
+                longest_wait_s: longest,
+                agents_available: o
+                    .router()
+                    .queue_stats(id, t_now)
+                    .map_or(0.0, |s| s.agents_available as f64),
+                service_level_30m: t.service_level_percent(),
+                abandon_rate_30m: t.abandon_percent(),
+            }
+        })
+        .collect()
+}
+
+/// The organisation's stored alert settings.
+pub async fn stored(state: &AppState, org: Uuid) -> ApiResult<(Stored, Option<Object>)> {
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::Alerts, NAME)
+        .await?;
+    let s = o
+        .as_ref()
+        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
+        .unwrap_or_default();
+    Ok((s, o))
+}
+
+/// Look at every organisation's rules once (the timer task, every second; tests after
+/// moving the clock).
+pub async fn check(state: &AppState) {
+    for (org, slot) in state.slots() {
+        let Ok((settings, _)) = stored(state, org).await else {
+            continue;
+        };
+        if settings.rules.is_empty() && slot.alerts().active.is_empty() {
+            continue;
+        }
+        let now = state.now();
+        let figures = queue_figures(&slot.lock(), now);
+        let changes = evaluate(&settings.rules, &figures, &mut slot.alerts(), now);
+        if changes.is_empty() {
+            continue;
+        }
+        let events: Vec<Change> = changes
+            .iter()
+            .map(|t| {
+                let (a, raised) = match t {
+                    Transition::Raised(a) => (a, true),
+                    Transition::Cleared(a) => (a, false),
+                };
+                let ev = if raised {
+                    LiveEvent::AlertRaised {
+                        rule: a.rule.clone(),
+                        queue_id: a.queue_id,
+                        value: a.value,
+                        threshold: a.threshold,
+                    }
+                } else {
+                    LiveEvent::AlertCleared {
+                        rule: a.rule.clone(),
+                        queue_id: a.queue_id,
+                        value: a.value,
+                    }
+                };
+                ev.change(org, now, Actor::System)
+            })
+            .collect();
+        if let Err(e) = state.write(events, vec![]).await {
+            tracing::warn!(%org, error = %e, "alerts not logged");
+        }
+        let active = slot.alerts().active();
+        state.hub().publish_ephemeral(
+            org,
+            &[Role::Admin, Role::Supervisor, Role::Analyst],
+            "alerts",
+            &json!({ "active": active }),
+        );
+        if let Some(url) = settings.webhook_url.filter(|u| !u.is_empty()) {
+            let secret = settings
+                .webhook_secret
+                .and_then(|s| state.sealer().open(org, SECRET_FIELD, &s))
+                .unwrap_or_default();
+            for t in changes {
+                let state = state.clone();
+                let (url, secret) = (url.clone(), secret.clone());
+                tokio::spawn(async move { deliver(&state, org, &url, &secret, t).await });
+            }
+        }
+    }
+}
+
+/// Posts one change to the webhook, retrying with backoff; logs each attempt.
+async fn deliver(state: &AppState, org: Uuid, url: &str, secret: &str, t: Transition) {
+    let (kind, a) = match &t {
+        Transition::Raised(a) => ("alert.raised", a),
+        Transition::Cleared(a) => ("alert.cleared", a),
+    };
+    let body = json!({"type": kind, "organisation_id": org, "alert": a}).to_string();
+    let http = crate::http_client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
+    let mut wait = FIRST_RETRY;
+    for attempt in 1..=ATTEMPTS {
+        let now = state.now();
+        let sent = http
+            .post(url)
+            .header("content-type", "application/json")
+            .header(
+                "x-homeshore-signature",
+                sign(secret, now.unix_timestamp(), body.as_bytes()),
+            )
+            .body(body.clone())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        let (ok, status, error) = match sent {
+            Ok(r) if r.status().is_success() => (true, Some(r.status().as_u16()), None),
+            Ok(r) => (
+                false,
+                Some(r.status().as_u16()),
+                Some(format!("HTTP {}", r.status())),
+            ),
+            Err(e) => (false, None, Some(crate::channels::outbound::root_cause(&e))),
+        };
+        let ev = LiveEvent::AlertWebhook {
+            rule: a.rule.clone(),
+            queue_id: a.queue_id,
+            alert: kind.into(),
+            attempt,
+            ok,
+            status,
+            error,
+        }
+        .change(org, now, Actor::System);
+        let _ = state.write(vec![ev], vec![]).await;
+        if ok || *state.shutdown_signal().borrow() {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+    }
+}
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_alerts, put_alerts))
+        .routes(routes!(active_alerts))
+        .routes(routes!(deliveries))
+}
+
+const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
+const WATCHERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+
+fn shown(s: &Stored) -> AlertSettings {
+    AlertSettings {
+        rules: s.rules.clone(),
+        webhook_url: s.webhook_url.clone(),
+        webhook_secret: None,
+        has_secret: s.webhook_secret.is_some(),
+    }
+}
+
+/// The organisation's alert rules and webhook (admins, supervisors, analysts). The
+/// signing secret is never returned.
+#[utoipa::path(get, path = "/api/alerts", tag = "supervisor", responses((status = 200, body = AlertSettings)))]
+async fn get_alerts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<AlertSettings>> {
+    auth.require(WATCHERS)?;
+    Ok(Json(shown(&stored(&state, auth.org_id()).await?.0)))
+}
+
+/// Set the alert rules and webhook (admins and supervisors; in effect within a second).
+/// Audited as `object.put`.
+#[utoipa::path(put, path = "/api/alerts", tag = "supervisor", request_body = AlertSettings,
+    responses((status = 200, body = AlertSettings), (status = 422, body = crate::error::ErrorBody)))]
+async fn put_alerts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<AlertSettings>,
+) -> ApiResult<Json<AlertSettings>> {
+    auth.require(MANAGERS)?;
+    let org = auth.org_id();
+    if body.rules.len() > 100 {
+        return Err(ApiError::invalid("rules: at most 100"));
+    }
+    let mut names = HashSet::new();
+    for (i, r) in body.rules.iter().enumerate() {
+        let name = r.name.trim();
+        if name.is_empty() || name.len() > 100 {
+            return Err(ApiError::invalid(format!(
+                "rules[{i}].name: 1 to 100 characters"
+            )));
+        }
+        if !names.insert(name.to_string()) {
+            return Err(ApiError::invalid(format!(
+                "rules[{i}].name: `{name}` is used twice"
+            )));
+        }
+        if !r.threshold.is_finite() {
+            return Err(ApiError::invalid(format!("rules[{i}].threshold: a number")));
+        }
+        if r.for_s > 24 * 3600 {
+            return Err(ApiError::invalid(format!(
+                "rules[{i}].for_s: at most a day"
+            )));
+        }
+        if let Some(q) = r.queue_id
+            && state.with_org(org, |o| o.queue(q).is_none())
+        {
+            return Err(ApiError::invalid(format!(
+                "rules[{i}].queue_id: no such queue"
+            )));
+        }
+    }
+    let url = body
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    if let Some(u) = &url
+        && !crate::sso::allowed_url(u)
+    {
+        return Err(ApiError::invalid(
+            "webhook_url: https, or http on this machine",
+        ));
+    }
+    let (existing, obj) = stored(&state, org).await?;
+    let secret = match body.webhook_secret.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => {
+            if s.len() < 16 || s.len() > 200 {
+                return Err(ApiError::invalid("webhook_secret: 16 to 200 characters"));
+            }
+            Some(state.sealer().seal(org, SECRET_FIELD, s))
+        }
+        _ => existing.webhook_secret,
+    };
+    if url.is_some() && secret.is_none() {
+        return Err(ApiError::invalid(
+            "webhook_secret: a webhook needs a signing secret",
+        ));
+    }
+    let new = Stored {
+        rules: body
+            .rules
+            .into_iter()
+            .map(|r| AlertRule {
+                name: r.name.trim().to_string(),
+                ..r
+            })
+            .collect(),
+        webhook_url: url,
+        webhook_secret: secret,
+    };
+    let now = state.now();
+    let o = Object::next_version(
+        obj.as_ref(),
+        org,
+        ObjectKind::Alerts,
+        NAME,
+        serde_json::to_value(&new).unwrap_or_default(),
+        now,
+    );
+    let ev = LiveEvent::ObjectPut {
+        kind: ObjectKind::Alerts.as_str().into(),
+        id: o.id,
+    }
+    .change(org, now, Actor::from(&auth));
+    state.write(vec![Change::PutObject(o), ev], vec![]).await?;
+    Ok(Json(shown(&new)))
+}
+
+/// The alerts up now.
+#[utoipa::path(get, path = "/api/alerts/active", tag = "supervisor", responses((status = 200, body = Vec<ActiveAlert>)))]
+async fn active_alerts(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<ActiveAlert>>> {
+    auth.require(WATCHERS)?;
+    Ok(Json(state.slot(auth.org_id()).alerts().active()))
+}
+
+/// The webhook's delivery log, newest first (admins and supervisors): each attempt
+/// with its outcome.
+#[utoipa::path(get, path = "/api/alerts/deliveries", tag = "supervisor", responses((status = 200, description = "`{items: [{at, rule, queue_id, alert, attempt, ok, status, error}]}`")))]
+async fn deliveries(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    auth.require(MANAGERS)?;
+    let events = state
+        .store()
+        .read_org_events_of_kind(auth.org_id(), "alert.webhook", i64::MAX, 200)
+        .await?;
+    let items: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let mut d = e.data.clone();
+            if let Value::Object(m) = &mut d {
+                m.insert("at".into(), json!(crate::wire::ts(e.at)));
+                m.remove("actor");
+                m.remove("type");
+            }
+            d
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn fig(waiting: f64, sl: Option<f64>) -> Vec<QueueFigures> {
+        vec![QueueFigures {
+            queue_id: Uuid::nil(),
+            name: "Returns".into(),
+            waiting,
+            longest_wait_s: waiting * 30.0,
+            agents_available: 1.0,
+            service_level_30m: sl,
+            abandon_rate_30m: None,
+        }]
+    }
+
+    fn rule(metric: Metric, when: When, threshold: f64, for_s: u32) -> AlertRule {
+        AlertRule {
+            name: "r".into(),
+            queue_id: None,
+            metric,
+            when,
+            threshold,
+            for_s,
+        }
+    }
+
+    #[test]
+    fn an_alert_rises_after_its_hold_time_and_clears_once() {
+        let t0 = datetime!(2026-12-07 10:00 UTC);
+        let rules = [rule(Metric::ServiceLevel30m, When::Below, 70.0, 900)];
+        let mut w = Watch::default();
+        assert!(evaluate(&rules, &fig(0.0, Some(60.0)), &mut w, t0).is_empty());
+        let t = t0 + time::Duration::minutes(14);
+        assert!(
+            evaluate(&rules, &fig(0.0, Some(65.0)), &mut w, t).is_empty(),
+            "not yet 15 min"
+        );
+        let t = t0 + time::Duration::minutes(15);
+        let up = evaluate(&rules, &fig(0.0, Some(65.0)), &mut w, t);
+        assert!(
+            matches!(&up[..], [Transition::Raised(a)] if a.value == 65.0),
+            "{up:?}"
+        );
+        // No figure (nothing in 30 minutes): the alert stays as it is.
+        assert!(evaluate(&rules, &fig(0.0, None), &mut w, t).is_empty());
+        assert_eq!(w.active().len(), 1);
+        assert!(
+            evaluate(&rules, &fig(0.0, Some(50.0)), &mut w, t).is_empty(),
+            "raised once"
+        );
+        let down = evaluate(&rules, &fig(0.0, Some(80.0)), &mut w, t);
+        assert!(
+            matches!(&down[..], [Transition::Cleared(a)] if a.value == 80.0),
+            "{down:?}"
+        );
+        assert!(w.active().is_empty());
+    }
+
+    #[test]
+    fn a_blip_shorter_than_the_hold_time_raises_nothing_and_a_removed_rule_clears() {
+        let t0 = datetime!(2026-12-07 10:00 UTC);
+        let rules = [rule(Metric::Waiting, When::Above, 3.0, 60)];
+        let mut w = Watch::default();
+        assert!(evaluate(&rules, &fig(5.0, None), &mut w, t0).is_empty());
+        assert!(
+            evaluate(
+                &rules,
+                &fig(1.0, None),
+                &mut w,
+                t0 + time::Duration::seconds(30)
+            )
+            .is_empty()
+        );
+        assert!(
+            evaluate(
+                &rules,
+                &fig(5.0, None),
+                &mut w,
+                t0 + time::Duration::seconds(61)
+            )
+            .is_empty(),
+            "the clock restarted"
+        );
+        let now = AlertRule {
+            name: "now".into(),
+            ..rule(Metric::LongestWaitS, When::Above, 60.0, 0)
+        };
+        let up = evaluate(std::slice::from_ref(&now), &fig(3.0, None), &mut w, t0);
+        assert!(matches!(&up[..], [Transition::Raised(_)]));
+        let gone = evaluate(&[], &fig(3.0, None), &mut w, t0);
+        assert!(matches!(&gone[..], [Transition::Cleared(_)]), "{gone:?}");
+    }
+}
