@@ -63,6 +63,10 @@ pub struct NewContact {
     /// An `Idempotency-Key` record to keep in the same commit: a retry after a crash
     /// finds it and gets this contact back instead of a second one.
     pub idempotency: Option<IdempotencyRecord>,
+    /// More identities (kind, value) the customer showed with this contact (the widget's
+    /// visitor id, an email): each that no customer has yet is recorded in the
+    /// contact's own commit.
+    pub identities: Vec<(String, String)>,
 }
 
 impl NewContact {
@@ -78,6 +82,7 @@ impl NewContact {
             first_message_sent_at: None,
             attributes: BTreeMap::new(),
             idempotency: None,
+            identities: Vec::new(),
         }
     }
 }
@@ -243,15 +248,7 @@ async fn resolve_customer(
             };
             let mut changes = vec![Change::PutCustomer(c.clone())];
             if let Some((k, v)) = identity {
-                changes.push(Change::PutIdentity(Identity {
-                    id: store::new_id(),
-                    org_id: org,
-                    customer_id: c.id,
-                    kind: k.clone(),
-                    value: v.clone(),
-                    sealed: None,
-                    created_at: now,
-                }));
+                changes.push(put_identity(org, c.id, k, v, now));
             }
             Ok(ResolvedCustomer {
                 id: c.id,
@@ -261,6 +258,53 @@ async fn resolve_customer(
             })
         }
     }
+}
+
+/// The write that gives customer `customer` the identity (`kind`, `value`).
+fn put_identity(
+    org: Uuid,
+    customer: Uuid,
+    kind: &str,
+    value: &str,
+    now: time::OffsetDateTime,
+) -> Change {
+    Change::PutIdentity(Identity {
+        id: store::new_id(),
+        org_id: org,
+        customer_id: customer,
+        kind: kind.to_string(),
+        value: value.to_string(),
+        sealed: None,
+        created_at: now,
+    })
+}
+
+/// The identities in `wanted` that no customer has yet, as writes for the contact's
+/// commit, each with its lock held until then (as [`resolve_customer`] holds the new
+/// customer's), so that two contacts in this process cannot both record one. `skip` is
+/// the identity the customer is being created with.
+async fn more_identities(
+    state: &AppState,
+    org: Uuid,
+    customer: Uuid,
+    wanted: &[(String, String)],
+    skip: Option<&(String, String)>,
+) -> ApiResult<(Vec<Change>, Vec<tokio::sync::OwnedMutexGuard<()>>)> {
+    let (mut changes, mut guards) = (Vec::new(), Vec::new());
+    for (i, (k, v)) in wanted.iter().enumerate() {
+        let same = |w: &(String, String)| w.0 == *k && w.1 == *v;
+        if skip.is_some_and(same) || wanted[..i].iter().any(same) {
+            continue;
+        }
+        let guard = crate::api::key_lock(&format!("{org}:identity:{k}:{v}"))
+            .lock_owned()
+            .await;
+        if state.find_identity(org, k, v).await?.is_none() {
+            changes.push(put_identity(org, customer, k, v, state.now()));
+            guards.push(guard);
+        }
+    }
+    Ok((changes, guards))
 }
 
 /// The agent who last helped this customer, if the queue prefers them.
@@ -296,6 +340,12 @@ pub async fn create_contact(
 ) -> ApiResult<Contact> {
     let customer = resolve_customer(state, org, &new.customer).await?;
     let (customer_id, customer_name) = (customer.id, customer.name.clone());
+    let created_with = match &new.customer {
+        CustomerRef::New { identity, .. } if !customer.changes.is_empty() => identity.as_ref(),
+        _ => None,
+    };
+    let (identities, _identity_locks) =
+        more_identities(state, org, customer_id, &new.identities, created_with).await?;
     let prefer_s = state.with_org(org, |o| {
         o.queue(new.queue_id)
             .and_then(|q| q.settings.prefer_last_agent_s)
@@ -369,6 +419,7 @@ pub async fn create_contact(
                 changes: customer.changes.clone(),
                 notes: Vec::new(),
             };
+            fx.changes.extend(identities.iter().cloned());
             fx.changes.push(Change::PutContact(c.clone()));
             fx.changes.push(
                 LiveEvent::ContactCreated {

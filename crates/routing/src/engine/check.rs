@@ -153,6 +153,9 @@ impl Engine {
                     {
                         err(format!("{} missing from its queue's order", ct.id));
                     }
+                    if !st.queues[ct.queue].line.contains(&key) {
+                        err(format!("{} missing from its queue's line", ct.id));
+                    }
                     // One entry: the earlier deadline (the step's on a tie).
                     let mut due = w.phase_deadline.map(|t| (t, TimerKind::Phase, c));
                     if let Some(t) = w.max_wait_deadline
@@ -233,7 +236,11 @@ impl Engine {
         }
         for (qi, q) in st.queues.iter() {
             let (contacts, offered, waiting) = per_queue[qi as usize];
-            if q.contacts != contacts || q.offered != offered || q.waiting.len() != waiting {
+            if q.contacts != contacts
+                || q.offered != offered
+                || q.waiting.len() != waiting
+                || q.line.len() != waiting
+            {
                 err(format!("{}: counts differ from a recomputation", q.id));
             }
         }

@@ -246,52 +246,32 @@ impl Engine {
     }
 
     /// 1-based position of a waiting contact among its queue's waiting contacts, in the
-    /// order they would be served (priority with aging, then arrival). O(waiting in the
-    /// queue).
+    /// order they would be served (priority with aging, then arrival): its index in the
+    /// queue's line, counted from the line's nearer end, so O(1) for a contact that has
+    /// just arrived or is next.
     pub fn position(&self, id: ContactId) -> Option<u32> {
         let c = self.state.contact_idx(id)?;
         let ct = &self.state.contacts[c];
         let CState::Waiting(w) = ct.state else {
             return None;
         };
-        let mine = (w.rank, ct.seq);
         let ahead = self.state.queues[ct.queue]
-            .waiting
-            .iter()
-            .filter(|&&(_, _, o)| {
-                let other = &self.state.contacts[o];
-                match other.state {
-                    CState::Waiting(ow) => (ow.rank, other.seq) < mine,
-                    _ => false,
-                }
-            })
-            .count();
+            .line
+            .index_of(&(w.rank, ct.seq, c))?;
         Some(ahead as u32 + 1)
     }
 
     /// A queue's waiting contacts (not offered) in the order they would be served, each
-    /// with its 1-based position: [`Engine::position`] of them all in one sort,
-    /// O(w log w) for w waiting.
+    /// with its 1-based position: [`Engine::position`] of them all, O(w) for w waiting.
     pub fn waiting_in_order(&self, id: QueueId) -> Vec<(ContactId, u32)> {
         let Some(q) = self.state.queue_idx(id) else {
             return Vec::new();
         };
-        let mut keyed: Vec<((u64, u64), ContactId)> = self.state.queues[q]
-            .waiting
+        self.state.queues[q]
+            .line
             .iter()
-            .filter_map(|&(_, _, c)| {
-                let ct = &self.state.contacts[c];
-                match ct.state {
-                    CState::Waiting(w) => Some(((w.rank, ct.seq), ct.id)),
-                    _ => None,
-                }
-            })
-            .collect();
-        keyed.sort_unstable_by_key(|k| k.0);
-        keyed
-            .into_iter()
             .enumerate()
-            .map(|(i, (_, c))| (c, i as u32 + 1))
+            .map(|(i, &(_, _, c))| (self.state.contacts[c].id, i as u32 + 1))
             .collect()
     }
 

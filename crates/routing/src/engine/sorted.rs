@@ -118,6 +118,22 @@ impl<K: Ord + Copy> SortedDeque<K> {
         true
     }
 
+    /// How many live keys come before `k`, when `k` is live. Counts from the nearer
+    /// end of the buffer: O(1) for keys near the front or the back (a contact that just
+    /// arrived, the first in line), one pass over contiguous memory at worst.
+    pub(crate) fn index_of(&self, k: &K) -> Option<usize> {
+        let i = match self.search(k) {
+            Ok(i) if self.items[i].1 => i,
+            _ => return None,
+        };
+        if i <= self.items.len() / 2 {
+            Some(self.items.range(..i).filter(|e| e.1).count())
+        } else {
+            let after = self.items.range(i + 1..).filter(|e| e.1).count();
+            Some(self.live - 1 - after)
+        }
+    }
+
     pub(crate) fn contains(&self, k: &K) -> bool {
         matches!(self.search(k), Ok(i) if self.items[i].1)
     }
@@ -171,10 +187,16 @@ mod tests {
                 prop_assert_eq!(d.len(), b.len());
                 prop_assert_eq!(d.first(), b.first());
                 prop_assert!(d.iter().eq(b.iter()));
+                for (i, k) in b.iter().enumerate() {
+                    prop_assert_eq!(d.index_of(k), Some(i));
+                }
                 prop_assert_eq!(&d, &b.iter().copied().collect::<SortedDeque<u16>>());
             }
             for k in 0..64 {
                 prop_assert_eq!(d.contains(&k), b.contains(&k));
+                if !b.contains(&k) {
+                    prop_assert_eq!(d.index_of(&k), None);
+                }
             }
         }
     }

@@ -203,6 +203,9 @@ pub(crate) struct Queue {
     pub(crate) open: bool,
     /// Waiting contacts by (time entered, sequence).
     pub(crate) waiting: SortedDeque<(Timestamp, u64, u32)>,
+    /// The same contacts in the order they would be served: (rank, sequence), the
+    /// waiting sets' key. A contact's place in line is its index here.
+    pub(crate) line: SortedDeque<CKey>,
     /// Contacts in this queue in any state.
     pub(crate) contacts: u32,
     pub(crate) offered: u32,
@@ -825,6 +828,7 @@ impl State {
         if order {
             self.queues[q].waiting.insert((entered, seq, c));
         }
+        self.queues[q].line.insert(key);
         let w = Waiting {
             rank,
             group,
@@ -867,11 +871,13 @@ impl State {
                 self.groups[w.group].waiting[ch].remove(&key);
             }
         }
+        let queue = &mut self.queues[contact.queue];
         if order {
-            self.queues[contact.queue]
+            queue
                 .waiting
                 .remove(&(contact.queue_entered_at, contact.seq, c));
         }
+        queue.line.remove(&key);
         if let Some((_, kind)) = w.deadline() {
             self.timers.went_stale(kind);
         }
@@ -1028,6 +1034,7 @@ impl State {
                             steps,
                             open: true,
                             waiting: SortedDeque::default(),
+                            line: SortedDeque::default(),
                             contacts: 0,
                             offered: 0,
                             counters: Counters::default(),

@@ -318,10 +318,22 @@ async fn create_chat(
 
     // The same browser, else the same email, is the same customer.
     let mut known = state.find_identity(org.id, "chat", &visitor_id).await?;
+    let by_visitor = known.is_some();
     if known.is_none()
         && let Some(e) = &email
     {
         known = state.find_identity(org.id, "email", e).await?;
+    }
+    // The customer gets the identities of this chat they lack, in the chat's commit:
+    // the email unless it found them, the visitor id when the email did.
+    let mut identities = Vec::new();
+    if let Some(e) = &email
+        && (known.is_none() || by_visitor)
+    {
+        identities.push(("email".to_string(), e.clone()));
+    }
+    if known.is_some() && !by_visitor {
+        identities.push(("chat".to_string(), visitor_id.clone()));
     }
     let customer = match &known {
         Some(i) => CustomerRef::Existing(i.customer_id),
@@ -356,19 +368,11 @@ async fn create_chat(
             topic: Some(queue.1.clone()),
             data,
             idempotency,
+            identities,
             ..NewContact::new(store::Channel::Chat, queue.0, customer)
         },
     )
     .await?;
-    if let Some(customer_id) = contact.customer_id {
-        let mut wanted = vec![("chat", visitor_id.clone())];
-        if let Some(e) = &email {
-            wanted.push(("email", e.clone()));
-        }
-        for (kind, value) in wanted {
-            add_identity(&state, org.id, customer_id, kind, &value).await;
-        }
-    }
     Ok((
         StatusCode::CREATED,
         axum::Json(start_answer(&state, &contact, secret, &visitor_id)),
@@ -386,33 +390,6 @@ fn start_answer(state: &AppState, contact: &Contact, secret: String, visitor_id:
         "position": position.map(|p| p.0),
         "estimated_wait_s": position.map(|p| p.1),
     })
-}
-
-/// Record an identity unless some customer already has it (best effort: the chat is
-/// open either way).
-async fn add_identity(state: &AppState, org: Uuid, customer: Uuid, kind: &str, value: &str) {
-    match state.find_identity(org, kind, value).await {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let id = store::Identity {
-                id: store::new_id(),
-                org_id: org,
-                customer_id: customer,
-                kind: kind.to_string(),
-                value: value.to_string(),
-                sealed: None,
-                created_at: state.now(),
-            };
-            if let Err(e) = state
-                .write(vec![store::Change::PutIdentity(id)], vec![])
-                .await
-                && e.status != StatusCode::CONFLICT
-            {
-                tracing::warn!(error = %e, "could not record a chat identity");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "identity lookup failed"),
-    }
 }
 
 // ---------- the customer's token ----------

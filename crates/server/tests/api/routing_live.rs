@@ -789,3 +789,77 @@ async fn inbound_messages_find_the_customer_and_their_contact_and_never_repeat()
     })
     .await;
 }
+
+/// The widget's customer is the one of the same browser, else of the same email, and
+/// keeps the identities each chat showed (recorded in the chat's own commit): a second
+/// browser with a known email is that customer from then on, and so is a new email from
+/// a known browser. Chats opened at once with one new email all open, and the email
+/// belongs to one customer afterwards.
+#[tokio::test]
+async fn widget_chats_find_their_customer_by_browser_or_email() {
+    each_backend(|s| async move {
+        let o = quiet_org(&s, "visitors").await;
+        let start = |visitor: &str, email: Option<&str>| {
+            let mut body =
+                json!({"name": "Vera", "topic": o.queue.to_string(), "visitor_id": visitor});
+            if let Some(e) = email {
+                body["email"] = json!(e);
+            }
+            let url = format!("{}/api/widget/{}/chats", s.base, o.slug);
+            async move {
+                let a = answer(reqwest::Client::new().post(url).json(&body)).await;
+                assert_eq!(a.status, 201, "start: {}", a.text);
+                uuid(&a.body["contact_id"])
+            }
+        };
+        let customer = |contact: Uuid| {
+            let st = s.state.clone();
+            let org = o.id;
+            async move {
+                st.store()
+                    .get_contact(org, contact)
+                    .await
+                    .unwrap()
+                    .and_then(|c| c.customer_id)
+                    .expect("the chat's customer")
+            }
+        };
+        let x = customer(start("browser-aaaa", Some("vera@example.org")).await).await;
+        // Another browser, the same email (cased differently): the same customer, who
+        // now has that browser too.
+        let c = start("browser-bbbb", Some("Vera@Example.org")).await;
+        assert_eq!(customer(c).await, x);
+        let c = start("browser-bbbb", None).await;
+        assert_eq!(customer(c).await, x, "the second browser was recorded");
+        // A known browser with a new email: the email becomes theirs.
+        let c = start("browser-aaaa", Some("vera.work@example.org")).await;
+        assert_eq!(customer(c).await, x);
+        let c = start("browser-cccc", Some("vera.work@example.org")).await;
+        assert_eq!(customer(c).await, x, "the new email was recorded");
+
+        // Four browsers at once with one new email: every chat opens.
+        let at_once: Vec<Uuid> = futures::future::join_all(
+            [
+                "browser-d001",
+                "browser-d002",
+                "browser-d003",
+                "browser-d004",
+            ]
+            .map(|v| start(v, Some("someone@example.org"))),
+        )
+        .await;
+        let mut theirs = Vec::new();
+        for c in at_once {
+            let id = customer(c).await;
+            assert_ne!(id, x);
+            theirs.push(id);
+        }
+        let c = start("browser-eeee", Some("someone@example.org")).await;
+        assert!(
+            theirs.contains(&customer(c).await),
+            "the email went to one of them"
+        );
+        s
+    })
+    .await;
+}
