@@ -283,15 +283,7 @@ pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
 
 /// The organisation's stored alert settings.
 pub async fn stored(state: &AppState, org: Uuid) -> ApiResult<(Stored, Option<Object>)> {
-    let o = state
-        .store()
-        .get_object_by_name(org, ObjectKind::Alerts, NAME)
-        .await?;
-    let s = o
-        .as_ref()
-        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
-        .unwrap_or_default();
-    Ok((s, o))
+    crate::org_settings::load(state, org, ObjectKind::Alerts, NAME).await
 }
 
 /// Look at every organisation's rules once (the timer task, every second; tests after
@@ -521,21 +513,16 @@ async fn put_alerts(
         webhook_url: url,
         webhook_secret: secret,
     };
-    let now = state.now();
-    let o = Object::next_version(
-        obj.as_ref(),
+    crate::org_settings::save(
+        &state,
         org,
+        Actor::from(&auth),
         ObjectKind::Alerts,
         NAME,
-        serde_json::to_value(&new).unwrap_or_default(),
-        now,
-    );
-    let ev = LiveEvent::ObjectPut {
-        kind: ObjectKind::Alerts.as_str().into(),
-        id: o.id,
-    }
-    .change(org, now, Actor::from(&auth));
-    state.write(vec![Change::PutObject(o), ev], vec![]).await?;
+        &new,
+        obj.as_ref(),
+    )
+    .await?;
     Ok(Json(shown(&new)))
 }
 

@@ -174,15 +174,7 @@ pub struct KbSettings {
 pub const SETTINGS_NAME: &str = "kb";
 
 pub async fn settings(state: &AppState, org: Uuid) -> ApiResult<(KbSettings, Option<Object>)> {
-    let o = state
-        .store()
-        .get_object_by_name(org, ObjectKind::KbSettings, SETTINGS_NAME)
-        .await?;
-    let s = o
-        .as_ref()
-        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
-        .unwrap_or_default();
-    Ok((s, o))
+    crate::org_settings::load(state, org, ObjectKind::KbSettings, SETTINGS_NAME).await
 }
 
 /// 403 unless the caller may edit articles: an admin, or a user the admins authorised.

@@ -61,6 +61,7 @@ pub mod keys;
 pub mod knowledge;
 pub mod live;
 pub mod metrics;
+pub mod org_settings;
 pub mod pii;
 pub mod protection;
 pub mod retention;

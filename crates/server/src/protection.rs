@@ -8,14 +8,14 @@
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use store::{Change, Object, ObjectKind, Role, Store as _};
+use store::{Object, ObjectKind, Role};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::Json;
-use crate::events::{Actor, LiveEvent};
+use crate::events::Actor;
 use crate::{ApiError, ApiResult, AppState};
 
 /// The settings object's name.
@@ -47,15 +47,7 @@ impl Default for Protection {
 
 /// The organisation's settings (the defaults where none were saved).
 pub async fn settings(state: &AppState, org: Uuid) -> ApiResult<(Protection, Option<Object>)> {
-    let o = state
-        .store()
-        .get_object_by_name(org, ObjectKind::Protection, NAME)
-        .await?;
-    let p = o
-        .as_ref()
-        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
-        .unwrap_or_default();
-    Ok((p, o))
+    crate::org_settings::load(state, org, ObjectKind::Protection, NAME).await
 }
 
 /// Refuses a role the organisation does not let open customers' attachments.
@@ -96,20 +88,15 @@ async fn put_protection(
     body.attachment_roles.dedup();
     let org = auth.org_id();
     let (_, existing) = settings(&state, org).await?;
-    let now = state.now();
-    let o = Object::next_version(
-        existing.as_ref(),
+    crate::org_settings::save(
+        &state,
         org,
+        Actor::from(&auth),
         ObjectKind::Protection,
         NAME,
-        serde_json::to_value(&body).unwrap_or_default(),
-        now,
-    );
-    let ev = LiveEvent::ObjectPut {
-        kind: ObjectKind::Protection.as_str().into(),
-        id: o.id,
-    }
-    .change(org, now, Actor::from(&auth));
-    state.write(vec![Change::PutObject(o), ev], vec![]).await?;
+        &body,
+        existing.as_ref(),
+    )
+    .await?;
     Ok(Json(body))
 }

@@ -72,15 +72,7 @@ impl Retention {
 
 /// The organisation's retention settings (none set: everything kept).
 pub async fn settings(state: &AppState, org: Uuid) -> ApiResult<(Retention, Option<Object>)> {
-    let o = state
-        .store()
-        .get_object_by_name(org, ObjectKind::Retention, NAME)
-        .await?;
-    let r = o
-        .as_ref()
-        .and_then(|o| serde_json::from_value(o.data.clone()).ok())
-        .unwrap_or_default();
-    Ok((r, o))
+    crate::org_settings::load(state, org, ObjectKind::Retention, NAME).await
 }
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -107,21 +99,16 @@ async fn put_retention(
     body.validate().map_err(ApiError::invalid)?;
     let org = auth.org_id();
     let (_, existing) = settings(&state, org).await?;
-    let now = state.now();
-    let o = Object::next_version(
-        existing.as_ref(),
+    crate::org_settings::save(
+        &state,
         org,
+        Actor::from(&auth),
         ObjectKind::Retention,
         NAME,
-        serde_json::to_value(&body).unwrap_or_default(),
-        now,
-    );
-    let ev = LiveEvent::ObjectPut {
-        kind: ObjectKind::Retention.as_str().into(),
-        id: o.id,
-    }
-    .change(org, now, Actor::from(&auth));
-    state.write(vec![Change::PutObject(o), ev], vec![]).await?;
+        &body,
+        existing.as_ref(),
+    )
+    .await?;
     Ok(Json(body))
 }
 

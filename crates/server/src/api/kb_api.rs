@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, Object, ObjectKind, Role, Store as _};
+use store::{Change, ObjectKind, Role, Store as _};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -576,20 +576,15 @@ async fn put_kb_settings(
         }
     }
     let (_, existing) = knowledge::settings(&state, org).await?;
-    let now = state.now();
-    let o = Object::next_version(
-        existing.as_ref(),
+    crate::org_settings::save(
+        &state,
         org,
+        Actor::from(&auth),
         ObjectKind::KbSettings,
         knowledge::SETTINGS_NAME,
-        serde_json::to_value(&body).unwrap_or_default(),
-        now,
-    );
-    let ev = LiveEvent::ObjectPut {
-        kind: ObjectKind::KbSettings.as_str().into(),
-        id: o.id,
-    }
-    .change(org, now, Actor::from(&auth));
-    state.write(vec![Change::PutObject(o), ev], vec![]).await?;
+        &body,
+        existing.as_ref(),
+    )
+    .await?;
     Ok(Json(body))
 }

@@ -344,6 +344,19 @@ async fn customers_names_emails_and_identities_are_sealed_and_still_found() {
     .await;
 }
 
+/// A contact from a customer who gives [`API_EMAIL`] (and another name).
+async fn bart_writes(admin: &Client, o: &Org) -> Answer {
+    admin
+        .send(
+            "POST",
+            "/api/contacts",
+            Some(&json!({"channel": "chat", "queue_id": o.queue,
+                "customer": {"name": "Bart", "email": API_EMAIL}})),
+            &[],
+        )
+        .await
+}
+
 /// Rows written before customers were sealed (names, emails and identity values in
 /// clear) are still found and read, and the re-encryption seals them and gives
 /// identities their blind index.
@@ -377,15 +390,7 @@ async fn customers_from_before_sealing_are_found_and_the_reencryption_seals_them
         .await
         .unwrap();
         let admin = o.client(&s, Role::Admin);
-        let made = admin
-            .send(
-                "POST",
-                "/api/contacts",
-                Some(&json!({"channel": "chat", "queue_id": o.queue,
-            "customer": {"name": "Bart", "email": API_EMAIL}})),
-                &[],
-            )
-            .await;
+        let made = bart_writes(&admin, &o).await;
         assert_eq!(
             made.body["customer_id"],
             cust.id.to_string(),
@@ -419,15 +424,7 @@ async fn customers_from_before_sealing_are_found_and_the_reencryption_seals_them
                 "{needle} after"
             );
         }
-        let again = admin
-            .send(
-                "POST",
-                "/api/contacts",
-                Some(&json!({"channel": "chat", "queue_id": o.queue,
-            "customer": {"name": "Bart", "email": API_EMAIL}})),
-                &[],
-            )
-            .await;
+        let again = bart_writes(&admin, &o).await;
         assert_eq!(
             again.body["customer_id"],
             cust.id.to_string(),
