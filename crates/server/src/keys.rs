@@ -18,7 +18,8 @@
 //!   [`REFRESH`] (and at once when it meets a ciphertext under a key it has not loaded),
 //!   so rotation needs no restart. Rotating the master key rewraps the data keys only.
 //!
-//! What is sealed: message texts and customers' names on them, attachments, customers'
+//! What is sealed: message texts and customers' names on them, attachments and their
+//! file names, customers'
 //! names, emails and attributes, the personal keys of a contact's data
 //! ([`CONTACT_PERSONAL`]) and its wrap-up notes, identity values and stored answers to
 //! retried requests.
@@ -74,6 +75,9 @@ pub const CUSTOMER_NAME: &str = "customer.name";
 pub const CUSTOMER_EMAIL: &str = "customer.email";
 pub const CUSTOMER_DATA: &str = "customer.data";
 pub const IDENTITY_VALUE: &str = "identity.value";
+/// A file's name (it may name the customer: `passport-ann-smith.jpg`), on the
+/// attachment and on the message that carries it.
+pub const ATTACHMENT_NAME: &str = "attachment.name";
 /// What the agent noted about a contact at wrap-up.
 pub const WRAPUP_NOTES: &str = "contact.wrapup_notes";
 /// A stored answer to a retried request (bound to its key as well).
@@ -466,6 +470,26 @@ impl OrgKeys {
         c
     }
 
+    /// A message's customer name and file name opened (its text is opened apart).
+    pub fn open_message_names(&self, m: &mut store::Message) {
+        if m.sender == store::Sender::Customer
+            && let Some(n) = &m.author_name
+        {
+            m.author_name = self.open_text(MESSAGE_AUTHOR, m.id, n);
+        }
+        if let Some(Value::String(n)) = m.attachment.as_mut().and_then(|a| a.get_mut("name")) {
+            *n = self.open_text(ATTACHMENT_NAME, m.id, n).unwrap_or_default();
+        }
+    }
+
+    /// An attachment's metadata with its file name opened.
+    pub fn open_attachment(&self, mut a: store::Attachment) -> store::Attachment {
+        a.name = self
+            .open_text(ATTACHMENT_NAME, a.id, &a.name)
+            .unwrap_or_default();
+        a
+    }
+
     /// A stored answer to a retried request, opened.
     pub fn open_answer(&self, mut r: store::IdempotencyRecord) -> store::IdempotencyRecord {
         if let Some(sealed) = r.body.get("sealed").and_then(Value::as_str) {
@@ -505,9 +529,15 @@ pub fn seal_changes(keys: &OrgKeys, changes: &mut [Change]) {
                 {
                     m.author_name = Some(keys.seal_text(MESSAGE_AUTHOR, m.id, n));
                 }
+                if let Some(Value::String(n)) =
+                    m.attachment.as_mut().and_then(|a| a.get_mut("name"))
+                {
+                    *n = keys.seal_text(ATTACHMENT_NAME, m.id, n);
+                }
             }
             Change::PutAttachment { meta, data } if meta.org_id == keys.org => {
                 *data = keys.seal_bytes(ATTACHMENT, meta.id, data);
+                meta.name = keys.seal_text(ATTACHMENT_NAME, meta.id, &meta.name);
             }
             Change::PutCustomer(c) if c.org_id == keys.org => seal_customer(keys, c),
             Change::PutIdentity(i) if i.org_id == keys.org => {

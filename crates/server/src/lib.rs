@@ -464,7 +464,10 @@ impl AppState {
     ) -> Result<Vec<store::Message>, store::StoreError> {
         let newest = list
             .iter()
-            .flat_map(|m| [m.text.as_deref(), m.author_name.as_deref()])
+            .flat_map(|m| {
+                let file = m.attachment.as_ref().and_then(|a| a.get("name")?.as_str());
+                [m.text.as_deref(), m.author_name.as_deref(), file]
+            })
             .filter_map(|t| t.and_then(keys::text_key_id))
             .max();
         if newest.is_none() {
@@ -475,11 +478,7 @@ impl AppState {
             if let Some(t) = &m.text {
                 m.text = k.open_text(keys::MESSAGE_TEXT, m.id, t);
             }
-            if m.sender == store::Sender::Customer
-                && let Some(n) = &m.author_name
-            {
-                m.author_name = k.open_text(keys::MESSAGE_AUTHOR, m.id, n);
-            }
+            k.open_message_names(m);
         }
         Ok(list)
     }
@@ -606,6 +605,18 @@ impl AppState {
             .and_then(keys::text_key_id);
         let k = self.opener(org, newest).await?;
         Ok(Some(k.open_answer(r)))
+    }
+    /// An attachment's metadata, its file name opened.
+    pub async fn attachment(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<Option<store::Attachment>, store::StoreError> {
+        let Some(a) = self.0.store.get_attachment(org, id).await? else {
+            return Ok(None);
+        };
+        let k = self.opener(org, keys::text_key_id(&a.name)).await?;
+        Ok(Some(k.open_attachment(a)))
     }
     /// An attachment's bytes, opened.
     pub async fn attachment_data(

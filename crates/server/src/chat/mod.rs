@@ -867,8 +867,7 @@ async fn send_attachment(
     att: Uuid,
 ) -> ApiResult<Response> {
     let meta = state
-        .store()
-        .get_attachment(org, att)
+        .attachment(org, att)
         .await?
         .filter(|m| contact.is_none_or(|c| m.contact_id == c))
         .ok_or_else(|| ApiError::not_found("attachment"))?;
@@ -903,8 +902,7 @@ async fn staff_attachment(
     Path(att): Path<Uuid>,
 ) -> ApiResult<Response> {
     let meta = state
-        .store()
-        .get_attachment(auth.org_id(), att)
+        .attachment(auth.org_id(), att)
         .await?
         .ok_or_else(|| ApiError::not_found("attachment"))?;
     contacts::visible(&state, &auth, meta.contact_id).await?;

@@ -137,7 +137,11 @@ async fn nothing_a_customer_wrote_is_in_clear_in_the_data_directory() {
                 }
             }
         }
-        for needle in [CARD_DIGITS, EMAIL, WORD, FILE_SECRET] {
+        assert!(
+            msgs.to_string().contains("receipt.pdf"),
+            "staff read the file's name: {msgs}"
+        );
+        for needle in [CARD_DIGITS, EMAIL, WORD, FILE_SECRET, "receipt.pdf"] {
             assert_eq!(
                 cells_holding(&s, needle).await,
                 Vec::<String>::new(),
