@@ -6,7 +6,8 @@
 //! The decision is pure: [`evaluate`] takes the rules, the figures per queue and what it
 //! decided last time ([`Watch`]), and answers which alerts are raised and which are
 //! cleared; time is an input. The shell ([`check`], once a second from the timer task)
-//! reads the figures from the live state, logs each change as `alert.raised` /
+//! keeps each organisation's rules in memory (read again every [`RELOAD`], replaced at
+//! once when they are saved here), reads the figures from the live state, logs each change as `alert.raised` /
 //! `alert.cleared` (ids and figures only: no personal data), tells the consoles, and
 //! hands the change to the webhook sender, which signs each call as the channels'
 //! webhooks are signed (`X-Homeshore-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
@@ -41,6 +42,8 @@ const SECRET_FIELD: &str = "alerts_webhook_secret";
 /// Attempts at one webhook call, and the wait before the first retry (doubling).
 pub const ATTEMPTS: u32 = 5;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// How long [`check`] trusts the settings it read (changes made by another process).
+const RELOAD: Duration = Duration::from_secs(5);
 
 /// What a rule watches, per queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -156,6 +159,9 @@ pub struct Watch {
     /// When each (rule, queue) first went past its threshold, while it stays past.
     past_since: HashMap<(String, Uuid), OffsetDateTime>,
     active: HashMap<(String, Uuid), ActiveAlert>,
+    /// The settings [`check`] last read, and when: read again after [`RELOAD`], at
+    /// once after a change through this server.
+    loaded: Option<(std::time::Instant, Stored)>,
 }
 
 impl Watch {
@@ -290,8 +296,21 @@ pub async fn stored(state: &AppState, org: Uuid) -> ApiResult<(Stored, Option<Ob
 /// moving the clock).
 pub async fn check(state: &AppState) {
     for (org, slot) in state.slots() {
-        let Ok((settings, _)) = stored(state, org).await else {
-            continue;
+        let cached = slot
+            .alerts()
+            .loaded
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < RELOAD)
+            .map(|(_, s)| s.clone());
+        let settings = match cached {
+            Some(s) => s,
+            None => match stored(state, org).await {
+                Ok((s, _)) => {
+                    slot.alerts().loaded = Some((std::time::Instant::now(), s.clone()));
+                    s
+                }
+                Err(_) => continue,
+            },
         };
         if settings.rules.is_empty() && slot.alerts().active.is_empty() {
             continue;
@@ -523,6 +542,7 @@ async fn put_alerts(
         obj.as_ref(),
     )
     .await?;
+    state.slot(org).alerts().loaded = Some((std::time::Instant::now(), new.clone()));
     Ok(Json(shown(&new)))
 }
 
