@@ -367,6 +367,7 @@ impl Wallboard {
             }
             EventKind::QueueOpenChanged { .. }
             | EventKind::ContactStepChanged { .. }
+            | EventKind::ContactPriorityChanged { .. }
             | EventKind::ContactOffered { .. }
             | EventKind::OfferDeclined { .. }
             | EventKind::DeclineExpired { .. } => {}

@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, ContactStatus, Object, ObjectKind, Role, Store as _};
+use store::{Change, Object, ObjectKind, Role, Store as _};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -253,14 +253,7 @@ pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
     use routing::{QueueId, Timestamp};
     let t_now = crate::live::ts(now);
     let recent = Timestamp(t_now.0.saturating_sub(30 * 60 * 1000));
-    let mut waiting: HashMap<Uuid, (f64, f64)> = HashMap::new();
-    for c in o.contacts().map(|lc| &lc.contact) {
-        if let (Some(q), ContactStatus::Waiting) = (c.queue_id, c.status) {
-            let w = waiting.entry(q).or_default();
-            w.0 += 1.0;
-            w.1 = w.1.max((now - c.created_at).whole_seconds().max(0) as f64);
-        }
-    }
+    let lines = o.lines(None, now);
     o.queues()
         .map(|x| {
             let id = QueueId(rid(x.id));
@@ -270,7 +263,9 @@ pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
                 channel: None,
             };
             let t = o.wallboard.tally(f, recent, Timestamp(t_now.0 + 1));
-            let (n, longest) = waiting.get(&x.id).copied().unwrap_or_default();
+            let (n, longest) = lines
+                .get(&x.id)
+                .map_or((0.0, 0.0), |l| (l.waiting as f64, l.longest_wait_s as f64));
             QueueFigures {
                 queue_id: x.id,
                 name: x.name.clone(),

@@ -208,12 +208,17 @@ pub enum LiveEvent {
         text: Option<String>,
     },
     /// A supervisor (the actor) monitored, joined (`barge`) or took over (`take_over`)
-    /// a conversation held by `agent_id`.
+    /// a conversation held by `agent_id`, or changed a contact's priority
+    /// (`priority`, with the new value and the reason given).
     #[serde(rename = "supervision")]
     Supervision {
         contact_id: Uuid,
         agent_id: Option<Uuid>,
         action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A sign-in (the actor is the user).
     #[serde(rename = "auth.login")]
