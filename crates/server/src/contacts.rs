@@ -1517,9 +1517,18 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         restored.configure(now, &queues, &agents, &mut fx);
         restored.set_hours(now, &hours, &mut fx);
         restored.settle(now, &report.requeued, &mut fx);
-        restored.help = crate::supervise::HelpDesk::fold(&help, now, &|u| {
-            names.get(&u).cloned().unwrap_or_default()
-        });
+        let teams: HashMap<Uuid, String> = restored
+            .agents()
+            .filter_map(|a| a.profile.team.clone().map(|t| (a.user_id, t)))
+            .collect();
+        restored.help = crate::supervise::HelpDesk::fold(
+            &help,
+            now,
+            &crate::supervise::Who {
+                name: &|u| names.get(&u).cloned().unwrap_or_default(),
+                team: &|u| teams.get(&u).cloned(),
+            },
+        );
         restored.staff_names = names;
         *live = restored;
         tracing::info!(

@@ -48,6 +48,9 @@ pub struct HelpRequest {
     pub id: Uuid,
     pub agent_id: Uuid,
     pub agent_name: String,
+    /// The agent's team when they raised it: that team's supervisors (and those with no
+    /// team) are called with a sound and a notification; everyone else sees it listed.
+    pub team: Option<String>,
     /// The contact the agent needs help with, if any.
     pub contact_id: Option<Uuid>,
     /// The agent's line (personal data masked).
@@ -61,6 +64,12 @@ pub struct HelpRequest {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>)]
     pub taken_at: Option<OffsetDateTime>,
+}
+
+/// How a help desk names staff and finds an agent's team.
+pub struct Who<'a> {
+    pub name: &'a dyn Fn(Uuid) -> String,
+    pub team: &'a dyn Fn(Uuid) -> Option<String>,
 }
 
 /// The open help requests of one organisation.
@@ -81,14 +90,8 @@ impl HelpDesk {
         v
     }
 
-    /// Apply one `help` event (names are looked up by the caller's `name_of`).
-    pub fn apply(
-        &mut self,
-        at: OffsetDateTime,
-        actor: Actor,
-        e: &LiveEvent,
-        name_of: &dyn Fn(Uuid) -> String,
-    ) {
+    /// Apply one `help` event (names and teams are looked up by the caller's `who`).
+    pub fn apply(&mut self, at: OffsetDateTime, actor: Actor, e: &LiveEvent, who: &Who) {
         let LiveEvent::Help {
             request_id,
             action,
@@ -106,7 +109,8 @@ impl HelpDesk {
                     HelpRequest {
                         id: *request_id,
                         agent_id: *agent_id,
-                        agent_name: name_of(*agent_id),
+                        agent_name: (who.name)(*agent_id),
+                        team: (who.team)(*agent_id),
                         contact_id: *contact_id,
                         text: text.clone(),
                         raised_at: at,
@@ -119,7 +123,7 @@ impl HelpDesk {
             HelpAction::Taken => {
                 if let Some(r) = self.open.get_mut(request_id) {
                     r.taken_by = actor.user_id();
-                    r.taken_by_name = r.taken_by.map(name_of);
+                    r.taken_by_name = r.taken_by.map(who.name);
                     r.taken_at = Some(at);
                 }
             }
@@ -131,15 +135,11 @@ impl HelpDesk {
 
     /// Rebuild from the organisation's `help` events (oldest first), keeping the
     /// requests raised within [`HELP_KEEP`] of `now`.
-    pub fn fold(
-        events: &[store::Event],
-        now: OffsetDateTime,
-        name_of: &dyn Fn(Uuid) -> String,
-    ) -> HelpDesk {
+    pub fn fold(events: &[store::Event], now: OffsetDateTime, who: &Who) -> HelpDesk {
         let mut d = HelpDesk::default();
         for e in events {
             if let Some((actor, ev)) = LiveEvent::parse(e) {
-                d.apply(e.at, actor, &ev, name_of);
+                d.apply(e.at, actor, &ev, who);
             }
         }
         d.open.retain(|_, r| now - r.raised_at <= HELP_KEEP);
@@ -161,10 +161,20 @@ fn help_change(
         LiveEvent::Help { request_id, .. } => *request_id,
         _ => return None,
     };
+    let team = match &ev {
+        LiveEvent::Help { agent_id, .. } => o.agent(*agent_id).and_then(|a| a.profile.team.clone()),
+        _ => None,
+    };
     let names = &o.staff_names;
-    o.help.apply(now, actor, &ev, &|u| {
-        names.get(&u).cloned().unwrap_or_default()
-    });
+    o.help.apply(
+        now,
+        actor,
+        &ev,
+        &Who {
+            name: &|u| names.get(&u).cloned().unwrap_or_default(),
+            team: &|_| team.clone(),
+        },
+    );
     fx.changes.push(ev.clone().change(o.org(), now, actor));
     let req = o.help.get(id).cloned();
     let data = match &req {

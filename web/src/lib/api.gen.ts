@@ -2556,6 +2556,11 @@ export interface components {
              */
             taken_by?: string | null;
             taken_by_name?: string | null;
+            /**
+             * @description The agent's team when they raised it: that team's supervisors (and those with no
+             *     team) are called with a sound and a notification; everyone else sees it listed.
+             */
+            team?: string | null;
             /** @description The agent's line (personal data masked). */
             text?: string | null;
         };

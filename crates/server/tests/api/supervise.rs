@@ -151,11 +151,17 @@ async fn a_raised_hand_is_seen_taken_once_and_survives_a_restart() {
         let foreign = create_contact(&s, &other, "Other").await;
         let r = ana.post("/api/help", &json!({"contact_id": foreign["id"], "text": "?"})).await;
         assert_eq!(r.status, 422, "{}", r.text);
+        // Her team goes with the request: its supervisors are the ones called.
+        let r = admin
+            .put(&format!("/api/agents/{}", o.user(Role::Agent)), &json!({"team": "North", "capacity": 3}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
         let r = ana
             .post("/api/help", &json!({"contact_id": chat, "text": "refund over my limit, card 4111 1111 1111 1111"}))
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
         let id: Uuid = uuid(&r.body["id"]);
+        assert_eq!(r.body["team"], "North", "{}", r.text);
         assert!(!r.text.contains("4111 1111 1111 1111"), "{}", r.text);
         let again = ana.post("/api/help", &json!({"contact_id": chat})).await;
         assert_eq!(again.status, 409, "{}", again.text);
@@ -180,6 +186,7 @@ async fn a_raised_hand_is_seen_taken_once_and_survives_a_restart() {
         let list = sup.ok("/api/help").await;
         let h = list.as_array().unwrap().iter().find(|h| uuid(&h["id"]) == id).expect("kept");
         assert_eq!(h["taken_by"], json!(o.user(Role::Supervisor)));
+        assert_eq!(h["team"], "North", "{h}");
         let r = o.client(&s, Role::Agent).post(&format!("/api/help/{id}/close"), &json!({})).await;
         assert_eq!(r.status, 204, "{}", r.text);
         assert!(sup.ok("/api/help").await.as_array().unwrap().iter().all(|h| uuid(&h["id"]) != id));
