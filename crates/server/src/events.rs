@@ -273,6 +273,12 @@ pub enum LiveEvent {
         queue_id: Uuid,
         value: f64,
         threshold: f64,
+        /// The change's id, which its webhook attempts name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Uuid>,
+        /// The alert as the webhook is told of it (sent again after a restart).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<crate::alerts::ActiveAlert>,
     },
     /// It came back within its threshold (or its rule was removed).
     #[serde(rename = "alert.cleared")]
@@ -280,6 +286,10 @@ pub enum LiveEvent {
         rule: String,
         queue_id: Uuid,
         value: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<crate::alerts::ActiveAlert>,
     },
     /// One attempt at calling the alerts' webhook (`alert`: `alert.raised` or
     /// `alert.cleared`).
@@ -288,6 +298,9 @@ pub enum LiveEvent {
         rule: String,
         queue_id: Uuid,
         alert: String,
+        /// The `id` of the change it delivers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_id: Option<Uuid>,
         attempt: u32,
         ok: bool,
         status: Option<u16>,
