@@ -6296,6 +6296,11 @@ export interface operations {
                 team?: string | null;
                 /** @description The viewer's IANA time zone: "today" starts at its midnight (default UTC). */
                 tz?: string | null;
+                /**
+                 * @description The `version` of the `wallboard` note being answered: a board at least that
+                 *     recent, computed in the last half second for another console, may be shared.
+                 */
+                version?: number | null;
             };
             header?: never;
             path?: never;

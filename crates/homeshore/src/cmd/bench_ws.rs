@@ -23,7 +23,7 @@
 //! `--wallboard`: the staff are supervisors with their consoles open. The child creates
 //! contacts through the conversation service at `--events-per-sec` (nobody takes them,
 //! so each one changes the wallboard), and every console does what the browser's does:
-//! on each `wallboard` note it fetches `GET /api/wallboard` again. The figure is how
+//! on each `wallboard` note it fetches `GET /api/wallboard?version=…` again. The figure is how
 //! long after a contact was committed each console first shows it (its `waiting`
 //! count includes it), over every contact and every console.
 
@@ -115,7 +115,7 @@ impl Report {
     pub fn print(&self) {
         let mib = |k: u64| k as f64 / 1024.0;
         println!(
-            "ws load: {} staff WebSockets, {} {}/s for {} s (one agent each)",
+            "ws load: {} staff WebSockets, {} {}/s for {} s ({})",
             self.agents,
             self.events_per_sec,
             if self.enqueue || self.wallboard {
@@ -123,7 +123,12 @@ impl Report {
             } else {
                 "events"
             },
-            self.seconds
+            self.seconds,
+            if self.wallboard {
+                "supervisors' consoles, each event a contact every console must show"
+            } else {
+                "one agent each"
+            }
         );
         println!(
             "  connected          {}/{} in {:.1} s (server setup {:.1} s)",
@@ -517,7 +522,15 @@ async fn console(
                     if !text.contains("\"wallboard\"") {
                         continue;
                     }
-                    let Ok(r) = http.get(&url).header("authorization", &auth).send().await else { continue };
+                    // As the browser does: the note's version lets consoles share a board.
+                    let version = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|f| f["data"]["version"].as_u64());
+                    let mut req = http.get(&url).header("authorization", &auth);
+                    if let Some(v) = version {
+                        req = req.query(&[("version", v)]);
+                    }
+                    let Ok(r) = req.send().await else { continue };
                     let Ok(v) = r.json::<serde_json::Value>().await else { continue };
                     let waiting = v["totals"]["waiting"].as_u64().unwrap_or(0);
                     boards.push((unix_micros(), waiting));

@@ -46,6 +46,9 @@ pub struct WallboardQuery {
     pub team: Option<String>,
     /// The viewer's IANA time zone: "today" starts at its midnight (default UTC).
     pub tz: Option<String>,
+    /// The `version` of the `wallboard` note being answered: a board at least that
+    /// recent, computed in the last half second for another console, may be shared.
+    pub version: Option<u64>,
 }
 
 fn tally_json(t: &Tally) -> Value {
@@ -105,7 +108,20 @@ async fn wallboard(
     let t_now = ts(now);
     let recent = Timestamp(t_now.0.saturating_sub(30 * 60 * 1000));
     let team = q.team.filter(|t| !t.is_empty());
-    let v = state.with_org(auth.org_id(), |o| {
+    // Every console fetches after each note: the first computes, the rest share it.
+    let key = format!("{:?}|{channel:?}|{team:?}|{}", q.queue_id, day.0);
+    let slot = state.slot(auth.org_id());
+    let current = slot.lock().wallboard.version();
+    if let Some(board) = slot
+        .boards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key, current, q.version)
+    {
+        return Ok(Json(Value::clone(&board)));
+    }
+    let (version, v) = state.with_org(auth.org_id(), |o| {
+        (o.wallboard.version(), {
         let board = &o.wallboard;
         let ch = channel.map(routing_channel);
         let mut queues: Vec<&crate::live::QueueLive> = o
@@ -217,8 +233,14 @@ async fn wallboard(
             "series": series,
             "help": help,
         })
+        })
     });
-    Ok(Json(v))
+    let v = std::sync::Arc::new(v);
+    slot.boards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .put(key, version, v.clone());
+    Ok(Json(Value::clone(&v)))
 }
 
 /// Open raised hands: supervisors see all, an agent their own.
