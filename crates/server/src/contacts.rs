@@ -1266,17 +1266,23 @@ pub async fn transfer(
                 );
             }
 
-            let c = o
-                .contact(contact_id)
-                .map(|lc| lc.contact.clone())
-                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
-            Ok(Tx {
-                value: c,
-                changes: fx.changes,
-                notes: fx.notes,
-            })
+            contact_tx(o, contact_id, fx)
         })
         .await
+}
+
+/// What a change to one contact answers: the contact as it is now, with the change's
+/// writes and notes.
+pub(crate) fn contact_tx(o: &OrgLive, contact_id: Uuid, fx: Effects) -> ApiResult<Tx<Contact>> {
+    let c = o
+        .contact(contact_id)
+        .map(|lc| lc.contact.clone())
+        .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+    Ok(Tx {
+        value: c,
+        changes: fx.changes,
+        notes: fx.notes,
+    })
 }
 
 /// Set an agent's presence. Leaving `available` withdraws a pending offer (the contact

@@ -635,15 +635,7 @@ pub async fn set_priority(
                 }
                 .change(org, now, actor),
             );
-            let c = o
-                .contact(contact_id)
-                .map(|lc| lc.contact.clone())
-                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
-            Ok(Tx {
-                value: c,
-                changes: fx.changes,
-                notes: fx.notes,
-            })
+            crate::contacts::contact_tx(o, contact_id, fx)
         })
         .await
 }
