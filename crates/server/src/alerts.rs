@@ -274,14 +274,12 @@ pub fn resume(log: &[(OffsetDateTime, LiveEvent)], now: OffsetDateTime) -> Resum
                 rule,
                 queue_id,
                 id,
-                alert,
+                alert: Some(a),
                 ..
             } => {
-                if let Some(a) = alert {
-                    up.insert((rule.clone(), *queue_id), a.clone());
-                    if let Some(id) = id {
-                        changes.push((*id, *at, Transition::Raised(a.clone())));
-                    }
+                up.insert((rule.clone(), *queue_id), a.clone());
+                if let Some(id) = id {
+                    changes.push((*id, *at, Transition::Raised(a.clone())));
                 }
             }
             LiveEvent::AlertCleared {
