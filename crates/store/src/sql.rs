@@ -156,6 +156,12 @@ macro_rules! backend {
                 })
             }
 
+            /// The reading pool: the reports' own tables ([`crate::reports`]) are read,
+            /// and written, here, off the group commit.
+            pub(crate) fn read_pool(&self) -> &sqlx::Pool<$db> {
+                &self.read
+            }
+
             /// Close the pools (queued writes that already reached the writer finish first).
             pub async fn close(&self) {
                 self.write_pool.close().await;
