@@ -177,7 +177,6 @@ async fn seed_and_measure(
 
     // 2026-11-01 00:00 UTC onwards.
     let start: i64 = 1_793_491_200_000;
-    let span = args.days * 86_400_000;
     let mut rng = Rng(args.seed);
     let t0 = Instant::now();
     let mut stays = 0u64;
