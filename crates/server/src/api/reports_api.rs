@@ -45,8 +45,10 @@ pub struct ReportQuery {
     /// IANA time zone of the days and intervals (default UTC).
     pub tz: Option<String>,
     /// `15m`, `hour`, `day` (default), `week` or `total`.
+    #[param(value_type = Option<String>)]
     pub interval: Option<Interval>,
     /// `none` (default), `queue`, `agent`, `channel` or `code`.
+    #[param(value_type = Option<String>)]
     pub group_by: Option<GroupBy>,
     /// Only this queue.
     pub queue_id: Option<Uuid>,
