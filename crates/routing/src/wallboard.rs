@@ -425,7 +425,11 @@ impl Tracker {
                     acw_since: None,
                 });
                 let (q, ch, wait) = (c.queue, c.channel, at.since(c.entered_at));
-                let threshold = self.thresholds.get(&q).copied().unwrap_or(DEFAULT_THRESHOLD);
+                let threshold = self
+                    .thresholds
+                    .get(&q)
+                    .copied()
+                    .unwrap_or(DEFAULT_THRESHOLD);
                 out.push(Fact::Answered {
                     contact: *contact,
                     queue: q,
@@ -1030,5 +1034,127 @@ mod tests {
         assert_eq!(a, live.agent_time(AgentId(1), Timestamp(T0), now));
         assert_eq!(a.after_contact_work_ms, 10_000);
         assert_eq!(a.on_contact_ms, 60_000);
+    }
+
+    /// The tracker says what a transfer and after-contact work count for: the queue
+    /// left gets a transfer, the queue entered an offer; the wrap-up gives the time
+    /// since the conversation ended.
+    #[test]
+    fn transfers_and_after_contact_work_are_facts() {
+        let mut engine = Engine::default();
+        let mut tracker = Tracker::default();
+        let mut facts = Vec::new();
+        let mut run = |at: u64, c: Command, facts: &mut Vec<Fact>| {
+            for e in engine.handle(Timestamp(T0 + at * 1000), c).unwrap() {
+                tracker.apply(&e, facts);
+            }
+        };
+        let mut qc = QueueConfig::single("true");
+        qc.after_contact_work = Some(Millis::secs(300));
+        for q in [1, 2] {
+            run(
+                0,
+                Command::ConfigureQueue {
+                    queue: QueueId(q),
+                    config: qc.clone(),
+                },
+                &mut facts,
+            );
+        }
+        run(
+            0,
+            Command::ConfigureAgent {
+                agent: AgentId(1),
+                config: AgentConfig::with_skills([]),
+            },
+            &mut facts,
+        );
+        run(
+            0,
+            Command::SetPresence {
+                agent: AgentId(1),
+                presence: Presence::Available,
+            },
+            &mut facts,
+        );
+        run(
+            10,
+            Command::Enqueue(NewContact::new(ContactId(7), QueueId(1), Channel::Chat)),
+            &mut facts,
+        );
+        run(
+            15,
+            Command::Accept {
+                contact: ContactId(7),
+                agent: AgentId(1),
+            },
+            &mut facts,
+        );
+        facts.clear();
+        run(
+            100,
+            Command::Transfer {
+                contact: ContactId(7),
+                to: TransferTarget::Queue(QueueId(2)),
+            },
+            &mut facts,
+        );
+        let kinds: Vec<_> = facts
+            .iter()
+            .filter(|f| !matches!(f, Fact::AgentTime { .. }))
+            .cloned()
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Fact::Transferred {
+                    contact: ContactId(7),
+                    queue: QueueId(1),
+                    channel: Channel::Chat,
+                    agent: Some(AgentId(1)),
+                },
+                Fact::Offered {
+                    contact: ContactId(7),
+                    queue: QueueId(2),
+                    channel: Channel::Chat,
+                },
+            ]
+        );
+        run(
+            110,
+            Command::Accept {
+                contact: ContactId(7),
+                agent: AgentId(1),
+            },
+            &mut facts,
+        );
+        run(
+            200,
+            Command::Complete {
+                contact: ContactId(7),
+            },
+            &mut facts,
+        );
+        facts.clear();
+        run(
+            245,
+            Command::WrapUp {
+                contact: ContactId(7),
+                code: Some("billing".into()),
+            },
+            &mut facts,
+        );
+        assert!(facts.contains(&Fact::WrappedUp {
+            contact: ContactId(7),
+            queue: QueueId(2),
+            channel: Channel::Chat,
+            agent: AgentId(1),
+            after_contact: Millis::secs(45),
+        }));
+        let mut t = Tally::default();
+        for f in &facts {
+            t.count(f);
+        }
+        assert_eq!((t.wrapped, t.after_contact_ms), (1, 45_000));
     }
 }

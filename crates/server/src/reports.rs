@@ -26,7 +26,9 @@ use routing::wallboard::{Activity, ActivityTime, Fact, Tally, Tracker};
 use routing::{AgentId, Millis, QueueId, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::Store;
-use store::reports::{AgentTimeRow, ReportStay, ReportWrite};
+use store::reports::{
+    AgentTimeRow, FactSum, ReportStay, ReportWrite, StayQuery, SumFact, SumGroup, SumKey,
+};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -214,11 +216,14 @@ impl Projection {
         // a commit, whatever their order in it.
         for e in events {
             if e.kind == "contact.created"
-                && let Some((_, LiveEvent::ContactCreated {
-                    contact_id,
-                    channel,
-                    ..
-                })) = LiveEvent::parse(e)
+                && let Some((
+                    _,
+                    LiveEvent::ContactCreated {
+                        contact_id,
+                        channel,
+                        ..
+                    },
+                )) = LiveEvent::parse(e)
             {
                 self.ids
                     .insert(rid(contact_id), (contact_id, channel.as_str().to_string()));
@@ -239,9 +244,12 @@ impl Projection {
                     }
                 }
                 "contact.closed" => {
-                    if let Some((_, LiveEvent::ContactClosed {
-                        contact_id, code, ..
-                    })) = LiveEvent::parse(e)
+                    if let Some((
+                        _,
+                        LiveEvent::ContactClosed {
+                            contact_id, code, ..
+                        },
+                    )) = LiveEvent::parse(e)
                         && let Some(open) = self.open.get_mut(&contact_id)
                     {
                         for s in &mut open.stays {
@@ -252,18 +260,18 @@ impl Projection {
                     }
                 }
                 "contact.csat" => {
-                    if let Some((_, LiveEvent::ContactCsat {
-                        contact_id, rating, ..
-                    })) = LiveEvent::parse(e)
+                    if let Some((
+                        _,
+                        LiveEvent::ContactCsat {
+                            contact_id, rating, ..
+                        },
+                    )) = LiveEvent::parse(e)
                     {
                         let at = ms(e.at);
-                        match self
-                            .open
-                            .get_mut(&contact_id)
-                            .and_then(|o| {
-                                o.dirty = true;
-                                o.stays.last_mut()
-                            }) {
+                        match self.open.get_mut(&contact_id).and_then(|o| {
+                            o.dirty = true;
+                            o.stays.last_mut()
+                        }) {
                             Some(s) => {
                                 s.csat = Some(rating);
                                 s.rated_at = Some(at);
@@ -514,46 +522,36 @@ fn activity_ms(t: &ActivityTime, a: Activity) -> u64 {
     }
 }
 
-/// The key of a stay in a grouping (`""` for none: no agent, no code).
-pub fn group_key(s: &ReportStay, g: GroupBy) -> String {
-    match g {
-        GroupBy::None => String::new(),
-        GroupBy::Queue => s.queue_id.to_string(),
-        GroupBy::Agent => s.agent_id.map(|a| a.to_string()).unwrap_or_default(),
-        GroupBy::Channel => s.channel.clone(),
-        GroupBy::Code => s.code.clone().unwrap_or_default(),
-    }
-}
-
 /// The facts of a stay, each at its own time: the same facts the tracker produced
 /// when it wrote the stay, for [`Tally::count`]. Ratings are not routing facts and are
-/// returned apart (`(at, rating)`).
-pub fn stay_facts(s: &ReportStay) -> (Vec<(i64, Fact)>, Option<(i64, i64)>) {
+/// given apart (`(at, rating)`).
+pub fn stay_facts(s: &ReportStay, mut each: impl FnMut(i64, &Fact)) -> Option<(i64, i64)> {
     use routing::{Channel as C, ContactId};
     let (contact, queue, channel, agent) = (ContactId(0), QueueId(0), C::Chat, AgentId(0));
-    let mut out = vec![(
+    let ms = |v: Option<i64>| Millis(v.unwrap_or(0).max(0) as u64);
+    each(
         s.offered_at,
-        Fact::Offered {
+        &Fact::Offered {
             contact,
             queue,
             channel,
         },
-    )];
+    );
     if let Some(at) = s.answered_at {
-        out.push((
+        each(
             at,
-            Fact::Answered {
+            &Fact::Answered {
                 contact,
                 queue,
                 channel,
                 agent,
-                wait: Millis(s.answer_wait_ms.unwrap_or(0).max(0) as u64),
+                wait: ms(s.answer_wait_ms),
                 in_sl: s.in_sl,
             },
-        ));
+        );
     }
     if let (Some(at), Some(outcome)) = (s.ended_at, s.outcome.as_deref()) {
-        let wait = Millis(s.wait_ms.unwrap_or(0).max(0) as u64);
+        let wait = ms(s.wait_ms);
         let f = match outcome {
             "abandoned" => Some(Fact::Abandoned {
                 contact,
@@ -572,7 +570,7 @@ pub fn stay_facts(s: &ReportStay) -> (Vec<(i64, Fact)>, Option<(i64, i64)>) {
                 queue,
                 channel,
                 agent,
-                handle: Millis(s.handle_ms.unwrap_or(0).max(0) as u64),
+                handle: ms(s.handle_ms),
             }),
             "transferred" => Some(Fact::Transferred {
                 contact,
@@ -583,33 +581,36 @@ pub fn stay_facts(s: &ReportStay) -> (Vec<(i64, Fact)>, Option<(i64, i64)>) {
             _ => None,
         };
         if let Some(f) = f {
-            out.push((at, f));
+            each(at, &f);
         }
     }
     if let Some(at) = s.wrapped_at {
-        out.push((
+        each(
             at,
-            Fact::WrappedUp {
+            &Fact::WrappedUp {
                 contact,
                 queue,
                 channel,
                 agent,
-                after_contact: Millis(s.acw_ms.unwrap_or(0).max(0) as u64),
+                after_contact: ms(s.acw_ms),
             },
-        ));
+        );
     }
-    let rating = s.rated_at.zip(s.csat);
-    (out, rating)
+    s.rated_at.zip(s.csat)
 }
 
-/// A report's cells: per (interval index, group key).
+/// A report's cells: per (interval index, group), with the groups' keys (`""` for
+/// none: no agent, no code) numbered as first seen, so that folding a million stays
+/// allocates nothing per stay.
 #[derive(Debug, Default)]
 pub struct Cells {
     pub bounds: Vec<i64>,
     pub to: i64,
-    pub cells: BTreeMap<(usize, String), Figures>,
+    keys: Vec<String>,
+    ids: HashMap<Option<Uuid>, u32>,
+    cells: HashMap<(usize, u32), Figures>,
     /// Per wrap-up code (`""`: none), over everything: the contact reasons.
-    pub reasons: BTreeMap<String, Figures>,
+    reasons: Vec<(String, Figures)>,
 }
 
 impl Cells {
@@ -617,8 +618,7 @@ impl Cells {
         Cells {
             bounds,
             to,
-            cells: BTreeMap::new(),
-            reasons: BTreeMap::new(),
+            ..Cells::default()
         }
     }
 
@@ -629,19 +629,74 @@ impl Cells {
         Some(self.bounds.partition_point(|b| *b <= at) - 1)
     }
 
+    fn id_key(&mut self, id: Option<Uuid>) -> u32 {
+        if let Some(k) = self.ids.get(&id) {
+            return *k;
+        }
+        let k = self.keys.len() as u32;
+        self.keys
+            .push(id.map(|u| u.to_string()).unwrap_or_default());
+        self.ids.insert(id, k);
+        k
+    }
+
+    fn text_key(&mut self, t: &str) -> u32 {
+        // Channels and codes are few: a look along the list is quicker than hashing.
+        if let Some(k) = self.keys.iter().position(|x| x == t) {
+            return k as u32;
+        }
+        self.keys.push(t.to_string());
+        (self.keys.len() - 1) as u32
+    }
+
+    fn key_of(&mut self, s: &ReportStay, g: GroupBy) -> u32 {
+        match g {
+            GroupBy::None => self.text_key(""),
+            GroupBy::Queue => self.id_key(Some(s.queue_id)),
+            GroupBy::Agent => self.id_key(s.agent_id),
+            GroupBy::Channel => self.text_key(&s.channel),
+            GroupBy::Code => self.text_key(s.code.as_deref().unwrap_or("")),
+        }
+    }
+
+    /// The key of an agent's time in grouping `g` (agents, or everything).
+    fn agent_key(&mut self, agent: Uuid, g: GroupBy) -> u32 {
+        if g == GroupBy::Agent {
+            self.id_key(Some(agent))
+        } else {
+            self.text_key("")
+        }
+    }
+
+    fn reason(&mut self, code: &str) -> &mut Figures {
+        let i = match self.reasons.iter().position(|(c, _)| c == code) {
+            Some(i) => i,
+            None => {
+                self.reasons.push((code.to_string(), Figures::default()));
+                self.reasons.len() - 1
+            }
+        };
+        &mut self.reasons[i].1
+    }
+
     /// Count a stay's facts that fall in the range.
     pub fn stay(&mut self, s: &ReportStay, g: GroupBy) {
-        let (facts, rating) = stay_facts(s);
-        let key = group_key(s, g);
-        let code = s.code.clone().unwrap_or_default();
-        for (at, f) in facts {
-            if let Some(i) = self.index(at) {
-                self.cells
-                    .entry((i, key.clone()))
-                    .or_default()
-                    .tally
-                    .count(&f);
-                self.reasons.entry(code.clone()).or_default().tally.count(&f);
+        let key = self.key_of(s, g);
+        let code = s.code.as_deref().unwrap_or("");
+        let mut hits: [(usize, Option<Fact>); 4] = Default::default();
+        let mut n = 0;
+        let rating = stay_facts(s, |at, f| {
+            if let Some(i) = self.index(at)
+                && n < hits.len()
+            {
+                hits[n] = (i, Some(f.clone()));
+                n += 1;
+            }
+        });
+        for (i, f) in hits.iter().take(n) {
+            if let Some(f) = f {
+                self.cells.entry((*i, key)).or_default().tally.count(f);
+                self.reason(code).tally.count(f);
             }
         }
         if let Some((at, r)) = rating
@@ -650,14 +705,14 @@ impl Cells {
             let c = self.cells.entry((i, key)).or_default();
             c.csat_sum += r;
             c.csat_count += 1;
-            let c = self.reasons.entry(code).or_default();
+            let c = self.reason(code);
             c.csat_sum += r;
             c.csat_count += 1;
         }
     }
 
-    /// Add `ms` of an agent's activity that starts at `at`, split at interval bounds.
-    pub fn time(&mut self, key: &str, at: i64, end: i64, a: Activity) {
+    /// Add an agent's activity from `at` to `end`, split at interval bounds.
+    fn time(&mut self, key: u32, at: i64, end: i64, a: Activity) {
         let mut t = at.max(*self.bounds.first().unwrap_or(&at));
         let end = end.min(self.to);
         while t < end {
@@ -666,12 +721,45 @@ impl Cells {
             };
             let next = self.bounds.get(i + 1).copied().unwrap_or(self.to).min(end);
             self.cells
-                .entry((i, key.to_string()))
+                .entry((i, key))
                 .or_default()
                 .time
                 .add(a, (next - t) as u64);
             t = next;
         }
+    }
+
+    /// Add `s`, the database's sums of one fact over a quarter hour and a group: `n`
+    /// of the facts the tracker wrote into the stays, each counted as
+    /// [`Tally::count`] counts one (the stays keep each fact's wait, handle or
+    /// after-contact time, so the sums are the tally's sums).
+    pub fn add_sum(&mut self, fact: SumFact, s: &FactSum) {
+        let Some(i) = self.index(self.bounds[0] + s.bucket * 900_000) else {
+            return;
+        };
+        let key = match &s.key {
+            SumKey::None => self.text_key(""),
+            SumKey::Id(id) => self.id_key(*id),
+            SumKey::Text(t) => self.text_key(t.as_deref().unwrap_or("")),
+        };
+        add_sum_to(self.cells.entry((i, key)).or_default(), fact, s);
+    }
+
+    /// Add `s`, grouped by wrap-up code, to the contact reasons.
+    pub fn add_reason(&mut self, fact: SumFact, s: &FactSum) {
+        let code = match &s.key {
+            SumKey::Text(t) => t.as_deref().unwrap_or("").to_string(),
+            _ => String::new(),
+        };
+        add_sum_to(self.reason(&code), fact, s);
+    }
+
+    /// Per (interval, group key), in order.
+    pub fn cells(&self) -> BTreeMap<(usize, &str), &Figures> {
+        self.cells
+            .iter()
+            .map(|((i, k), f)| ((*i, self.keys[*k as usize].as_str()), f))
+            .collect()
     }
 
     /// Per interval, over every group.
@@ -684,12 +772,19 @@ impl Cells {
     }
 
     /// Per group, over every interval.
-    pub fn groups(&self) -> BTreeMap<String, Figures> {
-        let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+    pub fn groups(&self) -> BTreeMap<&str, Figures> {
+        let mut out: BTreeMap<&str, Figures> = BTreeMap::new();
         for ((_, k), f) in &self.cells {
-            out.entry(k.clone()).or_default().add(f);
+            out.entry(self.keys[*k as usize].as_str())
+                .or_default()
+                .add(f);
         }
         out
+    }
+
+    /// Per wrap-up code (`""`: none), over everything: the contact reasons.
+    pub fn reasons(&self) -> BTreeMap<&str, Figures> {
+        self.reasons.iter().map(|(c, f)| (c.as_str(), *f)).collect()
     }
 
     /// Over everything.
@@ -699,6 +794,40 @@ impl Cells {
             out.add(f);
         }
         out
+    }
+}
+
+fn add_sum_to(c: &mut Figures, fact: SumFact, s: &FactSum) {
+    let (n, s1, s2) = (s.n.max(0) as u64, s.s1.max(0) as u64, s.s2.max(0) as u64);
+    let t = &mut c.tally;
+    match fact {
+        SumFact::Offered => t.offered += n,
+        SumFact::Answered => {
+            t.answered += n;
+            t.answer_wait_ms += s1;
+            t.answered_in_sl += s2;
+        }
+        SumFact::Ended => match s.outcome.as_deref() {
+            Some("abandoned") => {
+                t.abandoned += n;
+                t.abandon_wait_ms += s1;
+            }
+            Some("expired") => t.expired += n,
+            Some("handled") => {
+                t.handled += n;
+                t.handle_ms += s2;
+            }
+            Some("transferred") => t.transferred += n,
+            _ => {}
+        },
+        SumFact::Wrapped => {
+            t.wrapped += n;
+            t.after_contact_ms += s1;
+        }
+        SumFact::Rated => {
+            c.csat_count += n;
+            c.csat_sum += s1 as i64;
+        }
     }
 }
 
@@ -726,7 +855,7 @@ pub async fn compute(
     let snapshot = catch_up(state, org).await?;
     let from = bounds[0];
     let mut cells = Cells::new(bounds, to);
-    let mut rx = state.store().report_stays(store::reports::StayQuery {
+    let query = StayQuery {
         org_id: org,
         offered_from: from - SLACK.0 as i64,
         offered_to: to,
@@ -735,10 +864,45 @@ pub async fn compute(
         channel: filters.channel.clone(),
         code: filters.code.clone(),
         ..Default::default()
-    });
-    while let Some(chunk) = rx.recv().await {
-        for s in chunk? {
-            cells.stay(&s, group);
+    };
+    let sum_group = match group {
+        GroupBy::None => SumGroup::None,
+        GroupBy::Queue => SumGroup::Queue,
+        GroupBy::Agent => SumGroup::Agent,
+        GroupBy::Channel => SumGroup::Channel,
+        GroupBy::Code => SumGroup::Code,
+    };
+    let facts = [
+        SumFact::Offered,
+        SumFact::Answered,
+        SumFact::Ended,
+        SumFact::Wrapped,
+        SumFact::Rated,
+    ];
+    // Each fact by its own time, the queries side by side on the reading pool; the
+    // contact reasons (handled, handle time, ratings per code) beside them.
+    let db = state.store();
+    let mut asks: Vec<(SumFact, SumGroup)> = facts.iter().map(|f| (*f, sum_group)).collect();
+    if group != GroupBy::Code {
+        asks.push((SumFact::Ended, SumGroup::Code));
+        asks.push((SumFact::Rated, SumGroup::Code));
+    }
+    let results = futures::future::try_join_all(asks.iter().map(|(fact, g)| {
+        let mut q = query.clone();
+        if *fact == SumFact::Offered {
+            q.offered_from = from;
+        }
+        async move { db.report_sums(&q, *fact, from, to, *g).await }
+    }))
+    .await?;
+    for ((fact, g), sums) in asks.iter().zip(results) {
+        for s in &sums {
+            if *g == sum_group {
+                cells.add_sum(*fact, s);
+            }
+            if *g == SumGroup::Code && matches!(fact, SumFact::Ended | SumFact::Rated) {
+                cells.add_reason(*fact, s);
+            }
         }
     }
     // Agents' time: only where the rows are agents (or everything), and not when the
@@ -753,13 +917,6 @@ pub async fn compute(
             .store()
             .report_agent_time(org, from - from.rem_euclid(q), to)
             .await?;
-        let key = |a: Uuid| {
-            if group == GroupBy::Agent {
-                a.to_string()
-            } else {
-                String::new()
-            }
-        };
         for r in rows {
             if filters.agent_id.is_some_and(|a| a != Some(r.agent_id)) {
                 continue;
@@ -769,7 +926,8 @@ pub async fn compute(
             let Some(i) = cells.index(r.bucket) else {
                 continue;
             };
-            let c = cells.cells.entry((i, key(r.agent_id))).or_default();
+            let key = cells.agent_key(r.agent_id, group);
+            let c = cells.cells.entry((i, key)).or_default();
             for a in Activity::ALL {
                 c.time.add(a, r.ms[a.index()].max(0) as u64);
             }
@@ -778,7 +936,8 @@ pub async fn compute(
             if filters.agent_id.is_some_and(|a| a != Some(agent)) {
                 continue;
             }
-            cells.time(&key(agent), since, now, act);
+            let key = cells.agent_key(agent, group);
+            cells.time(key, since, now, act);
         }
     }
     Ok(cells)
@@ -792,4 +951,67 @@ pub fn millis(t: time::OffsetDateTime) -> i64 {
 /// The time of Unix milliseconds.
 pub fn time_of(ms: i64) -> time::OffsetDateTime {
     crate::live::time_of(Timestamp(ms.max(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    fn utc(y: i64, m: u32, d: u32, h: i64) -> i64 {
+        wfm::time::days_from_civil(y, m, d) * 24 * H + h * H
+    }
+
+    #[test]
+    fn days_and_hours_follow_the_zones_clock_across_daylight_saving() {
+        let ny = wfm::zone::parse("America/New_York").unwrap();
+        // 1 November 2026 in New York: 25 hours (EDT until 02:00, then EST).
+        let from = utc(2026, 11, 1, 4);
+        let to = utc(2026, 11, 2, 5);
+        let hours = boundaries(&ny, from, to, Interval::Hour);
+        assert_eq!(hours.len(), 25);
+        let days = boundaries(&ny, utc(2026, 10, 31, 4), to, Interval::Day);
+        assert_eq!(days, vec![utc(2026, 10, 31, 4), from]);
+        // Weeks start on Mondays at local midnight: 2 November 2026 is a Monday.
+        let weeks = boundaries(&ny, from, utc(2026, 11, 10, 5), Interval::Week);
+        assert_eq!(weeks, vec![from, utc(2026, 11, 2, 5), utc(2026, 11, 9, 5)]);
+        let quarters = boundaries(&ny, from, from + 2 * H, Interval::Quarter);
+        assert_eq!(quarters.len(), 8);
+        assert_eq!(boundaries(&ny, from, to, Interval::Total), vec![from]);
+    }
+
+    #[test]
+    fn each_fact_counts_in_the_interval_it_happened() {
+        // Offered at 23:59, answered at 00:01 the next day, handled at 00:10.
+        let day = 24 * H;
+        let s = ReportStay {
+            contact_id: Uuid::nil(),
+            queue_id: Uuid::nil(),
+            channel: "chat".into(),
+            offered_at: day - 60_000,
+            answered_at: Some(day + 60_000),
+            answer_wait_ms: Some(120_000),
+            outcome: Some("handled".into()),
+            ended_at: Some(day + 600_000),
+            handle_ms: Some(540_000),
+            csat: Some(4),
+            rated_at: Some(day + 700_000),
+            ..Default::default()
+        };
+        let mut cells = Cells::new(vec![0, day], 2 * day);
+        cells.stay(&s, GroupBy::None);
+        let series = cells.series();
+        assert_eq!(series[0].tally.offered, 1);
+        assert_eq!(series[0].tally.answered, 0);
+        assert_eq!(series[1].tally.answered, 1);
+        assert_eq!(series[1].tally.handle_ms, 540_000);
+        assert_eq!((series[1].csat_sum, series[1].csat_count), (4, 1));
+        // A range that starts at the second day sees the answer, not the offer.
+        let mut later = Cells::new(vec![day], 2 * day);
+        later.stay(&s, GroupBy::Queue);
+        assert_eq!(later.total().tally.offered, 0);
+        assert_eq!(later.total().tally.answered, 1);
+        assert_eq!(later.reasons()[""].tally.handled, 1);
+    }
 }

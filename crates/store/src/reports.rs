@@ -37,8 +37,8 @@ pub struct ReportStay {
     pub answer_wait_ms: Option<i64>,
     /// Answered within the queue's service-level threshold.
     pub in_sl: bool,
-    /// `abandoned`, `expired`, `handled`, `transferred` or `moved` (overflowed, or
-    /// answered again after a requeue); `None` while it is not over.
+    /// `abandoned`, `expired`, `handled`, `transferred` or `moved` (overflowed to
+    /// another queue); `None` while it is not over.
     pub outcome: Option<String>,
     pub ended_at: Option<i64>,
     /// For the abandoned and expired: how long they waited.
@@ -129,8 +129,54 @@ pub struct StayQuery {
     /// (offered_at, contact_id, seq) of the last row of the previous page.
     pub after: Option<(i64, Uuid, i64)>,
     pub limit: Option<u32>,
-    /// In (offered_at, contact, seq) order (pages); else in offered_at order.
+    /// In (offered_at, contact, seq) order (pages, exports); else in any order.
     pub ordered: bool,
+}
+
+/// Which fact of the stays [`Db::report_sums`] adds up, each at its own time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SumFact {
+    /// `n` offers.
+    Offered,
+    /// `n` answers; `s1` their waits, `s2` those within the threshold.
+    Answered,
+    /// `n` ends with `outcome`; `s1` the waits (abandoned, expired), `s2` the handle
+    /// times (handled).
+    Ended,
+    /// `n` wrap-ups; `s1` their after-contact time.
+    Wrapped,
+    /// `n` ratings; `s1` their sum.
+    Rated,
+}
+
+/// What [`Db::report_sums`] groups by besides the quarter hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SumGroup {
+    None,
+    Queue,
+    Agent,
+    Channel,
+    Code,
+}
+
+/// A group's value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SumKey {
+    None,
+    Id(Option<Uuid>),
+    Text(Option<String>),
+}
+
+/// The sums of one fact in one quarter hour (`bucket`: quarter hours after the
+/// query's `from`) and group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactSum {
+    pub bucket: i64,
+    pub key: SumKey,
+    pub outcome: Option<String>,
+    pub n: i64,
+    pub s1: i64,
+    pub s2: i64,
 }
 
 /// Rows per chunk sent by [`Db::report_stays`].
@@ -182,9 +228,9 @@ macro_rules! reports_backend {
                             .push_bind(s.rated_at);
                     });
                     qb.push(
-                        " ON CONFLICT (org_id, contact_id, seq) DO UPDATE SET \
+                        " ON CONFLICT (org_id, offered_at, contact_id, seq) DO UPDATE SET \
                          queue_id = excluded.queue_id, channel = excluded.channel, \
-                         agent_id = excluded.agent_id, offered_at = excluded.offered_at, \
+                         agent_id = excluded.agent_id, \
                          answered_at = excluded.answered_at, \
                          answer_wait_ms = excluded.answer_wait_ms, in_sl = excluded.in_sl, \
                          outcome = excluded.outcome, ended_at = excluded.ended_at, \
@@ -224,7 +270,8 @@ macro_rules! reports_backend {
                     sqlx::query(
                         "UPDATE report_stays SET csat = $1, rated_at = $2 \
                          WHERE org_id = $3 AND contact_id = $4 AND seq = \
-                         (SELECT MAX(seq) FROM report_stays WHERE org_id = $3 AND contact_id = $4)",
+                         (SELECT MAX(seq) FROM report_stays AS l \
+                          WHERE l.org_id = $3 AND l.contact_id = $4)",
                     )
                     .bind(*rating)
                     .bind(*at)
@@ -299,8 +346,6 @@ macro_rules! reports_backend {
                     }
                     if q.ordered {
                         qb.push(" ORDER BY offered_at, contact_id, seq");
-                    } else {
-                        qb.push(" ORDER BY offered_at");
                     }
                     if let Some(n) = q.limit {
                         qb.push(" LIMIT ").push_bind(i64::from(n));
@@ -341,6 +386,95 @@ macro_rules! reports_backend {
                     }
                 });
                 rx
+            }
+
+            async fn report_sums(
+                &self,
+                q: &StayQuery,
+                fact: SumFact,
+                from: i64,
+                to: i64,
+                group: SumGroup,
+            ) -> Result<Vec<FactSum>> {
+                let (col, values, extra) = match fact {
+                    SumFact::Offered => ("offered_at", "0, 0", ""),
+                    SumFact::Answered => ("answered_at", "answer_wait_ms, in_sl", ""),
+                    SumFact::Ended => ("ended_at", "wait_ms, handle_ms", ", outcome"),
+                    SumFact::Wrapped => ("wrapped_at", "acw_ms, 0", ""),
+                    SumFact::Rated => ("rated_at", "csat, 0", ""),
+                };
+                let (v1, v2) = values.split_once(", ").unwrap_or(("0", "0"));
+                let k = match group {
+                    SumGroup::None => "''",
+                    SumGroup::Queue => "queue_id",
+                    SumGroup::Agent => "agent_id",
+                    SumGroup::Channel => "channel",
+                    SumGroup::Code => "code",
+                };
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!("SELECT ({col} - "));
+                qb.push_bind(from);
+                qb.push(format!(
+                    ") / 900000 AS b, {k} AS k{extra}, COUNT(*) AS n, \
+                     CAST(COALESCE(SUM({v1}), 0) AS BIGINT) AS s1, \
+                     CAST(COALESCE(SUM({v2}), 0) AS BIGINT) AS s2 \
+                     FROM report_stays WHERE org_id = "
+                ));
+                qb.push_bind(q.org_id);
+                qb.push(" AND offered_at >= ").push_bind(q.offered_from);
+                qb.push(" AND offered_at < ").push_bind(q.offered_to);
+                qb.push(format!(" AND {col} >= ")).push_bind(from);
+                qb.push(format!(" AND {col} < ")).push_bind(to);
+                if fact == SumFact::Rated {
+                    qb.push(" AND csat IS NOT NULL");
+                }
+                if let Some(v) = q.queue_id {
+                    qb.push(" AND queue_id = ").push_bind(v);
+                }
+                match q.agent_id {
+                    Some(Some(v)) => {
+                        qb.push(" AND agent_id = ").push_bind(v);
+                    }
+                    Some(None) => {
+                        qb.push(" AND agent_id IS NULL");
+                    }
+                    None => {}
+                }
+                if let Some(v) = &q.channel {
+                    qb.push(" AND channel = ").push_bind(v.clone());
+                }
+                match &q.code {
+                    Some(Some(v)) => {
+                        qb.push(" AND code = ").push_bind(v.clone());
+                    }
+                    Some(None) => {
+                        qb.push(" AND code IS NULL");
+                    }
+                    None => {}
+                }
+                qb.push(format!(" GROUP BY b, k{extra}"));
+                let rows = qb.build().fetch_all(self.read_pool()).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(FactSum {
+                            bucket: r.try_get("b")?,
+                            key: match group {
+                                SumGroup::None => SumKey::None,
+                                SumGroup::Queue | SumGroup::Agent => SumKey::Id(r.try_get("k")?),
+                                SumGroup::Channel | SumGroup::Code => {
+                                    SumKey::Text(r.try_get("k")?)
+                                }
+                            },
+                            outcome: if fact == SumFact::Ended {
+                                r.try_get("outcome")?
+                            } else {
+                                None
+                            },
+                            n: r.try_get("n")?,
+                            s1: r.try_get("s1")?,
+                            s2: r.try_get("s2")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn report_agent_time(
@@ -438,6 +572,23 @@ impl Db {
         match self {
             Db::Sqlite(s) => s.report_stays(q),
             Db::Postgres(s) => s.report_stays(q),
+        }
+    }
+
+    /// The sums of one fact of the stays `q` chooses (its offer range and filters),
+    /// that happened in `[from, to)`, per quarter hour after `from` and group: the
+    /// database adds up, so a month of stays never leaves it.
+    pub async fn report_sums(
+        &self,
+        q: &StayQuery,
+        fact: SumFact,
+        from: i64,
+        to: i64,
+        group: SumGroup,
+    ) -> Result<Vec<FactSum>> {
+        match self {
+            Db::Sqlite(s) => s.report_sums(q, fact, from, to, group).await,
+            Db::Postgres(s) => s.report_sums(q, fact, from, to, group).await,
         }
     }
 

@@ -90,7 +90,14 @@ impl Rng {
 
 const CHANNELS: [&str; 5] = ["chat", "sms", "whatsapp", "email", "voice"];
 const CODES: [&str; 8] = [
-    "billing", "returns", "shipping", "sizing", "damaged", "account", "order_status", "other",
+    "billing",
+    "returns",
+    "shipping",
+    "sizing",
+    "damaged",
+    "account",
+    "order_status",
+    "other",
 ];
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -306,9 +313,15 @@ async fn seed_and_measure(
     for (name, q) in [
         ("30 days by day", "interval=day"),
         ("30 days by day and queue", "interval=day&group_by=queue"),
-        ("30 days by agent (with occupancy)", "interval=total&group_by=agent"),
+        (
+            "30 days by agent (with occupancy)",
+            "interval=total&group_by=agent",
+        ),
         ("30 days by 15 minutes", "interval=15m"),
-        ("30 days by week and wrap-up code", "interval=week&group_by=code"),
+        (
+            "30 days by week and wrap-up code",
+            "interval=week&group_by=code",
+        ),
     ] {
         let mut times = Vec::new();
         for _ in 0..args.repeat.max(1) {

@@ -186,11 +186,7 @@ fn names(state: &AppState, org: Uuid) -> std::collections::HashMap<Uuid, String>
     })
 }
 
-fn label(
-    names: &std::collections::HashMap<Uuid, String>,
-    group: GroupBy,
-    key: &str,
-) -> String {
+fn label(names: &std::collections::HashMap<Uuid, String>, group: GroupBy, key: &str) -> String {
     match group {
         GroupBy::None => "All".into(),
         GroupBy::Queue | GroupBy::Agent => {
@@ -255,16 +251,7 @@ async fn compute(state: &AppState, auth: &Auth, q: &ReportQuery) -> ApiResult<Co
         )));
     }
     let now = millis(state.now());
-    let cells = reports::compute(
-        state,
-        auth.org_id(),
-        bounds,
-        range.to,
-        group,
-        &f,
-        now,
-    )
-    .await?;
+    let cells = reports::compute(state, auth.org_id(), bounds, range.to, group, &f, now).await?;
     Ok(Computed {
         names: names(state, auth.org_id()),
         range,
@@ -307,7 +294,7 @@ async fn report(
         .collect();
     let groups: Vec<Value> = cells
         .groups()
-        .iter()
+        .into_iter()
         .map(|(k, f)| {
             merge(
                 json!({"key": k, "label": label(&c.names, c.group, k)}),
@@ -316,13 +303,13 @@ async fn report(
         })
         .collect();
     let rows: Vec<Value> = cells
-        .cells
-        .iter()
+        .cells()
+        .into_iter()
         .map(|((i, k), f)| {
             merge(
                 json!({
-                    "start": ts(cells.bounds[*i]),
-                    "end": ts(end_of(cells, *i)),
+                    "start": ts(cells.bounds[i]),
+                    "end": ts(end_of(cells, i)),
                     "key": k,
                     "label": label(&c.names, c.group, k),
                 }),
@@ -330,7 +317,7 @@ async fn report(
             )
         })
         .collect();
-    let mut reasons: Vec<(&String, &Figures)> = cells.reasons.iter().collect();
+    let mut reasons: Vec<(&str, Figures)> = cells.reasons().into_iter().collect();
     reasons.sort_by(|a, b| b.1.tally.handled.cmp(&a.1.tally.handled).then(a.0.cmp(b.0)));
     let reasons: Vec<Value> = reasons
         .into_iter()
@@ -428,12 +415,12 @@ async fn report_csv(
         out.push_str(f);
     }
     out.push_str("\r\n");
-    for ((i, k), f) in &cells.cells {
+    for ((i, k), f) in cells.cells() {
         let v = f.json();
         out.push_str(&format!(
             "{},{},{},{}",
-            wire::ts(time_of(cells.bounds[*i])),
-            wire::ts(time_of(end_of(cells, *i))),
+            wire::ts(time_of(cells.bounds[i])),
+            wire::ts(time_of(end_of(cells, i))),
             csv_field(k),
             csv_field(&label(&c.names, c.group, k))
         ));
@@ -606,7 +593,7 @@ async fn contacts_csv(
 ) -> ApiResult<Response> {
     auth.require(READERS)?;
     let mut sq = stay_query(&state, &auth, &q)?;
-    sq.ordered = false;
+    sq.ordered = true;
     reports::catch_up(&state, auth.org_id()).await?;
     let filter = format!(
         "from={} to={} tz={} figure={} start={} end={} queue_id={} agent_id={} channel={} code={}",

@@ -295,10 +295,7 @@ async fn a_month(s: &Server, o: &Org, sales: Uuid, care: Uuid, ana: &Client) -> 
         });
         let code = CODES[rng.range(0, 2) as usize];
         let r = ana
-            .post(
-                &format!("/api/contacts/{c}/wrapup"),
-                &json!({"code": code}),
-            )
+            .post(&format!("/api/contacts/{c}/wrapup"), &json!({"code": code}))
             .await;
         assert_eq!(r.status, 200, "wrapup: {}", r.text);
         if rng.one_in(3) {
@@ -314,7 +311,11 @@ async fn a_month(s: &Server, o: &Org, sales: Uuid, care: Uuid, ana: &Client) -> 
                             agent_id: Some(o.user(Role::Agent)),
                             rating,
                         }
-                        .change(o.id, s.state.now(), server::events::Actor::Customer),
+                        .change(
+                            o.id,
+                            s.state.now(),
+                            server::events::Actor::Customer,
+                        ),
                     ],
                     vec![],
                 )
@@ -404,7 +405,11 @@ async fn a_month_of_contacts_reports_what_an_independent_count_says() {
                 .iter()
                 .find(|g| g["code"] == code)
                 .unwrap();
-            Expected::of(records.iter().filter(|r| r.code == Some(code))).check(reason, code);
+            let want = Expected::of(records.iter().filter(|r| r.code == Some(code)));
+            // The reasons: handled, handle time and ratings per code.
+            assert_eq!(reason["handled"], want.handled, "{reason}");
+            assert_eq!(reason["aht_s"], json!(((want.handle_ms / want.handled) as f64 / 100.0).round() / 10.0), "{reason}");
+            assert_eq!(reason["csat_count"], want.ratings.len(), "{reason}");
         }
         let no_code = by_code["groups"]
             .as_array()
@@ -413,6 +418,13 @@ async fn a_month_of_contacts_reports_what_an_independent_count_says() {
             .find(|g| g["key"] == "")
             .expect("the abandoned have no code");
         Expected::of(records.iter().filter(|r| r.code.is_none())).check(no_code, "no code");
+        let reasons = by_queue["reasons"].as_array().unwrap();
+        for code in CODES {
+            let r = reasons.iter().find(|g| g["code"] == code).unwrap();
+            let want = Expected::of(records.iter().filter(|x| x.code == Some(code)));
+            assert_eq!(r["handled"], want.handled, "{r}");
+            assert_eq!(r["csat_count"], want.ratings.len(), "{r}");
+        }
         let sales_only = report(&sup, &format!("{range}&interval=total&queue_id={sales}")).await;
         Expected::of(records.iter().filter(|r| r.queue == sales)).check(&sales_only["totals"], "sales filter");
 
