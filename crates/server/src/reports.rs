@@ -40,7 +40,7 @@ use crate::{ApiResult, AppState};
 /// rating) still count in a report: a report reads the stays offered this long before
 /// its start. Facts later than this after the offer are not counted by a range that
 /// starts after the offer.
-pub const SLACK: Millis = Millis(3 * 24 * 3600 * 1000);
+pub const SLACK: Millis = Millis(24 * 3600 * 1000);
 
 /// Events read from the log per step.
 const STEP: u32 = 1000;

@@ -28,7 +28,7 @@ CREATE TABLE report_stays (
     PRIMARY KEY (org_id, offered_at, contact_id, seq)
 ) WITHOUT ROWID;
 -- Keyed by the time of the offer (a stay's offer never moves): a report reads the stays
--- offered in its period (and a few days before it) as one range, stored in that order. A rating finds its
+-- offered in its period (and a day before it) as one range, stored in that order. A rating finds its
 -- contact's stays by the contact.
 CREATE INDEX report_stays_contact ON report_stays (org_id, contact_id, seq);
 -- Each agent's time per activity per fifteen minutes.
