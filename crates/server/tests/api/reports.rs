@@ -30,7 +30,7 @@ impl Rng {
         lo + self.next() % (hi - lo + 1)
     }
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 }
 
@@ -111,10 +111,9 @@ impl Expected {
 
     fn check(&self, v: &Value, what: &str) {
         let avg = |sum: u64, n: u64| -> Value {
-            if n == 0 {
-                Value::Null
-            } else {
-                json!(((sum / n) as f64 / 100.0).round() / 10.0)
+            match sum.checked_div(n) {
+                None => Value::Null,
+                Some(a) => json!((a as f64 / 100.0).round() / 10.0),
             }
         };
         let pct = |a: u64, b: u64| -> Value {
