@@ -1,7 +1,8 @@
 // The supervisor console from the browser: an agent raises a hand and a supervisor
 // takes it and lands in the conversation; a whisper reaches the agent and not the
 // customer; a barge is seen by both; a take-over moves the conversation to the
-// supervisor; a state the supervisor sets reaches the agent's desktop.
+// supervisor; a state the supervisor sets reaches the agent's desktop; a supervisor
+// moves a waiting customer up the line and reads why routing did what it did.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO, agentLogin, apiSession, customer, launchBrowser, shot, staffPage, startChat, startServer } from './harness.mjs';
@@ -130,4 +131,37 @@ test('a supervisor sets an alert rule on the admin page; a waiting chat trips it
   assert.deepEqual(errors, []);
   await sup.ctx.close();
   await cust.ctx.close();
+});
+
+test('a supervisor moves a waiting customer up the line and reads its routing history', async () => {
+  // Nobody takes chats during this test, so both customers wait in line.
+  for (const email of DEMO.agents) {
+    const a = await apiSession(server.url, email);
+    assert.equal((await a.put('/api/agent/state', { state: 'offline' })).status, 200);
+  }
+  const first = await customer(browser, server.url);
+  await startChat(first.page, 'Walt Waiting', 'Returns');
+  const second = await customer(browser, server.url);
+  await startChat(second.page, 'Pia Priority', 'Returns');
+  // Others came first (this test's first customer, and any still waiting before).
+  await second.page.getByText(/You are number [2-9] in the queue\./).waitFor({ timeout: 10_000 });
+  const sup = await supervisor();
+  const list = sup.page.getByRole('table', { name: 'Live conversations' });
+  await sup.page.getByRole('button', { name: 'Refresh' }).click();
+  const row = list.getByTestId('live-contact').filter({ hasText: 'Pia Priority' });
+  await row.waitFor({ timeout: 10_000 });
+  await row.getByLabel('Priority of Pia Priority').fill('5');
+  await row.getByRole('button', { name: 'Set' }).click();
+  await sup.page.getByRole('status').filter({ hasText: 'Pia Priority now has priority 5' }).waitFor();
+  await row.getByRole('button', { name: 'Why?' }).click();
+  const history = sup.page.getByRole('list', { name: 'Routing history of Pia Priority' });
+  await history.getByText('Entered Returns with priority 0.').waitFor();
+  await history.getByText('Priority set to 5.').waitFor();
+  await shot(sup.page, 'console', 'routing-history');
+  // Their place in line follows: the widget shows them first now.
+  await second.page.getByText('You are number 1 in the queue.').waitFor({ timeout: 10_000 });
+  assert.deepEqual(sup.errors, []);
+  await sup.ctx.close();
+  await first.ctx.close();
+  await second.ctx.close();
 });

@@ -95,6 +95,16 @@ pub enum Command {
         /// The contact.
         contact: ContactId,
     },
+    /// Changes a live contact's own priority (a supervisor moving a customer up or down
+    /// the line). A waiting contact takes its new place at once, as if it had entered
+    /// with that priority; its arrival, step and declines are kept. An offered or active
+    /// contact keeps the new priority for when it waits again.
+    SetPriority {
+        /// The contact.
+        contact: ContactId,
+        /// Its own priority (added to the queue's). Higher is served first.
+        priority: u8,
+    },
     /// The customer left while waiting or while being offered.
     Abandon {
         /// The contact.

@@ -134,6 +134,13 @@ pub enum EventKind {
         /// Where it went.
         to: TransferTarget,
     },
+    /// A live contact's own priority changed ([`crate::Command::SetPriority`]).
+    ContactPriorityChanged {
+        /// The contact.
+        contact: ContactId,
+        /// Its new priority.
+        priority: u8,
+    },
     /// The contact waited its queue's maximum and moved to the overflow queue.
     ContactOverflowed {
         /// The contact.

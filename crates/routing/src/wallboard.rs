@@ -539,6 +539,7 @@ impl Tracker {
             }
             EventKind::QueueOpenChanged { .. }
             | EventKind::ContactStepChanged { .. }
+            | EventKind::ContactPriorityChanged { .. }
             | EventKind::ContactOffered { .. }
             | EventKind::OfferDeclined { .. }
             | EventKind::DeclineExpired { .. } => {}

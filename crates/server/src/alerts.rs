@@ -13,8 +13,9 @@
 //! webhooks are signed (`X-Homeshore-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>">`, [`sign`], so a receiver can refuse a replayed or forged call),
 //! retries with backoff, and logs every attempt as `alert.webhook` (the delivery log
-//! admins read). Retries live in memory: a restart drops the calls still retrying, and
-//! the log says which attempt was the last.
+//! admins read). Each change carries an id and the alert as sent, so a restart picks up
+//! from the log ([`resume`]): alerts that were up stay up (not raised twice), and calls
+//! that had not got through are made again, counting on from their last attempt.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, ContactStatus, Object, ObjectKind, Role, Store as _};
+use store::{Change, Object, ObjectKind, Role, Store as _};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -139,7 +140,7 @@ impl QueueFigures {
 }
 
 /// An alert that is up.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActiveAlert {
     pub rule: String,
     pub queue_id: Uuid,
@@ -162,6 +163,8 @@ pub struct Watch {
     /// The settings [`check`] last read, and when: read again after [`RELOAD`], at
     /// once after a change through this server.
     loaded: Option<(std::time::Instant, Stored)>,
+    /// Whether what the log says of the last day was taken up ([`resume`]).
+    resumed: bool,
 }
 
 impl Watch {
@@ -247,20 +250,115 @@ pub fn evaluate(
     out
 }
 
+/// How long after a change its webhook call is still made after a restart.
+const RESUME_WINDOW: time::Duration = time::Duration::hours(24);
+
+/// What the log of the last day says after a restart: the alerts that are up, and the
+/// webhook calls still owed (the change's id, the change, the next attempt).
+#[derive(Debug, Default, PartialEq)]
+pub struct Resumed {
+    pub active: Vec<ActiveAlert>,
+    pub owed: Vec<(Uuid, Transition, u32)>,
+}
+
+/// Reads `log` (alert events, oldest first) as of `now`. A change is owed its call
+/// until an attempt succeeded or all [`ATTEMPTS`] failed, and for [`RESUME_WINDOW`].
+/// Changes logged before they carried an id are left alone.
+pub fn resume(log: &[(OffsetDateTime, LiveEvent)], now: OffsetDateTime) -> Resumed {
+    let mut up: HashMap<(String, Uuid), ActiveAlert> = HashMap::new();
+    let mut changes: Vec<(Uuid, OffsetDateTime, Transition)> = Vec::new();
+    let mut attempts: HashMap<Uuid, (u32, bool)> = HashMap::new();
+    for (at, e) in log {
+        match e {
+            LiveEvent::AlertRaised {
+                rule,
+                queue_id,
+                id,
+                alert,
+                ..
+            } => {
+                if let Some(a) = alert {
+                    up.insert((rule.clone(), *queue_id), a.clone());
+                    if let Some(id) = id {
+                        changes.push((*id, *at, Transition::Raised(a.clone())));
+                    }
+                }
+            }
+            LiveEvent::AlertCleared {
+                rule,
+                queue_id,
+                id,
+                alert,
+                ..
+            } => {
+                up.remove(&(rule.clone(), *queue_id));
+                if let (Some(id), Some(a)) = (id, alert) {
+                    changes.push((*id, *at, Transition::Cleared(a.clone())));
+                }
+            }
+            LiveEvent::AlertWebhook {
+                alert_id: Some(id),
+                attempt,
+                ok,
+                ..
+            } => {
+                let e = attempts.entry(*id).or_default();
+                e.0 = e.0.max(*attempt);
+                e.1 |= *ok;
+            }
+            _ => {}
+        }
+    }
+    let mut active: Vec<ActiveAlert> = up.into_values().collect();
+    active.sort_by(|a, b| (a.since, &a.rule).cmp(&(b.since, &b.rule)));
+    let owed = changes
+        .into_iter()
+        .filter(|(_, at, _)| now - *at <= RESUME_WINDOW)
+        .filter_map(|(id, _, t)| {
+            let (tried, ok) = attempts.get(&id).copied().unwrap_or_default();
+            (!ok && tried < ATTEMPTS).then_some((id, t, tried + 1))
+        })
+        .collect();
+    Resumed { active, owed }
+}
+
+/// The alert events of the last [`RESUME_WINDOW`], oldest first.
+async fn recent_log(
+    state: &AppState,
+    org: Uuid,
+    now: OffsetDateTime,
+) -> store::Result<Vec<(OffsetDateTime, LiveEvent)>> {
+    let mut all = Vec::new();
+    for kind in ["alert.raised", "alert.cleared", "alert.webhook"] {
+        let mut before = i64::MAX;
+        'pages: loop {
+            let page = state
+                .store()
+                .read_org_events_of_kind(org, kind, before, 1000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            before = last.seq;
+            for e in &page {
+                if now - e.at > RESUME_WINDOW {
+                    break 'pages;
+                }
+                if let Some((_, ev)) = LiveEvent::parse(e) {
+                    all.push((e.seq, e.at, ev));
+                }
+            }
+        }
+    }
+    all.sort_by_key(|(seq, _, _)| *seq);
+    Ok(all.into_iter().map(|(_, at, e)| (at, e)).collect())
+}
+
 /// The figures of every queue at `now`, from the live state and its wallboard.
 pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
     use routing::wallboard::Filter;
     use routing::{QueueId, Timestamp};
     let t_now = crate::live::ts(now);
     let recent = Timestamp(t_now.0.saturating_sub(30 * 60 * 1000));
-    let mut waiting: HashMap<Uuid, (f64, f64)> = HashMap::new();
-    for c in o.contacts().map(|lc| &lc.contact) {
-        if let (Some(q), ContactStatus::Waiting) = (c.queue_id, c.status) {
-            let w = waiting.entry(q).or_default();
-            w.0 += 1.0;
-            w.1 = w.1.max((now - c.created_at).whole_seconds().max(0) as f64);
-        }
-    }
+    let lines = o.lines(None, now);
     o.queues()
         .map(|x| {
             let id = QueueId(rid(x.id));
@@ -270,7 +368,9 @@ pub fn queue_figures(o: &OrgLive, now: OffsetDateTime) -> Vec<QueueFigures> {
                 channel: None,
             };
             let t = o.wallboard.tally(f, recent, Timestamp(t_now.0 + 1));
-            let (n, longest) = waiting.get(&x.id).copied().unwrap_or_default();
+            let (n, longest) = lines
+                .get(&x.id)
+                .map_or((0.0, 0.0), |l| (l.waiting as f64, l.longest_wait_s as f64));
             QueueFigures {
                 queue_id: x.id,
                 name: x.name.clone(),
@@ -312,65 +412,104 @@ pub async fn check(state: &AppState) {
                 Err(_) => continue,
             },
         };
-        if settings.rules.is_empty() && slot.alerts().active.is_empty() {
+        let now = state.now();
+        let mut owed = Vec::new();
+        if !slot.alerts().resumed {
+            match recent_log(state, org, now).await {
+                Ok(log) => {
+                    let r = resume(&log, now);
+                    let mut w = slot.alerts();
+                    w.resumed = true;
+                    for a in r.active {
+                        let key = (a.rule.clone(), a.queue_id);
+                        w.past_since.insert(key.clone(), a.since);
+                        w.active.insert(key, a);
+                    }
+                    owed = r.owed;
+                }
+                Err(e) => {
+                    tracing::warn!(%org, error = %e, "alerts' log not read; trying again");
+                    continue;
+                }
+            }
+        }
+        if settings.rules.is_empty() && slot.alerts().active.is_empty() && owed.is_empty() {
             continue;
         }
-        let now = state.now();
         let figures = queue_figures(&slot.lock(), now);
         let changes = evaluate(&settings.rules, &figures, &mut slot.alerts(), now);
-        if changes.is_empty() {
+        if changes.is_empty() && owed.is_empty() {
             continue;
         }
-        let events: Vec<Change> = changes
-            .iter()
-            .map(|t| {
-                let (a, raised) = match t {
-                    Transition::Raised(a) => (a, true),
-                    Transition::Cleared(a) => (a, false),
-                };
-                let ev = if raised {
-                    LiveEvent::AlertRaised {
-                        rule: a.rule.clone(),
-                        queue_id: a.queue_id,
-                        value: a.value,
-                        threshold: a.threshold,
-                    }
-                } else {
-                    LiveEvent::AlertCleared {
-                        rule: a.rule.clone(),
-                        queue_id: a.queue_id,
-                        value: a.value,
-                    }
-                };
-                ev.change(org, now, Actor::System)
-            })
+        let changes: Vec<(Uuid, Transition, u32)> = changes
+            .into_iter()
+            .map(|t| (store::new_id(), t, 1))
             .collect();
-        if let Err(e) = state.write(events, vec![]).await {
-            tracing::warn!(%org, error = %e, "alerts not logged");
+        if !changes.is_empty() {
+            let events: Vec<Change> = changes
+                .iter()
+                .map(|(id, t, _)| {
+                    let ev = match t {
+                        Transition::Raised(a) => LiveEvent::AlertRaised {
+                            rule: a.rule.clone(),
+                            queue_id: a.queue_id,
+                            value: a.value,
+                            threshold: a.threshold,
+                            id: Some(*id),
+                            alert: Some(a.clone()),
+                        },
+                        Transition::Cleared(a) => LiveEvent::AlertCleared {
+                            rule: a.rule.clone(),
+                            queue_id: a.queue_id,
+                            value: a.value,
+                            id: Some(*id),
+                            alert: Some(a.clone()),
+                        },
+                    };
+                    ev.change(org, now, Actor::System)
+                })
+                .collect();
+            // Logged before any call is made: a call is only ever owed for a change
+            // that is durable.
+            if let Err(e) = state.write(events, vec![]).await {
+                tracing::warn!(%org, error = %e, "alerts not logged");
+                continue;
+            }
+            let active = slot.alerts().active();
+            state.hub().publish_ephemeral(
+                org,
+                &[Role::Admin, Role::Supervisor, Role::Analyst],
+                "alerts",
+                &json!({ "active": active }),
+            );
         }
-        let active = slot.alerts().active();
-        state.hub().publish_ephemeral(
-            org,
-            &[Role::Admin, Role::Supervisor, Role::Analyst],
-            "alerts",
-            &json!({ "active": active }),
-        );
         if let Some(url) = settings.webhook_url.filter(|u| !u.is_empty()) {
             let secret = settings
                 .webhook_secret
                 .and_then(|s| state.sealer().open(org, SECRET_FIELD, &s))
                 .unwrap_or_default();
-            for t in changes {
+            for (id, t, first) in owed.into_iter().chain(changes) {
                 let state = state.clone();
                 let (url, secret) = (url.clone(), secret.clone());
-                tokio::spawn(async move { deliver(&state, org, &url, &secret, t).await });
+                tokio::spawn(
+                    async move { deliver(&state, org, &url, &secret, id, t, first).await },
+                );
             }
         }
     }
 }
 
-/// Posts one change to the webhook, retrying with backoff; logs each attempt.
-async fn deliver(state: &AppState, org: Uuid, url: &str, secret: &str, t: Transition) {
+/// Posts one change to the webhook from attempt `first`, retrying with backoff; logs
+/// each attempt under the change's id.
+async fn deliver(
+    state: &AppState,
+    org: Uuid,
+    url: &str,
+    secret: &str,
+    id: Uuid,
+    t: Transition,
+    first: u32,
+) {
     let (kind, a) = match &t {
         Transition::Raised(a) => ("alert.raised", a),
         Transition::Cleared(a) => ("alert.cleared", a),
@@ -380,8 +519,8 @@ async fn deliver(state: &AppState, org: Uuid, url: &str, secret: &str, t: Transi
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
-    let mut wait = FIRST_RETRY;
-    for attempt in 1..=ATTEMPTS {
+    let mut wait = FIRST_RETRY * 2u32.pow(first.saturating_sub(1).min(8));
+    for attempt in first..=ATTEMPTS {
         let now = state.now();
         let sent = http
             .post(url)
@@ -407,6 +546,7 @@ async fn deliver(state: &AppState, org: Uuid, url: &str, secret: &str, t: Transi
             rule: a.rule.clone(),
             queue_id: a.queue_id,
             alert: kind.into(),
+            alert_id: Some(id),
             attempt,
             ok,
             status,
@@ -414,10 +554,18 @@ async fn deliver(state: &AppState, org: Uuid, url: &str, secret: &str, t: Transi
         }
         .change(org, now, Actor::System);
         let _ = state.write(vec![ev], vec![]).await;
-        if ok || *state.shutdown_signal().borrow() {
+        if ok {
             return;
         }
-        tokio::time::sleep(wait).await;
+        // A stopping server leaves the rest to the next start ([`resume`]).
+        let mut stopping = state.shutdown_signal();
+        if *stopping.borrow() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stopping.changed() => return,
+        }
         wait *= 2;
     }
 }
@@ -673,5 +821,77 @@ mod tests {
         assert!(matches!(&up[..], [Transition::Raised(_)]));
         let gone = evaluate(&[], &fig(3.0, None), &mut w, t0);
         assert!(matches!(&gone[..], [Transition::Cleared(_)]), "{gone:?}");
+    }
+
+    #[test]
+    fn a_restart_keeps_what_is_up_and_owes_the_calls_that_did_not_get_through() {
+        let t0 = datetime!(2026-12-07 09:00 UTC);
+        let alert = |rule: &str, since| ActiveAlert {
+            rule: rule.into(),
+            queue_id: Uuid::nil(),
+            queue: "Returns".into(),
+            metric: Metric::Waiting,
+            when: When::Above,
+            threshold: 0.0,
+            value: 2.0,
+            since,
+        };
+        let raised = |id: Uuid, a: &ActiveAlert| LiveEvent::AlertRaised {
+            rule: a.rule.clone(),
+            queue_id: a.queue_id,
+            value: a.value,
+            threshold: a.threshold,
+            id: Some(id),
+            alert: Some(a.clone()),
+        };
+        let cleared = |id: Uuid, a: &ActiveAlert| LiveEvent::AlertCleared {
+            rule: a.rule.clone(),
+            queue_id: a.queue_id,
+            value: 0.0,
+            id: Some(id),
+            alert: Some(a.clone()),
+        };
+        let attempt = |id: Uuid, n: u32, ok: bool| LiveEvent::AlertWebhook {
+            rule: String::new(),
+            queue_id: Uuid::nil(),
+            alert: String::new(),
+            alert_id: Some(id),
+            attempt: n,
+            ok,
+            status: None,
+            error: None,
+        };
+        let (a, b, c) = (alert("A", t0), alert("B", t0), alert("C", t0));
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let log = vec![
+            // A: raised, delivered on the second attempt, still up.
+            (t0, raised(ids[0], &a)),
+            (t0, attempt(ids[0], 1, false)),
+            (t0, attempt(ids[0], 2, true)),
+            // B: raised (delivered) then cleared, whose call failed twice.
+            (t0, raised(ids[1], &b)),
+            (t0, attempt(ids[1], 1, true)),
+            (t0, cleared(ids[2], &b)),
+            (t0, attempt(ids[2], 1, false)),
+            (t0, attempt(ids[2], 2, false)),
+            // C: raised, never called (the server stopped first).
+            (t0, raised(ids[3], &c)),
+        ];
+        let r = resume(&log, t0 + time::Duration::minutes(5));
+        assert_eq!(r.active, vec![a.clone(), c.clone()]);
+        assert_eq!(
+            r.owed,
+            vec![
+                (ids[2], Transition::Cleared(b.clone()), 3),
+                (ids[3], Transition::Raised(c.clone()), 1),
+            ]
+        );
+        // A change whose calls all failed, or older than a day, is owed nothing.
+        let mut spent = log.clone();
+        for n in 3..=ATTEMPTS {
+            spent.push((t0, attempt(ids[2], n, false)));
+        }
+        assert_eq!(resume(&spent, t0).owed.len(), 1);
+        assert!(resume(&log, t0 + time::Duration::hours(25)).owed.is_empty());
     }
 }

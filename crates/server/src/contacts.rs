@@ -1517,9 +1517,18 @@ async fn restore_org(state: &AppState, org: Uuid) -> Result<(), String> {
         restored.configure(now, &queues, &agents, &mut fx);
         restored.set_hours(now, &hours, &mut fx);
         restored.settle(now, &report.requeued, &mut fx);
-        restored.help = crate::supervise::HelpDesk::fold(&help, now, &|u| {
-            names.get(&u).cloned().unwrap_or_default()
-        });
+        let teams: HashMap<Uuid, String> = restored
+            .agents()
+            .filter_map(|a| a.profile.team.clone().map(|t| (a.user_id, t)))
+            .collect();
+        restored.help = crate::supervise::HelpDesk::fold(
+            &help,
+            now,
+            &crate::supervise::Who {
+                name: &|u| names.get(&u).cloned().unwrap_or_default(),
+                team: &|u| teams.get(&u).cloned(),
+            },
+        );
         restored.staff_names = names;
         *live = restored;
         tracing::info!(
@@ -1590,6 +1599,7 @@ pub async fn timer_task(state: AppState) {
     let mut last_stats = std::time::Instant::now();
     let mut last_positions = std::time::Instant::now();
     let mut last_board = std::time::Instant::now();
+    let mut last_alerts = std::time::Instant::now();
     let mut board_sent: HashMap<Uuid, u64> = HashMap::new();
     loop {
         let now = state.now();
@@ -1626,11 +1636,15 @@ pub async fn timer_task(state: AppState) {
                 let _ = state.write(vec![], notes).await;
             }
         }
-        // Supervisors' consoles hear within a second that the wallboard changed (and
-        // fetch it again, with their own filters and day).
-        if last_board.elapsed() >= std::time::Duration::from_millis(1000) {
-            last_board = std::time::Instant::now();
+        if last_alerts.elapsed() >= std::time::Duration::from_millis(1000) {
+            last_alerts = std::time::Instant::now();
             crate::alerts::check(&state).await;
+        }
+        // Supervisors' consoles hear twice a second at most that the wallboard changed
+        // (and fetch it again, with their own filters and day): a change is on every
+        // console within a second (`homeshore bench ws --wallboard`).
+        if last_board.elapsed() >= std::time::Duration::from_millis(500) {
+            last_board = std::time::Instant::now();
             for (org, slot) in state.slots() {
                 let v = slot.lock().wallboard.version();
                 if board_sent.insert(org, v) != Some(v) {

@@ -213,12 +213,17 @@ pub enum LiveEvent {
         text: Option<String>,
     },
     /// A supervisor (the actor) monitored, joined (`barge`) or took over (`take_over`)
-    /// a conversation held by `agent_id`.
+    /// a conversation held by `agent_id`, or changed a contact's priority
+    /// (`priority`, with the new value and the reason given).
     #[serde(rename = "supervision")]
     Supervision {
         contact_id: Uuid,
         agent_id: Option<Uuid>,
         action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A sign-in (the actor is the user).
     #[serde(rename = "auth.login")]
@@ -273,6 +278,12 @@ pub enum LiveEvent {
         queue_id: Uuid,
         value: f64,
         threshold: f64,
+        /// The change's id, which its webhook attempts name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Uuid>,
+        /// The alert as the webhook is told of it (sent again after a restart).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<crate::alerts::ActiveAlert>,
     },
     /// It came back within its threshold (or its rule was removed).
     #[serde(rename = "alert.cleared")]
@@ -280,6 +291,10 @@ pub enum LiveEvent {
         rule: String,
         queue_id: Uuid,
         value: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<crate::alerts::ActiveAlert>,
     },
     /// One attempt at calling the alerts' webhook (`alert`: `alert.raised` or
     /// `alert.cleared`).
@@ -288,6 +303,9 @@ pub enum LiveEvent {
         rule: String,
         queue_id: Uuid,
         alert: String,
+        /// The `id` of the change it delivers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_id: Option<Uuid>,
         attempt: u32,
         ok: bool,
         status: Option<u16>,

@@ -283,6 +283,46 @@ pub struct OrgSlot {
     /// Which alerts are up ([`alerts`]); apart from the live state, so that a rebuild
     /// does not raise them again.
     alerts: Mutex<alerts::Watch>,
+    /// Wallboards last computed, by their filters: every console that fetches after a
+    /// `wallboard` note shares one computation.
+    pub boards: Mutex<BoardCache>,
+}
+
+/// See [`OrgSlot::boards`].
+#[derive(Default)]
+pub struct BoardCache {
+    /// Filters → (version computed at, when, the board).
+    boards: HashMap<String, (u64, std::time::Instant, Arc<serde_json::Value>)>,
+}
+
+impl BoardCache {
+    /// How long a board is served to others: figures that grow with time (waits, time
+    /// in a state) move on even when no event does.
+    const FRESH: Duration = Duration::from_millis(500);
+
+    /// A board for `key` computed at the wallboard's `current` version, or, for a
+    /// console answering a note, at `wanted` or later and fresh.
+    pub fn get(
+        &self,
+        key: &str,
+        current: u64,
+        wanted: Option<u64>,
+    ) -> Option<Arc<serde_json::Value>> {
+        self.boards
+            .get(key)
+            .filter(|(v, at, _)| {
+                *v == current || wanted.is_some_and(|w| *v >= w) && at.elapsed() < Self::FRESH
+            })
+            .map(|(_, _, b)| b.clone())
+    }
+
+    pub fn put(&mut self, key: String, version: u64, board: Arc<serde_json::Value>) {
+        if self.boards.len() >= 64 {
+            self.boards.clear();
+        }
+        self.boards
+            .insert(key, (version, std::time::Instant::now(), board));
+    }
 }
 
 impl OrgSlot {
@@ -294,6 +334,7 @@ impl OrgSlot {
             recovering: tokio::sync::Mutex::new(()),
             recovered: tokio::sync::Notify::new(),
             alerts: Mutex::new(alerts::Watch::default()),
+            boards: Mutex::new(BoardCache::default()),
         }
     }
     /// The organisation's alerts. Never hold it across an `.await`.
@@ -949,4 +990,26 @@ pub async fn serve(
     state.0.ready.store(false, Ordering::SeqCst);
     state.store().close().await;
     result
+}
+
+#[cfg(test)]
+mod board_cache_tests {
+    use super::*;
+
+    #[test]
+    fn a_board_is_shared_only_with_consoles_it_is_recent_enough_for() {
+        let mut c = BoardCache::default();
+        let board = Arc::new(serde_json::json!({"waiting": 3}));
+        c.put("all".into(), 7, board.clone());
+        // The same version as now: anyone may have it.
+        assert_eq!(c.get("all", 7, None), Some(board.clone()));
+        // The wallboard moved on: a plain fetch computes again...
+        assert_eq!(c.get("all", 9, None), None);
+        // ...a console answering the note of version 7 (or before) shares it...
+        assert_eq!(c.get("all", 9, Some(7)), Some(board.clone()));
+        // ...one answering a later note does not.
+        assert_eq!(c.get("all", 9, Some(8)), None);
+        // Other filters are another board.
+        assert_eq!(c.get("returns", 7, None), None);
+    }
 }

@@ -36,6 +36,15 @@ use crate::events::{Actor, LiveEvent};
 use crate::hub::Note;
 use crate::wire;
 
+/// One queue's line at a moment: see [`OrgLive::lines`].
+#[derive(Debug, Clone, Default)]
+pub struct Line {
+    pub waiting: usize,
+    pub longest_wait_s: i64,
+    /// Agents on one of the queue's contacts (any channel).
+    pub on_contact: BTreeSet<Uuid>,
+}
+
 /// Seconds an agent has to accept an offer, unless the queue says otherwise.
 pub const DEFAULT_OFFER_TIMEOUT_S: i64 = 30;
 /// Seconds of after-contact work before the slot frees by itself.
@@ -605,6 +614,32 @@ impl OrgLive {
     pub fn contacts(&self) -> impl Iterator<Item = &LiveContact> {
         self.contacts.values()
     }
+    /// Each queue's line now, on one channel or all: how many contacts wait and the
+    /// longest wait in seconds (from when the contact was made, as customers count it),
+    /// and which agents are on one of its contacts. One pass over the live contacts,
+    /// for the wallboard and the alerts alike.
+    pub fn lines(&self, channel: Option<Channel>, now: OffsetDateTime) -> HashMap<Uuid, Line> {
+        let mut lines: HashMap<Uuid, Line> = HashMap::new();
+        for c in self.contacts.values().map(|lc| &lc.contact) {
+            let Some(q) = c.queue_id else { continue };
+            match c.status {
+                ContactStatus::Waiting if channel.is_none_or(|ch| c.channel == ch) => {
+                    let l = lines.entry(q).or_default();
+                    l.waiting += 1;
+                    l.longest_wait_s = l
+                        .longest_wait_s
+                        .max((now - c.created_at).whole_seconds().max(0));
+                }
+                ContactStatus::Active | ContactStatus::Wrapup => {
+                    if let Some(a) = c.agent_id {
+                        lines.entry(q).or_default().on_contact.insert(a);
+                    }
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
     pub fn offer(&self, id: Uuid) -> Option<&Offer> {
         self.offers.get(&id)
     }
@@ -1165,6 +1200,22 @@ impl OrgLive {
                         lc.contact.queue_id = Some(q);
                         lc.contact.updated_at = now;
                         self.dirty_queues.insert(q);
+                        changed.insert(cid);
+                    }
+                }
+                EventKind::ContactPriorityChanged { contact, priority } => {
+                    let Some(cid) = self.contact_uuid(*contact) else {
+                        continue;
+                    };
+                    if let Some(lc) = self.contacts.get_mut(&cid) {
+                        // Kept on the row too, so the API and the console show it.
+                        if let Value::Object(d) = &mut lc.contact.data {
+                            d.insert("priority".into(), json!(priority));
+                        }
+                        lc.contact.updated_at = now;
+                        if let Some(q) = lc.contact.queue_id {
+                            self.dirty_queues.insert(q);
+                        }
                         changed.insert(cid);
                     }
                 }

@@ -48,6 +48,9 @@ pub struct HelpRequest {
     pub id: Uuid,
     pub agent_id: Uuid,
     pub agent_name: String,
+    /// The agent's team when they raised it: that team's supervisors (and those with no
+    /// team) are called with a sound and a notification; everyone else sees it listed.
+    pub team: Option<String>,
     /// The contact the agent needs help with, if any.
     pub contact_id: Option<Uuid>,
     /// The agent's line (personal data masked).
@@ -61,6 +64,12 @@ pub struct HelpRequest {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>)]
     pub taken_at: Option<OffsetDateTime>,
+}
+
+/// How a help desk names staff and finds an agent's team.
+pub struct Who<'a> {
+    pub name: &'a dyn Fn(Uuid) -> String,
+    pub team: &'a dyn Fn(Uuid) -> Option<String>,
 }
 
 /// The open help requests of one organisation.
@@ -81,14 +90,8 @@ impl HelpDesk {
         v
     }
 
-    /// Apply one `help` event (names are looked up by the caller's `name_of`).
-    pub fn apply(
-        &mut self,
-        at: OffsetDateTime,
-        actor: Actor,
-        e: &LiveEvent,
-        name_of: &dyn Fn(Uuid) -> String,
-    ) {
+    /// Apply one `help` event (names and teams are looked up by the caller's `who`).
+    pub fn apply(&mut self, at: OffsetDateTime, actor: Actor, e: &LiveEvent, who: &Who) {
         let LiveEvent::Help {
             request_id,
             action,
@@ -106,7 +109,8 @@ impl HelpDesk {
                     HelpRequest {
                         id: *request_id,
                         agent_id: *agent_id,
-                        agent_name: name_of(*agent_id),
+                        agent_name: (who.name)(*agent_id),
+                        team: (who.team)(*agent_id),
                         contact_id: *contact_id,
                         text: text.clone(),
                         raised_at: at,
@@ -119,7 +123,7 @@ impl HelpDesk {
             HelpAction::Taken => {
                 if let Some(r) = self.open.get_mut(request_id) {
                     r.taken_by = actor.user_id();
-                    r.taken_by_name = r.taken_by.map(name_of);
+                    r.taken_by_name = r.taken_by.map(who.name);
                     r.taken_at = Some(at);
                 }
             }
@@ -131,15 +135,11 @@ impl HelpDesk {
 
     /// Rebuild from the organisation's `help` events (oldest first), keeping the
     /// requests raised within [`HELP_KEEP`] of `now`.
-    pub fn fold(
-        events: &[store::Event],
-        now: OffsetDateTime,
-        name_of: &dyn Fn(Uuid) -> String,
-    ) -> HelpDesk {
+    pub fn fold(events: &[store::Event], now: OffsetDateTime, who: &Who) -> HelpDesk {
         let mut d = HelpDesk::default();
         for e in events {
             if let Some((actor, ev)) = LiveEvent::parse(e) {
-                d.apply(e.at, actor, &ev, name_of);
+                d.apply(e.at, actor, &ev, who);
             }
         }
         d.open.retain(|_, r| now - r.raised_at <= HELP_KEEP);
@@ -161,10 +161,20 @@ fn help_change(
         LiveEvent::Help { request_id, .. } => *request_id,
         _ => return None,
     };
+    let team = match &ev {
+        LiveEvent::Help { agent_id, .. } => o.agent(*agent_id).and_then(|a| a.profile.team.clone()),
+        _ => None,
+    };
     let names = &o.staff_names;
-    o.help.apply(now, actor, &ev, &|u| {
-        names.get(&u).cloned().unwrap_or_default()
-    });
+    o.help.apply(
+        now,
+        actor,
+        &ev,
+        &Who {
+            name: &|u| names.get(&u).cloned().unwrap_or_default(),
+            team: &|_| team.clone(),
+        },
+    );
     fx.changes.push(ev.clone().change(o.org(), now, actor));
     let req = o.help.get(id).cloned();
     let data = match &req {
@@ -371,6 +381,8 @@ pub async fn supervise(
                     contact_id,
                     agent_id: c.agent_id,
                     action: what.as_str().into(),
+                    priority: None,
+                    reason: None,
                 }
                 .change(org, now, actor),
             );
@@ -565,4 +577,286 @@ pub fn visible_requests(
             .filter(|r| manager || r.agent_id == user)
             .collect()
     })
+}
+
+/// The highest own priority a supervisor may give a contact (the queue's own priority
+/// is added to it, as for every contact).
+pub const MAX_CONTACT_PRIORITY: u8 = 100;
+
+/// Move a live contact up or down its line: a new own priority, through the engine
+/// (a waiting contact takes its new place at once), logged with who did it and why.
+pub async fn set_priority(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    contact_id: Uuid,
+    priority: u8,
+    reason: Option<String>,
+) -> ApiResult<store::Contact> {
+    if priority > MAX_CONTACT_PRIORITY {
+        return Err(ApiError::invalid(format!(
+            "priority: 0 to {MAX_CONTACT_PRIORITY}"
+        )));
+    }
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
+        return Err(ApiError::invalid("reason: at most 200 characters"));
+    }
+    state
+        .mutate(org, |o, now| {
+            let (status, agent_id) = o
+                .contact(contact_id)
+                .map(|lc| (lc.contact.status, lc.contact.agent_id))
+                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+            if !matches!(status, ContactStatus::Waiting | ContactStatus::Active) {
+                return Err(ApiError::conflict(
+                    "only a waiting or active contact has a priority to change",
+                ));
+            }
+            let mut fx = Effects::default();
+            o.command(
+                now,
+                actor,
+                Command::SetPriority {
+                    contact: ContactId(rid(contact_id)),
+                    priority,
+                },
+                &mut fx,
+            )?;
+            fx.changes.push(
+                LiveEvent::Supervision {
+                    contact_id,
+                    agent_id,
+                    action: "priority".into(),
+                    priority: Some(priority),
+                    reason: reason.clone(),
+                }
+                .change(org, now, actor),
+            );
+            let c = o
+                .contact(contact_id)
+                .map(|lc| lc.contact.clone())
+                .ok_or_else(|| ApiError::conflict("this contact is closed or unknown"))?;
+            Ok(Tx {
+                value: c,
+                changes: fx.changes,
+                notes: fx.notes,
+            })
+        })
+        .await
+}
+
+/// One thing routing did with a contact, in words for a supervisor.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoutingStep {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub at: OffsetDateTime,
+    /// The engine's event: `contact_enqueued`, `contact_offered`, `offer_declined`…
+    pub event: String,
+    /// What happened, in a sentence.
+    pub text: String,
+    /// The agent it concerns, if any.
+    pub agent_id: Option<Uuid>,
+    /// For an offer: why this agent, in words.
+    pub explanation: Option<String>,
+    /// For an offer: the same, as data (step, selection rule, agents qualified, wait).
+    #[schema(value_type = Option<Object>)]
+    pub why: Option<Value>,
+    /// Who caused it (a user, an API token, the customer, or the server's timers).
+    #[schema(value_type = Object)]
+    pub actor: Actor,
+}
+
+/// How many of the log's routing records a history request reads at most: a contact's
+/// history is found by walking back from now to when it was made.
+const HISTORY_SCAN: usize = 200_000;
+
+/// Everything routing did with one contact, oldest first, from the log: where it
+/// queued, each step change, each offer with the engine's explanation, declines,
+/// priority changes, transfers and how it ended ("why did Alex get this contact?").
+pub async fn routing_history(
+    state: &AppState,
+    org: Uuid,
+    contact: &store::Contact,
+) -> ApiResult<Vec<RoutingStep>> {
+    use store::Store as _;
+    let id = ContactId(rid(contact.id));
+    let since = contact.created_at - time::Duration::seconds(1);
+    let mut found: Vec<(OffsetDateTime, Actor, routing::EventKind)> = Vec::new();
+    let mut before = i64::MAX;
+    let mut scanned = 0;
+    'scan: while scanned < HISTORY_SCAN {
+        let page = state
+            .store()
+            .read_org_events_of_kind(org, "routing", before, 1000)
+            .await?;
+        let Some(last) = page.last() else { break };
+        before = last.seq;
+        scanned += page.len();
+        for e in &page {
+            if e.at < since {
+                break 'scan;
+            }
+            let Some((actor, LiveEvent::Routing { events, .. })) = LiveEvent::parse(e) else {
+                continue;
+            };
+            for ev in events.into_iter().rev() {
+                if event_contact(&ev.kind) == Some(id) {
+                    found.push((e.at, actor, ev.kind));
+                }
+            }
+        }
+    }
+    found.reverse();
+    Ok(state.with_org(org, |o| {
+        found
+            .into_iter()
+            .map(|(at, actor, kind)| describe(o, at, actor, kind))
+            .collect()
+    }))
+}
+
+/// The contact a routing event is about, if it is about one.
+fn event_contact(kind: &routing::EventKind) -> Option<ContactId> {
+    use routing::EventKind as E;
+    match kind {
+        E::ContactEnqueued { contact, .. }
+        | E::ContactStepChanged { contact, .. }
+        | E::ContactPriorityChanged { contact, .. }
+        | E::ContactOffered { contact, .. }
+        | E::OfferAccepted { contact, .. }
+        | E::OfferDeclined { contact, .. }
+        | E::ContactRequeued { contact, .. }
+        | E::ContactTransferred { contact, .. }
+        | E::ContactOverflowed { contact, .. }
+        | E::ContactExpired { contact, .. }
+        | E::ContactAbandoned { contact, .. }
+        | E::ContactCompleted { contact, .. }
+        | E::ContactWrappedUp { contact, .. }
+        | E::DeclineExpired { contact, .. } => Some(*contact),
+        E::QueueConfigured { .. }
+        | E::QueueRemoved { .. }
+        | E::QueueOpenChanged { .. }
+        | E::AgentConfigured { .. }
+        | E::AgentRemoved { .. }
+        | E::AgentPresenceChanged { .. } => None,
+    }
+}
+
+fn describe(
+    o: &OrgLive,
+    at: OffsetDateTime,
+    actor: Actor,
+    kind: routing::EventKind,
+) -> RoutingStep {
+    use routing::EventKind as E;
+    let agent = |a: AgentId| o.agent_uuid(a);
+    let agent_name = |a: AgentId| {
+        o.agent_uuid(a)
+            .and_then(|id| o.agent(id))
+            .map_or_else(|| "an agent no longer here".to_string(), |x| x.name.clone())
+    };
+    let queue_name = |q: routing::QueueId| {
+        o.queue_uuid(q)
+            .and_then(|id| o.queue(id))
+            .map_or_else(|| "a removed queue".to_string(), |x| x.name.clone())
+    };
+    let event = serde_json::to_value(&kind)
+        .ok()
+        .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    let mut step = RoutingStep {
+        at,
+        event,
+        text: String::new(),
+        agent_id: None,
+        explanation: None,
+        why: None,
+        actor,
+    };
+    step.text = match kind {
+        E::ContactEnqueued {
+            queue, priority, ..
+        } => format!("Entered {} with priority {priority}.", queue_name(queue)),
+        E::ContactStepChanged { step: k, .. } => {
+            format!(
+                "Moved to routing step {}: the previous step's wait ran out.",
+                k + 1
+            )
+        }
+        E::ContactPriorityChanged { priority, .. } => format!("Priority set to {priority}."),
+        E::ContactOffered {
+            agent: a,
+            explanation,
+            ..
+        } => {
+            step.agent_id = agent(a);
+            step.explanation = Some(explanation.to_string());
+            step.why = serde_json::to_value(&explanation).ok();
+            format!("Offered to {}.", agent_name(a))
+        }
+        E::OfferAccepted { agent: a, .. } => {
+            step.agent_id = agent(a);
+            format!("{} accepted.", agent_name(a))
+        }
+        E::OfferDeclined {
+            agent: a, reason, ..
+        } => {
+            step.agent_id = agent(a);
+            let how = match reason {
+                routing::DeclineReason::Rejected => "declined it",
+                routing::DeclineReason::TimedOut => "let the offer time out",
+                routing::DeclineReason::Withdrawn => "left available before answering",
+            };
+            format!("{} {how}.", agent_name(a))
+        }
+        E::ContactRequeued { agent: a, .. } => {
+            step.agent_id = agent(a);
+            format!("{} put it back in the queue.", agent_name(a))
+        }
+        E::ContactTransferred { to, .. } => match to {
+            TransferTarget::Queue(q) => format!("Transferred to {}.", queue_name(q)),
+            TransferTarget::Agent(a) => {
+                step.agent_id = agent(a);
+                format!("Transferred to {}.", agent_name(a))
+            }
+        },
+        E::ContactOverflowed { from, to, .. } => format!(
+            "Waited the longest {} allows; overflowed to {}.",
+            queue_name(from),
+            queue_name(to)
+        ),
+        E::ContactExpired { queue, .. } => format!(
+            "Waited the longest {} allows, with no overflow queue: ended.",
+            queue_name(queue)
+        ),
+        E::ContactAbandoned { .. } => "The customer left before an agent answered.".into(),
+        E::ContactCompleted { agent: a, .. } => {
+            step.agent_id = agent(a);
+            format!("{} ended the conversation.", agent_name(a))
+        }
+        E::ContactWrappedUp {
+            agent: a,
+            code,
+            timed_out,
+            ..
+        } => {
+            step.agent_id = agent(a);
+            let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
+            if timed_out {
+                format!("After-contact work ran out{code}.")
+            } else {
+                format!("{} wrapped up{code}.", agent_name(a))
+            }
+        }
+        E::DeclineExpired { agent: a, .. } => {
+            step.agent_id = agent(a);
+            format!("{} may be offered it again.", agent_name(a))
+        }
+        other => format!("{other:?}"),
+    };
+    step
 }

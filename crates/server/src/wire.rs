@@ -294,6 +294,10 @@ pub struct ContactOut {
     /// Where a transferred contact comes from: `{by, from_queue?, note?}`.
     #[schema(value_type = Option<Object>)]
     pub transferred_from: Option<Value>,
+    /// The contact's own priority, when a supervisor has set one (0 to 100, added to
+    /// its queue's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -342,6 +346,9 @@ pub fn contact_out(c: &Contact) -> ContactOut {
         agent_read_seq: c.agent_read_seq,
         csat: data("csat"),
         transferred_from: data("transferred_from"),
+        priority: data("priority")
+            .and_then(|v| v.as_u64())
+            .and_then(|p| u8::try_from(p).ok()),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
         position: None,

@@ -435,6 +435,14 @@ impl Db {
         }
     }
 
+    /// What the group-commit writer has done since the store opened.
+    pub fn writer_stats(&self) -> WriterStats {
+        match self {
+            Db::Sqlite(s) => s.writer_stats(),
+            Db::Postgres(s) => s.writer_stats(),
+        }
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         match self {

@@ -743,6 +743,30 @@ pub struct DataKey {
     pub created_at: OffsetDateTime,
 }
 
+/// What the group-commit writer has done since the store opened, for metrics and
+/// benchmarks: how full its transactions are and how much of the time it is working
+/// (a writer busy all the time is the bottleneck; an idle one is waiting for requests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Transactions (committed or not).
+    pub batches: u64,
+    /// Submissions they carried.
+    pub submissions: u64,
+    /// Time spent in transactions rather than waiting for work, in nanoseconds.
+    pub busy_ns: u64,
+}
+
+impl WriterStats {
+    /// What happened between `before` and `self`.
+    pub fn since(self, before: WriterStats) -> WriterStats {
+        WriterStats {
+            batches: self.batches.saturating_sub(before.batches),
+            submissions: self.submissions.saturating_sub(before.submissions),
+            busy_ns: self.busy_ns.saturating_sub(before.busy_ns),
+        }
+    }
+}
+
 /// What a committed submission produced.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Committed {

@@ -28,6 +28,32 @@ struct Request {
     reply: oneshot::Sender<Result<Committed>>,
 }
 
+/// The writer's running totals behind [`WriterStats`].
+#[derive(Default)]
+struct WriterCounters {
+    batches: std::sync::atomic::AtomicU64,
+    submissions: std::sync::atomic::AtomicU64,
+    busy_ns: std::sync::atomic::AtomicU64,
+}
+
+impl WriterCounters {
+    fn add(&self, submissions: usize, busy: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.batches.fetch_add(1, Relaxed);
+        self.submissions.fetch_add(submissions as u64, Relaxed);
+        self.busy_ns.fetch_add(busy.as_nanos() as u64, Relaxed);
+    }
+
+    fn read(&self) -> WriterStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        WriterStats {
+            batches: self.batches.load(Relaxed),
+            submissions: self.submissions.load(Relaxed),
+            busy_ns: self.busy_ns.load(Relaxed),
+        }
+    }
+}
+
 /// The writer's memory of fences that failed: organisation → epoch. A submission whose
 /// fence failed earlier is refused without touching the database, because it was
 /// computed from a live state that the failed write had already changed.
@@ -116,6 +142,7 @@ macro_rules! backend {
             tx: mpsc::Sender<Request>,
             principals: Arc<Principals>,
             known: Arc<KnownIdentities>,
+            counters: Arc<WriterCounters>,
         }
 
         impl $name {
@@ -141,11 +168,13 @@ macro_rules! backend {
                 tracing::debug!(identities = known.len(), "known identities loaded");
                 let (tx, rx) = mpsc::channel(QUEUE);
                 let principals = Arc::new(Principals::default());
+                let counters = Arc::new(WriterCounters::default());
                 tokio::spawn(writer(
                     write_pool.clone(),
                     rx,
                     principals.clone(),
                     known.clone(),
+                    counters.clone(),
                 ));
                 Ok($name {
                     read,
@@ -153,6 +182,7 @@ macro_rules! backend {
                     tx,
                     principals,
                     known,
+                    counters,
                 })
             }
 
@@ -160,6 +190,11 @@ macro_rules! backend {
             /// and written, here, off the group commit.
             pub(crate) fn read_pool(&self) -> &sqlx::Pool<$db> {
                 &self.read
+            }
+
+            /// What the writer has done since the store opened.
+            pub fn writer_stats(&self) -> WriterStats {
+                self.counters.read()
             }
 
             /// Close the pools (queued writes that already reached the writer finish first).
@@ -176,6 +211,7 @@ macro_rules! backend {
             mut rx: mpsc::Receiver<Request>,
             principals: Arc<Principals>,
             known: Arc<KnownIdentities>,
+            counters: Arc<WriterCounters>,
         ) {
             let mut batch: Vec<Request> = Vec::new();
             let mut fences = Fences::default();
@@ -194,7 +230,9 @@ macro_rules! backend {
                     }
                 }
                 let mark = chains.mark();
+                let started = std::time::Instant::now();
                 let result = write_batch(&pool, &batch, &mut fences, &mut chains).await;
+                counters.add(batch.len(), started.elapsed());
                 match &result {
                     Ok(_) => chains.commit(),
                     Err(_) => chains.rollback_to(mark),

@@ -608,6 +608,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/priority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Move a waiting (or active) contact up or down its line (supervisors). */
+        put: operations["set_priority"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/read": {
         parameters: {
             query?: never;
@@ -619,6 +636,26 @@ export interface paths {
         put?: never;
         /** The agent has read the customer's messages up to `up_to_seq`. */
         post: operations["read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/{id}/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why a contact went where it went: each routing decision with the engine's
+         *     explanation ("why did Alex get this contact?"), from the log.
+         */
+        get: operations["routing_history"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2304,6 +2341,12 @@ export interface components {
              * @description Waiting contacts, on their own: their place in line (1 = next).
              */
             position?: number | null;
+            /**
+             * Format: int32
+             * @description The contact's own priority, when a supervisor has set one (0 to 100, added to
+             *     its queue's).
+             */
+            priority?: number | null;
             /** Format: uuid */
             queue_id?: string | null;
             status: components["schemas"]["ContactState"];
@@ -2597,6 +2640,11 @@ export interface components {
              */
             taken_by?: string | null;
             taken_by_name?: string | null;
+            /**
+             * @description The agent's team when they raised it: that team's supervisors (and those with no
+             *     team) are called with a sound and a notification; everyone else sees it listed.
+             */
+            team?: string | null;
             /** @description The agent's line (personal data masked). */
             text?: string | null;
         };
@@ -2812,6 +2860,16 @@ export interface components {
             queue_id?: string | null;
             steps?: components["schemas"]["PolicyStep"][] | null;
         };
+        PriorityIn: {
+            /**
+             * Format: int32
+             * @description The contact's own priority, 0 to 100, added to its queue's; higher is served
+             *     first. Waiting time still ages every contact toward the front.
+             */
+            priority: number;
+            /** @description Why (kept in the log with who changed it). */
+            reason?: string | null;
+        };
         /** @description The organisation's data protection settings. */
         Protection: {
             /**
@@ -2926,6 +2984,31 @@ export interface components {
              * @example agent
              */
             role: string;
+        };
+        RoutingHistoryOut: {
+            /** Format: uuid */
+            contact_id: string;
+            /** @description Everything routing did with the contact, oldest first. */
+            steps: components["schemas"]["RoutingStep"][];
+        };
+        /** @description One thing routing did with a contact, in words for a supervisor. */
+        RoutingStep: {
+            /** @description Who caused it (a user, an API token, the customer, or the server's timers). */
+            actor: Record<string, unknown>;
+            /**
+             * Format: uuid
+             * @description The agent it concerns, if any.
+             */
+            agent_id?: string | null;
+            at: string;
+            /** @description The engine's event: `contact_enqueued`, `contact_offered`, `offer_declined`… */
+            event: string;
+            /** @description For an offer: why this agent, in words. */
+            explanation?: string | null;
+            /** @description What happened, in a sentence. */
+            text: string;
+            /** @description For an offer: the same, as data (step, selection rule, agents qualified, wait). */
+            why?: Record<string, unknown> | null;
         };
         /** @description A sample contact for [`preview_policy`]. */
         SampleContact: {
@@ -4404,6 +4487,47 @@ export interface operations {
             };
         };
     };
+    set_priority: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriorityIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     read: {
         parameters: {
             query?: never;
@@ -4425,6 +4549,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    routing_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingHistoryOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -6427,6 +6580,11 @@ export interface operations {
                 team?: string | null;
                 /** @description The viewer's IANA time zone: "today" starts at its midnight (default UTC). */
                 tz?: string | null;
+                /**
+                 * @description The `version` of the `wallboard` note being answered: a board at least that
+                 *     recent, computed in the last half second for another console, may be shared.
+                 */
+                version?: number | null;
             };
             header?: never;
             path?: never;

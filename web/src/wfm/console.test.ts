@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { alertText, amberRed, duration } from './console';
+import { alertText, amberRed, callsMe, duration } from './console';
 
 describe('supervisor console helpers', () => {
+  it("calls a team's supervisors to its raised hands, and supervisors of no team to all", () => {
+    expect(callsMe({ team: 'North' }, 'North')).toBe(true);
+    expect(callsMe({ team: 'North' }, 'South')).toBe(false);
+    expect(callsMe({ team: 'North' }, null)).toBe(true);
+    expect(callsMe({ team: null }, 'South')).toBe(true);
+    expect(callsMe({}, 'South')).toBe(true);
+  });
+
   it('colours a figure amber then red as it crosses its thresholds', () => {
     expect(amberRed(10, 20, 60)).toBe('');
     expect(amberRed(20, 20, 60)).toBe('amber');

@@ -44,6 +44,8 @@ export interface Help {
   id: string;
   agent_id: string;
   agent_name: string;
+  /** The agent's team when they raised it. */
+  team?: string | null;
   contact_id: string | null;
   text: string | null;
   raised_at: string;
@@ -86,6 +88,15 @@ export function clockTime(iso: string): string {
 }
 
 /** A short two-tone chime (no file to fetch; the page's CSP allows no media sources). */
+/**
+ * Whether a raised hand calls this supervisor (a sound and a notification): it does when
+ * it comes from their own team, and always for a supervisor without a team or a hand
+ * from an agent without one. Every supervisor still sees every hand in the list.
+ */
+export function callsMe(h: Pick<Help, 'team'>, myTeam: string | null | undefined): boolean {
+  return !myTeam || !h.team || h.team === myTeam;
+}
+
 export function helpSound(): void {
   try {
     const Ctx = globalThis.AudioContext;

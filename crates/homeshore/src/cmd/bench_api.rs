@@ -95,9 +95,36 @@ pub struct Report {
     pub contacts: Rate,
     /// Contact creations per second as a share of the hello rate.
     pub ratio: f64,
+    /// The store's group-commit writer during the contact creations.
+    pub writer: Writer,
     /// The one-minute load average before and after the run.
     pub load_before: Option<f64>,
     pub load_after: Option<f64>,
+}
+
+/// How the group-commit writer spent the contact creations' run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Writer {
+    /// Transactions committed.
+    pub transactions: u64,
+    /// Submissions per transaction, on average.
+    pub mean_batch: f64,
+    /// Time in a transaction per transaction, on average, in microseconds.
+    pub mean_transaction_us: f64,
+    /// Share of the run the writer spent in transactions (1.0: never waiting for work).
+    pub busy: f64,
+}
+
+impl Writer {
+    fn of(stats: store::WriterStats, secs: f64) -> Writer {
+        let n = stats.batches.max(1) as f64;
+        Writer {
+            transactions: stats.batches,
+            mean_batch: stats.submissions as f64 / n,
+            mean_transaction_us: stats.busy_ns as f64 / n / 1e3,
+            busy: stats.busy_ns as f64 / 1e9 / secs.max(1e-9),
+        }
+    }
 }
 
 impl Report {
@@ -131,6 +158,14 @@ impl Report {
         println!(
             "  ratio              {:.1} % of the hello rate",
             self.ratio * 100.0
+        );
+        let w = &self.writer;
+        println!(
+            "  writer             {} transactions, {:.1} submissions and {:.0} µs each, busy {:.0} % of the run",
+            w.transactions,
+            w.mean_batch,
+            w.mean_transaction_us,
+            w.busy * 100.0
         );
         let fmt = |l: Option<f64>| l.map_or("?".to_string(), |l| format!("{l:.2}"));
         println!(
@@ -353,7 +388,12 @@ async fn seed_and_measure(
     };
 
     let hello_rate = measure(make_hello, 200, args.requests.max(20_000), args).await;
+    let writer_before = state.store().writer_stats();
     let contacts = measure(make_contact, 201, args.requests, args).await;
+    let writer = Writer::of(
+        state.store().writer_stats().since(writer_before),
+        contacts.secs,
+    );
     let load_after = load_average();
     hello.stop().await;
     api.stop().await;
@@ -372,6 +412,7 @@ async fn seed_and_measure(
         hello: hello_rate,
         contacts,
         ratio,
+        writer,
         load_before,
         load_after,
     })

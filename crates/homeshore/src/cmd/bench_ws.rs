@@ -19,6 +19,13 @@
 //! measured here is the fan-out, not the commit. Each event carries its publication time
 //! (Unix µs; both processes read the same clock); latency is until the parent's socket
 //! reads it.
+//!
+//! `--wallboard`: the staff are supervisors with their consoles open. The child creates
+//! contacts through the conversation service at `--events-per-sec` (nobody takes them,
+//! so each one changes the wallboard), and every console does what the browser's does:
+//! on each `wallboard` note it fetches `GET /api/wallboard?version=…` again. The figure is how
+//! long after a contact was committed each console first shows it (its `waiting`
+//! count includes it), over every contact and every console.
 
 use std::io::{BufRead as _, Write as _};
 use std::process::{Command, Stdio};
@@ -62,6 +69,11 @@ pub struct Args {
     /// the commit and the fan-out.
     #[arg(long)]
     pub enqueue: bool,
+    /// Open supervisors' consoles instead of agents' desktops: contacts are created
+    /// at `--events-per-sec` and nobody takes them; measure how soon each console's
+    /// wallboard shows each one (target: within 1 s for 200 consoles at 500/s).
+    #[arg(long, conflicts_with = "enqueue")]
+    pub wallboard: bool,
     /// Be the server side (started by the benchmark itself).
     #[arg(long, hide = true)]
     pub server: bool,
@@ -72,6 +84,10 @@ pub struct Args {
 pub struct Report {
     /// Offers of contacts created through the conversation service (`--enqueue`).
     pub enqueue: bool,
+    /// Supervisors' consoles showing new contacts on the wallboard (`--wallboard`):
+    /// `published` is contacts × consoles, `delivered` those shown, latency from commit
+    /// to the console's first board showing it.
+    pub wallboard: bool,
     pub agents: usize,
     pub connected: usize,
     pub events_per_sec: u64,
@@ -99,15 +115,20 @@ impl Report {
     pub fn print(&self) {
         let mib = |k: u64| k as f64 / 1024.0;
         println!(
-            "ws load: {} staff WebSockets, {} {}/s for {} s (one agent each)",
+            "ws load: {} staff WebSockets, {} {}/s for {} s ({})",
             self.agents,
             self.events_per_sec,
-            if self.enqueue {
+            if self.enqueue || self.wallboard {
                 "new contacts"
             } else {
                 "events"
             },
-            self.seconds
+            self.seconds,
+            if self.wallboard {
+                "supervisors' consoles, each event a contact every console must show"
+            } else {
+                "one agent each"
+            }
         );
         println!(
             "  connected          {}/{} in {:.1} s (server setup {:.1} s)",
@@ -132,7 +153,12 @@ impl Report {
             fmt(self.load_after)
         );
         // Offers: enqueue → offer p99 ≤ 20 ms; notes: publication → read p99 < 50 ms.
-        let (limit, what) = if self.enqueue {
+        let (limit, what) = if self.wallboard {
+            (
+                1000.0,
+                "every contact on every console, RSS < 1 GiB, commit → console p99 ≤ 1 s",
+            )
+        } else if self.enqueue {
             (
                 20.0,
                 "every contact offered, RSS < 1 GiB, enqueue → offer p99 ≤ 20 ms",
@@ -164,6 +190,9 @@ struct Ready {
 struct Done {
     published: u64,
     cut_off: u64,
+    /// `--wallboard`: when each contact was committed (Unix µs).
+    #[serde(default)]
+    committed_us: Vec<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -225,7 +254,11 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
                 org_id: org.id,
                 email: format!("agent{i}@bench.example"),
                 name: format!("Agent {i}"),
-                role: Role::Agent,
+                role: if args.wallboard {
+                    Role::Supervisor
+                } else {
+                    Role::Agent
+                },
                 password_hash: hash.clone(),
                 totp_secret: None,
                 totp_enabled: false,
@@ -236,15 +269,17 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
                 created_at: now,
                 updated_at: now,
             }));
-            changes.push(Change::PutObject(Object {
-                id,
-                org_id: org.id,
-                kind: ObjectKind::Agent,
-                name: id.to_string(),
-                data: profile.clone(),
-                created_at: now,
-                updated_at: now,
-            }));
+            if !args.wallboard {
+                changes.push(Change::PutObject(Object {
+                    id,
+                    org_id: org.id,
+                    kind: ObjectKind::Agent,
+                    name: id.to_string(),
+                    data: profile.clone(),
+                    created_at: now,
+                    updated_at: now,
+                }));
+            }
             let secret = format!(
                 "{}{}",
                 server::auth::TOKEN_PREFIX,
@@ -270,7 +305,13 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
         state.write(changes, vec![]).await?;
     }
     server::contacts::refresh_org_config(&state, org.id).await?;
-    let queue = if args.enqueue {
+    let queue = if args.wallboard {
+        Some(
+            server::seed::create_queue(&state, org.id, "Bench", json!({}))
+                .await?
+                .id,
+        )
+    } else if args.enqueue {
         let q = server::seed::create_queue(&state, org.id, "Bench", json!({})).await?;
         // Everyone available, a few hundred at a time.
         for chunk in agents.chunks(250) {
@@ -314,13 +355,18 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
     });
     while let Some(line) = rx.recv().await {
         if line.trim() == "go" {
-            let published = match queue {
+            let (published, committed_us) = match queue {
                 Some(q) => enqueue(&state, org.id, q, args).await,
-                None => publish(&state, &agents, args).await,
+                None => (publish(&state, &agents, args).await, Vec::new()),
             };
             let done = Done {
                 published,
                 cut_off: state.hub().cut_off.load(Ordering::Relaxed).max(0) as u64,
+                committed_us: if args.wallboard {
+                    committed_us
+                } else {
+                    Vec::new()
+                },
             };
             println!("{}", serde_json::to_string(&done)?);
             std::io::stdout().flush()?;
@@ -331,15 +377,21 @@ async fn serve_and_publish(state: server::AppState, args: &Args) -> anyhow::Resu
 }
 
 /// Creates contacts at `events_per_sec` through the conversation service, as a channel
-/// adapter would; each is enqueued and routed by the engine at once.
-async fn enqueue(state: &server::AppState, org: uuid::Uuid, queue: uuid::Uuid, args: &Args) -> u64 {
+/// adapter would; each is enqueued and routed by the engine at once. Answers how many
+/// were committed, and when each was (Unix µs, in the order they were).
+async fn enqueue(
+    state: &server::AppState,
+    org: uuid::Uuid,
+    queue: uuid::Uuid,
+    args: &Args,
+) -> (u64, Vec<u64>) {
     use server::contacts::{CustomerRef, NewContact};
     let start = tokio::time::Instant::now();
     let end = start + Duration::from_secs(args.seconds);
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut sent = 0u64;
-    let mut ok = 0u64;
+    let mut committed = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         let now = tick.tick().await;
@@ -362,17 +414,19 @@ async fn enqueue(state: &server::AppState, org: uuid::Uuid, queue: uuid::Uuid, a
                 server::contacts::create_contact(&state, org, server::events::Actor::System, new)
                     .await
                     .is_ok()
+                    .then(unix_micros)
             });
         }
         sent = sent.max(due);
         while let Some(r) = tasks.try_join_next() {
-            ok += u64::from(r.unwrap_or(false));
+            committed.extend(r.ok().flatten());
         }
     }
     while let Some(r) = tasks.join_next().await {
-        ok += u64::from(r.unwrap_or(false));
+        committed.extend(r.ok().flatten());
     }
-    ok
+    committed.sort_unstable();
+    (committed.len() as u64, committed)
 }
 
 /// Publishes `bench` notes to the agents in turn, `events_per_sec` a second, in batches
@@ -417,6 +471,92 @@ type Socket =
 struct Tally {
     delivered: AtomicU64,
     closed: AtomicU64,
+    /// `--wallboard`: the contacts committed, once known; a console that shows them all
+    /// counts them delivered.
+    target: AtomicU64,
+}
+
+/// What one socket saw: delivery latencies (µs), or a console's wallboards.
+enum Seen {
+    Latencies(Vec<u64>),
+    /// `(Unix µs when the fetch answered, waiting contacts it showed)`, in order.
+    Boards(Vec<(u64, u64)>),
+}
+
+/// For each committed contact (commit times in order, Unix µs), how long after its
+/// commit one console first showed it: the first board fetched after the commit whose
+/// `waiting` count includes it (contacts are shown in the order they were committed;
+/// nobody takes them). Contacts the console never showed are left out.
+fn first_shown(committed_us: &[u64], boards: &[(u64, u64)]) -> Vec<u64> {
+    let mut lags = Vec::with_capacity(committed_us.len());
+    let mut b = 0;
+    for (i, &c) in committed_us.iter().enumerate() {
+        while b < boards.len() && ((boards[b].1 as usize) <= i || boards[b].0 < c) {
+            b += 1;
+        }
+        match boards.get(b) {
+            Some(&(t, _)) => lags.push(t - c),
+            None => break,
+        }
+    }
+    lags
+}
+
+/// A supervisor's console: on each `wallboard` note, fetch `GET /api/wallboard` again
+/// (as the browser's does) and keep when it answered and how many contacts wait.
+async fn console(
+    mut ws: Socket,
+    (http, url): (reqwest::Client, String),
+    token: &str,
+    tally: Arc<Tally>,
+    mut stop: watch::Receiver<bool>,
+) -> Vec<(u64, u64)> {
+    let auth = format!("Bearer {token}");
+    let mut boards = Vec::new();
+    let mut keepalive = tokio::time::interval(Duration::from_secs(20));
+    keepalive.tick().await;
+    loop {
+        tokio::select! {
+            frame = ws.next() => match frame {
+                Some(Ok(tungstenite::Message::Text(text))) => {
+                    if !text.contains("\"wallboard\"") {
+                        continue;
+                    }
+                    // As the browser does: the note's version lets consoles share a board.
+                    let version = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|f| f["data"]["version"].as_u64());
+                    let mut req = http.get(&url).header("authorization", &auth);
+                    if let Some(v) = version {
+                        req = req.query(&[("version", v)]);
+                    }
+                    let Ok(r) = req.send().await else { continue };
+                    let Ok(v) = r.json::<serde_json::Value>().await else { continue };
+                    let waiting = v["totals"]["waiting"].as_u64().unwrap_or(0);
+                    boards.push((unix_micros(), waiting));
+                    let target = tally.target.load(Ordering::Relaxed);
+                    if target > 0 && waiting >= target {
+                        // Every contact shown: this console is done.
+                        tally.delivered.fetch_add(target, Ordering::Relaxed);
+                        let _ = ws.close(None).await;
+                        return boards;
+                    }
+                }
+                Some(Ok(tungstenite::Message::Close(_))) | Some(Err(_)) | None => {
+                    tally.closed.fetch_add(1, Ordering::Relaxed);
+                    return boards;
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = keepalive.tick() => {
+                let _ = ws.send(tungstenite::Message::Ping(Vec::new().into())).await;
+            }
+            _ = stop.changed() => {
+                let _ = ws.close(None).await;
+                return boards;
+            }
+        }
+    }
 }
 
 async fn client_side(args: &Args) -> anyhow::Result<Report> {
@@ -428,6 +568,7 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
         .args(["--events-per-sec", &args.events_per_sec.to_string()])
         .args(["--seconds", &args.seconds.to_string()])
         .args(args.enqueue.then_some("--enqueue"))
+        .args(args.wallboard.then_some("--wallboard"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -471,11 +612,14 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
         }
         let t_connect = Instant::now();
         let url = format!("{}/api/ws", ready.base.replacen("http://", "ws://", 1));
+        let board_url = format!("{}/api/wallboard", ready.base);
+        let http = super::demo::client::http_client()?;
         let tally = Arc::new(Tally::default());
         let (stop_tx, stop_rx) = watch::channel(false);
         let opening = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
         let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<anyhow::Result<()>>(1024);
         let mut sockets = Vec::with_capacity(args.agents);
+        let wallboard = args.wallboard;
         for token in tokens {
             let (url, tally, stop, opening, ready) = (
                 url.clone(),
@@ -484,6 +628,7 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
                 opening.clone(),
                 ready_tx.clone(),
             );
+            let board = (http.clone(), board_url.clone());
             sockets.push(tokio::spawn(async move {
                 let ws = {
                     let _permit = opening.acquire().await;
@@ -493,11 +638,15 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
                     Ok(ws) => {
                         let _ = ready.send(Ok(())).await;
                         drop(ready);
-                        agent(ws, tally, stop).await
+                        if wallboard {
+                            Seen::Boards(console(ws, board, &token, tally, stop).await)
+                        } else {
+                            Seen::Latencies(agent(ws, tally, stop).await)
+                        }
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e)).await;
-                        Vec::new()
+                        Seen::Latencies(Vec::new())
                     }
                 }
             }));
@@ -544,9 +693,17 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
                 _ = sample.tick() => rss_max_kib = rss_max_kib.max(rss()),
             }
         };
-        // Let the last events arrive.
+        // Let the last events arrive (consoles: every console sees every contact).
         let t_wait = Instant::now();
-        while tally.delivered.load(Ordering::Relaxed) < done.published
+        let expected = if args.wallboard {
+            done.published * connected as u64
+        } else {
+            done.published
+        };
+        if args.wallboard {
+            tally.target.store(done.published, Ordering::Relaxed);
+        }
+        while tally.delivered.load(Ordering::Relaxed) < expected
             && t_wait.elapsed() < Duration::from_secs(5)
         {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -554,19 +711,35 @@ async fn client_side(args: &Args) -> anyhow::Result<Report> {
         let rss_peak_kib = status_kib(&pid, "VmHWM").unwrap_or(0);
         let _ = stop_tx.send(true);
         let mut micros = Vec::new();
+        let mut delivered = tally.delivered.load(Ordering::Relaxed);
+        if args.wallboard {
+            delivered = 0;
+        }
         for s in sockets {
-            if let Ok(m) = s.await {
-                micros.extend(m);
+            match s.await {
+                Ok(Seen::Latencies(m)) => micros.extend(m),
+                Ok(Seen::Boards(boards)) => {
+                    let lags = first_shown(&done.committed_us, &boards);
+                    delivered += lags.len() as u64;
+                    micros.extend(lags);
+                }
+                Err(_) => {}
             }
         }
+        let published = if args.wallboard {
+            expected
+        } else {
+            done.published
+        };
         Ok(Report {
             enqueue: args.enqueue,
+            wallboard: args.wallboard,
             agents: args.agents,
             connected,
             events_per_sec: args.events_per_sec,
             seconds: args.seconds,
-            published: done.published,
-            delivered: tally.delivered.load(Ordering::Relaxed),
+            published,
+            delivered,
             cut_off: done.cut_off,
             closed: tally.closed.load(Ordering::Relaxed),
             latency: Latency::from_micros(micros),
@@ -657,5 +830,22 @@ async fn agent(mut ws: Socket, tally: Arc<Tally>, mut stop: watch::Receiver<bool
                 return micros;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_shown;
+
+    #[test]
+    fn a_contact_is_shown_by_the_first_board_after_its_commit_that_counts_it() {
+        // Commits at 100, 200, 300 µs. Boards: at 150 showing 1, at 250 still 1
+        // (fetched before the second was in), at 400 showing 3.
+        let lags = first_shown(&[100, 200, 300], &[(150, 1), (250, 1), (400, 3)]);
+        assert_eq!(lags, vec![50, 200, 100]);
+        // A board from before a commit does not show it, whatever it counts.
+        assert_eq!(first_shown(&[100], &[(90, 1), (120, 1)]), vec![20]);
+        // Never shown: left out.
+        assert_eq!(first_shown(&[100, 200], &[(150, 1)]), vec![50]);
     }
 }

@@ -315,6 +315,12 @@ impl Engine {
                 self.emit(now, E::ContactRequeued { contact, agent }, out);
                 self.expire_declines(now, c, out);
             }
+            Command::SetPriority { contact, priority } => {
+                let c = self.contact_handle(contact)?;
+                if self.state.contacts[c].priority != priority {
+                    self.emit(now, E::ContactPriorityChanged { contact, priority }, out);
+                }
+            }
             Command::Abandon { contact } => {
                 let c = self.contact_handle(contact)?;
                 let ct = &self.state.contacts[c];

@@ -18,6 +18,7 @@ enum Op {
     Transfer(u8, u8, bool),
     Requeue(u8),
     Abandon(u8),
+    Priority(u8, u8),
     Advance(u16),
     RemoveAgent(u8),
 }
@@ -45,6 +46,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<u8>(), any::<bool>()).prop_map(|(c, t, q)| Op::Transfer(c, t, q)),
         1 => any::<u8>().prop_map(Op::Requeue),
         1 => any::<u8>().prop_map(Op::Abandon),
+        1 => (any::<u8>(), 0..4u8).prop_map(|(c, p)| Op::Priority(c, p)),
         3 => (0..40_000u16).prop_map(Op::Advance),
         1 => (0..6u8).prop_map(Op::RemoveAgent),
     ]
@@ -217,6 +219,13 @@ fn run(ops: &[Op]) -> Result<(Engine, Vec<Event>, u64), TestCaseError> {
             },
             Op::Abandon(i) => match pick(i) {
                 Some(contact) => Command::Abandon { contact },
+                None => continue,
+            },
+            Op::Priority(i, p) => match pick(i) {
+                Some(contact) => Command::SetPriority {
+                    contact,
+                    priority: p * 60,
+                },
                 None => continue,
             },
             Op::Advance(ms) => {

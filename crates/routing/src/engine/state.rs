@@ -1200,6 +1200,18 @@ impl State {
                 ct.phase_started = at;
                 self.place_waiting(c, at, false, dirty);
             }
+            EventKind::ContactPriorityChanged { contact, priority } => {
+                let c = self.contact_of(*contact)?;
+                if matches!(self.contacts[c].state, CState::Waiting(_)) {
+                    // Its place in line is by rank, which the priority changes; its
+                    // arrival (the queue's other order) stays.
+                    self.unplace_waiting(c, false);
+                    self.contacts[c].priority = *priority;
+                    self.place_waiting(c, at, false, dirty);
+                } else {
+                    self.contacts[c].priority = *priority;
+                }
+            }
             EventKind::ContactOffered {
                 contact,
                 agent,

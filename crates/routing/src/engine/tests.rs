@@ -332,6 +332,66 @@ fn priority_then_age_with_aging() {
 }
 
 #[test]
+fn a_priority_change_moves_a_waiting_contact_and_is_kept_through_a_requeue() {
+    let mut h = H::new();
+    let mut config = QueueConfig::single("true");
+    config.priority_aging = Millis::secs(60);
+    h.queue(1, config);
+    h.cmd(Command::ConfigureAgent {
+        agent: AgentId(1),
+        config: AgentConfig::with_skills([]),
+    });
+    h.contact(1, 1, Channel::Voice);
+    h.at(10_000).contact(2, 1, Channel::Voice);
+    h.at(20_000).contact(3, 1, Channel::Voice);
+    assert_eq!(h.e.position(ContactId(3)), Some(3));
+    // A supervisor moves the last caller up one level: worth 60 s of waiting, so it
+    // passes both (it waited 20 s less than the first).
+    let ev = h.at(30_000).cmd(Command::SetPriority {
+        contact: ContactId(3),
+        priority: 1,
+    });
+    assert!(matches!(
+        ev.as_slice(),
+        [Event {
+            kind: EventKind::ContactPriorityChanged { priority: 1, .. },
+            ..
+        }]
+    ));
+    assert_eq!(h.e.position(ContactId(3)), Some(1));
+    assert_eq!(h.e.position(ContactId(1)), Some(2));
+    // The same priority again changes nothing and logs nothing.
+    assert!(
+        h.cmd(Command::SetPriority {
+            contact: ContactId(3),
+            priority: 1,
+        })
+        .is_empty()
+    );
+    assert_eq!(offers(&h.presence(1, Presence::Available)), vec![(3, 1)]);
+    // Taken back down while active, it keeps the lower priority when it waits again.
+    h.accept(3, 1);
+    h.cmd(Command::SetPriority {
+        contact: ContactId(3),
+        priority: 0,
+    });
+    h.cmd(Command::Requeue {
+        contact: ContactId(3),
+    });
+    // The freed agent takes the first caller; the requeued one is behind the second,
+    // who arrived before it.
+    assert_eq!(h.e.position(ContactId(2)), Some(1));
+    assert_eq!(h.e.position(ContactId(3)), Some(2));
+    assert_eq!(
+        h.err(Command::SetPriority {
+            contact: ContactId(9),
+            priority: 1,
+        }),
+        CommandError::UnknownContact(ContactId(9))
+    );
+}
+
+#[test]
 fn strict_priority_with_large_aging() {
     let mut h = H::new();
     let mut config = QueueConfig::single("true");

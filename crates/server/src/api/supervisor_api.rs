@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use routing::wallboard::{Activity, Filter, Tally};
 use routing::{Millis, QueueId, Timestamp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Channel, ContactStatus, Role};
+use store::{Channel, Role};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -28,6 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(close_help))
         .routes(routes!(supervise_contact))
         .routes(routes!(force_state))
+        .routes(routes!(set_priority))
+        .routes(routes!(routing_history))
 }
 
 const WATCHERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
@@ -44,6 +46,9 @@ pub struct WallboardQuery {
     pub team: Option<String>,
     /// The viewer's IANA time zone: "today" starts at its midnight (default UTC).
     pub tz: Option<String>,
+    /// The `version` of the `wallboard` note being answered: a board at least that
+    /// recent, computed in the last half second for another console, may be shared.
+    pub version: Option<u64>,
 }
 
 fn tally_json(t: &Tally) -> Value {
@@ -103,7 +108,20 @@ async fn wallboard(
     let t_now = ts(now);
     let recent = Timestamp(t_now.0.saturating_sub(30 * 60 * 1000));
     let team = q.team.filter(|t| !t.is_empty());
-    let v = state.with_org(auth.org_id(), |o| {
+    // Every console fetches after each note: the first computes, the rest share it.
+    let key = format!("{:?}|{channel:?}|{team:?}|{}", q.queue_id, day.0);
+    let slot = state.slot(auth.org_id());
+    let current = slot.lock().wallboard.version();
+    if let Some(board) = slot
+        .boards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key, current, q.version)
+    {
+        return Ok(Json(Value::clone(&board)));
+    }
+    let (version, v) = state.with_org(auth.org_id(), |o| {
+        (o.wallboard.version(), {
         let board = &o.wallboard;
         let ch = channel.map(routing_channel);
         let mut queues: Vec<&crate::live::QueueLive> = o
@@ -119,6 +137,7 @@ async fn wallboard(
         let mut rows = Vec::new();
         let mut waiting_total = 0;
         let mut longest_total = 0;
+        let lines = o.lines(channel, now);
         for x in &queues {
             let id = QueueId(rid(x.id));
             let one = [id];
@@ -126,41 +145,19 @@ async fn wallboard(
                 queues: Some(&one),
                 channel: ch,
             };
-            // Waiting now, on the filtered channel, from the live contacts.
-            let waiting: Vec<&store::Contact> = o
-                .contacts()
-                .map(|lc| &lc.contact)
-                .filter(|c| {
-                    c.queue_id == Some(x.id)
-                        && c.status == ContactStatus::Waiting
-                        && channel.is_none_or(|ch| c.channel == ch)
-                })
-                .collect();
-            let longest = waiting
-                .iter()
-                .map(|c| (now - c.created_at).whole_seconds().max(0))
-                .max()
-                .unwrap_or(0);
-            let on_contact: std::collections::BTreeSet<Uuid> = o
-                .contacts()
-                .map(|lc| &lc.contact)
-                .filter(|c| {
-                    c.queue_id == Some(x.id)
-                        && matches!(c.status, ContactStatus::Active | ContactStatus::Wrapup)
-                })
-                .filter_map(|c| c.agent_id)
-                .collect();
+            let line = lines.get(&x.id).cloned().unwrap_or_default();
+            let (waiting, longest) = (line.waiting, line.longest_wait_s);
             let stats = o.router().queue_stats(id, t_now);
-            waiting_total += waiting.len();
+            waiting_total += waiting;
             longest_total = longest_total.max(longest);
             rows.push(json!({
                 "queue_id": x.id,
                 "name": x.name,
                 "open": stats.as_ref().map(|s| s.open),
-                "waiting": waiting.len(),
+                "waiting": waiting,
                 "longest_wait_s": longest,
                 "agents_available": stats.as_ref().map(|s| s.agents_available),
-                "agents_on_contact": on_contact.len(),
+                "agents_on_contact": line.on_contact.len(),
                 "service_level_target_percent": stats.as_ref().map(|s| s.service_level_target_percent),
                 "threshold_s": o.router().queue_config(id).map(|c| c.service_level.threshold.0 / 1000),
                 "today": tally_json(&board.tally(f, day, Timestamp(t_now.0 + 1))),
@@ -236,8 +233,14 @@ async fn wallboard(
             "series": series,
             "help": help,
         })
+        })
     });
-    Ok(Json(v))
+    let v = std::sync::Arc::new(v);
+    slot.boards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .put(key, version, v.clone());
+    Ok(Json(Value::clone(&v)))
 }
 
 /// Open raised hands: supervisors see all, an agent their own.
@@ -382,4 +385,60 @@ async fn force_state(
     )
     .await?;
     Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityIn {
+    /// The contact's own priority, 0 to 100, added to its queue's; higher is served
+    /// first. Waiting time still ages every contact toward the front.
+    pub priority: u8,
+    /// Why (kept in the log with who changed it).
+    pub reason: Option<String>,
+}
+
+/// Move a waiting (or active) contact up or down its line (supervisors).
+#[utoipa::path(put, path = "/api/contacts/{id}/priority", tag = "supervisor", params(("id" = Uuid, Path)), request_body = PriorityIn, responses((status = 200, body = wire::ContactOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn set_priority(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<PriorityIn>,
+) -> ApiResult<Json<Value>> {
+    auth.require(MANAGERS)?;
+    crate::contacts::visible(&state, &auth, id).await?;
+    let c = supervise::set_priority(
+        &state,
+        auth.org_id(),
+        Actor::from(&auth),
+        id,
+        body.priority,
+        body.reason,
+    )
+    .await?;
+    Ok(Json(wire::contact(&c)))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoutingHistoryOut {
+    pub contact_id: Uuid,
+    /// Everything routing did with the contact, oldest first.
+    pub steps: Vec<supervise::RoutingStep>,
+}
+
+/// Why a contact went where it went: each routing decision with the engine's
+/// explanation ("why did Alex get this contact?"), from the log.
+#[utoipa::path(get, path = "/api/contacts/{id}/routing", tag = "supervisor", params(("id" = Uuid, Path)), responses((status = 200, body = RoutingHistoryOut), (status = 404, body = crate::error::ErrorBody)))]
+async fn routing_history(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<RoutingHistoryOut>> {
+    auth.require(WATCHERS)?;
+    let c = crate::contacts::visible(&state, &auth, id).await?;
+    let steps = supervise::routing_history(&state, auth.org_id(), &c).await?;
+    Ok(Json(RoutingHistoryOut {
+        contact_id: id,
+        steps,
+    }))
 }

@@ -248,6 +248,8 @@ fn table() -> Vec<Row> {
         row("POST", "/api/help/{id}/close", HANDLERS, 204, Id::FreshHelp, Some(|_, _| json!({}))),
         row("POST", "/api/contacts/{id}/supervise", MANAGERS, 200, Id::Contact, Some(|_, _| json!({"action": "monitor"}))),
         row("PUT", "/api/agents/{id}/state", MANAGERS, 200, Id::AgentUser, Some(|_, _| json!({"state": "available", "reason": "back to work"}))),
+        row("PUT", "/api/contacts/{id}/priority", MANAGERS, 200, Id::Contact, Some(|_, _| json!({"priority": 3, "reason": "check"}))),
+        row("GET", "/api/contacts/{id}/routing", &[Admin, Supervisor, Analyst], 200, Id::Contact, None),
         row("GET", "/api/users", MANAGERS, 200, Id::None, None),
         row("POST", "/api/users", ADMIN, 201, Id::None, Some(|_, n| json!({"email": format!("new{n}@example.com"), "name": "New Person", "role": "agent", "password": common::PASSWORD}))),
         row("GET", "/api/users/{id}", MANAGERS, 200, Id::TargetUser, None),

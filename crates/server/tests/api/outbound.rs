@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use store::Role;
+use store::{Role, Store as _};
 use uuid::Uuid;
 
 use crate::common::*;
@@ -502,6 +502,78 @@ async fn alerts_rise_for_the_consoles_and_call_a_signed_webhook_that_is_retried(
         let hits = ep.wait_for(3).await;
         assert_eq!(hits[2].body["type"], "alert.cleared");
         assert!(verify(secret, &hits[2]));
+        s
+    })
+    .await;
+}
+
+/// A webhook call that failed when the server stopped is made again after the restart,
+/// as the next attempt of the same change; the alert that was up is not raised twice.
+#[tokio::test]
+async fn an_alert_call_owed_at_a_stop_is_made_after_the_restart() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "alerts-restart").await;
+        let (ep, url) = Endpoint::start(vec![(503, json!({}))]).await;
+        let secret = "alerts-signing-secret-0002";
+        let rule = json!({"name": "Line forming", "queue_id": o.queue, "metric": "waiting",
+                          "when": "above", "threshold": 0, "for_s": 0});
+        let admin = o.client(&s, Role::Admin);
+        let put = admin
+            .put(
+                "/api/alerts",
+                &json!({"rules": [rule], "webhook_url": url, "webhook_secret": secret}),
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        create_contact(&s, &o, "Wanda Wait").await;
+        server::alerts::check(&s.state).await;
+        let first = ep.wait_for(1).await;
+        assert_eq!(first[0].body["type"], "alert.raised");
+        // Stopped before the retry (1 s later).
+        let data = s.halt().await;
+        assert_eq!(
+            ep.hits.lock().unwrap().len(),
+            1,
+            "no retry from a stopped server"
+        );
+        let s = Server::start_with(data, server::Clock::System).await;
+        server::alerts::check(&s.state).await;
+        let hits = ep.wait_for(2).await;
+        assert!(verify(secret, &hits[1]), "signed: {:?}", hits[1].signature);
+        assert_eq!(hits[1].body, first[0].body, "the same change");
+        let admin = o.client(&s, Role::Admin);
+        let mut log = json!(null);
+        for _ in 0..100 {
+            log = admin.ok("/api/alerts/deliveries").await;
+            if log["items"].as_array().unwrap().len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let items = log["items"].as_array().unwrap();
+        assert_eq!(
+            (items[0]["attempt"].clone(), items[0]["ok"].clone()),
+            (json!(2), json!(true)),
+            "{log}"
+        );
+        assert_eq!(
+            (items[1]["attempt"].clone(), items[1]["status"].clone()),
+            (json!(1), json!(503)),
+            "{log}"
+        );
+        // Still up after the restart, and raised once.
+        server::alerts::check(&s.state).await;
+        let active = admin.ok("/api/alerts/active").await;
+        assert_eq!(active.as_array().unwrap().len(), 1, "{active}");
+        let raised = s
+            .state
+            .store()
+            .read_org_events_of_kind(o.id, "alert.raised", i64::MAX, 100)
+            .await
+            .unwrap();
+        assert_eq!(raised.len(), 1, "raised once");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(ep.hits.lock().unwrap().len(), 2, "nothing sent twice");
         s
     })
     .await;

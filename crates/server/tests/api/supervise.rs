@@ -151,11 +151,17 @@ async fn a_raised_hand_is_seen_taken_once_and_survives_a_restart() {
         let foreign = create_contact(&s, &other, "Other").await;
         let r = ana.post("/api/help", &json!({"contact_id": foreign["id"], "text": "?"})).await;
         assert_eq!(r.status, 422, "{}", r.text);
+        // Her team goes with the request: its supervisors are the ones called.
+        let r = admin
+            .put(&format!("/api/agents/{}", o.user(Role::Agent)), &json!({"team": "North", "capacity": 3}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
         let r = ana
             .post("/api/help", &json!({"contact_id": chat, "text": "refund over my limit, card 4111 1111 1111 1111"}))
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
         let id: Uuid = uuid(&r.body["id"]);
+        assert_eq!(r.body["team"], "North", "{}", r.text);
         assert!(!r.text.contains("4111 1111 1111 1111"), "{}", r.text);
         let again = ana.post("/api/help", &json!({"contact_id": chat})).await;
         assert_eq!(again.status, 409, "{}", again.text);
@@ -180,6 +186,7 @@ async fn a_raised_hand_is_seen_taken_once_and_survives_a_restart() {
         let list = sup.ok("/api/help").await;
         let h = list.as_array().unwrap().iter().find(|h| uuid(&h["id"]) == id).expect("kept");
         assert_eq!(h["taken_by"], json!(o.user(Role::Supervisor)));
+        assert_eq!(h["team"], "North", "{h}");
         let r = o.client(&s, Role::Agent).post(&format!("/api/help/{id}/close"), &json!({})).await;
         assert_eq!(r.status, 204, "{}", r.text);
         assert!(sup.ok("/api/help").await.as_array().unwrap().iter().all(|h| uuid(&h["id"]) != id));
@@ -402,6 +409,124 @@ async fn a_supervisor_moves_a_waiting_contact_to_another_queue() {
         assert_eq!(r.body["status"], "waiting", "{}", r.text);
         // It keeps the time it started waiting.
         assert_eq!(r.body["enqueued_at"], before["enqueued_at"], "{}", r.text);
+        s
+    })
+    .await;
+}
+
+/// Three customers wait; a supervisor moves the last one to the front with a reason.
+/// Agents cannot, out-of-range values change nothing, the new place survives a restart,
+/// and the routing history says what routing did and why, with who changed what.
+#[tokio::test]
+async fn a_supervisor_moves_a_customer_up_and_sees_why_routing_did_what_it_did() {
+    each_backend_with(manual_clock(), |s| async move {
+        let o = quiet_org(&s, "priority").await;
+        let q = queue(
+            &s,
+            &o,
+            "Line",
+            json!({"offer_timeout_s": 600, "priority_aging_s": 60}),
+        )
+        .await;
+        let first = contact(&s, &o, q, "chat", json!({"name": "First"})).await;
+        advance(&s, 5).await;
+        let second = contact(&s, &o, q, "chat", json!({"name": "Second"})).await;
+        advance(&s, 5).await;
+        let third = contact(&s, &o, q, "chat", json!({"name": "Third"})).await;
+        let url = format!("/api/contacts/{third}/priority");
+        let sup = o.client(&s, Role::Supervisor);
+        let r = o
+            .client(&s, Role::Agent)
+            .put(&url, &json!({"priority": 5}))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = sup.put(&url, &json!({"priority": 101})).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = sup
+            .put(
+                &url,
+                &json!({"priority": 1, "reason": "called three times today"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["priority"], 1, "{}", r.text);
+        let log = events_of(&s, &o, "supervision").await;
+        let d = &log[0].data;
+        assert_eq!(d["action"], "priority", "{d}");
+        assert_eq!(d["priority"], 1, "{d}");
+        assert_eq!(d["reason"], "called three times today", "{d}");
+        assert_eq!(
+            d["actor"]["user_id"],
+            json!(o.user(Role::Supervisor)),
+            "{d}"
+        );
+
+        // After a restart, the first free agent gets the third customer: one level of
+        // priority is worth 60 s of waiting, and they waited only 10 s less.
+        let clock = s.clock.clone();
+        let data = s.halt().await;
+        let s = Server::start_with(data, clock).await;
+        let ana = agent(&s, &o, Role::Agent, json!({"capacity": 1})).await;
+        let (offer, v) = offered_to(&ana, third).await.expect("the third first");
+        assert!(offered_to(&ana, first).await.is_none());
+        assert!(offered_to(&ana, second).await.is_none());
+        accept(&ana, offer).await;
+
+        // Why: each step in order, the offer with the engine's explanation.
+        let r = o
+            .client(&s, Role::Agent)
+            .get(&format!("/api/contacts/{third}/routing"))
+            .await;
+        assert_eq!(
+            r.status, 403,
+            "agents do not see routing histories: {}",
+            r.text
+        );
+        let h = o
+            .client(&s, Role::Supervisor)
+            .ok(&format!("/api/contacts/{third}/routing"))
+            .await;
+        let steps = h["steps"].as_array().expect("steps");
+        let kinds: Vec<&str> = steps.iter().map(|x| x["event"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "contact_enqueued",
+                "contact_priority_changed",
+                "contact_offered",
+                "offer_accepted"
+            ],
+            "{h}"
+        );
+        assert_eq!(steps[0]["text"], "Entered Line with priority 0.", "{h}");
+        assert_eq!(steps[1]["text"], "Priority set to 1.", "{h}");
+        assert_eq!(
+            steps[1]["actor"]["user_id"],
+            json!(o.user(Role::Supervisor)),
+            "{h}"
+        );
+        assert_eq!(steps[2]["agent_id"], json!(o.user(Role::Agent)), "{h}");
+        assert_eq!(steps[2]["explanation"], v["explanation"], "{h}");
+        assert!(
+            steps[2]["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("step 1 of 1"),
+            "{h}"
+        );
+        assert_eq!(steps[2]["why"]["qualified_agents"], 1, "{h}");
+        assert_eq!(
+            steps[3]["actor"]["user_id"],
+            json!(o.user(Role::Agent)),
+            "{h}"
+        );
+        // A contact of another organisation is not found.
+        let other = quiet_org(&s, "elsewhere").await;
+        let r = other
+            .client(&s, Role::Supervisor)
+            .get(&format!("/api/contacts/{third}/routing"))
+            .await;
+        assert_eq!(r.status, 404, "{}", r.text);
         s
     })
     .await;
