@@ -175,6 +175,11 @@ pub enum LiveEvent {
     /// answer is sent.
     #[serde(rename = "audit.read")]
     Read { what: String, id: Uuid },
+    /// A staff member exported customer data in bulk (`what`: `report_contacts`, the
+    /// reports' one row per contact), with the filter that chose the rows (ids and
+    /// dates only), written before the first row is sent.
+    #[serde(rename = "audit.export")]
+    Export { what: String, filter: String },
     /// Personal data masked out of a customer's message shown to a staff member (the
     /// actor), with the reason they gave.
     #[serde(rename = "pii.revealed")]

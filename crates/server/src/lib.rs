@@ -64,6 +64,7 @@ pub mod metrics;
 pub mod org_settings;
 pub mod pii;
 pub mod protection;
+pub mod reports;
 pub mod retention;
 pub mod secrets;
 pub mod seed;
@@ -261,6 +262,8 @@ pub struct Inner {
     lockouts: auth::Lockouts,
     /// Each organisation's knowledge-base search index, built at first use.
     kb_indexes: knowledge::Indexes,
+    /// Each organisation's reports projection, loaded at first use.
+    reports: reports::Rollups,
 }
 
 /// WebSockets one chat (one customer token) may hold at once: a few tabs, not hundreds.
@@ -434,6 +437,7 @@ impl AppState {
             staff_sockets: conn_limit::Shares::new(SOCKETS_PER_SESSION),
             lockouts: auth::Lockouts::default(),
             kb_indexes: knowledge::Indexes::default(),
+            reports: reports::Rollups::default(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -441,12 +445,16 @@ impl AppState {
         tokio::spawn(contacts::timer_task(state.clone()));
         tokio::spawn(channels::outbound::drain_task(state.clone()));
         tokio::spawn(retention::task(state.clone()));
+        tokio::spawn(reports::task(state.clone()));
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }
 
     pub fn store(&self) -> &Db {
         &self.0.store
+    }
+    pub fn reports(&self) -> &reports::Rollups {
+        &self.0.reports
     }
     pub fn kb_indexes(&self) -> &knowledge::Indexes {
         &self.0.kb_indexes

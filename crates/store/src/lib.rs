@@ -24,6 +24,7 @@ mod cache;
 pub mod chain;
 mod known;
 pub mod model;
+pub mod reports;
 mod sql;
 
 use std::future::Future;

@@ -186,6 +186,12 @@ macro_rules! backend {
                 })
             }
 
+            /// The reading pool: the reports' own tables ([`crate::reports`]) are read,
+            /// and written, here, off the group commit.
+            pub(crate) fn read_pool(&self) -> &sqlx::Pool<$db> {
+                &self.read
+            }
+
             /// What the writer has done since the store opened.
             pub fn writer_stats(&self) -> WriterStats {
                 self.counters.read()

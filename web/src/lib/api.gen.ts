@@ -1180,6 +1180,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The report: figures per interval (`series`, for a chart), per group over the range
+         *     (`groups`), per interval and group (`rows`), in total, and per wrap-up code (the
+         *     contact reasons). Each fact counts in the interval it happened, with the wallboard's
+         *     definitions (service level: answered within the queue's threshold of answered and
+         *     abandoned). Occupancy is the agents' time with contacts of their time ready for them
+         *     (given when the rows are agents or the whole center, without queue, channel or code
+         *     filters).
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report's figures as CSV: one line per interval and group. */
+        get: operations["report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contacts behind a figure (one row per stay in a queue: a transferred contact
+         *     has one per queue), a page at a time, oldest offer first. Each contact listed is
+         *     recorded as read (`audit.read`) before the page is sent.
+         */
+        get: operations["contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/contacts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One row per contact (per stay in a queue) behind a figure, as CSV, streamed as it
+         *     is read (never held whole). The export is recorded (`audit.export`, with its
+         *     filter) before the first row is sent.
+         */
+        get: operations["contacts_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/retention": {
         parameters: {
             query?: never;
@@ -5572,6 +5656,206 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`, in `tz`; default: six days before `to`). */
+                from?: string | null;
+                /** @description Last day, included (`YYYY-MM-DD`, in `tz`; default: today). */
+                to?: string | null;
+                /** @description IANA time zone of the days and intervals (default UTC). */
+                tz?: string | null;
+                /** @description `15m`, `hour`, `day` (default), `week` or `total`. */
+                interval?: string | null;
+                /** @description `none` (default), `queue`, `agent`, `channel` or `code`. */
+                group_by?: string | null;
+                /** @description Only this queue. */
+                queue_id?: string | null;
+                /** @description Only this agent (`-`: contacts no agent answered). */
+                agent_id?: string | null;
+                /** @description Only this channel (`chat`, `sms`, …). */
+                channel?: string | null;
+                /** @description Only this wrap-up code (`-`: contacts without one). */
+                code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{from, to, tz, interval, group_by, totals, series, groups, rows, reasons}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_csv: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`, in `tz`; default: six days before `to`). */
+                from?: string | null;
+                /** @description Last day, included (`YYYY-MM-DD`, in `tz`; default: today). */
+                to?: string | null;
+                /** @description IANA time zone of the days and intervals (default UTC). */
+                tz?: string | null;
+                /** @description `15m`, `hour`, `day` (default), `week` or `total`. */
+                interval?: string | null;
+                /** @description `none` (default), `queue`, `agent`, `channel` or `code`. */
+                group_by?: string | null;
+                /** @description Only this queue. */
+                queue_id?: string | null;
+                /** @description Only this agent (`-`: contacts no agent answered). */
+                agent_id?: string | null;
+                /** @description Only this channel (`chat`, `sms`, …). */
+                channel?: string | null;
+                /** @description Only this wrap-up code (`-`: contacts without one). */
+                code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/csv`: `interval_start, interval_end, group, label`, then the figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    contacts: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`, in `tz`; default: six days before `to`). */
+                from?: string | null;
+                /** @description Last day, included (default: today). */
+                to?: string | null;
+                /** @description IANA time zone (default UTC). */
+                tz?: string | null;
+                /**
+                 * @description The figure whose contacts to list: `offered` (default), `answered`,
+                 *     `answered_in_sl`, `abandoned`, `expired`, `handled`, `transferred`, `wrapped`,
+                 *     `rated`. Each counts at its own time (an answer when accepted, an abandon when
+                 *     the customer left), as in the report.
+                 */
+                figure?: string | null;
+                /** @description Narrow to one interval: its start and end (RFC 3339, as the report gives them). */
+                start?: string | null;
+                end?: string | null;
+                queue_id?: string | null;
+                /** @description `-`: contacts no agent answered. */
+                agent_id?: string | null;
+                channel?: string | null;
+                /** @description `-`: contacts without a code. */
+                code?: string | null;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string | null;
+                /** @description Rows per page (1–500, default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{items, next_cursor}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    contacts_csv: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`, in `tz`; default: six days before `to`). */
+                from?: string | null;
+                /** @description Last day, included (default: today). */
+                to?: string | null;
+                /** @description IANA time zone (default UTC). */
+                tz?: string | null;
+                /**
+                 * @description The figure whose contacts to list: `offered` (default), `answered`,
+                 *     `answered_in_sl`, `abandoned`, `expired`, `handled`, `transferred`, `wrapped`,
+                 *     `rated`. Each counts at its own time (an answer when accepted, an abandon when
+                 *     the customer left), as in the report.
+                 */
+                figure?: string | null;
+                /** @description Narrow to one interval: its start and end (RFC 3339, as the report gives them). */
+                start?: string | null;
+                end?: string | null;
+                queue_id?: string | null;
+                /** @description `-`: contacts no agent answered. */
+                agent_id?: string | null;
+                channel?: string | null;
+                /** @description `-`: contacts without a code. */
+                code?: string | null;
+                /** @description From the previous page's `next_cursor`. */
+                cursor?: string | null;
+                /** @description Rows per page (1–500, default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/csv`: one line per stay */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             422: {

@@ -17,6 +17,9 @@ pub enum BenchCommand {
     /// 2xx, retried deliveries counted once), and replies queued during a provider
     /// outage, sent once each when it ends.
     Webhooks(super::bench_webhooks::Args),
+    /// Historical reports over a month of a million contacts: the report's answer time
+    /// through the API, and the per-contact CSV streamed with the server's peak memory.
+    Reports(super::bench_reports::Args),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -26,6 +29,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Api(args) => super::bench_api::run(args),
         BenchCommand::Ws(args) => super::bench_ws::run(args),
         BenchCommand::Webhooks(args) => super::bench_webhooks::run(args),
+        BenchCommand::Reports(args) => super::bench_reports::run(args),
     }
 }
 

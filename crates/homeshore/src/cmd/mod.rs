@@ -2,6 +2,7 @@
 pub mod bench;
 pub mod bench_api;
 pub mod bench_chat;
+pub mod bench_reports;
 pub mod bench_webhooks;
 pub mod bench_ws;
 pub mod demo;

@@ -10,6 +10,7 @@ mod channels_api;
 mod config;
 mod contacts_api;
 mod kb_api;
+mod reports_api;
 mod scim_api;
 pub(crate) mod sso_api;
 pub(crate) mod supervisor_api;
@@ -54,6 +55,7 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "supervisor", description = "The supervisor console: wallboard, raised hands, monitoring, whisper, barge, take-over, team control"),
         (name = "admin", description = "Users, API tokens, the organisation, single sign-on"),
         (name = "scim", description = "SCIM 2.0 provisioning (RFC 7644) for identity providers: bearer token with the `scim` scope; SCIM error bodies"),
+        (name = "reports", description = "Historical reports: figures by interval, queue, agent, channel and wrap-up code; the contacts behind each figure; CSV exports"),
         (name = "kb", description = "The knowledge base: articles, drafts and publishing, search and the answer bot's decision, import"),
         (name = "ops", description = "Health, readiness, metrics")
     )
@@ -75,6 +77,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(supervisor_api::routes())
         .merge(wfm_api::routes())
         .merge(kb_api::routes())
+        .merge(reports_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .split_for_parts();

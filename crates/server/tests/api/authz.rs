@@ -235,6 +235,11 @@ fn table() -> Vec<Row> {
         // The supervisor console.
         row("GET", "/api/wallboard", &[Admin, Supervisor, Analyst], 200, Id::None, None),
         row("GET", "/api/help", HANDLERS, 200, Id::None, None),
+        // Historical reports (the last seven days by default): never agents.
+        row("GET", "/api/reports", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/reports.csv", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/reports/contacts", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/reports/contacts.csv", &[Admin, Supervisor, Analyst], 200, Id::None, None),
         // Only someone with an agent profile raises a hand.
         row("POST", "/api/help", HANDLERS, 201, Id::None, Some(|f, _| json!({"contact_id": f.contact, "text": "help"})))
             .except(&[(Admin, 403), (Supervisor, 403)])

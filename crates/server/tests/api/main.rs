@@ -13,6 +13,7 @@ mod mfa;
 mod openapi_doc;
 mod outbound;
 mod protect;
+mod reports;
 mod routing_live;
 mod scim;
 mod sso;
