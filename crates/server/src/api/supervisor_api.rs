@@ -118,7 +118,7 @@ async fn wallboard(
         .unwrap_or_else(|p| p.into_inner())
         .get(&key, current, q.version)
     {
-        return Ok(Json(Value::clone(&board)));
+        return Ok(Json(with_help(&state, auth.org_id(), &board)));
     }
     let (version, v) = state.with_org(auth.org_id(), |o| {
         (o.wallboard.version(), {
@@ -240,7 +240,7 @@ async fn wallboard(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .put(key, version, v.clone());
-    Ok(Json(Value::clone(&v)))
+    Ok(Json(with_help(&state, auth.org_id(), &v)))
 }
 
 /// Open raised hands: supervisors see all, an agent their own.
@@ -322,6 +322,30 @@ async fn close_help(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A (possibly shared) board with the raised hands as they are now: hands are not
+/// routing events, so a board computed a moment ago may not have the latest.
+fn with_help(state: &AppState, org: Uuid, board: &Value) -> Value {
+    let help = state.with_org(org, |o| o.help.list());
+    let raised: std::collections::HashSet<Uuid> = help.iter().map(|r| r.agent_id).collect();
+    let mut out = board.clone();
+    if let Some(agents) = out.get_mut("agents").and_then(Value::as_array_mut) {
+        for a in agents {
+            let id = a
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok());
+            if let Some(m) = a.as_object_mut() {
+                m.insert(
+                    "help".into(),
+                    json!(id.is_some_and(|id| raised.contains(&id))),
+                );
+            }
+        }
+    }
+    out["help"] = json!(help);
+    out
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -168,11 +168,17 @@ async fn a_raised_hand_is_seen_taken_once_and_survives_a_restart() {
 
         let list = sup.ok("/api/help").await;
         assert!(list.as_array().unwrap().iter().any(|h| uuid(&h["id"]) == id), "{list}");
+        // The wallboard lists it (and keeps the board for the next console).
+        let wb = board(&admin, "").await;
+        assert_eq!(wb["help"][0]["taken_by"], json!(null), "{wb}");
         // Agents take no hands; a supervisor takes it; another supervisor cannot.
         assert_eq!(ana.post(&format!("/api/help/{id}/take"), &json!({})).await.status, 403);
         let r = sup.post(&format!("/api/help/{id}/take"), &json!({})).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["taken_by"], json!(o.user(Role::Supervisor)));
+        // A board shared since (no routing event in between) still shows it taken.
+        let wb = board(&admin, "").await;
+        assert_eq!(wb["help"][0]["taken_by"], json!(o.user(Role::Supervisor)), "{wb}");
         let r = admin.post(&format!("/api/help/{id}/take"), &json!({})).await;
         assert_eq!(r.status, 409, "{}", r.text);
         // The agent sees who is coming.
