@@ -103,17 +103,17 @@ test('hashed assets are cached for long, unknown files are 404, API misses are J
 });
 
 test('unknown paths get a 404 page; the apps\' own routes still work', async () => {
-  for (const path of ['/reports/', '/reports/x', '/nope', '/wfm-old/x']) {
+  for (const path of ['/nowhere/', '/nowhere/x', '/nope', '/wfm-old/x']) {
     const res = await fetch(server.url + path);
     assert.equal(res.status, 404, path);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/, path);
     assert.match(await res.text(), /Page not found/, path);
   }
-  for (const path of ['/', '/agent/', '/agent/chats/7', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/users/', '/admin/', '/admin/agents', '/device-check/', '/demo-shop.html']) {
+  for (const path of ['/', '/agent/', '/agent/chats/7', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/reports/', '/users/', '/admin/', '/admin/agents', '/device-check/', '/demo-shop.html']) {
     assert.equal((await fetch(server.url + path)).status, 200, path);
   }
   const page = await browser.newPage();
-  await page.goto(`${server.url}/reports/`);
+  await page.goto(`${server.url}/nowhere/`);
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   await page.getByRole('link', { name: 'Agent desktop' }).click();
   await page.getByRole('heading', { name: 'Agent sign in' }).waitFor();
