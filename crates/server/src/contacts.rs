@@ -1597,9 +1597,13 @@ pub async fn tick(state: &AppState) -> ApiResult<()> {
     Ok(())
 }
 
+/// How often supervisors' consoles hear at most that the wallboard changed.
+const BOARD_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The one timer task: sleeps until the earliest deadline of any organisation's engine
-/// (or a change wakes it), fires what is due, sends waiting customers their new place
-/// in line, and pushes queue figures to supervisors every few seconds.
+/// (or a change wakes it, or a wallboard note is due), fires what is due, sends waiting
+/// customers their new place in line, and pushes queue figures to supervisors every few
+/// seconds.
 pub async fn timer_task(state: AppState) {
     let mut shutdown = state.shutdown_signal();
     let mut last_stats = std::time::Instant::now();
@@ -1619,6 +1623,18 @@ pub async fn timer_task(state: AppState) {
             .and_then(|d| std::time::Duration::try_from(d).ok())
             .unwrap_or(std::time::Duration::from_secs(1))
             .min(std::time::Duration::from_secs(1));
+        // A wallboard change not yet announced (held back by the twice-a-second limit)
+        // is announced when the limit allows, not at the next change or timer: the last
+        // change before a quiet spell would otherwise wait up to a second longer.
+        let board_pending = state
+            .slots()
+            .iter()
+            .any(|(org, s)| board_sent.get(org) != Some(&s.lock().wallboard.version()));
+        let wait = if board_pending {
+            wait.min(BOARD_EVERY.saturating_sub(last_board.elapsed()))
+        } else {
+            wait
+        };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.0.wake.notified() => {
@@ -1649,7 +1665,7 @@ pub async fn timer_task(state: AppState) {
         // Supervisors' consoles hear twice a second at most that the wallboard changed
         // (and fetch it again, with their own filters and day): a change is on every
         // console within a second (`homeshore bench ws --wallboard`).
-        if last_board.elapsed() >= std::time::Duration::from_millis(500) {
+        if last_board.elapsed() >= BOARD_EVERY {
             last_board = std::time::Instant::now();
             for (org, slot) in state.slots() {
                 let v = slot.lock().wallboard.version();
