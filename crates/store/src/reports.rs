@@ -191,6 +191,35 @@ const COLUMNS: &str = "contact_id, seq, queue_id, channel, agent_id, offered_at,
 macro_rules! reports_backend {
     ($name:ident, $db:ty, $begin:expr, $prepare:expr) => {
         impl $name {
+            /// The conditions a stay query adds after its range: queue, agent, channel
+            /// and code, each a value or "none".
+            fn push_filters(qb: &mut sqlx::QueryBuilder<$db>, q: &StayQuery) {
+                if let Some(v) = q.queue_id {
+                    qb.push(" AND queue_id = ").push_bind(v);
+                }
+                match q.agent_id {
+                    Some(Some(v)) => {
+                        qb.push(" AND agent_id = ").push_bind(v);
+                    }
+                    Some(None) => {
+                        qb.push(" AND agent_id IS NULL");
+                    }
+                    None => {}
+                }
+                if let Some(v) = &q.channel {
+                    qb.push(" AND channel = ").push_bind(v.clone());
+                }
+                match &q.code {
+                    Some(Some(v)) => {
+                        qb.push(" AND code = ").push_bind(v.clone());
+                    }
+                    Some(None) => {
+                        qb.push(" AND code IS NULL");
+                    }
+                    None => {}
+                }
+            }
+
             async fn report_load(&self, org: Uuid) -> Result<Option<(i64, String)>> {
                 Ok(sqlx::query_as::<_, (i64, String)>(
                     "SELECT watermark, state FROM report_state WHERE org_id = $1",
@@ -306,30 +335,7 @@ macro_rules! reports_backend {
                     qb.push_bind(q.org_id);
                     qb.push(" AND offered_at >= ").push_bind(q.offered_from);
                     qb.push(" AND offered_at < ").push_bind(q.offered_to);
-                    if let Some(v) = q.queue_id {
-                        qb.push(" AND queue_id = ").push_bind(v);
-                    }
-                    match q.agent_id {
-                        Some(Some(v)) => {
-                            qb.push(" AND agent_id = ").push_bind(v);
-                        }
-                        Some(None) => {
-                            qb.push(" AND agent_id IS NULL");
-                        }
-                        None => {}
-                    }
-                    if let Some(v) = &q.channel {
-                        qb.push(" AND channel = ").push_bind(v.clone());
-                    }
-                    match &q.code {
-                        Some(Some(v)) => {
-                            qb.push(" AND code = ").push_bind(v.clone());
-                        }
-                        Some(None) => {
-                            qb.push(" AND code IS NULL");
-                        }
-                        None => {}
-                    }
+                    Self::push_filters(&mut qb, &q);
                     if let Some((fact, from, to)) = q.fact {
                         let (col, extra) = fact.sql();
                         qb.push(format!(" AND {col} >= ")).push_bind(from);
@@ -427,30 +433,7 @@ macro_rules! reports_backend {
                 if fact == SumFact::Rated {
                     qb.push(" AND csat IS NOT NULL");
                 }
-                if let Some(v) = q.queue_id {
-                    qb.push(" AND queue_id = ").push_bind(v);
-                }
-                match q.agent_id {
-                    Some(Some(v)) => {
-                        qb.push(" AND agent_id = ").push_bind(v);
-                    }
-                    Some(None) => {
-                        qb.push(" AND agent_id IS NULL");
-                    }
-                    None => {}
-                }
-                if let Some(v) = &q.channel {
-                    qb.push(" AND channel = ").push_bind(v.clone());
-                }
-                match &q.code {
-                    Some(Some(v)) => {
-                        qb.push(" AND code = ").push_bind(v.clone());
-                    }
-                    Some(None) => {
-                        qb.push(" AND code IS NULL");
-                    }
-                    None => {}
-                }
+                Self::push_filters(&mut qb, q);
                 qb.push(format!(" GROUP BY b, k{extra}"));
                 let mut conn = self.read_pool().acquire().await?;
                 if let Some(p) = $prepare {
