@@ -56,6 +56,7 @@ pub mod contacts;
 pub mod error;
 pub mod events;
 pub mod help_center;
+pub mod history;
 pub mod hub;
 pub mod keys;
 pub mod knowledge;

@@ -207,6 +207,31 @@ impl Projection {
         }
     }
 
+    /// Apply one routing event.
+    fn routing(
+        &mut self,
+        ev: &routing::Event,
+        facts: &mut Vec<Fact>,
+        time: &mut BTreeMap<(Uuid, i64), [i64; 5]>,
+    ) {
+        self.tracker.apply(ev, facts);
+        for f in facts.drain(..) {
+            self.fact(ev.at.0 as i64, f, time);
+        }
+    }
+
+    /// Queues and agents known now (their engine ids are derived from their ids).
+    fn learn(&mut self, state: &AppState, org: Uuid) {
+        state.with_org(org, |o| {
+            for q in o.queues() {
+                self.queues.insert(rid(q.id), q.id);
+            }
+            for a in o.agents() {
+                self.agents.insert(rid(a.user_id), a.user_id);
+            }
+        });
+    }
+
     /// Apply a step of the log; returns what to write.
     fn apply(&mut self, org: Uuid, events: &[store::Event]) -> ReportWrite {
         let mut time = BTreeMap::new();
@@ -237,10 +262,7 @@ impl Projection {
                         continue;
                     };
                     for ev in &events {
-                        self.tracker.apply(ev, &mut facts);
-                        for f in facts.drain(..) {
-                            self.fact(ev.at.0 as i64, f, &mut time);
-                        }
+                        self.routing(ev, &mut facts, &mut time);
                     }
                 }
                 "contact.closed" => {
@@ -303,17 +325,21 @@ impl Projection {
             watermark: self.watermark,
             state: String::new(),
             stays,
-            agent_time: time
-                .into_iter()
-                .map(|((agent_id, bucket), ms)| AgentTimeRow {
-                    agent_id,
-                    bucket,
-                    ms,
-                })
-                .collect(),
+            agent_time: agent_rows(time),
             ratings,
         }
     }
+}
+
+/// Agents' time per (agent, bucket) as rows to add.
+fn agent_rows(time: BTreeMap<(Uuid, i64), [i64; 5]>) -> Vec<AgentTimeRow> {
+    time.into_iter()
+        .map(|((agent_id, bucket), ms)| AgentTimeRow {
+            agent_id,
+            bucket,
+            ms,
+        })
+        .collect()
 }
 
 /// Read the log from the organisation's watermark to its end, write the facts, and
@@ -341,15 +367,7 @@ pub async fn catch_up(state: &AppState, org: Uuid) -> ApiResult<Snapshot> {
     let Some(p) = guard.as_mut() else {
         return Ok(Snapshot::default());
     };
-    // Queues and agents known now (their engine ids are derived from their ids).
-    state.with_org(org, |o| {
-        for q in o.queues() {
-            p.queues.insert(rid(q.id), q.id);
-        }
-        for a in o.agents() {
-            p.agents.insert(rid(a.user_id), a.user_id);
-        }
-    });
+    p.learn(state, org);
     loop {
         let events = db.read_org_events(org, p.watermark, STEP).await?;
         if events.is_empty() {
@@ -373,6 +391,53 @@ pub async fn catch_up(state: &AppState, org: Uuid) -> ApiResult<Snapshot> {
         .filter_map(|(a, act, since)| p.agents.get(&a.0).map(|id| (*id, act, since.0 as i64)))
         .collect();
     Ok(Snapshot { activities })
+}
+
+/// Writes a past that the live log never held (the demo's simulated history,
+/// `history::Past`) into the reports' tables, through a projection of its own: the
+/// facts, codes and ratings are counted by the same code as the log's, and the live
+/// projection's watermark and state are left as they are.
+pub async fn import(state: &AppState, org: Uuid, past: &crate::history::Past) -> ApiResult<()> {
+    let mut p = Projection::default();
+    p.learn(state, org);
+    for c in &past.contacts {
+        p.ids
+            .insert(rid(c.id), (c.id, c.channel.as_str().to_string()));
+    }
+    let (mut facts, mut time) = (Vec::new(), BTreeMap::new());
+    for ev in &past.events {
+        p.routing(ev, &mut facts, &mut time);
+    }
+    for c in &past.contacts {
+        if let Some(open) = p.open.get_mut(&c.id) {
+            for s in &mut open.stays {
+                s.code = c.wrapup_code.clone();
+            }
+        }
+    }
+    for (id, rating, at) in &past.ratings {
+        if let Some(s) = p.open.get_mut(id).and_then(|o| o.stays.last_mut()) {
+            s.csat = Some(*rating);
+            s.rated_at = Some(*at);
+        }
+    }
+    let stays: Vec<ReportStay> = p.open.into_values().flat_map(|o| o.stays).collect();
+    let mut agent_time = agent_rows(time);
+    for chunk in stays
+        .chunks(5000)
+        .chain(stays.is_empty().then_some(&[][..]))
+    {
+        state
+            .store()
+            .report_save(&ReportWrite {
+                org_id: org,
+                stays: chunk.to_vec(),
+                agent_time: std::mem::take(&mut agent_time),
+                ..ReportWrite::default()
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// Keeps every organisation's reports close to the log's end, so that a report only

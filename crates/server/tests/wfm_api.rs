@@ -141,14 +141,19 @@ async fn forecast_from_history(mut srv: Server) {
     let queue = server::seed::create_queue(s, org.id, "Orders", json!({}))
         .await
         .unwrap();
+    // Four agents, three chats each: nobody waits long.
+    let agents: Vec<uuid::Uuid> = (0..4).map(|_| uuid::Uuid::now_v7()).collect();
     let history = server::seed::History {
         org: org.id,
         queues: &[queue.id],
-        agents: &[],
+        agents: &agents,
         first_day: datetime!(2026-10-05 00:00 UTC),
         days: 56,
         per_day: 200.0,
         aht_s: 240.0,
+        codes: &[],
+        openings: &[],
+        recent: &[],
         seed: 7,
     };
     let n = history.write(s).await.unwrap();

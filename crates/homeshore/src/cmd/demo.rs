@@ -477,7 +477,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
         }
     }
     if fresh {
-        // Eight weeks of past chats, so that planners can forecast from history.
+        // Eight weeks of past chats, routed by the engine as the center is set up, so
+        // that planners forecast from history and the reports have a past.
         let queue_ids: Vec<uuid::Uuid> = queues.iter().map(|q| q.id).collect();
         let mut agents = Vec::new();
         for p in seed::PEOPLE
@@ -488,6 +489,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
                 agents.push(u.id);
             }
         }
+        let codes: Vec<&str> = queues.iter().map(|q| seed::wrapup_for(&q.name)).collect();
+        let openings: Vec<&[&str]> = queues.iter().map(|q| seed::openings_for(&q.name)).collect();
         server::seed::History {
             org: org_id,
             queues: &queue_ids,
@@ -496,6 +499,9 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
             days: 56,
             per_day: 320.0,
             aht_s: 300.0,
+            codes: &codes,
+            openings: &openings,
+            recent: seed::NEW_THIS_WEEK,
             seed: 2026,
         }
         .write(state)

@@ -605,3 +605,89 @@ async fn audit_reads(s: &Server, o: &Org) -> usize {
         }
     }
 }
+
+/// The demo's history: a week routed by the engine in simulated time, imported into the
+/// reports through the projection, reads back as exactly the contacts it wrote.
+#[tokio::test]
+async fn a_simulated_history_reads_in_the_reports_as_the_contacts_it_wrote() {
+    each_backend(|s| async move {
+        let o = quiet_org(&s, "history").await;
+        let ana = o.user(Role::Agent);
+        agent(&s, &o, Role::Agent, json!({"skills": {}, "capacity": 2})).await;
+        let history = server::seed::History {
+            org: o.id,
+            queues: &[o.queue],
+            agents: &[ana],
+            first_day: time::macros::datetime!(2026-11-02 00:00 UTC),
+            days: 7,
+            per_day: 60.0,
+            aht_s: 240.0,
+            codes: &["billing"],
+            openings: &[&["Where is my parcel?"]],
+            recent: &[],
+            seed: 11,
+        };
+        let n = history.write(&s.state).await.unwrap();
+        let stored: Vec<store::Contact> = s
+            .state
+            .store()
+            .list_contacts(
+                o.id,
+                &Default::default(),
+                store::PageRequest {
+                    after: None,
+                    limit: 1000,
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|c| c.data["history"] == true)
+            .collect();
+        assert_eq!(stored.len(), n);
+        assert!(
+            stored
+                .iter()
+                .all(|c| c.status == store::ContactStatus::Closed)
+        );
+        let answered = stored.iter().filter(|c| c.accepted_at.is_some()).count();
+        // One agent with two chats at a time: some customers give up, most are answered.
+        assert!(answered > n / 2 && answered < n, "{answered} of {n}");
+
+        let sup = o.client(&s, Role::Supervisor);
+        let v = report(
+            &sup,
+            "from=2026-11-02&to=2026-11-09&tz=UTC&interval=total&group_by=code",
+        )
+        .await;
+        let totals = &v["totals"];
+        assert_eq!(totals["offered"], n, "{v}");
+        assert_eq!(totals["answered"], answered, "{v}");
+        assert_eq!(totals["abandoned"], n - answered, "{v}");
+        assert_eq!(totals["handled"], answered, "{v}");
+        assert!(totals["csat_count"].as_u64().unwrap() > 0, "{v}");
+        let billing = v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == "billing")
+            .unwrap_or_else(|| panic!("billing in {v}"));
+        assert_eq!(billing["handled"], answered);
+        // The agent's day: signed in, on chats, at lunch.
+        let by_agent = report(
+            &sup,
+            "from=2026-11-02&to=2026-11-09&tz=UTC&interval=total&group_by=agent",
+        )
+        .await;
+        let row = by_agent["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == ana.to_string())
+            .unwrap_or_else(|| panic!("the agent in {by_agent}"));
+        assert!(row["occupancy_percent"].as_f64().unwrap() > 10.0, "{row}");
+        s
+    })
+    .await;
+}

@@ -527,6 +527,49 @@ pub const AGENT_LINES_ES: AgentLines = AgentLines {
     closing: "Gracias por contactar con Demo Retail, {first}. ¡Que tengas un buen día!",
 };
 
+/// What customers of each queue wrote first in the demo's past weeks.
+pub fn openings_for(queue: &str) -> &'static [&'static str] {
+    match queue {
+        "Orders" => &[
+            "Hi, my order hasn't arrived yet and the tracking page hasn't changed in three days.",
+            "Can I still change the delivery address on my order?",
+            "The parcel says delivered but it isn't here.",
+            "When will my order ship? It still says processing.",
+            "I got the wrong size of the shoes I ordered.",
+            "One item is missing from my parcel.",
+        ],
+        "Returns" => &[
+            "I'd like to return a jacket, it doesn't fit. How do I do that?",
+            "I sent a return back 10 days ago and haven't had my refund yet.",
+            "Can I exchange the jeans for a bigger size?",
+            "The return label link doesn't open.",
+            "Do I have to pay for the return shipping?",
+        ],
+        "Billing" => &[
+            "I was charged twice for the same order.",
+            "Can I get a VAT invoice for my company for last month's order?",
+            "My card payment was declined but the money left my account.",
+            "How do I pay in instalments?",
+            "The refund went to an old card, can you change it?",
+        ],
+        "Spanish" => &[
+            "Hola, mi pedido llegó incompleto, falta una camiseta.",
+            "Buenas, ¿puedo pagar a plazos con tarjeta?",
+            "¿Cuándo llega mi pedido? Sigue en preparación.",
+            "Quiero devolver unas zapatillas, ¿cómo lo hago?",
+        ],
+        _ => &["Hi, I have a question about my order."],
+    }
+}
+
+/// What customers began to write in the demo's last week of history: a problem that
+/// is new, for Insight's rising phrases.
+pub const NEW_THIS_WEEK: &[&str] = &[
+    "The discount code from your newsletter is rejected at checkout.",
+    "Your checkout says my discount code has expired but I got it yesterday.",
+    "Why doesn't the discount code work on sale items?",
+];
+
 /// The wrap-up code a simulated agent picks for a queue (its name, which the server
 /// accepts as the code).
 pub fn wrapup_for(queue: &str) -> &'static str {
