@@ -263,6 +263,17 @@ pub enum LiveEvent {
     KbPublished { article_id: Uuid, revision: u32 },
     #[serde(rename = "kb.unpublished")]
     KbUnpublished { article_id: Uuid },
+    /// A staff member flagged an article as wrong or outdated, or a question as having
+    /// no article (`article_id` none), from a conversation (`contact_id`); the note
+    /// has personal data masked.
+    #[serde(rename = "kb.flagged")]
+    KbFlagged {
+        flag_id: Uuid,
+        article_id: Option<Uuid>,
+        reason: String,
+        note: String,
+        contact_id: Option<Uuid>,
+    },
     /// An agent's routing profile (skills, capacity) changed.
     #[serde(rename = "agent.profile")]
     AgentProfile { agent_id: Uuid },

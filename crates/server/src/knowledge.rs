@@ -97,7 +97,7 @@ impl Article {
     pub fn slug(&self) -> &str {
         &self.object.name
     }
-    fn from_object(object: Object) -> Option<Article> {
+    pub fn from_object(object: Object) -> Option<Article> {
         let data = serde_json::from_value(object.data.clone()).ok()?;
         Some(Article { object, data })
     }
@@ -375,6 +375,176 @@ pub async fn bot_turn(
     .ok()
 }
 
+// ---------- agent assist ----------
+
+/// Messages a suggestion reads back: the customer's last few.
+const ASSIST_MESSAGES: usize = 3;
+/// Longest question a suggestion searches with, in characters.
+const ASSIST_CHARS: usize = 1000;
+
+/// What the customer is asking now: their last few messages (not staff's, not the
+/// bot's), newest last, at most [`ASSIST_CHARS`] characters from the end.
+pub fn question_of(messages: &[store::Message]) -> String {
+    let mut texts: Vec<&str> = messages
+        .iter()
+        .rev()
+        .filter(|m| m.sender == store::Sender::Customer && !m.internal)
+        .filter_map(|m| m.text.as_deref())
+        .filter(|t| !t.trim().is_empty())
+        .take(ASSIST_MESSAGES)
+        .collect();
+    texts.reverse();
+    let joined = texts.join("\n");
+    let n = joined.chars().count();
+    joined
+        .chars()
+        .skip(n.saturating_sub(ASSIST_CHARS))
+        .collect()
+}
+
+/// An article suggested to the agent of a conversation, ready to quote or link.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub article_id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    /// The start of the article as plain text, to insert as a passage.
+    pub excerpt: String,
+    /// The article on the public help center, to send as a link.
+    pub url: String,
+    /// The share of the question's terms the article holds (0–1).
+    pub coverage: f32,
+    /// The answer bot would answer with this article on its own.
+    pub confident: bool,
+}
+
+/// The published articles that fit what the customer of `contact` asks now, best
+/// first (at most `limit`). Nothing when the customer has written nothing yet.
+pub async fn suggestions(
+    state: &AppState,
+    contact: &store::Contact,
+    limit: usize,
+) -> ApiResult<(String, Vec<Suggestion>)> {
+    let org_id = contact.org_id;
+    let messages = state.messages(org_id, contact.id, 0, 1000).await?;
+    let question = question_of(&messages);
+    if question.trim().is_empty() {
+        return Ok((question, Vec::new()));
+    }
+    let hits = search(state, org_id, &question, "en", limit).await?;
+    let confident = match kb::decide(&question, &hits, &kb::BotConfig::default()) {
+        kb::Decision::Answer { article_id, .. } => Some(article_id),
+        _ => None,
+    };
+    let org = state
+        .store()
+        .get_org(org_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let base = state.config().public_url.trim_end_matches('/').to_string();
+    let mut out = Vec::with_capacity(hits.len());
+    for h in hits {
+        let Some(article) = by_slug(state, org_id, &h.id).await? else {
+            continue;
+        };
+        let Some(published) = article.data.published.as_ref() else {
+            continue;
+        };
+        out.push(Suggestion {
+            article_id: article.id(),
+            slug: h.id.clone(),
+            title: published.title.clone(),
+            category: published.category.clone(),
+            excerpt: kb::render::excerpt(&published.body, 400),
+            url: format!("{base}/help/{}/a/{}", org.slug, h.id),
+            coverage: h.coverage,
+            confident: confident.as_deref() == Some(h.id.as_str()),
+        });
+    }
+    Ok((question, out))
+}
+
+/// Why an article was flagged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagReason {
+    /// It says something that is not so.
+    Wrong,
+    /// It was right once.
+    Outdated,
+    /// No article answers the customer's question.
+    Missing,
+}
+
+impl FlagReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagReason::Wrong => "wrong",
+            FlagReason::Outdated => "outdated",
+            FlagReason::Missing => "missing",
+        }
+    }
+}
+
+/// Logs a flag (`kb.flagged`), the note's personal data masked. A missing article
+/// names none; the others name one that exists.
+pub async fn flag(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    article: Option<Uuid>,
+    reason: FlagReason,
+    note: &str,
+    contact: Option<Uuid>,
+) -> ApiResult<Uuid> {
+    match (reason, article) {
+        (FlagReason::Missing, Some(_)) => {
+            return Err(ApiError::invalid(
+                "article_id: leave it out when no article answers the question",
+            ));
+        }
+        (FlagReason::Wrong | FlagReason::Outdated, None) => {
+            return Err(ApiError::invalid(
+                "article_id: which article is wrong or outdated",
+            ));
+        }
+        (_, Some(id)) => {
+            let found = state
+                .store()
+                .get_object(org, ObjectKind::KbArticle, id)
+                .await?
+                .is_some();
+            if !found {
+                return Err(ApiError::not_found("article"));
+            }
+        }
+        (FlagReason::Missing, None) => {}
+    }
+    let note = note.trim();
+    if note.chars().count() > 1000 {
+        return Err(ApiError::invalid("note: at most 1,000 characters"));
+    }
+    if reason == FlagReason::Missing && note.is_empty() {
+        return Err(ApiError::invalid("note: say what the customer asked"));
+    }
+    let note = crate::pii::mask(note)
+        .map(|m| m.text)
+        .unwrap_or_else(|| note.to_string());
+    let flag_id = store::new_id();
+    let event = LiveEvent::KbFlagged {
+        flag_id,
+        article_id: article,
+        reason: reason.as_str().to_string(),
+        note,
+        contact_id: contact,
+    };
+    state
+        .write(vec![event.change(org, state.now(), actor)], vec![])
+        .await?;
+    Ok(flag_id)
+}
+
 // ---------- votes ----------
 
 /// The help center's "was this helpful?" counts of one article.
@@ -472,4 +642,50 @@ pub async fn seed_demo(state: &AppState, org: Uuid) -> ApiResult<usize> {
         .unwrap_or_else(|e| e.into_inner())
         .remove(&org);
     Ok(demo.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: i64, sender: store::Sender, internal: bool, text: &str) -> store::Message {
+        store::Message {
+            id: Uuid::now_v7(),
+            org_id: Uuid::nil(),
+            contact_id: Uuid::nil(),
+            seq,
+            sender,
+            author_id: None,
+            author_name: None,
+            text: Some(text.into()),
+            attachment: None,
+            internal,
+            client_id: None,
+            at: OffsetDateTime::UNIX_EPOCH,
+            template: None,
+            pii: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_question_is_the_customers_last_few_messages() {
+        use store::Sender::*;
+        let ms = vec![
+            msg(1, Customer, false, "hello"),
+            msg(2, Customer, false, "my parcel is late"),
+            msg(3, Agent, false, "Let me check the tracking."),
+            msg(4, Agent, true, "courier strike"),
+            msg(5, System, false, "From our help center…"),
+            msg(6, Customer, false, "it says delivered"),
+            msg(7, Customer, false, "   "),
+            msg(8, Customer, false, "but nothing came"),
+        ];
+        assert_eq!(
+            question_of(&ms),
+            "my parcel is late\nit says delivered\nbut nothing came"
+        );
+        assert_eq!(question_of(&ms[2..5]), "");
+        let long = vec![msg(1, Customer, false, &"é".repeat(3000))];
+        assert_eq!(question_of(&long).chars().count(), ASSIST_CHARS);
+    }
 }

@@ -4,7 +4,7 @@ import { api, ApiError, errorText, newClientId } from '../lib/api';
 import { applyReceipt, markRead, maxSeq, mergeMessages } from '../lib/chatlog';
 import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
-import type { Agent, Contact, Envelope, Message, Offer, Receipt, Template, TemplateChoice, User } from '../lib/types';
+import type { Agent, Contact, Envelope, FlagIn, Message, Offer, Receipt, Suggestion, Template, TemplateChoice, User } from '../lib/types';
 import type { CannedResponse } from '../lib/canned';
 import { beep, notify } from './ring';
 
@@ -422,6 +422,16 @@ export class Desk {
   /** The approved templates of this contact's channel (WhatsApp; none elsewhere). */
   async templates(tab: ChatTab): Promise<Template[]> {
     return api.get<Template[]>(`/api/contacts/${tab.contact.id}/templates`);
+  }
+
+  /** Articles that fit what the customer asks now (agent assist). */
+  async suggestions(tab: ChatTab): Promise<Suggestion[]> {
+    return (await api.get<{ items: Suggestion[] }>(`/api/contacts/${tab.contact.id}/suggestions`)).items;
+  }
+
+  /** Tell the knowledge base's editors an article is wrong or outdated, or missing. */
+  async flag(tab: ChatTab, flag: Omit<FlagIn, 'contact_id'>): Promise<void> {
+    await api.post('/api/kb/flags', { ...flag, contact_id: tab.contact.id });
   }
 
   typing(tab: ChatTab): void {

@@ -662,6 +662,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Articles that fit what the customer of a conversation asks now, best first (the
+         *     conversation's agent, supervisors and admins). Reads the customer's last messages
+         *     to search, and returns only articles.
+         */
+        get: operations["contact_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/supervise": {
         parameters: {
             query?: never;
@@ -951,6 +972,30 @@ export interface paths {
         put?: never;
         /** Withdraw the article from the help center and the answer bot; its draft stays. */
         post: operations["unpublish_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest 200 flags, newest first (admins and authorised editors): the articles to
+         *     fix and the ones to write.
+         */
+        get: operations["list_flags"];
+        put?: never;
+        /**
+         * Flag an article as wrong or outdated, or say that no article answers a question
+         *     (every staff role). Logged as `kb.flagged` with who; the editors see the list.
+         */
+        post: operations["create_flag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2576,6 +2621,54 @@ export interface components {
             details?: unknown;
             message: string;
         };
+        /** @description A flag on an article, or on a question no article answers. */
+        FlagIn: {
+            /**
+             * Format: uuid
+             * @description The article (left out for `missing`).
+             */
+            article_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The conversation it came up in (one the caller may see).
+             */
+            contact_id?: string | null;
+            /**
+             * @description What is wrong, or what the customer asked (required for `missing`); personal
+             *     data is masked before it is kept.
+             */
+            note?: string;
+            reason: components["schemas"]["FlagReason"];
+        };
+        /** @description One flag, as the editors see it. */
+        FlagOut: {
+            /** Format: uuid */
+            article_id?: string | null;
+            /** @description The article's title now (none for `missing`, or once it is deleted). */
+            article_title?: string | null;
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: uuid
+             * @description Who flagged it.
+             */
+            by?: string | null;
+            by_name?: string | null;
+            /** Format: uuid */
+            contact_id?: string | null;
+            /** Format: uuid */
+            id: string;
+            note: string;
+            reason: string;
+        };
+        /**
+         * @description Why an article was flagged.
+         * @enum {string}
+         */
+        FlagReason: "wrong" | "outdated" | "missing";
+        FlagsOut: {
+            items: components["schemas"]["FlagOut"][];
+        };
         ForceStateIn: {
             /** @description Why (the agent sees it; 1 to 100 characters). */
             reason: string;
@@ -3109,6 +3202,28 @@ export interface components {
         StateIn: {
             reason?: string | null;
             state: components["schemas"]["AgentState"];
+        };
+        /** @description An article suggested to the agent of a conversation, ready to quote or link. */
+        Suggestion: {
+            /** Format: uuid */
+            article_id: string;
+            category: string;
+            /** @description The answer bot would answer with this article on its own. */
+            confident: boolean;
+            /**
+             * Format: float
+             * @description The share of the question's terms the article holds (0–1).
+             */
+            coverage: number;
+            /** @description The start of the article as plain text, to insert as a passage. */
+            excerpt: string;
+            slug: string;
+            title: string;
+            /** @description The article on the public help center, to send as a link. */
+            url: string;
+        };
+        SuggestionsOut: {
+            items: components["schemas"]["Suggestion"][];
         };
         SuperviseIn: {
             /**
@@ -4581,6 +4696,43 @@ export interface operations {
             };
         };
     };
+    contact_suggestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionsOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     supervise_contact: {
         parameters: {
             query?: never;
@@ -5156,6 +5308,71 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagsOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagIn"];
+            };
+        };
+        responses: {
+            /** @description `{id}` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

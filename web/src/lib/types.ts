@@ -29,6 +29,10 @@ export type Contact = Schemas['ContactOut'];
 /** An approved template an agent may send (WhatsApp), and one chosen to send. */
 export type Template = Schemas['TemplateOut'];
 export type TemplateChoice = Schemas['TemplateIn'];
+/** An article suggested for a conversation (agent assist), and a flag on one. */
+export type Suggestion = Schemas['Suggestion'];
+export type FlagIn = Schemas['FlagIn'];
+export type FlagOut = Schemas['FlagOut'];
 
 export interface Offer {
   id: string;

@@ -17,7 +17,9 @@ use super::{Stored, idempotent, parse};
 use crate::auth::Auth;
 use crate::error::{Json, Path, Query};
 use crate::events::{Actor, LiveEvent};
-use crate::knowledge::{self, Article, ArticleData, KbSettings, Version, Votes};
+use crate::knowledge::{
+    self, Article, ArticleData, FlagReason, KbSettings, Suggestion, Version, Votes,
+};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,6 +31,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search_articles))
         .routes(routes!(import_articles))
         .routes(routes!(get_kb_settings, put_kb_settings))
+        .routes(routes!(contact_suggestions))
+        .routes(routes!(list_flags, create_flag))
 }
 
 const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst];
@@ -587,4 +591,169 @@ async fn put_kb_settings(
     )
     .await?;
     Ok(Json(body))
+}
+
+// ---------- agent assist ----------
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestionsOut {
+    pub items: Vec<Suggestion>,
+}
+
+/// Articles that fit what the customer of a conversation asks now, best first (the
+/// conversation's agent, supervisors and admins). Reads the customer's last messages
+/// to search, and returns only articles.
+#[utoipa::path(get, path = "/api/contacts/{id}/suggestions", tag = "kb", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SuggestionsOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn contact_suggestions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<SuggestionsOut>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let contact = crate::contacts::visible(&state, &auth, id).await?;
+    let (_, items) = knowledge::suggestions(&state, &contact, 3).await?;
+    Ok(Json(SuggestionsOut { items }))
+}
+
+/// A flag on an article, or on a question no article answers.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagIn {
+    /// The article (left out for `missing`).
+    pub article_id: Option<Uuid>,
+    pub reason: FlagReason,
+    /// What is wrong, or what the customer asked (required for `missing`); personal
+    /// data is masked before it is kept.
+    #[serde(default)]
+    pub note: String,
+    /// The conversation it came up in (one the caller may see).
+    pub contact_id: Option<Uuid>,
+}
+
+/// Flag an article as wrong or outdated, or say that no article answers a question
+/// (every staff role). Logged as `kb.flagged` with who; the editors see the list.
+#[utoipa::path(post, path = "/api/kb/flags", tag = "kb", request_body = FlagIn,
+    responses((status = 201, description = "`{id}`"), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn create_flag(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    auth.require(ALL)?;
+    let input: FlagIn = parse(&body)?;
+    if let Some(c) = input.contact_id {
+        crate::contacts::visible(&state, &auth, c).await?;
+    }
+    let org = auth.org_id();
+    let actor = Actor::from(&auth);
+    let st = state.clone();
+    idempotent(&state, &auth, &headers, "kb.flag", &body, |_| async move {
+        let id = knowledge::flag(
+            &st,
+            org,
+            actor,
+            input.article_id,
+            input.reason,
+            &input.note,
+            input.contact_id,
+        )
+        .await?;
+        Ok((json!({ "id": id }), Stored::No))
+    })
+    .await
+}
+
+/// One flag, as the editors see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlagOut {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub reason: String,
+    pub article_id: Option<Uuid>,
+    /// The article's title now (none for `missing`, or once it is deleted).
+    pub article_title: Option<String>,
+    pub note: String,
+    pub contact_id: Option<Uuid>,
+    /// Who flagged it.
+    pub by: Option<Uuid>,
+    pub by_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlagsOut {
+    pub items: Vec<FlagOut>,
+}
+
+/// The latest 200 flags, newest first (admins and authorised editors): the articles to
+/// fix and the ones to write.
+#[utoipa::path(get, path = "/api/kb/flags", tag = "kb",
+    responses((status = 200, body = FlagsOut), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_flags(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<FlagsOut>> {
+    knowledge::require_editor(&state, &auth).await?;
+    let org = auth.org_id();
+    let events = state
+        .store()
+        .read_org_events_of_kind(org, "kb.flagged", i64::MAX, 200)
+        .await?;
+    let mut titles: std::collections::HashMap<Uuid, Option<String>> = Default::default();
+    let mut names: std::collections::HashMap<Uuid, Option<String>> = Default::default();
+    let mut items = Vec::with_capacity(events.len());
+    for e in &events {
+        let Some((
+            actor,
+            LiveEvent::KbFlagged {
+                flag_id,
+                article_id,
+                reason,
+                note,
+                contact_id,
+            },
+        )) = LiveEvent::parse(e)
+        else {
+            continue;
+        };
+        let article_title = match article_id {
+            Some(a) => {
+                if !titles.contains_key(&a) {
+                    let t = state
+                        .store()
+                        .get_object(org, ObjectKind::KbArticle, a)
+                        .await?
+                        .and_then(Article::from_object)
+                        .map(|x| x.data.draft.title);
+                    titles.insert(a, t);
+                }
+                titles.get(&a).cloned().flatten()
+            }
+            None => None,
+        };
+        let by = actor.user_id();
+        let by_name = match by {
+            Some(u) => {
+                if !names.contains_key(&u) {
+                    let n = state.store().get_user(org, u).await?.map(|x| x.name);
+                    names.insert(u, n);
+                }
+                names.get(&u).cloned().flatten()
+            }
+            None => None,
+        };
+        items.push(FlagOut {
+            id: flag_id,
+            at: e.at,
+            reason,
+            article_id,
+            article_title,
+            note,
+            contact_id,
+            by,
+            by_name,
+        });
+    }
+    Ok(Json(FlagsOut { items }))
 }

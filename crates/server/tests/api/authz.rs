@@ -310,6 +310,11 @@ fn table() -> Vec<Row> {
         row("POST", "/api/kb/articles/{id}/publish", ADMIN, 200, Id::Object(KB_ARTICLE), None),
         row("POST", "/api/kb/articles/{id}/unpublish", ADMIN, 200, Id::Object(KB_ARTICLE), None),
         row("GET", "/api/kb/search", ALL, 200, Id::None, None),
+        // Agent assist: the conversation's agent and managers; flags from every role,
+        // read by admins (and the editors they name).
+        row("GET", "/api/contacts/{id}/suggestions", HANDLERS, 200, Id::Contact, None),
+        row("POST", "/api/kb/flags", ALL, 201, Id::None, Some(|_, n| json!({"reason": "missing", "note": format!("question {n}")}))),
+        row("GET", "/api/kb/flags", ADMIN, 200, Id::None, None),
         row("POST", "/api/kb/import", ADMIN, 201, Id::None, Some(|_, n| json!({"format": "csv", "content": format!("title,body\nImported {n},Text.\n")}))),
         row("GET", "/api/kb/settings", ADMIN, 200, Id::None, None),
         row("PUT", "/api/kb/settings", ADMIN, 200, Id::None, Some(|_, _| json!({"editors": []}))),

@@ -377,3 +377,95 @@ async fn the_answer_bot_replies_in_a_waiting_chat() {
     })
     .await;
 }
+
+/// Agent assist: the agent of a conversation gets the articles that fit what the
+/// customer asks, with a passage and a link; another agent gets 403; a flag on a wrong
+/// article and on a question with no article reach the editors' list, the note's
+/// personal data masked; bad flags change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_get_suggested_articles_and_flag_what_is_wrong_or_missing() {
+    use crate::routing_live::{accept, agent, offered_to, quiet_org};
+    common::each_backend(|s| async move {
+        let o = quiet_org(&s, "kb-assist").await;
+        server::knowledge::seed_demo(&s.state, o.id).await.unwrap();
+        let ana = agent(&s, &o, Role::Agent, json!({"skills": {}, "capacity": 3})).await;
+        let admin = o.client(&s, Role::Admin);
+        let a = admin
+            .post(
+                "/api/contacts",
+                &json!({"channel": "chat", "queue_id": o.queue, "customer": {"name": "Robin"},
+                        "text": "Hello, when will I get my refund for the jacket I sent back?"}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        let contact = a.body["id"].as_str().unwrap().to_string();
+        let cid: uuid::Uuid = contact.parse().unwrap();
+        let (offer, _) = offered_to(&ana, cid).await.expect("offered to the agent");
+        accept(&ana, offer).await;
+
+        let v = ana.ok(&format!("/api/contacts/{contact}/suggestions")).await;
+        let items = v["items"].as_array().unwrap();
+        assert!(!items.is_empty() && items.len() <= 3, "{v}");
+        assert_eq!(items[0]["slug"], "refund-time", "{v}");
+        assert!(items[0]["url"].as_str().unwrap().ends_with("/help/kb-assist/a/refund-time"), "{v}");
+        assert!(!items[0]["excerpt"].as_str().unwrap().is_empty());
+        // Only the conversation's own agent (and managers).
+        let sup = o.client(&s, Role::Supervisor);
+        assert_eq!(sup.get(&format!("/api/contacts/{contact}/suggestions")).await.status, 200);
+        let analyst = o.client(&s, Role::Analyst);
+        assert_eq!(analyst.get(&format!("/api/contacts/{contact}/suggestions")).await.status, 403);
+        let other = common::seed_org(&s, "kb-assist-two").await;
+        let foreign = other.client(&s, Role::Admin);
+        assert_eq!(foreign.get(&format!("/api/contacts/{contact}/suggestions")).await.status, 404);
+
+        // Flags.
+        let article = items[0]["article_id"].as_str().unwrap().to_string();
+        let wrong = ana
+            .post(
+                "/api/kb/flags",
+                &json!({"article_id": article, "reason": "outdated", "note": "Refunds take 10 days now, call me on +44 7700 900123", "contact_id": contact}),
+            )
+            .await;
+        assert_eq!(wrong.status, 201, "{}", wrong.text);
+        let missing = ana
+            .post(
+                "/api/kb/flags",
+                &json!({"reason": "missing", "note": "Can I pay with a gift card and a credit card together?"}),
+            )
+            .await;
+        assert_eq!(missing.status, 201, "{}", missing.text);
+        for (bad, status) in [
+            (json!({"reason": "missing", "note": ""}), 422),
+            (json!({"reason": "wrong"}), 422),
+            (json!({"reason": "missing", "article_id": article, "note": "x"}), 422),
+            (json!({"reason": "wrong", "article_id": uuid::Uuid::now_v7()}), 404),
+            (json!({"reason": "maybe", "note": "x"}), 422),
+        ] {
+            let r = ana.post("/api/kb/flags", &bad).await;
+            assert_eq!(r.status, status, "{bad}: {}", r.text);
+        }
+        // Another organisation's article is not found.
+        let r = foreign
+            .post("/api/kb/flags", &json!({"reason": "wrong", "article_id": article}))
+            .await;
+        assert_eq!(r.status, 404, "{}", r.text);
+
+        // The editors' list: newest first, who, the article's title, the number masked.
+        assert_eq!(ana.get("/api/kb/flags").await.status, 403);
+        let list = admin.ok("/api/kb/flags").await;
+        let flags = list["items"].as_array().unwrap();
+        assert_eq!(flags.len(), 2, "{list}");
+        assert_eq!(flags[0]["reason"], "missing");
+        assert!(flags[0]["article_id"].is_null());
+        assert_eq!(flags[1]["reason"], "outdated");
+        assert_eq!(flags[1]["article_id"], article.as_str());
+        assert!(flags[1]["article_title"].as_str().is_some_and(|t| !t.is_empty()), "{list}");
+        assert_eq!(flags[1]["contact_id"], contact.as_str());
+        assert_eq!(flags[1]["by"], o.user(Role::Agent).to_string());
+        let note = flags[1]["note"].as_str().unwrap();
+        assert!(note.starts_with("Refunds take 10 days now") && !note.contains("900123"), "{note}");
+        assert!(foreign.ok("/api/kb/flags").await["items"].as_array().unwrap().is_empty());
+        s
+    })
+    .await;
+}
