@@ -718,29 +718,31 @@ async fn list_flags(State(state): State<AppState>, auth: Auth) -> ApiResult<Json
             continue;
         };
         let article_title = match article_id {
-            Some(a) => {
-                if !titles.contains_key(&a) {
+            Some(a) => match titles.get(&a) {
+                Some(t) => t.clone(),
+                None => {
                     let t = state
                         .store()
                         .get_object(org, ObjectKind::KbArticle, a)
                         .await?
                         .and_then(Article::from_object)
                         .map(|x| x.data.draft.title);
-                    titles.insert(a, t);
+                    titles.insert(a, t.clone());
+                    t
                 }
-                titles.get(&a).cloned().flatten()
-            }
+            },
             None => None,
         };
         let by = actor.user_id();
         let by_name = match by {
-            Some(u) => {
-                if !names.contains_key(&u) {
+            Some(u) => match names.get(&u) {
+                Some(n) => n.clone(),
+                None => {
                     let n = state.store().get_user(org, u).await?.map(|x| x.name);
-                    names.insert(u, n);
+                    names.insert(u, n.clone());
+                    n
                 }
-                names.get(&u).cloned().flatten()
-            }
+            },
             None => None,
         };
         items.push(FlagOut {
