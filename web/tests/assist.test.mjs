@@ -61,3 +61,21 @@ test('an agent sends a suggested article and flags a question no article answers
   assert.deepEqual(admin.errors, []);
   await Promise.all([agent.ctx.close(), cust.ctx.close(), admin.ctx.close()]);
 });
+
+test('a visitor finds an answer in the widget before starting a chat', async () => {
+  const cust = await customer(browser, server.url);
+  await cust.page.getByLabel('Your name').waitFor();
+  await cust.page.getByLabel(/Search our help center/).fill('when will I get my refund');
+  await cust.page.getByRole('button', { name: 'Search', exact: true }).click();
+  const link = cust.page.getByRole('list', { name: 'Help center articles' }).getByRole('link').first();
+  await link.waitFor();
+  assert.equal(await link.textContent(), 'When will I get my refund?');
+  assert.match(await link.getAttribute('href'), /\/help\/demo-retail\/a\/refund-time$/);
+  await shot(cust.page, T, 'widget-search');
+  // Nothing found: the chat is one step away.
+  await cust.page.getByLabel(/Search our help center/).fill('zzqx wibble');
+  await cust.page.getByRole('button', { name: 'Search', exact: true }).click();
+  await cust.page.getByText('No article found. Start a chat below and a person will help.').waitFor();
+  await startChat(cust.page, 'Sam Reed', 'Orders');
+  await cust.ctx.close();
+});

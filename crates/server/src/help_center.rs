@@ -242,31 +242,22 @@ async fn search(
     } else {
         knowledge::search(&state, org.id, &q, &locale, 10).await?
     };
+    let found = knowledge::with_articles(&state, org.id, hits).await?;
     let mut main = format!(
         r#"<h1>Results for “{}”</h1><p class="count" role="status">{} article{} found</p><ul class="list results">"#,
         esc(&q),
-        hits.len(),
-        if hits.len() == 1 { "" } else { "s" }
+        found.len(),
+        if found.len() == 1 { "" } else { "s" }
     );
-    for h in &hits {
-        let excerpt = match knowledge::by_slug(&state, org.id, &h.id).await? {
-            Some(a) => a
-                .data
-                .published
-                .map(|p| kb::render::excerpt(&p.body, 160))
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+    for (_, a, p) in &found {
         main.push_str(&format!(
-            r#"<li><a href="/help/{}/a/{}">{}</a><p>{}</p></li>"#,
-            esc(&org.slug),
-            esc(&h.id),
-            esc(&h.title),
-            esc(&excerpt)
+            r#"<li>{}<p>{}</p></li>"#,
+            link(&org, a, p),
+            esc(&kb::render::excerpt(&p.body, 160))
         ));
     }
     main.push_str("</ul>");
-    if hits.is_empty() {
+    if found.is_empty() {
         main.push_str("<p>Nothing matched. Try other words, or start a chat.</p>");
     }
     Ok(page(StatusCode::OK, Some(&org), "Search", &main, false))

@@ -315,6 +315,26 @@ pub async fn search(
         .map_err(index_error)
 }
 
+/// Search hits with their articles' published versions (hits whose article is gone
+/// or withdrawn since are left out).
+pub async fn with_articles(
+    state: &AppState,
+    org: Uuid,
+    hits: Vec<kb::Hit>,
+) -> ApiResult<Vec<(kb::Hit, Article, Version)>> {
+    let mut out = Vec::with_capacity(hits.len());
+    for h in hits {
+        let Some(article) = by_slug(state, org, &h.id).await? else {
+            continue;
+        };
+        let Some(published) = article.data.published.clone() else {
+            continue;
+        };
+        out.push((h, article, published));
+    }
+    Ok(out)
+}
+
 // ---------- the answer bot ----------
 
 /// The answer bot's turn on a customer's message in a web chat still waiting in a queue
@@ -444,13 +464,7 @@ pub async fn suggestions(
         .ok_or_else(|| ApiError::not_found("organisation"))?;
     let base = state.config().public_url.trim_end_matches('/').to_string();
     let mut out = Vec::with_capacity(hits.len());
-    for h in hits {
-        let Some(article) = by_slug(state, org_id, &h.id).await? else {
-            continue;
-        };
-        let Some(published) = article.data.published.as_ref() else {
-            continue;
-        };
+    for (h, article, published) in with_articles(state, org_id, hits).await? {
         out.push(Suggestion {
             article_id: article.id(),
             slug: h.id.clone(),

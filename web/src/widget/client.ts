@@ -8,6 +8,13 @@ export interface WidgetConfig {
   topics: { id: string; name: string }[];
 }
 
+/** A help-center article found before a chat: its page (relative to the server) and its start. */
+export interface HelpAnswer {
+  title: string;
+  url: string;
+  excerpt: string;
+}
+
 export interface ChatState {
   contact_id: string;
   status: 'waiting' | 'active' | 'ended' | string;
@@ -87,6 +94,11 @@ export class WidgetClient {
 
   config(): Promise<WidgetConfig> {
     return this.call('GET', `api/widget/${encodeURIComponent(this.org)}/config`);
+  }
+  /** The help center's best articles for a visitor's question (at most three). */
+  async search(q: string): Promise<HelpAnswer[]> {
+    const r = await this.call<{ items: HelpAnswer[] }>('GET', `api/widget/${encodeURIComponent(this.org)}/search?q=${encodeURIComponent(q)}`);
+    return r.items;
   }
   async start(name: string, email: string | undefined, topic: string): Promise<Session> {
     const r = await this.call<{ contact_id: string; token: string }>(

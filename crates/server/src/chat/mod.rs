@@ -87,6 +87,7 @@ pub fn router() -> axum::Router<AppState> {
     };
     let widget = axum::Router::new()
         .route("/api/widget/{org}/config", get(config))
+        .route("/api/widget/{org}/search", get(search))
         .route("/api/widget/{org}/chats", post(create_chat))
         .route("/api/widget/chats/{id}", get(get_chat))
         .route("/api/widget/chats/{id}/messages", post(post_message))
@@ -200,6 +201,38 @@ async fn config(State(state): State<AppState>, Path(org): Path<String>) -> ApiRe
         axum::Json(body),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    q: String,
+}
+
+/// The help center's best articles for what a visitor types before starting a chat
+/// (at most three, published only): many questions end here, without a chat.
+async fn search(
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    Query(p): Query<SearchQuery>,
+) -> ApiResult<Response> {
+    let org = find_org(&state, &org).await?;
+    let q = p.q.trim();
+    if q.is_empty() || q.chars().count() > 300 {
+        return Err(ApiError::invalid("q: 1 to 300 characters"));
+    }
+    let hits = crate::knowledge::search(&state, org.id, q, "en", 3).await?;
+    let items: Vec<Value> = crate::knowledge::with_articles(&state, org.id, hits)
+        .await?
+        .into_iter()
+        .map(|(_, a, v)| {
+            json!({
+                "title": v.title,
+                "url": format!("/help/{}/a/{}", org.slug, a.slug()),
+                "excerpt": kb::render::excerpt(&v.body, 200),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
 // ---------- opening a chat ----------

@@ -321,6 +321,29 @@ async fn demo_articles_are_searchable() {
             .await;
         assert_eq!(found["hits"][0]["slug"], "refund-time", "{found}");
         assert_eq!(found["bot"]["decision"], "answer");
+        // The widget's search before a chat: public, three at most, with the page.
+        let http = reqwest::Client::new();
+        let w = common::answer(http.get(format!(
+            "{}/api/widget/kb-demo/search?q=when+will+I+get+my+refund",
+            s.base
+        )))
+        .await;
+        assert_eq!(w.status, 200, "{}", w.text);
+        let items = w.body["items"].as_array().unwrap();
+        assert!(!items.is_empty() && items.len() <= 3, "{}", w.text);
+        assert_eq!(items[0]["url"], "/help/kb-demo/a/refund-time");
+        assert!(!items[0]["excerpt"].as_str().unwrap().is_empty());
+        for (path, status) in [
+            ("/api/widget/kb-demo/search?q=", 422),
+            (
+                &*format!("/api/widget/kb-demo/search?q={}", "a".repeat(301)),
+                422,
+            ),
+            ("/api/widget/nobody-here/search?q=refund", 404),
+        ] {
+            let r = common::answer(http.get(format!("{}{path}", s.base))).await;
+            assert_eq!(r.status, status, "{path}: {}", r.text);
+        }
         s
     })
     .await;
