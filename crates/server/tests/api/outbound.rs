@@ -20,23 +20,23 @@ use crate::common::*;
 
 /// One request the endpoint received.
 #[derive(Debug, Clone)]
-struct Hit {
-    body: Value,
-    raw: Vec<u8>,
-    signature: String,
-    idempotency_key: String,
+pub(crate) struct Hit {
+    pub(crate) body: Value,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) signature: String,
+    pub(crate) idempotency_key: String,
 }
 
 /// A stand-in for an SMS integration: answers each request with the next scripted
 /// answer (then 200), and remembers what it got.
 #[derive(Clone, Default)]
-struct Endpoint {
+pub(crate) struct Endpoint {
     script: Arc<Mutex<VecDeque<(u16, Value)>>>,
     hits: Arc<Mutex<Vec<Hit>>>,
 }
 
 impl Endpoint {
-    async fn start(script: Vec<(u16, Value)>) -> (Endpoint, String) {
+    pub(crate) async fn start(script: Vec<(u16, Value)>) -> (Endpoint, String) {
         let ep = Endpoint {
             script: Arc::new(Mutex::new(script.into())),
             hits: Arc::default(),
@@ -76,11 +76,11 @@ impl Endpoint {
         (ep, url)
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<Hit> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Hit> {
         for _ in 0..300 {
             let h = self.hits();
             if h.len() >= n {
@@ -93,7 +93,7 @@ impl Endpoint {
 }
 
 /// Our signature, checked the way an integration would.
-fn verify(secret: &str, hit: &Hit) -> bool {
+pub(crate) fn verify(secret: &str, hit: &Hit) -> bool {
     let Some((t, v1)) = hit
         .signature
         .strip_prefix("t=")
