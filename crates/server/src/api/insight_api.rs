@@ -130,8 +130,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_insight))
         .routes(routes!(get_digest))
         .routes(routes!(send_digest))
-        .routes(routes!(get_settings, put_settings))
-        .routes(routes!(deliveries))
+        .routes(routes!(get_digest_settings, put_digest_settings))
+        .routes(routes!(digest_deliveries))
 }
 
 fn date(day: i64) -> String {
@@ -574,7 +574,7 @@ fn shown(s: &Stored) -> DigestSettings {
 
 /// The digest's webhook (admins). The signing secret is never returned.
 #[utoipa::path(get, path = "/api/insight/settings", tag = "insight", responses((status = 200, body = DigestSettings)))]
-async fn get_settings(
+async fn get_digest_settings(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<DigestSettings>> {
@@ -586,7 +586,7 @@ async fn get_settings(
 /// from the next Monday on. Audited as `object.put`.
 #[utoipa::path(put, path = "/api/insight/settings", tag = "insight", request_body = DigestSettings,
     responses((status = 200, body = DigestSettings), (status = 422, body = crate::error::ErrorBody)))]
-async fn put_settings(
+async fn put_digest_settings(
     State(state): State<AppState>,
     auth: Auth,
     Json(body): Json<DigestSettings>,
@@ -628,7 +628,7 @@ async fn put_settings(
 /// The digest webhook's delivery log, newest first (admins and supervisors): each
 /// attempt with its outcome.
 #[utoipa::path(get, path = "/api/insight/deliveries", tag = "insight", responses((status = 200, description = "`{items: [{at, digest_id, week, attempt, ok, status, error}]}`")))]
-async fn deliveries(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+async fn digest_deliveries(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(&[Role::Admin, Role::Supervisor])?;
     Ok(Json(
         crate::webhook::delivery_log(&state, auth.org_id(), "insight.webhook").await?,
