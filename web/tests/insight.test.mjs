@@ -23,6 +23,9 @@ test('a reason and a rising phrase on the Insight page', async () => {
   assert.equal(set.status, 200, JSON.stringify(set.body));
   const queues = await sup.get('/api/queues?limit=50');
   const queue = queues.body.items[0];
+  const codes = await sup.get('/api/wrapup-codes?limit=50');
+  assert.equal(codes.status, 200, JSON.stringify(codes.body));
+  const code = codes.body.items[0].name;
   const texts = ['My voucher code was rejected at checkout', 'The voucher code does not work', 'voucher code refused, why?'];
   for (const text of texts) {
     const made = await sup.post('/api/contacts', { channel: 'chat', queue_id: queue.id, customer: { name: 'Val' }, text });
@@ -35,7 +38,7 @@ test('a reason and a rising phrase on the Insight page', async () => {
       if (!offer) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(offer, `offered ${id}`);
-    for (const [path, body] of [[`/api/offers/${offer.offer.id}/accept`, {}], [`/api/contacts/${id}/end`, {}], [`/api/contacts/${id}/wrapup`, { code: 'voucher' }]]) {
+    for (const [path, body] of [[`/api/offers/${offer.offer.id}/accept`, {}], [`/api/contacts/${id}/end`, {}], [`/api/contacts/${id}/wrapup`, { code }]]) {
       const r = await agent.post(path, body);
       assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
     }
@@ -44,7 +47,7 @@ test('a reason and a rising phrase on the Insight page', async () => {
   const s = await staffPage(browser, server.url, '/insight/', 'dana@demo-retail.example');
   const page = s.page;
   await page.getByRole('heading', { name: 'Insight', exact: true }).waitFor();
-  await page.getByTestId('reason-row').filter({ hasText: 'voucher' }).waitFor();
+  await page.getByTestId('reason-row').filter({ hasText: code }).waitFor();
   await page.getByTestId('rising-term').filter({ hasText: 'voucher code' }).waitFor();
   const digest = page.getByTestId('digest');
   await digest.getByText(/contacts this week/).first().waitFor();

@@ -30,20 +30,164 @@ pub const MIN_RATIO: f64 = 1.5;
 
 /// Common English words that say nothing about why customers wrote.
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are",
-    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
-    "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "few",
-    "for", "from", "further", "get", "got", "had", "has", "have", "having", "he", "hello",
-    "her", "here", "hers", "herself", "hey", "hi", "him", "himself", "his", "how", "i", "if",
-    "im", "in", "into", "is", "it", "its", "itself", "just", "let", "me", "more", "most", "my",
-    "myself", "need", "no", "nor", "not", "now", "of", "off", "ok", "okay", "on", "once", "only",
-    "or", "other", "our", "ours", "ourselves", "out", "over", "own", "please", "same", "she",
-    "should", "so", "some", "such", "than", "thank", "thanks", "that", "the", "their", "theirs",
-    "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to",
-    "too", "under", "until", "up", "us", "very", "want", "was", "we", "were", "what", "when",
-    "where", "which", "while", "who", "whom", "why", "will", "with", "would", "yes", "you",
-    "your", "yours", "yourself", "yourselves", "dont", "cant", "ive", "youre", "thats", "its",
-    "still", "yet", "one", "two", "like", "know", "way", "today", "yesterday",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "hey",
+    "hi",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "let",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "need",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "please",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "us",
+    "very",
+    "want",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "yes",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "dont",
+    "cant",
+    "ive",
+    "youre",
+    "thats",
+    "its",
+    "still",
+    "yet",
+    "one",
+    "two",
+    "like",
+    "know",
+    "way",
+    "today",
+    "yesterday",
 ];
 
 fn is_stop(w: &str) -> bool {
@@ -77,7 +221,9 @@ pub fn terms(text: &str) -> BTreeSet<String> {
         let ends = raw.ends_with(['.', ',', '!', '?', ';', ':']) || raw.is_empty();
         let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
         let keep = !word.is_empty()
-            && word.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+            && word
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
             && !raw.contains('@')
             && word.chars().count() >= 2;
         let word = word.to_lowercase().replace('\'', "");
@@ -164,7 +310,8 @@ pub fn rising(this: &WeekTerms, previous: &[WeekTerms], limit: usize) -> Vec<Ris
     all.retain(|t| {
         t.term.contains(' ')
             || !phrases.iter().any(|(p, n)| {
-                p.split(' ').any(|w| w == t.term) && f64::from(*n) >= 0.8 * f64::from(t.conversations)
+                p.split(' ').any(|w| w == t.term)
+                    && f64::from(*n) >= 0.8 * f64::from(t.conversations)
             })
     });
     all.truncate(limit);
@@ -363,7 +510,10 @@ pub fn digest(
         num(this.abandon_percent, "%"),
     )];
     summary.push(match (this.csat_avg, last.csat_avg) {
-        (Some(a), Some(b)) => format!("Customers rated us {a} of 5 ({} ratings), against {b} last week.", this.csat_count),
+        (Some(a), Some(b)) => format!(
+            "Customers rated us {a} of 5 ({} ratings), against {b} last week.",
+            this.csat_count
+        ),
         (Some(a), None) => format!("Customers rated us {a} of 5 ({} ratings).", this.csat_count),
         _ => "No customer ratings this week.".into(),
     });
@@ -381,10 +531,17 @@ pub fn digest(
                 )
             })
             .collect();
-        summary.push(format!("Customers contacted us most about {}.", top.join(", ")));
+        summary.push(format!(
+            "Customers contacted us most about {}.",
+            top.join(", ")
+        ));
     }
     if !rising.is_empty() {
-        let t: Vec<String> = rising.iter().take(3).map(|r| format!("\u{201c}{}\u{201d}", r.term)).collect();
+        let t: Vec<String> = rising
+            .iter()
+            .take(3)
+            .map(|r| format!("\u{201c}{}\u{201d}", r.term))
+            .collect();
         summary.push(format!("Rising in conversations: {}.", t.join(", ")));
     }
     if let Some(b) = &best {
@@ -471,7 +628,16 @@ mod tests {
         assert!(t.contains(&"parcel"), "{t:?}");
         assert!(t.contains(&"late delivery"), "{t:?}");
         assert!(t.contains(&"late"), "{t:?}");
-        for bad in ["4242", "jo.doe", "example", "ab12345", "card ending", "0199", "hi", "my"] {
+        for bad in [
+            "4242",
+            "jo.doe",
+            "example",
+            "ab12345",
+            "card ending",
+            "0199",
+            "hi",
+            "my",
+        ] {
             assert!(!t.iter().any(|x| x.contains(bad)), "{bad} in {t:?}");
         }
         // A phrase never spans a sentence's end or a stop word.
@@ -501,9 +667,18 @@ mod tests {
         assert_eq!(r[0].previous_mean, 0.0);
         assert_eq!(r[0].ratio, 3.0);
         // The phrase covers its words: they are not listed again.
-        assert!(!names.contains(&"damaged") && !names.contains(&"parcel"), "{names:?}");
+        assert!(
+            !names.contains(&"damaged") && !names.contains(&"parcel"),
+            "{names:?}"
+        );
         // Steady terms do not rise; terms in two conversations never show.
-        for t in ["refund", "app crashes", "ottoline", "ottoline quibble", "quibble"] {
+        for t in [
+            "refund",
+            "app crashes",
+            "ottoline",
+            "ottoline quibble",
+            "quibble",
+        ] {
             assert!(!names.contains(&t), "{t} in {names:?}");
         }
     }
@@ -522,14 +697,19 @@ mod tests {
     #[test]
     fn personal_data_never_surfaces_even_when_many_share_it() {
         let convs: Vec<String> = (0..5)
-            .map(|_| "refund to 4111 1111 1111 1111 or ops@shop.example, call 0044 20 7946 0958".to_string())
+            .map(|_| {
+                "refund to 4111 1111 1111 1111 or ops@shop.example, call 0044 20 7946 0958"
+                    .to_string()
+            })
             .collect();
         let refs: Vec<&str> = convs.iter().map(String::as_str).collect();
         let r = rising(&week(&refs), &[], 50);
         assert!(!r.is_empty());
         for t in &r {
             assert!(
-                !t.term.chars().any(|c| c.is_ascii_digit()) && !t.term.contains('@') && !t.term.contains("shop"),
+                !t.term.chars().any(|c| c.is_ascii_digit())
+                    && !t.term.contains('@')
+                    && !t.term.contains("shop"),
                 "{r:?}"
             );
         }
@@ -556,7 +736,12 @@ mod tests {
         let weeks = vec![
             wk(&[("returns", 4, 0, 0)]),
             wk(&[("returns", 10, 8, 2), ("billing", 5, 0, 0), ("", 7, 0, 0)]),
-            wk(&[("returns", 5, 9, 3), ("billing", 10, 20, 4), ("shipping", 5, 0, 0), ("", 9, 0, 0)]),
+            wk(&[
+                ("returns", 5, 9, 3),
+                ("billing", 10, 20, 4),
+                ("shipping", 5, 0, 0),
+                ("", 9, 0, 0),
+            ]),
         ];
         let r = reasons(&weeks);
         let codes: Vec<&str> = r.iter().map(|x| x.code.as_str()).collect();
@@ -573,17 +758,40 @@ mod tests {
     #[test]
     fn the_digest_is_due_from_monday_eight_in_the_zone_once_a_week() {
         let ny = wfm::zone::parse("America/New_York").unwrap();
-        let at = |y, m, d, h: i64| wfm::zone::to_utc(&ny, wfm::time::days_from_civil(y, m, d), h * 60) * 60_000;
+        let at = |y, m, d, h: i64| {
+            wfm::zone::to_utc(&ny, wfm::time::days_from_civil(y, m, d), h * 60) * 60_000
+        };
         // Monday 7 December 2026; the week before started on Monday 30 November.
         let nov30 = wfm::time::days_from_civil(2026, 11, 30);
         let since = at(2026, 12, 2, 12);
-        assert_eq!(digest_due(at(2026, 12, 7, 7), &ny, since, None), None, "before 08:00");
-        assert_eq!(digest_due(at(2026, 12, 7, 8), &ny, since, None), Some(nov30));
-        assert_eq!(digest_due(at(2026, 12, 9, 15), &ny, since, None), Some(nov30), "late is still due");
-        assert_eq!(digest_due(at(2026, 12, 9, 15), &ny, since, Some(nov30)), None, "once");
-        assert_eq!(digest_due(at(2026, 12, 14, 8), &ny, since, Some(nov30)), Some(nov30 + 7));
+        assert_eq!(
+            digest_due(at(2026, 12, 7, 7), &ny, since, None),
+            None,
+            "before 08:00"
+        );
+        assert_eq!(
+            digest_due(at(2026, 12, 7, 8), &ny, since, None),
+            Some(nov30)
+        );
+        assert_eq!(
+            digest_due(at(2026, 12, 9, 15), &ny, since, None),
+            Some(nov30),
+            "late is still due"
+        );
+        assert_eq!(
+            digest_due(at(2026, 12, 9, 15), &ny, since, Some(nov30)),
+            None,
+            "once"
+        );
+        assert_eq!(
+            digest_due(at(2026, 12, 14, 8), &ny, since, Some(nov30)),
+            Some(nov30 + 7)
+        );
         // Set up after that Monday 08:00: the first digest is the next one.
-        assert_eq!(digest_due(at(2026, 12, 9, 15), &ny, at(2026, 12, 7, 9), None), None);
+        assert_eq!(
+            digest_due(at(2026, 12, 9, 15), &ny, at(2026, 12, 7, 9), None),
+            None
+        );
         // 08:00 is the zone's: 13:00 UTC in New York's winter.
         assert_eq!(send_time(&ny, nov30), at(2026, 12, 7, 8));
         assert_eq!(send_time(&ny, nov30) % 86_400_000, 13 * 3_600_000);
@@ -619,12 +827,20 @@ mod tests {
             &last,
             &[],
             &[],
-            &[q("Sales", Some(90.0)), q("Care", Some(60.0)), q("Idle", None)],
+            &[
+                q("Sales", Some(90.0)),
+                q("Care", Some(60.0)),
+                q("Idle", None),
+            ],
         );
         assert_eq!(d.best_queue.unwrap().name, "Sales");
         assert_eq!(d.worst_queue.unwrap().name, "Care");
         assert_eq!(d.contacts.change, Some(20.0));
         assert_eq!(d.csat_avg.change, Some(0.2));
-        assert!(d.summary[0].starts_with("120 contacts this week (+20% on last week)"), "{:?}", d.summary);
+        assert!(
+            d.summary[0].starts_with("120 contacts this week (+20% on last week)"),
+            "{:?}",
+            d.summary
+        );
     }
 }

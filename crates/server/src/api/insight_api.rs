@@ -158,12 +158,7 @@ async fn zone_of(
 }
 
 /// The Monday of the asked week, or of this week (`last`: of the week before).
-fn week_of(
-    zone: &jiff::tz::TimeZone,
-    now: i64,
-    week: Option<&str>,
-    last: bool,
-) -> ApiResult<i64> {
+fn week_of(zone: &jiff::tz::TimeZone, now: i64, week: Option<&str>, last: bool) -> ApiResult<i64> {
     match week.filter(|w| !w.is_empty()) {
         Some(w) => wfm::time::parse_date(w)
             .map(insight::monday_of)
@@ -173,6 +168,20 @@ fn week_of(
             Ok(insight::monday_of(today) - if last { 7 } else { 0 })
         }
     }
+}
+
+/// What a request asks for: its organisation, zone (and its name) and week's Monday
+/// (`last`: last week by default).
+async fn asked(
+    state: &AppState,
+    auth: &Auth,
+    q: &InsightQuery,
+    last: bool,
+) -> ApiResult<(Uuid, jiff::tz::TimeZone, String, i64)> {
+    let org = auth.org_id();
+    let (zone, tz) = zone_of(state, org, q.tz.as_deref()).await?;
+    let week = week_of(&zone, millis(state.now()), q.week.as_deref(), last)?;
+    Ok((org, zone, tz, week))
 }
 
 fn week_figures(f: &Figures) -> WeekFigures {
@@ -226,8 +235,9 @@ async fn compute(
         );
     }
     let series = by_queue.series();
-    let names: HashMap<Uuid, String> =
-        state.with_org(org, |o| o.queues().map(|q| (q.id, q.name.clone())).collect());
+    let names: HashMap<Uuid, String> = state.with_org(org, |o| {
+        o.queues().map(|q| (q.id, q.name.clone())).collect()
+    });
     let mut per_queue: BTreeMap<Uuid, (Figures, Figures)> = BTreeMap::new();
     for ((i, key), f) in by_queue.cells() {
         let Ok(id) = Uuid::parse_str(key) else {
@@ -350,7 +360,8 @@ async fn week_terms(
     }
     let w = Arc::new(w);
     let mut c = slot.insight();
-    c.weeks.insert((from, to), (Instant::now(), done, w.clone()));
+    c.weeks
+        .insert((from, to), (Instant::now(), done, w.clone()));
     while c.weeks.len() > KEPT_WEEKS {
         let Some(oldest) = c.weeks.keys().min().copied() else {
             break;
@@ -385,9 +396,7 @@ async fn get_insight(
     Query(q): Query<InsightQuery>,
 ) -> ApiResult<Json<Insight>> {
     auth.require(READERS)?;
-    let org = auth.org_id();
-    let (zone, tz) = zone_of(&state, org, q.tz.as_deref()).await?;
-    let week = week_of(&zone, millis(state.now()), q.week.as_deref(), false)?;
+    let (org, zone, tz, week) = asked(&state, &auth, &q, false).await?;
     Ok(Json(
         compute(&state, org, Actor::from(&auth), &zone, &tz, week).await?,
     ))
@@ -404,9 +413,7 @@ async fn get_digest(
     Query(q): Query<InsightQuery>,
 ) -> ApiResult<Json<Digest>> {
     auth.require(READERS)?;
-    let org = auth.org_id();
-    let (zone, tz) = zone_of(&state, org, q.tz.as_deref()).await?;
-    let week = week_of(&zone, millis(state.now()), q.week.as_deref(), true)?;
+    let (org, zone, tz, week) = asked(&state, &auth, &q, true).await?;
     let i = compute(&state, org, Actor::from(&auth), &zone, &tz, week).await?;
     Ok(Json(digest_of(&i)))
 }
@@ -430,9 +437,7 @@ async fn send_digest(
     Query(q): Query<InsightQuery>,
 ) -> ApiResult<(StatusCode, Json<DigestSent>)> {
     auth.require(ADMINS)?;
-    let org = auth.org_id();
-    let (zone, tz) = zone_of(&state, org, q.tz.as_deref()).await?;
-    let week = week_of(&zone, millis(state.now()), q.week.as_deref(), true)?;
+    let (org, zone, tz, week) = asked(&state, &auth, &q, true).await?;
     let sent = send(&state, org, Actor::from(&auth), &zone, &tz, week, "manual").await?;
     let Some((id, digest)) = sent else {
         return Err(ApiError::invalid(
@@ -476,9 +481,8 @@ async fn send(
     state
         .write(vec![ev.change(org, state.now(), actor)], vec![])
         .await?;
-    let body =
-        json!({"type": "insight.digest", "organisation_id": org, "id": id, "digest": d})
-            .to_string();
+    let body = json!({"type": "insight.digest", "organisation_id": org, "id": id, "digest": d})
+        .to_string();
     let (st, w) = (state.clone(), d.week.clone());
     tokio::spawn(async move {
         crate::webhook::deliver(&st, &url, &secret, body, 1, |a| {

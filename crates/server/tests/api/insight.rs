@@ -14,7 +14,7 @@ use store::Role;
 use uuid::Uuid;
 
 use crate::common::*;
-use crate::outbound::{Endpoint, verify};
+use crate::outbound::{Endpoint, deliveries_until, verify};
 use crate::routing_live::{accept, advance, agent, contact, offered_to, queue, quiet_org};
 
 const DAY_S: u64 = 86_400;
@@ -52,24 +52,30 @@ async fn handled(
     assert_eq!(r.status, 200, "wrapup: {}", r.text);
     if let Some(rating) = rating {
         advance(s, 30).await;
-        s.state
-            .write(
-                vec![
-                    server::events::LiveEvent::ContactCsat {
-                        contact_id: c,
-                        queue_id: Some(q),
-                        agent_id: Some(o.user(Role::Agent)),
-                        rating,
-                    }
-                    .change(o.id, s.state.now(), server::events::Actor::Customer),
-                ],
-                vec![],
-            )
-            .await
-            .expect("rating written");
+        rate(s, o, c, q, rating).await;
     }
     advance(s, 600).await;
     c
+}
+
+/// What the chat widget's rating writes: the customer's `rating` of contact `c` in
+/// queue `q`, answered by the organisation's agent.
+pub(crate) async fn rate(s: &Server, o: &Org, c: Uuid, q: Uuid, rating: i64) {
+    s.state
+        .write(
+            vec![
+                server::events::LiveEvent::ContactCsat {
+                    contact_id: c,
+                    queue_id: Some(q),
+                    agent_id: Some(o.user(Role::Agent)),
+                    rating,
+                }
+                .change(o.id, s.state.now(), server::events::Actor::Customer),
+            ],
+            vec![],
+        )
+        .await
+        .expect("rating written");
 }
 
 fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
@@ -228,14 +234,7 @@ async fn a_weeks_reasons_ratings_and_rising_phrase_and_its_signed_digest() {
             assert_eq!(h.body["digest"]["rising"][0]["term"], "damaged parcel");
             assert_eq!(h.body["digest"]["top_reasons"][0]["code"], "shipping");
         }
-        let mut log = json!(null);
-        for _ in 0..100 {
-            log = sup.ok("/api/insight/deliveries").await;
-            if log["items"].as_array().unwrap().len() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = deliveries_until(&sup, "/api/insight/deliveries", 2).await;
         let items = log["items"].as_array().unwrap();
         assert_eq!((items[1]["attempt"].clone(), items[1]["ok"].clone(), items[1]["status"].clone()), (json!(1), json!(false), json!(500)), "{log}");
         assert_eq!((items[0]["attempt"].clone(), items[0]["ok"].clone()), (json!(2), json!(true)), "{log}");

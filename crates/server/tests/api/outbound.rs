@@ -92,6 +92,20 @@ impl Endpoint {
     }
 }
 
+/// A webhook's delivery log (`path`) once it holds `n` attempts (they are logged as
+/// they are made, in the background).
+pub(crate) async fn deliveries_until(c: &Client, path: &str, n: usize) -> Value {
+    let mut log = json!(null);
+    for _ in 0..100 {
+        log = c.ok(path).await;
+        if log["items"].as_array().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    log
+}
+
 /// Our signature, checked the way an integration would.
 pub(crate) fn verify(secret: &str, hit: &Hit) -> bool {
     let Some((t, v1)) = hit
@@ -470,14 +484,7 @@ async fn alerts_rise_for_the_consoles_and_call_a_signed_webhook_that_is_retried(
             assert_eq!(h.body["type"], "alert.raised");
             assert_eq!(h.body["alert"]["rule"], "Line forming");
         }
-        let mut log = json!(null);
-        for _ in 0..100 {
-            log = admin.ok("/api/alerts/deliveries").await;
-            if log["items"].as_array().unwrap().len() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = deliveries_until(&admin, "/api/alerts/deliveries", 2).await;
         let items = log["items"].as_array().unwrap();
         assert_eq!((items[1]["attempt"].clone(), items[1]["ok"].clone(), items[1]["status"].clone()), (json!(1), json!(false), json!(500)), "{log}");
         assert_eq!((items[0]["attempt"].clone(), items[0]["ok"].clone()), (json!(2), json!(true)), "{log}");
@@ -542,14 +549,7 @@ async fn an_alert_call_owed_at_a_stop_is_made_after_the_restart() {
         assert!(verify(secret, &hits[1]), "signed: {:?}", hits[1].signature);
         assert_eq!(hits[1].body, first[0].body, "the same change");
         let admin = o.client(&s, Role::Admin);
-        let mut log = json!(null);
-        for _ in 0..100 {
-            log = admin.ok("/api/alerts/deliveries").await;
-            if log["items"].as_array().unwrap().len() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = deliveries_until(&admin, "/api/alerts/deliveries", 2).await;
         let items = log["items"].as_array().unwrap();
         assert_eq!(
             (items[0]["attempt"].clone(), items[0]["ok"].clone()),
