@@ -606,6 +606,31 @@ pub fn digest_due(
     (send_time(zone, week) >= since && last_sent.is_none_or(|l| l < week)).then_some(week)
 }
 
+/// How long after a digest was sent its call is still made after a restart.
+pub const RESUME_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// The digests still owed their call when a server starts: each one sent (`sends`:
+/// id, week, when, in Unix ms) in the last [`RESUME_WINDOW_MS`] with no attempt that
+/// got through and fewer than `max` attempts (`attempts`: id, attempt, ok), with the
+/// number of the next attempt.
+pub fn owed(
+    sends: &[(Uuid, String, i64)],
+    attempts: &[(Uuid, u32, bool)],
+    now: i64,
+    max: u32,
+) -> Vec<(Uuid, String, u32)> {
+    sends
+        .iter()
+        .filter(|(_, _, at)| now - at <= RESUME_WINDOW_MS)
+        .filter_map(|(id, week, _)| {
+            let mine = attempts.iter().filter(|(a, _, _)| a == id);
+            let ok = mine.clone().any(|(_, _, ok)| *ok);
+            let tried = mine.map(|(_, n, _)| *n).max().unwrap_or(0);
+            (!ok && tried < max).then(|| (*id, week.clone(), tried + 1))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -841,6 +866,38 @@ mod tests {
             d.summary[0].starts_with("120 contacts this week (+20% on last week)"),
             "{:?}",
             d.summary
+        );
+    }
+
+    #[test]
+    fn a_restart_owes_the_calls_that_did_not_get_through_for_a_day() {
+        let (a, b, c, d) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
+        let now = 10 * RESUME_WINDOW_MS;
+        let w = |s: &str| s.to_string();
+        let sends = vec![
+            (a, w("2026-11-30"), now - 60_000),
+            (b, w("2026-11-30"), now - 60_000),
+            (c, w("2026-11-23"), now - 60_000),
+            (d, w("2026-11-16"), now - RESUME_WINDOW_MS - 1),
+        ];
+        // a: failed twice; b: got through on the second; c: all five failed; d: too old.
+        let attempts = vec![(a, 1, false), (a, 2, false), (b, 1, false), (b, 2, true)]
+            .into_iter()
+            .chain((1..=5).map(|n| (c, n, false)))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            owed(&sends, &attempts, now, 5),
+            vec![(a, w("2026-11-30"), 3)]
+        );
+        assert_eq!(
+            owed(&sends[..1], &[], now, 5),
+            vec![(a, w("2026-11-30"), 1)],
+            "never tried"
         );
     }
 }

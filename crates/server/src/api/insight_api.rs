@@ -11,7 +11,8 @@
 //! secret, sealed) every Monday at 08:00 in the planning zone ([`insight::digest_due`],
 //! checked every minute by [`task`]) and when an admin asks
 //! (`POST /api/insight/digest/send`), signed and retried by [`crate::webhook`], each
-//! attempt logged as `insight.webhook`.
+//! attempt logged as `insight.webhook`; a call a stopped server still owed is made after
+//! the next start, counting on from its last attempt ([`insight::owed`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -64,6 +65,8 @@ pub struct Cache {
     /// The Monday of the last week whose digest went out on schedule; `None` until
     /// read from the log.
     last_sent: Option<Option<i64>>,
+    /// Whether the calls owed from before a restart were taken up.
+    resumed: bool,
 }
 
 /// The digest webhook as stored (the secret sealed; `since`: when the URL was set,
@@ -481,11 +484,26 @@ async fn send(
     state
         .write(vec![ev.change(org, state.now(), actor)], vec![])
         .await?;
+    post(state, org, url, secret, id, &d, 1);
+    Ok(Some((id, d)))
+}
+
+/// Posts digest `id` to the webhook in the background, from attempt `first`, each
+/// attempt logged as `insight.webhook`.
+fn post(
+    state: &AppState,
+    org: Uuid,
+    url: String,
+    secret: String,
+    id: Uuid,
+    d: &Digest,
+    first: u32,
+) {
     let body = json!({"type": "insight.digest", "organisation_id": org, "id": id, "digest": d})
         .to_string();
     let (st, w) = (state.clone(), d.week.clone());
     tokio::spawn(async move {
-        crate::webhook::deliver(&st, &url, &secret, body, 1, |a| {
+        crate::webhook::deliver(&st, &url, &secret, body, first, |a| {
             LiveEvent::InsightWebhook {
                 digest_id: id,
                 week: w.clone(),
@@ -498,7 +516,78 @@ async fn send(
         })
         .await
     });
-    Ok(Some((id, d)))
+}
+
+/// The digests whose calls a stopped server still owed ([`insight::owed`]), from the
+/// log: (id, week, next attempt).
+async fn owed(state: &AppState, org: Uuid) -> store::Result<Vec<(Uuid, String, u32)>> {
+    let db = state.store();
+    let sends: Vec<(Uuid, String, i64)> = db
+        .read_org_events_of_kind(org, "insight.digest", i64::MAX, 200)
+        .await?
+        .iter()
+        .filter_map(|e| match LiveEvent::parse(e) {
+            Some((_, LiveEvent::InsightDigest { id, week, .. })) => Some((id, week, millis(e.at))),
+            _ => None,
+        })
+        .collect();
+    let attempts: Vec<(Uuid, u32, bool)> = db
+        .read_org_events_of_kind(org, "insight.webhook", i64::MAX, 1000)
+        .await?
+        .iter()
+        .filter_map(|e| match LiveEvent::parse(e) {
+            Some((
+                _,
+                LiveEvent::InsightWebhook {
+                    digest_id,
+                    attempt,
+                    ok,
+                    ..
+                },
+            )) => Some((digest_id, attempt, ok)),
+            _ => None,
+        })
+        .collect();
+    Ok(insight::owed(
+        &sends,
+        &attempts,
+        millis(state.now()),
+        crate::webhook::ATTEMPTS,
+    ))
+}
+
+/// Make the calls a stopped server still owed (once per start), each digest computed
+/// again for its week and sent under its first id, counting on from its last attempt.
+async fn resume(
+    state: &AppState,
+    org: Uuid,
+    s: &Stored,
+    zone: &jiff::tz::TimeZone,
+    tz: &str,
+) -> ApiResult<()> {
+    let (Some(url), Some(sealed)) = (&s.webhook_url, &s.webhook_secret) else {
+        return Ok(());
+    };
+    let secret = state
+        .sealer()
+        .open(org, SECRET_FIELD, sealed)
+        .unwrap_or_default();
+    for (id, week, first) in owed(state, org).await? {
+        let Ok(day) = wfm::time::parse_date(&week) else {
+            continue;
+        };
+        let i = compute(state, org, Actor::System, zone, tz, day).await?;
+        post(
+            state,
+            org,
+            url.clone(),
+            secret.clone(),
+            id,
+            &digest_of(&i),
+            first,
+        );
+    }
+    Ok(())
 }
 
 /// The Monday of the last week whose digest went out on schedule, from the log.
@@ -516,7 +605,7 @@ async fn last_scheduled(state: &AppState, org: Uuid) -> store::Result<Option<i64
 }
 
 /// Send each organisation's digest that is due ([`insight::digest_due`]): once a week,
-/// Monday 08:00 in its planning zone. Called every minute by [`task`]; tests call it
+/// Monday 08:00 in its planning zone; first, after a start, the calls still owed. Called every minute by [`task`]; tests call it
 /// after moving the clock.
 pub async fn check_digests(state: &AppState) {
     for (org, slot) in state.slots() {
@@ -529,6 +618,11 @@ pub async fn check_digests(state: &AppState) {
         let Ok((zone, tz)) = zone_of(state, org, None).await else {
             continue;
         };
+        let first = !std::mem::replace(&mut slot.insight().resumed, true);
+        if first && let Err(e) = resume(state, org, &s, &zone, &tz).await {
+            tracing::warn!(%org, error = %e.message, "owed digest calls not made; trying again");
+            slot.insight().resumed = false;
+        }
         let known = slot.insight().last_sent;
         let last = match known {
             Some(l) => l,

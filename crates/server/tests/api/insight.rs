@@ -262,3 +262,56 @@ async fn a_weeks_reasons_ratings_and_rising_phrase_and_its_signed_digest() {
     })
     .await;
 }
+
+/// A digest call that failed when the server stopped is made again after the restart,
+/// under the same id, as its next attempt.
+#[tokio::test]
+async fn a_digest_call_owed_at_a_stop_is_made_after_the_restart() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "insight-restart").await;
+        let (ep, url) = Endpoint::start(vec![(503, json!({}))]).await;
+        let secret = "digest-signing-secret-0002";
+        let admin = o.client(&s, Role::Admin);
+        let r = admin
+            .put(
+                "/api/insight/settings",
+                &json!({"webhook_url": url, "webhook_secret": secret}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let sent = admin.post("/api/insight/digest/send", &json!({})).await;
+        assert_eq!(sent.status, 202, "{}", sent.text);
+        let first = ep.wait_for(1).await;
+        // Stopped before the retry (1 s later).
+        let data = s.halt().await;
+        assert_eq!(ep.hits().len(), 1, "no retry from a stopped server");
+        let s = Server::start_with(data, server::Clock::System).await;
+        server::api::insight_api::check_digests(&s.state).await;
+        let hits = ep.wait_for(2).await;
+        assert!(verify(secret, &hits[1]), "signed: {:?}", hits[1].signature);
+        assert_eq!(hits[1].body["id"], first[0].body["id"], "the same digest");
+        assert_eq!(
+            hits[1].body["digest"]["week"],
+            first[0].body["digest"]["week"]
+        );
+        let admin = o.client(&s, Role::Admin);
+        let log = deliveries_until(&admin, "/api/insight/deliveries", 2).await;
+        let items = log["items"].as_array().unwrap();
+        assert_eq!(
+            (items[0]["attempt"].clone(), items[0]["ok"].clone()),
+            (json!(2), json!(true)),
+            "{log}"
+        );
+        assert_eq!(
+            (items[1]["attempt"].clone(), items[1]["status"].clone()),
+            (json!(1), json!(503)),
+            "{log}"
+        );
+        // Made once, however often the check runs.
+        server::api::insight_api::check_digests(&s.state).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(ep.hits().len(), 2);
+        s
+    })
+    .await;
+}
