@@ -1,5 +1,5 @@
 // The pages: landing, agent desktop, device check, workforce pages (planning, my hours,
-// adherence, live, reports), users and sign-in (admins), admin (queues, agents, configuration),
+// adherence, live, reports, insight), users and sign-in (admins), admin (queues, agents, configuration),
 // the 404 page, and a demo shop that embeds the widget.
 // The widget itself is a separate library build (vite.widget.config.ts).
 import { defineConfig } from 'vite';
@@ -26,6 +26,7 @@ export default defineConfig({
         adherence: resolve(import.meta.dirname, 'adherence/index.html'),
         live: resolve(import.meta.dirname, 'live/index.html'),
         reports: resolve(import.meta.dirname, 'reports/index.html'),
+        insight: resolve(import.meta.dirname, 'insight/index.html'),
         users: resolve(import.meta.dirname, 'users/index.html'),
         admin: resolve(import.meta.dirname, 'admin/index.html'),
         notFound: resolve(import.meta.dirname, '404.html'),

@@ -109,7 +109,7 @@ test('unknown paths get a 404 page; the apps\' own routes still work', async () 
     assert.match(res.headers.get('content-type') ?? '', /text\/html/, path);
     assert.match(await res.text(), /Page not found/, path);
   }
-  for (const path of ['/', '/agent/', '/agent/chats/7', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/reports/', '/users/', '/admin/', '/admin/agents', '/device-check/', '/demo-shop.html']) {
+  for (const path of ['/', '/agent/', '/agent/chats/7', '/wfm/', '/my-hours/', '/live/', '/adherence/', '/reports/', '/insight/', '/users/', '/admin/', '/admin/agents', '/device-check/', '/demo-shop.html']) {
     assert.equal((await fetch(server.url + path)).status, 200, path);
   }
   const page = await browser.newPage();

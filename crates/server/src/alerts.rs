@@ -11,7 +11,7 @@
 //! `alert.cleared` (ids and figures only: no personal data), tells the consoles, and
 //! hands the change to the webhook sender, which signs each call as the channels'
 //! webhooks are signed (`X-Homeshore-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
-//! "<t>.<body>">`, [`sign`], so a receiver can refuse a replayed or forged call),
+//! "<t>.<body>">`, [`crate::webhook`], so a receiver can refuse a replayed or forged call),
 //! retries with backoff, and logs every attempt as `alert.webhook` (the delivery log
 //! admins read). Each change carries an id and the alert as sent, so a restart picks up
 //! from the log ([`resume`]): alerts that were up stay up (not raised twice), and calls
@@ -30,7 +30,6 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::channels::outbound::sign;
 use crate::error::Json;
 use crate::events::{Actor, LiveEvent};
 use crate::live::{OrgLive, rid};
@@ -40,9 +39,8 @@ use crate::{ApiError, ApiResult, AppState};
 pub const NAME: &str = "alerts";
 /// What the webhook's signing secret is sealed as.
 const SECRET_FIELD: &str = "alerts_webhook_secret";
-/// Attempts at one webhook call, and the wait before the first retry (doubling).
-pub const ATTEMPTS: u32 = 5;
-const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// Attempts at one webhook call.
+pub use crate::webhook::ATTEMPTS;
 /// How long [`check`] trusts the settings it read (changes made by another process).
 const RELOAD: Duration = Duration::from_secs(5);
 
@@ -497,8 +495,8 @@ pub async fn check(state: &AppState) {
     }
 }
 
-/// Posts one change to the webhook from attempt `first`, retrying with backoff; logs
-/// each attempt under the change's id.
+/// Posts one change to the webhook from attempt `first` ([`crate::webhook::deliver`]);
+/// logs each attempt under the change's id.
 async fn deliver(
     state: &AppState,
     org: Uuid,
@@ -513,59 +511,20 @@ async fn deliver(
         Transition::Cleared(a) => ("alert.cleared", a),
     };
     let body = json!({"type": kind, "organisation_id": org, "alert": a}).to_string();
-    let http = crate::http_client_builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
-    let mut wait = FIRST_RETRY * 2u32.pow(first.saturating_sub(1).min(8));
-    for attempt in first..=ATTEMPTS {
-        let now = state.now();
-        let sent = http
-            .post(url)
-            .header("content-type", "application/json")
-            .header(
-                "x-homeshore-signature",
-                sign(secret, now.unix_timestamp(), body.as_bytes()),
-            )
-            .body(body.clone())
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await;
-        let (ok, status, error) = match sent {
-            Ok(r) if r.status().is_success() => (true, Some(r.status().as_u16()), None),
-            Ok(r) => (
-                false,
-                Some(r.status().as_u16()),
-                Some(format!("HTTP {}", r.status())),
-            ),
-            Err(e) => (false, None, Some(crate::channels::outbound::root_cause(&e))),
-        };
-        let ev = LiveEvent::AlertWebhook {
+    crate::webhook::deliver(state, url, secret, body, first, |at| {
+        LiveEvent::AlertWebhook {
             rule: a.rule.clone(),
             queue_id: a.queue_id,
             alert: kind.into(),
             alert_id: Some(id),
-            attempt,
-            ok,
-            status,
-            error,
+            attempt: at.attempt,
+            ok: at.ok,
+            status: at.status,
+            error: at.error.clone(),
         }
-        .change(org, now, Actor::System);
-        let _ = state.write(vec![ev], vec![]).await;
-        if ok {
-            return;
-        }
-        // A stopping server leaves the rest to the next start ([`resume`]).
-        let mut stopping = state.shutdown_signal();
-        if *stopping.borrow() {
-            return;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stopping.changed() => return,
-        }
-        wait *= 2;
-    }
+        .change(org, at.at, Actor::System)
+    })
+    .await;
 }
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -638,34 +597,15 @@ async fn put_alerts(
             )));
         }
     }
-    let url = body
-        .webhook_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string);
-    if let Some(u) = &url
-        && !crate::sso::allowed_url(u)
-    {
-        return Err(ApiError::invalid(
-            "webhook_url: https, or http on this machine",
-        ));
-    }
     let (existing, obj) = stored(&state, org).await?;
-    let secret = match body.webhook_secret.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => {
-            if s.len() < 16 || s.len() > 200 {
-                return Err(ApiError::invalid("webhook_secret: 16 to 200 characters"));
-            }
-            Some(state.sealer().seal(org, SECRET_FIELD, s))
-        }
-        _ => existing.webhook_secret,
-    };
-    if url.is_some() && secret.is_none() {
-        return Err(ApiError::invalid(
-            "webhook_secret: a webhook needs a signing secret",
-        ));
-    }
+    let (url, secret) = crate::webhook::settings(
+        &state,
+        org,
+        body.webhook_url.as_deref(),
+        body.webhook_secret.as_deref(),
+        existing.webhook_secret,
+        SECRET_FIELD,
+    )?;
     let new = Stored {
         rules: body
             .rules
@@ -707,23 +647,9 @@ async fn active_alerts(
 #[utoipa::path(get, path = "/api/alerts/deliveries", tag = "supervisor", responses((status = 200, description = "`{items: [{at, rule, queue_id, alert, attempt, ok, status, error}]}`")))]
 async fn deliveries(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     auth.require(MANAGERS)?;
-    let events = state
-        .store()
-        .read_org_events_of_kind(auth.org_id(), "alert.webhook", i64::MAX, 200)
-        .await?;
-    let items: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            let mut d = e.data.clone();
-            if let Value::Object(m) = &mut d {
-                m.insert("at".into(), json!(crate::wire::ts(e.at)));
-                m.remove("actor");
-                m.remove("type");
-            }
-            d
-        })
-        .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(
+        crate::webhook::delivery_log(&state, auth.org_id(), "alert.webhook").await?,
+    ))
 }
 
 #[cfg(test)]

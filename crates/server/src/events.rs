@@ -322,6 +322,34 @@ pub enum LiveEvent {
         status: Option<u16>,
         error: Option<String>,
     },
+    /// A staff member (the actor; the server for a scheduled digest) had the words of
+    /// one week's customer messages counted for Insight (`week`: its Monday, `from` and
+    /// `to` in Unix ms): `conversations` read, nothing of them kept but counts.
+    #[serde(rename = "insight.terms")]
+    InsightTerms {
+        week: String,
+        from: i64,
+        to: i64,
+        conversations: u32,
+    },
+    /// A weekly digest was sent to the organisation's webhook (`trigger`: `schedule`
+    /// or `manual`); its attempts name its `id`.
+    #[serde(rename = "insight.digest")]
+    InsightDigest {
+        id: Uuid,
+        week: String,
+        trigger: String,
+    },
+    /// One attempt at calling the digest's webhook.
+    #[serde(rename = "insight.webhook")]
+    InsightWebhook {
+        digest_id: Uuid,
+        week: String,
+        attempt: u32,
+        ok: bool,
+        status: Option<u16>,
+        error: Option<String>,
+    },
     /// A phone number texted STOP, or START again.
     /// `phone`: its last four digits ([`phone_tail`]).
     #[serde(rename = "sms.opted_out")]

@@ -58,6 +58,7 @@ pub mod events;
 pub mod help_center;
 pub mod history;
 pub mod hub;
+pub mod insight;
 pub mod keys;
 pub mod knowledge;
 pub mod live;
@@ -72,6 +73,7 @@ pub mod seed;
 pub mod sso;
 pub mod supervise;
 pub mod web;
+pub mod webhook;
 pub mod wire;
 mod ws;
 
@@ -284,6 +286,8 @@ pub struct OrgSlot {
     /// Which alerts are up ([`alerts`]); apart from the live state, so that a rebuild
     /// does not raise them again.
     alerts: Mutex<alerts::Watch>,
+    /// Insight's counted weeks and the last digest sent on schedule.
+    insight: Mutex<api::insight_api::Cache>,
     /// Wallboards last computed, by their filters: every console that fetches after a
     /// `wallboard` note shares one computation.
     pub boards: Mutex<BoardCache>,
@@ -335,8 +339,13 @@ impl OrgSlot {
             recovering: tokio::sync::Mutex::new(()),
             recovered: tokio::sync::Notify::new(),
             alerts: Mutex::new(alerts::Watch::default()),
+            insight: Mutex::new(api::insight_api::Cache::default()),
             boards: Mutex::new(BoardCache::default()),
         }
+    }
+    /// Insight's counted weeks and digest schedule. Never hold it across an `.await`.
+    pub fn insight(&self) -> MutexGuard<'_, api::insight_api::Cache> {
+        self.insight.lock().unwrap_or_else(|p| p.into_inner())
     }
     /// The organisation's alerts. Never hold it across an `.await`.
     pub fn alerts(&self) -> MutexGuard<'_, alerts::Watch> {
@@ -447,6 +456,7 @@ impl AppState {
         tokio::spawn(channels::outbound::drain_task(state.clone()));
         tokio::spawn(retention::task(state.clone()));
         tokio::spawn(reports::task(state.clone()));
+        tokio::spawn(api::insight_api::task(state.clone()));
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }

@@ -185,10 +185,13 @@ pub enum ObjectKind {
     Protection,
     /// Alert rules and the alerts' webhook (its secret sealed); one, named `alerts`.
     Alerts,
+    /// The weekly digest's webhook (its secret sealed); one, named `insight`. Admins
+    /// only.
+    Insight,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 19] = [
+    pub const ALL: [ObjectKind; 20] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -208,6 +211,7 @@ impl ObjectKind {
         ObjectKind::KbVotes,
         ObjectKind::Protection,
         ObjectKind::Alerts,
+        ObjectKind::Insight,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -231,6 +235,7 @@ impl ObjectKind {
             ObjectKind::KbVotes => "kb_votes",
             ObjectKind::Protection => "protection",
             ObjectKind::Alerts => "alerts",
+            ObjectKind::Insight => "insight",
         }
     }
 

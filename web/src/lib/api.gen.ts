@@ -904,6 +904,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/insight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One week of Insight: the top contact reasons with their trend over five weeks and
+         *     their ratings, each queue this week and last, and the words and two-word phrases
+         *     rising in customers' messages against the mean of the four weeks before (by
+         *     conversations using them; never one used in fewer than three; personal data masked
+         *     first). Counting the words of a week's conversations is audited (`insight.terms`).
+         */
+        get: operations["get_insight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/insight/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The digest webhook's delivery log, newest first (admins and supervisors): each
+         *     attempt with its outcome.
+         */
+        get: operations["digest_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/insight/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The weekly digest (default: last week): contacts, service level, speed of answer,
+         *     abandons and satisfaction against the week before, the five top reasons and
+         *     rising phrases, the best and the worst queue, and a few sentences.
+         */
+        get: operations["get_digest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/insight/digest/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the digest (default: last week) to the webhook now (admins). Answered once
+         *     the send is logged (`insight.digest`); the call is made, signed, and retried in the
+         *     background, each attempt in `GET /api/insight/deliveries`.
+         */
+        post: operations["send_digest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/insight/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The digest's webhook (admins). The signing secret is never returned. */
+        get: operations["get_digest_settings"];
+        /**
+         * Set the digest's webhook (admins): sent every Monday at 08:00 in the planning zone,
+         *     from the next Monday on. Audited as `object.put`.
+         */
+        put: operations["put_digest_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/kb/articles": {
         parameters: {
             query?: never;
@@ -2345,6 +2451,18 @@ export interface components {
         CodeIn: {
             code: string;
         };
+        /** @description One figure this week and last, and the change. */
+        Compared: {
+            /**
+             * Format: double
+             * @description `value - previous` (in the figure's own unit: points for percentages).
+             */
+            change?: number | null;
+            /** Format: double */
+            previous?: number | null;
+            /** Format: double */
+            value?: number | null;
+        };
         /** @description A contact as staff see it. */
         ContactOut: {
             /** Format: date-time */
@@ -2481,6 +2599,46 @@ export interface components {
             /** @description The last failure, in the channel's words. */
             error?: string | null;
             status: components["schemas"]["DeliveryState"];
+        };
+        /** @description The weekly digest: the week summarised for someone with two minutes. */
+        Digest: {
+            abandon_percent: components["schemas"]["Compared"];
+            asa_s: components["schemas"]["Compared"];
+            best_queue?: components["schemas"]["QueueInsight"] | null;
+            contacts: components["schemas"]["Compared"];
+            csat_avg: components["schemas"]["Compared"];
+            /** @description The five most rising words and phrases. */
+            rising: components["schemas"]["RisingTerm"][];
+            service_level_percent: components["schemas"]["Compared"];
+            /** @description The same in a few plain sentences. */
+            summary: string[];
+            /** @description The five most frequent reasons, with their trend. */
+            top_reasons: components["schemas"]["ReasonTrend"][];
+            tz: string;
+            /** @description The week's Monday (`YYYY-MM-DD`) and zone. */
+            week: string;
+            worst_queue?: components["schemas"]["QueueInsight"] | null;
+        };
+        /** @description The answer to a digest sent. */
+        DigestSent: {
+            digest: components["schemas"]["Digest"];
+            /**
+             * Format: uuid
+             * @description What its delivery attempts name.
+             */
+            id: string;
+        };
+        /** @description The digest webhook as an admin reads and sends it. */
+        DigestSettings: {
+            /** @description Whether a signing secret is stored (read only). */
+            has_secret?: boolean;
+            /** @description The signing secret: leave out to keep the stored one. Never returned. */
+            webhook_secret?: string | null;
+            /**
+             * @description Where the weekly digest is posted (https, or http on this machine); none: not
+             *     sent.
+             */
+            webhook_url?: string | null;
         };
         /** @description A new draft of an article. */
         DraftIn: {
@@ -2819,6 +2977,37 @@ export interface components {
             sent_at?: string | null;
             text?: string | null;
         };
+        /** @description One week of Insight. */
+        Insight: {
+            /**
+             * Format: int32
+             * @description Conversations whose words were counted this week.
+             */
+            conversations: number;
+            from: string;
+            last_week: components["schemas"]["WeekFigures"];
+            /**
+             * Format: int32
+             * @description Terms used in fewer conversations than this are never shown.
+             */
+            min_conversations: number;
+            /** @description Each queue this week and last. */
+            queues: components["schemas"]["QueueInsight"][];
+            /**
+             * @description Contact reasons (wrap-up codes of handled contacts), most frequent first, with
+             *     their ratings.
+             */
+            reasons: components["schemas"]["ReasonTrend"][];
+            /** @description Words and phrases rising in customers' messages, against the four weeks before. */
+            rising: components["schemas"]["RisingTerm"][];
+            to: string;
+            totals: components["schemas"]["WeekFigures"];
+            tz: string;
+            /** @description The week's Monday (`YYYY-MM-DD`) in `tz`, and its bounds. */
+            week: string;
+            /** @description The Mondays of the weeks the trends cover, oldest first, this week last. */
+            weeks: string[];
+        };
         /** @description Who besides admins may edit the knowledge base (an admin-only object). */
         KbSettings: {
             /** @description Queues whose waiting web chats the answer bot answers from published articles. */
@@ -2972,6 +3161,14 @@ export interface components {
              */
             attachment_roles?: string[];
         };
+        /** @description A queue this week against last week. */
+        QueueInsight: {
+            last_week: components["schemas"]["WeekFigures"];
+            name: string;
+            /** Format: uuid */
+            queue_id: string;
+            this_week: components["schemas"]["WeekFigures"];
+        };
         RaiseIn: {
             /**
              * Format: uuid
@@ -2984,6 +3181,39 @@ export interface components {
         ReadIn: {
             /** Format: int64 */
             up_to_seq: number;
+        };
+        /** @description A contact reason this week, with its trend. */
+        ReasonTrend: {
+            /**
+             * Format: double
+             * @description Week over week, in percent (none when last week had none).
+             */
+            change_percent?: number | null;
+            /** @description The wrap-up code. */
+            code: string;
+            /**
+             * Format: int64
+             * @description Contacts handled with it this week.
+             */
+            contacts: number;
+            /**
+             * Format: double
+             * @description Average rating this week (1–5) and how many.
+             */
+            csat_avg?: number | null;
+            /** Format: int64 */
+            csat_count: number;
+            /** Format: double */
+            csat_last_week?: number | null;
+            /** Format: int64 */
+            last_week: number;
+            /**
+             * Format: double
+             * @description Share of this week's coded contacts, in percent.
+             */
+            share_percent: number;
+            /** @description Contacts per week, oldest first, this week last. */
+            weekly: number[];
         };
         ReauthIn: {
             password: string;
@@ -3067,6 +3297,25 @@ export interface components {
             mask: string;
             /** @description `null` for a card number: it was never kept. */
             value?: string | null;
+        };
+        /** @description A word or phrase used in more conversations this week than before. */
+        RisingTerm: {
+            /**
+             * Format: int32
+             * @description Conversations that used it this week.
+             */
+            conversations: number;
+            /**
+             * Format: double
+             * @description The mean per week of the four weeks before.
+             */
+            previous_mean: number;
+            /**
+             * Format: double
+             * @description (this week + 2) / (mean before + 2).
+             */
+            ratio: number;
+            term: string;
         };
         /** @description One rule of the group-to-role mapping. */
         RoleRule: {
@@ -3371,6 +3620,26 @@ export interface components {
             helpful: number;
             /** Format: int64 */
             not_helpful: number;
+        };
+        /** @description A week's headline figures (the whole center, or one queue). */
+        WeekFigures: {
+            /** Format: double */
+            abandon_percent?: number | null;
+            /** Format: double */
+            asa_s?: number | null;
+            /**
+             * Format: int64
+             * @description Contacts offered.
+             */
+            contacts: number;
+            /** Format: double */
+            csat_avg?: number | null;
+            /** Format: int64 */
+            csat_count: number;
+            /** Format: int64 */
+            handled: number;
+            /** Format: double */
+            service_level_percent?: number | null;
         };
         WeeklyIn: {
             close: string;
@@ -5077,6 +5346,179 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_insight: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Any day of the week (`YYYY-MM-DD`, in `tz`); default: this week (the digest:
+                 *     last week).
+                 */
+                week?: string | null;
+                /** @description IANA time zone of the weeks (default: the organisation's planning zone). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Insight"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    digest_deliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{items: [{at, digest_id, week, attempt, ok, status, error}]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_digest: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Any day of the week (`YYYY-MM-DD`, in `tz`); default: this week (the digest:
+                 *     last week).
+                 */
+                week?: string | null;
+                /** @description IANA time zone of the weeks (default: the organisation's planning zone). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Digest"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_digest: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Any day of the week (`YYYY-MM-DD`, in `tz`); default: this week (the digest:
+                 *     last week).
+                 */
+                week?: string | null;
+                /** @description IANA time zone of the weeks (default: the organisation's planning zone). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSent"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_digest_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
+            };
+        };
+    };
+    put_digest_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DigestSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
             };
             422: {
                 headers: {

@@ -9,12 +9,13 @@ mod auth_api;
 mod channels_api;
 mod config;
 mod contacts_api;
+pub mod insight_api;
 mod kb_api;
 mod reports_api;
 mod scim_api;
 pub(crate) mod sso_api;
 pub(crate) mod supervisor_api;
-mod wfm_api;
+pub(crate) mod wfm_api;
 mod wfm_calendar;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -56,6 +57,7 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "admin", description = "Users, API tokens, the organisation, single sign-on"),
         (name = "scim", description = "SCIM 2.0 provisioning (RFC 7644) for identity providers: bearer token with the `scim` scope; SCIM error bodies"),
         (name = "reports", description = "Historical reports: figures by interval, queue, agent, channel and wrap-up code; the contacts behind each figure; CSV exports"),
+        (name = "insight", description = "Insight: top contact reasons and their trend, satisfaction by reason and queue, rising words and phrases, the weekly digest and its webhook"),
         (name = "kb", description = "The knowledge base: articles, drafts and publishing, search and the answer bot's decision, import"),
         (name = "ops", description = "Health, readiness, metrics")
     )
@@ -78,6 +80,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(wfm_api::routes())
         .merge(kb_api::routes())
         .merge(reports_api::routes())
+        .merge(insight_api::routes())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .split_for_parts();

@@ -541,7 +541,7 @@ async fn zones(state: &AppState, org: Uuid) -> ApiResult<Zones> {
     })
 }
 
-async fn planning_zone(state: &AppState, org: Uuid) -> ApiResult<TimeZone> {
+pub(crate) async fn planning_zone(state: &AppState, org: Uuid) -> ApiResult<TimeZone> {
     Ok(load_settings(state, org)
         .await?
         .and_then(|(_, s)| s.planning_zone)

@@ -240,6 +240,14 @@ fn table() -> Vec<Row> {
         row("GET", "/api/reports.csv", &[Admin, Supervisor, Analyst], 200, Id::None, None),
         row("GET", "/api/reports/contacts", &[Admin, Supervisor, Analyst], 200, Id::None, None),
         row("GET", "/api/reports/contacts.csv", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        // Insight: read by those who read reports; the digest's webhook is the admins'.
+        row("GET", "/api/insight", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        row("GET", "/api/insight/digest", &[Admin, Supervisor, Analyst], 200, Id::None, None),
+        // No webhook set: refused for what it is, after authorization.
+        row("POST", "/api/insight/digest/send", ADMIN, 422, Id::None, Some(|_, _| json!({}))),
+        row("GET", "/api/insight/settings", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/insight/settings", ADMIN, 200, Id::None, Some(|_, _| json!({}))),
+        row("GET", "/api/insight/deliveries", MANAGERS, 200, Id::None, None),
         // Only someone with an agent profile raises a hand.
         row("POST", "/api/help", HANDLERS, 201, Id::None, Some(|f, _| json!({"contact_id": f.contact, "text": "help"})))
             .except(&[(Admin, 403), (Supervisor, 403)])

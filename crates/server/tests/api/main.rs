@@ -7,6 +7,7 @@ mod bodies;
 mod common;
 mod hostile;
 mod idempotency;
+mod insight;
 mod kb;
 mod messenger;
 mod mfa;

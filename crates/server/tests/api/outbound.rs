@@ -20,23 +20,23 @@ use crate::common::*;
 
 /// One request the endpoint received.
 #[derive(Debug, Clone)]
-struct Hit {
-    body: Value,
-    raw: Vec<u8>,
-    signature: String,
-    idempotency_key: String,
+pub(crate) struct Hit {
+    pub(crate) body: Value,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) signature: String,
+    pub(crate) idempotency_key: String,
 }
 
 /// A stand-in for an SMS integration: answers each request with the next scripted
 /// answer (then 200), and remembers what it got.
 #[derive(Clone, Default)]
-struct Endpoint {
+pub(crate) struct Endpoint {
     script: Arc<Mutex<VecDeque<(u16, Value)>>>,
     hits: Arc<Mutex<Vec<Hit>>>,
 }
 
 impl Endpoint {
-    async fn start(script: Vec<(u16, Value)>) -> (Endpoint, String) {
+    pub(crate) async fn start(script: Vec<(u16, Value)>) -> (Endpoint, String) {
         let ep = Endpoint {
             script: Arc::new(Mutex::new(script.into())),
             hits: Arc::default(),
@@ -76,11 +76,11 @@ impl Endpoint {
         (ep, url)
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<Hit> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Hit> {
         for _ in 0..300 {
             let h = self.hits();
             if h.len() >= n {
@@ -92,8 +92,22 @@ impl Endpoint {
     }
 }
 
+/// A webhook's delivery log (`path`) once it holds `n` attempts (they are logged as
+/// they are made, in the background).
+pub(crate) async fn deliveries_until(c: &Client, path: &str, n: usize) -> Value {
+    let mut log = json!(null);
+    for _ in 0..100 {
+        log = c.ok(path).await;
+        if log["items"].as_array().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    log
+}
+
 /// Our signature, checked the way an integration would.
-fn verify(secret: &str, hit: &Hit) -> bool {
+pub(crate) fn verify(secret: &str, hit: &Hit) -> bool {
     let Some((t, v1)) = hit
         .signature
         .strip_prefix("t=")
@@ -470,14 +484,7 @@ async fn alerts_rise_for_the_consoles_and_call_a_signed_webhook_that_is_retried(
             assert_eq!(h.body["type"], "alert.raised");
             assert_eq!(h.body["alert"]["rule"], "Line forming");
         }
-        let mut log = json!(null);
-        for _ in 0..100 {
-            log = admin.ok("/api/alerts/deliveries").await;
-            if log["items"].as_array().unwrap().len() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = deliveries_until(&admin, "/api/alerts/deliveries", 2).await;
         let items = log["items"].as_array().unwrap();
         assert_eq!((items[1]["attempt"].clone(), items[1]["ok"].clone(), items[1]["status"].clone()), (json!(1), json!(false), json!(500)), "{log}");
         assert_eq!((items[0]["attempt"].clone(), items[0]["ok"].clone()), (json!(2), json!(true)), "{log}");
@@ -542,14 +549,7 @@ async fn an_alert_call_owed_at_a_stop_is_made_after_the_restart() {
         assert!(verify(secret, &hits[1]), "signed: {:?}", hits[1].signature);
         assert_eq!(hits[1].body, first[0].body, "the same change");
         let admin = o.client(&s, Role::Admin);
-        let mut log = json!(null);
-        for _ in 0..100 {
-            log = admin.ok("/api/alerts/deliveries").await;
-            if log["items"].as_array().unwrap().len() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = deliveries_until(&admin, "/api/alerts/deliveries", 2).await;
         let items = log["items"].as_array().unwrap();
         assert_eq!(
             (items[0]["attempt"].clone(), items[0]["ok"].clone()),

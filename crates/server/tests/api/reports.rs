@@ -300,26 +300,7 @@ async fn a_month(s: &Server, o: &Org, sales: Uuid, care: Uuid, ana: &Client) -> 
         if rng.one_in(3) {
             advance(s, rng.range(10, 600)).await;
             let rating = rng.range(1, 5) as i64;
-            // What the chat widget's rating writes.
-            s.state
-                .write(
-                    vec![
-                        server::events::LiveEvent::ContactCsat {
-                            contact_id: c,
-                            queue_id: Some(q),
-                            agent_id: Some(o.user(Role::Agent)),
-                            rating,
-                        }
-                        .change(
-                            o.id,
-                            s.state.now(),
-                            server::events::Actor::Customer,
-                        ),
-                    ],
-                    vec![],
-                )
-                .await
-                .expect("rating written");
+            crate::insight::rate(s, o, c, q, rating).await;
             mine.push(Record {
                 at: now_ms(s),
                 contact: c,
