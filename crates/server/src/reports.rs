@@ -14,10 +14,16 @@
 //! every few seconds and every report does it first, so a report sees every committed
 //! event. A restart resumes at the watermark.
 //!
-//! A report then reads the stays offered in its range (and [`SLACK`] before it, for
-//! facts that came later than the offer) and counts each fact in the interval it
-//! happened, as the wallboard's buckets do. Drill-downs read the same rows with the
-//! figure's own condition, so the contacts listed are the ones counted.
+//! The same writes keep a rollup of the stays' facts per quarter hour, queue and one
+//! other dimension (`store::reports::stay_sums`, the sums `Tally::count` makes of
+//! them: a test here holds the two together). A report reads the rollup of its range
+//! and counts each fact in the interval it happened, as the wallboard's buckets do,
+//! however long after the offer it came. Filters the rollup does not keep have the
+//! database add up the stays offered in the range (and [`SLACK`] before it, for facts
+//! that came later than the offer) instead. Drill-downs read the stays with the
+//! figure's own condition, so the contacts listed are the ones counted, except facts
+//! more than [`SLACK`] after their offer, which the rollup counts and a drill-down
+//! does not list.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -37,9 +43,9 @@ use crate::live::rid;
 use crate::{ApiResult, AppState};
 
 /// How long after its offer a stay's later facts (an answer, an end, a wrap-up, a
-/// rating) still count in a report: a report reads the stays offered this long before
-/// its start. Facts later than this after the offer are not counted by a range that
-/// starts after the offer.
+/// rating) are still found by a drill-down, or by a report the rollup does not serve:
+/// they read the stays offered this long before their start. (The rollup counts every
+/// fact however late.)
 pub const SLACK: Millis = Millis(24 * 3600 * 1000);
 
 /// Events read from the log per step.
@@ -944,13 +950,43 @@ pub async fn compute(
         SumFact::Wrapped,
         SumFact::Rated,
     ];
-    // Each fact by its own time, the queries side by side on the reading pool; the
-    // contact reasons (handled, handle time, ratings per code) beside them.
+    // Each fact by its own time. The rollup serves most reports (a query per grouping,
+    // the contact reasons per code beside it); the stays are added up, a query per
+    // fact side by side on the reading pool, for the filters it does not keep.
     let db = state.store();
-    let mut asks: Vec<(SumFact, SumGroup)> = facts.iter().map(|f| (*f, sum_group)).collect();
+    let (main, reasons) =
+        futures::try_join!(db.report_rollup(&query, from, to, sum_group), async {
+            if group == GroupBy::Code {
+                Ok(None)
+            } else {
+                db.report_rollup(&query, from, to, SumGroup::Code).await
+            }
+        })?;
+    let mut asks: Vec<(SumFact, SumGroup)> = Vec::new();
+    let reason = |f: &SumFact| matches!(f, SumFact::Ended | SumFact::Rated);
+    match main {
+        Some(sums) => {
+            for (fact, s) in &sums {
+                cells.add_sum(*fact, s);
+                if group == GroupBy::Code && reason(fact) {
+                    cells.add_reason(*fact, s);
+                }
+            }
+        }
+        None => asks.extend(facts.iter().map(|f| (*f, sum_group))),
+    }
     if group != GroupBy::Code {
-        asks.push((SumFact::Ended, SumGroup::Code));
-        asks.push((SumFact::Rated, SumGroup::Code));
+        match reasons {
+            Some(sums) => {
+                for (fact, s) in sums.iter().filter(|(f, _)| reason(f)) {
+                    cells.add_reason(*fact, s);
+                }
+            }
+            None => {
+                asks.push((SumFact::Ended, SumGroup::Code));
+                asks.push((SumFact::Rated, SumGroup::Code));
+            }
+        }
     }
     let results = futures::future::try_join_all(asks.iter().map(|(fact, g)| {
         let mut q = query.clone();
@@ -965,7 +1001,7 @@ pub async fn compute(
             if *g == sum_group {
                 cells.add_sum(*fact, s);
             }
-            if *g == SumGroup::Code && matches!(fact, SumFact::Ended | SumFact::Rated) {
+            if *g == SumGroup::Code && reason(fact) {
                 cells.add_reason(*fact, s);
             }
         }
@@ -1044,6 +1080,52 @@ mod tests {
         let quarters = boundaries(&ny, from, from + 2 * H, Interval::Quarter);
         assert_eq!(quarters.len(), 8);
         assert_eq!(boundaries(&ny, from, to, Interval::Total), vec![from]);
+    }
+
+    #[test]
+    fn the_rollups_sums_are_what_tally_count_counts() {
+        // Random stays: the figures from the store's sums (`stay_sums`, as the rollup
+        // keeps them) are those `Tally::count` makes of the stay's facts.
+        let mut x: u64 = 7;
+        let mut below = |n: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % n
+        };
+        for _ in 0..2000 {
+            let some = |v: i64, b: u64| (b > 0).then_some(v);
+            let s = ReportStay {
+                offered_at: below(1000) as i64,
+                answered_at: some(below(1000) as i64, below(2)),
+                answer_wait_ms: some(below(100_000) as i64, below(4)),
+                in_sl: below(2) == 0,
+                outcome: [None, Some("abandoned"), Some("expired"), Some("handled")]
+                    .into_iter()
+                    .chain([Some("transferred"), Some("moved")])
+                    .nth(below(6) as usize)
+                    .flatten()
+                    .map(str::to_string),
+                ended_at: some(below(1000) as i64, below(4)),
+                wait_ms: some(below(100_000) as i64, below(4)),
+                handle_ms: some(below(100_000) as i64, below(4)),
+                wrapped_at: some(below(1000) as i64, below(2)),
+                acw_ms: some(below(100_000) as i64, below(4)),
+                csat: some(1 + below(5) as i64, below(2)),
+                rated_at: some(below(1000) as i64, below(2)),
+                ..Default::default()
+            };
+            let mut want = Figures::default();
+            if let Some((_, r)) = stay_facts(&s, |_, f| want.tally.count(f)) {
+                want.csat_sum += r;
+                want.csat_count += 1;
+            }
+            let mut got = Figures::default();
+            store::reports::stay_sums(&s, |_, c| {
+                store::reports::fact_sums(0, &SumKey::None, c, |f, fs| add_sum_to(&mut got, f, &fs))
+            });
+            assert_eq!(got, want, "{s:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The historical reports' tables: one row per stay of a contact in a queue
-//! ([`ReportStay`]), each agent's time per activity per fifteen minutes, and how far
-//! into the log the server's projection has read (`report_state`).
+//! ([`ReportStay`]), the sums of their facts per quarter hour, queue and one other
+//! dimension (`report_rollup`, kept in the same transactions: [`stay_sums`]), each
+//! agent's time per activity per fifteen minutes, and how far into the log the
+//! server's projection has read (`report_state`).
 //!
 //! They are a projection of the event log, kept by the server's `reports.rs` as the log
 //! grows, so they are written here, on the reading pool in their own short
@@ -9,6 +11,8 @@
 //!
 //! Reading returns a channel of row chunks fed by a task of its own, so a report can
 //! fold a month of stays, and a CSV export stream them, without holding them all.
+
+use std::collections::HashMap;
 
 use futures::TryStreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -72,7 +76,8 @@ pub struct ReportWrite {
     pub watermark: i64,
     /// The projection's state there (JSON); empty: rows only, the watermark unchanged.
     pub state: String,
-    /// Stays created or changed (written whole).
+    /// Stays created or changed (written whole; the rollup takes off what the previous
+    /// version added and adds the new one's sums).
     pub stays: Vec<ReportStay>,
     /// Time to add to what is stored.
     pub agent_time: Vec<AgentTimeRow>,
@@ -179,6 +184,171 @@ pub struct FactSum {
     pub s2: i64,
 }
 
+/// The rollup's columns ([`RollupSums`]), in order.
+const SUM_COLUMNS: [&str; 14] = [
+    "offered",
+    "answered",
+    "answered_in_sl",
+    "answer_wait_ms",
+    "abandoned",
+    "abandon_wait_ms",
+    "expired",
+    "handled",
+    "handle_ms",
+    "transferred",
+    "wrapped",
+    "acw_ms",
+    "rated",
+    "csat_sum",
+];
+
+/// What a stay's facts add to the rollup, per [`SUM_COLUMNS`]: offered; answered,
+/// within the threshold, their waits; abandoned and their waits; expired; handled and
+/// their handle times; transferred; wrapped and their after-contact time; rated and
+/// the ratings' sum. The same sums [`Db::report_sums`] makes from the stays.
+pub type RollupSums = [i64; 14];
+
+/// The other dimension a rollup row is kept by, beside the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Dim {
+    Channel = 0,
+    Code = 1,
+    /// Over every queue (agents times queues would be as many rows as stays).
+    Agent = 2,
+}
+
+/// A rollup row's key: dimension, quarter hour (its start, Unix ms), queue (nil for
+/// [`Dim::Agent`]), agent (nil when none or not the dimension), channel or code ('').
+type RollupKey = (Dim, i64, Uuid, Uuid, String);
+
+/// The facts of `s`, each at its own time, as what they add to the rollup: the one rule
+/// the rollup is kept by (and [`Db::report_sums`]'s queries make from the stays).
+pub fn stay_sums(s: &ReportStay, mut each: impl FnMut(i64, &RollupSums)) {
+    let v = |x: Option<i64>| x.unwrap_or(0);
+    let mut offered = [0; 14];
+    offered[0] = 1;
+    each(s.offered_at, &offered);
+    if let Some(at) = s.answered_at {
+        let mut a = [0; 14];
+        a[1] = 1;
+        a[2] = i64::from(s.in_sl);
+        a[3] = v(s.answer_wait_ms);
+        each(at, &a);
+    }
+    if let (Some(at), Some(outcome)) = (s.ended_at, s.outcome.as_deref()) {
+        let mut e = [0; 14];
+        match outcome {
+            "abandoned" => {
+                e[4] = 1;
+                e[5] = v(s.wait_ms);
+            }
+            "expired" => e[6] = 1,
+            "handled" => {
+                e[7] = 1;
+                e[8] = v(s.handle_ms);
+            }
+            "transferred" => e[9] = 1,
+            _ => {}
+        }
+        if e != [0; 14] {
+            each(at, &e);
+        }
+    }
+    if let Some(at) = s.wrapped_at {
+        let mut w = [0; 14];
+        w[10] = 1;
+        w[11] = v(s.acw_ms);
+        each(at, &w);
+    }
+    if let (Some(at), Some(csat)) = (s.rated_at, s.csat) {
+        let mut r = [0; 14];
+        r[12] = 1;
+        r[13] = csat;
+        each(at, &r);
+    }
+}
+
+/// The quarter hour (its start, Unix ms) of a time.
+fn quarter(at: i64) -> i64 {
+    at - at.rem_euclid(900_000)
+}
+
+/// Add `sign` times what `s` adds to the rollup, in each dimension.
+fn add_stay(acc: &mut HashMap<RollupKey, RollupSums>, s: &ReportStay, sign: i64) {
+    let nil = Uuid::nil();
+    let code = s.code.clone().unwrap_or_default();
+    stay_sums(s, |at, sums| {
+        let b = quarter(at);
+        for key in [
+            (Dim::Channel, b, s.queue_id, nil, s.channel.clone()),
+            (Dim::Code, b, s.queue_id, nil, code.clone()),
+            (Dim::Agent, b, nil, s.agent_id.unwrap_or(nil), String::new()),
+        ] {
+            let row = acc.entry(key).or_insert([0; 14]);
+            for (r, x) in row.iter_mut().zip(sums) {
+                *r += sign * x;
+            }
+        }
+    });
+}
+
+/// A rollup row as the facts' sums [`Db::report_sums`] gives (those not zero).
+pub fn fact_sums(bucket: i64, key: &SumKey, c: &RollupSums, mut out: impl FnMut(SumFact, FactSum)) {
+    let mut put = |fact, outcome: Option<&str>, n: i64, s1: i64, s2: i64| {
+        if n != 0 {
+            out(
+                fact,
+                FactSum {
+                    bucket,
+                    key: key.clone(),
+                    outcome: outcome.map(str::to_string),
+                    n,
+                    s1,
+                    s2,
+                },
+            );
+        }
+    };
+    put(SumFact::Offered, None, c[0], 0, 0);
+    put(SumFact::Answered, None, c[1], c[3], c[2]);
+    put(SumFact::Ended, Some("abandoned"), c[4], c[5], 0);
+    put(SumFact::Ended, Some("expired"), c[6], 0, 0);
+    put(SumFact::Ended, Some("handled"), c[7], 0, c[8]);
+    put(SumFact::Ended, Some("transferred"), c[9], 0, 0);
+    put(SumFact::Wrapped, None, c[10], c[11], 0);
+    put(SumFact::Rated, None, c[12], c[13], 0);
+}
+
+/// Which rollup dimension serves a report of `q`'s filters grouped by `group`, if one
+/// does: filters by the queue and by at most one other dimension, grouped by none, the
+/// queue or that dimension (agents' rows are not kept per queue).
+fn rollup_dim(q: &StayQuery, group: SumGroup) -> Option<Dim> {
+    let mut filtered = Vec::new();
+    if q.channel.is_some() {
+        filtered.push(Dim::Channel);
+    }
+    if q.code.is_some() {
+        filtered.push(Dim::Code);
+    }
+    if q.agent_id.is_some() {
+        filtered.push(Dim::Agent);
+    }
+    let grouped = match group {
+        SumGroup::None | SumGroup::Queue => None,
+        SumGroup::Channel => Some(Dim::Channel),
+        SumGroup::Code => Some(Dim::Code),
+        SumGroup::Agent => Some(Dim::Agent),
+    };
+    let dim = match (grouped, filtered.as_slice()) {
+        (g, []) => g.unwrap_or(Dim::Channel),
+        (None, [f]) => *f,
+        (Some(g), [f]) if g == *f => g,
+        _ => return None,
+    };
+    let per_queue = q.queue_id.is_some() || group == SumGroup::Queue;
+    (dim != Dim::Agent || !per_queue).then_some(dim)
+}
+
 /// Rows per chunk sent by [`Db::report_stays`].
 const CHUNK: usize = 1024;
 /// Stays per multi-row insert (19 values each, within both databases' limits).
@@ -231,7 +401,30 @@ macro_rules! reports_backend {
 
             async fn report_save(&self, w: &ReportWrite) -> Result<()> {
                 let mut tx = self.read_pool().begin_with($begin).await?;
+                // What the rollup gains: each stay's sums less those of its previous
+                // version.
+                let mut rollup = HashMap::new();
                 for chunk in w.stays.chunks(INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {COLUMNS} FROM report_stays JOIN (VALUES "
+                    ));
+                    for (i, s) in chunk.iter().enumerate() {
+                        qb.push(if i == 0 { "(" } else { ", (" });
+                        qb.push_bind(s.offered_at).push(", ");
+                        qb.push_bind(s.contact_id).push(", ");
+                        qb.push_bind(s.seq).push(")");
+                    }
+                    qb.push(
+                        ") AS v ON offered_at = v.column1 AND contact_id = v.column2 \
+                         AND seq = v.column3 WHERE org_id = ",
+                    );
+                    qb.push_bind(w.org_id);
+                    for r in qb.build().fetch_all(&mut *tx).await? {
+                        add_stay(&mut rollup, &stay_of(&r)?, -1);
+                    }
+                    for s in chunk {
+                        add_stay(&mut rollup, s, 1);
+                    }
                     let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
                         "INSERT INTO report_stays (org_id, {COLUMNS}) "
                     ));
@@ -296,18 +489,72 @@ macro_rules! reports_backend {
                     qb.build().execute(&mut *tx).await?;
                 }
                 for (contact, rating, at) in &w.ratings {
+                    // The contact's last stay gets the rating.
+                    // COLUMNS is a constant.
+                    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {COLUMNS} FROM report_stays WHERE org_id = $1 \
+                         AND contact_id = $2 ORDER BY seq DESC LIMIT 1"
+                    )))
+                    .bind(w.org_id)
+                    .bind(*contact)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    else {
+                        continue;
+                    };
+                    let last = stay_of(&r)?;
+                    add_stay(&mut rollup, &last, -1);
+                    let rated = ReportStay {
+                        csat: Some(*rating),
+                        rated_at: Some(*at),
+                        ..last
+                    };
+                    add_stay(&mut rollup, &rated, 1);
                     sqlx::query(
-                        "UPDATE report_stays SET csat = $1, rated_at = $2 \
-                         WHERE org_id = $3 AND contact_id = $4 AND seq = \
-                         (SELECT MAX(seq) FROM report_stays AS l \
-                          WHERE l.org_id = $3 AND l.contact_id = $4)",
+                        "UPDATE report_stays SET csat = $1, rated_at = $2 WHERE org_id = $3 \
+                         AND offered_at = $4 AND contact_id = $5 AND seq = $6",
                     )
                     .bind(*rating)
                     .bind(*at)
                     .bind(w.org_id)
-                    .bind(*contact)
+                    .bind(rated.offered_at)
+                    .bind(rated.contact_id)
+                    .bind(rated.seq)
                     .execute(&mut *tx)
                     .await?;
+                }
+                let mut rows: Vec<(RollupKey, RollupSums)> =
+                    rollup.into_iter().filter(|(_, v)| *v != [0; 14]).collect();
+                rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for chunk in rows.chunks(INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO report_rollup (org_id, dim, bucket, queue_id, agent_id, \
+                         val, {}) ",
+                        SUM_COLUMNS.join(", ")
+                    ));
+                    qb.push_values(chunk, |mut b, ((dim, bucket, queue, agent, val), sums)| {
+                        b.push_bind(w.org_id)
+                            .push_bind(*dim as i64)
+                            .push_bind(*bucket)
+                            .push_bind(*queue)
+                            .push_bind(*agent)
+                            .push_bind(val.clone());
+                        for x in sums {
+                            b.push_bind(*x);
+                        }
+                    });
+                    qb.push(
+                        " ON CONFLICT (org_id, dim, bucket, queue_id, agent_id, val) \
+                         DO UPDATE SET ",
+                    );
+                    qb.push(
+                        SUM_COLUMNS
+                            .iter()
+                            .map(|c| format!("{c} = report_rollup.{c} + excluded.{c}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    );
+                    qb.build().execute(&mut *tx).await?;
                 }
                 if !w.state.is_empty() {
                     sqlx::query(
@@ -464,6 +711,79 @@ macro_rules! reports_backend {
                     .collect()
             }
 
+            async fn report_rollup(
+                &self,
+                q: &StayQuery,
+                from: i64,
+                to: i64,
+                group: SumGroup,
+            ) -> Result<Option<Vec<(SumFact, FactSum)>>> {
+                let Some(dim) = rollup_dim(q, group) else {
+                    return Ok(None);
+                };
+                if quarter(from) != from || quarter(to) != to {
+                    return Ok(None);
+                }
+                let (k, by) = match group {
+                    SumGroup::None => ("''", "bucket"),
+                    SumGroup::Queue => ("queue_id", "bucket, queue_id"),
+                    SumGroup::Agent => ("agent_id", "bucket, agent_id"),
+                    SumGroup::Channel | SumGroup::Code => ("val", "bucket, val"),
+                };
+                let sums = SUM_COLUMNS
+                    .iter()
+                    .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT bucket, {k} AS k, {sums} FROM report_rollup WHERE org_id = "
+                ));
+                qb.push_bind(q.org_id);
+                qb.push(" AND dim = ").push_bind(dim as i64);
+                qb.push(" AND bucket >= ").push_bind(from);
+                qb.push(" AND bucket < ").push_bind(to);
+                if let Some(v) = q.queue_id {
+                    qb.push(" AND queue_id = ").push_bind(v);
+                }
+                if let Some(v) = &q.channel {
+                    qb.push(" AND val = ").push_bind(v.clone());
+                }
+                if let Some(v) = &q.code {
+                    qb.push(" AND val = ").push_bind(v.clone().unwrap_or_default());
+                }
+                if let Some(v) = q.agent_id {
+                    qb.push(" AND agent_id = ").push_bind(v.unwrap_or(Uuid::nil()));
+                }
+                qb.push(format!(" GROUP BY {by}"));
+                let mut conn = self.read_pool().acquire().await?;
+                if let Some(p) = $prepare {
+                    sqlx::query(p).execute(&mut *conn).await?;
+                }
+                let rows = qb.build().fetch_all(&mut *conn).await?;
+                let mut out = Vec::new();
+                for r in &rows {
+                    let key = match group {
+                        SumGroup::None => SumKey::None,
+                        SumGroup::Queue => SumKey::Id(Some(r.try_get("k")?)),
+                        SumGroup::Agent => {
+                            let a: Uuid = r.try_get("k")?;
+                            SumKey::Id((!a.is_nil()).then_some(a))
+                        }
+                        SumGroup::Channel | SumGroup::Code => {
+                            let v: String = r.try_get("k")?;
+                            SumKey::Text((!v.is_empty()).then_some(v))
+                        }
+                    };
+                    let mut c = [0; 14];
+                    for (x, col) in c.iter_mut().zip(SUM_COLUMNS) {
+                        *x = r.try_get(col)?;
+                    }
+                    let bucket = (r.try_get::<i64, _>("bucket")? - from) / 900_000;
+                    fact_sums(bucket, &key, &c, |f, s| out.push((f, s)));
+                }
+                Ok(Some(out))
+            }
+
             async fn report_agent_time(
                 &self,
                 org: Uuid,
@@ -583,6 +903,25 @@ impl Db {
         match self {
             Db::Sqlite(s) => s.report_sums(q, fact, from, to, group).await,
             Db::Postgres(s) => s.report_sums(q, fact, from, to, group).await,
+        }
+    }
+
+    /// The sums [`Db::report_sums`] would give for every fact, from the rollup: each fact
+    /// of every stay that happened in `[from, to)`, however long after its offer (`q`'s
+    /// offer range is not used), per quarter hour after `from` and group. `None` when
+    /// the rollup cannot serve the filters and grouping (filters by more than the queue
+    /// and one other dimension, agents with a queue) or `from` or `to` is not on a
+    /// quarter hour: then [`Db::report_sums`] adds up the stays.
+    pub async fn report_rollup(
+        &self,
+        q: &StayQuery,
+        from: i64,
+        to: i64,
+        group: SumGroup,
+    ) -> Result<Option<Vec<(SumFact, FactSum)>>> {
+        match self {
+            Db::Sqlite(s) => s.report_rollup(q, from, to, group).await,
+            Db::Postgres(s) => s.report_rollup(q, from, to, group).await,
         }
     }
 

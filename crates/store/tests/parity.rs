@@ -1172,3 +1172,256 @@ async fn data_keys_reseals_and_erasures_with_their_counts() {
     })
     .await;
 }
+
+/// A small deterministic generator for the reports' random stays.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// The sums of every fact, as the rollup keeps them: per (fact, quarter hour, group,
+/// outcome), (n, s1, s2), with only the values a report uses (the abandoned's waits,
+/// the handled's handle time) and nothing where n is 0.
+fn sums_map(
+    rows: impl IntoIterator<Item = (reports::SumFact, reports::FactSum)>,
+) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+    use reports::SumFact;
+    let mut out = std::collections::BTreeMap::new();
+    for (fact, s) in rows {
+        let (s1, s2) = match (fact, s.outcome.as_deref()) {
+            (SumFact::Ended, Some("abandoned")) => (s.s1, 0),
+            (SumFact::Ended, Some("handled")) => (0, s.s2),
+            (SumFact::Ended, Some("expired" | "transferred")) => (0, 0),
+            (SumFact::Ended, _) => continue,
+            (SumFact::Offered, _) => (0, 0),
+            (SumFact::Wrapped | SumFact::Rated, _) => (s.s1, 0),
+            (SumFact::Answered, _) => (s.s1, s.s2),
+        };
+        if s.n == 0 {
+            continue;
+        }
+        let e = out
+            .entry(format!("{fact:?} {} {:?} {:?}", s.bucket, s.key, s.outcome))
+            .or_insert((0, 0, 0));
+        e.0 += s.n;
+        e.1 += s1;
+        e.2 += s2;
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_reports_rollup_adds_up_what_the_stays_add_up_through_later_changes() {
+    use reports::{ReportStay, ReportWrite, StayQuery, SumFact, SumGroup};
+    each(|db| async move {
+        let org = new_id();
+        let mut rng = Lcg(42);
+        let queues = [new_id(), new_id(), new_id()];
+        let agents = [new_id(), new_id(), new_id(), new_id()];
+        let channels = ["chat", "sms", "email"];
+        let codes = [None, Some("billing"), Some("returns")];
+        let base: i64 = 1_793_491_200_000;
+        let pick = |rng: &mut Lcg, n: usize| rng.below(n as u64) as usize;
+        // A stay's later facts, each at a random time after the offer (some days later).
+        let answer = |rng: &mut Lcg, s: &mut ReportStay| {
+            let wait = 1000 * (1 + rng.below(600) as i64);
+            s.agent_id = Some(agents[pick(rng, agents.len())]);
+            s.answered_at = Some(s.offered_at + wait);
+            s.answer_wait_ms = Some(wait);
+            s.in_sl = wait < 20_000;
+        };
+        let end = |rng: &mut Lcg, s: &mut ReportStay| {
+            let at = s.answered_at.unwrap_or(s.offered_at) + 1000 * rng.below(200_000) as i64;
+            let outcome = ["abandoned", "expired", "handled", "transferred", "moved"][pick(rng, 5)];
+            s.outcome = Some(outcome.into());
+            s.ended_at = Some(at);
+            s.wait_ms = Some(at - s.offered_at);
+            s.handle_ms = s.answered_at.map(|a| at - a);
+            if rng.below(2) == 0 {
+                let acw = 1000 * rng.below(120) as i64;
+                s.wrapped_at = Some(at + acw);
+                s.acw_ms = Some(acw);
+            }
+        };
+        let mut stays = Vec::new();
+        for _ in 0..300 {
+            let mut s = ReportStay {
+                contact_id: new_id(),
+                seq: 0,
+                queue_id: queues[pick(&mut rng, queues.len())],
+                channel: channels[pick(&mut rng, channels.len())].into(),
+                offered_at: base + rng.below(3 * 86_400_000) as i64,
+                code: codes[pick(&mut rng, codes.len())].map(str::to_string),
+                ..Default::default()
+            };
+            if rng.below(4) > 0 {
+                answer(&mut rng, &mut s);
+            }
+            if rng.below(3) > 0 {
+                end(&mut rng, &mut s);
+            }
+            stays.push(s);
+        }
+        let write = |stays: Vec<ReportStay>, ratings: Vec<(Uuid, i64, i64)>| ReportWrite {
+            org_id: org,
+            stays,
+            ratings,
+            ..Default::default()
+        };
+        db.report_save(&write(stays.clone(), vec![])).await.unwrap();
+        // Later changes: answers, ends, new wrap-up codes, ratings (on the stay, or
+        // of a contact no longer in flight), second stays.
+        for round in 0..3 {
+            let mut changed = Vec::new();
+            let mut ratings = Vec::new();
+            for s in stays.iter_mut() {
+                match rng.below(8) {
+                    0 => answer(&mut rng, s),
+                    1 => end(&mut rng, s),
+                    2 => s.code = codes[pick(&mut rng, codes.len())].map(str::to_string),
+                    3 => {
+                        s.csat = Some(1 + rng.below(5) as i64);
+                        s.rated_at = Some(s.offered_at + rng.below(4 * 86_400_000) as i64);
+                    }
+                    4 => {
+                        let r = 1 + rng.below(5) as i64;
+                        let at = base + rng.below(4 * 86_400_000) as i64;
+                        s.csat = Some(r);
+                        s.rated_at = Some(at);
+                        ratings.push((s.contact_id, r, at));
+                        continue;
+                    }
+                    5 if round == 0 && s.seq == 0 => {
+                        let next = ReportStay {
+                            seq: 1,
+                            queue_id: queues[pick(&mut rng, queues.len())],
+                            offered_at: s.offered_at + 60_000,
+                            answered_at: None,
+                            answer_wait_ms: None,
+                            in_sl: false,
+                            agent_id: None,
+                            outcome: None,
+                            ended_at: None,
+                            wrapped_at: None,
+                            acw_ms: None,
+                            csat: None,
+                            rated_at: None,
+                            ..s.clone()
+                        };
+                        changed.push(next);
+                    }
+                    _ => continue,
+                }
+                changed.push(s.clone());
+            }
+            db.report_save(&write(changed, ratings)).await.unwrap();
+        }
+
+        let (from, to) = (base, base + 5 * 86_400_000);
+        let facts = [
+            SumFact::Offered,
+            SumFact::Answered,
+            SumFact::Ended,
+            SumFact::Wrapped,
+            SumFact::Rated,
+        ];
+        let all = StayQuery {
+            org_id: org,
+            offered_from: 0,
+            offered_to: to,
+            ..Default::default()
+        };
+        let filters = [
+            all.clone(),
+            StayQuery {
+                queue_id: Some(queues[1]),
+                ..all.clone()
+            },
+            StayQuery {
+                channel: Some("sms".into()),
+                ..all.clone()
+            },
+            StayQuery {
+                code: Some(None),
+                ..all.clone()
+            },
+            StayQuery {
+                code: Some(Some("billing".into())),
+                queue_id: Some(queues[0]),
+                ..all.clone()
+            },
+            StayQuery {
+                agent_id: Some(Some(agents[2])),
+                ..all.clone()
+            },
+            StayQuery {
+                agent_id: Some(None),
+                ..all.clone()
+            },
+        ];
+        let mut served = 0;
+        for q in &filters {
+            for group in [
+                SumGroup::None,
+                SumGroup::Queue,
+                SumGroup::Channel,
+                SumGroup::Code,
+                SumGroup::Agent,
+            ] {
+                // A day in: facts of stays offered the days before still count.
+                for from in [from, from + 86_400_000] {
+                    let Some(rolled) = db.report_rollup(q, from, to, group).await.unwrap() else {
+                        continue;
+                    };
+                    served += 1;
+                    let mut scanned = Vec::new();
+                    for fact in facts {
+                        for s in db.report_sums(q, fact, from, to, group).await.unwrap() {
+                            scanned.push((fact, s));
+                        }
+                    }
+                    let want = sums_map(scanned);
+                    assert!(!want.is_empty());
+                    assert_eq!(sums_map(rolled), want, "{group:?} {q:?}");
+                }
+            }
+        }
+        assert!(served >= 40, "the rollup served {served}");
+        // What it cannot serve, it says so.
+        let two = StayQuery {
+            channel: Some("sms".into()),
+            agent_id: Some(Some(agents[0])),
+            ..all.clone()
+        };
+        assert!(
+            db.report_rollup(&two, from, to, SumGroup::None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let per_queue = StayQuery {
+            queue_id: Some(queues[0]),
+            ..all.clone()
+        };
+        assert!(
+            db.report_rollup(&per_queue, from, to, SumGroup::Agent)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            db.report_rollup(&all, from + 1, to, SumGroup::None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
