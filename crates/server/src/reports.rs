@@ -954,14 +954,17 @@ pub async fn compute(
     // the contact reasons per code beside it); the stays are added up, a query per
     // fact side by side on the reading pool, for the filters it does not keep.
     let db = state.store();
-    let (main, reasons) =
-        futures::try_join!(db.report_rollup(&query, from, to, sum_group), async {
+    let (main, reasons) = futures::try_join!(
+        db.report_rollup(&query, from, to, sum_group, &cells.bounds),
+        async {
             if group == GroupBy::Code {
                 Ok(None)
             } else {
-                db.report_rollup(&query, from, to, SumGroup::Code).await
+                db.report_rollup(&query, from, to, SumGroup::Code, &cells.bounds)
+                    .await
             }
-        })?;
+        }
+    )?;
     let mut asks: Vec<(SumFact, SumGroup)> = Vec::new();
     let reason = |f: &SumFact| matches!(f, SumFact::Ended | SumFact::Rated);
     match main {
@@ -1016,7 +1019,7 @@ pub async fn compute(
         let q = 15 * 60_000;
         let rows = state
             .store()
-            .report_agent_time(org, from - from.rem_euclid(q), to)
+            .report_agent_time(org, from - from.rem_euclid(q), to, &cells.bounds)
             .await?;
         for r in rows {
             if filters.agent_id.is_some_and(|a| a != Some(r.agent_id)) {

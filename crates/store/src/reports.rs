@@ -717,6 +717,7 @@ macro_rules! reports_backend {
                 from: i64,
                 to: i64,
                 group: SumGroup,
+                starts: &[i64],
             ) -> Result<Option<Vec<(SumFact, FactSum)>>> {
                 let Some(dim) = rollup_dim(q, group) else {
                     return Ok(None);
@@ -725,18 +726,19 @@ macro_rules! reports_backend {
                     return Ok(None);
                 }
                 let (k, by) = match group {
-                    SumGroup::None => ("''", "bucket"),
-                    SumGroup::Queue => ("queue_id", "bucket, queue_id"),
-                    SumGroup::Agent => ("agent_id", "bucket, agent_id"),
-                    SumGroup::Channel | SumGroup::Code => ("val", "bucket, val"),
+                    SumGroup::None => ("''", "ib"),
+                    SumGroup::Queue => ("queue_id", "ib, queue_id"),
+                    SumGroup::Agent => ("agent_id", "ib, agent_id"),
+                    SumGroup::Channel | SumGroup::Code => ("val", "ib, val"),
                 };
+                let ib = interval_start_sql(starts);
                 let sums = SUM_COLUMNS
                     .iter()
                     .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT bucket, {k} AS k, {sums} FROM report_rollup WHERE org_id = "
+                    "SELECT {ib} AS ib, {k} AS k, {sums} FROM report_rollup WHERE org_id = "
                 ));
                 qb.push_bind(q.org_id);
                 qb.push(" AND dim = ").push_bind(dim as i64);
@@ -778,7 +780,7 @@ macro_rules! reports_backend {
                     for (x, col) in c.iter_mut().zip(SUM_COLUMNS) {
                         *x = r.try_get(col)?;
                     }
-                    let bucket = (r.try_get::<i64, _>("bucket")? - from) / 900_000;
+                    let bucket = (r.try_get::<i64, _>("ib")? - from) / 900_000;
                     fact_sums(bucket, &key, &c, |f, s| out.push((f, s)));
                 }
                 Ok(Some(out))
@@ -789,22 +791,28 @@ macro_rules! reports_backend {
                 org: Uuid,
                 from: i64,
                 to: i64,
+                starts: &[i64],
             ) -> Result<Vec<AgentTimeRow>> {
-                let rows = sqlx::query(
-                    "SELECT agent_id, bucket, offline_ms, break_ms, available_ms, \
-                     on_contact_ms, acw_ms FROM report_agent_time \
-                     WHERE org_id = $1 AND bucket >= $2 AND bucket < $3",
-                )
-                .bind(org)
-                .bind(from)
-                .bind(to)
-                .fetch_all(self.read_pool())
-                .await?;
+                let ib = interval_start_sql(starts);
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT agent_id, {ib} AS ib, \
+                     CAST(SUM(offline_ms) AS BIGINT) AS offline_ms, \
+                     CAST(SUM(break_ms) AS BIGINT) AS break_ms, \
+                     CAST(SUM(available_ms) AS BIGINT) AS available_ms, \
+                     CAST(SUM(on_contact_ms) AS BIGINT) AS on_contact_ms, \
+                     CAST(SUM(acw_ms) AS BIGINT) AS acw_ms FROM report_agent_time \
+                     WHERE org_id = "
+                ));
+                qb.push_bind(org);
+                qb.push(" AND bucket >= ").push_bind(from);
+                qb.push(" AND bucket < ").push_bind(to);
+                qb.push(" GROUP BY agent_id, ib");
+                let rows = qb.build().fetch_all(self.read_pool()).await?;
                 rows.iter()
                     .map(|r| {
                         Ok(AgentTimeRow {
                             agent_id: r.try_get("agent_id")?,
-                            bucket: r.try_get("bucket")?,
+                            bucket: r.try_get("ib")?,
                             ms: [
                                 r.try_get("offline_ms")?,
                                 r.try_get("break_ms")?,
@@ -818,6 +826,29 @@ macro_rules! reports_backend {
             }
         }
     };
+}
+
+/// Intervals a report may ask the database to add up into; with more, rows come back
+/// per quarter hour and the caller adds them up.
+pub const MAX_FOLDED_INTERVALS: usize = 100;
+
+/// SQL mapping a row's `bucket` (Unix ms on a quarter hour) to the start of the report
+/// interval it lies in, `starts` being the intervals' starts in order (a report's days,
+/// weeks or whole range, cut at its zone's midnights): the database then adds a month
+/// up into a row per interval instead of sending a row per quarter hour. The bounds
+/// are the server's own integers, written as literals. With no starts, or more than
+/// [`MAX_FOLDED_INTERVALS`], the bucket itself.
+pub fn interval_start_sql(starts: &[i64]) -> String {
+    if starts.is_empty() || starts.len() > MAX_FOLDED_INTERVALS {
+        return "bucket".into();
+    }
+    // Before the first interval: the bucket itself, which no interval claims.
+    let mut sql = format!("CASE WHEN bucket < {} THEN bucket", starts[0]);
+    for w in starts.windows(2) {
+        sql.push_str(&format!(" WHEN bucket < {} THEN {}", w[1], w[0]));
+    }
+    sql.push_str(&format!(" ELSE {} END", starts[starts.len() - 1]));
+    sql
 }
 
 fn stay_of<R: Row>(r: &R) -> Result<ReportStay>
@@ -918,23 +949,26 @@ impl Db {
         from: i64,
         to: i64,
         group: SumGroup,
+        starts: &[i64],
     ) -> Result<Option<Vec<(SumFact, FactSum)>>> {
         match self {
-            Db::Sqlite(s) => s.report_rollup(q, from, to, group).await,
-            Db::Postgres(s) => s.report_rollup(q, from, to, group).await,
+            Db::Sqlite(s) => s.report_rollup(q, from, to, group, starts).await,
+            Db::Postgres(s) => s.report_rollup(q, from, to, group, starts).await,
         }
     }
 
-    /// Agents' time per bucket with `from <= bucket < to`.
+    /// Agents' time with `from <= bucket < to`, added up per interval of `starts` (see
+    /// [`interval_start_sql`]; each row's `bucket` is its interval's start).
     pub async fn report_agent_time(
         &self,
         org: Uuid,
         from: i64,
         to: i64,
+        starts: &[i64],
     ) -> Result<Vec<AgentTimeRow>> {
         match self {
-            Db::Sqlite(s) => s.report_agent_time(org, from, to).await,
-            Db::Postgres(s) => s.report_agent_time(org, from, to).await,
+            Db::Sqlite(s) => s.report_agent_time(org, from, to, starts).await,
+            Db::Postgres(s) => s.report_agent_time(org, from, to, starts).await,
         }
     }
 }

@@ -1377,9 +1377,29 @@ async fn the_reports_rollup_adds_up_what_the_stays_add_up_through_later_changes(
             ] {
                 // A day in: facts of stays offered the days before still count.
                 for from in [from, from + 86_400_000] {
-                    let Some(rolled) = db.report_rollup(q, from, to, group).await.unwrap() else {
+                    let Some(rolled) = db.report_rollup(q, from, to, group, &[]).await.unwrap()
+                    else {
                         continue;
                     };
+                    // Added up per interval by the database: the same as per quarter
+                    // hour, then per interval.
+                    let starts = [from, from + 6 * 3_600_000, from + 30 * 3_600_000];
+                    let folded = db
+                        .report_rollup(q, from, to, group, &starts)
+                        .await
+                        .unwrap()
+                        .expect("served as before");
+                    let by_interval = rolled.iter().cloned().map(|(f, mut x)| {
+                        let at = from + x.bucket * 900_000;
+                        let start = starts.iter().rev().find(|b| **b <= at).unwrap();
+                        x.bucket = (start - from) / 900_000;
+                        (f, x)
+                    });
+                    assert_eq!(
+                        sums_map(folded),
+                        sums_map(by_interval),
+                        "{group:?} {q:?} by interval"
+                    );
                     served += 1;
                     let mut scanned = Vec::new();
                     for fact in facts {
@@ -1401,7 +1421,7 @@ async fn the_reports_rollup_adds_up_what_the_stays_add_up_through_later_changes(
             ..all.clone()
         };
         assert!(
-            db.report_rollup(&two, from, to, SumGroup::None)
+            db.report_rollup(&two, from, to, SumGroup::None, &[])
                 .await
                 .unwrap()
                 .is_none()
@@ -1411,13 +1431,13 @@ async fn the_reports_rollup_adds_up_what_the_stays_add_up_through_later_changes(
             ..all.clone()
         };
         assert!(
-            db.report_rollup(&per_queue, from, to, SumGroup::Agent)
+            db.report_rollup(&per_queue, from, to, SumGroup::Agent, &[])
                 .await
                 .unwrap()
                 .is_none()
         );
         assert!(
-            db.report_rollup(&all, from + 1, to, SumGroup::None)
+            db.report_rollup(&all, from + 1, to, SumGroup::None, &[])
                 .await
                 .unwrap()
                 .is_none()
