@@ -8,7 +8,7 @@
 //! agents, as configured, through `routing::Engine` in simulated time: agents sign in
 //! for the day and take a lunch break, accept offers after a few seconds (now and then
 //! one is declined), handle, wrap up with a code; customers who wait too long leave;
-//! some rate the chat. [`History::simulate`] is pure (configuration in, contacts and
+//! some rate the chat. [`History::simulate`] touches no store or clock (configuration in, contacts and
 //! engine events out); [`History::write`] stores the closed contacts and hands the
 //! events to the reports' projection ([`crate::reports::import`]), the code that reads
 //! the live log, so a month of history reads in reports like a month of live traffic.
