@@ -44,6 +44,8 @@ chromium_bin=${CHROMIUM_PATH:-/usr/bin/chromium}
 apt_need=()
 [ -x "$chromium_bin" ] || apt_need+=(chromium)
 command -v sipp >/dev/null 2>&1 || apt_need+=(sip-tester)
+# The email tests read mail from a real IMAP server.
+[ -x /usr/sbin/dovecot ] || apt_need+=(dovecot-imapd)
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_need+=(python3-venv)
 if [ ${#apt_need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${HOMESHORE_NO_INSTALL:-}" ]; then
@@ -52,7 +54,7 @@ if [ ${#apt_need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_need[@]}" >/dev/null
     [ -x "$chromium_bin" ] || stop "Chromium is still not at $chromium_bin after installing it: set CHROMIUM_PATH to its path."
   else
-    stop "the browser tests need ${apt_need[*]}. Install, then run this again:" \
+    stop "the tests need ${apt_need[*]}. Install, then run this again:" \
       "sudo apt-get install -y ${apt_need[*]}"
   fi
 fi

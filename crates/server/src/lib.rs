@@ -454,6 +454,7 @@ impl AppState {
         contacts::rebuild(&state).await?;
         tokio::spawn(contacts::timer_task(state.clone()));
         tokio::spawn(channels::outbound::drain_task(state.clone()));
+        tokio::spawn(channels::email::poll_task(state.clone()));
         tokio::spawn(retention::task(state.clone()));
         tokio::spawn(reports::task(state.clone()));
         tokio::spawn(api::insight_api::task(state.clone()));

@@ -188,10 +188,13 @@ pub enum ObjectKind {
     /// The weekly digest's webhook (its secret sealed); one, named `insight`. Admins
     /// only.
     Insight,
+    /// How far an email mailbox has been read (UIDVALIDITY, last UID); one per mailbox,
+    /// named `imap:<mailbox>`.
+    EmailSync,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 20] = [
+    pub const ALL: [ObjectKind; 21] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -212,6 +215,7 @@ impl ObjectKind {
         ObjectKind::Protection,
         ObjectKind::Alerts,
         ObjectKind::Insight,
+        ObjectKind::EmailSync,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -236,6 +240,7 @@ impl ObjectKind {
             ObjectKind::Protection => "protection",
             ObjectKind::Alerts => "alerts",
             ObjectKind::Insight => "insight",
+            ObjectKind::EmailSync => "email_sync",
         }
     }
 

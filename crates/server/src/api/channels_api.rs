@@ -23,11 +23,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_endpoints))
         .routes(routes!(put_endpoint, delete_endpoint))
         .routes(routes!(test_endpoint))
+        .routes(routes!(fetch_mail))
         .routes(routes!(post_receipt))
         .routes(routes!(twilio_sms))
         .routes(routes!(twilio_status))
         .routes(routes!(whatsapp_verify, whatsapp_webhook))
         .routes(routes!(messenger_verify, messenger_webhook))
+        .merge(
+            // A raw mail may be far larger than the API's usual bodies.
+            OpenApiRouter::new().routes(routes!(email_ingress)).layer(
+                axum::extract::DefaultBodyLimit::max(crate::channels::email::MAX_MAIL_BYTES + 1),
+            ),
+        )
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -46,7 +53,7 @@ const ENDPOINT_CHANNELS: [Channel; 4] = [
 pub struct EndpointOut {
     /// `sms`, `whatsapp`, `messenger` or `email`.
     pub channel: String,
-    /// `webhook`, `twilio`, `whatsapp` or `messenger`.
+    /// `webhook`, `twilio`, `whatsapp`, `messenger` or `email`.
     pub provider: String,
     /// Webhook: where each message is POSTed.
     pub webhook_url: Option<String>,
@@ -72,6 +79,36 @@ pub struct EndpointOut {
     pub page_id: Option<String>,
     /// WhatsApp: the approved message templates agents may send.
     pub templates: Option<Vec<crate::channels::whatsapp::Template>>,
+    /// Email: the support address, the name replies come from, the mail servers (never
+    /// their passwords), the mailbox read, and the signature under replies.
+    pub address: Option<String>,
+    pub display_name: Option<String>,
+    pub imap: Option<MailServerOut>,
+    pub mailbox: Option<String>,
+    pub smtp: Option<MailServerOut>,
+    pub signature: Option<String>,
+}
+
+/// A mail server as admins see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailServerOut {
+    pub host: String,
+    pub port: u16,
+    /// `tls`, `starttls` or `none`.
+    pub security: String,
+    pub user: String,
+    /// Whether a password is stored.
+    pub has_password: bool,
+}
+
+fn mail_server_out(s: &crate::channels::email::Server) -> MailServerOut {
+    MailServerOut {
+        host: s.host.clone(),
+        port: s.port,
+        security: s.security.as_str().into(),
+        user: s.user.clone(),
+        has_password: !s.password.is_empty(),
+    }
 }
 
 fn hint(secret: &str) -> String {
@@ -106,6 +143,18 @@ fn out(e: &Endpoint, org_slug: &str, shown: Option<String>) -> EndpointOut {
             inbound_url: Some(format!("/api/webhooks/messenger/{org_slug}")),
             page_id: Some(m.page_id.clone()),
             ..base("messenger", &m.page_access_token)
+        },
+        Provider::Email(m) => EndpointOut {
+            queue_id: Some(m.queue_id),
+            inbound_url: Some(format!("/api/webhooks/email/{org_slug}")),
+            secret: shown,
+            address: Some(m.address.clone()),
+            display_name: Some(m.display_name.clone()),
+            imap: m.imap.as_ref().map(mail_server_out),
+            mailbox: Some(m.mailbox.clone()),
+            smtp: Some(mail_server_out(&m.smtp)),
+            signature: Some(m.signature.clone()),
+            ..base("email", &m.ingress_secret)
         },
         Provider::Twilio(t) => EndpointOut {
             account_sid: Some(t.account_sid.clone()),
@@ -156,8 +205,8 @@ async fn list_endpoints(State(state): State<AppState>, auth: Auth) -> ApiResult<
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
-    /// `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only) or
-    /// `messenger` (Messenger only).
+    /// `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only),
+    /// `messenger` (Messenger only) or `email` (email only).
     pub provider: Option<String>,
     /// Webhook: where each outbound message is POSTed (JSON, signed in
     /// `X-Homeshore-Signature`).
@@ -192,6 +241,36 @@ pub struct EndpointIn {
     /// WhatsApp: the number's approved message templates, as in WhatsApp Manager (left
     /// out: the current ones stay). The only messages sent once the 24-hour window closed.
     pub templates: Option<Vec<crate::channels::whatsapp::Template>>,
+    /// Email: the support address customers write to (`support@shop.example`).
+    pub address: Option<String>,
+    /// Email: the name replies come from.
+    pub display_name: Option<String>,
+    /// Email: the IMAP server mail is read from (left out: mail comes in only through
+    /// the raw-MIME ingress).
+    pub imap: Option<MailServerIn>,
+    /// Email: the IMAP folder read (default `INBOX`).
+    pub mailbox: Option<String>,
+    /// Email: the SMTP server replies go through.
+    pub smtp: Option<MailServerIn>,
+    /// Email: under every reply; `{agent}` becomes the agent's name.
+    pub signature: Option<String>,
+    /// Email: the raw-MIME ingress's shared secret (16 to 200 characters). Left out:
+    /// the current one stays, or a new one is made and shown once.
+    pub ingress_secret: Option<String>,
+}
+
+/// A mail server and the account on it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailServerIn {
+    pub host: String,
+    pub port: u16,
+    /// `tls` (the default), `starttls` or `none` (a server on this machine or network).
+    pub security: Option<String>,
+    /// Left empty: no login (an SMTP relay that trusts this server).
+    pub user: Option<String>,
+    /// Left out: the current one stays.
+    pub password: Option<String>,
 }
 
 /// WhatsApp templates as WhatsApp Manager shows them: each valid, names unique per
@@ -426,9 +505,76 @@ async fn put_endpoint(
             }
             data
         }
+        "email" => {
+            if channel != Channel::Email {
+                return Err(ApiError::invalid("provider: email carries email only"));
+            }
+            let address = body
+                .address
+                .as_deref()
+                .map(|a| a.trim().to_ascii_lowercase())
+                .filter(|a| crate::channels::email::is_address(a))
+                .ok_or_else(|| {
+                    ApiError::invalid("address: the support address, such as support@shop.example")
+                })?;
+            let display_name = body.display_name.unwrap_or_default().trim().to_string();
+            if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+                return Err(ApiError::invalid(
+                    "display_name: at most 100 characters on one line",
+                ));
+            }
+            let signature = body.signature.unwrap_or_default();
+            if signature.chars().count() > 1_000 {
+                return Err(ApiError::invalid("signature: at most 1,000 characters"));
+            }
+            let mailbox = body.mailbox.unwrap_or_else(|| "INBOX".into());
+            if mailbox.is_empty()
+                || mailbox.len() > 200
+                || mailbox
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\\')
+            {
+                return Err(ApiError::invalid(
+                    "mailbox: an IMAP folder's name, such as INBOX",
+                ));
+            }
+            let queue = body
+                .queue_id
+                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
+            state
+                .store()
+                .get_object(org, ObjectKind::Queue, queue)
+                .await?
+                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let mut data = json!({"provider": "email", "address": address,
+                "display_name": display_name, "queue_id": queue, "mailbox": mailbox,
+                "signature": signature});
+            let smtp = body
+                .smtp
+                .ok_or_else(|| ApiError::invalid("smtp: required (where replies are sent)"))?;
+            mail_server_into(&mut data, "smtp", smtp, kept("smtp_password"))?;
+            if let Some(imap) = body.imap {
+                mail_server_into(&mut data, "imap", imap, kept("imap_password"))?;
+            }
+            if let Some(s) = &body.ingress_secret
+                && !(16..=200).contains(&s.chars().count())
+            {
+                return Err(ApiError::invalid("ingress_secret: 16 to 200 characters"));
+            }
+            data["ingress_secret"] = json!(match (body.ingress_secret, kept("ingress_secret")) {
+                (Some(s), _) => s,
+                (None, Some(k)) => k,
+                (None, None) => {
+                    let s = crate::auth::random_secret();
+                    shown = Some(s.clone());
+                    s
+                }
+            });
+            data
+        }
         other => {
             return Err(ApiError::invalid(format!(
-                "provider: `{}` is not one of webhook, twilio, whatsapp, messenger",
+                "provider: `{}` is not one of webhook, twilio, whatsapp, messenger, email",
                 other.chars().take(40).collect::<String>()
             )));
         }
@@ -458,6 +604,58 @@ async fn put_endpoint(
         .ok_or_else(|| ApiError::internal("the endpoint did not read back"))?;
     let slug = org_slug(&state, org).await?;
     Ok(Json(out(&ep, &slug, shown)))
+}
+
+/// A mail server's settings into an endpoint's (`<prefix>_host`, …), its password kept
+/// when none is given.
+fn mail_server_into(
+    data: &mut Value,
+    prefix: &str,
+    s: MailServerIn,
+    kept_password: Option<String>,
+) -> ApiResult<()> {
+    let host = s.host.trim();
+    if host.is_empty()
+        || host.len() > 253
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    {
+        return Err(ApiError::invalid(format!(
+            "{prefix}.host: a host name or IP address, such as mail.shop.example"
+        )));
+    }
+    if s.port == 0 {
+        return Err(ApiError::invalid(format!("{prefix}.port: 1 to 65535")));
+    }
+    let security = crate::channels::email::Security::parse(s.security.as_deref().unwrap_or("tls"))
+        .ok_or_else(|| ApiError::invalid(format!("{prefix}.security: tls, starttls or none")))?;
+    let user = s.user.unwrap_or_default();
+    if user.len() > 320 || user.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "{prefix}.user: at most 320 characters"
+        )));
+    }
+    let password = match s.password {
+        Some(p) if p.len() <= 1_000 => p,
+        Some(_) => {
+            return Err(ApiError::invalid(format!(
+                "{prefix}.password: at most 1,000 characters"
+            )));
+        }
+        None => kept_password.unwrap_or_default(),
+    };
+    if !user.is_empty() && password.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "{prefix}.password: required with a user"
+        )));
+    }
+    data[format!("{prefix}_host")] = json!(host);
+    data[format!("{prefix}_port")] = json!(s.port);
+    data[format!("{prefix}_security")] = json!(security.as_str());
+    data[format!("{prefix}_user")] = json!(user);
+    data[format!("{prefix}_password")] = json!(password);
+    Ok(())
 }
 
 /// The endpoint an admin names by channel, in the admin's organisation.
@@ -513,6 +711,57 @@ async fn test_endpoint(
             took_ms,
         },
     }))
+}
+
+/// What reading the mailbox now found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailRound {
+    /// The round ran to its end.
+    pub ok: bool,
+    /// What went wrong, or what was read.
+    pub detail: String,
+    /// New mails stored.
+    pub stored: usize,
+    /// Mails stored before (the same Message-ID).
+    pub duplicates: usize,
+    /// Automatic replies and our own mails, kept out.
+    pub skipped: usize,
+    /// Messages that are not mail, passed over.
+    pub unreadable: usize,
+}
+
+/// Read the email endpoint's IMAP mailbox now, as the poller does every 30 seconds
+/// (admins): what is new is stored; what was stored is not stored again.
+#[utoipa::path(post, path = "/api/channel-endpoints/email/fetch", tag = "admin",
+    responses((status = 200, body = MailRound), (status = 404, body = crate::error::ErrorBody)))]
+async fn fetch_mail(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<MailRound>> {
+    let (org, ep) = admins_endpoint(&state, &auth, "email").await?;
+    let Provider::Email(cfg) = ep.provider else {
+        return Err(ApiError::not_found("IMAP mailbox"));
+    };
+    Ok(Json(
+        match crate::channels::email::sync(&state, org, &cfg).await {
+            Ok(r) => MailRound {
+                ok: true,
+                detail: format!(
+                    "{} new, {} seen before, {} automatic, {} unreadable",
+                    r.stored, r.duplicates, r.skipped, r.unreadable
+                ),
+                stored: r.stored,
+                duplicates: r.duplicates,
+                skipped: r.skipped,
+                unreadable: r.unreadable,
+            },
+            Err(detail) => MailRound {
+                ok: false,
+                detail,
+                stored: 0,
+                duplicates: 0,
+                skipped: 0,
+                unreadable: 0,
+            },
+        },
+    ))
 }
 
 /// Remove a channel's endpoint (admins): its messages fail until one is set again.
@@ -874,6 +1123,74 @@ fn meta_body(
             format!("the body is not JSON: {e}"),
         )
     })
+}
+
+/// What became of a mail given to the ingress.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailTaken {
+    /// `stored` (in `contact_id`; `opened`: a new contact), `duplicate` (stored before,
+    /// by its Message-ID) or `skipped` (an automatic reply, or our own mail).
+    pub status: String,
+    pub contact_id: Option<Uuid>,
+    pub opened: bool,
+    /// Why it was skipped.
+    pub reason: Option<String>,
+}
+
+/// A raw mail (RFC 5322, MIME), as an MTA's pipe or a provider's inbound webhook
+/// delivers it, with `Authorization: Bearer <the endpoint's ingress secret>`. It joins
+/// the conversation it answers or opens one, once however often it is posted; the
+/// answer comes when it is durable. Up to 25 MB.
+#[utoipa::path(post, path = "/api/webhooks/email/{org}", tag = "contacts",
+    params(("org" = String, Path, description = "the organisation's slug")),
+    request_body(content = String, content_type = "message/rfc822"),
+    responses((status = 200, body = MailTaken), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn email_ingress(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<MailTaken>> {
+    use crate::channels::email::{self, Taken};
+    let (org, provider) = provider_for(&state, &slug, Channel::Email).await?;
+    let Some(Provider::Email(cfg)) = provider else {
+        return Err(ApiError::not_found("email address"));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::constant_time_eq(given.trim().as_bytes(), cfg.ingress_secret.as_bytes()) {
+        tracing::warn!(%org, "email ingress with a wrong secret refused");
+        return Err(ApiError::unauthorized(
+            "Authorization: Bearer <the ingress secret of this organisation's email endpoint>",
+        ));
+    }
+    let body = body.map_err(|e| crate::error::body_rejection(e.status(), e.body_text()))?;
+    let taken = email::take(&state, org, &cfg, &body).await?;
+    Ok(Json(match taken {
+        Taken::Stored { contact, opened } => MailTaken {
+            status: "stored".into(),
+            contact_id: Some(contact),
+            opened,
+            reason: None,
+        },
+        Taken::Duplicate { contact } => MailTaken {
+            status: "duplicate".into(),
+            contact_id: Some(contact),
+            opened: false,
+            reason: None,
+        },
+        Taken::Skipped(why) => MailTaken {
+            status: "skipped".into(),
+            contact_id: None,
+            opened: false,
+            reason: Some(why.into()),
+        },
+    }))
 }
 
 async fn messenger_config(

@@ -918,6 +918,8 @@ pub(crate) async fn inbound(
             attachment: None,
             queue_id: body.queue_id,
             attributes: body.attributes,
+            thread: crate::channels::Threading::Open,
+            topic: None,
         },
     )
     .await?;

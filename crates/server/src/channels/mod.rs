@@ -15,6 +15,7 @@
 //! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
 //! transport per channel, with delivery receipts.
 
+pub mod email;
 pub mod messenger;
 pub mod outbound;
 pub mod twilio;
@@ -54,6 +55,21 @@ pub struct Inbound {
     pub queue_id: Uuid,
     /// Attributes routing steps can test, for a new contact.
     pub attributes: BTreeMap<String, String>,
+    /// Which conversation the message joins.
+    pub thread: Threading,
+    /// What a new contact is about (an email's subject; else its queue's name).
+    pub topic: Option<String>,
+}
+
+/// Which conversation an inbound message joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threading {
+    /// The customer's open contact on the channel, else a new one (SMS, WhatsApp,
+    /// Messenger: one conversation per customer and channel at a time).
+    Open,
+    /// This open contact, or a new one when `None` (email: the thread decides, see
+    /// [`email::thread_of`]).
+    Given(Option<Uuid>),
 }
 
 /// What [`receive`] did.
@@ -95,20 +111,20 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
     {
         return first_result(state, org, id, &cid).await;
     }
-    let known = state.find_identity(org, kind, value).await?;
-    let open = known.and_then(|i| {
-        state.with_org(org, |o| {
-            o.contacts()
-                .map(|lc| &lc.contact)
-                .filter(|c| {
-                    c.customer_id == Some(i.customer_id)
-                        && c.channel == msg.channel
-                        && matches!(c.status, ContactStatus::Waiting | ContactStatus::Active)
+    let open = match msg.thread {
+        Threading::Given(c) => c.filter(|c| {
+            state.with_org(org, |o| {
+                o.contact(*c).is_some_and(|lc| {
+                    lc.contact.channel == msg.channel
+                        && matches!(
+                            lc.contact.status,
+                            ContactStatus::Waiting | ContactStatus::Active
+                        )
                 })
-                .max_by_key(|c| c.created_at)
-                .map(|c| c.id)
-        })
-    });
+            })
+        }),
+        Threading::Open => open_contact(state, org, &msg).await?,
+    };
     let new_message = |text: Option<String>| NewMessage {
         sent_at: msg.sent_at,
         sender: Sender::Customer,
@@ -154,6 +170,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
             first_message_client_id: Some(cid.clone()),
             first_message_sent_at: msg.sent_at,
             attributes: msg.attributes.clone(),
+            topic: msg.topic.clone(),
             idempotency: Some(record),
             ..NewContact::new(
                 msg.channel,
@@ -177,6 +194,25 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
         opened: true,
         duplicate: false,
     })
+}
+
+/// The customer's open contact on the message's channel, if any.
+async fn open_contact(state: &AppState, org: Uuid, msg: &Inbound) -> ApiResult<Option<Uuid>> {
+    let (kind, value) = &msg.identity;
+    let known = state.find_identity(org, kind, value).await?;
+    Ok(known.and_then(|i| {
+        state.with_org(org, |o| {
+            o.contacts()
+                .map(|lc| &lc.contact)
+                .filter(|c| {
+                    c.customer_id == Some(i.customer_id)
+                        && c.channel == msg.channel
+                        && matches!(c.status, ContactStatus::Waiting | ContactStatus::Active)
+                })
+                .max_by_key(|c| c.created_at)
+                .map(|c| c.id)
+        })
+    }))
 }
 
 async fn contact_now(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Contact> {

@@ -296,6 +296,8 @@ pub enum Provider {
     Whatsapp(super::whatsapp::WhatsappConfig),
     /// Messenger's Send API (a Facebook page).
     Messenger(super::messenger::MessengerConfig),
+    /// A support address: IMAP in, SMTP out.
+    Email(super::email::EmailConfig),
 }
 
 /// The settings of an endpoint that are credentials, sealed at rest
@@ -307,6 +309,9 @@ pub const SEALED_FIELDS: &[&str] = &[
     "page_access_token",
     "app_secret",
     "verify_token",
+    "imap_password",
+    "smtp_password",
+    "ingress_secret",
 ];
 
 /// Seal the credentials among an endpoint's settings (those not sealed yet).
@@ -367,6 +372,28 @@ impl Endpoint {
                 queue_id: text("queue_id")?.parse().ok()?,
                 api_base: text("api_base")?,
             }),
+            Some("email") => {
+                use super::email::{Security, Server};
+                let server = |prefix: &str| -> Option<Server> {
+                    Some(Server {
+                        host: text(&format!("{prefix}_host"))?,
+                        port: d.get(format!("{prefix}_port"))?.as_u64()?.try_into().ok()?,
+                        security: Security::parse(&text(&format!("{prefix}_security"))?)?,
+                        user: text(&format!("{prefix}_user")).unwrap_or_default(),
+                        password: text(&format!("{prefix}_password")).unwrap_or_default(),
+                    })
+                };
+                Provider::Email(super::email::EmailConfig {
+                    address: text("address")?,
+                    display_name: text("display_name").unwrap_or_default(),
+                    queue_id: text("queue_id")?.parse().ok()?,
+                    imap: server("imap"),
+                    mailbox: text("mailbox").unwrap_or_else(|| "INBOX".into()),
+                    smtp: server("smtp")?,
+                    ingress_secret: text("ingress_secret")?,
+                    signature: text("signature").unwrap_or_default(),
+                })
+            }
             _ => Provider::Webhook {
                 url: text("webhook_url")?,
                 secret: text("secret")?,
@@ -484,6 +511,7 @@ impl Transport for ProviderTransport {
                 Some(Provider::Messenger(cfg)) => {
                     super::messenger::send(&self.client, state, &cfg, d).await
                 }
+                Some(Provider::Email(cfg)) => super::email::send(state, &cfg, d).await,
                 Some(Provider::Webhook { url, secret }) => {
                     self.webhook(state, d, &url, &secret).await
                 }
@@ -502,6 +530,7 @@ impl ProviderTransport {
             Provider::Twilio(cfg) => super::twilio::check(&self.client, cfg).await,
             Provider::Whatsapp(cfg) => super::whatsapp::check(&self.client, cfg).await,
             Provider::Messenger(cfg) => super::messenger::check(&self.client, cfg).await,
+            Provider::Email(cfg) => super::email::check(cfg).await,
             Provider::Webhook { url, secret } => {
                 let body = serde_json::to_vec(&json!({
                     "type": "test",

@@ -297,6 +297,8 @@ pub async fn receive_text(
             attachment: None,
             queue_id: cfg.queue_id,
             attributes,
+            thread: super::Threading::Open,
+            topic: None,
         },
     )
     .await?;

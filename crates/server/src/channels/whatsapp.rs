@@ -422,6 +422,8 @@ pub async fn receive(
                 attachment: None,
                 queue_id: cfg.queue_id,
                 attributes: Default::default(),
+                thread: super::Threading::Open,
+                topic: None,
             },
         )
         .await?;

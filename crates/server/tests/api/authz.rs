@@ -272,6 +272,7 @@ fn table() -> Vec<Row> {
         row("PUT", "/api/channel-endpoints/{channel}", ADMIN, 422, Id::None, Some(|_, _| json!({"webhook_url": "http://127.0.0.1:9/out"}))),
         row("DELETE", "/api/channel-endpoints/{channel}", ADMIN, 422, Id::None, None),
         row("POST", "/api/channel-endpoints/{channel}/test", ADMIN, 422, Id::None, None),
+        row("POST", "/api/channel-endpoints/email/fetch", ADMIN, 404, Id::None, None),
         // Providers' webhooks are signed by the provider, not signed in: `{org}` left
         // as is names no organisation.
         row("POST", "/api/webhooks/twilio/{org}/sms", PUBLIC, 404, Id::None, None),
@@ -280,6 +281,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/webhooks/whatsapp/{org}", PUBLIC, 404, Id::None, None),
         row("GET", "/api/webhooks/messenger/{org}", PUBLIC, 404, Id::None, None),
         row("POST", "/api/webhooks/messenger/{org}", PUBLIC, 404, Id::None, None),
+        row("POST", "/api/webhooks/email/{org}", PUBLIC, 404, Id::None, None),
         // No outbound message has the nil id: found for nobody, after authorization.
         row("POST", "/api/receipts", MANAGERS, 404, Id::None, Some(|_, _| json!({"message_id": Uuid::nil(), "status": "delivered"}))),
         row("POST", "/api/routing/preview", MANAGERS, 200, Id::None, Some(|f, _| json!({"queue_id": f.queue, "contact": {"channel": "chat"}}))).other(404),

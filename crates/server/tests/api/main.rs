@@ -5,10 +5,12 @@
 mod authz;
 mod bodies;
 mod common;
+mod email;
 mod hostile;
 mod idempotency;
 mod insight;
 mod kb;
+mod mailserver;
 mod messenger;
 mod mfa;
 mod openapi_doc;
