@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use store::{Contact, Delivery, DeliveryStatus, Message, Sender, User};
+use store::{Channel, Contact, Delivery, DeliveryStatus, Message, Sender, User};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -163,6 +163,10 @@ pub struct MessageOut {
     /// values come only from `POST …/messages/{seq}/reveal`, with a reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<HiddenOut>,
+    /// An email's quoted history starts at this offset of `text` (in UTF-16 code units,
+    /// as browsers count): the desktop folds it away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quoted_from: Option<usize>,
 }
 
 /// One mask in a message's text.
@@ -242,6 +246,16 @@ pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut
                 kept: h.sealed.is_some(),
             })
             .collect(),
+        quoted_from: match (&m.text, c.channel, m.sender) {
+            (Some(t), Channel::Email, Sender::Customer) => {
+                let fresh = crate::channels::email::fresh_part(t);
+                t[fresh.len()..]
+                    .lines()
+                    .any(|l| l.starts_with('>'))
+                    .then(|| fresh.encode_utf16().count())
+            }
+            _ => None,
+        },
         text: m.text.clone(),
         attachment: m.attachment.clone(),
         internal: m.internal,

@@ -466,6 +466,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/channel-endpoints/email/fetch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read the email endpoint's IMAP mailbox now, as the poller does every 30 seconds
+         *     (admins): what is new is stored; what was stored is not stored again.
+         */
+        post: operations["fetch_mail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channel-endpoints/{channel}": {
         parameters: {
             query?: never;
@@ -1698,6 +1718,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/email/{org}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A raw mail (RFC 5322, MIME), as an MTA's pipe or a provider's inbound webhook
+         *     delivers it, with `Authorization: Bearer <the endpoint's ingress secret>`. It joins
+         *     the conversation it answers or opens one, once however often it is posted; the
+         *     answer comes when it is durable. Up to 25 MB.
+         */
+        post: operations["email_ingress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/messenger/{org}": {
         parameters: {
             query?: never;
@@ -2670,14 +2712,26 @@ export interface components {
             access_token?: string | null;
             /** @description Twilio: the account SID (`AC…`). */
             account_sid?: string | null;
+            /** @description Email: the support address customers write to (`support@shop.example`). */
+            address?: string | null;
             /** @description Twilio: the API's address (default `https://api.twilio.com`). */
             api_base?: string | null;
             /** @description WhatsApp, Messenger: the Meta app's secret, which signs webhooks (left out: kept). */
             app_secret?: string | null;
             /** @description Twilio: the auth token (left out: the current one stays). */
             auth_token?: string | null;
+            /** @description Email: the name replies come from. */
+            display_name?: string | null;
             /** @description Twilio: the number replies come from, E.164 (`+15551230000`). */
             from?: string | null;
+            imap?: components["schemas"]["MailServerIn"] | null;
+            /**
+             * @description Email: the raw-MIME ingress's shared secret (16 to 200 characters). Left out:
+             *     the current one stays, or a new one is made and shown once.
+             */
+            ingress_secret?: string | null;
+            /** @description Email: the IMAP folder read (default `INBOX`). */
+            mailbox?: string | null;
             /** @description Messenger: the page's access token (left out: the current one stays). */
             page_access_token?: string | null;
             /** @description Messenger: the Facebook page's id. */
@@ -2685,8 +2739,8 @@ export interface components {
             /** @description WhatsApp: the business number's id in the Cloud API. */
             phone_number_id?: string | null;
             /**
-             * @description `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only) or
-             *     `messenger` (Messenger only).
+             * @description `webhook` (the default), `twilio` (SMS only), `whatsapp` (WhatsApp only),
+             *     `messenger` (Messenger only) or `email` (email only).
              */
             provider?: string | null;
             /** @description Twilio: this server's address as Twilio reaches it (`https://cc.example.com`). */
@@ -2701,6 +2755,9 @@ export interface components {
              *     stays, or a new one is made and shown once.
              */
             secret?: string | null;
+            /** @description Email: under every reply; `{agent}` becomes the agent's name. */
+            signature?: string | null;
+            smtp?: components["schemas"]["MailServerIn"] | null;
             /**
              * @description WhatsApp: the number's approved message templates, as in WhatsApp Manager (left
              *     out: the current ones stay). The only messages sent once the 24-hour window closed.
@@ -2721,20 +2778,28 @@ export interface components {
              *     address, and this server's address as Twilio reaches it.
              */
             account_sid?: string | null;
+            /**
+             * @description Email: the support address, the name replies come from, the mail servers (never
+             *     their passwords), the mailbox read, and the signature under replies.
+             */
+            address?: string | null;
             api_base?: string | null;
             /** @description `sms`, `whatsapp`, `messenger` or `email`. */
             channel: string;
+            display_name?: string | null;
             from?: string | null;
+            imap?: components["schemas"]["MailServerOut"] | null;
             /**
              * @description Twilio: the URL to set as the number's "A message comes in" webhook. WhatsApp:
              *     the path of the callback URL to give Meta (after this server's address).
              */
             inbound_url?: string | null;
+            mailbox?: string | null;
             /** @description Messenger: the Facebook page's id. */
             page_id?: string | null;
             /** @description WhatsApp: the business number's id. */
             phone_number_id?: string | null;
-            /** @description `webhook`, `twilio`, `whatsapp` or `messenger`. */
+            /** @description `webhook`, `twilio`, `whatsapp`, `messenger` or `email`. */
             provider: string;
             public_base_url?: string | null;
             /** Format: uuid */
@@ -2746,6 +2811,8 @@ export interface components {
              *     (Twilio) or the access token (WhatsApp, Messenger).
              */
             secret_hint: string;
+            signature?: string | null;
+            smtp?: components["schemas"]["MailServerOut"] | null;
             /** @description WhatsApp: the approved message templates agents may send. */
             templates?: components["schemas"]["Template"][] | null;
             /** @description Webhook: where each message is POSTed. */
@@ -3023,6 +3090,57 @@ export interface components {
             /** @description A 6-digit TOTP code or a recovery code, when MFA is enabled. */
             totp_code?: string | null;
         };
+        /** @description What reading the mailbox now found. */
+        MailRound: {
+            /** @description What went wrong, or what was read. */
+            detail: string;
+            /** @description Mails stored before (the same Message-ID). */
+            duplicates: number;
+            /** @description The round ran to its end. */
+            ok: boolean;
+            /** @description Automatic replies and our own mails, kept out. */
+            skipped: number;
+            /** @description New mails stored. */
+            stored: number;
+            /** @description Messages that are not mail, passed over. */
+            unreadable: number;
+        };
+        /** @description A mail server and the account on it. */
+        MailServerIn: {
+            host: string;
+            /** @description Left out: the current one stays. */
+            password?: string | null;
+            /** Format: int32 */
+            port: number;
+            /** @description `tls` (the default), `starttls` or `none` (a server on this machine or network). */
+            security?: string | null;
+            /** @description Left empty: no login (an SMTP relay that trusts this server). */
+            user?: string | null;
+        };
+        /** @description A mail server as admins see it. */
+        MailServerOut: {
+            /** @description Whether a password is stored. */
+            has_password: boolean;
+            host: string;
+            /** Format: int32 */
+            port: number;
+            /** @description `tls`, `starttls` or `none`. */
+            security: string;
+            user: string;
+        };
+        /** @description What became of a mail given to the ingress. */
+        MailTaken: {
+            /** Format: uuid */
+            contact_id?: string | null;
+            opened: boolean;
+            /** @description Why it was skipped. */
+            reason?: string | null;
+            /**
+             * @description `stored` (in `contact_id`; `opened`: a new contact), `duplicate` (stored before,
+             *     by its Message-ID) or `skipped` (an automatic reply, or our own mail).
+             */
+            status: string;
+        };
         MessageIn: {
             /** @description The sender's idempotency key: a retry with the same one returns the first message. */
             client_id: string;
@@ -3058,6 +3176,11 @@ export interface components {
             id: string;
             /** @description A note for staff only. */
             internal: boolean;
+            /**
+             * @description An email's quoted history starts at this offset of `text` (in UTF-16 code units,
+             *     as browsers count): the desktop folds it away.
+             */
+            quoted_from?: number | null;
             /** @description The other side has read it. */
             read: boolean;
             /**
@@ -4558,6 +4681,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    fetch_mail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailRound"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -7257,6 +7407,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    email_ingress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the organisation's slug */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "message/rfc822": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailTaken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

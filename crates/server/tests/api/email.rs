@@ -184,6 +184,10 @@ async fn mail_threads_by_its_headers_and_replies_go_out_with_them() {
                 "Also, gift wrap please."
             ]
         );
+        // The desktop folds the quoted history of a mail away.
+        let msgs = o.client(&s, Role::Agent).ok(&format!("/api/contacts/{c1}/messages")).await;
+        let quoted: Vec<Value> = msgs["items"].as_array().unwrap().iter().map(|m| m["quoted_from"].clone()).collect();
+        assert_eq!(quoted, vec![Value::Null, Value::Null, json!(7), Value::Null], "{msgs}");
         assert_eq!(conv[1].1, vec!["A different order, 5678."]);
         assert_eq!(conv[2].1, vec!["Send me Ann's address."]);
 
