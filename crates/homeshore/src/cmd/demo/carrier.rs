@@ -1,7 +1,8 @@
-//! The demo's phone carrier: stands in for Twilio's Messages API and WhatsApp's Cloud
-//! API on loopback, speaking their wire formats and signing as they do, so simulated
-//! customers can text and message the demo center and agents' replies reach them with
-//! delivery receipts. The center is configured exactly as it would be for the real
+//! The demo's phone carrier and mail provider: stands in for Twilio's Messages API,
+//! WhatsApp's Cloud API and an SMTP relay on loopback, speaking their wire formats and
+//! signing as they do, so simulated customers can text, message and mail the demo center
+//! and agents' replies reach them (with delivery receipts where the channel has them).
+//! Customers' mails come in through the center's raw-mail ingress, as from an MTA. The center is configured exactly as it would be for the real
 //! providers; only the providers' addresses point here.
 
 use std::collections::HashMap;
@@ -19,11 +20,15 @@ pub const WHATSAPP_PHONE_ID: &str = "100000000000001";
 pub const WHATSAPP_TOKEN: &str = "demo-whatsapp-access-token-000000";
 pub const META_SECRET: &str = "demo-meta-app-secret-000000";
 pub const META_VERIFY: &str = "demo-verify-token";
+pub const EMAIL_ADDRESS: &str = "support@demo-retail.example";
+pub const EMAIL_SECRET: &str = "demo-email-ingress-secret-000000";
 
 /// The stand-in and what it knows of the center.
 pub struct Carrier {
     /// Where the stand-in listens (`http://127.0.0.1:PORT`).
     pub base: String,
+    /// Where its SMTP relay listens (on 127.0.0.1).
+    smtp_port: u16,
     /// The demo center (`http://127.0.0.1:8080`) and its organisation.
     center: String,
     org: String,
@@ -46,8 +51,10 @@ impl Carrier {
     pub async fn start(center: &str, org: &str) -> anyhow::Result<Arc<Carrier>> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
+        let smtp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let carrier = Arc::new(Carrier {
             base,
+            smtp_port: smtp.local_addr()?.port(),
             center: center.trim_end_matches('/').to_string(),
             org: org.to_string(),
             http: super::client::http_client()?,
@@ -71,7 +78,66 @@ impl Carrier {
                 }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await });
+        let c3 = carrier.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = smtp.accept().await {
+                let c = c3.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = c.relay(conn).await {
+                        tracing::warn!("demo mail relay: {e}");
+                    }
+                });
+            }
+        });
         Ok(carrier)
+    }
+
+    /// The SMTP relay: each mail the center sends reaches its recipient's inbox (the raw
+    /// mail: the customer answers it by its Message-ID).
+    async fn relay(&self, conn: tokio::net::TcpStream) -> std::io::Result<()> {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let (r, mut w) = conn.into_split();
+        let mut r = tokio::io::BufReader::new(r);
+        w.write_all(b"220 demo-relay ESMTP\r\n").await?;
+        let (mut line, mut data, mut in_data) = (String::new(), String::new(), false);
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    if let Ok(m) = server::channels::email::parse(data.as_bytes()) {
+                        for to in &m.recipients {
+                            self.deliver(to, data.clone());
+                        }
+                    }
+                    data.clear();
+                    w.write_all(b"250 queued\r\n").await?;
+                } else {
+                    data.push_str(
+                        line.strip_prefix('.')
+                            .filter(|_| line.starts_with(".."))
+                            .unwrap_or(&line),
+                    );
+                }
+                continue;
+            }
+            let reply: &[u8] = match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                Some("EHLO") => b"250-demo-relay\r\n250 8BITMIME\r\n",
+                Some("DATA") => {
+                    in_data = true;
+                    b"354 end with .\r\n"
+                }
+                Some("QUIT") => {
+                    w.write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                _ => b"250 OK\r\n",
+            };
+            w.write_all(reply).await?;
+        }
     }
 
     fn next_id(&self) -> u64 {
@@ -233,10 +299,52 @@ impl Carrier {
         self.post_whatsapp(&hook).await;
     }
 
-    /// The settings that point the center's SMS and WhatsApp at this stand-in:
+    /// A customer's mail to the center, as an MTA hands it to the ingress; `answers`:
+    /// the Message-ID of the center's mail it replies to.
+    pub async fn email(
+        &self,
+        from: &str,
+        name: &str,
+        message_id: &str,
+        answers: Option<&str>,
+        subject: &str,
+        body: &str,
+    ) {
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default();
+        let threading = answers.map_or(String::new(), |id| {
+            format!("In-Reply-To: <{id}>\r\nReferences: <{id}>\r\n")
+        });
+        let raw = format!(
+            "From: {name} <{from}>\r\nTo: {EMAIL_ADDRESS}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+             Date: {date}\r\n{threading}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        );
+        if let Err(e) = self
+            .http
+            .post(format!("{}/api/webhooks/email/{}", self.center, self.org))
+            .header("content-type", "message/rfc822")
+            .header("authorization", format!("Bearer {EMAIL_SECRET}"))
+            .body(raw)
+            .send()
+            .await
+        {
+            tracing::warn!("demo mail: {e}");
+        }
+    }
+
+    /// The settings that point the center's SMS, WhatsApp and email at this stand-in:
     /// `(channel, endpoint object data)`.
     pub fn endpoints(&self, queue: uuid::Uuid) -> Vec<(&'static str, Value)> {
         vec![
+            (
+                "email",
+                json!({"provider": "email", "address": EMAIL_ADDRESS,
+                       "display_name": "Demo Retail Support", "queue_id": queue,
+                       "smtp_host": "127.0.0.1", "smtp_port": self.smtp_port, "smtp_security": "none",
+                       "smtp_user": "", "smtp_password": "", "ingress_secret": EMAIL_SECRET,
+                       "mailbox": "INBOX", "signature": "{agent}\nDemo Retail Support"}),
+            ),
             (
                 "sms",
                 json!({"provider": "twilio", "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN,

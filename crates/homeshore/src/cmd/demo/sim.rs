@@ -44,7 +44,7 @@ pub struct Stats {
     pub chats_finished: AtomicU64,
     pub abandoned: AtomicU64,
     pub customer_messages: AtomicU64,
-    /// Customers who texted (SMS or WhatsApp) instead of chatting.
+    /// Customers who texted (SMS or WhatsApp) or mailed instead of chatting.
     pub texters: AtomicU64,
     pub agent_messages: AtomicU64,
     pub ratings: AtomicU64,
@@ -55,7 +55,7 @@ impl Stats {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "simulation: {} chats opened ({} by SMS or WhatsApp), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            "simulation: {} chats opened ({} by SMS, WhatsApp or email), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
             g(&self.chats_opened),
             g(&self.texters),
             g(&self.chats_answered),
@@ -122,7 +122,7 @@ async fn arrivals(cfg: Config, stats: Arc<Stats>, seed: u64) {
     loop {
         let seed = rng.random();
         let (cfg2, stats2, http2) = (cfg.clone(), stats.clone(), http.clone());
-        // About a third of customers text instead (SMS or WhatsApp).
+        // About a third of customers text or mail instead (SMS, WhatsApp or email).
         let texter = cfg.carrier.clone().filter(|_| rng.random_bool(0.3));
         tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed);
@@ -157,8 +157,9 @@ fn pick_script(rng: &mut StdRng) -> &'static Script {
     scripts.choose(rng).copied().unwrap_or(&seed::SCRIPTS[0])
 }
 
-/// A customer who texts (by SMS or WhatsApp) through the demo's carrier: their question,
-/// then an answer to each of the agent's messages after a pause, then thanks.
+/// A customer who texts (by SMS or WhatsApp) or mails through the demo's carrier: their
+/// question, then an answer to each of the agent's messages after a pause, then thanks.
+/// A mailing customer answers the agent's last mail, so the reply threads.
 async fn run_texter(
     carrier: &super::carrier::Carrier,
     rng: &mut StdRng,
@@ -169,13 +170,41 @@ async fn run_texter(
     let last = seed::LAST_NAMES.choose(rng).copied().unwrap_or("Lee");
     let name = format!("{first} {last}");
     let phone = format!("+1555{:07}", rng.random_range(0..10_000_000));
-    let whatsapp = rng.random_bool(0.5);
-    let mut inbox = carrier.inbox(&phone);
+    let channel = ["sms", "whatsapp", "email"]
+        .choose(rng)
+        .copied()
+        .unwrap_or("sms");
+    let whatsapp = channel == "whatsapp";
+    let address = format!(
+        "{}.{}{}@customers.example",
+        first.to_lowercase(),
+        last.to_lowercase(),
+        rng.random_range(0..10_000)
+    );
+    let mut inbox = carrier.inbox(if channel == "email" { &address } else { &phone });
+    let subject = format!("A question about {}", script.queue.to_lowercase());
     let mut n = 0u32;
-    let mut say = async |text: &str| {
+    // The Message-ID of the center's last mail to this customer.
+    let mut answering: Option<String> = None;
+    let mut say = async |text: &str, answers: Option<&str>| {
         n += 1;
         let id = format!("demo-{}-{n}", phone.trim_start_matches('+'));
-        if whatsapp {
+        if channel == "email" {
+            let subject = match answers {
+                Some(_) => format!("Re: {subject}"),
+                None => subject.clone(),
+            };
+            carrier
+                .email(
+                    &address,
+                    &name,
+                    &format!("{id}@customers.example"),
+                    answers,
+                    &subject,
+                    text,
+                )
+                .await;
+        } else if whatsapp {
             carrier
                 .whatsapp(&phone, &name, &format!("wamid.{id}"), text)
                 .await;
@@ -186,23 +215,32 @@ async fn run_texter(
     };
     bump(&stats.chats_opened);
     bump(&stats.texters);
-    tracing::info!(phone, whatsapp, "simulated customer {name} is texting");
-    say(script.opening).await;
+    tracing::info!(phone, channel, "simulated customer {name} is writing");
+    say(script.opening, None).await;
     let mut lines = script.replies.iter();
+    let message_id = |raw: &str| {
+        server::channels::email::parse(raw.as_bytes())
+            .ok()
+            .map(|m| m.message_id)
+    };
     // Each agent message gets an answer, until the script runs out; then thanks.
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(600), inbox.recv()).await {
+    while let Ok(Some(got)) = tokio::time::timeout(Duration::from_secs(600), inbox.recv()).await {
+        answering = message_id(&got).or(answering);
         // Let a burst of agent messages arrive before answering.
         sleep(pause(rng, 4.0, 12.0)).await;
-        while inbox.try_recv().is_ok() {}
+        while let Ok(more) = inbox.try_recv() {
+            answering = message_id(&more).or(answering);
+        }
+        let answers = answering.as_deref().filter(|_| channel == "email");
         match lines.next() {
-            Some(line) => say(line).await,
+            Some(line) => say(line, answers).await,
             None => {
-                say(script.thanks).await;
+                say(script.thanks, answers).await;
                 break;
             }
         }
     }
-    carrier.hang_up(&phone);
+    carrier.hang_up(if channel == "email" { &address } else { &phone });
     Ok(())
 }
 
