@@ -125,6 +125,15 @@ test('an admin connects the support address; an agent answers a mail and the rep
   assert.match(out, /> The parcel came crushed\./);
   const ours = header(out, 'Message-ID');
 
+  // A picture goes as an attachment of the next mail.
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
+  await panel.getByLabel('Attach a file').setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: png });
+  const withFile = panel.locator('.msg.mine').filter({ has: alex.page.getByRole('img', { name: 'label.png' }) });
+  await withFile.locator('.delivery').filter({ hasText: /^sent$/ }).waitFor();
+  assert.equal(mails.length, 2);
+  assert.match(mails[1], /multipart\/mixed/);
+  assert.match(mails[1], /filename="?label\.png"?/);
+
   // Erin answers that mail: it joins the same conversation, the quote folded away.
   const answer = await mailIn(
     secret,

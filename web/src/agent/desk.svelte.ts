@@ -1,6 +1,6 @@
 // The agent desktop's live state: presence, offers, and one tab per chat, fed by the staff
 // WebSocket (with resume) and the REST API.
-import { api, ApiError, errorText, newClientId } from '../lib/api';
+import { api, ApiError, errorText, newClientId, request } from '../lib/api';
 import { applyReceipt, markRead, maxSeq, mergeMessages } from '../lib/chatlog';
 import { scheduleNotice } from '../lib/format';
 import { ResumingSocket, wsUrl } from '../lib/ws';
@@ -417,6 +417,31 @@ export class Desk {
       ? 'The template could not be sent. Check your connection, then send it again.'
       : 'Your message could not be sent and is back in the box. Check your connection, then press Send again.';
     return false;
+  }
+
+  /**
+   * Send the customer a file (a picture or PDF of at most 10 MB): uploaded to the
+   * contact, then sent as a message of its own through the contact's channel. Resolves
+   * to whether it was accepted; a refusal says why in the tab.
+   */
+  async sendFile(tab: ChatTab, file: File): Promise<boolean> {
+    const client_id = newClientId();
+    tab.messages = mergeMessages(tab.messages, [
+      { from: 'agent', client_id, text: `Sending ${file.name}…`, internal: false, pending: true, author_name: this.user.name, at: new Date().toISOString() },
+    ]);
+    try {
+      const fd = new FormData();
+      fd.append('file', file, file.name);
+      const att = await request<{ id: string }>('POST', `/api/contacts/${tab.contact.id}/attachments`, fd);
+      const m = await api.post<Message>(`/api/contacts/${tab.contact.id}/messages`, { client_id, text: '', attachment_id: att.id });
+      tab.messages = mergeMessages(tab.messages.filter((x) => x.client_id !== client_id), [m]);
+      tab.problem = '';
+      return true;
+    } catch (e) {
+      tab.messages = tab.messages.filter((x) => x.client_id !== client_id);
+      tab.problem = `${file.name} was not sent: ${errorText(e)}`;
+      return false;
+    }
   }
 
   /** The approved templates of this contact's channel (WhatsApp; none elsewhere). */

@@ -3142,6 +3142,13 @@ export interface components {
             status: string;
         };
         MessageIn: {
+            /**
+             * Format: uuid
+             * @description A file uploaded to this contact (`POST /api/contacts/{id}/attachments`) to send
+             *     with the message; `text` may then be empty (its caption where the channel has
+             *     captions; on Messenger, which has none, it must be).
+             */
+            attachment_id?: string | null;
             /** @description The sender's idempotency key: a retry with the same one returns the first message. */
             client_id: string;
             /** @description A note for staff only, never shown to the customer. */

@@ -326,6 +326,10 @@ pub struct MessageIn {
     /// Send one of the channel's approved templates instead of free text (WhatsApp:
     /// the only way to write once 24 hours have passed since the customer last wrote).
     pub template: Option<TemplateIn>,
+    /// A file uploaded to this contact (`POST /api/contacts/{id}/attachments`) to send
+    /// with the message; `text` may then be empty (its caption where the channel has
+    /// captions; on Messenger, which has none, it must be).
+    pub attachment_id: Option<Uuid>,
 }
 
 /// Which approved template to send, and its parameters.
@@ -478,6 +482,32 @@ async fn post_message(
     // joined the conversation (barged), when the customer sees them too.
     let mine = c.agent_id == Some(auth.user.id);
     let internal = body.internal || (!mine && !crate::supervise::has_barged(&c, auth.user.id));
+    let attachment = match body.attachment_id {
+        None => None,
+        Some(_) if body.template.is_some() => {
+            return Err(ApiError::invalid(
+                "attachment_id: a template is sent alone, without a file",
+            ));
+        }
+        Some(a) => {
+            let meta = state
+                .attachment(auth.org_id(), a)
+                .await?
+                .filter(|m| m.contact_id == id)
+                .ok_or_else(|| {
+                    ApiError::invalid("attachment_id: no file uploaded to this contact")
+                })?;
+            if c.channel == Channel::Messenger && !body.text.trim().is_empty() {
+                return Err(ApiError::invalid(
+                    "text: Messenger shows no caption with a file; send the text as its own message",
+                ));
+            }
+            if c.channel == Channel::Voice {
+                return Err(ApiError::invalid("attachment_id: a call carries no files"));
+            }
+            Some(wire::attachment(&meta))
+        }
+    };
     let (text, template) = match body.template {
         None => (body.text, None),
         Some(_) if internal => {
@@ -503,8 +533,8 @@ async fn post_message(
             },
             author: Some(Actor::from(&auth)),
             author_name: Some(auth.user.name.clone()),
-            text: Some(text),
-            attachment: None,
+            text: (attachment.is_none() || !text.trim().is_empty()).then_some(text),
+            attachment,
             internal,
             client_id: Some(body.client_id),
             template,

@@ -23,7 +23,8 @@
 //!   own address and automatic replies (`Auto-Submitted`, bounces) open nothing.
 //! - **Out.** Agents' replies go by SMTP from the endpoint's address, with our own
 //!   Message-ID, `In-Reply-To` and `References` so the customer's client threads them, the
-//!   reply address, the agent's signature and the customer's last mail quoted below.
+//!   reply address, the agent's signature and the customer's last mail quoted below
+//!   (an agent's file attached).
 //!   A 5xx from the SMTP server fails the delivery; anything else is retried. A send
 //!   repeated after a crash carries the same Message-ID, which mail clients fold into one.
 //!
@@ -958,8 +959,9 @@ pub fn build_reply(
     cfg: &EmailConfig,
     out: &Outbound,
     thread: &[store::Message],
+    file: Option<super::outbound::File>,
 ) -> Result<lettre::Message, String> {
-    use lettre::message::{Mailbox, header::ContentType};
+    use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
     let to = out
         .to()
         .filter(|i| i.kind == "email")
@@ -1039,9 +1041,19 @@ pub fn build_reply(
             .collect();
         b = b.references(refs.join(" "));
     }
-    b.header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| e.to_string())
+    match file {
+        None => b.header(ContentType::TEXT_PLAIN).body(body),
+        Some(f) => {
+            let kind = ContentType::parse(&f.content_type)
+                .unwrap_or(ContentType::parse("application/octet-stream").expect("a type"));
+            b.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body))
+                    .singlepart(Attachment::new(f.name).body(f.bytes, kind)),
+            )
+        }
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// The SMTP connection for a server.
@@ -1075,15 +1087,13 @@ pub fn send<'a>(
 ) -> BoxFuture<'a, Result<Sent, SendError>> {
     Box::pin(async move {
         use lettre::AsyncTransport as _;
-        let out = Outbound::load(state, d)
-            .await
-            .map_err(|e| SendError::Retry(format!("reading the message: {e}")))?
-            .ok_or_else(|| SendError::Permanent("the message or its contact is gone".into()))?;
+        let out = Outbound::for_send(state, d).await?;
+        let file = out.file(state).await?;
         let thread = state
             .messages(d.org_id, d.contact_id, 0, 1_000)
             .await
             .map_err(|e| SendError::Retry(format!("reading the conversation: {e}")))?;
-        let mail = build_reply(cfg, &out, &thread).map_err(SendError::Permanent)?;
+        let mail = build_reply(cfg, &out, &thread, file).map_err(SendError::Permanent)?;
         let transport = smtp(&cfg.smtp).map_err(SendError::Permanent)?;
         match transport.send(mail).await {
             Ok(_) => Ok(Sent {

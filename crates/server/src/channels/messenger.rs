@@ -8,7 +8,8 @@
 //!   names are delivered) or a read receipt (everything we sent that customer up to the
 //!   `watermark` is read). Echoes of our own messages are skipped ([`parse`]).
 //! - The customer is known by their page-scoped id (`messenger_psid`).
-//! - Replies: `POST /me/messages` with the page's token. Within 24 hours of the
+//! - Replies: `POST /me/messages` with the page's token (an agent's file uploaded with
+//!   it as `filedata`, multipart). Within 24 hours of the
 //!   customer's last message, `messaging_type: RESPONSE`; within 7 days, a person may
 //!   still answer with the `HUMAN_AGENT` tag; after that Messenger refuses, and so do we
 //!   ([`messaging_type`]).
@@ -244,14 +245,42 @@ pub fn send<'a>(
             ));
         };
         body["recipient"] = json!({"id": psid});
-        body["message"] = json!({"text": out.message.text.clone().unwrap_or_default()});
+        let text = out.message.text.clone().unwrap_or_default();
         let url = format!("{}/me/messages", cfg.api_base.trim_end_matches('/'));
-        let answer = client
+        let request = client
             .post(&url)
-            .query(&[("access_token", cfg.page_access_token.as_str())])
-            .json(&body)
-            .send()
-            .await;
+            .query(&[("access_token", cfg.page_access_token.as_str())]);
+        let answer = match out.file(state).await? {
+            // A file is uploaded with the message (`filedata`). Messenger shows no
+            // caption: a message with a file carries no text (the API refuses both).
+            Some(file) => {
+                let kind = if file.is_image() { "image" } else { "file" };
+                let part = reqwest::multipart::Part::bytes(file.bytes)
+                    .file_name(file.name)
+                    .mime_str(&file.content_type)
+                    .map_err(|e| SendError::Permanent(format!("the file's type: {e}")))?;
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in body.as_object().into_iter().flatten() {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    form = form.text(k.clone(), v);
+                }
+                form = form
+                    .text(
+                        "message",
+                        json!({"attachment": {"type": kind, "payload": {"is_reusable": false}}})
+                            .to_string(),
+                    )
+                    .part("filedata", part);
+                request.multipart(form).send().await
+            }
+            None => {
+                body["message"] = json!({"text": text});
+                request.json(&body).send().await
+            }
+        };
         let (status, text) = super::outbound::answer_of("Messenger", answer).await?;
         if !(200..300).contains(&status) {
             let e = super::whatsapp::GraphError::parse(status, &text);

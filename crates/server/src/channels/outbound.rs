@@ -244,6 +244,68 @@ impl Outbound {
     }
 }
 
+/// A file an agent sends with a message.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl File {
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+}
+
+/// How long a provider may fetch a file through its link ([`media_link`]).
+pub const MEDIA_LINK_TTL: time::Duration = time::Duration::days(7);
+const MEDIA: &str = "media_link";
+
+/// A link a provider fetches an agent's file from (Twilio's `MediaUrl`): under
+/// `base`, naming the organisation and the file, valid for [`MEDIA_LINK_TTL`], signed
+/// with the organisation's index key so that no other file can be named.
+pub async fn media_link(
+    state: &AppState,
+    org: Uuid,
+    file: Uuid,
+    base: &str,
+) -> Result<String, SendError> {
+    let until = state.now().unix_timestamp() + MEDIA_LINK_TTL.whole_seconds();
+    let keys = state
+        .org_keys(org)
+        .await
+        .map_err(|e| SendError::Retry(format!("reading the keys: {e}")))?;
+    let tag = keys.blind(MEDIA, &format!("{file}.{until}"));
+    Ok(format!(
+        "{}/api/media/{}.{}.{until}.{}",
+        base.trim_end_matches('/'),
+        org.simple(),
+        file.simple(),
+        tag.rsplit(':').next().unwrap_or(&tag)
+    ))
+}
+
+/// The organisation and file a media link names, when its signature holds and it has
+/// not expired.
+pub async fn media_of(state: &AppState, token: &str) -> Option<(Uuid, Uuid)> {
+    let mut parts = token.split('.');
+    let (org, file, until, tag) = (
+        Uuid::try_parse(parts.next()?).ok()?,
+        Uuid::try_parse(parts.next()?).ok()?,
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?,
+    );
+    if parts.next().is_some() || until < state.now().unix_timestamp() {
+        return None;
+    }
+    let keys = state.org_keys(org).await.ok()?;
+    let want = keys.blind(MEDIA, &format!("{file}.{until}"));
+    let want = want.rsplit(':').next().unwrap_or(&want);
+    crate::auth::constant_time_eq(want.as_bytes(), tag.as_bytes()).then_some((org, file))
+}
+
 /// One channel's way out. A transport reads what it needs (see [`Outbound::load`]).
 pub trait Transport: Send + Sync {
     fn send<'a>(
@@ -735,6 +797,39 @@ impl Outbound {
                 "the message or its contact no longer exists".into(),
             )),
             Err(e) => Err(SendError::Retry(format!("reading the message: {e}"))),
+        }
+    }
+
+    /// The id of the file this message carries, if any.
+    pub fn attachment_id(&self) -> Option<Uuid> {
+        self.message
+            .attachment
+            .as_ref()
+            .and_then(|a| a.get("id")?.as_str()?.parse::<Uuid>().ok())
+    }
+
+    /// The file this message carries, if any: its name, type and bytes.
+    pub async fn file(&self, state: &AppState) -> Result<Option<File>, SendError> {
+        let Some(id) = self.attachment_id() else {
+            return Ok(None);
+        };
+        let org = self.message.org_id;
+        let meta = state
+            .attachment(org, id)
+            .await
+            .map_err(|e| SendError::Retry(format!("reading the file: {e}")))?;
+        let bytes = state
+            .attachment_data(org, id)
+            .await
+            .map_err(|e| SendError::Retry(format!("reading the file: {e}")))?;
+        match (meta, bytes) {
+            (Some(m), Some(bytes)) => Ok(Some(File {
+                id,
+                name: m.name,
+                content_type: m.content_type,
+                bytes,
+            })),
+            _ => Err(SendError::Permanent("the file is gone".into())),
         }
     }
 

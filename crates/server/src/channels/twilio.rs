@@ -11,7 +11,8 @@
 //! - An MMS's pictures are fetched from Twilio and stored like a chat's attachments,
 //!   judged by their bytes ([`fetch_media`]).
 //! - Outbound: a `POST …/Accounts/{sid}/Messages.json` with `To`, `From`, `Body` and a
-//!   `StatusCallback` back to us; Twilio's message SID is the provider id its callbacks
+//!   `StatusCallback` back to us (an agent's file as `MediaUrl`, a signed link Twilio
+//!   fetches it from: an MMS); Twilio's message SID is the provider id its callbacks
 //!   (`queued`, `sending`, `sent`, `delivered`, `undelivered`, `failed`) name
 //!   ([`status_of`]).
 //! - Opt-outs: a customer who texts STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) is
@@ -184,7 +185,13 @@ pub fn send<'a>(
             .map(|o| o.slug)
             .unwrap_or_default();
         let text = out.message.text.clone().unwrap_or_default();
-        let form = message_form(cfg, &to, &text, &slug, d.message_id);
+        let mut form = message_form(cfg, &to, &text, &slug, d.message_id);
+        // A file goes as an MMS: Twilio fetches it from a signed link.
+        if let Some(file) = out.attachment_id() {
+            let link =
+                super::outbound::media_link(state, d.org_id, file, &cfg.public_base_url).await?;
+            form.push(("MediaUrl".into(), link));
+        }
         let url = account_url(cfg, "/Messages.json");
         let answer = client
             .post(&url)

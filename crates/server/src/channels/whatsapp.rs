@@ -398,6 +398,70 @@ pub fn message_body(to_phone: &str, text: &str, message_id: uuid::Uuid) -> Value
     })
 }
 
+/// A picture (`image`) or any other file (`document`, with its name), by the id
+/// WhatsApp gave it on upload, the message's text as its caption.
+pub fn media_body(
+    to_phone: &str,
+    file: &super::outbound::File,
+    media_id: &str,
+    caption: &str,
+    message_id: uuid::Uuid,
+) -> Value {
+    let kind = if file.is_image() { "image" } else { "document" };
+    let mut media = json!({"id": media_id});
+    if !caption.trim().is_empty() {
+        media["caption"] = json!(caption);
+    }
+    if kind == "document" {
+        media["filename"] = json!(file.name);
+    }
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_phone.trim_start_matches('+'),
+        "type": kind,
+        kind: media,
+        "biz_opaque_callback_data": message_id.to_string(),
+    })
+}
+
+/// Uploads a file to the number's media (`POST /{phone-number-id}/media`, multipart):
+/// the id to send it by.
+async fn upload_media(
+    client: &reqwest::Client,
+    cfg: &WhatsappConfig,
+    file: &super::outbound::File,
+) -> Result<String, SendError> {
+    let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+        .file_name(file.name.clone())
+        .mime_str(&file.content_type)
+        .map_err(|e| SendError::Permanent(format!("the file's type: {e}")))?;
+    let form = reqwest::multipart::Form::new()
+        .text("messaging_product", "whatsapp")
+        .text("type", file.content_type.clone())
+        .part("file", part);
+    let url = format!(
+        "{}/{}/media",
+        cfg.api_base.trim_end_matches('/'),
+        cfg.phone_number_id
+    );
+    let answer = client
+        .post(&url)
+        .bearer_auth(&cfg.access_token)
+        .multipart(form)
+        .send()
+        .await;
+    let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
+    if !(200..300).contains(&status) {
+        return Err(classify(status, &body));
+    }
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    v["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| SendError::Retry("WhatsApp gave no media id for the upload".into()))
+}
+
 /// One webhook body (its signature already checked): each message joins the
 /// customer's conversation through the one receive path, each status moves our reply.
 pub async fn receive(
@@ -532,7 +596,14 @@ pub fn send<'a>(
                     ));
                 }
                 let text = out.message.text.clone().unwrap_or_default();
-                message_body(&to, &text, d.message_id)
+                match out.file(state).await? {
+                    // A file is uploaded to WhatsApp first, then sent by its media id.
+                    Some(file) => {
+                        let media = upload_media(client, cfg, &file).await?;
+                        media_body(&to, &file, &media, &text, d.message_id)
+                    }
+                    None => message_body(&to, &text, d.message_id),
+                }
             }
         };
         let url = format!(

@@ -111,6 +111,13 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(widget)
         .route("/api/attachments/{att}", get(staff_attachment))
+        .route(
+            "/api/contacts/{id}/attachments",
+            post(staff_upload).layer(DefaultBodyLimit::max(
+                MAX_ATTACHMENT_BYTES + MULTIPART_SLACK,
+            )),
+        )
+        .route("/api/media/{token}", get(provider_media))
         .layer(Extension(shared))
 }
 
@@ -761,16 +768,20 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-async fn upload_attachment(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    headers: HeaderMap,
+/// A file sent as `multipart/form-data` (`file`, and an optional `client_id`), its kind
+/// judged by its bytes and its name cleaned.
+pub(crate) struct Upload {
+    pub client_id: Option<String>,
+    pub name: String,
+    pub kind: upload::FileKind,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads an [`Upload`]: an announced oversize body is refused before any of it is read.
+pub(crate) async fn read_upload(
+    headers: &HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let chat = authenticate(&state, id, &headers, None).await?;
-    if chat.contact.status.is_ended() {
-        return Err(ApiError::conflict("this conversation has ended"));
-    }
+) -> ApiResult<Upload> {
     // Refuse an announced oversize body before reading any of it.
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -814,6 +825,30 @@ async fn upload_attachment(
     }
     let (claimed_name, buf) = file.ok_or(UploadError::Empty)?;
     let (kind, bytes) = buf.finish()?;
+    Ok(Upload {
+        client_id,
+        name: upload::clean_file_name(claimed_name.as_deref(), kind),
+        kind,
+        bytes,
+    })
+}
+
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if chat.contact.status.is_ended() {
+        return Err(ApiError::conflict("this conversation has ended"));
+    }
+    let Upload {
+        client_id,
+        name,
+        kind,
+        bytes,
+    } = read_upload(&headers, multipart).await?;
     if let Some(cid) = &client_id
         && let Some(m) = state.message_by_client_id(chat.org, id, cid).await?
     {
@@ -839,7 +874,6 @@ async fn upload_attachment(
         },
     )
     .await?;
-    let name = upload::clean_file_name(claimed_name.as_deref(), kind);
     let meta =
         contacts::store_attachment(&state, chat.org, id, &name, kind.content_type(), bytes).await?;
     let attachment = wire::attachment(&meta);
@@ -929,6 +963,79 @@ async fn customer_attachment(
 /// Staff read a customer's file from the server: whoever may see its contact (an agent
 /// only the contacts assigned or offered to them) in a role the organisation lets open
 /// attachments ([`crate::protection`]), recorded as a read.
+/// Files staff may send on one contact.
+pub const MAX_STAFF_ATTACHMENTS: u64 = 50;
+const STAFF_ATTACHMENT_COUNT_KEY: &str = "staff_attachment_count";
+
+/// An agent's file for the customer (`multipart/form-data`, `file`): a picture or PDF of
+/// at most 10 MB, judged by its bytes, kept with the contact. It reaches the customer
+/// with the message that names it (`attachment_id` in `POST /api/contacts/{id}/messages`).
+/// The conversation's agent, supervisors and admins; not on an ended contact.
+async fn staff_upload(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    auth.require(&[
+        store::Role::Admin,
+        store::Role::Supervisor,
+        store::Role::Agent,
+    ])?;
+    let c = contacts::visible(&state, &auth, id).await?;
+    if c.agent_id != Some(auth.user.id) && !auth.is_staff_manager() {
+        return Err(ApiError::forbidden("accept the contact first"));
+    }
+    if c.status.is_ended() {
+        return Err(ApiError::conflict("this conversation has ended"));
+    }
+    let up = read_upload(&headers, multipart).await?;
+    contacts::take_slot(
+        &state,
+        auth.org_id(),
+        id,
+        STAFF_ATTACHMENT_COUNT_KEY,
+        MAX_STAFF_ATTACHMENTS,
+        || {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_attachments",
+                format!("staff may send at most {MAX_STAFF_ATTACHMENTS} files on one contact"),
+            )
+        },
+    )
+    .await?;
+    let meta = contacts::store_attachment(
+        &state,
+        auth.org_id(),
+        id,
+        &up.name,
+        up.kind.content_type(),
+        up.bytes,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(wire::attachment(&meta))))
+}
+
+/// A file of an agent's message, fetched by the provider that carries it (Twilio, for
+/// an MMS) through a signed link that expires
+/// ([`crate::channels::outbound::media_link`]). Anything else is not found.
+async fn provider_media(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Response> {
+    let (org, att) = crate::channels::outbound::media_of(&state, &token)
+        .await
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    let mut resp = send_attachment(&state, org, None, att).await?;
+    resp.headers_mut().insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    Ok(resp)
+}
+
 async fn staff_attachment(
     State(state): State<AppState>,
     auth: Auth,

@@ -204,6 +204,8 @@ fn table() -> Vec<Row> {
         row("GET", "/api/contacts/{id}/messages", ALL, 200, Id::Contact, None),
         row("POST", "/api/contacts/{id}/messages", HANDLERS, 201, Id::Contact, Some(|_, n| json!({"client_id": format!("m-{n}"), "text": "On it."}))),
         row("GET", "/api/contacts/{id}/templates", HANDLERS, 200, Id::Contact, None),
+        // A file is multipart: a JSON body gets past the role check only to be refused.
+        row("POST", "/api/contacts/{id}/attachments", HANDLERS, 415, Id::Contact, Some(|_, _| json!({}))),
         row("POST", "/api/contacts/{id}/messages/{seq}/reveal", HANDLERS, 200, Id::Contact, Some(|_, _| json!({"reason": "customer asked for a call back"}))),
         row("POST", "/api/contacts/{id}/transfer", HANDLERS, 200, Id::FreshContact, Some(|f, _| json!({"queue_id": f.queue}))),
         row("POST", "/api/contacts/{id}/end", HANDLERS, 200, Id::FreshContact, None),

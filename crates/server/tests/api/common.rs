@@ -559,6 +559,47 @@ pub async fn delivery_until(
     panic!("delivery of {id} never got there; last: {last}");
 }
 
+/// A small picture: what sniffing takes for a PNG.
+pub fn png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[7u8; 64]);
+    png
+}
+
+/// A file uploaded to a contact by staff, as the desktop sends it (multipart).
+pub async fn upload_file(c: &Client, contact: &str, name: &str, bytes: &[u8]) -> Answer {
+    let boundary = "homeshore-test-boundary-7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    c.raw(
+        "POST",
+        &format!("/api/contacts/{contact}/attachments"),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
+}
+
+/// An agent's file sent to the customer with `text`: the message's id.
+pub async fn send_file(c: &Client, contact: &str, client_id: &str, text: &str) -> String {
+    let up = upload_file(c, contact, "label.png", &png()).await;
+    assert_eq!(up.status, 201, "{}", up.text);
+    let r = c
+        .post(
+            &format!("/api/contacts/{contact}/messages"),
+            &json!({"client_id": client_id, "text": text, "attachment_id": up.body["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["attachment"]["name"], "label.png", "{}", r.text);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
 /// A browser signing in to `org`: a cookie jar (the session's cookie and the device
 /// cookie) and the CSRF token of its session.
 pub struct Browser {

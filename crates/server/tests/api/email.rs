@@ -149,6 +149,14 @@ async fn mail_threads_by_its_headers_and_replies_go_out_with_them() {
         assert!(out.contains("-- \r\nagent of mail\r\nShop Support"), "signature: {out}");
         assert!(out.contains("> Hello, order 1234 has not arrived."), "quoted: {out}");
 
+        // A picture goes as an attachment of the mail.
+        let pic = send_file(&agent, &c1.to_string(), "r-pic", "The label is attached.").await;
+        delivery_until(&agent, &c1.to_string(), &pic, |d| d["status"] == "sent").await;
+        let with_file = smtp.mails()[1].clone();
+        assert!(with_file.contains("multipart/mixed"), "{with_file}");
+        assert!(with_file.contains("filename=\"label.png\"") || with_file.contains("filename=label.png"), "{with_file}");
+        assert!(with_file.contains("The label is attached."), "{with_file}");
+
         // The customer answers that mail: it joins the conversation.
         dovecot
             .deliver(&mail("a2@mail.example.com", "ann@example.com", "Re: Where is my order?",
@@ -180,6 +188,7 @@ async fn mail_threads_by_its_headers_and_replies_go_out_with_them() {
             vec![
                 "Hello, order 1234 has not arrived.",
                 "It ships today.",
+                "The label is attached.",
                 "Thanks!\n\nOn Mon, Support wrote:\n> It ships today.",
                 "Also, gift wrap please."
             ]
@@ -187,7 +196,7 @@ async fn mail_threads_by_its_headers_and_replies_go_out_with_them() {
         // The desktop folds the quoted history of a mail away.
         let msgs = o.client(&s, Role::Agent).ok(&format!("/api/contacts/{c1}/messages")).await;
         let quoted: Vec<Value> = msgs["items"].as_array().unwrap().iter().map(|m| m["quoted_from"].clone()).collect();
-        assert_eq!(quoted, vec![Value::Null, Value::Null, json!(7), Value::Null], "{msgs}");
+        assert_eq!(quoted, vec![Value::Null, Value::Null, Value::Null, json!(7), Value::Null], "{msgs}");
         assert_eq!(conv[1].1, vec!["A different order, 5678."]);
         assert_eq!(conv[2].1, vec!["Send me Ann's address."]);
 
@@ -237,7 +246,7 @@ async fn mail_threads_by_its_headers_and_replies_go_out_with_them() {
         // The admin's Test logs in to both servers and sends nothing.
         let t = o.client(&s, Role::Admin).post("/api/channel-endpoints/email/test", &json!({})).await;
         assert_eq!(t.body["ok"], true, "{}", t.text);
-        assert_eq!(smtp.mails().len(), 1);
+        assert_eq!(smtp.mails().len(), 2);
         s
     })
     .await;

@@ -37,9 +37,36 @@ impl Graph {
                 move |axum::extract::Query(q): axum::extract::Query<
                     std::collections::HashMap<String, String>,
                 >,
-                      axum::Json(body): axum::Json<Value>| {
+                      req: axum::extract::Request| {
                     let gg = gg.clone();
                     async move {
+                        use axum::extract::FromRequest as _;
+                        let multipart = req
+                            .headers()
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .is_some_and(|v| v.starts_with("multipart/"));
+                        // A file comes as a form: its fields, and the file's size.
+                        let body = if multipart {
+                            let mut form = axum::extract::Multipart::from_request(req, &())
+                                .await
+                                .unwrap();
+                            let mut v = json!({});
+                            while let Ok(Some(f)) = form.next_field().await {
+                                let name = f.name().unwrap_or("").to_string();
+                                if name == "filedata" {
+                                    v["filedata_bytes"] = json!(f.bytes().await.unwrap().len());
+                                } else {
+                                    v[name] = json!(f.text().await.unwrap());
+                                }
+                            }
+                            v
+                        } else {
+                            let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+                                .await
+                                .unwrap();
+                            serde_json::from_slice(&bytes).unwrap()
+                        };
                         let n = {
                             let mut sent = gg.sent.lock().unwrap();
                             sent.push((q.get("access_token").cloned(), body));
@@ -166,6 +193,22 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
         assert_eq!(post_webhook(&s, &read, SECRET).await.status, 200);
         delivery_until(&agent, &contact, &id, |d| d["status"] == "read").await;
 
+        // A picture is uploaded with the message; Messenger has no captions, so a text
+        // with a file is refused before anything is sent.
+        let up = upload_file(&agent, &contact, "label.png", &png()).await;
+        assert_eq!(up.status, 201, "{}", up.text);
+        let both = agent
+            .post(&format!("/api/contacts/{contact}/messages"), &json!({"client_id": "fx", "text": "see this", "attachment_id": up.body["id"]}))
+            .await;
+        assert_eq!(both.status, 422, "{}", both.text);
+        let pic = send_file(&agent, &contact, "f-pic", "").await;
+        delivery_until(&agent, &contact, &pic, |d| d["status"] == "sent").await;
+        let (_, sent) = graph.sent()[1].clone();
+        assert_eq!(sent["filedata_bytes"], png().len(), "{sent}");
+        assert_eq!(sent["messaging_type"], "RESPONSE", "{sent}");
+        let message: Value = serde_json::from_str(sent["message"].as_str().unwrap()).unwrap();
+        assert_eq!(message["attachment"]["type"], "image", "{sent}");
+
         // Two days later: only a person may answer, with the human-agent tag.
         s.clock.advance(Duration::from_secs(48 * 3600));
         let r = agent
@@ -174,7 +217,7 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
         let id2 = r.body["id"].as_str().unwrap().to_string();
         s.state.wake_outbox();
         delivery_until(&agent, &contact, &id2, |d| d["status"] == "sent").await;
-        let (_, sent) = graph.sent()[1].clone();
+        let (_, sent) = graph.sent()[2].clone();
         assert_eq!((sent["messaging_type"].as_str(), sent["tag"].as_str()), (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")));
         // After a week: refused, with the reason.
         s.clock.advance(Duration::from_secs(6 * 24 * 3600));
@@ -185,13 +228,13 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
         s.state.wake_outbox();
         let d = delivery_until(&agent, &contact, &id3, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("7 days"), "{d}");
-        assert_eq!(graph.sent().len(), 2);
+        assert_eq!(graph.sent().len(), 3);
 
         // "Test" reads the page with the stored token and sends nothing.
         let t = admin.post("/api/channel-endpoints/messenger/test", &json!({})).await;
         assert_eq!((t.status, t.body["ok"].clone()), (200, json!(true)), "{}", t.text);
         assert!(t.body["detail"].as_str().unwrap().contains("Demo Retail"), "{}", t.text);
-        assert_eq!(graph.sent().len(), 2);
+        assert_eq!(graph.sent().len(), 3);
         s
     })
     .await;

@@ -319,6 +319,21 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
         let id3 = reply(&agent, &contact, "Welcome back").await;
         delivery_until(&agent, &contact, &id3, |d| d["status"] == "sent").await;
         assert_eq!(twilio.wait_for(3).await[2].get("Body"), "Welcome back");
+        // An agent's picture goes as an MMS: Twilio fetches it from a signed link that
+        // names nothing else.
+        let id4 = send_file(&agent, &contact, "mms-out-1", "Your return label").await;
+        delivery_until(&agent, &contact, &id4, |d| d["status"] == "sent").await;
+        let mms = twilio.wait_for(4).await[3].clone();
+        assert_eq!(mms.get("Body"), "Your return label");
+        let link = mms.get("MediaUrl").to_string();
+        assert!(link.starts_with(&format!("{}/api/media/", s.base)), "{link}");
+        let got = server::http_client().get(&link).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], "image/png");
+        assert_eq!(got.bytes().await.unwrap().to_vec(), png());
+        let forged = format!("{}0", &link[..link.len() - 1]);
+        let forged = if forged == link { format!("{}1", &link[..link.len() - 1]) } else { forged };
+        assert_eq!(server::http_client().get(&forged).send().await.unwrap().status(), 404);
         // An MMS with two pictures, delivered twice: its picture once, stored, and the
         // file that is no picture refused for what it is.
         let media = [
@@ -340,7 +355,10 @@ async fn sms_through_twilio_in_and_out_with_signatures_retries_callbacks_and_sto
             assert_eq!(a.status, 200, "{}", a.text);
         }
         let all = messages(&agent, &contact).await;
-        let pictures: Vec<&Value> = all.iter().filter(|m| m["attachment"].is_object()).collect();
+        let pictures: Vec<&Value> = all
+            .iter()
+            .filter(|m| m["attachment"].is_object() && m["from"] == "customer")
+            .collect();
         assert_eq!(pictures.len(), 1, "{all:?}");
         assert_eq!(pictures[0]["attachment"]["content_type"], "image/png");
         let url = pictures[0]["attachment"]["url"].as_str().unwrap().to_string();

@@ -19,10 +19,14 @@ const TOKEN: &str = "EAAG-system-user-token-0123456789";
 const VERIFY: &str = "verify-me-please";
 const PHONE_ID: &str = "106540352242922";
 
+/// A media upload: whether authorised, the declared type and the bytes.
+type Upload = (bool, String, Vec<u8>);
+
 /// The Graph API's `/{phone-number-id}/messages`, recording what it is sent.
 #[derive(Clone, Default)]
 struct Graph {
     sent: Arc<Mutex<Vec<(bool, Value)>>>,
+    uploads: Arc<Mutex<Vec<Upload>>>,
 }
 
 impl Graph {
@@ -51,6 +55,37 @@ impl Graph {
                                 "contacts": [{"input": "x", "wa_id": "x"}],
                                 "messages": [{"id": format!("wamid.OUT{n}")}]})),
                         )
+                    }
+                },
+            ),
+        );
+        // Media uploads (`/{phone}/media`, multipart), answered with a media id.
+        let up = g.clone();
+        let app = app.route(
+            "/{phone}/media",
+            axum::routing::post(
+                move |axum::extract::Path(phone): axum::extract::Path<String>,
+                      headers: HeaderMap,
+                      mut form: axum::extract::Multipart| {
+                    let up = up.clone();
+                    async move {
+                        let authorised = phone == PHONE_ID
+                            && headers.get("authorization").and_then(|v| v.to_str().ok())
+                                == Some(format!("Bearer {TOKEN}").as_str());
+                        let (mut kind, mut bytes) = (String::new(), Vec::new());
+                        while let Ok(Some(f)) = form.next_field().await {
+                            match f.name() {
+                                Some("type") => kind = f.text().await.unwrap(),
+                                Some("file") => bytes = f.bytes().await.unwrap().to_vec(),
+                                _ => {}
+                            }
+                        }
+                        let n = {
+                            let mut u = up.uploads.lock().unwrap();
+                            u.push((authorised, kind, bytes));
+                            u.len()
+                        };
+                        axum::Json(json!({"id": format!("media-{n}")}))
                     }
                 },
             ),
@@ -217,6 +252,16 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         assert_eq!(post_webhook(&s, "wa", &status("wamid.OUT1", &id, "read"), SECRET).await.status, 200);
         delivery_until(&agent, &contact, &id, |d| d["status"] == "read").await;
 
+        // A picture: uploaded to WhatsApp's media first, then sent by its id with the
+        // text as its caption.
+        let pic = send_file(&agent, &contact, "w-pic", "Your receipt").await;
+        delivery_until(&agent, &contact, &pic, |d| d["status"] == "sent").await;
+        let uploads = graph.uploads.lock().unwrap().clone();
+        assert_eq!(uploads, vec![(true, "image/png".to_string(), png())]);
+        let (_, sent) = graph.sent()[1].clone();
+        assert_eq!((sent["type"].as_str(), sent["image"]["id"].as_str()), (Some("image"), Some("media-1")), "{sent}");
+        assert_eq!(sent["image"]["caption"], "Your receipt");
+
         // A day later the window is closed: free text is refused, and says why.
         s.clock.advance(Duration::from_secs(25 * 3600));
         let r = agent
@@ -226,7 +271,7 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         s.state.wake_outbox();
         let d = delivery_until(&agent, &contact, &id2, |d| d["status"] == "failed").await;
         assert!(d["error"].as_str().unwrap().contains("24 hours"), "{d}");
-        assert_eq!(graph.sent().len(), 1, "nothing sent outside the window");
+        assert_eq!(graph.sent().len(), 2, "nothing sent outside the window");
 
         // An approved template is the way back. Admins copy templates from WhatsApp
         // Manager; a malformed one is refused, the secrets stay as they were.
@@ -296,7 +341,7 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         let msgs = agent.ok(&format!("/api/contacts/{contact}/messages")).await;
         let last = msgs["items"].as_array().unwrap().last().unwrap().clone();
         assert_eq!((last["template"].as_str(), last["id"].as_str()), (Some("order_update"), Some(id3.as_str())), "{msgs}");
-        assert_eq!(graph.sent().len(), 2, "one template sent once");
+        assert_eq!(graph.sent().len(), 3, "one template sent once");
 
         // "Test" reads the number with the stored (sealed) token; a wrong token says so.
         // Agents may not test endpoints.
@@ -312,7 +357,7 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         let t = admin.post("/api/channel-endpoints/whatsapp/test", &json!({})).await;
         assert_eq!(t.body["ok"], false, "{}", t.text);
         assert!(t.body["detail"].as_str().unwrap().contains("Invalid OAuth access token"), "{}", t.text);
-        assert_eq!(graph.sent().len(), 2, "a test sends no message");
+        assert_eq!(graph.sent().len(), 3, "a test sends no message");
         s
     })
     .await;
