@@ -4,7 +4,7 @@
 //!
 //! - Webhooks (`POST /api/webhooks/messenger/{org}`, `object: "page"`): each
 //!   `messaging` item is a customer's message (by its `mid`, with Messenger's
-//!   timestamp; text, or its attachments named), a delivery receipt (the `mids` it
+//!   timestamp; text, or its attachments named; pictures and files fetched and kept), a delivery receipt (the `mids` it
 //!   names are delivered) or a read receipt (everything we sent that customer up to the
 //!   `watermark` is read). Echoes of our own messages are skipped ([`parse`]).
 //! - The customer is known by their page-scoped id (`messenger_psid`).
@@ -49,6 +49,8 @@ pub enum Event {
         psid: String,
         sent_at: Option<OffsetDateTime>,
         text: String,
+        /// The addresses of its pictures and files (Messenger's CDN).
+        files: Vec<String>,
     },
     Delivered {
         mids: Vec<String>,
@@ -97,11 +99,20 @@ pub fn parse(body: &Value) -> Vec<Event> {
                     format!("({})", kinds.join(", "))
                 }
             };
+            let files = msg["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| matches!(a["type"].as_str(), Some("image" | "file")))
+                .filter_map(|a| a["payload"]["url"].as_str().map(str::to_string))
+                .take(3)
+                .collect();
             out.push(Event::Message {
                 mid: mid.to_string(),
                 psid: psid.to_string(),
                 sent_at: m["timestamp"].as_i64().and_then(from_ms),
                 text,
+                files,
             });
         } else if let Some(d) = m.get("delivery") {
             let mids: Vec<String> = d["mids"]
@@ -160,8 +171,10 @@ pub async fn receive(
                 psid,
                 sent_at,
                 text,
+                files,
             } => {
-                super::receive(
+                let id = mid.clone();
+                let received = super::receive(
                     state,
                     org,
                     super::Inbound {
@@ -179,6 +192,26 @@ pub async fn receive(
                     },
                 )
                 .await?;
+                static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+                let client =
+                    CLIENT.get_or_init(|| crate::http_client_builder().build().unwrap_or_default());
+                for (k, url) in files.iter().enumerate() {
+                    let cid = format!("messenger:{id}:file{k}");
+                    if state
+                        .message_by_client_id(org, received.contact.id, &cid)
+                        .await?
+                        .is_some()
+                    {
+                        continue;
+                    }
+                    let fetched = if url.starts_with("https://") || url.starts_with("http://") {
+                        super::fetch_file(client.get(url)).await
+                    } else {
+                        Err("not a web address".into())
+                    };
+                    let stem = format!("messenger-file-{}", k + 1);
+                    super::keep_file(state, org, &received, cid, &stem, fetched).await?;
+                }
             }
             Event::Delivered { mids } => {
                 for mid in mids {

@@ -196,6 +196,84 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
     })
 }
 
+/// A customer's file that came with their message (an MMS's picture, a WhatsApp or
+/// Messenger attachment), kept as a message of its own after it: once however often the
+/// provider delivers it (`cid`, per file), its kind judged by its bytes. One that could
+/// not be fetched, or is no picture or PDF, is said in words instead.
+pub async fn keep_file(
+    state: &AppState,
+    org: Uuid,
+    received: &Received,
+    cid: String,
+    name_stem: &str,
+    fetched: Result<(crate::chat::upload::FileKind, Vec<u8>), String>,
+) -> ApiResult<()> {
+    let contact = received.contact.id;
+    if state
+        .message_by_client_id(org, contact, &cid)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let (attachment, text) = match fetched {
+        Ok((kind, bytes)) => {
+            let name = format!("{name_stem}.{}", kind.extension());
+            let meta =
+                contacts::store_attachment(state, org, contact, &name, kind.content_type(), bytes)
+                    .await?;
+            (Some(crate::wire::attachment(&meta)), None)
+        }
+        Err(why) => (
+            None,
+            Some(format!("(a file that could not be fetched: {why})")),
+        ),
+    };
+    contacts::append_message(
+        state,
+        org,
+        contact,
+        NewMessage {
+            sender: Sender::Customer,
+            author: None,
+            author_name: received.message.author_name.clone(),
+            text,
+            attachment,
+            internal: false,
+            client_id: Some(cid),
+            sent_at: None,
+            template: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A file fetched from a provider's address (with its credentials, `auth`), no larger
+/// than a chat attachment, its kind judged by its bytes, never by what the provider says.
+pub async fn fetch_file(
+    request: reqwest::RequestBuilder,
+) -> Result<(crate::chat::upload::FileKind, Vec<u8>), String> {
+    use crate::chat::upload::{MAX_ATTACHMENT_BYTES, sniff};
+    let mut resp = request
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| outbound::root_cause(&e))?;
+    if !resp.status().is_success() {
+        return Err(format!("the provider answered {}", resp.status()));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err("larger than 10 MB".into());
+        }
+    }
+    let kind = sniff(&bytes).ok_or("not a picture or PDF")?;
+    Ok((kind, bytes))
+}
+
 /// The customer's open contact on the message's channel, if any.
 async fn open_contact(state: &AppState, org: Uuid, msg: &Inbound) -> ApiResult<Option<Uuid>> {
     let (kind, value) = &msg.identity;

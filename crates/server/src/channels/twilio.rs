@@ -32,7 +32,7 @@ use store::{Change, Channel, Delivery, DeliveryStatus, ObjectKind, Store as _};
 
 use super::outbound::{Outbound, SendError, Sent};
 use crate::events::{Actor, LiveEvent};
-use crate::{ApiError, ApiResult, AppState, contacts};
+use crate::{ApiError, ApiResult, AppState};
 
 /// An organisation's Twilio account for SMS, as admins configure it.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,41 +217,22 @@ pub fn send<'a>(
 }
 
 /// One picture of an MMS, fetched from Twilio (with the account's credentials, as
-/// Twilio's media URLs may require): its kind judged by its bytes, never by the type
-/// Twilio names, and no larger than a chat attachment.
+/// Twilio's media URLs may require).
 pub async fn fetch_media(
     cfg: &TwilioConfig,
     url: &str,
 ) -> Result<(crate::chat::upload::FileKind, Vec<u8>), String> {
-    use crate::chat::upload::{MAX_ATTACHMENT_BYTES, sniff};
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    let client = CLIENT.get_or_init(|| {
-        crate::http_client_builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default()
-    });
+    let client = CLIENT.get_or_init(|| crate::http_client_builder().build().unwrap_or_default());
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err("not a web address".into());
     }
-    let mut resp = client
-        .get(url)
-        .basic_auth(&cfg.account_sid, Some(&cfg.auth_token))
-        .send()
-        .await
-        .map_err(|e| super::outbound::root_cause(&e))?;
-    if !resp.status().is_success() {
-        return Err(format!("Twilio answered {}", resp.status()));
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-        bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err("larger than 10 MB".into());
-        }
-    }
-    let kind = sniff(&bytes).ok_or("not a picture or PDF")?;
-    Ok((kind, bytes))
+    super::fetch_file(
+        client
+            .get(url)
+            .basic_auth(&cfg.account_sid, Some(&cfg.auth_token)),
+    )
+    .await
 }
 
 /// The value of one form parameter of a webhook.
@@ -314,48 +295,21 @@ pub async fn receive_text(
             continue;
         };
         let cid = format!("sms:{sid}:media{k}");
-        let contact = received.contact.id;
         if state
-            .message_by_client_id(org, contact, &cid)
+            .message_by_client_id(org, received.contact.id, &cid)
             .await?
             .is_some()
         {
             continue;
         }
-        let (attachment, text) = match fetch_media(cfg, url).await {
-            Ok((kind, bytes)) => {
-                let name = format!("picture-{}.{}", k + 1, kind.extension());
-                let meta = contacts::store_attachment(
-                    state,
-                    org,
-                    contact,
-                    &name,
-                    kind.content_type(),
-                    bytes,
-                )
-                .await?;
-                (Some(crate::wire::attachment(&meta)), None)
-            }
-            Err(why) => (
-                None,
-                Some(format!("(a picture that could not be fetched: {why})")),
-            ),
-        };
-        contacts::append_message(
+        let fetched = fetch_media(cfg, url).await;
+        super::keep_file(
             state,
             org,
-            contact,
-            contacts::NewMessage {
-                sender: store::Sender::Customer,
-                author: None,
-                author_name: received.message.author_name.clone(),
-                text,
-                attachment,
-                internal: false,
-                client_id: Some(cid),
-                sent_at: None,
-                template: None,
-            },
+            &received,
+            cid,
+            &format!("picture-{}", k + 1),
+            fetched,
         )
         .await?;
     }

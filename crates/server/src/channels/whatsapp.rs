@@ -8,6 +8,8 @@
 //!   the one receive path, de-duplicated by its `wamid`, stamped with WhatsApp's own
 //!   timestamp. The customer is known by phone number (`+` and the `wa_id`), the same
 //!   identity an SMS from that number has: one customer across both.
+//! - Media (pictures, documents…) are fetched from the Graph API and kept after the
+//!   message, judged by their bytes.
 //! - Text, location, interactive replies and media captions come in as text
 //!   ([`parse`]).
 //! - Replies: a text message with our message id as `biz_opaque_callback_data`, which
@@ -203,6 +205,9 @@ pub struct InboundMessage {
     pub name: Option<String>,
     pub sent_at: Option<OffsetDateTime>,
     pub text: String,
+    /// A picture's, document's, video's, voice note's or sticker's media id: fetched
+    /// from the Graph API and kept after the text.
+    pub media: Option<String>,
 }
 
 /// A status of one of our messages in a webhook.
@@ -249,6 +254,10 @@ pub fn parse(body: &Value) -> (Vec<InboundMessage>, Vec<StatusUpdate>) {
                     .and_then(|t| t.parse::<i64>().ok())
                     .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
                 text,
+                media: m["type"]
+                    .as_str()
+                    .and_then(|t| m[t]["id"].as_str())
+                    .map(str::to_string),
             });
         }
         for s in v["statuses"].as_array().into_iter().flatten() {
@@ -473,7 +482,8 @@ pub async fn receive(
     use super::outbound::{ReceiptFor, provider_receipt};
     let (messages, statuses) = parse(body);
     for m in messages {
-        super::receive(
+        let (wamid, media) = (m.wamid.clone(), m.media.clone());
+        let received = super::receive(
             state,
             org,
             super::Inbound {
@@ -491,6 +501,17 @@ pub async fn receive(
             },
         )
         .await?;
+        if let Some(id) = media {
+            let cid = format!("whatsapp:{wamid}:media");
+            if state
+                .message_by_client_id(org, received.contact.id, &cid)
+                .await?
+                .is_none()
+            {
+                let fetched = fetch_media(cfg, &id).await;
+                super::keep_file(state, org, &received, cid, "whatsapp-file", fetched).await?;
+            }
+        }
     }
     for s in statuses {
         let which = match s.ours {
@@ -506,6 +527,37 @@ pub async fn receive(
         provider_receipt(state, org, which, s.status, s.error.as_deref()).await?;
     }
     Ok(())
+}
+
+/// A customer's media, as the Cloud API hands it out: its address from
+/// `GET /{media-id}`, then its bytes from that address, both with the access token.
+async fn fetch_media(
+    cfg: &WhatsappConfig,
+    media_id: &str,
+) -> Result<(crate::chat::upload::FileKind, Vec<u8>), String> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| crate::http_client_builder().build().unwrap_or_default());
+    if media_id.is_empty()
+        || !media_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err("not a media id".into());
+    }
+    let v = graph_get(
+        client,
+        "WhatsApp",
+        &cfg.api_base,
+        media_id,
+        "url",
+        &cfg.access_token,
+    )
+    .await?;
+    let url = v["url"].as_str().ok_or("WhatsApp gave no address for it")?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("not a web address".into());
+    }
+    super::fetch_file(client.get(url).bearer_auth(&cfg.access_token)).await
 }
 
 /// Reads a Graph API object (`GET {api_base}/{id}?fields=…`) with a token: what an

@@ -102,6 +102,13 @@ impl Graph {
                 },
             ),
         );
+        // Messenger's CDN, where a customer's attachments are.
+        let app = app
+            .route("/cdn/photo.png", axum::routing::get(|| async { png() }))
+            .route(
+                "/cdn/tool.exe",
+                axum::routing::get(|| async { b"MZ\x90\x00 a program".to_vec() }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -192,6 +199,22 @@ async fn messenger_in_and_out_with_receipts_and_the_human_agent_tag() {
         let read = page(vec![json!({"sender": {"id": PSID}, "recipient": {"id": PAGE}, "read": {"watermark": now_ms + 60_000}})]);
         assert_eq!(post_webhook(&s, &read, SECRET).await.status, 200);
         delivery_until(&agent, &contact, &id, |d| d["status"] == "read").await;
+
+        // The customer sends a photo and a program, delivered twice: the photo kept once,
+        // the program refused for what it is.
+        let files = page(vec![json!({"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": now_ms + 2000,
+            "message": {"mid": "m_in_files", "attachments": [
+                {"type": "image", "payload": {"url": format!("{api_base}/cdn/photo.png")}},
+                {"type": "file", "payload": {"url": format!("{api_base}/cdn/tool.exe")}}]}})]);
+        for _ in 0..2 {
+            assert_eq!(post_webhook(&s, &files, SECRET).await.status, 200);
+        }
+        let msgs = agent.ok(&format!("/api/contacts/{contact}/messages")).await;
+        let theirs: Vec<&Value> = msgs["items"].as_array().unwrap().iter().filter(|m| m["from"] == "customer").collect();
+        assert_eq!(theirs.len(), 4, "{msgs}");
+        assert_eq!(theirs[1]["text"], "(image, file)");
+        assert_eq!(theirs[2]["attachment"]["content_type"], "image/png", "{msgs}");
+        assert!(theirs[3]["text"].as_str().unwrap().contains("not a picture or PDF"), "{msgs}");
 
         // A picture is uploaded with the message; Messenger has no captions, so a text
         // with a file is refused before anything is sent.

@@ -95,6 +95,16 @@ impl Graph {
             "/{phone}",
             axum::routing::get(
                 |axum::extract::Path(phone): axum::extract::Path<String>, headers: HeaderMap| async move {
+                    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    // A customer's media: where its bytes are (with the token).
+                    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok())
+                        == Some(format!("Bearer {TOKEN}").as_str());
+                    if phone.starts_with("media") && bearer {
+                        return (
+                            StatusCode::OK,
+                            axum::Json(json!({"url": format!("http://{host}/download/{phone}"), "mime_type": "image/png", "id": phone})),
+                        );
+                    }
                     if phone != PHONE_ID
                         || headers.get("authorization").and_then(|v| v.to_str().ok())
                             != Some(format!("Bearer {TOKEN}").as_str())
@@ -110,6 +120,17 @@ impl Graph {
                     )
                 },
             ),
+        );
+        let app = app.route(
+            "/download/{id}",
+            axum::routing::get(|headers: HeaderMap| async move {
+                if headers.get("authorization").and_then(|v| v.to_str().ok())
+                    != Some(format!("Bearer {TOKEN}").as_str())
+                {
+                    return (StatusCode::UNAUTHORIZED, Vec::new());
+                }
+                (StatusCode::OK, png())
+            }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -261,6 +282,22 @@ async fn whatsapp_in_and_out_with_signatures_statuses_one_customer_and_the_windo
         let (_, sent) = graph.sent()[1].clone();
         assert_eq!((sent["type"].as_str(), sent["image"]["id"].as_str()), (Some("image"), Some("media-1")), "{sent}");
         assert_eq!(sent["image"]["caption"], "Your receipt");
+
+        // The customer sends a picture, delivered twice: kept once after its caption.
+        let pic_in = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
+            "messages": [{"from": "15550004000", "id": "wamid.PIC1", "timestamp": (now - 30).to_string(), "type": "image",
+                "image": {"id": "media77", "mime_type": "image/png", "caption": "the dent"}}]}}]}]});
+        for _ in 0..2 {
+            assert_eq!(post_webhook(&s, "wa", &pic_in, SECRET).await.status, 200);
+        }
+        let msgs = agent.ok(&format!("/api/contacts/{contact}/messages")).await;
+        let theirs: Vec<&Value> = msgs["items"].as_array().unwrap().iter().filter(|m| m["from"] == "customer").collect();
+        assert_eq!(theirs.len(), 3, "{msgs}");
+        assert_eq!(theirs[1]["text"], "(a image) the dent");
+        assert_eq!(theirs[2]["attachment"]["content_type"], "image/png", "{msgs}");
+        let got = agent.get(theirs[2]["attachment"]["url"].as_str().unwrap()).await;
+        assert_eq!(got.status, 200);
 
         // A day later the window is closed: free text is refused, and says why.
         s.clock.advance(Duration::from_secs(25 * 3600));
