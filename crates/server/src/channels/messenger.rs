@@ -371,10 +371,13 @@ mod tests {
                 mid: "m_1".into(),
                 psid: "PSID1".into(),
                 sent_at: Some(datetime!(2025-12-01 15:00 UTC)),
-                text: "Hi there".into()
+                text: "Hi there".into(),
+                files: vec![],
             }
         );
-        assert!(matches!(&ev[1], Event::Message { text, .. } if text == "(image)"));
+        assert!(
+            matches!(&ev[1], Event::Message { text, files, .. } if text == "(image)" && files == &["https://x"])
+        );
         assert_eq!(
             ev[2],
             Event::Delivered {
