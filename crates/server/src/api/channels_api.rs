@@ -397,14 +397,7 @@ async fn put_endpoint(
                     "from: the sending number in E.164, such as +15551230000",
                 ));
             }
-            let queue = body
-                .queue_id
-                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
-            state
-                .store()
-                .get_object(org, ObjectKind::Queue, queue)
-                .await?
-                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let queue = queue_of(&state, org, body.queue_id).await?;
             let api_base = http_url(
                 "api_base",
                 body.api_base.as_deref().unwrap_or("https://api.twilio.com"),
@@ -472,14 +465,7 @@ async fn put_endpoint(
                     "verify_token: 8 to 200 characters, the same as in the app's webhook settings",
                 ));
             }
-            let queue = body
-                .queue_id
-                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
-            state
-                .store()
-                .get_object(org, ObjectKind::Queue, queue)
-                .await?
-                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let queue = queue_of(&state, org, body.queue_id).await?;
             let api_base = http_url(
                 "api_base",
                 body.api_base
@@ -538,14 +524,7 @@ async fn put_endpoint(
                     "mailbox: an IMAP folder's name, such as INBOX",
                 ));
             }
-            let queue = body
-                .queue_id
-                .ok_or_else(|| ApiError::invalid("queue_id: required"))?;
-            state
-                .store()
-                .get_object(org, ObjectKind::Queue, queue)
-                .await?
-                .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            let queue = queue_of(&state, org, body.queue_id).await?;
             let mut data = json!({"provider": "email", "address": address,
                 "display_name": display_name, "queue_id": queue, "mailbox": mailbox,
                 "signature": signature});
@@ -604,6 +583,17 @@ async fn put_endpoint(
         .ok_or_else(|| ApiError::internal("the endpoint did not read back"))?;
     let slug = org_slug(&state, org).await?;
     Ok(Json(out(&ep, &slug, shown)))
+}
+
+/// The queue new contacts of an endpoint wait in: required, and the organisation's.
+async fn queue_of(state: &AppState, org: Uuid, queue: Option<Uuid>) -> ApiResult<Uuid> {
+    let queue = queue.ok_or_else(|| ApiError::invalid("queue_id: required"))?;
+    state
+        .store()
+        .get_object(org, ObjectKind::Queue, queue)
+        .await?
+        .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+    Ok(queue)
 }
 
 /// A mail server's settings into an endpoint's (`<prefix>_host`, …), its password kept

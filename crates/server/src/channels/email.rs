@@ -508,7 +508,7 @@ pub async fn take(state: &AppState, org: Uuid, cfg: &EmailConfig, raw: &[u8]) ->
     .await?;
     let contact = received.contact.id;
     if !received.duplicate {
-        keep_attachments(state, org, contact, &mail, &received.message).await?;
+        keep_attachments(state, org, &mail, &received).await?;
     }
     Ok(if received.duplicate {
         Taken::Duplicate { contact }
@@ -532,82 +532,54 @@ async fn contact_of(state: &AppState, org: Uuid, id: Uuid) -> ApiResult<Option<s
 async fn keep_attachments(
     state: &AppState,
     org: Uuid,
-    contact: Uuid,
     mail: &Mail,
-    message: &store::Message,
+    received: &super::Received,
 ) -> ApiResult<()> {
     use crate::chat::upload::{MAX_ATTACHMENT_BYTES, sniff};
     let mut refused = Vec::new();
     for (k, a) in mail.attachments.iter().enumerate() {
         let kind = sniff(&a.bytes).filter(|_| a.bytes.len() <= MAX_ATTACHMENT_BYTES);
-        let Some(kind) = kind.filter(|_| k < MAX_ATTACHMENTS) else {
-            refused.push(a.name.chars().take(80).collect::<String>());
-            continue;
-        };
-        let cid = format!("email:{}:att{k}", mail.message_id);
-        if state
-            .message_by_client_id(org, contact, &cid)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        let meta = contacts::store_attachment(
-            state,
-            org,
-            contact,
-            &a.name,
-            kind.content_type(),
-            a.bytes.clone(),
-        )
-        .await?;
-        contacts::append_message(
-            state,
-            org,
-            contact,
-            contacts::NewMessage {
-                sender: Sender::Customer,
-                author: None,
-                author_name: message.author_name.clone(),
-                text: None,
-                attachment: Some(crate::wire::attachment(&meta)),
-                internal: false,
-                client_id: Some(cid),
-                sent_at: mail.sent_at,
-                template: None,
-            },
-        )
-        .await?;
-    }
-    if !refused.is_empty() {
-        let cid = format!("email:{}:refused", mail.message_id);
-        if state
-            .message_by_client_id(org, contact, &cid)
-            .await?
-            .is_none()
-        {
-            contacts::append_message(
-                state,
-                org,
-                contact,
-                contacts::NewMessage {
-                    sender: Sender::Customer,
-                    author: None,
-                    author_name: message.author_name.clone(),
-                    text: Some(format!(
-                        "(attachments not kept: only pictures and PDFs up to 10 MB, {MAX_ATTACHMENTS} a mail: {})",
-                        refused.join(", ")
-                    )),
-                    attachment: None,
-                    internal: false,
-                    client_id: Some(cid),
-                    sent_at: mail.sent_at,
-                    template: None,
-                },
-            )
-            .await?;
+        match kind.filter(|_| k < MAX_ATTACHMENTS) {
+            Some(kind) => {
+                let cid = format!("email:{}:att{k}", mail.message_id);
+                let file = Ok((kind, a.bytes.clone()));
+                super::keep_file(state, org, received, cid, &a.name, file).await?;
+            }
+            None => refused.push(a.name.chars().take(80).collect::<String>()),
         }
     }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let cid = format!("email:{}:refused", mail.message_id);
+    let contact = received.contact.id;
+    if state
+        .message_by_client_id(org, contact, &cid)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    contacts::append_message(
+        state,
+        org,
+        contact,
+        contacts::NewMessage {
+            sender: Sender::Customer,
+            author: None,
+            author_name: received.message.author_name.clone(),
+            text: Some(format!(
+                "(attachments not kept: only pictures and PDFs up to 10 MB, {MAX_ATTACHMENTS} a mail: {})",
+                refused.join(", ")
+            )),
+            attachment: None,
+            internal: false,
+            client_id: Some(cid),
+            sent_at: mail.sent_at,
+            template: None,
+        },
+    )
+    .await?;
     Ok(())
 }
 

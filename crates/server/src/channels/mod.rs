@@ -199,13 +199,14 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
 /// A customer's file that came with their message (an MMS's picture, a WhatsApp or
 /// Messenger attachment), kept as a message of its own after it: once however often the
 /// provider delivers it (`cid`, per file), its kind judged by its bytes. One that could
-/// not be fetched, or is no picture or PDF, is said in words instead.
+/// not be fetched, or is no picture or PDF, is said in words instead. The `name` is
+/// cleaned and given the extension of the file's real kind.
 pub async fn keep_file(
     state: &AppState,
     org: Uuid,
     received: &Received,
     cid: String,
-    name_stem: &str,
+    name: &str,
     fetched: Result<(crate::chat::upload::FileKind, Vec<u8>), String>,
 ) -> ApiResult<()> {
     let contact = received.contact.id;
@@ -218,7 +219,7 @@ pub async fn keep_file(
     }
     let (attachment, text) = match fetched {
         Ok((kind, bytes)) => {
-            let name = format!("{name_stem}.{}", kind.extension());
+            let name = crate::chat::upload::clean_file_name(Some(name), kind);
             let meta =
                 contacts::store_attachment(state, org, contact, &name, kind.content_type(), bytes)
                     .await?;

@@ -434,6 +434,15 @@ pub fn media_body(
     })
 }
 
+/// One of the number's resources in the Graph API (`messages`, `media`).
+fn number_url(cfg: &WhatsappConfig, resource: &str) -> String {
+    format!(
+        "{}/{}/{resource}",
+        cfg.api_base.trim_end_matches('/'),
+        cfg.phone_number_id
+    )
+}
+
 /// Uploads a file to the number's media (`POST /{phone-number-id}/media`, multipart):
 /// the id to send it by.
 async fn upload_media(
@@ -449,11 +458,7 @@ async fn upload_media(
         .text("messaging_product", "whatsapp")
         .text("type", file.content_type.clone())
         .part("file", part);
-    let url = format!(
-        "{}/{}/media",
-        cfg.api_base.trim_end_matches('/'),
-        cfg.phone_number_id
-    );
+    let url = number_url(cfg, "media");
     let answer = client
         .post(&url)
         .bearer_auth(&cfg.access_token)
@@ -658,11 +663,7 @@ pub fn send<'a>(
                 }
             }
         };
-        let url = format!(
-            "{}/{}/messages",
-            cfg.api_base.trim_end_matches('/'),
-            cfg.phone_number_id
-        );
+        let url = number_url(cfg, "messages");
         let answer = client
             .post(&url)
             .bearer_auth(&cfg.access_token)
