@@ -92,7 +92,9 @@ impl NewContact {
 pub struct NewMessage {
     pub sender: Sender,
     /// The staff member who wrote it, as the actor the log records (through a session,
-    /// or an API token that may be an admin's impersonation).
+    /// or an API token that may be an admin's impersonation). A system message with an
+    /// author (the answer bot) speaks to the customer and leaves through the channel; one
+    /// without (a transfer, a supervisor joining) is a line in the conversation only.
     pub author: Option<Actor>,
     pub author_name: Option<String>,
     pub text: Option<String>,
@@ -583,8 +585,14 @@ pub async fn append(
                 }
                 .change(org, now, actor),
             );
-            // An agent's message leaves through the outbox, in this same commit.
-            let delivery = matches!(m.sender, Sender::Agent | Sender::Supervisor)
+            // An agent's message (or the answer bot's) leaves through the outbox, in this
+            // same commit.
+            let speaks = match m.sender {
+                Sender::Agent | Sender::Supervisor => true,
+                Sender::System => new.author.is_some(),
+                Sender::Customer => false,
+            };
+            let delivery = speaks
                 .then(|| crate::channels::outbound::enqueue(&m, &c, now))
                 .flatten();
             let sm = wire::staff_message(&m, &c, delivery.as_ref());

@@ -337,17 +337,19 @@ pub async fn with_articles(
 
 // ---------- the answer bot ----------
 
-/// The answer bot's turn on a customer's message in a web chat still waiting in a queue
-/// the organisation turned the bot on for: when an article answers it confidently, a
-/// system message quotes the article and links it; otherwise nothing (the customer is
-/// already in line for a person, who sees the bot's messages in the transcript).
+/// The answer bot's turn on a customer's message in a contact still waiting in a queue
+/// the organisation turned the bot on for, on any written channel (web chat, SMS,
+/// WhatsApp, Messenger, email; the reply leaves through the channel like an agent's):
+/// when an article answers it confidently, a system message quotes the article and
+/// links it; otherwise nothing (the customer is already in line for a person, who sees
+/// the bot's messages in the transcript).
 /// Best effort: a failure here never fails the customer's message.
 pub async fn bot_turn(
     state: &AppState,
     contact: &store::Contact,
     text: &str,
 ) -> Option<store::Message> {
-    if contact.status != store::ContactStatus::Waiting || contact.channel != store::Channel::Chat {
+    if contact.status != store::ContactStatus::Waiting || contact.channel == store::Channel::Voice {
         return None;
     }
     let (settings, _) = settings(state, contact.org_id).await.ok()?;

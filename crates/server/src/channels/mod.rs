@@ -88,8 +88,25 @@ fn client_id(channel: Channel, provider_id: &str) -> String {
     format!("{}:{provider_id}", channel.as_str())
 }
 
-/// The one receive path. See the module docs.
+/// The one receive path (see the module docs); then the answer bot's turn on what the
+/// customer wrote, where the organisation turned it on for the contact's queue.
 pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Received> {
+    let channel = msg.channel;
+    let r = receive_message(state, org, msg).await?;
+    if !r.duplicate
+        && let Some(text) = r.message.text.as_deref()
+    {
+        // A mail's quoted history is not the question.
+        let question = match channel {
+            Channel::Email => email::fresh_part(text),
+            _ => text,
+        };
+        crate::knowledge::bot_turn(state, &r.contact, question).await;
+    }
+    Ok(r)
+}
+
+async fn receive_message(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Received> {
     let (kind, value) = &msg.identity;
     if kind.is_empty() || kind.len() > 32 || value.is_empty() || value.len() > 320 {
         return Err(ApiError::invalid(

@@ -396,6 +396,38 @@ async fn the_answer_bot_replies_in_a_waiting_chat() {
         let text = bot[0]["text"].as_str().unwrap();
         assert!(text.contains("/help/kb-bot/a/refund-time"), "{text}");
         assert!(text.contains("When will I get my refund?"), "{text}");
+
+        // The same on a text channel: the answer leaves through it like an agent's reply,
+        // once however often the provider delivers the question.
+        for _ in 0..2 {
+            let sms = admin
+                .post(
+                    "/api/inbound",
+                    &json!({"channel": "sms", "from": {"kind": "phone", "value": "+15550109999"},
+                            "message_id": "SM-bot-1", "text": "When will I get my refund?", "queue_id": o.queue}),
+                )
+                .await;
+            assert_eq!(sms.status, 200, "{}", sms.text);
+        }
+        let contact = admin.ok("/api/contacts?limit=50").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == "sms")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let msgs = admin.ok(&format!("/api/contacts/{contact}/messages")).await;
+        let bot: Vec<&Value> = msgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["author_name"] == "Answer bot")
+            .collect();
+        assert_eq!(bot.len(), 1, "{msgs}");
+        assert!(bot[0]["text"].as_str().unwrap().contains("/help/kb-bot/a/refund-time"));
+        assert!(bot[0]["delivery"].is_object(), "it goes out by SMS: {msgs}");
         s
     })
     .await;
