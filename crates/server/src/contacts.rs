@@ -368,6 +368,8 @@ pub async fn create_contact(
             let queue = o
                 .queue(new.queue_id)
                 .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            // Merged into another while this request looked it up: that one's now.
+            let customer_id = o.current_customer(customer_id);
             let mut data = new.data.clone();
             data.insert("customer_name".into(), Value::String(customer_name.clone()));
             let mut c = Contact {
