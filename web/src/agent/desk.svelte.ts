@@ -10,7 +10,7 @@ import { beep, notify } from './ring';
 
 export interface CustomerInfo {
   customer: { id: string; name: string; email?: string | null };
-  identities: { kind: string; value: string }[];
+  identities: { id?: string; kind: string; value: string }[];
   contacts: Contact[];
 }
 
@@ -186,7 +186,10 @@ export class Desk {
         if (c.agent_id && c.agent_id !== this.user.id) {
           if (tab) this.closeTab(c.id);
         } else if (tab) {
+          const moved = tab.contact.customer_id !== c.customer_id;
           tab.contact = c;
+          // Merged into another customer, or split off: show who it is now.
+          if (moved) void this.loadCustomer(tab);
         } else if (c.agent_id === this.user.id && (c.status === 'active' || c.status === 'wrapup')) {
           this.openTab(c, false);
         }
