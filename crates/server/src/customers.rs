@@ -74,7 +74,9 @@ pub fn plan_split(
     let own_i: HashSet<Uuid> = owned_identities.iter().copied().collect();
     let own_c: HashSet<Uuid> = owned_contacts.iter().copied().collect();
     if let Some(x) = identities.iter().find(|x| !own_i.contains(x)) {
-        return Err(format!("identities: {x} is not an identity of this customer"));
+        return Err(format!(
+            "identities: {x} is not an identity of this customer"
+        ));
     }
     if let Some(x) = contacts.iter().find(|x| !own_c.contains(x)) {
         return Err(format!("contacts: {x} is not a contact of this customer"));
@@ -425,13 +427,20 @@ mod tests {
             created_at: now,
         };
         let into = c("Ana", None, json!({"tier": "gold"}));
-        let from = c("Ana P.", Some("ana@example.com"), json!({"tier": "silver", "lang": "pt"}));
+        let from = c(
+            "Ana P.",
+            Some("ana@example.com"),
+            json!({"tier": "silver", "lang": "pt"}),
+        );
         let m = merged_fields(&into, &from).unwrap();
         assert_eq!((m.id, m.name.as_str()), (into.id, "Ana"));
         assert_eq!(m.email.as_deref(), Some("ana@example.com"));
         assert_eq!(m.data, json!({"tier": "gold", "lang": "pt"}));
         // Nothing to add: nothing to write.
         let full = c("Bo", Some("bo@example.com"), json!({"lang": "en"}));
-        assert_eq!(merged_fields(&full, &c("B", Some("b@example.org"), json!({}))), None);
+        assert_eq!(
+            merged_fields(&full, &c("B", Some("b@example.org"), json!({}))),
+            None
+        );
     }
 }

@@ -573,10 +573,7 @@ impl AppState {
         limit: u32,
     ) -> Result<Vec<store::Customer>, store::StoreError> {
         let list = self.0.store.list_customers(org, after, limit).await?;
-        let newest = list
-            .iter()
-            .filter_map(|c| keys::text_key_id(&c.name))
-            .max();
+        let newest = list.iter().filter_map(|c| keys::text_key_id(&c.name)).max();
         let k = self.opener(org, newest).await?;
         Ok(list.into_iter().map(|c| k.open_customer(c)).collect())
     }

@@ -130,7 +130,9 @@ async fn search(
     let open: Vec<Uuid> = state.with_org(org, |o| {
         let mut seen = HashSet::new();
         o.contacts()
-            .filter(|lc| !agent || customers::serves(o, me, lc.contact.customer_id.unwrap_or_default()))
+            .filter(|lc| {
+                !agent || customers::serves(o, me, lc.contact.customer_id.unwrap_or_default())
+            })
             .filter_map(|lc| lc.contact.customer_id)
             .filter(|c| seen.insert(*c))
             .take(200)
@@ -153,7 +155,11 @@ async fn search(
         if let Some(c) = state.customer(org, *id).await? {
             let hit = needle.is_empty() || c.name.to_lowercase().contains(&needle);
             if hit {
-                add(c.id, if needle.is_empty() { "open" } else { "name" }, &mut found);
+                add(
+                    c.id,
+                    if needle.is_empty() { "open" } else { "name" },
+                    &mut found,
+                );
             }
             people.insert(c.id, c);
         }
@@ -278,7 +284,9 @@ fn line(m: &Message) -> Option<LineOut> {
         }
         (_, Some(a)) => format!(
             "[{}]",
-            a.get("name").and_then(|n| n.as_str()).unwrap_or("attachment")
+            a.get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("attachment")
         ),
         _ => return None,
     };
@@ -311,7 +319,9 @@ async fn history(
     agent_serves(&state, &auth, &[id])?;
     contacts::audit_read(&state, &auth, "customer", id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
-    let mut list = state.customer_contacts(org, id, q.cursor, limit + 1).await?;
+    let mut list = state
+        .customer_contacts(org, id, q.cursor, limit + 1)
+        .await?;
     let next_cursor = if list.len() > limit as usize {
         list.truncate(limit as usize);
         list.last().map(|c| c.id)

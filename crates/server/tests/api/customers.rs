@@ -117,7 +117,7 @@ async fn an_agent_merges_two_customers_and_the_merge_survives_a_restart() {
     each_backend(|s| async move {
         let o = common::seed_org(&s, "merge").await;
         let o = &o;
-        let (sms, ana, mail, other) = two_customers(&s, &o).await;
+        let (sms, ana, mail, other) = two_customers(&s, o).await;
         let agent = o.client(&s, Role::Agent);
 
         // The agent finds the other customer by the exact email, and by phone.
@@ -132,7 +132,10 @@ async fn an_agent_merges_two_customers_and_the_merge_survives_a_restart() {
         assert_eq!(found["items"][0]["matched"], "phone");
 
         let a = agent
-            .post(&format!("/api/customers/{ana}/merge"), &json!({"from": other}))
+            .post(
+                &format!("/api/customers/{ana}/merge"),
+                &json!({"from": other}),
+            )
             .await;
         assert_eq!(a.status, 200, "merge: {}", a.text);
         assert_eq!(id_of(&a.body["customer_id"]), ana);
@@ -187,14 +190,32 @@ async fn an_agent_merges_two_customers_and_the_merge_survives_a_restart() {
 
         // The identity index answers with the customer kept: another email from the
         // address lands in the open email contact, now the merged customer's.
-        let again = inbound(&s, &o, "email", "email", EMAIL, "<m2@example.com>", "Any news?").await;
+        let again = inbound(
+            &s,
+            o,
+            "email",
+            "email",
+            EMAIL,
+            "<m2@example.com>",
+            "Any news?",
+        )
+        .await;
         assert_eq!(again["opened"], false, "{again}");
         assert_eq!(id_of(&again["contact"]["id"]), mail);
         assert_eq!(id_of(&again["contact"]["customer_id"]), ana);
-        let text = inbound(&s, &o, "sms", "phone", PHONE, "SM2", "Still waiting").await;
+        let text = inbound(&s, o, "sms", "phone", PHONE, "SM2", "Still waiting").await;
         assert_eq!(id_of(&text["contact"]["customer_id"]), ana);
         // A new contact on a third channel is opened for the same customer.
-        let wa = inbound(&s, &o, "whatsapp", "phone", PHONE, "wamid.1", "Hi on WhatsApp").await;
+        let wa = inbound(
+            &s,
+            o,
+            "whatsapp",
+            "phone",
+            PHONE,
+            "wamid.1",
+            "Hi on WhatsApp",
+        )
+        .await;
         assert_eq!(wa["opened"], true);
         assert_eq!(id_of(&wa["contact"]["customer_id"]), ana);
 
@@ -225,15 +246,23 @@ async fn a_merge_is_refused_into_itself_across_organisations_and_when_gone() {
         let merge = |c: &Client, into: Uuid, from: Uuid| {
             let c = c.clone();
             async move {
-                c.post(&format!("/api/customers/{into}/merge"), &json!({"from": from}))
-                    .await
+                c.post(
+                    &format!("/api/customers/{into}/merge"),
+                    &json!({"from": from}),
+                )
+                .await
             }
         };
 
         let a = merge(&admin, ana, ana).await;
         assert_eq!(a.status, 422, "{}", a.text);
         a.assert_error_shape("self merge");
-        assert!(a.body["error"]["message"].as_str().unwrap().starts_with("from:"));
+        assert!(
+            a.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("from:")
+        );
 
         // Another organisation's customer, either way round, is not found.
         let theirs = inbound(&s, &f, "sms", "phone", "+15550109999", "SMF", "Hello").await;
@@ -253,7 +282,10 @@ async fn a_merge_is_refused_into_itself_across_organisations_and_when_gone() {
         let a = merge(&foreign, theirs, ana).await;
         assert_eq!(a.status, 404, "{}", a.text);
         let a = foreign
-            .post(&format!("/api/customers/{ana}/split"), &json!({"contacts": []}))
+            .post(
+                &format!("/api/customers/{ana}/split"),
+                &json!({"contacts": []}),
+            )
             .await;
         assert_eq!(a.status, 404, "{}", a.text);
         // The foreign search never finds this organisation's customers (only its own
@@ -272,7 +304,16 @@ async fn a_merge_is_refused_into_itself_across_organisations_and_when_gone() {
         // An analyst may not merge; an agent without a contact of either may not.
         let a = merge(&o.client(&s, Role::Analyst), ana, other).await;
         assert_eq!(a.status, 403, "{}", a.text);
-        let stranger = inbound(&s, &o, "messenger", "messenger_psid", "psid-77", "mid.1", "Hi").await;
+        let stranger = inbound(
+            &s,
+            &o,
+            "messenger",
+            "messenger_psid",
+            "psid-77",
+            "mid.1",
+            "Hi",
+        )
+        .await;
         let stranger = id_of(&stranger["contact"]["customer_id"]);
         let lonely = server::seed::create_user(
             &s.state,
@@ -310,7 +351,10 @@ async fn a_merge_is_refused_into_itself_across_organisations_and_when_gone() {
         let a = merge(&admin, stranger, ana).await;
         assert_eq!(a.status, 200, "{}", a.text);
         let gone = admin.get(&format!("/api/customers/{other}")).await;
-        assert_eq!(id_of(&gone.body["error"]["details"]["merged_into"]), stranger);
+        assert_eq!(
+            id_of(&gone.body["error"]["details"]["merged_into"]),
+            stranger
+        );
 
         // An erased customer is gone for merges too.
         let erased = inbound(&s, &o, "sms", "phone", "+15550108888", "SME", "Bye").await;
@@ -347,10 +391,13 @@ async fn a_split_undoes_a_merge_and_the_index_follows() {
     each_backend(|s| async move {
         let o = common::seed_org(&s, "split").await;
         let o = &o;
-        let (sms, ana, mail, other) = two_customers(&s, &o).await;
+        let (sms, ana, mail, other) = two_customers(&s, o).await;
         let agent = o.client(&s, Role::Agent);
         let a = agent
-            .post(&format!("/api/customers/{ana}/merge"), &json!({"from": other}))
+            .post(
+                &format!("/api/customers/{ana}/merge"),
+                &json!({"from": other}),
+            )
             .await;
         assert_eq!(a.status, 200, "merge: {}", a.text);
         let c = customer(&agent, ana).await;
@@ -388,9 +435,17 @@ async fn a_split_undoes_a_merge_and_the_index_follows() {
             let m = a.body["error"]["message"].as_str().unwrap();
             assert!(m.starts_with(field), "{body}: {m}");
         }
-        let a = agent.post(&path, &json!({"contacts": [], "other": 1})).await;
+        let a = agent
+            .post(&path, &json!({"contacts": [], "other": 1}))
+            .await;
         assert!(a.status == 400 || a.status == 422, "{}", a.text);
-        assert_eq!(customer(&agent, ana).await["identities"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            customer(&agent, ana).await["identities"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
 
         let a = agent
             .post(
@@ -425,10 +480,19 @@ async fn a_split_undoes_a_merge_and_the_index_follows() {
         let s = check(s).await;
 
         // The index follows: the email lands on the new customer, the phone on the old.
-        let m = inbound(&s, &o, "email", "email", EMAIL, "<m3@example.com>", "Me again").await;
+        let m = inbound(
+            &s,
+            o,
+            "email",
+            "email",
+            EMAIL,
+            "<m3@example.com>",
+            "Me again",
+        )
+        .await;
         assert_eq!(id_of(&m["contact"]["customer_id"]), new);
         assert_eq!(id_of(&m["contact"]["id"]), mail);
-        let t = inbound(&s, &o, "sms", "phone", PHONE, "SM3", "Me too").await;
+        let t = inbound(&s, o, "sms", "phone", PHONE, "SM3", "Me too").await;
         assert_eq!(id_of(&t["contact"]["customer_id"]), ana);
 
         let admin = o.client(&s, Role::Admin);
@@ -479,7 +543,10 @@ async fn supervisors_find_customers_by_part_of_a_name_and_agents_only_their_own(
         // Empty: the customers of the agent's open contacts.
         let open = agent.ok("/api/customers").await;
         assert!(open["items"].as_array().unwrap().len() >= 2, "{open}");
-        let a = o.client(&s, Role::Analyst).get("/api/customers?q=ana").await;
+        let a = o
+            .client(&s, Role::Analyst)
+            .get("/api/customers?q=ana")
+            .await;
         assert_eq!(a.status, 403);
         let long = "x".repeat(201);
         let a = sup.get(&format!("/api/customers?q={long}")).await;
