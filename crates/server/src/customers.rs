@@ -235,6 +235,12 @@ pub async fn merge(
     let fields = merged_fields(&target, &source);
     state
         .mutate(org, |o, now| {
+            // Under the lock: a merge committed since the reads above wins.
+            if o.merged_customers.contains_key(&into) || o.merged_customers.contains_key(&from) {
+                return Err(ApiError::conflict(
+                    "one of these customers was merged meanwhile: look them up again",
+                ));
+            }
             let mut tx = Tx::new(());
             if let Some(c) = fields.clone() {
                 tx.changes.push(Change::PutCustomer(c));
@@ -300,6 +306,11 @@ pub async fn split(
     }
     state
         .mutate(org, |o, now| {
+            if o.merged_customers.contains_key(&id) {
+                return Err(ApiError::conflict(
+                    "this customer was merged meanwhile: look them up again",
+                ));
+            }
             // Under the lock, the live contacts are the truth for contacts not closed.
             let mut owned: BTreeSet<Uuid> = stored.iter().copied().collect();
             for lc in o.contacts() {

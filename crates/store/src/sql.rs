@@ -1030,6 +1030,18 @@ macro_rules! backend {
                         erase_contacts(tx, *org_id, contact_ids, &mut committed).await?;
                     }
                     Change::MergeCustomer { org_id, from, into } => {
+                        // Both must exist: never move rows onto a customer erased or
+                        // merged away meanwhile.
+                        let kept: Option<Uuid> = sqlx::query_scalar(
+                            "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
+                        )
+                        .bind(org_id)
+                        .bind(into)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        if kept.is_none() || from == into {
+                            return Err(StoreError::NotFound);
+                        }
                         for sql in [
                             "UPDATE identities SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2",
                             "UPDATE contacts SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2",
