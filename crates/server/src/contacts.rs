@@ -338,6 +338,18 @@ pub async fn create_contact(
     actor: Actor,
     new: NewContact,
 ) -> ApiResult<Contact> {
+    create_contact_for(state, org, actor, new, None).await
+}
+
+/// [`create_contact`], offered first to `agent` alone for so many seconds (instead of
+/// the agent who last helped the customer, when the queue prefers them).
+pub async fn create_contact_for(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    new: NewContact,
+    agent: Option<(Uuid, i64)>,
+) -> ApiResult<Contact> {
     let customer = resolve_customer(state, org, &new.customer).await?;
     let (customer_id, customer_name) = (customer.id, customer.name.clone());
     let created_with = match &new.customer {
@@ -351,7 +363,9 @@ pub async fn create_contact(
             .and_then(|q| q.settings.prefer_last_agent_s)
             .unwrap_or(0)
     });
-    let preferred = if prefer_s > 0 && customer.changes.is_empty() {
+    let preferred = if agent.is_some() {
+        agent
+    } else if prefer_s > 0 && customer.changes.is_empty() {
         last_agent(state, org, customer_id)
             .await
             .map(|a| (a, prefer_s))

@@ -364,6 +364,138 @@ pub async fn split(
         .await
 }
 
+/// Where a customer is reached on `channel`: the identity kinds it sends to, most
+/// fitting first, and what to call them when missing. `None`: a channel a contact is
+/// not opened on from here (web chat reaches a customer only while their chat is open;
+/// calls are not placed from here).
+pub fn reach_kinds(channel: store::Channel) -> Option<(&'static [&'static str], &'static str)> {
+    use store::Channel::*;
+    match channel {
+        Sms | Whatsapp => Some((&["phone", "whatsapp"], "phone number")),
+        Messenger => Some((&["messenger_psid", "messenger"], "Messenger id")),
+        Email => Some((&["email"], "email address")),
+        Chat | Voice => None,
+    }
+}
+
+/// Whether an agent may write to a customer on `channel` from a contact on `current`:
+/// the identity value it goes to, or a message naming the field. `identities` are the
+/// customer's `(kind, value)`; `endpoint`: the organisation set the channel up;
+/// `opted_out`: the number texted STOP (SMS only, asked once the number is known).
+pub fn check_reach(
+    current: store::Channel,
+    channel: store::Channel,
+    identities: &[(String, String)],
+    endpoint: bool,
+) -> Result<String, String> {
+    if channel == current {
+        return Err("channel: this contact is on that channel already: reply here".into());
+    }
+    let Some((kinds, what)) = reach_kinds(channel) else {
+        return Err(format!(
+            "channel: a {} contact is not opened from here",
+            channel.as_str()
+        ));
+    };
+    let to = kinds
+        .iter()
+        .find_map(|k| identities.iter().find(|(kind, _)| kind == k))
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| format!("channel: the customer has no {what} to write to"))?;
+    if !endpoint {
+        return Err(format!(
+            "channel: {} is not set up for this organisation (Admin → Channels)",
+            channel.as_str()
+        ));
+    }
+    Ok(to)
+}
+
+/// An agent writes to the customer of contact `from` (theirs, not ended) on another
+/// channel: a new contact on `channel`, offered to the agent alone and accepted, with
+/// the agent's text as its first message (through the outbox). Refused where the
+/// channel has no endpoint, the customer no identity on it, or (SMS) the number opted
+/// out. `Ok((contact, None))` when the agent had no room: the contact waits for them.
+pub async fn reach(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    agent: (Uuid, String),
+    from: &Contact,
+    channel: store::Channel,
+    text: String,
+) -> ApiResult<(Contact, Option<crate::wire::MessageOut>)> {
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid("text: write what to send"));
+    }
+    if from.status.is_ended() {
+        return Err(ApiError::conflict("this contact has ended"));
+    }
+    let customer = from
+        .customer_id
+        .ok_or_else(|| ApiError::invalid("channel: this contact has no customer"))?;
+    let queue = from
+        .queue_id
+        .ok_or_else(|| ApiError::invalid("channel: this contact has no queue"))?;
+    let identities: Vec<(String, String)> = state
+        .identities(org, customer)
+        .await?
+        .into_iter()
+        .map(|i| (i.kind, i.value))
+        .collect();
+    let endpoint = crate::channels::outbound::endpoint(state, org, channel)
+        .await?
+        .is_some();
+    let to =
+        check_reach(from.channel, channel, &identities, endpoint).map_err(ApiError::invalid)?;
+    if channel == store::Channel::Sms && crate::channels::twilio::opted_out(state, org, &to).await?
+    {
+        return Err(ApiError::invalid(
+            "channel: the customer texted STOP: no texts until they text START",
+        ));
+    }
+    let mut new = crate::contacts::NewContact::new(
+        channel,
+        queue,
+        crate::contacts::CustomerRef::Existing(customer),
+    );
+    new.topic = from.topic.clone();
+    // Offered to the agent alone for five minutes, then to the queue.
+    let c =
+        crate::contacts::create_contact_for(state, org, actor, new, Some((agent.0, 300))).await?;
+    let offer = state.with_org(org, |o| {
+        o.contact(c.id)
+            .and_then(|lc| lc.offer)
+            .and_then(|x| o.offer(x))
+            .filter(|off| off.agent_id == agent.0)
+            .map(|off| off.id)
+    });
+    let Some(offer) = offer else {
+        return Ok((c, None));
+    };
+    let c = crate::contacts::accept_offer(state, org, actor, offer).await?;
+    let appended = crate::contacts::append(
+        state,
+        org,
+        c.id,
+        crate::contacts::NewMessage {
+            sender: store::Sender::Agent,
+            author: Some(actor),
+            author_name: Some(agent.1),
+            text: Some(text),
+            attachment: None,
+            internal: false,
+            client_id: None,
+            sent_at: None,
+            template: None,
+        },
+    )
+    .await?;
+    let (c, d) = appended.written.unwrap_or((c, None));
+    let m = crate::wire::message_out(&appended.message, &c, d.as_ref());
+    Ok((c, Some(m)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +556,44 @@ mod tests {
         assert!(e.starts_with("identities: at most"), "{e}");
         let e = plan_split(&[], &many, &[], &many).unwrap_err();
         assert!(e.starts_with("contacts: at most"), "{e}");
+    }
+
+    #[test]
+    fn a_customer_is_reached_where_they_have_an_identity_and_the_channel_is_set_up() {
+        use store::Channel::*;
+        let ids = vec![
+            ("whatsapp".to_string(), "15550100001".to_string()),
+            ("phone".to_string(), "+15550100001".to_string()),
+            ("email".to_string(), "ana@example.com".to_string()),
+        ];
+        // The phone number before the WhatsApp id, whatever their order.
+        assert_eq!(
+            check_reach(Whatsapp, Sms, &ids, true).unwrap(),
+            "+15550100001"
+        );
+        assert_eq!(
+            check_reach(Sms, Email, &ids, true).unwrap(),
+            "ana@example.com"
+        );
+        let e = check_reach(Sms, Messenger, &ids, true).unwrap_err();
+        assert!(
+            e.starts_with("channel:") && e.contains("Messenger id"),
+            "{e}"
+        );
+        let e = check_reach(Whatsapp, Sms, &ids, false).unwrap_err();
+        assert!(e.contains("not set up"), "{e}");
+        assert!(
+            check_reach(Sms, Sms, &ids, true)
+                .unwrap_err()
+                .contains("already")
+        );
+        for c in [Chat, Voice] {
+            assert!(
+                check_reach(Sms, c, &ids, true)
+                    .unwrap_err()
+                    .contains("not opened")
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(history))
         .routes(routes!(merge))
         .routes(routes!(split))
+        .routes(routes!(reach))
 }
 
 const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Analyst];
@@ -437,6 +438,73 @@ async fn split(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(moved)))
+}
+
+/// Write to the customer on another channel.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReachIn {
+    /// `sms`, `whatsapp`, `messenger` or `email`: one the customer has an identity for
+    /// and the organisation has set up.
+    #[schema(value_type = String, example = "sms")]
+    pub channel: store::Channel,
+    /// The first message.
+    pub text: String,
+}
+
+/// The contact opened on the other channel, and the message sent (none when the
+/// agent had no room for another contact: it waits for them for five minutes).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReachOut {
+    pub contact: wire::ContactOut,
+    pub message: Option<wire::MessageOut>,
+}
+
+/// From a contact of yours, write to the same customer on another channel (e.g. a text
+/// to the phone of a WhatsApp customer): a new contact on that channel, assigned to you,
+/// whose first message is yours. Refused (422 naming `channel`) where the customer has
+/// no identity on the channel, the organisation has not set it up, or the number texted
+/// STOP; web chat and calls are not opened from here.
+#[utoipa::path(post, path = "/api/contacts/{id}/reach", tag = "contacts", params(("id" = Uuid, Path)), request_body = ReachIn, responses((status = 201, body = ReachOut), (status = 202, body = ReachOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn reach(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ReachIn>,
+) -> ApiResult<(StatusCode, Json<ReachOut>)> {
+    auth.require(HANDLERS)?;
+    let org = auth.org_id();
+    let c = contacts::visible(&state, &auth, id).await?;
+    if c.agent_id != Some(auth.user.id) {
+        return Err(ApiError::forbidden(
+            "only the contact's agent writes to its customer on another channel",
+        ));
+    }
+    if body.text.len() > 10_000 {
+        return Err(ApiError::invalid("text: at most 10,000 bytes"));
+    }
+    let (contact, message) = customers::reach(
+        &state,
+        org,
+        Actor::from(&auth),
+        (auth.user.id, auth.user.name.clone()),
+        &c,
+        body.channel,
+        body.text,
+    )
+    .await?;
+    let status = if message.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((
+        status,
+        Json(ReachOut {
+            contact: wire::contact_out(&contact),
+            message,
+        }),
+    ))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! person, splitting one back, and the history of every channel, on both databases.
 
 use serde_json::{Value, json};
-use store::Role;
+use store::{Role, Store};
 use uuid::Uuid;
 
 use crate::common::{self, Client, Org, Server, each_backend};
@@ -551,6 +551,117 @@ async fn supervisors_find_customers_by_part_of_a_name_and_agents_only_their_own(
         let long = "x".repeat(201);
         let a = sup.get(&format!("/api/customers?q={long}")).await;
         assert_eq!(a.status, 422, "{}", a.text);
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_texts_a_whatsapp_customer_where_allowed() {
+    each_backend(|s| async move {
+        let o = common::seed_org(&s, "reach").await;
+        let wa = inbound(
+            &s,
+            &o,
+            "whatsapp",
+            "phone",
+            PHONE,
+            "wamid.9",
+            "Hi, about my order",
+        )
+        .await;
+        accept_all(&s, &o).await;
+        let (wa, ana) = (
+            id_of(&wa["contact"]["id"]),
+            id_of(&wa["contact"]["customer_id"]),
+        );
+        let agent = o.client(&s, Role::Agent);
+        let path = format!("/api/contacts/{wa}/reach");
+        let refused = |body: Value, want: &'static str| {
+            let agent = agent.clone();
+            let path = path.clone();
+            async move {
+                let a = agent.post(&path, &body).await;
+                assert_eq!(a.status, 422, "{body}: {}", a.text);
+                a.assert_error_shape("reach");
+                let m = a.body["error"]["message"].as_str().unwrap().to_string();
+                assert!(m.starts_with("channel:") && m.contains(want), "{body}: {m}");
+            }
+        };
+        // Not set up yet; no email; not a channel opened from here; this one already.
+        refused(json!({"channel": "sms", "text": "Hello"}), "not set up").await;
+        refused(
+            json!({"channel": "email", "text": "Hello"}),
+            "no email address",
+        )
+        .await;
+        refused(json!({"channel": "chat", "text": "Hello"}), "not opened").await;
+        refused(json!({"channel": "whatsapp", "text": "Hello"}), "already").await;
+        let admin = o.client(&s, Role::Admin);
+        let put = admin
+            .put(
+                "/api/channel-endpoints/sms",
+                &json!({"webhook_url": "http://127.0.0.1:9/texts"}),
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        // Only the contact's agent.
+        let a = admin
+            .post(&path, &json!({"channel": "sms", "text": "Hello"}))
+            .await;
+        assert_eq!(a.status, 403, "{}", a.text);
+
+        let a = agent
+            .post(
+                &path,
+                &json!({"channel": "sms", "text": "Texting you the tracking link"}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        let sms = id_of(&a.body["contact"]["id"]);
+        assert_eq!(a.body["contact"]["channel"], "sms");
+        assert_eq!(a.body["contact"]["status"], "active");
+        assert_eq!(id_of(&a.body["contact"]["customer_id"]), ana);
+        assert_eq!(id_of(&a.body["contact"]["agent_id"]), o.user(Role::Agent));
+        assert_eq!(a.body["message"]["text"], "Texting you the tracking link");
+        // Through the outbox, to the customer's number.
+        let m = id_of(&a.body["message"]["id"]);
+        let d = s.state.store().get_delivery(o.id, m).await.unwrap();
+        assert!(d.is_some(), "the text is in the outbox");
+        // Both contacts are the customer's history.
+        let h = agent.ok(&format!("/api/customers/{ana}/history")).await;
+        let chans: Vec<&str> = h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["contact"]["channel"].as_str().unwrap())
+            .collect();
+        assert_eq!(chans, vec!["sms", "whatsapp"], "{h}");
+        assert_eq!(id_of(&h["items"][0]["contact"]["id"]), sms);
+
+        // The number texted STOP: no more texts.
+        let now = s.state.now();
+        let stop = store::Object {
+            id: store::new_id(),
+            org_id: o.id,
+            kind: store::ObjectKind::SmsOptOut,
+            name: s
+                .state
+                .org_keys(o.id)
+                .await
+                .unwrap()
+                .blind("sms_opt_out", PHONE),
+            data: json!({"message_sid": "SMstop"}),
+            created_at: now,
+            updated_at: now,
+        };
+        s.state
+            .write(vec![store::Change::PutObject(stop)], vec![])
+            .await
+            .unwrap();
+        let wa2 = inbound(&s, &o, "whatsapp", "phone", PHONE, "wamid.10", "Thanks").await;
+        assert_eq!(id_of(&wa2["contact"]["id"]), wa);
+        refused(json!({"channel": "sms", "text": "One more"}), "STOP").await;
         s
     })
     .await;
