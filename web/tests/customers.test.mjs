@@ -1,7 +1,8 @@
 // One customer across channels: a customer chats on the web after texting about the same
 // order. The agent finds the texting customer by phone number ("same person as…"),
 // merges them into the chat's customer and sees both contacts, SMS and web chat, in the
-// history; then splits the phone back off, which takes the SMS contact with it.
+// history; writes to them by SMS from the chat, which opens a second conversation;
+// then splits the phone back off, which takes the SMS contacts with it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentLogin, apiSession, customer, DEMO, launchBrowser, shot, startChat, startServer } from './harness.mjs';
@@ -71,13 +72,29 @@ test('an agent merges two customers and sees both contacts in the history', asyn
   await identities.filter({ hasText: '+15550142424' }).waitFor();
   await shot(agent.page, T, 'merged');
 
-  // A wrong merge undone: the phone goes back off with the SMS contact.
+  // The customer is now reachable by text too: the agent writes from the chat, and the
+  // text opens its own conversation in a second tab.
+  const put = await admin.put('/api/channel-endpoints/sms', { webhook_url: 'http://127.0.0.1:9/texts' });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  await panel.getByRole('button', { name: 'Write on another channel…' }).click();
+  const write = panel.getByRole('form', { name: 'Write on another channel' });
+  await write.getByLabel('Channel').selectOption('sms');
+  await write.getByLabel('Message').fill('Here is your tracking link by text');
+  await write.getByRole('button', { name: 'Send' }).click();
+  await panel.getByRole('status').filter({ hasText: 'Sent by SMS' }).waitFor();
+  await agent.page.getByRole('tab', { name: /Robin Merge/ }).nth(1).waitFor();
+  // Taken at once: no offer card is left for it.
+  await agent.page.getByTestId('offer').filter({ hasText: 'Robin Merge' }).waitFor({ state: 'detached' });
+  await items.filter({ hasText: 'Here is your tracking link by text' }).waitFor();
+  assert.equal(await items.count(), 3);
+
+  // A wrong merge undone: the phone goes back off with the SMS contacts.
   await identities.filter({ hasText: 'phone' }).getByRole('button', { name: 'Split off' }).click();
   const group = panel.getByRole('group', { name: 'Split off' });
-  assert.equal(await group.getByRole('checkbox', { checked: true }).count(), 1, 'the SMS contact goes with the phone');
+  assert.equal(await group.getByRole('checkbox', { checked: true }).count(), 2, 'the SMS contacts go with the phone');
   await group.getByRole('button', { name: 'Split into a new customer' }).click();
-  await panel.getByRole('status').filter({ hasText: 'new customer with 1 contact' }).waitFor();
-  await panel.getByTestId('history-item').filter({ hasText: 'SMS' }).waitFor({ state: 'detached' });
+  await panel.getByRole('status').filter({ hasText: 'new customer with 2 contacts' }).waitFor();
+  await panel.getByTestId('history-item').filter({ hasText: 'SMS' }).first().waitFor({ state: 'detached' });
   assert.equal(await panel.getByTestId('history-item').count(), 1);
   assert.equal(await panel.getByTestId('identity').count(), 1);
   await shot(agent.page, T, 'split');

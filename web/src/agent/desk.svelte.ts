@@ -183,6 +183,11 @@ export class Desk {
       case 'contact': {
         const c = d as Contact;
         const tab = this.tabs.find((t) => t.contact.id === c.id);
+        // Taken without the offer card (a contact opened on another channel from here).
+        if (c.status !== 'waiting' && this.offers.some((o) => o.offer.contact_id === c.id)) {
+          this.offers = this.offers.filter((o) => o.offer.contact_id !== c.id);
+          this.updateRing();
+        }
         if (c.agent_id && c.agent_id !== this.user.id) {
           if (tab) this.closeTab(c.id);
         } else if (tab) {

@@ -645,6 +645,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * From a contact of yours, write to the same customer on another channel (e.g. a text
+         *     to the phone of a WhatsApp customer): a new contact on that channel, assigned to you,
+         *     whose first message is yours. Refused (422 naming `channel`) where the customer has
+         *     no identity on the channel, the organisation has not set it up, or the number texted
+         *     STOP; web chat and calls are not opened from here.
+         */
+        post: operations["reach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/read": {
         parameters: {
             query?: never;
@@ -3308,6 +3331,25 @@ export interface components {
             /** @description One line for the supervisor (at most 280 characters). */
             text?: string | null;
         };
+        /** @description Write to the customer on another channel. */
+        ReachIn: {
+            /**
+             * @description `sms`, `whatsapp`, `messenger` or `email`: one the customer has an identity for
+             *     and the organisation has set up.
+             * @example sms
+             */
+            channel: string;
+            /** @description The first message. */
+            text: string;
+        };
+        /**
+         * @description The contact opened on the other channel, and the message sent (none when the
+         *     agent had no room for another contact: it waits for them for five minutes).
+         */
+        ReachOut: {
+            contact: components["schemas"]["ContactOut"];
+            message?: components["schemas"]["MessageOut"] | null;
+        };
         ReadIn: {
             /** Format: int64 */
             up_to_seq: number;
@@ -5052,6 +5094,55 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReachIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachOut"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachOut"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelsOf, count } from './customers';
+import { channelsOf, count, reachable } from './customers';
 
 describe('channelsOf', () => {
   it('names the channels an identity reaches', () => {
@@ -16,5 +16,14 @@ describe('count', () => {
     expect(count(1, 'contact', 'contacts')).toBe('1 contact');
     expect(count(0, 'contact', 'contacts')).toBe('0 contacts');
     expect(count(2, 'identity', 'identities')).toBe('2 identities');
+  });
+});
+
+describe('reachable', () => {
+  it('offers the other channels the customer has an identity for', () => {
+    expect(reachable(['phone', 'chat'], 'chat')).toEqual(['sms', 'whatsapp']);
+    expect(reachable(['phone', 'email'], 'whatsapp')).toEqual(['sms', 'email']);
+    expect(reachable(['chat'], 'chat')).toEqual([]);
+    expect(reachable(['messenger_psid'], 'sms')).toEqual(['messenger']);
   });
 });

@@ -39,6 +39,7 @@ export type CustomerHits = Schemas['CustomerHits'];
 export type HistoryItem = Schemas['HistoryItem'];
 export type HistoryPage = Schemas['HistoryPage'];
 export type Moved = Schemas['Moved'];
+export type ReachOut = Schemas['ReachOut'];
 
 export interface Offer {
   id: string;
