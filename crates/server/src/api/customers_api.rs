@@ -132,7 +132,12 @@ async fn search(
         let mut seen = HashSet::new();
         o.contacts()
             .filter(|lc| {
-                !agent || customers::serves(o, me, lc.contact.customer_id.unwrap_or_default())
+                !agent
+                    || lc.contact.agent_id == Some(me)
+                    || lc
+                        .offer
+                        .and_then(|x| o.offer(x))
+                        .is_some_and(|off| off.agent_id == me)
             })
             .filter_map(|lc| lc.contact.customer_id)
             .filter(|c| seen.insert(*c))
