@@ -340,6 +340,18 @@ pub async fn create_contact(
     actor: Actor,
     new: NewContact,
 ) -> ApiResult<Contact> {
+    create_contact_for(state, org, actor, new, None).await
+}
+
+/// [`create_contact`], offered first to `agent` alone for so many seconds (instead of
+/// the agent who last helped the customer, when the queue prefers them).
+pub async fn create_contact_for(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    new: NewContact,
+    agent: Option<(Uuid, i64)>,
+) -> ApiResult<Contact> {
     let customer = resolve_customer(state, org, &new.customer).await?;
     let (customer_id, customer_name) = (customer.id, customer.name.clone());
     let created_with = match &new.customer {
@@ -353,7 +365,9 @@ pub async fn create_contact(
             .and_then(|q| q.settings.prefer_last_agent_s)
             .unwrap_or(0)
     });
-    let preferred = if prefer_s > 0 && customer.changes.is_empty() {
+    let preferred = if agent.is_some() {
+        agent
+    } else if prefer_s > 0 && customer.changes.is_empty() {
         last_agent(state, org, customer_id)
             .await
             .map(|a| (a, prefer_s))
@@ -370,6 +384,8 @@ pub async fn create_contact(
             let queue = o
                 .queue(new.queue_id)
                 .ok_or_else(|| ApiError::invalid("queue_id: no such queue"))?;
+            // Merged into another while this request looked it up: that one's now.
+            let customer_id = o.current_customer(customer_id);
             let mut data = new.data.clone();
             data.insert("customer_name".into(), Value::String(customer_name.clone()));
             let mut c = Contact {

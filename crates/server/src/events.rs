@@ -193,6 +193,24 @@ pub enum LiveEvent {
     /// events keep only ids, so nothing personal stays in the log.
     #[serde(rename = "customer.erased")]
     CustomerErased { customer_id: Uuid, reason: String },
+    /// Customer `from` is the same person as `customer_id` (the actor said so): every
+    /// identity and contact of `from` is now `customer_id`'s, and `from` is gone.
+    #[serde(rename = "customer.merged")]
+    CustomerMerged {
+        customer_id: Uuid,
+        from: Uuid,
+        identities: Vec<Uuid>,
+        contacts: Vec<Uuid>,
+    },
+    /// Identities and contacts of `customer_id` moved to a new customer, `into`
+    /// (a wrong merge undone, two people behind one customer).
+    #[serde(rename = "customer.split")]
+    CustomerSplit {
+        customer_id: Uuid,
+        into: Uuid,
+        identities: Vec<Uuid>,
+        contacts: Vec<Uuid>,
+    },
     /// The retention job deleted closed contacts older than their period.
     #[serde(rename = "retention.run")]
     RetentionRun {

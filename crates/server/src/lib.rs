@@ -53,6 +53,7 @@ pub mod chat;
 mod chat_mount;
 pub mod conn_limit;
 pub mod contacts;
+pub mod customers;
 pub mod error;
 pub mod events;
 pub mod help_center;
@@ -563,6 +564,33 @@ impl AppState {
         };
         let k = self.opener(org, keys::text_key_id(&c.name)).await?;
         Ok(Some(k.open_customer(c)))
+    }
+    /// The organisation's customers with an id after `after`, by id, opened.
+    pub async fn customers_after(
+        &self,
+        org: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<store::Customer>, store::StoreError> {
+        let list = self.0.store.list_customers(org, after, limit).await?;
+        let newest = list.iter().filter_map(|c| keys::text_key_id(&c.name)).max();
+        let k = self.opener(org, newest).await?;
+        Ok(list.into_iter().map(|c| k.open_customer(c)).collect())
+    }
+    /// A customer's contacts on every channel, newest first, before `before`, opened.
+    pub async fn customer_contacts(
+        &self,
+        org: Uuid,
+        customer: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<store::Contact>, store::StoreError> {
+        let list = self
+            .0
+            .store
+            .list_customer_contacts(org, customer, before, limit)
+            .await?;
+        self.open_contacts(org, list).await
     }
     /// The identity of this kind and value, by its blind index (or, for rows from before
     /// identities were sealed, by the value itself), its value opened.

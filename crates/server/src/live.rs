@@ -525,6 +525,10 @@ pub struct OrgLive {
     pub help: crate::supervise::HelpDesk,
     /// Names of the organisation's enabled staff (for help requests and system lines).
     pub staff_names: HashMap<Uuid, String>,
+    /// Customers merged away since this state was built, and where they went: a
+    /// contact whose customer was looked up before the merge committed is opened on
+    /// the customer it went to ([`OrgLive::current_customer`]).
+    pub merged_customers: HashMap<Uuid, Uuid>,
 }
 
 /// The outcome of [`OrgLive::restore`]: what did not fit, for the log.
@@ -575,6 +579,7 @@ impl OrgLive {
             wallboard: Default::default(),
             help: Default::default(),
             staff_names: HashMap::new(),
+            merged_customers: HashMap::new(),
         }
     }
 
@@ -665,6 +670,17 @@ impl OrgLive {
 
     /// Mutable access to a contact's mirror for changes the engine does not see
     /// (messages, reads, channel data). Its status is not changed here.
+    /// The customer `id` is now: itself, or the one it was merged into (followed).
+    pub fn current_customer(&self, mut id: Uuid) -> Uuid {
+        for _ in 0..16 {
+            match self.merged_customers.get(&id) {
+                Some(next) => id = *next,
+                None => break,
+            }
+        }
+        id
+    }
+
     pub fn contact_mut(&mut self, id: Uuid) -> Option<&mut LiveContact> {
         self.contacts.get_mut(&id)
     }

@@ -236,6 +236,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         org: Uuid,
         customer: Uuid,
     ) -> impl Future<Output = Result<Vec<Identity>>> + Send;
+    /// The customer that customer `id` was merged into, if it was (followed: a customer
+    /// merged into one that was merged again names the last).
+    fn get_customer_merge(
+        &self,
+        org: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
+    /// A customer's contacts on every channel, newest first, with an id before `before`.
+    fn list_customer_contacts(
+        &self,
+        org: Uuid,
+        customer: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Contact>>> + Send;
 
     fn get_contact(
         &self,
@@ -639,6 +654,18 @@ impl Store for Db {
     }
     async fn find_identity(&self, org: Uuid, kind: &str, value: &str) -> Result<Option<Identity>> {
         delegate!(self, s => s.find_identity(org, kind, value))
+    }
+    async fn get_customer_merge(&self, org: Uuid, id: Uuid) -> Result<Option<Uuid>> {
+        delegate!(self, s => s.get_customer_merge(org, id))
+    }
+    async fn list_customer_contacts(
+        &self,
+        org: Uuid,
+        customer: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Contact>> {
+        delegate!(self, s => s.list_customer_contacts(org, customer, before, limit))
     }
     async fn list_identities(&self, org: Uuid, customer: Uuid) -> Result<Vec<Identity>> {
         delegate!(self, s => s.list_identities(org, customer))

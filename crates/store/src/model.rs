@@ -729,6 +729,24 @@ pub enum Change {
         org_id: Uuid,
         contact_ids: Vec<Uuid>,
     },
+    /// Customer `from` is the same person as `into`: every identity and contact of
+    /// `from` becomes `into`'s, `from`'s row is deleted and a redirect from it to `into`
+    /// is kept (earlier redirects to `from` now point at `into`), so that a read of
+    /// `from` can say where it went ([`crate::Store::get_customer_merge`]).
+    MergeCustomer {
+        org_id: Uuid,
+        from: Uuid,
+        into: Uuid,
+    },
+    /// Move these identities and contacts of customer `from` to customer `into` (a new
+    /// customer, written before it in the same list). Rows no longer `from`'s are left.
+    SplitCustomer {
+        org_id: Uuid,
+        from: Uuid,
+        into: Uuid,
+        identity_ids: Vec<Uuid>,
+        contact_ids: Vec<Uuid>,
+    },
 }
 
 impl Change {
@@ -739,6 +757,17 @@ impl Change {
             self,
             Change::EraseCustomer { .. } | Change::EraseContacts { .. }
         )
+    }
+
+    /// A change that must be written in its list's order, after every change submitted
+    /// before it (an erasure, a customer's merge or split: they rewrite rows that an
+    /// earlier list of the same batch may still be writing).
+    pub fn in_order(&self) -> bool {
+        self.is_erasure()
+            || matches!(
+                self,
+                Change::MergeCustomer { .. } | Change::SplitCustomer { .. }
+            )
     }
 }
 

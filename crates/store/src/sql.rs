@@ -270,9 +270,10 @@ macro_rules! backend {
             // and the rows of the hot tables (events, messages, contacts, deliveries)
             // written a table at a time, many rows per statement. If any list fails, it
             // is rolled back and the batch is written again list by list, each in its own
-            // savepoint, so that only the failing list fails. A batch with an erasure
-            // takes the second path at once: it must apply in its list's order.
-            if !batch.iter().any(|r| r.changes.iter().any(Change::is_erasure)) {
+            // savepoint, so that only the failing list fails. A batch with an erasure, a
+            // merge or a split takes the second path at once: it must apply in its list's
+            // order.
+            if !batch.iter().any(|r| r.changes.iter().any(Change::in_order)) {
                 let mut tx = pool.begin_with($begin).await?;
                 let lists: Vec<&[Change]> = batch
                     .iter()
@@ -1014,9 +1015,85 @@ macro_rules! backend {
                             committed.add_erased(table, n);
                         }
                         erase_answers_naming(tx, *org_id, *customer_id, &mut committed).await?;
+                        // Redirects from customers merged into this one, or to it: ids
+                        // only, but they would still say the person existed.
+                        sqlx::query(
+                            "DELETE FROM customer_merges WHERE org_id = $1 \
+                             AND (merged_into = $2 OR customer_id = $2)",
+                        )
+                        .bind(org_id)
+                        .bind(customer_id)
+                        .execute(&mut **tx)
+                        .await?;
                     }
                     Change::EraseContacts { org_id, contact_ids } => {
                         erase_contacts(tx, *org_id, contact_ids, &mut committed).await?;
+                    }
+                    Change::MergeCustomer { org_id, from, into } => {
+                        // Both must exist: never move rows onto a customer erased or
+                        // merged away meanwhile.
+                        let kept: Option<Uuid> = sqlx::query_scalar(
+                            "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
+                        )
+                        .bind(org_id)
+                        .bind(into)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        if kept.is_none() || from == into {
+                            return Err(StoreError::NotFound);
+                        }
+                        for sql in [
+                            "UPDATE identities SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2",
+                            "UPDATE contacts SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2",
+                            "UPDATE customer_merges SET merged_into = $3 WHERE org_id = $1 AND merged_into = $2",
+                        ] {
+                            sqlx::query(sql)
+                                .bind(org_id)
+                                .bind(from)
+                                .bind(into)
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                        let gone = sqlx::query("DELETE FROM customers WHERE org_id = $1 AND id = $2")
+                            .bind(org_id)
+                            .bind(from)
+                            .execute(&mut **tx)
+                            .await?
+                            .rows_affected();
+                        if gone == 0 {
+                            return Err(StoreError::NotFound);
+                        }
+                        sqlx::query(
+                            "INSERT INTO customer_merges (org_id, customer_id, merged_into) \
+                             VALUES ($1, $2, $3)",
+                        )
+                        .bind(org_id)
+                        .bind(from)
+                        .bind(into)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::SplitCustomer {
+                        org_id,
+                        from,
+                        into,
+                        identity_ids,
+                        contact_ids,
+                    } => {
+                        for (sql, ids) in [
+                            ("UPDATE identities SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2 AND id = $4", identity_ids),
+                            ("UPDATE contacts SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2 AND id = $4", contact_ids),
+                        ] {
+                            for id in ids {
+                                sqlx::query(sql)
+                                    .bind(org_id)
+                                    .bind(from)
+                                    .bind(into)
+                                    .bind(id)
+                                    .execute(&mut **tx)
+                                    .await?;
+                            }
+                        }
                     }
                 }
             }
@@ -1443,6 +1520,36 @@ macro_rules! backend {
                 .await?
                 .map(|r| rows::identity(&r))
                 .transpose()
+            }
+            async fn get_customer_merge(&self, org: Uuid, id: Uuid) -> Result<Option<Uuid>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT merged_into FROM customer_merges WHERE org_id = $1 AND customer_id = $2",
+                )
+                .bind(org)
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?)
+            }
+            async fn list_customer_contacts(
+                &self,
+                org: Uuid,
+                customer: Uuid,
+                before: Option<Uuid>,
+                limit_n: u32,
+            ) -> Result<Vec<Contact>> {
+                sqlx::query(
+                    "SELECT * FROM contacts WHERE org_id = $1 AND customer_id = $2 \
+                     AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
+                )
+                .bind(org)
+                .bind(customer)
+                .bind(before)
+                .bind(limit(limit_n))
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(rows::contact)
+                .collect()
             }
             async fn list_identities(&self, org: Uuid, customer: Uuid) -> Result<Vec<Identity>> {
                 sqlx::query(

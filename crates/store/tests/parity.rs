@@ -1445,3 +1445,199 @@ async fn the_reports_rollup_adds_up_what_the_stays_add_up_through_later_changes(
     })
     .await;
 }
+
+fn customer(org: Uuid, name: &str) -> Customer {
+    Customer {
+        id: new_id(),
+        org_id: org,
+        name: name.into(),
+        email: None,
+        data: json!({}),
+        created_at: now(),
+    }
+}
+
+fn identity(c: &Customer, kind: &str, value: &str) -> Identity {
+    Identity {
+        id: new_id(),
+        org_id: c.org_id,
+        customer_id: c.id,
+        kind: kind.into(),
+        value: value.into(),
+        sealed: None,
+        created_at: now(),
+    }
+}
+
+#[tokio::test]
+async fn merges_and_splits_move_identities_and_contacts_and_leave_a_redirect() {
+    each(|db| async move {
+        let o = org("merge");
+        let other = org("merge-other");
+        db.commit(vec![
+            Change::PutOrg(o.clone()),
+            Change::PutOrg(other.clone()),
+        ])
+        .await
+        .unwrap();
+        let (a, b, c) = (
+            customer(o.id, "A"),
+            customer(o.id, "B"),
+            customer(o.id, "C"),
+        );
+        let (ia, ib) = (identity(&a, "phone", "bi:1"), identity(&b, "email", "bi:2"));
+        let mut ca = contact(o.id);
+        ca.customer_id = Some(a.id);
+        let mut cb = contact(o.id);
+        cb.customer_id = Some(b.id);
+        let mut cb2 = contact(o.id);
+        cb2.customer_id = Some(b.id);
+        cb2.status = ContactStatus::Closed;
+        db.commit(vec![
+            Change::PutCustomer(a.clone()),
+            Change::PutCustomer(b.clone()),
+            Change::PutCustomer(c.clone()),
+            Change::PutIdentity(ia.clone()),
+            Change::PutIdentity(ib.clone()),
+            Change::PutContact(ca.clone()),
+            Change::PutContact(cb.clone()),
+            Change::PutContact(cb2.clone()),
+        ])
+        .await
+        .unwrap();
+
+        // Another organisation's merge finds nothing and moves nothing.
+        let wrong = db
+            .commit(vec![Change::MergeCustomer {
+                org_id: other.id,
+                from: b.id,
+                into: a.id,
+            }])
+            .await;
+        assert!(matches!(wrong, Err(StoreError::NotFound)), "{wrong:?}");
+
+        // A list submitted before the merge in the same batch still writes the contact
+        // with its old customer; the merge, written in order after it, moves it.
+        let earlier = db.submit(vec![Change::PutContact(cb.clone())]);
+        let merge = db.submit(vec![Change::MergeCustomer {
+            org_id: o.id,
+            from: b.id,
+            into: a.id,
+        }]);
+        earlier.await.unwrap();
+        merge.await.unwrap();
+        assert!(db.get_customer(o.id, b.id).await.unwrap().is_none());
+        assert_eq!(db.get_customer_merge(o.id, b.id).await.unwrap(), Some(a.id));
+        assert_eq!(db.get_customer_merge(o.id, a.id).await.unwrap(), None);
+        assert_eq!(db.get_customer_merge(other.id, b.id).await.unwrap(), None);
+        let ids: Vec<Uuid> = db
+            .list_identities(o.id, a.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, vec![ia.id, ib.id]);
+        // The index still finds the identity, now on the customer kept.
+        let found = db
+            .find_identity(o.id, "email", "bi:2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.customer_id, a.id);
+        let history = db
+            .list_customer_contacts(o.id, a.id, None, 10)
+            .await
+            .unwrap();
+        let mut want = vec![cb2.id, cb.id, ca.id];
+        want.sort_by(|x, y| y.cmp(x));
+        assert_eq!(history.iter().map(|x| x.id).collect::<Vec<_>>(), want);
+        let page = db
+            .list_customer_contacts(o.id, a.id, Some(want[0]), 1)
+            .await
+            .unwrap();
+        assert_eq!(page.iter().map(|x| x.id).collect::<Vec<_>>(), vec![want[1]]);
+        // Merged again: the redirect of the first follows to the last.
+        db.commit(vec![Change::MergeCustomer {
+            org_id: o.id,
+            from: a.id,
+            into: c.id,
+        }])
+        .await
+        .unwrap();
+        assert_eq!(db.get_customer_merge(o.id, b.id).await.unwrap(), Some(c.id));
+        // A customer merged away cannot be merged into.
+        let gone = db
+            .commit(vec![Change::MergeCustomer {
+                org_id: o.id,
+                from: c.id,
+                into: a.id,
+            }])
+            .await;
+        assert!(gone.is_err());
+
+        // A split moves only what it names, and only from its customer.
+        let d = customer(o.id, "D");
+        db.commit(vec![
+            Change::PutCustomer(d.clone()),
+            Change::SplitCustomer {
+                org_id: o.id,
+                from: c.id,
+                into: d.id,
+                identity_ids: vec![ib.id],
+                contact_ids: vec![cb.id, cb2.id],
+            },
+            // Not c's (any more): left where it is.
+            Change::SplitCustomer {
+                org_id: o.id,
+                from: c.id,
+                into: a.id,
+                identity_ids: vec![ib.id],
+                contact_ids: vec![cb.id],
+            },
+        ])
+        .await
+        .unwrap();
+        let of = |cust: Uuid| {
+            let db = db.clone();
+            async move {
+                let mut v: Vec<Uuid> = db
+                    .list_customer_contacts(o.id, cust, None, 10)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.id)
+                    .collect();
+                v.sort();
+                v
+            }
+        };
+        let mut moved = vec![cb.id, cb2.id];
+        moved.sort();
+        assert_eq!(of(d.id).await, moved);
+        assert_eq!(of(c.id).await, vec![ca.id]);
+        let found = db
+            .find_identity(o.id, "email", "bi:2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.customer_id, d.id);
+        let found = db
+            .find_identity(o.id, "phone", "bi:1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.customer_id, c.id);
+
+        // Erasing the customer kept takes the redirects to it with it.
+        db.commit(vec![Change::EraseCustomer {
+            org_id: o.id,
+            customer_id: c.id,
+        }])
+        .await
+        .unwrap();
+        assert_eq!(db.get_customer_merge(o.id, b.id).await.unwrap(), None);
+        assert_eq!(db.get_customer_merge(o.id, a.id).await.unwrap(), None);
+    })
+    .await;
+}

@@ -10,7 +10,7 @@ import { beep, notify } from './ring';
 
 export interface CustomerInfo {
   customer: { id: string; name: string; email?: string | null };
-  identities: { kind: string; value: string }[];
+  identities: { id?: string; kind: string; value: string }[];
   contacts: Contact[];
 }
 
@@ -183,10 +183,18 @@ export class Desk {
       case 'contact': {
         const c = d as Contact;
         const tab = this.tabs.find((t) => t.contact.id === c.id);
+        // Taken without the offer card (a contact opened on another channel from here).
+        if (c.status !== 'waiting' && this.offers.some((o) => o.offer.contact_id === c.id)) {
+          this.offers = this.offers.filter((o) => o.offer.contact_id !== c.id);
+          this.updateRing();
+        }
         if (c.agent_id && c.agent_id !== this.user.id) {
           if (tab) this.closeTab(c.id);
         } else if (tab) {
+          const moved = tab.contact.customer_id !== c.customer_id;
           tab.contact = c;
+          // Merged into another customer, or split off: show who it is now.
+          if (moved) void this.loadCustomer(tab);
         } else if (c.agent_id === this.user.id && (c.status === 'active' || c.status === 'wrapup')) {
           this.openTab(c, false);
         }

@@ -645,6 +645,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * From a contact of yours, write to the same customer on another channel (e.g. a text
+         *     to the phone of a WhatsApp customer): a new contact on that channel, assigned to you,
+         *     whose first message is yours. Refused (422 naming `channel`) where the customer has
+         *     no identity on the channel, the organisation has not set it up, or the number texted
+         *     STOP; web chat and calls are not opened from here.
+         */
+        post: operations["reach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/read": {
         parameters: {
             query?: never;
@@ -791,6 +814,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find customers by name, email or phone (handlers of contacts), for "same person
+         *     as…". Every customer answered is recorded as read by the caller.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{id}": {
         parameters: {
             query?: never;
@@ -798,7 +841,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer, their identities and recent contacts (agents: only their customers). */
+        /**
+         * A customer, their identities and recent contacts (agents: only their customers).
+         *     A customer merged into another answers 404 with `details.merged_into`.
+         */
         get: operations["get_customer"];
         put?: never;
         post?: never;
@@ -825,6 +871,72 @@ export interface paths {
          *     contact not yet closed is refused (409): close it first.
          */
         post: operations["erase_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's contacts on every channel (chat, SMS, WhatsApp, Messenger, email,
+         *     voice), newest first, each with its first and last line (agents: only customers of
+         *     their contacts). Recorded as a read of the customer.
+         */
+        get: operations["history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another customer into this one (handlers: agents on a contact of either):
+         *     every identity and contact of `from`, on every channel, becomes this customer's, in
+         *     one commit with a `customer.merged` event. Contacts not yet closed follow at once.
+         *     A customer merged into itself is refused (422); one of another organisation, erased
+         *     or already merged is not found (404).
+         */
+        post: operations["merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{id}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Split identities and contacts off into a new customer (handlers: agents on a
+         *     contact of this customer), e.g. to undo a wrong merge, with a `customer.split`
+         *     event. At least one identity or contact, each this customer's, and this customer
+         *     keeps at least one of either (422 naming the field otherwise).
+         */
+        post: operations["split"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2596,6 +2708,23 @@ export interface components {
             text?: string | null;
             topic?: string | null;
         };
+        /** @description A customer found. */
+        CustomerHit: {
+            email?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description The kinds of identity the customer has (`phone`, `email`, `chat`…). */
+            identities: string[];
+            /**
+             * @description How it matched: `email`, `phone`, `id` (another channel's id), `name`, `open`
+             *     (a customer of a contact not yet closed).
+             */
+            matched: string;
+            name: string;
+        };
+        CustomerHits: {
+            items: components["schemas"]["CustomerHit"][];
+        };
         CustomerIn: {
             email?: string | null;
             name: string;
@@ -2992,6 +3121,17 @@ export interface components {
             /** @description The Monday starting the week; default: this week. */
             week?: string | null;
         };
+        /** @description One contact of a customer's history. */
+        HistoryItem: {
+            contact: components["schemas"]["ContactOut"];
+            first?: components["schemas"]["LineOut"] | null;
+            last?: components["schemas"]["LineOut"] | null;
+        };
+        HistoryPage: {
+            items: components["schemas"]["HistoryItem"][];
+            /** Format: uuid */
+            next_cursor?: string | null;
+        };
         HitOut: {
             category: string;
             /**
@@ -3082,6 +3222,18 @@ export interface components {
             /** @description Users (agents, supervisors, analysts) allowed to write and publish articles. */
             editors?: string[];
         };
+        /** @description One line of a conversation, shortened. */
+        LineOut: {
+            /** Format: date-time */
+            at: string;
+            /** @description `customer`, `agent`, `system`, `supervisor`. */
+            from: string;
+            /**
+             * @description The text (personal data masked as stored), at most 200 characters, or the
+             *     attachment's name in brackets.
+             */
+            text: string;
+        };
         LoginIn: {
             email: string;
             /** @description The organisation's slug. */
@@ -3140,6 +3292,15 @@ export interface components {
              *     by its Message-ID) or `skipped` (an automatic reply, or our own mail).
              */
             status: string;
+        };
+        /** @description Which customer is the same person. */
+        MergeIn: {
+            /**
+             * Format: uuid
+             * @description The other customer: its identities and contacts become this customer's, and it
+             *     is gone (a read of it answers 404 with `details.merged_into`).
+             */
+            from: string;
         };
         MessageIn: {
             /**
@@ -3208,6 +3369,21 @@ export interface components {
          * @enum {string}
          */
         Metric: "waiting" | "longest_wait_s" | "agents_available" | "service_level_30m" | "abandon_rate_30m";
+        /** @description What a merge or split moved. */
+        Moved: {
+            contacts: string[];
+            /**
+             * Format: uuid
+             * @description The customer that holds them now.
+             */
+            customer_id: string;
+            /**
+             * Format: uuid
+             * @description The customer they came from (merged away, or split from).
+             */
+            from: string;
+            identities: string[];
+        };
         OrgPatch: {
             /** @description Every user must use two-factor authentication. */
             mfa_required?: boolean | null;
@@ -3307,6 +3483,25 @@ export interface components {
             contact_id?: string | null;
             /** @description One line for the supervisor (at most 280 characters). */
             text?: string | null;
+        };
+        /** @description Write to the customer on another channel. */
+        ReachIn: {
+            /**
+             * @description `sms`, `whatsapp`, `messenger` or `email`: one the customer has an identity for
+             *     and the organisation has set up.
+             * @example sms
+             */
+            channel: string;
+            /** @description The first message. */
+            text: string;
+        };
+        /**
+         * @description The contact opened on the other channel, and the message sent (none when the
+         *     agent had no room for another contact: it waits for them for five minutes).
+         */
+        ReachOut: {
+            contact: components["schemas"]["ContactOut"];
+            message?: components["schemas"]["MessageOut"] | null;
         };
         ReadIn: {
             /** Format: int64 */
@@ -3544,6 +3739,15 @@ export interface components {
              * @description Seeded replications (default 5, at most 50).
              */
             runs?: number | null;
+        };
+        /** @description What to split off. */
+        SplitIn: {
+            /** @description Ids of this customer's contacts that become the new customer's. */
+            contacts?: string[];
+            /** @description Ids of this customer's identities that become the new customer's. */
+            identities?: string[];
+            /** @description The new customer's name (default: this customer's). */
+            name?: string | null;
         };
         /** @description Single sign-on settings as an admin sends them. */
         SsoIn: {
@@ -5069,6 +5273,55 @@ export interface operations {
             };
         };
     };
+    reach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReachIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachOut"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachOut"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     read: {
         parameters: {
             query?: never;
@@ -5287,6 +5540,41 @@ export interface operations {
             };
         };
     };
+    search: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A name (part of one), an email address or a phone number. Agents find customers
+                 *     by an exact email, phone number or channel id, or by name among the customers
+                 *     of their own contacts; supervisors and admins also by part of a name or email.
+                 *     Empty: the customers of the caller's contacts not yet closed.
+                 */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerHits"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_customer: {
         parameters: {
             query?: never;
@@ -5347,6 +5635,122 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    history: {
+        parameters: {
+            query?: {
+                /** @description Where the previous page ended (its `next_cursor`): older contacts follow. */
+                cursor?: string | null;
+                /** @description 1 to 100, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Moved"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    split: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SplitIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Moved"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -33,6 +33,13 @@ export type TemplateChoice = Schemas['TemplateIn'];
 export type Suggestion = Schemas['Suggestion'];
 export type FlagIn = Schemas['FlagIn'];
 export type FlagOut = Schemas['FlagOut'];
+/** One customer across channels: search hits, history, what a merge or split moved. */
+export type CustomerHit = Schemas['CustomerHit'];
+export type CustomerHits = Schemas['CustomerHits'];
+export type HistoryItem = Schemas['HistoryItem'];
+export type HistoryPage = Schemas['HistoryPage'];
+export type Moved = Schemas['Moved'];
+export type ReachOut = Schemas['ReachOut'];
 
 export interface Offer {
   id: string;

@@ -750,6 +750,7 @@ async fn reject(
 }
 
 /// A customer, their identities and recent contacts (agents: only their customers).
+/// A customer merged into another answers 404 with `details.merged_into`.
 #[utoipa::path(get, path = "/api/customers/{id}", tag = "contacts", params(("id" = Uuid, Path)), responses((status = 200, description = "`{customer, identities, contacts}`"), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_customer(
     State(state): State<AppState>,
@@ -758,21 +759,9 @@ async fn get_customer(
 ) -> ApiResult<Json<Value>> {
     auth.require(ALL)?;
     let org = auth.org_id();
-    let c = state
-        .customer(org, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("customer"))?;
+    let c = crate::customers::existing(&state, org, id).await?;
     if auth.role() == Role::Agent {
-        let mine = state.with_org(org, |o| {
-            o.contacts().any(|lc| {
-                lc.contact.customer_id == Some(id)
-                    && (lc.contact.agent_id == Some(auth.user.id)
-                        || lc
-                            .offer
-                            .and_then(|x| o.offer(x))
-                            .is_some_and(|off| off.agent_id == auth.user.id))
-            })
-        });
+        let mine = state.with_org(org, |o| crate::customers::serves(o, auth.user.id, id));
         if !mine {
             return Err(ApiError::forbidden(
                 "not the customer of one of your contacts",
@@ -796,7 +785,7 @@ async fn get_customer(
         .await?;
     Ok(Json(json!({
         "customer": {"id": c.id, "name": c.name, "email": c.email, "created_at": wire::ts(c.created_at)},
-        "identities": ids.iter().map(|i| json!({"kind": i.kind, "value": i.value})).collect::<Vec<_>>(),
+        "identities": ids.iter().map(|i| json!({"id": i.id, "kind": i.kind, "value": i.value})).collect::<Vec<_>>(),
         "contacts": cs.items.iter().map(wire::contact).collect::<Vec<_>>(),
     })))
 }

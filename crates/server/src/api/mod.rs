@@ -9,6 +9,7 @@ mod auth_api;
 mod channels_api;
 mod config;
 mod contacts_api;
+mod customers_api;
 pub mod insight_api;
 mod kb_api;
 mod reports_api;
@@ -69,6 +70,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth_api::routes())
         .merge(contacts_api::routes())
+        .merge(customers_api::routes())
         .merge(channels_api::routes())
         .merge(config::routes())
         .merge(sso_api::routes())

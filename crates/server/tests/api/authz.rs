@@ -222,6 +222,14 @@ fn table() -> Vec<Row> {
         row("GET", "/api/customers/{id}", ALL, 200, Id::Customer, None),
         // The fixture's customer has an open contact: an admin's erasure is refused.
         row("POST", "/api/customers/{id}/erase", ADMIN, 409, Id::Customer, Some(|_, _| json!({"reason": "erasure request"}))),
+        row("GET", "/api/customers", HANDLERS, 200, Id::None, None),
+        row("GET", "/api/customers/{id}/history", ALL, 200, Id::Customer, None),
+        // Merging the fixture's customer into itself, or splitting nothing off: refused
+        // as invalid once the caller may act on the customer.
+        row("POST", "/api/customers/{id}/merge", HANDLERS, 422, Id::Customer, Some(|fx, _| json!({"from": fx.customer}))),
+        // Only the contact's agent; the fixture's customer has no phone number.
+        Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/contacts/{id}/reach", HANDLERS, 422, Id::Contact, Some(|_, _| json!({"channel": "sms", "text": "hello"}))) },
+        row("POST", "/api/customers/{id}/split", HANDLERS, 422, Id::Customer, Some(|_, _| json!({"identities": [], "contacts": []}))),
         row("GET", "/api/retention", ADMIN, 200, Id::None, None),
         row("PUT", "/api/retention", ADMIN, 200, Id::None, Some(|_, _| json!({"days": null, "channels": {}}))),
         row("GET", "/api/alerts", &[Admin, Supervisor, Analyst], 200, Id::None, None),

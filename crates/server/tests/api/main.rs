@@ -5,6 +5,7 @@
 mod authz;
 mod bodies;
 mod common;
+mod customers;
 mod email;
 mod hostile;
 mod idempotency;
