@@ -1,7 +1,8 @@
-// One agent, one customer, two channels: a customer texts by SMS and then writes on
-// WhatsApp (a webhook signed as Meta signs it, against a stand-in Graph API). The agent
-// handles both side by side, sees the SMS among the customer's contacts while answering
-// on WhatsApp, and the WhatsApp reply goes out through the Cloud API. Then an admin adds
+// One agent, one customer, three channels: a customer texts by SMS, then writes on
+// WhatsApp (a webhook signed as Meta signs it, against a stand-in Graph API), then by
+// email. The agent handles all three side by side, sees the SMS among the customer's
+// contacts while answering on WhatsApp (the reply goes out through the Cloud API), and
+// recognises the mail's sender as the same person: one history across the three. Then an admin adds
 // an approved template in the browser, and an agent answers a customer who wrote more
 // than 24 hours ago with it.
 import { after, before, test } from 'node:test';
@@ -106,8 +107,7 @@ test('an agent answers one customer on SMS and WhatsApp side by side, with the h
   await panel.getByTestId('channel').filter({ hasText: 'WhatsApp' }).waitFor();
   await panel.getByRole('log', { name: 'Conversation' }).getByText('Also, can I change the address?').waitFor();
   // The customer's other contact is there, on SMS.
-  await panel.getByText('Previous contacts').waitFor();
-  await panel.locator('li').filter({ hasText: 'SMS' }).first().waitFor();
+  await alex.page.getByTestId('customer-panel').getByTestId('history-item').filter({ hasText: 'SMS' }).first().waitFor();
 
   // A reply on WhatsApp goes out through the Cloud API and shows as sent.
   await alex.page.getByLabel('Reply').fill('Yes, send me the new address here.');
@@ -122,7 +122,41 @@ test('an agent answers one customer on SMS and WhatsApp side by side, with the h
 
   // The SMS tab is still there beside it.
   await alex.page.getByRole('tab', { name: /Casey Cross · SMS/ }).click();
-  await alex.page.getByRole('tabpanel').getByText('My order has not arrived').waitFor();
+  await alex.page.getByRole('tabpanel').getByRole('log', { name: 'Conversation' }).getByText('My order has not arrived').waitFor();
+
+  // Then a mail, through the raw-mail ingress: a third contact, from an address the
+  // center has not seen, so at first a customer of its own.
+  const mailEp = await admin.put('/api/channel-endpoints/email', {
+    provider: 'email',
+    address: 'help@demo-retail.example',
+    queue_id: orders.id,
+    smtp: { host: '127.0.0.1', port: 2525, security: 'none' },
+  });
+  assert.equal(mailEp.status, 200, JSON.stringify(mailEp.body));
+  const mailed = await fetch(`${server.url}/api/webhooks/email/${DEMO.org}`, {
+    method: 'POST',
+    headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${mailEp.body.secret}` },
+    body: 'From: Casey Cross <casey.cross@example.net>\r\nTo: help@demo-retail.example\r\nSubject: Order photos\r\nMessage-ID: <cc-1@example.net>\r\n\r\nHere are the photos of the box.\r\n',
+  });
+  assert.equal(mailed.status, 200, await mailed.text());
+  await alex.page.getByTestId('offer').getByRole('button', { name: 'Accept' }).click();
+  const mailTab = alex.page.getByRole('tab', { name: /Casey Cross · Email/ });
+  await mailTab.waitFor();
+  await mailTab.click();
+  const mailPanel = alex.page.getByRole('tabpanel');
+  await mailPanel.getByRole('log', { name: 'Conversation' }).getByText('Here are the photos of the box.').waitFor();
+  // The agent recognises the sender by the phone number they gave and merges them.
+  const customer = alex.page.getByTestId('customer-panel');
+  await customer.getByRole('button', { name: 'Same person as…' }).click();
+  await customer.getByLabel('Same person as…').fill('+1 555 010 6060');
+  await customer.getByRole('button', { name: 'Search' }).click();
+  await customer.getByTestId('customer-hit').filter({ hasText: 'Casey Cross' }).getByRole('button', { name: 'Merge into this customer' }).click();
+  await customer.getByRole('status').filter({ hasText: 'is now this customer' }).waitFor();
+  const history = customer.getByTestId('history-item');
+  await history.filter({ hasText: 'SMS' }).first().waitFor();
+  await history.filter({ hasText: 'WhatsApp' }).first().waitFor();
+  await history.filter({ hasText: 'Email' }).first().waitFor();
+  await shot(alex.page, 'channels', 'three-channels-one-history');
   await alex.ctx.close();
 });
 
