@@ -189,6 +189,7 @@ async fn receive_message(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult
             attributes: msg.attributes.clone(),
             topic: msg.topic.clone(),
             idempotency: Some(record),
+            data: via(state, org, kind, value).await?,
             ..NewContact::new(
                 msg.channel,
                 msg.queue_id,
@@ -291,6 +292,26 @@ pub async fn fetch_file(
     let kind = sniff(&bytes).ok_or("not a picture or PDF")?;
     Ok((kind, bytes))
 }
+
+/// What a contact keeps of the identity it came in on (`via`: its blind index, never
+/// the value), so that replies go back to it even when the customer has several of that
+/// kind (two numbers after a merge).
+async fn via(
+    state: &AppState,
+    org: Uuid,
+    kind: &str,
+    value: &str,
+) -> ApiResult<serde_json::Map<String, Value>> {
+    let mut data = serde_json::Map::new();
+    data.insert(
+        VIA.into(),
+        Value::String(state.org_keys(org).await?.blind(kind, value)),
+    );
+    Ok(data)
+}
+
+/// The contact's data key of [`via`].
+pub const VIA: &str = "via";
 
 /// The customer's open contact on the message's channel, if any.
 async fn open_contact(state: &AppState, org: Uuid, msg: &Inbound) -> ApiResult<Option<Uuid>> {

@@ -877,10 +877,21 @@ impl Outbound {
                 None => return Ok(None),
             },
         };
-        let identities = match contact.customer_id {
+        let mut identities = match contact.customer_id {
             Some(cust) => state.identities(org, cust).await?,
             None => Vec::new(),
         };
+        // The identity the contact came in on answers first (see [`super::VIA`]).
+        if let Some(via) = contact.data.get(super::VIA).and_then(Value::as_str) {
+            let keys = state.org_keys(org).await?;
+            if let Some(k) = identities
+                .iter()
+                .position(|i| keys.blind(&i.kind, &i.value) == via)
+            {
+                let first = identities.remove(k);
+                identities.insert(0, first);
+            }
+        }
         Ok(Some(Outbound {
             delivery: d.clone(),
             message,

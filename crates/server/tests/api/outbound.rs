@@ -578,3 +578,44 @@ async fn an_alert_call_owed_at_a_stop_is_made_after_the_restart() {
     })
     .await;
 }
+
+/// A customer with two numbers (two customers merged): a reply goes back to the number
+/// the conversation came in on, not to whichever the customer had first.
+#[tokio::test]
+async fn a_reply_goes_to_the_number_its_conversation_came_in_on() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "two-numbers").await;
+        let (ep, url) = Endpoint::start(vec![]).await;
+        let admin = o.client(&s, Role::Admin);
+        let put = admin
+            .put("/api/channel-endpoints/sms", &json!({"webhook_url": url}))
+            .await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        let first = texting_customer(&s, &o, "+15550107001").await;
+        let second = texting_customer(&s, &o, "+15550107002").await;
+        let customer_of = |c: Value| c["customer_id"].as_str().unwrap().to_string();
+        let a = customer_of(admin.ok(&format!("/api/contacts/{first}")).await);
+        let b = customer_of(admin.ok(&format!("/api/contacts/{second}")).await);
+        let merged = admin
+            .post(&format!("/api/customers/{a}/merge"), &json!({"from": b}))
+            .await;
+        assert_eq!(merged.status, 200, "{}", merged.text);
+        assert_eq!(
+            customer_of(admin.ok(&format!("/api/contacts/{second}")).await),
+            a
+        );
+        reply(&s, &o, &second, "To your second number").await;
+        reply(&s, &o, &first, "To your first number").await;
+        let hits = ep.wait_for(2).await;
+        let to = |text: &str| {
+            hits.iter()
+                .find(|h| h.body["text"] == text)
+                .map(|h| h.body["to"]["value"].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        assert_eq!(to("To your second number"), "+15550107002");
+        assert_eq!(to("To your first number"), "+15550107001");
+        s
+    })
+    .await;
+}
