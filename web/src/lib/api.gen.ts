@@ -7831,9 +7831,10 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the raw mail (RFC 5322 with MIME), under any content type (`message/rfc822` too) */
         requestBody: {
             content: {
-                "message/rfc822": string;
+                "application/octet-stream": string;
             };
         };
         responses: {

@@ -4,8 +4,9 @@
 //! "Demo Retail" (idempotently: a second start reuses the data dir and adds only what is
 //! missing), prints the URLs and logins, and runs simulated customers and agents
 //! ([`sim`]) against it over loopback HTTP, the same code paths as real traffic. Some
-//! customers text by SMS or WhatsApp through a stand-in carrier ([`carrier`]) that
-//! speaks Twilio's and WhatsApp's wire formats. Four agents are left free for a person
+//! customers text by SMS, WhatsApp or Messenger, or send mail, through a stand-in
+//! carrier ([`carrier`]) that speaks Twilio's, WhatsApp's and Messenger's wire formats
+//! and SMTP. Four agents are left free for a person
 //! to log in as and receive real offers.
 
 pub mod carrier;
@@ -125,12 +126,12 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             .map(|p| (p.email.to_string(), seed::PASSWORD.to_string()))
             .collect();
         let base = format!("http://{}", loopback(addr));
-        // Texting customers reach the center through a stand-in carrier that speaks
-        // Twilio's and WhatsApp's wire formats.
+        // Texting and mailing customers reach the center through a stand-in carrier
+        // that speaks Twilio's, WhatsApp's and Messenger's wire formats and SMTP.
         let carrier = match connect_carrier(&state, &base).await {
             Ok(c) => Some(c),
             Err(e) => {
-                tracing::warn!("SMS and WhatsApp are not simulated: {e:#}");
+                tracing::warn!("SMS, WhatsApp, Messenger and email are not simulated: {e:#}");
                 None
             }
         };
@@ -229,7 +230,7 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
     } else {
         let sims = seed::PEOPLE.iter().filter(|p| p.simulated).count();
         lines.push(format!(
-            "Simulating {sims} agents and about {} customers a minute (a third of them text by SMS or WhatsApp).",
+            "Simulating {sims} agents and about {} customers a minute (a third of them write by SMS, WhatsApp, Messenger or email).",
             args.customers_per_minute
         ));
     }
@@ -514,8 +515,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
 
 /// The agent profile with the skill levels next to the names (for the routing policies
 /// that compare levels; the profile itself lists names).
-/// Starts the demo's carrier and points the center's SMS and WhatsApp at it (new texts
-/// wait in Orders).
+/// Starts the demo's carrier and points the center's SMS, WhatsApp, Messenger and email
+/// at it (new contacts wait in Orders).
 async fn connect_carrier(state: &AppState, base: &str) -> anyhow::Result<Arc<carrier::Carrier>> {
     let org = state
         .store()

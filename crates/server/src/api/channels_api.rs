@@ -1133,7 +1133,8 @@ pub struct MailTaken {
 /// answer comes when it is durable. Up to 25 MB.
 #[utoipa::path(post, path = "/api/webhooks/email/{org}", tag = "contacts",
     params(("org" = String, Path, description = "the organisation's slug")),
-    request_body(content = String, content_type = "message/rfc822"),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "the raw mail (RFC 5322 with MIME), under any content type (`message/rfc822` too)"),
     responses((status = 200, body = MailTaken), (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]

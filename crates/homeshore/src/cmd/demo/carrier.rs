@@ -1,5 +1,5 @@
 //! The demo's phone carrier and mail provider: stands in for Twilio's Messages API,
-//! WhatsApp's Cloud API and an SMTP relay on loopback, speaking their wire formats and
+//! WhatsApp's Cloud API, Messenger's Send API and an SMTP relay on loopback, speaking their wire formats and
 //! signing as they do, so simulated customers can text, message and mail the demo center
 //! and agents' replies reach them (with delivery receipts where the channel has them).
 //! Customers' mails come in through the center's raw-mail ingress, as from an MTA. The center is configured exactly as it would be for the real
@@ -20,6 +20,8 @@ pub const WHATSAPP_PHONE_ID: &str = "100000000000001";
 pub const WHATSAPP_TOKEN: &str = "demo-whatsapp-access-token-000000";
 pub const META_SECRET: &str = "demo-meta-app-secret-000000";
 pub const META_VERIFY: &str = "demo-verify-token";
+pub const MESSENGER_PAGE_ID: &str = "100000000000002";
+pub const MESSENGER_TOKEN: &str = "demo-messenger-page-token-000000";
 pub const EMAIL_ADDRESS: &str = "support@demo-retail.example";
 pub const EMAIL_SECRET: &str = "demo-email-ingress-secret-000000";
 
@@ -61,7 +63,7 @@ impl Carrier {
             inboxes: Mutex::new(HashMap::new()),
             sent: Mutex::new(0),
         });
-        let (c1, c2) = (carrier.clone(), carrier.clone());
+        let (c1, c2, c4) = (carrier.clone(), carrier.clone(), carrier.clone());
         let app = axum::Router::new()
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
@@ -75,6 +77,13 @@ impl Carrier {
                 axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
                     let c = c2.clone();
                     async move { c.whatsapp_send(&body) }
+                }),
+            )
+            .route(
+                "/me/messages",
+                axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                    let c = c4.clone();
+                    async move { c.messenger_send(&body) }
                 }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -255,13 +264,52 @@ impl Carrier {
         }
     }
 
+    /// Messenger's Send API: takes the text, reports it delivered and then read.
+    fn messenger_send(self: &Arc<Self>, body: &Value) -> axum::Json<Value> {
+        let mid = format!("m_demo{}", self.next_id());
+        let psid = body["recipient"]["id"].as_str().unwrap_or("").to_string();
+        let text = body["message"]["text"].as_str().unwrap_or("").to_string();
+        let (c, id) = (self.clone(), mid.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            c.deliver(&psid, text);
+            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            for (what, wait) in [("delivery", 0), ("read", 3000)] {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let receipt = if what == "delivery" {
+                    json!({"mids": [id], "watermark": now})
+                } else {
+                    json!({"watermark": now + 3000})
+                };
+                let hook = json!({"object": "page", "entry": [{"id": MESSENGER_PAGE_ID, "time": now, "messaging": [
+                    {"sender": {"id": psid}, "recipient": {"id": MESSENGER_PAGE_ID}, what: receipt}]}]});
+                c.post_meta("messenger", &hook).await;
+            }
+        });
+        axum::Json(json!({"recipient_id": body["recipient"]["id"], "message_id": mid}))
+    }
+
+    /// A customer's Messenger message to the page, as Meta posts it.
+    pub async fn messenger(&self, psid: &str, mid: &str, body: &str) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let hook = json!({"object": "page", "entry": [{"id": MESSENGER_PAGE_ID, "time": now, "messaging": [
+            {"sender": {"id": psid}, "recipient": {"id": MESSENGER_PAGE_ID}, "timestamp": now,
+             "message": {"mid": mid, "text": body}}]}]});
+        self.post_meta("messenger", &hook).await;
+    }
+
     async fn post_whatsapp(&self, hook: &Value) {
+        self.post_meta("whatsapp", hook).await;
+    }
+
+    /// A webhook signed as Meta signs it, to the center's WhatsApp or Messenger hook.
+    async fn post_meta(&self, channel: &str, hook: &Value) {
         let raw = serde_json::to_vec(hook).unwrap_or_default();
         let signature = server::channels::whatsapp::signature(META_SECRET, &raw);
         if let Err(e) = self
             .http
             .post(format!(
-                "{}/api/webhooks/whatsapp/{}",
+                "{}/api/webhooks/{channel}/{}",
                 self.center, self.org
             ))
             .header("content-type", "application/json")
@@ -333,10 +381,16 @@ impl Carrier {
         }
     }
 
-    /// The settings that point the center's SMS, WhatsApp and email at this stand-in:
-    /// `(channel, endpoint object data)`.
+    /// The settings that point the center's SMS, WhatsApp, Messenger and email at this
+    /// stand-in: `(channel, endpoint object data)`.
     pub fn endpoints(&self, queue: uuid::Uuid) -> Vec<(&'static str, Value)> {
         vec![
+            (
+                "messenger",
+                json!({"provider": "messenger", "page_id": MESSENGER_PAGE_ID,
+                       "page_access_token": MESSENGER_TOKEN, "app_secret": META_SECRET,
+                       "verify_token": META_VERIFY, "queue_id": queue, "api_base": self.base}),
+            ),
             (
                 "email",
                 json!({"provider": "email", "address": EMAIL_ADDRESS,

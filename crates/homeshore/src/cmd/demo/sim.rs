@@ -44,7 +44,7 @@ pub struct Stats {
     pub chats_finished: AtomicU64,
     pub abandoned: AtomicU64,
     pub customer_messages: AtomicU64,
-    /// Customers who texted (SMS or WhatsApp) or mailed instead of chatting.
+    /// Customers who texted (SMS, WhatsApp, Messenger) or mailed instead of chatting.
     pub texters: AtomicU64,
     pub agent_messages: AtomicU64,
     pub ratings: AtomicU64,
@@ -55,7 +55,7 @@ impl Stats {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "simulation: {} chats opened ({} by SMS, WhatsApp or email), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            "simulation: {} chats opened ({} by SMS, WhatsApp, Messenger or email), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
             g(&self.chats_opened),
             g(&self.texters),
             g(&self.chats_answered),
@@ -122,7 +122,8 @@ async fn arrivals(cfg: Config, stats: Arc<Stats>, seed: u64) {
     loop {
         let seed = rng.random();
         let (cfg2, stats2, http2) = (cfg.clone(), stats.clone(), http.clone());
-        // About a third of customers text or mail instead (SMS, WhatsApp or email).
+        // About a third of customers text or mail instead (SMS, WhatsApp, Messenger or
+        // email).
         let texter = cfg.carrier.clone().filter(|_| rng.random_bool(0.3));
         tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed);
@@ -157,9 +158,10 @@ fn pick_script(rng: &mut StdRng) -> &'static Script {
     scripts.choose(rng).copied().unwrap_or(&seed::SCRIPTS[0])
 }
 
-/// A customer who texts (by SMS or WhatsApp) or mails through the demo's carrier: their
-/// question, then an answer to each of the agent's messages after a pause, then thanks.
-/// A mailing customer answers the agent's last mail, so the reply threads.
+/// A customer who texts (by SMS, WhatsApp or Messenger) or mails through the demo's
+/// carrier: their question, then an answer to each of the agent's messages after a
+/// pause, then thanks. A mailing customer answers the agent's last mail, so the reply
+/// threads.
 async fn run_texter(
     carrier: &super::carrier::Carrier,
     rng: &mut StdRng,
@@ -170,7 +172,7 @@ async fn run_texter(
     let last = seed::LAST_NAMES.choose(rng).copied().unwrap_or("Lee");
     let name = format!("{first} {last}");
     let phone = format!("+1555{:07}", rng.random_range(0..10_000_000));
-    let channel = ["sms", "whatsapp", "email"]
+    let channel = ["sms", "whatsapp", "messenger", "email"]
         .choose(rng)
         .copied()
         .unwrap_or("sms");
@@ -181,7 +183,14 @@ async fn run_texter(
         last.to_lowercase(),
         rng.random_range(0..10_000)
     );
-    let mut inbox = carrier.inbox(if channel == "email" { &address } else { &phone });
+    // Messenger knows the customer by a page-scoped id.
+    let psid = format!("{:016}", rng.random_range(0..10_000_000_000_000_000u64));
+    let reached_at = match channel {
+        "email" => address.clone(),
+        "messenger" => psid.clone(),
+        _ => phone.clone(),
+    };
+    let mut inbox = carrier.inbox(&reached_at);
     let subject = format!("A question about {}", script.queue.to_lowercase());
     let mut n = 0u32;
     // The Message-ID of the center's last mail to this customer.
@@ -204,6 +213,8 @@ async fn run_texter(
                     text,
                 )
                 .await;
+        } else if channel == "messenger" {
+            carrier.messenger(&psid, &format!("m_{id}"), text).await;
         } else if whatsapp {
             carrier
                 .whatsapp(&phone, &name, &format!("wamid.{id}"), text)
@@ -240,7 +251,7 @@ async fn run_texter(
             }
         }
     }
-    carrier.hang_up(if channel == "email" { &address } else { &phone });
+    carrier.hang_up(&reached_at);
     Ok(())
 }
 
