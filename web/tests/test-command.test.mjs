@@ -14,7 +14,7 @@ test('without Chromium, scripts/test.sh stops at once and says what to install',
     timeout: 60_000,
   });
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /the browser tests need chromium/);
+  assert.match(r.stderr, /the tests need chromium/);
   assert.match(r.stderr, /sudo apt-get install -y chromium/);
   assert.doesNotMatch(r.stdout, /compiling|Compiling/, 'nothing is built first');
   assert.ok(Date.now() - started < 30_000, 'at once');

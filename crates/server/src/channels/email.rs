@@ -162,8 +162,8 @@ pub struct MailAttachment {
 pub const MAX_MAIL_BYTES: usize = 25 * 1024 * 1024;
 /// Attachments kept per mail (pictures and PDFs, one message each).
 const MAX_ATTACHMENTS: usize = 5;
-/// The longest text kept of one mail (longer: cut, and said so).
-const MAX_TEXT_CHARS: usize = 20_000;
+/// What ends a mail's text that was too long for one message.
+const CUT_NOTE: &str = "\n[the rest of this mail was cut]";
 
 fn unbracket(s: &str) -> String {
     s.trim()
@@ -246,9 +246,15 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
         .unwrap_or_default()
         .trim()
         .to_string();
-    if text.chars().count() > MAX_TEXT_CHARS {
-        text = text.chars().take(MAX_TEXT_CHARS).collect::<String>()
-            + "\n[the rest of this mail was cut]";
+    // A message holds at most `contacts::MAX_TEXT` bytes: a longer mail is cut, and
+    // says so, rather than refused.
+    if text.len() > crate::contacts::MAX_TEXT {
+        let mut end = crate::contacts::MAX_TEXT - CUT_NOTE.len();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(CUT_NOTE);
     }
     let attachments = m
         .attachments()
@@ -1169,6 +1175,19 @@ Hello, order 1234 has not arrived.\r\n";
         assert!(parse(b"From: not an address\r\n\r\nbody").is_err());
         let big = vec![b'a'; MAX_MAIL_BYTES + 1];
         assert!(parse(&big).unwrap_err().contains("larger"));
+    }
+
+    #[test]
+    fn a_long_mail_is_cut_to_one_message_on_a_character_boundary() {
+        let raw = format!("From: a@b.example\r\n\r\n{}", "é".repeat(8_000));
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(
+            m.text.len() <= crate::contacts::MAX_TEXT,
+            "{}",
+            m.text.len()
+        );
+        assert!(m.text.ends_with(CUT_NOTE));
+        assert!(m.text.starts_with("éé"));
     }
 
     #[test]
