@@ -1,16 +1,19 @@
-//! The channel contract: every message-driven channel (SMS, WhatsApp, Messenger, an
-//! integration's own) hands inbound messages to one receive path in one shape, so that
+//! The channel contract: every message-driven channel (SMS, WhatsApp, Messenger, email,
+//! an integration's own) hands inbound messages to one receive path in one shape, so that
 //! a customer is one person across channels and a provider's retry is never a second
 //! message. (The web widget starts a session and then addresses its contact by token,
 //! so it calls the conversation service directly.)
 //!
 //! [`receive`]: find (or create) the customer by identity, find their open contact on
-//! that channel or open one (queued and routed by the engine at once), append the
-//! message. The provider's message id de-duplicates: a webhook delivered twice, also
-//! across a restart, answers the first result (`duplicate: true`). The message keeps
+//! that channel (or, for email, the conversation the mail's thread names:
+//! [`Threading`]) or open one (queued and routed by the engine at once), append the
+//! message, then give the answer bot its turn. The provider's message id de-duplicates:
+//! a webhook delivered twice, also across a restart, answers the first result
+//! (`duplicate: true`). The message keeps
 //! the provider's own time (unless it is in the future), so a late retry does not move
-//! it. An adapter ([`twilio`], [`whatsapp`], [`messenger`]) only checks its provider's
-//! signature and translates its wire format to [`Inbound`].
+//! it. An adapter ([`twilio`], [`whatsapp`], [`messenger`], [`email`]) only checks its
+//! provider's signature (or secret) and translates its wire format to [`Inbound`]; the
+//! files that come with a message are kept after it ([`keep_file`]).
 //!
 //! [`outbound`] is the other half: agents' messages leave through a durable outbox and a
 //! transport per channel, with delivery receipts.

@@ -300,6 +300,8 @@ pub async fn media_of(state: &AppState, token: &str) -> Option<(Uuid, Uuid)> {
     if parts.next().is_some() || until < state.now().unix_timestamp() {
         return None;
     }
+    // Only an organisation that exists has keys to check against.
+    state.store().get_org(org).await.ok()??;
     let keys = state.org_keys(org).await.ok()?;
     let want = keys.blind(MEDIA, &format!("{file}.{until}"));
     let want = want.rsplit(':').next().unwrap_or(&want);
