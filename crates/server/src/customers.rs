@@ -388,6 +388,7 @@ pub fn check_reach(
     identities: &[(String, String)],
     endpoint: bool,
 ) -> Result<String, String> {
+    use store::Channel::{Messenger, Whatsapp};
     if channel == current {
         return Err("channel: this contact is on that channel already: reply here".into());
     }
@@ -402,6 +403,18 @@ pub fn check_reach(
         .find_map(|k| identities.iter().find(|(kind, _)| kind == k))
         .map(|(_, v)| v.clone())
         .ok_or_else(|| format!("channel: the customer has no {what} to write to"))?;
+    // A new conversation on WhatsApp or Messenger has no reply window: both refuse a
+    // business's free text that answers nothing (the send would fail).
+    if let Whatsapp | Messenger = channel {
+        return Err(format!(
+            "channel: {name} lets a business write only in reply to the customer; answer in their own {name} conversation",
+            name = if channel == Whatsapp {
+                "WhatsApp"
+            } else {
+                "Messenger"
+            }
+        ));
+    }
     if !endpoint {
         return Err(format!(
             "channel: {} is not set up for this organisation (Admin → Channels)",
@@ -414,8 +427,8 @@ pub fn check_reach(
 /// An agent writes to the customer of contact `from` (theirs, not ended) on another
 /// channel: a new contact on `channel`, offered to the agent alone and accepted, with
 /// the agent's text as its first message (through the outbox). Refused where the
-/// channel has no endpoint, the customer no identity on it, or (SMS) the number opted
-/// out. `Ok((contact, None))` when the agent had no room: the contact waits for them.
+/// channel has no endpoint, the customer no identity on it, on WhatsApp and Messenger
+/// (which take a business's text only in reply), or (SMS) where the number opted out. `Ok((contact, None))` when the agent had no room: the contact waits for them.
 pub async fn reach(
     state: &AppState,
     org: Uuid,
@@ -582,6 +595,10 @@ mod tests {
         );
         let e = check_reach(Whatsapp, Sms, &ids, false).unwrap_err();
         assert!(e.contains("not set up"), "{e}");
+        // WhatsApp takes a business's free text only in reply, in the customer's own
+        // conversation there.
+        let e = check_reach(Sms, Whatsapp, &ids, true).unwrap_err();
+        assert!(e.contains("only in reply"), "{e}");
         assert!(
             check_reach(Sms, Sms, &ids, true)
                 .unwrap_err()

@@ -21,9 +21,9 @@ describe('count', () => {
 
 describe('reachable', () => {
   it('offers the other channels the customer has an identity for', () => {
-    expect(reachable(['phone', 'chat'], 'chat')).toEqual(['sms', 'whatsapp']);
+    expect(reachable(['phone', 'chat'], 'chat')).toEqual(['sms']);
     expect(reachable(['phone', 'email'], 'whatsapp')).toEqual(['sms', 'email']);
     expect(reachable(['chat'], 'chat')).toEqual([]);
-    expect(reachable(['messenger_psid'], 'sms')).toEqual(['messenger']);
+    expect(reachable(['messenger_psid'], 'sms')).toEqual([]);
   });
 });

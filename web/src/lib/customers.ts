@@ -25,11 +25,12 @@ export function count(n: number, one: string, many: string): string {
 
 /** The channels an agent may open a contact on from here, for a customer with these
  * identity kinds, other than the contact's own (web chat and calls are not opened from
- * the desktop). The server also checks the channel is set up and the number not
- * opted out. */
+ * the desktop; WhatsApp and Messenger take a business's text only in reply, in the
+ * customer's own conversation there). The server also checks the channel is set up and
+ * the number not opted out. */
 export function reachable(kinds: string[], current: string): string[] {
   const out: string[] = [];
-  for (const ch of ['sms', 'whatsapp', 'messenger', 'email']) {
+  for (const ch of ['sms', 'email']) {
     if (ch === current) continue;
     if (kinds.some((k) => channelsOf(k).includes(ch))) out.push(ch);
   }
