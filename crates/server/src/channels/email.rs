@@ -37,7 +37,6 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use store::{Channel, Delivery, DeliveryStatus, ObjectKind, Sender, Store as _};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -116,17 +115,13 @@ impl EmailConfig {
     }
 }
 
-/// Whether `s` looks like one mail address (`local@domain.tld`, no spaces or brackets).
+/// Whether `s` is one mail address fit for a header: an address as everywhere else
+/// ([`crate::seed::valid_email`]), and no character a header or a route would read
+/// (`<>()[],;:"\\`, spaces), a local part of at most 64 and a domain not ending in a dot.
 pub fn is_address(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && s.len() <= 254
+    crate::seed::valid_email(s)
+        && s.rsplit_once('@')
+            .is_some_and(|(local, domain)| local.len() <= 64 && !domain.ends_with('.'))
         && s.chars()
             .all(|c| c.is_ascii_graphic() && !"<>()[],;:\"\\".contains(c))
 }
@@ -1115,14 +1110,6 @@ pub async fn check(cfg: &EmailConfig) -> Result<String, String> {
         cfg.smtp.host, cfg.smtp.port
     ));
     Ok(format!("Works: {}", said.join("; ")))
-}
-
-/// The stored value as it reads in a config (for the endpoint's settings JSON).
-pub fn server_json(s: &Server, password_key: &str) -> Value {
-    serde_json::json!({
-        "host": s.host, "port": s.port, "security": s.security.as_str(), "user": s.user,
-        password_key: s.password,
-    })
 }
 
 #[cfg(test)]

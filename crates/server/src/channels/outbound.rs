@@ -247,7 +247,6 @@ impl Outbound {
 /// A file an agent sends with a message.
 #[derive(Debug, Clone)]
 pub struct File {
-    pub id: Uuid,
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
@@ -826,7 +825,6 @@ impl Outbound {
             .map_err(|e| SendError::Retry(format!("reading the file: {e}")))?;
         match (meta, bytes) {
             (Some(m), Some(bytes)) => Ok(Some(File {
-                id,
                 name: m.name,
                 content_type: m.content_type,
                 bytes,

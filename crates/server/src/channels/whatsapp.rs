@@ -443,6 +443,17 @@ fn number_url(cfg: &WhatsappConfig, resource: &str) -> String {
     )
 }
 
+/// A request to the Graph API with the number's token: its JSON answer, or the error
+/// classed as worth another try or not.
+async fn post(cfg: &WhatsappConfig, request: reqwest::RequestBuilder) -> Result<Value, SendError> {
+    let answer = request.bearer_auth(&cfg.access_token).send().await;
+    let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
+    if !(200..300).contains(&status) {
+        return Err(classify(status, &body));
+    }
+    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
 /// Uploads a file to the number's media (`POST /{phone-number-id}/media`, multipart):
 /// the id to send it by.
 async fn upload_media(
@@ -458,18 +469,8 @@ async fn upload_media(
         .text("messaging_product", "whatsapp")
         .text("type", file.content_type.clone())
         .part("file", part);
-    let url = number_url(cfg, "media");
-    let answer = client
-        .post(&url)
-        .bearer_auth(&cfg.access_token)
-        .multipart(form)
-        .send()
-        .await;
-    let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
-    if !(200..300).contains(&status) {
-        return Err(classify(status, &body));
-    }
-    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let request = client.post(number_url(cfg, "media")).multipart(form);
+    let v = post(cfg, request).await?;
     v["id"]
         .as_str()
         .map(str::to_string)
@@ -663,18 +664,7 @@ pub fn send<'a>(
                 }
             }
         };
-        let url = number_url(cfg, "messages");
-        let answer = client
-            .post(&url)
-            .bearer_auth(&cfg.access_token)
-            .json(&body)
-            .send()
-            .await;
-        let (status, body) = super::outbound::answer_of("WhatsApp", answer).await?;
-        if !(200..300).contains(&status) {
-            return Err(classify(status, &body));
-        }
-        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let v = post(cfg, client.post(number_url(cfg, "messages")).json(&body)).await?;
         Ok(Sent {
             status: DeliveryStatus::Sent,
             provider_message_id: v["messages"][0]["id"].as_str().map(str::to_string),
