@@ -146,9 +146,77 @@ pub fn asks_for_person(text: &str) -> bool {
     words.iter().any(|w| ALONE.contains(w)) || PHRASES.iter().any(|p| lower.contains(p))
 }
 
+/// Whether a message only thanks or says goodbye ("thanks!", "ok that helped", "merci"):
+/// after an answer, the bot acknowledges it instead of handing over a question it
+/// cannot find. A question (a `?`) or a longer message is never one.
+pub fn is_thanks(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    if lower.contains('?') {
+        return false;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 6 {
+        return false;
+    }
+    const THANKS: &[&str] = &[
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "cheers",
+        "great",
+        "perfect",
+        "ok",
+        "okay",
+        "bye",
+        "goodbye",
+        "helped",
+        "merci",
+        "danke",
+        "gracias",
+        "awesome",
+        "brilliant",
+        "solved",
+    ];
+    const OTHER: &[&str] = &[
+        "you", "that", "it", "this", "so", "much", "a", "lot", "very", "got", "all", "good",
+        "thats", "that's", "fine", "now", "beaucoup", "schön", "vielen", "muchas", "oh", "yes",
+        "nice", "works", "worked", "has", "have", "for", "the", "help",
+    ];
+    words.iter().any(|w| THANKS.contains(w))
+        && words
+            .iter()
+            .all(|w| THANKS.contains(w) || OTHER.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thanks_are_told_from_questions() {
+        for t in [
+            "Thanks!",
+            "ok that helped",
+            "thank you so much",
+            "merci beaucoup",
+            "great, thx",
+        ] {
+            assert!(is_thanks(t), "{t}");
+        }
+        for t in [
+            "thanks, but where is my parcel",
+            "ok?",
+            "my refund has not arrived",
+            "",
+            "thanks thanks thanks thanks thanks thanks thanks",
+        ] {
+            assert!(!is_thanks(t), "{t}");
+        }
+    }
 
     fn hit(id: &str, score: f32, coverage: f32, terms: usize) -> Hit {
         Hit {

@@ -1,6 +1,6 @@
 //! Commands: everything that can happen to the engine from outside.
 use crate::expr::ParseError;
-use crate::ids::{AgentId, ContactId, QueueId};
+use crate::ids::{AgentId, ContactId, QueueId, Timestamp};
 use crate::model::{AgentConfig, Channel, PreferredAgent, Presence, QueueConfig, TransferTarget};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -138,6 +138,13 @@ pub struct NewContact {
     /// The agent who should get it first. An unknown agent is ignored.
     #[serde(default)]
     pub preferred_agent: Option<PreferredAgent>,
+    /// Since when the customer has been waiting, when that is before now: their place
+    /// in line and priority aging count from it (a customer the answer bot handed over
+    /// keeps the time they spent with it, where the organisation says so). Step
+    /// timeouts and the queue's maximum wait still count from entering the queue. A
+    /// time in the future is taken as now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Timestamp>,
 }
 
 impl NewContact {
@@ -150,6 +157,7 @@ impl NewContact {
             priority: 0,
             attributes: BTreeMap::new(),
             preferred_agent: None,
+            waiting_since: None,
         }
     }
 }

@@ -79,6 +79,10 @@ pub enum EventKind {
         /// The agent who gets it first, if any (only known agents).
         #[serde(default)]
         preferred_agent: Option<PreferredAgent>,
+        /// Where its place in line counts from, when before `at` (see
+        /// [`crate::NewContact::waiting_since`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        waiting_since: Option<Timestamp>,
     },
     /// A waiting contact's routing step changed (a step timed out, or its preferred
     /// agent's wait ended). `step` is the index of the policy step now in force.

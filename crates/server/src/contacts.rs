@@ -67,6 +67,8 @@ pub struct NewContact {
     /// visitor id, an email): each that no customer has yet is recorded in the
     /// contact's own commit.
     pub identities: Vec<(String, String)>,
+    /// It starts with the answer bot, in no queue yet ([`crate::bot`]): its record.
+    pub bot: Option<crate::bot::BotRecord>,
 }
 
 impl NewContact {
@@ -83,6 +85,7 @@ impl NewContact {
             attributes: BTreeMap::new(),
             idempotency: None,
             identities: Vec::new(),
+            bot: None,
         }
     }
 }
@@ -309,7 +312,28 @@ async fn more_identities(
     Ok((changes, guards))
 }
 
-/// The agent who last helped this customer, if the queue prefers them.
+/// The agent to offer a known customer's new contact in `queue` first, and for how
+/// many seconds: the one who last helped them, when the queue prefers them.
+pub(crate) async fn preferred_agent(
+    state: &AppState,
+    org: Uuid,
+    queue: Uuid,
+    customer: Uuid,
+) -> Option<(Uuid, i64)> {
+    let prefer_s = state.with_org(org, |o| {
+        o.queue(queue)
+            .and_then(|q| q.settings.prefer_last_agent_s)
+            .unwrap_or(0)
+    });
+    if prefer_s <= 0 {
+        return None;
+    }
+    last_agent(state, org, customer)
+        .await
+        .map(|a| (a, prefer_s))
+}
+
+/// The agent who last helped this customer.
 async fn last_agent(state: &AppState, org: Uuid, customer: Uuid) -> Option<Uuid> {
     let filter = ContactFilter {
         customer_id: Some(customer),
@@ -360,17 +384,10 @@ pub async fn create_contact_for(
     };
     let (identities, _identity_locks) =
         more_identities(state, org, customer_id, &new.identities, created_with).await?;
-    let prefer_s = state.with_org(org, |o| {
-        o.queue(new.queue_id)
-            .and_then(|q| q.settings.prefer_last_agent_s)
-            .unwrap_or(0)
-    });
     let preferred = if agent.is_some() {
         agent
-    } else if prefer_s > 0 && customer.changes.is_empty() {
-        last_agent(state, org, customer_id)
-            .await
-            .map(|a| (a, prefer_s))
+    } else if customer.changes.is_empty() && new.bot.is_none() {
+        preferred_agent(state, org, new.queue_id, customer_id).await
     } else {
         None
     };
@@ -388,12 +405,24 @@ pub async fn create_contact_for(
             let customer_id = o.current_customer(customer_id);
             let mut data = new.data.clone();
             data.insert("customer_name".into(), Value::String(customer_name.clone()));
+            if let Some(record) = &new.bot {
+                let mut record = record.clone();
+                record.attributes = new.attributes.clone();
+                data.insert(
+                    crate::bot::KEY.into(),
+                    serde_json::to_value(record).unwrap_or(Value::Null),
+                );
+            }
             let mut c = Contact {
                 id: store::new_id(),
                 org_id: org,
                 channel: new.channel,
                 queue_id: Some(queue.id),
-                status: ContactStatus::Waiting,
+                status: if new.bot.is_some() {
+                    ContactStatus::Bot
+                } else {
+                    ContactStatus::Waiting
+                },
                 customer_id: Some(customer_id),
                 agent_id: None,
                 topic: new.topic.clone().or_else(|| Some(queue.name.clone())),
@@ -452,14 +481,18 @@ pub async fn create_contact_for(
                 fx.changes.push(Change::PutMessage(m));
             }
             contact_note(&c, &mut fx.notes);
-            o.enqueue(
-                now,
-                actor,
-                c.clone(),
-                new.attributes.clone(),
-                preferred,
-                &mut fx,
-            )?;
+            if new.bot.is_some() {
+                o.track_bot(c.clone());
+            } else {
+                o.enqueue(
+                    now,
+                    actor,
+                    c.clone(),
+                    new.attributes.clone(),
+                    preferred,
+                    &mut fx,
+                )?;
+            }
             if let (Some(cid), Some(lc)) = (&new.first_message_client_id, o.contact_mut(c.id))
                 && c.last_seq == 1
             {
@@ -679,6 +712,7 @@ pub(crate) fn push_message(
     fx: &mut Effects,
 ) -> Option<Message> {
     let lc = o.contact_mut(contact_id)?;
+    let speaks = new.sender == Sender::System && new.author.is_some();
     let seq = lc.contact.last_seq + 1;
     let m = Message {
         id: store::new_id(),
@@ -701,6 +735,11 @@ pub(crate) fn push_message(
     let c = lc.contact.clone();
     fx.changes.push(Change::PutMessage(m.clone()));
     fx.changes.push(Change::PutContact(c.clone()));
+    // A system message with an author (the answer bot) speaks to the customer: it
+    // leaves through the channel's outbox in this same commit.
+    if speaks && let Some(d) = crate::channels::outbound::enqueue(&m, &c, now) {
+        fx.changes.push(Change::PutDelivery(d));
+    }
     fx.changes.push(
         LiveEvent::MessageAppended {
             contact_id,
@@ -800,6 +839,36 @@ pub async fn end_contact(
             let lc = live_contact(o, contact_id)?;
             if lc.contact.status.is_ended() {
                 return Ok(Tx::new(lc.contact.clone()));
+            }
+            if lc.contact.status == ContactStatus::Bot {
+                // With the bot, in no queue: closed at once.
+                let reason = crate::bot::BotRecord::of(&lc.contact)
+                    .unwrap_or_default()
+                    .closing();
+                let mut fx = Effects::default();
+                fx.notes.push(Note::contact(
+                    contact_id,
+                    "ended",
+                    None,
+                    json!({"contact_id": contact_id, "by": if by == Actor::Customer { "customer" } else { "system" }}),
+                ));
+                fx.changes
+                    .push(LiveEvent::ContactEnded { contact_id }.change(org, now, by));
+                fx.changes.push(
+                    LiveEvent::BotClosed {
+                        contact_id,
+                        reason: reason.into(),
+                    }
+                    .change(org, now, by),
+                );
+                let c = o
+                    .close(now, by, contact_id, Closing::because(reason), &mut fx)
+                    .ok_or_else(|| ApiError::internal("ended contact lost"))?;
+                return Ok(Tx {
+                    value: c,
+                    changes: fx.changes,
+                    notes: fx.notes,
+                });
             }
             let was_waiting = lc.contact.status == ContactStatus::Waiting;
             let by_s = match by {
@@ -1406,7 +1475,7 @@ pub async fn refresh_org_config(state: &AppState, org: Uuid) -> ApiResult<()> {
 
 type Agents = Vec<(Uuid, String, Option<AgentProfile>)>;
 
-async fn load_all_objects(
+pub(crate) async fn load_all_objects(
     state: &AppState,
     org: Uuid,
     kind: ObjectKind,
@@ -1602,7 +1671,9 @@ pub async fn tick(state: &AppState) -> ApiResult<()> {
     for (org, slot) in state.slots() {
         let due = {
             let o = slot.lock();
-            o.next_timeout().is_some_and(|t| t <= now) || o.hours_due(now)
+            o.next_timeout().is_some_and(|t| t <= now)
+                || o.hours_due(now)
+                || !o.idle_bots(now).is_empty()
         };
         if due {
             state

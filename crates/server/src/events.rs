@@ -292,6 +292,30 @@ pub enum LiveEvent {
         note: String,
         contact_id: Option<Uuid>,
     },
+    /// The answer bot answered a customer with an article ([`crate::bot`]).
+    #[serde(rename = "bot.answered")]
+    BotAnswered { contact_id: Uuid, article_id: Uuid },
+    /// The answer bot handed a customer to a person: why, and the topic it detected.
+    #[serde(rename = "bot.handover")]
+    BotHandover {
+        contact_id: Uuid,
+        reason: crate::bot::Reason,
+        topic: Option<String>,
+    },
+    /// A guided action of the answer bot ended (`answered`, `failed` with why, or
+    /// `gave_up`: the customer could not give what it asks).
+    #[serde(rename = "bot.action")]
+    BotAction {
+        contact_id: Uuid,
+        action: String,
+        outcome: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A conversation with the answer bot ended without a person: `self_served` when
+    /// the bot had answered, `left_bot` when it never had.
+    #[serde(rename = "bot.closed")]
+    BotClosed { contact_id: Uuid, reason: String },
     /// An agent's routing profile (skills, capacity) changed.
     #[serde(rename = "agent.profile")]
     AgentProfile { agent_id: Uuid },

@@ -631,6 +631,186 @@ pub fn owed(
         .collect()
 }
 
+// ---------- the answer bot's week ----------
+
+/// Questions the answer bot could not answer that share a word or phrase: one article
+/// to write.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QuestionGroup {
+    /// The word or phrase they share (`refund`, `gift card`); `""` for the rest, which
+    /// share none with another.
+    pub label: String,
+    pub count: u32,
+    /// Up to three of the questions, personal data masked, at most 200 characters each.
+    pub examples: Vec<String>,
+}
+
+/// Examples shown per group.
+pub const GROUP_EXAMPLES: usize = 3;
+
+/// Group questions by what they share, largest group first: the term (word or two-word
+/// phrase, see [`terms`]) used by the most questions not yet grouped (a phrase before a
+/// word on a tie, then alphabetical) makes a group of every question using it, until no
+/// term is shared by two; the rest make one last group. At most `limit` groups before
+/// the rest.
+pub fn group_questions(questions: &[String], limit: usize) -> Vec<QuestionGroup> {
+    let sets: Vec<BTreeSet<String>> = questions.iter().map(|q| terms(q)).collect();
+    let example = |i: usize| -> String {
+        let masked =
+            crate::pii::mask(&questions[i]).map_or_else(|| questions[i].clone(), |m| m.text);
+        let mut t: String = masked.chars().take(200).collect();
+        if masked.chars().count() > 200 {
+            t.push('…');
+        }
+        t
+    };
+    let mut left: Vec<usize> = (0..questions.len()).collect();
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        for &i in &left {
+            for t in &sets[i] {
+                *counts.entry(t.as_str()).or_default() += 1;
+            }
+        }
+        let best = counts.into_iter().filter(|(_, n)| *n >= 2).max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(a.0.contains(' ').cmp(&b.0.contains(' ')))
+                .then(b.0.cmp(a.0))
+        });
+        let Some((term, count)) = best else {
+            break;
+        };
+        let term = term.to_string();
+        let (group, rest): (Vec<usize>, Vec<usize>) =
+            left.iter().partition(|&&i| sets[i].contains(&term));
+        left = rest;
+        out.push(QuestionGroup {
+            label: term,
+            count,
+            examples: group
+                .iter()
+                .take(GROUP_EXAMPLES)
+                .map(|&i| example(i))
+                .collect(),
+        });
+    }
+    if !left.is_empty() {
+        out.push(QuestionGroup {
+            label: String::new(),
+            count: left.len() as u32,
+            examples: left
+                .iter()
+                .take(GROUP_EXAMPLES)
+                .map(|&i| example(i))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Deflection counts one self-served conversation only once this long has passed
+/// without the customer coming back.
+pub const DEFLECTION_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// What became of one conversation with the answer bot, as the shell read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BotConversation {
+    pub answered: bool,
+    /// Why it was handed over, if it was.
+    pub handover: Option<String>,
+    /// Ended without a person, the bot having answered; when (ms).
+    pub self_served_at: Option<i64>,
+    /// The customer's next contact after it (ms), if any.
+    pub back_at: Option<i64>,
+    /// The customer's rating of it, 1 to 5.
+    pub csat: Option<u8>,
+}
+
+/// Why the bot handed over, and how often.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct HandoverCount {
+    pub reason: String,
+    pub count: u32,
+}
+
+/// The answer bot's week.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BotWeek {
+    /// Conversations that met the bot.
+    pub conversations: u32,
+    /// Of them, those it answered with an article at least once.
+    pub answered: u32,
+    /// Ended without a person after an answer.
+    pub self_served: u32,
+    /// Self-served, and the customer did not come back within a day.
+    pub deflected: u32,
+    /// Self-served less than a day ago with no new contact yet: not judged.
+    pub pending: u32,
+    /// Deflected against the conversations judged (all but `pending`), in percent.
+    pub deflection_percent: Option<f64>,
+    pub handed_over: u32,
+    pub handover_percent: Option<f64>,
+    /// Most frequent first.
+    pub handover_reasons: Vec<HandoverCount>,
+    /// Ratings of self-served conversations.
+    pub csat_avg: Option<f64>,
+    pub csat_count: u32,
+    /// The questions it could not answer, grouped: the articles to write next.
+    pub unanswered: Vec<QuestionGroup>,
+}
+
+/// The week's figures from its conversations with the bot, judged at `now` (ms).
+pub fn bot_week(conversations: &[BotConversation], now: i64) -> BotWeek {
+    let mut w = BotWeek {
+        conversations: conversations.len() as u32,
+        ..Default::default()
+    };
+    let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
+    let (mut csat_sum, mut judged) = (0u32, 0u32);
+    for c in conversations {
+        w.answered += u32::from(c.answered);
+        if let Some(r) = &c.handover {
+            w.handed_over += 1;
+            *reasons.entry(r.as_str()).or_default() += 1;
+        }
+        match c.self_served_at {
+            Some(at) => {
+                w.self_served += 1;
+                let back = c.back_at.is_some_and(|b| b <= at + DEFLECTION_WINDOW_MS);
+                if back {
+                    judged += 1;
+                } else if now < at + DEFLECTION_WINDOW_MS {
+                    w.pending += 1;
+                } else {
+                    w.deflected += 1;
+                    judged += 1;
+                }
+                if let Some(r) = c.csat {
+                    csat_sum += u32::from(r);
+                    w.csat_count += 1;
+                }
+            }
+            None => judged += 1,
+        }
+    }
+    let percent = |n: u32, d: u32| (d > 0).then(|| (1000.0 * n as f64 / d as f64).round() / 10.0);
+    w.deflection_percent = percent(w.deflected, judged);
+    w.handover_percent = percent(w.handed_over, w.conversations);
+    w.csat_avg =
+        (w.csat_count > 0).then(|| (100.0 * csat_sum as f64 / w.csat_count as f64).round() / 100.0);
+    let mut reasons: Vec<HandoverCount> = reasons
+        .into_iter()
+        .map(|(reason, count)| HandoverCount {
+            reason: reason.to_string(),
+            count,
+        })
+        .collect();
+    reasons.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+    w.handover_reasons = reasons;
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -899,5 +1079,75 @@ mod tests {
             vec![(a, w("2026-11-30"), 1)],
             "never tried"
         );
+    }
+
+    #[test]
+    fn unanswered_questions_group_by_what_they_share() {
+        let q: Vec<String> = [
+            "Do you sell gift cards?",
+            "Can I pay with a gift card from my aunt?",
+            "Is the gift card valid abroad?",
+            "Do you deliver to Norway?",
+            "Can you deliver to Norway by Friday?",
+            "My parrot ate the box, mail me at sam@example.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let g = group_questions(&q, 10);
+        assert_eq!(g.len(), 3, "{g:?}");
+        assert_eq!((g[0].label.as_str(), g[0].count), ("gift", 3), "{g:?}");
+        assert_eq!(g[0].examples.len(), 3);
+        assert_eq!((g[1].label.as_str(), g[1].count), ("deliver", 2), "{g:?}");
+        assert_eq!((g[2].label.as_str(), g[2].count), ("", 1));
+        assert!(
+            !g[2].examples[0].contains("sam@example.com"),
+            "{:?}",
+            g[2].examples
+        );
+        assert!(group_questions(&[], 10).is_empty());
+        assert_eq!(group_questions(&q, 1).len(), 2, "one group, then the rest");
+    }
+
+    #[test]
+    fn the_bots_week_counts_deflection_only_once_it_can_be_judged() {
+        let day = DEFLECTION_WINDOW_MS;
+        let now = 10 * day;
+        let c = |answered, handover: Option<&str>, served: Option<i64>, back: Option<i64>, csat| {
+            BotConversation {
+                answered,
+                handover: handover.map(str::to_string),
+                self_served_at: served,
+                back_at: back,
+                csat,
+            }
+        };
+        let w = bot_week(
+            &[
+                c(true, None, Some(now - 2 * day), None, Some(5)),
+                c(
+                    true,
+                    None,
+                    Some(now - 2 * day),
+                    Some(now - 2 * day + 3_600_000),
+                    Some(3),
+                ),
+                c(true, None, Some(now - 3_600_000), None, None),
+                c(true, Some("asked_for_person"), None, None, None),
+                c(false, Some("no_match"), None, None, None),
+                c(false, Some("no_match"), None, None, None),
+            ],
+            now,
+        );
+        assert_eq!(w.conversations, 6);
+        assert_eq!(w.answered, 4);
+        assert_eq!((w.self_served, w.deflected, w.pending), (3, 1, 1));
+        assert_eq!(w.deflection_percent, Some(20.0), "1 of the 5 judged");
+        assert_eq!(w.handed_over, 3);
+        assert_eq!(w.handover_percent, Some(50.0));
+        assert_eq!(w.handover_reasons[0].reason, "no_match");
+        assert_eq!(w.handover_reasons[0].count, 2);
+        assert_eq!((w.csat_avg, w.csat_count), (Some(4.0), 2));
+        assert_eq!(bot_week(&[], now), BotWeek::default());
     }
 }

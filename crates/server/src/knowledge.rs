@@ -159,16 +159,72 @@ pub async fn by_slug(state: &AppState, org: Uuid, slug: &str) -> ApiResult<Optio
         .and_then(Article::from_object))
 }
 
-/// Who besides admins may edit the knowledge base (an admin-only object).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Who besides admins may edit the knowledge base, and where the answer bot meets
+/// customers first (an admin-only object).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KbSettings {
     /// Users (agents, supervisors, analysts) allowed to write and publish articles.
     #[serde(default)]
     pub editors: Vec<Uuid>,
-    /// Queues whose waiting web chats the answer bot answers from published articles.
+    /// Queues whose new conversations meet the answer bot before they are queued: it
+    /// answers from published articles and hands over to a person when unsure or asked.
     #[serde(default)]
     pub bot_queues: Vec<Uuid>,
+    /// The channels it does so on (written channels only). Default: all of them.
+    #[serde(default = "written_channels")]
+    #[schema(value_type = Vec<String>)]
+    pub bot_channels: Vec<store::Channel>,
+    /// Whether the time a customer spent with the bot counts toward their wait when it
+    /// hands them over (their place in line counts from their first message). Default:
+    /// no, the wait starts at the handover.
+    #[serde(default)]
+    pub bot_time_counts: bool,
+    /// Seconds of silence after which a conversation with the bot closes (60 to
+    /// 86,400; default 1,800).
+    #[serde(default = "default_bot_idle_s")]
+    pub bot_idle_s: i64,
+}
+
+impl Default for KbSettings {
+    fn default() -> Self {
+        KbSettings {
+            editors: Vec::new(),
+            bot_queues: Vec::new(),
+            bot_channels: written_channels(),
+            bot_time_counts: false,
+            bot_idle_s: default_bot_idle_s(),
+        }
+    }
+}
+
+/// The channels the answer bot can speak on: every written one.
+pub fn written_channels() -> Vec<store::Channel> {
+    use store::Channel::*;
+    vec![Chat, Sms, Whatsapp, Messenger, Email]
+}
+
+fn default_bot_idle_s() -> i64 {
+    1800
+}
+
+impl KbSettings {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if self.bot_channels.contains(&store::Channel::Voice) {
+            return Err(ApiError::invalid(
+                "bot_channels: the answer bot writes; voice is not one of its channels",
+            ));
+        }
+        if !(60..=86_400).contains(&self.bot_idle_s) {
+            return Err(ApiError::invalid("bot_idle_s: 60 to 86,400 seconds"));
+        }
+        Ok(())
+    }
+
+    /// Whether a new conversation on `channel` in `queue` meets the bot first.
+    pub fn bot_first(&self, queue: Uuid, channel: store::Channel) -> bool {
+        self.bot_queues.contains(&queue) && self.bot_channels.contains(&channel)
+    }
 }
 
 pub const SETTINGS_NAME: &str = "kb";
@@ -333,68 +389,6 @@ pub async fn with_articles(
         out.push((h, article, published));
     }
     Ok(out)
-}
-
-// ---------- the answer bot ----------
-
-/// The answer bot's turn on a customer's message in a contact still waiting in a queue
-/// the organisation turned the bot on for, on any written channel (web chat, SMS,
-/// WhatsApp, Messenger, email; the reply leaves through the channel like an agent's):
-/// when an article answers it confidently, a system message quotes the article and
-/// links it; otherwise nothing (the customer is already in line for a person, who sees
-/// the bot's messages in the transcript).
-/// Best effort: a failure here never fails the customer's message.
-pub async fn bot_turn(
-    state: &AppState,
-    contact: &store::Contact,
-    text: &str,
-) -> Option<store::Message> {
-    if contact.status != store::ContactStatus::Waiting || contact.channel == store::Channel::Voice {
-        return None;
-    }
-    let (settings, _) = settings(state, contact.org_id).await.ok()?;
-    if !contact
-        .queue_id
-        .is_some_and(|q| settings.bot_queues.contains(&q))
-    {
-        return None;
-    }
-    let hits = search(state, contact.org_id, text, "en", 5).await.ok()?;
-    let kb::Decision::Answer { article_id, .. } =
-        kb::decide(text, &hits, &kb::BotConfig::default())
-    else {
-        return None;
-    };
-    let article = by_slug(state, contact.org_id, &article_id).await.ok()??;
-    let published = article.data.published.as_ref()?;
-    let org = state.store().get_org(contact.org_id).await.ok()??;
-    let base = state.config().public_url.trim_end_matches('/');
-    let reply = format!(
-        "From our help center, “{}”: {}\nRead more: {base}/help/{}/a/{}\nStill need a person? Just say so: you keep your place in line.",
-        published.title,
-        kb::render::excerpt(&published.body, 280),
-        org.slug,
-        article.slug(),
-    );
-    crate::contacts::append_message(
-        state,
-        contact.org_id,
-        contact.id,
-        crate::contacts::NewMessage {
-            sender: store::Sender::System,
-            author: Some(Actor::System),
-            author_name: Some("Answer bot".into()),
-            text: Some(reply),
-            attachment: None,
-            internal: false,
-            client_id: None,
-            sent_at: None,
-            template: None,
-        },
-    )
-    .await
-    .map_err(|e| tracing::warn!(error = %e.message, "answer bot"))
-    .ok()
 }
 
 // ---------- agent assist ----------

@@ -48,6 +48,7 @@
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 mod chat_mount;

@@ -517,6 +517,8 @@ pub struct OrgLive {
     dirty_queues: HashSet<Uuid>,
     /// Business hours by id, for the queues that have them.
     hours: HashMap<Uuid, Hours>,
+    /// Contacts with the answer bot (open, in no queue yet): see [`crate::bot`].
+    bots: HashSet<Uuid>,
     /// Routing decisions made this boot (metrics).
     pub decisions: u64,
     /// The supervisors' figures, fed the engine's events as they happen and at replay.
@@ -575,6 +577,7 @@ impl OrgLive {
             contact_ids: HashMap::new(),
             dirty_queues: HashSet::new(),
             hours: HashMap::new(),
+            bots: HashSet::new(),
             decisions: 0,
             wallboard: Default::default(),
             help: Default::default(),
@@ -956,6 +959,74 @@ impl OrgLive {
         preferred: Option<(Uuid, i64)>,
         fx: &mut Effects,
     ) -> Result<(), crate::ApiError> {
+        let lc = LiveContact {
+            contact,
+            offer: None,
+            client_ids: HashMap::new(),
+            position_sent: None,
+        };
+        self.route_in(now, actor, lc, attributes, preferred, None, fx)
+    }
+
+    /// Track a new contact that starts with the answer bot: open, in no queue.
+    pub fn track_bot(&mut self, contact: Contact) {
+        self.bots.insert(contact.id);
+        self.contacts.insert(
+            contact.id,
+            LiveContact {
+                contact,
+                offer: None,
+                client_ids: HashMap::new(),
+                position_sent: None,
+            },
+        );
+    }
+
+    /// Put a contact the answer bot hands over into its queue (waiting, routed now),
+    /// its place in line counting from `since` when given. Refused, changing nothing,
+    /// when it is not with the bot or the queue is closed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn hand_over(
+        &mut self,
+        now: OffsetDateTime,
+        actor: Actor,
+        id: Uuid,
+        attributes: BTreeMap<String, String>,
+        preferred: Option<(Uuid, i64)>,
+        since: Option<OffsetDateTime>,
+        fx: &mut Effects,
+    ) -> Result<(), crate::ApiError> {
+        let Some(lc) = self
+            .contacts
+            .get(&id)
+            .filter(|lc| lc.contact.status == ContactStatus::Bot)
+        else {
+            return Err(crate::ApiError::conflict("the contact is not with the bot"));
+        };
+        let mut lc = lc.clone();
+        lc.contact.status = ContactStatus::Waiting;
+        lc.contact.enqueued_at = now;
+        lc.contact.updated_at = now;
+        fx.changes.push(Change::PutContact(lc.contact.clone()));
+        self.route_in(now, actor, lc, attributes, preferred, since, fx)?;
+        self.bots.remove(&id);
+        Ok(())
+    }
+
+    /// Enqueue a contact in the engine and track it; nothing changes when the engine
+    /// refuses it.
+    #[allow(clippy::too_many_arguments)]
+    fn route_in(
+        &mut self,
+        now: OffsetDateTime,
+        actor: Actor,
+        lc: LiveContact,
+        attributes: BTreeMap<String, String>,
+        preferred: Option<(Uuid, i64)>,
+        since: Option<OffsetDateTime>,
+        fx: &mut Effects,
+    ) -> Result<(), crate::ApiError> {
+        let contact = &lc.contact;
         let queue = contact
             .queue_id
             .ok_or_else(|| crate::ApiError::invalid("queue_id: required"))?;
@@ -968,23 +1039,33 @@ impl OrgLive {
                 agent: AgentId(rid(a)),
                 wait: Some(secs(s)),
             });
+        nc.waiting_since = since.map(ts);
         let events = self
             .router
             .handle(ts(now), Command::Enqueue(nc))
             .map_err(routing_err)?;
         self.contact_ids.insert(cid, contact.id);
         self.dirty_queues.insert(queue);
-        self.contacts.insert(
-            contact.id,
-            LiveContact {
-                contact,
-                offer: None,
-                client_ids: HashMap::new(),
-                position_sent: None,
-            },
-        );
+        self.contacts.insert(contact.id, lc);
         self.absorb(now, actor, events, fx);
         Ok(())
+    }
+
+    /// Contacts with the answer bot silent for longer than their record allows, due to
+    /// close at `now`.
+    pub fn idle_bots(&self, now: OffsetDateTime) -> Vec<Uuid> {
+        self.bots
+            .iter()
+            .filter_map(|id| self.contacts.get(id))
+            .filter(|lc| {
+                let idle = crate::bot::BotRecord::of(&lc.contact)
+                    .map(|r| r.idle_s)
+                    .filter(|s| *s > 0)
+                    .unwrap_or(1800);
+                lc.contact.updated_at + time::Duration::seconds(idle) <= now
+            })
+            .map(|lc| lc.contact.id)
+            .collect()
     }
 
     /// Close a contact's row and stop tracking it (wrap-up submitted, or it ended while
@@ -1030,6 +1111,7 @@ impl OrgLive {
     }
 
     fn forget(&mut self, id: Uuid) {
+        self.bots.remove(&id);
         if let Some(lc) = self.contacts.remove(&id) {
             if let Some(o) = lc.offer {
                 self.offers.remove(&o);
@@ -1423,6 +1505,9 @@ impl OrgLive {
             if snap.is_none() && c.status == ContactStatus::Waiting {
                 report.requeued.push(c.id);
             }
+            if c.status == ContactStatus::Bot {
+                o.bots.insert(c.id);
+            }
             if let Some(q) = c.queue_id {
                 o.dirty_queues.insert(q);
             }
@@ -1479,6 +1564,22 @@ impl OrgLive {
             let _ = self.command(now, Actor::System, Command::Tick, fx);
         }
         self.apply_hours(now, fx);
+        for id in self.idle_bots(now) {
+            let reason = self
+                .contacts
+                .get(&id)
+                .and_then(|lc| crate::bot::BotRecord::of(&lc.contact))
+                .unwrap_or_default()
+                .closing();
+            fx.changes.push(
+                LiveEvent::BotClosed {
+                    contact_id: id,
+                    reason: reason.into(),
+                }
+                .change(self.org, now, Actor::System),
+            );
+            self.close(now, Actor::System, id, Closing::because(reason), fx);
+        }
     }
 
     /// Replace the business hours (from their objects), then apply them.

@@ -461,6 +461,11 @@ fn take_over(
     if c.agent_id == Some(user) {
         return Err(ApiError::conflict("this conversation is already yours"));
     }
+    if c.status == ContactStatus::Bot {
+        return Err(ApiError::conflict(
+            "this conversation is with the answer bot, in no queue yet",
+        ));
+    }
     if !matches!(c.status, ContactStatus::Active | ContactStatus::Waiting) {
         return Err(ApiError::conflict("this conversation is wrapping up"));
     }

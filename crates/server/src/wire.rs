@@ -271,6 +271,8 @@ pub fn message_out(m: &Message, c: &Contact, d: Option<&Delivery>) -> MessageOut
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactState {
+    /// With the answer bot, in no queue yet.
+    Bot,
     Waiting,
     Active,
     Wrapup,
@@ -308,6 +310,10 @@ pub struct ContactOut {
     /// Where a transferred contact comes from: `{by, from_queue?, note?}`.
     #[schema(value_type = Option<Object>)]
     pub transferred_from: Option<Value>,
+    /// What the answer bot did before a person took over: the articles it showed, and
+    /// why and on what topic it handed over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<crate::bot::BotRecord>,
     /// The contact's own priority, when a supervisor has set one (0 to 100, added to
     /// its queue's).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -336,6 +342,7 @@ pub fn contact_out(c: &Contact) -> ContactOut {
         channel: c.channel.into(),
         queue_id: c.queue_id,
         status: match c.status {
+            store::ContactStatus::Bot => ContactState::Bot,
             store::ContactStatus::Waiting => ContactState::Waiting,
             store::ContactStatus::Active => ContactState::Active,
             store::ContactStatus::Wrapup => ContactState::Wrapup,
@@ -360,6 +367,7 @@ pub fn contact_out(c: &Contact) -> ContactOut {
         agent_read_seq: c.agent_read_seq,
         csat: data("csat"),
         transferred_from: data("transferred_from"),
+        bot: crate::bot::BotRecord::of(c),
         priority: data("priority")
             .and_then(|v| v.as_u64())
             .and_then(|p| u8::try_from(p).ok()),

@@ -191,10 +191,14 @@ pub enum ObjectKind {
     /// How far an email mailbox has been read (UIDVALIDITY, last UID); one per mailbox,
     /// named `imap:<mailbox>`.
     EmailSync,
+    /// One of the answer bot's guided actions (its name is its slug): what starts it,
+    /// what it asks, and the organisation's endpoint it calls (its secret sealed).
+    /// Admins only.
+    BotAction,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 21] = [
+    pub const ALL: [ObjectKind; 22] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -216,6 +220,7 @@ impl ObjectKind {
         ObjectKind::Alerts,
         ObjectKind::Insight,
         ObjectKind::EmailSync,
+        ObjectKind::BotAction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -241,6 +246,7 @@ impl ObjectKind {
             ObjectKind::Alerts => "alerts",
             ObjectKind::Insight => "insight",
             ObjectKind::EmailSync => "email_sync",
+            ObjectKind::BotAction => "bot_action",
         }
     }
 
@@ -318,6 +324,9 @@ pub type MessageTexts = (Uuid, Option<String>, Option<String>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactStatus {
+    /// With the answer bot, before any queue: it answers from the knowledge base and
+    /// hands the customer to a person (then `Waiting`) when unsure or asked.
+    Bot,
     /// In a queue, possibly offered to an agent.
     Waiting,
     /// An agent accepted it; messages flow.
@@ -331,6 +340,7 @@ pub enum ContactStatus {
 impl ContactStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            ContactStatus::Bot => "bot",
             ContactStatus::Waiting => "waiting",
             ContactStatus::Active => "active",
             ContactStatus::Wrapup => "wrapup",
@@ -340,6 +350,7 @@ impl ContactStatus {
 
     pub fn parse(s: &str) -> Option<ContactStatus> {
         [
+            ContactStatus::Bot,
             ContactStatus::Waiting,
             ContactStatus::Active,
             ContactStatus::Wrapup,

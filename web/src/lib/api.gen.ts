@@ -369,6 +369,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bot/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The answer bot's guided actions (admins), by slug. */
+        get: operations["list_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bot/actions/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a guided action (admins). The secret is sealed; leaving it out
+         *     keeps the stored one. Audited as `object.put`.
+         */
+        put: operations["put_action"];
+        post?: never;
+        /**
+         * Delete a guided action (admins); conversations in the middle of it go on as if it
+         *     had never started. Audited as `object.deleted`.
+         */
+        delete: operations["delete_action"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bot/actions/{slug}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try a guided action against its endpoint with sample values, as the bot would call
+         *     it (signed), and see the reply (admins).
+         */
+        post: operations["try_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/business-hours": {
         parameters: {
             query?: never;
@@ -1286,7 +1347,10 @@ export interface paths {
         };
         /** Who besides admins may edit the knowledge base (admins). */
         get: operations["get_kb_settings"];
-        /** Set who besides admins may edit the knowledge base (admins). Audited as `object.put`. */
+        /**
+         * Set who besides admins may edit the knowledge base, and where the answer bot meets
+         *     customers first (admins). Audited as `object.put`.
+         */
         put: operations["put_kb_settings"];
         post?: never;
         delete?: never;
@@ -2458,6 +2522,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A guided action as admins write it (`PUT /api/bot/actions/{slug}`). */
+        ActionIn: {
+            /** @description What it asks for, in order (at most 5). */
+            ask?: components["schemas"]["Field"][];
+            enabled?: boolean;
+            /**
+             * @description The answer, with `{{name}}` for the endpoint's fields and the values asked
+             *     ("Your order {{order_number}} is {{status}}."); 1 to 1,000 characters.
+             */
+            reply: string;
+            /** @description The signing secret, 16 to 200 characters (write only: none keeps the stored one). */
+            secret?: string | null;
+            /**
+             * Format: int64
+             * @description How long the endpoint may take, 500 to 10,000 ms (default 5,000).
+             */
+            timeout_ms?: number;
+            /** @description 1 to 100 characters. */
+            title: string;
+            /**
+             * @description Phrases that start it when a customer's message contains one ("where is my
+             *     order"), case and punctuation aside; 1 to 20, each 3 to 100 characters.
+             */
+            triggers: string[];
+            /** @description The company's endpoint: https, or http on this machine. */
+            url: string;
+        };
+        /** @description A guided action as admins read it. */
+        ActionOut: components["schemas"]["ActionIn"] & {
+            /** @description Whether a signing secret is stored. */
+            has_secret: boolean;
+            slug: string;
+        };
+        ActionsOut: {
+            items: components["schemas"]["ActionOut"][];
+        };
         /** @description An alert that is up. */
         ActiveAlert: {
             metric: components["schemas"]["Metric"];
@@ -2597,6 +2697,72 @@ export interface components {
              */
             url: string;
         };
+        /** @description What the bot did in a conversation: kept in the contact's data under [`KEY`]. */
+        BotRecord: {
+            action?: components["schemas"]["InFlight"] | null;
+            /** @description The guided actions that answered (their slugs), in order. */
+            actions_answered?: string[];
+            /** @description The articles it showed, in order. */
+            answers?: components["schemas"]["Shown"][];
+            /** @description Attributes for routing steps, kept for the handover. */
+            attributes?: Record<string, unknown>;
+            handover?: components["schemas"]["Handover"] | null;
+            /**
+             * Format: int64
+             * @description Seconds of silence that close the conversation (the setting at its start).
+             */
+            idle_s?: number;
+            /** @description Whether the time with the bot counts toward the wait (the setting at its start). */
+            time_counts?: boolean;
+        };
+        /** @description The answer bot's week. */
+        BotWeek: {
+            /**
+             * Format: int32
+             * @description Of them, those it answered with an article at least once.
+             */
+            answered: number;
+            /**
+             * Format: int32
+             * @description Conversations that met the bot.
+             */
+            conversations: number;
+            /**
+             * Format: double
+             * @description Ratings of self-served conversations.
+             */
+            csat_avg?: number | null;
+            /** Format: int32 */
+            csat_count: number;
+            /**
+             * Format: int32
+             * @description Self-served, and the customer did not come back within a day.
+             */
+            deflected: number;
+            /**
+             * Format: double
+             * @description Deflected against the conversations judged (all but `pending`), in percent.
+             */
+            deflection_percent?: number | null;
+            /** Format: int32 */
+            handed_over: number;
+            /** Format: double */
+            handover_percent?: number | null;
+            /** @description Most frequent first. */
+            handover_reasons: components["schemas"]["HandoverCount"][];
+            /**
+             * Format: int32
+             * @description Self-served less than a day ago with no new contact yet: not judged.
+             */
+            pending: number;
+            /**
+             * Format: int32
+             * @description Ended without a person after an answer.
+             */
+            self_served: number;
+            /** @description The questions it could not answer, grouped: the articles to write next. */
+            unanswered: components["schemas"]["QuestionGroup"][];
+        };
         /**
          * @description The channel a contact came on.
          * @enum {string}
@@ -2625,6 +2791,7 @@ export interface components {
             agent_id?: string | null;
             /** Format: int64 */
             agent_read_seq: number;
+            bot?: components["schemas"]["BotRecord"] | null;
             channel: components["schemas"]["ChannelOut"];
             /** Format: date-time */
             closed_at?: string | null;
@@ -2685,7 +2852,7 @@ export interface components {
          * @description A contact's state.
          * @enum {string}
          */
-        ContactState: "waiting" | "active" | "wrapup" | "closed";
+        ContactState: "bot" | "waiting" | "active" | "wrapup" | "closed";
         CreateContactIn: {
             /** @description Attributes routing steps can test as `contact.<name>` (e.g. `language`). */
             attributes?: {
@@ -2975,6 +3142,20 @@ export interface components {
             details?: unknown;
             message: string;
         };
+        /** @description One thing an action asks the customer for. */
+        Field: {
+            /** @description Said when an answer does not match ("Order numbers look like HS-12345."). */
+            hint?: string | null;
+            /**
+             * @description `order_number`: lowercase letters, digits and `_`, 1 to 32; the template's
+             *     `{{order_number}}`.
+             */
+            name: string;
+            /** @description A regular expression the whole answer must match (`HS-\d{5}`), if any. */
+            pattern?: string | null;
+            /** @description What the bot asks ("What is your order number?"); 1 to 300 characters. */
+            prompt: string;
+        };
         /** @description A flag on an article, or on a question no article answers. */
         FlagIn: {
             /**
@@ -3067,6 +3248,25 @@ export interface components {
          * @enum {string}
          */
         From: "customer" | "agent" | "system" | "supervisor";
+        /** @description How the bot handed the conversation over. */
+        Handover: {
+            at: string;
+            /**
+             * Format: int64
+             * @description The customer's message it could not answer (none when they asked for a person
+             *     with the button).
+             */
+            question_seq?: number | null;
+            reason: components["schemas"]["Reason"];
+            /** @description What the question is about, as the search found it (an article category). */
+            topic?: string | null;
+        };
+        /** @description Why the bot handed over, and how often. */
+        HandoverCount: {
+            /** Format: int32 */
+            count: number;
+            reason: string;
+        };
         /** @description A raised hand. */
         HelpRequest: {
             /** Format: uuid */
@@ -3158,6 +3358,19 @@ export interface components {
             locale?: string | null;
             publish?: boolean;
         };
+        /** @description An action under way in a conversation (kept in its bot record). */
+        InFlight: {
+            slug: string;
+            /** @description The index of the question asked now. */
+            step: number;
+            /**
+             * Format: int32
+             * @description Times the current question was answered wrongly.
+             */
+            tries: number;
+            /** @description Values given so far, each sealed. */
+            values: Record<string, unknown>;
+        };
         /** @description Who sent an inbound message. */
         InboundFrom: {
             /** @description `phone`, `email`, `messenger_psid`, `whatsapp`, `chat`… */
@@ -3187,6 +3400,11 @@ export interface components {
         /** @description One week of Insight. */
         Insight: {
             /**
+             * @description The answer bot's week: deflection, handovers and why, ratings, and the questions
+             *     it could not answer, grouped.
+             */
+            bot: components["schemas"]["BotWeek"];
+            /**
              * Format: int32
              * @description Conversations whose words were counted this week.
              */
@@ -3215,10 +3433,30 @@ export interface components {
             /** @description The Mondays of the weeks the trends cover, oldest first, this week last. */
             weeks: string[];
         };
-        /** @description Who besides admins may edit the knowledge base (an admin-only object). */
+        /**
+         * @description Who besides admins may edit the knowledge base, and where the answer bot meets
+         *     customers first (an admin-only object).
+         */
         KbSettings: {
-            /** @description Queues whose waiting web chats the answer bot answers from published articles. */
+            /** @description The channels it does so on (written channels only). Default: all of them. */
+            bot_channels?: string[];
+            /**
+             * Format: int64
+             * @description Seconds of silence after which a conversation with the bot closes (60 to
+             *     86,400; default 1,800).
+             */
+            bot_idle_s?: number;
+            /**
+             * @description Queues whose new conversations meet the answer bot before they are queued: it
+             *     answers from published articles and hands over to a person when unsure or asked.
+             */
             bot_queues?: string[];
+            /**
+             * @description Whether the time a customer spent with the bot counts toward their wait when it
+             *     hands them over (their place in line counts from their first message). Default:
+             *     no, the wait starts at the handover.
+             */
+            bot_time_counts?: boolean;
             /** @description Users (agents, supervisors, analysts) allowed to write and publish articles. */
             editors?: string[];
         };
@@ -3467,6 +3705,21 @@ export interface components {
              */
             attachment_roles?: string[];
         };
+        /**
+         * @description Questions the answer bot could not answer that share a word or phrase: one article
+         *     to write.
+         */
+        QuestionGroup: {
+            /** Format: int32 */
+            count: number;
+            /** @description Up to three of the questions, personal data masked, at most 200 characters each. */
+            examples: string[];
+            /**
+             * @description The word or phrase they share (`refund`, `gift card`); `""` for the rest, which
+             *     share none with another.
+             */
+            label: string;
+        };
         /** @description A queue this week against last week. */
         QueueInsight: {
             last_week: components["schemas"]["WeekFigures"];
@@ -3507,6 +3760,11 @@ export interface components {
             /** Format: int64 */
             up_to_seq: number;
         };
+        /**
+         * @description Why the bot handed a customer to a person.
+         * @enum {string}
+         */
+        Reason: "asked_for_person" | "no_match" | "low_confidence" | "action_failed" | "action_handover";
         /** @description A contact reason this week, with its trend. */
         ReasonTrend: {
             /**
@@ -3699,6 +3957,21 @@ export interface components {
         SettingsIn: {
             /** @description The zone planners read schedules in: an IANA name such as `America/Chicago`. */
             planning_zone: string;
+        };
+        /** @description An article the bot showed. */
+        Shown: {
+            /**
+             * Format: float
+             * @description How sure the bot was, 0 to 1.
+             */
+            confidence: number;
+            /**
+             * Format: int64
+             * @description The message that quoted it.
+             */
+            seq: number;
+            slug: string;
+            title: string;
         };
         SimpleIn: {
             description?: string | null;
@@ -3903,6 +4176,22 @@ export interface components {
             note?: string | null;
             /** Format: uuid */
             queue_id?: string | null;
+        };
+        TryIn: {
+            /** @description A sample value for each question the action asks. */
+            values?: {
+                [key: string]: string;
+            };
+        };
+        TryOut: {
+            /** @description Why the call failed. */
+            error?: string | null;
+            /** @description Whether the endpoint asked for a person. */
+            handover: boolean;
+            /** @description Whether the endpoint answered as it should. */
+            ok: boolean;
+            /** @description What the bot would say. */
+            reply?: string | null;
         };
         TypingIn: {
             typing: boolean;
@@ -4556,6 +4845,159 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionsOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes, 2 to 64 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    try_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TryIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TryOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

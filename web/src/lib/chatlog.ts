@@ -130,3 +130,31 @@ export function backoffDelay(attempt: number, max = 15000, random: () => number 
   const base = Math.min(max, 500 * 2 ** Math.max(0, attempt));
   return Math.round(base / 2 + random() * (base / 2));
 }
+
+/** What the answer bot did before a person took over, as data on a contact. */
+export interface BotRecord {
+  answers?: { slug: string; title: string; seq: number; confidence: number }[];
+  handover?: { reason: string; topic?: string | null; question_seq?: number | null; at: string } | null;
+}
+
+const HANDOVER_WORDS: Record<string, string> = {
+  asked_for_person: 'the customer asked for a person',
+  no_match: 'no article matched the question',
+  low_confidence: 'no article answered it surely enough',
+  action_failed: 'a guided action could not finish',
+  action_handover: 'a guided action asked for a person',
+};
+
+/**
+ * One line for the agent taking over from the answer bot: why it handed over, on what
+ * topic, and the articles the customer has already seen ("" when the bot never had it).
+ */
+export function botSummary(bot: BotRecord | null | undefined): string {
+  const h = bot?.handover;
+  if (!h) return '';
+  const why = HANDOVER_WORDS[h.reason] ?? h.reason.replaceAll('_', ' ');
+  const topic = h.topic ? ` Topic: ${h.topic}.` : '';
+  const titles = (bot?.answers ?? []).map((a) => `“${a.title}”`);
+  const seen = titles.length ? ` Already shown: ${titles.join(', ')}.` : ' It showed no article.';
+  return `The answer bot handed over: ${why}.${topic}${seen}`;
+}

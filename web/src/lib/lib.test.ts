@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyReceipt, backoffDelay, deliveryLabel, fillTemplate, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
+import { applyReceipt, backoffDelay, botSummary, deliveryLabel, fillTemplate, markRead, maxSeq, mergeMessages, replyWindowClosed, unsent } from './chatlog';
 import { chatVars, expand, matchShortcut, suggest } from './canned';
 import { SeqGate } from './ws';
 import { attachmentProblem, idleWords, scheduleNotice, waitText, watermark } from './format';
@@ -197,5 +197,21 @@ describe('the agent device', () => {
     expect(idleWords(60)).toBe('1 minute');
     expect(idleWords(2)).toBe('2 seconds');
     expect(watermark('Alex Morgan', 'alex@demo.example', new Date(2026, 11, 6, 9, 5))).toBe('Alex Morgan · alex@demo.example · 2026-12-06 09:05');
+  });
+});
+
+describe('botSummary', () => {
+  it('says why, the topic and what the customer has seen', () => {
+    expect(botSummary(null)).toBe('');
+    expect(botSummary({ answers: [] })).toBe('');
+    expect(
+      botSummary({
+        answers: [{ slug: 'refund-time', title: 'When will I get my refund?', seq: 2, confidence: 0.9 }],
+        handover: { reason: 'asked_for_person', topic: 'Refunds', question_seq: 5, at: '2026-12-01T15:00:00Z' },
+      }),
+    ).toBe('The answer bot handed over: the customer asked for a person. Topic: Refunds. Already shown: “When will I get my refund?”.');
+    expect(botSummary({ handover: { reason: 'no_match', at: '2026-12-01T15:00:00Z' } })).toBe(
+      'The answer bot handed over: no article matched the question. It showed no article.',
+    );
   });
 });

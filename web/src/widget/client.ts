@@ -17,7 +17,8 @@ export interface HelpAnswer {
 
 export interface ChatState {
   contact_id: string;
-  status: 'waiting' | 'active' | 'ended' | string;
+  /** `bot`: with the answer bot, in no queue yet. */
+  status: 'bot' | 'waiting' | 'active' | 'ended' | string;
   position?: number | null;
   estimated_wait_s?: number | null;
   agent_name?: string | null;
@@ -132,6 +133,10 @@ export class WidgetClient {
   }
   end(): Promise<void> {
     return this.call('POST', this.chat('/end'));
+  }
+  /** "Talk to a person": the answer bot hands the chat over at once. */
+  handover(): Promise<ChatState> {
+    return this.call('POST', this.chat('/handover'));
   }
   csat(rating: number, comment: string): Promise<void> {
     return this.call('POST', this.chat('/csat'), { rating, comment: comment || undefined });

@@ -12,6 +12,7 @@
 pub mod carrier;
 pub mod client;
 pub mod seed;
+pub mod shop;
 pub mod sim;
 
 use std::net::SocketAddr;
@@ -117,6 +118,11 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         let _ = stop_rx.await;
     }));
     print_banner(addr, &args, fresh);
+    // The shop's order-status endpoint, which the answer bot's "Where is my order"
+    // calls (on a new port each start: the action is pointed at it again).
+    if let Err(e) = connect_shop(&state).await {
+        tracing::warn!("the guided action \"Where is my order\" is not set up: {e:#}");
+    }
 
     let stats = Arc::new(sim::Stats::default());
     if !args.no_simulation {
@@ -510,11 +516,93 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
     }
     // The help center's and the answer bot's articles (none written when any exist).
     server::knowledge::seed_demo(state, org_id).await?;
+    // Customers asking about orders and returns meet the answer bot first, on every
+    // channel (unless an admin has set the bot up already).
+    let (mut bot, existing) = server::knowledge::settings(state, org_id).await?;
+    if existing.is_none() {
+        for name in ["Orders", "Returns"] {
+            if let Some(q) = state
+                .store()
+                .get_object_by_name(org_id, ObjectKind::Queue, name)
+                .await?
+            {
+                bot.bot_queues.push(q.id);
+            }
+        }
+        server::org_settings::save(
+            state,
+            org_id,
+            server::events::Actor::System,
+            ObjectKind::KbSettings,
+            server::knowledge::SETTINGS_NAME,
+            &bot,
+            None,
+        )
+        .await?;
+    }
     Ok(fresh)
 }
 
 /// The agent profile with the skill levels next to the names (for the routing policies
 /// that compare levels; the profile itself lists names).
+/// Starts the demo shop's order-status endpoint and points the answer bot's guided
+/// action "Where is my order" at it (created on the first start; later starts keep an
+/// admin's edits and change only its address).
+async fn connect_shop(state: &AppState) -> anyhow::Result<()> {
+    use server::bot::actions::{ActionData, ActionIn, Field, SECRET_FIELD};
+    let url = shop::start().await?;
+    let org = state
+        .store()
+        .get_org_by_slug(seed::ORG_SLUG)
+        .await?
+        .context("the demo organisation")?;
+    const SLUG: &str = "where-is-my-order";
+    let existing = state
+        .store()
+        .get_object_by_name(org.id, ObjectKind::BotAction, SLUG)
+        .await?;
+    let mut data = match existing
+        .as_ref()
+        .and_then(|o| serde_json::from_value::<ActionData>(o.data.clone()).ok())
+    {
+        Some(d) => d,
+        None => ActionData {
+            action: ActionIn {
+                title: "Where is my order".into(),
+                triggers: vec![
+                    "where is my order".into(),
+                    "track my order".into(),
+                    "order status".into(),
+                ],
+                ask: vec![Field {
+                    name: "order_number".into(),
+                    prompt: "What is your order number? It is on your confirmation email, like HS-12345.".into(),
+                    pattern: Some(r"HS-\d{5}".into()),
+                    hint: Some("Order numbers look like HS-12345.".into()),
+                }],
+                url: String::new(),
+                secret: None,
+                timeout_ms: 3000,
+                reply: "Your order {{order_number}} is {{status}}; it should reach you {{eta}}.".into(),
+                enabled: true,
+            },
+            secret_sealed: Some(state.sealer().seal(org.id, SECRET_FIELD, shop::SECRET)),
+        },
+    };
+    data.action.url = url;
+    server::org_settings::save(
+        state,
+        org.id,
+        server::events::Actor::System,
+        ObjectKind::BotAction,
+        SLUG,
+        &data,
+        existing.as_ref(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Starts the demo's carrier and points the center's SMS, WhatsApp, Messenger and email
 /// at it (new contacts wait in Orders).
 async fn connect_carrier(state: &AppState, base: &str) -> anyhow::Result<Arc<carrier::Carrier>> {

@@ -197,6 +197,7 @@ impl Engine {
                 priority,
                 attributes,
                 preferred_agent,
+                waiting_since,
             }) => {
                 let q = self.queue(queue)?;
                 if !self.state.queues[q].open {
@@ -216,6 +217,7 @@ impl Engine {
                         priority,
                         attributes,
                         preferred_agent,
+                        waiting_since: waiting_since.filter(|t| *t < now),
                     },
                     out,
                 );

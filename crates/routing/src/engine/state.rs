@@ -1156,6 +1156,7 @@ impl State {
                 priority,
                 attributes,
                 preferred_agent,
+                waiting_since,
             } => {
                 if self.contact_idx(*contact).is_some() {
                     return Err(inconsistent(format!("{contact} already exists")));
@@ -1174,7 +1175,7 @@ impl State {
                     priority: *priority,
                     attributes: attributes.clone(),
                     preferred,
-                    enqueued_at: at,
+                    enqueued_at: waiting_since.map_or(at, |s| s.min(at)),
                     queue_entered_at: at,
                     seq: self.seq,
                     phase,

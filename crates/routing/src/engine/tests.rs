@@ -1365,3 +1365,37 @@ fn a_cooloff_that_ended_while_handled_ends_on_requeue() {
         vec![(1, 1)]
     );
 }
+
+/// A customer the answer bot hands over keeps the time they spent with it, when given:
+/// they go ahead of one who queued after they first wrote, while a step timeout still
+/// counts from their entering the queue; a `waiting_since` in the future is now.
+#[test]
+fn waiting_since_keeps_the_place_but_not_the_step_clock() {
+    let mut h = H::new();
+    h.queue(
+        1,
+        steps(&[("skill.a >= 5", Some(60)), ("skill.a >= 1", None)]),
+    );
+    h.agent(1, &[("a", 1)]);
+    h.at(10_000).contact(1, 1, Channel::Chat);
+    let mut nc = NewContact::new(ContactId(2), QueueId(1), Channel::Chat);
+    nc.waiting_since = Some(Timestamp(T0 + 5_000));
+    h.at(20_000).enqueue(nc);
+    assert_eq!(h.e.position(ContactId(2)), Some(1));
+    assert_eq!(h.e.position(ContactId(1)), Some(2));
+    let snap = h.e.contact(ContactId(2)).unwrap();
+    assert_eq!(snap.enqueued_at, Timestamp(T0 + 5_000));
+    assert_eq!(snap.queue_entered_at, Timestamp(T0 + 20_000));
+    // Contact 1's first step runs out at 70 s, contact 2's at 80 s (not at 65 s).
+    assert_eq!(offers(&h.at(70_000).tick()), vec![(1, 1)]);
+    h.accept(1, 1);
+    assert!(offers(&h.at(79_000).tick()).is_empty());
+    assert_eq!(offers(&h.at(80_000).tick()), vec![(2, 1)]);
+    let mut later = NewContact::new(ContactId(3), QueueId(1), Channel::Chat);
+    later.waiting_since = Some(Timestamp(T0 + 999_999_999));
+    h.at(90_000).enqueue(later);
+    assert_eq!(
+        h.e.contact(ContactId(3)).unwrap().enqueued_at,
+        Timestamp(T0 + 90_000)
+    );
+}

@@ -117,6 +117,9 @@ pub struct Insight {
     pub conversations: u32,
     /// Terms used in fewer conversations than this are never shown.
     pub min_conversations: u32,
+    /// The answer bot's week: deflection, handovers and why, ratings, and the questions
+    /// it could not answer, grouped.
+    pub bot: insight::BotWeek,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -271,6 +274,7 @@ async fn compute(
     }
     let previous: Vec<WeekTerms> = counted[..n - 1].iter().map(|w| (**w).clone()).collect();
     let rising = insight::rising(&counted[n - 1], &previous, RISING);
+    let bot = bot_week(state, org, actor, bounds[n - 1], to).await?;
     Ok(Insight {
         week: date(week),
         tz: tz.to_string(),
@@ -284,7 +288,160 @@ async fn compute(
         rising,
         conversations: counted[n - 1].conversations,
         min_conversations: insight::MIN_CONVERSATIONS,
+        bot,
     })
+}
+
+/// The most conversations with the bot a week's figures read.
+const MAX_BOT_CONVERSATIONS: usize = 2_000;
+/// Groups of unanswered questions shown.
+const UNANSWERED_GROUPS: usize = 10;
+
+/// The answer bot's week `[from, to)` (ms): its conversations from the log's `bot.*`
+/// events, each customer's next contact (for deflection) and rating from the contacts,
+/// and the questions it could not answer from the messages the handovers name. Reading
+/// those questions is audited (`audit.read`, `bot_unanswered`) before it happens.
+async fn bot_week(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    from: i64,
+    to: i64,
+) -> ApiResult<insight::BotWeek> {
+    let mut convs: BTreeMap<Uuid, insight::BotConversation> = BTreeMap::new();
+    let mut unanswered: Vec<Uuid> = Vec::new();
+    for kind in ["bot.answered", "bot.handover", "bot.closed"] {
+        let mut before = i64::MAX;
+        'kind: loop {
+            let page = state
+                .store()
+                .read_org_events_of_kind(org, kind, before, 500)
+                .await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            before = last.seq;
+            for e in &page {
+                let at = millis(e.at);
+                if at < from {
+                    break 'kind;
+                }
+                if at >= to {
+                    continue;
+                }
+                let Some((_, ev)) = LiveEvent::parse(e) else {
+                    continue;
+                };
+                let id = match &ev {
+                    LiveEvent::BotAnswered { contact_id, .. }
+                    | LiveEvent::BotHandover { contact_id, .. }
+                    | LiveEvent::BotClosed { contact_id, .. } => *contact_id,
+                    _ => continue,
+                };
+                if !convs.contains_key(&id) && convs.len() >= MAX_BOT_CONVERSATIONS {
+                    continue;
+                }
+                let c = convs.entry(id).or_default();
+                match ev {
+                    LiveEvent::BotAnswered { .. } => c.answered = true,
+                    LiveEvent::BotHandover { reason, .. } => {
+                        if matches!(
+                            reason,
+                            crate::bot::Reason::NoMatch | crate::bot::Reason::LowConfidence
+                        ) {
+                            unanswered.push(id);
+                        }
+                        c.handover = Some(reason.as_str().to_string());
+                    }
+                    LiveEvent::BotClosed { reason, .. } if reason == "self_served" => {
+                        c.self_served_at = Some(at);
+                    }
+                    _ => {}
+                }
+            }
+            if page.len() < 500 {
+                break;
+            }
+        }
+    }
+    // Self-served: did the customer come back within a day, and how did they rate it?
+    let served: Vec<Uuid> = convs
+        .iter()
+        .filter(|(_, c)| c.self_served_at.is_some())
+        .map(|(id, _)| *id)
+        .collect();
+    for id in served {
+        let Some(contact) = state.contact(org, id).await? else {
+            continue;
+        };
+        let c = convs.entry(id).or_default();
+        c.csat = contact.data["csat"]["rating"]
+            .as_u64()
+            .and_then(|r| u8::try_from(r).ok());
+        let (Some(customer), Some(closed)) = (contact.customer_id, contact.closed_at) else {
+            continue;
+        };
+        let filter = store::ContactFilter {
+            customer_id: Some(customer),
+            ..Default::default()
+        };
+        let page = state
+            .contacts(
+                org,
+                &filter,
+                store::PageRequest {
+                    after: None,
+                    limit: 50,
+                },
+            )
+            .await?;
+        c.back_at = page
+            .items
+            .iter()
+            .filter(|x| x.id != id && x.created_at > closed)
+            .map(|x| millis(x.created_at))
+            .min();
+    }
+    let mut questions = Vec::new();
+    if !unanswered.is_empty() {
+        state
+            .write(
+                vec![
+                    LiveEvent::Read {
+                        what: "bot_unanswered".into(),
+                        id: org,
+                    }
+                    .change(org, state.now(), actor),
+                ],
+                vec![],
+            )
+            .await?;
+        for id in unanswered.iter().take(MAX_BOT_CONVERSATIONS) {
+            let Some(contact) = state.contact(org, *id).await? else {
+                continue;
+            };
+            let Some(seq) = crate::bot::BotRecord::of(&contact)
+                .and_then(|r| r.handover)
+                .and_then(|h| h.question_seq)
+            else {
+                continue;
+            };
+            let m = state.messages(org, *id, seq - 1, 1).await?;
+            if let Some(text) = m
+                .first()
+                .filter(|m| m.seq == seq)
+                .and_then(|m| m.text.clone())
+            {
+                questions.push(text);
+            }
+        }
+    }
+    let mut week = insight::bot_week(
+        &convs.into_values().collect::<Vec<_>>(),
+        millis(state.now()),
+    );
+    week.unanswered = insight::group_questions(&questions, UNANSWERED_GROUPS);
+    Ok(week)
 }
 
 /// The terms of the conversations that came in during `[from, to)` (their first stay

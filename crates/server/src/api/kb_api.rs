@@ -564,7 +564,8 @@ async fn get_kb_settings(State(state): State<AppState>, auth: Auth) -> ApiResult
     Ok(Json(knowledge::settings(&state, auth.org_id()).await?.0))
 }
 
-/// Set who besides admins may edit the knowledge base (admins). Audited as `object.put`.
+/// Set who besides admins may edit the knowledge base, and where the answer bot meets
+/// customers first (admins). Audited as `object.put`.
 #[utoipa::path(put, path = "/api/kb/settings", tag = "kb", request_body = KbSettings,
     responses((status = 200, body = KbSettings), (status = 422, body = crate::error::ErrorBody)))]
 async fn put_kb_settings(
@@ -574,6 +575,12 @@ async fn put_kb_settings(
 ) -> ApiResult<Json<KbSettings>> {
     auth.require_admin()?;
     let org = auth.org_id();
+    body.validate()?;
+    for q in &body.bot_queues {
+        if state.with_org(org, |o| o.queue(*q).is_none()) {
+            return Err(ApiError::invalid(format!("bot_queues: no queue {q}")));
+        }
+    }
     for u in &body.editors {
         if state.store().get_user(org, *u).await?.is_none() {
             return Err(ApiError::invalid(format!("editors: no user {u}")));

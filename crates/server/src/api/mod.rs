@@ -6,6 +6,7 @@
 //! pages (`?cursor=…&limit=…`). Creates honour `Idempotency-Key`.
 
 mod auth_api;
+mod bot_api;
 mod channels_api;
 mod config;
 mod contacts_api;
@@ -81,6 +82,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(supervisor_api::routes())
         .merge(wfm_api::routes())
         .merge(kb_api::routes())
+        .merge(bot_api::routes())
         .merge(reports_api::routes())
         .merge(insight_api::routes())
         .routes(utoipa_axum::routes!(healthz))

@@ -465,7 +465,9 @@ pub async fn take(state: &AppState, org: Uuid, cfg: &EmailConfig, raw: &[u8]) ->
     let open = thread.as_ref().filter(|c| {
         matches!(
             c.status,
-            store::ContactStatus::Waiting | store::ContactStatus::Active
+            store::ContactStatus::Bot
+                | store::ContactStatus::Waiting
+                | store::ContactStatus::Active
         )
     });
     let mut attributes = BTreeMap::new();

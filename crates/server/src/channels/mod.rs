@@ -104,7 +104,7 @@ pub async fn receive(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult<Rec
             Channel::Email => email::fresh_part(text),
             _ => text,
         };
-        crate::knowledge::bot_turn(state, &r.contact, question).await;
+        crate::bot::turn(state, org, r.contact.id, r.message.seq, question).await;
     }
     Ok(r)
 }
@@ -138,7 +138,7 @@ async fn receive_message(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult
                     lc.contact.channel == msg.channel
                         && matches!(
                             lc.contact.status,
-                            ContactStatus::Waiting | ContactStatus::Active
+                            ContactStatus::Bot | ContactStatus::Waiting | ContactStatus::Active
                         )
                 })
             })
@@ -181,6 +181,9 @@ async fn receive_message(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult
         created_at: state.now(),
     };
     let name = msg.name.clone().unwrap_or_else(|| value.clone());
+    let bot = crate::bot::first(state, org, msg.queue_id, msg.channel)
+        .await?
+        .map(|settings| crate::bot::BotRecord::start(&settings, Default::default()));
     let contact = contacts::create_contact(
         state,
         org,
@@ -193,6 +196,7 @@ async fn receive_message(state: &AppState, org: Uuid, msg: Inbound) -> ApiResult
             topic: msg.topic.clone(),
             idempotency: Some(record),
             data: via(state, org, kind, value).await?,
+            bot,
             ..NewContact::new(
                 msg.channel,
                 msg.queue_id,
@@ -327,7 +331,10 @@ async fn open_contact(state: &AppState, org: Uuid, msg: &Inbound) -> ApiResult<O
                 .filter(|c| {
                     c.customer_id == Some(i.customer_id)
                         && c.channel == msg.channel
-                        && matches!(c.status, ContactStatus::Waiting | ContactStatus::Active)
+                        && matches!(
+                            c.status,
+                            ContactStatus::Bot | ContactStatus::Waiting | ContactStatus::Active
+                        )
                 })
                 .max_by_key(|c| c.created_at)
                 .map(|c| c.id)

@@ -104,6 +104,7 @@ pub fn router() -> axum::Router<AppState> {
             get(customer_attachment),
         )
         .route("/api/widget/chats/{id}/end", post(end))
+        .route("/api/widget/chats/{id}/handover", post(ask_for_person))
         .route("/api/widget/chats/{id}/csat", post(csat))
         .route("/api/widget/chats/{id}/ws", get(ws_handler))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
@@ -400,6 +401,9 @@ async fn create_chat(
         body: Value::Null,
         created_at: state.now(),
     });
+    let bot = crate::bot::first(&state, org.id, queue.0, store::Channel::Chat)
+        .await?
+        .map(|settings| crate::bot::BotRecord::start(&settings, Default::default()));
     let contact = contacts::create_contact(
         &state,
         org.id,
@@ -409,6 +413,7 @@ async fn create_chat(
             data,
             idempotency,
             identities,
+            bot,
             ..NewContact::new(store::Channel::Chat, queue.0, customer)
         },
     )
@@ -480,6 +485,7 @@ struct TokenQuery {
 
 fn customer_status(s: ContactStatus) -> &'static str {
     match s {
+        ContactStatus::Bot => "bot",
         ContactStatus::Waiting => "waiting",
         ContactStatus::Active => "active",
         ContactStatus::Wrapup | ContactStatus::Closed => "ended",
@@ -602,7 +608,7 @@ async fn post_message(
     Json(body): Json<MessageIn>,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     let chat = authenticate(&state, id, &headers, None).await?;
-    let m = contacts::append_message(
+    let appended = contacts::append(
         &state,
         chat.org,
         id,
@@ -619,12 +625,39 @@ async fn post_message(
         },
     )
     .await?;
-    // ANSWER BOT HOOK: the knowledge base may answer a waiting chat (crate::knowledge).
-    crate::knowledge::bot_turn(&state, &chat.contact, &body.text).await;
+    let m = appended.message;
+    // The answer bot's turn, once per message (not on a retry).
+    if appended.written.is_some() {
+        crate::bot::turn(&state, chat.org, id, m.seq, &body.text).await;
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(customer_message(&m, &chat.contact)),
     ))
+}
+
+/// The widget's "Talk to a person": the answer bot hands the chat over at once (a chat
+/// already with a person, or in line for one, is left as it is).
+async fn ask_for_person(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<axum::Json<Value>> {
+    let chat = authenticate(&state, id, &headers, None).await?;
+    if chat.contact.status.is_ended() {
+        return Err(ApiError::conflict("this conversation has ended"));
+    }
+    crate::bot::handover(
+        &state,
+        chat.org,
+        id,
+        crate::bot::Reason::AskedForPerson,
+        None,
+        None,
+    )
+    .await?;
+    let chat = authenticate(&state, id, &headers, None).await?;
+    Ok(axum::Json(snapshot(&state, &chat).await))
 }
 
 #[derive(Debug, Deserialize)]

@@ -338,6 +338,13 @@ fn table() -> Vec<Row> {
         row("POST", "/api/kb/import", ADMIN, 201, Id::None, Some(|_, n| json!({"format": "csv", "content": format!("title,body\nImported {n},Text.\n")}))),
         row("GET", "/api/kb/settings", ADMIN, 200, Id::None, None),
         row("PUT", "/api/kb/settings", ADMIN, 200, Id::None, Some(|_, _| json!({"editors": []}))),
+        // The answer bot's guided actions: admins. A slug names no object of another
+        // organisation (each has its own names), so the rows say `Id::None`: the literal
+        // `{slug}` is no slug (422) and names no action (404).
+        row("GET", "/api/bot/actions", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/bot/actions/{slug}", ADMIN, 422, Id::None, Some(|_, _| json!({"title": "Order", "triggers": ["where is my order"], "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef", "reply": "ok"}))),
+        row("DELETE", "/api/bot/actions/{slug}", ADMIN, 404, Id::None, None),
+        row("POST", "/api/bot/actions/{slug}/try", ADMIN, 404, Id::None, Some(|_, _| json!({"values": {}}))),
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),

@@ -4,6 +4,7 @@
 
 mod authz;
 mod bodies;
+mod bot;
 mod common;
 mod customers;
 mod email;

@@ -44,6 +44,8 @@ pub struct Stats {
     pub chats_finished: AtomicU64,
     pub abandoned: AtomicU64,
     pub customer_messages: AtomicU64,
+    /// Chats the answer bot answered without a person (the customer thanked it and left).
+    pub self_served: AtomicU64,
     /// Customers who texted (SMS, WhatsApp, Messenger) or mailed instead of chatting.
     pub texters: AtomicU64,
     pub agent_messages: AtomicU64,
@@ -55,9 +57,10 @@ impl Stats {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "simulation: {} chats opened ({} by SMS, WhatsApp, Messenger or email), {} answered, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            "simulation: {} chats opened ({} by SMS, WhatsApp, Messenger or email), {} answered by the bot alone, {} by agents, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
             g(&self.chats_opened),
             g(&self.texters),
+            g(&self.self_served),
             g(&self.chats_answered),
             g(&self.chats_finished),
             g(&self.abandoned),
@@ -307,7 +310,13 @@ async fn run_customer(
         bump(&stats.customer_messages);
         Ok(())
     };
-    say(script.opening, rng, &mut sent).await?;
+    // Some ask where their order is: the answer bot's guided action answers them.
+    let opening = if script.queue == "Orders" && rng.random_bool(0.3) {
+        "Hi, where is my order?"
+    } else {
+        script.opening
+    };
+    say(opening, rng, &mut sent).await?;
 
     let patience = Instant::now() + pause(rng, 180.0, 480.0);
     let mut last_seq = 0u64;
@@ -340,6 +349,33 @@ async fn run_customer(
                             continue;
                         }
                         last_seq = last_seq.max(msg.seq);
+                        // The answer bot quoted an article (or its guided action found
+                        // the order): half the customers are satisfied and leave; the
+                        // others ask for a person.
+                        let bot = msg.author_name.as_deref() == Some(server::bot::BOT_NAME);
+                        let quoted = msg.text.as_deref().is_some_and(|t| {
+                            t.starts_with("From our help center") || t.starts_with("Your order")
+                        });
+                        // A guided action asks for the order number: give one.
+                        if bot && !answered && msg.text.as_deref().is_some_and(|t| t.contains("order number?")) {
+                            let order = format!("HS-{:05}", rng.random_range(10_000..100_000));
+                            say(&order, rng, &mut sent).await?;
+                        }
+                        if bot && quoted && !answered {
+                            if rng.random_bool(0.5) {
+                                say("Thanks, that answers it!", rng, &mut sent).await?;
+                                bump(&stats.self_served);
+                                sleep(pause(rng, 1.0, 3.0)).await;
+                                chat.end().await?;
+                                if rng.random_bool(0.6) {
+                                    chat.csat(*[5u8, 5, 4].choose(rng).unwrap_or(&5), None).await?;
+                                    bump(&stats.ratings);
+                                }
+                                ws.close().await;
+                                return Ok(());
+                            }
+                            say("Thanks, but I'd like to talk to a person, please.", rng, &mut sent).await?;
+                        }
                         if msg.from == "agent" && !msg.internal {
                             if !answered {
                                 answered = true;
