@@ -43,12 +43,16 @@ function freePort() {
   });
 }
 
-/** Start `homeshore demo --no-simulation` and wait until it answers /healthz. */
-export async function startServer(env = {}) {
+/**
+ * Start `homeshore demo --no-simulation` and wait until it answers /healthz. The answer
+ * bot is off (chats go straight to the queues) unless `answerBot` is true.
+ */
+export async function startServer(env = {}, { answerBot = false } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'homeshore-browser-'));
   const bin = binaryPath();
   const args = ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--no-simulation'];
+  if (!answerBot) args.push('--no-answer-bot');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env } });
   let output = '';
   child.stdout.on('data', (d) => (output += d));

@@ -56,7 +56,7 @@ impl Center {
         let mut command = Command::new(binary());
         command
             .env_remove("HOMESHORE_DATABASE_URL")
-            .args(["demo", "--no-simulation", "--listen"])
+            .args(["demo", "--no-simulation", "--no-answer-bot", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(dir.join("data"));

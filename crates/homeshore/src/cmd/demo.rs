@@ -40,6 +40,11 @@ pub struct Args {
     /// Seed the organisation and serve, but simulate no customers or agents.
     #[arg(long)]
     pub no_simulation: bool,
+    /// Leave the answer bot off: chats, texts and mails go straight to the queues
+    /// (Admin → Knowledge base → Answer bot turns it on). By default customers asking
+    /// about orders and returns meet the bot first.
+    #[arg(long)]
+    pub no_answer_bot: bool,
     /// How many simulated customers open a chat per minute, on average.
     #[arg(long, default_value_t = 3.0)]
     pub customers_per_minute: f64,
@@ -104,7 +109,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
             Some(url) => format!("opening the demo database at {}", store::redact(url)),
             None => format!("opening the demo database in {}", args.data_dir.display()),
         })?;
-    let fresh = seed_demo(&state)
+    let fresh = seed_demo(&state, !args.no_answer_bot)
         .await
         .context("seeding the demo organisation")?;
     if let Some(issuer) = &args.identity_provider {
@@ -240,6 +245,12 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
             args.customers_per_minute
         ));
     }
+    if !args.no_answer_bot {
+        lines.push(
+            "Answer bot first for Orders and Returns; \"where is my order\" runs a guided action (--no-answer-bot: off)."
+                .to_string(),
+        );
+    }
     let place = match &args.database_url {
         Some(url) => store::redact(url),
         None => args.data_dir.display().to_string(),
@@ -346,7 +357,9 @@ pub async fn seed_sso(state: &AppState, issuer: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
+/// Seeds the demo organisation where it is missing (`bot`: turn the answer bot on for
+/// Orders and Returns unless an admin has set it up); answers whether it was new.
+pub async fn seed_demo(state: &AppState, bot: bool) -> anyhow::Result<bool> {
     use server::seed as s;
     let (org, fresh) = match state.store().get_org_by_slug(seed::ORG_SLUG).await? {
         Some(org) => (org, false),
@@ -518,15 +531,15 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
     server::knowledge::seed_demo(state, org_id).await?;
     // Customers asking about orders and returns meet the answer bot first, on every
     // channel (unless an admin has set the bot up already).
-    let (mut bot, existing) = server::knowledge::settings(state, org_id).await?;
-    if existing.is_none() {
+    let (mut settings, existing) = server::knowledge::settings(state, org_id).await?;
+    if bot && existing.is_none() {
         for name in ["Orders", "Returns"] {
             if let Some(q) = state
                 .store()
                 .get_object_by_name(org_id, ObjectKind::Queue, name)
                 .await?
             {
-                bot.bot_queues.push(q.id);
+                settings.bot_queues.push(q.id);
             }
         }
         server::org_settings::save(
@@ -535,7 +548,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<bool> {
             server::events::Actor::System,
             ObjectKind::KbSettings,
             server::knowledge::SETTINGS_NAME,
-            &bot,
+            &settings,
             None,
         )
         .await?;

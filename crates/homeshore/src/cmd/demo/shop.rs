@@ -52,7 +52,10 @@ fn answer(headers: &axum::http::HeaderMap, body: &[u8]) -> (axum::http::StatusCo
             json!({"status": "held at the warehouse for a payment check", "eta": "once the check is done", "handover": true})
         }
         1..=3 => json!({"status": "out for delivery", "eta": "today"}),
-        _ => json!({"status": "on its way", "eta": format!("in {} days", 1 + n % 4)}),
+        _ => json!({"status": "on its way", "eta": match 1 + n % 4 {
+            1 => "tomorrow".to_string(),
+            d => format!("in {d} days"),
+        }}),
     };
     (StatusCode::OK, reply.to_string())
 }
