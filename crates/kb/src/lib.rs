@@ -10,6 +10,8 @@
 //! published articles (tantivy, BM25, per-language analyzers, synonyms applied to the
 //! question), in RAM or in a directory its caller names; [`bot::decide`] is a pure
 //! function of the question and the hits. The bot answers only from an article.
+//! [`semantic`] optionally re-ranks hits with a sentence-embedding model read from local
+//! files (off unless a model directory is given).
 
 #![forbid(unsafe_code)]
 
@@ -19,6 +21,7 @@ pub mod import;
 mod index;
 pub mod lang;
 pub mod render;
+pub mod semantic;
 pub mod synonyms;
 
 use serde::{Deserialize, Serialize};
@@ -62,4 +65,6 @@ pub enum KbError {
     Io(String),
     #[error("knowledge-base data: {0}")]
     Data(String),
+    #[error("sentence-embedding model: {0}")]
+    Model(String),
 }

@@ -291,13 +291,90 @@ pub fn article_lock(org: Uuid, slug: &str) -> Arc<tokio::sync::Mutex<()>> {
 
 // ---------- the search index ----------
 
-/// The organisations' search indexes, built at first use.
+/// The organisations' search indexes, built at first use, and the optional
+/// sentence-embedding model that re-ranks their hits.
 #[derive(Default)]
 pub struct Indexes {
     map: Mutex<HashMap<Uuid, Arc<kb::KbIndex>>>,
+    semantic: std::sync::OnceLock<Option<Arc<Semantic>>>,
+}
+
+/// Semantic re-ranking ([`kb::semantic`]): the model, its weight, and the embeddings of
+/// the articles' texts it has seen (title and start; recomputed when the text changes).
+pub struct Semantic {
+    encoder: kb::semantic::Encoder,
+    weight: f32,
+    cache: Mutex<HashMap<String, Arc<Vec<f32>>>>,
+}
+
+/// Hits re-ranked by meaning (the search's best, at most).
+pub const RERANKED: usize = 10;
+/// Article texts whose embeddings are kept.
+const EMBEDDINGS_KEPT: usize = 20_000;
+
+impl Semantic {
+    fn embedding(&self, text: &str) -> Result<Arc<Vec<f32>>, kb::KbError> {
+        if let Some(e) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            return Ok(e.clone());
+        }
+        let e = Arc::new(self.encoder.embed(text)?);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= EMBEDDINGS_KEPT {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), e.clone());
+        Ok(e)
+    }
+
+    /// Re-orders `hits` (with their articles' texts) by meaning as well as words.
+    fn rerank(
+        &self,
+        question: &str,
+        hits: Vec<kb::Hit>,
+        texts: &[String],
+    ) -> Result<Vec<kb::Hit>, kb::KbError> {
+        let q = self.encoder.embed(question)?;
+        let sims = texts
+            .iter()
+            .map(|t| self.embedding(t).map(|e| kb::semantic::cosine(&q, &e)))
+            .collect::<Result<Vec<f32>, _>>()?;
+        Ok(kb::semantic::rerank(hits, &sims, self.weight))
+    }
 }
 
 impl Indexes {
+    /// The re-ranking model, loaded at first use where `kb_model_dir` names one; one
+    /// that does not load is logged and left off (search goes on by words alone).
+    pub fn semantic(&self, config: &crate::Config) -> Option<Arc<Semantic>> {
+        self.semantic
+            .get_or_init(|| {
+                let dir = config.kb_model_dir.trim();
+                if dir.is_empty() {
+                    return None;
+                }
+                match kb::semantic::Encoder::load(std::path::Path::new(dir)) {
+                    Ok(encoder) => {
+                        tracing::info!(dir, ?encoder, "semantic re-ranking on");
+                        Some(Arc::new(Semantic {
+                            encoder,
+                            weight: config.kb_rerank_weight.clamp(0.0, 1.0),
+                            cache: Mutex::new(HashMap::new()),
+                        }))
+                    }
+                    Err(e) => {
+                        tracing::error!(dir, error = %e, "semantic re-ranking off: the model does not load");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
     fn get(&self, org: Uuid) -> Option<Arc<kb::KbIndex>> {
         self.map
             .lock()
@@ -366,9 +443,36 @@ pub async fn search(
     limit: usize,
 ) -> ApiResult<Vec<kb::Hit>> {
     let index = index(state, org).await?;
-    index
-        .search(question, locale, limit.clamp(1, 50))
-        .map_err(index_error)
+    let limit = limit.clamp(1, 50);
+    let Some(semantic) = state.kb_indexes().semantic(state.config()) else {
+        return index.search(question, locale, limit).map_err(index_error);
+    };
+    let hits = index
+        .search(question, locale, limit.max(RERANKED))
+        .map_err(index_error)?;
+    if hits.len() < 2 {
+        return Ok(hits);
+    }
+    // Each hit's article as the model reads it: its title and start.
+    let mut texts = Vec::with_capacity(hits.len());
+    for h in &hits {
+        let text = match by_slug(state, org, &h.id).await? {
+            Some(a) => a
+                .data
+                .published
+                .as_ref()
+                .map(|p| format!("{}. {}", p.title, kb::render::excerpt(&p.body, 400))),
+            None => None,
+        };
+        texts.push(text.unwrap_or_else(|| h.title.clone()));
+    }
+    let question = question.to_string();
+    let mut hits = tokio::task::spawn_blocking(move || semantic.rerank(&question, hits, &texts))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(index_error)?;
+    hits.truncate(limit);
+    Ok(hits)
 }
 
 /// Search hits with their articles' published versions (hits whose article is gone

@@ -145,6 +145,12 @@ pub struct Config {
     /// single sign-on callback registered at the identity provider. Empty: from each
     /// request's `Host` (https unless the server listens on loopback).
     pub public_url: String,
+    /// A sentence-embedding model's directory (`config.json`, `vocab.txt`,
+    /// `model.safetensors`, e.g. all-MiniLM-L6-v2) for the knowledge base's optional
+    /// semantic re-ranking ([`kb::semantic`]). Empty: off; search is BM25 alone.
+    pub kb_model_dir: String,
+    /// How much meaning weighs against words when re-ranking, 0 to 1.
+    pub kb_rerank_weight: f32,
 }
 
 impl std::fmt::Debug for Config {
@@ -180,6 +186,8 @@ impl Default for Config {
             secret_key: String::new(),
             kms_command: String::new(),
             public_url: String::new(),
+            kb_model_dir: String::new(),
+            kb_rerank_weight: 0.5,
         }
     }
 }

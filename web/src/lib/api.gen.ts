@@ -3952,6 +3952,8 @@ export interface components {
         SearchOut: {
             bot: components["schemas"]["DecisionOut"];
             hits: components["schemas"]["HitOut"][];
+            /** @description Whether a sentence-embedding model re-ranked the hits by meaning (`kb_model_dir`). */
+            reranked: boolean;
         };
         /** @description Planning settings to save. */
         SettingsIn: {

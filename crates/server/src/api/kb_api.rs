@@ -452,6 +452,8 @@ impl DecisionOut {
 pub struct SearchOut {
     pub hits: Vec<HitOut>,
     pub bot: DecisionOut,
+    /// Whether a sentence-embedding model re-ranked the hits by meaning (`kb_model_dir`).
+    pub reranked: bool,
 }
 
 /// Search the published articles, and see what the answer bot would do (every role).
@@ -472,6 +474,7 @@ async fn search_articles(
     let decision = kb::decide(&q.q, &hits, &kb::BotConfig::default());
     Ok(Json(SearchOut {
         bot: DecisionOut::of(&decision),
+        reranked: state.kb_indexes().semantic(state.config()).is_some(),
         hits: hits
             .into_iter()
             .map(|h| HitOut {

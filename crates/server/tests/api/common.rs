@@ -98,8 +98,24 @@ impl Server {
         data
     }
 
+    /// A server on a fresh SQLite database with settings of the test's choosing.
+    pub async fn start_sqlite_with(tweak: impl FnOnce(&mut server::Config)) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("homeshore-api-test-{}", Uuid::new_v4().simple()));
+        Server::start_tweaked(None, dir, server::Clock::System, tweak).await
+    }
+
     async fn start_on(db: Option<store::Db>, dir: PathBuf, clock: server::Clock) -> Server {
-        let config = server::Config {
+        Server::start_tweaked(db, dir, clock, |_| {}).await
+    }
+
+    async fn start_tweaked(
+        db: Option<store::Db>,
+        dir: PathBuf,
+        clock: server::Clock,
+        tweak: impl FnOnce(&mut server::Config),
+    ) -> Server {
+        let mut config = server::Config {
             data_dir: dir.clone(),
             // The same key across a restart, as a real center keeps it.
             secret_key: server::secrets::load_or_create_key(&dir).expect("the key file"),
@@ -109,6 +125,7 @@ impl Server {
             metrics_token: METRICS_TOKEN.into(),
             ..Default::default()
         };
+        tweak(&mut config);
         let backend = if db.is_some() { "postgres" } else { "sqlite" };
         let state = match db {
             None => AppState::open_with_clock(config, clock.clone())

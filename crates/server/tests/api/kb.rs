@@ -440,3 +440,50 @@ async fn agents_get_suggested_articles_and_flag_what_is_wrong_or_missing() {
     })
     .await;
 }
+
+/// Semantic re-ranking with a sentence-embedding model from local files (a random one
+/// here, in the real format): on, search still answers from the words' best hits, with
+/// weight 0 in exactly their order, and the bot still answers; a directory that holds no
+/// model leaves it off and search works by words alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semantic_reranking_reorders_the_best_hits_from_a_local_model() {
+    let model = tempfile::tempdir().unwrap();
+    let words = [
+        "when", "will", "i", "get", "my", "refund", "return", "order", "parcel", "?",
+    ];
+    kb::semantic::write_random_model(model.path(), &words, (32, 2, 4, 64)).unwrap();
+    let q = "/api/kb/search?q=When%20will%20I%20get%20my%20refund%3F&limit=10";
+    let mut orders = Vec::new();
+    for (dir, weight) in [
+        (String::new(), 0.5),
+        (model.path().display().to_string(), 0.0),
+        (model.path().display().to_string(), 1.0),
+        ("/nonexistent/model".to_string(), 0.5),
+    ] {
+        let on = !dir.is_empty() && !dir.starts_with("/nonexistent");
+        let s = Server::start_sqlite_with(|c| {
+            c.kb_model_dir = dir.clone();
+            c.kb_rerank_weight = weight;
+        })
+        .await;
+        let o = common::seed_org(&s, "kb-sem").await;
+        server::knowledge::seed_demo(&s.state, o.id).await.unwrap();
+        let r = o.client(&s, Role::Agent).ok(q).await;
+        assert_eq!(r["reranked"], on, "{dir}: {r}");
+        let hits: Vec<String> = r["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["slug"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!hits.is_empty() && hits.len() <= 10, "{r}");
+        orders.push(hits);
+        s.stop().await;
+    }
+    assert_eq!(orders[1], orders[0], "weight 0: the words' order");
+    let (mut a, mut b) = (orders[0].clone(), orders[2].clone());
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "re-ranking reorders the same best hits, adds none");
+    assert_eq!(orders[3], orders[0], "no model: words alone");
+}
