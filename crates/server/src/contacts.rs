@@ -111,6 +111,24 @@ pub struct NewMessage {
     pub template: Option<store::MessageTemplate>,
 }
 
+impl NewMessage {
+    /// A line in the conversation from no one (a transfer, a supervisor joining, the
+    /// answer bot handing over): shown to both sides, sent through no channel.
+    pub fn line(text: String) -> NewMessage {
+        NewMessage {
+            sender: Sender::System,
+            author: None,
+            author_name: None,
+            text: Some(text),
+            attachment: None,
+            internal: false,
+            client_id: None,
+            sent_at: None,
+            template: None,
+        }
+    }
+}
+
 /// A customer's text with personal data masked ([`crate::pii`]): card numbers dropped,
 /// the other values sealed beside the message for a reveal with a reason.
 fn hide_personal_data(
@@ -335,26 +353,30 @@ pub(crate) async fn preferred_agent(
 
 /// The agent who last helped this customer.
 async fn last_agent(state: &AppState, org: Uuid, customer: Uuid) -> Option<Uuid> {
-    let filter = ContactFilter {
-        customer_id: Some(customer),
-        ..Default::default()
-    };
-    let page = state
-        .contacts(
-            org,
-            &filter,
-            PageRequest {
-                after: None,
-                limit: 50,
-            },
-        )
+    of_customer(state, org, customer)
         .await
-        .ok()?;
-    page.items
+        .ok()?
         .iter()
         .filter(|c| c.agent_id.is_some())
         .max_by_key(|c| c.accepted_at)
         .and_then(|c| c.agent_id)
+}
+
+/// A customer's contacts, the latest 50.
+pub(crate) async fn of_customer(
+    state: &AppState,
+    org: Uuid,
+    customer: Uuid,
+) -> Result<Vec<Contact>, StoreError> {
+    let filter = ContactFilter {
+        customer_id: Some(customer),
+        ..Default::default()
+    };
+    let page = PageRequest {
+        after: None,
+        limit: 50,
+    };
+    Ok(state.contacts(org, &filter, page).await?.items)
 }
 
 /// Create a contact and put it in its queue: the engine may offer it at once.
@@ -1312,24 +1334,7 @@ pub async fn transfer(
                 (None, Some(t)) => format!("This conversation was transferred to {t}."),
                 _ => "This conversation was transferred.".to_string(),
             };
-            push_message(
-                o,
-                now,
-                actor,
-                contact_id,
-                NewMessage {
-                    sent_at: None,
-                    sender: Sender::System,
-                    author: None,
-                    author_name: None,
-                    text: Some(line),
-                    attachment: None,
-                    internal: false,
-                    client_id: None,
-                    template: None,
-                },
-                &mut fx,
-            );
+            push_message(o, now, actor, contact_id, NewMessage::line(line), &mut fx);
             if let Some(n) = note.as_ref().filter(|n| !n.trim().is_empty()) {
                 push_message(
                     o,

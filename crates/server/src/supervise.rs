@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use routing::{AgentId, Command, ContactId, Presence, TransferTarget};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{Change, ContactStatus, Sender};
+use store::{Change, ContactStatus};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -340,20 +340,6 @@ pub fn has_barged(c: &store::Contact, user: Uuid) -> bool {
         .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(&user.to_string())))
 }
 
-fn system_line(text: String) -> NewMessage {
-    NewMessage {
-        sent_at: None,
-        sender: Sender::System,
-        author: None,
-        author_name: None,
-        text: Some(text),
-        attachment: None,
-        internal: false,
-        client_id: None,
-        template: None,
-    }
-}
-
 /// Monitor, barge into or take over a live conversation (supervisors and admins).
 pub async fn supervise(
     state: &AppState,
@@ -411,7 +397,7 @@ pub async fn supervise(
                             now,
                             actor,
                             contact_id,
-                            system_line(format!("{sup_name} (supervisor) joined the conversation.")),
+                            NewMessage::line(format!("{sup_name} (supervisor) joined the conversation.")),
                             &mut fx,
                         );
                     }
@@ -498,7 +484,7 @@ fn take_over(
         now,
         actor,
         c.id,
-        system_line(format!(
+        NewMessage::line(format!(
             "{sup_name} (supervisor) took over this conversation."
         )),
         fx,

@@ -2549,11 +2549,19 @@ export interface components {
             /** @description The company's endpoint: https, or http on this machine. */
             url: string;
         };
-        /** @description A guided action as admins read it. */
-        ActionOut: components["schemas"]["ActionIn"] & {
+        /** @description A guided action as admins read it (its secret never). */
+        ActionOut: {
+            ask: components["schemas"]["Field"][];
+            enabled: boolean;
             /** @description Whether a signing secret is stored. */
             has_secret: boolean;
+            reply: string;
             slug: string;
+            /** Format: int64 */
+            timeout_ms: number;
+            title: string;
+            triggers: string[];
+            url: string;
         };
         ActionsOut: {
             items: components["schemas"]["ActionOut"][];

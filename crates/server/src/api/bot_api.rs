@@ -28,17 +28,6 @@ pub struct ActionsOut {
     pub items: Vec<ActionOut>,
 }
 
-fn out(slug: String, data: ActionData) -> ActionOut {
-    ActionOut {
-        slug,
-        has_secret: data.secret_sealed.is_some(),
-        action: ActionIn {
-            secret: None,
-            ..data.action
-        },
-    }
-}
-
 /// The answer bot's guided actions (admins), by slug.
 #[utoipa::path(get, path = "/api/bot/actions", tag = "kb",
     responses((status = 200, body = ActionsOut), (status = 403, body = crate::error::ErrorBody)))]
@@ -47,7 +36,7 @@ async fn list_actions(State(state): State<AppState>, auth: Auth) -> ApiResult<Js
     let items = actions::all(&state, auth.org_id())
         .await?
         .into_iter()
-        .map(|(slug, data)| out(slug, data))
+        .map(|(slug, data)| ActionOut::of(slug, data))
         .collect();
     Ok(Json(ActionsOut { items }))
 }
@@ -114,7 +103,7 @@ async fn put_action(
         existing.as_ref(),
     )
     .await?;
-    Ok(Json(out(slug, data)))
+    Ok(Json(ActionOut::of(slug, data)))
 }
 
 /// Delete a guided action (admins); conversations in the middle of it go on as if it

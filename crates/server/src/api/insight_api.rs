@@ -381,22 +381,8 @@ async fn bot_week(
         let (Some(customer), Some(closed)) = (contact.customer_id, contact.closed_at) else {
             continue;
         };
-        let filter = store::ContactFilter {
-            customer_id: Some(customer),
-            ..Default::default()
-        };
-        let page = state
-            .contacts(
-                org,
-                &filter,
-                store::PageRequest {
-                    after: None,
-                    limit: 50,
-                },
-            )
-            .await?;
-        c.back_at = page
-            .items
+        let later = crate::contacts::of_customer(state, org, customer).await?;
+        c.back_at = later
             .iter()
             .filter(|x| x.id != id && x.created_at > closed)
             .map(|x| millis(x.created_at))

@@ -93,14 +93,36 @@ pub struct ActionData {
     pub secret_sealed: Option<String>,
 }
 
-/// A guided action as admins read it.
+/// A guided action as admins read it (its secret never).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ActionOut {
     pub slug: String,
-    #[serde(flatten)]
-    pub action: ActionIn,
+    pub title: String,
+    pub triggers: Vec<String>,
+    pub ask: Vec<Field>,
+    pub url: String,
+    pub timeout_ms: u64,
+    pub reply: String,
+    pub enabled: bool,
     /// Whether a signing secret is stored.
     pub has_secret: bool,
+}
+
+impl ActionOut {
+    pub fn of(slug: String, data: ActionData) -> ActionOut {
+        let a = data.action;
+        ActionOut {
+            slug,
+            title: a.title,
+            triggers: a.triggers,
+            ask: a.ask,
+            url: a.url,
+            timeout_ms: a.timeout_ms,
+            reply: a.reply,
+            enabled: a.enabled,
+            has_secret: data.secret_sealed.is_some(),
+        }
+    }
 }
 
 fn is_name(s: &str) -> bool {

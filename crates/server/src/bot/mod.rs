@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::{Change, ContactStatus, Sender, Store as _};
+use store::{Change, ContactStatus, Store as _};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -385,16 +385,11 @@ async fn say_and(
                 now,
                 Actor::System,
                 contact_id,
+                // With an author: it speaks to the customer, through the channel.
                 NewMessage {
-                    sender: Sender::System,
                     author: Some(Actor::System),
                     author_name: Some(BOT_NAME.into()),
-                    text: Some(text),
-                    attachment: None,
-                    internal: false,
-                    client_id: None,
-                    sent_at: None,
-                    template: None,
+                    ..NewMessage::line(text)
                 },
                 &mut fx,
             );
@@ -439,27 +434,8 @@ async fn run_action(
             .await
         }
         actions::Step::GiveUp => {
-            let ev = outcome("gave_up", None);
-            say_and(
-                state,
-                org,
-                contact_id,
-                "That still does not look right, so a person will take over from here.".into(),
-                move |record, _| {
-                    record.action = None;
-                    vec![ev]
-                },
-            )
-            .await?;
-            handover(
-                state,
-                org,
-                contact_id,
-                Reason::ActionFailed,
-                Some(title),
-                None,
-            )
-            .await
+            let why = "That still does not look right, so a person will take over from here.";
+            give_up(state, org, contact_id, why, outcome("gave_up", None), title).await
         }
         actions::Step::Call => {
             let values: BTreeMap<String, String> = flight
@@ -500,32 +476,47 @@ async fn run_action(
                 }
                 Err(why) => {
                     tracing::warn!(%org, action = %flight.slug, error = %why, "guided action failed");
-                    let ev = outcome("failed", Some(why));
-                    say_and(
+                    let said =
+                        "I could not look that up right now, so a person will take over from here.";
+                    give_up(
                         state,
                         org,
                         contact_id,
-                        "I could not look that up right now, so a person will take over from here."
-                            .into(),
-                        move |record, _| {
-                            record.action = None;
-                            vec![ev]
-                        },
-                    )
-                    .await?;
-                    handover(
-                        state,
-                        org,
-                        contact_id,
-                        Reason::ActionFailed,
-                        Some(title),
-                        None,
+                        said,
+                        outcome("failed", Some(why)),
+                        title,
                     )
                     .await
                 }
             }
         }
     }
+}
+
+/// A guided action that cannot finish: the bot says so, forgets the action, and hands
+/// the customer over with the action's title as the topic.
+async fn give_up(
+    state: &AppState,
+    org: Uuid,
+    contact_id: Uuid,
+    said: &str,
+    ev: LiveEvent,
+    title: String,
+) -> ApiResult<()> {
+    say_and(state, org, contact_id, said.into(), move |record, _| {
+        record.action = None;
+        vec![ev]
+    })
+    .await?;
+    handover(
+        state,
+        org,
+        contact_id,
+        Reason::ActionFailed,
+        Some(title),
+        None,
+    )
+    .await
 }
 
 /// Hand a conversation with the bot to a person: into its queue, routed by the engine,
@@ -585,17 +576,7 @@ pub async fn handover(
                 now,
                 Actor::System,
                 contact_id,
-                NewMessage {
-                    sender: Sender::System,
-                    author: None,
-                    author_name: None,
-                    text: Some(line),
-                    attachment: None,
-                    internal: false,
-                    client_id: None,
-                    sent_at: None,
-                    template: None,
-                },
+                NewMessage::line(line),
                 &mut fx,
             );
             fx.changes.push(
