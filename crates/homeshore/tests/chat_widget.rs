@@ -226,6 +226,8 @@ async fn widget_flow(h: &Harness) {
         .await
         .unwrap();
     let mut aws = agent.connect(0).await.unwrap();
+    // Subscribed once the socket says hello (the upgrade's answer comes before it).
+    next_of(&mut aws, "hello").await;
     agent.set_state("available", None).await.unwrap();
     let offer = next_of(&mut aws, "offer").await;
     let (offer_id, contact_id) = client::offer_ids(&offer.data).expect("offer ids");
