@@ -74,6 +74,7 @@ pub mod secrets;
 pub mod seed;
 pub mod sso;
 pub mod supervise;
+pub mod telephony;
 pub mod web;
 pub mod webhook;
 pub mod wire;
@@ -151,6 +152,12 @@ pub struct Config {
     pub kb_model_dir: String,
     /// How much meaning weighs against words when re-ranking, 0 to 1.
     pub kb_rerank_weight: f32,
+    /// Where SIP is received from trunks (UDP), e.g. `0.0.0.0:5060`. Empty: no
+    /// telephony.
+    pub sip_bind: String,
+    /// The address trunks reach this server at, put in SIP headers and SDP (a public
+    /// address behind NAT). Empty: the bind address (127.0.0.1 when it is 0.0.0.0).
+    pub sip_host: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -188,6 +195,8 @@ impl Default for Config {
             public_url: String::new(),
             kb_model_dir: String::new(),
             kb_rerank_weight: 0.5,
+            sip_bind: String::new(),
+            sip_host: String::new(),
         }
     }
 }
@@ -277,6 +286,8 @@ pub struct Inner {
     kb_indexes: knowledge::Indexes,
     /// Each organisation's reports projection, loaded at first use.
     reports: reports::Rollups,
+    /// The SIP driver, when `sip_bind` is set.
+    sip: std::sync::OnceLock<telephony::Sip>,
 }
 
 /// WebSockets one chat (one customer token) may hold at once: a few tabs, not hundreds.
@@ -458,6 +469,7 @@ impl AppState {
             lockouts: auth::Lockouts::default(),
             kb_indexes: knowledge::Indexes::default(),
             reports: reports::Rollups::default(),
+            sip: std::sync::OnceLock::new(),
         };
         let state = AppState(Arc::new(inner));
         tokio::spawn(run_pipeline(state.clone(), rx));
@@ -468,12 +480,28 @@ impl AppState {
         tokio::spawn(retention::task(state.clone()));
         tokio::spawn(reports::task(state.clone()));
         tokio::spawn(api::insight_api::task(state.clone()));
+        match telephony::start(&state).await {
+            Ok(Some(sip)) => {
+                let _ = state.0.sip.set(sip);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(store::StoreError::Unavailable(format!(
+                    "the SIP address {}: {e}",
+                    state.config().sip_bind
+                )));
+            }
+        }
         state.0.ready.store(true, Ordering::SeqCst);
         Ok(state)
     }
 
     pub fn store(&self) -> &Db {
         &self.0.store
+    }
+    /// The SIP driver, when telephony is on (`sip_bind`).
+    pub fn sip(&self) -> Option<&telephony::Sip> {
+        self.0.sip.get()
     }
     pub fn reports(&self) -> &reports::Rollups {
         &self.0.reports

@@ -195,10 +195,14 @@ pub enum ObjectKind {
     /// what it asks, and the organisation's endpoint it calls (its secret sealed).
     /// Admins only.
     BotAction,
+    /// A SIP trunk (its name is the trunk's name): the numbers it brings calls for and
+    /// their queues, who may send calls (addresses, digest credentials), and the provider
+    /// it registers with (passwords sealed). Admins only.
+    Trunk,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 22] = [
+    pub const ALL: [ObjectKind; 23] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -221,6 +225,7 @@ impl ObjectKind {
         ObjectKind::Insight,
         ObjectKind::EmailSync,
         ObjectKind::BotAction,
+        ObjectKind::Trunk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -247,6 +252,7 @@ impl ObjectKind {
             ObjectKind::Insight => "insight",
             ObjectKind::EmailSync => "email_sync",
             ObjectKind::BotAction => "bot_action",
+            ObjectKind::Trunk => "trunk",
         }
     }
 

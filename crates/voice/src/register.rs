@@ -106,6 +106,11 @@ impl RegisterClient {
         self.send(now)
     }
 
+    /// The Call-ID every REGISTER of this client carries: responses are routed by it.
+    pub fn call_id(&self) -> &str {
+        &self.call_id
+    }
+
     /// Removes the binding (Expires: 0).
     pub fn unregister(&mut self, now: Millis) -> Vec<RegOutput> {
         self.removing = true;

@@ -1870,6 +1870,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's live calls (their media counters) and trunk registrations, and
+         *     the SIP listener's counters (admins and supervisors). `listening` is null when
+         *     telephony is off (`sip_bind` unset).
+         */
+        get: operations["voice_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's SIP trunks (admins). */
+        get: operations["list_trunks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/trunks/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a SIP trunk (admins): its numbers and their queues, the addresses
+         *     it sends calls from, digest credentials, and the provider to register with.
+         *     Passwords are sealed; leaving one out keeps the stored one. A number another trunk
+         *     holds is refused. Takes effect for the next call. Audited as `object.put`.
+         */
+        put: operations["put_trunk"];
+        post?: never;
+        /**
+         * Delete a SIP trunk (admins). Calls in progress go on; new calls to its numbers are
+         *     refused (404). Audited as `object.deleted`.
+         */
+        delete: operations["delete_trunk"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/wallboard": {
         parameters: {
             query?: never;
@@ -2771,6 +2835,29 @@ export interface components {
             /** @description The questions it could not answer, grouped: the articles to write next. */
             unanswered: components["schemas"]["QuestionGroup"][];
         };
+        /** @description One live call, as the status endpoint shows it. */
+        CallOut: {
+            /** Format: uuid */
+            contact_id?: string | null;
+            /** Format: double */
+            jitter_ms: number;
+            /**
+             * Format: int64
+             * @description Key presses received (their values are not kept: they may be card numbers).
+             */
+            key_presses: number;
+            /** Format: int64 */
+            lost: number;
+            /** Format: int64 */
+            packets_in: number;
+            /** Format: int64 */
+            packets_out: number;
+            /** Format: int64 */
+            seconds: number;
+            /** @description `offered`, `ringing`, `answered`, `confirmed`, `ended`. */
+            state: string;
+            trunk: string;
+        };
         /**
          * @description The channel a contact came on.
          * @enum {string}
@@ -3630,6 +3717,16 @@ export interface components {
             from: string;
             identities: string[];
         };
+        /** @description One number a trunk brings calls for, and the queue its calls wait in. */
+        NumberRoute: {
+            /**
+             * @description The dialled number as the provider sends it in the Request-URI, E.164 with or
+             *     without `+` (`+15550100`).
+             */
+            number: string;
+            /** Format: uuid */
+            queue_id: string;
+        };
         OrgPatch: {
             /** @description Every user must use two-factor authentication. */
             mfa_required?: boolean | null;
@@ -3840,6 +3937,37 @@ export interface components {
             /** Format: int64 */
             seq: number;
             status: components["schemas"]["DeliveryState"];
+        };
+        /** @description Registering with the provider (when it wants to know where to send calls). */
+        RegisterIn: {
+            /**
+             * Format: int32
+             * @description Seconds asked for (60 to 86,400; 3,600 when left out).
+             */
+            expires?: number;
+            /** @description Write only: left out, the stored one is kept. */
+            password?: string | null;
+            /** @description The provider's registrar, `host` or `host:port` (5060 when left out). */
+            registrar: string;
+            username: string;
+        };
+        RegisterOut: {
+            /** Format: int32 */
+            expires: number;
+            password_set: boolean;
+            registrar: string;
+            username: string;
+        };
+        /** @description A trunk's registration with its provider. */
+        RegistrationOut: {
+            /** @description The provider's last refusal, if any. */
+            last_error?: string | null;
+            /**
+             * @description `registering`, `registered`, `failed`, `unresolved` (the registrar's name did not
+             *     resolve).
+             */
+            state: string;
+            trunk: string;
         };
         /** @description A requirement entered by the planner. */
         RequirementIn: {
@@ -4187,6 +4315,35 @@ export interface components {
             /** Format: uuid */
             queue_id?: string | null;
         };
+        /** @description A trunk as written by an admin. */
+        TrunkIn: {
+            /**
+             * @description Addresses calls may come from without credentials: `203.0.113.0/24`,
+             *     `198.51.100.7`, `2001:db8::/32`.
+             */
+            allow?: string[];
+            enabled?: boolean;
+            numbers: components["schemas"]["NumberRoute"][];
+            /** @description Write only: left out, the stored one is kept. */
+            password?: string | null;
+            register?: components["schemas"]["RegisterIn"] | null;
+            /** @description Digest credentials a call from any other address must answer a challenge with. */
+            username?: string | null;
+        };
+        /** @description A trunk as read back: no secrets, only whether they are set. */
+        TrunkOut: {
+            allow: string[];
+            enabled: boolean;
+            name: string;
+            numbers: components["schemas"]["NumberRoute"][];
+            /** @description Whether calls can authenticate with a password. */
+            password_set: boolean;
+            register?: components["schemas"]["RegisterOut"] | null;
+            username?: string | null;
+        };
+        TrunksOut: {
+            items: components["schemas"]["TrunkOut"][];
+        };
         TryIn: {
             /** @description A sample value for each question the action asks. */
             values?: {
@@ -4246,6 +4403,18 @@ export interface components {
             locale?: string;
             /** @description 1 to 200 characters. */
             title: string;
+        };
+        VoiceStatus: {
+            calls: components["schemas"]["CallOut"][];
+            /** Format: int64 */
+            datagrams: number;
+            /** @description Where SIP is received (`udp:ADDRESS:PORT`); null when telephony is off. */
+            listening?: string | null;
+            /** Format: int64 */
+            malformed: number;
+            /** Format: int64 */
+            refused: number;
+            registrations: components["schemas"]["RegistrationOut"][];
         };
         /** @description The help center's "was this helpful?" counts of one article. */
         Votes: {
@@ -8230,6 +8399,145 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    voice_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_trunks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunksOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_trunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes, 2 to 64 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrunkIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunkOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_trunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

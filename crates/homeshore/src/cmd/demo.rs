@@ -97,6 +97,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         database_url: args.database_url.clone().unwrap_or_default(),
         login_burst: 200,
         login_refill_secs: 1,
+        sip_bind: demo_sip_bind(),
         idle_lock_secs: std::env::var("HOMESHORE_IDLE_LOCK_SECS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -122,7 +123,10 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
     let server = tokio::spawn(server::serve(listener, state.clone(), async move {
         let _ = stop_rx.await;
     }));
-    print_banner(addr, &args, fresh);
+    if let Err(e) = connect_phone(&state).await {
+        tracing::warn!("the demo's phone number is not set up: {e:#}");
+    }
+    print_banner(addr, state.sip().map(|s| s.addr), &args, fresh);
     // The shop's order-status endpoint, which the answer bot's "Where is my order"
     // calls (on a new port each start: the action is pointed at it again).
     if let Err(e) = connect_shop(&state).await {
@@ -203,7 +207,70 @@ fn public_base(addr: SocketAddr) -> String {
     }
 }
 
-fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
+/// Where the demo takes calls: SIP's own port on loopback when it is free, else any.
+fn demo_sip_bind() -> String {
+    let wanted = "127.0.0.1:5060";
+    if std::net::UdpSocket::bind(wanted).is_ok() {
+        wanted.into()
+    } else {
+        "127.0.0.1:0".into()
+    }
+}
+
+/// The demo's phone number: a trunk that takes calls from this machine (any SIP phone
+/// or `sipp`) for [`seed::PHONE_NUMBER`]; they wait in Orders.
+async fn connect_phone(state: &AppState) -> anyhow::Result<()> {
+    use server::telephony::trunks::{NumberRoute, TrunkData, TrunkIn};
+    let org = state
+        .store()
+        .get_org_by_slug(seed::ORG_SLUG)
+        .await?
+        .context("the demo organisation")?;
+    let queues = names(state, org.id, ObjectKind::Queue).await?;
+    let orders = queues
+        .iter()
+        .find(|q| q.name == "Orders")
+        .context("the Orders queue")?;
+    const NAME: &str = "demo-line";
+    let existing = state
+        .store()
+        .get_object_by_name(org.id, ObjectKind::Trunk, NAME)
+        .await?;
+    if existing.is_some() {
+        return Ok(());
+    }
+    let data = TrunkData {
+        trunk: TrunkIn {
+            enabled: true,
+            numbers: vec![NumberRoute {
+                number: seed::PHONE_NUMBER.into(),
+                queue_id: orders.id,
+            }],
+            allow: vec!["127.0.0.0/8".into()],
+            username: None,
+            password: None,
+            register: None,
+        },
+        ha1_sealed: None,
+        register_password_sealed: None,
+    };
+    server::org_settings::save(
+        state,
+        org.id,
+        server::events::Actor::System,
+        ObjectKind::Trunk,
+        NAME,
+        &data,
+        None,
+    )
+    .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(())
+}
+
+fn print_banner(addr: SocketAddr, sip: Option<SocketAddr>, args: &Args, fresh: bool) {
     let base = public_base(addr);
     let mut lines: Vec<String> = vec![
         format!("Homeshore demo center: {}", seed::ORG_NAME),
@@ -214,6 +281,13 @@ fn print_banner(addr: SocketAddr, args: &Args, fresh: bool) {
         format!("Planning        {base}/wfm/  (forecast from eight weeks of past chats)"),
         format!("My hours        {base}/my-hours/"),
         format!("Adherence, live {base}/adherence/  {base}/live/"),
+        match sip {
+            Some(sip) => format!(
+                "Phone           sipp -sn uac -s {} {sip}  (calls wait in Orders)",
+                &seed::PHONE_NUMBER[1..]
+            ),
+            None => "Phone           off (no SIP port)".to_string(),
+        },
         String::new(),
         format!("Organisation    {}", seed::ORG_SLUG),
         format!("Password        {}  (every login below)", seed::PASSWORD),

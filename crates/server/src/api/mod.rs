@@ -17,6 +17,7 @@ mod reports_api;
 mod scim_api;
 pub(crate) mod sso_api;
 pub(crate) mod supervisor_api;
+mod voice_api;
 pub(crate) mod wfm_api;
 mod wfm_calendar;
 
@@ -61,6 +62,7 @@ use crate::{ApiError, ApiResult, AppState};
         (name = "reports", description = "Historical reports: figures by interval, queue, agent, channel and wrap-up code; the contacts behind each figure; CSV exports"),
         (name = "insight", description = "Insight: top contact reasons and their trend, satisfaction by reason and queue, rising words and phrases, the weekly digest and its webhook"),
         (name = "kb", description = "The knowledge base: articles, drafts and publishing, search and the answer bot's decision, import"),
+        (name = "voice", description = "Telephony: SIP trunks (numbers, who may send calls, registration) and live calls"),
         (name = "ops", description = "Health, readiness, metrics")
     )
 )]
@@ -83,6 +85,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(wfm_api::routes())
         .merge(kb_api::routes())
         .merge(bot_api::routes())
+        .merge(voice_api::routes())
         .merge(reports_api::routes())
         .merge(insight_api::routes())
         .routes(utoipa_axum::routes!(healthz))

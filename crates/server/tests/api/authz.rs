@@ -345,6 +345,12 @@ fn table() -> Vec<Row> {
         row("PUT", "/api/bot/actions/{slug}", ADMIN, 422, Id::None, Some(|_, _| json!({"title": "Order", "triggers": ["where is my order"], "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef", "reply": "ok"}))),
         row("DELETE", "/api/bot/actions/{slug}", ADMIN, 404, Id::None, None),
         row("POST", "/api/bot/actions/{slug}/try", ADMIN, 404, Id::None, Some(|_, _| json!({"values": {}}))),
+        // telephony: trunks for admins, live calls for managers (the literal `{name}` is
+        // no name: 422; names no trunk: 404)
+        row("GET", "/api/voice/trunks", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/voice/trunks/{name}", ADMIN, 422, Id::None, Some(|_, _| json!({"numbers": [{"number": "+15550199", "queue_id": "00000000-0000-0000-0000-000000000000"}], "allow": ["192.0.2.1"]}))),
+        row("DELETE", "/api/voice/trunks/{name}", ADMIN, 404, Id::None, None),
+        row("GET", "/api/voice/status", MANAGERS, 200, Id::None, None),
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),

@@ -105,6 +105,14 @@ impl Server {
         Server::start_tweaked(None, dir, server::Clock::System, tweak).await
     }
 
+    /// A server on an existing SQLite directory with settings of the test's choosing.
+    pub async fn restart_sqlite_with(
+        dir: PathBuf,
+        tweak: impl FnOnce(&mut server::Config),
+    ) -> Server {
+        Server::start_tweaked(None, dir, server::Clock::System, tweak).await
+    }
+
     async fn start_on(db: Option<store::Db>, dir: PathBuf, clock: server::Clock) -> Server {
         Server::start_tweaked(db, dir, clock, |_| {}).await
     }

@@ -24,5 +24,6 @@ mod scim;
 mod sso;
 mod supervise;
 mod twilio;
+mod voice;
 mod whatsapp;
 mod ws_resume;

@@ -7,6 +7,8 @@ pub const ORG_NAME: &str = "Demo Retail";
 pub const ORG_SLUG: &str = "demo-retail";
 
 /// The one password of every demo login (shown in the banner; demo data only).
+/// The demo center's phone number (calls from this machine wait in Orders).
+pub const PHONE_NUMBER: &str = "+15550100";
 pub const PASSWORD: &str = "demo-retail-2026";
 
 /// Chats an agent handles at once.

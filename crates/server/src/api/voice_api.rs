@@ -1,0 +1,230 @@
+//! Telephony over HTTP (`/api/voice/…`): the organisation's SIP trunks (admins; their
+//! passwords sealed, never read back) and the live calls and registrations of the SIP
+//! driver (admins and supervisors). The driver itself is `crate::telephony`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use store::{Change, ObjectKind, Role, Store as _};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Auth;
+use crate::error::{Json, Path};
+use crate::events::{Actor, LiveEvent};
+use crate::telephony::VoiceStatus;
+use crate::telephony::trunks::{self, Directory, TrunkData, TrunkIn, TrunkOut};
+use crate::{ApiError, ApiResult, AppState};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_trunks))
+        .routes(routes!(put_trunk, delete_trunk))
+        .routes(routes!(voice_status))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrunksOut {
+    pub items: Vec<TrunkOut>,
+}
+
+/// The organisation's SIP trunks (admins).
+#[utoipa::path(get, path = "/api/voice/trunks", tag = "voice",
+    responses((status = 200, body = TrunksOut), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_trunks(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<TrunksOut>> {
+    auth.require_admin()?;
+    let items = crate::contacts::load_all_objects(&state, auth.org_id(), ObjectKind::Trunk)
+        .await?
+        .into_iter()
+        .filter_map(|o| {
+            let d: TrunkData = serde_json::from_value(o.data).ok()?;
+            Some(TrunkOut::of(o.name, &d))
+        })
+        .collect();
+    Ok(Json(TrunksOut { items }))
+}
+
+/// Create or replace a SIP trunk (admins): its numbers and their queues, the addresses
+/// it sends calls from, digest credentials, and the provider to register with.
+/// Passwords are sealed; leaving one out keeps the stored one. A number another trunk
+/// holds is refused. Takes effect for the next call. Audited as `object.put`.
+#[utoipa::path(put, path = "/api/voice/trunks/{name}", tag = "voice", request_body = TrunkIn,
+    params(("name" = String, Path, description = "lowercase letters, digits and dashes, 2 to 64")),
+    responses((status = 200, body = TrunkOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn put_trunk(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+    Json(body): Json<TrunkIn>,
+) -> ApiResult<Json<TrunkOut>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    if !crate::seed::valid_slug(&name) {
+        return Err(ApiError::invalid(
+            "name: lowercase letters, digits and dashes, 2 to 64",
+        ));
+    }
+    body.validate()?;
+    for (i, n) in body.numbers.iter().enumerate() {
+        let queue = state
+            .store()
+            .get_object(org, ObjectKind::Queue, n.queue_id)
+            .await?;
+        if queue.is_none() {
+            return Err(ApiError::invalid(format!(
+                "numbers[{i}].queue_id: no such queue in this organisation"
+            )));
+        }
+    }
+    // One lock for every trunk: a number is unique across organisations.
+    let lock = crate::api::key_lock("voice-trunks");
+    let _one = lock.lock().await;
+    let dir = Directory::load(&state).await?;
+    for n in &body.numbers {
+        if let Some((holder, _)) = dir.holder(&n.number, org, &name) {
+            let whose = if holder == org {
+                "another of your trunks"
+            } else {
+                "another organisation"
+            };
+            return Err(ApiError::conflict(format!(
+                "numbers: {} already belongs to {whose}",
+                n.number
+            )));
+        }
+    }
+    let existing = state
+        .store()
+        .get_object_by_name(org, ObjectKind::Trunk, &name)
+        .await?;
+    let kept: Option<TrunkData> = existing
+        .as_ref()
+        .and_then(|o| serde_json::from_value(o.data.clone()).ok());
+    let sealer = state.sealer();
+    let ha1_sealed = match (&body.username, &body.password) {
+        (Some(u), Some(p)) => Some(sealer.seal(
+            org,
+            trunks::HA1_FIELD,
+            &voice::digest::ha1(u, trunks::REALM, p),
+        )),
+        // The same username keeps its password; another needs a new one.
+        (Some(u), None) => kept
+            .as_ref()
+            .filter(|k| k.trunk.username.as_deref() == Some(u))
+            .and_then(|k| k.ha1_sealed.clone()),
+        (None, _) => None,
+    };
+    if body.username.is_some() && ha1_sealed.is_none() {
+        return Err(ApiError::invalid(
+            "password: a new username needs its password (12 to 128 characters)",
+        ));
+    }
+    if body.username.is_none() && body.allow.is_empty() {
+        return Err(ApiError::invalid(
+            "allow: a trunk with no addresses and no credentials would refuse every call; give its addresses or a username and password",
+        ));
+    }
+    let register_password_sealed = match &body.register {
+        None => None,
+        Some(r) => match &r.password {
+            Some(p) => Some(sealer.seal(org, trunks::REGISTER_PASSWORD_FIELD, p)),
+            None => kept
+                .as_ref()
+                .and_then(|k| k.register_password_sealed.clone())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "register.password: registering needs the provider's password",
+                    )
+                })
+                .map(Some)?,
+        },
+    };
+    let mut trunk = body;
+    trunk.password = None;
+    if let Some(r) = &mut trunk.register {
+        r.password = None;
+        r.registrar = r.registrar.trim().to_string();
+    }
+    let data = TrunkData {
+        trunk,
+        ha1_sealed,
+        register_password_sealed,
+    };
+    crate::org_settings::save(
+        &state,
+        org,
+        Actor::from(&auth),
+        ObjectKind::Trunk,
+        &name,
+        &data,
+        existing.as_ref(),
+    )
+    .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(Json(TrunkOut::of(name, &data)))
+}
+
+/// Delete a SIP trunk (admins). Calls in progress go on; new calls to its numbers are
+/// refused (404). Audited as `object.deleted`.
+#[utoipa::path(delete, path = "/api/voice/trunks/{name}", tag = "voice",
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn delete_trunk(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::Trunk, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("trunk"))?;
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind: ObjectKind::Trunk,
+                    id: o.id,
+                },
+                LiveEvent::ObjectDeleted {
+                    kind: ObjectKind::Trunk.as_str().into(),
+                    id: o.id,
+                }
+                .change(org, state.now(), Actor::from(&auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organisation's live calls (their media counters) and trunk registrations, and
+/// the SIP listener's counters (admins and supervisors). `listening` is null when
+/// telephony is off (`sip_bind` unset).
+#[utoipa::path(get, path = "/api/voice/status", tag = "voice",
+    responses((status = 200, body = VoiceStatus), (status = 403, body = crate::error::ErrorBody)))]
+async fn voice_status(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<VoiceStatus>> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let off = VoiceStatus {
+        listening: None,
+        calls: Vec::new(),
+        registrations: Vec::new(),
+        datagrams: 0,
+        malformed: 0,
+        refused: 0,
+    };
+    Ok(Json(match state.sip() {
+        Some(sip) => sip.status(auth.org_id()).await.unwrap_or(off),
+        None => off,
+    }))
+}

@@ -1,0 +1,209 @@
+//! One call's audio towards the trunk: a UDP socket of its own, G.711 out every 20 ms,
+//! RTP and RFC 4733 key presses in.
+//!
+//! While a call waits, the caller hears the hold music (a soft arpeggio, generated
+//! here, so nothing is downloaded). Packets in are counted (received, lost, jitter, as
+//! RTCP would report them) and key presses are detected on the telephone-event payload
+//! type the SDP negotiated. The remote address latches to where the caller's packets
+//! really come from (symmetric RTP), so a caller behind NAT still hears us.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+use voice::dtmf::{DtmfDetector, TelephoneEvent};
+use voice::g711::Law;
+use voice::rtp::{ReceiverStats, RtpPacket, RtpSender};
+use voice::sdp::{Codec, Direction, Negotiated};
+
+/// What one call's media counted, read by the status endpoint and the tests.
+#[derive(Debug, Default)]
+pub struct MediaStats {
+    pub packets_in: AtomicU64,
+    pub packets_out: AtomicU64,
+    pub lost: AtomicU64,
+    /// Interarrival jitter, microseconds.
+    pub jitter_us: AtomicU64,
+    pub digits: AtomicU64,
+}
+
+/// The running media of one call.
+pub struct MediaHandle {
+    update: watch::Sender<Option<Negotiated>>,
+    pub stats: Arc<MediaStats>,
+    pub local_port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MediaHandle {
+    /// Starts sending and receiving on `sock` once `negotiated` (or a later update)
+    /// gives the far end. Key presses go to `digits`.
+    pub fn start(sock: UdpSocket, digits: mpsc::UnboundedSender<char>) -> MediaHandle {
+        let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
+        let (update, rx) = watch::channel(None);
+        let stats = Arc::new(MediaStats::default());
+        let task = tokio::spawn(run(sock, rx, stats.clone(), digits));
+        MediaHandle {
+            update,
+            stats,
+            local_port,
+            task,
+        }
+    }
+
+    /// What was (re)negotiated: the first answer, hold, resume.
+    pub fn negotiated(&self, n: Negotiated) {
+        let _ = self.update.send(Some(n));
+    }
+}
+
+impl Drop for MediaHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// 8 kHz samples of the hold music: C–E–G–E, half a second each, faded in and out.
+pub fn hold_music() -> Vec<i16> {
+    const NOTES: [f64; 4] = [523.25, 659.25, 783.99, 659.25];
+    let per = 4000;
+    let mut out = Vec::with_capacity(per * NOTES.len());
+    for f in NOTES {
+        let t = voice::tone::tone(f, 8000, per, 3000.0);
+        for (i, s) in t.into_iter().enumerate() {
+            let edge = i.min(per - 1 - i).min(400) as f64 / 400.0;
+            out.push((s as f64 * edge) as i16);
+        }
+    }
+    out
+}
+
+fn law(c: Codec) -> Law {
+    match c {
+        Codec::Pcmu => Law::Mu,
+        Codec::Pcma => Law::A,
+    }
+}
+
+fn remote_of(n: &Negotiated) -> Option<SocketAddr> {
+    format!("{}:{}", n.remote_address, n.remote_port)
+        .parse()
+        .ok()
+        .filter(|a: &SocketAddr| a.port() != 0 && !a.ip().is_unspecified())
+}
+
+async fn run(
+    sock: UdpSocket,
+    mut negotiated: watch::Receiver<Option<Negotiated>>,
+    stats: Arc<MediaStats>,
+    digits: mpsc::UnboundedSender<char>,
+) {
+    let music = hold_music();
+    let mut pos = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut current: Option<Negotiated> = None;
+    let mut sender: Option<RtpSender> = None;
+    let mut remote: Option<SocketAddr> = None;
+    let mut latched = false;
+    let mut rx_stats = ReceiverStats::default();
+    let mut audio_ssrc = None;
+    let mut detector = DtmfDetector::default();
+    let started = Instant::now();
+    let mut buf = vec![0u8; 2048];
+    let mut frame = vec![0u8; 160];
+    let mut packet = Vec::with_capacity(200);
+    loop {
+        tokio::select! {
+            changed = negotiated.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let n = negotiated.borrow_and_update().clone();
+                if let Some(n) = n {
+                    if !latched {
+                        remote = remote_of(&n);
+                    }
+                    if sender.as_ref().is_none_or(|_| current.as_ref().map(|c| c.payload_type) != Some(n.payload_type)) {
+                        sender = Some(RtpSender::new(rand::random(), rand::random(), rand::random(), &n));
+                    }
+                    current = Some(n);
+                }
+            }
+            _ = tick.tick() => {
+                let (Some(n), Some(s), Some(to)) = (&current, &mut sender, remote) else { continue };
+                if !matches!(n.direction, Direction::SendRecv | Direction::SendOnly) {
+                    continue;
+                }
+                let samples = (n.ptime.clamp(10, 60) * 8) as usize;
+                frame.resize(samples, 0);
+                let pcm: Vec<i16> = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
+                pos = (pos + samples) % music.len();
+                law(n.codec).encode(&pcm, &mut frame);
+                packet.clear();
+                s.audio(&frame, &mut packet);
+                if sock.send_to(&packet, to).await.is_ok() {
+                    stats.packets_out.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            got = sock.recv_from(&mut buf) => {
+                let Ok((len, from)) = got else { continue };
+                let data = &buf[..len];
+                if voice::rtp::is_rtcp(data) {
+                    continue;
+                }
+                let Ok(p) = RtpPacket::parse(data) else { continue };
+                let Some(n) = &current else { continue };
+                // Symmetric RTP: answer where the caller's audio comes from.
+                if !latched && (p.payload_type == n.payload_type || Some(p.payload_type) == n.telephone_event) {
+                    remote = Some(from);
+                    latched = true;
+                }
+                if Some(from) != remote {
+                    continue;
+                }
+                stats.packets_in.fetch_add(1, Ordering::Relaxed);
+                if p.payload_type == n.payload_type {
+                    // Loss and jitter are the audio stream's; a new source (another
+                    // SSRC) starts them again, as RTCP counts per source.
+                    if audio_ssrc != Some(p.ssrc) {
+                        audio_ssrc = Some(p.ssrc);
+                        rx_stats = ReceiverStats::default();
+                    }
+                    let arrival = (started.elapsed().as_micros() as u64 * 8 / 1000) as u32;
+                    rx_stats.record(p.sequence, p.timestamp, arrival);
+                    stats.lost.store(rx_stats.lost().max(0) as u64, Ordering::Relaxed);
+                    stats.jitter_us.store(rx_stats.jitter() as u64 * 125, Ordering::Relaxed);
+                } else if Some(p.payload_type) == n.telephone_event
+                    && let Ok(ev) = TelephoneEvent::parse(p.payload)
+                {
+                    for d in detector.push(p.timestamp, ev) {
+                        stats.digits.fetch_add(1, Ordering::Relaxed);
+                        let _ = digits.send(d.digit);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hold_music_is_its_notes() {
+        let m = hold_music();
+        assert_eq!(m.len(), 16_000, "two seconds at 8 kHz");
+        let first = &m[400..3600];
+        assert_eq!(
+            voice::tone::dominant(first, 8000, &[523.25, 659.25, 783.99]),
+            Some(523.25)
+        );
+        assert!(m.iter().all(|s| s.abs() <= 3000));
+        assert!(m[0].abs() < 50, "faded in, no click");
+    }
+}

@@ -1,0 +1,875 @@
+//! Telephony: the server's driver of the sans-IO `voice` crate — the SIP socket, the timers,
+//! and calls turned into contacts on the `voice` channel.
+//!
+//! One task owns the SIP socket (UDP) and one timer heap. Every datagram is parsed
+//! (bounded; garbage is counted and dropped, nothing else changes) and routed by
+//! `voice::router`: a known Call-ID to its call or registration, a new INVITE to
+//! admission. An INVITE must name a number some organisation's trunk holds (else 404)
+//! and pass that trunk's admission (its address allow-list, else a digest challenge;
+//! else 403), before anything rings. An admitted call becomes a contact on the `voice`
+//! channel in the number's queue, routed by the engine like every other contact (a call
+//! blocks an agent's other channels by the engine's default rule); the call is answered
+//! as soon as the contact is durable, and the caller hears the hold music
+//! ([`media`]) while waiting. The caller hanging up ends the contact (abandoned if it
+//! was still waiting); the contact ending (the agent closes it, the queue's longest
+//! wait passes) hangs the call up with a BYE. A failed contact creation answers 503.
+//!
+//! Calls live in this process: a restart ends them, so at start every voice contact
+//! still open from before is ended. The driver also keeps each trunk's registration
+//! with its provider alive (`voice::register`).
+//!
+//! What is not here yet: the audio bridge to the agent's browser (WebRTC), the IVR,
+//! recording, outbound dialling and supervisor listen/whisper/barge.
+
+pub mod media;
+pub mod trunks;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use store::{Channel, ContactStatus};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+use voice::access::{self, Admission, Policy};
+use voice::call::{Call, CallOutput, CallTimer, EndReason, Endpoint};
+use voice::dialog::Ids;
+use voice::digest::DigestServer;
+use voice::register::{RegOutput, RegTimer, RegisterClient, RegisterConfig};
+use voice::router::{Route, route, stateless_reply};
+use voice::sdp::LocalMedia;
+use voice::sip::{Limits, Message, NameAddr, SipUri};
+use voice::transaction::Millis;
+
+use crate::AppState;
+use crate::contacts::{self, CustomerRef, NewContact};
+use crate::events::Actor;
+use media::MediaHandle;
+use trunks::Directory;
+
+/// How long an ended call's Call-ID is remembered, so that a late retransmission is
+/// answered by its call instead of starting a new one (64·T1).
+const LINGER_MS: Millis = 32_000;
+
+/// Counters of the SIP side, for `/metrics` and the status endpoint.
+#[derive(Debug, Default)]
+pub struct SipStats {
+    pub datagrams: AtomicU64,
+    pub malformed: AtomicU64,
+    pub refused: AtomicU64,
+    pub challenged: AtomicU64,
+    pub not_found: AtomicU64,
+    pub calls_total: AtomicU64,
+    pub calls_active: AtomicU64,
+}
+
+/// The running SIP driver: where it listens, and how to reach it.
+#[derive(Clone)]
+pub struct Sip {
+    pub addr: SocketAddr,
+    pub stats: Arc<SipStats>,
+    tx: mpsc::UnboundedSender<Cmd>,
+}
+
+/// One live call, as the status endpoint shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CallOut {
+    pub contact_id: Option<Uuid>,
+    pub trunk: String,
+    /// `offered`, `ringing`, `answered`, `confirmed`, `ended`.
+    pub state: String,
+    pub seconds: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub lost: u64,
+    pub jitter_ms: f64,
+    /// Key presses received (their values are not kept: they may be card numbers).
+    pub key_presses: u64,
+}
+
+/// A trunk's registration with its provider.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationOut {
+    pub trunk: String,
+    /// `registering`, `registered`, `failed`, `unresolved` (the registrar's name did not
+    /// resolve).
+    pub state: String,
+    /// The provider's last refusal, if any.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VoiceStatus {
+    /// Where SIP is received (`udp:ADDRESS:PORT`); null when telephony is off.
+    pub listening: Option<String>,
+    pub calls: Vec<CallOut>,
+    pub registrations: Vec<RegistrationOut>,
+    pub datagrams: u64,
+    pub malformed: u64,
+    pub refused: u64,
+}
+
+enum Cmd {
+    /// The trunks changed: read them again, then say so.
+    Reload(oneshot::Sender<()>),
+    Created {
+        call_id: String,
+        contact: Uuid,
+    },
+    Failed {
+        call_id: String,
+    },
+    /// The contact ended: hang up.
+    Hangup {
+        call_id: String,
+    },
+    Status {
+        org: Uuid,
+        reply: oneshot::Sender<VoiceStatus>,
+    },
+    Loaded(Box<Directory>, oneshot::Sender<()>),
+}
+
+impl Sip {
+    /// Tells the driver that an organisation's trunks changed; returns once the next
+    /// call is admitted by what is saved now.
+    pub async fn reload(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.tx.send(Cmd::Reload(done)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// One organisation's calls and registrations.
+    pub async fn status(&self, org: Uuid) -> Option<VoiceStatus> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Cmd::Status { org, reply }).ok()?;
+        rx.await.ok()
+    }
+}
+
+/// Binds the SIP socket (`sip_bind`) and starts the driver; ends the voice contacts a
+/// previous process left open.
+pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
+    let bind = state.config().sip_bind.trim().to_string();
+    if bind.is_empty() {
+        return Ok(None);
+    }
+    let sock = UdpSocket::bind(&bind).await?;
+    let addr = sock.local_addr()?;
+    let host = match state.config().sip_host.trim() {
+        "" if addr.ip().is_unspecified() => "127.0.0.1".to_string(),
+        "" => addr.ip().to_string(),
+        h => h.to_string(),
+    };
+    let media_ip = addr.ip();
+    end_orphans(state).await;
+    let directory = Directory::load(state).await.unwrap_or_else(|e| {
+        tracing::error!(error = ?e, "trunks could not be read; no calls are admitted until they are saved again");
+        Directory::default()
+    });
+    let (tx, rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(SipStats::default());
+    let mut ep = Endpoint::udp(&host, addr.port());
+    ep.user_agent = format!("Homeshore/{}", env!("CARGO_PKG_VERSION"));
+    let key: [u8; 32] = rand::random();
+    let driver = Driver {
+        state: state.clone(),
+        sock: Arc::new(sock),
+        ep,
+        host,
+        media_ip,
+        clock: Instant::now(),
+        digest: DigestServer::new(trunks::REALM, &key, 300_000),
+        dir: directory,
+        calls: HashMap::new(),
+        regs: HashMap::new(),
+        timers: BinaryHeap::new(),
+        timer_seq: 0,
+        tx: tx.clone(),
+        stats: stats.clone(),
+    };
+    tokio::spawn(driver.run(rx));
+    tracing::info!(%addr, "SIP listening (UDP)");
+    Ok(Some(Sip { addr, stats, tx }))
+}
+
+/// Voice contacts still open from a previous process: their calls died with it.
+async fn end_orphans(state: &AppState) {
+    for (org, _) in state.slots() {
+        let open: Vec<Uuid> = state.with_org(org, |o| {
+            o.contacts()
+                .filter(|lc| lc.contact.channel == Channel::Voice && !lc.contact.status.is_ended())
+                .map(|lc| lc.contact.id)
+                .collect()
+        });
+        for id in open {
+            if let Err(e) = contacts::end_contact(state, org, id, Actor::System).await {
+                tracing::warn!(contact = %id, error = ?e, "a call from before the restart could not be ended");
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TimerKey {
+    Call(String, CallTimer),
+    Reg(String, RegTimer),
+    Sweep,
+}
+
+struct Active {
+    call: Call,
+    org: Uuid,
+    trunk: String,
+    peer: SocketAddr,
+    contact: Option<Uuid>,
+    ended: Option<EndReason>,
+    forget_at: Option<Millis>,
+    media: MediaHandle,
+    started: Instant,
+}
+
+struct Reg {
+    client: RegisterClient,
+    to: SocketAddr,
+    org: Uuid,
+    trunk: String,
+    state: &'static str,
+    last_error: Option<String>,
+}
+
+struct Driver {
+    state: AppState,
+    sock: Arc<UdpSocket>,
+    ep: Endpoint,
+    host: String,
+    media_ip: IpAddr,
+    clock: Instant,
+    digest: DigestServer,
+    dir: Directory,
+    calls: HashMap<String, Active>,
+    regs: HashMap<String, Reg>,
+    timers: BinaryHeap<Reverse<(Millis, u64, usize)>>,
+    timer_seq: u64,
+    tx: mpsc::UnboundedSender<Cmd>,
+    stats: Arc<SipStats>,
+}
+
+/// The timer heap orders by (due, sequence); the keys live beside it.
+struct Timers {
+    keys: HashMap<usize, TimerKey>,
+    next: usize,
+}
+
+impl Driver {
+    fn now(&self) -> Millis {
+        self.clock.elapsed().as_millis() as Millis
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Cmd>) {
+        let mut shutdown = self.state.shutdown_signal();
+        let mut keys = Timers {
+            keys: HashMap::new(),
+            next: 0,
+        };
+        let mut buf = vec![0u8; 65_536];
+        let sock = self.sock.clone();
+        self.start_registrations(&mut keys).await;
+        let now = self.now();
+        self.arm(&mut keys, TimerKey::Sweep, now + 5_000);
+        loop {
+            let next = self.timers.peek().map(|Reverse((at, _, _))| *at);
+            let sleep = async {
+                match next {
+                    Some(at) => {
+                        let wait = at.saturating_sub(self.now());
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                got = sock.recv_from(&mut buf) => {
+                    if let Ok((len, from)) = got {
+                        let data = buf[..len].to_vec();
+                        self.datagram(&mut keys, &data, from).await;
+                    }
+                }
+                cmd = rx.recv() => {
+                    let Some(cmd) = cmd else { return };
+                    self.command(&mut keys, cmd).await;
+                }
+                _ = sleep => self.fire_due(&mut keys).await,
+                _ = shutdown.changed() => {
+                    self.hang_up_all(&mut keys).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn arm(&mut self, keys: &mut Timers, key: TimerKey, at: Millis) {
+        let id = keys.next;
+        keys.next += 1;
+        keys.keys.insert(id, key);
+        self.timer_seq += 1;
+        self.timers.push(Reverse((at, self.timer_seq, id)));
+    }
+
+    async fn fire_due(&mut self, keys: &mut Timers) {
+        let now = self.now();
+        while let Some(Reverse((at, _, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(key) = keys.keys.remove(&id) else {
+                continue;
+            };
+            match key {
+                TimerKey::Call(call_id, t) => {
+                    if let Some(a) = self.calls.get_mut(&call_id) {
+                        let out = a.call.handle_timer(now, t);
+                        self.call_outputs(keys, &call_id, out).await;
+                    }
+                }
+                TimerKey::Reg(call_id, t) => {
+                    if let Some(r) = self.regs.get_mut(&call_id) {
+                        let out = r.client.handle_timer(now, t);
+                        self.reg_outputs(keys, &call_id, out).await;
+                    }
+                }
+                TimerKey::Sweep => {
+                    self.calls
+                        .retain(|_, a| a.forget_at.is_none_or(|t| t > now));
+                    self.arm(keys, TimerKey::Sweep, now + 5_000);
+                }
+            }
+        }
+    }
+
+    async fn send(&self, msg: &Message, to: SocketAddr) {
+        if let Err(e) = self.sock.send_to(&msg.to_bytes(), to).await {
+            tracing::debug!(%to, error = %e, "SIP send failed");
+        }
+    }
+
+    async fn datagram(&mut self, keys: &mut Timers, data: &[u8], from: SocketAddr) {
+        self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
+        // Keep-alives (CRLF pings, RFC 5626) are answered by nothing.
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let msg = match voice::sip::parse(data, &Limits::default()) {
+            Ok(m) => m,
+            Err(e) => {
+                self.stats.malformed.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%from, error = %e, "malformed SIP datagram dropped");
+                return;
+            }
+        };
+        let now = self.now();
+        match route(&msg) {
+            Route::Reply(r) => self.send(&r, from).await,
+            Route::Existing { call_id, unknown } => {
+                if let Some(a) = self.calls.get_mut(&call_id) {
+                    let out = a.call.handle_message(now, msg);
+                    self.call_outputs(keys, &call_id, out).await;
+                } else if let Some(r) = self.regs.get_mut(&call_id) {
+                    let out = r.client.handle_message(now, msg);
+                    self.reg_outputs(keys, &call_id, out).await;
+                } else if let Some(r) = unknown {
+                    self.send(&r, from).await;
+                }
+            }
+            Route::NewCall { call_id } => {
+                if let Some(a) = self.calls.get_mut(&call_id) {
+                    let out = a.call.handle_message(now, msg);
+                    self.call_outputs(keys, &call_id, out).await;
+                } else {
+                    self.new_call(keys, call_id, msg, from).await;
+                }
+            }
+        }
+    }
+
+    async fn new_call(
+        &mut self,
+        keys: &mut Timers,
+        call_id: String,
+        msg: Message,
+        from: SocketAddr,
+    ) {
+        let now = self.now();
+        let dialled = msg
+            .uri()
+            .and_then(SipUri::parse)
+            .and_then(|u| u.user)
+            .unwrap_or_default();
+        let Some((trunk, queue)) = self.dir.lookup(&dialled) else {
+            self.stats.not_found.fetch_add(1, Ordering::Relaxed);
+            self.send(&stateless_reply(&msg, 404, "Not Found"), from)
+                .await;
+            return;
+        };
+        let (org, trunk_name) = (trunk.org, trunk.name.clone());
+        // Decided before anything is awaited (the policy borrows a closure).
+        let admission = {
+            let digest = trunk.digest.clone();
+            let ha1_of = move |user: &str| -> Option<String> {
+                digest
+                    .as_ref()
+                    .filter(|(u, _)| u == user)
+                    .map(|(_, h)| h.clone())
+            };
+            let policy = Policy {
+                allow: &trunk.allow,
+                digest: trunk
+                    .digest
+                    .as_ref()
+                    .map(|_| (&self.digest, &ha1_of as &access::Ha1Lookup)),
+            };
+            access::admit(now, from.ip(), &msg, &policy)
+        };
+        match admission {
+            Admission::Allowed { .. } => {}
+            Admission::Challenge(r) => {
+                self.stats.challenged.fetch_add(1, Ordering::Relaxed);
+                self.send(&with_tag(&msg, r), from).await;
+                return;
+            }
+            Admission::Refused(r) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(%from, trunk = %trunk_name, "a call was refused (403): not from the trunk's addresses and no valid credentials");
+                self.send(&with_tag(&msg, r), from).await;
+                return;
+            }
+        }
+        let rtp = match UdpSocket::bind((self.media_ip, 0)).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "no RTP port for a call; answered 503");
+                self.send(&stateless_reply(&msg, 503, "Service Unavailable"), from)
+                    .await;
+                return;
+            }
+        };
+        let (digits_tx, mut digits_rx) = mpsc::unbounded_channel::<char>();
+        let media = MediaHandle::start(rtp, digits_tx);
+        let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
+        let caller = msg.from_addr().ok();
+        let (call, out) =
+            match Call::incoming(now, msg, self.ep.clone(), local, Ids::new(rand::random())) {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::debug!(%from, error = %e, "an INVITE could not start a call");
+                    return;
+                }
+            };
+        // Key presses are counted by the media task; the IVR will read them here.
+        tokio::spawn(async move { while digits_rx.recv().await.is_some() {} });
+        self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
+        self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
+        let rejected = out.iter().any(|o| matches!(o, CallOutput::Ended(_)));
+        self.calls.insert(
+            call_id.clone(),
+            Active {
+                call,
+                org,
+                trunk: trunk_name,
+                peer: from,
+                contact: None,
+                ended: None,
+                forget_at: None,
+                media,
+                started: Instant::now(),
+            },
+        );
+        self.call_outputs(keys, &call_id, out).await;
+        if rejected {
+            return;
+        }
+        let (number, name) = caller_of(caller.as_ref());
+        let state = self.state.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let mut new = NewContact::new(
+                Channel::Voice,
+                queue,
+                CustomerRef::New {
+                    name,
+                    email: None,
+                    identity: number.map(|n| ("phone".to_string(), n)),
+                },
+            );
+            new.attributes
+                .insert("dialled".into(), trunks::number_key(&dialled));
+            new.data.insert(
+                "sip_call_id".into(),
+                serde_json::Value::String(call_id.clone()),
+            );
+            match contacts::create_contact(&state, org, Actor::Customer, new).await {
+                Ok(c) => {
+                    let _ = tx.send(Cmd::Created {
+                        call_id,
+                        contact: c.id,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, "a call's contact could not be created; answered 503");
+                    let _ = tx.send(Cmd::Failed { call_id });
+                }
+            }
+        });
+    }
+
+    async fn command(&mut self, keys: &mut Timers, cmd: Cmd) {
+        let now = self.now();
+        match cmd {
+            Cmd::Reload(done) => {
+                let state = self.state.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    match Directory::load(&state).await {
+                        Ok(d) => {
+                            let _ = tx.send(Cmd::Loaded(Box::new(d), done));
+                        }
+                        Err(e) => tracing::error!(error = ?e, "trunks could not be read again"),
+                    }
+                });
+            }
+            Cmd::Loaded(dir, done) => {
+                self.dir = *dir;
+                self.start_registrations(keys).await;
+                let _ = done.send(());
+            }
+            Cmd::Created { call_id, contact } => {
+                let Some(a) = self.calls.get_mut(&call_id) else {
+                    return;
+                };
+                a.contact = Some(contact);
+                let org = a.org;
+                if a.ended.is_some() {
+                    // The caller hung up while the contact was being written.
+                    end_contact_later(&self.state, org, contact);
+                    return;
+                }
+                let mut out = a.call.ring(now);
+                out.extend(a.call.answer(now));
+                self.call_outputs(keys, &call_id, out).await;
+                tokio::spawn(watch_contact(
+                    self.state.clone(),
+                    org,
+                    contact,
+                    call_id,
+                    self.tx.clone(),
+                ));
+            }
+            Cmd::Failed { call_id } => {
+                if let Some(a) = self.calls.get_mut(&call_id) {
+                    let out = a.call.reject(now, 503, "Service Unavailable");
+                    self.call_outputs(keys, &call_id, out).await;
+                }
+            }
+            Cmd::Hangup { call_id } => {
+                if let Some(a) = self.calls.get_mut(&call_id)
+                    && a.ended.is_none()
+                {
+                    let out = a.call.hangup(now);
+                    self.call_outputs(keys, &call_id, out).await;
+                }
+            }
+            Cmd::Status { org, reply } => {
+                let _ = reply.send(self.status(org));
+            }
+        }
+    }
+
+    fn status(&self, org: Uuid) -> VoiceStatus {
+        let calls = self
+            .calls
+            .values()
+            .filter(|a| a.org == org && a.ended.is_none())
+            .map(|a| {
+                let s = &a.media.stats;
+                CallOut {
+                    contact_id: a.contact,
+                    trunk: a.trunk.clone(),
+                    state: format!("{:?}", a.call.state()).to_lowercase(),
+                    seconds: a.started.elapsed().as_secs(),
+                    packets_in: s.packets_in.load(Ordering::Relaxed),
+                    packets_out: s.packets_out.load(Ordering::Relaxed),
+                    lost: s.lost.load(Ordering::Relaxed),
+                    jitter_ms: s.jitter_us.load(Ordering::Relaxed) as f64 / 1000.0,
+                    key_presses: s.digits.load(Ordering::Relaxed),
+                }
+            })
+            .collect();
+        let registrations = self
+            .regs
+            .values()
+            .filter(|r| r.org == org)
+            .map(|r| RegistrationOut {
+                trunk: r.trunk.clone(),
+                state: r.state.to_string(),
+                last_error: r.last_error.clone(),
+            })
+            .collect();
+        VoiceStatus {
+            listening: self.sock.local_addr().ok().map(|a| format!("udp:{a}")),
+            calls,
+            registrations,
+            datagrams: self.stats.datagrams.load(Ordering::Relaxed),
+            malformed: self.stats.malformed.load(Ordering::Relaxed),
+            refused: self.stats.refused.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn call_outputs(&mut self, keys: &mut Timers, call_id: &str, out: Vec<CallOutput>) {
+        for o in out {
+            let Some(a) = self.calls.get_mut(call_id) else {
+                return;
+            };
+            match o {
+                CallOutput::Send(m) => {
+                    let peer = a.peer;
+                    self.send(&m, peer).await;
+                }
+                CallOutput::Arm { timer, at } => {
+                    self.arm(keys, TimerKey::Call(call_id.to_string(), timer), at)
+                }
+                CallOutput::Media(n) => a.media.negotiated(n),
+                CallOutput::Ringing | CallOutput::Confirmed => {}
+                CallOutput::Ended(reason) => {
+                    if a.ended.is_some() {
+                        continue;
+                    }
+                    a.ended = Some(reason);
+                    a.forget_at = Some(self.clock.elapsed().as_millis() as Millis + LINGER_MS);
+                    self.stats.calls_active.fetch_sub(1, Ordering::Relaxed);
+                    tracing::info!(call = %call_id, reason = ?reason, "call ended");
+                    // Hanging up because the contact ended needs nothing more.
+                    if reason != EndReason::LocalHangup
+                        && let Some(c) = a.contact
+                    {
+                        end_contact_later(&self.state, a.org, c);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn reg_outputs(&mut self, keys: &mut Timers, call_id: &str, out: Vec<RegOutput>) {
+        for o in out {
+            let Some(r) = self.regs.get_mut(call_id) else {
+                return;
+            };
+            match o {
+                RegOutput::Send(m) => {
+                    let to = r.to;
+                    self.send(&m, to).await;
+                }
+                RegOutput::Arm { timer, at } => {
+                    self.arm(keys, TimerKey::Reg(call_id.to_string(), timer), at)
+                }
+                RegOutput::Registered { expires_s } => {
+                    tracing::info!(trunk = %r.trunk, expires_s, "registered with the provider");
+                    r.state = "registered";
+                    r.last_error = None;
+                }
+                RegOutput::Unregistered => r.state = "unregistered",
+                RegOutput::Failed { code } => {
+                    r.state = "failed";
+                    r.last_error = Some(match code {
+                        Some(c) => format!("the provider answered {c}"),
+                        None => "the provider did not answer".into(),
+                    });
+                    tracing::warn!(trunk = %r.trunk, code = ?code, "registration failed; retrying later");
+                }
+            }
+        }
+    }
+
+    /// Starts a registration for each trunk that asks for one and has none running with
+    /// the same settings; stops those no longer asked for.
+    async fn start_registrations(&mut self, keys: &mut Timers) {
+        let wanted: Vec<_> = self
+            .dir
+            .trunks
+            .iter()
+            .filter_map(|t| Some((t.org, t.name.clone(), t.register.clone()?)))
+            .collect();
+        let now = self.now();
+        let mut stale: Vec<String> = Vec::new();
+        for (id, r) in &self.regs {
+            if !wanted.iter().any(|(o, n, _)| *o == r.org && *n == r.trunk) {
+                stale.push(id.clone());
+            }
+        }
+        for id in stale {
+            if let Some(mut r) = self.regs.remove(&id) {
+                for o in r.client.unregister(now) {
+                    if let RegOutput::Send(m) = o {
+                        self.send(&m, r.to).await;
+                    }
+                }
+            }
+        }
+        for (org, trunk, reg) in wanted {
+            // Changed settings: a trunk's registration starts again.
+            self.regs.retain(|_, r| !(r.org == org && r.trunk == trunk));
+            let Some(to) = trunks::resolve(&reg.host, reg.port).await else {
+                tracing::warn!(host = %reg.host, "a registrar's name did not resolve");
+                continue;
+            };
+            let registrar = if reg.port == 5060 {
+                format!("sip:{}", reg.host)
+            } else {
+                format!("sip:{}:{}", reg.host, reg.port)
+            };
+            let config = RegisterConfig {
+                aor: format!("sip:{}@{}", reg.username, reg.host),
+                registrar,
+                username: reg.username.clone(),
+                password: reg.password.clone(),
+                expires: reg.expires,
+            };
+            let mut client = RegisterClient::new(config, self.ep.clone(), Ids::new(rand::random()));
+            let out = client.start(now);
+            let id = client.call_id().to_string();
+            self.regs.insert(
+                id.clone(),
+                Reg {
+                    client,
+                    to,
+                    org,
+                    trunk,
+                    state: "registering",
+                    last_error: None,
+                },
+            );
+            self.reg_outputs(keys, &id, out).await;
+        }
+    }
+
+    async fn hang_up_all(&mut self, keys: &mut Timers) {
+        let now = self.now();
+        let ids: Vec<String> = self
+            .calls
+            .iter()
+            .filter(|(_, a)| a.ended.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for id in ids {
+            if let Some(a) = self.calls.get_mut(&id) {
+                let out = a.call.hangup(now);
+                self.call_outputs(keys, &id, out).await;
+            }
+        }
+    }
+}
+
+/// A stateless 401/403 needs a To tag like any final response outside a dialog.
+fn with_tag(req: &Message, mut res: Message) -> Message {
+    let tagged = stateless_reply(req, res.status().unwrap_or(500), "");
+    if let Some(to) = tagged.header("To") {
+        res.set("To", to.to_string());
+    }
+    res
+}
+
+/// The caller's number (E.164 when it looks like one) and a name for a new customer.
+fn caller_of(from: Option<&NameAddr>) -> (Option<String>, String) {
+    let user = from
+        .and_then(|f| SipUri::parse(&f.uri))
+        .and_then(|u| u.user)
+        .unwrap_or_default();
+    let digits = trunks::number_key(&user);
+    let number = (!digits.is_empty()
+        && digits.len() <= 15
+        && user
+            .trim_start_matches('+')
+            .chars()
+            .all(|c| c.is_ascii_digit()))
+    .then(|| format!("+{digits}"));
+    let display = from
+        .and_then(|f| f.display.clone())
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty() && d.len() <= 100);
+    let name = display
+        .or_else(|| number.clone())
+        .unwrap_or_else(|| "Unknown caller".into());
+    (number, name)
+}
+
+fn end_contact_later(state: &AppState, org: Uuid, contact: Uuid) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = contacts::end_contact(&state, org, contact, Actor::Customer).await {
+            tracing::warn!(%contact, error = ?e, "a hung-up call's contact could not be ended");
+        }
+    });
+}
+
+/// Hangs the call up when its contact ends: its `ended` note, or (for endings that
+/// send none, such as a transfer out of the organisation's reach) a look at the live
+/// state every few seconds.
+async fn watch_contact(
+    state: AppState,
+    org: Uuid,
+    contact: Uuid,
+    call_id: String,
+    tx: mpsc::UnboundedSender<Cmd>,
+) {
+    let mut feed = state.hub().subscribe_contact(contact);
+    let ended = |state: &AppState| {
+        state.with_org(org, |o| {
+            o.contact(contact).is_none_or(|lc| {
+                lc.contact.status.is_ended() || lc.contact.status == ContactStatus::Wrapup
+            })
+        })
+    };
+    let mut shutdown = state.shutdown_signal();
+    loop {
+        if ended(&state) {
+            break;
+        }
+        tokio::select! {
+            ev = feed.recv() => match ev {
+                Some(ev) if ev.kind == "ended" => break,
+                Some(_) => {}
+                None => feed = state.hub().subscribe_contact(contact),
+            },
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+    let _ = tx.send(Cmd::Hangup { call_id });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_are_known_by_their_e164_number() {
+        let f = NameAddr::parse("\"Ada Lovelace\" <sip:+15550001@carrier.example>;tag=1");
+        assert_eq!(
+            caller_of(f.as_ref()),
+            (Some("+15550001".into()), "Ada Lovelace".into())
+        );
+        let f = NameAddr::parse("<sip:15550001@carrier.example>;tag=1");
+        assert_eq!(
+            caller_of(f.as_ref()),
+            (Some("+15550001".into()), "+15550001".into())
+        );
+        let f = NameAddr::parse("\"\" <sip:anonymous@anonymous.invalid>;tag=1");
+        assert_eq!(caller_of(f.as_ref()), (None, "Unknown caller".into()));
+    }
+}

@@ -1,0 +1,382 @@
+//! Trunks as an organisation configures them, and the directory the SIP driver looks
+//! calls up in.
+//!
+//! A trunk is where calls come from: the numbers it brings calls for (each to a queue),
+//! the addresses that may send them without a password, the digest credentials that
+//! may send them from anywhere else, and the provider Homeshore registers with when the
+//! provider wants a registration. Passwords are sealed at rest and never read back; for
+//! calls in only the digest HA1 is kept (it is what verifying needs).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use store::{Object, ObjectKind, Store as _};
+use uuid::Uuid;
+use voice::access::Cidr;
+
+use crate::{ApiError, ApiResult, AppState};
+
+/// The digest realm Homeshore challenges calls with.
+pub const REALM: &str = "homeshore";
+/// The sealed fields' names (the sealer binds each value to its field).
+pub const HA1_FIELD: &str = "trunk_digest_ha1";
+pub const REGISTER_PASSWORD_FIELD: &str = "trunk_register_password";
+
+/// One number a trunk brings calls for, and the queue its calls wait in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberRoute {
+    /// The dialled number as the provider sends it in the Request-URI, E.164 with or
+    /// without `+` (`+15550100`).
+    pub number: String,
+    pub queue_id: Uuid,
+}
+
+/// Registering with the provider (when it wants to know where to send calls).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterIn {
+    /// The provider's registrar, `host` or `host:port` (5060 when left out).
+    pub registrar: String,
+    pub username: String,
+    /// Write only: left out, the stored one is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Seconds asked for (60 to 86,400; 3,600 when left out).
+    #[serde(default = "default_expires")]
+    pub expires: u32,
+}
+
+fn default_expires() -> u32 {
+    3600
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A trunk as written by an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkIn {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    pub numbers: Vec<NumberRoute>,
+    /// Addresses calls may come from without credentials: `203.0.113.0/24`,
+    /// `198.51.100.7`, `2001:db8::/32`.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Digest credentials a call from any other address must answer a challenge with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Write only: left out, the stored one is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<RegisterIn>,
+}
+
+/// A trunk as stored: passwords sealed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrunkData {
+    #[serde(flatten)]
+    pub trunk: TrunkIn,
+    #[serde(default)]
+    pub ha1_sealed: Option<String>,
+    #[serde(default)]
+    pub register_password_sealed: Option<String>,
+}
+
+/// A trunk as read back: no secrets, only whether they are set.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrunkOut {
+    pub name: String,
+    pub enabled: bool,
+    pub numbers: Vec<NumberRoute>,
+    pub allow: Vec<String>,
+    pub username: Option<String>,
+    /// Whether calls can authenticate with a password.
+    pub password_set: bool,
+    pub register: Option<RegisterOut>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegisterOut {
+    pub registrar: String,
+    pub username: String,
+    pub expires: u32,
+    pub password_set: bool,
+}
+
+impl TrunkOut {
+    pub fn of(name: String, d: &TrunkData) -> TrunkOut {
+        TrunkOut {
+            name,
+            enabled: d.trunk.enabled,
+            numbers: d.trunk.numbers.clone(),
+            allow: d.trunk.allow.clone(),
+            username: d.trunk.username.clone(),
+            password_set: d.ha1_sealed.is_some(),
+            register: d.trunk.register.as_ref().map(|r| RegisterOut {
+                registrar: r.registrar.clone(),
+                username: r.username.clone(),
+                expires: r.expires,
+                password_set: d.register_password_sealed.is_some(),
+            }),
+        }
+    }
+}
+
+/// A dialled number as the directory keys it: digits only (`+1 555-0100` → `15550100`).
+pub fn number_key(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl TrunkIn {
+    /// Checks what can be checked without the store; every error names its field.
+    pub fn validate(&self) -> ApiResult<()> {
+        if self.numbers.is_empty() || self.numbers.len() > 1000 {
+            return Err(ApiError::invalid(
+                "numbers: 1 to 1,000 numbers, each with the queue its calls wait in",
+            ));
+        }
+        for (i, n) in self.numbers.iter().enumerate() {
+            let digits = number_key(&n.number);
+            let ok_chars = n
+                .number
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if !ok_chars || !(3..=15).contains(&digits.len()) {
+                return Err(ApiError::invalid(format!(
+                    "numbers[{i}].number: 3 to 15 digits, e.g. +15550100"
+                )));
+            }
+        }
+        for (i, a) in self.allow.iter().enumerate() {
+            Cidr::parse(a).map_err(|e| {
+                ApiError::invalid(format!(
+                    "allow[{i}]: {} (an address or a block such as 203.0.113.0/24)",
+                    e.0
+                ))
+            })?;
+        }
+        if let Some(u) = &self.username
+            && (u.is_empty() || u.len() > 64 || u.contains(['"', '\\', ':']))
+        {
+            return Err(ApiError::invalid(
+                "username: 1 to 64 characters, no quotes, backslashes or colons",
+            ));
+        }
+        if self.password.is_some() && self.username.is_none() {
+            return Err(ApiError::invalid("username: a password needs a username"));
+        }
+        if let Some(p) = &self.password
+            && !(12..=128).contains(&p.len())
+        {
+            return Err(ApiError::invalid("password: 12 to 128 characters"));
+        }
+        if let Some(r) = &self.register {
+            if registrar_addr(&r.registrar).is_none() {
+                return Err(ApiError::invalid(
+                    "register.registrar: host or host:port, e.g. sip.provider.example:5060",
+                ));
+            }
+            if r.username.is_empty() || r.username.len() > 64 {
+                return Err(ApiError::invalid("register.username: 1 to 64 characters"));
+            }
+            if let Some(p) = &r.password
+                && (p.is_empty() || p.len() > 128)
+            {
+                return Err(ApiError::invalid("register.password: 1 to 128 characters"));
+            }
+            if !(60..=86_400).contains(&r.expires) {
+                return Err(ApiError::invalid("register.expires: 60 to 86,400 seconds"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `host[:port]` of a registrar, checked for shape (resolved by the driver).
+pub fn registrar_addr(s: &str) -> Option<(String, u16)> {
+    let s = s.trim();
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, p.parse().ok()?),
+        _ => (s, 5060),
+    };
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    ok.then(|| (host.to_string(), port))
+}
+
+/// What the driver knows about one trunk.
+#[derive(Debug, Clone)]
+pub struct TrunkEntry {
+    pub org: Uuid,
+    pub name: String,
+    pub allow: Vec<Cidr>,
+    /// (username, HA1).
+    pub digest: Option<(String, String)>,
+    pub register: Option<Registration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    pub expires: u32,
+}
+
+/// Every enabled trunk of every organisation, and which trunk each number belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    pub trunks: Vec<TrunkEntry>,
+    /// Number (digits) → (index into `trunks`, queue).
+    pub numbers: HashMap<String, (usize, Uuid)>,
+}
+
+impl Directory {
+    /// Reads every organisation's trunks. A number claimed twice goes to the trunk read
+    /// first (the API refuses a number another trunk holds, so this needs a race).
+    pub async fn load(state: &AppState) -> ApiResult<Directory> {
+        let mut dir = Directory::default();
+        for org in state.store().list_orgs().await? {
+            for o in crate::contacts::load_all_objects(state, org.id, ObjectKind::Trunk).await? {
+                dir.add(state, &o);
+            }
+        }
+        Ok(dir)
+    }
+
+    fn add(&mut self, state: &AppState, o: &Object) {
+        let Ok(d) = serde_json::from_value::<TrunkData>(o.data.clone()) else {
+            tracing::warn!(trunk = %o.name, org = %o.org_id, "a stored trunk no longer reads; skipped");
+            return;
+        };
+        if !d.trunk.enabled {
+            return;
+        }
+        let open = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .and_then(|s| state.sealer().open(o.org_id, field, s))
+        };
+        let digest = match (&d.trunk.username, open(HA1_FIELD, &d.ha1_sealed)) {
+            (Some(u), Some(h)) => Some((u.clone(), h)),
+            _ => None,
+        };
+        let register = d.trunk.register.as_ref().and_then(|r| {
+            let (host, port) = registrar_addr(&r.registrar)?;
+            Some(Registration {
+                host,
+                port,
+                username: r.username.clone(),
+                password: open(REGISTER_PASSWORD_FIELD, &d.register_password_sealed)?,
+                expires: r.expires,
+            })
+        });
+        let i = self.trunks.len();
+        self.trunks.push(TrunkEntry {
+            org: o.org_id,
+            name: o.name.clone(),
+            allow: d
+                .trunk
+                .allow
+                .iter()
+                .filter_map(|a| Cidr::parse(a).ok())
+                .collect(),
+            digest,
+            register,
+        });
+        for n in &d.trunk.numbers {
+            self.numbers
+                .entry(number_key(&n.number))
+                .or_insert((i, n.queue_id));
+        }
+    }
+
+    /// The trunk and queue of a dialled number.
+    pub fn lookup(&self, number: &str) -> Option<(&TrunkEntry, Uuid)> {
+        let (i, q) = self.numbers.get(&number_key(number))?;
+        Some((&self.trunks[*i], *q))
+    }
+
+    /// Which organisation's trunk holds `number`, other than (`org`, `name`).
+    pub fn holder(&self, number: &str, org: Uuid, name: &str) -> Option<(Uuid, String)> {
+        let (t, _) = self.lookup(number)?;
+        (t.org != org || t.name != name).then(|| (t.org, t.name.clone()))
+    }
+}
+
+/// Where a registrar's datagrams go, resolved once per reload.
+pub async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    tokio::net::lookup_host((host, port))
+        .await
+        .ok()?
+        .find(SocketAddr::is_ipv4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trunk() -> TrunkIn {
+        TrunkIn {
+            enabled: true,
+            numbers: vec![NumberRoute {
+                number: "+1 555-0100".into(),
+                queue_id: Uuid::nil(),
+            }],
+            allow: vec!["203.0.113.0/24".into()],
+            username: None,
+            password: None,
+            register: None,
+        }
+    }
+
+    #[test]
+    fn numbers_are_keyed_by_their_digits() {
+        assert_eq!(number_key("+1 (555) 010-0"), "15550100");
+        assert_eq!(number_key("sip"), "");
+    }
+
+    #[test]
+    fn validation_names_the_field_at_fault() {
+        assert!(trunk().validate().is_ok());
+        let mut t = trunk();
+        t.allow.push("10.0.0.0/99".into());
+        assert!(format!("{:?}", t.validate().unwrap_err()).contains("allow[1]"));
+        let mut t = trunk();
+        t.numbers[0].number = "call me".into();
+        assert!(format!("{:?}", t.validate().unwrap_err()).contains("numbers[0].number"));
+        let mut t = trunk();
+        t.password = Some("long enough password".into());
+        assert!(format!("{:?}", t.validate().unwrap_err()).contains("username"));
+        let mut t = trunk();
+        t.register = Some(RegisterIn {
+            registrar: "sip.provider.example:70000".into(),
+            username: "u".into(),
+            password: None,
+            expires: 3600,
+        });
+        assert!(format!("{:?}", t.validate().unwrap_err()).contains("register.registrar"));
+    }
+
+    #[test]
+    fn registrars_default_to_port_5060() {
+        assert_eq!(
+            registrar_addr("sip.example"),
+            Some(("sip.example".into(), 5060))
+        );
+        assert_eq!(
+            registrar_addr("127.0.0.1:5070"),
+            Some(("127.0.0.1".into(), 5070))
+        );
+        assert_eq!(registrar_addr("bad host"), None);
+    }
+}

@@ -1,0 +1,733 @@
+//! Telephony end to end: calls from a SIP trunk become contacts on the `voice` channel,
+//! routed by the engine; callers hear the hold music; the contact and the call end
+//! together whichever side hangs up; strangers, unknown numbers and garbage are refused
+//! and change nothing; Homeshore registers with a provider that asks for digest.
+//!
+//! The peers are real: Debian's `sipp` (package `sip-tester`, installed by the test
+//! command) for calls and a registrar, and a phone built on the `voice` crate over real
+//! UDP where the test must hear what the caller hears. Without `sipp` the sipp tests
+//! are skipped loudly, except in CI.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use store::{Role, Store as _};
+use tokio::net::UdpSocket;
+use voice::call::{Call, CallOutput, Dial, EndReason, Endpoint};
+use voice::dialog::Ids;
+use voice::g711::Law;
+use voice::rtp::{RtpPacket, RtpSender};
+use voice::sdp::{Codec, LocalMedia, Negotiated};
+use voice::sip::{Limits, NameAddr};
+
+use crate::common::*;
+
+const NUMBER: &str = "+15550100";
+
+async fn telephony_server() -> Server {
+    Server::start_sqlite_with(|c| c.sip_bind = "127.0.0.1:0".into()).await
+}
+
+fn sip_addr(s: &Server) -> SocketAddr {
+    s.state.sip().expect("telephony is on").addr
+}
+
+async fn put_trunk(s: &Server, o: &Org, name: &str, body: Value) -> Answer {
+    o.client(s, Role::Admin)
+        .put(&format!("/api/voice/trunks/{name}"), &body)
+        .await
+}
+
+async fn status(s: &Server, o: &Org) -> Value {
+    o.client(s, Role::Supervisor).ok("/api/voice/status").await
+}
+
+/// Polls the organisation's live calls until `pred` holds for one; answers it.
+async fn call_where(s: &Server, o: &Org, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let st = status(s, o).await;
+        if let Some(c) = st["calls"].as_array().unwrap().iter().find(|c| pred(c)) {
+            return c.clone();
+        }
+        assert!(Instant::now() < deadline, "no such call: {st}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn contact(s: &Server, o: &Org, id: &str) -> Value {
+    o.client(s, Role::Admin)
+        .ok(&format!("/api/contacts/{id}"))
+        .await
+}
+
+async fn contact_until(s: &Server, o: &Org, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let c = contact(s, o, id).await;
+        if pred(&c) {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the contact never got there: {c}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn set_state(s: &Server, o: &Org, state: &str) {
+    let a = o
+        .client(s, Role::Agent)
+        .put("/api/agent/state", &json!({"state": state}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
+/// A phone on the `voice` crate over real UDP: signalling on one socket, audio on
+/// another.
+struct Phone {
+    sip: UdpSocket,
+    rtp: UdpSocket,
+    server: SocketAddr,
+    call: Call,
+    t0: Instant,
+    media: Option<Negotiated>,
+    confirmed: bool,
+    ended: Option<EndReason>,
+}
+
+impl Phone {
+    async fn dial(server: SocketAddr, number: &str, credentials: Option<(&str, &str)>) -> Phone {
+        let sip = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let ep = Endpoint::udp("127.0.0.1", sip.local_addr().unwrap().port());
+        let mut media = LocalMedia::new("127.0.0.1", rtp.local_addr().unwrap().port(), 7);
+        media.codecs = vec![Codec::Pcmu];
+        let dial = Dial {
+            uri: format!("sip:{number}@{server}"),
+            from: NameAddr::parse("\"Ada Caller\" <sip:+15550001@127.0.0.1>").unwrap(),
+            to: NameAddr::new(format!("sip:{number}@{server}")),
+            credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
+        };
+        let (call, out) = Call::outgoing(0, dial, ep, media, Ids::new(11));
+        let mut p = Phone {
+            sip,
+            rtp,
+            server,
+            call,
+            t0: Instant::now(),
+            media: None,
+            confirmed: false,
+            ended: None,
+        };
+        p.apply(out).await;
+        p
+    }
+
+    fn now(&self) -> u64 {
+        self.t0.elapsed().as_millis() as u64
+    }
+
+    async fn apply(&mut self, out: Vec<CallOutput>) {
+        for o in out {
+            match o {
+                CallOutput::Send(m) => {
+                    self.sip.send_to(&m.to_bytes(), self.server).await.unwrap();
+                }
+                CallOutput::Media(n) => self.media = Some(n),
+                CallOutput::Confirmed => self.confirmed = true,
+                CallOutput::Ended(r) => self.ended = Some(r),
+                // Loopback loses nothing: no retransmissions needed.
+                CallOutput::Arm { .. } | CallOutput::Ringing => {}
+            }
+        }
+    }
+
+    /// Reads signalling until `done` holds (or panics after 20 s).
+    async fn until(&mut self, what: &str, done: impl Fn(&Phone) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut buf = vec![0u8; 65_536];
+        while !done(self) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "the phone never saw: {what}");
+            let Ok(Ok((n, _))) = tokio::time::timeout(left, self.sip.recv_from(&mut buf)).await
+            else {
+                continue;
+            };
+            let msg = voice::sip::parse(&buf[..n], &Limits::default()).unwrap();
+            let now = self.now();
+            let out = self.call.handle_message(now, msg);
+            self.apply(out).await;
+        }
+    }
+
+    /// Decoded audio from the server for about `ms` milliseconds.
+    async fn listen(&self, ms: u64) -> Vec<i16> {
+        let mut pcm = Vec::new();
+        let mut buf = vec![0u8; 2048];
+        let end = Instant::now() + Duration::from_millis(ms);
+        while let Ok(Ok((n, _))) = tokio::time::timeout(
+            end.saturating_duration_since(Instant::now()),
+            self.rtp.recv_from(&mut buf),
+        )
+        .await
+        {
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            assert_eq!(p.payload_type, 0, "PCMU as negotiated");
+            let mut out = vec![0i16; p.payload.len()];
+            Law::Mu.decode(p.payload, &mut out);
+            pcm.extend(out);
+        }
+        pcm
+    }
+
+    /// Presses a key (RFC 4733 on the negotiated payload type).
+    async fn press(&self, digit: char) {
+        let n = self.media.as_ref().unwrap();
+        let to: SocketAddr = format!("{}:{}", n.remote_address, n.remote_port)
+            .parse()
+            .unwrap();
+        let mut tx = RtpSender::new(99, 1, 1000, n);
+        for p in tx.dtmf(digit, 800, 160).unwrap() {
+            self.rtp.send_to(&p, to).await.unwrap();
+        }
+    }
+}
+
+async fn allow_loopback(s: &Server, o: &Org) {
+    let a = put_trunk(
+        s,
+        o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["127.0.0.1/32"]}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
+#[tokio::test]
+async fn trunks_are_admins_own_their_passwords_are_never_read_back_and_a_number_has_one_owner() {
+    each_backend(|s| async move {
+        let o = seed_org(&s, "tel").await;
+        let other = seed_org(&s, "tel-other").await;
+        let body = json!({
+            "numbers": [{"number": "+1 555 0100", "queue_id": o.queue}],
+            "allow": ["203.0.113.0/24"],
+            "username": "carrier-7",
+            "password": "trunk-password-42",
+            "register": {"registrar": "sip.provider.example", "username": "line-1", "password": "provider-secret"}
+        });
+        let a = o
+            .client(&s, Role::Supervisor)
+            .put("/api/voice/trunks/carrier", &body)
+            .await;
+        assert_eq!(a.status, 403, "{}", a.text);
+        let a = put_trunk(&s, &o, "carrier", body.clone()).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert!(!a.text.contains("trunk-password-42") && !a.text.contains("provider-secret"));
+        assert_eq!(a.body["password_set"], true);
+        assert_eq!(a.body["register"]["password_set"], true);
+
+        // Saved again without the passwords: both kept.
+        let mut again = body.clone();
+        again.as_object_mut().unwrap().remove("password");
+        again["register"].as_object_mut().unwrap().remove("password");
+        let a = put_trunk(&s, &o, "carrier", again).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.body["password_set"], true);
+        let list = o.client(&s, Role::Admin).ok("/api/voice/trunks").await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+        assert!(!list.to_string().contains("trunk-password-42"));
+        // Sealed at rest: the stored object holds no password in clear.
+        let stored = s
+            .state
+            .store()
+            .get_object_by_name(o.id, store::ObjectKind::Trunk, "carrier")
+            .await
+            .unwrap()
+            .unwrap();
+        let raw = stored.data.to_string();
+        assert!(!raw.contains("trunk-password-42") && !raw.contains("provider-secret"));
+
+        // Another organisation cannot take the number (however it is written).
+        let a = put_trunk(
+            &s,
+            &other,
+            "mine",
+            json!({"numbers": [{"number": "15550100", "queue_id": other.queue}], "allow": ["198.51.100.1"]}),
+        )
+        .await;
+        assert_eq!(a.status, 409, "{}", a.text);
+        a.assert_error_shape("a number held elsewhere");
+
+        // Every mistake names its field.
+        for (bad, field) in [
+            (json!({"numbers": [], "allow": ["10.0.0.1"]}), "numbers"),
+            (json!({"numbers": [{"number": "+15550111", "queue_id": other.queue}], "allow": ["10.0.0.1"]}), "numbers[0].queue_id"),
+            (json!({"numbers": [{"number": "+15550111", "queue_id": o.queue}], "allow": ["10.0.0.300"]}), "allow[0]"),
+            (json!({"numbers": [{"number": "+15550111", "queue_id": o.queue}]}), "allow"),
+            (json!({"numbers": [{"number": "+15550111", "queue_id": o.queue}], "username": "x"}), "password"),
+        ] {
+            let a = put_trunk(&s, &o, "second", bad.clone()).await;
+            assert_eq!(a.status, 422, "{bad}: {}", a.text);
+            assert!(a.text.contains(field), "{bad} names {field}: {}", a.text);
+        }
+
+        let a = o
+            .client(&s, Role::Admin)
+            .send("DELETE", "/api/voice/trunks/carrier", None, &[])
+            .await;
+        assert_eq!(a.status, 204, "{}", a.text);
+        let a = put_trunk(
+            &s,
+            &other,
+            "mine",
+            json!({"numbers": [{"number": "15550100", "queue_id": other.queue}], "allow": ["198.51.100.1"]}),
+        )
+        .await;
+        assert_eq!(a.status, 200, "free again: {}", a.text);
+        // Telephony is off on this server: the status says so.
+        let st = status(&s, &o).await;
+        assert!(st["listening"].is_null(), "{st}");
+        s
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_waits_in_its_queue_hearing_music_and_ends_when_its_contact_does() {
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    set_state(&s, &o, "offline").await;
+
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    let n = phone.media.clone().expect("media agreed");
+    assert_eq!(n.codec, Codec::Pcmu);
+
+    // The caller hears the hold music (its first notes).
+    let pcm = phone.listen(1500).await;
+    assert!(
+        pcm.len() >= 8000,
+        "a second of audio at least: {}",
+        pcm.len()
+    );
+    let heard = voice::tone::dominant(&pcm[..8000], 8000, &[523.25, 659.25, 783.99, 440.0]);
+    assert!(
+        matches!(heard, Some(f) if f != 440.0),
+        "the hold music's notes: {heard:?}"
+    );
+
+    // The call is a waiting contact on the voice channel, with the caller as customer.
+    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    let c = contact(&s, &o, &id).await;
+    assert_eq!(c["channel"], "voice", "{c}");
+    assert_eq!(c["status"], "waiting", "{c}");
+    let customer = o
+        .client(&s, Role::Admin)
+        .ok(&format!(
+            "/api/customers/{}",
+            c["customer_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(customer["customer"]["name"], "Ada Caller", "{customer}");
+    assert_eq!(customer["identities"][0]["kind"], "phone", "{customer}");
+    assert_eq!(
+        customer["identities"][0]["value"], "+15550001",
+        "{customer}"
+    );
+
+    // A key press arrives (counted, its value not kept).
+    phone.press('5').await;
+    call_where(&s, &o, |c| {
+        c["key_presses"] == 1 && c["packets_in"].as_u64() >= Some(1)
+    })
+    .await;
+    assert!(!status(&s, &o).await.to_string().contains("\"5\""));
+
+    // An agent takes it and ends it: the caller gets a BYE.
+    set_state(&s, &o, "available").await;
+    let agent = o.client(&s, Role::Agent);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offer = loop {
+        if let Some((offer, _)) = offers(&s, &o)
+            .await
+            .into_iter()
+            .find(|(_, c)| c.to_string() == id)
+        {
+            break offer;
+        }
+        assert!(Instant::now() < deadline, "the call is never offered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = agent
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = agent
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    phone.until("the BYE", |p| p.ended.is_some()).await;
+    assert_eq!(phone.ended, Some(EndReason::RemoteHangup));
+    let st = status(&s, &o).await;
+    assert!(st["calls"].as_array().unwrap().is_empty(), "{st}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_while_waiting_abandons_the_contact() {
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    set_state(&s, &o, "offline").await;
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    let now = phone.now();
+    let out = phone.call.hangup(now);
+    phone.apply(out).await;
+    phone
+        .until("the 200 to our BYE", |p| p.ended.is_some())
+        .await;
+    let c = contact_until(&s, &o, &id, |c| c["status"] == "closed").await;
+    assert!(c["agent_id"].is_null(), "nobody took it: {c}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn strangers_unknown_numbers_and_garbage_are_refused_and_change_nothing() {
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["192.0.2.0/24"]}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let before = o
+        .client(&s, Role::Admin)
+        .ok("/api/contacts?limit=100")
+        .await;
+
+    // From an address the trunk does not know: 403, never answered.
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("a final answer", |p| p.ended.is_some()).await;
+    assert_eq!(phone.ended, Some(EndReason::Failed(403)));
+    // A number nobody holds: 404.
+    let mut phone = Phone::dial(sip_addr(&s), "+15550999", None).await;
+    phone.until("a final answer", |p| p.ended.is_some()).await;
+    assert_eq!(phone.ended, Some(EndReason::Failed(404)));
+
+    // Garbage and half messages: dropped, counted.
+    let junk = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for d in [
+        &b"\x00\x01\x02garbage"[..],
+        b"INVITE sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n",
+        b"SIP/2.0 200 OK\r\n\r\n",
+        &[0xffu8; 1400][..],
+    ] {
+        junk.send_to(d, sip_addr(&s)).await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let st = status(&s, &o).await;
+        if st["malformed"].as_u64() >= Some(3) {
+            assert_eq!(st["refused"], 1, "{st}");
+            assert!(st["calls"].as_array().unwrap().is_empty(), "{st}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "garbage not counted: {st}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let after = o
+        .client(&s, Role::Admin)
+        .ok("/api/contacts?limit=100")
+        .await;
+    assert_eq!(before["items"], after["items"], "no contact from any of it");
+
+    // The trunk's credentials let a call in from anywhere: challenged, then answered.
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["192.0.2.0/24"],
+               "username": "carrier-7", "password": "trunk-password-42"}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    // Saved is in effect: a wrong password is refused, the right one answered.
+    let mut wrong = Phone::dial(
+        sip_addr(&s),
+        NUMBER,
+        Some(("carrier-7", "not-the-password")),
+    )
+    .await;
+    wrong.until("a final answer", |p| p.ended.is_some()).await;
+    assert_eq!(
+        wrong.ended,
+        Some(EndReason::Failed(403)),
+        "a wrong password is refused"
+    );
+    let mut right = Phone::dial(
+        sip_addr(&s),
+        NUMBER,
+        Some(("carrier-7", "trunk-password-42")),
+    )
+    .await;
+    right
+        .until("the answer", |p| p.confirmed || p.ended.is_some())
+        .await;
+    assert!(
+        right.confirmed,
+        "answered after the challenge: {:?}",
+        right.ended
+    );
+    s.stop().await;
+}
+
+/// `sipp`, or `None` (loudly) outside CI when it is not installed.
+fn sipp() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("sipp"))
+            .find(|f| f.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "sipp is not installed in CI (apt-get install sip-tester)"
+        );
+        eprintln!("\n!!!!!!!! SKIPPING a sipp test: apt-get install sip-tester\n");
+    }
+    found
+}
+
+fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sipp")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts sipp with a scenario, one call, against `target` (a UAS when `None`).
+fn run_sipp(
+    bin: &PathBuf,
+    file: &str,
+    target: Option<SocketAddr>,
+    port: u16,
+) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args([
+        "-sf",
+        &scenario(file),
+        "-m",
+        "1",
+        "-i",
+        "127.0.0.1",
+        "-mi",
+        "127.0.0.1",
+        "-nostdin",
+    ])
+    .args(["-p", &port.to_string(), "-mp", &free_udp_port().to_string()])
+    .args(["-timeout", "60", "-timeout_error", "-s", &NUMBER[1..]])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    if let Some(t) = target {
+        cmd.arg(t.to_string());
+    }
+    cmd.spawn().expect("sipp starts")
+}
+
+async fn sipp_passes(child: tokio::process::Child, what: &str) {
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("sipp ({what}) did not finish"))
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sipp ({what}) failed: {}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn sipp_calls_in_talks_presses_a_key_and_the_agent_hangs_up() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    let child = run_sipp(&bin, "call_in.xml", Some(sip_addr(&s)), free_udp_port());
+    // Its audio (PCMA) and its key press (telephone-event 101) arrive.
+    let live = call_where(&s, &o, |c| {
+        c["contact_id"].is_string() && c["key_presses"] == 1 && c["packets_in"].as_u64() > Some(50)
+    })
+    .await;
+    assert_eq!(live["lost"], 0, "{live}");
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    let c = contact(&s, &o, &id).await;
+    assert_eq!(c["channel"], "voice", "{c}");
+    // The org's agent is available: the engine offers the call; the agent takes it
+    // and ends it, and sipp sees the BYE.
+    let agent = o.client(&s, Role::Agent);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offer = loop {
+        if let Some((offer, _)) = offers(&s, &o)
+            .await
+            .into_iter()
+            .find(|(_, c)| c.to_string() == id)
+        {
+            break offer;
+        }
+        assert!(Instant::now() < deadline, "the call is never offered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = agent
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = agent
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    sipp_passes(child, "call in").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn sipp_callers_hang_up_with_and_without_digest_and_strangers_get_403() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    set_state(&s, &o, "offline").await;
+    // Loopback allowed: the plain call is answered, waits, and is abandoned.
+    allow_loopback(&s, &o).await;
+    let child = run_sipp(&bin, "hang_up.xml", Some(sip_addr(&s)), free_udp_port());
+    sipp_passes(child, "hang up").await;
+
+    // Only a far-away block allowed, with credentials: digest, then the same.
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["192.0.2.0/24"],
+               "username": "carrier-7", "password": "trunk-password-42"}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let child = run_sipp(&bin, "auth.xml", Some(sip_addr(&s)), free_udp_port());
+    sipp_passes(child, "digest").await;
+
+    // Without credentials from loopback: 403.
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["192.0.2.0/24"]}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let child = run_sipp(&bin, "refused.xml", Some(sip_addr(&s)), free_udp_port());
+    sipp_passes(child, "refused").await;
+
+    // Two calls answered and abandoned, none left open.
+    let list = o
+        .client(&s, Role::Admin)
+        .ok("/api/contacts?limit=100")
+        .await;
+    let calls: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["channel"] == "voice")
+        .collect();
+    assert_eq!(calls.len(), 2, "{list}");
+    for c in calls {
+        let id = c["id"].as_str().unwrap();
+        contact_until(&s, &o, id, |c| c["status"] == "closed").await;
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn homeshore_registers_with_a_provider_that_asks_for_digest() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    let port = free_udp_port();
+    let registrar = run_sipp(&bin, "registrar.xml", None, port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = put_trunk(
+        &s,
+        &o,
+        "provider",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}], "allow": ["127.0.0.1"],
+               "register": {"registrar": format!("127.0.0.1:{port}"), "username": "homeshore-line",
+                            "password": "provider-secret-9", "expires": 3600}}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    sipp_passes(registrar, "registrar").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let st = status(&s, &o).await;
+        let r = &st["registrations"][0];
+        if r["state"] == "registered" {
+            assert_eq!(r["trunk"], "provider");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never registered: {st}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_hangs_up_its_calls_and_the_next_start_ends_their_contacts() {
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    set_state(&s, &o, "offline").await;
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    let Data::Sqlite(dir) = s.halt().await else {
+        unreachable!("a SQLite server")
+    };
+    phone
+        .until("the BYE of a server stopping", |p| p.ended.is_some())
+        .await;
+    assert_eq!(phone.ended, Some(EndReason::RemoteHangup));
+    // The call died with the process; its contact must not wait for ever.
+    let s = Server::restart_sqlite_with(dir, |c| c.sip_bind = "127.0.0.1:0".into()).await;
+    contact_until(&s, &o, &id, |c| c["status"] == "closed").await;
+    s.stop().await;
+}
