@@ -1,0 +1,81 @@
+// Phone lines in the browser: an admin finds the demo's line, adds a second one for a new
+// number, and the very next call to that number (a real SIP peer, Debian's sipp) shows up
+// live on the page, answered and waiting in the queue the admin chose.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { adminPage, launchBrowser, shot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const T = 'phone-lines';
+
+function freeUdpPort() {
+  return new Promise((res) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+test('an admin adds a phone line and the next call to its number is live on the page', async () => {
+  const admin = await adminPage(browser, server.url, 'phone');
+  const page = admin.page;
+  const lines = page.getByTestId('phone-lines');
+  await lines.getByRole('button', { name: 'demo-line' }).waitFor();
+  assert.match(await lines.textContent(), /\+15550100 → Orders/);
+  const listening = (await lines.locator('code', { hasText: 'udp:' }).textContent()).replace('udp:', '');
+
+  await lines.getByRole('button', { name: 'New phone line' }).click();
+  await page.getByTestId('line-name').fill('second-line');
+  await page.getByTestId('line-number').fill('+15550177');
+  await page.getByTestId('line-queue').selectOption({ label: 'Returns' });
+  await page.getByTestId('line-allow').fill('127.0.0.1');
+  // A mistake first: the error names the field, and the form keeps what was typed.
+  await page.getByTestId('line-allow').fill('127.0.0.999');
+  await page.getByRole('button', { name: 'Save phone line' }).click();
+  await page.getByRole('alert').filter({ hasText: 'allow[0]' }).waitFor();
+  await page.getByTestId('line-allow').fill('127.0.0.1');
+  await page.getByRole('button', { name: 'Save phone line' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved “second-line”' }).waitFor();
+  await lines.getByRole('button', { name: 'second-line' }).waitFor();
+  await shot(page, T, 'saved');
+
+  // A caller dials the new number at once and stays on the line for a few seconds.
+  const sipp = spawn(
+    'sipp',
+    ['-sn', 'uac', '-s', '15550177', '-m', '1', '-d', '8000', '-i', '127.0.0.1', '-mi', '127.0.0.1',
+      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
+      '-timeout', '40', '-timeout_error', listening],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  sipp.stdout.on('data', (d) => (out += d));
+  sipp.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => sipp.on('exit', r));
+  try {
+    const live = page.getByTestId('live-calls');
+    await live.getByRole('row', { name: /second-line/ }).filter({ hasText: 'confirmed' }).waitFor({ timeout: 20_000 });
+    await shot(page, T, 'live-call');
+    const code = await exited;
+    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    // Hung up: the call leaves the page.
+    await live.getByText('No calls right now.').waitFor({ timeout: 10_000 });
+  } finally {
+    sipp.kill('SIGKILL');
+  }
+  assert.deepEqual(admin.errors, []);
+  await admin.ctx.close();
+});
