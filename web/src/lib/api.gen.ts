@@ -1870,6 +1870,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls/{id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect the agent's browser to the call of a contact they hold (WebRTC): send the
+         *     browser's SDP offer, get the answer. The caller then hears the agent and the agent
+         *     the caller. Only the contact's agent, while it is active; 409 when the contact has
+         *     no live call (the caller hung up, or telephony is off).
+         */
+        post: operations["connect_audio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/status": {
         parameters: {
             query?: never;
@@ -2769,6 +2791,14 @@ export interface components {
              */
             url: string;
         };
+        AudioIn: {
+            /** @description The browser's SDP offer (`RTCPeerConnection.createOffer`), with PCMU audio. */
+            sdp: string;
+        };
+        AudioOut: {
+            /** @description Homeshore's SDP answer (ICE-lite, one host candidate, PCMU). */
+            sdp: string;
+        };
         /** @description What the bot did in a conversation: kept in the contact's data under [`KEY`]. */
         BotRecord: {
             action?: components["schemas"]["InFlight"] | null;
@@ -2837,6 +2867,15 @@ export interface components {
         };
         /** @description One live call, as the status endpoint shows it. */
         CallOut: {
+            /** @description Whether an agent's browser is connected to the call's audio. */
+            agent_audio: boolean;
+            /**
+             * Format: int64
+             * @description Audio frames from the agent's browser, and to it.
+             */
+            agent_frames_in: number;
+            /** Format: int64 */
+            agent_frames_out: number;
             /** Format: uuid */
             contact_id?: string | null;
             /** Format: double */
@@ -8401,6 +8440,64 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connect_audio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AudioIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudioOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,55 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_trunks))
         .routes(routes!(put_trunk, delete_trunk))
         .routes(routes!(voice_status))
+        .routes(routes!(connect_audio))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AudioIn {
+    /// The browser's SDP offer (`RTCPeerConnection.createOffer`), with PCMU audio.
+    pub sdp: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AudioOut {
+    /// Homeshore's SDP answer (ICE-lite, one host candidate, PCMU).
+    pub sdp: String,
+}
+
+/// Connect the agent's browser to the call of a contact they hold (WebRTC): send the
+/// browser's SDP offer, get the answer. The caller then hears the agent and the agent
+/// the caller. Only the contact's agent, while it is active; 409 when the contact has
+/// no live call (the caller hung up, or telephony is off).
+#[utoipa::path(post, path = "/api/voice/calls/{id}/audio", tag = "voice", request_body = AudioIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = AudioOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn connect_audio(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<AudioIn>,
+) -> ApiResult<Json<AudioOut>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
+    if c.agent_id != Some(auth.user.id) || c.status != store::ContactStatus::Active {
+        return Err(ApiError::forbidden(
+            "only the agent who accepted this contact joins its call, while it is active",
+        ));
+    }
+    if body.sdp.len() > 20_000 {
+        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    match sip.connect_agent(auth.org_id(), contact_id, body.sdp).await {
+        Ok(sdp) => Ok(Json(AudioOut { sdp })),
+        Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
+        Err(e) => Err(ApiError::conflict(e)),
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -2,11 +2,15 @@
 //! RTP and RFC 4733 key presses in.
 //!
 //! While a call waits, the caller hears the hold music (a soft arpeggio, generated
-//! here, so nothing is downloaded). Packets in are counted (received, lost, jitter, as
+//! here, so nothing is downloaded). Once an agent's browser is attached
+//! ([`AgentAudio`], the WebRTC leg in `webrtc.rs`), the caller hears the agent instead
+//! (silence when a frame is late) and the agent gets the caller's frames, both in
+//! μ-law: a PCMA trunk is transcoded sample by sample, a PCMU one passed through. Packets in are counted (received, lost, jitter, as
 //! RTCP would report them) and key presses are detected on the telephone-event payload
 //! type the SDP negotiated. The remote address latches to where the caller's packets
 //! really come from (symmetric RTP), so a caller behind NAT still hears us.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,9 +34,16 @@ pub struct MediaStats {
     pub digits: AtomicU64,
 }
 
+/// The agent's side of the bridge: μ-law 20 ms frames each way.
+pub struct AgentAudio {
+    pub to_agent: mpsc::Sender<Vec<u8>>,
+    pub from_agent: mpsc::Receiver<Vec<u8>>,
+}
+
 /// The running media of one call.
 pub struct MediaHandle {
     update: watch::Sender<Option<Negotiated>>,
+    attach: mpsc::UnboundedSender<AgentAudio>,
     pub stats: Arc<MediaStats>,
     pub local_port: u16,
     task: tokio::task::JoinHandle<()>,
@@ -44,10 +55,12 @@ impl MediaHandle {
     pub fn start(sock: UdpSocket, digits: mpsc::UnboundedSender<char>) -> MediaHandle {
         let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
         let (update, rx) = watch::channel(None);
+        let (attach, agents) = mpsc::unbounded_channel();
         let stats = Arc::new(MediaStats::default());
-        let task = tokio::spawn(run(sock, rx, stats.clone(), digits));
+        let task = tokio::spawn(run(sock, rx, agents, stats.clone(), digits));
         MediaHandle {
             update,
+            attach,
             stats,
             local_port,
             task,
@@ -57,6 +70,11 @@ impl MediaHandle {
     /// What was (re)negotiated: the first answer, hold, resume.
     pub fn negotiated(&self, n: Negotiated) {
         let _ = self.update.send(Some(n));
+    }
+
+    /// Bridges the caller to an agent's browser (in place of a previous one).
+    pub fn attach(&self, agent: AgentAudio) {
+        let _ = self.attach.send(agent);
     }
 }
 
@@ -98,6 +116,7 @@ fn remote_of(n: &Negotiated) -> Option<SocketAddr> {
 async fn run(
     sock: UdpSocket,
     mut negotiated: watch::Receiver<Option<Negotiated>>,
+    mut agents: mpsc::UnboundedReceiver<AgentAudio>,
     stats: Arc<MediaStats>,
     digits: mpsc::UnboundedSender<char>,
 ) {
@@ -116,8 +135,17 @@ async fn run(
     let mut buf = vec![0u8; 2048];
     let mut frame = vec![0u8; 160];
     let mut packet = Vec::with_capacity(200);
+    let mut agent: Option<AgentAudio> = None;
+    let mut from_agent: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut pcm_in = vec![0i16; 480];
     loop {
         tokio::select! {
+            a = agents.recv() => {
+                if let Some(a) = a {
+                    agent = Some(a);
+                    from_agent.clear();
+                }
+            }
             changed = negotiated.changed() => {
                 if changed.is_err() {
                     return;
@@ -140,9 +168,39 @@ async fn run(
                 }
                 let samples = (n.ptime.clamp(10, 60) * 8) as usize;
                 frame.resize(samples, 0);
-                let pcm: Vec<i16> = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
-                pos = (pos + samples) % music.len();
-                law(n.codec).encode(&pcm, &mut frame);
+                if let Some(a) = &mut agent {
+                    // Keep at most 100 ms of the agent's voice: late frames are dropped
+                    // rather than letting the delay grow.
+                    loop {
+                        match a.from_agent.try_recv() {
+                            Ok(f) => {
+                                from_agent.push_back(f);
+                                if from_agent.len() > 5 {
+                                    from_agent.pop_front();
+                                }
+                            }
+                            Err(mpsc::error::TryRecvError::Empty) => break,
+                            Err(mpsc::error::TryRecvError::Disconnected) => {
+                                agent = None;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if agent.is_some() {
+                    match from_agent.pop_front() {
+                        Some(mu) => {
+                            let mut pcm = vec![0i16; samples];
+                            Law::Mu.decode(&mu, &mut pcm);
+                            law(n.codec).encode(&pcm, &mut frame);
+                        }
+                        None => frame.fill(law(n.codec).silence()),
+                    }
+                } else {
+                    let pcm: Vec<i16> = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
+                    pos = (pos + samples) % music.len();
+                    law(n.codec).encode(&pcm, &mut frame);
+                }
                 packet.clear();
                 s.audio(&frame, &mut packet);
                 if sock.send_to(&packet, to).await.is_ok() {
@@ -177,6 +235,21 @@ async fn run(
                     rx_stats.record(p.sequence, p.timestamp, arrival);
                     stats.lost.store(rx_stats.lost().max(0) as u64, Ordering::Relaxed);
                     stats.jitter_us.store(rx_stats.jitter() as u64 * 125, Ordering::Relaxed);
+                    if let Some(a) = &agent {
+                        let mu = match n.codec {
+                            Codec::Pcmu => p.payload.to_vec(),
+                            Codec::Pcma => {
+                                let k = p.payload.len().min(pcm_in.len());
+                                Law::A.decode(&p.payload[..k], &mut pcm_in[..k]);
+                                let mut mu = vec![0u8; k];
+                                Law::Mu.encode(&pcm_in[..k], &mut mu);
+                                mu
+                            }
+                        };
+                        if let Err(mpsc::error::TrySendError::Closed(_)) = a.to_agent.try_send(mu) {
+                            agent = None;
+                        }
+                    }
                 } else if Some(p.payload_type) == n.telephone_event
                     && let Ok(ev) = TelephoneEvent::parse(p.payload)
                 {

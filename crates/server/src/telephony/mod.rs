@@ -18,11 +18,16 @@
 //! still open from before is ended. The driver also keeps each trunk's registration
 //! with its provider alive (`voice::register`).
 //!
-//! What is not here yet: the audio bridge to the agent's browser (WebRTC), the IVR,
-//! recording, outbound dialling and supervisor listen/whisper/barge.
+//! The agent hears the caller in the browser: the desktop offers WebRTC for the call's
+//! contact, [`webrtc`] answers it (str0m), and the call's media task bridges the two
+//! legs ([`media::AgentAudio`]).
+//!
+//! What is not here yet: the IVR, recording, outbound dialling and supervisor
+//! listen/whisper/barge.
 
 pub mod media;
 pub mod trunks;
+pub mod webrtc;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -49,7 +54,7 @@ use voice::transaction::Millis;
 use crate::AppState;
 use crate::contacts::{self, CustomerRef, NewContact};
 use crate::events::Actor;
-use media::MediaHandle;
+use media::{AgentAudio, MediaHandle};
 use trunks::Directory;
 
 /// How long an ended call's Call-ID is remembered, so that a late retransmission is
@@ -90,6 +95,11 @@ pub struct CallOut {
     pub jitter_ms: f64,
     /// Key presses received (their values are not kept: they may be card numbers).
     pub key_presses: u64,
+    /// Whether an agent's browser is connected to the call's audio.
+    pub agent_audio: bool,
+    /// Audio frames from the agent's browser, and to it.
+    pub agent_frames_in: u64,
+    pub agent_frames_out: u64,
 }
 
 /// A trunk's registration with its provider.
@@ -133,6 +143,17 @@ enum Cmd {
         reply: oneshot::Sender<VoiceStatus>,
     },
     Loaded(Box<Directory>, oneshot::Sender<()>),
+    /// Bridge the call of this contact to a browser: answer its offer.
+    Attach {
+        org: Uuid,
+        contact: Uuid,
+        offer: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    Leg {
+        call_id: String,
+        stats: Arc<webrtc::LegStats>,
+    },
 }
 
 impl Sip {
@@ -143,6 +164,26 @@ impl Sip {
         if self.tx.send(Cmd::Reload(done)).is_ok() {
             let _ = rx.await;
         }
+    }
+
+    /// Connects an agent's browser to the call of `contact` (WebRTC): answers the
+    /// browser's SDP offer. `Err` says why not (no live call, an offer we cannot take).
+    pub async fn connect_agent(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        offer: String,
+    ) -> Result<String, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Attach {
+                org,
+                contact,
+                offer,
+                reply,
+            })
+            .map_err(|_| "telephony has stopped".to_string())?;
+        rx.await.map_err(|_| "telephony has stopped".to_string())?
     }
 
     /// One organisation's calls and registrations.
@@ -168,6 +209,11 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         h => h.to_string(),
     };
     let media_ip = addr.ip();
+    let webrtc_ip = if media_ip.is_unspecified() {
+        host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    } else {
+        media_ip
+    };
     end_orphans(state).await;
     let directory = Directory::load(state).await.unwrap_or_else(|e| {
         tracing::error!(error = ?e, "trunks could not be read; no calls are admitted until they are saved again");
@@ -184,6 +230,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         ep,
         host,
         media_ip,
+        webrtc_ip,
         clock: Instant::now(),
         digest: DigestServer::new(trunks::REALM, &key, 300_000),
         dir: directory,
@@ -233,6 +280,7 @@ struct Active {
     forget_at: Option<Millis>,
     media: MediaHandle,
     started: Instant,
+    leg: Option<Arc<webrtc::LegStats>>,
 }
 
 struct Reg {
@@ -250,6 +298,8 @@ struct Driver {
     ep: Endpoint,
     host: String,
     media_ip: IpAddr,
+    /// The address browsers reach the agent legs at (the ICE candidate).
+    webrtc_ip: IpAddr,
     clock: Instant,
     digest: DigestServer,
     dir: Directory,
@@ -489,6 +539,7 @@ impl Driver {
                 forget_at: None,
                 media,
                 started: Instant::now(),
+                leg: None,
             },
         );
         self.call_outputs(keys, &call_id, out).await;
@@ -585,6 +636,40 @@ impl Driver {
                     self.call_outputs(keys, &call_id, out).await;
                 }
             }
+            Cmd::Attach {
+                org,
+                contact,
+                offer,
+                reply,
+            } => {
+                let Some((call_id, a)) = self
+                    .calls
+                    .iter()
+                    .find(|(_, a)| a.org == org && a.contact == Some(contact) && a.ended.is_none())
+                else {
+                    let _ = reply.send(Err("this contact has no live call".into()));
+                    return;
+                };
+                let (to_agent, to_browser) = mpsc::channel(50);
+                let (from_browser, from_agent) = mpsc::channel(50);
+                a.media.attach(AgentAudio {
+                    to_agent,
+                    from_agent,
+                });
+                let (call_id, ip, tx) = (call_id.clone(), self.webrtc_ip, self.tx.clone());
+                tokio::spawn(async move {
+                    let r = webrtc::start(ip, &offer, to_browser, from_browser).await;
+                    let _ = reply.send(r.map(|(answer, stats)| {
+                        let _ = tx.send(Cmd::Leg { call_id, stats });
+                        answer
+                    }));
+                });
+            }
+            Cmd::Leg { call_id, stats } => {
+                if let Some(a) = self.calls.get_mut(&call_id) {
+                    a.leg = Some(stats);
+                }
+            }
             Cmd::Status { org, reply } => {
                 let _ = reply.send(self.status(org));
             }
@@ -608,6 +693,18 @@ impl Driver {
                     lost: s.lost.load(Ordering::Relaxed),
                     jitter_ms: s.jitter_us.load(Ordering::Relaxed) as f64 / 1000.0,
                     key_presses: s.digits.load(Ordering::Relaxed),
+                    agent_audio: a
+                        .leg
+                        .as_ref()
+                        .is_some_and(|l| l.connected.load(Ordering::Relaxed)),
+                    agent_frames_in: a
+                        .leg
+                        .as_ref()
+                        .map_or(0, |l| l.frames_in.load(Ordering::Relaxed)),
+                    agent_frames_out: a
+                        .leg
+                        .as_ref()
+                        .map_or(0, |l| l.frames_out.load(Ordering::Relaxed)),
                 }
             })
             .collect();

@@ -370,11 +370,24 @@ async fn a_call_waits_in_its_queue_hearing_music_and_ends_when_its_contact_does(
         .post(&format!("/api/offers/{offer}/accept"), &json!({}))
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
+    // The call's audio is the agent's alone, and only for a real offer (the browser
+    // test connects Chromium to it).
+    let audio = format!("/api/voice/calls/{id}/audio");
+    let a = o
+        .client(&s, Role::Admin)
+        .post(&audio, &json!({"sdp": "v=0"}))
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    let a = agent.post(&audio, &json!({"sdp": "not an offer"})).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    a.assert_error_shape("a bad offer");
     let a = agent
         .post(&format!("/api/contacts/{id}/end"), &json!({}))
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
     phone.until("the BYE", |p| p.ended.is_some()).await;
+    let a = agent.post(&audio, &json!({"sdp": "v=0"})).await;
+    assert_eq!(a.status, 403, "ended: {}", a.text);
     assert_eq!(phone.ended, Some(EndReason::RemoteHangup));
     let st = status(&s, &o).await;
     assert!(st["calls"].as_array().unwrap().is_empty(), "{st}");

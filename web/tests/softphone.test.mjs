@@ -1,0 +1,89 @@
+// A phone call reaches an agent's browser with two-way audio. A caller (Debian's sipp,
+// echoing every RTP packet it gets) dials the demo's number; the call waits in Orders and
+// rings on Alex's desktop; Alex accepts, the desktop connects the call's audio over
+// WebRTC (Chromium's fake microphone), and Alex's voice goes out through the trunk and
+// comes back through it: the server counts audio both ways on the agent's leg and the
+// desktop's level meter moves. Hanging up in the browser sends the caller a BYE.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const T = 'softphone';
+const scenario = fileURLToPath(new URL('../../crates/server/tests/data/sipp/echo.xml', import.meta.url));
+
+function freeUdpPort() {
+  return new Promise((res) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+test('a call rings in the browser, the agent talks over WebRTC both ways, and hangs up', async () => {
+  const admin = await apiSession(server.url, 'admin@demo-retail.example');
+  const status = async () => (await admin.get('/api/voice/status')).body;
+  const sip = (await status()).listening.replace('udp:', '');
+  const agent = await agentLogin(browser, server.url, DEMO.agents[0]);
+
+  const sipp = spawn(
+    'sipp',
+    ['-sf', scenario, '-s', '15550100', '-m', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-rtp_echo',
+      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
+      '-timeout', '120', '-timeout_error', sip],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  sipp.stdout.on('data', (d) => (out += d));
+  sipp.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => sipp.on('exit', r));
+  try {
+    const offer = agent.page.getByTestId('offer');
+    await offer.waitFor({ timeout: 20_000 });
+    await shot(agent.page, T, 'ringing');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    const phone = agent.page.getByTestId('softphone');
+    await phone.waitFor();
+    await agent.page.locator('[data-testid="softphone"][data-state="connected"]').waitFor({ timeout: 20_000 });
+    assert.match(await agent.page.getByTestId('channel').first().innerText(), /call/i);
+
+    // Audio both ways on the agent's leg: the browser's microphone in, the caller's
+    // line (here, the echo of the agent's own voice) out.
+    let call;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      call = (await status()).calls[0];
+      if (call?.agent_audio && call.agent_frames_in > 100 && call.agent_frames_out > 100) break;
+      assert.ok(Date.now() < deadline, `no audio both ways: ${JSON.stringify(call)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The desktop hears it: the caller's level meter moves.
+    await agent.page.waitForFunction(() => Number(document.querySelector('[data-testid="caller-level"]')?.value ?? 0) > 0.001, null, { timeout: 15_000 });
+    await shot(agent.page, T, 'on-the-call');
+
+    await phone.getByRole('button', { name: 'Hang up' }).click();
+    const code = await exited;
+    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    // The contact is in wrap-up; the call is gone.
+    await agent.page.getByText(/wrapup|Wrap up|wrap-up/i).first().waitFor({ timeout: 10_000 });
+    assert.equal((await status()).calls.length, 0);
+  } finally {
+    sipp.kill('SIGKILL');
+  }
+  await agent.ctx.close();
+});
