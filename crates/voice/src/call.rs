@@ -156,6 +156,9 @@ pub struct Call {
     reinvite_ok: Option<(Key, Message)>,
     outgoing: Option<Outgoing>,
     state: CallState,
+    /// A hold (or resume) asked for while our 2xx waited for its ACK: a re-INVITE may
+    /// not start before then (RFC 3261 §14.1), so it goes out with the ACK.
+    deferred_hold: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,6 +209,7 @@ impl Call {
             last_ack: None,
             outgoing: None,
             state: CallState::Offered,
+            deferred_hold: None,
         };
         let mut out = Vec::new();
         call.absorb(0, outs, &mut out);
@@ -267,6 +271,7 @@ impl Call {
             reinvite_ok: None,
             last_ack: None,
             state: CallState::Offered,
+            deferred_hold: None,
         };
         let mut out = Vec::new();
         call.send_invite(now, &mut out);
@@ -572,6 +577,10 @@ impl Call {
     /// re-INVITE. The media changes when the peer's 200 OK arrives.
     pub fn hold(&mut self, now: Millis, on: bool) -> Vec<CallOutput> {
         let mut out = Vec::new();
+        if self.state == CallState::Answered {
+            self.deferred_hold = Some(on);
+            return out;
+        }
         if self.state != CallState::Confirmed || self.txs.iter().any(|t| t.offer.is_some()) {
             return out;
         }
@@ -666,6 +675,9 @@ impl Call {
                 if self.state == CallState::Answered {
                     self.state = CallState::Confirmed;
                     out.push(CallOutput::Confirmed);
+                    if let Some(on) = self.deferred_hold.take() {
+                        out.extend(self.hold(now, on));
+                    }
                 }
                 return out;
             }

@@ -1,7 +1,8 @@
 //! A caller (`Call::outgoing`) and a callee (`Call::incoming`) talk through a simulated
 //! UDP network that loses, duplicates and delays datagrams, with time driven by hand.
 //! Whatever the network does (within a few losses), the call is set up once, both sides
-//! agree on the media, and hanging up ends it once on each side.
+//! agree on the media, and hanging up ends it once on each side. `TRACE_FLOW=1` prints
+//! every datagram (time, index, direction, first line, CSeq, lost or not).
 use proptest::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -70,6 +71,18 @@ impl Net {
 
     fn send(&mut self, now: u64, to: Side, m: &Message) {
         let n = self.sends;
+        if std::env::var_os("TRACE_FLOW").is_some() {
+            let first = String::from_utf8_lossy(&m.to_bytes())
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let cseq = m.header("CSeq").unwrap_or("");
+            eprintln!(
+                "{now:>6} #{n} -> {to:?} {first} [{cseq}]{}",
+                if self.drop.contains(&n) { " LOST" } else { "" }
+            );
+        }
         self.sends += 1;
         if self.drop.contains(&n) {
             return;
@@ -238,6 +251,14 @@ fn lost_200_to_the_hold_reinvite() {
 }
 
 #[test]
+fn hold_survives_a_lost_ack_and_a_lost_reinvite() {
+    // Found by a random seed: the first two 200 OKs and the first ACK are lost, so the
+    // callee asks for hold while its 200 still waits for the ACK; the re-INVITE must
+    // wait for the ACK (RFC 3261 §14.1) and then go out, not be forgotten.
+    run(vec![8, 5, 6], vec![], vec![357, 143, 143, 1], false);
+}
+
+#[test]
 fn clean_network() {
     run(vec![], vec![], vec![20], false);
 }
@@ -248,14 +269,15 @@ fn lost_invite_ok_ack_and_bye() {
     run(vec![0, 4, 6], vec![], vec![30], true);
 }
 
-// The same 200 cases every run, so that CI does not turn red at random. A random seed
-// once found a case the core still fails: drop = [8, 5, 6], dup = [], delays = [357,
-// 143, 143, 1], pcma = false ends with the caller still sending and receiving (the
-// callee's hold never takes effect). That is open work on the voice core.
+// The same 200 cases every run, so that CI does not turn red at random; run it with
+// PROPTEST_CASES and another seed to search further (one such search found the case in
+// `hold_survives_a_lost_ack_and_a_lost_reinvite`).
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 200,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(2026),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(200),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|c| c.parse().ok()).unwrap_or(2026),
+        ),
         ..ProptestConfig::default()
     })]
     #[test]
