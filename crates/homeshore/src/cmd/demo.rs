@@ -9,6 +9,7 @@
 //! and SMTP. Four agents are left free for a person
 //! to log in as and receive real offers.
 
+pub mod caller;
 pub mod carrier;
 pub mod client;
 pub mod seed;
@@ -158,6 +159,9 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
                 seed: args.seed,
                 agents,
                 carrier,
+                phone: state
+                    .sip()
+                    .map(|s| (loopback(s.addr), seed::PHONE_NUMBER.to_string())),
             },
             stats.clone(),
         );
@@ -528,7 +532,11 @@ pub async fn seed_demo(state: &AppState, bot: bool) -> anyhow::Result<bool> {
         if role != store::Role::Admin {
             let profile = AgentProfile {
                 skills: p.skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
-                capacity: capacity_of(seed::CHAT_CAPACITY as u8),
+                // Calls are for people: the simulated agents take none.
+                capacity: routing::Capacity {
+                    voice: u8::from(!p.simulated),
+                    ..capacity_of(seed::CHAT_CAPACITY as u8)
+                },
                 // Teams by strongest skill: Orders, Returns, Billing, Spanish.
                 team: p
                     .skills

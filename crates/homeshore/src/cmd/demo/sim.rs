@@ -4,7 +4,8 @@
 //! person sees in the agent desktop or the supervisor's numbers is produced by the same
 //! code paths as real traffic. Customers arrive as a Poisson process; each follows a
 //! script for its topic, answers the agent after a human-looking pause, sometimes drops
-//! its connection and resumes, and rates the chat at the end. Simulated agents accept
+//! its connection and resumes, and rates the chat at the end; some phone instead
+//! ([`super::caller`]). Simulated agents accept
 //! offers after a ring or two, type replies, end the chat, wrap it up, and take breaks.
 
 use std::collections::HashMap;
@@ -34,6 +35,8 @@ pub struct Config {
     pub agents: Vec<(String, String)>,
     /// The stand-in carrier customers text through (none: web chat only).
     pub carrier: Option<Arc<super::carrier::Carrier>>,
+    /// The center's SIP address and the number customers call (none: nobody calls).
+    pub phone: Option<(std::net::SocketAddr, String)>,
 }
 
 /// Counters printed in the demo's status line.
@@ -48,6 +51,9 @@ pub struct Stats {
     pub self_served: AtomicU64,
     /// Customers who texted (SMS, WhatsApp, Messenger) or mailed instead of chatting.
     pub texters: AtomicU64,
+    /// Customers who phoned, and those of them who hung up before anyone ended the call.
+    pub calls: AtomicU64,
+    pub calls_hung_up: AtomicU64,
     pub agent_messages: AtomicU64,
     pub ratings: AtomicU64,
     pub errors: AtomicU64,
@@ -57,7 +63,9 @@ impl Stats {
     pub fn line(&self) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "simulation: {} chats opened ({} by SMS, WhatsApp, Messenger or email), {} answered by the bot alone, {} by agents, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            "simulation: {} calls ({} hung up by the caller), {} chats opened ({} by SMS, WhatsApp, Messenger or email), {} answered by the bot alone, {} by agents, {} finished, {} abandoned, {} ratings; messages {} from customers, {} from simulated agents{}",
+            g(&self.calls),
+            g(&self.calls_hung_up),
             g(&self.chats_opened),
             g(&self.texters),
             g(&self.self_served),
@@ -128,8 +136,23 @@ async fn arrivals(cfg: Config, stats: Arc<Stats>, seed: u64) {
         // About a third of customers text or mail instead (SMS, WhatsApp, Messenger or
         // email).
         let texter = cfg.carrier.clone().filter(|_| rng.random_bool(0.3));
+        // Some phone instead (the demo's simulated agents take no calls: they are for
+        // whoever signs in as a free agent).
+        let caller = cfg.phone.clone().filter(|_| rng.random_bool(0.15));
         tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(seed);
+            if let Some((center, number)) = caller {
+                bump(&stats2.calls);
+                match super::caller::call(center, &number, &mut rng).await {
+                    Ok(true) => bump(&stats2.calls_hung_up),
+                    Ok(false) => {}
+                    Err(e) => {
+                        bump(&stats2.errors);
+                        tracing::warn!("simulated caller: {e:#}");
+                    }
+                }
+                return;
+            }
             if let Some(carrier) = texter {
                 if let Err(e) = run_texter(&carrier, &mut rng, &stats2).await {
                     bump(&stats2.errors);
