@@ -76,12 +76,30 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
     await agent.page.waitForFunction(() => Number(document.querySelector('[data-testid="caller-level"]')?.value ?? 0) > 0.001, null, { timeout: 15_000 });
     await shot(agent.page, T, 'on-the-call');
 
+    // Orders records its calls in the demo: the agent pauses it for a card number.
+    await phone.getByTestId('pause-recording').click();
+    await phone.getByRole('button', { name: 'Resume recording' }).waitFor();
+    await phone.getByRole('button', { name: 'Resume recording' }).click();
+    await phone.getByRole('button', { name: 'Pause recording' }).waitFor();
+
     await phone.getByRole('button', { name: 'Hang up' }).click();
     const code = await exited;
     assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
     // The contact is in wrap-up; the call is gone.
     await agent.page.getByText(/wrapup|Wrap up|wrap-up/i).first().waitFor({ timeout: 10_000 });
     assert.equal((await status()).calls.length, 0);
+    // The recording is kept with the contact and plays in the browser.
+    const rec = agent.page.getByTestId('recording');
+    await rec.waitFor({ timeout: 15_000 });
+    const src = await rec.locator('audio').getAttribute('src');
+    const wav = await agent.page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength };
+    }, src);
+    assert.equal(wav.status, 200);
+    assert.match(wav.type, /audio\/wav/);
+    assert.ok(wav.size > 44 + 4 * 8000, `a second or more: ${wav.size} bytes`);
+    await shot(agent.page, T, 'recording');
   } finally {
     sipp.kill('SIGKILL');
   }

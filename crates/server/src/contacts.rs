@@ -982,10 +982,12 @@ pub async fn update_contact_data(
             }
             lc.contact.updated_at = now;
             let c = lc.contact.clone();
+            let mut notes = Vec::new();
+            crate::live::contact_note(&c, &mut notes);
             Ok(Tx {
                 value: c.clone(),
                 changes: vec![Change::PutContact(c)],
-                notes: vec![],
+                notes,
             })
         })
         .await

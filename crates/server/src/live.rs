@@ -102,6 +102,9 @@ pub struct QueueSettings {
     pub business_hours_id: Option<Uuid>,
     /// Shown to customers as a topic in the chat widget.
     pub public: Option<bool>,
+    /// Record this queue's calls: both sides, each on its own channel, sealed at rest,
+    /// played back by those who may open customers' files (default off).
+    pub record_calls: Option<bool>,
 }
 
 impl Default for QueueSettings {
@@ -122,6 +125,7 @@ impl Default for QueueSettings {
             decline_cooloff_s: None,
             business_hours_id: None,
             public: None,
+            record_calls: None,
         }
     }
 }

@@ -318,6 +318,11 @@ pub struct ContactOut {
     /// its queue's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<u8>,
+    /// A recorded call's recording, once the call is over: `{attachment, seconds}`
+    /// (the attachment plays as `audio/wav`, caller left, what the caller heard right).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub recording: Option<Value>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -371,6 +376,7 @@ pub fn contact_out(c: &Contact) -> ContactOut {
         priority: data("priority")
             .and_then(|v| v.as_u64())
             .and_then(|p| u8::try_from(p).ok()),
+        recording: data("recording"),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
         position: None,

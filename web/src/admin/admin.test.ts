@@ -18,7 +18,7 @@ describe('queue form', () => {
     expect(Object.keys(r.body).sort()).toEqual(
       [
         'name', 'priority', 'service_level_percent', 'service_level_s', 'offer_timeout_s', 'after_contact_work_s', 'max_wait_s', 'priority_aging_s',
-        'prefer_last_agent_s', 'decline_cooloff_s', 'selection', 'steps', 'overflow_queue_id', 'public', 'required_skills',
+        'prefer_last_agent_s', 'decline_cooloff_s', 'selection', 'steps', 'overflow_queue_id', 'public', 'record_calls', 'required_skills',
       ].sort(),
     );
   });
@@ -49,6 +49,8 @@ describe('queue form', () => {
     const f = queueToForm({ id: 'x', name: 'Returns', required_skills: ['returns'], public: true, offer_timeout_s: 45, steps: [] });
     expect(f.steps.map((s) => s.target)).toEqual(['skill.returns']);
     expect(f.public).toBe('yes');
+    expect(f.record_calls).toBe(false);
+    expect(queueToForm({ id: 'y', name: 'Calls', record_calls: true, steps: [] }).record_calls).toBe(true);
     expect(f.numbers.offer_timeout_s).toBe('45');
     const r = queueBody(f);
     expect(r).toHaveProperty('body');

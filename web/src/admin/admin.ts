@@ -27,6 +27,7 @@ export interface Queue {
   prefer_last_agent_s?: number | null;
   decline_cooloff_s?: number | null;
   public?: boolean | null;
+  record_calls?: boolean | null;
 }
 
 /** The numeric settings of a queue, in the order the form shows them. */
@@ -159,6 +160,8 @@ export interface QueueForm {
   overflow_queue_id: string;
   /** '' (default), 'yes', 'no'. */
   public: '' | 'yes' | 'no';
+  /** Record the queue's calls. */
+  record_calls: boolean;
   required_skills: string;
 }
 
@@ -192,6 +195,7 @@ export function emptyQueueForm(): QueueForm {
     steps: [newStep('true')],
     overflow_queue_id: '',
     public: '',
+    record_calls: false,
     required_skills: '',
   };
 }
@@ -214,6 +218,7 @@ export function queueToForm(q: Queue): QueueForm {
   f.required_skills = skills.join(', ');
   f.overflow_queue_id = q.overflow_queue_id ?? '';
   f.public = q.public === true ? 'yes' : q.public === false ? 'no' : '';
+  f.record_calls = q.record_calls === true;
   return f;
 }
 
@@ -269,6 +274,7 @@ export function queueBody(f: QueueForm): { body: Record<string, unknown> } | { p
   body.steps = stepsBody(f.steps);
   body.overflow_queue_id = f.overflow_queue_id || null;
   body.public = f.public === 'yes' ? true : f.public === 'no' ? false : null;
+  body.record_calls = f.record_calls ? true : null;
   body.required_skills = f.required_skills
     .split(',')
     .map((s) => s.trim())

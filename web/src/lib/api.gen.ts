@@ -1892,6 +1892,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls/{id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause or resume the recording of a call the agent holds, e.g. while the caller gives
+         *     a card number (what is said and keyed meanwhile is not recorded; key presses are
+         *     never kept anyway). Only the contact's agent, while it is active; 409 when the call
+         *     is over.
+         */
+        post: operations["pause_recording"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/status": {
         parameters: {
             query?: never;
@@ -2967,6 +2989,11 @@ export interface components {
             priority?: number | null;
             /** Format: uuid */
             queue_id?: string | null;
+            /**
+             * @description A recorded call's recording, once the call is over: `{attachment, seconds}`
+             *     (the attachment plays as `audio/wav`, caller left, what the caller heard right).
+             */
+            recording?: Record<string, unknown> | null;
             status: components["schemas"]["ContactState"];
             topic?: string | null;
             /** @description Where a transferred contact comes from: `{by, from_queue?, note?}`. */
@@ -3976,6 +4003,14 @@ export interface components {
             /** Format: int64 */
             seq: number;
             status: components["schemas"]["DeliveryState"];
+        };
+        RecordingIn: {
+            /** @description `true`: stop recording (a card payment is read out or keyed in); `false`: go on. */
+            paused: boolean;
+        };
+        RecordingOut: {
+            /** @description `paused`, `recording`, or `off` (this call's queue does not record). */
+            recording: string;
         };
         /** @description Registering with the provider (when it wants to know where to send calls). */
         RegisterIn: {
@@ -8498,6 +8533,56 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_recording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordingIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -469,6 +469,8 @@ pub async fn seed_demo(state: &AppState, bot: bool) -> anyhow::Result<bool> {
                 "required_skills": [q.skill],
                 "public": true,
                 "description": q.description,
+                // The demo's phone line rings in Orders: its calls are recorded.
+                "record_calls": q.name == "Orders",
             });
             queues.push(s::create_queue(state, org_id, q.name, settings).await?);
         }

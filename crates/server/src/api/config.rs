@@ -192,6 +192,7 @@ const QUEUE_KEYS: &[&str] = &[
     "decline_cooloff_s",
     "business_hours_id",
     "public",
+    "record_calls",
 ];
 
 /// Refuse fields a flattened body does not know (serde cannot, with `flatten`).

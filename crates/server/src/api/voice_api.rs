@@ -22,6 +22,59 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(put_trunk, delete_trunk))
         .routes(routes!(voice_status))
         .routes(routes!(connect_audio))
+        .routes(routes!(pause_recording))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingIn {
+    /// `true`: stop recording (a card payment is read out or keyed in); `false`: go on.
+    pub paused: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordingOut {
+    /// `paused`, `recording`, or `off` (this call's queue does not record).
+    pub recording: String,
+}
+
+/// Pause or resume the recording of a call the agent holds, e.g. while the caller gives
+/// a card number (what is said and keyed meanwhile is not recorded; key presses are
+/// never kept anyway). Only the contact's agent, while it is active; 409 when the call
+/// is over.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/recording", tag = "voice", request_body = RecordingIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = RecordingOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn pause_recording(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<RecordingIn>,
+) -> ApiResult<Json<RecordingOut>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
+    if c.agent_id != Some(auth.user.id) || c.status != store::ContactStatus::Active {
+        return Err(ApiError::forbidden(
+            "only the agent who holds this call pauses its recording",
+        ));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    let records = sip
+        .pause_recording(auth.org_id(), contact_id, body.paused)
+        .await
+        .ok_or_else(|| ApiError::conflict("this contact has no live call"))?;
+    tracing::info!(contact = %contact_id, user = %auth.user.id, paused = body.paused, "call recording paused or resumed");
+    Ok(Json(RecordingOut {
+        recording: match (records, body.paused) {
+            (false, _) => "off",
+            (true, true) => "paused",
+            (true, false) => "recording",
+        }
+        .into(),
+    }))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]

@@ -5,7 +5,12 @@
 //! here, so nothing is downloaded). Once an agent's browser is attached
 //! ([`AgentAudio`], the WebRTC leg in `webrtc.rs`), the caller hears the agent instead
 //! (silence when a frame is late) and the agent gets the caller's frames, both in
-//! μ-law: a PCMA trunk is transcoded sample by sample, a PCMU one passed through. Packets in are counted (received, lost, jitter, as
+//! μ-law: a PCMA trunk is transcoded sample by sample, a PCMU one passed through.
+//!
+//! A call in a queue that records ([`Recording`]) keeps both sides as 8 kHz PCM, the
+//! caller on the left channel and what the caller heard (the agent, or the music) on
+//! the right, aligned on the 20 ms clock of what we send; a pause (a card payment)
+//! records silence on both until resumed. The WAV is handed over when the call ends. Packets in are counted (received, lost, jitter, as
 //! RTCP would report them) and key presses are detected on the telephone-event payload
 //! type the SDP negotiated. The remote address latches to where the caller's packets
 //! really come from (symmetric RTP), so a caller behind NAT still hears us.
@@ -34,6 +39,70 @@ pub struct MediaStats {
     pub digits: AtomicU64,
 }
 
+/// Longest recording kept: four hours (about 460 MB of PCM in memory at worst).
+const MAX_RECORDING_SAMPLES: usize = 4 * 3600 * 8000;
+
+/// What the media task is told besides the negotiated media.
+pub enum Control {
+    Attach(AgentAudio),
+    /// Start recording (once the contact's queue is known to record).
+    Record,
+    /// Pause (`true`) or resume recording.
+    Pause(bool),
+    /// The call is over: the recording as a stereo WAV, if there is one.
+    Finish(tokio::sync::oneshot::Sender<Option<Vec<u8>>>),
+}
+
+/// Both sides of a call, in step.
+#[derive(Debug, Default)]
+pub struct Recording {
+    caller: Vec<i16>,
+    heard: Vec<i16>,
+    paused: bool,
+}
+
+impl Recording {
+    fn caller(&mut self, pcm: &[i16]) {
+        if !self.paused && self.caller.len() < MAX_RECORDING_SAMPLES {
+            self.caller.extend_from_slice(pcm);
+        }
+    }
+
+    /// What we sent for one frame; keeps the caller's side within 100 ms of it.
+    fn heard(&mut self, pcm: &[i16]) {
+        if self.heard.len() >= MAX_RECORDING_SAMPLES {
+            return;
+        }
+        if self.paused {
+            self.heard.extend(std::iter::repeat_n(0, pcm.len()));
+        } else {
+            self.heard.extend_from_slice(pcm);
+        }
+        let n = self.heard.len();
+        if self.caller.len() < n.saturating_sub(800) || self.paused {
+            self.caller.resize(n, 0);
+        } else if self.caller.len() > n + 800 {
+            self.caller.truncate(n + 800);
+        }
+    }
+
+    /// A stereo WAV: caller left, what the caller heard right.
+    pub fn wav(&self) -> Vec<u8> {
+        let frames = self.heard.len().max(self.caller.len());
+        let mut left = self.caller.clone();
+        let mut right = self.heard.clone();
+        left.resize(frames, 0);
+        right.resize(frames, 0);
+        let mut out = voice::wav::header(8000, frames as u32).to_vec();
+        voice::wav::interleave(&left, &right, &mut out);
+        out
+    }
+
+    pub fn seconds(&self) -> u64 {
+        self.heard.len() as u64 / 8000
+    }
+}
+
 /// The agent's side of the bridge: μ-law 20 ms frames each way.
 pub struct AgentAudio {
     pub to_agent: mpsc::Sender<Vec<u8>>,
@@ -43,7 +112,7 @@ pub struct AgentAudio {
 /// The running media of one call.
 pub struct MediaHandle {
     update: watch::Sender<Option<Negotiated>>,
-    attach: mpsc::UnboundedSender<AgentAudio>,
+    control: mpsc::UnboundedSender<Control>,
     pub stats: Arc<MediaStats>,
     pub local_port: u16,
     task: tokio::task::JoinHandle<()>,
@@ -55,12 +124,12 @@ impl MediaHandle {
     pub fn start(sock: UdpSocket, digits: mpsc::UnboundedSender<char>) -> MediaHandle {
         let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
         let (update, rx) = watch::channel(None);
-        let (attach, agents) = mpsc::unbounded_channel();
+        let (control, agents) = mpsc::unbounded_channel();
         let stats = Arc::new(MediaStats::default());
         let task = tokio::spawn(run(sock, rx, agents, stats.clone(), digits));
         MediaHandle {
             update,
-            attach,
+            control,
             stats,
             local_port,
             task,
@@ -74,7 +143,11 @@ impl MediaHandle {
 
     /// Bridges the caller to an agent's browser (in place of a previous one).
     pub fn attach(&self, agent: AgentAudio) {
-        let _ = self.attach.send(agent);
+        let _ = self.control.send(Control::Attach(agent));
+    }
+
+    pub fn control(&self, c: Control) {
+        let _ = self.control.send(c);
     }
 }
 
@@ -116,7 +189,7 @@ fn remote_of(n: &Negotiated) -> Option<SocketAddr> {
 async fn run(
     sock: UdpSocket,
     mut negotiated: watch::Receiver<Option<Negotiated>>,
-    mut agents: mpsc::UnboundedReceiver<AgentAudio>,
+    mut agents: mpsc::UnboundedReceiver<Control>,
     stats: Arc<MediaStats>,
     digits: mpsc::UnboundedSender<char>,
 ) {
@@ -138,14 +211,28 @@ async fn run(
     let mut agent: Option<AgentAudio> = None;
     let mut from_agent: VecDeque<Vec<u8>> = VecDeque::new();
     let mut pcm_in = vec![0i16; 480];
+    let mut recording: Option<Recording> = None;
     loop {
         tokio::select! {
-            a = agents.recv() => {
-                if let Some(a) = a {
+            c = agents.recv() => match c {
+                Some(Control::Attach(a)) => {
                     agent = Some(a);
                     from_agent.clear();
                 }
-            }
+                Some(Control::Record) => {
+                    recording.get_or_insert_with(Recording::default);
+                }
+                Some(Control::Pause(on)) => {
+                    if let Some(r) = &mut recording {
+                        r.paused = on;
+                    }
+                }
+                Some(Control::Finish(reply)) => {
+                    let _ = reply.send(recording.take().map(|r| r.wav()));
+                    return;
+                }
+                None => return,
+            },
             changed = negotiated.changed() => {
                 if changed.is_err() {
                     return;
@@ -187,19 +274,20 @@ async fn run(
                         }
                     }
                 }
-                if agent.is_some() {
-                    match from_agent.pop_front() {
-                        Some(mu) => {
-                            let mut pcm = vec![0i16; samples];
-                            Law::Mu.decode(&mu, &mut pcm);
-                            law(n.codec).encode(&pcm, &mut frame);
-                        }
-                        None => frame.fill(law(n.codec).silence()),
+                let pcm: Vec<i16> = if agent.is_some() {
+                    let mut pcm = vec![0i16; samples];
+                    if let Some(mu) = from_agent.pop_front() {
+                        Law::Mu.decode(&mu, &mut pcm);
                     }
+                    pcm
                 } else {
-                    let pcm: Vec<i16> = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
+                    let pcm = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
                     pos = (pos + samples) % music.len();
-                    law(n.codec).encode(&pcm, &mut frame);
+                    pcm
+                };
+                law(n.codec).encode(&pcm, &mut frame);
+                if let Some(r) = &mut recording {
+                    r.heard(&pcm);
                 }
                 packet.clear();
                 s.audio(&frame, &mut packet);
@@ -235,6 +323,11 @@ async fn run(
                     rx_stats.record(p.sequence, p.timestamp, arrival);
                     stats.lost.store(rx_stats.lost().max(0) as u64, Ordering::Relaxed);
                     stats.jitter_us.store(rx_stats.jitter() as u64 * 125, Ordering::Relaxed);
+                    if let Some(r) = &mut recording {
+                        let k = p.payload.len().min(pcm_in.len());
+                        law(n.codec).decode(&p.payload[..k], &mut pcm_in[..k]);
+                        r.caller(&pcm_in[..k]);
+                    }
                     if let Some(a) = &agent {
                         let mu = match n.codec {
                             Codec::Pcmu => p.payload.to_vec(),
@@ -266,6 +359,58 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recording_keeps_both_sides_in_step_and_pauses_to_silence() {
+        let mut r = Recording::default();
+        let caller = voice::tone::tone(440.0, 8000, 160, 8000.0);
+        let heard = voice::tone::tone(1000.0, 8000, 160, 8000.0);
+        for _ in 0..50 {
+            r.caller(&caller);
+            r.heard(&heard);
+        }
+        r.paused = true;
+        for _ in 0..50 {
+            r.caller(&caller);
+            r.heard(&heard);
+        }
+        r.paused = false;
+        // A caller who stops sending: their side is padded, not left behind.
+        for _ in 0..50 {
+            r.heard(&heard);
+        }
+        assert_eq!(r.seconds(), 3);
+        let wav = r.wav();
+        assert_eq!(&wav[..4], b"RIFF");
+        let frames = (wav.len() - 44) / 4;
+        assert_eq!(frames, 24_000);
+        let side = |ch: usize, from: usize, to: usize| -> Vec<i16> {
+            (from..to)
+                .map(|i| i16::from_le_bytes([wav[44 + i * 4 + ch * 2], wav[45 + i * 4 + ch * 2]]))
+                .collect()
+        };
+        let cand = [440.0, 1000.0];
+        assert_eq!(
+            voice::tone::dominant(&side(0, 0, 8000), 8000, &cand),
+            Some(440.0)
+        );
+        assert_eq!(
+            voice::tone::dominant(&side(1, 0, 8000), 8000, &cand),
+            Some(1000.0)
+        );
+        assert!(
+            side(0, 8000, 16_000).iter().all(|s| *s == 0),
+            "paused: silence"
+        );
+        assert!(
+            side(1, 8000, 16_000).iter().all(|s| *s == 0),
+            "paused: silence"
+        );
+        assert_eq!(
+            voice::tone::dominant(&side(1, 16_000, 24_000), 8000, &cand),
+            Some(1000.0)
+        );
+    }
 
     #[test]
     fn the_hold_music_is_its_notes() {

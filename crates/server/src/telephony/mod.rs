@@ -22,8 +22,11 @@
 //! contact, [`webrtc`] answers it (str0m), and the call's media task bridges the two
 //! legs ([`media::AgentAudio`]).
 //!
-//! What is not here yet: the IVR, recording, outbound dialling and supervisor
-//! listen/whisper/barge.
+//! Calls in a queue that records (`record_calls`) are recorded by their media task,
+//! both sides in step; the agent pauses it for a card payment. When the call ends the
+//! WAV becomes the contact's attachment (sealed at rest) and `recording` on the contact.
+//!
+//! What is not here yet: the IVR, outbound dialling and supervisor listen/whisper/barge.
 
 pub mod media;
 pub mod trunks;
@@ -54,7 +57,7 @@ use voice::transaction::Millis;
 use crate::AppState;
 use crate::contacts::{self, CustomerRef, NewContact};
 use crate::events::Actor;
-use media::{AgentAudio, MediaHandle};
+use media::{AgentAudio, Control, MediaHandle};
 use trunks::Directory;
 
 /// How long an ended call's Call-ID is remembered, so that a late retransmission is
@@ -154,6 +157,12 @@ enum Cmd {
         call_id: String,
         stats: Arc<webrtc::LegStats>,
     },
+    Pause {
+        org: Uuid,
+        contact: Uuid,
+        paused: bool,
+        reply: oneshot::Sender<Option<bool>>,
+    },
 }
 
 impl Sip {
@@ -184,6 +193,22 @@ impl Sip {
             })
             .map_err(|_| "telephony has stopped".to_string())?;
         rx.await.map_err(|_| "telephony has stopped".to_string())?
+    }
+
+    /// Pauses (a card payment) or resumes the recording of the call of `contact`:
+    /// `Some(recording)` (whether this call records at all), `None` when the contact
+    /// has no live call.
+    pub async fn pause_recording(&self, org: Uuid, contact: Uuid, paused: bool) -> Option<bool> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Pause {
+                org,
+                contact,
+                paused,
+                reply,
+            })
+            .ok()?;
+        rx.await.ok()?
     }
 
     /// One organisation's calls and registrations.
@@ -273,6 +298,7 @@ enum TimerKey {
 struct Active {
     call: Call,
     org: Uuid,
+    queue: Uuid,
     trunk: String,
     peer: SocketAddr,
     contact: Option<Uuid>,
@@ -281,6 +307,8 @@ struct Active {
     media: MediaHandle,
     started: Instant,
     leg: Option<Arc<webrtc::LegStats>>,
+    /// Its queue records calls.
+    records: bool,
 }
 
 struct Reg {
@@ -532,6 +560,7 @@ impl Driver {
             Active {
                 call,
                 org,
+                queue,
                 trunk: trunk_name,
                 peer: from,
                 contact: None,
@@ -540,6 +569,7 @@ impl Driver {
                 media,
                 started: Instant::now(),
                 leg: None,
+                records: false,
             },
         );
         self.call_outputs(keys, &call_id, out).await;
@@ -611,6 +641,15 @@ impl Driver {
                     end_contact_later(&self.state, org, contact);
                     return;
                 }
+                let records = self.state.with_org(org, |o| {
+                    o.queue(a.queue)
+                        .and_then(|q| q.settings.record_calls)
+                        .unwrap_or(false)
+                });
+                if records {
+                    a.media.control(Control::Record);
+                    a.records = true;
+                }
                 let mut out = a.call.ring(now);
                 out.extend(a.call.answer(now));
                 self.call_outputs(keys, &call_id, out).await;
@@ -664,6 +703,23 @@ impl Driver {
                         answer
                     }));
                 });
+            }
+            Cmd::Pause {
+                org,
+                contact,
+                paused,
+                reply,
+            } => {
+                let found = self
+                    .calls
+                    .values()
+                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let _ = reply.send(found.map(|a| {
+                    if a.records {
+                        a.media.control(Control::Pause(paused));
+                    }
+                    a.records
+                }));
             }
             Cmd::Leg { call_id, stats } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
@@ -751,6 +807,11 @@ impl Driver {
                     a.forget_at = Some(self.clock.elapsed().as_millis() as Millis + LINGER_MS);
                     self.stats.calls_active.fetch_sub(1, Ordering::Relaxed);
                     tracing::info!(call = %call_id, reason = ?reason, "call ended");
+                    let (done, wav) = oneshot::channel();
+                    a.media.control(Control::Finish(done));
+                    if let Some(c) = a.contact {
+                        keep_recording(&self.state, a.org, c, wav);
+                    }
                     // Hanging up because the contact ended needs nothing more.
                     if reason != EndReason::LocalHangup
                         && let Some(c) = a.contact
@@ -903,6 +964,41 @@ fn caller_of(from: Option<&NameAddr>) -> (Option<String>, String) {
         .or_else(|| number.clone())
         .unwrap_or_else(|| "Unknown caller".into());
     (number, name)
+}
+
+/// Stores the call's recording (sealed at rest, as every attachment) and names it on
+/// the contact, once the media task hands it over.
+fn keep_recording(
+    state: &AppState,
+    org: Uuid,
+    contact: Uuid,
+    wav: oneshot::Receiver<Option<Vec<u8>>>,
+) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let Ok(Some(wav)) = wav.await else { return };
+        let seconds = (wav.len().saturating_sub(44) / 4 / 8000) as u64;
+        let kept = async {
+            let meta = contacts::store_attachment(
+                &state,
+                org,
+                contact,
+                "call-recording.wav",
+                "audio/wav",
+                wav,
+            )
+            .await?;
+            let mut patch = serde_json::Map::new();
+            patch.insert(
+                "recording".into(),
+                serde_json::json!({"attachment": crate::wire::attachment(&meta), "seconds": seconds}),
+            );
+            contacts::update_contact_data(&state, org, contact, patch).await
+        };
+        if let Err(e) = kept.await {
+            tracing::error!(%contact, error = ?e, "a call's recording could not be kept");
+        }
+    });
 }
 
 fn end_contact_later(state: &AppState, org: Uuid, contact: Uuid) {

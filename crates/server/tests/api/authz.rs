@@ -353,6 +353,7 @@ fn table() -> Vec<Row> {
         row("GET", "/api/voice/status", MANAGERS, 200, Id::None, None),
         // only the contact's own agent joins its call; this server has telephony off (409)
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/audio", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"sdp": "v=0"}))) },
+        Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/recording", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"paused": true}))) },
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),

@@ -185,6 +185,24 @@ impl Phone {
         pcm
     }
 
+    /// Says a tone for `ms` milliseconds, in 20 ms frames at the pace of a phone.
+    async fn say(&self, freq: f64, ms: u64, tx: &mut RtpSender) {
+        let n = self.media.as_ref().unwrap();
+        let to: SocketAddr = format!("{}:{}", n.remote_address, n.remote_port)
+            .parse()
+            .unwrap();
+        let pcm = voice::tone::tone(freq, 8000, (ms * 8) as usize, 8000.0);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        for chunk in pcm.chunks(160) {
+            tick.tick().await;
+            let mut frame = vec![0u8; chunk.len()];
+            Law::Mu.encode(chunk, &mut frame);
+            let mut p = Vec::new();
+            tx.audio(&frame, &mut p);
+            self.rtp.send_to(&p, to).await.unwrap();
+        }
+    }
+
     /// Presses a key (RFC 4733 on the negotiated payload type).
     async fn press(&self, digit: char) {
         let n = self.media.as_ref().unwrap();
@@ -391,6 +409,120 @@ async fn a_call_waits_in_its_queue_hearing_music_and_ends_when_its_contact_does(
     assert_eq!(phone.ended, Some(EndReason::RemoteHangup));
     let st = status(&s, &o).await;
     assert!(st["calls"].as_array().unwrap().is_empty(), "{st}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_recorded_call_keeps_both_sides_and_records_nothing_while_paused() {
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    let admin = o.client(&s, Role::Admin);
+    let a = admin
+        .put(
+            &format!("/api/queues/{}", o.queue),
+            &json!({"name": "Help", "required_skills": [], "public": true, "offer_timeout_s": 3600, "record_calls": true}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    let agent = o.client(&s, Role::Agent);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offer = loop {
+        if let Some((offer, _)) = offers(&s, &o)
+            .await
+            .into_iter()
+            .find(|(_, c)| c.to_string() == id)
+        {
+            break offer;
+        }
+        assert!(Instant::now() < deadline, "the call is never offered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = agent
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let mut tx = RtpSender::new(5, 1, 0, phone.media.as_ref().unwrap());
+    phone.say(440.0, 1000, &mut tx).await;
+    // A card number: the agent pauses, the caller speaks, the agent resumes.
+    let pause = format!("/api/voice/calls/{id}/recording");
+    let a = agent.post(&pause, &json!({"paused": true})).await;
+    assert_eq!(
+        (a.status, a.body["recording"].as_str()),
+        (200, Some("paused")),
+        "{}",
+        a.text
+    );
+    phone.say(440.0, 1500, &mut tx).await;
+    let a = agent.post(&pause, &json!({"paused": false})).await;
+    assert_eq!(a.body["recording"], "recording", "{}", a.text);
+    phone.say(440.0, 1000, &mut tx).await;
+    let a = agent
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    phone.until("the BYE", |p| p.ended.is_some()).await;
+
+    let c = contact_until(&s, &o, &id, |c| c["recording"].is_object()).await;
+    let url = c["recording"]["attachment"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(c["recording"]["seconds"].as_u64() >= Some(3), "{c}");
+    let r = server::http_client()
+        .get(format!("{}{url}", s.base))
+        .bearer_auth(o.token(Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let wav = r.bytes().await.unwrap().to_vec();
+    assert_eq!(&wav[..4], b"RIFF");
+    let frames = (wav.len() - 44) / 4;
+    let side = |ch: usize| -> Vec<i16> {
+        (0..frames)
+            .map(|i| i16::from_le_bytes([wav[44 + i * 4 + ch * 2], wav[45 + i * 4 + ch * 2]]))
+            .collect()
+    };
+    let (caller, heard) = (side(0), side(1));
+    // The caller's tone is on the left, the hold music (before the agent) on the right.
+    let notes = [440.0, 523.25, 659.25, 783.99];
+    let loudest = |x: &[i16], f: f64| {
+        x.chunks(1600)
+            .map(|w| voice::tone::goertzel(w, 8000, f))
+            .fold(0.0, f64::max)
+    };
+    assert!(
+        loudest(&caller, 440.0) > 1_000_000.0,
+        "the caller is recorded"
+    );
+    assert!(
+        loudest(&heard, 523.25) > 100_000.0 || loudest(&heard, 659.25) > 100_000.0,
+        "what the caller heard is recorded"
+    );
+    assert_eq!(
+        voice::tone::dominant(&caller[..], 8000, &notes),
+        Some(440.0)
+    );
+    // The pause: at least a second of silence on both channels together.
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for i in 0..frames {
+        if caller[i] == 0 && heard[i] == 0 {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    assert!(
+        longest >= 8000,
+        "a second of silence while paused: {longest} samples"
+    );
     s.stop().await;
 }
 
