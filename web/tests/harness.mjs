@@ -2,6 +2,7 @@
 // throw-away data directory, waits for /healthz, and drives Debian's Chromium with
 // playwright-core. Screenshots go to <repo>/test-artifacts/.
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,6 +38,17 @@ function freePort() {
     s.unref();
     s.on('error', rej);
     s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** A UDP port free on loopback now (for a SIP peer such as sipp). */
+export function freeUdpPort() {
+  return new Promise((res) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => res(port));
     });

@@ -4,8 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { adminPage, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,15 +19,6 @@ after(async () => {
 
 const T = 'phone-lines';
 
-function freeUdpPort() {
-  return new Promise((res) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 test('an admin adds a phone line and the next call to its number is live on the page', async () => {
   const admin = await adminPage(browser, server.url, 'phone');

@@ -7,9 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { agentLogin, apiSession, DEMO, launchBrowser, shot, startServer } from './harness.mjs';
+import { agentLogin, apiSession, DEMO, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -25,15 +24,6 @@ after(async () => {
 const T = 'softphone';
 const scenario = fileURLToPath(new URL('../../crates/server/tests/data/sipp/echo.xml', import.meta.url));
 
-function freeUdpPort() {
-  return new Promise((res) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 test('a call rings in the browser, the agent talks over WebRTC both ways, and hangs up', async () => {
   const admin = await apiSession(server.url, 'admin@demo-retail.example');

@@ -216,6 +216,27 @@ impl Phone {
     }
 }
 
+/// The organisation's agent accepts the call of contact `id` once it is offered.
+async fn accept_call(s: &Server, o: &Org, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offer = loop {
+        if let Some((offer, _)) = offers(s, o)
+            .await
+            .into_iter()
+            .find(|(_, c)| c.to_string() == id)
+        {
+            break offer;
+        }
+        assert!(Instant::now() < deadline, "the call is never offered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = o
+        .client(s, Role::Agent)
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
 async fn allow_loopback(s: &Server, o: &Org) {
     let a = put_trunk(
         s,
@@ -372,22 +393,7 @@ async fn a_call_waits_in_its_queue_hearing_music_and_ends_when_its_contact_does(
     // An agent takes it and ends it: the caller gets a BYE.
     set_state(&s, &o, "available").await;
     let agent = o.client(&s, Role::Agent);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let offer = loop {
-        if let Some((offer, _)) = offers(&s, &o)
-            .await
-            .into_iter()
-            .find(|(_, c)| c.to_string() == id)
-        {
-            break offer;
-        }
-        assert!(Instant::now() < deadline, "the call is never offered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let a = agent
-        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
-        .await;
-    assert_eq!(a.status, 200, "{}", a.text);
+    accept_call(&s, &o, &id).await;
     // The call's audio is the agent's alone, and only for a real offer (the browser
     // test connects Chromium to it).
     let audio = format!("/api/voice/calls/{id}/audio");
@@ -430,22 +436,7 @@ async fn a_recorded_call_keeps_both_sides_and_records_nothing_while_paused() {
     let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
     let id = live["contact_id"].as_str().unwrap().to_string();
     let agent = o.client(&s, Role::Agent);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let offer = loop {
-        if let Some((offer, _)) = offers(&s, &o)
-            .await
-            .into_iter()
-            .find(|(_, c)| c.to_string() == id)
-        {
-            break offer;
-        }
-        assert!(Instant::now() < deadline, "the call is never offered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let a = agent
-        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
-        .await;
-    assert_eq!(a.status, 200, "{}", a.text);
+    accept_call(&s, &o, &id).await;
     let mut tx = RtpSender::new(5, 1, 0, phone.media.as_ref().unwrap());
     phone.say(440.0, 1000, &mut tx).await;
     // A card number: the agent pauses, the caller speaks, the agent resumes.
@@ -742,22 +733,7 @@ async fn sipp_calls_in_talks_presses_a_key_and_the_agent_hangs_up() {
     // The org's agent is available: the engine offers the call; the agent takes it
     // and ends it, and sipp sees the BYE.
     let agent = o.client(&s, Role::Agent);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let offer = loop {
-        if let Some((offer, _)) = offers(&s, &o)
-            .await
-            .into_iter()
-            .find(|(_, c)| c.to_string() == id)
-        {
-            break offer;
-        }
-        assert!(Instant::now() < deadline, "the call is never offered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let a = agent
-        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
-        .await;
-    assert_eq!(a.status, 200, "{}", a.text);
+    accept_call(&s, &o, &id).await;
     let a = agent
         .post(&format!("/api/contacts/{id}/end"), &json!({}))
         .await;
