@@ -78,7 +78,18 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
     // The contact is in wrap-up; the call is gone.
     await agent.page.getByText(/wrapup|Wrap up|wrap-up/i).first().waitFor({ timeout: 10_000 });
     assert.equal((await status()).calls.length, 0);
-    // The recording is kept with the contact and plays in the browser.
+    // The recording is kept with the contact...
+    const contactId = call.contact_id;
+    let kept;
+    const until = Date.now() + 30_000;
+    for (;;) {
+      kept = (await admin.get(`/api/contacts/${contactId}`)).body;
+      if (kept?.recording) break;
+      assert.ok(Date.now() < until, `no recording on the contact: ${JSON.stringify(kept)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(kept.recording.seconds >= 1, JSON.stringify(kept.recording));
+    // ...and plays in the agent's browser.
     const rec = agent.page.getByTestId('recording');
     await rec.waitFor({ timeout: 15_000 });
     const src = await rec.locator('audio').getAttribute('src');

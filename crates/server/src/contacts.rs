@@ -969,8 +969,10 @@ pub async fn update_contact_data(
             map.extend(patch);
         }
         c.updated_at = state.now();
+        let mut notes = Vec::new();
+        crate::live::contact_note(&c, &mut notes);
         state
-            .write(vec![Change::PutContact(c.clone())], vec![])
+            .write(vec![Change::PutContact(c.clone())], notes)
             .await?;
         return Ok(c);
     }
