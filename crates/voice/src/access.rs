@@ -83,12 +83,13 @@ pub fn admit(now_ms: u64, source: IpAddr, req: &Message, policy: &Policy<'_>) ->
     if policy.allow.iter().any(|c| c.contains(source)) {
         return Admission::Allowed { user: None };
     }
-    let refuse = || Admission::Refused(Message::response_to(req, 403, "Forbidden"));
+    // Stateless final answers, To-tagged like any (`router::stateless_reply`).
+    let refuse = || Admission::Refused(crate::router::stateless_reply(req, 403, "Forbidden"));
     let Some((server, ha1_of)) = policy.digest else {
         return refuse();
     };
     let challenge = |stale: bool| {
-        let mut r = Message::response_to(req, 401, "Unauthorized");
+        let mut r = crate::router::stateless_reply(req, 401, "Unauthorized");
         r.push(
             "WWW-Authenticate",
             server.challenge(now_ms, stale).to_string(),

@@ -157,6 +157,9 @@ impl Drop for MediaHandle {
     }
 }
 
+/// The hold music, made once for every call.
+static HOLD_MUSIC: std::sync::LazyLock<Vec<i16>> = std::sync::LazyLock::new(hold_music);
+
 /// 8 kHz samples of the hold music: C–E–G–E, half a second each, faded in and out.
 pub fn hold_music() -> Vec<i16> {
     const NOTES: [f64; 4] = [523.25, 659.25, 783.99, 659.25];
@@ -193,7 +196,8 @@ async fn run(
     stats: Arc<MediaStats>,
     digits: mpsc::UnboundedSender<char>,
 ) {
-    let music = hold_music();
+    let music: &[i16] = &HOLD_MUSIC;
+    let mut pcm_out: Vec<i16> = Vec::with_capacity(480);
     let mut pos = 0usize;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -274,20 +278,22 @@ async fn run(
                         }
                     }
                 }
-                let pcm: Vec<i16> = if agent.is_some() {
-                    let mut pcm = vec![0i16; samples];
+                // One buffer for every frame of the call: no allocation per packet.
+                pcm_out.clear();
+                pcm_out.resize(samples, 0);
+                if agent.is_some() {
                     if let Some(mu) = from_agent.pop_front() {
-                        Law::Mu.decode(&mu, &mut pcm);
+                        Law::Mu.decode(&mu, &mut pcm_out);
                     }
-                    pcm
                 } else {
-                    let pcm = (0..samples).map(|i| music[(pos + i) % music.len()]).collect();
+                    for (i, x) in pcm_out.iter_mut().enumerate() {
+                        *x = music[(pos + i) % music.len()];
+                    }
                     pos = (pos + samples) % music.len();
-                    pcm
-                };
-                law(n.codec).encode(&pcm, &mut frame);
+                }
+                law(n.codec).encode(&pcm_out, &mut frame);
                 if let Some(r) = &mut recording {
-                    r.heard(&pcm);
+                    r.heard(&pcm_out);
                 }
                 packet.clear();
                 s.audio(&frame, &mut packet);

@@ -262,6 +262,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         calls: HashMap::new(),
         regs: HashMap::new(),
         timers: BinaryHeap::new(),
+        timer_keys: HashMap::new(),
         timer_seq: 0,
         tx: tx.clone(),
         stats: stats.clone(),
@@ -333,16 +334,13 @@ struct Driver {
     dir: Directory,
     calls: HashMap<String, Active>,
     regs: HashMap<String, Reg>,
-    timers: BinaryHeap<Reverse<(Millis, u64, usize)>>,
+    /// (due, arming order): the order is also the key's id in `timer_keys` (a key has
+    /// no order of its own).
+    timers: BinaryHeap<Reverse<(Millis, u64)>>,
+    timer_keys: HashMap<u64, TimerKey>,
     timer_seq: u64,
     tx: mpsc::UnboundedSender<Cmd>,
     stats: Arc<SipStats>,
-}
-
-/// The timer heap orders by (due, sequence); the keys live beside it.
-struct Timers {
-    keys: HashMap<usize, TimerKey>,
-    next: usize,
 }
 
 impl Driver {
@@ -352,17 +350,13 @@ impl Driver {
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Cmd>) {
         let mut shutdown = self.state.shutdown_signal();
-        let mut keys = Timers {
-            keys: HashMap::new(),
-            next: 0,
-        };
         let mut buf = vec![0u8; 65_536];
         let sock = self.sock.clone();
-        self.start_registrations(&mut keys).await;
+        self.start_registrations().await;
         let now = self.now();
-        self.arm(&mut keys, TimerKey::Sweep, now + 5_000);
+        self.arm(TimerKey::Sweep, now + 5_000);
         loop {
-            let next = self.timers.peek().map(|Reverse((at, _, _))| *at);
+            let next = self.timers.peek().map(|Reverse((at, _))| *at);
             let sleep = async {
                 match next {
                     Some(at) => {
@@ -376,57 +370,55 @@ impl Driver {
                 got = sock.recv_from(&mut buf) => {
                     if let Ok((len, from)) = got {
                         let data = buf[..len].to_vec();
-                        self.datagram(&mut keys, &data, from).await;
+                        self.datagram(&data, from).await;
                     }
                 }
                 cmd = rx.recv() => {
                     let Some(cmd) = cmd else { return };
-                    self.command(&mut keys, cmd).await;
+                    self.command(cmd).await;
                 }
-                _ = sleep => self.fire_due(&mut keys).await,
+                _ = sleep => self.fire_due().await,
                 _ = shutdown.changed() => {
-                    self.hang_up_all(&mut keys).await;
+                    self.hang_up_all().await;
                     return;
                 }
             }
         }
     }
 
-    fn arm(&mut self, keys: &mut Timers, key: TimerKey, at: Millis) {
-        let id = keys.next;
-        keys.next += 1;
-        keys.keys.insert(id, key);
+    fn arm(&mut self, key: TimerKey, at: Millis) {
         self.timer_seq += 1;
-        self.timers.push(Reverse((at, self.timer_seq, id)));
+        self.timer_keys.insert(self.timer_seq, key);
+        self.timers.push(Reverse((at, self.timer_seq)));
     }
 
-    async fn fire_due(&mut self, keys: &mut Timers) {
+    async fn fire_due(&mut self) {
         let now = self.now();
-        while let Some(Reverse((at, _, id))) = self.timers.peek().copied() {
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
             if at > now {
                 break;
             }
             self.timers.pop();
-            let Some(key) = keys.keys.remove(&id) else {
+            let Some(key) = self.timer_keys.remove(&id) else {
                 continue;
             };
             match key {
                 TimerKey::Call(call_id, t) => {
                     if let Some(a) = self.calls.get_mut(&call_id) {
                         let out = a.call.handle_timer(now, t);
-                        self.call_outputs(keys, &call_id, out).await;
+                        self.call_outputs(&call_id, out).await;
                     }
                 }
                 TimerKey::Reg(call_id, t) => {
                     if let Some(r) = self.regs.get_mut(&call_id) {
                         let out = r.client.handle_timer(now, t);
-                        self.reg_outputs(keys, &call_id, out).await;
+                        self.reg_outputs(&call_id, out).await;
                     }
                 }
                 TimerKey::Sweep => {
                     self.calls
                         .retain(|_, a| a.forget_at.is_none_or(|t| t > now));
-                    self.arm(keys, TimerKey::Sweep, now + 5_000);
+                    self.arm(TimerKey::Sweep, now + 5_000);
                 }
             }
         }
@@ -438,7 +430,7 @@ impl Driver {
         }
     }
 
-    async fn datagram(&mut self, keys: &mut Timers, data: &[u8], from: SocketAddr) {
+    async fn datagram(&mut self, data: &[u8], from: SocketAddr) {
         self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
         // Keep-alives (CRLF pings, RFC 5626) are answered by nothing.
         if data.iter().all(u8::is_ascii_whitespace) {
@@ -458,10 +450,10 @@ impl Driver {
             Route::Existing { call_id, unknown } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
                     let out = a.call.handle_message(now, msg);
-                    self.call_outputs(keys, &call_id, out).await;
+                    self.call_outputs(&call_id, out).await;
                 } else if let Some(r) = self.regs.get_mut(&call_id) {
                     let out = r.client.handle_message(now, msg);
-                    self.reg_outputs(keys, &call_id, out).await;
+                    self.reg_outputs(&call_id, out).await;
                 } else if let Some(r) = unknown {
                     self.send(&r, from).await;
                 }
@@ -469,21 +461,15 @@ impl Driver {
             Route::NewCall { call_id } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
                     let out = a.call.handle_message(now, msg);
-                    self.call_outputs(keys, &call_id, out).await;
+                    self.call_outputs(&call_id, out).await;
                 } else {
-                    self.new_call(keys, call_id, msg, from).await;
+                    self.new_call(call_id, msg, from).await;
                 }
             }
         }
     }
 
-    async fn new_call(
-        &mut self,
-        keys: &mut Timers,
-        call_id: String,
-        msg: Message,
-        from: SocketAddr,
-    ) {
+    async fn new_call(&mut self, call_id: String, msg: Message, from: SocketAddr) {
         let now = self.now();
         let dialled = msg
             .uri()
@@ -519,13 +505,13 @@ impl Driver {
             Admission::Allowed { .. } => {}
             Admission::Challenge(r) => {
                 self.stats.challenged.fetch_add(1, Ordering::Relaxed);
-                self.send(&with_tag(&msg, r), from).await;
+                self.send(&r, from).await;
                 return;
             }
             Admission::Refused(r) => {
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(%from, trunk = %trunk_name, "a call was refused (403): not from the trunk's addresses and no valid credentials");
-                self.send(&with_tag(&msg, r), from).await;
+                self.send(&r, from).await;
                 return;
             }
         }
@@ -572,7 +558,7 @@ impl Driver {
                 records: false,
             },
         );
-        self.call_outputs(keys, &call_id, out).await;
+        self.call_outputs(&call_id, out).await;
         if rejected {
             return;
         }
@@ -610,7 +596,7 @@ impl Driver {
         });
     }
 
-    async fn command(&mut self, keys: &mut Timers, cmd: Cmd) {
+    async fn command(&mut self, cmd: Cmd) {
         let now = self.now();
         match cmd {
             Cmd::Reload(done) => {
@@ -627,7 +613,7 @@ impl Driver {
             }
             Cmd::Loaded(dir, done) => {
                 self.dir = *dir;
-                self.start_registrations(keys).await;
+                self.start_registrations().await;
                 let _ = done.send(());
             }
             Cmd::Created { call_id, contact } => {
@@ -652,7 +638,7 @@ impl Driver {
                 }
                 let mut out = a.call.ring(now);
                 out.extend(a.call.answer(now));
-                self.call_outputs(keys, &call_id, out).await;
+                self.call_outputs(&call_id, out).await;
                 tokio::spawn(watch_contact(
                     self.state.clone(),
                     org,
@@ -664,7 +650,7 @@ impl Driver {
             Cmd::Failed { call_id } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
                     let out = a.call.reject(now, 503, "Service Unavailable");
-                    self.call_outputs(keys, &call_id, out).await;
+                    self.call_outputs(&call_id, out).await;
                 }
             }
             Cmd::Hangup { call_id } => {
@@ -672,7 +658,7 @@ impl Driver {
                     && a.ended.is_none()
                 {
                     let out = a.call.hangup(now);
-                    self.call_outputs(keys, &call_id, out).await;
+                    self.call_outputs(&call_id, out).await;
                 }
             }
             Cmd::Attach {
@@ -784,7 +770,7 @@ impl Driver {
         }
     }
 
-    async fn call_outputs(&mut self, keys: &mut Timers, call_id: &str, out: Vec<CallOutput>) {
+    async fn call_outputs(&mut self, call_id: &str, out: Vec<CallOutput>) {
         for o in out {
             let Some(a) = self.calls.get_mut(call_id) else {
                 return;
@@ -795,7 +781,7 @@ impl Driver {
                     self.send(&m, peer).await;
                 }
                 CallOutput::Arm { timer, at } => {
-                    self.arm(keys, TimerKey::Call(call_id.to_string(), timer), at)
+                    self.arm(TimerKey::Call(call_id.to_string(), timer), at)
                 }
                 CallOutput::Media(n) => a.media.negotiated(n),
                 CallOutput::Ringing | CallOutput::Confirmed => {}
@@ -823,7 +809,7 @@ impl Driver {
         }
     }
 
-    async fn reg_outputs(&mut self, keys: &mut Timers, call_id: &str, out: Vec<RegOutput>) {
+    async fn reg_outputs(&mut self, call_id: &str, out: Vec<RegOutput>) {
         for o in out {
             let Some(r) = self.regs.get_mut(call_id) else {
                 return;
@@ -834,7 +820,7 @@ impl Driver {
                     self.send(&m, to).await;
                 }
                 RegOutput::Arm { timer, at } => {
-                    self.arm(keys, TimerKey::Reg(call_id.to_string(), timer), at)
+                    self.arm(TimerKey::Reg(call_id.to_string(), timer), at)
                 }
                 RegOutput::Registered { expires_s } => {
                     tracing::info!(trunk = %r.trunk, expires_s, "registered with the provider");
@@ -856,7 +842,7 @@ impl Driver {
 
     /// Starts a registration for each trunk that asks for one and has none running with
     /// the same settings; stops those no longer asked for.
-    async fn start_registrations(&mut self, keys: &mut Timers) {
+    async fn start_registrations(&mut self) {
         let wanted: Vec<_> = self
             .dir
             .trunks
@@ -912,11 +898,11 @@ impl Driver {
                     last_error: None,
                 },
             );
-            self.reg_outputs(keys, &id, out).await;
+            self.reg_outputs(&id, out).await;
         }
     }
 
-    async fn hang_up_all(&mut self, keys: &mut Timers) {
+    async fn hang_up_all(&mut self) {
         let now = self.now();
         let ids: Vec<String> = self
             .calls
@@ -927,19 +913,10 @@ impl Driver {
         for id in ids {
             if let Some(a) = self.calls.get_mut(&id) {
                 let out = a.call.hangup(now);
-                self.call_outputs(keys, &id, out).await;
+                self.call_outputs(&id, out).await;
             }
         }
     }
-}
-
-/// A stateless 401/403 needs a To tag like any final response outside a dialog.
-fn with_tag(req: &Message, mut res: Message) -> Message {
-    let tagged = stateless_reply(req, res.status().unwrap_or(500), "");
-    if let Some(to) = tagged.header("To") {
-        res.set("To", to.to_string());
-    }
-    res
 }
 
 /// The caller's number (E.164 when it looks like one) and a name for a new customer.

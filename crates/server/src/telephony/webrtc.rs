@@ -83,6 +83,7 @@ async fn run(
 ) {
     let mut buf = vec![0u8; 2000];
     let mut mid: Option<Mid> = None;
+    let mut pt: Option<str0m::media::Pt> = None;
     let mut rtp_time: u64 = rand::random::<u32>() as u64;
     // A leg the browser never connects to is given up after a minute.
     let opened = Instant::now();
@@ -139,15 +140,16 @@ async fn run(
                 };
                 let Some(m) = mid else { continue };
                 let Some(w) = rtc.writer(m) else { continue };
-                let Some(pt) = w
-                    .payload_params()
-                    .find(|p| p.spec().codec == Codec::PCMU)
-                    .map(|p| p.pt())
-                else {
-                    continue;
-                };
+                // The PCMU payload type the answer agreed on, looked up once.
+                let found = pt.or_else(|| {
+                    w.payload_params()
+                        .find(|p| p.spec().codec == Codec::PCMU)
+                        .map(|p| p.pt())
+                });
+                let Some(pcmu) = found else { continue };
+                pt = Some(pcmu);
                 let n = frame.len() as u64;
-                if w.write(pt, Instant::now(), MediaTime::new(rtp_time, Frequency::EIGHT_KHZ), frame).is_ok() {
+                if w.write(pcmu, Instant::now(), MediaTime::new(rtp_time, Frequency::EIGHT_KHZ), frame).is_ok() {
                     stats.frames_out.fetch_add(1, Ordering::Relaxed);
                 }
                 rtp_time += n;

@@ -237,6 +237,19 @@ async fn accept_call(s: &Server, o: &Org, id: &str) {
     assert_eq!(a.status, 200, "{}", a.text);
 }
 
+/// A call from loopback, answered and waiting (the organisation's agent offline):
+/// the organisation, the caller's phone and the call's contact id.
+async fn waiting_call(s: &Server) -> (Org, Phone, String) {
+    let o = seed_org(s, "tel").await;
+    allow_loopback(s, &o).await;
+    set_state(s, &o, "offline").await;
+    let mut phone = Phone::dial(sip_addr(s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    let live = call_where(s, &o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    (o, phone, id)
+}
+
 async fn allow_loopback(s: &Server, o: &Org) {
     let a = put_trunk(
         s,
@@ -520,13 +533,7 @@ async fn a_recorded_call_keeps_both_sides_and_records_nothing_while_paused() {
 #[tokio::test]
 async fn a_caller_who_hangs_up_while_waiting_abandons_the_contact() {
     let s = telephony_server().await;
-    let o = seed_org(&s, "tel").await;
-    allow_loopback(&s, &o).await;
-    set_state(&s, &o, "offline").await;
-    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
-    phone.until("the answer", |p| p.confirmed).await;
-    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
-    let id = live["contact_id"].as_str().unwrap().to_string();
+    let (o, mut phone, id) = waiting_call(&s).await;
     let now = phone.now();
     let out = phone.call.hangup(now);
     phone.apply(out).await;
@@ -833,13 +840,7 @@ async fn homeshore_registers_with_a_provider_that_asks_for_digest() {
 #[tokio::test]
 async fn a_stop_hangs_up_its_calls_and_the_next_start_ends_their_contacts() {
     let s = telephony_server().await;
-    let o = seed_org(&s, "tel").await;
-    allow_loopback(&s, &o).await;
-    set_state(&s, &o, "offline").await;
-    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
-    phone.until("the answer", |p| p.confirmed).await;
-    let live = call_where(&s, &o, |c| c["contact_id"].is_string()).await;
-    let id = live["contact_id"].as_str().unwrap().to_string();
+    let (o, mut phone, id) = waiting_call(&s).await;
     let Data::Sqlite(dir) = s.halt().await else {
         unreachable!("a SQLite server")
     };
