@@ -614,6 +614,12 @@ impl OrgLive {
     pub fn queues(&self) -> impl Iterator<Item = &QueueLive> {
         self.queues.values()
     }
+    /// Whether a queue is open now (its business hours, as the engine was last told).
+    pub fn queue_open(&self, id: Uuid) -> Option<bool> {
+        self.router
+            .queue_stats(QueueId(rid(id)), Timestamp(0))
+            .map(|s| s.open)
+    }
     pub fn agent(&self, id: Uuid) -> Option<&AgentLive> {
         self.agents.get(&id)
     }
@@ -1036,6 +1042,12 @@ impl OrgLive {
             .ok_or_else(|| crate::ApiError::invalid("queue_id: required"))?;
         let cid = ContactId(rid(contact.id));
         let mut nc = NewContact::new(cid, QueueId(rid(queue)), routing_channel(contact.channel));
+        // A contact's own priority comes with it as the attribute `priority` (0–100),
+        // e.g. set by a contact flow.
+        nc.priority = attributes
+            .get("priority")
+            .and_then(|p| p.parse::<u8>().ok())
+            .map_or(0, |p| p.min(100));
         nc.attributes = attributes;
         nc.preferred_agent = preferred
             .filter(|(a, s)| *s > 0 && self.agents.contains_key(a))

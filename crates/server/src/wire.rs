@@ -323,6 +323,21 @@ pub struct ContactOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub recording: Option<Value>,
+    /// A call that went through a contact flow: `{name, path, keyed}` — the flow, the
+    /// steps and keys that led here (`menu:1`), and what the caller keyed in by
+    /// attribute (an order number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub flow: Option<Value>,
+    /// A voicemail: `{attachment, seconds}` (mono `audio/wav`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub voicemail: Option<Value>,
+    /// The caller asked to be called back instead of waiting: `{number, requested_at}`;
+    /// the contact kept its place in line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub callback: Option<Value>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -377,6 +392,9 @@ pub fn contact_out(c: &Contact) -> ContactOut {
             .and_then(|v| v.as_u64())
             .and_then(|p| u8::try_from(p).ok()),
         recording: data("recording"),
+        flow: data("flow"),
+        voicemail: data("voicemail"),
+        callback: data("callback"),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
         position: None,

@@ -199,10 +199,13 @@ pub enum ObjectKind {
     /// their queues, who may send calls (addresses, digest credentials), and the provider
     /// it registers with (passwords sealed). Admins only.
     Trunk,
+    /// A contact flow (the IVR; its name is the flow's name): the steps a caller goes
+    /// through on the numbers that name it. Admins only.
+    CallFlow,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 23] = [
+    pub const ALL: [ObjectKind; 24] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -226,6 +229,7 @@ impl ObjectKind {
         ObjectKind::EmailSync,
         ObjectKind::BotAction,
         ObjectKind::Trunk,
+        ObjectKind::CallFlow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -253,6 +257,7 @@ impl ObjectKind {
             ObjectKind::EmailSync => "email_sync",
             ObjectKind::BotAction => "bot_action",
             ObjectKind::Trunk => "trunk",
+            ObjectKind::CallFlow => "call_flow",
         }
     }
 

@@ -19,6 +19,7 @@
 //! * [`dialog`]: dialogs (route set, CSeq, target) and in-dialog requests.
 //! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
 //!   (INVITE with digest auth, CANCEL), then BYE and hold by re-INVITE.
+//! * [`flow`]: contact flows (the IVR): validated JSON, played by a sans-IO runner.
 //! * [`register`]: REGISTER to a provider with digest auth, refreshed before expiry.
 //! * [`rtp`], [`dtmf`], [`g711`], [`jitter`], [`mixer`], [`tone`], [`wav`]: the media
 //!   path, recordings with each side on its own channel included.
@@ -62,6 +63,7 @@ pub mod call;
 pub mod dialog;
 pub mod digest;
 pub mod dtmf;
+pub mod flow;
 pub mod g711;
 pub mod jitter;
 pub mod mixer;

@@ -1914,6 +1914,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's contact flows (admins), the numbers that use each, and an
+         *     example to start from.
+         */
+        get: operations["list_flows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/flows/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a contact flow without saving it (admins): every problem, each with the JSON
+         *     pointer of what is wrong, for the editor to show where.
+         */
+        post: operations["check_flow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/flows/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a contact flow (admins). A flow with problems is refused (422)
+         *     with every problem in `details.errors` (`path`, a JSON pointer, and `message`).
+         *     Calls already in the flow finish the version they started with. Audited as
+         *     `object.put`.
+         */
+        put: operations["put_flow"];
+        post?: never;
+        /** Delete a contact flow (admins); refused (409) while a number names it. */
+        delete: operations["delete_flow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/status": {
         parameters: {
             query?: never;
@@ -2900,6 +2963,9 @@ export interface components {
             agent_frames_out: number;
             /** Format: uuid */
             contact_id?: string | null;
+            /** @description The contact flow and the step the caller is at, while in one. */
+            flow?: string | null;
+            flow_step?: string | null;
             /** Format: double */
             jitter_ms: number;
             /**
@@ -2948,6 +3014,11 @@ export interface components {
             /** Format: int64 */
             agent_read_seq: number;
             bot?: components["schemas"]["BotRecord"] | null;
+            /**
+             * @description The caller asked to be called back instead of waiting: `{number, requested_at}`;
+             *     the contact kept its place in line.
+             */
+            callback?: Record<string, unknown> | null;
             channel: components["schemas"]["ChannelOut"];
             /** Format: date-time */
             closed_at?: string | null;
@@ -2969,6 +3040,12 @@ export interface components {
              * @description Waiting contacts, on their own: the estimated wait in seconds.
              */
             estimated_wait_s?: number | null;
+            /**
+             * @description A call that went through a contact flow: `{name, path, keyed}` — the flow, the
+             *     steps and keys that led here (`menu:1`), and what the caller keyed in by
+             *     attribute (an order number).
+             */
+            flow?: Record<string, unknown> | null;
             /** Format: uuid */
             id: string;
             /**
@@ -3000,6 +3077,8 @@ export interface components {
             transferred_from?: Record<string, unknown> | null;
             /** Format: date-time */
             updated_at: string;
+            /** @description A voicemail: `{attachment, seconds}` (mono `audio/wav`). */
+            voicemail?: Record<string, unknown> | null;
             wrapup_code?: string | null;
             wrapup_notes?: string | null;
         };
@@ -3364,6 +3443,37 @@ export interface components {
         FlagReason: "wrong" | "outdated" | "missing";
         FlagsOut: {
             items: components["schemas"]["FlagOut"][];
+        };
+        FlowCheckOut: {
+            /** @description Empty when the flow may be saved. */
+            errors: components["schemas"]["FlowProblem"][];
+        };
+        FlowIn: {
+            /**
+             * @description The flow: `{"start": "step", "timezone": "America/Chicago", "steps": {...}}`;
+             *     each step has a `type` (`say`, `menu`, `collect`, `branch`, `queue`,
+             *     `voicemail`, `hangup`). See the example in the list.
+             */
+            flow: Record<string, unknown>;
+        };
+        FlowOut: {
+            flow: Record<string, unknown>;
+            name: string;
+            /** @description The numbers whose callers go through it. */
+            numbers: string[];
+        };
+        /** @description One problem with a flow: a JSON pointer into it, and what is wrong there. */
+        FlowProblem: {
+            message: string;
+            path: string;
+        };
+        FlowsOut: {
+            /**
+             * @description A flow to start from: business hours, a menu, an order number, a callback
+             *     offer while waiting, voicemail when closed.
+             */
+            example: Record<string, unknown>;
+            items: components["schemas"]["FlowOut"][];
         };
         ForceStateIn: {
             /** @description Why (the agent sees it; 1 to 100 characters). */
@@ -3786,11 +3896,19 @@ export interface components {
         /** @description One number a trunk brings calls for, and the queue its calls wait in. */
         NumberRoute: {
             /**
+             * @description The contact flow (IVR) callers go through first, by name; straight to the queue
+             *     when left out.
+             */
+            flow?: string | null;
+            /**
              * @description The dialled number as the provider sends it in the Request-URI, E.164 with or
              *     without `+` (`+15550100`).
              */
             number: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The queue its calls wait in (and the default of its contact flow's steps).
+             */
             queue_id: string;
         };
         OrgPatch: {
@@ -8565,6 +8683,149 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordingOut"];
                 };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_flows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowsOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowCheckOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits and dashes, 2 to 64 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             403: {
                 headers: {

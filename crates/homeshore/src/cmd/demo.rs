@@ -161,7 +161,7 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
                 carrier,
                 phone: state
                     .sip()
-                    .map(|s| (loopback(s.addr), seed::PHONE_NUMBER.to_string())),
+                    .map(|s| (loopback(s.addr), seed::MENU_NUMBER.to_string())),
             },
             stats.clone(),
         );
@@ -221,8 +221,9 @@ fn demo_sip_bind() -> String {
     }
 }
 
-/// The demo's phone number: a trunk that takes calls from this machine (any SIP phone
-/// or `sipp`) for [`seed::PHONE_NUMBER`]; they wait in Orders.
+/// The demo's phone numbers: a trunk that takes calls from this machine (any SIP phone
+/// or `sipp`) for [`seed::PHONE_NUMBER`] (they wait in Orders) and
+/// [`seed::MENU_NUMBER`] (through the call flow [`seed::CALL_FLOW`] first).
 async fn connect_phone(state: &AppState) -> anyhow::Result<()> {
     use server::telephony::trunks::{NumberRoute, TrunkData, TrunkIn};
     let org = state
@@ -243,13 +244,34 @@ async fn connect_phone(state: &AppState) -> anyhow::Result<()> {
     if existing.is_some() {
         return Ok(());
     }
+    const FLOW: &str = "demo-menu";
+    let flow = voice::flow::Flow::parse(seed::CALL_FLOW)
+        .map_err(|e| anyhow::anyhow!("the demo's call flow: {e}"))?;
+    server::org_settings::save(
+        state,
+        org.id,
+        server::events::Actor::System,
+        ObjectKind::CallFlow,
+        FLOW,
+        &serde_json::json!({ "flow": flow }),
+        None,
+    )
+    .await?;
     let data = TrunkData {
         trunk: TrunkIn {
             enabled: true,
-            numbers: vec![NumberRoute {
-                number: seed::PHONE_NUMBER.into(),
-                queue_id: orders.id,
-            }],
+            numbers: vec![
+                NumberRoute {
+                    number: seed::PHONE_NUMBER.into(),
+                    queue_id: orders.id,
+                    flow: None,
+                },
+                NumberRoute {
+                    number: seed::MENU_NUMBER.into(),
+                    queue_id: orders.id,
+                    flow: Some(FLOW.into()),
+                },
+            ],
             allow: vec!["127.0.0.0/8".into()],
             username: None,
             password: None,
@@ -287,8 +309,9 @@ fn print_banner(addr: SocketAddr, sip: Option<SocketAddr>, args: &Args, fresh: b
         format!("Adherence, live {base}/adherence/  {base}/live/"),
         match sip {
             Some(sip) => format!(
-                "Phone           sipp -sn uac -s {} {sip}  (calls wait in Orders)",
-                &seed::PHONE_NUMBER[1..]
+                "Phone           sipp -sn uac -s {} {sip}  (calls wait in Orders; {} goes through the menu first)",
+                &seed::PHONE_NUMBER[1..],
+                &seed::MENU_NUMBER[1..]
             ),
             None => "Phone           off (no SIP port)".to_string(),
         },

@@ -23,6 +23,270 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(voice_status))
         .routes(routes!(connect_audio))
         .routes(routes!(pause_recording))
+        .routes(routes!(list_flows))
+        .routes(routes!(put_flow, delete_flow))
+        .routes(routes!(check_flow))
+}
+
+// ---------- contact flows ----------
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowIn {
+    /// The flow: `{"start": "step", "timezone": "America/Chicago", "steps": {...}}`;
+    /// each step has a `type` (`say`, `menu`, `collect`, `branch`, `queue`,
+    /// `voicemail`, `hangup`). See the example in the list.
+    #[schema(value_type = Object)]
+    pub flow: serde_json::Value,
+}
+
+/// One problem with a flow: a JSON pointer into it, and what is wrong there.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlowProblem {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlowCheckOut {
+    /// Empty when the flow may be saved.
+    pub errors: Vec<FlowProblem>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlowOut {
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub flow: serde_json::Value,
+    /// The numbers whose callers go through it.
+    pub numbers: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlowsOut {
+    pub items: Vec<FlowOut>,
+    /// A flow to start from: business hours, a menu, an order number, a callback
+    /// offer while waiting, voicemail when closed.
+    #[schema(value_type = Object)]
+    pub example: serde_json::Value,
+}
+
+/// Reads and checks a flow against the organisation's queues; every problem, each with
+/// its JSON pointer.
+async fn check(
+    state: &AppState,
+    org: uuid::Uuid,
+    value: &serde_json::Value,
+) -> ApiResult<Result<voice::flow::Flow, Vec<FlowProblem>>> {
+    let problem = |e: voice::flow::FlowError| FlowProblem {
+        path: e.path,
+        message: e.message,
+    };
+    let flow = match voice::flow::Flow::parse(&value.to_string()) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(vec![problem(e)])),
+    };
+    let queues: Vec<String> = crate::contacts::load_all_objects(state, org, ObjectKind::Queue)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    let queue = |q: &str| queues.iter().any(|n| n == q);
+    let zone = |z: &str| jiff::tz::TimeZone::get(z).is_ok();
+    let errors: Vec<FlowProblem> = flow
+        .validate(&voice::flow::Known {
+            queue: &queue,
+            zone: &zone,
+        })
+        .into_iter()
+        .map(problem)
+        .collect();
+    Ok(if errors.is_empty() {
+        Ok(flow)
+    } else {
+        Err(errors)
+    })
+}
+
+/// The organisation's contact flows (admins), the numbers that use each, and an
+/// example to start from.
+#[utoipa::path(get, path = "/api/voice/flows", tag = "voice",
+    responses((status = 200, body = FlowsOut), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_flows(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<FlowsOut>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let users = flow_users(&state, org).await?;
+    let items = crate::contacts::load_all_objects(&state, org, ObjectKind::CallFlow)
+        .await?
+        .into_iter()
+        .map(|o| FlowOut {
+            numbers: users
+                .iter()
+                .filter(|(f, _)| *f == o.name)
+                .map(|(_, n)| n.clone())
+                .collect(),
+            flow: o.data.get("flow").cloned().unwrap_or_default(),
+            name: o.name,
+        })
+        .collect();
+    let first_queue = crate::contacts::load_all_objects(&state, org, ObjectKind::Queue)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .min()
+        .unwrap_or_else(|| "Support".into());
+    let example = serde_json::to_value(voice::flow::example(&first_queue)).unwrap_or_default();
+    Ok(Json(FlowsOut { items, example }))
+}
+
+/// (flow, number) for every number of the organisation's trunks that names a flow.
+async fn flow_users(state: &AppState, org: uuid::Uuid) -> ApiResult<Vec<(String, String)>> {
+    Ok(
+        crate::contacts::load_all_objects(state, org, ObjectKind::Trunk)
+            .await?
+            .into_iter()
+            .filter_map(|o| serde_json::from_value::<TrunkData>(o.data).ok())
+            .flat_map(|d| d.trunk.numbers)
+            .filter_map(|n| Some((n.flow?, n.number)))
+            .collect(),
+    )
+}
+
+/// Check a contact flow without saving it (admins): every problem, each with the JSON
+/// pointer of what is wrong, for the editor to show where.
+#[utoipa::path(post, path = "/api/voice/flows/check", tag = "voice", request_body = FlowIn,
+    responses((status = 200, body = FlowCheckOut), (status = 403, body = crate::error::ErrorBody)))]
+async fn check_flow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<FlowIn>,
+) -> ApiResult<Json<FlowCheckOut>> {
+    auth.require_admin()?;
+    let errors = check(&state, auth.org_id(), &body.flow)
+        .await?
+        .err()
+        .unwrap_or_default();
+    Ok(Json(FlowCheckOut { errors }))
+}
+
+/// Create or replace a contact flow (admins). A flow with problems is refused (422)
+/// with every problem in `details.errors` (`path`, a JSON pointer, and `message`).
+/// Calls already in the flow finish the version they started with. Audited as
+/// `object.put`.
+#[utoipa::path(put, path = "/api/voice/flows/{name}", tag = "voice", request_body = FlowIn,
+    params(("name" = String, Path, description = "lowercase letters, digits and dashes, 2 to 64")),
+    responses((status = 200, body = FlowOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn put_flow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+    Json(body): Json<FlowIn>,
+) -> ApiResult<Json<FlowOut>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    if !crate::seed::valid_slug(&name) {
+        return Err(ApiError::invalid(
+            "name: lowercase letters, digits and dashes, 2 to 64",
+        ));
+    }
+    if body.flow.to_string().len() > 100_000 {
+        return Err(ApiError::invalid("flow: at most 100,000 bytes"));
+    }
+    let flow = match check(&state, org, &body.flow).await? {
+        Ok(f) => f,
+        Err(errors) => {
+            let first = format!(
+                "the flow at {}: {}",
+                if errors[0].path.is_empty() { "/" } else { &errors[0].path },
+                errors[0].message
+            );
+            return Err(
+                ApiError::invalid(first).with_details(serde_json::json!({ "errors": errors }))
+            );
+        }
+    };
+    let existing = state
+        .store()
+        .get_object_by_name(org, ObjectKind::CallFlow, &name)
+        .await?;
+    let value = serde_json::to_value(&flow).unwrap_or_default();
+    crate::org_settings::save(
+        &state,
+        org,
+        Actor::from(&auth),
+        ObjectKind::CallFlow,
+        &name,
+        &serde_json::json!({ "flow": value }),
+        existing.as_ref(),
+    )
+    .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    let numbers = flow_users(&state, org)
+        .await?
+        .into_iter()
+        .filter(|(f, _)| *f == name)
+        .map(|(_, n)| n)
+        .collect();
+    Ok(Json(FlowOut {
+        name,
+        flow: value,
+        numbers,
+    }))
+}
+
+/// Delete a contact flow (admins); refused (409) while a number names it.
+#[utoipa::path(delete, path = "/api/voice/flows/{name}", tag = "voice",
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn delete_flow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::CallFlow, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact flow"))?;
+    let users: Vec<String> = flow_users(&state, org)
+        .await?
+        .into_iter()
+        .filter(|(f, _)| *f == name)
+        .map(|(_, n)| n)
+        .collect();
+    if !users.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "the numbers {} go through this flow; point them elsewhere first",
+            users.join(", ")
+        )));
+    }
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind: ObjectKind::CallFlow,
+                    id: o.id,
+                },
+                LiveEvent::ObjectDeleted {
+                    kind: ObjectKind::CallFlow.as_str().into(),
+                    id: o.id,
+                }
+                .change(org, state.now(), Actor::from(&auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -176,6 +440,17 @@ async fn put_trunk(
         if queue.is_none() {
             return Err(ApiError::invalid(format!(
                 "numbers[{i}].queue_id: no such queue in this organisation"
+            )));
+        }
+        if let Some(f) = &n.flow
+            && state
+                .store()
+                .get_object_by_name(org, ObjectKind::CallFlow, f)
+                .await?
+                .is_none()
+        {
+            return Err(ApiError::invalid(format!(
+                "numbers[{i}].flow: no contact flow is named \"{f}\""
             )));
         }
     }

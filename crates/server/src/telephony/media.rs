@@ -2,7 +2,8 @@
 //! RTP and RFC 4733 key presses in.
 //!
 //! While a call waits, the caller hears the hold music (a soft arpeggio, generated
-//! here, so nothing is downloaded). Once an agent's browser is attached
+//! here, so nothing is downloaded); a prompt (the contact flow's, a place-in-line
+//! announcement) plays over whatever else would be heard, and says when it is done. Once an agent's browser is attached
 //! ([`AgentAudio`], the WebRTC leg in `webrtc.rs`), the caller hears the agent instead
 //! (silence when a frame is late) and the agent gets the caller's frames, both in
 //! μ-law: a PCMA trunk is transcoded sample by sample, a PCMU one passed through.
@@ -39,6 +40,15 @@ pub struct MediaStats {
     pub digits: AtomicU64,
 }
 
+/// What the media task tells the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    /// A key press (RFC 4733).
+    Digit(char),
+    /// The prompt with this id has been played to its end.
+    PromptDone(u64),
+}
+
 /// Longest recording kept: four hours (about 460 MB of PCM in memory at worst).
 const MAX_RECORDING_SAMPLES: usize = 4 * 3600 * 8000;
 
@@ -51,6 +61,21 @@ pub enum Control {
     Pause(bool),
     /// The call is over: the recording as a stereo WAV, if there is one.
     Finish(tokio::sync::oneshot::Sender<Option<Vec<u8>>>),
+    /// Play a prompt (8 kHz) in place of the music or the agent; `PromptDone(id)`
+    /// follows when it has been heard to the end.
+    Play {
+        id: u64,
+        pcm: Arc<Vec<i16>>,
+    },
+    /// Stop the prompt now (no `PromptDone`).
+    StopPrompt,
+    /// What the caller hears when nothing else plays: the hold music (`true`, while
+    /// waiting in a queue) or silence (in a contact flow, between prompts).
+    Music(bool),
+    /// Start keeping the caller's audio (a voicemail), up to this many samples.
+    Capture(usize),
+    /// Hand over what was kept, and stop keeping it.
+    TakeCapture(tokio::sync::oneshot::Sender<Vec<i16>>),
 }
 
 /// Both sides of a call, in step.
@@ -120,13 +145,13 @@ pub struct MediaHandle {
 
 impl MediaHandle {
     /// Starts sending and receiving on `sock` once `negotiated` (or a later update)
-    /// gives the far end. Key presses go to `digits`.
-    pub fn start(sock: UdpSocket, digits: mpsc::UnboundedSender<char>) -> MediaHandle {
+    /// gives the far end. Key presses and finished prompts go to `events`.
+    pub fn start(sock: UdpSocket, events: mpsc::UnboundedSender<MediaEvent>) -> MediaHandle {
         let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(0);
         let (update, rx) = watch::channel(None);
         let (control, agents) = mpsc::unbounded_channel();
         let stats = Arc::new(MediaStats::default());
-        let task = tokio::spawn(run(sock, rx, agents, stats.clone(), digits));
+        let task = tokio::spawn(run(sock, rx, agents, stats.clone(), events));
         MediaHandle {
             update,
             control,
@@ -194,7 +219,7 @@ async fn run(
     mut negotiated: watch::Receiver<Option<Negotiated>>,
     mut agents: mpsc::UnboundedReceiver<Control>,
     stats: Arc<MediaStats>,
-    digits: mpsc::UnboundedSender<char>,
+    events: mpsc::UnboundedSender<MediaEvent>,
 ) {
     let music: &[i16] = &HOLD_MUSIC;
     let mut pcm_out: Vec<i16> = Vec::with_capacity(480);
@@ -216,6 +241,9 @@ async fn run(
     let mut from_agent: VecDeque<Vec<u8>> = VecDeque::new();
     let mut pcm_in = vec![0i16; 480];
     let mut recording: Option<Recording> = None;
+    let mut prompt: Option<(u64, Arc<Vec<i16>>, usize)> = None;
+    let mut music_on = true;
+    let mut capture: Option<(Vec<i16>, usize)> = None;
     loop {
         tokio::select! {
             c = agents.recv() => match c {
@@ -234,6 +262,13 @@ async fn run(
                 Some(Control::Finish(reply)) => {
                     let _ = reply.send(recording.take().map(|r| r.wav()));
                     return;
+                }
+                Some(Control::Play { id, pcm }) => prompt = Some((id, pcm, 0)),
+                Some(Control::StopPrompt) => prompt = None,
+                Some(Control::Music(on)) => music_on = on,
+                Some(Control::Capture(max)) => capture = Some((Vec::with_capacity(max.min(8000 * 60)), max)),
+                Some(Control::TakeCapture(reply)) => {
+                    let _ = reply.send(capture.take().map(|(pcm, _)| pcm).unwrap_or_default());
                 }
                 None => return,
             },
@@ -281,11 +316,19 @@ async fn run(
                 // One buffer for every frame of the call: no allocation per packet.
                 pcm_out.clear();
                 pcm_out.resize(samples, 0);
-                if agent.is_some() {
+                if let Some((id, pcm, at)) = &mut prompt {
+                    let end = (*at + samples).min(pcm.len());
+                    pcm_out[..end - *at].copy_from_slice(&pcm[*at..end]);
+                    *at = end;
+                    if end == pcm.len() {
+                        let _ = events.send(MediaEvent::PromptDone(*id));
+                        prompt = None;
+                    }
+                } else if agent.is_some() {
                     if let Some(mu) = from_agent.pop_front() {
                         Law::Mu.decode(&mu, &mut pcm_out);
                     }
-                } else {
+                } else if music_on {
                     for (i, x) in pcm_out.iter_mut().enumerate() {
                         *x = music[(pos + i) % music.len()];
                     }
@@ -329,10 +372,16 @@ async fn run(
                     rx_stats.record(p.sequence, p.timestamp, arrival);
                     stats.lost.store(rx_stats.lost().max(0) as u64, Ordering::Relaxed);
                     stats.jitter_us.store(rx_stats.jitter() as u64 * 125, Ordering::Relaxed);
-                    if let Some(r) = &mut recording {
+                    if recording.is_some() || capture.is_some() {
                         let k = p.payload.len().min(pcm_in.len());
                         law(n.codec).decode(&p.payload[..k], &mut pcm_in[..k]);
-                        r.caller(&pcm_in[..k]);
+                        if let Some(r) = &mut recording {
+                            r.caller(&pcm_in[..k]);
+                        }
+                        if let Some((kept, max)) = &mut capture {
+                            let room = max.saturating_sub(kept.len()).min(k);
+                            kept.extend_from_slice(&pcm_in[..room]);
+                        }
                     }
                     if let Some(a) = &agent {
                         let mu = match n.codec {
@@ -354,7 +403,7 @@ async fn run(
                 {
                     for d in detector.push(p.timestamp, ev) {
                         stats.digits.fetch_add(1, Ordering::Relaxed);
-                        let _ = digits.send(d.digit);
+                        let _ = events.send(MediaEvent::Digit(d.digit));
                     }
                 }
             }

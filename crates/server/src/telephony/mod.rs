@@ -26,28 +26,41 @@
 //! both sides in step; the agent pauses it for a card payment. When the call ends the
 //! WAV becomes the contact's attachment (sealed at rest) and `recording` on the contact.
 //!
-//! What is not here yet: the IVR, outbound dialling and supervisor listen/whisper/barge.
+//! A number can name a contact flow (the IVR, `voice::flow`): the call is then answered
+//! at once and the flow plays — prompts spoken by [`prompts`], keys read from the
+//! media, silence timers on the driver's heap — until it queues the call (with the
+//! digits collected as the contact's attributes, and its path through the flow on the
+//! contact), takes a voicemail (a contact with the message attached, routed like any
+//! other), or hangs up. A caller waiting in a queue hears their place and the expected
+//! wait every so often and, where the flow offers it, may press 1 to be called back:
+//! the contact keeps its place in line while the call ends.
+//!
+//! What is not here yet: dialling out (the callback itself) and supervisor
+//! listen/whisper/barge.
 
 pub mod media;
+pub mod prompts;
 pub mod trunks;
 pub mod webrtc;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
-use store::{Channel, ContactStatus};
+use store::{Channel, ContactStatus, Store as _};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use voice::access::{self, Admission, Policy};
+use voice::call::CallState;
 use voice::call::{Call, CallOutput, CallTimer, EndReason, Endpoint};
 use voice::dialog::Ids;
 use voice::digest::DigestServer;
+use voice::flow::{Action, Facts, Flow, Input, QueueTarget, Run};
 use voice::register::{RegOutput, RegTimer, RegisterClient, RegisterConfig};
 use voice::router::{Route, route, stateless_reply};
 use voice::sdp::LocalMedia;
@@ -57,7 +70,7 @@ use voice::transaction::Millis;
 use crate::AppState;
 use crate::contacts::{self, CustomerRef, NewContact};
 use crate::events::Actor;
-use media::{AgentAudio, Control, MediaHandle};
+use media::{AgentAudio, Control, MediaEvent, MediaHandle};
 use trunks::Directory;
 
 /// How long an ended call's Call-ID is remembered, so that a late retransmission is
@@ -74,6 +87,10 @@ pub struct SipStats {
     pub not_found: AtomicU64,
     pub calls_total: AtomicU64,
     pub calls_active: AtomicU64,
+    /// Callers who hung up in a contact flow, before it queued them.
+    pub flow_abandoned: AtomicU64,
+    pub voicemails: AtomicU64,
+    pub callbacks_requested: AtomicU64,
 }
 
 /// The running SIP driver: where it listens, and how to reach it.
@@ -98,6 +115,9 @@ pub struct CallOut {
     pub jitter_ms: f64,
     /// Key presses received (their values are not kept: they may be card numbers).
     pub key_presses: u64,
+    /// The contact flow and the step the caller is at, while in one.
+    pub flow: Option<String>,
+    pub flow_step: Option<String>,
     /// Whether an agent's browser is connected to the call's audio.
     pub agent_audio: bool,
     /// Audio frames from the agent's browser, and to it.
@@ -162,6 +182,26 @@ enum Cmd {
         contact: Uuid,
         paused: bool,
         reply: oneshot::Sender<Option<bool>>,
+    },
+    /// A flow call's caller is (not) a known customer: the flow can start.
+    FlowReady {
+        call_id: String,
+        known: bool,
+    },
+    Media {
+        call_id: String,
+        event: MediaEvent,
+    },
+    /// A prompt's audio is ready to play.
+    Prompt {
+        call_id: String,
+        id: u64,
+        pcm: Arc<Vec<i16>>,
+    },
+    /// The callback is on the contact: say goodbye and hang up, the contact waiting on.
+    CallbackKept {
+        call_id: String,
+        number: String,
     },
 }
 
@@ -250,6 +290,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     ep.user_agent = format!("Homeshore/{}", env!("CARGO_PKG_VERSION"));
     let key: [u8; 32] = rand::random();
     let driver = Driver {
+        prompts: Arc::new(prompts::Prompts::default()),
         state: state.clone(),
         sock: Arc::new(sock),
         ep,
@@ -272,12 +313,17 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     Ok(Some(Sip { addr, stats, tx }))
 }
 
-/// Voice contacts still open from a previous process: their calls died with it.
+/// Voice contacts still open from a previous process whose calls died with it (a
+/// voicemail, or a caller waiting for a callback, has no call to lose).
 async fn end_orphans(state: &AppState) {
     for (org, _) in state.slots() {
         let open: Vec<Uuid> = state.with_org(org, |o| {
             o.contacts()
-                .filter(|lc| lc.contact.channel == Channel::Voice && !lc.contact.status.is_ended())
+                .filter(|lc| {
+                    lc.contact.channel == Channel::Voice
+                        && !lc.contact.status.is_ended()
+                        && !outlives_call(&lc.contact)
+                })
                 .map(|lc| lc.contact.id)
                 .collect()
         });
@@ -289,11 +335,46 @@ async fn end_orphans(state: &AppState) {
     }
 }
 
+/// A voice contact that needs no live call: a voicemail, or a caller who asked to be
+/// called back.
+pub fn outlives_call(c: &store::Contact) -> bool {
+    c.data.get("voicemail").is_some() || c.data.get("callback").is_some()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TimerKey {
     Call(String, CallTimer),
     Reg(String, RegTimer),
+    /// A flow's silence timer; only the latest of a call counts.
+    Listen(String, u64),
+    /// Time to tell a waiting caller their place again.
+    Announce(String),
+    /// A voicemail reached its longest.
+    VoicemailEnd(String),
     Sweep,
+}
+
+/// A call in a contact flow.
+struct FlowCall {
+    name: String,
+    flow: Arc<Flow>,
+    /// Started once the caller is known or not.
+    run: Option<Run>,
+    known: bool,
+}
+
+/// A call waiting in a queue.
+struct Waiting {
+    announce_every: Millis,
+    callback: bool,
+}
+
+/// A voicemail being taken.
+struct Voicemail {
+    queue: Uuid,
+    max_s: u32,
+    /// The beep is over and the caller is being recorded.
+    recording: bool,
 }
 
 struct Active {
@@ -310,6 +391,21 @@ struct Active {
     leg: Option<Arc<webrtc::LegStats>>,
     /// Its queue records calls.
     records: bool,
+    dialled: String,
+    caller_number: Option<String>,
+    caller_name: String,
+    flow: Option<FlowCall>,
+    /// The flow's name and path, kept for the contact once it queues.
+    flow_record: Option<serde_json::Value>,
+    wait: Option<Waiting>,
+    voicemail: Option<Voicemail>,
+    /// The prompt playing (its `PromptDone` is awaited), if any.
+    prompt: Option<u64>,
+    prompt_seq: u64,
+    /// The latest silence timer; older ones are stale.
+    listen: u64,
+    /// Hang up when the prompt playing ends.
+    hangup_after_prompt: bool,
 }
 
 struct Reg {
@@ -322,6 +418,7 @@ struct Reg {
 }
 
 struct Driver {
+    prompts: Arc<prompts::Prompts>,
     state: AppState,
     sock: Arc<UdpSocket>,
     ep: Endpoint,
@@ -415,6 +512,13 @@ impl Driver {
                         self.reg_outputs(&call_id, out).await;
                     }
                 }
+                TimerKey::Listen(call_id, n) => {
+                    if self.calls.get(&call_id).is_some_and(|a| a.listen == n) {
+                        self.flow_input(&call_id, Input::Timeout).await;
+                    }
+                }
+                TimerKey::Announce(call_id) => self.announce(&call_id).await,
+                TimerKey::VoicemailEnd(call_id) => self.end_voicemail(&call_id).await,
                 TimerKey::Sweep => {
                     self.calls
                         .retain(|_, a| a.forget_at.is_none_or(|t| t > now));
@@ -476,13 +580,14 @@ impl Driver {
             .and_then(SipUri::parse)
             .and_then(|u| u.user)
             .unwrap_or_default();
-        let Some((trunk, queue)) = self.dir.lookup(&dialled) else {
+        let Some((trunk, route)) = self.dir.lookup(&dialled) else {
             self.stats.not_found.fetch_add(1, Ordering::Relaxed);
             self.send(&stateless_reply(&msg, 404, "Not Found"), from)
                 .await;
             return;
         };
         let (org, trunk_name) = (trunk.org, trunk.name.clone());
+        let (queue, flow) = (route.queue, route.flow.clone());
         // Decided before anything is awaited (the policy borrows a closure).
         let admission = {
             let digest = trunk.digest.clone();
@@ -524,8 +629,8 @@ impl Driver {
                 return;
             }
         };
-        let (digits_tx, mut digits_rx) = mpsc::unbounded_channel::<char>();
-        let media = MediaHandle::start(rtp, digits_tx);
+        let (events_tx, mut events_rx) = mpsc::unbounded_channel::<MediaEvent>();
+        let media = MediaHandle::start(rtp, events_tx);
         let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
         let caller = msg.from_addr().ok();
         let (call, out) =
@@ -536,11 +641,22 @@ impl Driver {
                     return;
                 }
             };
-        // Key presses are counted by the media task; the IVR will read them here.
-        tokio::spawn(async move { while digits_rx.recv().await.is_some() {} });
+        // Key presses and finished prompts come back to this task.
+        {
+            let (tx, call_id) = (self.tx.clone(), call_id.clone());
+            tokio::spawn(async move {
+                while let Some(event) = events_rx.recv().await {
+                    let call_id = call_id.clone();
+                    if tx.send(Cmd::Media { call_id, event }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
         self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
         let rejected = out.iter().any(|o| matches!(o, CallOutput::Ended(_)));
+        let (number, name) = caller_of(caller.as_ref());
         self.calls.insert(
             call_id.clone(),
             Active {
@@ -556,31 +672,95 @@ impl Driver {
                 started: Instant::now(),
                 leg: None,
                 records: false,
+                dialled: trunks::number_key(&dialled),
+                caller_number: number.clone(),
+                caller_name: name,
+                flow: flow.map(|(name, flow)| FlowCall {
+                    name,
+                    flow,
+                    run: None,
+                    known: false,
+                }),
+                flow_record: None,
+                wait: None,
+                voicemail: None,
+                prompt: None,
+                prompt_seq: 0,
+                listen: 0,
+                hangup_after_prompt: false,
             },
         );
         self.call_outputs(&call_id, out).await;
         if rejected {
             return;
         }
-        let (number, name) = caller_of(caller.as_ref());
+        let Some(a) = self.calls.get_mut(&call_id) else {
+            return;
+        };
+        if a.flow.is_none() {
+            a.wait = Some(Waiting {
+                announce_every: 0,
+                callback: false,
+            });
+            self.create_contact(&call_id, BTreeMap::new());
+            return;
+        }
+        // A contact flow: answer now, in silence, and start it once we know whether
+        // the caller is a customer already.
+        a.media.control(Control::Music(false));
+        let mut out = a.call.ring(now);
+        out.extend(a.call.answer(now));
+        self.call_outputs(&call_id, out).await;
+        let (state, tx) = (self.state.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let known = match &number {
+                Some(n) => state
+                    .store()
+                    .find_identity(org, "phone", n)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some(),
+                None => false,
+            };
+            let _ = tx.send(Cmd::FlowReady { call_id, known });
+        });
+    }
+
+    /// Writes the call's contact in its queue (`a.queue`), with these attributes.
+    fn create_contact(&mut self, call_id: &str, attributes: BTreeMap<String, String>) {
+        let Some(a) = self.calls.get(call_id) else {
+            return;
+        };
         let state = self.state.clone();
         let tx = self.tx.clone();
+        let (org, queue, call_id) = (a.org, a.queue, call_id.to_string());
+        let mut new = NewContact::new(
+            Channel::Voice,
+            queue,
+            CustomerRef::New {
+                name: a.caller_name.clone(),
+                email: None,
+                identity: a.caller_number.clone().map(|n| ("phone".to_string(), n)),
+            },
+        );
+        new.attributes = attributes;
+        new.attributes.insert("dialled".into(), a.dialled.clone());
+        new.data.insert(
+            "sip_call_id".into(),
+            serde_json::Value::String(call_id.clone()),
+        );
+        if let Some(f) = &a.flow_record {
+            new.data.insert("flow".into(), f.clone());
+        }
+        if let Some(p) = new
+            .attributes
+            .get("priority")
+            .and_then(|p| p.parse::<u8>().ok())
+        {
+            new.data.insert("priority".into(), p.into());
+        }
         tokio::spawn(async move {
-            let mut new = NewContact::new(
-                Channel::Voice,
-                queue,
-                CustomerRef::New {
-                    name,
-                    email: None,
-                    identity: number.map(|n| ("phone".to_string(), n)),
-                },
-            );
-            new.attributes
-                .insert("dialled".into(), trunks::number_key(&dialled));
-            new.data.insert(
-                "sip_call_id".into(),
-                serde_json::Value::String(call_id.clone()),
-            );
             match contacts::create_contact(&state, org, Actor::Customer, new).await {
                 Ok(c) => {
                     let _ = tx.send(Cmd::Created {
@@ -636,9 +816,19 @@ impl Driver {
                     a.media.control(Control::Record);
                     a.records = true;
                 }
-                let mut out = a.call.ring(now);
-                out.extend(a.call.answer(now));
-                self.call_outputs(&call_id, out).await;
+                let announces = a
+                    .wait
+                    .as_ref()
+                    .is_some_and(|w| w.announce_every > 0 || w.callback);
+                if matches!(a.call.state(), CallState::Offered | CallState::Ringing) {
+                    let mut out = a.call.ring(now);
+                    out.extend(a.call.answer(now));
+                    self.call_outputs(&call_id, out).await;
+                }
+                if announces {
+                    // The first announcement a moment after the caller is queued.
+                    self.arm(TimerKey::Announce(call_id.clone()), now + 1_500);
+                }
                 tokio::spawn(watch_contact(
                     self.state.clone(),
                     org,
@@ -715,6 +905,342 @@ impl Driver {
             Cmd::Status { org, reply } => {
                 let _ = reply.send(self.status(org));
             }
+            Cmd::FlowReady { call_id, known } => {
+                let facts = self.facts_of(&call_id);
+                let Some(a) = self.calls.get_mut(&call_id) else {
+                    return;
+                };
+                let Some(f) = &mut a.flow else { return };
+                if a.ended.is_some() || f.run.is_some() {
+                    return;
+                }
+                f.known = known;
+                let Some((weekday, minute, open)) = facts else {
+                    return;
+                };
+                let actions = {
+                    let open = |q: &str| open.get(q).copied().unwrap_or(false);
+                    let fx = Facts {
+                        weekday,
+                        minute,
+                        known_caller: known,
+                        open: &open,
+                    };
+                    let (run, actions) = Run::start((*f.flow).clone(), &fx);
+                    f.run = Some(run);
+                    actions
+                };
+                self.flow_actions(&call_id, actions).await;
+            }
+            Cmd::Media { call_id, event } => self.media_event(&call_id, event).await,
+            Cmd::Prompt { call_id, id, pcm } => {
+                if let Some(a) = self.calls.get(&call_id)
+                    && a.prompt == Some(id)
+                    && a.ended.is_none()
+                {
+                    a.media.control(Control::Play { id, pcm });
+                }
+            }
+            Cmd::CallbackKept { call_id, number } => {
+                let spoken: Vec<String> = number
+                    .trim_start_matches('+')
+                    .chars()
+                    .map(String::from)
+                    .collect();
+                let text = format!(
+                    "Thank you. We will call you back at {}, keeping your place in line. Goodbye.",
+                    spoken.join(" ")
+                );
+                if let Some(a) = self.calls.get_mut(&call_id) {
+                    a.hangup_after_prompt = true;
+                }
+                self.say(&call_id, text);
+            }
+        }
+    }
+
+    /// Local weekday and minute in the flow's zone, and which of the organisation's
+    /// queues are open, by name.
+    fn facts_of(&self, call_id: &str) -> Option<(u8, u32, HashMap<String, bool>)> {
+        let a = self.calls.get(call_id)?;
+        let f = a.flow.as_ref()?;
+        let tz = f
+            .flow
+            .timezone
+            .as_deref()
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let local = jiff::Timestamp::from_second(self.state.now().unix_timestamp())
+            .ok()?
+            .to_zoned(tz);
+        let weekday = (local.weekday().to_monday_one_offset() - 1) as u8;
+        let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
+        let open = self.state.with_org(a.org, |o| {
+            o.queues()
+                .map(|q| (q.name.clone(), o.queue_open(q.id).unwrap_or(false)))
+                .collect()
+        });
+        Some((weekday, minute, open))
+    }
+
+    /// Feeds the flow of a call; what it asks for is done.
+    async fn flow_input(&mut self, call_id: &str, input: Input) {
+        let facts = self.facts_of(call_id);
+        let Some(a) = self.calls.get_mut(call_id) else {
+            return;
+        };
+        let Some(f) = &mut a.flow else { return };
+        let (Some(run), Some((weekday, minute, open))) = (&mut f.run, facts) else {
+            return;
+        };
+        let actions = {
+            let open = |q: &str| open.get(q).copied().unwrap_or(false);
+            let fx = Facts {
+                weekday,
+                minute,
+                known_caller: f.known,
+                open: &open,
+            };
+            run.handle(input, &fx)
+        };
+        self.flow_actions(call_id, actions).await;
+    }
+
+    /// Plays `text` on the call; its `PromptDone` is then awaited.
+    fn say(&mut self, call_id: &str, text: String) {
+        let Some(a) = self.calls.get_mut(call_id) else {
+            return;
+        };
+        a.prompt_seq += 1;
+        let id = a.prompt_seq;
+        a.prompt = Some(id);
+        let (prompts, tx, call_id) = (self.prompts.clone(), self.tx.clone(), call_id.to_string());
+        tokio::spawn(async move {
+            let pcm = prompts.get(&text).await;
+            let _ = tx.send(Cmd::Prompt { call_id, id, pcm });
+        });
+    }
+
+    async fn flow_actions(&mut self, call_id: &str, actions: Vec<Action>) {
+        let now = self.now();
+        for action in actions {
+            let Some(a) = self.calls.get_mut(call_id) else {
+                return;
+            };
+            if a.ended.is_some() {
+                return;
+            }
+            match action {
+                Action::Say(text) => self.say(call_id, text),
+                Action::StopPrompt => {
+                    a.prompt = None;
+                    a.media.control(Control::StopPrompt);
+                }
+                Action::Listen { timeout_ms } => {
+                    self.timer_seq += 1;
+                    a.listen = self.timer_seq;
+                    let n = a.listen;
+                    self.arm(TimerKey::Listen(call_id.to_string(), n), now + timeout_ms);
+                }
+                Action::Queue(target) => self.flow_queues(call_id, target),
+                Action::Voicemail { queue, max_s } => {
+                    let (org, own) = (a.org, a.queue);
+                    let queue = queue.and_then(|q| self.queue_named(org, &q)).unwrap_or(own);
+                    let Some(a) = self.calls.get_mut(call_id) else {
+                        return;
+                    };
+                    a.voicemail = Some(Voicemail {
+                        queue,
+                        max_s,
+                        recording: false,
+                    });
+                    a.prompt_seq += 1;
+                    a.prompt = Some(a.prompt_seq);
+                    a.media.control(Control::Play {
+                        id: a.prompt_seq,
+                        pcm: prompts::beep(),
+                    });
+                }
+                Action::Hangup => {
+                    if a.prompt.is_some() {
+                        a.hangup_after_prompt = true;
+                    } else {
+                        let out = a.call.hangup(now);
+                        self.call_outputs(call_id, out).await;
+                    }
+                }
+            }
+        }
+    }
+
+    fn queue_named(&self, org: Uuid, name: &str) -> Option<Uuid> {
+        self.state
+            .with_org(org, |o| o.queues().find(|q| q.name == name).map(|q| q.id))
+    }
+
+    /// The flow queues the call: its contact is written with what the caller keyed in.
+    fn flow_queues(&mut self, call_id: &str, target: QueueTarget) {
+        let queue = target.queue.as_deref().and_then(|q| {
+            self.calls
+                .get(call_id)
+                .and_then(|a| self.queue_named(a.org, q))
+        });
+        let Some(a) = self.calls.get_mut(call_id) else {
+            return;
+        };
+        let Some(f) = a.flow.take() else { return };
+        if let Some(q) = queue {
+            a.queue = q;
+        }
+        let Some(run) = f.run else { return };
+        let mut attributes: BTreeMap<String, String> = run.attributes.clone();
+        attributes.extend(target.attributes);
+        if let Some(p) = target.priority {
+            attributes.insert("priority".into(), p.to_string());
+        }
+        a.flow_record =
+            Some(serde_json::json!({"name": f.name, "path": run.path, "keyed": run.attributes}));
+        a.wait = Some(Waiting {
+            announce_every: u64::from(target.announce_every_s) * 1000,
+            callback: target.callback && a.caller_number.is_some(),
+        });
+        a.media.control(Control::Music(true));
+        self.create_contact(call_id, attributes);
+    }
+
+    async fn media_event(&mut self, call_id: &str, event: MediaEvent) {
+        let now = self.now();
+        let Some(a) = self.calls.get_mut(call_id) else {
+            return;
+        };
+        if a.ended.is_some() {
+            return;
+        }
+        match event {
+            MediaEvent::PromptDone(id) => {
+                if a.prompt != Some(id) {
+                    return;
+                }
+                a.prompt = None;
+                if a.hangup_after_prompt {
+                    let out = a.call.hangup(now);
+                    self.call_outputs(call_id, out).await;
+                } else if let Some(v) = &mut a.voicemail {
+                    if !v.recording {
+                        v.recording = true;
+                        let max = v.max_s as usize * 8000;
+                        let at = now + u64::from(v.max_s) * 1000;
+                        a.media.control(Control::Capture(max));
+                        self.arm(TimerKey::VoicemailEnd(call_id.to_string()), at);
+                    }
+                } else if a.flow.is_some() {
+                    self.flow_input(call_id, Input::PromptDone).await;
+                }
+            }
+            MediaEvent::Digit(d) => {
+                if a.flow.is_some() {
+                    self.flow_input(call_id, Input::Digit(d)).await;
+                } else if a.voicemail.as_ref().is_some_and(|v| v.recording) {
+                    if d == '#' {
+                        self.end_voicemail(call_id).await;
+                    }
+                } else if d == '1'
+                    && a.wait.as_ref().is_some_and(|w| w.callback)
+                    && let (Some(contact), Some(number)) = (a.contact, a.caller_number.clone())
+                {
+                    a.wait = None;
+                    self.stats
+                        .callbacks_requested
+                        .fetch_add(1, Ordering::Relaxed);
+                    let (state, tx, org, call_id) = (
+                        self.state.clone(),
+                        self.tx.clone(),
+                        a.org,
+                        call_id.to_string(),
+                    );
+                    tokio::spawn(async move {
+                        let mut patch = serde_json::Map::new();
+                        patch.insert(
+                            "callback".into(),
+                            serde_json::json!({
+                                "number": number,
+                                "requested_at": crate::wire::ts(state.now()),
+                            }),
+                        );
+                        match contacts::update_contact_data(&state, org, contact, patch).await {
+                            Ok(_) => {
+                                let _ = tx.send(Cmd::CallbackKept { call_id, number });
+                            }
+                            Err(e) => {
+                                tracing::warn!(%contact, error = ?e, "a callback could not be kept; the caller waits on")
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// Tells a waiting caller their place, the expected wait and the callback offer;
+    /// again after the flow's interval while they wait.
+    async fn announce(&mut self, call_id: &str) {
+        let now = self.now();
+        let Some(a) = self.calls.get(call_id) else {
+            return;
+        };
+        let (Some(w), Some(contact)) = (&a.wait, a.contact) else {
+            return;
+        };
+        if a.ended.is_some() {
+            return;
+        }
+        let Some((position, wait_s)) = self.state.with_org(a.org, |o| o.position(contact)) else {
+            return; // offered or answered: no more announcements
+        };
+        let (every, callback) = (w.announce_every, w.callback);
+        if a.prompt.is_none() {
+            self.say(call_id, prompts::announcement(position, wait_s, callback));
+        }
+        if every > 0 {
+            self.arm(TimerKey::Announce(call_id.to_string()), now + every);
+        }
+    }
+
+    /// The voicemail is over (the caller pressed #, hung up, or it reached its
+    /// longest): the message becomes a contact in its queue.
+    async fn end_voicemail(&mut self, call_id: &str) {
+        let now = self.now();
+        let Some(a) = self.calls.get_mut(call_id) else {
+            return;
+        };
+        let Some(v) = a.voicemail.take() else { return };
+        if !v.recording {
+            return;
+        }
+        let (reply, pcm) = oneshot::channel();
+        a.media.control(Control::TakeCapture(reply));
+        let (state, org) = (self.state.clone(), a.org);
+        let mut new = NewContact::new(
+            Channel::Voice,
+            v.queue,
+            CustomerRef::New {
+                name: a.caller_name.clone(),
+                email: None,
+                identity: a.caller_number.clone().map(|n| ("phone".to_string(), n)),
+            },
+        );
+        new.attributes.insert("dialled".into(), a.dialled.clone());
+        new.attributes.insert("voicemail".into(), "yes".into());
+        new.data
+            .insert("voicemail".into(), serde_json::json!({"pending": true}));
+        if let Some(f) = &a.flow_record {
+            new.data.insert("flow".into(), f.clone());
+        }
+        self.stats.voicemails.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(keep_voicemail(state, org, new, pcm));
+        if a.ended.is_none() {
+            let out = a.call.hangup(now);
+            self.call_outputs(call_id, out).await;
         }
     }
 
@@ -735,6 +1261,12 @@ impl Driver {
                     lost: s.lost.load(Ordering::Relaxed),
                     jitter_ms: s.jitter_us.load(Ordering::Relaxed) as f64 / 1000.0,
                     key_presses: s.digits.load(Ordering::Relaxed),
+                    flow: a.flow.as_ref().map(|f| f.name.clone()),
+                    flow_step: a
+                        .flow
+                        .as_ref()
+                        .and_then(|f| f.run.as_ref())
+                        .map(|r| r.step().to_string()),
                     agent_audio: a
                         .leg
                         .as_ref()
@@ -789,10 +1321,21 @@ impl Driver {
                     if a.ended.is_some() {
                         continue;
                     }
+                    if a.flow.is_some() {
+                        self.stats.flow_abandoned.fetch_add(1, Ordering::Relaxed);
+                    }
                     a.ended = Some(reason);
                     a.forget_at = Some(self.clock.elapsed().as_millis() as Millis + LINGER_MS);
                     self.stats.calls_active.fetch_sub(1, Ordering::Relaxed);
                     tracing::info!(call = %call_id, reason = ?reason, "call ended");
+                    if a.voicemail.as_ref().is_some_and(|v| v.recording) {
+                        // Hanging up is how most callers end a message (before the
+                        // media task is finished below).
+                        Box::pin(self.end_voicemail(call_id)).await;
+                    }
+                    let Some(a) = self.calls.get_mut(call_id) else {
+                        return;
+                    };
                     let (done, wav) = oneshot::channel();
                     a.media.control(Control::Finish(done));
                     if let Some(c) = a.contact {
@@ -976,6 +1519,37 @@ fn keep_recording(
             tracing::error!(%contact, error = ?e, "a call's recording could not be kept");
         }
     });
+}
+
+/// Writes a voicemail's contact, then its message (sealed at rest, as every
+/// attachment) as `voicemail` on it. A message under half a second is dropped.
+async fn keep_voicemail(
+    state: AppState,
+    org: Uuid,
+    new: NewContact,
+    pcm: oneshot::Receiver<Vec<i16>>,
+) {
+    let Ok(pcm) = pcm.await else { return };
+    if pcm.len() < 4000 {
+        tracing::info!("a voicemail under half a second was dropped");
+        return;
+    }
+    let seconds = (pcm.len() / 8000) as u64;
+    let wav = voice::wav::mono(8000, &pcm);
+    let kept = async {
+        let c = contacts::create_contact(&state, org, Actor::Customer, new).await?;
+        let meta = contacts::store_attachment(&state, org, c.id, "voicemail.wav", "audio/wav", wav)
+            .await?;
+        let mut patch = serde_json::Map::new();
+        patch.insert(
+            "voicemail".into(),
+            serde_json::json!({"attachment": crate::wire::attachment(&meta), "seconds": seconds}),
+        );
+        contacts::update_contact_data(&state, org, c.id, patch).await
+    };
+    if let Err(e) = kept.await {
+        tracing::error!(error = ?e, "a voicemail could not be kept");
+    }
 }
 
 fn end_contact_later(state: &AppState, org: Uuid, contact: Uuid) {

@@ -9,11 +9,13 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use store::{Object, ObjectKind, Store as _};
 use uuid::Uuid;
 use voice::access::Cidr;
+use voice::flow::Flow;
 
 use crate::{ApiError, ApiResult, AppState};
 
@@ -30,7 +32,12 @@ pub struct NumberRoute {
     /// The dialled number as the provider sends it in the Request-URI, E.164 with or
     /// without `+` (`+15550100`).
     pub number: String,
+    /// The queue its calls wait in (and the default of its contact flow's steps).
     pub queue_id: Uuid,
+    /// The contact flow (IVR) callers go through first, by name; straight to the queue
+    /// when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
 }
 
 /// Registering with the provider (when it wants to know where to send calls).
@@ -152,6 +159,13 @@ impl TrunkIn {
                     "numbers[{i}].number: 3 to 15 digits, e.g. +15550100"
                 )));
             }
+            if let Some(f) = &n.flow
+                && (f.is_empty() || f.len() > 64)
+            {
+                return Err(ApiError::invalid(format!(
+                    "numbers[{i}].flow: a contact flow's name"
+                )));
+            }
         }
         for (i, a) in self.allow.iter().enumerate() {
             Cidr::parse(a).map_err(|e| {
@@ -233,12 +247,23 @@ pub struct Registration {
     pub expires: u32,
 }
 
-/// Every enabled trunk of every organisation, and which trunk each number belongs to.
+/// Where a dialled number leads.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Index into `Directory::trunks`.
+    pub trunk: usize,
+    pub queue: Uuid,
+    /// Its contact flow, when it names one that exists.
+    pub flow: Option<(String, Arc<Flow>)>,
+}
+
+/// Every enabled trunk of every organisation, which trunk each number belongs to, and
+/// the contact flows the numbers name.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     pub trunks: Vec<TrunkEntry>,
-    /// Number (digits) → (index into `trunks`, queue).
-    pub numbers: HashMap<String, (usize, Uuid)>,
+    /// Number (digits) → where it leads.
+    pub numbers: HashMap<String, Route>,
 }
 
 impl Directory {
@@ -247,14 +272,26 @@ impl Directory {
     pub async fn load(state: &AppState) -> ApiResult<Directory> {
         let mut dir = Directory::default();
         for org in state.store().list_orgs().await? {
+            let flows: HashMap<String, Arc<Flow>> =
+                crate::contacts::load_all_objects(state, org.id, ObjectKind::CallFlow)
+                    .await?
+                    .into_iter()
+                    .filter_map(|o| {
+                        let f = flow_of(&o.data);
+                        if f.is_none() {
+                            tracing::warn!(flow = %o.name, org = %o.org_id, "a stored contact flow no longer reads; its numbers go straight to their queues");
+                        }
+                        Some((o.name, Arc::new(f?)))
+                    })
+                    .collect();
             for o in crate::contacts::load_all_objects(state, org.id, ObjectKind::Trunk).await? {
-                dir.add(state, &o);
+                dir.add(state, &o, &flows);
             }
         }
         Ok(dir)
     }
 
-    fn add(&mut self, state: &AppState, o: &Object) {
+    fn add(&mut self, state: &AppState, o: &Object, flows: &HashMap<String, Arc<Flow>>) {
         let Ok(d) = serde_json::from_value::<TrunkData>(o.data.clone()) else {
             tracing::warn!(trunk = %o.name, org = %o.org_id, "a stored trunk no longer reads; skipped");
             return;
@@ -294,16 +331,22 @@ impl Directory {
             register,
         });
         for n in &d.trunk.numbers {
-            self.numbers
-                .entry(number_key(&n.number))
-                .or_insert((i, n.queue_id));
+            let flow = n
+                .flow
+                .as_ref()
+                .and_then(|f| Some((f.clone(), flows.get(f)?.clone())));
+            self.numbers.entry(number_key(&n.number)).or_insert(Route {
+                trunk: i,
+                queue: n.queue_id,
+                flow,
+            });
         }
     }
 
-    /// The trunk and queue of a dialled number.
-    pub fn lookup(&self, number: &str) -> Option<(&TrunkEntry, Uuid)> {
-        let (i, q) = self.numbers.get(&number_key(number))?;
-        Some((&self.trunks[*i], *q))
+    /// The trunk of a dialled number, and where it leads.
+    pub fn lookup(&self, number: &str) -> Option<(&TrunkEntry, &Route)> {
+        let r = self.numbers.get(&number_key(number))?;
+        Some((&self.trunks[r.trunk], r))
     }
 
     /// Which organisation's trunk holds `number`, other than (`org`, `name`).
@@ -311,6 +354,11 @@ impl Directory {
         let (t, _) = self.lookup(number)?;
         (t.org != org || t.name != name).then(|| (t.org, t.name.clone()))
     }
+}
+
+/// A stored contact flow object's flow (`{"flow": {...}}`).
+pub fn flow_of(data: &serde_json::Value) -> Option<Flow> {
+    serde_json::from_value(data.get("flow")?.clone()).ok()
 }
 
 /// Where a registrar's datagrams go, resolved once per reload.
@@ -331,6 +379,7 @@ mod tests {
             numbers: vec![NumberRoute {
                 number: "+1 555-0100".into(),
                 queue_id: Uuid::nil(),
+                flow: None,
             }],
             allow: vec!["203.0.113.0/24".into()],
             username: None,

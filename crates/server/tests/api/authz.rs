@@ -351,6 +351,10 @@ fn table() -> Vec<Row> {
         row("PUT", "/api/voice/trunks/{name}", ADMIN, 422, Id::None, Some(|_, _| json!({"numbers": [{"number": "+15550199", "queue_id": "00000000-0000-0000-0000-000000000000"}], "allow": ["192.0.2.1"]}))),
         row("DELETE", "/api/voice/trunks/{name}", ADMIN, 404, Id::None, None),
         row("GET", "/api/voice/status", MANAGERS, 200, Id::None, None),
+        row("GET", "/api/voice/flows", ADMIN, 200, Id::None, None),
+        row("POST", "/api/voice/flows/check", ADMIN, 200, Id::None, Some(|_, _| json!({"flow": {"start": "a", "steps": {"a": {"type": "hangup"}}}}))),
+        row("PUT", "/api/voice/flows/{name}", ADMIN, 422, Id::None, Some(|_, _| json!({"flow": {"start": "nowhere", "steps": {}}}))),
+        row("DELETE", "/api/voice/flows/{name}", ADMIN, 404, Id::None, None),
         // only the contact's own agent joins its call; this server has telephony off (409)
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/audio", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"sdp": "v=0"}))) },
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/recording", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"paused": true}))) },

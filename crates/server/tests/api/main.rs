@@ -11,6 +11,7 @@ mod email;
 mod hostile;
 mod idempotency;
 mod insight;
+mod ivr;
 mod kb;
 mod mailserver;
 mod messenger;

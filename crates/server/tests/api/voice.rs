@@ -25,28 +25,28 @@ use voice::sip::{Limits, NameAddr};
 
 use crate::common::*;
 
-const NUMBER: &str = "+15550100";
+pub(crate) const NUMBER: &str = "+15550100";
 
-async fn telephony_server() -> Server {
+pub(crate) async fn telephony_server() -> Server {
     Server::start_sqlite_with(|c| c.sip_bind = "127.0.0.1:0".into()).await
 }
 
-fn sip_addr(s: &Server) -> SocketAddr {
+pub(crate) fn sip_addr(s: &Server) -> SocketAddr {
     s.state.sip().expect("telephony is on").addr
 }
 
-async fn put_trunk(s: &Server, o: &Org, name: &str, body: Value) -> Answer {
+pub(crate) async fn put_trunk(s: &Server, o: &Org, name: &str, body: Value) -> Answer {
     o.client(s, Role::Admin)
         .put(&format!("/api/voice/trunks/{name}"), &body)
         .await
 }
 
-async fn status(s: &Server, o: &Org) -> Value {
+pub(crate) async fn status(s: &Server, o: &Org) -> Value {
     o.client(s, Role::Supervisor).ok("/api/voice/status").await
 }
 
 /// Polls the organisation's live calls until `pred` holds for one; answers it.
-async fn call_where(s: &Server, o: &Org, pred: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn call_where(s: &Server, o: &Org, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let st = status(s, o).await;
@@ -58,13 +58,18 @@ async fn call_where(s: &Server, o: &Org, pred: impl Fn(&Value) -> bool) -> Value
     }
 }
 
-async fn contact(s: &Server, o: &Org, id: &str) -> Value {
+pub(crate) async fn contact(s: &Server, o: &Org, id: &str) -> Value {
     o.client(s, Role::Admin)
         .ok(&format!("/api/contacts/{id}"))
         .await
 }
 
-async fn contact_until(s: &Server, o: &Org, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn contact_until(
+    s: &Server,
+    o: &Org,
+    id: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let c = contact(s, o, id).await;
@@ -79,7 +84,7 @@ async fn contact_until(s: &Server, o: &Org, id: &str, pred: impl Fn(&Value) -> b
     }
 }
 
-async fn set_state(s: &Server, o: &Org, state: &str) {
+pub(crate) async fn set_state(s: &Server, o: &Org, state: &str) {
     let a = o
         .client(s, Role::Agent)
         .put("/api/agent/state", &json!({"state": state}))
@@ -89,19 +94,23 @@ async fn set_state(s: &Server, o: &Org, state: &str) {
 
 /// A phone on the `voice` crate over real UDP: signalling on one socket, audio on
 /// another.
-struct Phone {
+pub(crate) struct Phone {
     sip: UdpSocket,
     rtp: UdpSocket,
     server: SocketAddr,
     call: Call,
     t0: Instant,
-    media: Option<Negotiated>,
-    confirmed: bool,
-    ended: Option<EndReason>,
+    pub(crate) media: Option<Negotiated>,
+    pub(crate) confirmed: bool,
+    pub(crate) ended: Option<EndReason>,
 }
 
 impl Phone {
-    async fn dial(server: SocketAddr, number: &str, credentials: Option<(&str, &str)>) -> Phone {
+    pub(crate) async fn dial(
+        server: SocketAddr,
+        number: &str,
+        credentials: Option<(&str, &str)>,
+    ) -> Phone {
         let sip = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let ep = Endpoint::udp("127.0.0.1", sip.local_addr().unwrap().port());
@@ -148,7 +157,7 @@ impl Phone {
     }
 
     /// Reads signalling until `done` holds (or panics after 20 s).
-    async fn until(&mut self, what: &str, done: impl Fn(&Phone) -> bool) {
+    pub(crate) async fn until(&mut self, what: &str, done: impl Fn(&Phone) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut buf = vec![0u8; 65_536];
         while !done(self) {
@@ -166,7 +175,7 @@ impl Phone {
     }
 
     /// Decoded audio from the server for about `ms` milliseconds.
-    async fn listen(&self, ms: u64) -> Vec<i16> {
+    pub(crate) async fn listen(&self, ms: u64) -> Vec<i16> {
         let mut pcm = Vec::new();
         let mut buf = vec![0u8; 2048];
         let end = Instant::now() + Duration::from_millis(ms);
@@ -186,7 +195,7 @@ impl Phone {
     }
 
     /// Says a tone for `ms` milliseconds, in 20 ms frames at the pace of a phone.
-    async fn say(&self, freq: f64, ms: u64, tx: &mut RtpSender) {
+    pub(crate) async fn say(&self, freq: f64, ms: u64, tx: &mut RtpSender) {
         let n = self.media.as_ref().unwrap();
         let to: SocketAddr = format!("{}:{}", n.remote_address, n.remote_port)
             .parse()
@@ -203,8 +212,24 @@ impl Phone {
         }
     }
 
+    /// Presses keys one after another, as a keypad does: on the phone's RTP clock (8
+    /// kHz since the call began, so that each press is a new event), 200 ms apart.
+    pub(crate) async fn keys(&self, keys: &str) {
+        let n = self.media.as_ref().unwrap();
+        let to: SocketAddr = format!("{}:{}", n.remote_address, n.remote_port)
+            .parse()
+            .unwrap();
+        let mut tx = RtpSender::new(98, 1, (self.now() * 8) as u32, n);
+        for k in keys.chars() {
+            for p in tx.dtmf(k, 800, 160).unwrap() {
+                self.rtp.send_to(&p, to).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Presses a key (RFC 4733 on the negotiated payload type).
-    async fn press(&self, digit: char) {
+    pub(crate) async fn press(&self, digit: char) {
         let n = self.media.as_ref().unwrap();
         let to: SocketAddr = format!("{}:{}", n.remote_address, n.remote_port)
             .parse()
@@ -217,7 +242,7 @@ impl Phone {
 }
 
 /// The organisation's agent accepts the call of contact `id` once it is offered.
-async fn accept_call(s: &Server, o: &Org, id: &str) {
+pub(crate) async fn accept_call(s: &Server, o: &Org, id: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let offer = loop {
         if let Some((offer, _)) = offers(s, o)
@@ -250,7 +275,7 @@ async fn waiting_call(s: &Server) -> (Org, Phone, String) {
     (o, phone, id)
 }
 
-async fn allow_loopback(s: &Server, o: &Org) {
+pub(crate) async fn allow_loopback(s: &Server, o: &Org) {
     let a = put_trunk(
         s,
         o,
@@ -639,7 +664,7 @@ async fn strangers_unknown_numbers_and_garbage_are_refused_and_change_nothing() 
 }
 
 /// `sipp`, or `None` (loudly) outside CI when it is not installed.
-fn sipp() -> Option<PathBuf> {
+pub(crate) fn sipp() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)
             .map(|d| d.join("sipp"))
@@ -655,7 +680,7 @@ fn sipp() -> Option<PathBuf> {
     found
 }
 
-fn scenario(name: &str) -> String {
+pub(crate) fn scenario(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/sipp")
         .join(name)
@@ -663,7 +688,7 @@ fn scenario(name: &str) -> String {
         .to_string()
 }
 
-fn free_udp_port() -> u16 {
+pub(crate) fn free_udp_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -672,7 +697,7 @@ fn free_udp_port() -> u16 {
 }
 
 /// Starts sipp with a scenario, one call, against `target` (a UAS when `None`).
-fn run_sipp(
+pub(crate) fn run_sipp(
     bin: &PathBuf,
     file: &str,
     target: Option<SocketAddr>,
@@ -702,7 +727,7 @@ fn run_sipp(
     cmd.spawn().expect("sipp starts")
 }
 
-async fn sipp_passes(child: tokio::process::Child, what: &str) {
+pub(crate) async fn sipp_passes(child: tokio::process::Child, what: &str) {
     let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
         .await
         .unwrap_or_else(|_| panic!("sipp ({what}) did not finish"))

@@ -1,9 +1,11 @@
 //! Simulated callers: a phone on the `voice` crate that dials the demo's number over
 //! loopback SIP, talks (a voice-like murmur of syllables, so an agent hears someone),
 //! and hangs up when its patience or its conversation runs out, unless the center hangs
-//! up first. The demo's simulated agents take no calls, so a person who signs in as a
-//! free agent answers them in the browser.
+//! up first. On the menu line a caller keys through the call flow like a person would:
+//! an order and its number, a return, or a message. The demo's simulated agents take
+//! no calls, so a person who signs in as a free agent answers them in the browser.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -103,6 +105,16 @@ pub async fn call(center: SocketAddr, number: &str, rng: &mut StdRng) -> anyhow:
     let mut buf = vec![0u8; 65_536];
     let mut rtp_buf = vec![0u8; 2048];
     let mut hung_up = false;
+    // What this caller keys in at the menu (ignored on a line without one).
+    let mut keys: VecDeque<char> = match rng.random_range(0..20) {
+        0..=10 => {
+            let order = rng.random_range(100_000..1_000_000u32);
+            format!("1{order}#").chars().collect()
+        }
+        11..=17 => VecDeque::from(['2']),
+        _ => VecDeque::from(['3']),
+    };
+    let mut next_key: Option<Instant> = None;
     while !ended {
         tokio::select! {
             got = sip.recv_from(&mut buf) => {
@@ -115,6 +127,17 @@ pub async fn call(center: SocketAddr, number: &str, rng: &mut StdRng) -> anyhow:
             _ = tick.tick() => {
                 let Some(n) = &media else { continue };
                 let s = sender.get_or_insert_with(|| RtpSender::new(1, 1, 0, n));
+                let due = *next_key.get_or_insert_with(|| Instant::now() + Duration::from_millis(2500));
+                if Instant::now() >= due && let Some(k) = keys.pop_front() {
+                    let to = format!("{}:{}", n.remote_address, n.remote_port);
+                    if let (Some(packets), Ok(to)) = (s.dtmf(k, 800, 160), to.parse::<SocketAddr>()) {
+                        for p in packets {
+                            let _ = rtp.send_to(&p, to).await;
+                        }
+                    }
+                    next_key = Some(Instant::now() + Duration::from_millis(300));
+                    continue;
+                }
                 let pcm: Vec<i16> = (0..160).map(|i| voice[(pos + i) % voice.len()]).collect();
                 pos = (pos + 160) % voice.len();
                 let mut frame = vec![0u8; 160];

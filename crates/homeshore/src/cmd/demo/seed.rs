@@ -7,9 +7,28 @@ pub const ORG_NAME: &str = "Demo Retail";
 pub const ORG_SLUG: &str = "demo-retail";
 
 /// The one password of every demo login (shown in the banner; demo data only).
-/// The demo center's phone number (calls from this machine wait in Orders).
-pub const PHONE_NUMBER: &str = "+15550100";
 pub const PASSWORD: &str = "demo-retail-2026";
+
+/// The demo center's direct line: calls from this machine wait in Orders.
+pub const PHONE_NUMBER: &str = "+15550100";
+/// The demo center's menu line: callers go through [`CALL_FLOW`] first.
+pub const MENU_NUMBER: &str = "+15550111";
+/// The menu line's call flow: orders (with the order number), returns, a message;
+/// a callback offered while waiting.
+pub const CALL_FLOW: &str = r#"{
+  "start": "welcome",
+  "steps": {
+    "welcome": {"type": "menu",
+      "prompt": "Thank you for calling Demo Retail. For an order, press 1. For a return, press 2. To leave a message, press 3.",
+      "options": {"1": "order", "2": "returns", "3": "message"}, "no_input": "orders"},
+    "order": {"type": "collect", "prompt": "Please key in your order number, then press hash.",
+      "into": "order", "min_digits": 4, "max_digits": 10, "next": "orders", "failed": "orders"},
+    "orders": {"type": "queue", "queue": "Orders", "callback": true, "announce_every_s": 45},
+    "returns": {"type": "queue", "queue": "Returns", "callback": true, "announce_every_s": 45},
+    "message": {"type": "voicemail", "queue": "Orders", "max_s": 60,
+      "prompt": "Please leave your message after the tone, and press hash when you are done."}
+  }
+}"#;
 
 /// Chats an agent handles at once.
 pub const CHAT_CAPACITY: u32 = 3;

@@ -1,0 +1,139 @@
+//! Prompts: text a contact flow says, turned into 8 kHz audio once and kept.
+//!
+//! Speech comes from `espeak-ng` (Debian's package), run as a child process with a
+//! time limit and resampled to the telephone rate (`voice::wav`). Nothing is fetched
+//! at run time, and a server without `espeak-ng` still answers calls: each prompt is
+//! then a short chime followed by a pause as long as the text would take to say, and
+//! the log says once how to get speech.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Distinct prompts kept (announcements with numbers in them are prompts too).
+const MAX_CACHED: usize = 2_000;
+
+#[derive(Default)]
+pub struct Prompts {
+    cache: Mutex<HashMap<String, Arc<Vec<i16>>>>,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl Prompts {
+    /// The audio of `text`, made on first use.
+    pub async fn get(&self, text: &str) -> Arc<Vec<i16>> {
+        if let Some(p) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            return p.clone();
+        }
+        let pcm = Arc::new(match speak(text).await {
+            Ok(pcm) => pcm,
+            Err(e) => {
+                if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "prompts are chimes, not speech: install espeak-ng (apt-get install espeak-ng) for spoken prompts");
+                }
+                chime(text)
+            }
+        });
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), pcm.clone());
+        pcm
+    }
+}
+
+/// `text` spoken by espeak-ng, at 8 kHz.
+async fn speak(text: &str) -> Result<Vec<i16>, String> {
+    let child = tokio::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "160", "--stdout", "--"])
+        .arg(text)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(10), child)
+        .await
+        .map_err(|_| "espeak-ng took longer than 10 s".to_string())?
+        .map_err(|e| format!("espeak-ng: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("espeak-ng exited with {}", out.status));
+    }
+    let (rate, pcm) =
+        voice::wav::read(&out.stdout).ok_or_else(|| "espeak-ng gave no WAV".to_string())?;
+    let mut pcm = voice::wav::resample(&pcm, rate, 8000);
+    // A little air after each prompt.
+    pcm.extend(std::iter::repeat_n(0, 1600));
+    Ok(pcm)
+}
+
+/// Two soft notes, then a pause about as long as the text would take to say.
+pub fn chime(text: &str) -> Vec<i16> {
+    let mut pcm = voice::tone::tone(880.0, 8000, 1200, 2500.0);
+    pcm.extend(voice::tone::tone(660.0, 8000, 1600, 2500.0));
+    let words = text.split_whitespace().count().max(1);
+    pcm.extend(std::iter::repeat_n(0, (words * 2_800).min(8000 * 20)));
+    pcm
+}
+
+/// The beep before a voicemail is recorded.
+pub fn beep() -> Arc<Vec<i16>> {
+    Arc::new(voice::tone::tone(1000.0, 8000, 3200, 6000.0))
+}
+
+/// What a caller waiting in line is told.
+pub fn announcement(position: usize, wait_s: u64, callback: bool) -> String {
+    let place = if position <= 1 {
+        "You are next in line.".to_string()
+    } else {
+        format!("You are number {position} in line.")
+    };
+    let minutes = wait_s.div_ceil(60).max(1);
+    let wait = if minutes == 1 {
+        " The expected wait is about one minute.".to_string()
+    } else {
+        format!(" The expected wait is about {minutes} minutes.")
+    };
+    let offer = if callback {
+        " To be called back instead, keeping your place in line, press 1."
+    } else {
+        ""
+    };
+    format!("{place}{wait}{offer}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_say_place_and_wait() {
+        assert_eq!(
+            announcement(1, 30, false),
+            "You are next in line. The expected wait is about one minute."
+        );
+        assert_eq!(
+            announcement(4, 200, true),
+            "You are number 4 in line. The expected wait is about 4 minutes. To be called back instead, keeping your place in line, press 1."
+        );
+    }
+
+    #[test]
+    fn a_chime_lasts_as_long_as_its_words() {
+        assert!(chime("one two three four").len() > chime("one").len());
+    }
+
+    #[tokio::test]
+    async fn prompts_are_made_once() {
+        let p = Prompts::default();
+        let a = p.get("Thank you for calling.").await;
+        let b = p.get("Thank you for calling.").await;
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(a.len() > 4000, "{} samples", a.len());
+    }
+}

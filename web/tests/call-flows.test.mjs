@@ -1,0 +1,80 @@
+// Call flows in the browser: an admin opens the demo's menu, reads its outline, makes a
+// mistake that the editor points at (clicking the problem selects the wrong part of the
+// text), fixes it and saves; a caller on the menu line is then seen live at the flow's
+// first step on the Phone lines page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { adminPage, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const T = 'call-flows';
+
+test('an admin edits the menu, is pointed at a mistake, and a caller is seen in the flow', async () => {
+  const admin = await adminPage(browser, server.url, 'call-flows');
+  const page = admin.page;
+  const flows = page.getByTestId('call-flows');
+  await flows.getByRole('button', { name: 'demo-menu' }).waitFor();
+  assert.match(await flows.textContent(), /\+15550111/);
+  await flows.getByRole('button', { name: 'demo-menu' }).click();
+  const outline = page.getByLabel('Outline');
+  await outline.getByText('key 3 → message').waitFor();
+  await shot(page, T, 'outline');
+
+  // A menu option that leads nowhere: the problem names it, and clicking it selects it.
+  const text = page.getByTestId('flow-text');
+  const json = await text.inputValue();
+  await text.fill(json.replace('"2": "returns"', '"2": "refunds"'));
+  const problems = page.getByTestId('flow-problems');
+  await problems.getByText('no step is named "refunds"').waitFor();
+  await problems.getByRole('button', { name: '/steps/welcome/options/2' }).click();
+  const selected = await text.evaluate((t) => t.value.slice(t.selectionStart, t.selectionEnd));
+  assert.equal(selected, '"refunds"');
+  // Saving is refused with the same problem.
+  await page.getByRole('button', { name: 'Save call flow' }).click();
+  await page.getByRole('alert').filter({ hasText: 'options/2' }).first().waitFor();
+  await shot(page, T, 'problem');
+
+  // Fixed and saved.
+  await text.fill(json.replace('"announce_every_s": 45', '"announce_every_s": 30'));
+  await page.getByRole('button', { name: 'Save call flow' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved “demo-menu”' }).waitFor();
+  await page.getByTestId('flow-problems').waitFor({ state: 'detached' });
+
+  // A caller on the menu line is in the flow, at its first step.
+  await page.goto(`${server.url}/admin/#phone`);
+  const lines = page.getByTestId('phone-lines');
+  const listening = (await lines.locator('code', { hasText: 'udp:' }).textContent()).replace('udp:', '');
+  const sipp = spawn(
+    'sipp',
+    ['-sn', 'uac', '-s', '15550111', '-m', '1', '-d', '6000', '-i', '127.0.0.1', '-mi', '127.0.0.1',
+      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
+      '-timeout', '40', '-timeout_error', listening],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  sipp.stdout.on('data', (d) => (out += d));
+  sipp.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => sipp.on('exit', r));
+  try {
+    const live = page.getByTestId('live-calls');
+    await live.getByRole('row', { name: /demo-menu: welcome/ }).waitFor({ timeout: 20_000 });
+    await shot(page, T, 'caller-in-flow');
+    const code = await exited;
+    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+  } finally {
+    sipp.kill('SIGKILL');
+  }
+  assert.deepEqual(admin.errors, []);
+  await admin.ctx.close();
+});
