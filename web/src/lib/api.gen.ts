@@ -1892,6 +1892,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls/{id}/dial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call the customer of a voice contact the agent holds — a callback the caller asked
+         *     for, or any number they give — through the phone line the call came in on (or the
+         *     organisation's first that places calls). Only the contact's agent, while it is
+         *     active; 409 while the contact has a live call, or when no phone line places calls.
+         *     A call nobody answers leaves the contact open with the attempt noted
+         *     (`callback.attempts`, `callback.last`).
+         */
+        post: operations["dial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/calls/{id}/recording": {
         parameters: {
             query?: never;
@@ -3177,6 +3201,21 @@ export interface components {
             /** @description The last failure, in the channel's words. */
             error?: string | null;
             status: components["schemas"]["DeliveryState"];
+        };
+        DialIn: {
+            /**
+             * @description The number to call (E.164, `+15550001`); the number the caller asked to be
+             *     called back at when left out.
+             */
+            number?: string | null;
+        };
+        DialOut: {
+            number: string;
+            /**
+             * @description `dialling`: the call is out; its audio is joined like any call's
+             *     (`POST /api/voice/calls/{id}/audio`), and `GET /api/voice/status` shows it ring.
+             */
+            state: string;
         };
         /** @description The weekly digest: the week summarised for someone with two minutes. */
         Digest: {
@@ -4516,6 +4555,12 @@ export interface components {
             allow?: string[];
             enabled?: boolean;
             numbers: components["schemas"]["NumberRoute"][];
+            /**
+             * @description Where calls out go (callbacks): the carrier's SIP address, `host` or
+             *     `host:port`; the registrar when left out. Calls out answer the carrier's digest
+             *     challenge with the registration's credentials.
+             */
+            outbound?: string | null;
             /** @description Write only: left out, the stored one is kept. */
             password?: string | null;
             register?: components["schemas"]["RegisterIn"] | null;
@@ -4528,6 +4573,7 @@ export interface components {
             enabled: boolean;
             name: string;
             numbers: components["schemas"]["NumberRoute"][];
+            outbound?: string | null;
             /** @description Whether calls can authenticate with a password. */
             password_set: boolean;
             register?: components["schemas"]["RegisterOut"] | null;
@@ -8624,6 +8670,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AudioOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DialIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DialOut"];
                 };
             };
             403: {

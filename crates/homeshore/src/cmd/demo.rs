@@ -276,6 +276,7 @@ async fn connect_phone(state: &AppState) -> anyhow::Result<()> {
             username: None,
             password: None,
             register: None,
+            outbound: None,
         },
         ha1_sealed: None,
         register_password_sealed: None,

@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(voice_status))
         .routes(routes!(connect_audio))
         .routes(routes!(pause_recording))
+        .routes(routes!(dial))
         .routes(routes!(list_flows))
         .routes(routes!(put_flow, delete_flow))
         .routes(routes!(check_flow))
@@ -198,7 +199,11 @@ async fn put_flow(
         Err(errors) => {
             let first = format!(
                 "the flow at {}: {}",
-                if errors[0].path.is_empty() { "/" } else { &errors[0].path },
+                if errors[0].path.is_empty() {
+                    "/"
+                } else {
+                    &errors[0].path
+                },
                 errors[0].message
             );
             return Err(
@@ -338,6 +343,88 @@ async fn pause_recording(
             (true, false) => "recording",
         }
         .into(),
+    }))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DialIn {
+    /// The number to call (E.164, `+15550001`); the number the caller asked to be
+    /// called back at when left out.
+    #[serde(default)]
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DialOut {
+    /// `dialling`: the call is out; its audio is joined like any call's
+    /// (`POST /api/voice/calls/{id}/audio`), and `GET /api/voice/status` shows it ring.
+    pub state: String,
+    pub number: String,
+}
+
+/// Call the customer of a voice contact the agent holds — a callback the caller asked
+/// for, or any number they give — through the phone line the call came in on (or the
+/// organisation's first that places calls). Only the contact's agent, while it is
+/// active; 409 while the contact has a live call, or when no phone line places calls.
+/// A call nobody answers leaves the contact open with the attempt noted
+/// (`callback.attempts`, `callback.last`).
+#[utoipa::path(post, path = "/api/voice/calls/{id}/dial", tag = "voice", request_body = DialIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = DialOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn dial(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<DialIn>,
+) -> ApiResult<Json<DialOut>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
+    if c.agent_id != Some(auth.user.id)
+        || c.status != store::ContactStatus::Active
+        || c.channel != store::Channel::Voice
+    {
+        return Err(ApiError::forbidden(
+            "only the agent who holds this call's contact calls its customer",
+        ));
+    }
+    let callback = c.data.get("callback");
+    let number = body
+        .number
+        .or_else(|| {
+            callback
+                .and_then(|cb| cb.get("number"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        })
+        .ok_or_else(|| {
+            ApiError::invalid("number: this contact has no callback number; give one")
+        })?;
+    let digits = trunks::number_key(&number);
+    let shaped = number
+        .trim()
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
+    if !shaped || !(3..=15).contains(&digits.len()) {
+        return Err(ApiError::invalid("number: 3 to 15 digits, e.g. +15550001"));
+    }
+    let number = format!("+{digits}");
+    let trunk = callback
+        .and_then(|cb| cb.get("trunk"))
+        .and_then(|t| t.as_str())
+        .map(str::to_string);
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    sip.dial(auth.org_id(), contact_id, number.clone(), trunk)
+        .await
+        .map_err(ApiError::conflict)?;
+    tracing::info!(contact = %contact_id, user = %auth.user.id, "an agent called a customer back");
+    Ok(Json(DialOut {
+        state: "dialling".into(),
+        number,
     }))
 }
 

@@ -35,8 +35,14 @@
 //! wait every so often and, where the flow offers it, may press 1 to be called back:
 //! the contact keeps its place in line while the call ends.
 //!
-//! What is not here yet: dialling out (the callback itself) and supervisor
-//! listen/whisper/barge.
+//! Calls go out too: the agent who takes a callback contact dials the caller back
+//! through the trunk the call came in on (its `outbound` address, else its registrar,
+//! answering the carrier's challenge with the registration's credentials). The call
+//! out is the contact's call like any other — the agent's browser joins its audio, and
+//! either side hanging up ends it — but a call out that is not answered (busy, no
+//! answer) leaves the contact open, the attempt noted on it, for another try.
+//!
+//! What is not here yet: supervisor listen/whisper/barge.
 
 pub mod media;
 pub mod prompts;
@@ -203,6 +209,24 @@ enum Cmd {
         call_id: String,
         number: String,
     },
+    /// Call `number` for `contact` through the trunk named (or the organisation's first
+    /// that can place calls).
+    Dial {
+        org: Uuid,
+        contact: Uuid,
+        number: String,
+        trunk: Option<String>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// The carrier's address is known: place the call.
+    Place {
+        org: Uuid,
+        contact: Uuid,
+        number: String,
+        trunk: Box<trunks::TrunkEntry>,
+        to: SocketAddr,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 impl Sip {
@@ -249,6 +273,28 @@ impl Sip {
             })
             .ok()?;
         rx.await.ok()?
+    }
+
+    /// Calls `number` for `contact` (the agent's callback): `Ok` once the INVITE is out;
+    /// `Err` says why not (no trunk places calls, the contact has a live call already).
+    pub async fn dial(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        number: String,
+        trunk: Option<String>,
+    ) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Dial {
+                org,
+                contact,
+                number,
+                trunk,
+                reply,
+            })
+            .map_err(|_| "telephony has stopped".to_string())?;
+        rx.await.map_err(|_| "telephony has stopped".to_string())?
     }
 
     /// One organisation's calls and registrations.
@@ -406,6 +452,10 @@ struct Active {
     listen: u64,
     /// Hang up when the prompt playing ends.
     hangup_after_prompt: bool,
+    /// We placed it (a callback).
+    outbound: bool,
+    /// It was answered and acknowledged.
+    confirmed: bool,
 }
 
 struct Reg {
@@ -688,6 +738,8 @@ impl Driver {
                 prompt_seq: 0,
                 listen: 0,
                 hangup_after_prompt: false,
+                outbound: false,
+                confirmed: false,
             },
         );
         self.call_outputs(&call_id, out).await;
@@ -933,6 +985,68 @@ impl Driver {
                 self.flow_actions(&call_id, actions).await;
             }
             Cmd::Media { call_id, event } => self.media_event(&call_id, event).await,
+            Cmd::Dial {
+                org,
+                contact,
+                number,
+                trunk,
+                reply,
+            } => {
+                if self
+                    .calls
+                    .values()
+                    .any(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none())
+                {
+                    let _ = reply.send(Err("this contact has a live call already".into()));
+                    return;
+                }
+                let places = |t: &&trunks::TrunkEntry| t.org == org && t.outbound.is_some();
+                let found = self
+                    .dir
+                    .trunks
+                    .iter()
+                    .filter(places)
+                    .find(|t| trunk.as_ref().is_none_or(|n| *n == t.name))
+                    .or_else(|| self.dir.trunks.iter().find(places))
+                    .cloned();
+                let Some(entry) = found else {
+                    let _ = reply.send(Err(
+                        "no phone line places calls: give one an outbound address (Admin → Phone lines)".into(),
+                    ));
+                    return;
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let (host, port) = entry.outbound.clone().unwrap_or_default();
+                    match trunks::resolve(&host, port).await {
+                        Some(to) => {
+                            let _ = tx.send(Cmd::Place {
+                                org,
+                                contact,
+                                number,
+                                trunk: Box::new(entry),
+                                to,
+                                reply,
+                            });
+                        }
+                        None => {
+                            let _ = reply
+                                .send(Err(format!("the carrier's address {host} did not resolve")));
+                        }
+                    }
+                });
+            }
+            Cmd::Place {
+                org,
+                contact,
+                number,
+                trunk,
+                to,
+                reply,
+            } => {
+                let r = self.place(org, contact, &number, &trunk, to).await;
+                let _ = reply.send(r);
+            }
             Cmd::Prompt { call_id, id, pcm } => {
                 if let Some(a) = self.calls.get(&call_id)
                     && a.prompt == Some(id)
@@ -957,6 +1071,105 @@ impl Driver {
                 self.say(&call_id, text);
             }
         }
+    }
+
+    /// Places a call to `number` for `contact` through `trunk` at `to`.
+    async fn place(
+        &mut self,
+        org: Uuid,
+        contact: Uuid,
+        number: &str,
+        trunk: &trunks::TrunkEntry,
+        to: SocketAddr,
+    ) -> Result<(), String> {
+        let now = self.now();
+        let rtp = UdpSocket::bind((self.media_ip, 0))
+            .await
+            .map_err(|e| format!("no RTP port: {e}"))?;
+        let (events_tx, mut events_rx) = mpsc::unbounded_channel::<MediaEvent>();
+        let media = MediaHandle::start(rtp, events_tx);
+        media.control(Control::Music(false));
+        let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
+        let host = match to.port() {
+            5060 => to.ip().to_string(),
+            p => format!("{}:{p}", to.ip()),
+        };
+        let dial = voice::call::Dial {
+            uri: format!("sip:{number}@{host}"),
+            from: NameAddr::new(format!("sip:{}@{}", trunk.caller_id, self.host)),
+            to: NameAddr::new(format!("sip:{number}@{host}")),
+            credentials: trunk
+                .register
+                .as_ref()
+                .map(|r| (r.username.clone(), r.password.clone())),
+        };
+        let (call, out) =
+            Call::outgoing(now, dial, self.ep.clone(), local, Ids::new(rand::random()));
+        let call_id = call.invite().call_id().unwrap_or_default().to_string();
+        {
+            let (tx, call_id) = (self.tx.clone(), call_id.clone());
+            tokio::spawn(async move {
+                while let Some(event) = events_rx.recv().await {
+                    let call_id = call_id.clone();
+                    if tx.send(Cmd::Media { call_id, event }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let (queue, records) = self.state.with_org(org, |o| {
+            let q = o.contact(contact).and_then(|lc| lc.contact.queue_id);
+            let records = q
+                .and_then(|q| o.queue(q))
+                .and_then(|q| q.settings.record_calls)
+                .unwrap_or(false);
+            (q.unwrap_or_default(), records)
+        });
+        if records {
+            media.control(Control::Record);
+        }
+        self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
+        self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(%contact, trunk = %trunk.name, "calling a customer back");
+        self.calls.insert(
+            call_id.clone(),
+            Active {
+                call,
+                org,
+                queue,
+                trunk: trunk.name.clone(),
+                peer: to,
+                contact: Some(contact),
+                ended: None,
+                forget_at: None,
+                media,
+                started: Instant::now(),
+                leg: None,
+                records,
+                dialled: trunks::number_key(number),
+                caller_number: Some(number.to_string()),
+                caller_name: String::new(),
+                flow: None,
+                flow_record: None,
+                wait: None,
+                voicemail: None,
+                prompt: None,
+                prompt_seq: 0,
+                listen: 0,
+                hangup_after_prompt: false,
+                outbound: true,
+                confirmed: false,
+            },
+        );
+        self.call_outputs(&call_id, out).await;
+        tokio::spawn(watch_contact(
+            self.state.clone(),
+            org,
+            contact,
+            call_id,
+            self.tx.clone(),
+        ));
+        Ok(())
     }
 
     /// Local weekday and minute in the flow's zone, and which of the organisation's
@@ -1152,11 +1365,12 @@ impl Driver {
                     self.stats
                         .callbacks_requested
                         .fetch_add(1, Ordering::Relaxed);
-                    let (state, tx, org, call_id) = (
+                    let (state, tx, org, call_id, trunk) = (
                         self.state.clone(),
                         self.tx.clone(),
                         a.org,
                         call_id.to_string(),
+                        a.trunk.clone(),
                     );
                     tokio::spawn(async move {
                         let mut patch = serde_json::Map::new();
@@ -1164,6 +1378,7 @@ impl Driver {
                             "callback".into(),
                             serde_json::json!({
                                 "number": number,
+                                "trunk": trunk,
                                 "requested_at": crate::wire::ts(state.now()),
                             }),
                         );
@@ -1316,7 +1531,8 @@ impl Driver {
                     self.arm(TimerKey::Call(call_id.to_string(), timer), at)
                 }
                 CallOutput::Media(n) => a.media.negotiated(n),
-                CallOutput::Ringing | CallOutput::Confirmed => {}
+                CallOutput::Ringing => {}
+                CallOutput::Confirmed => a.confirmed = true,
                 CallOutput::Ended(reason) => {
                     if a.ended.is_some() {
                         continue;
@@ -1340,6 +1556,13 @@ impl Driver {
                     a.media.control(Control::Finish(done));
                     if let Some(c) = a.contact {
                         keep_recording(&self.state, a.org, c, wav);
+                    }
+                    if a.outbound && !a.confirmed {
+                        // A callback nobody took: the contact stays for another try.
+                        if let Some(c) = a.contact {
+                            note_attempt(&self.state, a.org, c, reason);
+                        }
+                        continue;
                     }
                     // Hanging up because the contact ended needs nothing more.
                     if reason != EndReason::LocalHangup
@@ -1550,6 +1773,40 @@ async fn keep_voicemail(
     if let Err(e) = kept.await {
         tracing::error!(error = ?e, "a voicemail could not be kept");
     }
+}
+
+/// A call out that was not answered: noted on its contact (`callback.attempts`,
+/// `callback.last`), which stays open for another try.
+fn note_attempt(state: &AppState, org: Uuid, contact: Uuid, reason: EndReason) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let outcome = match reason {
+            EndReason::Failed(486 | 600) => "busy".to_string(),
+            EndReason::Failed(408 | 480) => "no answer".to_string(),
+            EndReason::Failed(code) => format!("refused ({code})"),
+            EndReason::LocalHangup | EndReason::Cancelled => "hung up before an answer".into(),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        let callback = state.with_org(org, |o| {
+            o.contact(contact)
+                .and_then(|lc| lc.contact.data.get("callback").cloned())
+        });
+        let mut cb = match callback {
+            Some(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        let attempts = cb.get("attempts").and_then(|v| v.as_u64()).unwrap_or(0) + 1;
+        cb.insert("attempts".into(), attempts.into());
+        cb.insert(
+            "last".into(),
+            serde_json::json!({"at": crate::wire::ts(state.now()), "outcome": outcome}),
+        );
+        let mut patch = serde_json::Map::new();
+        patch.insert("callback".into(), serde_json::Value::Object(cb));
+        if let Err(e) = contacts::update_contact_data(&state, org, contact, patch).await {
+            tracing::warn!(%contact, error = ?e, "a callback attempt could not be noted");
+        }
+    });
 }
 
 fn end_contact_later(state: &AppState, org: Uuid, contact: Uuid) {

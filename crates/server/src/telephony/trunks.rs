@@ -82,6 +82,11 @@ pub struct TrunkIn {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub register: Option<RegisterIn>,
+    /// Where calls out go (callbacks): the carrier's SIP address, `host` or
+    /// `host:port`; the registrar when left out. Calls out answer the carrier's digest
+    /// challenge with the registration's credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<String>,
 }
 
 /// A trunk as stored: passwords sealed.
@@ -106,6 +111,7 @@ pub struct TrunkOut {
     /// Whether calls can authenticate with a password.
     pub password_set: bool,
     pub register: Option<RegisterOut>,
+    pub outbound: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -131,6 +137,7 @@ impl TrunkOut {
                 expires: r.expires,
                 password_set: d.register_password_sealed.is_some(),
             }),
+            outbound: d.trunk.outbound.clone(),
         }
     }
 }
@@ -208,6 +215,13 @@ impl TrunkIn {
                 return Err(ApiError::invalid("register.expires: 60 to 86,400 seconds"));
             }
         }
+        if let Some(o) = &self.outbound
+            && registrar_addr(o).is_none()
+        {
+            return Err(ApiError::invalid(
+                "outbound: host or host:port, e.g. sip.provider.example:5060",
+            ));
+        }
         Ok(())
     }
 }
@@ -236,6 +250,10 @@ pub struct TrunkEntry {
     /// (username, HA1).
     pub digest: Option<(String, String)>,
     pub register: Option<Registration>,
+    /// Where calls out go, `(host, port)`: `outbound`, else the registrar.
+    pub outbound: Option<(String, u16)>,
+    /// The number calls out show: the trunk's first.
+    pub caller_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +336,18 @@ impl Directory {
             })
         });
         let i = self.trunks.len();
+        let outbound = d
+            .trunk
+            .outbound
+            .as_deref()
+            .and_then(registrar_addr)
+            .or_else(|| register.as_ref().map(|r| (r.host.clone(), r.port)));
+        let caller_id = d
+            .trunk
+            .numbers
+            .first()
+            .map(|n| format!("+{}", number_key(&n.number)))
+            .unwrap_or_default();
         self.trunks.push(TrunkEntry {
             org: o.org_id,
             name: o.name.clone(),
@@ -329,6 +359,8 @@ impl Directory {
                 .collect(),
             digest,
             register,
+            outbound,
+            caller_id,
         });
         for n in &d.trunk.numbers {
             let flow = n
@@ -385,6 +417,7 @@ mod tests {
             username: None,
             password: None,
             register: None,
+            outbound: None,
         }
     }
 

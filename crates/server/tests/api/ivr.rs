@@ -214,6 +214,106 @@ async fn a_caller_keys_through_the_menu_is_queued_with_their_order_and_asks_for_
     s.stop().await;
 }
 
+/// A caller on the menu line keys through to the queue and presses 1 for a callback:
+/// their contact's id, once the callback is on it.
+async fn callback_requested(s: &Server, o: &Org) -> String {
+    let mut phone = Phone::dial(sip_addr(s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    call_where(s, o, |c| c["flow_step"] == "welcome").await;
+    phone.keys("1").await;
+    call_where(s, o, |c| c["flow_step"] == "order").await;
+    phone.keys("4217#").await;
+    let live = call_where(s, o, |c| c["contact_id"].is_string()).await;
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    phone.keys("1").await;
+    phone.until("the goodbye", |p| p.ended.is_some()).await;
+    contact_until(s, o, &id, |c| c["callback"].is_object()).await;
+    id
+}
+
+/// Runs sipp as the carrier, answering the call out with `scenario` (a file here, or
+/// sipp's own `uas`), on `port`.
+fn carrier(
+    bin: &std::path::PathBuf,
+    scenario_file: Option<&str>,
+    port: u16,
+) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(bin);
+    match scenario_file {
+        Some(f) => cmd.args(["-sf", &scenario(f)]),
+        None => cmd.args(["-sn", "uas"]),
+    };
+    cmd.args(["-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin"])
+        .args(["-p", &port.to_string(), "-mp", &free_udp_port().to_string()])
+        .args(["-timeout", "60", "-timeout_error"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sipp starts")
+}
+
+#[tokio::test]
+async fn the_agent_calls_back_through_the_carrier_and_a_busy_line_leaves_the_contact_open() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = with_flow(&s, "ivr").await;
+    set_state(&s, &o, "offline").await;
+    let id = callback_requested(&s, &o).await;
+    let agent = o.client(&s, Role::Agent);
+    let dial = format!("/api/voice/calls/{id}/dial");
+    // Before the agent holds it, nobody dials it.
+    let a = agent.post(&dial, &json!({})).await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    set_state(&s, &o, "available").await;
+    accept_call(&s, &o, &id).await;
+    // No phone line places calls yet.
+    let a = agent.post(&dial, &json!({})).await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    assert!(a.text.contains("outbound"), "{}", a.text);
+
+    // The carrier (sipp) takes calls out on its own port; the callee is busy first.
+    let port = free_udp_port();
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue, "flow": "main-menu"}],
+               "allow": ["127.0.0.1/32"], "outbound": format!("127.0.0.1:{port}")}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let busy = carrier(&bin, Some("busy.xml"), port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = agent.post(&dial, &json!({})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["number"], "+15550001", "{}", a.text);
+    sipp_passes(busy, "a busy callee").await;
+    let c = contact_until(&s, &o, &id, |c| c["callback"]["attempts"] == 1).await;
+    assert_eq!(c["callback"]["last"]["outcome"], "busy", "{c}");
+    assert_eq!(c["status"], "active", "still the agent's to try again: {c}");
+
+    // Again: answered. The call is the contact's; the agent ending it hangs up.
+    let answers = carrier(&bin, None, port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = agent.post(&dial, &json!({})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let live = call_where(&s, &o, |c| {
+        c["contact_id"] == id.as_str() && c["state"] == "confirmed"
+    })
+    .await;
+    assert_eq!(live["trunk"], "carrier", "{live}");
+    let a = agent.post(&dial, &json!({})).await;
+    assert_eq!(a.status, 409, "one live call per contact: {}", a.text);
+    let a = agent
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    sipp_passes(answers, "an answered callback").await;
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_caller_leaves_a_voicemail_that_becomes_a_contact() {
     let s = telephony_server().await;
