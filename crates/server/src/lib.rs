@@ -158,6 +158,9 @@ pub struct Config {
     /// The address trunks reach this server at, put in SIP headers and SDP (a public
     /// address behind NAT). Empty: the bind address (127.0.0.1 when it is 0.0.0.0).
     pub sip_host: String,
+    /// When `sip_bind`'s port is taken, take any free port on the same address instead
+    /// of failing (the demo, which prefers 5060 but must start anyway).
+    pub sip_any_port: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -197,6 +200,7 @@ impl Default for Config {
             kb_rerank_weight: 0.5,
             sip_bind: String::new(),
             sip_host: String::new(),
+            sip_any_port: false,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `cargo bench -p homeshore-voice`: ns per SIP message parsed, per 20 ms three-party
-//! G.711 mix, per RTP packet parsed. A plain `main` that prints figures (no criterion).
+//! G.711 mix, per RTP packet parsed, per caller taken through a contact flow, per
+//! second of a spoken prompt resampled to 8 kHz. A plain `main` that prints figures
+//! (no criterion).
 use std::hint::black_box;
 use std::time::Instant;
 use voice::g711::Law;
@@ -107,6 +109,39 @@ fn main() {
         n(20_000_000),
         || {
             black_box(RtpPacket::parse(black_box(&rtp)).ok());
+        },
+    );
+
+    // A caller through the example flow: hours branch, menu key, four digits and #.
+    let flow = voice::flow::example("Orders");
+    let open = |_: &str| true;
+    let facts = voice::flow::Facts {
+        weekday: 1,
+        minute: 600,
+        known_caller: false,
+        open: &open,
+    };
+    time(
+        "contact flow (a caller: branch, menu, 4 digits, #, queued)",
+        "caller",
+        n(200_000),
+        || {
+            let (mut run, _) = voice::flow::Run::start(flow.clone(), &facts);
+            run.handle(voice::flow::Input::PromptDone, &facts);
+            for d in "14217#".chars() {
+                black_box(run.handle(voice::flow::Input::Digit(d), &facts));
+            }
+            assert!(run.is_done());
+        },
+    );
+
+    let speech = voice::tone::tone(220.0, 22_050, 22_050, 8000.0);
+    time(
+        "prompt resample (1 s of 22.05 kHz speech to 8 kHz)",
+        "second",
+        n(2_000),
+        || {
+            black_box(voice::wav::resample(black_box(&speech), 22_050, 8000));
         },
     );
 }

@@ -1916,6 +1916,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls/{id}/monitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change how the supervisor on a call takes part: `listen`, `whisper` or `barge`.
+         *     Audited like joining. 409 when no supervisor is on the call.
+         */
+        put: operations["monitor_mode"];
+        /**
+         * Join a live call from the browser (supervisors and admins): listen to both sides,
+         *     whisper to the agent (the caller does not hear it), or barge in (everyone hears
+         *     everyone). Send the browser's SDP offer, get the answer. Audited (`supervision`,
+         *     `call_listen` / `call_whisper` / `call_barge`). 409 when the contact has no live
+         *     call with an agent.
+         */
+        post: operations["monitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/calls/{id}/recording": {
         parameters: {
             query?: never;
@@ -2999,6 +3026,7 @@ export interface components {
             key_presses: number;
             /** Format: int64 */
             lost: number;
+            monitor?: components["schemas"]["Monitor"] | null;
             /** Format: int64 */
             packets_in: number;
             /** Format: int64 */
@@ -3917,6 +3945,28 @@ export interface components {
          * @enum {string}
          */
         Metric: "waiting" | "longest_wait_s" | "agents_available" | "service_level_30m" | "abandon_rate_30m";
+        /**
+         * @description How a supervisor joins a call (all three hear the caller and the agent).
+         * @enum {string}
+         */
+        Monitor: "listen" | "whisper" | "barge";
+        MonitorIn: {
+            /**
+             * @description `listen` (nobody hears the supervisor), `whisper` (the agent does), `barge`
+             *     (everyone does).
+             */
+            mode: components["schemas"]["Monitor"];
+            /** @description The supervisor's browser's SDP offer, with PCMU audio. */
+            sdp: string;
+        };
+        MonitorModeIn: {
+            mode: components["schemas"]["Monitor"];
+        };
+        MonitorOut: {
+            mode: components["schemas"]["Monitor"];
+            /** @description Homeshore's SDP answer (on joining); absent on a change of mode. */
+            sdp?: string | null;
+        };
         /** @description What a merge or split moved. */
         Moved: {
             contacts: string[];
@@ -8728,6 +8778,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DialOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    monitor_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorModeIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
                 };
             };
             403: {

@@ -98,7 +98,9 @@ async fn run_async(args: Args) -> anyhow::Result<()> {
         database_url: args.database_url.clone().unwrap_or_default(),
         login_burst: 200,
         login_refill_secs: 1,
-        sip_bind: demo_sip_bind(),
+        // SIP's own port on loopback when it is free, else any.
+        sip_bind: "127.0.0.1:5060".into(),
+        sip_any_port: true,
         idle_lock_secs: std::env::var("HOMESHORE_IDLE_LOCK_SECS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -208,16 +210,6 @@ fn public_base(addr: SocketAddr) -> String {
         format!("http://localhost:{}", addr.port())
     } else {
         format!("http://{addr}")
-    }
-}
-
-/// Where the demo takes calls: SIP's own port on loopback when it is free, else any.
-fn demo_sip_bind() -> String {
-    let wanted = "127.0.0.1:5060";
-    if std::net::UdpSocket::bind(wanted).is_ok() {
-        wanted.into()
-    } else {
-        "127.0.0.1:0".into()
     }
 }
 

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(connect_audio))
         .routes(routes!(pause_recording))
         .routes(routes!(dial))
+        .routes(routes!(monitor, monitor_mode))
         .routes(routes!(list_flows))
         .routes(routes!(put_flow, delete_flow))
         .routes(routes!(check_flow))
@@ -343,6 +344,127 @@ async fn pause_recording(
             (true, false) => "recording",
         }
         .into(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorIn {
+    /// The supervisor's browser's SDP offer, with PCMU audio.
+    pub sdp: String,
+    /// `listen` (nobody hears the supervisor), `whisper` (the agent does), `barge`
+    /// (everyone does).
+    pub mode: crate::telephony::media::Monitor,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorModeIn {
+    pub mode: crate::telephony::media::Monitor,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MonitorOut {
+    /// Homeshore's SDP answer (on joining); absent on a change of mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdp: Option<String>,
+    pub mode: crate::telephony::media::Monitor,
+}
+
+/// Audits a supervisor's listen, whisper or barge on a call (`supervision` in the log,
+/// with the contact and its agent).
+async fn audit_monitor(
+    state: &AppState,
+    auth: &Auth,
+    c: &store::Contact,
+    mode: crate::telephony::media::Monitor,
+) -> ApiResult<()> {
+    let ev = LiveEvent::Supervision {
+        contact_id: c.id,
+        agent_id: c.agent_id,
+        action: format!("call_{}", mode.as_str()),
+        priority: None,
+        reason: None,
+    }
+    .change(auth.org_id(), state.now(), Actor::from(auth));
+    state.write(vec![ev], vec![]).await?;
+    Ok(())
+}
+
+/// A live call a supervisor may join: the contact must be active with an agent.
+async fn monitored(
+    state: &AppState,
+    auth: &Auth,
+    id: uuid::Uuid,
+) -> ApiResult<(store::Contact, crate::telephony::Sip)> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let c = crate::contacts::visible(state, auth, id).await?;
+    if c.status != store::ContactStatus::Active || c.channel != store::Channel::Voice {
+        return Err(ApiError::conflict(
+            "only a call an agent is on can be listened to",
+        ));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    Ok((c, sip.clone()))
+}
+
+/// Join a live call from the browser (supervisors and admins): listen to both sides,
+/// whisper to the agent (the caller does not hear it), or barge in (everyone hears
+/// everyone). Send the browser's SDP offer, get the answer. Audited (`supervision`,
+/// `call_listen` / `call_whisper` / `call_barge`). 409 when the contact has no live
+/// call with an agent.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/monitor", tag = "voice", request_body = MonitorIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = MonitorOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn monitor(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<MonitorIn>,
+) -> ApiResult<Json<MonitorOut>> {
+    let (c, sip) = monitored(&state, &auth, contact_id).await?;
+    if body.sdp.len() > 20_000 {
+        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
+    }
+    let answer = match sip
+        .monitor(auth.org_id(), contact_id, body.sdp, body.mode)
+        .await
+    {
+        Ok(sdp) => sdp,
+        Err(e) if e.starts_with("sdp:") => return Err(ApiError::invalid(e)),
+        Err(e) => return Err(ApiError::conflict(e)),
+    };
+    audit_monitor(&state, &auth, &c, body.mode).await?;
+    Ok(Json(MonitorOut {
+        sdp: Some(answer),
+        mode: body.mode,
+    }))
+}
+
+/// Change how the supervisor on a call takes part: `listen`, `whisper` or `barge`.
+/// Audited like joining. 409 when no supervisor is on the call.
+#[utoipa::path(put, path = "/api/voice/calls/{id}/monitor", tag = "voice", request_body = MonitorModeIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = MonitorOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn monitor_mode(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<MonitorModeIn>,
+) -> ApiResult<Json<MonitorOut>> {
+    let (c, sip) = monitored(&state, &auth, contact_id).await?;
+    if !sip.monitor_mode(auth.org_id(), contact_id, body.mode).await {
+        return Err(ApiError::conflict("no supervisor is on this call"));
+    }
+    audit_monitor(&state, &auth, &c, body.mode).await?;
+    Ok(Json(MonitorOut {
+        sdp: None,
+        mode: body.mode,
     }))
 }
 

@@ -29,6 +29,41 @@ use voice::g711::Law;
 use voice::rtp::{ReceiverStats, RtpPacket, RtpSender};
 use voice::sdp::{Codec, Direction, Negotiated};
 
+/// How a supervisor joins a call (all three hear the caller and the agent).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitor {
+    /// The supervisor hears both sides; nobody hears them.
+    Listen,
+    /// The agent hears the supervisor; the caller does not.
+    Whisper,
+    /// Everyone hears everyone.
+    Barge,
+}
+
+impl Monitor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Monitor::Listen => "listen",
+            Monitor::Whisper => "whisper",
+            Monitor::Barge => "barge",
+        }
+    }
+
+    /// Whether `listener` hears `speaker`, parties numbered caller 0, agent 1,
+    /// supervisor 2.
+    pub fn hears(self, listener: usize, speaker: usize) -> bool {
+        match (listener, speaker) {
+            (0, 1) | (1, 0) | (2, 0) | (2, 1) => true,
+            (0, 2) => self == Monitor::Barge,
+            (1, 2) => self != Monitor::Listen,
+            _ => false,
+        }
+    }
+}
+
 /// What one call's media counted, read by the status endpoint and the tests.
 #[derive(Debug, Default)]
 pub struct MediaStats {
@@ -72,6 +107,10 @@ pub enum Control {
     /// What the caller hears when nothing else plays: the hold music (`true`, while
     /// waiting in a queue) or silence (in a contact flow, between prompts).
     Music(bool),
+    /// A supervisor's browser joins (in place of a previous one), in this mode.
+    Supervise(AgentAudio, Monitor),
+    /// The supervisor changes mode.
+    Mode(Monitor),
     /// Start keeping the caller's audio (a voicemail), up to this many samples.
     Capture(usize),
     /// Hand over what was kept, and stop keeping it.
@@ -244,6 +283,13 @@ async fn run(
     let mut prompt: Option<(u64, Arc<Vec<i16>>, usize)> = None;
     let mut music_on = true;
     let mut capture: Option<(Vec<i16>, usize)> = None;
+    // A supervisor on the call: the legs are mixed on the 20 ms clock instead of
+    // passed through (the caller's frames wait here for it, at most 100 ms of them).
+    let mut supervisor: Option<(AgentAudio, Monitor)> = None;
+    let mut from_supervisor: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut from_caller: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut mixer = voice::mixer::Mixer::default();
+    let mut mixes: Vec<Vec<u8>> = Vec::new();
     loop {
         tokio::select! {
             c = agents.recv() => match c {
@@ -262,6 +308,15 @@ async fn run(
                 Some(Control::Finish(reply)) => {
                     let _ = reply.send(recording.take().map(|r| r.wav()));
                     return;
+                }
+                Some(Control::Supervise(a, mode)) => {
+                    supervisor = Some((a, mode));
+                    from_supervisor.clear();
+                }
+                Some(Control::Mode(mode)) => {
+                    if let Some((_, m)) = &mut supervisor {
+                        *m = mode;
+                    }
                 }
                 Some(Control::Play { id, pcm }) => prompt = Some((id, pcm, 0)),
                 Some(Control::StopPrompt) => prompt = None,
@@ -313,9 +368,48 @@ async fn run(
                         }
                     }
                 }
+                if let Some((s, _)) = &mut supervisor {
+                    loop {
+                        match s.from_agent.try_recv() {
+                            Ok(f) => {
+                                from_supervisor.push_back(f);
+                                if from_supervisor.len() > 5 {
+                                    from_supervisor.pop_front();
+                                }
+                            }
+                            Err(mpsc::error::TryRecvError::Empty) => break,
+                            Err(mpsc::error::TryRecvError::Disconnected) => {
+                                supervisor = None;
+                                break;
+                            }
+                        }
+                    }
+                }
                 // One buffer for every frame of the call: no allocation per packet.
                 pcm_out.clear();
                 pcm_out.resize(samples, 0);
+                if let Some((sup, mode)) = &supervisor {
+                    // Three legs, each hearing what its mode allows.
+                    let (c, a, s) = (from_caller.pop_front(), from_agent.pop_front(), from_supervisor.pop_front());
+                    let parties = [
+                        voice::mixer::Party { law: Law::Mu, frame: c.as_deref() },
+                        voice::mixer::Party { law: Law::Mu, frame: a.as_deref() },
+                        voice::mixer::Party { law: Law::Mu, frame: s.as_deref() },
+                    ];
+                    let mode = *mode;
+                    mixer.mix_with(&parties, samples, |l, sp| mode.hears(l, sp), &mut mixes);
+                    if let Some(ag) = &agent
+                        && let Err(mpsc::error::TrySendError::Closed(_)) = ag.to_agent.try_send(mixes[1].clone())
+                    {
+                        agent = None;
+                    }
+                    if let Err(mpsc::error::TrySendError::Closed(_)) = sup.to_agent.try_send(mixes[2].clone()) {
+                        supervisor = None;
+                    }
+                    if prompt.is_none() {
+                        Law::Mu.decode(&mixes[0], &mut pcm_out);
+                    }
+                }
                 if let Some((id, pcm, at)) = &mut prompt {
                     let end = (*at + samples).min(pcm.len());
                     pcm_out[..end - *at].copy_from_slice(&pcm[*at..end]);
@@ -324,6 +418,8 @@ async fn run(
                         let _ = events.send(MediaEvent::PromptDone(*id));
                         prompt = None;
                     }
+                } else if supervisor.is_some() {
+                    // Mixed above.
                 } else if agent.is_some() {
                     if let Some(mu) = from_agent.pop_front() {
                         Law::Mu.decode(&mu, &mut pcm_out);
@@ -383,7 +479,7 @@ async fn run(
                             kept.extend_from_slice(&pcm_in[..room]);
                         }
                     }
-                    if let Some(a) = &agent {
+                    if agent.is_some() || supervisor.is_some() {
                         let mu = match n.codec {
                             Codec::Pcmu => p.payload.to_vec(),
                             Codec::Pcma => {
@@ -394,7 +490,14 @@ async fn run(
                                 mu
                             }
                         };
-                        if let Err(mpsc::error::TrySendError::Closed(_)) = a.to_agent.try_send(mu) {
+                        if supervisor.is_some() {
+                            from_caller.push_back(mu);
+                            if from_caller.len() > 5 {
+                                from_caller.pop_front();
+                            }
+                        } else if let Some(a) = &agent
+                            && let Err(mpsc::error::TrySendError::Closed(_)) = a.to_agent.try_send(mu)
+                        {
                             agent = None;
                         }
                     }
@@ -479,5 +582,140 @@ mod tests {
         );
         assert!(m.iter().all(|s| s.abs() <= 3000));
         assert!(m[0].abs() < 50, "faded in, no click");
+    }
+
+    /// Audio at 8 kHz: 20 ms μ-law frames of a tone.
+    fn frames(freq: f64, n: usize) -> Vec<Vec<u8>> {
+        let pcm = voice::tone::tone(freq, 8000, 160 * n, 6000.0);
+        pcm.chunks(160)
+            .map(|c| {
+                let mut f = vec![0u8; 160];
+                Law::Mu.encode(c, &mut f);
+                f
+            })
+            .collect()
+    }
+
+    fn decoded(frames: &[Vec<u8>]) -> Vec<i16> {
+        let mut out = Vec::new();
+        for f in frames {
+            let mut pcm = vec![0i16; f.len()];
+            Law::Mu.decode(f, &mut pcm);
+            out.extend(pcm);
+        }
+        out
+    }
+
+    /// Who hears which tone: the caller says 440 Hz, the agent 1000 Hz, the supervisor
+    /// 1500 Hz, for one second, in `mode`. Returns the tones each of caller, agent and
+    /// supervisor heard (power of each, relative to the loudest).
+    async fn three_way(mode: Monitor) -> [Vec<f64>; 3] {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = sock.local_addr().unwrap().port();
+        let (events, _events_rx) = mpsc::unbounded_channel();
+        let media = MediaHandle::start(sock, events);
+        let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let n = Negotiated {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            telephone_event: None,
+            ptime: 20,
+            direction: Direction::SendRecv,
+            remote_address: "127.0.0.1".into(),
+            remote_port: caller.local_addr().unwrap().port(),
+            rtcp_mux: false,
+        };
+        media.negotiated(n.clone());
+        media.control(Control::Music(false));
+        let (to_agent, mut agent_hears) = mpsc::channel(100);
+        let (agent_says, from_agent) = mpsc::channel(100);
+        media.attach(AgentAudio {
+            to_agent,
+            from_agent,
+        });
+        let (to_sup, mut sup_hears) = mpsc::channel(100);
+        let (sup_says, from_sup) = mpsc::channel(100);
+        media.control(Control::Supervise(
+            AgentAudio {
+                to_agent: to_sup,
+                from_agent: from_sup,
+            },
+            mode,
+        ));
+        let mut tx = RtpSender::new(7, 1, 0, &n);
+        let (c, a, s) = (frames(440.0, 50), frames(1000.0, 50), frames(1500.0, 50));
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut caller_heard = Vec::new();
+        let mut buf = vec![0u8; 2048];
+        for i in 0..50 {
+            tick.tick().await;
+            let mut p = Vec::new();
+            tx.audio(&c[i], &mut p);
+            caller.send_to(&p, ("127.0.0.1", port)).await.unwrap();
+            agent_says.send(a[i].clone()).await.unwrap();
+            sup_says.send(s[i].clone()).await.unwrap();
+            while let Ok(Ok((len, _))) =
+                tokio::time::timeout(Duration::from_millis(1), caller.recv_from(&mut buf)).await
+            {
+                caller_heard.push(RtpPacket::parse(&buf[..len]).unwrap().payload.to_vec());
+            }
+        }
+        let mut agent = Vec::new();
+        while let Ok(f) = agent_hears.try_recv() {
+            agent.push(f);
+        }
+        let mut sup = Vec::new();
+        while let Ok(f) = sup_hears.try_recv() {
+            sup.push(f);
+        }
+        let powers = |frames: &[Vec<u8>]| -> Vec<f64> {
+            let pcm = decoded(frames);
+            // Past the first 200 ms, while the legs fill.
+            let body = &pcm[pcm.len().min(1600)..];
+            let p: Vec<f64> = [440.0, 1000.0, 1500.0]
+                .iter()
+                .map(|f| voice::tone::goertzel(body, 8000, *f))
+                .collect();
+            let max = p.iter().cloned().fold(f64::MIN, f64::max).max(1.0);
+            p.into_iter().map(|x| x / max).collect()
+        };
+        [powers(&caller_heard), powers(&agent), powers(&sup)]
+    }
+
+    #[tokio::test]
+    async fn a_supervisor_listens_whispers_and_barges() {
+        let heard = |x: f64| x > 0.05;
+        // [440 caller, 1000 agent, 1500 supervisor] as heard by caller, agent, supervisor.
+        let [caller, agent, sup] = three_way(Monitor::Listen).await;
+        assert!(
+            heard(caller[1]) && !heard(caller[2]),
+            "listen: the caller hears only the agent {caller:?}"
+        );
+        assert!(
+            heard(agent[0]) && !heard(agent[2]),
+            "listen: the agent hears only the caller {agent:?}"
+        );
+        assert!(
+            heard(sup[0]) && heard(sup[1]),
+            "the supervisor hears both {sup:?}"
+        );
+        let [caller, agent, _] = three_way(Monitor::Whisper).await;
+        assert!(
+            heard(caller[1]) && !heard(caller[2]),
+            "whisper: the caller does not hear it {caller:?}"
+        );
+        assert!(
+            heard(agent[0]) && heard(agent[2]),
+            "whisper: the agent hears it {agent:?}"
+        );
+        let [caller, agent, _] = three_way(Monitor::Barge).await;
+        assert!(
+            heard(caller[1]) && heard(caller[2]),
+            "barge: the caller hears all {caller:?}"
+        );
+        assert!(
+            heard(agent[0]) && heard(agent[2]),
+            "barge: the agent hears all {agent:?}"
+        );
     }
 }

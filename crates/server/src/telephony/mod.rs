@@ -42,7 +42,10 @@
 //! either side hanging up ends it — but a call out that is not answered (busy, no
 //! answer) leaves the contact open, the attempt noted on it, for another try.
 //!
-//! What is not here yet: supervisor listen/whisper/barge.
+//! A supervisor joins a live call from the browser the same way (WebRTC, `webrtc.rs`)
+//! and listens, whispers to the agent, or barges in: the call's media task then mixes
+//! the three legs on its 20 ms clock (`voice::mixer`), each hearing what the mode
+//! allows ([`media::Monitor`]).
 
 pub mod media;
 pub mod prompts;
@@ -76,7 +79,7 @@ use voice::transaction::Millis;
 use crate::AppState;
 use crate::contacts::{self, CustomerRef, NewContact};
 use crate::events::Actor;
-use media::{AgentAudio, Control, MediaEvent, MediaHandle};
+use media::{AgentAudio, Control, MediaEvent, MediaHandle, Monitor};
 use trunks::Directory;
 
 /// How long an ended call's Call-ID is remembered, so that a late retransmission is
@@ -126,6 +129,8 @@ pub struct CallOut {
     pub flow_step: Option<String>,
     /// Whether an agent's browser is connected to the call's audio.
     pub agent_audio: bool,
+    /// A supervisor on the call: `listen`, `whisper` or `barge`.
+    pub monitor: Option<Monitor>,
     /// Audio frames from the agent's browser, and to it.
     pub agent_frames_in: u64,
     pub agent_frames_out: u64,
@@ -218,6 +223,21 @@ enum Cmd {
         trunk: Option<String>,
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// A supervisor's browser joins the call of `contact` in `mode`.
+    Monitor {
+        org: Uuid,
+        contact: Uuid,
+        offer: String,
+        mode: Monitor,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// The supervisor on the call of `contact` changes mode: `false` when there is none.
+    MonitorMode {
+        org: Uuid,
+        contact: Uuid,
+        mode: Monitor,
+        reply: oneshot::Sender<bool>,
+    },
     /// The carrier's address is known: place the call.
     Place {
         org: Uuid,
@@ -275,6 +295,47 @@ impl Sip {
         rx.await.ok()?
     }
 
+    /// Joins a supervisor's browser to the call of `contact` (WebRTC): answers its
+    /// offer. `Err` says why not.
+    pub async fn monitor(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        offer: String,
+        mode: Monitor,
+    ) -> Result<String, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::Monitor {
+                org,
+                contact,
+                offer,
+                mode,
+                reply,
+            })
+            .map_err(|_| "telephony has stopped".to_string())?;
+        rx.await.map_err(|_| "telephony has stopped".to_string())?
+    }
+
+    /// Changes the mode of the supervisor on the call of `contact`; `false` when no
+    /// supervisor is on it.
+    pub async fn monitor_mode(&self, org: Uuid, contact: Uuid, mode: Monitor) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .tx
+            .send(Cmd::MonitorMode {
+                org,
+                contact,
+                mode,
+                reply,
+            })
+            .is_err()
+        {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
     /// Calls `number` for `contact` (the agent's callback): `Ok` once the INVITE is out;
     /// `Err` says why not (no trunk places calls, the contact has a live call already).
     pub async fn dial(
@@ -312,7 +373,16 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     if bind.is_empty() {
         return Ok(None);
     }
-    let sock = UdpSocket::bind(&bind).await?;
+    let sock = match UdpSocket::bind(&bind).await {
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && state.config().sip_any_port => {
+            let ip = bind
+                .parse::<SocketAddr>()
+                .map(|a| a.ip())
+                .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+            UdpSocket::bind((ip, 0)).await?
+        }
+        r => r?,
+    };
     let addr = sock.local_addr()?;
     let host = match state.config().sip_host.trim() {
         "" if addr.ip().is_unspecified() => "127.0.0.1".to_string(),
@@ -454,6 +524,8 @@ struct Active {
     hangup_after_prompt: bool,
     /// We placed it (a callback).
     outbound: bool,
+    /// The supervisor on the call, and how.
+    monitor: Option<Monitor>,
     /// It was answered and acknowledged.
     confirmed: bool,
 }
@@ -740,6 +812,7 @@ impl Driver {
                 hangup_after_prompt: false,
                 outbound: false,
                 confirmed: false,
+                monitor: None,
             },
         );
         self.call_outputs(&call_id, out).await;
@@ -931,6 +1004,55 @@ impl Driver {
                         answer
                     }));
                 });
+            }
+            Cmd::Monitor {
+                org,
+                contact,
+                offer,
+                mode,
+                reply,
+            } => {
+                let Some(a) = self
+                    .calls
+                    .values_mut()
+                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none())
+                else {
+                    let _ = reply.send(Err("this contact has no live call".into()));
+                    return;
+                };
+                let (to_sup, to_browser) = mpsc::channel(50);
+                let (from_browser, from_sup) = mpsc::channel(50);
+                a.media.control(Control::Supervise(
+                    AgentAudio {
+                        to_agent: to_sup,
+                        from_agent: from_sup,
+                    },
+                    mode,
+                ));
+                a.monitor = Some(mode);
+                let ip = self.webrtc_ip;
+                tokio::spawn(async move {
+                    let r = webrtc::start(ip, &offer, to_browser, from_browser).await;
+                    let _ = reply.send(r.map(|(answer, _)| answer));
+                });
+            }
+            Cmd::MonitorMode {
+                org,
+                contact,
+                mode,
+                reply,
+            } => {
+                let found = self.calls.values_mut().find(|a| {
+                    a.org == org
+                        && a.contact == Some(contact)
+                        && a.ended.is_none()
+                        && a.monitor.is_some()
+                });
+                let _ = reply.send(found.is_some_and(|a| {
+                    a.media.control(Control::Mode(mode));
+                    a.monitor = Some(mode);
+                    true
+                }));
             }
             Cmd::Pause {
                 org,
@@ -1159,6 +1281,7 @@ impl Driver {
                 hangup_after_prompt: false,
                 outbound: true,
                 confirmed: false,
+                monitor: None,
             },
         );
         self.call_outputs(&call_id, out).await;
@@ -1482,6 +1605,7 @@ impl Driver {
                         .as_ref()
                         .and_then(|f| f.run.as_ref())
                         .map(|r| r.step().to_string()),
+                    monitor: a.monitor,
                     agent_audio: a
                         .leg
                         .as_ref()
