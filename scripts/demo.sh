@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/web.sh
+# Call flows speak their prompts with espeak-ng; without it they are chimes.
+if ! command -v espeak-ng >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "demo: installing espeak-ng for spoken phone prompts"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get install -y -qq espeak-ng >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null 2>&1; }) ||
+    echo "demo: espeak-ng could not be installed; phone prompts will be chimes"
+fi
 idp_port="${HOMESHORE_DEMO_IDP_PORT:-8081}"
 HOMESHORE_DEMO_IDP_PORT="$idp_port" node web/demo-idp.mjs &
 idp=$!

@@ -3,8 +3,8 @@
 # the schema-driven fuzzer against the API (scripts/fuzz-api.sh), then the browser
 # tests in headless Chromium against the real binary.
 #
-# On a fresh Debian machine it first installs what the tests need (Chromium and sipp
-# with apt-get when run as root, the front end's npm packages with `npm ci`), or stops
+# On a fresh Debian machine it first installs what the tests need (Chromium, sipp,
+# dovecot and espeak-ng with apt-get when run as root, the front end's npm packages with `npm ci`), or stops
 # at once with the exact command to run (always, with HOMESHORE_NO_INSTALL=1). The
 # workspace is compiled once: the test build also produces the `homeshore` binary the
 # browser tests start.
@@ -46,6 +46,8 @@ apt_need=()
 command -v sipp >/dev/null 2>&1 || apt_need+=(sip-tester)
 # The email tests read mail from a real IMAP server.
 [ -x /usr/sbin/dovecot ] || apt_need+=(dovecot-imapd)
+# Contact flows speak their prompts with espeak-ng (without it they are chimes).
+command -v espeak-ng >/dev/null 2>&1 || apt_need+=(espeak-ng)
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_need+=(python3-venv)
 if [ ${#apt_need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${HOMESHORE_NO_INSTALL:-}" ]; then

@@ -163,6 +163,7 @@ enum Cmd {
     Reload(oneshot::Sender<()>),
     Created {
         call_id: String,
+        org: Uuid,
         contact: Uuid,
     },
     Failed {
@@ -890,6 +891,7 @@ impl Driver {
                 Ok(c) => {
                     let _ = tx.send(Cmd::Created {
                         call_id,
+                        org,
                         contact: c.id,
                     });
                 }
@@ -921,12 +923,18 @@ impl Driver {
                 self.start_registrations().await;
                 let _ = done.send(());
             }
-            Cmd::Created { call_id, contact } => {
+            Cmd::Created {
+                call_id,
+                org,
+                contact,
+            } => {
                 let Some(a) = self.calls.get_mut(&call_id) else {
+                    // The caller hung up while the contact was being written, so long
+                    // ago that the call is forgotten (a writer far behind).
+                    end_contact_later(&self.state, org, contact);
                     return;
                 };
                 a.contact = Some(contact);
-                let org = a.org;
                 if a.ended.is_some() {
                     // The caller hung up while the contact was being written.
                     end_contact_later(&self.state, org, contact);
@@ -984,7 +992,7 @@ impl Driver {
             } => {
                 let Some((call_id, a)) = self
                     .calls
-                    .iter()
+                    .iter_mut()
                     .find(|(_, a)| a.org == org && a.contact == Some(contact) && a.ended.is_none())
                 else {
                     let _ = reply.send(Err("this contact has no live call".into()));
@@ -992,6 +1000,11 @@ impl Driver {
                 };
                 let (to_agent, to_browser) = mpsc::channel(50);
                 let (from_browser, from_agent) = mpsc::channel(50);
+                // An announcement in progress gives way to the agent.
+                if a.prompt.take().is_some() {
+                    a.media.control(Control::StopPrompt);
+                }
+                a.wait = None;
                 a.media.attach(AgentAudio {
                     to_agent,
                     from_agent,
