@@ -4,8 +4,7 @@
 // first step on the Phone lines page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { adminPage, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, launchBrowser, shot, sippCall, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -55,25 +54,14 @@ test('an admin edits the menu, is pointed at a mistake, and a caller is seen in 
   await page.goto(`${server.url}/admin/#phone`);
   const lines = page.getByTestId('phone-lines');
   const listening = (await lines.locator('code', { hasText: 'udp:' }).textContent()).replace('udp:', '');
-  const sipp = spawn(
-    'sipp',
-    ['-sn', 'uac', '-s', '15550111', '-m', '1', '-d', '6000', '-i', '127.0.0.1', '-mi', '127.0.0.1',
-      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
-      '-timeout', '40', '-timeout_error', listening],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  sipp.stdout.on('data', (d) => (out += d));
-  sipp.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => sipp.on('exit', r));
+  const sipp = await sippCall(listening, '15550111', ['-sn', 'uac', '-d', '6000']);
   try {
     const live = page.getByTestId('live-calls');
     await live.getByRole('row', { name: /demo-menu: welcome/ }).waitFor({ timeout: 20_000 });
     await shot(page, T, 'caller-in-flow');
-    const code = await exited;
-    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    assert.equal(await sipp.exited, 0, `sipp: ${sipp.output()}`);
   } finally {
-    sipp.kill('SIGKILL');
+    sipp.kill();
   }
   assert.deepEqual(admin.errors, []);
   await admin.ctx.close();

@@ -6,9 +6,8 @@
 // server's own tests (telephony::media).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { agentLogin, apiSession, DEMO, freeUdpPort, launchBrowser, shot, staffPage, startServer } from './harness.mjs';
+import { agentLogin, apiSession, DEMO, launchBrowser, shot, sippCall, staffPage, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -29,17 +28,7 @@ test('a supervisor listens to a call, then whispers and barges', async () => {
   const status = async () => (await admin.get('/api/voice/status')).body;
   const sip = (await status()).listening.replace('udp:', '');
   const agent = await agentLogin(browser, server.url, DEMO.agents[0]);
-  const sipp = spawn(
-    'sipp',
-    ['-sf', scenario, '-s', '15550100', '-m', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-rtp_echo',
-      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
-      '-timeout', '120', '-timeout_error', sip],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  sipp.stdout.on('data', (d) => (out += d));
-  sipp.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => sipp.on('exit', r));
+  const sipp = await sippCall(sip, '15550100', ['-sf', scenario, '-rtp_echo']);
   try {
     const offer = agent.page.getByTestId('offer');
     await offer.waitFor({ timeout: 20_000 });
@@ -83,12 +72,11 @@ test('a supervisor listens to a call, then whispers and barges', async () => {
     for (const action of ['call_listen', 'call_whisper', 'call_barge']) assert.match(audit, new RegExp(action));
 
     await agent.page.getByTestId('softphone').getByRole('button', { name: 'Hang up' }).click();
-    const code = await exited;
-    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    assert.equal(await sipp.exited, 0, `sipp: ${sipp.output()}`);
     assert.deepEqual(sup.errors, []);
     await sup.ctx.close();
   } finally {
-    sipp.kill('SIGKILL');
+    sipp.kill();
   }
   await agent.ctx.close();
 });

@@ -56,6 +56,26 @@ export function freeUdpPort() {
 }
 
 /**
+ * Debian's sipp calling `number` at `sip` (host:port) on loopback, with `args` before
+ * the target (a scenario, `-d`, `-rtp_echo`…): `exited` resolves to its exit code,
+ * `output()` is what it printed, `kill()` stops it.
+ */
+export async function sippCall(sip, number, args) {
+  const child = spawn(
+    'sipp',
+    [...args, '-s', number, '-m', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1',
+      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
+      '-timeout', '120', '-timeout_error', sip],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.on('exit', r));
+  return { exited, output: () => out.slice(-2000), kill: () => child.kill('SIGKILL') };
+}
+
+/**
  * Start `homeshore demo --no-simulation` and wait until it answers /healthz. The answer
  * bot is off (chats go straight to the queues) unless `answerBot` is true.
  */

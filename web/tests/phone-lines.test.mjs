@@ -3,8 +3,7 @@
 // live on the page, answered and waiting in the queue the admin chose.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { adminPage, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
+import { adminPage, launchBrowser, shot, sippCall, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -44,27 +43,16 @@ test('an admin adds a phone line and the next call to its number is live on the 
   await shot(page, T, 'saved');
 
   // A caller dials the new number at once and stays on the line for a few seconds.
-  const sipp = spawn(
-    'sipp',
-    ['-sn', 'uac', '-s', '15550177', '-m', '1', '-d', '8000', '-i', '127.0.0.1', '-mi', '127.0.0.1',
-      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
-      '-timeout', '40', '-timeout_error', listening],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  sipp.stdout.on('data', (d) => (out += d));
-  sipp.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => sipp.on('exit', r));
+  const sipp = await sippCall(listening, '15550177', ['-sn', 'uac', '-d', '8000']);
   try {
     const live = page.getByTestId('live-calls');
     await live.getByRole('row', { name: /second-line/ }).filter({ hasText: 'confirmed' }).waitFor({ timeout: 20_000 });
     await shot(page, T, 'live-call');
-    const code = await exited;
-    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    assert.equal(await sipp.exited, 0, `sipp: ${sipp.output()}`);
     // Hung up: the call leaves the page.
     await live.getByText('No calls right now.').waitFor({ timeout: 10_000 });
   } finally {
-    sipp.kill('SIGKILL');
+    sipp.kill();
   }
   assert.deepEqual(admin.errors, []);
   await admin.ctx.close();

@@ -6,9 +6,8 @@
 // desktop's level meter moves. Hanging up in the browser sends the caller a BYE.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { agentLogin, apiSession, DEMO, freeUdpPort, launchBrowser, shot, startServer } from './harness.mjs';
+import { agentLogin, apiSession, DEMO, launchBrowser, shot, sippCall, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -31,17 +30,7 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
   const sip = (await status()).listening.replace('udp:', '');
   const agent = await agentLogin(browser, server.url, DEMO.agents[0]);
 
-  const sipp = spawn(
-    'sipp',
-    ['-sf', scenario, '-s', '15550100', '-m', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-rtp_echo',
-      '-p', String(await freeUdpPort()), '-mp', String(await freeUdpPort()), '-nostdin',
-      '-timeout', '120', '-timeout_error', sip],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  sipp.stdout.on('data', (d) => (out += d));
-  sipp.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => sipp.on('exit', r));
+  const sipp = await sippCall(sip, '15550100', ['-sf', scenario, '-rtp_echo']);
   try {
     const offer = agent.page.getByTestId('offer');
     await offer.waitFor({ timeout: 20_000 });
@@ -73,8 +62,7 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
     await phone.getByRole('button', { name: 'Pause recording' }).waitFor();
 
     await phone.getByRole('button', { name: 'Hang up' }).click();
-    const code = await exited;
-    assert.equal(code, 0, `sipp: ${out.slice(-2000)}`);
+    assert.equal(await sipp.exited, 0, `sipp: ${sipp.output()}`);
     // The contact is in wrap-up; the call is gone.
     await agent.page.getByText(/wrapup|Wrap up|wrap-up/i).first().waitFor({ timeout: 10_000 });
     assert.equal((await status()).calls.length, 0);
@@ -102,7 +90,7 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
     assert.ok(wav.size > 44 + 4 * 8000, `a second or more: ${wav.size} bytes`);
     await shot(agent.page, T, 'recording');
   } finally {
-    sipp.kill('SIGKILL');
+    sipp.kill();
   }
   await agent.ctx.close();
 });

@@ -295,6 +295,30 @@ async fn delete_flow(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The contact of a call the signed-in user holds as its agent (while it is active),
+/// and the SIP driver; `doing` says what only that agent may do.
+async fn held_call(
+    state: &AppState,
+    auth: &Auth,
+    id: uuid::Uuid,
+    doing: &str,
+) -> ApiResult<(store::Contact, crate::telephony::Sip)> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let c = crate::contacts::visible(state, auth, id).await?;
+    if c.agent_id != Some(auth.user.id) || c.status != store::ContactStatus::Active {
+        return Err(ApiError::forbidden(format!(
+            "only the agent who holds this call {doing}, while it is active"
+        )));
+    }
+    if c.channel != store::Channel::Voice {
+        return Err(ApiError::conflict("this contact is not a call"));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    Ok((c, sip.clone()))
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingIn {
@@ -322,16 +346,7 @@ async fn pause_recording(
     Path(contact_id): Path<uuid::Uuid>,
     Json(body): Json<RecordingIn>,
 ) -> ApiResult<Json<RecordingOut>> {
-    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
-    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
-    if c.agent_id != Some(auth.user.id) || c.status != store::ContactStatus::Active {
-        return Err(ApiError::forbidden(
-            "only the agent who holds this call pauses its recording",
-        ));
-    }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
+    let (_, sip) = held_call(&state, &auth, contact_id, "pauses its recording").await?;
     let records = sip
         .pause_recording(auth.org_id(), contact_id, body.paused)
         .await
@@ -502,16 +517,7 @@ async fn dial(
     Path(contact_id): Path<uuid::Uuid>,
     Json(body): Json<DialIn>,
 ) -> ApiResult<Json<DialOut>> {
-    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
-    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
-    if c.agent_id != Some(auth.user.id)
-        || c.status != store::ContactStatus::Active
-        || c.channel != store::Channel::Voice
-    {
-        return Err(ApiError::forbidden(
-            "only the agent who holds this call's contact calls its customer",
-        ));
-    }
+    let (c, sip) = held_call(&state, &auth, contact_id, "calls its customer").await?;
     let callback = c.data.get("callback");
     let number = body
         .number
@@ -537,9 +543,6 @@ async fn dial(
         .and_then(|cb| cb.get("trunk"))
         .and_then(|t| t.as_str())
         .map(str::to_string);
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
     sip.dial(auth.org_id(), contact_id, number.clone(), trunk)
         .await
         .map_err(ApiError::conflict)?;
@@ -578,19 +581,10 @@ async fn connect_audio(
     Path(contact_id): Path<uuid::Uuid>,
     Json(body): Json<AudioIn>,
 ) -> ApiResult<Json<AudioOut>> {
-    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
-    let c = crate::contacts::visible(&state, &auth, contact_id).await?;
-    if c.agent_id != Some(auth.user.id) || c.status != store::ContactStatus::Active {
-        return Err(ApiError::forbidden(
-            "only the agent who accepted this contact joins its call, while it is active",
-        ));
-    }
+    let (_, sip) = held_call(&state, &auth, contact_id, "joins its audio").await?;
     if body.sdp.len() > 20_000 {
         return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
     }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
     match sip.connect_agent(auth.org_id(), contact_id, body.sdp).await {
         Ok(sdp) => Ok(Json(AudioOut { sdp })),
         Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),

@@ -251,13 +251,18 @@ enum Cmd {
 }
 
 impl Sip {
+    /// Sends the driver a command carrying a reply channel and waits for the reply;
+    /// `None` once telephony has stopped.
+    async fn ask<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> Cmd) -> Option<T> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(cmd(reply)).ok()?;
+        rx.await.ok()
+    }
+
     /// Tells the driver that an organisation's trunks changed; returns once the next
     /// call is admitted by what is saved now.
     pub async fn reload(&self) {
-        let (done, rx) = oneshot::channel();
-        if self.tx.send(Cmd::Reload(done)).is_ok() {
-            let _ = rx.await;
-        }
+        self.ask(Cmd::Reload).await;
     }
 
     /// Connects an agent's browser to the call of `contact` (WebRTC): answers the
@@ -268,32 +273,27 @@ impl Sip {
         contact: Uuid,
         offer: String,
     ) -> Result<String, String> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Cmd::Attach {
-                org,
-                contact,
-                offer,
-                reply,
-            })
-            .map_err(|_| "telephony has stopped".to_string())?;
-        rx.await.map_err(|_| "telephony has stopped".to_string())?
+        self.ask(|reply| Cmd::Attach {
+            org,
+            contact,
+            offer,
+            reply,
+        })
+        .await
+        .unwrap_or_else(|| Err(STOPPED.into()))
     }
 
     /// Pauses (a card payment) or resumes the recording of the call of `contact`:
     /// `Some(recording)` (whether this call records at all), `None` when the contact
     /// has no live call.
     pub async fn pause_recording(&self, org: Uuid, contact: Uuid, paused: bool) -> Option<bool> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Cmd::Pause {
-                org,
-                contact,
-                paused,
-                reply,
-            })
-            .ok()?;
-        rx.await.ok()?
+        self.ask(|reply| Cmd::Pause {
+            org,
+            contact,
+            paused,
+            reply,
+        })
+        .await?
     }
 
     /// Joins a supervisor's browser to the call of `contact` (WebRTC): answers its
@@ -305,36 +305,28 @@ impl Sip {
         offer: String,
         mode: Monitor,
     ) -> Result<String, String> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Cmd::Monitor {
-                org,
-                contact,
-                offer,
-                mode,
-                reply,
-            })
-            .map_err(|_| "telephony has stopped".to_string())?;
-        rx.await.map_err(|_| "telephony has stopped".to_string())?
+        self.ask(|reply| Cmd::Monitor {
+            org,
+            contact,
+            offer,
+            mode,
+            reply,
+        })
+        .await
+        .unwrap_or_else(|| Err(STOPPED.into()))
     }
 
     /// Changes the mode of the supervisor on the call of `contact`; `false` when no
     /// supervisor is on it.
     pub async fn monitor_mode(&self, org: Uuid, contact: Uuid, mode: Monitor) -> bool {
-        let (reply, rx) = oneshot::channel();
-        if self
-            .tx
-            .send(Cmd::MonitorMode {
-                org,
-                contact,
-                mode,
-                reply,
-            })
-            .is_err()
-        {
-            return false;
-        }
-        rx.await.unwrap_or(false)
+        self.ask(|reply| Cmd::MonitorMode {
+            org,
+            contact,
+            mode,
+            reply,
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// Calls `number` for `contact` (the agent's callback): `Ok` once the INVITE is out;
@@ -346,26 +338,24 @@ impl Sip {
         number: String,
         trunk: Option<String>,
     ) -> Result<(), String> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Cmd::Dial {
-                org,
-                contact,
-                number,
-                trunk,
-                reply,
-            })
-            .map_err(|_| "telephony has stopped".to_string())?;
-        rx.await.map_err(|_| "telephony has stopped".to_string())?
+        self.ask(|reply| Cmd::Dial {
+            org,
+            contact,
+            number,
+            trunk,
+            reply,
+        })
+        .await
+        .unwrap_or_else(|| Err(STOPPED.into()))
     }
 
     /// One organisation's calls and registrations.
     pub async fn status(&self, org: Uuid) -> Option<VoiceStatus> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send(Cmd::Status { org, reply }).ok()?;
-        rx.await.ok()
+        self.ask(|reply| Cmd::Status { org, reply }).await
     }
 }
+
+const STOPPED: &str = "telephony has stopped";
 
 /// Binds the SIP socket (`sip_bind`) and starts the driver; ends the voice contacts a
 /// previous process left open.
@@ -529,6 +519,47 @@ struct Active {
     monitor: Option<Monitor>,
     /// It was answered and acknowledged.
     confirmed: bool,
+}
+
+impl Active {
+    /// A call just offered or placed: nothing else known yet.
+    fn new(
+        call: Call,
+        org: Uuid,
+        queue: Uuid,
+        trunk: String,
+        peer: SocketAddr,
+        media: MediaHandle,
+    ) -> Active {
+        Active {
+            call,
+            org,
+            queue,
+            trunk,
+            peer,
+            contact: None,
+            ended: None,
+            forget_at: None,
+            media,
+            started: Instant::now(),
+            leg: None,
+            records: false,
+            dialled: String::new(),
+            caller_number: None,
+            caller_name: String::new(),
+            flow: None,
+            flow_record: None,
+            wait: None,
+            voicemail: None,
+            prompt: None,
+            prompt_seq: 0,
+            listen: 0,
+            hangup_after_prompt: false,
+            outbound: false,
+            confirmed: false,
+            monitor: None,
+        }
+    }
 }
 
 struct Reg {
@@ -752,7 +783,7 @@ impl Driver {
                 return;
             }
         };
-        let (events_tx, mut events_rx) = mpsc::unbounded_channel::<MediaEvent>();
+        let (events_tx, events_rx) = mpsc::unbounded_channel::<MediaEvent>();
         let media = MediaHandle::start(rtp, events_tx);
         let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
         let caller = msg.from_addr().ok();
@@ -764,58 +795,22 @@ impl Driver {
                     return;
                 }
             };
-        // Key presses and finished prompts come back to this task.
-        {
-            let (tx, call_id) = (self.tx.clone(), call_id.clone());
-            tokio::spawn(async move {
-                while let Some(event) = events_rx.recv().await {
-                    let call_id = call_id.clone();
-                    if tx.send(Cmd::Media { call_id, event }).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
+        self.forward_media(&call_id, events_rx);
         self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
         self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
         let rejected = out.iter().any(|o| matches!(o, CallOutput::Ended(_)));
         let (number, name) = caller_of(caller.as_ref());
-        self.calls.insert(
-            call_id.clone(),
-            Active {
-                call,
-                org,
-                queue,
-                trunk: trunk_name,
-                peer: from,
-                contact: None,
-                ended: None,
-                forget_at: None,
-                media,
-                started: Instant::now(),
-                leg: None,
-                records: false,
-                dialled: trunks::number_key(&dialled),
-                caller_number: number.clone(),
-                caller_name: name,
-                flow: flow.map(|(name, flow)| FlowCall {
-                    name,
-                    flow,
-                    run: None,
-                    known: false,
-                }),
-                flow_record: None,
-                wait: None,
-                voicemail: None,
-                prompt: None,
-                prompt_seq: 0,
-                listen: 0,
-                hangup_after_prompt: false,
-                outbound: false,
-                confirmed: false,
-                monitor: None,
-            },
-        );
+        let mut active = Active::new(call, org, queue, trunk_name, from, media);
+        active.dialled = trunks::number_key(&dialled);
+        active.caller_number = number.clone();
+        active.caller_name = name;
+        active.flow = flow.map(|(name, flow)| FlowCall {
+            name,
+            flow,
+            run: None,
+            known: false,
+        });
+        self.calls.insert(call_id.clone(), active);
         self.call_outputs(&call_id, out).await;
         if rejected {
             return;
@@ -850,6 +845,19 @@ impl Driver {
                 None => false,
             };
             let _ = tx.send(Cmd::FlowReady { call_id, known });
+        });
+    }
+
+    /// Key presses and finished prompts of a call's media come back to this task.
+    fn forward_media(&self, call_id: &str, mut events: mpsc::UnboundedReceiver<MediaEvent>) {
+        let (tx, call_id) = (self.tx.clone(), call_id.to_string());
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let call_id = call_id.clone();
+                if tx.send(Cmd::Media { call_id, event }).is_err() {
+                    return;
+                }
+            }
         });
     }
 
@@ -1221,7 +1229,7 @@ impl Driver {
         let rtp = UdpSocket::bind((self.media_ip, 0))
             .await
             .map_err(|e| format!("no RTP port: {e}"))?;
-        let (events_tx, mut events_rx) = mpsc::unbounded_channel::<MediaEvent>();
+        let (events_tx, events_rx) = mpsc::unbounded_channel::<MediaEvent>();
         let media = MediaHandle::start(rtp, events_tx);
         media.control(Control::Music(false));
         let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
@@ -1241,17 +1249,7 @@ impl Driver {
         let (call, out) =
             Call::outgoing(now, dial, self.ep.clone(), local, Ids::new(rand::random()));
         let call_id = call.invite().call_id().unwrap_or_default().to_string();
-        {
-            let (tx, call_id) = (self.tx.clone(), call_id.clone());
-            tokio::spawn(async move {
-                while let Some(event) = events_rx.recv().await {
-                    let call_id = call_id.clone();
-                    if tx.send(Cmd::Media { call_id, event }).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
+        self.forward_media(&call_id, events_rx);
         let (queue, records) = self.state.with_org(org, |o| {
             let q = o.contact(contact).and_then(|lc| lc.contact.queue_id);
             let records = q
@@ -1266,37 +1264,13 @@ impl Driver {
         self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
         self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
         tracing::info!(%contact, trunk = %trunk.name, "calling a customer back");
-        self.calls.insert(
-            call_id.clone(),
-            Active {
-                call,
-                org,
-                queue,
-                trunk: trunk.name.clone(),
-                peer: to,
-                contact: Some(contact),
-                ended: None,
-                forget_at: None,
-                media,
-                started: Instant::now(),
-                leg: None,
-                records,
-                dialled: trunks::number_key(number),
-                caller_number: Some(number.to_string()),
-                caller_name: String::new(),
-                flow: None,
-                flow_record: None,
-                wait: None,
-                voicemail: None,
-                prompt: None,
-                prompt_seq: 0,
-                listen: 0,
-                hangup_after_prompt: false,
-                outbound: true,
-                confirmed: false,
-                monitor: None,
-            },
-        );
+        let mut active = Active::new(call, org, queue, trunk.name.clone(), to, media);
+        active.contact = Some(contact);
+        active.records = records;
+        active.dialled = trunks::number_key(number);
+        active.caller_number = Some(number.to_string());
+        active.outbound = true;
+        self.calls.insert(call_id.clone(), active);
         self.call_outputs(&call_id, out).await;
         tokio::spawn(watch_contact(
             self.state.clone(),

@@ -358,11 +358,10 @@ fn table() -> Vec<Row> {
         // only the contact's own agent joins its call; this server has telephony off (409)
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/audio", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"sdp": "v=0"}))) },
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/recording", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"paused": true}))) },
-        // A chat contact: no call to listen to (managers), not theirs (agents).
+        // A chat contact: no call to listen to (managers) or dial (its agent).
         row("POST", "/api/voice/calls/{id}/monitor", MANAGERS, 409, Id::Contact, Some(|_, _| json!({"sdp": "v=0", "mode": "listen"}))),
         row("PUT", "/api/voice/calls/{id}/monitor", MANAGERS, 409, Id::Contact, Some(|_, _| json!({"mode": "whisper"}))),
-        // A chat contact: nobody dials it, its own agent included.
-        row("POST", "/api/voice/calls/{id}/dial", HANDLERS, 403, Id::Contact, Some(|_, _| json!({"number": "+15550001"}))),
+        Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/dial", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"number": "+15550001"}))) },
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),
