@@ -227,7 +227,8 @@ test('a supervisor gets the admin pages without users, roles and API tokens', as
   await nav.getByRole('link', { name: 'Queues' }).waitFor();
   assert.equal(await nav.getByRole('link', { name: 'API tokens' }).count(), 0);
   assert.equal(await nav.getByRole('link', { name: 'Users and roles' }).count(), 0);
-  await nav.getByText('Users, roles, channels, phone lines and API tokens are managed by admins.').waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'Call flows' }).count(), 0);
+  await nav.getByText('Users, roles, channels, phone lines, call flows and API tokens are managed by admins.').waitFor();
   await ctx.close();
 });
 

@@ -3,7 +3,8 @@
 // rings on Alex's desktop; Alex accepts, the desktop connects the call's audio over
 // WebRTC (Chromium's fake microphone), and Alex's voice goes out through the trunk and
 // comes back through it: the server counts audio both ways on the agent's leg and the
-// desktop's level meter moves. Hanging up in the browser sends the caller a BYE.
+// desktop's level meter moves. Hold and the keypad reach the line. Hanging up in the
+// browser sends the caller a BYE.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,28 @@ test('a call rings in the browser, the agent talks over WebRTC both ways, and ha
     // The desktop hears it: the caller's level meter moves.
     await agent.page.waitForFunction(() => Number(document.querySelector('[data-testid="caller-level"]')?.value ?? 0) > 0.001, null, { timeout: 15_000 });
     await shot(agent.page, T, 'on-the-call');
+
+    // Hold: the server has the caller on hold until Resume.
+    await phone.getByTestId('hold').click();
+    await phone.getByRole('button', { name: 'Resume' }).waitFor();
+    const callWhere = async (pred, what) => {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const c = (await status()).calls[0];
+        if (c && pred(c)) return c;
+        assert.ok(Date.now() < end, `${what}: ${JSON.stringify(c)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await callWhere((c) => c.held, 'held');
+    await phone.getByRole('button', { name: 'Resume' }).click();
+    await callWhere((c) => !c.held, 'resumed');
+    // The keypad: the key goes out on the line (sipp echoes it back, so the server
+    // counts it coming in).
+    const before = (await status()).calls[0].key_presses;
+    await phone.getByRole('button', { name: 'Keypad' }).click();
+    await phone.getByTestId('keypad').getByRole('button', { name: '5' }).click();
+    await callWhere((c) => c.key_presses > before, 'the key press, echoed');
 
     // Orders records its calls in the demo: the agent pauses it for a card number.
     await phone.getByTestId('pause-recording').click();

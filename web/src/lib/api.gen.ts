@@ -1916,6 +1916,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the caller on hold, or take them back (the contact's agent, while active). 409
+         *     when the contact has no live call.
+         */
+        post: operations["hold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/calls/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Press keys on the call (the agent's keypad: an extension or a menu on the other
+         *     side), sent as RFC 4733 events on the telephone-event type the call agreed. The
+         *     contact's agent, while active; 409 when the contact has no live call.
+         */
+        post: operations["send_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/calls/{id}/monitor": {
         parameters: {
             query?: never;
@@ -3017,6 +3058,8 @@ export interface components {
             /** @description The contact flow and the step the caller is at, while in one. */
             flow?: string | null;
             flow_step?: string | null;
+            /** @description The agent has the caller on hold (the caller hears the music). */
+            held: boolean;
             /** Format: double */
             jitter_ms: number;
             /**
@@ -3683,6 +3726,16 @@ export interface components {
             slug: string;
             title: string;
         };
+        HoldIn: {
+            /**
+             * @description `true`: the caller hears the hold music and the agent hears nothing of them;
+             *     `false`: back on the line.
+             */
+            on: boolean;
+        };
+        HoldOut: {
+            held: boolean;
+        };
         /** @description Articles to import. */
         ImportIn: {
             /** @description For HTML, and CSV rows without one. */
@@ -3797,6 +3850,14 @@ export interface components {
             bot_time_counts?: boolean;
             /** @description Users (agents, supervisors, analysts) allowed to write and publish articles. */
             editors?: string[];
+        };
+        KeysIn: {
+            /** @description 1 to 32 of `0`–`9`, `*`, `#`, sent one every 200 ms. */
+            keys: string;
+        };
+        KeysOut: {
+            /** @description How many keys were queued (their values are not kept or logged). */
+            sent: number;
         };
         /** @description One line of a conversation, shortened. */
         LineOut: {
@@ -8778,6 +8839,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DialOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeysIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeysOut"];
                 };
             };
             403: {

@@ -24,6 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(connect_audio))
         .routes(routes!(pause_recording))
         .routes(routes!(dial))
+        .routes(routes!(hold))
+        .routes(routes!(send_keys))
         .routes(routes!(monitor, monitor_mode))
         .routes(routes!(list_flows))
         .routes(routes!(put_flow, delete_flow))
@@ -293,6 +295,82 @@ async fn delete_flow(
         sip.reload().await;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldIn {
+    /// `true`: the caller hears the hold music and the agent hears nothing of them;
+    /// `false`: back on the line.
+    pub on: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HoldOut {
+    pub held: bool,
+}
+
+/// Put the caller on hold, or take them back (the contact's agent, while active). 409
+/// when the contact has no live call.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/hold", tag = "voice", request_body = HoldIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = HoldOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn hold(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<HoldIn>,
+) -> ApiResult<Json<HoldOut>> {
+    let (_, sip) = held_call(&state, &auth, contact_id, "puts it on hold").await?;
+    if !sip.hold(auth.org_id(), contact_id, body.on).await {
+        return Err(ApiError::conflict("this contact has no live call"));
+    }
+    Ok(Json(HoldOut { held: body.on }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeysIn {
+    /// 1 to 32 of `0`–`9`, `*`, `#`, sent one every 200 ms.
+    pub keys: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeysOut {
+    /// How many keys were queued (their values are not kept or logged).
+    pub sent: usize,
+}
+
+/// Press keys on the call (the agent's keypad: an extension or a menu on the other
+/// side), sent as RFC 4733 events on the telephone-event type the call agreed. The
+/// contact's agent, while active; 409 when the contact has no live call.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/keys", tag = "voice", request_body = KeysIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = KeysOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn send_keys(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<KeysIn>,
+) -> ApiResult<Json<KeysOut>> {
+    let (_, sip) = held_call(&state, &auth, contact_id, "presses keys on it").await?;
+    let ok = !body.keys.is_empty()
+        && body.keys.len() <= 32
+        && body
+            .keys
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
+    if !ok {
+        return Err(ApiError::invalid("keys: 1 to 32 of 0-9, * and #"));
+    }
+    let sent = body.keys.len();
+    if !sip.keys(auth.org_id(), contact_id, body.keys).await {
+        return Err(ApiError::conflict("this contact has no live call"));
+    }
+    Ok(Json(KeysOut { sent }))
 }
 
 /// The contact of a call the signed-in user holds as its agent (while it is active),

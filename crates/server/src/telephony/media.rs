@@ -111,6 +111,12 @@ pub enum Control {
     Supervise(AgentAudio, Monitor),
     /// The supervisor changes mode.
     Mode(Monitor),
+    /// The agent puts the caller on hold (`true`: the caller hears the music, the
+    /// agent hears nothing of the caller) or takes them back.
+    Hold(bool),
+    /// Key presses to send the caller's side (an extension, a menu of the callee's),
+    /// RFC 4733 on the negotiated telephone-event type, one every 200 ms.
+    Keys(String),
     /// Start keeping the caller's audio (a voicemail), up to this many samples.
     Capture(usize),
     /// Hand over what was kept, and stop keeping it.
@@ -290,6 +296,9 @@ async fn run(
     let mut from_caller: VecDeque<Vec<u8>> = VecDeque::new();
     let mut mixer = voice::mixer::Mixer::default();
     let mut mixes: Vec<Vec<u8>> = Vec::new();
+    let mut held = false;
+    let mut keys_out: VecDeque<char> = VecDeque::new();
+    let mut next_key = 0u32;
     loop {
         tokio::select! {
             c = agents.recv() => match c {
@@ -318,6 +327,8 @@ async fn run(
                         *m = mode;
                     }
                 }
+                Some(Control::Hold(on)) => held = on,
+                Some(Control::Keys(k)) => keys_out.extend(k.chars().take(32)),
                 Some(Control::Play { id, pcm }) => prompt = Some((id, pcm, 0)),
                 Some(Control::StopPrompt) => prompt = None,
                 Some(Control::Music(on)) => music_on = on,
@@ -349,6 +360,19 @@ async fn run(
                 }
                 let samples = (n.ptime.clamp(10, 60) * 8) as usize;
                 frame.resize(samples, 0);
+                // A key to send takes this frame's place (audio resumes after it).
+                next_key = next_key.saturating_sub(1);
+                if next_key == 0 && let Some(k) = keys_out.pop_front() {
+                    next_key = 10;
+                    if let Some(packets) = s.dtmf(k, 800, samples as u16) {
+                        for p in packets {
+                            if sock.send_to(&p, to).await.is_ok() {
+                                stats.packets_out.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        continue;
+                    }
+                }
                 if let Some(a) = &mut agent {
                     // Keep at most 100 ms of the agent's voice: late frames are dropped
                     // rather than letting the delay grow.
@@ -418,6 +442,11 @@ async fn run(
                         let _ = events.send(MediaEvent::PromptDone(*id));
                         prompt = None;
                     }
+                } else if held {
+                    for (i, x) in pcm_out.iter_mut().enumerate() {
+                        *x = music[(pos + i) % music.len()];
+                    }
+                    pos = (pos + samples) % music.len();
                 } else if supervisor.is_some() {
                     // Mixed above.
                 } else if agent.is_some() {
@@ -479,7 +508,7 @@ async fn run(
                             kept.extend_from_slice(&pcm_in[..room]);
                         }
                     }
-                    if agent.is_some() || supervisor.is_some() {
+                    if !held && (agent.is_some() || supervisor.is_some()) {
                         let mu = match n.codec {
                             Codec::Pcmu => p.payload.to_vec(),
                             Codec::Pcma => {
@@ -717,5 +746,75 @@ mod tests {
             heard(agent[0]) && heard(agent[2]),
             "barge: the agent hears all {agent:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn hold_plays_the_caller_music_and_keys_go_out_as_telephone_events() {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (events, _events_rx) = mpsc::unbounded_channel();
+        let media = MediaHandle::start(sock, events);
+        let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let n = Negotiated {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            telephone_event: Some(101),
+            ptime: 20,
+            direction: Direction::SendRecv,
+            remote_address: "127.0.0.1".into(),
+            remote_port: caller.local_addr().unwrap().port(),
+            rtcp_mux: false,
+        };
+        media.negotiated(n.clone());
+        let (to_agent, _agent_hears) = mpsc::channel(100);
+        let (agent_says, from_agent) = mpsc::channel(100);
+        media.attach(AgentAudio {
+            to_agent,
+            from_agent,
+        });
+        let talk = frames(1000.0, 200);
+        // What the caller hears for `ms`, the agent talking all along; and the keys.
+        let hear = async |ms: u64, from: usize| -> (Vec<i16>, Vec<char>) {
+            let mut heard = Vec::new();
+            let mut keys = Vec::new();
+            let mut detector = DtmfDetector::default();
+            let mut buf = vec![0u8; 2048];
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            for i in 0..(ms / 20) as usize {
+                tick.tick().await;
+                let _ = agent_says.try_send(talk[(from + i) % talk.len()].clone());
+                while let Ok(Ok((len, _))) =
+                    tokio::time::timeout(Duration::from_millis(1), caller.recv_from(&mut buf)).await
+                {
+                    let p = RtpPacket::parse(&buf[..len]).unwrap();
+                    if p.payload_type == 101 {
+                        let ev = TelephoneEvent::parse(p.payload).unwrap();
+                        keys.extend(detector.push(p.timestamp, ev).into_iter().map(|d| d.digit));
+                    } else {
+                        let mut pcm = vec![0i16; p.payload.len()];
+                        Law::Mu.decode(p.payload, &mut pcm);
+                        heard.extend(pcm);
+                    }
+                }
+            }
+            (heard, keys)
+        };
+        let notes = [523.25, 659.25, 783.99, 1000.0];
+        let (heard, _) = hear(1000, 0).await;
+        assert_eq!(
+            voice::tone::dominant(&heard[1600..], 8000, &notes),
+            Some(1000.0),
+            "the agent"
+        );
+        media.control(Control::Hold(true));
+        let (heard, _) = hear(1000, 50).await;
+        let music = voice::tone::dominant(&heard[1600..], 8000, &notes);
+        assert!(
+            matches!(music, Some(f) if f != 1000.0),
+            "on hold: the music, not the agent ({music:?})"
+        );
+        media.control(Control::Hold(false));
+        media.control(Control::Keys("5#".into()));
+        let (_, keys) = hear(1000, 100).await;
+        assert_eq!(keys, vec!['5', '#']);
     }
 }

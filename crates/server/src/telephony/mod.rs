@@ -131,6 +131,8 @@ pub struct CallOut {
     pub agent_audio: bool,
     /// A supervisor on the call: `listen`, `whisper` or `barge`.
     pub monitor: Option<Monitor>,
+    /// The agent has the caller on hold (the caller hears the music).
+    pub held: bool,
     /// Audio frames from the agent's browser, and to it.
     pub agent_frames_in: u64,
     pub agent_frames_out: u64,
@@ -237,6 +239,20 @@ enum Cmd {
         org: Uuid,
         contact: Uuid,
         mode: Monitor,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The agent holds (or resumes) the call of `contact`, or sends it key presses:
+    /// `false` when the contact has no live call.
+    Hold {
+        org: Uuid,
+        contact: Uuid,
+        on: bool,
+        reply: oneshot::Sender<bool>,
+    },
+    Keys {
+        org: Uuid,
+        contact: Uuid,
+        keys: String,
         reply: oneshot::Sender<bool>,
     },
     /// The carrier's address is known: place the call.
@@ -347,6 +363,31 @@ impl Sip {
         })
         .await
         .unwrap_or_else(|| Err(STOPPED.into()))
+    }
+
+    /// Puts the call of `contact` on hold (music for the caller) or takes it back;
+    /// `false` when the contact has no live call.
+    pub async fn hold(&self, org: Uuid, contact: Uuid, on: bool) -> bool {
+        self.ask(|reply| Cmd::Hold {
+            org,
+            contact,
+            on,
+            reply,
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Sends key presses on the call of `contact`; `false` when it has no live call.
+    pub async fn keys(&self, org: Uuid, contact: Uuid, keys: String) -> bool {
+        self.ask(|reply| Cmd::Keys {
+            org,
+            contact,
+            keys,
+            reply,
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// One organisation's calls and registrations.
@@ -519,6 +560,8 @@ struct Active {
     monitor: Option<Monitor>,
     /// It was answered and acknowledged.
     confirmed: bool,
+    /// The agent has the caller on hold.
+    held: bool,
 }
 
 impl Active {
@@ -558,6 +601,7 @@ impl Active {
             outbound: false,
             confirmed: false,
             monitor: None,
+            held: false,
         }
     }
 }
@@ -1057,6 +1101,37 @@ impl Driver {
                     let _ = reply.send(r.map(|(answer, _)| answer));
                 });
             }
+            Cmd::Hold {
+                org,
+                contact,
+                on,
+                reply,
+            } => {
+                let found = self
+                    .calls
+                    .values_mut()
+                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let _ = reply.send(found.is_some_and(|a| {
+                    a.media.control(Control::Hold(on));
+                    a.held = on;
+                    true
+                }));
+            }
+            Cmd::Keys {
+                org,
+                contact,
+                keys,
+                reply,
+            } => {
+                let found = self
+                    .calls
+                    .values()
+                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let _ = reply.send(found.is_some_and(|a| {
+                    a.media.control(Control::Keys(keys));
+                    true
+                }));
+            }
             Cmd::MonitorMode {
                 org,
                 contact,
@@ -1377,6 +1452,12 @@ impl Driver {
                         max_s,
                         recording: false,
                     });
+                    // The flow is over: its keys now end the message (`#`).
+                    if let Some(f) = a.flow.take()
+                        && let Some(run) = f.run
+                    {
+                        a.flow_record = Some(flow_record(&f.name, &run));
+                    }
                     a.prompt_seq += 1;
                     a.prompt = Some(a.prompt_seq);
                     a.media.control(Control::Play {
@@ -1421,8 +1502,7 @@ impl Driver {
         if let Some(p) = target.priority {
             attributes.insert("priority".into(), p.to_string());
         }
-        a.flow_record =
-            Some(serde_json::json!({"name": f.name, "path": run.path, "keyed": run.attributes}));
+        a.flow_record = Some(flow_record(&f.name, &run));
         a.wait = Some(Waiting {
             announce_every: u64::from(target.announce_every_s) * 1000,
             callback: target.callback && a.caller_number.is_some(),
@@ -1593,6 +1673,7 @@ impl Driver {
                         .and_then(|f| f.run.as_ref())
                         .map(|r| r.step().to_string()),
                     monitor: a.monitor,
+                    held: a.held,
                     agent_audio: a
                         .leg
                         .as_ref()
@@ -1853,6 +1934,12 @@ fn keep_recording(
             tracing::error!(%contact, error = ?e, "a call's recording could not be kept");
         }
     });
+}
+
+/// What a contact keeps of the flow its call went through: its name, the path taken,
+/// what was keyed in.
+fn flow_record(name: &str, run: &Run) -> serde_json::Value {
+    serde_json::json!({"name": name, "path": run.path, "keyed": run.attributes})
 }
 
 /// Writes a voicemail's contact, then its message (sealed at rest, as every

@@ -362,6 +362,8 @@ fn table() -> Vec<Row> {
         row("POST", "/api/voice/calls/{id}/monitor", MANAGERS, 409, Id::Contact, Some(|_, _| json!({"sdp": "v=0", "mode": "listen"}))),
         row("PUT", "/api/voice/calls/{id}/monitor", MANAGERS, 409, Id::Contact, Some(|_, _| json!({"mode": "whisper"}))),
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/dial", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"number": "+15550001"}))) },
+        Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/hold", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"on": true}))) },
+        Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/keys", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"keys": "12#"}))) },
         // operations
         // workforce management: agents' own hours and shifts; planning for planners
         row("GET", "/api/wfm/me/preferences", HANDLERS, 200, Id::None, None),

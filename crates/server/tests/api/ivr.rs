@@ -337,8 +337,14 @@ async fn a_caller_leaves_a_voicemail_that_becomes_a_contact() {
     let n = phone.media.clone().unwrap();
     let mut tx = RtpSender::new(5, 100, 1000, &n);
     phone.say(440.0, 2000, &mut tx).await;
+    let pressed = Instant::now();
     phone.keys("#").await;
     phone.until("the hang-up", |p| p.ended.is_some()).await;
+    assert!(
+        pressed.elapsed() < Duration::from_secs(4),
+        "# ends the message, long before its longest (10 s): {:?}",
+        pressed.elapsed()
+    );
 
     let deadline = Instant::now() + Duration::from_secs(20);
     let vm = loop {

@@ -457,6 +457,54 @@ async fn a_call_waits_in_its_queue_hearing_music_and_ends_when_its_contact_does(
 }
 
 #[tokio::test]
+async fn the_agent_holds_the_caller_and_presses_keys_on_the_call() {
+    let s = telephony_server().await;
+    let (o, phone, id) = waiting_call(&s).await;
+    set_state(&s, &o, "available").await;
+    accept_call(&s, &o, &id).await;
+    let agent = o.client(&s, Role::Agent);
+    let (hold, keys) = (
+        format!("/api/voice/calls/{id}/hold"),
+        format!("/api/voice/calls/{id}/keys"),
+    );
+    let a = o
+        .client(&s, Role::Supervisor)
+        .post(&hold, &json!({"on": true}))
+        .await;
+    assert_eq!(a.status, 403, "not the supervisor's call: {}", a.text);
+    let a = agent.post(&keys, &json!({"keys": "12x"})).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    let a = agent.post(&hold, &json!({"on": true})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    call_where(&s, &o, |c| c["held"] == true).await;
+    let a = agent.post(&keys, &json!({"keys": "12#"})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["sent"], 3);
+    // The caller's phone gets the three presses as telephone-events, in order.
+    let te = phone.media.as_ref().unwrap().telephone_event.unwrap();
+    let mut detector = voice::dtmf::DtmfDetector::default();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 2048];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while got.len() < 3 && Instant::now() < deadline {
+        let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_millis(200), phone.rtp.recv_from(&mut buf)).await
+        else {
+            continue;
+        };
+        let p = RtpPacket::parse(&buf[..n]).unwrap();
+        if p.payload_type == te {
+            let ev = voice::dtmf::TelephoneEvent::parse(p.payload).unwrap();
+            got.extend(detector.push(p.timestamp, ev).into_iter().map(|d| d.digit));
+        }
+    }
+    assert_eq!(got, vec!['1', '2', '#']);
+    // Their values are not kept where staff could read them.
+    assert!(!status(&s, &o).await.to_string().contains("12#"));
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_recorded_call_keeps_both_sides_and_records_nothing_while_paused() {
     let s = telephony_server().await;
     let o = seed_org(&s, "tel").await;
