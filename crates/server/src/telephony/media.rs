@@ -3,18 +3,24 @@
 //!
 //! While a call waits, the caller hears the hold music (a soft arpeggio, generated
 //! here, so nothing is downloaded); a prompt (the contact flow's, a place-in-line
-//! announcement) plays over whatever else would be heard, and says when it is done. Once an agent's browser is attached
-//! ([`AgentAudio`], the WebRTC leg in `webrtc.rs`), the caller hears the agent instead
-//! (silence when a frame is late) and the agent gets the caller's frames, both in
-//! μ-law: a PCMA trunk is transcoded sample by sample, a PCMU one passed through.
+//! announcement) plays over whatever else would be heard, and says when it is done.
+//! Once an agent's browser is attached ([`AgentAudio`], the WebRTC leg in `webrtc.rs`),
+//! the caller hears the agent instead (silence when a frame is late) and the agent gets
+//! the caller's frames, both in μ-law: a PCMA trunk is transcoded sample by sample, a
+//! PCMU one passed through. On hold the caller hears the music and the agent nothing of
+//! the caller; the agent's keypad sends RFC 4733 events in place of audio frames. With
+//! a supervisor on the call the three legs are mixed on the 20 ms clock instead
+//! (`voice::mixer`), each hearing what [`Monitor`] allows.
 //!
 //! A call in a queue that records ([`Recording`]) keeps both sides as 8 kHz PCM, the
 //! caller on the left channel and what the caller heard (the agent, or the music) on
 //! the right, aligned on the 20 ms clock of what we send; a pause (a card payment)
-//! records silence on both until resumed. The WAV is handed over when the call ends. Packets in are counted (received, lost, jitter, as
-//! RTCP would report them) and key presses are detected on the telephone-event payload
-//! type the SDP negotiated. The remote address latches to where the caller's packets
-//! really come from (symmetric RTP), so a caller behind NAT still hears us.
+//! records silence on both until resumed. The WAV is handed over when the call ends.
+//! A voicemail keeps the caller's side alone ([`Control::Capture`]). Packets in are
+//! counted (received, lost, jitter, as RTCP would report them) and key presses are
+//! detected on the telephone-event payload type the SDP negotiated. The remote address
+//! latches to where the caller's packets really come from (symmetric RTP), so a caller
+//! behind NAT still hears us.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
