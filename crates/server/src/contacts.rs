@@ -952,47 +952,60 @@ pub async fn end_contact(
 }
 
 /// Merge `patch` into the contact's channel data (CSAT, widget settings…).
+///
+/// A live contact is changed under the organisation's lock like any other. One that
+/// has left the live state (closed) is read from the store and written back, but only
+/// once every write submitted before has committed: its close may still be on its way
+/// to the store, and a row read before it lands would, written back, undo it.
 pub async fn update_contact_data(
     state: &AppState,
     org: Uuid,
     contact_id: Uuid,
     patch: Map<String, Value>,
 ) -> ApiResult<Contact> {
-    // Closed contacts are not in memory: update them in the store directly.
-    let in_memory = state.with_org(org, |o| o.contact(contact_id).is_some());
-    if !in_memory {
-        let mut c = state
-            .contact(org, contact_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("contact"))?;
-        if let Value::Object(map) = &mut c.data {
-            map.extend(patch);
-        }
-        c.updated_at = state.now();
-        let mut notes = Vec::new();
-        crate::live::contact_note(&c, &mut notes);
-        state
-            .write(vec![Change::PutContact(c.clone())], notes)
-            .await?;
-        return Ok(c);
-    }
-    state
+    let live = state
         .mutate(org, |o, now| {
-            let lc = live_contact(o, contact_id)?;
+            let Some(lc) = o.contact_mut(contact_id) else {
+                return Ok(Tx {
+                    value: None,
+                    changes: vec![],
+                    notes: vec![],
+                });
+            };
             if let Value::Object(map) = &mut lc.contact.data {
-                map.extend(patch);
+                map.extend(patch.clone());
             }
             lc.contact.updated_at = now;
             let c = lc.contact.clone();
             let mut notes = Vec::new();
             crate::live::contact_note(&c, &mut notes);
             Ok(Tx {
-                value: c.clone(),
+                value: Some(c.clone()),
                 changes: vec![Change::PutContact(c)],
                 notes,
             })
         })
-        .await
+        .await?;
+    if let Some(c) = live {
+        return Ok(c);
+    }
+    let slot = state.slot(org);
+    let _cold = slot.cold.lock().await;
+    state.barrier().await;
+    let mut c = state
+        .contact(org, contact_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    if let Value::Object(map) = &mut c.data {
+        map.extend(patch);
+    }
+    c.updated_at = state.now();
+    let mut notes = Vec::new();
+    crate::live::contact_note(&c, &mut notes);
+    state
+        .write(vec![Change::PutContact(c.clone())], notes)
+        .await?;
+    Ok(c)
 }
 
 /// Takes one of a live contact's `max` slots counted under `key` in its data (the
@@ -1275,102 +1288,171 @@ pub async fn transfer(
     to: Handover,
 ) -> ApiResult<Contact> {
     let user = staff(actor)?;
-    let Handover { queue, agent, note } = to;
-    if note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
+    if to.note.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
         return Err(ApiError::invalid(format!(
             "note: at most {MAX_TEXT} bytes; shorten it"
         )));
     }
     state
         .mutate(org, |o, now| {
-            let to_name = match (queue, agent) {
-                (Some(q), None) => o.queue(q).map(|q| q.name.clone()),
-                (None, Some(a)) => o.agent(a).map(|a| a.name.clone()),
-                _ => None,
-            };
-            let from_name = o.agent(user).map(|a| a.name.clone());
-            let to = match (queue, agent) {
-                (Some(q), None) => {
-                    if o.queue(q).is_none() {
-                        return Err(ApiError::invalid("queue_id: no such queue"));
-                    }
-                    TransferTarget::Queue(QueueId(rid(q)))
-                }
-                (None, Some(a)) => {
-                    if o.agent(a).is_none() {
-                        return Err(ApiError::invalid("agent_id: no such agent"));
-                    }
-                    TransferTarget::Agent(AgentId(rid(a)))
-                }
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::invalid("give queue_id or agent_id, not both"));
-                }
-                (None, None) => return Err(ApiError::invalid("give queue_id or agent_id")),
-            };
-            let lc = live_contact(o, contact_id)?;
-            if lc.contact.agent_id != Some(user) && !is_manager {
-                return Err(ApiError::forbidden("not your contact"));
-            }
-            // Agents pass on what they hold; supervisors also move waiting contacts.
-            let movable = lc.contact.status == ContactStatus::Active
-                || (is_manager && lc.contact.status == ContactStatus::Waiting);
-            if !movable {
-                return Err(ApiError::conflict(if is_manager {
-                    "only a waiting or active contact can be moved"
-                } else {
-                    "only an active contact can be transferred"
-                }));
-            }
             let mut fx = Effects::default();
-            o.command(
-                now,
-                actor,
-                Command::Transfer {
-                    contact: ContactId(rid(contact_id)),
-                    to,
-                },
-                &mut fx,
-            )?;
-            // The customer and the next agent see who passed it on, and to whom; the
-            // next agent also gets the note, which the customer never sees.
-            let line = match (&from_name, &to_name) {
-                (Some(f), Some(t)) => format!("{f} transferred this conversation to {t}."),
-                (None, Some(t)) => format!("This conversation was transferred to {t}."),
-                _ => "This conversation was transferred.".to_string(),
-            };
-            push_message(o, now, actor, contact_id, NewMessage::line(line), &mut fx);
-            if let Some(n) = note.as_ref().filter(|n| !n.trim().is_empty()) {
-                push_message(
-                    o,
-                    now,
-                    actor,
-                    contact_id,
-                    NewMessage {
-                        sent_at: None,
-                        sender: Sender::Agent,
-                        author: Some(actor),
-                        author_name: from_name.clone(),
-                        text: Some(format!("Transfer note: {n}")),
-                        attachment: None,
-                        internal: true,
-                        client_id: None,
-                        template: None,
-                    },
-                    &mut fx,
-                );
-            }
-            if let Some(lc) = o.contact_mut(contact_id)
-                && let Value::Object(d) = &mut lc.contact.data
-            {
-                d.insert(
-                    "transferred_from".into(),
-                    json!({"agent_id": user, "agent_name": from_name, "note": note, "at": wire::ts(now)}),
-                );
-            }
-
+            pass_on(o, now, actor, user, is_manager, contact_id, &to, &mut fx)?;
             contact_tx(o, contact_id, fx)
         })
         .await
+}
+
+/// The end of a warm transfer: the agent who holds a call passes it to the colleague
+/// they consulted, who takes it at once (no offer to accept: they are already on the
+/// call). Answers the contact and whether the colleague took it; one who cannot take
+/// it now (no room for a call, not available) gets it offered as with any transfer to
+/// them, and the caller waits for them.
+pub async fn hand_over(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    contact_id: Uuid,
+    colleague: Uuid,
+) -> ApiResult<(Contact, bool)> {
+    let user = staff(actor)?;
+    let to = Handover {
+        agent: Some(colleague),
+        ..Handover::default()
+    };
+    state
+        .mutate(org, |o, now| {
+            let mut fx = Effects::default();
+            pass_on(o, now, actor, user, false, contact_id, &to, &mut fx)?;
+            let offered = o
+                .offers()
+                .any(|off| off.contact_id == contact_id && off.agent_id == colleague);
+            // The transfer is made: from here nothing may fail the change.
+            let taken = offered
+                && o.command(
+                    now,
+                    actor,
+                    Command::Accept {
+                        contact: ContactId(rid(contact_id)),
+                        agent: AgentId(rid(colleague)),
+                    },
+                    &mut fx,
+                )
+                .inspect_err(|e| tracing::warn!(contact = %contact_id, error = ?e, "a warm transfer's colleague could not take the call"))
+                .is_ok();
+            let tx = contact_tx(o, contact_id, fx)?;
+            Ok(Tx {
+                value: (tx.value, taken),
+                changes: tx.changes,
+                notes: tx.notes,
+            })
+        })
+        .await
+}
+
+/// A transfer under the organisation's lock: checks who may pass the contact on and
+/// where, then moves it in the router and tells the customer and the next agent.
+#[allow(clippy::too_many_arguments)]
+fn pass_on(
+    o: &mut OrgLive,
+    now: time::OffsetDateTime,
+    actor: Actor,
+    user: Uuid,
+    is_manager: bool,
+    contact_id: Uuid,
+    to: &Handover,
+    fx: &mut Effects,
+) -> ApiResult<()> {
+    let Handover { queue, agent, note } = to.clone();
+    let to_name = match (queue, agent) {
+        (Some(q), None) => o.queue(q).map(|q| q.name.clone()),
+        (None, Some(a)) => o.agent(a).map(|a| a.name.clone()),
+        _ => None,
+    };
+    let from_name = o.agent(user).map(|a| a.name.clone());
+    let to = match (queue, agent) {
+        (Some(q), None) => {
+            if o.queue(q).is_none() {
+                return Err(ApiError::invalid("queue_id: no such queue"));
+            }
+            TransferTarget::Queue(QueueId(rid(q)))
+        }
+        (None, Some(a)) => {
+            if o.agent(a).is_none() {
+                return Err(ApiError::invalid("agent_id: no such agent"));
+            }
+            TransferTarget::Agent(AgentId(rid(a)))
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid("give queue_id or agent_id, not both"));
+        }
+        (None, None) => return Err(ApiError::invalid("give queue_id or agent_id")),
+    };
+    let lc = live_contact(o, contact_id)?;
+    if lc.contact.agent_id != Some(user) && !is_manager {
+        return Err(ApiError::forbidden("not your contact"));
+    }
+    // Agents pass on what they hold; supervisors also move waiting contacts.
+    let movable = lc.contact.status == ContactStatus::Active
+        || (is_manager && lc.contact.status == ContactStatus::Waiting);
+    let what = if lc.contact.channel == store::Channel::Voice {
+        "call"
+    } else {
+        "conversation"
+    };
+    if !movable {
+        return Err(ApiError::conflict(if is_manager {
+            "only a waiting or active contact can be moved"
+        } else {
+            "only an active contact can be transferred"
+        }));
+    }
+    o.command(
+        now,
+        actor,
+        Command::Transfer {
+            contact: ContactId(rid(contact_id)),
+            to,
+        },
+        fx,
+    )?;
+    // The customer and the next agent see who passed it on, and to whom; the
+    // next agent also gets the note, which the customer never sees.
+    let line = match (&from_name, &to_name) {
+        (Some(f), Some(t)) => format!("{f} transferred this {what} to {t}."),
+        (None, Some(t)) => format!("This {what} was transferred to {t}."),
+        _ => format!("This {what} was transferred."),
+    };
+    push_message(o, now, actor, contact_id, NewMessage::line(line), fx);
+    if let Some(n) = note.as_ref().filter(|n| !n.trim().is_empty()) {
+        push_message(
+            o,
+            now,
+            actor,
+            contact_id,
+            NewMessage {
+                sent_at: None,
+                sender: Sender::Agent,
+                author: Some(actor),
+                author_name: from_name.clone(),
+                text: Some(format!("Transfer note: {n}")),
+                attachment: None,
+                internal: true,
+                client_id: None,
+                template: None,
+            },
+            fx,
+        );
+    }
+    if let Some(lc) = o.contact_mut(contact_id)
+        && let Value::Object(d) = &mut lc.contact.data
+    {
+        d.insert(
+            "transferred_from".into(),
+            json!({"agent_id": user, "agent_name": from_name, "note": note, "at": wire::ts(now)}),
+        );
+    }
+
+    Ok(())
 }
 
 /// What a change to one contact answers: the contact as it is now, with the change's

@@ -308,6 +308,10 @@ pub struct OrgSlot {
     stale: AtomicBool,
     recovering: tokio::sync::Mutex<()>,
     recovered: tokio::sync::Notify,
+    /// Held while a contact that has left the live state is read from the store and
+    /// written back ([`contacts::update_contact_data`]): two such updates at once
+    /// would otherwise each write the row without the other's change.
+    pub cold: tokio::sync::Mutex<()>,
     /// Which alerts are up ([`alerts`]); apart from the live state, so that a rebuild
     /// does not raise them again.
     alerts: Mutex<alerts::Watch>,
@@ -362,6 +366,7 @@ impl OrgSlot {
             epoch: AtomicU64::new(1),
             stale: AtomicBool::new(false),
             recovering: tokio::sync::Mutex::new(()),
+            cold: tokio::sync::Mutex::new(()),
             recovered: tokio::sync::Notify::new(),
             alerts: Mutex::new(alerts::Watch::default()),
             insight: Mutex::new(api::insight_api::Cache::default()),

@@ -65,6 +65,19 @@ export function supervisionNotice(action: string, by: string | undefined): strin
   }
 }
 
+/** A colleague asked to join a call (`consult` on the staff feed), as both sides see it. */
+export interface Consult {
+  contact_id: string;
+  /** The colleague asked. */
+  agent_id: string;
+  agent_name: string;
+  /** `invited`, `consult`, `conference`; `ended` and `handed_over` close it. */
+  state: string;
+  /** Who acted last (on an invitation: the agent who asks). */
+  by?: string;
+  caller?: string | null;
+}
+
 export const BREAK_REASONS = ['Lunch', 'Short break', 'Training', 'Meeting', 'Technical problem'];
 
 export class Desk {
@@ -86,6 +99,10 @@ export class Desk {
   help: HelpRequest | null = $state(null);
   /** What a supervisor did: watching, joined, took over, changed your state. */
   supervision = $state('');
+  /** Calls this agent holds with a colleague asked to join, by contact id. */
+  consults: Record<string, Consult> = $state({});
+  /** A colleague's request that this agent join their call. */
+  invite: Consult | null = $state(null);
   /** Called when a supervisor signed this agent out. */
   onSignedOut?: () => void;
 
@@ -196,7 +213,8 @@ export class Desk {
           // Merged into another customer, or split off: show who it is now.
           if (moved) void this.loadCustomer(tab);
         } else if (c.agent_id === this.user.id && (c.status === 'active' || c.status === 'wrapup')) {
-          this.openTab(c, false);
+          // A call handed over by the colleague this agent was consulting comes to the front.
+          this.openTab(c, this.invite?.contact_id === c.id);
         }
         if (c.status === 'closed' && tab) this.closeTab(c.id);
         break;
@@ -255,6 +273,26 @@ export class Desk {
         notify('Your supervisor', this.supervision, 'state');
         if (d.signed_out) setTimeout(() => this.onSignedOut?.(), 4000);
         break;
+      case 'consult': {
+        const c = d as Consult;
+        const over = c.state === 'ended' || c.state === 'handed_over';
+        if (c.agent_id === this.user.id) {
+          if (over) {
+            if (this.invite?.contact_id === c.contact_id) this.invite = null;
+            if (c.state === 'handed_over' && this.tabs.some((t) => t.contact.id === c.contact_id)) this.select(c.contact_id);
+          } else {
+            const first = !this.invite || this.invite.contact_id !== c.contact_id;
+            this.invite = { ...(this.invite?.contact_id === c.contact_id ? this.invite : {}), ...c, by: first ? c.by : this.invite?.by };
+            if (first) notify('A colleague asks for you', `${c.by ?? 'A colleague'} asks you to join a call.`, `consult-${c.contact_id}`);
+          }
+        } else if (over) {
+          const { [c.contact_id]: _, ...rest } = this.consults;
+          this.consults = rest;
+        } else {
+          this.consults = { ...this.consults, [c.contact_id]: c };
+        }
+        break;
+      }
       case 'schedule_published':
       case 'shift_taken':
         this.notice = scheduleNotice(e.type, d);
@@ -510,6 +548,40 @@ export class Desk {
     } catch (e) {
       tab.problem = errorText(e);
     }
+  }
+
+  /** Call a number (click-to-dial): the call is a new contact of this agent's, its tab opened. */
+  async placeCall(number: string, queueId: string, name: string): Promise<void> {
+    const r = await api.post<{ contact: Contact }>('/api/voice/calls', { number, queue_id: queueId, ...(name.trim() ? { name: name.trim() } : {}) });
+    this.openTab(r.contact, true);
+  }
+
+  /** Ask a colleague to join the call of `contactId` (a consult, then a conference or a hand-over). */
+  async consult(contactId: string, agentId: string): Promise<void> {
+    const c = await api.post<Consult>(`/api/voice/calls/${contactId}/consult`, { agent_id: agentId });
+    this.consults = { ...this.consults, [contactId]: { ...c, contact_id: contactId } };
+  }
+
+  async conference(contactId: string, on: boolean): Promise<void> {
+    const c = await api.put<Consult>(`/api/voice/calls/${contactId}/consult`, { conference: on });
+    this.consults = { ...this.consults, [contactId]: { ...c, contact_id: contactId } };
+  }
+
+  /** Call the consult off (the holder), or leave it (the colleague). */
+  async endConsult(contactId: string): Promise<void> {
+    await request('DELETE', `/api/voice/calls/${contactId}/consult`);
+    const { [contactId]: _, ...rest } = this.consults;
+    this.consults = rest;
+    if (this.invite?.contact_id === contactId) this.invite = null;
+  }
+
+  /** Hand the call over to the colleague on it; the tab closes once they have it. */
+  async handOver(contactId: string): Promise<boolean> {
+    const r = await api.post<{ taken: boolean }>(`/api/voice/calls/${contactId}/consult/complete`, {});
+    const { [contactId]: _, ...rest } = this.consults;
+    this.consults = rest;
+    this.closeTab(contactId);
+    return r.taken;
   }
 
   attachmentUrl = async (url: string): Promise<string> => {

@@ -1870,6 +1870,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call a number from the desktop (click-to-dial): a new voice contact for the
+         *     customer with that phone number (found, or created under `name`), in `queue_id`,
+         *     yours at once, and the call placed through the organisation's first phone line that
+         *     places calls. An agent who cannot take a call now (not available, a call or chats
+         *     already filling their capacity) gets a 409 and no contact is left behind; so does an
+         *     organisation with no phone line that places calls.
+         */
+        post: operations["place_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/calls/{id}/audio": {
         parameters: {
             query?: never;
@@ -1886,6 +1910,80 @@ export interface paths {
          *     no live call (the caller hung up, or telephony is off).
          */
         post: operations["connect_audio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/calls/{id}/consult": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make the consult a conference (all three talk) or take it back to the agent and
+         *     the colleague alone. Only the contact's agent; 409 until the colleague has joined.
+         */
+        put: operations["consult_mode"];
+        /**
+         * Ask a colleague to join a call you hold (a consult before a warm transfer, or a
+         *     conference): their desktop shows the request, and they join from the browser
+         *     (`POST /api/voice/calls/{id}/consult/join`). Only the contact's agent, while it is
+         *     active; 409 while another colleague is asked, or when the call is over.
+         */
+        post: operations["consult"];
+        /**
+         * End a consult: the colleague leaves the call (or is no longer asked) and the agent
+         *     has the caller back. The agent who holds the call, or the colleague themselves.
+         *     409 when there is no consult on the call.
+         */
+        delete: operations["end_consult"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/calls/{id}/consult/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the call over to the colleague on it (the end of a warm transfer): the
+         *     contact becomes theirs at once, their desktop joins its audio, and yours leaves.
+         *     Only the contact's agent, once the colleague has joined; 409 before.
+         */
+        post: operations["complete_consult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/calls/{id}/consult/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call a colleague asked you to (WebRTC: send the browser's SDP offer, get the
+         *     answer). You and the agent then talk while the caller hears the music, until the
+         *     agent makes it a conference, hands the call over to you, or calls it off. 403 when
+         *     you were not asked; 409 when the call is over.
+         */
+        post: operations["join_consult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3053,6 +3151,7 @@ export interface components {
             agent_frames_in: number;
             /** Format: int64 */
             agent_frames_out: number;
+            consult?: components["schemas"]["ConsultOut"] | null;
             /** Format: uuid */
             contact_id?: string | null;
             /** @description The contact flow and the step the caller is at, while in one. */
@@ -3099,6 +3198,31 @@ export interface components {
             previous?: number | null;
             /** Format: double */
             value?: number | null;
+        };
+        ConsultIn: {
+            /**
+             * Format: uuid
+             * @description The colleague to ask: another agent (or supervisor) of the organisation.
+             */
+            agent_id: string;
+        };
+        ConsultModeIn: {
+            /**
+             * @description `true`: the caller, the agent and the colleague all talk; `false`: the agent
+             *     and the colleague alone, the caller hearing the music.
+             */
+            conference: boolean;
+        };
+        /** @description A colleague asked to join a call, and how far they are. */
+        ConsultOut: {
+            /** Format: uuid */
+            agent_id: string;
+            agent_name: string;
+            /**
+             * @description `invited` (asked, not joined yet), `consult` (the agent and the colleague talk,
+             *     the caller hears the music) or `conference` (all three talk).
+             */
+            state: string;
         };
         /** @description A contact as staff see it. */
         ContactOut: {
@@ -3629,6 +3753,15 @@ export interface components {
          * @enum {string}
          */
         From: "customer" | "agent" | "system" | "supervisor";
+        HandOverOut: {
+            contact: components["schemas"]["ContactOut"];
+            /**
+             * @description The colleague took the call; when `false` (no room for a call, not available)
+             *     it waits for them, offered as soon as they can take it, the caller hearing the
+             *     music.
+             */
+            taken: boolean;
+        };
         /** @description How the bot handed the conversation over. */
         Handover: {
             at: string;
@@ -4069,6 +4202,27 @@ export interface components {
         PasswordIn: {
             current_password: string;
             new_password: string;
+        };
+        PlaceCallIn: {
+            /** @description The customer's name, for a number not known yet. */
+            name?: string | null;
+            /** @description The number to call (E.164, `+15550001`). */
+            number: string;
+            /**
+             * Format: uuid
+             * @description The queue the call counts in (its reports, its recording policy).
+             */
+            queue_id: string;
+        };
+        PlacedCallOut: {
+            /**
+             * @description The call's contact: yours, active; the desktop joins its audio
+             *     (`POST /api/voice/calls/{id}/audio`) while it rings.
+             */
+            contact: components["schemas"]["ContactOut"];
+            number: string;
+            /** @description `dialling`. */
+            state: string;
         };
         /** @description One step of a queue's routing policy. */
         PolicyStep: {
@@ -8759,6 +8913,53 @@ export interface operations {
             };
         };
     };
+    place_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceCallIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacedCallOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     connect_audio: {
         parameters: {
             query?: never;
@@ -8792,6 +8993,246 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    consult_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultModeIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandOverOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    join_consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the contact's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AudioIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudioOut"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

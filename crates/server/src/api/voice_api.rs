@@ -12,8 +12,8 @@ use utoipa_axum::routes;
 use crate::auth::Auth;
 use crate::error::{Json, Path};
 use crate::events::{Actor, LiveEvent};
-use crate::telephony::VoiceStatus;
 use crate::telephony::trunks::{self, Directory, TrunkData, TrunkIn, TrunkOut};
+use crate::telephony::{ConsultOut, VoiceStatus};
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -24,9 +24,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(connect_audio))
         .routes(routes!(pause_recording))
         .routes(routes!(dial))
+        .routes(routes!(place_call))
         .routes(routes!(hold))
         .routes(routes!(send_keys))
         .routes(routes!(monitor, monitor_mode))
+        .routes(routes!(consult, consult_mode, end_consult))
+        .routes(routes!(join_consult))
+        .routes(routes!(complete_consult))
         .routes(routes!(list_flows))
         .routes(routes!(put_flow, delete_flow))
         .routes(routes!(check_flow))
@@ -561,6 +565,271 @@ async fn monitor_mode(
     }))
 }
 
+// ---------- consult, conference, warm transfer ----------
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultIn {
+    /// The colleague to ask: another agent (or supervisor) of the organisation.
+    pub agent_id: uuid::Uuid,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultModeIn {
+    /// `true`: the caller, the agent and the colleague all talk; `false`: the agent
+    /// and the colleague alone, the caller hearing the music.
+    pub conference: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HandOverOut {
+    /// The colleague took the call; when `false` (no room for a call, not available)
+    /// it waits for them, offered as soon as they can take it, the caller hearing the
+    /// music.
+    pub taken: bool,
+    pub contact: crate::wire::ContactOut,
+}
+
+/// Tells both sides of a consult how it stands (`consult` on their staff feeds).
+fn tell_consult(
+    state: &AppState,
+    holder: Option<uuid::Uuid>,
+    contact: uuid::Uuid,
+    c: &ConsultOut,
+    by: &str,
+) {
+    let data = c.note(contact, by);
+    let mut notes = vec![crate::hub::Note::user(c.agent_id, "consult", data.clone())];
+    if let Some(h) = holder.filter(|h| *h != c.agent_id) {
+        notes.push(crate::hub::Note::user(h, "consult", data));
+    }
+    state.hub().publish(notes);
+}
+
+/// 404 unless the contact is this organisation's. (A colleague asked to join a call
+/// does not hold its contact, so `contacts::visible` would refuse them.)
+async fn this_org_contact(state: &AppState, auth: &Auth, id: uuid::Uuid) -> ApiResult<()> {
+    crate::contacts::load(state, auth.org_id(), id)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("contact"))
+}
+
+/// The agent who holds a contact's call, from the live state.
+fn holder_of(state: &AppState, org: uuid::Uuid, contact: uuid::Uuid) -> Option<uuid::Uuid> {
+    state.with_org(org, |o| {
+        o.contact(contact).and_then(|lc| lc.contact.agent_id)
+    })
+}
+
+/// Ask a colleague to join a call you hold (a consult before a warm transfer, or a
+/// conference): their desktop shows the request, and they join from the browser
+/// (`POST /api/voice/calls/{id}/consult/join`). Only the contact's agent, while it is
+/// active; 409 while another colleague is asked, or when the call is over.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/consult", tag = "voice", request_body = ConsultIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = ConsultOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn consult(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<ConsultIn>,
+) -> ApiResult<Json<ConsultOut>> {
+    let (c, sip) = held_call(&state, &auth, contact_id, "asks a colleague to join it").await?;
+    if body.agent_id == auth.user.id {
+        return Err(ApiError::invalid("agent_id: someone other than you"));
+    }
+    let name = state
+        .with_org(auth.org_id(), |o| {
+            o.agent(body.agent_id).map(|a| a.name.clone())
+        })
+        .ok_or_else(|| ApiError::invalid("agent_id: no such agent"))?;
+    sip.consult(auth.org_id(), contact_id, body.agent_id, name)
+        .await
+        .map_err(ApiError::conflict)?;
+    let out = sip
+        .consult_of(auth.org_id(), contact_id)
+        .await
+        .ok_or_else(|| ApiError::conflict("this contact has no live call"))?;
+    let from = state
+        .with_org(auth.org_id(), |o| {
+            o.agent(auth.user.id).map(|a| a.name.clone())
+        })
+        .unwrap_or_else(|| auth.user.name.clone());
+    let mut data = out.note(contact_id, &from);
+    data["caller"] = c
+        .data
+        .get("customer_name")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    state
+        .hub()
+        .publish(vec![crate::hub::Note::user(out.agent_id, "consult", data)]);
+    tracing::info!(contact = %contact_id, user = %auth.user.id, colleague = %out.agent_id, "an agent asked a colleague to join a call");
+    Ok(Json(out))
+}
+
+/// Join a call a colleague asked you to (WebRTC: send the browser's SDP offer, get the
+/// answer). You and the agent then talk while the caller hears the music, until the
+/// agent makes it a conference, hands the call over to you, or calls it off. 403 when
+/// you were not asked; 409 when the call is over.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/consult/join", tag = "voice", request_body = AudioIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = AudioOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn join_consult(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<AudioIn>,
+) -> ApiResult<Json<AudioOut>> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    this_org_contact(&state, &auth, contact_id).await?;
+    if body.sdp.len() > 20_000 {
+        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
+        .clone();
+    let asked = sip
+        .consult_of(auth.org_id(), contact_id)
+        .await
+        .is_some_and(|c| c.agent_id == auth.user.id);
+    if !asked {
+        return Err(ApiError::forbidden("you were not asked to join this call"));
+    }
+    let sdp = match sip
+        .join_consult(auth.org_id(), contact_id, auth.user.id, body.sdp)
+        .await
+    {
+        Ok(sdp) => sdp,
+        Err(e) if e.starts_with("sdp:") => return Err(ApiError::invalid(e)),
+        Err(e) => return Err(ApiError::conflict(e)),
+    };
+    if let Some(out) = sip.consult_of(auth.org_id(), contact_id).await {
+        let holder = holder_of(&state, auth.org_id(), contact_id);
+        tell_consult(&state, holder, contact_id, &out, &auth.user.name);
+    }
+    Ok(Json(AudioOut { sdp }))
+}
+
+/// Make the consult a conference (all three talk) or take it back to the agent and
+/// the colleague alone. Only the contact's agent; 409 until the colleague has joined.
+#[utoipa::path(put, path = "/api/voice/calls/{id}/consult", tag = "voice", request_body = ConsultModeIn,
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = ConsultOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn consult_mode(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+    Json(body): Json<ConsultModeIn>,
+) -> ApiResult<Json<ConsultOut>> {
+    let (_, sip) = held_call(&state, &auth, contact_id, "makes it a conference").await?;
+    if !sip
+        .consult_mode(auth.org_id(), contact_id, body.conference)
+        .await
+    {
+        return Err(ApiError::conflict("no colleague has joined this call"));
+    }
+    let out = sip
+        .consult_of(auth.org_id(), contact_id)
+        .await
+        .ok_or_else(|| ApiError::conflict("this contact has no live call"))?;
+    tell_consult(
+        &state,
+        Some(auth.user.id),
+        contact_id,
+        &out,
+        &auth.user.name,
+    );
+    Ok(Json(out))
+}
+
+/// End a consult: the colleague leaves the call (or is no longer asked) and the agent
+/// has the caller back. The agent who holds the call, or the colleague themselves.
+/// 409 when there is no consult on the call.
+#[utoipa::path(delete, path = "/api/voice/calls/{id}/consult", tag = "voice",
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+async fn end_consult(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+) -> ApiResult<StatusCode> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    this_org_contact(&state, &auth, contact_id).await?;
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
+        .clone();
+    let consult = sip
+        .consult_of(auth.org_id(), contact_id)
+        .await
+        .ok_or_else(|| ApiError::conflict("there is no consult on this call"))?;
+    let holder = holder_of(&state, auth.org_id(), contact_id);
+    if holder != Some(auth.user.id) && consult.agent_id != auth.user.id {
+        return Err(ApiError::forbidden(
+            "only the agent who holds this call, or the colleague asked, ends a consult",
+        ));
+    }
+    let mut out = sip
+        .end_consult(auth.org_id(), contact_id, false)
+        .await
+        .ok_or_else(|| ApiError::conflict("there is no consult on this call"))?;
+    out.state = "ended".into();
+    tell_consult(&state, holder, contact_id, &out, &auth.user.name);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hand the call over to the colleague on it (the end of a warm transfer): the
+/// contact becomes theirs at once, their desktop joins its audio, and yours leaves.
+/// Only the contact's agent, once the colleague has joined; 409 before.
+#[utoipa::path(post, path = "/api/voice/calls/{id}/consult/complete", tag = "voice",
+    params(("id" = uuid::Uuid, Path, description = "the contact's id")),
+    responses((status = 200, body = HandOverOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn complete_consult(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<uuid::Uuid>,
+) -> ApiResult<Json<HandOverOut>> {
+    let (_, sip) = held_call(&state, &auth, contact_id, "hands it over").await?;
+    let consult = sip
+        .consult_of(auth.org_id(), contact_id)
+        .await
+        .filter(|c| c.state != "invited")
+        .ok_or_else(|| ApiError::conflict("no colleague has joined this call"))?;
+    let (contact, taken) = crate::contacts::hand_over(
+        &state,
+        auth.org_id(),
+        Actor::from(&auth),
+        contact_id,
+        consult.agent_id,
+    )
+    .await?;
+    if let Some(mut out) = sip.end_consult(auth.org_id(), contact_id, taken).await {
+        out.state = if taken { "handed_over" } else { "ended" }.into();
+        tell_consult(
+            &state,
+            Some(auth.user.id),
+            contact_id,
+            &out,
+            &auth.user.name,
+        );
+    }
+    tracing::info!(contact = %contact_id, user = %auth.user.id, colleague = %consult.agent_id, taken, "an agent handed a call over");
+    Ok(Json(HandOverOut {
+        taken,
+        contact: crate::wire::contact_out(&contact),
+    }))
+}
+
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DialIn {
@@ -608,15 +877,7 @@ async fn dial(
         .ok_or_else(|| {
             ApiError::invalid("number: this contact has no callback number; give one")
         })?;
-    let digits = trunks::number_key(&number);
-    let shaped = number
-        .trim()
-        .chars()
-        .all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
-    if !shaped || !(3..=15).contains(&digits.len()) {
-        return Err(ApiError::invalid("number: 3 to 15 digits, e.g. +15550001"));
-    }
-    let number = format!("+{digits}");
+    let number = e164(&number)?;
     let trunk = callback
         .and_then(|cb| cb.get("trunk"))
         .and_then(|t| t.as_str())
@@ -629,6 +890,122 @@ async fn dial(
         state: "dialling".into(),
         number,
     }))
+}
+
+/// A number as typed (`+1 (555) 000-1234`) in E.164 (`+15550001234`), or a 422 naming
+/// `number`.
+fn e164(number: &str) -> ApiResult<String> {
+    let digits = trunks::number_key(number);
+    let shaped = number
+        .trim()
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
+    if !shaped || !(3..=15).contains(&digits.len()) {
+        return Err(ApiError::invalid("number: 3 to 15 digits, e.g. +15550001"));
+    }
+    Ok(format!("+{digits}"))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceCallIn {
+    /// The number to call (E.164, `+15550001`).
+    pub number: String,
+    /// The queue the call counts in (its reports, its recording policy).
+    pub queue_id: uuid::Uuid,
+    /// The customer's name, for a number not known yet.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlacedCallOut {
+    /// The call's contact: yours, active; the desktop joins its audio
+    /// (`POST /api/voice/calls/{id}/audio`) while it rings.
+    pub contact: crate::wire::ContactOut,
+    pub number: String,
+    /// `dialling`.
+    pub state: String,
+}
+
+/// Call a number from the desktop (click-to-dial): a new voice contact for the
+/// customer with that phone number (found, or created under `name`), in `queue_id`,
+/// yours at once, and the call placed through the organisation's first phone line that
+/// places calls. An agent who cannot take a call now (not available, a call or chats
+/// already filling their capacity) gets a 409 and no contact is left behind; so does an
+/// organisation with no phone line that places calls.
+#[utoipa::path(post, path = "/api/voice/calls", tag = "voice", request_body = PlaceCallIn,
+    responses((status = 201, body = PlacedCallOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn place_call(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<PlaceCallIn>,
+) -> ApiResult<(StatusCode, Json<PlacedCallOut>)> {
+    auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
+    let number = e164(&body.number)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.len() > 200) {
+        return Err(ApiError::invalid("name: at most 200 bytes"));
+    }
+    let org = auth.org_id();
+    if !state.with_org(org, |o| o.queue(body.queue_id).is_some()) {
+        return Err(ApiError::invalid("queue_id: no such queue"));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
+        .clone();
+    if !sip.places_calls(org).await {
+        return Err(ApiError::conflict(
+            "no phone line places calls: give one an outbound address (Admin → Phone lines)",
+        ));
+    }
+    let actor = Actor::from(&auth);
+    let mut new = crate::contacts::NewContact::new(
+        store::Channel::Voice,
+        body.queue_id,
+        crate::contacts::CustomerRef::New {
+            name: name.unwrap_or(&number).to_string(),
+            email: None,
+            identity: Some(("phone".into(), number.clone())),
+        },
+    );
+    new.data
+        .insert("outbound".into(), serde_json::json!({"number": number}));
+    let c = crate::contacts::create_contact_for(&state, org, actor, new, Some((auth.user.id, 60)))
+        .await?;
+    let offer = state.with_org(org, |o| {
+        o.contact(c.id)
+            .and_then(|lc| lc.offer)
+            .and_then(|x| o.offer(x))
+            .filter(|off| off.agent_id == auth.user.id)
+            .map(|off| off.id)
+    });
+    let Some(offer) = offer else {
+        crate::contacts::end_contact(&state, org, c.id, actor).await?;
+        return Err(ApiError::conflict(
+            "you cannot take a call now: be available, with no call and room for one",
+        ));
+    };
+    let c = crate::contacts::accept_offer(&state, org, actor, offer).await?;
+    if let Err(e) = sip.dial(org, c.id, number.clone(), None).await {
+        crate::contacts::end_contact(&state, org, c.id, actor).await?;
+        return Err(ApiError::conflict(e));
+    }
+    tracing::info!(contact = %c.id, user = %auth.user.id, "an agent placed a call");
+    Ok((
+        StatusCode::CREATED,
+        Json(PlacedCallOut {
+            contact: crate::wire::contact_out(&c),
+            number,
+            state: "dialling".into(),
+        }),
+    ))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]

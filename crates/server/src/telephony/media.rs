@@ -9,8 +9,9 @@
 //! the caller's frames, both in μ-law: a PCMA trunk is transcoded sample by sample, a
 //! PCMU one passed through. On hold the caller hears the music and the agent nothing of
 //! the caller; the agent's keypad sends RFC 4733 events in place of audio frames. With
-//! a supervisor on the call the three legs are mixed on the 20 ms clock instead
-//! (`voice::mixer`), each hearing what [`Monitor`] allows.
+//! a third party on the call — a supervisor, or a colleague the agent consults — the
+//! three legs are mixed on the 20 ms clock instead (`voice::mixer`), each hearing what
+//! [`Third`] allows; while the agent consults, the caller hears the music.
 //!
 //! A call in a queue that records ([`Recording`]) keeps both sides as 8 kHz PCM, the
 //! caller on the left channel and what the caller heard (the agent, or the music) on
@@ -81,6 +82,34 @@ pub struct MediaStats {
     pub digits: AtomicU64,
 }
 
+/// Who the third leg of a call is, and so who hears whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Third {
+    /// A supervisor, in this mode.
+    Supervisor(Monitor),
+    /// A colleague the agent consults: the two hear each other, the caller hears the
+    /// hold music and neither of them.
+    Consult,
+    /// The colleague, the agent and the caller all hear each other.
+    Conference,
+}
+
+impl Third {
+    /// Whether `listener` hears `speaker`, parties numbered caller 0, agent 1, third 2.
+    pub fn hears(self, listener: usize, speaker: usize) -> bool {
+        match self {
+            Third::Supervisor(m) => m.hears(listener, speaker),
+            Third::Consult => matches!((listener, speaker), (1, 2) | (2, 1)),
+            Third::Conference => listener != speaker,
+        }
+    }
+
+    /// The caller waits (hearing the music) while this third party is on.
+    pub fn holds_caller(self) -> bool {
+        self == Third::Consult
+    }
+}
+
 /// What the media task tells the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaEvent {
@@ -113,10 +142,15 @@ pub enum Control {
     /// What the caller hears when nothing else plays: the hold music (`true`, while
     /// waiting in a queue) or silence (in a contact flow, between prompts).
     Music(bool),
-    /// A supervisor's browser joins (in place of a previous one), in this mode.
-    Supervise(AgentAudio, Monitor),
-    /// The supervisor changes mode.
-    Mode(Monitor),
+    /// A third party's browser joins (in place of a previous one).
+    Join(AgentAudio, Third),
+    /// The third party takes part another way.
+    Mode(Third),
+    /// The third party leaves.
+    Leave,
+    /// The agent's browser leaves (the call was transferred): the caller hears the
+    /// music until the next agent's joins.
+    Detach,
     /// The agent puts the caller on hold (`true`: the caller hears the music, the
     /// agent hears nothing of the caller) or takes them back.
     Hold(bool),
@@ -295,10 +329,10 @@ async fn run(
     let mut prompt: Option<(u64, Arc<Vec<i16>>, usize)> = None;
     let mut music_on = true;
     let mut capture: Option<(Vec<i16>, usize)> = None;
-    // A supervisor on the call: the legs are mixed on the 20 ms clock instead of
+    // A third party on the call: the legs are mixed on the 20 ms clock instead of
     // passed through (the caller's frames wait here for it, at most 100 ms of them).
-    let mut supervisor: Option<(AgentAudio, Monitor)> = None;
-    let mut from_supervisor: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut third: Option<(AgentAudio, Third)> = None;
+    let mut from_third: VecDeque<Vec<u8>> = VecDeque::new();
     let mut from_caller: VecDeque<Vec<u8>> = VecDeque::new();
     let mut mixer = voice::mixer::Mixer::default();
     let mut mixes: Vec<Vec<u8>> = Vec::new();
@@ -324,12 +358,17 @@ async fn run(
                     let _ = reply.send(recording.take().map(|r| r.wav()));
                     return;
                 }
-                Some(Control::Supervise(a, mode)) => {
-                    supervisor = Some((a, mode));
-                    from_supervisor.clear();
+                Some(Control::Join(a, mode)) => {
+                    third = Some((a, mode));
+                    from_third.clear();
+                }
+                Some(Control::Leave) => third = None,
+                Some(Control::Detach) => {
+                    agent = None;
+                    from_agent.clear();
                 }
                 Some(Control::Mode(mode)) => {
-                    if let Some((_, m)) = &mut supervisor {
+                    if let Some((_, m)) = &mut third {
                         *m = mode;
                     }
                 }
@@ -398,18 +437,18 @@ async fn run(
                         }
                     }
                 }
-                if let Some((s, _)) = &mut supervisor {
+                if let Some((s, _)) = &mut third {
                     loop {
                         match s.from_agent.try_recv() {
                             Ok(f) => {
-                                from_supervisor.push_back(f);
-                                if from_supervisor.len() > 5 {
-                                    from_supervisor.pop_front();
+                                from_third.push_back(f);
+                                if from_third.len() > 5 {
+                                    from_third.pop_front();
                                 }
                             }
                             Err(mpsc::error::TryRecvError::Empty) => break,
                             Err(mpsc::error::TryRecvError::Disconnected) => {
-                                supervisor = None;
+                                third = None;
                                 break;
                             }
                         }
@@ -418,9 +457,9 @@ async fn run(
                 // One buffer for every frame of the call: no allocation per packet.
                 pcm_out.clear();
                 pcm_out.resize(samples, 0);
-                if let Some((sup, mode)) = &supervisor {
+                if let Some((sup, mode)) = &third {
                     // Three legs, each hearing what its mode allows.
-                    let (c, a, s) = (from_caller.pop_front(), from_agent.pop_front(), from_supervisor.pop_front());
+                    let (c, a, s) = (from_caller.pop_front(), from_agent.pop_front(), from_third.pop_front());
                     let parties = [
                         voice::mixer::Party { law: Law::Mu, frame: c.as_deref() },
                         voice::mixer::Party { law: Law::Mu, frame: a.as_deref() },
@@ -434,7 +473,7 @@ async fn run(
                         agent = None;
                     }
                     if let Err(mpsc::error::TrySendError::Closed(_)) = sup.to_agent.try_send(mixes[2].clone()) {
-                        supervisor = None;
+                        third = None;
                     }
                     if prompt.is_none() {
                         Law::Mu.decode(&mixes[0], &mut pcm_out);
@@ -448,12 +487,12 @@ async fn run(
                         let _ = events.send(MediaEvent::PromptDone(*id));
                         prompt = None;
                     }
-                } else if held {
+                } else if held || third.as_ref().is_some_and(|(_, m)| m.holds_caller()) {
                     for (i, x) in pcm_out.iter_mut().enumerate() {
                         *x = music[(pos + i) % music.len()];
                     }
                     pos = (pos + samples) % music.len();
-                } else if supervisor.is_some() {
+                } else if third.is_some() {
                     // Mixed above.
                 } else if agent.is_some() {
                     if let Some(mu) = from_agent.pop_front() {
@@ -514,7 +553,8 @@ async fn run(
                             kept.extend_from_slice(&pcm_in[..room]);
                         }
                     }
-                    if !held && (agent.is_some() || supervisor.is_some()) {
+                    let waits = third.as_ref().is_some_and(|(_, m)| m.holds_caller());
+                    if !held && !waits && (agent.is_some() || third.is_some()) {
                         let mu = match n.codec {
                             Codec::Pcmu => p.payload.to_vec(),
                             Codec::Pcma => {
@@ -525,7 +565,7 @@ async fn run(
                                 mu
                             }
                         };
-                        if supervisor.is_some() {
+                        if third.is_some() {
                             from_caller.push_back(mu);
                             if from_caller.len() > 5 {
                                 from_caller.pop_front();
@@ -641,10 +681,11 @@ mod tests {
         out
     }
 
-    /// Who hears which tone: the caller says 440 Hz, the agent 1000 Hz, the supervisor
-    /// 1500 Hz, for one second, in `mode`. Returns the tones each of caller, agent and
-    /// supervisor heard (power of each, relative to the loudest).
-    async fn three_way(mode: Monitor) -> [Vec<f64>; 3] {
+    /// Who hears which tone: the caller says 440 Hz, the agent 1000 Hz, the third party
+    /// 1500 Hz, for one second, with the third party as `mode`. Returns what each of
+    /// caller, agent and third party heard: the power of each voice and of the hold
+    /// music (its loudest note), relative to the loudest of the four.
+    async fn three_way(mode: Third) -> [Vec<f64>; 3] {
         let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = sock.local_addr().unwrap().port();
         let (events, _events_rx) = mpsc::unbounded_channel();
@@ -670,7 +711,7 @@ mod tests {
         });
         let (to_sup, mut sup_hears) = mpsc::channel(100);
         let (sup_says, from_sup) = mpsc::channel(100);
-        media.control(Control::Supervise(
+        media.control(Control::Join(
             AgentAudio {
                 to_agent: to_sup,
                 from_agent: from_sup,
@@ -707,10 +748,12 @@ mod tests {
             let pcm = decoded(frames);
             // Past the first 200 ms, while the legs fill.
             let body = &pcm[pcm.len().min(1600)..];
-            let p: Vec<f64> = [440.0, 1000.0, 1500.0]
-                .iter()
-                .map(|f| voice::tone::goertzel(body, 8000, *f))
-                .collect();
+            let g = |f: f64| voice::tone::goertzel(body, 8000, f);
+            let music = [523.25, 659.25, 783.99]
+                .map(g)
+                .into_iter()
+                .fold(0.0, f64::max);
+            let p = vec![g(440.0), g(1000.0), g(1500.0), music];
             let max = p.iter().cloned().fold(f64::MIN, f64::max).max(1.0);
             p.into_iter().map(|x| x / max).collect()
         };
@@ -721,7 +764,7 @@ mod tests {
     async fn a_supervisor_listens_whispers_and_barges() {
         let heard = |x: f64| x > 0.05;
         // [440 caller, 1000 agent, 1500 supervisor] as heard by caller, agent, supervisor.
-        let [caller, agent, sup] = three_way(Monitor::Listen).await;
+        let [caller, agent, sup] = three_way(Third::Supervisor(Monitor::Listen)).await;
         assert!(
             heard(caller[1]) && !heard(caller[2]),
             "listen: the caller hears only the agent {caller:?}"
@@ -734,7 +777,7 @@ mod tests {
             heard(sup[0]) && heard(sup[1]),
             "the supervisor hears both {sup:?}"
         );
-        let [caller, agent, _] = three_way(Monitor::Whisper).await;
+        let [caller, agent, _] = three_way(Third::Supervisor(Monitor::Whisper)).await;
         assert!(
             heard(caller[1]) && !heard(caller[2]),
             "whisper: the caller does not hear it {caller:?}"
@@ -743,7 +786,7 @@ mod tests {
             heard(agent[0]) && heard(agent[2]),
             "whisper: the agent hears it {agent:?}"
         );
-        let [caller, agent, _] = three_way(Monitor::Barge).await;
+        let [caller, agent, _] = three_way(Third::Supervisor(Monitor::Barge)).await;
         assert!(
             heard(caller[1]) && heard(caller[2]),
             "barge: the caller hears all {caller:?}"
@@ -751,6 +794,38 @@ mod tests {
         assert!(
             heard(agent[0]) && heard(agent[2]),
             "barge: the agent hears all {agent:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_agent_consults_a_colleague_then_all_three_confer() {
+        let heard = |x: f64| x > 0.05;
+        // [caller, agent, colleague, music] as heard by caller, agent, colleague.
+        let [caller, agent, colleague] = three_way(Third::Consult).await;
+        assert!(
+            heard(caller[3]) && !heard(caller[1]) && !heard(caller[2]),
+            "consult: the caller hears the music, not the two agents {caller:?}"
+        );
+        assert!(
+            heard(agent[2]) && !heard(agent[0]),
+            "consult: the agent hears the colleague, not the caller {agent:?}"
+        );
+        assert!(
+            heard(colleague[1]) && !heard(colleague[0]),
+            "consult: the colleague hears the agent, not the caller {colleague:?}"
+        );
+        let [caller, agent, colleague] = three_way(Third::Conference).await;
+        assert!(
+            heard(caller[1]) && heard(caller[2]) && !heard(caller[3]),
+            "conference: the caller hears both agents {caller:?}"
+        );
+        assert!(
+            heard(agent[0]) && heard(agent[2]),
+            "conference: the agent hears both {agent:?}"
+        );
+        assert!(
+            heard(colleague[0]) && heard(colleague[1]),
+            "conference: the colleague hears both {colleague:?}"
         );
     }
 

@@ -46,6 +46,15 @@
 //! and listens, whispers to the agent, or barges in: the call's media task then mixes
 //! the three legs on its 20 ms clock (`voice::mixer`), each hearing what the mode
 //! allows ([`media::Monitor`]).
+//!
+//! Agents pass calls on. A blind transfer is the contact's transfer like any other:
+//! when the contact waits again, the agent's leg leaves and the caller hears the music
+//! until the next agent's browser joins. A warm transfer starts with a consult: the
+//! agent asks a colleague to join ([`Sip::consult`]); the colleague's browser joins as
+//! the third leg, the caller hearing the music while the two talk
+//! ([`media::Third::Consult`]), then all three talk (a conference) if the agent
+//! wishes; the agent hands the call over (the colleague takes the contact at once and
+//! their desktop joins its audio) or calls the consult off.
 
 pub mod media;
 pub mod prompts;
@@ -79,7 +88,7 @@ use voice::transaction::Millis;
 use crate::AppState;
 use crate::contacts::{self, CustomerRef, NewContact};
 use crate::events::Actor;
-use media::{AgentAudio, Control, MediaEvent, MediaHandle, Monitor};
+use media::{AgentAudio, Control, MediaEvent, MediaHandle, Monitor, Third};
 use trunks::Directory;
 
 /// How long an ended call's Call-ID is remembered, so that a late retransmission is
@@ -131,11 +140,75 @@ pub struct CallOut {
     pub agent_audio: bool,
     /// A supervisor on the call: `listen`, `whisper` or `barge`.
     pub monitor: Option<Monitor>,
+    /// The colleague the agent consults, if any.
+    pub consult: Option<ConsultOut>,
     /// The agent has the caller on hold (the caller hears the music).
     pub held: bool,
     /// Audio frames from the agent's browser, and to it.
     pub agent_frames_in: u64,
     pub agent_frames_out: u64,
+}
+
+/// A colleague asked to join a call, and how far they are.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsultOut {
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    /// `invited` (asked, not joined yet), `consult` (the agent and the colleague talk,
+    /// the caller hears the music) or `conference` (all three talk).
+    pub state: String,
+}
+
+impl ConsultOut {
+    /// The `consult` note both sides' desktops get (`by`: who acted).
+    pub fn note(&self, contact: Uuid, by: &str) -> serde_json::Value {
+        serde_json::json!({
+            "contact_id": contact,
+            "agent_id": self.agent_id,
+            "agent_name": self.agent_name,
+            "state": self.state,
+            "by": by,
+        })
+    }
+}
+
+/// A colleague the agent asked to join the call.
+struct Consult {
+    colleague: Uuid,
+    name: String,
+    joined: bool,
+    conference: bool,
+}
+
+impl Consult {
+    fn out(&self) -> ConsultOut {
+        ConsultOut {
+            agent_id: self.colleague,
+            agent_name: self.name.clone(),
+            state: match (self.joined, self.conference) {
+                (false, _) => "invited",
+                (true, false) => "consult",
+                (true, true) => "conference",
+            }
+            .into(),
+        }
+    }
+
+    fn third(&self) -> Third {
+        if self.conference {
+            Third::Conference
+        } else {
+            Third::Consult
+        }
+    }
+}
+
+/// Who joins a call as its third leg.
+#[derive(Debug, Clone, Copy)]
+enum Joiner {
+    Supervisor(Monitor),
+    /// The colleague the agent asked (their user id).
+    Colleague(Uuid),
 }
 
 /// A trunk's registration with its provider.
@@ -226,13 +299,52 @@ enum Cmd {
         trunk: Option<String>,
         reply: oneshot::Sender<Result<(), String>>,
     },
-    /// A supervisor's browser joins the call of `contact` in `mode`.
-    Monitor {
+    /// A supervisor's or a colleague's browser joins the call of `contact`.
+    Join {
         org: Uuid,
         contact: Uuid,
         offer: String,
-        mode: Monitor,
+        who: Joiner,
         reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// The agent asks a colleague to join the call of `contact`.
+    Consult {
+        org: Uuid,
+        contact: Uuid,
+        colleague: Uuid,
+        name: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// The consult on the call of `contact`, if any.
+    ConsultOf {
+        org: Uuid,
+        contact: Uuid,
+        reply: oneshot::Sender<Option<ConsultOut>>,
+    },
+    /// The consult becomes a conference (`true`) or goes back to a consult: `false`
+    /// when no colleague has joined.
+    ConsultMode {
+        org: Uuid,
+        contact: Uuid,
+        conference: bool,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The consult ends: the colleague's leg leaves (with `handed_over`, the call is
+    /// now theirs: it comes off hold). The consult that was.
+    EndConsult {
+        org: Uuid,
+        contact: Uuid,
+        handed_over: bool,
+        reply: oneshot::Sender<Option<ConsultOut>>,
+    },
+    /// Whether a phone line of the organisation places calls.
+    PlacesCalls {
+        org: Uuid,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The call's contact waits in a queue again (a transfer): its agent has left.
+    Requeued {
+        call_id: String,
     },
     /// The supervisor on the call of `contact` changes mode: `false` when there is none.
     MonitorMode {
@@ -321,15 +433,105 @@ impl Sip {
         offer: String,
         mode: Monitor,
     ) -> Result<String, String> {
-        self.ask(|reply| Cmd::Monitor {
+        self.ask(|reply| Cmd::Join {
             org,
             contact,
             offer,
-            mode,
+            who: Joiner::Supervisor(mode),
             reply,
         })
         .await
         .unwrap_or_else(|| Err(STOPPED.into()))
+    }
+
+    /// Asks `colleague` (named `name`) to join the call of `contact`, which the agent
+    /// holds: the invitation stands until they join or the agent calls it off. `Err`
+    /// says why not (no live call, a colleague already asked).
+    pub async fn consult(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        colleague: Uuid,
+        name: String,
+    ) -> Result<(), String> {
+        self.ask(|reply| Cmd::Consult {
+            org,
+            contact,
+            colleague,
+            name,
+            reply,
+        })
+        .await
+        .unwrap_or_else(|| Err(STOPPED.into()))
+    }
+
+    /// The colleague asked joins from the browser (WebRTC): answers its offer. They
+    /// and the agent talk; the caller hears the music.
+    pub async fn join_consult(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        colleague: Uuid,
+        offer: String,
+    ) -> Result<String, String> {
+        self.ask(|reply| Cmd::Join {
+            org,
+            contact,
+            offer,
+            who: Joiner::Colleague(colleague),
+            reply,
+        })
+        .await
+        .unwrap_or_else(|| Err(STOPPED.into()))
+    }
+
+    /// Whether a phone line of the organisation places calls (has an outbound
+    /// address).
+    pub async fn places_calls(&self, org: Uuid) -> bool {
+        self.ask(|reply| Cmd::PlacesCalls { org, reply })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// The consult on the call of `contact`, if any.
+    pub async fn consult_of(&self, org: Uuid, contact: Uuid) -> Option<ConsultOut> {
+        self.ask(|reply| Cmd::ConsultOf {
+            org,
+            contact,
+            reply,
+        })
+        .await?
+    }
+
+    /// All three talk (`true`), or back to the agent and the colleague alone; `false`
+    /// when no colleague has joined the call.
+    pub async fn consult_mode(&self, org: Uuid, contact: Uuid, conference: bool) -> bool {
+        self.ask(|reply| Cmd::ConsultMode {
+            org,
+            contact,
+            conference,
+            reply,
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Ends the consult on the call of `contact`: the colleague's leg leaves. With
+    /// `handed_over` the call is now theirs: their desktop joins its audio as its
+    /// agent, in place of the agent who handed it over. The consult that was, if any.
+    pub async fn end_consult(
+        &self,
+        org: Uuid,
+        contact: Uuid,
+        handed_over: bool,
+    ) -> Option<ConsultOut> {
+        self.ask(|reply| Cmd::EndConsult {
+            org,
+            contact,
+            handed_over,
+            reply,
+        })
+        .await?
     }
 
     /// Changes the mode of the supervisor on the call of `contact`; `false` when no
@@ -558,6 +760,8 @@ struct Active {
     outbound: bool,
     /// The supervisor on the call, and how.
     monitor: Option<Monitor>,
+    /// The colleague the agent consults.
+    consult: Option<Consult>,
     /// It was answered and acknowledged.
     confirmed: bool,
     /// The agent has the caller on hold.
@@ -565,6 +769,16 @@ struct Active {
 }
 
 impl Active {
+    /// The agent's browser leaves the call (it was passed on): the caller hears the
+    /// music, off hold, until the next agent's browser joins.
+    fn agent_left(&mut self) {
+        self.media.control(Control::Detach);
+        self.media.control(Control::Hold(false));
+        self.media.control(Control::Music(true));
+        self.held = false;
+        self.leg = None;
+    }
+
     /// A call just offered or placed: nothing else known yet.
     fn new(
         call: Call,
@@ -601,6 +815,7 @@ impl Active {
             outbound: false,
             confirmed: false,
             monitor: None,
+            consult: None,
             held: false,
         }
     }
@@ -1070,31 +1285,51 @@ impl Driver {
                     }));
                 });
             }
-            Cmd::Monitor {
+            Cmd::Join {
                 org,
                 contact,
                 offer,
-                mode,
+                who,
                 reply,
             } => {
-                let Some(a) = self
-                    .calls
-                    .values_mut()
-                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none())
-                else {
+                let Some(a) = self.live_call(org, contact) else {
                     let _ = reply.send(Err("this contact has no live call".into()));
                     return;
                 };
-                let (to_sup, to_browser) = mpsc::channel(50);
-                let (from_browser, from_sup) = mpsc::channel(50);
-                a.media.control(Control::Supervise(
-                    AgentAudio {
-                        to_agent: to_sup,
-                        from_agent: from_sup,
+                // One third leg at a time: a colleague the agent asked comes before a
+                // supervisor (who may join again once they leave).
+                let third = match who {
+                    Joiner::Supervisor(mode) => {
+                        if a.consult.as_ref().is_some_and(|c| c.joined) {
+                            let _ = reply.send(Err(
+                                "a colleague is on this call; join once they leave".into(),
+                            ));
+                            return;
+                        }
+                        a.monitor = Some(mode);
+                        Third::Supervisor(mode)
+                    }
+                    Joiner::Colleague(id) => match &mut a.consult {
+                        Some(c) if c.colleague == id => {
+                            c.joined = true;
+                            a.monitor = None;
+                            c.third()
+                        }
+                        _ => {
+                            let _ = reply.send(Err("you were not asked to join this call".into()));
+                            return;
+                        }
                     },
-                    mode,
+                };
+                let (to_third, to_browser) = mpsc::channel(50);
+                let (from_browser, from_third) = mpsc::channel(50);
+                a.media.control(Control::Join(
+                    AgentAudio {
+                        to_agent: to_third,
+                        from_agent: from_third,
+                    },
+                    third,
                 ));
-                a.monitor = Some(mode);
                 let ip = self.webrtc_ip;
                 tokio::spawn(async move {
                     let r = webrtc::start(ip, &offer, to_browser, from_browser).await;
@@ -1107,10 +1342,7 @@ impl Driver {
                 on,
                 reply,
             } => {
-                let found = self
-                    .calls
-                    .values_mut()
-                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let found = self.live_call(org, contact);
                 let _ = reply.send(found.is_some_and(|a| {
                     a.media.control(Control::Hold(on));
                     a.held = on;
@@ -1123,10 +1355,7 @@ impl Driver {
                 keys,
                 reply,
             } => {
-                let found = self
-                    .calls
-                    .values()
-                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let found = self.live_call(org, contact);
                 let _ = reply.send(found.is_some_and(|a| {
                     a.media.control(Control::Keys(keys));
                     true
@@ -1138,17 +1367,114 @@ impl Driver {
                 mode,
                 reply,
             } => {
-                let found = self.calls.values_mut().find(|a| {
-                    a.org == org
-                        && a.contact == Some(contact)
-                        && a.ended.is_none()
-                        && a.monitor.is_some()
-                });
+                let found = self.live_call(org, contact).filter(|a| a.monitor.is_some());
                 let _ = reply.send(found.is_some_and(|a| {
-                    a.media.control(Control::Mode(mode));
+                    a.media.control(Control::Mode(Third::Supervisor(mode)));
                     a.monitor = Some(mode);
                     true
                 }));
+            }
+            Cmd::Consult {
+                org,
+                contact,
+                colleague,
+                name,
+                reply,
+            } => {
+                let Some(a) = self.live_call(org, contact) else {
+                    let _ = reply.send(Err("this contact has no live call".into()));
+                    return;
+                };
+                if let Some(c) = &a.consult
+                    && c.colleague != colleague
+                {
+                    let _ = reply.send(Err(format!(
+                        "{} is already asked to this call; call that off first",
+                        c.name
+                    )));
+                    return;
+                }
+                if a.consult.is_none() {
+                    a.consult = Some(Consult {
+                        colleague,
+                        name,
+                        joined: false,
+                        conference: false,
+                    });
+                }
+                let _ = reply.send(Ok(()));
+            }
+            Cmd::ConsultOf {
+                org,
+                contact,
+                reply,
+            } => {
+                let found = self
+                    .live_call(org, contact)
+                    .and_then(|a| a.consult.as_ref().map(Consult::out));
+                let _ = reply.send(found);
+            }
+            Cmd::ConsultMode {
+                org,
+                contact,
+                conference,
+                reply,
+            } => {
+                let Some(a) = self.live_call(org, contact) else {
+                    let _ = reply.send(false);
+                    return;
+                };
+                let Some(c) = a.consult.as_mut().filter(|c| c.joined) else {
+                    let _ = reply.send(false);
+                    return;
+                };
+                c.conference = conference;
+                a.media.control(Control::Mode(c.third()));
+                let _ = reply.send(true);
+            }
+            Cmd::EndConsult {
+                org,
+                contact,
+                handed_over,
+                reply,
+            } => {
+                let Some(a) = self.live_call(org, contact) else {
+                    let _ = reply.send(None);
+                    return;
+                };
+                let Some(c) = a.consult.take() else {
+                    let _ = reply.send(None);
+                    return;
+                };
+                if c.joined {
+                    a.media.control(Control::Leave);
+                }
+                if handed_over {
+                    // The colleague takes the caller off hold by taking the call; their
+                    // desktop's leg replaces the agent's when it joins.
+                    a.media.control(Control::Hold(false));
+                    a.held = false;
+                }
+                let _ = reply.send(Some(c.out()));
+            }
+            Cmd::PlacesCalls { org, reply } => {
+                let places = self
+                    .dir
+                    .trunks
+                    .iter()
+                    .any(|t| t.org == org && t.outbound.is_some());
+                let _ = reply.send(places);
+            }
+            Cmd::Requeued { call_id } => {
+                if let Some(a) = self.calls.get_mut(&call_id)
+                    && a.ended.is_none()
+                {
+                    // Whoever was on with the agent leaves with them.
+                    if a.consult.take().is_some_and(|c| c.joined) || a.monitor.take().is_some() {
+                        a.media.control(Control::Leave);
+                    }
+                    a.agent_left();
+                }
             }
             Cmd::Pause {
                 org,
@@ -1156,10 +1482,7 @@ impl Driver {
                 paused,
                 reply,
             } => {
-                let found = self
-                    .calls
-                    .values()
-                    .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none());
+                let found = self.live_call(org, contact);
                 let _ = reply.send(found.map(|a| {
                     if a.records {
                         a.media.control(Control::Pause(paused));
@@ -1649,6 +1972,13 @@ impl Driver {
         }
     }
 
+    /// The live call of a contact.
+    fn live_call(&mut self, org: Uuid, contact: Uuid) -> Option<&mut Active> {
+        self.calls
+            .values_mut()
+            .find(|a| a.org == org && a.contact == Some(contact) && a.ended.is_none())
+    }
+
     fn status(&self, org: Uuid) -> VoiceStatus {
         let calls = self
             .calls
@@ -1673,6 +2003,7 @@ impl Driver {
                         .and_then(|f| f.run.as_ref())
                         .map(|r| r.step().to_string()),
                     monitor: a.monitor,
+                    consult: a.consult.as_ref().map(Consult::out),
                     held: a.held,
                     agent_audio: a
                         .leg
@@ -1733,6 +2064,16 @@ impl Driver {
                         self.stats.flow_abandoned.fetch_add(1, Ordering::Relaxed);
                     }
                     a.ended = Some(reason);
+                    if let (Some(c), Some(contact)) = (a.consult.take(), a.contact) {
+                        // The colleague's desktop stops waiting on a call that is over.
+                        let mut out = c.out();
+                        out.state = "ended".into();
+                        self.state.hub().publish(vec![crate::hub::Note::user(
+                            out.agent_id,
+                            "consult",
+                            out.note(contact, ""),
+                        )]);
+                    }
                     a.forget_at = Some(self.clock.elapsed().as_millis() as Millis + LINGER_MS);
                     self.stats.calls_active.fetch_sub(1, Ordering::Relaxed);
                     tracing::info!(call = %call_id, reason = ?reason, "call ended");
@@ -2018,7 +2359,8 @@ fn end_contact_later(state: &AppState, org: Uuid, contact: Uuid) {
 
 /// Hangs the call up when its contact ends: its `ended` note, or (for endings that
 /// send none, such as a transfer out of the organisation's reach) a look at the live
-/// state every few seconds.
+/// state every few seconds. A contact its agent passed on (waiting again) tells the
+/// driver that the agent has left.
 async fn watch_contact(
     state: AppState,
     org: Uuid,
@@ -2027,25 +2369,29 @@ async fn watch_contact(
     tx: mpsc::UnboundedSender<Cmd>,
 ) {
     let mut feed = state.hub().subscribe_contact(contact);
-    let ended = |state: &AppState| {
-        state.with_org(org, |o| {
-            o.contact(contact).is_none_or(|lc| {
-                lc.contact.status.is_ended() || lc.contact.status == ContactStatus::Wrapup
-            })
-        })
-    };
+    let status =
+        |state: &AppState| state.with_org(org, |o| o.contact(contact).map(|lc| lc.contact.status));
     let mut shutdown = state.shutdown_signal();
+    let mut last = None;
     loop {
-        if ended(&state) {
-            break;
+        let now = status(&state);
+        match now {
+            None | Some(ContactStatus::Wrapup | ContactStatus::Closed) => break,
+            Some(ContactStatus::Waiting) if last == Some(ContactStatus::Active) => {
+                let _ = tx.send(Cmd::Requeued {
+                    call_id: call_id.clone(),
+                });
+            }
+            _ => {}
         }
+        last = now;
         tokio::select! {
             ev = feed.recv() => match ev {
                 Some(ev) if ev.kind == "ended" => break,
                 Some(_) => {}
                 None => feed = state.hub().subscribe_contact(contact),
             },
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3)) => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
             _ = shutdown.changed() => return,
         }
     }

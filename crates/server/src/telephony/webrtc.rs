@@ -30,7 +30,8 @@ pub struct LegStats {
     pub connected: std::sync::atomic::AtomicBool,
 }
 
-fn install_crypto() {
+/// Installs str0m's crypto provider for the process (once; later calls do nothing).
+pub fn install_crypto() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
 }

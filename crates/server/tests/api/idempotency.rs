@@ -1,9 +1,10 @@
-//! `Idempotency-Key` on creates, and cursor pagination.
+//! `Idempotency-Key` on creates, cursor pagination, and writes that race a close.
 
 use std::collections::HashSet;
 
 use serde_json::{Value, json};
-use store::Role;
+use store::{ContactStatus, Role};
+use uuid::Uuid;
 
 use crate::common::{self, Client, Server};
 
@@ -287,4 +288,44 @@ async fn idempotency_keys_on_creates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cursor_pagination_walks_every_item_once() {
     common::each_backend(pagination).await;
+}
+
+/// A contact's data patched while its close is on the way to the store (a call's
+/// flow record lands as the caller hangs up): the stored row ends closed and holds
+/// the patch. A patch that read the row before the close committed and wrote it back
+/// left closed contacts `waiting` in the store for good.
+async fn patch_racing_close(s: Server) -> Server {
+    let o = common::seed_org(&s, "acme").await;
+    // Nobody available: contacts wait, and ending one closes it at once.
+    let away = o
+        .client(&s, Role::Agent)
+        .put(
+            "/api/agent/state",
+            &json!({"state": "break", "reason": "lunch"}),
+        )
+        .await;
+    assert_eq!(away.status, 200, "{}", away.text);
+    for i in 0..25 {
+        let c = common::create_contact(&s, &o, "Cleo Close").await;
+        let id: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+        let patch = json!({"note": i}).as_object().unwrap().clone();
+        let (ended, patched) = tokio::join!(
+            server::contacts::end_contact(&s.state, o.id, id, server::events::Actor::Customer),
+            async {
+                tokio::task::yield_now().await;
+                server::contacts::update_contact_data(&s.state, o.id, id, patch).await
+            }
+        );
+        ended.unwrap();
+        patched.unwrap();
+        let stored = s.state.contact(o.id, id).await.unwrap().unwrap();
+        assert_eq!(stored.status, ContactStatus::Closed, "round {i}");
+        assert_eq!(stored.data["note"], json!(i), "round {i}");
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_racing_a_close_keeps_it_closed() {
+    common::each_backend(patch_racing_close).await;
 }

@@ -315,6 +315,88 @@ async fn the_agent_calls_back_through_the_carrier_and_a_busy_line_leaves_the_con
 }
 
 #[tokio::test]
+async fn an_agent_dials_a_number_and_the_call_is_a_new_contact_of_theirs() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = seed_org(&s, "dial").await;
+    let agent = o.client(&s, Role::Agent);
+    let body = json!({"number": "+1 (555) 000-1234", "queue_id": o.queue, "name": "Dana Dialled"});
+    // No phone line places calls: refused, and no contact is left behind.
+    let admin = o.client(&s, Role::Admin);
+    let open = || async {
+        admin.ok("/api/contacts?limit=100").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] != "closed")
+            .count()
+    };
+    let before = open().await;
+    let a = agent.post("/api/voice/calls", &body).await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    let a = agent
+        .post(
+            "/api/voice/calls",
+            &json!({"number": "call me", "queue_id": o.queue}),
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    assert!(a.text.contains("number"), "{}", a.text);
+
+    let port = free_udp_port();
+    let a = put_trunk(
+        &s,
+        &o,
+        "carrier",
+        json!({"numbers": [{"number": NUMBER, "queue_id": o.queue}],
+               "allow": ["127.0.0.1/32"], "outbound": format!("127.0.0.1:{port}")}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    // An agent who is not available places no call.
+    set_state(&s, &o, "offline").await;
+    let a = agent.post("/api/voice/calls", &body).await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    assert_eq!(open().await, before, "refused calls leave no open contact");
+
+    set_state(&s, &o, "available").await;
+    let answers = carrier(&bin, None, port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = agent.post("/api/voice/calls", &body).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(a.body["number"], "+15550001234", "{}", a.text);
+    let c = &a.body["contact"];
+    assert_eq!(c["channel"], "voice", "{c}");
+    assert_eq!(c["status"], "active", "{c}");
+    assert_eq!(c["agent_id"], json!(o.user(Role::Agent)), "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let live = call_where(&s, &o, |c| {
+        c["contact_id"] == id.as_str() && c["state"] == "confirmed"
+    })
+    .await;
+    assert_eq!(live["trunk"], "carrier", "{live}");
+    // The customer is the number's, named as given.
+    let customer = o
+        .client(&s, Role::Admin)
+        .ok(&format!(
+            "/api/customers/{}",
+            contact(&s, &o, &id).await["customer_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(customer["customer"]["name"], "Dana Dialled", "{customer}");
+    assert_eq!(
+        customer["identities"][0]["value"], "+15550001234",
+        "{customer}"
+    );
+    let a = agent
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    sipp_passes(answers, "a call placed from the desktop").await;
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_caller_leaves_a_voicemail_that_becomes_a_contact() {
     let s = telephony_server().await;
     let o = with_flow(&s, "ivr").await;

@@ -84,6 +84,11 @@ pub(crate) async fn contact_until(
     }
 }
 
+pub(crate) async fn set_state_of(c: &Client, state: &str) {
+    let a = c.put("/api/agent/state", &json!({"state": state})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
 pub(crate) async fn set_state(s: &Server, o: &Org, state: &str) {
     let a = o
         .client(s, Role::Agent)
@@ -501,6 +506,192 @@ async fn the_agent_holds_the_caller_and_presses_keys_on_the_call() {
     assert_eq!(got, vec!['1', '2', '#']);
     // Their values are not kept where staff could read them.
     assert!(!status(&s, &o).await.to_string().contains("12#"));
+    s.stop().await;
+}
+
+/// An SDP offer as a browser makes it (PCMU audio, DTLS, ICE), from str0m: enough
+/// for the server to answer; nothing connects to it.
+fn browser_offer() -> String {
+    server::telephony::webrtc::install_crypto();
+    let mut rtc = str0m::RtcConfig::new()
+        .clear_codecs()
+        .enable_pcmu(true, false)
+        .build(Instant::now());
+    let mut api = rtc.sdp_api();
+    api.add_media(
+        str0m::media::MediaKind::Audio,
+        str0m::media::Direction::SendRecv,
+        None,
+        None,
+        None,
+    );
+    let (offer, _) = api.apply().expect("an audio offer");
+    offer.to_sdp_string()
+}
+
+/// A second agent of the organisation, available, with an API client.
+async fn colleague(s: &Server, o: &Org) -> (uuid::Uuid, Client) {
+    let sam = server::seed::create_user(
+        &s.state,
+        o.id,
+        "sam@tel.example",
+        "Sam Second",
+        Role::Agent,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (token, _) = server::seed::create_api_token(
+        &s.state,
+        o.id,
+        sam.id,
+        "sam",
+        vec!["read".into(), "write".into()],
+    )
+    .await
+    .unwrap();
+    (sam.id, Client::new(&s.base, Some(token)))
+}
+
+#[tokio::test]
+async fn an_agent_consults_a_colleague_confers_and_hands_the_call_over() {
+    let s = telephony_server().await;
+    let (o, _phone, id) = waiting_call(&s).await;
+    set_state(&s, &o, "available").await;
+    accept_call(&s, &o, &id).await;
+    let agent = o.client(&s, Role::Agent);
+    let (sam_id, sam) = colleague(&s, &o).await;
+    let consult = format!("/api/voice/calls/{id}/consult");
+    let join = format!("{consult}/join");
+    let complete = format!("{consult}/complete");
+
+    // Nobody asked Sam; only the agent who holds the call asks, and someone else.
+    let a = sam.post(&join, &json!({"sdp": browser_offer()})).await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    let a = sam.post(&consult, &json!({"agent_id": sam_id})).await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    let a = agent
+        .post(&consult, &json!({"agent_id": o.user(Role::Agent)}))
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    let a = agent
+        .post(&consult, &json!({"agent_id": uuid::Uuid::new_v4()}))
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+
+    // Asked: nothing to confer about or hand over until Sam joins.
+    let a = agent.post(&consult, &json!({"agent_id": sam_id})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["state"], "invited");
+    assert_eq!(a.body["agent_name"], "Sam Second");
+    call_where(&s, &o, |c| c["consult"]["state"] == "invited").await;
+    let a = agent.put(&consult, &json!({"conference": true})).await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    let a = agent.post(&complete, &json!({})).await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    let a = sam.post(&join, &json!({"sdp": "not an offer"})).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+
+    // Sam joins: the two talk while the caller waits; then all three.
+    let a = sam.post(&join, &json!({"sdp": browser_offer()})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(
+        a.body["sdp"].as_str().unwrap().contains("PCMU"),
+        "{}",
+        a.text
+    );
+    call_where(&s, &o, |c| c["consult"]["state"] == "consult").await;
+    // A supervisor waits until the colleague leaves.
+    let a = o
+        .client(&s, Role::Supervisor)
+        .post(
+            &format!("/api/voice/calls/{id}/monitor"),
+            &json!({"sdp": browser_offer(), "mode": "listen"}),
+        )
+        .await;
+    assert_eq!(a.status, 409, "{}", a.text);
+    let a = agent.put(&consult, &json!({"conference": true})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["state"], "conference");
+    call_where(&s, &o, |c| c["consult"]["state"] == "conference").await;
+
+    // Handed over: the call is Sam's at once, the consult over.
+    set_state_of(&sam, "available").await;
+    let a = sam.post(&complete, &json!({})).await;
+    assert_eq!(a.status, 403, "only the holder hands over: {}", a.text);
+    let a = agent.post(&complete, &json!({})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["taken"], true, "{}", a.text);
+    assert_eq!(a.body["contact"]["agent_id"], json!(sam_id), "{}", a.text);
+    assert_eq!(a.body["contact"]["status"], "active", "{}", a.text);
+    call_where(&s, &o, |c| c["consult"].is_null()).await;
+    let a = agent.post(&consult, &json!({"agent_id": sam_id})).await;
+    assert_eq!(a.status, 403, "no longer the agent's call: {}", a.text);
+    let a = sam
+        .post(&format!("/api/voice/calls/{id}/hold"), &json!({"on": true}))
+        .await;
+    assert_eq!(a.status, 200, "Sam holds the call now: {}", a.text);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_passed_on_blind_leaves_its_agent_and_consult_behind() {
+    let s = telephony_server().await;
+    let (o, _phone, id) = waiting_call(&s).await;
+    set_state(&s, &o, "available").await;
+    accept_call(&s, &o, &id).await;
+    let agent = o.client(&s, Role::Agent);
+    let (sam_id, sam) = colleague(&s, &o).await;
+    let consult = format!("/api/voice/calls/{id}/consult");
+    // On hold, a colleague asked; Sam declines, then is asked again.
+    let a = agent
+        .post(&format!("/api/voice/calls/{id}/hold"), &json!({"on": true}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = agent.post(&consult, &json!({"agent_id": sam_id})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = sam.send("DELETE", &consult, None, &[]).await;
+    assert_eq!(a.status, 204, "{}", a.text);
+    call_where(&s, &o, |c| c["consult"].is_null() && c["held"] == true).await;
+    let a = sam.send("DELETE", &consult, None, &[]).await;
+    assert_eq!(a.status, 409, "nothing left to end: {}", a.text);
+    let a = agent.post(&consult, &json!({"agent_id": sam_id})).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+
+    // A blind transfer to Sam, who is not available: the call waits for him, its
+    // agent's leg, hold and consult gone with the agent.
+    let a = agent
+        .post(
+            &format!("/api/contacts/{id}/transfer"),
+            &json!({"agent_id": sam_id}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    contact_until(&s, &o, &id, |c| c["status"] == "waiting").await;
+    call_where(&s, &o, |c| c["consult"].is_null() && c["held"] == false).await;
+    // Sam comes on and takes it.
+    set_state_of(&sam, "available").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let offer = loop {
+        assert!(
+            Instant::now() < deadline,
+            "the call is never offered to Sam"
+        );
+        let v = sam.ok("/api/offers").await;
+        if let Some(off) = v["offers"]
+            .as_array()
+            .and_then(|i| i.iter().find(|x| x["offer"]["contact_id"] == json!(id)))
+        {
+            break off["offer"]["id"].as_str().unwrap().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = sam
+        .post(&format!("/api/offers/{offer}/accept"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let c = contact_until(&s, &o, &id, |c| c["status"] == "active").await;
+    assert_eq!(c["agent_id"], json!(sam_id), "{c}");
     s.stop().await;
 }
 
