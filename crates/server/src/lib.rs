@@ -161,6 +161,11 @@ pub struct Config {
     /// When `sip_bind`'s port is taken, take any free port on the same address instead
     /// of failing (the demo, which prefers 5060 but must start anyway).
     pub sip_any_port: bool,
+    /// The UDP ports call audio uses (RTP towards trunks, WebRTC towards browsers),
+    /// `FIRST-LAST`, e.g. `20000-29999`, so that a firewall can be opened for them
+    /// ahead of time; each call takes one for its trunk side and one per browser on
+    /// it. Empty: any free port.
+    pub media_ports: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -201,6 +206,7 @@ impl Default for Config {
             sip_bind: String::new(),
             sip_host: String::new(),
             sip_any_port: false,
+            media_ports: String::new(),
         }
     }
 }

@@ -600,6 +600,59 @@ impl Sip {
 
 const STOPPED: &str = "telephony has stopped";
 
+/// Where call audio binds its UDP sockets: a configured range of ports (`media_ports`),
+/// taken in turn so that a port just freed rests before it is used again, or any free
+/// port.
+#[derive(Clone, Debug, Default)]
+pub struct MediaPorts {
+    range: Option<(u16, u16)>,
+    next: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl MediaPorts {
+    /// `FIRST-LAST` (`20000-29999`), or empty for any free port.
+    pub fn parse(s: &str) -> Result<MediaPorts, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(MediaPorts::default());
+        }
+        let bad = || format!("media_ports: \"{s}\" is not FIRST-LAST, e.g. 20000-29999");
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let (a, b): (u16, u16) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        if a == 0 || b < a {
+            return Err(format!(
+                "media_ports: {a}-{b} is empty; the first port is at least 1 and at most the last"
+            ));
+        }
+        Ok(MediaPorts {
+            range: Some((a, b)),
+            next: Arc::default(),
+        })
+    }
+
+    /// A UDP socket on `ip`, on the next free port of the range.
+    pub async fn bind(&self, ip: IpAddr) -> std::io::Result<UdpSocket> {
+        let Some((first, last)) = self.range else {
+            return UdpSocket::bind((ip, 0)).await;
+        };
+        let n = u32::from(last - first) + 1;
+        for _ in 0..n {
+            let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
+            match UdpSocket::bind((ip, first + i as u16)).await {
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+                r => return r,
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            format!("every port of media_ports {first}-{last} is in use"),
+        ))
+    }
+}
+
 /// Binds the SIP socket (`sip_bind`) and starts the driver; ends the voice contacts a
 /// previous process left open.
 pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
@@ -607,6 +660,8 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     if bind.is_empty() {
         return Ok(None);
     }
+    let ports = MediaPorts::parse(&state.config().media_ports)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let sock = match UdpSocket::bind(&bind).await {
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && state.config().sip_any_port => {
             let ip = bind
@@ -647,6 +702,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         host,
         media_ip,
         webrtc_ip,
+        ports,
         clock: Instant::now(),
         digest: DigestServer::new(trunks::REALM, &key, 300_000),
         dir: directory,
@@ -839,6 +895,7 @@ struct Driver {
     media_ip: IpAddr,
     /// The address browsers reach the agent legs at (the ICE candidate).
     webrtc_ip: IpAddr,
+    ports: MediaPorts,
     clock: Instant,
     digest: DigestServer,
     dir: Directory,
@@ -1033,7 +1090,7 @@ impl Driver {
                 return;
             }
         }
-        let rtp = match UdpSocket::bind((self.media_ip, 0)).await {
+        let rtp = match self.ports.bind(self.media_ip).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for a call; answered 503");
@@ -1277,8 +1334,9 @@ impl Driver {
                     from_agent,
                 });
                 let (call_id, ip, tx) = (call_id.clone(), self.webrtc_ip, self.tx.clone());
+                let ports = self.ports.clone();
                 tokio::spawn(async move {
-                    let r = webrtc::start(ip, &offer, to_browser, from_browser).await;
+                    let r = webrtc::start(&ports, ip, &offer, to_browser, from_browser).await;
                     let _ = reply.send(r.map(|(answer, stats)| {
                         let _ = tx.send(Cmd::Leg { call_id, stats });
                         answer
@@ -1330,9 +1388,9 @@ impl Driver {
                     },
                     third,
                 ));
-                let ip = self.webrtc_ip;
+                let (ip, ports) = (self.webrtc_ip, self.ports.clone());
                 tokio::spawn(async move {
-                    let r = webrtc::start(ip, &offer, to_browser, from_browser).await;
+                    let r = webrtc::start(&ports, ip, &offer, to_browser, from_browser).await;
                     let _ = reply.send(r.map(|(answer, _)| answer));
                 });
             }
@@ -1624,7 +1682,9 @@ impl Driver {
         to: SocketAddr,
     ) -> Result<(), String> {
         let now = self.now();
-        let rtp = UdpSocket::bind((self.media_ip, 0))
+        let rtp = self
+            .ports
+            .bind(self.media_ip)
             .await
             .map_err(|e| format!("no RTP port: {e}"))?;
         let (events_tx, events_rx) = mpsc::unbounded_channel::<MediaEvent>();
@@ -2401,6 +2461,29 @@ async fn watch_contact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn media_ports_come_from_the_range_in_turn_until_it_is_full() {
+        assert!(MediaPorts::parse("").unwrap().range.is_none());
+        for bad in ["20000", "a-b", "3-2", "0-10", "1-70000"] {
+            let e = MediaPorts::parse(bad).unwrap_err();
+            assert!(e.starts_with("media_ports:"), "{bad}: {e}");
+        }
+        let ports = MediaPorts::parse(" 47140 - 47142 ").unwrap();
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let s = ports.bind(ip).await.unwrap();
+            let p = s.local_addr().unwrap().port();
+            assert!((47140..=47142).contains(&p), "{p}");
+            held.push(s);
+        }
+        let full = ports.bind(ip).await.unwrap_err();
+        assert!(full.to_string().contains("47140-47142"), "{full}");
+        // A port freed is used again.
+        let freed = held.pop().unwrap().local_addr().unwrap().port();
+        assert_eq!(ports.bind(ip).await.unwrap().local_addr().unwrap().port(), freed);
+    }
 
     #[test]
     fn callers_are_known_by_their_e164_number() {

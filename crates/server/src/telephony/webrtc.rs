@@ -36,10 +36,11 @@ pub fn install_crypto() {
     ONCE.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
 }
 
-/// Accepts the browser's offer on a new socket at `ip`: answers with our SDP and runs
-/// the leg until the browser goes away or `to_browser` closes. The caller's frames
-/// arrive on `to_browser`; the agent's go out on `from_browser`.
+/// Accepts the browser's offer on a new socket at `ip` (a port of `ports`): answers
+/// with our SDP and runs the leg until the browser goes away or `to_browser` closes.
+/// The caller's frames arrive on `to_browser`; the agent's go out on `from_browser`.
 pub async fn start(
+    ports: &super::MediaPorts,
     ip: IpAddr,
     offer: &str,
     to_browser: mpsc::Receiver<Vec<u8>>,
@@ -48,7 +49,8 @@ pub async fn start(
     install_crypto();
     let offer =
         SdpOffer::from_sdp_string(offer).map_err(|e| format!("sdp: not an SDP offer ({e})"))?;
-    let sock = UdpSocket::bind((ip, 0))
+    let sock = ports
+        .bind(ip)
         .await
         .map_err(|e| format!("no UDP port for the browser's audio: {e}"))?;
     let addr = sock.local_addr().map_err(|e| e.to_string())?;

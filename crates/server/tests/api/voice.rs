@@ -635,6 +635,41 @@ async fn an_agent_consults_a_colleague_confers_and_hands_the_call_over() {
 }
 
 #[tokio::test]
+async fn call_audio_takes_its_ports_from_the_configured_range() {
+    let s = Server::start_sqlite_with(|c| {
+        c.sip_bind = "127.0.0.1:0".into();
+        c.media_ports = "47100-47119".into();
+    })
+    .await;
+    let in_range = |p: u16| (47100..=47119).contains(&p);
+    let (o, phone, id) = waiting_call(&s).await;
+    // The trunk side: the port our SDP answer gave the caller.
+    let rtp = phone.media.as_ref().unwrap().remote_port;
+    assert!(in_range(rtp), "RTP on {rtp}");
+    // The browser side: the port of the ICE candidate in our answer.
+    set_state(&s, &o, "available").await;
+    accept_call(&s, &o, &id).await;
+    let a = o
+        .client(&s, Role::Agent)
+        .post(
+            &format!("/api/voice/calls/{id}/audio"),
+            &json!({"sdp": browser_offer()}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sdp = a.body["sdp"].as_str().unwrap();
+    let candidate: u16 = sdp
+        .lines()
+        .find(|l| l.starts_with("a=candidate"))
+        .and_then(|l| l.split_whitespace().nth(5))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no candidate port: {sdp}"));
+    assert!(in_range(candidate), "WebRTC on {candidate}");
+    assert_ne!(candidate, rtp);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_call_passed_on_blind_leaves_its_agent_and_consult_behind() {
     let s = telephony_server().await;
     let (o, _phone, id) = waiting_call(&s).await;
