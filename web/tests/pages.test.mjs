@@ -43,7 +43,7 @@ test('device check warns about an operating system without security updates', as
   await ctx.close();
 });
 
-test('device check reports browser, connection and WebSocket, and meters a (fake) microphone', async () => {
+test('device check reports browser, connection and WebSocket, meters a (fake) microphone and loops call audio back', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await ctx.newPage();
   await page.goto(`${server.url}/device-check/`);
@@ -59,6 +59,12 @@ test('device check reports browser, connection and WebSocket, and meters a (fake
   await page.getByRole('button', { name: 'Test microphone' }).click();
   // Chromium's fake microphone plays a beep: the meter moves and the check passes.
   await page.locator('[data-check="mic"][data-status="pass"]').waitFor({ timeout: 10000 });
+  // Call audio: the fake microphone's packets go to the server over WebRTC and come back.
+  await page.getByRole('button', { name: 'Test call audio' }).click();
+  await page.locator('[data-check="call"]:not([data-status="running"]):not([data-status="pending"])').waitFor({ timeout: 20000 });
+  const call = page.locator('[data-check="call"]');
+  assert.equal(await call.getAttribute('data-status'), 'pass', await call.innerText());
+  assert.match(await call.innerText(), /\d+ audio packets went to the server and came back/);
   await shot(page, 'pages', 'device-check');
   await ctx.close();
 });

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_recording))
         .routes(routes!(dial))
         .routes(routes!(place_call))
+        .routes(routes!(loopback))
         .routes(routes!(hold))
         .routes(routes!(send_keys))
         .routes(routes!(monitor, monitor_mode))
@@ -1043,6 +1044,36 @@ async fn connect_audio(
     match sip.connect_agent(auth.org_id(), contact_id, body.sdp).await {
         Ok(sdp) => Ok(Json(AudioOut { sdp })),
         Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
+        Err(e) => Err(ApiError::conflict(e)),
+    }
+}
+
+/// The device check's audio test (no sign-in: it runs before a shift): the browser's
+/// offer is answered like an agent's leg on a call, and every audio frame it sends
+/// comes back, for 20 seconds, so the page sees call audio cross the network both
+/// ways. At most 16 run at once (429 beyond, with Retry-After); 409 where telephony
+/// is off.
+#[utoipa::path(post, path = "/api/voice/loopback", tag = "voice", request_body = AudioIn,
+    responses((status = 200, body = AudioOut), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+async fn loopback(
+    State(state): State<AppState>,
+    Json(body): Json<AudioIn>,
+) -> ApiResult<Json<AudioOut>> {
+    if body.sdp.len() > 20_000 {
+        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
+    }
+    let sip = state
+        .sip()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
+        .clone();
+    match sip.loopback(&body.sdp).await {
+        Ok(sdp) => Ok(Json(AudioOut { sdp })),
+        Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
+        Err(e) if e == "busy" => Err(ApiError::too_many(
+            "too many device checks at once; try again in a moment",
+            20,
+        )),
         Err(e) => Err(ApiError::conflict(e)),
     }
 }

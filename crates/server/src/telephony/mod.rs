@@ -117,6 +117,9 @@ pub struct Sip {
     pub addr: SocketAddr,
     pub stats: Arc<SipStats>,
     tx: mpsc::UnboundedSender<Cmd>,
+    /// Where browsers' legs bind, for the device check's loopback.
+    webrtc_ip: IpAddr,
+    ports: MediaPorts,
 }
 
 /// One live call, as the status endpoint shows it.
@@ -485,6 +488,12 @@ impl Sip {
         .unwrap_or_else(|| Err(STOPPED.into()))
     }
 
+    /// The device check's audio loopback ([`webrtc::loopback`]): answers the
+    /// browser's offer; what it sends comes back for 20 seconds.
+    pub async fn loopback(&self, offer: &str) -> Result<String, String> {
+        webrtc::loopback(&self.ports, self.webrtc_ip, offer).await
+    }
+
     /// Whether a phone line of the organisation places calls (has an outbound
     /// address).
     pub async fn places_calls(&self, org: Uuid) -> bool {
@@ -662,6 +671,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     }
     let ports = MediaPorts::parse(&state.config().media_ports)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let loopback_ports = ports.clone();
     let sock = match UdpSocket::bind(&bind).await {
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && state.config().sip_any_port => {
             let ip = bind
@@ -716,7 +726,13 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     };
     tokio::spawn(driver.run(rx));
     tracing::info!(%addr, "SIP listening (UDP)");
-    Ok(Some(Sip { addr, stats, tx }))
+    Ok(Some(Sip {
+        addr,
+        stats,
+        tx,
+        webrtc_ip,
+        ports: loopback_ports,
+    }))
 }
 
 /// Voice contacts still open from a previous process whose calls died with it (a
@@ -2482,7 +2498,10 @@ mod tests {
         assert!(full.to_string().contains("47140-47142"), "{full}");
         // A port freed is used again.
         let freed = held.pop().unwrap().local_addr().unwrap().port();
-        assert_eq!(ports.bind(ip).await.unwrap().local_addr().unwrap().port(), freed);
+        assert_eq!(
+            ports.bind(ip).await.unwrap().local_addr().unwrap().port(),
+            freed
+        );
     }
 
     #[test]

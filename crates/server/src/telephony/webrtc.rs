@@ -76,6 +76,48 @@ pub async fn start(
     Ok((answer.to_sdp_string(), stats))
 }
 
+/// Loopbacks running now (the device check's, which anyone may start).
+static LOOPBACKS: AtomicU64 = AtomicU64::new(0);
+/// At most this many at once.
+pub const MAX_LOOPBACKS: u64 = 16;
+/// How long one runs.
+const LOOPBACK_SECS: u64 = 20;
+
+/// The device check's audio loopback: a leg like an agent's whose every frame from the
+/// browser goes straight back to it, for 20 seconds, so that a browser can see call
+/// audio cross its network both ways before a shift. `Err` when too many run at once
+/// (`"busy"`) or the offer cannot be answered (`"sdp: …"`).
+pub async fn loopback(
+    ports: &super::MediaPorts,
+    ip: IpAddr,
+    offer: &str,
+) -> Result<String, String> {
+    if LOOPBACKS.fetch_add(1, Ordering::SeqCst) >= MAX_LOOPBACKS {
+        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
+        return Err("busy".into());
+    }
+    let (to_browser_tx, to_browser) = mpsc::channel(50);
+    let (from_browser, mut heard) = mpsc::channel::<Vec<u8>>(50);
+    let started = start(ports, ip, offer, to_browser, from_browser).await;
+    if started.is_err() {
+        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
+    }
+    let (answer, _) = started?;
+    tokio::spawn(async move {
+        let echo = async {
+            while let Some(f) = heard.recv().await {
+                if to_browser_tx.send(f).await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(LOOPBACK_SECS), echo).await;
+        // Dropping the sender ends the leg.
+        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
+    });
+    Ok(answer)
+}
+
 async fn run(
     mut rtc: Rtc,
     sock: UdpSocket,

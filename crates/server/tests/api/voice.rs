@@ -670,6 +670,33 @@ async fn call_audio_takes_its_ports_from_the_configured_range() {
 }
 
 #[tokio::test]
+async fn the_device_checks_audio_loopback_answers_anyone_up_to_its_limit() {
+    let s = telephony_server().await;
+    let anyone = Client::new(&s.base, None);
+    let a = anyone
+        .post("/api/voice/loopback", &json!({"sdp": "not an offer"}))
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    for i in 0..16 {
+        let a = anyone
+            .post("/api/voice/loopback", &json!({"sdp": browser_offer()}))
+            .await;
+        assert_eq!(a.status, 200, "loopback {i}: {}", a.text);
+        assert!(
+            a.body["sdp"].as_str().unwrap().contains("a=candidate"),
+            "{}",
+            a.text
+        );
+    }
+    let a = anyone
+        .post("/api/voice/loopback", &json!({"sdp": browser_offer()}))
+        .await;
+    assert_eq!(a.status, 429, "{}", a.text);
+    a.assert_error_shape("too many loopbacks");
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_call_passed_on_blind_leaves_its_agent_and_consult_behind() {
     let s = telephony_server().await;
     let (o, _phone, id) = waiting_call(&s).await;
