@@ -338,6 +338,11 @@ pub struct ContactOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub callback: Option<Value>,
+    /// A call an agent placed from the desktop: `{number}`, and like a callback's,
+    /// `attempts` and `last` (`{at, outcome}`) once a call out went unanswered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub outbound: Option<Value>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -395,6 +400,7 @@ pub fn contact_out(c: &Contact) -> ContactOut {
         flow: data("flow"),
         voicemail: data("voicemail"),
         callback: data("callback"),
+        outbound: data("outbound"),
         created_at: ts(c.created_at),
         updated_at: ts(c.updated_at),
         position: None,

@@ -3296,6 +3296,11 @@ export interface components {
              */
             last_seq: number;
             /**
+             * @description A call an agent placed from the desktop: `{number}`, and like a callback's,
+             *     `attempts` and `last` (`{at, outcome}`) once a call out went unanswered.
+             */
+            outbound?: Record<string, unknown> | null;
+            /**
              * Format: int64
              * @description Waiting contacts, on their own: their place in line (1 = next).
              */

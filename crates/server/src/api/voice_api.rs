@@ -378,6 +378,32 @@ async fn send_keys(
     Ok(Json(KeysOut { sent }))
 }
 
+/// The SIP driver, or a 409 where telephony is off.
+fn telephony(state: &AppState) -> ApiResult<crate::telephony::Sip> {
+    state
+        .sip()
+        .cloned()
+        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))
+}
+
+/// A browser's SDP offer of a sane size.
+fn check_offer(sdp: &str) -> ApiResult<()> {
+    if sdp.len() > 20_000 {
+        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
+    }
+    Ok(())
+}
+
+/// The driver's answer to a browser's offer: the SDP, a 422 for an offer it cannot
+/// answer, a 409 for a call it cannot join.
+fn answered(r: Result<String, String>) -> ApiResult<String> {
+    match r {
+        Ok(sdp) => Ok(sdp),
+        Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
+        Err(e) => Err(ApiError::conflict(e)),
+    }
+}
+
 /// The contact of a call the signed-in user holds as its agent (while it is active),
 /// and the SIP driver; `doing` says what only that agent may do.
 async fn held_call(
@@ -396,10 +422,7 @@ async fn held_call(
     if c.channel != store::Channel::Voice {
         return Err(ApiError::conflict("this contact is not a call"));
     }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
-    Ok((c, sip.clone()))
+    Ok((c, telephony(state)?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -502,10 +525,7 @@ async fn monitored(
             "only a call an agent is on can be listened to",
         ));
     }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?;
-    Ok((c, sip.clone()))
+    Ok((c, telephony(state)?))
 }
 
 /// Join a live call from the browser (supervisors and admins): listen to both sides,
@@ -525,17 +545,11 @@ async fn monitor(
     Json(body): Json<MonitorIn>,
 ) -> ApiResult<Json<MonitorOut>> {
     let (c, sip) = monitored(&state, &auth, contact_id).await?;
-    if body.sdp.len() > 20_000 {
-        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
-    }
-    let answer = match sip
-        .monitor(auth.org_id(), contact_id, body.sdp, body.mode)
-        .await
-    {
-        Ok(sdp) => sdp,
-        Err(e) if e.starts_with("sdp:") => return Err(ApiError::invalid(e)),
-        Err(e) => return Err(ApiError::conflict(e)),
-    };
+    check_offer(&body.sdp)?;
+    let answer = answered(
+        sip.monitor(auth.org_id(), contact_id, body.sdp, body.mode)
+            .await,
+    )?;
     audit_monitor(&state, &auth, &c, body.mode).await?;
     Ok(Json(MonitorOut {
         sdp: Some(answer),
@@ -689,13 +703,8 @@ async fn join_consult(
 ) -> ApiResult<Json<AudioOut>> {
     auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
     this_org_contact(&state, &auth, contact_id).await?;
-    if body.sdp.len() > 20_000 {
-        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
-    }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
-        .clone();
+    check_offer(&body.sdp)?;
+    let sip = telephony(&state)?;
     let asked = sip
         .consult_of(auth.org_id(), contact_id)
         .await
@@ -703,14 +712,10 @@ async fn join_consult(
     if !asked {
         return Err(ApiError::forbidden("you were not asked to join this call"));
     }
-    let sdp = match sip
-        .join_consult(auth.org_id(), contact_id, auth.user.id, body.sdp)
-        .await
-    {
-        Ok(sdp) => sdp,
-        Err(e) if e.starts_with("sdp:") => return Err(ApiError::invalid(e)),
-        Err(e) => return Err(ApiError::conflict(e)),
-    };
+    let sdp = answered(
+        sip.join_consult(auth.org_id(), contact_id, auth.user.id, body.sdp)
+            .await,
+    )?;
     if let Some(out) = sip.consult_of(auth.org_id(), contact_id).await {
         let holder = holder_of(&state, auth.org_id(), contact_id);
         tell_consult(&state, holder, contact_id, &out, &auth.user.name);
@@ -765,10 +770,7 @@ async fn end_consult(
 ) -> ApiResult<StatusCode> {
     auth.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
     this_org_contact(&state, &auth, contact_id).await?;
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
-        .clone();
+    let sip = telephony(&state)?;
     let consult = sip
         .consult_of(auth.org_id(), contact_id)
         .await
@@ -866,7 +868,8 @@ async fn dial(
     Json(body): Json<DialIn>,
 ) -> ApiResult<Json<DialOut>> {
     let (c, sip) = held_call(&state, &auth, contact_id, "calls its customer").await?;
-    let callback = c.data.get("callback");
+    // A callback's number, or the number of a call placed from the desktop.
+    let callback = c.data.get("callback").or_else(|| c.data.get("outbound"));
     let number = body
         .number
         .or_else(|| {
@@ -957,10 +960,7 @@ async fn place_call(
     if !state.with_org(org, |o| o.queue(body.queue_id).is_some()) {
         return Err(ApiError::invalid("queue_id: no such queue"));
     }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
-        .clone();
+    let sip = telephony(&state)?;
     if !sip.places_calls(org).await {
         return Err(ApiError::conflict(
             "no phone line places calls: give one an outbound address (Admin → Phone lines)",
@@ -1038,14 +1038,9 @@ async fn connect_audio(
     Json(body): Json<AudioIn>,
 ) -> ApiResult<Json<AudioOut>> {
     let (_, sip) = held_call(&state, &auth, contact_id, "joins its audio").await?;
-    if body.sdp.len() > 20_000 {
-        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
-    }
-    match sip.connect_agent(auth.org_id(), contact_id, body.sdp).await {
-        Ok(sdp) => Ok(Json(AudioOut { sdp })),
-        Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
-        Err(e) => Err(ApiError::conflict(e)),
-    }
+    check_offer(&body.sdp)?;
+    let sdp = answered(sip.connect_agent(auth.org_id(), contact_id, body.sdp).await)?;
+    Ok(Json(AudioOut { sdp }))
 }
 
 /// The device check's audio test (no sign-in: it runs before a shift): the browser's
@@ -1060,21 +1055,14 @@ async fn loopback(
     State(state): State<AppState>,
     Json(body): Json<AudioIn>,
 ) -> ApiResult<Json<AudioOut>> {
-    if body.sdp.len() > 20_000 {
-        return Err(ApiError::invalid("sdp: at most 20,000 bytes"));
-    }
-    let sip = state
-        .sip()
-        .ok_or_else(|| ApiError::conflict("telephony is off on this server"))?
-        .clone();
+    check_offer(&body.sdp)?;
+    let sip = telephony(&state)?;
     match sip.loopback(&body.sdp).await {
-        Ok(sdp) => Ok(Json(AudioOut { sdp })),
-        Err(e) if e.starts_with("sdp:") => Err(ApiError::invalid(e)),
         Err(e) if e == "busy" => Err(ApiError::too_many(
             "too many device checks at once; try again in a moment",
             20,
         )),
-        Err(e) => Err(ApiError::conflict(e)),
+        r => Ok(Json(AudioOut { sdp: answered(r)? })),
     }
 }
 

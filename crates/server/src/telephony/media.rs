@@ -219,6 +219,34 @@ pub struct AgentAudio {
     pub from_agent: mpsc::Receiver<Vec<u8>>,
 }
 
+impl AgentAudio {
+    /// Moves the frames the browser sent into `queue`, keeping the latest 100 ms: late
+    /// frames are dropped rather than letting the delay grow. `false` once the browser
+    /// has gone.
+    fn drain_into(&mut self, queue: &mut VecDeque<Vec<u8>>) -> bool {
+        loop {
+            match self.from_agent.try_recv() {
+                Ok(f) => {
+                    queue.push_back(f);
+                    if queue.len() > 5 {
+                        queue.pop_front();
+                    }
+                }
+                Err(mpsc::error::TryRecvError::Empty) => return true,
+                Err(mpsc::error::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+}
+
+/// Fills `out` with the hold music from `pos`; the position after it.
+fn play_music(music: &[i16], pos: usize, out: &mut [i16]) -> usize {
+    for (i, x) in out.iter_mut().enumerate() {
+        *x = music[(pos + i) % music.len()];
+    }
+    (pos + out.len()) % music.len()
+}
+
 /// The running media of one call.
 pub struct MediaHandle {
     update: watch::Sender<Option<Negotiated>>,
@@ -418,41 +446,11 @@ async fn run(
                         continue;
                     }
                 }
-                if let Some(a) = &mut agent {
-                    // Keep at most 100 ms of the agent's voice: late frames are dropped
-                    // rather than letting the delay grow.
-                    loop {
-                        match a.from_agent.try_recv() {
-                            Ok(f) => {
-                                from_agent.push_back(f);
-                                if from_agent.len() > 5 {
-                                    from_agent.pop_front();
-                                }
-                            }
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => {
-                                agent = None;
-                                break;
-                            }
-                        }
-                    }
+                if agent.as_mut().is_some_and(|a| !a.drain_into(&mut from_agent)) {
+                    agent = None;
                 }
-                if let Some((s, _)) = &mut third {
-                    loop {
-                        match s.from_agent.try_recv() {
-                            Ok(f) => {
-                                from_third.push_back(f);
-                                if from_third.len() > 5 {
-                                    from_third.pop_front();
-                                }
-                            }
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => {
-                                third = None;
-                                break;
-                            }
-                        }
-                    }
+                if third.as_mut().is_some_and(|(t, _)| !t.drain_into(&mut from_third)) {
+                    third = None;
                 }
                 // One buffer for every frame of the call: no allocation per packet.
                 pcm_out.clear();
@@ -488,10 +486,7 @@ async fn run(
                         prompt = None;
                     }
                 } else if held || third.as_ref().is_some_and(|(_, m)| m.holds_caller()) {
-                    for (i, x) in pcm_out.iter_mut().enumerate() {
-                        *x = music[(pos + i) % music.len()];
-                    }
-                    pos = (pos + samples) % music.len();
+                    pos = play_music(music, pos, &mut pcm_out);
                 } else if third.is_some() {
                     // Mixed above.
                 } else if agent.is_some() {
@@ -499,10 +494,7 @@ async fn run(
                         Law::Mu.decode(&mu, &mut pcm_out);
                     }
                 } else if music_on {
-                    for (i, x) in pcm_out.iter_mut().enumerate() {
-                        *x = music[(pos + i) % music.len()];
-                    }
-                    pos = (pos + samples) % music.len();
+                    pos = play_music(music, pos, &mut pcm_out);
                 }
                 law(n.codec).encode(&pcm_out, &mut frame);
                 if let Some(r) = &mut recording {

@@ -206,6 +206,18 @@ impl Consult {
     }
 }
 
+/// Tells the colleague's desktop that a consult is over without them (the call ended,
+/// or the agent passed it on blind), so it stops offering to join.
+fn consult_over(state: &AppState, c: &Consult, contact: Uuid) {
+    let mut out = c.out();
+    out.state = "ended".into();
+    state.hub().publish(vec![crate::hub::Note::user(
+        out.agent_id,
+        "consult",
+        out.note(contact, ""),
+    )]);
+}
+
 /// Who joins a call as its third leg.
 #[derive(Debug, Clone, Copy)]
 enum Joiner {
@@ -1544,8 +1556,12 @@ impl Driver {
                     && a.ended.is_none()
                 {
                     // Whoever was on with the agent leaves with them.
-                    if a.consult.take().is_some_and(|c| c.joined) || a.monitor.take().is_some() {
+                    let (consult, monitor) = (a.consult.take(), a.monitor.take());
+                    if consult.as_ref().is_some_and(|c| c.joined) || monitor.is_some() {
                         a.media.control(Control::Leave);
+                    }
+                    if let (Some(c), Some(contact)) = (consult, a.contact) {
+                        consult_over(&self.state, &c, contact);
                     }
                     a.agent_left();
                 }
@@ -2141,14 +2157,7 @@ impl Driver {
                     }
                     a.ended = Some(reason);
                     if let (Some(c), Some(contact)) = (a.consult.take(), a.contact) {
-                        // The colleague's desktop stops waiting on a call that is over.
-                        let mut out = c.out();
-                        out.state = "ended".into();
-                        self.state.hub().publish(vec![crate::hub::Note::user(
-                            out.agent_id,
-                            "consult",
-                            out.note(contact, ""),
-                        )]);
+                        consult_over(&self.state, &c, contact);
                     }
                     a.forget_at = Some(self.clock.elapsed().as_millis() as Millis + LINGER_MS);
                     self.stats.calls_active.fetch_sub(1, Ordering::Relaxed);
@@ -2402,9 +2411,13 @@ fn note_attempt(state: &AppState, org: Uuid, contact: Uuid, reason: EndReason) {
             EndReason::LocalHangup | EndReason::Cancelled => "hung up before an answer".into(),
             other => format!("{other:?}").to_lowercase(),
         };
-        let callback = state.with_org(org, |o| {
-            o.contact(contact)
-                .and_then(|lc| lc.contact.data.get("callback").cloned())
+        // A callback the caller asked for, or a call the agent placed from the desktop.
+        let (key, callback) = state.with_org(org, |o| {
+            let data = o.contact(contact).map(|lc| &lc.contact.data);
+            match data.and_then(|d| d.get("callback")) {
+                Some(cb) => ("callback", Some(cb.clone())),
+                None => ("outbound", data.and_then(|d| d.get("outbound")).cloned()),
+            }
         });
         let mut cb = match callback {
             Some(serde_json::Value::Object(m)) => m,
@@ -2417,7 +2430,7 @@ fn note_attempt(state: &AppState, org: Uuid, contact: Uuid, reason: EndReason) {
             serde_json::json!({"at": crate::wire::ts(state.now()), "outcome": outcome}),
         );
         let mut patch = serde_json::Map::new();
-        patch.insert("callback".into(), serde_json::Value::Object(cb));
+        patch.insert(key.into(), serde_json::Value::Object(cb));
         if let Err(e) = contacts::update_contact_data(&state, org, contact, patch).await {
             tracing::warn!(%contact, error = ?e, "a callback attempt could not be noted");
         }

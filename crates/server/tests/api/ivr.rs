@@ -360,7 +360,8 @@ async fn an_agent_dials_a_number_and_the_call_is_a_new_contact_of_theirs() {
     assert_eq!(open().await, before, "refused calls leave no open contact");
 
     set_state(&s, &o, "available").await;
-    let answers = carrier(&bin, None, port);
+    // The line is busy first: the contact stays the agent's, the attempt on it.
+    let busy = carrier(&bin, Some("busy.xml"), port);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let a = agent.post("/api/voice/calls", &body).await;
     assert_eq!(a.status, 201, "{}", a.text);
@@ -370,6 +371,19 @@ async fn an_agent_dials_a_number_and_the_call_is_a_new_contact_of_theirs() {
     assert_eq!(c["status"], "active", "{c}");
     assert_eq!(c["agent_id"], json!(o.user(Role::Agent)), "{c}");
     let id = c["id"].as_str().unwrap().to_string();
+    sipp_passes(busy, "a busy callee").await;
+    let c = contact_until(&s, &o, &id, |c| c["outbound"]["attempts"] == 1).await;
+    assert_eq!(c["outbound"]["last"]["outcome"], "busy", "{c}");
+    assert_eq!(c["outbound"]["number"], "+15550001234", "{c}");
+    assert_eq!(c["status"], "active", "{c}");
+    // Again, from the contact: answered.
+    let answers = carrier(&bin, None, port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = agent
+        .post(&format!("/api/voice/calls/{id}/dial"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["number"], "+15550001234", "{}", a.text);
     let live = call_where(&s, &o, |c| {
         c["contact_id"] == id.as_str() && c["state"] == "confirmed"
     })
