@@ -4941,11 +4941,17 @@ export interface components {
             datagrams: number;
             /** @description Where SIP is received (`udp:ADDRESS:PORT`); null when telephony is off. */
             listening?: string | null;
+            /**
+             * @description Where SIP over TCP is received (`tcp:ADDRESS:PORT`), and how many carriers'
+             *     connections are open.
+             */
+            listening_tcp?: string | null;
             /** Format: int64 */
             malformed: number;
             /** Format: int64 */
             refused: number;
             registrations: components["schemas"]["RegistrationOut"][];
+            tcp_connections: number;
         };
         /** @description The help center's "was this helpful?" counts of one article. */
         Votes: {

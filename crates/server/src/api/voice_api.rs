@@ -1271,6 +1271,8 @@ async fn voice_status(State(state): State<AppState>, auth: Auth) -> ApiResult<Js
     auth.require(&[Role::Admin, Role::Supervisor])?;
     let off = VoiceStatus {
         listening: None,
+        listening_tcp: None,
+        tcp_connections: 0,
         calls: Vec::new(),
         registrations: Vec::new(),
         datagrams: 0,

@@ -241,6 +241,10 @@ pub struct RegistrationOut {
 pub struct VoiceStatus {
     /// Where SIP is received (`udp:ADDRESS:PORT`); null when telephony is off.
     pub listening: Option<String>,
+    /// Where SIP over TCP is received (`tcp:ADDRESS:PORT`), and how many carriers'
+    /// connections are open.
+    pub listening_tcp: Option<String>,
+    pub tcp_connections: usize,
     pub calls: Vec<CallOut>,
     pub registrations: Vec<RegistrationOut>,
     pub datagrams: u64,
@@ -351,6 +355,22 @@ enum Cmd {
         contact: Uuid,
         handed_over: bool,
         reply: oneshot::Sender<Option<ConsultOut>>,
+    },
+    /// A carrier opened a TCP connection: what we send it goes to `writer`.
+    TcpOpened {
+        conn: u64,
+        writer: mpsc::UnboundedSender<Vec<u8>>,
+    },
+    /// One whole SIP message arrived on a TCP connection.
+    TcpMessage {
+        conn: u64,
+        from: SocketAddr,
+        data: Vec<u8>,
+    },
+    /// A TCP connection closed (or was closed for sending garbage).
+    TcpClosed {
+        conn: u64,
+        malformed: bool,
     },
     /// Whether a phone line of the organisation places calls.
     PlacesCalls {
@@ -621,6 +641,96 @@ impl Sip {
 
 const STOPPED: &str = "telephony has stopped";
 
+/// Where a SIP message came from, and so where what answers it goes: a UDP address,
+/// or a carrier's TCP connection (answers go back on it, as RFC 3261 §18 asks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Udp(SocketAddr),
+    Tcp { conn: u64, addr: SocketAddr },
+}
+
+impl Peer {
+    fn addr(self) -> SocketAddr {
+        match self {
+            Peer::Udp(a) | Peer::Tcp { addr: a, .. } => a,
+        }
+    }
+}
+
+/// Carriers' TCP connections open at once, at most.
+const MAX_TCP: usize = 1024;
+/// A TCP connection that sends nothing for this long is closed.
+const TCP_IDLE_SECS: u64 = 600;
+
+/// Accepts carriers' TCP connections: each gets a reader that frames whole SIP messages
+/// (`voice::sip::frame_len`) and hands them to the driver, and a writer for what the
+/// driver sends back. A connection over `MAX_TCP`, one that sends a message too large
+/// or malformed framing, and one idle for ten minutes are closed.
+async fn accept_tcp(
+    listener: tokio::net::TcpListener,
+    tx: mpsc::UnboundedSender<Cmd>,
+    open: Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut next = 0u64;
+    loop {
+        let Ok((stream, from)) = listener.accept().await else {
+            if tx.is_closed() {
+                return;
+            }
+            continue;
+        };
+        if tx.is_closed() {
+            return;
+        }
+        if open.load(Ordering::Relaxed) >= MAX_TCP {
+            tracing::warn!(%from, "a SIP TCP connection was refused: {MAX_TCP} are open");
+            continue;
+        }
+        open.fetch_add(1, Ordering::Relaxed);
+        next += 1;
+        let conn = next;
+        let (mut rd, mut wr) = stream.into_split();
+        let (writer, mut outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
+        let _ = tx.send(Cmd::TcpOpened { conn, writer });
+        tokio::spawn(async move {
+            while let Some(bytes) = outgoing.recv().await {
+                if wr.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (tx, open) = (tx.clone(), open.clone());
+        tokio::spawn(async move {
+            let limits = Limits::default();
+            let mut buf: Vec<u8> = Vec::with_capacity(4096);
+            let mut chunk = vec![0u8; 16 * 1024];
+            let idle = std::time::Duration::from_secs(TCP_IDLE_SECS);
+            let malformed = 'conn: loop {
+                let n = match tokio::time::timeout(idle, rd.read(&mut chunk)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break false,
+                    Ok(Ok(n)) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                loop {
+                    match voice::sip::frame_len(&buf, &limits) {
+                        Ok(Some(len)) => {
+                            let data: Vec<u8> = buf.drain(..len).collect();
+                            if tx.send(Cmd::TcpMessage { conn, from, data }).is_err() {
+                                break 'conn false;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(_) => break 'conn true,
+                    }
+                }
+            };
+            open.fetch_sub(1, Ordering::Relaxed);
+            let _ = tx.send(Cmd::TcpClosed { conn, malformed });
+        });
+    }
+}
+
 /// Where call audio binds its UDP sockets: a configured range of ports (`media_ports`),
 /// taken in turn so that a port just freed rests before it is used again, or any free
 /// port.
@@ -715,12 +825,30 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     let stats = Arc::new(SipStats::default());
     let mut ep = Endpoint::udp(&host, addr.port());
     ep.user_agent = format!("Homeshore/{}", env!("CARGO_PKG_VERSION"));
+    let ep_tcp = Endpoint {
+        transport: "TCP".into(),
+        reliable: true,
+        contact: format!("{};transport=tcp", ep.contact),
+        ..ep.clone()
+    };
+    // SIP over TCP on the same address and port as UDP; without it, UDP alone.
+    let tcp_listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!(%addr, error = %e, "SIP over TCP is off: its port could not be bound");
+            None
+        }
+    };
+    let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
     let key: [u8; 32] = rand::random();
     let driver = Driver {
         prompts: Arc::new(prompts::Prompts::default()),
         state: state.clone(),
         sock: Arc::new(sock),
         ep,
+        ep_tcp,
+        tcp_addr,
+        tcp: HashMap::new(),
         host,
         media_ip,
         webrtc_ip,
@@ -737,7 +865,10 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         stats: stats.clone(),
     };
     tokio::spawn(driver.run(rx));
-    tracing::info!(%addr, "SIP listening (UDP)");
+    if let Some(l) = tcp_listener {
+        tokio::spawn(accept_tcp(l, tx.clone(), Arc::default()));
+    }
+    tracing::info!(%addr, tcp = tcp_addr.is_some(), "SIP listening (UDP, and TCP where bound)");
     Ok(Some(Sip {
         addr,
         stats,
@@ -816,7 +947,7 @@ struct Active {
     org: Uuid,
     queue: Uuid,
     trunk: String,
-    peer: SocketAddr,
+    peer: Peer,
     contact: Option<Uuid>,
     ended: Option<EndReason>,
     forget_at: Option<Millis>,
@@ -869,7 +1000,7 @@ impl Active {
         org: Uuid,
         queue: Uuid,
         trunk: String,
-        peer: SocketAddr,
+        peer: Peer,
         media: MediaHandle,
     ) -> Active {
         Active {
@@ -919,6 +1050,12 @@ struct Driver {
     state: AppState,
     sock: Arc<UdpSocket>,
     ep: Endpoint,
+    /// The same, for calls that come over TCP.
+    ep_tcp: Endpoint,
+    /// Where carriers connect over TCP (the SIP port), if it could be bound.
+    tcp_addr: Option<SocketAddr>,
+    /// Open TCP connections' writers.
+    tcp: HashMap<u64, mpsc::UnboundedSender<Vec<u8>>>,
     host: String,
     media_ip: IpAddr,
     /// The address browsers reach the agent legs at (the ICE candidate).
@@ -965,7 +1102,7 @@ impl Driver {
                 got = sock.recv_from(&mut buf) => {
                     if let Ok((len, from)) = got {
                         let data = buf[..len].to_vec();
-                        self.datagram(&data, from).await;
+                        self.datagram(&data, Peer::Udp(from)).await;
                     }
                 }
                 cmd = rx.recv() => {
@@ -1026,13 +1163,35 @@ impl Driver {
         }
     }
 
-    async fn send(&self, msg: &Message, to: SocketAddr) {
-        if let Err(e) = self.sock.send_to(&msg.to_bytes(), to).await {
-            tracing::debug!(%to, error = %e, "SIP send failed");
+    async fn send(&self, msg: &Message, to: Peer) {
+        match to {
+            Peer::Udp(to) => {
+                if let Err(e) = self.sock.send_to(&msg.to_bytes(), to).await {
+                    tracing::debug!(%to, error = %e, "SIP send failed");
+                }
+            }
+            Peer::Tcp { conn, addr } => {
+                let sent = self
+                    .tcp
+                    .get(&conn)
+                    .is_some_and(|w| w.send(msg.to_bytes()).is_ok());
+                if !sent {
+                    tracing::debug!(%addr, "SIP send failed: the TCP connection is closed");
+                }
+            }
         }
     }
 
-    async fn datagram(&mut self, data: &[u8], from: SocketAddr) {
+    /// The endpoint a call that came from `peer` speaks as (its Via and Contact).
+    fn endpoint(&self, peer: Peer) -> Endpoint {
+        match peer {
+            Peer::Udp(_) => self.ep.clone(),
+            Peer::Tcp { .. } => self.ep_tcp.clone(),
+        }
+    }
+
+    /// One SIP message, from a UDP datagram or a TCP connection.
+    async fn datagram(&mut self, data: &[u8], from: Peer) {
         self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
         // Keep-alives (CRLF pings, RFC 5626) are answered by nothing.
         if data.iter().all(u8::is_ascii_whitespace) {
@@ -1042,7 +1201,7 @@ impl Driver {
             Ok(m) => m,
             Err(e) => {
                 self.stats.malformed.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(%from, error = %e, "malformed SIP datagram dropped");
+                tracing::debug!(from = %from.addr(), error = %e, "malformed SIP message dropped");
                 return;
             }
         };
@@ -1051,6 +1210,11 @@ impl Driver {
             Route::Reply(r) => self.send(&r, from).await,
             Route::Existing { call_id, unknown } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
+                    // A carrier that reconnected over TCP is answered on its new
+                    // connection.
+                    if matches!(from, Peer::Tcp { .. }) {
+                        a.peer = from;
+                    }
                     let out = a.call.handle_message(now, msg);
                     self.call_outputs(&call_id, out).await;
                 } else if let Some(r) = self.regs.get_mut(&call_id) {
@@ -1071,7 +1235,7 @@ impl Driver {
         }
     }
 
-    async fn new_call(&mut self, call_id: String, msg: Message, from: SocketAddr) {
+    async fn new_call(&mut self, call_id: String, msg: Message, from: Peer) {
         let now = self.now();
         let dialled = msg
             .uri()
@@ -1102,7 +1266,7 @@ impl Driver {
                     .as_ref()
                     .map(|_| (&self.digest, &ha1_of as &access::Ha1Lookup)),
             };
-            access::admit(now, from.ip(), &msg, &policy)
+            access::admit(now, from.addr().ip(), &msg, &policy)
         };
         match admission {
             Admission::Allowed { .. } => {}
@@ -1113,7 +1277,7 @@ impl Driver {
             }
             Admission::Refused(r) => {
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(%from, trunk = %trunk_name, "a call was refused (403): not from the trunk's addresses and no valid credentials");
+                tracing::info!(from = %from.addr(), trunk = %trunk_name, "a call was refused (403): not from the trunk's addresses and no valid credentials");
                 self.send(&r, from).await;
                 return;
             }
@@ -1131,14 +1295,19 @@ impl Driver {
         let media = MediaHandle::start(rtp, events_tx);
         let local = LocalMedia::new(&self.host, media.local_port, rand::random::<u32>() as u64);
         let caller = msg.from_addr().ok();
-        let (call, out) =
-            match Call::incoming(now, msg, self.ep.clone(), local, Ids::new(rand::random())) {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::debug!(%from, error = %e, "an INVITE could not start a call");
-                    return;
-                }
-            };
+        let (call, out) = match Call::incoming(
+            now,
+            msg,
+            self.endpoint(from),
+            local,
+            Ids::new(rand::random()),
+        ) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::debug!(from = %from.addr(), error = %e, "an INVITE could not start a call");
+                return;
+            }
+        };
         self.forward_media(&call_id, events_rx);
         self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
         self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
@@ -1543,6 +1712,18 @@ impl Driver {
                 }
                 let _ = reply.send(Some(c.out()));
             }
+            Cmd::TcpOpened { conn, writer } => {
+                self.tcp.insert(conn, writer);
+            }
+            Cmd::TcpMessage { conn, from, data } => {
+                self.datagram(&data, Peer::Tcp { conn, addr: from }).await;
+            }
+            Cmd::TcpClosed { conn, malformed } => {
+                self.tcp.remove(&conn);
+                if malformed {
+                    self.stats.malformed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Cmd::PlacesCalls { org, reply } => {
                 let places = self
                     .dir
@@ -1754,7 +1935,7 @@ impl Driver {
         self.stats.calls_total.fetch_add(1, Ordering::Relaxed);
         self.stats.calls_active.fetch_add(1, Ordering::Relaxed);
         tracing::info!(%contact, trunk = %trunk.name, "calling a customer back");
-        let mut active = Active::new(call, org, queue, trunk.name.clone(), to, media);
+        let mut active = Active::new(call, org, queue, trunk.name.clone(), Peer::Udp(to), media);
         active.contact = Some(contact);
         active.records = records;
         active.dialled = trunks::number_key(number);
@@ -2124,6 +2305,8 @@ impl Driver {
             .collect();
         VoiceStatus {
             listening: self.sock.local_addr().ok().map(|a| format!("udp:{a}")),
+            listening_tcp: self.tcp_addr.map(|a| format!("tcp:{a}")),
+            tcp_connections: self.tcp.len(),
             calls,
             registrations,
             datagrams: self.stats.datagrams.load(Ordering::Relaxed),
@@ -2201,7 +2384,7 @@ impl Driver {
             match o {
                 RegOutput::Send(m) => {
                     let to = r.to;
-                    self.send(&m, to).await;
+                    self.send(&m, Peer::Udp(to)).await;
                 }
                 RegOutput::Arm { timer, at } => {
                     self.arm(TimerKey::Reg(call_id.to_string(), timer), at)
@@ -2244,7 +2427,7 @@ impl Driver {
             if let Some(mut r) = self.regs.remove(&id) {
                 for o in r.client.unregister(now) {
                     if let RegOutput::Send(m) = o {
-                        self.send(&m, r.to).await;
+                        self.send(&m, Peer::Udp(r.to)).await;
                     }
                 }
             }

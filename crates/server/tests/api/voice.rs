@@ -1004,6 +1004,17 @@ pub(crate) fn run_sipp(
     target: Option<SocketAddr>,
     port: u16,
 ) -> tokio::process::Child {
+    run_sipp_with(bin, file, target, port, &[])
+}
+
+/// [`run_sipp`] with more of sipp's arguments (`-t t1`: over TCP).
+pub(crate) fn run_sipp_with(
+    bin: &PathBuf,
+    file: &str,
+    target: Option<SocketAddr>,
+    port: u16,
+    extra: &[&str],
+) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(bin);
     cmd.args([
         "-sf",
@@ -1022,6 +1033,7 @@ pub(crate) fn run_sipp(
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .kill_on_drop(true);
+    cmd.args(extra);
     if let Some(t) = target {
         cmd.arg(t.to_string());
     }
@@ -1072,6 +1084,60 @@ async fn sipp_calls_in_talks_presses_a_key_and_the_agent_hangs_up() {
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
     sipp_passes(child, "call in").await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn sipp_calls_in_over_tcp_and_hears_the_hang_up_on_its_connection() {
+    let Some(bin) = sipp() else { return };
+    let s = telephony_server().await;
+    let o = seed_org(&s, "tel").await;
+    allow_loopback(&s, &o).await;
+    let st = status(&s, &o).await;
+    assert_eq!(
+        st["listening_tcp"].as_str(),
+        Some(format!("tcp:{}", sip_addr(&s)).as_str()),
+        "{st}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = run_sipp_with(&bin, "call_in.xml", Some(sip_addr(&s)), port, &["-t", "t1"]);
+    let live = call_where(&s, &o, |c| {
+        c["contact_id"].is_string() && c["key_presses"] == 1 && c["packets_in"].as_u64() > Some(50)
+    })
+    .await;
+    assert_eq!(status(&s, &o).await["tcp_connections"], 1);
+    let id = live["contact_id"].as_str().unwrap().to_string();
+    accept_call(&s, &o, &id).await;
+    let a = o
+        .client(&s, Role::Agent)
+        .post(&format!("/api/contacts/{id}/end"), &json!({}))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    // sipp gets the BYE on its TCP connection, and answers it there.
+    sipp_passes(child, "call in over TCP").await;
+
+    // Garbage on a connection of its own: counted and closed; the server goes on.
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let before = status(&s, &o).await["malformed"].as_u64().unwrap();
+    let mut junk = tokio::net::TcpStream::connect(sip_addr(&s)).await.unwrap();
+    junk.write_all(b"INVITE sip:x SIP/2.0\r\nContent-Length: nope\r\n\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), junk.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0))),
+        "closed without an answer: {closed:?} {rest:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status(&s, &o).await["malformed"].as_u64().unwrap() == before {
+        assert!(Instant::now() < deadline, "the garbage was not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     s.stop().await;
 }
 
