@@ -66,3 +66,46 @@ test('an admin edits the menu, is pointed at a mistake, and a caller is seen in 
   assert.deepEqual(admin.errors, []);
   await admin.ctx.close();
 });
+
+/** A WAV file: `seconds` of a `freq` Hz tone, 16-bit mono at `rate`. */
+function toneWav(freq, seconds, rate) {
+  const n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + n * 2, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
+  return b;
+}
+
+test('an admin records a sentence of the menu, listens to it, and deletes it', async () => {
+  const admin = await adminPage(browser, server.url, 'call-flows');
+  const page = admin.page;
+  const prompts = page.getByTestId('recorded-prompts');
+  const sentence = 'Please key in your order number, then press hash.';
+  const row = prompts.locator('tr', { hasText: sentence });
+  await row.waitFor();
+  assert.match(await row.innerText(), /demo-menu/);
+  assert.match(await row.innerText(), /Synthesized/);
+  await row.getByLabel(`Recording of “${sentence}”`).setInputFiles({ name: 'order.wav', mimeType: 'audio/wav', buffer: toneWav(1000, 1.5, 44100) });
+  await prompts.getByRole('status').filter({ hasText: 'Recorded:' }).waitFor();
+  await row.getByText('Recorded (1.5 s)').waitFor();
+  await row.getByRole('button', { name: 'Listen' }).click();
+  await row.locator('audio').waitFor();
+  await shot(page, T, 'recorded-prompts');
+  // Not a recording: refused, named.
+  await row.getByLabel(`Recording of “${sentence}”`).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await prompts.getByRole('alert').filter({ hasText: 'notes.txt' }).waitFor();
+  await row.getByRole('button', { name: 'Delete recording' }).click();
+  await row.getByText('Synthesized').waitFor();
+  await admin.ctx.close();
+});

@@ -202,10 +202,13 @@ pub enum ObjectKind {
     /// A contact flow (the IVR; its name is the flow's name): the steps a caller goes
     /// through on the numbers that name it. Admins only.
     CallFlow,
+    /// A recording an admin made of a sentence a contact flow says (its name is a key
+    /// of the sentence): played in place of synthesized speech. Admins only.
+    VoicePrompt,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 24] = [
+    pub const ALL: [ObjectKind; 25] = [
         ObjectKind::Queue,
         ObjectKind::Skill,
         ObjectKind::Agent,
@@ -230,6 +233,7 @@ impl ObjectKind {
         ObjectKind::BotAction,
         ObjectKind::Trunk,
         ObjectKind::CallFlow,
+        ObjectKind::VoicePrompt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -258,6 +262,7 @@ impl ObjectKind {
             ObjectKind::BotAction => "bot_action",
             ObjectKind::Trunk => "trunk",
             ObjectKind::CallFlow => "call_flow",
+            ObjectKind::VoicePrompt => "voice_prompt",
         }
     }
 

@@ -241,6 +241,22 @@ impl Step {
         out
     }
 
+    /// What the step says (its prompts), for recordings to stand in for speech.
+    pub fn sentences(&self) -> Vec<&str> {
+        match self {
+            Step::Say { text, .. } => vec![text],
+            Step::Menu {
+                prompt, invalid, ..
+            } => std::iter::once(prompt)
+                .chain(invalid)
+                .map(String::as_str)
+                .collect(),
+            Step::Collect { prompt, .. } | Step::Voicemail { prompt, .. } => vec![prompt],
+            Step::Hangup { text } => text.iter().map(String::as_str).collect(),
+            Step::Branch { .. } | Step::Queue { .. } => vec![],
+        }
+    }
+
     /// Whether the step waits for the caller (a key or a pause) before moving on.
     fn waits(&self) -> bool {
         matches!(self, Step::Menu { .. } | Step::Collect { .. })
@@ -271,6 +287,19 @@ fn culprit(json: &str, pointer: &str) -> Option<String> {
 }
 
 impl Flow {
+    /// Every sentence the flow says, once each, in the order of its steps' names.
+    pub fn sentences(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for step in self.steps.values() {
+            for t in step.sentences() {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
     /// Reads a flow from JSON; a shape error names where it is.
     pub fn parse(json: &str) -> Result<Flow, FlowError> {
         let de = &mut serde_json::Deserializer::from_str(json);
@@ -1150,5 +1179,17 @@ mod tests {
         let e = Flow::parse(r#"{"start": "a", "steps": {"a": {"type": "menu", "prompt": "x", "options": {"1": "a"}, "timeout_s": "soon"}}}"#)
             .unwrap_err();
         assert_eq!(e.path, "/steps/a/timeout_s");
+    }
+
+    #[test]
+    fn a_flow_lists_each_sentence_it_says_once() {
+        let f = Flow::parse(
+            r#"{"start": "hi", "steps": {
+                "hi": {"type": "say", "text": "Welcome.", "next": "menu"},
+                "menu": {"type": "menu", "prompt": "Press 1.", "invalid": "Welcome.", "options": {"1": "bye"}},
+                "bye": {"type": "hangup", "text": "Goodbye."}}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.sentences(), vec!["Goodbye.", "Welcome.", "Press 1."]);
     }
 }

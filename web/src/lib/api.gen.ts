@@ -2190,6 +2190,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voice/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every sentence the organisation's contact flows say, each with the recording an
+         *     admin made of it (played in place of synthesized speech) or none, and recordings no
+         *     flow says any more (admins).
+         */
+        get: operations["list_prompts"];
+        /**
+         * Record a sentence (admins): the body is a WAV file (16-bit PCM, any rate, mono or
+         *     stereo, up to two minutes), kept at the telephone's 8 kHz; wherever a contact flow
+         *     says `text` (case and spacing aside), callers hear the recording instead of the
+         *     synthesized voice. Replaces an earlier recording of it. Audited as `object.put`.
+         *     422 for a body that is not such a WAV, or is longer.
+         */
+        put: operations["put_prompt"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/prompts/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a recording (admins): its sentence is spoken again. */
+        delete: operations["delete_prompt"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/voice/prompts/{key}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recording as callers hear it (admins): 8 kHz mono WAV. */
+        get: operations["prompt_audio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voice/status": {
         parameters: {
             query?: never;
@@ -4316,6 +4378,21 @@ export interface components {
             priority: number;
             /** @description Why (kept in the log with who changed it). */
             reason?: string | null;
+        };
+        PromptOut: {
+            /** @description The contact flows that say this sentence. */
+            flows: string[];
+            /** @description Names the recording (`/api/voice/prompts/{key}`). */
+            key: string;
+            /**
+             * Format: double
+             * @description The recording's length; absent where the sentence is spoken (no recording).
+             */
+            seconds?: number | null;
+            text: string;
+        };
+        PromptsOut: {
+            items: components["schemas"]["PromptOut"][];
         };
         /** @description The organisation's data protection settings. */
         Protection: {
@@ -9797,6 +9874,150 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_prompts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptsOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_prompt: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The sentence the recording says, as a flow says it (case and spacing aside).
+                 *     Required.
+                 */
+                text?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "audio/wav": number[];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptOut"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_prompt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    prompt_audio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": number[];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

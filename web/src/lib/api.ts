@@ -103,7 +103,9 @@ export async function errorFrom(res: Response): Promise<ApiError> {
 export async function request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const form = body instanceof FormData;
-  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
+  // A file sent as it is (a recording): its own type.
+  const blob = body instanceof Blob;
+  if (body !== undefined && !form) headers['Content-Type'] = blob ? (body as Blob).type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
@@ -111,7 +113,7 @@ export async function request<T = unknown>(method: string, path: string, body?: 
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : form || blob ? (body as BodyInit) : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');

@@ -35,6 +35,218 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_flows))
         .routes(routes!(put_flow, delete_flow))
         .routes(routes!(check_flow))
+        .routes(routes!(list_prompts))
+        .routes(routes!(delete_prompt))
+        .routes(routes!(prompt_audio))
+        .merge(
+            // A recording may be far larger than the API's usual bodies.
+            OpenApiRouter::new()
+                .routes(routes!(put_prompt))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_PROMPT_BYTES)),
+        )
+}
+
+// ---------- recorded prompts ----------
+
+/// The largest recording accepted, as uploaded (a WAV at any rate).
+const MAX_PROMPT_BYTES: usize = 16 * 1024 * 1024;
+/// The longest recording kept.
+const MAX_PROMPT_SECONDS: usize = 120;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PromptOut {
+    /// Names the recording (`/api/voice/prompts/{key}`).
+    pub key: String,
+    pub text: String,
+    /// The recording's length; absent where the sentence is spoken (no recording).
+    pub seconds: Option<f64>,
+    /// The contact flows that say this sentence.
+    pub flows: Vec<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PromptsOut {
+    pub items: Vec<PromptOut>,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PromptQuery {
+    /// The sentence the recording says, as a flow says it (case and spacing aside).
+    /// Required.
+    pub text: Option<String>,
+}
+
+/// Every sentence the organisation's contact flows say, each with the recording an
+/// admin made of it (played in place of synthesized speech) or none, and recordings no
+/// flow says any more (admins).
+#[utoipa::path(get, path = "/api/voice/prompts", tag = "voice",
+    responses((status = 200, body = PromptsOut), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_prompts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<PromptsOut>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let mut items: Vec<PromptOut> = Vec::new();
+    let key = crate::telephony::prompts::sentence_key;
+    for o in crate::contacts::load_all_objects(&state, org, ObjectKind::CallFlow).await? {
+        let Some(flow) = trunks::flow_of(&o.data) else {
+            continue;
+        };
+        for t in flow.sentences() {
+            match items.iter_mut().find(|p| key(&p.text) == key(t)) {
+                Some(p) => p.flows.push(o.name.clone()),
+                None => items.push(PromptOut {
+                    key: crate::telephony::prompts::object_name(t),
+                    text: t.to_string(),
+                    seconds: None,
+                    flows: vec![o.name.clone()],
+                }),
+            }
+        }
+    }
+    for o in crate::contacts::load_all_objects(&state, org, ObjectKind::VoicePrompt).await? {
+        let Ok(r) = serde_json::from_value::<crate::telephony::prompts::Recorded>(o.data) else {
+            continue;
+        };
+        match items.iter_mut().find(|p| key(&p.text) == key(&r.text)) {
+            Some(p) => p.seconds = Some(r.seconds),
+            None => items.push(PromptOut {
+                key: o.name,
+                text: r.text,
+                seconds: Some(r.seconds),
+                flows: vec![],
+            }),
+        }
+    }
+    Ok(Json(PromptsOut { items }))
+}
+
+/// Record a sentence (admins): the body is a WAV file (16-bit PCM, any rate, mono or
+/// stereo, up to two minutes), kept at the telephone's 8 kHz; wherever a contact flow
+/// says `text` (case and spacing aside), callers hear the recording instead of the
+/// synthesized voice. Replaces an earlier recording of it. Audited as `object.put`.
+/// 422 for a body that is not such a WAV, or is longer.
+#[utoipa::path(put, path = "/api/voice/prompts", tag = "voice", params(PromptQuery),
+    request_body(content = Vec<u8>, content_type = "audio/wav"),
+    responses((status = 200, body = PromptOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn put_prompt(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::Query(q): crate::error::Query<PromptQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<PromptOut>> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let text = q.text.as_deref().unwrap_or_default().trim();
+    if text.is_empty() || text.len() > 1_000 {
+        return Err(ApiError::invalid("text: the sentence, 1 to 1,000 bytes"));
+    }
+    let (rate, pcm) = voice::wav::read(&body).ok_or_else(|| {
+        ApiError::invalid("body: a WAV file of 16-bit PCM (mono or stereo) is needed")
+    })?;
+    if pcm.is_empty() || !(4_000..=96_000).contains(&rate) {
+        return Err(ApiError::invalid(
+            "body: the recording is empty, or its rate is not 4,000 to 96,000 Hz",
+        ));
+    }
+    if pcm.len() > MAX_PROMPT_SECONDS * rate as usize {
+        return Err(ApiError::invalid(format!(
+            "body: at most {MAX_PROMPT_SECONDS} seconds"
+        )));
+    }
+    let pcm = voice::wav::resample(&pcm, rate, 8000);
+    let rec = crate::telephony::prompts::Recorded::new(text, &pcm);
+    let name = crate::telephony::prompts::object_name(text);
+    let existing = state
+        .store()
+        .get_object_by_name(org, ObjectKind::VoicePrompt, &name)
+        .await?;
+    crate::org_settings::save(
+        &state,
+        org,
+        Actor::from(&auth),
+        ObjectKind::VoicePrompt,
+        &name,
+        &rec,
+        existing.as_ref(),
+    )
+    .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(Json(PromptOut {
+        key: name,
+        text: rec.text,
+        seconds: Some(rec.seconds),
+        flows: vec![],
+    }))
+}
+
+/// Delete a recording (admins): its sentence is spoken again.
+#[utoipa::path(delete, path = "/api/voice/prompts/{key}", tag = "voice",
+    params(("key" = String, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn delete_prompt(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin()?;
+    let org = auth.org_id();
+    let o = state
+        .store()
+        .get_object_by_name(org, ObjectKind::VoicePrompt, &key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("recording"))?;
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind: ObjectKind::VoicePrompt,
+                    id: o.id,
+                },
+                LiveEvent::ObjectDeleted {
+                    kind: ObjectKind::VoicePrompt.as_str().into(),
+                    id: o.id,
+                }
+                .change(org, state.now(), Actor::from(&auth)),
+            ],
+            vec![],
+        )
+        .await?;
+    if let Some(sip) = state.sip() {
+        sip.reload().await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A recording as callers hear it (admins): 8 kHz mono WAV.
+#[utoipa::path(get, path = "/api/voice/prompts/{key}/audio", tag = "voice",
+    params(("key" = String, Path)),
+    responses((status = 200, content_type = "audio/wav", body = Vec<u8>), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn prompt_audio(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(key): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse as _;
+    auth.require_admin()?;
+    let o = state
+        .store()
+        .get_object_by_name(auth.org_id(), ObjectKind::VoicePrompt, &key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("recording"))?;
+    let pcm = serde_json::from_value::<crate::telephony::prompts::Recorded>(o.data)
+        .ok()
+        .and_then(|r| r.samples())
+        .ok_or_else(|| ApiError::internal("the stored recording does not read"))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "audio/wav")],
+        voice::wav::mono(8000, &pcm),
+    )
+        .into_response())
 }
 
 // ---------- contact flows ----------

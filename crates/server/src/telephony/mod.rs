@@ -2009,6 +2009,16 @@ impl Driver {
         let id = a.prompt_seq;
         a.prompt = Some(id);
         let (prompts, tx, call_id) = (self.prompts.clone(), self.tx.clone(), call_id.to_string());
+        // An admin's recording of the sentence, where there is one; else speech.
+        let recorded = self
+            .dir
+            .recorded
+            .get(&(a.org, prompts::sentence_key(&text)))
+            .cloned();
+        if let Some(pcm) = recorded {
+            let _ = tx.send(Cmd::Prompt { call_id, id, pcm });
+            return;
+        }
         tokio::spawn(async move {
             let pcm = prompts.get(&text).await;
             let _ = tx.send(Cmd::Prompt { call_id, id, pcm });

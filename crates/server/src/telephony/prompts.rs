@@ -5,6 +5,10 @@
 //! at run time, and a server without `espeak-ng` still answers calls: each prompt is
 //! then a short chime followed by a pause as long as the text would take to say, and
 //! the log says once how to get speech.
+//!
+//! An admin may record any sentence instead (`/api/voice/prompts`): the recording,
+//! resampled to 8 kHz and kept as a `voice_prompt` object, plays wherever a flow says
+//! that sentence (compared without regard to case and spacing, [`sentence_key`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,6 +50,55 @@ impl Prompts {
         cache.insert(text.to_string(), pcm.clone());
         pcm
     }
+}
+
+/// A recording of a sentence, as stored (`voice_prompt`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    pub text: String,
+    pub seconds: f64,
+    /// 8 kHz mono 16-bit little-endian PCM, base64.
+    pub pcm: String,
+}
+
+impl Recorded {
+    pub fn new(text: &str, pcm: &[i16]) -> Recorded {
+        use base64::Engine as _;
+        let bytes: Vec<u8> = pcm.iter().flat_map(|s| s.to_le_bytes()).collect();
+        Recorded {
+            text: text.trim().to_string(),
+            seconds: pcm.len() as f64 / 8000.0,
+            pcm: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The samples, if the stored text still reads.
+    pub fn samples(&self) -> Option<Vec<i16>> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.pcm)
+            .ok()?;
+        Some(
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                .collect(),
+        )
+    }
+}
+
+/// A sentence as recordings are matched to it: lower case, spaces collapsed.
+pub fn sentence_key(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The `voice_prompt` object name of a sentence: a short hash of its key.
+pub fn object_name(text: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(sentence_key(text).as_bytes())[..12])
 }
 
 /// `text` spoken by espeak-ng, at 8 kHz.

@@ -282,6 +282,8 @@ pub struct Directory {
     pub trunks: Vec<TrunkEntry>,
     /// Number (digits) → where it leads.
     pub numbers: HashMap<String, Route>,
+    /// (organisation, sentence key) → an admin's recording of it, 8 kHz.
+    pub recorded: HashMap<(Uuid, String), Arc<Vec<i16>>>,
 }
 
 impl Directory {
@@ -304,6 +306,22 @@ impl Directory {
                     .collect();
             for o in crate::contacts::load_all_objects(state, org.id, ObjectKind::Trunk).await? {
                 dir.add(state, &o, &flows);
+            }
+            for o in
+                crate::contacts::load_all_objects(state, org.id, ObjectKind::VoicePrompt).await?
+            {
+                let rec = serde_json::from_value::<super::prompts::Recorded>(o.data).ok();
+                match rec.as_ref().and_then(|r| Some((r, r.samples()?))) {
+                    Some((r, pcm)) => {
+                        dir.recorded.insert(
+                            (org.id, super::prompts::sentence_key(&r.text)),
+                            Arc::new(pcm),
+                        );
+                    }
+                    None => {
+                        tracing::warn!(prompt = %o.name, org = %o.org_id, "a stored recording no longer reads; the sentence is spoken instead")
+                    }
+                }
             }
         }
         Ok(dir)

@@ -364,6 +364,10 @@ fn table() -> Vec<Row> {
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/dial", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"number": "+15550001"}))) },
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/hold", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"on": true}))) },
         Row { except: &[(Admin, 403), (Supervisor, 403)], ..row("POST", "/api/voice/calls/{id}/keys", HANDLERS, 409, Id::Contact, Some(|_, _| json!({"keys": "12#"}))) },
+        row("GET", "/api/voice/prompts", ADMIN, 200, Id::None, None),
+        row("PUT", "/api/voice/prompts", ADMIN, 422, Id::None, None),
+        row("DELETE", "/api/voice/prompts/{key}", ADMIN, 404, Id::None, None),
+        row("GET", "/api/voice/prompts/{key}/audio", ADMIN, 404, Id::None, None),
         row("POST", "/api/voice/loopback", PUBLIC, 409, Id::None, Some(|_, _| json!({"sdp": "v=0"}))),
         row("POST", "/api/voice/calls", HANDLERS, 409, Id::None, Some(|f, _| json!({"number": "+15550001", "queue_id": f.queue}))).other(422),
         // a consult: the holder asks, makes it a conference and hands over; the colleague

@@ -411,6 +411,86 @@ async fn an_agent_dials_a_number_and_the_call_is_a_new_contact_of_theirs() {
 }
 
 #[tokio::test]
+async fn an_admins_recording_of_a_sentence_plays_in_place_of_speech() {
+    let s = telephony_server().await;
+    let o = with_flow(&s, "ivr").await;
+    set_state(&s, &o, "offline").await;
+    let admin = o.client(&s, Role::Admin);
+    // The flow's sentences, none recorded yet.
+    let list = admin.ok("/api/voice/prompts").await;
+    let items = list["items"].as_array().unwrap();
+    let welcome = items
+        .iter()
+        .find(|p| p["text"] == "For orders press 1. To leave a message press 2.")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(welcome["seconds"].is_null(), "{welcome}");
+    assert_eq!(welcome["flows"], json!(["main-menu"]), "{welcome}");
+    assert_eq!(items.len(), 3, "{list}");
+
+    // A recording of it (a 1 kHz tone at 16 kHz, its text spaced and cased otherwise).
+    let tone = voice::tone::tone(1000.0, 16_000, 32_000, 8000.0);
+    let wav = voice::wav::mono(16_000, &tone);
+    let path = "/api/voice/prompts?text=for%20ORDERS%20press%201.%20%20To%20leave%20a%20message%20press%202.";
+    let a = o
+        .client(&s, Role::Agent)
+        .raw("PUT", path, "audio/wav", wav.clone())
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    let a = admin
+        .raw("PUT", path, "audio/wav", b"not a wav".to_vec())
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    a.assert_error_shape("not a WAV");
+    let a = admin.raw("PUT", path, "audio/wav", wav).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["seconds"], 2.0, "{}", a.text);
+    let key = a.body["key"].as_str().unwrap().to_string();
+    let list = admin.ok("/api/voice/prompts").await;
+    let welcome = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == key.as_str())
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    assert_eq!(welcome["seconds"], 2.0, "{welcome}");
+    assert_eq!(welcome["flows"], json!(["main-menu"]), "{welcome}");
+    let audio = admin
+        .http
+        .get(format!("{}/api/voice/prompts/{key}/audio", admin.base))
+        .bearer_auth(admin.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audio.status(), 200);
+    let (rate, pcm) = voice::wav::read(&audio.bytes().await.unwrap()).unwrap();
+    assert_eq!((rate, pcm.len()), (8000, 16_000));
+
+    // A caller hears the recording where the flow says the sentence.
+    let mut phone = Phone::dial(sip_addr(&s), NUMBER, None).await;
+    phone.until("the answer", |p| p.confirmed).await;
+    call_where(&s, &o, |c| c["flow_step"] == "welcome").await;
+    let heard = phone.listen(1000).await;
+    assert_eq!(
+        voice::tone::dominant(&heard, 8000, &[1000.0, 440.0, 300.0, 523.25]),
+        Some(1000.0),
+        "the recording, not speech"
+    );
+    drop(phone);
+
+    // Deleted: spoken again.
+    let a = admin
+        .send("DELETE", &format!("/api/voice/prompts/{key}"), None, &[])
+        .await;
+    assert_eq!(a.status, 204, "{}", a.text);
+    let a = admin
+        .send("DELETE", &format!("/api/voice/prompts/{key}"), None, &[])
+        .await;
+    assert_eq!(a.status, 404, "{}", a.text);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_caller_leaves_a_voicemail_that_becomes_a_contact() {
     let s = telephony_server().await;
     let o = with_flow(&s, "ivr").await;
