@@ -2180,8 +2180,8 @@ export interface paths {
          * The device check's audio test (no sign-in: it runs before a shift): the browser's
          *     offer is answered like an agent's leg on a call, and every audio frame it sends
          *     comes back, for 20 seconds, so the page sees call audio cross the network both
-         *     ways. At most 16 run at once (429 beyond, with Retry-After); 409 where telephony
-         *     is off.
+         *     ways. At most 16 run at once, 2 from one address (429 beyond, with Retry-After);
+         *     409 where telephony is off.
          */
         post: operations["loopback"];
         delete?: never;

@@ -994,7 +994,7 @@ async fn end_consult(
         ));
     }
     let mut out = sip
-        .end_consult(auth.org_id(), contact_id, false)
+        .end_consult(auth.org_id(), contact_id, None)
         .await
         .ok_or_else(|| ApiError::conflict("there is no consult on this call"))?;
     out.state = "ended".into();
@@ -1020,6 +1020,7 @@ async fn complete_consult(
         .await
         .filter(|c| c.state != "invited")
         .ok_or_else(|| ApiError::conflict("no colleague has joined this call"))?;
+    let legs = sip.agent_legs(auth.org_id(), contact_id).await;
     let (contact, taken) = crate::contacts::hand_over(
         &state,
         auth.org_id(),
@@ -1028,7 +1029,8 @@ async fn complete_consult(
         consult.agent_id,
     )
     .await?;
-    if let Some(mut out) = sip.end_consult(auth.org_id(), contact_id, taken).await {
+    let handed = legs.filter(|_| taken);
+    if let Some(mut out) = sip.end_consult(auth.org_id(), contact_id, handed).await {
         out.state = if taken { "handed_over" } else { "ended" }.into();
         tell_consult(
             &state,
@@ -1205,7 +1207,14 @@ async fn place_call(
             "you cannot take a call now: be available, with no call and room for one",
         ));
     };
-    let c = crate::contacts::accept_offer(&state, org, actor, offer).await?;
+    let c = match crate::contacts::accept_offer(&state, org, actor, offer).await {
+        Ok(c) => c,
+        Err(e) => {
+            // The offer went in between (the agent's state changed): no call, no contact.
+            crate::contacts::end_contact(&state, org, c.id, actor).await?;
+            return Err(e);
+        }
+    };
     if let Err(e) = sip.dial(org, c.id, number.clone(), None).await {
         crate::contacts::end_contact(&state, org, c.id, actor).await?;
         return Err(ApiError::conflict(e));
@@ -1258,18 +1267,19 @@ async fn connect_audio(
 /// The device check's audio test (no sign-in: it runs before a shift): the browser's
 /// offer is answered like an agent's leg on a call, and every audio frame it sends
 /// comes back, for 20 seconds, so the page sees call audio cross the network both
-/// ways. At most 16 run at once (429 beyond, with Retry-After); 409 where telephony
-/// is off.
+/// ways. At most 16 run at once, 2 from one address (429 beyond, with Retry-After);
+/// 409 where telephony is off.
 #[utoipa::path(post, path = "/api/voice/loopback", tag = "voice", request_body = AudioIn,
     responses((status = 200, body = AudioOut), (status = 409, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn loopback(
     State(state): State<AppState>,
+    crate::auth::ClientIp(client): crate::auth::ClientIp,
     Json(body): Json<AudioIn>,
 ) -> ApiResult<Json<AudioOut>> {
     check_offer(&body.sdp)?;
     let sip = telephony(&state)?;
-    match sip.loopback(&body.sdp).await {
+    match sip.loopback(&body.sdp, client).await {
         Err(e) if e == "busy" => Err(ApiError::too_many(
             "too many device checks at once; try again in a moment",
             20,

@@ -326,6 +326,15 @@ enum Cmd {
         who: Joiner,
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// A third party's browser leg is up: it joins the call (if it still may).
+    Joined {
+        org: Uuid,
+        contact: Uuid,
+        who: Joiner,
+        audio: AgentAudio,
+        answer: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
     /// The agent asks a colleague to join the call of `contact`.
     Consult {
         org: Uuid,
@@ -348,13 +357,21 @@ enum Cmd {
         conference: bool,
         reply: oneshot::Sender<bool>,
     },
-    /// The consult ends: the colleague's leg leaves (with `handed_over`, the call is
-    /// now theirs: it comes off hold). The consult that was.
+    /// The consult ends: the colleague's leg leaves. With `handed_over` (the agent legs
+    /// the call had when it was handed over) the call is now theirs: off hold, and the
+    /// agent's leg leaves unless the colleague's desktop has already joined in its
+    /// place. The consult that was.
     EndConsult {
         org: Uuid,
         contact: Uuid,
-        handed_over: bool,
+        handed_over: Option<u64>,
         reply: oneshot::Sender<Option<ConsultOut>>,
+    },
+    /// How many agent legs the call of `contact` has had.
+    AgentLegs {
+        org: Uuid,
+        contact: Uuid,
+        reply: oneshot::Sender<Option<u64>>,
     },
     /// A carrier opened a TCP connection: what we send it goes to `writer`.
     TcpOpened {
@@ -366,6 +383,11 @@ enum Cmd {
         conn: u64,
         from: SocketAddr,
         data: Vec<u8>,
+    },
+    /// A TCP connection has been quiet a long while: whether a live call uses it.
+    TcpIdle {
+        conn: u64,
+        reply: oneshot::Sender<bool>,
     },
     /// A TCP connection closed (or was closed for sending garbage).
     TcpClosed {
@@ -522,8 +544,8 @@ impl Sip {
 
     /// The device check's audio loopback ([`webrtc::loopback`]): answers the
     /// browser's offer; what it sends comes back for 20 seconds.
-    pub async fn loopback(&self, offer: &str) -> Result<String, String> {
-        webrtc::loopback(&self.ports, self.webrtc_ip, offer).await
+    pub async fn loopback(&self, offer: &str, client: IpAddr) -> Result<String, String> {
+        webrtc::loopback(&self.ports, self.webrtc_ip, offer, client).await
     }
 
     /// Whether a phone line of the organisation places calls (has an outbound
@@ -558,18 +580,29 @@ impl Sip {
     }
 
     /// Ends the consult on the call of `contact`: the colleague's leg leaves. With
-    /// `handed_over` the call is now theirs: their desktop joins its audio as its
-    /// agent, in place of the agent who handed it over. The consult that was, if any.
+    /// `handed_over` (what [`Sip::agent_legs`] said before the hand-over) the call is
+    /// now theirs: the agent who handed it over leaves it, and the colleague's desktop
+    /// joins its audio as its agent. The consult that was, if any.
     pub async fn end_consult(
         &self,
         org: Uuid,
         contact: Uuid,
-        handed_over: bool,
+        handed_over: Option<u64>,
     ) -> Option<ConsultOut> {
         self.ask(|reply| Cmd::EndConsult {
             org,
             contact,
             handed_over,
+            reply,
+        })
+        .await?
+    }
+
+    /// How many agents' browser legs the call of `contact` has had (each join counts).
+    pub async fn agent_legs(&self, org: Uuid, contact: Uuid) -> Option<u64> {
+        self.ask(|reply| Cmd::AgentLegs {
+            org,
+            contact,
             reply,
         })
         .await?
@@ -665,7 +698,8 @@ const TCP_IDLE_SECS: u64 = 600;
 /// Accepts carriers' TCP connections: each gets a reader that frames whole SIP messages
 /// (`voice::sip::frame_len`) and hands them to the driver, and a writer for what the
 /// driver sends back. A connection over `MAX_TCP`, one that sends a message too large
-/// or malformed framing, and one idle for ten minutes are closed.
+/// or malformed framing, and one idle for ten minutes that no live call uses are
+/// closed.
 async fn accept_tcp(
     listener: tokio::net::TcpListener,
     tx: mpsc::UnboundedSender<Cmd>,
@@ -678,6 +712,8 @@ async fn accept_tcp(
             if tx.is_closed() {
                 return;
             }
+            // Out of descriptors, say: let them free up rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         };
         if tx.is_closed() {
@@ -708,10 +744,26 @@ async fn accept_tcp(
             let idle = std::time::Duration::from_secs(TCP_IDLE_SECS);
             let malformed = 'conn: loop {
                 let n = match tokio::time::timeout(idle, rd.read(&mut chunk)).await {
-                    Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break false,
+                    Ok(Ok(0)) | Ok(Err(_)) => break false,
                     Ok(Ok(n)) => n,
+                    Err(_) => {
+                        // Quiet a long while: kept only while a live call uses it.
+                        let (reply, busy) = oneshot::channel();
+                        if tx.send(Cmd::TcpIdle { conn, reply }).is_err() || busy.await != Ok(true)
+                        {
+                            break false;
+                        }
+                        continue;
+                    }
                 };
                 buf.extend_from_slice(&chunk[..n]);
+                // Keep-alives (CRLF, RFC 5626) between messages are dropped here, so
+                // that a stream of them cannot grow the buffer.
+                let blank = buf
+                    .iter()
+                    .take_while(|b| matches!(b, b'\r' | b'\n'))
+                    .count();
+                buf.drain(..blank);
                 loop {
                     match voice::sip::frame_len(&buf, &limits) {
                         Ok(Some(len)) => {
@@ -784,6 +836,45 @@ impl MediaPorts {
     }
 }
 
+/// The SIP sockets: UDP at `bind`, and TCP on the same address and port where it can
+/// be bound (without it, UDP alone, said in the log). Port 0, or a port taken where
+/// `any_port` allows another, takes a port free for both.
+async fn bind_sip(
+    bind: &str,
+    any_port: bool,
+) -> std::io::Result<(UdpSocket, Option<tokio::net::TcpListener>)> {
+    let fixed = bind.parse::<SocketAddr>().ok();
+    let udp = match fixed {
+        Some(a) if a.port() == 0 => None,
+        _ => match UdpSocket::bind(bind).await {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && any_port => None,
+            r => Some(r?),
+        },
+    };
+    if let Some(udp) = udp {
+        let addr = udp.local_addr()?;
+        let tcp = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "SIP over TCP is off: its port could not be bound");
+                None
+            }
+        };
+        return Ok((udp, tcp));
+    }
+    // Any port: one free for TCP that UDP can have too (a few tries).
+    let ip = fixed.map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
+    for _ in 0..20 {
+        let tcp = tokio::net::TcpListener::bind((ip, 0)).await?;
+        let port = tcp.local_addr()?.port();
+        if let Ok(udp) = UdpSocket::bind((ip, port)).await {
+            return Ok((udp, Some(tcp)));
+        }
+    }
+    tracing::warn!("SIP over TCP is off: no port was free for both UDP and TCP");
+    Ok((UdpSocket::bind((ip, 0)).await?, None))
+}
+
 /// Binds the SIP socket (`sip_bind`) and starts the driver; ends the voice contacts a
 /// previous process left open.
 pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
@@ -794,16 +885,7 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
     let ports = MediaPorts::parse(&state.config().media_ports)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let loopback_ports = ports.clone();
-    let sock = match UdpSocket::bind(&bind).await {
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && state.config().sip_any_port => {
-            let ip = bind
-                .parse::<SocketAddr>()
-                .map(|a| a.ip())
-                .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-            UdpSocket::bind((ip, 0)).await?
-        }
-        r => r?,
-    };
+    let (sock, tcp_listener) = bind_sip(&bind, state.config().sip_any_port).await?;
     let addr = sock.local_addr()?;
     let host = match state.config().sip_host.trim() {
         "" if addr.ip().is_unspecified() => "127.0.0.1".to_string(),
@@ -832,13 +914,6 @@ pub async fn start(state: &AppState) -> std::io::Result<Option<Sip>> {
         ..ep.clone()
     };
     // SIP over TCP on the same address and port as UDP; without it, UDP alone.
-    let tcp_listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => Some(l),
-        Err(e) => {
-            tracing::warn!(%addr, error = %e, "SIP over TCP is off: its port could not be bound");
-            None
-        }
-    };
     let tcp_addr = tcp_listener.as_ref().and_then(|l| l.local_addr().ok());
     let key: [u8; 32] = rand::random();
     let driver = Driver {
@@ -977,6 +1052,8 @@ struct Active {
     monitor: Option<Monitor>,
     /// The colleague the agent consults.
     consult: Option<Consult>,
+    /// Agents' browser legs joined so far.
+    legs: u64,
     /// It was answered and acknowledged.
     confirmed: bool,
     /// The agent has the caller on hold.
@@ -1031,6 +1108,7 @@ impl Active {
             confirmed: false,
             monitor: None,
             consult: None,
+            legs: 0,
             held: false,
         }
     }
@@ -1211,8 +1289,8 @@ impl Driver {
             Route::Existing { call_id, unknown } => {
                 if let Some(a) = self.calls.get_mut(&call_id) {
                     // A carrier that reconnected over TCP is answered on its new
-                    // connection.
-                    if matches!(from, Peer::Tcp { .. }) {
+                    // connection (from the same address only).
+                    if matches!(from, Peer::Tcp { .. }) && from.addr().ip() == a.peer.addr().ip() {
                         a.peer = from;
                     }
                     let out = a.call.handle_message(now, msg);
@@ -1526,6 +1604,7 @@ impl Driver {
                     a.media.control(Control::StopPrompt);
                 }
                 a.wait = None;
+                a.legs += 1;
                 a.media.attach(AgentAudio {
                     to_agent,
                     from_agent,
@@ -1547,49 +1626,71 @@ impl Driver {
                 who,
                 reply,
             } => {
+                // Checked now, done once the browser's leg is up (`Joined`): an offer
+                // that fails changes nothing on the call.
+                if let Err(e) = self.may_join(org, contact, who) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
+                let (to_third, to_browser) = mpsc::channel(50);
+                let (from_browser, from_third) = mpsc::channel(50);
+                let (ip, ports, tx) = (self.webrtc_ip, self.ports.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    match webrtc::start(&ports, ip, &offer, to_browser, from_browser).await {
+                        Ok((answer, _)) => {
+                            let audio = AgentAudio {
+                                to_agent: to_third,
+                                from_agent: from_third,
+                            };
+                            let _ = tx.send(Cmd::Joined {
+                                org,
+                                contact,
+                                who,
+                                audio,
+                                answer,
+                                reply,
+                            });
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                });
+            }
+            Cmd::Joined {
+                org,
+                contact,
+                who,
+                audio,
+                answer,
+                reply,
+            } => {
+                if let Err(e) = self.may_join(org, contact, who) {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
                 let Some(a) = self.live_call(org, contact) else {
                     let _ = reply.send(Err("this contact has no live call".into()));
                     return;
                 };
-                // One third leg at a time: a colleague the agent asked comes before a
-                // supervisor (who may join again once they leave).
                 let third = match who {
                     Joiner::Supervisor(mode) => {
-                        if a.consult.as_ref().is_some_and(|c| c.joined) {
-                            let _ = reply.send(Err(
-                                "a colleague is on this call; join once they leave".into(),
-                            ));
-                            return;
-                        }
                         a.monitor = Some(mode);
                         Third::Supervisor(mode)
                     }
-                    Joiner::Colleague(id) => match &mut a.consult {
-                        Some(c) if c.colleague == id => {
-                            c.joined = true;
-                            a.monitor = None;
-                            c.third()
+                    Joiner::Colleague(_) => {
+                        a.monitor = None;
+                        match &mut a.consult {
+                            Some(c) => {
+                                c.joined = true;
+                                c.third()
+                            }
+                            None => Third::Consult,
                         }
-                        _ => {
-                            let _ = reply.send(Err("you were not asked to join this call".into()));
-                            return;
-                        }
-                    },
+                    }
                 };
-                let (to_third, to_browser) = mpsc::channel(50);
-                let (from_browser, from_third) = mpsc::channel(50);
-                a.media.control(Control::Join(
-                    AgentAudio {
-                        to_agent: to_third,
-                        from_agent: from_third,
-                    },
-                    third,
-                ));
-                let (ip, ports) = (self.webrtc_ip, self.ports.clone());
-                tokio::spawn(async move {
-                    let r = webrtc::start(&ports, ip, &offer, to_browser, from_browser).await;
-                    let _ = reply.send(r.map(|(answer, _)| answer));
-                });
+                a.media.control(Control::Join(audio, third));
+                let _ = reply.send(Ok(answer));
             }
             Cmd::Hold {
                 org,
@@ -1704,19 +1805,37 @@ impl Driver {
                 if c.joined {
                     a.media.control(Control::Leave);
                 }
-                if handed_over {
-                    // The colleague takes the caller off hold by taking the call; their
-                    // desktop's leg replaces the agent's when it joins.
-                    a.media.control(Control::Hold(false));
-                    a.held = false;
+                if let Some(legs) = handed_over {
+                    // The colleague takes the caller off hold by taking the call. The
+                    // agent's leg leaves (the caller hears the music until the
+                    // colleague's desktop joins), unless that desktop already has.
+                    if a.legs == legs {
+                        a.agent_left();
+                    } else {
+                        a.media.control(Control::Hold(false));
+                        a.held = false;
+                    }
                 }
                 let _ = reply.send(Some(c.out()));
+            }
+            Cmd::AgentLegs {
+                org,
+                contact,
+                reply,
+            } => {
+                let _ = reply.send(self.live_call(org, contact).map(|a| a.legs));
             }
             Cmd::TcpOpened { conn, writer } => {
                 self.tcp.insert(conn, writer);
             }
             Cmd::TcpMessage { conn, from, data } => {
                 self.datagram(&data, Peer::Tcp { conn, addr: from }).await;
+            }
+            Cmd::TcpIdle { conn, reply } => {
+                let busy = self.calls.values().any(|a| {
+                    a.ended.is_none() && matches!(a.peer, Peer::Tcp { conn: c, .. } if c == conn)
+                });
+                let _ = reply.send(busy);
             }
             Cmd::TcpClosed { conn, malformed } => {
                 self.tcp.remove(&conn);
@@ -2252,6 +2371,25 @@ impl Driver {
         if a.ended.is_none() {
             let out = a.call.hangup(now);
             self.call_outputs(call_id, out).await;
+        }
+    }
+
+    /// Whether `who` may join the live call of `contact` as its third leg: one at a
+    /// time, a colleague the agent asked before a supervisor (who may join again once
+    /// they leave).
+    fn may_join(&mut self, org: Uuid, contact: Uuid, who: Joiner) -> Result<(), String> {
+        let a = self
+            .live_call(org, contact)
+            .ok_or("this contact has no live call")?;
+        match who {
+            Joiner::Supervisor(_) if a.consult.as_ref().is_some_and(|c| c.joined) => {
+                Err("a colleague is on this call; join once they leave".into())
+            }
+            Joiner::Supervisor(_) => Ok(()),
+            Joiner::Colleague(id) if a.consult.as_ref().is_some_and(|c| c.colleague == id) => {
+                Ok(())
+            }
+            Joiner::Colleague(_) => Err("you were not asked to join this call".into()),
         }
     }
 

@@ -76,33 +76,62 @@ pub async fn start(
     Ok((answer.to_sdp_string(), stats))
 }
 
-/// Loopbacks running now (the device check's, which anyone may start).
-static LOOPBACKS: AtomicU64 = AtomicU64::new(0);
-/// At most this many at once.
-pub const MAX_LOOPBACKS: u64 = 16;
+/// At most this many loopbacks at once (the device check's, which anyone may start)…
+pub const MAX_LOOPBACKS: usize = 16;
+/// …and this many from one address.
+pub const MAX_LOOPBACKS_PER_CLIENT: usize = 2;
 /// How long one runs.
 const LOOPBACK_SECS: u64 = 20;
 
+/// The loopbacks running, by the address that asked.
+static LOOPBACKS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// One loopback's place among them, given back when dropped (on every path).
+struct LoopbackSlot(IpAddr);
+
+impl LoopbackSlot {
+    fn take(client: IpAddr) -> Option<LoopbackSlot> {
+        let mut all = LOOPBACKS.lock().unwrap_or_else(|p| p.into_inner());
+        let total: usize = all.values().sum();
+        let mine = all.entry(client).or_default();
+        if total >= MAX_LOOPBACKS || *mine >= MAX_LOOPBACKS_PER_CLIENT {
+            if *mine == 0 {
+                all.remove(&client);
+            }
+            return None;
+        }
+        *mine += 1;
+        Some(LoopbackSlot(client))
+    }
+}
+
+impl Drop for LoopbackSlot {
+    fn drop(&mut self) {
+        let mut all = LOOPBACKS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = all.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                all.remove(&self.0);
+            }
+        }
+    }
+}
+
 /// The device check's audio loopback: a leg like an agent's whose every frame from the
 /// browser goes straight back to it, for 20 seconds, so that a browser can see call
-/// audio cross its network both ways before a shift. `Err` when too many run at once
-/// (`"busy"`) or the offer cannot be answered (`"sdp: …"`).
+/// audio cross its network both ways before a shift. `Err` when too many run at once,
+/// or from `client` (`"busy"`), or the offer cannot be answered (`"sdp: …"`).
 pub async fn loopback(
     ports: &super::MediaPorts,
     ip: IpAddr,
     offer: &str,
+    client: IpAddr,
 ) -> Result<String, String> {
-    if LOOPBACKS.fetch_add(1, Ordering::SeqCst) >= MAX_LOOPBACKS {
-        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
-        return Err("busy".into());
-    }
+    let slot = LoopbackSlot::take(client).ok_or("busy")?;
     let (to_browser_tx, to_browser) = mpsc::channel(50);
     let (from_browser, mut heard) = mpsc::channel::<Vec<u8>>(50);
-    let started = start(ports, ip, offer, to_browser, from_browser).await;
-    if started.is_err() {
-        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
-    }
-    let (answer, _) = started?;
+    let (answer, _) = start(ports, ip, offer, to_browser, from_browser).await?;
     tokio::spawn(async move {
         let echo = async {
             while let Some(f) = heard.recv().await {
@@ -112,8 +141,8 @@ pub async fn loopback(
             }
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(LOOPBACK_SECS), echo).await;
-        // Dropping the sender ends the leg.
-        LOOPBACKS.fetch_sub(1, Ordering::SeqCst);
+        // Dropping the sender ends the leg; the slot is given back with it.
+        drop(slot);
     });
     Ok(answer)
 }
