@@ -9923,9 +9923,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the WAV file, under any content type (`audio/wav` too) */
         requestBody: {
             content: {
-                "audio/wav": number[];
+                "application/octet-stream": string;
             };
         };
         responses: {

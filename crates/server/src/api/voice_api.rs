@@ -125,7 +125,8 @@ async fn list_prompts(State(state): State<AppState>, auth: Auth) -> ApiResult<Js
 /// synthesized voice. Replaces an earlier recording of it. Audited as `object.put`.
 /// 422 for a body that is not such a WAV, or is longer.
 #[utoipa::path(put, path = "/api/voice/prompts", tag = "voice", params(PromptQuery),
-    request_body(content = Vec<u8>, content_type = "audio/wav"),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "the WAV file, under any content type (`audio/wav` too)"),
     responses((status = 200, body = PromptOut), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 async fn put_prompt(
