@@ -27,6 +27,35 @@ pub async fn load<T: DeserializeOwned + Default>(
     Ok((s, o))
 }
 
+/// Deletes the object `kind` numbered `id`, audited as `object.deleted` by `actor`.
+pub async fn delete(
+    state: &AppState,
+    org: Uuid,
+    actor: Actor,
+    kind: ObjectKind,
+    id: Uuid,
+) -> ApiResult<()> {
+    let ev = LiveEvent::ObjectDeleted {
+        kind: kind.as_str().into(),
+        id,
+    }
+    .change(org, state.now(), actor);
+    state
+        .write(
+            vec![
+                Change::DeleteObject {
+                    org_id: org,
+                    kind,
+                    id,
+                },
+                ev,
+            ],
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Stores `value` as the next version of `existing` (or the first), audited as
 /// `object.put` by `actor`.
 pub async fn save<T: Serialize>(

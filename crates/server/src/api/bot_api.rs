@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use store::{Change, ObjectKind, Store as _};
+use store::{ObjectKind, Store as _};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Auth;
 use crate::bot::actions::{self, ActionData, ActionIn, ActionOut};
 use crate::error::{Json, Path};
-use crate::events::{Actor, LiveEvent};
+use crate::events::Actor;
 use crate::{ApiError, ApiResult, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -124,22 +124,7 @@ async fn delete_action(
         .get_object_by_name(org, ObjectKind::BotAction, &slug)
         .await?
         .ok_or_else(|| ApiError::not_found("guided action"))?;
-    state
-        .write(
-            vec![
-                Change::DeleteObject {
-                    org_id: org,
-                    kind: ObjectKind::BotAction,
-                    id: o.id,
-                },
-                LiveEvent::ObjectDeleted {
-                    kind: ObjectKind::BotAction.as_str().into(),
-                    id: o.id,
-                }
-                .change(org, state.now(), Actor::from(&auth)),
-            ],
-            vec![],
-        )
+    crate::org_settings::delete(&state, org, Actor::from(&auth), ObjectKind::BotAction, o.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

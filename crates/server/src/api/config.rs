@@ -404,23 +404,7 @@ async fn delete_object(
             ));
         }
     }
-    state
-        .write(
-            vec![
-                Change::DeleteObject {
-                    org_id: org,
-                    kind,
-                    id,
-                },
-                LiveEvent::ObjectDeleted {
-                    kind: kind.as_str().into(),
-                    id,
-                }
-                .change(org, state.now(), Actor::from(&auth)),
-            ],
-            vec![],
-        )
-        .await?;
+    crate::org_settings::delete(&state, org, Actor::from(&auth), kind, id).await?;
     if matches!(kind, ObjectKind::Queue | ObjectKind::BusinessHours) {
         contacts::refresh_org_config(&state, org).await?;
     }

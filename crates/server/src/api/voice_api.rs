@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
-use store::{Change, ObjectKind, Role, Store as _};
+use store::{ObjectKind, Role, Store as _};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -199,23 +199,14 @@ async fn delete_prompt(
         .get_object_by_name(org, ObjectKind::VoicePrompt, &key)
         .await?
         .ok_or_else(|| ApiError::not_found("recording"))?;
-    state
-        .write(
-            vec![
-                Change::DeleteObject {
-                    org_id: org,
-                    kind: ObjectKind::VoicePrompt,
-                    id: o.id,
-                },
-                LiveEvent::ObjectDeleted {
-                    kind: ObjectKind::VoicePrompt.as_str().into(),
-                    id: o.id,
-                }
-                .change(org, state.now(), Actor::from(&auth)),
-            ],
-            vec![],
-        )
-        .await?;
+    crate::org_settings::delete(
+        &state,
+        org,
+        Actor::from(&auth),
+        ObjectKind::VoicePrompt,
+        o.id,
+    )
+    .await?;
     if let Some(sip) = state.sip() {
         sip.reload().await;
     }
@@ -492,22 +483,7 @@ async fn delete_flow(
             users.join(", ")
         )));
     }
-    state
-        .write(
-            vec![
-                Change::DeleteObject {
-                    org_id: org,
-                    kind: ObjectKind::CallFlow,
-                    id: o.id,
-                },
-                LiveEvent::ObjectDeleted {
-                    kind: ObjectKind::CallFlow.as_str().into(),
-                    id: o.id,
-                }
-                .change(org, state.now(), Actor::from(&auth)),
-            ],
-            vec![],
-        )
+    crate::org_settings::delete(&state, org, Actor::from(&auth), ObjectKind::CallFlow, o.id)
         .await?;
     if let Some(sip) = state.sip() {
         sip.reload().await;
@@ -1462,23 +1438,7 @@ async fn delete_trunk(
         .get_object_by_name(org, ObjectKind::Trunk, &name)
         .await?
         .ok_or_else(|| ApiError::not_found("trunk"))?;
-    state
-        .write(
-            vec![
-                Change::DeleteObject {
-                    org_id: org,
-                    kind: ObjectKind::Trunk,
-                    id: o.id,
-                },
-                LiveEvent::ObjectDeleted {
-                    kind: ObjectKind::Trunk.as_str().into(),
-                    id: o.id,
-                }
-                .change(org, state.now(), Actor::from(&auth)),
-            ],
-            vec![],
-        )
-        .await?;
+    crate::org_settings::delete(&state, org, Actor::from(&auth), ObjectKind::Trunk, o.id).await?;
     if let Some(sip) = state.sip() {
         sip.reload().await;
     }
