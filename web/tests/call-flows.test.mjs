@@ -1,7 +1,7 @@
 // Call flows in the browser: an admin opens the demo's menu, reads its outline, makes a
 // mistake that the editor points at (clicking the problem selects the wrong part of the
-// text), fixes it and saves; a caller on the menu line is then seen live at the flow's
-// first step on the Phone lines page.
+// text), fixes it, sets the language callers hear and saves; a caller on the menu line
+// is then seen live at the flow's first step on the Phone lines page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adminPage, launchBrowser, shot, sippCall, startServer } from './harness.mjs';
@@ -44,11 +44,24 @@ test('an admin edits the menu, is pointed at a mistake, and a caller is seen in 
   await page.getByRole('alert').filter({ hasText: 'options/2' }).first().waitFor();
   await shot(page, T, 'problem');
 
-  // Fixed and saved.
+  // Fixed, set to speak Spanish, and saved.
   await text.fill(json.replace('"announce_every_s": 45', '"announce_every_s": 30'));
+  const language = page.getByTestId('flow-language');
+  assert.equal(await language.inputValue(), 'en');
+  await language.selectOption('es');
+  assert.match(await text.inputValue(), /"language": "es"/);
   await page.getByRole('button', { name: 'Save call flow' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved “demo-menu”' }).waitFor();
   await page.getByTestId('flow-problems').waitFor({ state: 'detached' });
+  // A language it does not speak is refused where it is written.
+  await text.fill((await text.inputValue()).replace('"language": "es"', '"language": "xx"'));
+  await page.getByTestId('flow-problems').getByRole('button', { name: '/language' }).waitFor();
+  await language.selectOption('es');
+  await page.getByTestId('flow-problems').waitFor({ state: 'detached' });
+  // Read back as saved.
+  await page.reload();
+  await page.getByRole('button', { name: 'demo-menu' }).click();
+  assert.equal(await page.getByTestId('flow-language').inputValue(), 'es');
 
   // A caller on the menu line is in the flow, at its first step.
   await page.goto(`${server.url}/admin/#phone`);

@@ -169,13 +169,24 @@ macro_rules! backend {
                 let (tx, rx) = mpsc::channel(QUEUE);
                 let principals = Arc::new(Principals::default());
                 let counters = Arc::new(WriterCounters::default());
-                tokio::spawn(writer(
+                // The group commit runs on a thread of its own: a commit is a chain of
+                // calls to the database, and on the request runtime each step of that
+                // chain waited behind every request's task.
+                let run = writer(
                     write_pool.clone(),
                     rx,
                     principals.clone(),
                     known.clone(),
                     counters.clone(),
-                ));
+                );
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(format!("writer thread: {e}")))?;
+                std::thread::Builder::new()
+                    .name("store-writer".into())
+                    .spawn(move || rt.block_on(run))
+                    .map_err(|e| StoreError::Unavailable(format!("writer thread: {e}")))?;
                 Ok($name {
                     read,
                     write_pool,
@@ -216,13 +227,15 @@ macro_rules! backend {
             let mut batch: Vec<Request> = Vec::new();
             let mut fences = Fences::default();
             let mut chains = Chains::default();
+            // The connection is kept from one transaction to the next while more work
+            // waits (a pool's acquire costs a task's round trip), and given back when
+            // the queue runs dry, so that closing the pool never waits on an idle writer.
+            let mut held: Option<sqlx::pool::PoolConnection<$db>> = None;
             while let Some(first) = rx.recv().await {
+                // Whatever arrived while the last transaction committed goes into this
+                // one: a lone write waits for nothing, and a busy server commits fewer,
+                // larger batches (the fixed cost of a commit shared by more of them).
                 batch.push(first);
-                // Let the requests that are already running reach their submission before
-                // the transaction starts: one pass of the scheduler, not a timer, so a
-                // lone write waits for nothing, and a busy server commits fewer, larger
-                // batches (the fixed cost of a commit shared by more of them).
-                tokio::task::yield_now().await;
                 while batch.len() < MAX_BATCH {
                     match rx.try_recv() {
                         Ok(r) => batch.push(r),
@@ -231,7 +244,20 @@ macro_rules! backend {
                 }
                 let mark = chains.mark();
                 let started = std::time::Instant::now();
-                let result = write_batch(&pool, &batch, &mut fences, &mut chains).await;
+                let result = match held.take() {
+                    Some(c) => Ok(c),
+                    None => pool.acquire().await.map_err(StoreError::from),
+                };
+                let result = match result {
+                    Ok(mut conn) => {
+                        let r = write_batch(&mut conn, &batch, &mut fences, &mut chains).await;
+                        if r.is_ok() && !rx.is_empty() {
+                            held = Some(conn);
+                        }
+                        r
+                    }
+                    Err(e) => Err(e),
+                };
                 counters.add(batch.len(), started.elapsed());
                 match &result {
                     Ok(_) => chains.commit(),
@@ -261,7 +287,7 @@ macro_rules! backend {
         }
 
         async fn write_batch(
-            pool: &sqlx::Pool<$db>,
+            conn: &mut sqlx::pool::PoolConnection<$db>,
             batch: &[Request],
             fences: &mut Fences,
             chains: &mut Chains,
@@ -274,7 +300,7 @@ macro_rules! backend {
             // merge or a split takes the second path at once: it must apply in its list's
             // order.
             if !batch.iter().any(|r| r.changes.iter().any(Change::in_order)) {
-                let mut tx = pool.begin_with($begin).await?;
+                let mut tx = sqlx::Connection::begin_with(&mut **conn, $begin).await?;
                 let lists: Vec<&[Change]> = batch
                     .iter()
                     .filter(|r| !fences.refused(r.fence))
@@ -312,7 +338,7 @@ macro_rules! backend {
                     }
                 }
             }
-            let mut tx = pool.begin_with($begin).await?;
+            let mut tx = sqlx::Connection::begin_with(&mut **conn, $begin).await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for req in batch {
                 if let Some(f) = req.fence.filter(|_| fences.refused(req.fence)) {
@@ -346,7 +372,7 @@ macro_rules! backend {
         /// delivery written twice keeps the furthest status (the last of equal ones), as
         /// its guarded upsert would.
         async fn apply_many(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             lists: &[&[Change]],
             chains: &mut Chains,
         ) -> Result<Vec<Committed>> {
@@ -396,7 +422,7 @@ macro_rules! backend {
 
         /// Appends events, many rows a statement; their sequence numbers in row order.
         async fn insert_events(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             events: &[&NewEvent],
             chains: &mut Chains,
         ) -> Result<Vec<i64>> {
@@ -448,7 +474,7 @@ macro_rules! backend {
         }
 
         async fn insert_messages(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             messages: &[&Message],
         ) -> Result<()> {
             for chunk in messages.chunks(ROWS_PER_STATEMENT) {
@@ -481,7 +507,7 @@ macro_rules! backend {
         }
 
         async fn put_customers(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             customers: &[&Customer],
         ) -> Result<()> {
             for chunk in customers.chunks(ROWS_PER_STATEMENT) {
@@ -510,7 +536,7 @@ macro_rules! backend {
         }
 
         async fn insert_identities(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             identities: &[&Identity],
         ) -> Result<()> {
             for chunk in identities.chunks(ROWS_PER_STATEMENT) {
@@ -536,7 +562,7 @@ macro_rules! backend {
         }
 
         async fn insert_idempotency(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             records: &[&IdempotencyRecord],
         ) -> Result<()> {
             for chunk in records.chunks(ROWS_PER_STATEMENT) {
@@ -561,7 +587,7 @@ macro_rules! backend {
         }
 
         async fn put_contacts(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             contacts: &[&Contact],
         ) -> Result<()> {
             for chunk in contacts.chunks(ROWS_PER_STATEMENT) {
@@ -617,7 +643,7 @@ macro_rules! backend {
         }
 
         async fn put_deliveries(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             deliveries: &[&Delivery],
         ) -> Result<()> {
             for chunk in deliveries.chunks(ROWS_PER_STATEMENT) {
@@ -664,7 +690,7 @@ macro_rules! backend {
         /// Deletes contacts with their messages, attachments, deliveries and the
         /// idempotency records whose answer names them.
         async fn erase_contacts(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             org: Uuid,
             contacts: &[Uuid],
             committed: &mut Committed,
@@ -693,7 +719,7 @@ macro_rules! backend {
         /// a customer): a retried request must not bring an erased person back. It scans
         /// the organisation's records once per id (they are kept without expiry today).
         async fn erase_answers_naming(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             org: Uuid,
             id: Uuid,
             committed: &mut Committed,
@@ -711,7 +737,7 @@ macro_rules! backend {
         }
 
         async fn apply(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
             changes: &[Change],
             chains: &mut Chains,
         ) -> Result<Committed> {

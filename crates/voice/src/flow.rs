@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::speech::Language;
+
 /// At most this many steps in a flow, and this many steps taken without the caller
 /// doing anything (a second guard behind the loop check).
 pub const MAX_STEPS: usize = 200;
@@ -31,6 +33,11 @@ pub struct Flow {
     /// left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The language callers are spoken to in (`en`, `es`, `fr`, `de`, `pt`, `it`):
+    /// the voice that reads the flow's prompts, and the language of what the server
+    /// adds (the place in line, the callback offer). English when left out.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     pub steps: BTreeMap<String, Step>,
 }
 
@@ -1179,6 +1186,27 @@ mod tests {
         let e = Flow::parse(r#"{"start": "a", "steps": {"a": {"type": "menu", "prompt": "x", "options": {"1": "a"}, "timeout_s": "soon"}}}"#)
             .unwrap_err();
         assert_eq!(e.path, "/steps/a/timeout_s");
+        let e =
+            Flow::parse(r#"{"start": "a", "language": "xx", "steps": {"a": {"type": "hangup"}}}"#)
+                .unwrap_err();
+        assert_eq!(e.path, "/language");
+        assert!(e.message.contains("`es`"), "{e}");
+    }
+
+    #[test]
+    fn a_flow_speaks_english_unless_it_names_its_language() {
+        let f = Flow::parse(r#"{"start": "a", "steps": {"a": {"type": "hangup"}}}"#).unwrap();
+        assert_eq!(f.language, Language::English);
+        // Left out when written back, as it was read.
+        assert!(!serde_json::to_string(&f).unwrap().contains("language"));
+        let f = Flow::parse(r#"{"start": "a", "language": "es", "steps": {"a": {"type": "hangup", "text": "Adiós."}}}"#)
+            .unwrap();
+        assert_eq!(f.language, Language::Spanish);
+        assert!(
+            serde_json::to_string(&f)
+                .unwrap()
+                .contains(r#""language":"es""#)
+        );
     }
 
     #[test]

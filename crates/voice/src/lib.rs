@@ -20,6 +20,7 @@
 //! * [`call`]: a call either way: incoming (100/180/200/ACK, CANCEL), outgoing
 //!   (INVITE with digest auth, CANCEL), then BYE and hold by re-INVITE.
 //! * [`flow`]: contact flows (the IVR): validated JSON, played by a sans-IO runner.
+//! * [`speech`]: the language a line speaks, and the sentences the server adds in each.
 //! * [`register`]: REGISTER to a provider with digest auth, refreshed before expiry.
 //! * [`rtp`], [`dtmf`], [`g711`], [`jitter`], [`mixer`], [`tone`], [`wav`]: the media
 //!   path, recordings with each side on its own channel included.
@@ -72,6 +73,7 @@ pub mod router;
 pub mod rtp;
 pub mod sdp;
 pub mod sip;
+pub mod speech;
 pub mod tone;
 pub mod transaction;
 pub mod wav;

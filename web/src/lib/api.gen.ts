@@ -3774,9 +3774,11 @@ export interface components {
         };
         FlowIn: {
             /**
-             * @description The flow: `{"start": "step", "timezone": "America/Chicago", "steps": {...}}`;
-             *     each step has a `type` (`say`, `menu`, `collect`, `branch`, `queue`,
-             *     `voicemail`, `hangup`). See the example in the list.
+             * @description The flow: `{"start": "step", "timezone": "America/Chicago", "language": "es",
+             *     "steps": {...}}`; each step has a `type` (`say`, `menu`, `collect`, `branch`,
+             *     `queue`, `voicemail`, `hangup`). `language` (`en`, `es`, `fr`, `de`, `pt`, `it`;
+             *     English when left out) is the voice callers hear and the language of the place
+             *     in line and the callback offer. See the example in the list.
              */
             flow: Record<string, unknown>;
         };

@@ -246,9 +246,11 @@ async fn prompt_audio(
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlowIn {
-    /// The flow: `{"start": "step", "timezone": "America/Chicago", "steps": {...}}`;
-    /// each step has a `type` (`say`, `menu`, `collect`, `branch`, `queue`,
-    /// `voicemail`, `hangup`). See the example in the list.
+    /// The flow: `{"start": "step", "timezone": "America/Chicago", "language": "es",
+    /// "steps": {...}}`; each step has a `type` (`say`, `menu`, `collect`, `branch`,
+    /// `queue`, `voicemail`, `hangup`). `language` (`en`, `es`, `fr`, `de`, `pt`, `it`;
+    /// English when left out) is the voice callers hear and the language of the place
+    /// in line and the callback offer. See the example in the list.
     #[schema(value_type = Object)]
     pub flow: serde_json::Value,
 }

@@ -83,6 +83,7 @@ use voice::register::{RegOutput, RegTimer, RegisterClient, RegisterConfig};
 use voice::router::{Route, route, stateless_reply};
 use voice::sdp::LocalMedia;
 use voice::sip::{Limits, Message, NameAddr, SipUri};
+use voice::speech::Language;
 use voice::transaction::Millis;
 
 use crate::AppState;
@@ -1035,6 +1036,8 @@ struct Active {
     caller_number: Option<String>,
     caller_name: String,
     flow: Option<FlowCall>,
+    /// What its flow speaks: the prompts' voice and the server's own sentences.
+    language: Language,
     /// The flow's name and path, kept for the contact once it queues.
     flow_record: Option<serde_json::Value>,
     wait: Option<Waiting>,
@@ -1097,6 +1100,7 @@ impl Active {
             caller_number: None,
             caller_name: String::new(),
             flow: None,
+            language: Language::English,
             flow_record: None,
             wait: None,
             voicemail: None,
@@ -1395,6 +1399,7 @@ impl Driver {
         active.dialled = trunks::number_key(&dialled);
         active.caller_number = number.clone();
         active.caller_name = name;
+        active.language = flow.as_ref().map(|(_, f)| f.language).unwrap_or_default();
         active.flow = flow.map(|(name, flow)| FlowCall {
             name,
             flow,
@@ -1987,19 +1992,13 @@ impl Driver {
                 }
             }
             Cmd::CallbackKept { call_id, number } => {
-                let spoken: Vec<String> = number
-                    .trim_start_matches('+')
-                    .chars()
-                    .map(String::from)
-                    .collect();
-                let text = format!(
-                    "Thank you. We will call you back at {}, keeping your place in line. Goodbye.",
-                    spoken.join(" ")
-                );
-                if let Some(a) = self.calls.get_mut(&call_id) {
+                let text = self.calls.get_mut(&call_id).map(|a| {
                     a.hangup_after_prompt = true;
+                    a.language.callback_kept(&number)
+                });
+                if let Some(text) = text {
+                    self.say(&call_id, text);
                 }
-                self.say(&call_id, text);
             }
         }
     }
@@ -2128,6 +2127,7 @@ impl Driver {
         let id = a.prompt_seq;
         a.prompt = Some(id);
         let (prompts, tx, call_id) = (self.prompts.clone(), self.tx.clone(), call_id.to_string());
+        let language = a.language;
         // An admin's recording of the sentence, where there is one; else speech.
         let recorded = self
             .dir
@@ -2139,7 +2139,7 @@ impl Driver {
             return;
         }
         tokio::spawn(async move {
-            let pcm = prompts.get(&text).await;
+            let pcm = prompts.get(language, &text).await;
             let _ = tx.send(Cmd::Prompt { call_id, id, pcm });
         });
     }
@@ -2329,7 +2329,8 @@ impl Driver {
         };
         let (every, callback) = (w.announce_every, w.callback);
         if a.prompt.is_none() {
-            self.say(call_id, prompts::announcement(position, wait_s, callback));
+            let text = a.language.announcement(position, wait_s, callback);
+            self.say(call_id, text);
         }
         if every > 0 {
             self.arm(TimerKey::Announce(call_id.to_string()), now + every);

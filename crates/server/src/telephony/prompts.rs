@@ -1,7 +1,8 @@
 //! Prompts: text a contact flow says, turned into 8 kHz audio once and kept.
 //!
 //! Speech comes from `espeak-ng` (Debian's package), run as a child process with a
-//! time limit and resampled to the telephone rate (`voice::wav`). Nothing is fetched
+//! time limit, in the voice of the flow's language (`voice::speech`), and resampled to
+//! the telephone rate (`voice::wav`). Nothing is fetched
 //! at run time, and a server without `espeak-ng` still answers calls: each prompt is
 //! then a short chime followed by a pause as long as the text would take to say, and
 //! the log says once how to get speech.
@@ -14,27 +15,33 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use voice::speech::Language;
+
 /// Distinct prompts kept (announcements with numbers in them are prompts too).
 const MAX_CACHED: usize = 2_000;
 
+/// Audio made so far, by language and text.
+type Cache = HashMap<(Language, String), Arc<Vec<i16>>>;
+
 #[derive(Default)]
 pub struct Prompts {
-    cache: Mutex<HashMap<String, Arc<Vec<i16>>>>,
+    cache: Mutex<Cache>,
     warned: std::sync::atomic::AtomicBool,
 }
 
 impl Prompts {
-    /// The audio of `text`, made on first use.
-    pub async fn get(&self, text: &str) -> Arc<Vec<i16>> {
+    /// The audio of `text` read in `language`, made on first use.
+    pub async fn get(&self, language: Language, text: &str) -> Arc<Vec<i16>> {
+        let key = (language, text.to_string());
         if let Some(p) = self
             .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(text)
+            .get(&key)
         {
             return p.clone();
         }
-        let pcm = Arc::new(match speak(text).await {
+        let pcm = Arc::new(match speak(language, text).await {
             Ok(pcm) => pcm,
             Err(e) => {
                 if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
@@ -47,7 +54,7 @@ impl Prompts {
         if cache.len() >= MAX_CACHED {
             cache.clear();
         }
-        cache.insert(text.to_string(), pcm.clone());
+        cache.insert(key, pcm.clone());
         pcm
     }
 }
@@ -101,10 +108,10 @@ pub fn object_name(text: &str) -> String {
     hex::encode(&sha2::Sha256::digest(sentence_key(text).as_bytes())[..12])
 }
 
-/// `text` spoken by espeak-ng, at 8 kHz.
-async fn speak(text: &str) -> Result<Vec<i16>, String> {
+/// `text` spoken by espeak-ng in `language`'s voice, at 8 kHz.
+async fn speak(language: Language, text: &str) -> Result<Vec<i16>, String> {
     let child = tokio::process::Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "160", "--stdout", "--"])
+        .args(["-v", language.voice(), "-s", "160", "--stdout", "--"])
         .arg(text)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -139,42 +146,9 @@ pub fn beep() -> Arc<Vec<i16>> {
     Arc::new(voice::tone::tone(1000.0, 8000, 3200, 6000.0))
 }
 
-/// What a caller waiting in line is told.
-pub fn announcement(position: usize, wait_s: u64, callback: bool) -> String {
-    let place = if position <= 1 {
-        "You are next in line.".to_string()
-    } else {
-        format!("You are number {position} in line.")
-    };
-    let minutes = wait_s.div_ceil(60).max(1);
-    let wait = if minutes == 1 {
-        " The expected wait is about one minute.".to_string()
-    } else {
-        format!(" The expected wait is about {minutes} minutes.")
-    };
-    let offer = if callback {
-        " To be called back instead, keeping your place in line, press 1."
-    } else {
-        ""
-    };
-    format!("{place}{wait}{offer}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn announcements_say_place_and_wait() {
-        assert_eq!(
-            announcement(1, 30, false),
-            "You are next in line. The expected wait is about one minute."
-        );
-        assert_eq!(
-            announcement(4, 200, true),
-            "You are number 4 in line. The expected wait is about 4 minutes. To be called back instead, keeping your place in line, press 1."
-        );
-    }
 
     #[test]
     fn a_chime_lasts_as_long_as_its_words() {
@@ -184,9 +158,22 @@ mod tests {
     #[tokio::test]
     async fn prompts_are_made_once() {
         let p = Prompts::default();
-        let a = p.get("Thank you for calling.").await;
-        let b = p.get("Thank you for calling.").await;
+        let a = p.get(Language::English, "Thank you for calling.").await;
+        let b = p.get(Language::English, "Thank you for calling.").await;
         assert!(Arc::ptr_eq(&a, &b));
         assert!(a.len() > 4000, "{} samples", a.len());
+    }
+
+    #[tokio::test]
+    async fn each_language_has_its_own_voice() {
+        let p = Prompts::default();
+        let text = "Gracias por llamar. Su llamada es importante para nosotros.";
+        let spanish = p.get(Language::Spanish, text).await;
+        let english = p.get(Language::English, text).await;
+        assert!(spanish.len() > 8000, "{} samples", spanish.len());
+        // Two readings, kept apart: not the same audio.
+        assert!(!Arc::ptr_eq(&spanish, &english));
+        assert_ne!(*spanish, *english);
+        assert!(Arc::ptr_eq(&spanish, &p.get(Language::Spanish, text).await));
     }
 }
