@@ -5,8 +5,8 @@
 //!   from a URL (`sqlite://…` or `postgres://…`) and implements it by delegation.
 //! - Writes are lists of [`Change`]s. [`Store::submit`] enqueues one list *synchronously*
 //!   (so callers that hold a lock get the log in their own order) and returns a
-//!   [`Pending`] that resolves once the list is committed. A single writer task per
-//!   store drains everything waiting into **one transaction** (group commit): one fsync
+//!   [`Pending`] that resolves once the list is committed. A single writer (on a thread
+//!   of its own) per store drains everything waiting into **one transaction** (group commit): one fsync
 //!   for many appends, each list isolated in its own savepoint, so one list's conflict
 //!   fails only that list.
 //! - SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk when it returns.

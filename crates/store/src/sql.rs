@@ -229,7 +229,7 @@ macro_rules! backend {
             let mut chains = Chains::default();
             // The connection is kept from one transaction to the next while more work
             // waits (a pool's acquire costs a task's round trip), and given back when
-            // the queue runs dry, so that closing the pool never waits on an idle writer.
+            // the queue runs dry or the pool closes, so that closing never waits on it.
             let mut held: Option<sqlx::pool::PoolConnection<$db>> = None;
             while let Some(first) = rx.recv().await {
                 // Whatever arrived while the last transaction committed goes into this
@@ -251,7 +251,7 @@ macro_rules! backend {
                 let result = match result {
                     Ok(mut conn) => {
                         let r = write_batch(&mut conn, &batch, &mut fences, &mut chains).await;
-                        if r.is_ok() && !rx.is_empty() {
+                        if r.is_ok() && !rx.is_empty() && !pool.is_closed() {
                             held = Some(conn);
                         }
                         r

@@ -74,90 +74,20 @@ impl Language {
     /// What a caller waiting in line is told: their place, the expected wait (whole
     /// minutes, at least one), and the callback offer where the queue step makes one.
     pub fn announcement(self, position: usize, wait_s: u64, callback: bool) -> String {
+        let p = self.phrases();
         let minutes = wait_s.div_ceil(60).max(1);
-        let next = position <= 1;
-        let (place, wait, offer) = match self {
-            Language::English => (
-                if next {
-                    "You are next in line.".to_string()
-                } else {
-                    format!("You are number {position} in line.")
-                },
-                if minutes == 1 {
-                    "The expected wait is about one minute.".to_string()
-                } else {
-                    format!("The expected wait is about {minutes} minutes.")
-                },
-                "To be called back instead, keeping your place in line, press 1.",
-            ),
-            Language::Spanish => (
-                if next {
-                    "Usted es el siguiente en la fila.".to_string()
-                } else {
-                    format!("Usted es el número {position} en la fila.")
-                },
-                if minutes == 1 {
-                    "El tiempo de espera es de aproximadamente un minuto.".to_string()
-                } else {
-                    format!("El tiempo de espera es de aproximadamente {minutes} minutos.")
-                },
-                "Para que le devolvamos la llamada sin perder su lugar en la fila, pulse 1.",
-            ),
-            Language::French => (
-                if next {
-                    "Vous êtes le prochain dans la file.".to_string()
-                } else {
-                    format!("Vous êtes le numéro {position} dans la file.")
-                },
-                if minutes == 1 {
-                    "L'attente prévue est d'environ une minute.".to_string()
-                } else {
-                    format!("L'attente prévue est d'environ {minutes} minutes.")
-                },
-                "Pour être rappelé sans perdre votre place dans la file, appuyez sur 1.",
-            ),
-            Language::German => (
-                if next {
-                    "Sie sind als Nächstes an der Reihe.".to_string()
-                } else {
-                    format!("Sie sind Nummer {position} in der Warteschlange.")
-                },
-                if minutes == 1 {
-                    "Die voraussichtliche Wartezeit beträgt etwa eine Minute.".to_string()
-                } else {
-                    format!("Die voraussichtliche Wartezeit beträgt etwa {minutes} Minuten.")
-                },
-                "Um zurückgerufen zu werden und Ihren Platz in der Warteschlange zu behalten, drücken Sie die 1.",
-            ),
-            Language::Portuguese => (
-                if next {
-                    "Você é o próximo da fila.".to_string()
-                } else {
-                    format!("Você é o número {position} da fila.")
-                },
-                if minutes == 1 {
-                    "O tempo de espera previsto é de cerca de um minuto.".to_string()
-                } else {
-                    format!("O tempo de espera previsto é de cerca de {minutes} minutos.")
-                },
-                "Para receber uma ligação de volta sem perder seu lugar na fila, pressione 1.",
-            ),
-            Language::Italian => (
-                if next {
-                    "Lei è il prossimo in coda.".to_string()
-                } else {
-                    format!("Lei è il numero {position} in coda.")
-                },
-                if minutes == 1 {
-                    "L'attesa prevista è di circa un minuto.".to_string()
-                } else {
-                    format!("L'attesa prevista è di circa {minutes} minuti.")
-                },
-                "Per essere richiamato mantenendo il suo posto in coda, prema 1.",
-            ),
+        let place = if position <= 1 {
+            p.next.to_string()
+        } else {
+            p.number.replace("{n}", &position.to_string())
+        };
+        let wait = if minutes == 1 {
+            p.one_minute.to_string()
+        } else {
+            p.minutes.replace("{n}", &minutes.to_string())
         };
         if callback {
-            format!("{place} {wait} {offer}")
+            format!("{place} {wait} {}", p.offer)
         } else {
             format!("{place} {wait}")
         }
@@ -171,29 +101,84 @@ impl Language {
             .chars()
             .map(String::from)
             .collect();
-        let digits = digits.join(" ");
+        self.phrases().kept.replace("{digits}", &digits.join(" "))
+    }
+
+    fn phrases(self) -> &'static Phrases {
         match self {
-            Language::English => format!(
-                "Thank you. We will call you back at {digits}, keeping your place in line. Goodbye."
-            ),
-            Language::Spanish => format!(
-                "Gracias. Le devolveremos la llamada al {digits}, sin perder su lugar en la fila. Adiós."
-            ),
-            Language::French => format!(
-                "Merci. Nous vous rappellerons au {digits}, sans que vous perdiez votre place dans la file. Au revoir."
-            ),
-            Language::German => format!(
-                "Vielen Dank. Wir rufen Sie unter {digits} zurück, Ihr Platz in der Warteschlange bleibt erhalten. Auf Wiederhören."
-            ),
-            Language::Portuguese => format!(
-                "Obrigado. Ligaremos de volta para {digits}, sem que você perca seu lugar na fila. Tchau."
-            ),
-            Language::Italian => format!(
-                "Grazie. La richiameremo al numero {digits}, mantenendo il suo posto in coda. Arrivederci."
-            ),
+            Language::English => &ENGLISH,
+            Language::Spanish => &SPANISH,
+            Language::French => &FRENCH,
+            Language::German => &GERMAN,
+            Language::Portuguese => &PORTUGUESE,
+            Language::Italian => &ITALIAN,
         }
     }
 }
+
+/// One language's sentences; `{n}` and `{digits}` are filled in.
+struct Phrases {
+    next: &'static str,
+    number: &'static str,
+    one_minute: &'static str,
+    minutes: &'static str,
+    offer: &'static str,
+    kept: &'static str,
+}
+
+const ENGLISH: Phrases = Phrases {
+    next: "You are next in line.",
+    number: "You are number {n} in line.",
+    one_minute: "The expected wait is about one minute.",
+    minutes: "The expected wait is about {n} minutes.",
+    offer: "To be called back instead, keeping your place in line, press 1.",
+    kept: "Thank you. We will call you back at {digits}, keeping your place in line. Goodbye.",
+};
+
+const SPANISH: Phrases = Phrases {
+    next: "Usted es el siguiente en la fila.",
+    number: "Usted es el número {n} en la fila.",
+    one_minute: "El tiempo de espera es de aproximadamente un minuto.",
+    minutes: "El tiempo de espera es de aproximadamente {n} minutos.",
+    offer: "Para que le devolvamos la llamada sin perder su lugar en la fila, pulse 1.",
+    kept: "Gracias. Le devolveremos la llamada al {digits}, sin perder su lugar en la fila. Adiós.",
+};
+
+const FRENCH: Phrases = Phrases {
+    next: "Vous êtes le prochain dans la file.",
+    number: "Vous êtes le numéro {n} dans la file.",
+    one_minute: "L'attente prévue est d'environ une minute.",
+    minutes: "L'attente prévue est d'environ {n} minutes.",
+    offer: "Pour être rappelé sans perdre votre place dans la file, appuyez sur 1.",
+    kept: "Merci. Nous vous rappellerons au {digits}, sans que vous perdiez votre place dans la file. Au revoir.",
+};
+
+const GERMAN: Phrases = Phrases {
+    next: "Sie sind als Nächstes an der Reihe.",
+    number: "Sie sind Nummer {n} in der Warteschlange.",
+    one_minute: "Die voraussichtliche Wartezeit beträgt etwa eine Minute.",
+    minutes: "Die voraussichtliche Wartezeit beträgt etwa {n} Minuten.",
+    offer: "Um zurückgerufen zu werden und Ihren Platz in der Warteschlange zu behalten, drücken Sie die 1.",
+    kept: "Vielen Dank. Wir rufen Sie unter {digits} zurück, Ihr Platz in der Warteschlange bleibt erhalten. Auf Wiederhören.",
+};
+
+const PORTUGUESE: Phrases = Phrases {
+    next: "Você é o próximo da fila.",
+    number: "Você é o número {n} da fila.",
+    one_minute: "O tempo de espera previsto é de cerca de um minuto.",
+    minutes: "O tempo de espera previsto é de cerca de {n} minutos.",
+    offer: "Para receber uma ligação de volta sem perder seu lugar na fila, pressione 1.",
+    kept: "Obrigado. Ligaremos de volta para {digits}, sem que você perca seu lugar na fila. Tchau.",
+};
+
+const ITALIAN: Phrases = Phrases {
+    next: "Lei è il prossimo in coda.",
+    number: "Lei è il numero {n} in coda.",
+    one_minute: "L'attesa prevista è di circa un minuto.",
+    minutes: "L'attesa prevista è di circa {n} minuti.",
+    offer: "Per essere richiamato mantenendo il suo posto in coda, prema 1.",
+    kept: "Grazie. La richiameremo al numero {digits}, mantenendo il suo posto in coda. Arrivederci.",
+};
 
 #[cfg(test)]
 mod tests {
